@@ -1,0 +1,40 @@
+# quotabook front door. `make` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+PERIOD ?= 2026-Q3
+DEMO   := data/demo/opportunities.parquet
+
+.DEFAULT_GOAL := help
+.PHONY: help install demo pack test lint clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
+	  echo "python3 -m venv failed: installing Debian's python3-venv"; rm -rf $(VENV); \
+	  (apt-get update -qq && apt-get install -y -qq python3-venv) >/dev/null && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install quotabook with its test tools
+
+$(DEMO): | $(STAMP)
+	$(BIN)/quotabook demo
+
+demo: $(DEMO) ## generate the demo district into data/demo (once)
+
+pack: $(STAMP) $(DEMO) ## build the demo report pack for PERIOD (default 2026-Q3) into reports/
+	$(BIN)/quotabook pack --period $(PERIOD)
+
+test: $(STAMP) ## run the whole test suite
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP) ## ruff check
+	$(BIN)/ruff check lib tests
+
+clean: ## remove the venv, generated data and reports
+	rm -rf $(VENV) data reports/*/ .pytest_cache

@@ -1,0 +1,113 @@
+"""The ``quotabook`` command: argument parsing only; each subcommand calls one library function.
+
+Exit codes: 0 ok; 1 data was rejected or a report failed (output still written); 2 usage, configuration
+or catalog error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from .errors import ConfigError, QuotabookError
+
+__all__ = ["main"]
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from . import demo
+    from .loading import demo_folder
+
+    out = Path(args.out) if args.out else demo_folder()
+    start = time.perf_counter()
+    formats = ("parquet", "csv") if args.csv else ("parquet",)
+    paths = demo.write(demo.generate(seed=args.seed), out, formats=formats)
+    print(f"wrote {len(paths)} files to {out} in {time.perf_counter() - start:.1f}s (seed {args.seed})")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .loading import validate_source
+
+    report, _ = validate_source(args.path)
+    print(report.summary(limit=args.limit))
+    return 0 if report.ok else 1
+
+
+def _metrics(args: argparse.Namespace) -> int:
+    from .metrics import load_catalog
+
+    catalog = load_catalog()
+    if args.markdown:
+        print(catalog.to_markdown())
+        return 0
+    frame = catalog.to_frame()
+    if args.theme:
+        frame = frame[frame["theme"] == args.theme]
+    cols = ["name", "theme", "category", "unit", "direction", "formula"]
+    with_pandas_width(lambda: print(frame[cols].to_string(index=False)))
+    return 0
+
+
+def with_pandas_width(fn) -> None:
+    import pandas as pd
+
+    with pd.option_context("display.width", 200, "display.max_colwidth", 80, "display.max_rows", None):
+        fn()
+
+
+def _pack(args: argparse.Namespace) -> int:
+    from .loading import load
+    from .report import build_overview
+
+    ds = load(args.data, as_of=args.as_of)
+    path = build_overview(ds, args.period, args.out)
+    print(f"wrote {path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="quotabook", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="generate the demo district (deterministic for a seed)")
+    p.add_argument("--out", help="output folder (default: data/demo in the project)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--csv", action="store_true", help="also write CSV next to Parquet")
+    p.set_defaults(func=_demo)
+
+    p = sub.add_parser("validate", help="validate a folder of canonical tables; exit 1 if rows were rejected")
+    p.add_argument("path", nargs="?", default="demo", help="folder of CSV/Parquet files, or 'demo'")
+    p.add_argument("--limit", type=int, default=50, help="problems to print (all are counted)")
+    p.set_defaults(func=_validate)
+
+    p = sub.add_parser("metrics", help="list the metric catalog")
+    p.add_argument("--markdown", action="store_true", help="print the glossary as Markdown")
+    p.add_argument("--theme", help="only this theme (e.g. funnel)")
+    p.set_defaults(func=_metrics)
+
+    p = sub.add_parser("pack", help="build the report for a period into reports/")
+    p.add_argument("--period", required=True, help="fiscal quarter, e.g. 2026-Q3")
+    p.add_argument("--data", default="demo", help="folder of canonical tables, or 'demo'")
+    p.add_argument("--as-of", dest="as_of", help="build as the data stood on this date (YYYY-MM-DD)")
+    p.add_argument("--out", default="reports", help="output folder (default: reports)")
+    p.set_defaults(func=_pack)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ConfigError as exc:
+        print(f"quotabook: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except QuotabookError as exc:
+        print(f"quotabook: {exc}", file=sys.stderr)
+        return 2 if type(exc).__name__ == "CatalogError" else 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""The Dataset: validated canonical tables, the settings they are read with, and time travel.
+
+``Dataset.as_of(date)`` answers "what did the pipeline look like on that date?": each deal's stage,
+amount, close date, forecast category and probability are rebuilt from ``opportunity_history`` (each
+history row is the deal's state from ``changed_at`` on), deals not yet created are left out, and
+activities, history and lead milestones after the date are cut. Every report can therefore be run for
+a past date, which is what slippage, pipeline trends and forecast backtests stand on.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field, replace
+
+import pandas as pd
+
+from .errors import ConfigError, DataQualityWarning, MetricUnavailable
+from .fiscal import FiscalCalendar, Period
+from .schemas import TABLES
+from .settings import Settings
+from .validation import ValidationReport
+
+__all__ = ["ALL_REGIONS", "STATE_FIELDS", "Dataset", "empty_table"]
+
+ALL_REGIONS = "ALL"
+# Fields of a deal that change over time and are tracked by opportunity_history.
+STATE_FIELDS = ["stage", "amount", "close_date", "forecast_category", "probability"]
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty frame with the canonical columns of ``name`` (for tables a source does not have)."""
+    return pd.DataFrame({c.name: pd.Series(dtype=_dtype(c.kind)) for c in TABLES[name].columns})
+
+
+def _dtype(kind: str) -> str:
+    return {"date": "datetime64[ns]", "datetime": "datetime64[ns]", "number": "float64",
+            "bool": "boolean"}.get(kind, "str")
+
+
+@dataclass
+class Dataset:
+    """Validated tables plus settings. ``as_of_date`` is None for the data as loaded (its own snapshot).
+
+    Attributes are the canonical tables (see :mod:`quotabook.schemas`); ``present`` names the tables the
+    source actually had, so metrics can tell "no leads table" from "no leads".
+    """
+
+    opportunities: pd.DataFrame
+    opportunity_history: pd.DataFrame
+    activities: pd.DataFrame
+    leads: pd.DataFrame
+    territories: pd.DataFrame
+    targets: pd.DataFrame
+    activity_goals: pd.DataFrame
+    settings: Settings
+    report: ValidationReport = field(default_factory=ValidationReport)
+    present: frozenset[str] = frozenset()
+    source: str = ""
+    region: str = ALL_REGIONS
+    as_of_date: pd.Timestamp | None = None
+
+    # -- basics ----------------------------------------------------------------------------------
+    @property
+    def calendar(self) -> FiscalCalendar:
+        return FiscalCalendar.from_settings(self.settings)
+
+    def period(self, label: str | Period) -> Period:
+        """The fiscal quarter named ``label`` in this workbook's calendar."""
+        return self.calendar.period(label)
+
+    @property
+    def currency(self) -> str:
+        return self.settings.currency
+
+    @property
+    def rejects(self) -> pd.DataFrame:
+        return self.report.rejects
+
+    @property
+    def counts(self) -> pd.DataFrame:
+        return self.report.counts()
+
+    @property
+    def reference_date(self) -> pd.Timestamp:
+        """'Today' for this data: the as-of date, or else the latest date the data knows about."""
+        if self.as_of_date is not None:
+            return self.as_of_date
+        candidates = [self.opportunity_history["changed_at"].max(), self.activities["activity_date"].max(),
+                      self.opportunities["created_date"].max()]
+        known = [c for c in candidates if pd.notna(c)]
+        return pd.Timestamp(max(known)).normalize() if known else pd.Timestamp.today().normalize()
+
+    @property
+    def regions(self) -> list[str]:
+        return sorted(self.territories["region"].dropna().unique().tolist())
+
+    def has(self, table: str, *columns: str) -> bool:
+        """True when the source had ``table`` with at least one row and a value in every column named."""
+        frame = getattr(self, table)
+        return table in self.present and len(frame) > 0 and all(frame[c].notna().any() for c in columns)
+
+    def require(self, metric: str, table: str, *columns: str) -> None:
+        """Raise :class:`MetricUnavailable` naming what ``metric`` needs when the data lacks it."""
+        if table not in self.present or len(getattr(self, table)) == 0:
+            raise MetricUnavailable(metric, [f"table {table}"])
+        missing = [f"column {table}.{c}" for c in columns if getattr(self, table)[c].isna().all()]
+        if missing:
+            raise MetricUnavailable(metric, missing)
+
+    # -- slicing ---------------------------------------------------------------------------------
+    def for_region(self, region: str | None) -> Dataset:
+        """The slice of one region (``None`` or ``"ALL"``: the whole district).
+
+        Raises
+        ------
+        ConfigError
+            The region is not in the territories table; the message lists the regions there are.
+        """
+        if region is None or region == ALL_REGIONS:
+            return self
+        if region not in self.regions:
+            raise ConfigError(f"unknown region {region!r}; regions in the data: {', '.join(self.regions)}",
+                              key="region")
+        terr = self.territories[self.territories["region"] == region]
+        names = set(terr["territory"])
+        opps = self.opportunities[self.opportunities["territory"].isin(names)]
+        ids = set(opps["opportunity_id"])
+        owners = set(terr["owner"].dropna()) | set(opps["owner"])
+        acts = self.activities
+        on_deal = acts["opportunity_id"].isin(ids)
+        acts = acts[on_deal | (acts["opportunity_id"].isna() & acts["owner"].isin(owners))]
+        leads = self.leads[self.leads["owner"].isin(owners)]
+        return replace(
+            self,
+            opportunities=opps.reset_index(drop=True),
+            opportunity_history=self._rows_for(self.opportunity_history, ids),
+            activities=acts.reset_index(drop=True),
+            leads=leads.reset_index(drop=True),
+            territories=terr.reset_index(drop=True),
+            targets=self.targets[self.targets["territory"].isin(names)].reset_index(drop=True),
+            activity_goals=self.activity_goals[self.activity_goals["owner"].isin(owners)].reset_index(drop=True),
+            region=region,
+        )
+
+    @staticmethod
+    def _rows_for(frame: pd.DataFrame, ids: set) -> pd.DataFrame:
+        return frame[frame["opportunity_id"].isin(ids)].reset_index(drop=True)
+
+    # -- time travel -----------------------------------------------------------------------------
+    def as_of(self, date) -> Dataset:
+        """The dataset as it stood at the end of ``date`` (changes made during that day count).
+
+        Deals created after the date are excluded. For each remaining deal, the state fields come from
+        its latest history row on or before the date; fields a history row leaves empty are carried
+        forward from earlier rows (except probability, which falls back to the stage map default). A
+        deal whose first recorded change is after the date takes the state of that first record (the
+        best-known state at creation). A deal with no history at all keeps its
+        current fields, except that a deal closed after the date is shown open in the first open stage —
+        a DataQualityWarning says how many deals this applied to. ``is_closed`` / ``is_won`` follow the
+        stage map; ``stage_entered_at`` is when the deal entered the stage it is in at the date.
+        """
+        day = pd.Timestamp(date).normalize()
+        cutoff = day + pd.Timedelta(days=1)
+        opps = self.opportunities[self.opportunities["created_date"] < cutoff].copy()
+        hist = self.opportunity_history
+        hist = hist[hist["opportunity_id"].isin(opps["opportunity_id"])]
+        known_hist = hist[hist["changed_at"] < cutoff]
+
+        state = _state_at(hist, known_hist)
+        opps = opps.set_index("opportunity_id")
+        has_state = opps.index.isin(state.index)
+        for col in [*STATE_FIELDS, "stage_entered_at"]:
+            if col in state:
+                current = opps[col] if col in opps else pd.Series(pd.NA, index=opps.index)
+                opps[col] = state[col].reindex(opps.index).where(has_state, current)
+                if col in ("close_date", "stage_entered_at"):
+                    opps[col] = pd.to_datetime(opps[col])
+        stage_map = self.settings.stage_table()
+        no_history = ~has_state
+        closed_later = no_history & opps["is_closed"].astype(bool) & (opps["close_date"] >= cutoff)
+        if closed_later.any():
+            first_open = self.settings.open_stages[0]
+            opps.loc[closed_later, "stage"] = first_open
+            opps.loc[closed_later, "forecast_category"] = "Pipeline"
+            warnings.warn(f"{int(closed_later.sum())} deal(s) closed after {day.date()} have no history; "
+                          f"they are shown open in stage {first_open!r} as of that date",
+                          DataQualityWarning, stacklevel=2)
+        if "stage_entered_at" not in opps:
+            opps["stage_entered_at"] = pd.NaT
+        opps["stage_entered_at"] = opps["stage_entered_at"].where(has_state, opps["created_date"])
+        opps["is_closed"] = opps["stage"].map(stage_map["is_closed"]).fillna(opps["is_closed"]).astype(bool)
+        opps["is_won"] = opps["stage"].map(stage_map["is_won"]).fillna(opps["is_won"]).astype(bool)
+        default_prob = opps["stage"].map(stage_map["probability"]).astype("float64")
+        opps["probability"] = pd.to_numeric(opps["probability"], errors="coerce").fillna(default_prob)
+        if "loss_reason" in opps:
+            opps["loss_reason"] = opps["loss_reason"].where(opps["is_closed"] & ~opps["is_won"])
+        opps = opps.reset_index()
+
+        acts = self.activities[self.activities["activity_date"] < cutoff]
+        if "last_activity_date" in opps:
+            opps["last_activity_date"] = _last_activity(opps, acts, self.activities, cutoff)
+        return replace(
+            self,
+            opportunities=opps,
+            opportunity_history=known_hist.reset_index(drop=True),
+            activities=acts.reset_index(drop=True),
+            leads=_leads_as_of(self.leads, cutoff),
+            as_of_date=day,
+        )
+
+
+def _state_at(hist: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
+    """Per deal, the state at the cutoff (from ``known``, history up to it) or, for deals whose history
+    starts later, their first recorded state. Indexed by opportunity_id."""
+    fields = [c for c in STATE_FIELDS if c in hist]
+    if hist.empty:
+        return pd.DataFrame(columns=[*fields, "stage_entered_at"])
+    known = known.sort_values(["opportunity_id", "changed_at"], kind="stable")
+    # Probability belongs to the stage: a blank one is not carried over from an earlier stage; the
+    # stage map default fills it later.
+    carried = [c for c in fields if c != "probability"]
+    filled = known[carried].groupby(known["opportunity_id"]).ffill()
+    if "probability" in fields:
+        filled["probability"] = known["probability"]
+    filled["opportunity_id"] = known["opportunity_id"].to_numpy()
+    filled["changed_at"] = known["changed_at"].to_numpy()
+    last = filled.groupby("opportunity_id", sort=False).tail(1).set_index("opportunity_id")
+    if "stage" in filled:
+        # Start of the current stage run: the first row of the final run of equal stages.
+        new_run = filled["stage"].ne(filled.groupby("opportunity_id")["stage"].shift())
+        run_start = filled["changed_at"].where(new_run).groupby(filled["opportunity_id"]).ffill()
+        last["stage_entered_at"] = run_start.groupby(filled["opportunity_id"]).last()
+    later = hist[~hist["opportunity_id"].isin(last.index)].sort_values(["opportunity_id", "changed_at"])
+    first = later.groupby("opportunity_id", sort=False).head(1).set_index("opportunity_id")
+    first = first[fields].assign(stage_entered_at=first["changed_at"])
+    return pd.concat([last.drop(columns="changed_at"), first])
+
+
+def _last_activity(opps: pd.DataFrame, acts: pd.DataFrame, all_acts: pd.DataFrame, cutoff) -> pd.Series:
+    """Latest activity on each deal before the cutoff; without linked activities, the stored value if it
+    is not in the future of the cutoff."""
+    if "opportunity_id" in acts and all_acts["opportunity_id"].notna().any():
+        latest = acts.groupby("opportunity_id")["activity_date"].max().dt.normalize()
+        return opps["opportunity_id"].map(latest)
+    stored = pd.to_datetime(opps["last_activity_date"])
+    return stored.where(stored < cutoff)
+
+
+def _leads_as_of(leads: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
+    """Leads created before the cutoff, with funnel milestones reached after it erased."""
+    out = leads[leads["created_date"] < cutoff].copy()
+    for col in ("sal_date", "sql_date", "converted_date", "disqualified_date"):
+        if col in out:
+            out[col] = out[col].where(out[col] < cutoff)
+    if "opportunity_id" in out and "converted_date" in out:
+        out["opportunity_id"] = out["opportunity_id"].where(out["converted_date"].notna())
+    return out.reset_index(drop=True)

@@ -1,0 +1,128 @@
+"""Every exception and warning quotabook raises, with messages in the user's terms.
+
+One base class, so callers can catch ``QuotabookError``; each subclass carries what a user needs to act
+(the file, row, column and reason of a bad record; the YAML key of a bad setting). Errors that hold
+DataFrames pickle as plain summaries so they survive process pools.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+__all__ = [
+    "CatalogError",
+    "ConfigError",
+    "DataQualityWarning",
+    "DataValidationError",
+    "MetricUnavailable",
+    "QuotabookError",
+    "QuotabookWarning",
+    "SourceError",
+]
+
+
+class QuotabookError(Exception):
+    """Base class of every error quotabook raises on purpose."""
+
+
+class ConfigError(QuotabookError):
+    """Raised when a params YAML file is missing, unreadable or holds a bad value.
+
+    The message names the file, the key and, where there is a closed set, the allowed values.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None):
+        self.file = file
+        self.key = key
+        where = ", ".join(p for p in (file and f"file {file}", key and f"key {key!r}") if p)
+        super().__init__(f"{where}: {message}" if where else message)
+
+    def __reduce__(self):
+        return (_rebuild_config_error, (self.args[0], self.file, self.key))
+
+
+def _rebuild_config_error(message: str, file: str | None, key: str | None) -> ConfigError:
+    err = ConfigError.__new__(ConfigError)
+    Exception.__init__(err, message)
+    err.file, err.key = file, key
+    return err
+
+
+@dataclass(frozen=True)
+class CatalogIssue:
+    """One problem in the metric catalog: which metric, which field, what is wrong."""
+
+    metric: str
+    field: str
+    reason: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        at = f" (catalog line {self.line})" if self.line else ""
+        return f"metric {self.metric!r}, field {self.field!r}: {self.reason}{at}"
+
+
+class CatalogError(QuotabookError):
+    """Raised when the metric catalog breaks a rule; ``issues`` lists every problem found, not just the first."""
+
+    def __init__(self, issues: Sequence[CatalogIssue]):
+        self.issues = list(issues)
+        lines = "\n".join(f"  - {issue}" for issue in self.issues)
+        super().__init__(f"the metric catalog has {len(self.issues)} problem(s):\n{lines}")
+
+    def __reduce__(self):
+        return (CatalogError, (self.issues,))
+
+
+class SourceError(QuotabookError):
+    """Raised when a data source cannot be read at all: a missing folder, an unreadable file, a refused
+    connection. Any credentials in a URL are stripped before they reach the message."""
+
+
+@dataclass
+class ValidationSummary:
+    """Counts that reconcile per table: rows read = rows used + rows rejected."""
+
+    read: dict[str, int] = field(default_factory=dict)
+    used: dict[str, int] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)
+
+
+class DataValidationError(QuotabookError):
+    """Raised when input data cannot be used as it stands.
+
+    ``problems`` holds one record per problem (file, row, column, reason, value); ``counts`` holds
+    rows read / used / rejected per table. Pickles as the message and the records, not DataFrames.
+    """
+
+    def __init__(self, message: str, problems: Sequence[dict] = (), counts: dict | None = None):
+        self.problems = [dict(p) for p in problems]
+        self.counts = dict(counts or {})
+        super().__init__(message)
+
+    def __reduce__(self):
+        return (DataValidationError, (self.args[0], self.problems, self.counts))
+
+
+class MetricUnavailable(QuotabookError):
+    """Raised when a metric needs optional columns or tables the dataset lacks.
+
+    Notebooks catch it and show ``str(err)`` as a visible note ("not available: needs column X").
+    """
+
+    def __init__(self, metric: str, missing: Sequence[str]):
+        self.metric = metric
+        self.missing = list(missing)
+        super().__init__(f"{metric} not available: needs {', '.join(self.missing)}")
+
+    def __reduce__(self):
+        return (MetricUnavailable, (self.metric, self.missing))
+
+
+class QuotabookWarning(UserWarning):
+    """Base class of quotabook's warnings."""
+
+
+class DataQualityWarning(QuotabookWarning):
+    """Issued when data was usable but suspicious (e.g. rows set aside as rejects)."""

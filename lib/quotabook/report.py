@@ -1,0 +1,119 @@
+"""A single self-contained HTML overview of a period: the data that was read, and where each territory
+stands against target (Closed, Commit, Best Case, Pipeline, Target, attainment, coverage).
+
+This is the one-page report ``quotabook pack`` builds until the themed notebook packs replace it. It
+loads nothing from the network: styles are inline and the chart is embedded SVG.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from .dataset import Dataset
+from .fiscal import Period
+from .theme import CATEGORY_ORDER, PALETTE, report_style
+
+__all__ = ["build_overview", "period_standing"]
+
+
+def period_standing(ds: Dataset, period: str | Period) -> pd.DataFrame:
+    """Per territory for ``period``: closed-won amount, open Commit / Best Case / Pipeline amounts with a
+    close date in the period, target, attainment (closed / target) and coverage
+    ((closed + commit + best case) / target). Amounts in the reporting currency."""
+    p = ds.period(period)
+    opps = ds.opportunities[p.contains(ds.opportunities["close_date"])]
+    category = opps["forecast_category"].where(~opps["is_closed"], "Closed").where(
+        ~(opps["is_closed"] & ~opps["is_won"]), "Lost")
+    amounts = (opps.assign(category=category)
+               .pivot_table(index="territory", columns="category", values="amount", aggfunc="sum",
+                            fill_value=0.0, observed=True)
+               .reindex(columns=CATEGORY_ORDER, fill_value=0.0))
+    targets = ds.targets[ds.targets["period"] == p.label].set_index("territory")["target_amount"]
+    terr = ds.territories.set_index("territory")[["region", "owner"]]
+    table = terr.join(amounts, how="left").join(targets.rename("Target"), how="left").fillna(
+        {c: 0.0 for c in [*CATEGORY_ORDER, "Target"]})
+    total = table["Closed"] + table["Commit"] + table["Best Case"]
+    table["Attainment"] = (table["Closed"] / table["Target"]).where(table["Target"] > 0)
+    table["Coverage"] = (total / table["Target"]).where(table["Target"] > 0)
+    return table.reset_index().sort_values(["region", "territory"], kind="stable").reset_index(drop=True)
+
+
+def _chart_svg(table: pd.DataFrame, currency: str, period: str) -> str:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
+
+    with report_style():
+        fig, ax = plt.subplots(figsize=(9, 0.35 * len(table) + 1.6))
+        left = pd.Series(0.0, index=table.index)
+        labels = table["territory"]
+        for cat in ("Closed", "Commit", "Best Case"):
+            ax.barh(labels, table[cat], left=left, color=PALETTE[cat], label=cat)
+            left += table[cat]
+        ax.scatter(table["Target"], labels, marker="|", s=250, color=PALETTE["Target"], label="Target", zorder=3)
+        ax.invert_yaxis()
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1e3:,.0f}K"))
+        ax.set_xlabel(f"Amount ({currency})")
+        short = int((table["Coverage"].fillna(0) < 1).sum())
+        ax.set_title(f"{period}: {short} of {len(table)} territories cannot reach target on Closed + Commit "
+                     f"+ Best Case" if short else f"{period}: every territory covers its target")
+        ax.legend(loc="lower right", ncols=4)
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", bbox_inches="tight")
+        plt.close(fig)
+    svg = buf.getvalue()
+    return svg[svg.index("<svg"):]
+
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:2em auto;max-width:1000px;
+color:#222} h1{font-size:1.6em} table{border-collapse:collapse;font-size:.9em;margin:1em 0}
+th,td{padding:.3em .7em;border-bottom:1px solid #ddd;text-align:right} th{background:#f4f4f4}
+td:first-child,th:first-child{text-align:left} .note{color:#666;font-size:.85em}
+"""
+
+
+def build_overview(ds: Dataset, period: str, out_dir: str | os.PathLike) -> Path:
+    """Write ``<out_dir>/<period>/index.html`` and return its path (written atomically)."""
+    p = ds.period(period)
+    table = period_standing(ds, p)
+    money = {c: "{:,.0f}" for c in [*CATEGORY_ORDER, "Target"]}
+    shown = table.rename(columns={"territory": "Territory", "region": "Region", "owner": "AE"})
+    styled = (shown.style.format(money).format({"Attainment": "{:.0%}", "Coverage": "{:.1f}×"}, na_rep="–")
+              .hide(axis="index"))
+    counts = ds.counts.style.hide(axis="index")
+    region_totals = table.groupby("region")[[*CATEGORY_ORDER, "Target"]].sum()
+    region_totals["Attainment"] = region_totals["Closed"] / region_totals["Target"]
+    regions = region_totals.reset_index().rename(columns={"region": "Region"}).style.format(money).format(
+        {"Attainment": "{:.0%}"}).hide(axis="index")
+    closed, target = table["Closed"].sum(), table["Target"].sum()
+    headline = (f"District closed {closed:,.0f} {ds.currency} of a {target:,.0f} {ds.currency} target "
+                f"({closed / target:.0%})." if target else "No targets for this period.")
+    body = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
+<title>quotabook — {html.escape(p.label)}</title><style>{_CSS}</style></head><body>
+<h1>Where we stand — {html.escape(p.label)}</h1>
+<p><b>{html.escape(headline)}</b></p>
+<p class="note">Data: {html.escape(ds.source)}, as of {ds.reference_date.date()}; amounts in {ds.currency};
+period {p.start.date()} – {p.last_day.date()}.</p>
+{_chart_svg(table, ds.currency, p.label)}
+<h2>By region</h2>{regions.to_html()}
+<h2>By territory</h2>{styled.to_html()}
+<p class="note">Attainment = Closed / Target. Coverage = (Closed + Commit + Best Case) / Target.
+Open amounts count deals whose close date falls in the period.</p>
+<h2>Data read</h2>{counts.to_html()}
+<p class="note">Rows read = rows used + rows rejected, per table.</p>
+</body></html>"""
+    folder = Path(out_dir) / p.label
+    folder.mkdir(parents=True, exist_ok=True)
+    target_path = folder / "index.html"
+    tmp = target_path.with_suffix(".html.tmp")
+    tmp.write_text(body, encoding="utf-8")
+    os.replace(tmp, target_path)
+    return target_path

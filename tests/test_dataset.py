@@ -1,0 +1,97 @@
+"""as_of reconstruction on hand-built histories (see conftest: deal A pushed twice, B won, C created
+mid-February, D lost) and region slicing."""
+
+import pandas as pd
+import pytest
+
+from conftest import HISTORY, OPPORTUNITIES, TERRITORIES, write_folder
+from quotabook import ConfigError, DataQualityWarning, MetricUnavailable, load
+
+T = pd.Timestamp
+
+
+def _deal(ds, deal_id):
+    rows = ds.opportunities.set_index("opportunity_id")
+    return rows.loc[deal_id]
+
+
+def test_deal_pushed_twice_shows_each_close_date_in_turn(tiny_folder):
+    ds = load(tiny_folder)
+    expected = {  # date -> (stage, amount, close date, forecast category, probability)
+        "2026-01-31": ("Qualification", 1000, T("2026-02-15"), "Pipeline", 10),
+        "2026-02-10": ("Proposal", 1000, T("2026-03-15"), "Best Case", 60),  # blank amount carried forward
+        "2026-03-15": ("Proposal", 1200, T("2026-03-30"), "Commit", 60),
+    }
+    for day, state in expected.items():
+        a = _deal(ds.as_of(day), "A")
+        assert (a.stage, a.amount, a.close_date, a.forecast_category, a.probability) == state, day
+
+
+def test_stage_entered_at_is_the_start_of_the_current_stage_run(tiny_folder):
+    a = _deal(load(tiny_folder).as_of("2026-03-15"), "A")
+    assert a.stage_entered_at == T("2026-02-10 11:30")
+
+
+def test_deal_won_is_open_before_and_closed_won_after(tiny_folder):
+    ds = load(tiny_folder)
+    before, after = _deal(ds.as_of("2026-02-19"), "B"), _deal(ds.as_of("2026-02-20"), "B")
+    assert (before.stage, before.is_closed, before.is_won) == ("Discovery", False, False)
+    assert (after.stage, after.is_closed, after.is_won, after.forecast_category) == ("Closed Won", True, True,
+                                                                                     "Closed")
+
+
+def test_deal_not_yet_created_is_excluded(tiny_folder):
+    ds = load(tiny_folder)
+    assert "C" not in set(ds.as_of("2026-02-14").opportunities["opportunity_id"])
+    assert "C" in set(ds.as_of("2026-02-15").opportunities["opportunity_id"])
+
+
+def test_lost_reason_only_once_lost(tiny_folder):
+    ds = load(tiny_folder)
+    assert pd.isna(_deal(ds.as_of("2026-01-15"), "D").loss_reason)
+    assert _deal(ds.as_of("2026-02-01"), "D").loss_reason == "Price"
+
+
+def test_history_and_activities_after_the_date_are_cut(tiny_folder):
+    past = load(tiny_folder).as_of("2026-02-10")
+    assert past.opportunity_history["changed_at"].max() < T("2026-02-11")
+    assert past.activities["activity_date"].max() < T("2026-02-11")
+    assert past.reference_date == T("2026-02-10")
+    assert _deal(past, "A").last_activity_date == T("2026-01-06")  # the Feb 25 email is in the future
+
+
+def test_as_of_today_matches_the_current_state(tiny_folder):
+    ds = load(tiny_folder)
+    now = ds.as_of(ds.reference_date)
+    cols = ["opportunity_id", "stage", "amount", "close_date", "forecast_category", "is_closed", "is_won"]
+    pd.testing.assert_frame_equal(
+        now.opportunities[cols].sort_values("opportunity_id").reset_index(drop=True),
+        ds.opportunities[cols].sort_values("opportunity_id").reset_index(drop=True), check_dtype=False)
+
+
+def test_deal_closed_later_without_history_is_shown_open_with_a_warning(tmp_path):
+    folder = write_folder(tmp_path / "f", territories=TERRITORIES, opportunities=OPPORTUNITIES,
+                          opportunity_history="\n".join(HISTORY.splitlines()[:4]) + "\n")  # only deal A
+    with pytest.warns(DataQualityWarning, match="closed after 2026-01-15 have no history"):
+        past = load(folder).as_of("2026-01-15")
+    b = _deal(past, "B")
+    assert (b.stage, b.is_closed) == ("Qualification", False)
+
+
+def test_region_slice_keeps_its_own_deals_history_and_activities(tiny_folder):
+    east = load(tiny_folder, region="East")
+    assert set(east.opportunities["opportunity_id"]) == {"A", "B"}
+    assert set(east.opportunity_history["opportunity_id"]) == {"A", "B"}
+    assert set(east.activities["activity_id"]) == {"1", "2", "3"}  # 3 is Ann's prospecting dial
+    assert east.targets["territory"].tolist() == ["T1"]
+    with pytest.raises(ConfigError, match="regions in the data: East, West"):
+        load(tiny_folder, region="North")
+
+
+def test_missing_optional_table_makes_metrics_unavailable_not_broken(tiny_folder):
+    ds = load(tiny_folder)
+    assert not ds.has("leads")
+    with pytest.raises(MetricUnavailable, match="lead_to_sal not available: needs table leads"):
+        ds.require("lead_to_sal", "leads", "sal_date")
+    with pytest.raises(MetricUnavailable, match=r"needs column opportunities\.segment"):
+        ds.require("cycle_by_segment", "opportunities", "segment")
