@@ -1,7 +1,7 @@
 """The ``quotabook`` command: argument parsing only; each subcommand calls one library function.
 
-Exit codes: 0 ok; 1 data was rejected or a report failed (output still written); 2 usage, configuration
-or catalog error.
+Exit codes: 0 ok; 1 data was rejected or a report failed (output still written); 2 usage, configuration,
+source or catalog error.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from .errors import ConfigError, QuotabookError
+from .errors import ConfigError, DataValidationError, QuotabookError
 
 __all__ = ["main"]
 
@@ -104,9 +104,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"quotabook: configuration error: {exc}", file=sys.stderr)
         return 2
-    except QuotabookError as exc:
+    except DataValidationError as exc:
         print(f"quotabook: {exc}", file=sys.stderr)
-        return 2 if type(exc).__name__ == "CatalogError" else 1
+        return 1
+    except QuotabookError as exc:  # usage, source or catalog problems
+        print(f"quotabook: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":  # pragma: no cover

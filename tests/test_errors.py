@@ -1,0 +1,36 @@
+"""Every exception pickles (process pools) and prints the user-facing message."""
+
+import pickle
+
+import pytest
+
+from quotabook.errors import (
+    CatalogError,
+    CatalogIssue,
+    ConfigError,
+    DataValidationError,
+    MetricUnavailable,
+    SourceError,
+)
+
+ERRORS = [
+    ConfigError("must be 1-12", file="params/workbook.yaml", key="fiscal.start_month"),
+    CatalogError([CatalogIssue("win_rate", "numerator", "unknown metric 'wins'", line=12)]),
+    SourceError("data folder not found: /nope"),
+    DataValidationError("cannot build a dataset", [{"file": "o.csv", "row": 3, "reason": "bad_date"}],
+                        {"opportunities": {"read": 3, "used": 2, "rejected": 1}}),
+    MetricUnavailable("lead_to_sal", ["table leads"]),
+]
+
+
+@pytest.mark.parametrize("err", ERRORS, ids=lambda e: type(e).__name__)
+def test_errors_survive_a_pickle_round_trip(err):
+    back = pickle.loads(pickle.dumps(err))
+    assert type(back) is type(err) and str(back) == str(err)
+    assert vars(back) == vars(err)
+
+
+def test_messages_are_in_the_users_terms():
+    assert str(ERRORS[0]) == "file params/workbook.yaml, key 'fiscal.start_month': must be 1-12"
+    assert "metric 'win_rate', field 'numerator': unknown metric 'wins' (catalog line 12)" in str(ERRORS[1])
+    assert str(ERRORS[4]) == "lead_to_sal not available: needs table leads"

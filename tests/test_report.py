@@ -1,0 +1,29 @@
+"""The period overview: standing per territory worked by hand on the tiny folder, and an offline page."""
+
+import re
+
+import pytest
+
+from quotabook import load
+from quotabook.report import build_overview, period_standing
+
+
+def test_standing_is_worked_by_hand(tiny_folder):
+    # 2026-Q1 as of Mar 15: T1 has B won (500) and A in Commit (1,200, closing Mar 30); T2's only
+    # Q1 deal, D, was lost; C closes in Q2. Targets: T1 1,000; T2 2,000.
+    table = period_standing(load(tiny_folder).as_of("2026-03-15"), "2026-Q1").set_index("territory")
+    assert table.loc["T1", ["Closed", "Commit", "Best Case", "Pipeline", "Target"]].tolist() == [500, 1200, 0, 0,
+                                                                                                 1000]
+    assert table.loc["T1", "Attainment"] == pytest.approx(0.5)
+    assert table.loc["T1", "Coverage"] == pytest.approx(1.7)
+    assert table.loc["T2", ["Closed", "Commit", "Target"]].tolist() == [0, 0, 2000]
+    assert table.loc["T2", "Coverage"] == 0
+
+
+def test_overview_is_self_contained_html(tiny_folder, tmp_path):
+    path = build_overview(load(tiny_folder), "2026-Q1", tmp_path)
+    html = path.read_text()
+    assert path == tmp_path / "2026-Q1" / "index.html"
+    assert "<svg" in html and "Where we stand — 2026-Q1" in html
+    assert not re.search(r"""(src|href)=["']https?://""", html), "no network resources"
+    assert not list(tmp_path.rglob("*.tmp"))
