@@ -1,7 +1,6 @@
 """The command line: each subcommand's output and exit code (0 ok, 1 rejected data, 2 config error)."""
 
 from conftest import OPPORTUNITIES, TERRITORIES, write_folder
-
 from quotabook.cli import main
 
 
@@ -32,3 +31,11 @@ def test_bad_period_is_a_config_error_with_exit_two(tiny_folder, tmp_path, capsy
 def test_missing_folder_is_reported_not_a_traceback(tmp_path, capsys):
     assert main(["pack", "--period", "2026-Q1", "--data", str(tmp_path / "nope")]) == 2
     assert "data folder not found" in capsys.readouterr().err
+
+
+def test_metrics_lists_the_catalog_and_renders_markdown(capsys):
+    assert main(["metrics", "--theme", "funnel"]) == 0
+    out = capsys.readouterr().out
+    assert "win_rate" in out and "closed_amount" not in out
+    assert main(["metrics", "--markdown"]) == 0
+    assert "## Metric glossary" in capsys.readouterr().out

@@ -7,6 +7,7 @@ source or catalog error.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 from pathlib import Path
@@ -46,16 +47,11 @@ def _metrics(args: argparse.Namespace) -> int:
     frame = catalog.to_frame()
     if args.theme:
         frame = frame[frame["theme"] == args.theme]
-    cols = ["name", "theme", "category", "unit", "direction", "formula"]
-    with_pandas_width(lambda: print(frame[cols].to_string(index=False)))
+    print(f"{'name':<34}{'theme':<20}{'unit':<18}formula")
+    for row in frame.itertuples(index=False):
+        print(f"{row.name:<34}{row.theme:<20}{row.unit:<18}{row.formula}")
+    print(f"\n{len(frame)} metric(s); `quotabook metrics --markdown` prints the full glossary")
     return 0
-
-
-def with_pandas_width(fn) -> None:
-    import pandas as pd
-
-    with pd.option_context("display.width", 200, "display.max_colwidth", 80, "display.max_rows", None):
-        fn()
 
 
 def _pack(args: argparse.Namespace) -> int:
@@ -98,6 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None and hasattr(signal, "SIGPIPE"):  # `quotabook metrics | head` ends quietly
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
