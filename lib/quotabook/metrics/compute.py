@@ -1,0 +1,218 @@
+"""Computing catalog metrics: one measure function per simple metric; ratios and derived metrics are
+never coded by hand — they are evaluated here from their catalog declaration.
+
+A *measure* is ``fn(ctx) -> pd.Series`` registered with :func:`measure`; it selects rows and aggregates
+them with ``ctx.sum`` / ``ctx.count`` / ``ctx.agg``, which group by the level asked for (territory,
+region, district, owner, or any opportunity column such as segment) and list every group, zeros
+included. Because a ratio is always numerator-sum over denominator-sum at the level asked for, roll-ups
+reconcile exactly: a region's attainment is its closed over its target, never an average of territories.
+
+``compute(["attainment", "coverage"], ds, "2026-Q3", by="region")`` returns long-form rows
+``[by..., metric, value, numerator, denominator]``, auditable in tables and fed straight to charts.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import Dataset
+from ..errors import MetricUnavailable
+from ..fiscal import Period
+from .catalog import Catalog, Metric, load_catalog
+
+__all__ = ["GEO_LEVELS", "MEASURES", "Context", "compute", "compute_wide", "measure"]
+
+GEO_LEVELS = ("district", "region", "territory", "owner")
+MEASURES: dict[str, Callable[[Context], pd.Series]] = {}
+
+
+def measure(name: str) -> Callable:
+    """Register ``fn(ctx) -> Series`` as the one computation of the simple metric ``name``."""
+
+    def register(fn: Callable[[Context], pd.Series]) -> Callable[[Context], pd.Series]:
+        if name in MEASURES and MEASURES[name] is not fn:
+            raise ValueError(f"measure {name!r} is registered twice")
+        MEASURES[name] = fn
+        return fn
+
+    return register
+
+
+@dataclass
+class Context:
+    """What a measure needs: the dataset (already as of the report date), the period and the grouping."""
+
+    ds: Dataset
+    period: Period
+    by: tuple[str, ...]
+    cache: dict[str, pd.Series] = field(default_factory=dict)
+
+    # -- row selections shared by many measures ------------------------------------------------------
+    @property
+    def opportunities(self) -> pd.DataFrame:
+        return self.ds.opportunities
+
+    def closing_in_period(self) -> pd.DataFrame:
+        """Deals whose (expected or actual) close date falls in the period."""
+        o = self.ds.opportunities
+        return o[self.period.contains(o["close_date"])]
+
+    @property
+    def reference_date(self) -> pd.Timestamp:
+        """'Today' for the report: the dataset's as-of date or its latest known date."""
+        return self.ds.reference_date
+
+    def threshold(self, key: str) -> float:
+        return self.ds.settings.threshold(key)
+
+    # -- grouping --------------------------------------------------------------------------------
+    def keys(self, frame: pd.DataFrame) -> list[pd.Series]:
+        """The group key(s) of each row of ``frame`` for the requested level(s).
+
+        A level found on the frame is used directly; otherwise it is looked up through the territory
+        (``territory -> region -> district``, ``territory -> owner``) or, for frames keyed by rep
+        (activities), through the rep's territory.
+        """
+        terr = self.ds.territories.set_index("territory")
+        out = []
+        for level in self.by:
+            if level in frame:
+                out.append(frame[level].rename(level))
+                continue
+            territory = frame["territory"] if "territory" in frame else frame["owner"].map(self._owner_territory())
+            if level == "territory":
+                out.append(territory.rename(level))
+            elif level in terr:
+                out.append(territory.map(terr[level]).rename(level))
+            else:
+                raise MetricUnavailable(f"grouping by {level}", [f"column {level} on this table"])
+        return out
+
+    def _owner_territory(self) -> pd.Series:
+        t = self.ds.territories.dropna(subset=["owner"]).drop_duplicates("owner")
+        return t.set_index("owner")["territory"]
+
+    def groups(self) -> pd.Index:
+        """Every group the result lists: all territories / regions / reps of the dataset for geographic
+        levels (so a territory with nothing gets a zero, not a gap); observed values otherwise."""
+        if all(level in GEO_LEVELS for level in self.by):
+            t = self.ds.territories
+            if self.by == ():
+                return pd.Index([])
+            cols = list(self.by)
+            frame = t[cols].dropna().drop_duplicates().sort_values(cols)
+            return pd.MultiIndex.from_frame(frame) if len(cols) > 1 else pd.Index(frame[cols[0]], name=cols[0])
+        return pd.Index([])
+
+    def _group(self, frame: pd.DataFrame, values: pd.Series, how: str | Callable, fill) -> pd.Series:
+        if not self.by:
+            raise ValueError("compute needs at least one grouping level")
+        result = values.groupby(self.keys(frame), observed=True, dropna=True).agg(how)
+        groups = self.groups()
+        if len(groups):
+            result = result.reindex(groups)
+        return result.fillna(fill) if fill is not None else result
+
+    def sum(self, frame: pd.DataFrame, column: str) -> pd.Series:
+        """Sum of ``column`` per group (0 where a group has no rows)."""
+        return self._group(frame, frame[column].astype("float64"), "sum", 0.0)
+
+    def count(self, frame: pd.DataFrame) -> pd.Series:
+        """Row count per group (0 where a group has no rows)."""
+        return self._group(frame, pd.Series(1.0, index=frame.index), "sum", 0.0)
+
+    def nunique(self, frame: pd.DataFrame, column: str) -> pd.Series:
+        """Distinct values of ``column`` per group."""
+        return self._group(frame, frame[column], "nunique", 0.0).astype("float64")
+
+    def agg(self, frame: pd.DataFrame, column: str, how: str | Callable) -> pd.Series:
+        """Any other aggregation (mean, median, max, a quantile function) per group; NaN where empty."""
+        return self._group(frame, frame[column].astype("float64"), how, None)
+
+
+# -- evaluation ----------------------------------------------------------------------------------------
+_FUNCS = {"abs": np.abs, "min": np.minimum, "max": np.maximum}
+
+
+def _evaluate(metric: Metric, ctx: Context, catalog: Catalog) -> tuple[pd.Series, pd.Series | None,
+                                                                       pd.Series | None]:
+    """(value, numerator, denominator) of one metric at the context's level."""
+    if metric.name in ctx.cache:
+        return ctx.cache[metric.name]
+    for need in metric.requires:
+        table, _, column = need.partition(".")
+        ctx.ds.require(metric.name, table, *([column] if column else []))
+    if metric.type == "simple":
+        if metric.name not in MEASURES:
+            raise NotImplementedError(f"metric {metric.name!r} has no registered measure")
+        result = (MEASURES[metric.name](ctx).astype("float64"), None, None)
+    elif metric.type == "ratio":
+        num = _evaluate(catalog.get(metric.numerator), ctx, catalog)[0]
+        den = _evaluate(catalog.get(metric.denominator), ctx, catalog)[0]
+        num, den = num.align(den)
+        result = (num / den.where(den != 0), num, den)
+    else:
+        names = {n: _evaluate(catalog.get(n), ctx, catalog)[0] for n in metric.inputs}
+        aligned = pd.concat(names, axis=1)
+        scope = {**_FUNCS, **{n: aligned[n] for n in names}}
+        tree = compile(ast.parse(" ".join(str(metric.expression).split()), mode="eval"), metric.name, "eval")
+        value = eval(tree, {"__builtins__": {}}, scope)  # grammar checked by the catalog validator
+        result = (pd.Series(value, index=aligned.index, dtype="float64"), None, None)
+    ctx.cache[metric.name] = result
+    return result
+
+
+def _levels(by: str | Sequence[str]) -> tuple[str, ...]:
+    return (by,) if isinstance(by, str) else tuple(by)
+
+
+def compute(names: str | Iterable[str], ds: Dataset, period: str | Period, *, by: str | Sequence[str] = "territory",
+            catalog: Catalog | None = None, skip_unavailable: bool = True) -> pd.DataFrame:
+    """Long-form metric values: one row per group and metric, with numerator and denominator for ratios.
+
+    Parameters
+    ----------
+    names : metric name(s) from the catalog (aliases accepted).
+    ds : the dataset, already as of the report date and sliced to the region.
+    period : fiscal quarter such as ``"2026-Q3"``.
+    by : level(s) to group by: ``territory``, ``region``, ``district``, ``owner`` or opportunity columns.
+    skip_unavailable : metrics whose optional inputs are missing are left out and listed in
+        ``result.attrs["unavailable"]`` (metric -> reason) instead of raising :class:`MetricUnavailable`.
+    """
+    catalog = catalog or load_catalog()
+    names = [names] if isinstance(names, str) else list(names)
+    ctx = Context(ds, ds.period(period), _levels(by))
+    frames, unavailable = [], {}
+    for name in names:
+        metric = catalog.get(name)
+        try:
+            value, num, den = _evaluate(metric, ctx, catalog)
+        except MetricUnavailable as exc:
+            if not skip_unavailable:
+                raise
+            unavailable[metric.name] = str(exc)
+            continue
+        frame = pd.DataFrame({"metric": metric.name, "value": value, "numerator": num, "denominator": den})
+        frames.append(frame.reset_index())
+    cols = [*ctx.by, "metric", "value", "numerator", "denominator"]
+    out = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+    out.attrs["unavailable"] = unavailable
+    out.attrs["period"] = ctx.period.label
+    return out
+
+
+def compute_wide(names: str | Iterable[str], ds: Dataset, period: str | Period, *,
+                 by: str | Sequence[str] = "territory", catalog: Catalog | None = None) -> pd.DataFrame:
+    """The same values as :func:`compute`, one column per metric and one row per group."""
+    long = compute(names, ds, period, by=by, catalog=catalog)
+    levels = list(_levels(by))
+    wide = long.set_index([*levels, "metric"])["value"].unstack("metric", sort=False)
+    wide = wide[[m for m in dict.fromkeys(long["metric"]) if m in wide.columns]]
+    wide.columns.name = None
+    wide.attrs = dict(long.attrs)
+    return wide
