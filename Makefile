@@ -27,8 +27,9 @@ $(DEMO): | $(STAMP)
 
 demo: $(DEMO) ## generate the demo district into data/demo (once)
 
-pack: $(STAMP) $(DEMO) ## build the demo report pack for PERIOD (default 2026-Q3) into reports/
-	$(BIN)/quotabook pack --period $(PERIOD)
+# Until the themed notebooks land, the pack is the one-page period overview (quotabook pack --overview).
+pack: $(STAMP) $(DEMO) ## build the demo report for PERIOD (default 2026-Q3) into reports/
+	$(BIN)/quotabook pack --period $(PERIOD) --overview
 
 test: $(STAMP) ## run the whole test suite
 	$(BIN)/python -m pytest -q

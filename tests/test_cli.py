@@ -1,5 +1,7 @@
 """The command line: each subcommand's output and exit code (0 ok, 1 rejected data, 2 config error)."""
 
+from pathlib import Path
+
 from conftest import OPPORTUNITIES, TERRITORIES, write_folder
 from quotabook.cli import main
 
@@ -19,7 +21,7 @@ def test_validate_exits_one_and_lists_each_problem(tmp_path, capsys):
 
 
 def test_pack_writes_the_overview(tiny_folder, tmp_path, capsys):
-    assert main(["pack", "--period", "2026-Q1", "--data", str(tiny_folder), "--out", str(tmp_path)]) == 0
+    assert main(["pack", "--period", "2026-Q1", "--data", str(tiny_folder), "--out", str(tmp_path), "--overview"]) == 0
     assert (tmp_path / "2026-Q1" / "index.html").is_file()
 
 
@@ -31,6 +33,63 @@ def test_bad_period_is_a_config_error_with_exit_two(tiny_folder, tmp_path, capsy
 def test_missing_folder_is_reported_not_a_traceback(tmp_path, capsys):
     assert main(["pack", "--period", "2026-Q1", "--data", str(tmp_path / "nope")]) == 2
     assert "data folder not found" in capsys.readouterr().err
+
+
+def _fake_build(calls: list, failures=()):
+    from quotabook.pack import PackResult
+
+    def build_pack(period, **kwargs):
+        calls.append((period, kwargs))
+        return PackResult(out_dir=Path("reports") / period, index=Path("reports") / period / "index.html",
+                          manifest=Path("reports") / period / "manifest.json", failures=list(failures),
+                          executed=["east/00_ok"])
+
+    return build_pack
+
+
+def test_pack_passes_its_options_to_build_pack(monkeypatch, capsys):
+    import quotabook.pack
+
+    calls: list = []
+    monkeypatch.setattr(quotabook.pack, "build_pack", _fake_build(calls))
+    argv = ["pack", "--period", "2026-Q3", "--regions", "East, West", "--notebooks", "00_a,01_b", "--data", "d",
+            "--formats", "html", "--workers", "3", "--resume", "--timeout", "30", "--quiet"]
+    assert main(argv) == 0
+    (period, kwargs), = calls
+    assert period == "2026-Q3"
+    assert kwargs | {} == {"regions": ["East", "West"], "notebooks": ["00_a", "01_b"], "data": "d", "formats": ("html",),
+                           "workers": 3, "resume": True, "out": "reports", "pack": "quarterly", "timeout": 30.0,
+                           "progress": False, "as_of": None, "notebooks_dir": None}
+    assert "wrote reports/2026-Q3/index.html" in capsys.readouterr().out
+
+
+def test_pack_defaults_leave_regions_notebooks_and_formats_to_the_pack_file(monkeypatch):
+    import quotabook.pack
+
+    calls: list = []
+    monkeypatch.setattr(quotabook.pack, "build_pack", _fake_build(calls))
+    assert main(["pack", "--period", "2026-Q3"]) == 0
+    kwargs = calls[0][1]
+    assert kwargs["regions"] is None and kwargs["notebooks"] is None and kwargs["formats"] is None
+    assert kwargs["workers"] is None and kwargs["progress"] is True and kwargs["timeout"] == 600
+
+
+def test_pack_with_a_failed_notebook_exits_one_and_names_it(monkeypatch, capsys):
+    import quotabook.pack
+    from quotabook.errors import NotebookFailure
+
+    failure = NotebookFailure("02_funnel", "West", 4, "ValueError", "no funnel data", "papermill-error-cell")
+    monkeypatch.setattr(quotabook.pack, "build_pack", _fake_build([], [failure]))
+    assert main(["pack", "--period", "2026-Q3"]) == 1
+    assert "02_funnel for West failed at cell 4: ValueError: no funnel data" in capsys.readouterr().err
+
+
+def test_pack_with_missing_notebooks_is_a_usage_error_with_exit_two(tiny_folder, tmp_path, capsys):
+    argv = ["pack", "--period", "2026-Q1", "--data", str(tiny_folder), "--out", str(tmp_path),
+            "--notebooks", "00_target_achievement,99_missing", "--notebooks-dir", str(tmp_path)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "do not exist yet" in err and "99_missing.ipynb" in err and "00_target_achievement.ipynb" in err
 
 
 def test_metrics_lists_the_catalog_and_renders_markdown(capsys):

@@ -43,7 +43,7 @@ def period_standing(ds: Dataset, period: str | Period) -> pd.DataFrame:
     return table.reset_index().sort_values(["region", "territory"], kind="stable").reset_index(drop=True)
 
 
-def _chart_svg(table: pd.DataFrame, currency: str, period: str) -> str:
+def _chart_svg(table: pd.DataFrame, currency: str, period: str, closed: bool) -> str:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -57,14 +57,20 @@ def _chart_svg(table: pd.DataFrame, currency: str, period: str) -> str:
         for cat in ("Closed", "Commit", "Best Case"):
             ax.barh(labels, table[cat], left=left, color=PALETTE[cat], label=cat)
             left += table[cat]
-        ax.scatter(table["Target"], labels, marker="|", s=250, color=PALETTE["Target"], label="Target", zorder=3)
+        ax.scatter(table["Target"], labels, marker="|", s=420, linewidths=3, color=PALETTE["Target"],
+                   label="Target", zorder=3)
         ax.invert_yaxis()
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1e3:,.0f}K"))
         ax.set_xlabel(f"Amount ({currency})")
-        short = int((table["Coverage"].fillna(0) < 1).sum())
-        ax.set_title(f"{period}: {short} of {len(table)} territories cannot reach target on Closed + Commit "
-                     f"+ Best Case" if short else f"{period}: every territory covers its target")
-        ax.legend(loc="lower right", ncols=4)
+        if closed:  # a finished quarter: only Closed counts
+            short = int((table["Attainment"].fillna(0) < 1).sum())
+            title = f"{period}: {short} of {len(table)} territories finished below target"
+        else:
+            short = int((table["Coverage"].fillna(0) < 1).sum())
+            title = (f"{period}: {short} of {len(table)} territories cannot reach target even if every "
+                     f"Commit and Best Case deal closes")
+        ax.set_title(title, loc="left", pad=26)
+        ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=4, borderaxespad=0.2)
         buf = io.StringIO()
         fig.savefig(buf, format="svg", bbox_inches="tight")
         plt.close(fig)
@@ -86,13 +92,13 @@ def build_overview(ds: Dataset, period: str, out_dir: str | os.PathLike) -> Path
     table = period_standing(ds, p)
     money = {c: "{:,.0f}" for c in [*CATEGORY_ORDER, "Target"]}
     shown = table.rename(columns={"territory": "Territory", "region": "Region", "owner": "AE"})
-    styled = (shown.style.format(money).format({"Attainment": "{:.0%}", "Coverage": "{:.1f}×"}, na_rep="–")
-              .hide(axis="index"))
+    styled = shown.style.format({**money, "Attainment": "{:.0%}", "Coverage": "{:.1f}×"}, na_rep="–").hide(
+        axis="index")
     counts = ds.counts.style.hide(axis="index")
     region_totals = table.groupby("region")[[*CATEGORY_ORDER, "Target"]].sum()
     region_totals["Attainment"] = region_totals["Closed"] / region_totals["Target"]
-    regions = region_totals.reset_index().rename(columns={"region": "Region"}).style.format(money).format(
-        {"Attainment": "{:.0%}"}).hide(axis="index")
+    regions = region_totals.reset_index().rename(columns={"region": "Region"}).style.format(
+        {**money, "Attainment": "{:.0%}"}, na_rep="–").hide(axis="index")
     closed, target = table["Closed"].sum(), table["Target"].sum()
     headline = (f"District closed {closed:,.0f} {ds.currency} of a {target:,.0f} {ds.currency} target "
                 f"({closed / target:.0%})." if target else "No targets for this period.")
@@ -102,7 +108,7 @@ def build_overview(ds: Dataset, period: str, out_dir: str | os.PathLike) -> Path
 <p><b>{html.escape(headline)}</b></p>
 <p class="note">Data: {html.escape(ds.source)}, as of {ds.reference_date.date()}; amounts in {ds.currency};
 period {p.start.date()} – {p.last_day.date()}.</p>
-{_chart_svg(table, ds.currency, p.label)}
+{_chart_svg(table, ds.currency, p.label, closed=p.end <= ds.reference_date)}
 <h2>By region</h2>{regions.to_html()}
 <h2>By territory</h2>{styled.to_html()}
 <p class="note">Attainment = Closed / Target. Coverage = (Closed + Commit + Best Case) / Target.
