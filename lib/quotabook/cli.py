@@ -54,14 +54,37 @@ def _metrics(args: argparse.Namespace) -> int:
     return 0
 
 
-def _pack(args: argparse.Namespace) -> int:
+def _csv(text: str | None) -> list[str] | None:
+    return [item.strip() for item in text.split(",") if item.strip()] if text else None
+
+
+def _overview(args: argparse.Namespace) -> int:
     from .loading import load
     from .report import build_overview
 
     ds = load(args.data, as_of=args.as_of)
-    path = build_overview(ds, args.period, args.out)
-    print(f"wrote {path}")
+    print(f"wrote {build_overview(ds, args.period, args.out)}")
     return 0
+
+
+def _pack(args: argparse.Namespace) -> int:
+    from .pack import build_pack
+
+    if args.overview:
+        return _overview(args)
+    formats = tuple(_csv(args.formats) or ()) if args.formats is not None else None
+    result = build_pack(args.period, regions=_csv(args.regions), notebooks=_csv(args.notebooks), data=args.data,
+                        formats=formats, workers=args.workers, resume=args.resume,
+                        out=args.out, pack=args.pack, timeout=args.timeout, progress=not args.quiet,
+                        as_of=args.as_of, notebooks_dir=args.notebooks_dir)
+    kept = f", {len(result.reused)} kept" if result.reused else ""
+    print(f"wrote {result.index} ({len(result.executed)} notebooks run{kept}, {len(result.pdfs)} PDFs, "
+          f"{result.seconds:.1f}s)")
+    for failure in result.failures:
+        print(f"quotabook: failed: {failure}", file=sys.stderr)
+    for slug, error in result.pdf_errors.items():
+        print(f"quotabook: PDF for {slug} failed: {error}", file=sys.stderr)
+    return result.exit_code
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,11 +107,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--theme", help="only this theme (e.g. funnel)")
     p.set_defaults(func=_metrics)
 
-    p = sub.add_parser("pack", help="build the report for a period into reports/")
+    p = sub.add_parser("pack", help="build the report pack for a period into reports/<period>/ "
+                                    "(exit 1 if a notebook failed; the pack is still written)")
     p.add_argument("--period", required=True, help="fiscal quarter, e.g. 2026-Q3")
+    p.add_argument("--regions", help="comma-separated region names and/or 'district' (default: all + district)")
+    p.add_argument("--notebooks", help="comma-separated notebook stems (default: the pack's list)")
     p.add_argument("--data", default="demo", help="folder of canonical tables, or 'demo'")
     p.add_argument("--as-of", dest="as_of", help="build as the data stood on this date (YYYY-MM-DD)")
+    p.add_argument("--formats", help="comma-separated: html, pdf (default: the pack's, html,pdf)")
+    p.add_argument("--workers", type=int, help="notebooks run at once (default: one per core)")
+    p.add_argument("--resume", action="store_true", help="re-run only notebooks that failed or are missing")
+    p.add_argument("--timeout", type=float, default=600, help="seconds one cell may run (default: 600)")
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
+    p.add_argument("--pack", default="quarterly", help="pack definition in params/packs/ (default: quarterly)")
+    p.add_argument("--notebooks-dir", dest="notebooks_dir", help="where <stem>.ipynb live (default: notebooks/)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--overview", action="store_true", help="only the one-page period overview (no notebooks)")
     p.set_defaults(func=_pack)
     return parser
 

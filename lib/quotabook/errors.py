@@ -126,3 +126,45 @@ class QuotabookWarning(UserWarning):
 
 class DataQualityWarning(QuotabookWarning):
     """Issued when data was usable but suspicious (e.g. rows set aside as rejects)."""
+
+
+@dataclass(frozen=True)
+class NotebookFailure:
+    """One notebook of a report pack that did not complete: which theme, which region, where and why.
+
+    ``cell_index`` counts the cells of the executed notebook (None when the kernel never ran a cell,
+    e.g. it failed to start); ``html_anchor`` is the fragment of the rendered page that shows the error
+    (papermill's banner), empty when no page was rendered. Plain fields, so it pickles across processes.
+    """
+
+    theme: str
+    region: str
+    cell_index: int | None
+    ename: str
+    evalue: str
+    html_anchor: str = ""
+
+    def __str__(self) -> str:
+        at = f"cell {self.cell_index}" if self.cell_index is not None else "start-up"
+        return f"{self.theme} for {self.region} failed at {at}: {self.ename}: {self.evalue}"
+
+
+class PackError(QuotabookError):
+    """Raised when a report pack cannot be planned or built: a missing notebook or pack file, a notebook
+    that does not accept the pack's parameters, an unknown region, a missing browser for PDFs.
+
+    ``failures`` lists the notebooks that failed when raised for a finished pack
+    (:meth:`quotabook.pack.PackResult.raise_for_failures`); it is empty for planning problems.
+    """
+
+    def __init__(self, message: str, failures: Sequence[NotebookFailure] = ()):
+        self.failures = list(failures)
+        lines = "".join(f"\n  - {failure}" for failure in self.failures)
+        super().__init__(message + lines)
+        self.message = message
+
+    def __reduce__(self):
+        return (PackError, (self.message, self.failures))
+
+
+__all__ += ["NotebookFailure", "PackError"]

@@ -1,0 +1,232 @@
+"""``build_pack``: the whole pipeline as one plain function (the CLI is a thin layer over it).
+
+plan (everything checkable before a kernel starts) → execute the runs in an executor, each writing its
+notebook and page → as soon as a region's runs are all done, print its PDF in the one browser of the pack
+(overlapping the remaining executions) → write ``manifest.json`` and ``index.html``. The manifest and
+index are written even when the build is interrupted, so ``resume=True`` can pick up where it stopped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from time import perf_counter
+
+from ..errors import NotebookFailure, PackError
+from .execute import RunOutcome, Task, execute_run
+from .executors import get_executor
+from .files import atomic_write_text, remove_stale_temporaries
+from .index import render_index
+from .manifest import describe_inputs, new_manifest, read_manifest, run_entry, select_runs, versions, write_manifest
+from .plan import DISTRICT, Plan, make_plan, safe_path
+
+__all__ = ["PackResult", "build_pack"]
+
+
+@dataclass
+class PackResult:
+    """What a build produced. ``exit_code`` is the CLI's: 0 all ok, 1 something failed (pack written)."""
+
+    out_dir: Path
+    index: Path
+    manifest: Path
+    failures: list[NotebookFailure] = field(default_factory=list)
+    pdf_errors: dict[str, str] = field(default_factory=dict)
+    executed: list[str] = field(default_factory=list)
+    reused: list[str] = field(default_factory=list)
+    pdfs: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and not self.pdf_errors
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.ok else 1
+
+    def raise_for_failures(self) -> None:
+        """Raise :class:`PackError` listing the failed notebooks (and PDFs), if any."""
+        if not self.ok:
+            extra = "".join(f"; PDF for {slug}: {err}" for slug, err in self.pdf_errors.items())
+            raise PackError(f"the pack in {self.out_dir} has failures{extra}", self.failures)
+
+
+def _progress(total: int, enabled: bool, period: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=f"pack {period}", unit="step", file=sys.stderr, disable=not enabled,
+                dynamic_ncols=True, leave=True)
+
+
+def _print_region(printer, plan: Plan, name: str, slug: str, manifest: dict) -> dict:
+    """Print one region's PDF; return its manifest entry (never raises for a print failure)."""
+    import nbformat
+
+    from .pdf import Section, compose_document
+    from .render import notebook_body
+
+    head = notebook_body(nbformat.v4.new_notebook())[0]
+    sections = []
+    for run in plan.runs_for(slug):
+        entry = manifest["runs"][run.key]
+        if entry["status"] == "ok":
+            body = notebook_body(nbformat.read(run.ipynb, as_version=4))[1]
+            sections.append(Section(run.stem, run.title, body=body))
+        else:
+            failure = entry.get("failure") or {}
+            sections.append(Section(run.stem, run.title, failure=f"{failure.get('ename')}: {failure.get('evalue')}"))
+    label = "District (all regions)" if slug == DISTRICT else name
+    document = compose_document(head=head, pack_title=plan.spec.title, region=label, period=plan.period,
+                                generated=datetime.now().strftime("%Y-%m-%d %H:%M"), data=str(plan.data),
+                                sections=sections)
+    target = plan.pdf_path(slug)
+    try:
+        printed = printer.print(document, target, footer=f"{plan.spec.title} · {label} · {plan.period}")
+    except Exception as exc:  # a print failure is reported for this region; the pack goes on
+        return {"name": name, "slug": slug, "pdf": None, "pdf_status": "failed",
+                "error": f"{type(exc).__name__}: {exc}"}
+    return {"name": name, "slug": slug, "pdf": target.relative_to(plan.out_dir).as_posix(), "pdf_status": "ok",
+            "timings": {"pdf": printed.seconds}, "blocked_requests": printed.blocked,
+            "console_errors": printed.console_errors, "error": None}
+
+
+def _tasks(plan: Plan, runs) -> list[Task]:
+    env = {}
+    if plan.data == "demo":  # kernels must find the same demo folder that was hashed, whatever their cwd
+        env["QUOTABOOK_DEMO_DIR"] = str(plan.data_folder)
+    logs = safe_path(plan.out_dir, "logs")
+    return [Task(run=run, timeout=plan.timeout, write_html="html" in plan.formats,
+                 log=safe_path(logs, run.slug, f"{run.stem}.log"), env=tuple(env.items())) for run in runs]
+
+
+def _failed_outcome(task: Task, exc: BaseException) -> RunOutcome:
+    """A run whose worker died or raised outside the notebook (e.g. a broken process pool)."""
+    run = task.run
+    failure = NotebookFailure(run.stem, run.region, None, type(exc).__name__, str(exc) or "worker failed")
+    return RunOutcome(key=run.key, status="failed", started_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                      failure=failure)
+
+
+def build_pack(period: str, *, regions=None, notebooks=None, data="demo", formats=("html", "pdf"),
+               workers: int | None = None, resume: bool = False, out: str | os.PathLike = "reports",
+               pack: str | os.PathLike = "quarterly", timeout: float | None = 600, progress: bool = True,
+               as_of=None, notebooks_dir: str | os.PathLike | None = None, executor: str = "local") -> PackResult:
+    """Build the report pack for ``period`` into ``out/<period>/``.
+
+    Parameters
+    ----------
+    period : fiscal quarter, e.g. ``"2026-Q3"``.
+    regions : region names (as in the data), ``"district"``, or ``"all"``; default: the pack YAML's.
+    notebooks : notebook stems; default: the pack YAML's list, in its order.
+    data : ``"demo"`` or a folder of canonical tables. Never a connection string (refused).
+    formats : any of ``"html"``, ``"pdf"``; executed notebooks are always written.
+    workers : processes running notebooks at once; default one per core.
+    resume : re-run only what failed or is missing in the previous manifest (same inputs).
+    out : reports folder; the pack goes to ``out/<period>/``.
+    pack : name of ``params/packs/<pack>.yaml``, or a path to a pack YAML.
+    timeout : seconds one cell may run before its notebook is stopped and reported failed.
+    progress : show a progress bar on stderr.
+    as_of : ISO date passed to notebooks (the data as it stood that day), or None.
+    notebooks_dir : where ``<stem>.ipynb`` files are found; default ``notebooks/`` of the project.
+    executor : ``"local"`` (process pool) or ``"serial"`` (this process).
+
+    Returns
+    -------
+    PackResult
+        Paths, failures and timings; ``exit_code`` is 1 when any notebook or PDF failed.
+
+    Raises
+    ------
+    PackError, ConfigError, SourceError
+        The pack cannot be planned: missing notebooks or parameters, unknown region, bad period, missing
+        data folder, or PDF requested without Chromium. Nothing has been executed then.
+    """
+    start = perf_counter()
+    plan = make_plan(period, regions=regions, notebooks=notebooks, data=data, formats=formats, out=out, pack=pack,
+                     as_of=as_of, timeout=timeout, notebooks_dir=notebooks_dir)
+    want_pdf = "pdf" in plan.formats
+    if want_pdf:
+        from .pdf import check_browser
+
+        check_browser()
+    plan.out_dir.mkdir(parents=True, exist_ok=True)
+    remove_stale_temporaries(plan.out_dir)
+    inputs = describe_inputs(plan)
+    previous = read_manifest(plan.out_dir) if resume else None
+    todo, kept = select_runs(plan, previous, inputs) if resume else (list(plan.runs), {})
+    pool = get_executor(executor, workers)
+    manifest = new_manifest(plan, inputs, workers=pool.workers, resume=resume)
+    manifest["runs"] = dict(kept)
+    old_regions = {r["slug"]: r for r in (previous or {}).get("regions", [])}
+    todo_slugs = {run.slug for run in todo}
+    pdf_due = [(name, slug) for name, slug in plan.regions if want_pdf and (
+        slug in todo_slugs or old_regions.get(slug, {}).get("pdf_status") != "ok"
+        or not plan.pdf_path(slug).is_file())]
+    for entry in manifest["regions"]:
+        if want_pdf and (entry["name"], entry["slug"]) not in pdf_due:
+            entry.update(old_regions[entry["slug"]])
+    if plan.formats:
+        from .render import warm_up
+
+        warm_up()  # the HTML exporter is built once here, before the pool forks, so every worker inherits it
+    result = PackResult(out_dir=plan.out_dir, index=plan.out_dir / "index.html",
+                        manifest=plan.out_dir / "manifest.json", reused=sorted(kept))
+    execute_start = perf_counter()
+    pdfs = _PdfStage(plan, manifest, pdf_due)
+    with contextlib.ExitStack() as stack:
+        outcomes = pool.run(execute_run, _tasks(plan, todo))  # submits now, before any thread or browser starts
+        bar = stack.enter_context(_progress(len(todo) + len(pdf_due), progress, plan.period))
+        try:
+            for task, outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    outcome = _failed_outcome(task, outcome)
+                manifest["runs"][task.run.key] = run_entry(task.run, outcome, inputs)
+                result.executed.append(task.run.key)
+                bar.update(1)
+                if outcome.status != "ok":
+                    bar.set_postfix_str(f"{sum(e['status'] != 'ok' for e in manifest['runs'].values())} failed")
+                pdfs.print_complete_regions(stack, bar)
+            pdfs.print_complete_regions(stack, bar)  # regions where nothing had to run, only the PDF
+        finally:
+            if pdfs.printer is not None:
+                manifest["versions"] = versions(pdfs.printer.version)
+            manifest["timings"] = {"execute_wall": round(perf_counter() - execute_start - pdfs.seconds, 3),
+                                   "pdf": round(pdfs.seconds, 3), "total": round(perf_counter() - start, 3)}
+            write_manifest(plan.out_dir, manifest)
+            atomic_write_text(result.index, render_index(manifest))
+    runs = manifest["runs"].values()
+    result.failures = [NotebookFailure(**r["failure"]) for r in runs if r["status"] != "ok" and r.get("failure")]
+    result.pdf_errors = {r["slug"]: r["error"] for r in manifest["regions"] if r.get("pdf_status") == "failed"}
+    result.pdfs = [plan.out_dir / r["pdf"] for r in manifest["regions"] if r.get("pdf_status") == "ok"]
+    result.seconds = round(perf_counter() - start, 3)
+    return result
+
+
+class _PdfStage:
+    """Prints each due region's PDF as soon as all of its runs are done, in one browser launched on first use."""
+
+    def __init__(self, plan: Plan, manifest: dict, due: list[tuple[str, str]]):
+        self.plan, self.manifest, self.due = plan, manifest, due
+        self.printer = None
+        self.printed: set[str] = set()
+        self.seconds = 0.0
+
+    def print_complete_regions(self, stack: contextlib.ExitStack, bar) -> None:
+        from .pdf import PdfPrinter
+
+        for name, slug in self.due:
+            if slug in self.printed or not all(r.key in self.manifest["runs"] for r in self.plan.runs_for(slug)):
+                continue
+            start = perf_counter()
+            if self.printer is None:
+                self.printer = stack.enter_context(PdfPrinter())
+            entry = next(r for r in self.manifest["regions"] if r["slug"] == slug)
+            entry.update(_print_region(self.printer, self.plan, name, slug, self.manifest))
+            self.printed.add(slug)
+            self.seconds += perf_counter() - start
+            bar.update(1)

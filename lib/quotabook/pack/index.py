@@ -1,0 +1,133 @@
+"""``index.html``: the pack's front page, rendered from the manifest alone.
+
+Failures first (region, theme, the cell, the exception name and value, a link to where the page shows
+it), then the alerts that fired, then one block per region: its PDF, and per theme the status, the
+headline figures recorded with :func:`quotabook.pack.record` and links to the page and the executed
+notebook. Self-contained: inline styles, no scripts, relative links only.
+"""
+
+from __future__ import annotations
+
+import html
+from numbers import Number
+from urllib.parse import quote
+
+__all__ = ["format_headline", "render_index"]
+
+_CSS = """
+body { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; color: #1a202c;
+       max-width: 1100px; margin: 24px auto; padding: 0 20px; line-height: 1.45; }
+h1 { margin-bottom: 4px; } .meta { color: #4a5568; margin-bottom: 18px; }
+table { border-collapse: collapse; width: 100%; margin: 8px 0 22px 0; font-size: 14px; }
+th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #e2e8f0; vertical-align: top; }
+th { background: #f7fafc; }
+.ok { color: #276749; font-weight: 600; } .failed { color: #9b2c2c; font-weight: 600; }
+.reused { color: #718096; font-size: 12px; }
+.box { border-radius: 4px; padding: 10px 14px; margin: 12px 0 20px 0; }
+.failures { background: #fff5f5; border: 1px solid #feb2b2; }
+.alerts { background: #fffaf0; border: 1px solid #fbd38d; }
+.level-critical { color: #9b2c2c; font-weight: 600; } .level-warning { color: #975a16; font-weight: 600; }
+.level-info { color: #2c5282; }
+dl.hl { display: grid; grid-template-columns: max-content auto; gap: 0 10px; margin: 0; }
+dl.hl dt { color: #4a5568; } dl.hl dd { margin: 0; font-weight: 600; }
+code { font-size: 13px; }
+"""
+
+
+def format_headline(value) -> str:
+    """A headline value as shown: strings as given, numbers with thousands separators."""
+    if isinstance(value, bool) or not isinstance(value, Number):
+        return str(value)
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}"
+    return f"{value:,.2f}" if abs(value) >= 1 else f"{value:.3g}"
+
+
+def _link(path: str | None, label: str, anchor: str = "") -> str:
+    if not path:
+        return ""
+    href = quote(path) + (f"#{quote(anchor)}" if anchor else "")
+    return f'<a href="{html.escape(href)}">{html.escape(label)}</a>'
+
+
+def _failure_text(failure: dict) -> str:
+    cell = failure.get("cell_index")
+    where = f"cell {cell}" if cell is not None else "start-up"
+    return f"{where}: {failure.get('ename', '')}: {failure.get('evalue', '')}"
+
+
+def _failures(manifest: dict) -> str:
+    rows = []
+    for entry in manifest["runs"].values():
+        if entry["status"] == "ok":
+            continue
+        failure = entry.get("failure") or {}
+        outputs = entry.get("outputs") or {}
+        links = " ".join(filter(None, [_link(outputs.get("html"), "page", failure.get("html_anchor", "")),
+                                       _link(outputs.get("ipynb"), "notebook")]))
+        log = f"<br><span class='reused'>log: <code>{html.escape(entry['log'])}</code></span>" if entry.get(
+            "log") else ""
+        rows.append(f"<tr><td>{html.escape(entry['region'])}</td><td>{html.escape(entry['title'])}</td>"
+                    f"<td><code>{html.escape(_failure_text(failure))}</code>{log}</td><td>{links}</td></tr>")
+    for region in manifest["regions"]:
+        if region.get("pdf_status") == "failed":
+            rows.append(f"<tr><td>{html.escape(region['name'])}</td><td>PDF</td>"
+                        f"<td><code>{html.escape(region.get('error') or '')}</code></td><td></td></tr>")
+    if not rows:
+        return ""
+    return (f'<div class="box failures"><h2>Failures ({len(rows)})</h2><table><tr><th>Region</th><th>Theme</th>'
+            f"<th>Error</th><th>Open</th></tr>{''.join(rows)}</table></div>")
+
+
+def _alerts(manifest: dict) -> str:
+    rows = []
+    for entry in manifest["runs"].values():
+        for alert in entry.get("alerts") or ():
+            level = str(alert.get("level", "warning"))
+            rows.append(f"<tr><td>{html.escape(entry['region'])}</td><td>{html.escape(entry['title'])}</td>"
+                        f'<td class="level-{html.escape(level)}">{html.escape(level)}</td>'
+                        f"<td>{html.escape(str(alert.get('message', '')))}</td></tr>")
+    if not rows:
+        return '<p class="meta">No alerts fired.</p>'
+    return (f'<div class="box alerts"><h2>Alerts fired ({len(rows)})</h2><table><tr><th>Region</th><th>Theme</th>'
+            f"<th>Level</th><th>Alert</th></tr>{''.join(rows)}</table></div>")
+
+
+def _region(manifest: dict, region: dict) -> str:
+    entries = [e for e in manifest["runs"].values() if e["slug"] == region["slug"]]
+    pdf = _link(region.get("pdf"), "PDF (all themes)") if region.get("pdf_status") == "ok" else ""
+    rows = []
+    for entry in entries:
+        outputs = entry.get("outputs") or {}
+        status = f'<span class="{"ok" if entry["status"] == "ok" else "failed"}">{html.escape(entry["status"])}</span>'
+        if entry.get("reused"):
+            status += ' <span class="reused">(kept from the previous build)</span>'
+        headlines = "".join(f"<dt>{html.escape(str(k))}</dt><dd>{html.escape(format_headline(v))}</dd>"
+                            for k, v in (entry.get("headlines") or {}).items())
+        links = " · ".join(filter(None, [_link(outputs.get("html"), "page"), _link(outputs.get("ipynb"), "notebook")]))
+        rows.append(f"<tr><td>{html.escape(entry['title'])}</td><td>{status}</td>"
+                    f'<td><dl class="hl">{headlines}</dl></td><td>{links}</td></tr>')
+    label = "District (all regions)" if region["slug"] == "district" else region["name"]
+    return (f'<h2 id="region-{html.escape(region["slug"])}">{html.escape(label)}</h2>'
+            f"<p>{pdf}</p><table><tr><th>Theme</th><th>Status</th><th>Headline figures</th><th>Open</th></tr>"
+            f"{''.join(rows)}</table>")
+
+
+def render_index(manifest: dict) -> str:
+    """The index page for ``manifest`` (see :mod:`quotabook.pack.manifest` for its shape)."""
+    params = manifest["parameters"]
+    summary = manifest.get("summary") or {}
+    as_of = f" · as of {html.escape(params['as_of'])}" if params.get("as_of") else ""
+    meta = (f"Generated {html.escape(manifest['generated_at'])} · data <code>{html.escape(str(params['data']))}</code>"
+            f"{as_of} · {summary.get('ok', 0)} of {summary.get('runs', 0)} notebooks ok"
+            + (f", {summary['failed']} failed" if summary.get("failed") else "")
+            + (f", {summary['reused']} kept from the previous build" if summary.get("reused") else ""))
+    regions = "".join(_region(manifest, r) for r in manifest["regions"])
+    nav = " · ".join(f'<a href="#region-{html.escape(r["slug"])}">{html.escape(r["name"])}</a>'
+                     for r in manifest["regions"])
+    title = f"{manifest['title']} — {manifest['period']}"
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
+            f'content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title><style>{_CSS}</style>'
+            f'</head><body><h1>{html.escape(title)}</h1><div class="meta">{meta}</div><p>{nav}</p>'
+            f"{_failures(manifest)}{_alerts(manifest)}{regions}"
+            '<p class="meta">Details: <a href="manifest.json">manifest.json</a></p></body></html>')

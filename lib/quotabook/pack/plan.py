@@ -1,0 +1,345 @@
+"""Plan a report pack: which notebook runs for which region, with which parameters, written where.
+
+Planning does everything that can fail cheaply before any kernel starts: it reads the pack YAML
+(``params/packs/<pack>.yaml``), checks the period, resolves the data folder and its regions, finds every
+notebook and checks that each accepts the pack's parameters (``papermill.inspect_notebook``), and maps
+region names to safe folder names. A run is one notebook for one region.
+
+Output layout (all under ``out/<period>/``, never outside it)::
+
+    <region_slug>/<stem>.ipynb       executed notebook
+    <region_slug>/<stem>.html        rendered without code
+    <region_slug>/<period>-<region_slug>.pdf
+    index.html  manifest.json
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from ..errors import ConfigError, PackError, SourceError
+
+__all__ = [
+    "DISTRICT",
+    "PACK_PARAMETERS",
+    "PackSpec",
+    "Plan",
+    "Run",
+    "assign_slugs",
+    "load_pack_spec",
+    "make_plan",
+    "project_root",
+    "safe_path",
+    "slugify",
+]
+
+#: The label (and folder) of the whole-district run; notebooks receive ``region="ALL"`` for it.
+DISTRICT = "district"
+#: Parameters every pack notebook must declare in its ``parameters`` cell.
+PACK_PARAMETERS = ("region", "period", "as_of", "data")
+FORMATS = ("html", "pdf")
+_STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+
+
+# -- names and paths ---------------------------------------------------------------------------------
+def slugify(name: str, *, default: str = "region") -> str:
+    """A folder name for ``name``: lower-case ASCII letters, digits and single hyphens.
+
+    Region names come from data and may hold quotes, slashes, ``..`` or accents; the slug can hold none
+    of them, so it can never climb out of the pack folder. ``"Nord/Süd"`` → ``"nord-sud"``; a name with
+    no usable characters becomes ``default``.
+    """
+    ascii_name = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:60].rstrip("-") or default
+
+
+def assign_slugs(names: Iterable[str], reserved: Iterable[str] = (DISTRICT,)) -> dict[str, str]:
+    """One distinct slug per name, stable across runs.
+
+    Two names that slugify alike (``"East West"`` and ``"East/West"``), or a name that slugifies to a
+    reserved slug (a region called "District"), get a suffix from a hash of the full name, so the
+    mapping does not depend on which other regions happen to be in the data.
+    """
+    taken = set(reserved)
+    unique = sorted(set(names))
+    counts: dict[str, int] = {}
+    for name in unique:
+        counts[slugify(name)] = counts.get(slugify(name), 0) + 1
+    slugs: dict[str, str] = {}
+    for name in unique:
+        slug = slugify(name)
+        if counts[slug] > 1 or slug in taken:
+            slug = f"{slug}-{hashlib.sha1(name.encode('utf-8')).hexdigest()[:6]}"
+        slugs[name] = slug
+    return slugs
+
+
+def safe_path(base: Path, *parts: str) -> Path:
+    """``base/part/...``, refusing any result that is not inside ``base`` (defence in depth: parts are
+    slugs already)."""
+    root = Path(base).resolve()
+    path = root.joinpath(*parts).resolve()
+    if path != root and not path.is_relative_to(root):
+        raise PackError(f"refusing to write outside the pack folder {root}: {'/'.join(parts)!r}")
+    return path
+
+
+def project_root() -> Path:
+    """The folder holding ``params/workbook.yaml`` (searched from the working directory up), else the
+    working directory."""
+    here = Path.cwd().resolve()
+    for folder in (here, *here.parents):
+        if (folder / "params" / "workbook.yaml").is_file():
+            return folder
+    return here
+
+
+# -- the pack YAML -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class PackSpec:
+    """A pack definition: its notebooks in order, its regions (``("all",)`` = every region in the data
+    plus the district) and the output formats."""
+
+    name: str
+    file: Path
+    title: str
+    notebooks: tuple[str, ...]
+    regions: tuple[str, ...] = ("all",)
+    formats: tuple[str, ...] = FORMATS
+
+
+def load_pack_spec(pack: str | os.PathLike, root: Path | None = None) -> PackSpec:
+    """Read ``params/packs/<pack>.yaml`` (or the YAML file ``pack`` names).
+
+    Raises
+    ------
+    ConfigError
+        The file is missing, not YAML, or a key is missing or of the wrong kind.
+    """
+    text = str(pack)
+    if text.endswith((".yaml", ".yml")) or os.sep in text:
+        file = Path(text)
+    else:
+        file = (root or project_root()) / "params" / "packs" / f"{text}.yaml"
+    try:
+        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"pack file not found (known packs live in params/packs/): {file}", file=str(file)) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", file=str(file)) from None
+    if not isinstance(raw, dict):
+        raise ConfigError("expected a mapping at the top level", file=str(file))
+    notebooks = raw.get("notebooks")
+    if not isinstance(notebooks, list) or not notebooks or not all(isinstance(n, str) for n in notebooks):
+        raise ConfigError("expected a non-empty list of notebook stems", file=str(file), key="notebooks")
+    regions = raw.get("regions", "all")
+    regions = (regions,) if isinstance(regions, str) else tuple(str(r) for r in regions)
+    formats = tuple(raw.get("formats", FORMATS))
+    if bad := [f for f in formats if f not in FORMATS]:
+        raise ConfigError(f"unknown format(s) {bad}; allowed: {list(FORMATS)}", file=str(file), key="formats")
+    return PackSpec(name=file.stem, file=file, title=str(raw.get("title", file.stem)),
+                    notebooks=tuple(notebooks), regions=regions, formats=formats)
+
+
+# -- the plan ----------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Run:
+    """One notebook for one region: its input, its outputs and the parameters papermill injects."""
+
+    stem: str
+    title: str
+    region: str
+    slug: str
+    notebook: Path
+    ipynb: Path
+    html: Path
+    parameters: dict = field(hash=False)
+
+    @property
+    def key(self) -> str:
+        """``"<region_slug>/<stem>"``: the run's id in the manifest and the index."""
+        return f"{self.slug}/{self.stem}"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Every run of a pack, in display order (regions, then notebooks in pack order)."""
+
+    spec: PackSpec
+    period: str
+    as_of: str | None
+    data: str
+    data_folder: Path
+    out_dir: Path
+    regions: tuple[tuple[str, str], ...]
+    runs: tuple[Run, ...]
+    formats: tuple[str, ...]
+    timeout: float | None
+
+    def runs_for(self, slug: str) -> list[Run]:
+        return [r for r in self.runs if r.slug == slug]
+
+    def pdf_path(self, slug: str) -> Path:
+        return safe_path(self.out_dir, slug, f"{self.period}-{slug}.pdf")
+
+
+def _check_period(period: str) -> str:
+    from ..fiscal import FiscalCalendar
+    from ..settings import load_settings
+
+    return FiscalCalendar.from_settings(load_settings()).period(period).label
+
+
+def _check_as_of(as_of) -> str | None:
+    if as_of is None or as_of == "":
+        return None
+    try:
+        return date.fromisoformat(str(as_of)[:10]).isoformat()
+    except ValueError:
+        raise ConfigError(f"as_of {as_of!r} is not an ISO date like 2026-09-15", key="as_of") from None
+
+
+def resolve_data(data: str | os.PathLike) -> tuple[str, Path]:
+    """The ``data`` parameter notebooks receive (``"demo"`` or an absolute folder path) and the folder.
+
+    Only folders and ``"demo"`` are accepted: a connection string would be written into every executed
+    notebook, so it is refused here rather than leaked there.
+    """
+    from ..loading import DEMO, ensure_demo
+
+    text = str(data)
+    if text == DEMO:
+        return DEMO, ensure_demo()
+    if "://" in text:
+        raise PackError("packs read a folder of CSV/Parquet files or 'demo'; connection strings are refused so "
+                        "that no credential is written into a report")
+    folder = Path(text).expanduser().resolve()
+    if not folder.exists():
+        raise SourceError(f"data folder not found: {folder}")
+    if not folder.is_dir():
+        raise SourceError(f"expected a folder of table files, got a file: {folder}")
+    return str(folder), folder
+
+
+def data_regions(folder: Path) -> list[str]:
+    """Region names in the folder's ``territories`` table (read without full validation: planning only
+    needs the names)."""
+    from ..loading import find_table_files
+    from ..validation import read_table_file
+
+    files = find_table_files(folder)
+    if "territories" not in files:
+        raise PackError(f"no territories table in {folder}: cannot list the regions of the pack")
+    territories = read_table_file(files["territories"])
+    if "region" not in territories.columns:
+        raise PackError(f"{files['territories']} has no 'region' column")
+    return sorted({str(r).strip() for r in territories["region"].dropna() if str(r).strip()})
+
+
+def _choose_regions(wanted: Sequence[str], known: list[str]) -> list[tuple[str, str]]:
+    slugs = assign_slugs(known)
+    # A region may be named as in the data, in any case, or by its slug.
+    lookup = {**{s: n for n, s in slugs.items()}, **{n.lower(): n for n in known}, **{n: n for n in known}}
+    chosen: list[str] = []
+    for item in (w.strip() for w in wanted):
+        if item.lower() == "all":
+            chosen += [DISTRICT, *known]
+        elif item.lower() == DISTRICT or item == "ALL":
+            chosen.append(DISTRICT)
+        elif (name := lookup.get(item, lookup.get(item.lower()))) is not None:
+            chosen.append(name)
+        else:
+            raise PackError(f"unknown region {item!r}; the data has: {', '.join(known) or '(none)'} (or 'district')")
+    unique = list(dict.fromkeys(chosen))
+    return [(name, DISTRICT if name == DISTRICT else slugs[name]) for name in unique]
+
+
+def notebook_title(path: Path) -> str:
+    """The first Markdown heading of the notebook, else its stem in words (for the PDF contents)."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            for line in cell.source.splitlines():
+                if line.startswith("#"):
+                    return line.lstrip("#").strip()
+    return re.sub(r"^\d+_", "", path.stem).replace("_", " ").capitalize()
+
+
+def check_notebooks(stems: Sequence[str], notebooks_dir: Path) -> dict[str, Path]:
+    """The path of each notebook, after checking they all exist and declare every pack parameter.
+
+    Raises
+    ------
+    PackError
+        Listing every missing notebook, or every notebook whose ``parameters`` cell lacks a parameter.
+    """
+    import papermill
+
+    if bad := [s for s in stems if not _STEM.match(s)]:
+        raise PackError(f"notebook names must be plain file stems, got: {', '.join(map(repr, bad))}")
+    paths = {s: notebooks_dir / f"{s}.ipynb" for s in stems}
+    if missing := [str(p) for p in paths.values() if not p.is_file()]:
+        raise PackError(f"{len(missing)} notebook(s) of the pack do not exist yet:\n"
+                        + "\n".join(f"  - {m}" for m in missing))
+    problems = []
+    for path in paths.values():
+        declared = set(papermill.inspect_notebook(str(path)))
+        if lacking := [p for p in PACK_PARAMETERS if p not in declared]:
+            problems.append(f"  - {path}: parameters cell lacks {', '.join(lacking)}")
+    if problems:
+        raise PackError("notebooks must declare the pack parameters (" + ", ".join(PACK_PARAMETERS)
+                        + ") in a cell tagged 'parameters':\n" + "\n".join(problems))
+    return paths
+
+
+def make_plan(period: str, *, regions: Sequence[str] | None = None, notebooks: Sequence[str] | None = None,
+              data: str | os.PathLike = "demo", formats: Sequence[str] | None = None,
+              out: str | os.PathLike = "reports", pack: str | os.PathLike = "quarterly", as_of=None,
+              timeout: float | None = 600, notebooks_dir: str | os.PathLike | None = None) -> Plan:
+    """Check the request and list every run (see the module docstring for what is checked).
+
+    Raises
+    ------
+    ConfigError
+        Bad period, as_of, format or pack file.
+    SourceError
+        The data folder does not exist.
+    PackError
+        A notebook is missing or lacks a pack parameter; an unknown region; a connection string as data.
+    """
+    label = _check_period(period)
+    as_of_iso = _check_as_of(as_of)
+    data_param, folder = resolve_data(data)
+    root = project_root()
+    spec = load_pack_spec(pack, root)
+    formats = tuple(formats) if formats is not None else spec.formats
+    if bad := [f for f in formats if f not in FORMATS]:
+        raise ConfigError(f"unknown format(s) {bad}; allowed: {list(FORMATS)}", key="formats")
+    stems = list(dict.fromkeys(notebooks or spec.notebooks))
+    nb_dir = Path(notebooks_dir) if notebooks_dir is not None else root / "notebooks"
+    paths = check_notebooks(stems, nb_dir)
+    chosen = _choose_regions(list(regions) if regions else list(spec.regions), data_regions(folder))
+    out_dir = safe_path(Path(out), label)
+    titles = {stem: notebook_title(path) for stem, path in paths.items()}
+    runs = []
+    for name, slug in chosen:
+        for stem in stems:
+            params = {"region": "ALL" if name == DISTRICT else name, "period": label, "as_of": as_of_iso,
+                      "data": data_param}
+            runs.append(Run(stem=stem, title=titles[stem], region=name, slug=slug, notebook=paths[stem],
+                            ipynb=safe_path(out_dir, slug, f"{stem}.ipynb"),
+                            html=safe_path(out_dir, slug, f"{stem}.html"), parameters=params))
+    return Plan(spec=spec, period=label, as_of=as_of_iso, data=data_param, data_folder=folder, out_dir=out_dir,
+                regions=tuple(chosen), runs=tuple(runs), formats=formats, timeout=timeout)

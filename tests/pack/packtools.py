@@ -1,0 +1,48 @@
+"""Shared helpers of the pack tests: fixture paths, a two-region data folder, the offline-page check.
+
+(Not a conftest.py: a second ``conftest`` module would shadow ``tests/conftest.py`` for ``from conftest import``.)"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from quotabook.pack.render import find_network_refs
+
+FIXTURES = Path(__file__).parent / "fixtures"
+NOTEBOOKS = FIXTURES / "notebooks"
+PACK_YAML = FIXTURES / "pack.yaml"
+CHROMIUM = Path("/usr/bin/chromium")
+
+TERRITORIES = """\
+territory,region,district,owner,segment
+T1,East,D,Ann,SMB
+T2,West,D,Bob,Enterprise
+"""
+
+OPPORTUNITIES = """\
+opportunity_id,owner,territory,created_date,close_date,stage,forecast_category,amount,is_closed,is_won
+A,Ann,T1,2026-01-05,2026-03-30,Proposal,Commit,1200,false,false
+B,Bob,T2,2026-01-10,2026-02-20,Closed Won,Closed,500,true,true
+"""
+
+
+def write_data(folder: Path, territories: str = TERRITORIES) -> Path:
+    """A minimal data folder: territories (the regions) and opportunities."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "territories.csv").write_text(territories, encoding="utf-8")
+    (folder / "opportunities.csv").write_text(OPPORTUNITIES, encoding="utf-8")
+    return folder
+
+
+# What a page must never contain: a script, style, image or font fetched over the network, or a CDN name.
+NETWORK_LOAD = re.compile(r"""<(script|link|img|iframe)\b[^>]*\b(src|href)\s*=\s*["']?(https?:)?//""", re.I)
+CDN = re.compile(r"cdnjs|unpkg\.com|jsdelivr|require(\.min)?\.js|MathJax\.js|mermaid(\.esm)?(\.min)?\.m?js|"
+                 r"html-manager|embed-amd", re.I)
+
+
+def assert_offline(page: str) -> None:
+    """The offline contract, checked over every produced page."""
+    assert find_network_refs(page) == []
+    assert not NETWORK_LOAD.search(page), NETWORK_LOAD.search(page).group(0)
+    assert not CDN.search(page), CDN.search(page).group(0)
