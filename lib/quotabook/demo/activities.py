@@ -9,7 +9,7 @@ deals that will be lost often go quiet first, which is what makes a stale Commit
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -31,35 +31,36 @@ TYPE_ORDER = {"dial": 0, "connect": 1, "email": 2, "meeting_booked": 3, "meeting
 
 @dataclass
 class _Rows:
-    """Activity rows under construction, as parallel arrays."""
+    """Activity rows under construction: batches of parallel arrays, concatenated at the end.
 
-    terr: list
-    time: list
-    kind: list
-    deal: list  # index of the deal the row is about, -1 for none
-    on_deal: list  # True: the row carries the deal's opportunity_id (else only its account, if any)
-    outcome: list
-    duration: list
+    ``deal`` is the index of the deal a row is about (-1 for none); ``on_deal`` says whether the row
+    carries that deal's opportunity_id (a first meeting booked before the deal exists carries only its
+    account).
+    """
+
+    batches: list[dict[str, np.ndarray]] = field(default_factory=list)
 
     def add(self, terr, time, kind, outcome, deal=None, on_deal=False, duration=None) -> None:
         n = len(time)
-        self.terr.append(np.asarray(terr))
-        self.time.append(np.asarray(time, dtype=float))
-        self.kind.append(np.full(n, TYPE_ORDER[kind]))
-        self.deal.append(np.full(n, -1) if deal is None else np.asarray(deal))
-        self.on_deal.append(np.full(n, on_deal))
-        self.outcome.append(np.broadcast_to(np.asarray(outcome, dtype=object), (n,)))
-        self.duration.append(np.full(n, np.nan) if duration is None else np.asarray(duration, dtype=float))
+        self.batches.append({
+            "terr": np.asarray(terr),
+            "time": np.asarray(time, dtype=float),
+            "kind": np.full(n, TYPE_ORDER[kind]),
+            "deal": np.full(n, -1) if deal is None else np.asarray(deal),
+            "on_deal": np.full(n, on_deal),
+            "outcome": np.broadcast_to(np.asarray(outcome, dtype=object), (n,)),
+            "duration": np.full(n, np.nan) if duration is None else np.asarray(duration, dtype=float),
+        })
 
     def concat(self) -> dict[str, np.ndarray]:
-        return {f: np.concatenate(getattr(self, f)) for f in self.__dataclass_fields__}
+        return {key: np.concatenate([b[key] for b in self.batches]) for key in self.batches[0]}
 
 
 def simulate_activities(
     rng: np.random.Generator, org: Org, deals: Deals, clock: BusinessClock, window_bd: int, snapshot_bd: int
 ) -> tuple[pd.DataFrame, pd.Series]:
     """The activities table and each deal's last activity date (aligned with ``deals.opportunities``)."""
-    rows = _Rows([], [], [], [], [], [], [])
+    rows = _Rows()
     n = len(deals.terr)
     idx = np.arange(n)
     terr, seg, created = deals.terr, deals.seg, deals.created_bd
@@ -98,8 +99,6 @@ def simulate_activities(
     acct_ids = np.asarray(opps["account_id"], dtype=object)
     has_deal = a["deal"] >= 0
     kinds = np.array(list(TYPE_ORDER), dtype=object)
-    duration = pd.array(np.where(np.isnan(a["duration"]), 0, a["duration"]).astype(np.int64), dtype="Int64")
-    duration[np.isnan(a["duration"])] = pd.NA
     activities = pd.DataFrame(
         {
             "activity_id": pd.array(format_ids("ACT-", np.arange(1, m + 1), 7), dtype="str"),
@@ -110,15 +109,16 @@ def simulate_activities(
                                        dtype="str"),
             "account_id": pd.array(np.where(has_deal, acct_ids[a["deal"]], None), dtype="str"),
             "outcome": pd.array(a["outcome"], dtype="str"),
-            "duration_s": duration,
+            "duration_s": pd.array(a["duration"], dtype="Int64"),  # whole seconds, <NA> when not timed
         }
     )
     last = np.full(n, -np.inf)
     logged = has_deal & a["on_deal"]
     np.maximum.at(last, a["deal"][logged], a["time"][logged])
-    last_date = pd.Series(np.where(np.isfinite(last), clock.date(np.where(np.isfinite(last), last, 0)),
-                                   np.datetime64("NaT")).astype("datetime64[us]"))
-    return activities, last_date
+    seen = np.isfinite(last)
+    last_date = np.full(n, np.datetime64("NaT"), dtype="datetime64[D]")
+    last_date[seen] = clock.date(last[seen])
+    return activities, pd.Series(last_date.astype("datetime64[us]"))
 
 
 def _prospecting(

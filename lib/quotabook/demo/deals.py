@@ -17,14 +17,8 @@ import pandas as pd
 
 from ..schemas import FORECAST_CATEGORIES, OPPORTUNITY_TYPES, SEGMENTS
 from .accounts import NEW_BUSINESS, RENEWAL, account_names, link_accounts
-from .clock import (
-    CALENDAR_TO_BUSINESS,
-    BusinessClock,
-    format_ids,
-    month_end,
-    quarter_end,
-    quarter_start,
-)
+from .clock import CALENDAR_TO_BUSINESS, BusinessClock, format_ids
+from .dating import close_date_pushes, quarter_end_pull
 from .history import build_history
 from .org import Org
 from .stages import StageMap
@@ -53,7 +47,9 @@ AMOUNT_STEP = np.array([500.0, 1000.0, 5000.0])  # reps enter round numbers
 STAGE_DAYS = np.array([[6, 7, 8, 9, 7], [9, 13, 16, 22, 16], [10, 14, 18, 28, 22]], dtype=float)
 STAGE_SIGMA = 0.55
 LOSS_GROWTH = 1.25  # losses per stage grow by this factor: most proposals are lost (seed 001 bands)
-ZOMBIE_SHARE = 0.25
+ZOMBIE_SHARE = 0.25  # lost deals nobody closes out for months
+RAMP_WIN = 0.85  # a new hire wins less often while ramping
+QUIET_REASONS = (2, 3, 5)  # No Decision, Timing, Lost to Status Quo: the buyer simply went quiet
 LOSS_REASONS = ("Price", "Competitor", "No Decision", "Timing", "Budget", "Lost to Status Quo")
 LOSS_P = {  # reason probabilities: lost early, lost late, lost after lingering
     "early": np.array([0.05, 0.10, 0.25, 0.20, 0.20, 0.20]),
@@ -70,9 +66,6 @@ EVIDENCE_P = np.array(
      [0.0, 0.02, 0.10, 0.35, 0.70]]
 )
 EVIDENCE_WON_P = np.array([0.93, 0.93, 0.92, 0.90])
-PUSH_SLOTS = 12
-PULL_WINDOW_BD, PULL_SHARE = 20, 0.5  # wins due early in a quarter pulled into the previous quarter's end
-NEXT_QUARTER_SHARE = 0.45  # pushes in a quarter's last five weeks that go to the next quarter
 
 
 @dataclass(frozen=True)
@@ -111,119 +104,96 @@ def simulate_deals(
     fiscal_start_month: int,
     currency: str,
 ) -> Deals:
-    """Simulate deals created from ``start_bd`` on; keep those still open at ``window_bd`` or later."""
+    """Simulate deals created from ``start_bd`` on; keep those closed in the window or still open.
+
+    ``window_bd`` is the first day of the first reported quarter: deals closed before it are not in
+    the export, as with a CRM report filtered on close date.
+    """
     terr, created = _draw_created(rng, org, start_bd, window_bd, snapshot_bd, expected_in_window)
-    n, k = len(terr), stages.k
+    d = _draw_deals(rng, org, terr)
+    d["created"] = created
+    d.update(_draw_outcomes(rng, org, stages, d))
+    in_last_stage = d["last_entry"] + 0.5  # a pulled-in win must already be in its last stage by then
+    d["close_bd"] = quarter_end_pull(rng, clock, d["close_bd"], d["won"] & (d["close_bd"] > in_last_stage),
+                                     in_last_stage, fiscal_start_month)
+    d["account"] = link_accounts(rng, terr, d["seg"], d["typ"], created, d["close_bd"], d["won"])
+    keep = d["close_bd"] >= window_bd
+    order = np.flatnonzero(keep)[np.argsort(created[keep], kind="stable")]  # ids follow creation
+    d = {key: value[order] for key, value in d.items()}
+    n = len(order)
+    ids = format_ids("OPP-", np.arange(1, n + 1), 6).astype(object)
+
+    category = np.maximum.accumulate(_categories(rng, stages, n), axis=1)  # never steps back
+    typical = stages.along(STAGE_DAYS)[d["seg"]] * org.speed[d["terr"]][:, None]
+    first_close, push_t, push_d = close_date_pushes(
+        rng, org, clock, d["terr"], typical, d["typ"] == RENEWAL, d["entry"], d["created"], d["close_bd"],
+        snapshot_bd, fiscal_start_month,
+    )
+    amounts = _amount_changes(rng, stages, d["entry"], d["close_bd"], d["amount0"])
+    history, state = build_history(stages, clock, ids, snapshot_bd, d["created"], d["entry"], d["close_bd"],
+                                   d["won"], category, d["amount0"], amounts, first_close, push_t, push_d)
+
+    reason = _loss_reasons(rng, stages, d["last"], d["linger"])
+    # Many deals heading for a loss go quiet before anyone closes them: no activity after ``quiet_bd``.
+    goes_quiet = ~d["won"] & (rng.random(n) < np.where(np.isin(reason, QUIET_REASONS), 0.85, 0.55))
+    fade = d["last_entry"] + (d["close_bd"] - d["last_entry"]) * rng.uniform(0.1, 0.6, n)
+    quiet_bd = np.where(goes_quiet, fade, d["close_bd"])
+    flags = _evidence(rng, stages, state["stage_idx"], d["last"], d["won"])
+    opps = _opportunities(rng, org, stages, clock, d, ids, state, reason, flags, currency)
+    return Deals(opps, history, d["terr"], d["seg"], d["created"].astype(float), d["close_bd"], quiet_bd,
+                 d["won"], d["source"])
+
+
+def _draw_deals(rng: np.random.Generator, org: Org, terr: np.ndarray) -> dict[str, np.ndarray]:
+    """What each deal is: segment, type, lead source, product and first amount (whole USD)."""
+    n = len(terr)
     seg = pick(rng, SEG_MIX[org.seg[terr]])
     typ = rng.choice(3, n, p=TYPE_P)
-    source = np.where(typ == NEW_BUSINESS, np.array(SOURCES, dtype=object)[rng.choice(5, n, p=SOURCE_P)],
-                      EXISTING_CUSTOMER)
+    sources = np.array(SOURCES, dtype=object)[rng.choice(len(SOURCES), n, p=SOURCE_P)]
     product = pick(rng, PRODUCT_P[seg])
-    spread = rng.lognormal(0, AMOUNT_SIGMA[seg])
+    spread = rng.lognormal(0, AMOUNT_SIGMA[seg])  # size relative to the segment's typical deal
     size = AMOUNT_MEDIAN[seg] * TYPE_SIZE[typ] * PRODUCT_SIZE[product] * spread
-    amount0 = np.maximum(1, np.round(size / AMOUNT_STEP[seg])) * AMOUNT_STEP[seg]
+    return {
+        "terr": terr,
+        "seg": seg,
+        "typ": typ,
+        "source": np.where(typ == NEW_BUSINESS, sources, EXISTING_CUSTOMER),
+        "product": product,
+        "spread": spread,
+        "amount0": np.maximum(1, np.round(size / AMOUNT_STEP[seg])) * AMOUNT_STEP[seg],
+    }
 
-    # Outcome: the rep's skill shaped by deal type, segment and size (big deals win less often: seed 004's
-    # win rate by deal value), normalised so skill stays the rep's count win rate.
-    lift = TYPE_WIN[typ] * SEG_WIN[seg] * spread**-SIZE_WIN_ELASTICITY
-    ramp = (org.former[terr] != "") & (created >= org.hire_bd[terr])
-    p_win = np.clip(org.skill[terr] * lift / lift.mean() * np.where(ramp, 0.85, 1.0), 0.03, 0.9)
+
+def _draw_outcomes(
+    rng: np.random.Generator, org: Org, stages: StageMap, d: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Won or lost, the last open stage reached, when each stage is entered and when the deal closes.
+
+    Win odds are the rep's skill shaped by deal type, segment and size (big deals win less often, seed
+    004's win rate by deal value), normalised so skill stays the rep's count win rate. Losses grow
+    toward the later stages, as seed 001's bands imply (most proposals are lost). Lost deals linger in
+    their last stage; zombies linger for months.
+    """
+    terr, seg, created = d["terr"], d["seg"], d["created"]
+    n, k = len(terr), stages.k
+    lift = TYPE_WIN[d["typ"]] * SEG_WIN[seg] * d["spread"] ** -SIZE_WIN_ELASTICITY
+    ramping = (org.former[terr] != "") & (created >= org.hire_bd[terr])
+    p_win = np.clip(org.skill[terr] * lift / lift.mean() * np.where(ramping, RAMP_WIN, 1.0), 0.03, 0.9)
     won = rng.random(n) < p_win
     loss_w = LOSS_GROWTH ** np.arange(k)
-    last = np.where(won, k - 1, rng.choice(k, n, p=loss_w / loss_w.sum()))  # last open stage reached
+    last = np.where(won, k - 1, rng.choice(k, n, p=loss_w / loss_w.sum()))
 
     days = stages.along(STAGE_DAYS)[seg] * org.speed[terr][:, None] * rng.lognormal(0, STAGE_SIGMA, (n, k))
     dur = np.maximum(days * CALENDAR_TO_BUSINESS, 0.3)
-    # Lost deals linger in their last stage; a quarter are zombies nobody closes out for months.
     zombie = rng.random(n) < ZOMBIE_SHARE
     linger = np.where(zombie, rng.lognormal(np.log(3.0), 0.7, n), rng.lognormal(np.log(1.2), 0.5, n))
     linger = np.where(won, 1.0, linger)
     entry = created[:, None] + np.concatenate([np.zeros((n, 1)), np.cumsum(dur, axis=1)[:, :-1]], axis=1)
-    reached = np.arange(k)[None, :] <= last[:, None]
-    entry = np.where(reached, entry, np.inf)
+    entry = np.where(np.arange(k)[None, :] <= last[:, None], entry, np.inf)
     rows = np.arange(n)
-    close_bd = entry[rows, last] + dur[rows, last] * linger
-    close_bd = _quarter_end_pull(rng, clock, close_bd, won & (close_bd > entry[rows, last] + 0.5),
-                                 entry[rows, last] + 0.5, fiscal_start_month)
-
-    account = link_accounts(rng, terr, seg, typ, created, close_bd, won)
-    keep = close_bd >= window_bd  # the export holds deals closed in the window or still open
-    order = np.flatnonzero(keep)[np.argsort(created[keep], kind="stable")]
-    terr, created, seg, typ, source, product, amount0, won, last, linger, account = (
-        a[order] for a in (terr, created, seg, typ, source, product, amount0, won, last, linger, account)
-    )
-    dur, entry, reached, close_bd = dur[order], entry[order], reached[order], close_bd[order]
-    n, rows = len(order), np.arange(len(order))
-    ids = format_ids("OPP-", rows + 1, 6).astype(object)
-
-    category = np.maximum.accumulate(pick_per_stage(rng, stages, n), axis=1)
-    typical = stages.along(STAGE_DAYS)[seg] * org.speed[terr][:, None]  # days per stage the rep expects
-    first_close, push_t, push_d = _pushes(rng, org, clock, terr, typical, typ == RENEWAL, entry, created, close_bd,
-                                          snapshot_bd, fiscal_start_month)
-    amounts = _amount_changes(rng, stages, entry, reached, close_bd, amount0)
-    history, state = build_history(stages, clock, ids, snapshot_bd, created, entry, reached, close_bd, won,
-                              category, amount0, amounts, first_close, push_t, push_d)
-
-    reason = pick(rng, np.where((linger > 1.8)[:, None], LOSS_P["linger"],
-                                np.where((stages.position()[last] < 0.5)[:, None], LOSS_P["early"],
-                                         LOSS_P["late"])))
-    quiet_share = np.where(np.isin(reason, (2, 3, 5)), 0.85, 0.55)
-    goes_dark = ~won & (rng.random(n) < quiet_share)
     last_entry = entry[rows, last]
-    quiet_bd = np.where(goes_dark, last_entry + (close_bd - last_entry) * rng.uniform(0.1, 0.6, n), close_bd)
-
-    cur = state["stage_idx"]
-    is_lost = cur == stages.lost
-    flag_stage = np.where(cur >= stages.k, last, cur)
-    p_flag = stages.along(EVIDENCE_P)[:, flag_stage].T * np.where(is_lost, 0.85, 1.0)[:, None]
-    p_flag = np.where((cur == stages.won)[:, None], EVIDENCE_WON_P[None, :], p_flag)
-    p_flag = p_flag + np.where(cur < stages.k, np.where(won, 0.08, -0.05), 0.0)[:, None]
-    flags = rng.random((n, len(EVIDENCE))) < p_flag
-
-    names = account_names(rng, len(np.unique(account)))
-    acct_rank = np.unique(account, return_inverse=True)[1]
-    first_seen = np.full(acct_rank.max() + 1, n)
-    np.minimum.at(first_seen, acct_rank, rows)
-    acct_no = np.argsort(np.argsort(first_seen, kind="stable"), kind="stable")[acct_rank]  # by first deal
-    account_name = names[acct_no]
-    product_name = np.array(PRODUCTS, dtype=object)[product]
-    suffix = np.array(["", " Expansion", " Renewal"], dtype=object)[typ]
-    stage_names = np.array(stages.names, dtype=object)
-
-    opps = pd.DataFrame(
-        {
-            "opportunity_id": pd.array(ids, dtype="str"),
-            "name": pd.array(account_name + " - " + product_name + suffix, dtype="str"),
-            "account_id": pd.array(format_ids("ACC-", acct_no + 1, 5), dtype="str"),
-            "account_name": pd.array(account_name, dtype="str"),
-            "owner": pd.array(np.where((close_bd < org.leave_bd[terr]) & (org.former[terr] != ""),
-                                       org.former[terr], org.owner[terr]), dtype="str"),
-            "territory": pd.array(np.asarray(org.territories["territory"], dtype=object)[terr], dtype="str"),
-            "created_date": _dates(clock.date(created)),
-            "close_date": _dates(state["close"]),
-            "stage": pd.array(stage_names[cur], dtype="str"),
-            "forecast_category": pd.array(np.array(FORECAST_CATEGORIES, dtype=object)[state["category"]],
-                                          dtype="str"),
-            "amount": state["amount"],
-            "currency": pd.array([currency] * n, dtype="str"),
-            "probability": stages.prob[cur],
-            "is_closed": stages.closed[cur],
-            "is_won": stages.won_flag[cur],
-            "type": pd.array(np.array(OPPORTUNITY_TYPES, dtype=object)[typ], dtype="str"),
-            "segment": pd.array(np.array(SEGMENTS, dtype=object)[seg], dtype="str"),
-            "lead_source": pd.array(source, dtype="str"),
-            "product": pd.array(product_name, dtype="str"),
-            "loss_reason": pd.array(np.where(is_lost, np.array(LOSS_REASONS, dtype=object)[reason], None),
-                                    dtype="str"),
-            "last_activity_date": pd.Series(pd.NaT, index=range(n), dtype="datetime64[us]"),
-            **{flag: flags[:, i] for i, flag in enumerate(EVIDENCE)},
-        }
-    )
-    return Deals(opps, history, terr, seg, created.astype(float), close_bd, quiet_bd, won, source)
-
-
-def _dates(days: np.ndarray) -> pd.Series:
-    return pd.Series(np.asarray(days, dtype="datetime64[D]").astype("datetime64[us]"))
+    return {"won": won, "last": last, "linger": linger, "entry": entry, "last_entry": last_entry,
+            "close_bd": last_entry + dur[rows, last] * linger}
 
 
 def _draw_created(
@@ -256,22 +226,19 @@ def _linear_icdf(r: np.ndarray) -> np.ndarray:
     return (np.sqrt(1 + r * GROWTH * (2 + GROWTH)) - 1) / GROWTH
 
 
-def pick_per_stage(rng: np.random.Generator, stages: StageMap, n: int) -> np.ndarray:
-    """Forecast category (0 Pipeline, 1 Best Case, 2 Commit) a rep picks on entering each open stage."""
-    probs = stages.along(CATEGORY_P).T  # (k, 3)
-    return np.stack([pick(rng, np.broadcast_to(p, (n, 3))) for p in probs], axis=1)
-
-
 def _amount_changes(
     rng: np.random.Generator,
     stages: StageMap,
     entry: np.ndarray,
-    reached: np.ndarray,
     close_bd: np.ndarray,
     amount0: np.ndarray,
 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """Amount events as (mask, time, new amount): a re-scope at Proposal, a discount in Negotiation."""
+    """Amount events as (mask, time, new amount): a re-scope at Proposal, a discount in Negotiation.
+
+    Amounts are rounded to hundreds; each event's amount builds on the one before.
+    """
     n, k = entry.shape
+    reached = np.isfinite(entry)
     exit_ = np.minimum(np.concatenate([entry[:, 1:], np.full((n, 1), np.inf)], axis=1), close_bd[:, None])
     events, amount = [], amount0
     for stage, share, factor in (
@@ -285,3 +252,95 @@ def _amount_changes(
         amount = np.where(mask, np.maximum(100.0, np.round(amount * factor, -2)), amount)
         events.append((mask & np.isfinite(time), time, amount))
     return events
+
+
+def _categories(rng: np.random.Generator, stages: StageMap, n: int) -> np.ndarray:
+    """Forecast category (0 Pipeline, 1 Best Case, 2 Commit) a rep picks on entering each open stage."""
+    probs = stages.along(CATEGORY_P).T  # (k, 3)
+    return np.stack([pick(rng, np.broadcast_to(p, (n, 3))) for p in probs], axis=1)
+
+
+def _loss_reasons(
+    rng: np.random.Generator, stages: StageMap, last: np.ndarray, linger: np.ndarray
+) -> np.ndarray:
+    """Loss reason index per deal: price and competitors late, budget and timing early, no decision
+    and the status quo for deals that lingered."""
+    early = (stages.position()[last] < 0.5)[:, None]
+    by_stage = np.where(early, LOSS_P["early"], LOSS_P["late"])
+    probs = np.where((linger > 1.8)[:, None], LOSS_P["linger"], by_stage)
+    return pick(rng, probs)
+
+
+def _evidence(
+    rng: np.random.Generator, stages: StageMap, cur: np.ndarray, last: np.ndarray, won: np.ndarray
+) -> np.ndarray:
+    """Evidence flags (n, 4): likelier in later stages, on won deals, and on open deals that will win."""
+    is_lost = cur == stages.lost
+    at = np.where(cur >= stages.k, last, cur)  # a closed deal keeps the evidence of its last open stage
+    p = stages.along(EVIDENCE_P)[:, at].T * np.where(is_lost, 0.85, 1.0)[:, None]
+    p = np.where((cur == stages.won)[:, None], EVIDENCE_WON_P[None, :], p)
+    p = p + np.where(cur < stages.k, np.where(won, 0.08, -0.05), 0.0)[:, None]
+    return rng.random((len(cur), len(EVIDENCE))) < p
+
+
+def _opportunities(
+    rng: np.random.Generator,
+    org: Org,
+    stages: StageMap,
+    clock: BusinessClock,
+    d: dict[str, np.ndarray],
+    ids: np.ndarray,
+    state: dict[str, np.ndarray],
+    reason: np.ndarray,
+    flags: np.ndarray,
+    currency: str,
+) -> pd.DataFrame:
+    """The opportunities table: the deal's attributes plus its state at the snapshot (from history).
+
+    Account ids number accounts by their first deal; a deal closed before its former AE left stays
+    theirs, every other deal belongs to the territory's current AE (open deals were reassigned).
+    """
+    n, terr, cur = len(ids), d["terr"], state["stage_idx"]
+    account = np.unique(d["account"], return_inverse=True)[1]
+    first_seen = np.full(account.max() + 1, n)
+    np.minimum.at(first_seen, account, np.arange(n))
+    acct_no = np.argsort(np.argsort(first_seen, kind="stable"), kind="stable")[account]
+    account_name = account_names(rng, len(first_seen))[acct_no]
+    product = np.array(PRODUCTS, dtype=object)[d["product"]]
+    suffix = np.array(["", " Expansion", " Renewal"], dtype=object)[d["typ"]]
+    former = (d["close_bd"] < org.leave_bd[terr]) & (org.former[terr] != "")
+    is_lost = cur == stages.lost
+
+    def text(values) -> pd.arrays.ArrowStringArray:
+        return pd.array(np.asarray(values, dtype=object), dtype="str")
+
+    return pd.DataFrame(
+        {
+            "opportunity_id": text(ids),
+            "name": text(account_name + " - " + product + suffix),
+            "account_id": text(format_ids("ACC-", acct_no + 1, 5)),
+            "account_name": text(account_name),
+            "owner": text(np.where(former, org.former[terr], org.owner[terr])),
+            "territory": text(np.asarray(org.territories["territory"], dtype=object)[terr]),
+            "created_date": _dates(clock.date(d["created"])),
+            "close_date": _dates(state["close"]),
+            "stage": text(np.array(stages.names, dtype=object)[cur]),
+            "forecast_category": text(np.array(FORECAST_CATEGORIES, dtype=object)[state["category"]]),
+            "amount": state["amount"],
+            "currency": text([currency] * n),
+            "probability": stages.prob[cur],
+            "is_closed": stages.closed[cur],
+            "is_won": stages.won_flag[cur],
+            "type": text(np.array(OPPORTUNITY_TYPES, dtype=object)[d["typ"]]),
+            "segment": text(np.array(SEGMENTS, dtype=object)[d["seg"]]),
+            "lead_source": text(d["source"]),
+            "product": text(product),
+            "loss_reason": text(np.where(is_lost, np.array(LOSS_REASONS, dtype=object)[reason], None)),
+            "last_activity_date": pd.Series(pd.NaT, index=range(n), dtype="datetime64[us]"),
+            **{flag: flags[:, i] for i, flag in enumerate(EVIDENCE)},
+        }
+    )
+
+
+def _dates(days: np.ndarray) -> pd.Series:
+    return pd.Series(np.asarray(days, dtype="datetime64[D]").astype("datetime64[us]"))

@@ -17,6 +17,8 @@ from .stages import StageMap
 __all__ = ["build_history"]
 
 CLOSED, OMITTED = FORECAST_CATEGORIES.index("Closed"), FORECAST_CATEGORIES.index("Omitted")
+# Event kinds, in the order that breaks ties at the same instant.
+CREATED, STAGE_MOVE, PUSH, AMOUNT, CLOSE = range(5)
 
 
 def _dates(days: np.ndarray) -> pd.Series:
@@ -30,7 +32,6 @@ def build_history(
     snapshot_bd: int,
     created: np.ndarray,
     entry: np.ndarray,
-    reached: np.ndarray,
     close_bd: np.ndarray,
     won: np.ndarray,
     category: np.ndarray,
@@ -42,39 +43,47 @@ def build_history(
 ) -> tuple[pd.DataFrame, dict[str, np.ndarray]]:
     """One row per change before the snapshot, each holding the full state; and the state at the end.
 
-    Events carry only what changed; a forward fill within each deal (the creation row is complete and
-    comes first) gives every row the full state.
+    Times are business-day floats on ``clock``; ``category`` is the (n, open stages) forecast category
+    picked on entering each stage; ``amounts`` are (mask, time, amount) events; ``push_t``/``push_d``
+    the close-date pushes. The creation row is stamped at midnight of the created date, every other
+    change inside working hours. Events carry only what changed; sorted per deal, a forward fill from
+    the complete creation row gives every row the full state.
     """
     n, k = entry.shape
-    rows = np.arange(n)
-    nan = np.full(n, np.nan)
-    day = first_close.astype(np.int64).astype(float)
-    closed_now = close_bd < snapshot_bd
-    parts = [(np.ones(n, bool), created.astype(float), 0, np.zeros(n), amount0, day, category[:, 0])]
-    for s in range(1, k):
-        parts.append((reached[:, s] & (entry[:, s] < np.minimum(close_bd, snapshot_bd)), entry[:, s], 1,
-                      np.full(n, s), nan, nan, category[:, s]))
-    for j in range(push_t.shape[1]):
-        parts.append((~np.isnan(push_t[:, j]), push_t[:, j], 2, nan, nan,
-                      push_d[:, j].astype(np.int64).astype(float), nan))
-    for mask, time, value in amounts:
-        parts.append((mask & (time < snapshot_bd), time, 3, nan, value, nan, nan))
-    parts.append((closed_now, close_bd, 4, np.where(won, stages.won, stages.lost), nan,
-                  clock.date(close_bd).astype(np.int64).astype(float), np.where(won, CLOSED, OMITTED)))
+    reached = np.isfinite(entry)
+    fields = ("time", "stage", "amount", "close", "category")
+    events: dict[str, list[np.ndarray]] = {f: [] for f in (*fields, "deal", "kind")}
 
-    cols = [np.concatenate([np.broadcast_to(np.asarray(p[i], dtype=float), (n,))[p[0]] for p in parts])
-            for i in (1, 3, 4, 5, 6)]
-    deal = np.concatenate([rows[p[0]] for p in parts])
-    kind = np.concatenate([np.full(p[0].sum(), p[2]) for p in parts])
-    order = np.lexsort((kind, cols[0], deal))
-    deal, kind = deal[order], kind[order]
-    filled = pd.DataFrame({c: v[order] for c, v in zip(("stage", "amount", "close", "category"), cols[1:],
-                                                       strict=True)}).ffill().to_numpy()
-    time = cols[0][order]
+    def add(mask: np.ndarray, kind: int, time, stage=np.nan, amount=np.nan, close=np.nan, category=np.nan):
+        for f, value in zip(fields, (time, stage, amount, close, category), strict=True):
+            events[f].append(np.broadcast_to(np.asarray(value, dtype=float), (n,))[mask])
+        events["deal"].append(np.flatnonzero(mask))
+        events["kind"].append(np.full(mask.sum(), kind))
+
+    def days(dates: np.ndarray) -> np.ndarray:
+        return dates.astype("datetime64[D]").astype(np.int64).astype(float)
+
+    add(np.ones(n, bool), CREATED, created, 0, amount0, days(first_close), category[:, 0])
+    for s in range(1, k):
+        add(reached[:, s] & (entry[:, s] < np.minimum(close_bd, snapshot_bd)), STAGE_MOVE, entry[:, s],
+            stage=s, category=category[:, s])
+    for j in range(push_t.shape[1]):
+        add(~np.isnan(push_t[:, j]), PUSH, push_t[:, j], close=days(push_d[:, j]))
+    for mask, time, value in amounts:
+        add(mask & (time < snapshot_bd), AMOUNT, time, amount=value)
+    add(close_bd < snapshot_bd, CLOSE, close_bd, stage=np.where(won, stages.won, stages.lost),
+        close=days(clock.date(close_bd)), category=np.where(won, CLOSED, OMITTED))
+
+    ev = {f: np.concatenate(v) for f, v in events.items()}
+    order = np.lexsort((ev["kind"], ev["time"], ev["deal"]))
+    ev = {f: v[order] for f, v in ev.items()}
+    deal, kind, time = ev["deal"], ev["kind"], ev["time"]
+    filled = pd.DataFrame({f: ev[f] for f in fields[1:]}).ffill().to_numpy()  # full state on every row
     stage_idx, amount = filled[:, 0].astype(np.int64), filled[:, 1]
     close, cat = filled[:, 2].astype(np.int64).astype("datetime64[D]"), filled[:, 3].astype(np.int64)
 
-    stamp = np.where(kind == 0, clock.date(time).astype("datetime64[s]"), clock.stamp(time)).astype(np.int64)
+    midnight = clock.date(time).astype("datetime64[s]")
+    stamp = np.where(kind == CREATED, midnight, clock.stamp(time)).astype(np.int64)
     # Keep timestamps strictly increasing within a deal even when two events share a second.
     pos = np.arange(len(deal)) - np.searchsorted(deal, deal)
     key = np.maximum.accumulate(deal * 10**11 + stamp - pos) - deal * 10**11 + pos

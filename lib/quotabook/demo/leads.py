@@ -61,7 +61,7 @@ def simulate_leads(
 
     def step_days(s: np.ndarray, j: int) -> np.ndarray:
         lo, hi = days[s, j, 0], days[s, j, 1]
-        return np.round(rng.uniform(lo, hi + 1)).astype("timedelta64[D]")
+        return np.floor(rng.uniform(lo, hi + 1)).astype("timedelta64[D]")  # whole days in [lo, hi]
 
     converted = opps["created_date"].to_numpy()[conv].astype("datetime64[D]")
     sql = converted - step_days(seg, 2)
@@ -72,8 +72,8 @@ def simulate_leads(
     level_src = np.arange(len(conv))  # index into conv of each spawned lead's source deal
     base = created
     spawned = []
-    for level, j in ((2, 2), (1, 1), (0, 0)):  # SQL not converted, SAL not qualified, lead not accepted
-        k = rng.poisson(1 / rate[deals.seg[conv[level_src]], j] - 1)
+    for level in (2, 1, 0):  # SQL not converted (step 2 failed), SAL not qualified (1), lead not accepted (0)
+        k = rng.poisson(1 / rate[deals.seg[conv[level_src]], level] - 1)
         src = np.repeat(level_src, k)
         when = np.repeat(base, k) + np.round(rng.normal(0, 20, len(src))).astype("timedelta64[D]")
         spawned.append((level, src, when))

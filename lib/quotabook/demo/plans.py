@@ -22,16 +22,10 @@ GOAL_TYPES = ("dial", "connect", "meeting_held")
 GOAL_STEP = {"dial": 10, "connect": 1, "meeting_held": 1}
 
 
-def _periods_frame(periods: list[Period]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    labels = np.array([p.label for p in periods], dtype=object)
-    starts = np.array([p.start.to_datetime64() for p in periods], dtype="datetime64[D]")
-    ends = np.array([p.end.to_datetime64() for p in periods], dtype="datetime64[D]")
-    return labels, starts, ends
-
-
 def _seat_share(org: Org, clock: BusinessClock, periods: list[Period]) -> tuple[np.ndarray, np.ndarray]:
     """Share of each quarter (territory x period) worked by the current and by the former AE."""
-    _, starts, ends = _periods_frame(periods)
+    starts = np.array([p.start.to_datetime64() for p in periods], dtype="datetime64[D]")
+    ends = np.array([p.end.to_datetime64() for p in periods], dtype="datetime64[D]")
     length = (ends - starts).astype(float)
 
     def overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
