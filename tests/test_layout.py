@@ -8,7 +8,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 REQUIRED = ["notebooks", "lib", "params", "reports", "tests", "environment.yml", "README.md"]
-CONDA_TO_PYPI = {"python-duckdb": "duckdb"}
+CONDA_TO_PYPI = {"python-duckdb": "duckdb", "playwright-python": "playwright"}
 
 
 def _name(requirement: str) -> str:
