@@ -1,7 +1,5 @@
 """The command line: each subcommand's output and exit code (0 ok, 1 rejected data, 2 config error)."""
 
-from pathlib import Path
-
 from conftest import OPPORTUNITIES, TERRITORIES, write_folder
 from quotabook.cli import main
 
@@ -36,6 +34,8 @@ def test_missing_folder_is_reported_not_a_traceback(tmp_path, capsys):
 
 
 def _fake_build(calls: list, failures=()):
+    from pathlib import Path
+
     from quotabook.pack import PackResult
 
     def build_pack(period, **kwargs):
@@ -57,9 +57,9 @@ def test_pack_passes_its_options_to_build_pack(monkeypatch, capsys):
     assert main(argv) == 0
     (period, kwargs), = calls
     assert period == "2026-Q3"
-    assert kwargs | {} == {"regions": ["East", "West"], "notebooks": ["00_a", "01_b"], "data": "d", "formats": ("html",),
-                           "workers": 3, "resume": True, "out": "reports", "pack": "quarterly", "timeout": 30.0,
-                           "progress": False, "as_of": None, "notebooks_dir": None}
+    assert kwargs == {"regions": ["East", "West"], "notebooks": ["00_a", "01_b"], "data": "d", "formats": ("html",),
+                      "workers": 3, "resume": True, "out": "reports", "pack": "quarterly", "timeout": 30.0,
+                      "progress": False, "as_of": None, "notebooks_dir": None}
     assert "wrote reports/2026-Q3/index.html" in capsys.readouterr().out
 
 

@@ -14,5 +14,6 @@ def test_ruff_reports_nothing():
     ruff = shutil.which("ruff") or str(Path(sys.executable).with_name("ruff"))
     if not Path(ruff).exists():
         pytest.skip("ruff is not installed (pip install -e '.[test]')")
-    done = subprocess.run([ruff, "check", "lib", "tests", "benchmarks"], cwd=ROOT, capture_output=True, text=True)
+    paths = [p for p in ("lib", "tests", "benchmarks") if (ROOT / p).exists()]
+    done = subprocess.run([ruff, "check", *paths], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
