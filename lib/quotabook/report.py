@@ -21,25 +21,22 @@ from .theme import CATEGORY_ORDER, PALETTE, report_style
 __all__ = ["build_overview", "period_standing"]
 
 
+# Overview column -> catalog metric. The numbers come from the metric library, not from this module.
+_STANDING = {"Closed": "closed_amount", "Commit": "commit_amount", "Best Case": "best_case_amount",
+             "Pipeline": "pipeline_amount", "Target": "target_amount", "Attainment": "attainment",
+             "Coverage": "coverage"}
+
+
 def period_standing(ds: Dataset, period: str | Period) -> pd.DataFrame:
-    """Per territory for ``period``: closed-won amount, open Commit / Best Case / Pipeline amounts with a
-    close date in the period, target, attainment (closed / target) and coverage
-    ((closed + commit + best case) / target). Amounts in the reporting currency."""
-    p = ds.period(period)
-    opps = ds.opportunities[p.contains(ds.opportunities["close_date"])]
-    category = opps["forecast_category"].where(~opps["is_closed"], "Closed").where(
-        ~(opps["is_closed"] & ~opps["is_won"]), "Lost")
-    amounts = (opps.assign(category=category)
-               .pivot_table(index="territory", columns="category", values="amount", aggfunc="sum",
-                            fill_value=0.0, observed=True)
-               .reindex(columns=CATEGORY_ORDER, fill_value=0.0))
-    targets = ds.targets[ds.targets["period"] == p.label].set_index("territory")["target_amount"]
+    """Per territory for ``period``: the catalog's Closed, Commit, Best Case, Pipeline, Target, attainment
+    (closed / target) and coverage ((closed + commit + best case) / target), with region and AE.
+    Amounts in the reporting currency; ratios are blank where the target is zero."""
+    from .metrics import compute_wide  # deferred: loads the catalog
+
+    values = compute_wide(list(_STANDING.values()), ds, period, by="territory")
+    table = values.rename(columns={v: k for k, v in _STANDING.items()})[list(_STANDING)]
     terr = ds.territories.set_index("territory")[["region", "owner"]]
-    table = terr.join(amounts, how="left").join(targets.rename("Target"), how="left").fillna(
-        {c: 0.0 for c in [*CATEGORY_ORDER, "Target"]})
-    total = table["Closed"] + table["Commit"] + table["Best Case"]
-    table["Attainment"] = (table["Closed"] / table["Target"]).where(table["Target"] > 0)
-    table["Coverage"] = (total / table["Target"]).where(table["Target"] > 0)
+    table = terr.join(table, how="left")
     return table.reset_index().sort_values(["region", "territory"], kind="stable").reset_index(drop=True)
 
 
