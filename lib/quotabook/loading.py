@@ -17,7 +17,7 @@ from .dataset import Dataset, empty_table
 from .errors import DataQualityWarning, DataValidationError, SourceError
 from .schemas import TABLES, Reason
 from .settings import Settings, load_settings
-from .validation import ValidationReport, read_table_file, validate_tables
+from .validation import ValidationReport, file_problem, read_table_file, validate_tables
 
 __all__ = ["DEMO", "demo_folder", "find_table_files", "load", "validate_source"]
 
@@ -89,14 +89,12 @@ def validate_source(source: str | os.PathLike | None = None, *,
         try:
             raw[name] = (read_table_file(path), str(path))
         except Exception as exc:  # any reader failure becomes a named, file-level problem
-            report_problems.append({"table": name, "file": str(path), "row": None, "column": None,
-                                    "reason": Reason.UNREADABLE_FILE.value, "value": None,
-                                    "message": f"cannot read the file: {type(exc).__name__}: {exc}"})
+            report_problems.append(file_problem(name, str(path), Reason.UNREADABLE_FILE.value,
+                                                f"cannot read the file: {type(exc).__name__}: {exc}"))
     for name, spec in TABLES.items():
         if spec.required_table and name not in files:
-            report_problems.append({"table": name, "file": str(folder / f"{name}.parquet|.csv"), "row": None,
-                                    "column": None, "reason": "missing_table", "value": None,
-                                    "message": f"required table {name!r} not found in {folder}"})
+            report_problems.append(file_problem(name, str(folder / f"{name}.parquet|.csv"), "missing_table",
+                                                f"required table {name!r} not found in {folder}"))
     report = validate_tables(raw, settings.stage_names)
     report.file_problems[:0] = report_problems
     tables = {name: result.data for name, result in report.tables.items()}

@@ -21,7 +21,7 @@ import pandera.errors as pa_errors
 from .errors import DataValidationError
 from .schemas import TABLES, Column, Reason, TableSpec, pandera_schema
 
-__all__ = ["REJECT_COLUMNS", "TableResult", "ValidationReport", "read_table_file", "validate_table",
+__all__ = ["REJECT_COLUMNS", "TableResult", "ValidationReport", "file_problem", "read_table_file", "validate_table",
            "validate_tables"]
 
 REJECT_COLUMNS = ["table", "file", "row", "column", "reason", "value", "message"]
@@ -113,8 +113,7 @@ class ValidationReport:
     def raise_if_unusable(self) -> None:
         """Raise when a required table is missing or entirely unusable."""
         fatal = [p for p in self.file_problems if TABLES.get(p["table"], None) and TABLES[p["table"]].required_table]
-        fatal += [{"table": r.name, "file": r.file, "row": None, "column": None, "reason": "no_usable_rows",
-                   "value": None, "message": "every row was rejected"}
+        fatal += [file_problem(r.name, r.file, "no_usable_rows", "every row was rejected")
                   for r in self.tables.values() if TABLES[r.name].required_table and r.used == 0 and r.read > 0]
         if fatal:
             detail = "; ".join(f"{p['file']}: {p['message']}" for p in fatal)
@@ -123,6 +122,12 @@ class ValidationReport:
                 problems=self.rejects.to_dict("records"),
                 counts=self.counts().set_index("table").to_dict("index"),
             )
+
+
+def file_problem(table: str, file: str, reason: str, message: str, column: str | None = None) -> dict:
+    """A problem with a whole file (no row): a reject record with ``row`` and ``value`` empty."""
+    return {"table": table, "file": file, "row": None, "column": column, "reason": str(reason), "value": None,
+            "message": message}
 
 
 # -- reading -----------------------------------------------------------------------------------------
@@ -192,17 +197,15 @@ def validate_table(spec: TableSpec, raw: pd.DataFrame, file: str,
     read = len(raw)
     missing = [c for c in spec.required_columns if c not in raw.columns]
     if missing:
-        problem = {"table": spec.name, "file": file, "row": None, "column": ", ".join(missing),
-                   "reason": Reason.MISSING_COLUMN.value, "value": None,
-                   "message": f"required column(s) missing: {', '.join(missing)} "
-                              f"(found: {', '.join(map(str, raw.columns)) or 'none'})"}
+        problem = file_problem(spec.name, file, Reason.MISSING_COLUMN.value,
+                               f"required column(s) missing: {', '.join(missing)} "
+                               f"(found: {', '.join(map(str, raw.columns)) or 'none'})", ", ".join(missing))
         rejects = _records(spec, file, pd.Series(range(read)), ", ".join(missing), Reason.MISSING_COLUMN,
                            None, problem["message"])
         empty = pd.DataFrame(columns=[c.name for c in spec.columns if c.name in raw.columns])
         return TableResult(spec.name, file, empty, rejects, read, read), [problem]
     if read == 0:
-        problem = {"table": spec.name, "file": file, "row": None, "column": None,
-                   "reason": Reason.EMPTY_FILE.value, "value": None, "message": "the file has no data rows"}
+        problem = file_problem(spec.name, file, Reason.EMPTY_FILE.value, "the file has no data rows")
         return TableResult(spec.name, file, raw, pd.DataFrame(columns=REJECT_COLUMNS), 0, 0), [problem]
 
     known = [c for c in spec.columns if c.name in raw.columns]
