@@ -20,7 +20,7 @@ from .schemas import TABLES
 from .settings import Settings
 from .validation import ValidationReport
 
-__all__ = ["ALL_REGIONS", "STATE_FIELDS", "Dataset", "empty_table"]
+__all__ = ["ALL_REGIONS", "STATE_FIELDS", "Dataset", "canonical_table", "empty_table"]
 
 ALL_REGIONS = "ALL"
 # Fields of a deal that change over time and are tracked by opportunity_history.
@@ -30,6 +30,19 @@ STATE_FIELDS = ["stage", "amount", "close_date", "forecast_category", "probabili
 def empty_table(name: str) -> pd.DataFrame:
     """An empty frame with the canonical columns of ``name`` (for tables a source does not have)."""
     return pd.DataFrame({c.name: pd.Series(dtype=_dtype(c.kind)) for c in TABLES[name].columns})
+
+
+def canonical_table(name: str, rows=None) -> pd.DataFrame:
+    """Rows (a list of dicts or a DataFrame) as the canonical table ``name``: every declared column present,
+    each with its canonical dtype. For building small datasets by hand (tests, worked examples); data
+    read from files goes through :func:`quotabook.load`, which also validates it."""
+    base = empty_table(name)
+    if rows is None:
+        return base
+    df = pd.DataFrame(rows).reset_index(drop=True)
+    for col in base.columns:
+        df[col] = df[col].astype(base[col].dtype) if col in df else pd.Series(index=df.index, dtype=base[col].dtype)
+    return df
 
 
 def _dtype(kind: str) -> str:

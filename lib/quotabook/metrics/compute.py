@@ -50,7 +50,15 @@ class Context:
     ds: Dataset
     period: Period
     by: tuple[str, ...]
+    catalog: Catalog | None = None
     cache: dict[str, pd.Series] = field(default_factory=dict)
+    _memo: dict[str, object] = field(default_factory=dict, repr=False)
+
+    def metric(self, name: str) -> pd.Series:
+        """Value of any catalog metric in this same context (sharing its cache), for measures that
+        build on another metric's result."""
+        catalog = self.catalog or load_catalog()
+        return _evaluate(catalog.get(name), self, catalog)[0]
 
     # -- row selections shared by many measures ------------------------------------------------------
     @property
@@ -76,46 +84,66 @@ class Context:
 
         A level found on the frame is used directly; otherwise it is looked up through the territory
         (``territory -> region -> district``, ``territory -> owner``) or, for frames keyed by rep
-        (activities), through the rep's territory.
+        (activities), through the rep's territory. A level on both (``segment``) takes the frame's value
+        and falls back to the territory's where the frame's is blank.
         """
-        terr = self.ds.territories.set_index("territory")
+        terr = self._territory_table()
         out = []
         for level in self.by:
-            if level in frame:
+            if level in frame and (level not in terr or frame[level].notna().all()):
                 out.append(frame[level].rename(level))
                 continue
-            territory = frame["territory"] if "territory" in frame else frame["owner"].map(self._owner_territory())
-            if level == "territory":
-                out.append(territory.rename(level))
-            elif level in terr:
-                out.append(territory.map(terr[level]).rename(level))
-            else:
+            if level not in terr and level != "territory":
                 raise MetricUnavailable(f"grouping by {level}", [f"column {level} on this table"])
+            territory = frame["territory"] if "territory" in frame else frame["owner"].map(self._owner_territory())
+            value = territory if level == "territory" else territory.map(terr[level])
+            if level in frame:
+                value = frame[level].where(frame[level].notna(), value)
+            out.append(value.rename(level))
         return out
 
+    def _territory_table(self) -> pd.DataFrame:
+        if "territories" not in self._memo:
+            self._memo["territories"] = self.ds.territories.set_index("territory")
+        return self._memo["territories"]
+
     def _owner_territory(self) -> pd.Series:
-        t = self.ds.territories.dropna(subset=["owner"]).drop_duplicates("owner")
-        return t.set_index("owner")["territory"]
+        if "owners" not in self._memo:
+            t = self.ds.territories.dropna(subset=["owner"]).drop_duplicates("owner")
+            self._memo["owners"] = t.set_index("owner")["territory"]
+        return self._memo["owners"]
 
     def groups(self) -> pd.Index:
-        """Every group the result lists: all territories / regions / reps of the dataset for geographic
-        levels (so a territory with nothing gets a zero, not a gap); observed values otherwise."""
+        """Every group the result lists, so that a group with nothing gets a zero, not a gap: all
+        territories / regions / reps of the dataset for geographic levels, and every value found on
+        the opportunities for other levels (e.g. each segment), so that a ratio's numerator and
+        denominator always cover the same groups. Computed once per context."""
+        if "groups" not in self._memo:
+            self._memo["groups"] = self._all_groups()
+        return self._memo["groups"]
+
+    def _all_groups(self) -> pd.Index:
+        if not self.by:
+            return pd.Index([])
+        cols = list(self.by)
         if all(level in GEO_LEVELS for level in self.by):
-            t = self.ds.territories
-            if self.by == ():
-                return pd.Index([])
-            cols = list(self.by)
-            frame = t[cols].dropna().drop_duplicates().sort_values(cols)
-            return pd.MultiIndex.from_frame(frame) if len(cols) > 1 else pd.Index(frame[cols[0]], name=cols[0])
-        return pd.Index([])
+            frame = self.ds.territories[cols]
+        else:
+            frame = pd.concat(self.keys(self.ds.opportunities), axis=1)
+        frame = frame.dropna().drop_duplicates().sort_values(cols)
+        return pd.MultiIndex.from_frame(frame) if len(cols) > 1 else pd.Index(frame[cols[0]], name=cols[0])
 
     def _group(self, frame: pd.DataFrame, values: pd.Series, how: str | Callable, fill) -> pd.Series:
         if not self.by:
             raise ValueError("compute needs at least one grouping level")
         result = values.groupby(self.keys(frame), observed=True, dropna=True).agg(how)
-        groups = self.groups()
-        if len(groups):
+        geographic = all(level in GEO_LEVELS for level in self.by)
+        per_deal = "opportunity_id" in self.by  # a per-deal listing shows the deals the measure selected
+        groups = self.groups() if (fill is not None and not per_deal) or geographic else ()
+        if len(groups) and geographic:  # counts and sums list every group; a mean over no rows only places
             result = result.reindex(groups)
+        elif len(groups):  # values seen on other tables (e.g. lead cohorts) are kept too
+            result = result.reindex(groups.union(result.index))
         return result.fillna(fill) if fill is not None else result
 
     def sum(self, frame: pd.DataFrame, column: str) -> pd.Series:
@@ -186,7 +214,7 @@ def compute(names: str | Iterable[str], ds: Dataset, period: str | Period, *, by
     """
     catalog = catalog or load_catalog()
     names = [names] if isinstance(names, str) else list(names)
-    ctx = Context(ds, ds.period(period), _levels(by))
+    ctx = Context(ds, ds.period(period), _levels(by), catalog)
     frames, unavailable = [], {}
     for name in names:
         metric = catalog.get(name)

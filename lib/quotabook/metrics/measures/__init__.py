@@ -1,3 +1,5 @@
 """Measure functions, one module per theme. Importing this package registers every measure."""
 
-from . import target_achievement  # noqa: F401
+from . import activity_ratios, funnel, integrity, target_achievement, territory_quota, velocity, won_lost
+
+__all__ = ["activity_ratios", "funnel", "integrity", "target_achievement", "territory_quota", "velocity", "won_lost"]

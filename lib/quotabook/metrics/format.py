@@ -1,0 +1,200 @@
+"""Formatting metric values for tables, vectorised over pandas Series (a scalar in gives a string out).
+
+The catalog's :func:`~quotabook.metrics.catalog.format_value` writes single values for the glossary
+(benchmark bands, alert thresholds: "22%", "3×", "12:1" with up to four significant digits). Tables need
+fixed rounding instead, so every cell of a column reads alike: these helpers share its unit names and
+suffixes (``percent`` → "22%", ``ratio`` → "3.0×", ``n_to_1`` → "12:1", ``currency`` → "1,200 USD",
+``days`` → "15.9 days") and round half up to a fixed number of decimals.
+
+Rounding is *half up* (away from zero at exactly .5), after dropping floating-point noise below 1e-9, never
+Python's round-half-to-even: seed 004's SDR table shows 4,285 dials for 2 deals (2,142.5) as "2,143:1",
+which round-half-to-even would print as 2,142:1. Missing values (a ratio with a zero denominator) show
+as "–".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["MISSING", "by_unit", "count", "currency", "days", "format_frame", "multiple", "n_to_1", "percent",
+           "round_half_up"]
+
+MISSING = "–"
+_THOUSANDS = r"\B(?=(\d{3})+(?!\d))"
+
+
+def _series(value: Any) -> tuple[pd.Series, bool]:
+    """(values as a float Series, whether a scalar was given)."""
+    if isinstance(value, pd.Series):
+        return pd.to_numeric(value, errors="coerce").astype("float64"), False
+    if np.ndim(value) == 0:
+        return pd.Series([value], dtype="float64"), True
+    return pd.Series(np.asarray(value, dtype="float64")), False
+
+
+def _out(text: pd.Series, scalar: bool) -> pd.Series | str:
+    return str(text.iloc[0]) if scalar else text.astype("str")
+
+
+def round_half_up(value: Any, decimals: int = 0) -> pd.Series | float:
+    """Round half away from zero to ``decimals`` places (2,142.5 → 2,143; 7.5 → 8; -0.5 → -1).
+
+    Parameters
+    ----------
+    value : scalar or pandas.Series
+        Numbers, in any unit.
+    decimals : int
+        Places after the decimal point to keep.
+
+    Returns
+    -------
+    pandas.Series or float
+        Rounded values (same index), NaN where the input is missing.
+    """
+    x, scalar = _series(value)
+    scale = 10.0 ** decimals
+    out = np.sign(x) * np.floor(np.round(np.abs(x) * scale, 9) + 0.5) / scale
+    return float(out.iloc[0]) if scalar else out
+
+
+def _fixed(x: pd.Series, decimals: int, thousands: bool = True) -> pd.Series:
+    """Numbers as text with ``decimals`` places, rounded half up, with thousands separators; "–" if missing."""
+    ok = np.isfinite(x)
+    scale = 10 ** decimals
+    units = np.floor(np.round(np.abs(x.where(ok, 0.0)) * scale, 9) + 0.5)
+    whole = (units // scale).astype("int64").astype("str")
+    if thousands:
+        whole = whole.str.replace(_THOUSANDS, ",", regex=True)
+    if decimals > 0:
+        whole = whole + "." + (units % scale).astype("int64").astype("str").str.zfill(decimals)
+    sign = pd.Series(np.where((x < 0) & (units > 0), "-", ""), index=x.index)
+    return (sign + whole).where(ok, MISSING)
+
+
+def n_to_1(value: Any, *, thousands: bool = True) -> pd.Series | str:
+    """Activities per one result as "N:1" (seed 004's SDR table: 3,844 dials / 333 connects → "12:1").
+
+    Rule: the exact ratio is rounded half up to a whole number (349.45 → "349:1", 7.5 → "8:1",
+    2,142.5 → "2,143:1"), with a thousands separator. A positive ratio that would round to zero keeps one
+    decimal ("0.4:1") so it never reads as 0:1; a missing ratio (zero denominator) is "–".
+
+    Parameters
+    ----------
+    value : scalar or pandas.Series
+        Ratios (activities per result, a plain number such as 11.54).
+    thousands : bool
+        Group thousands with a comma ("3,844:1"); seed 004's Total row prints "1155:1" without one.
+    """
+    x, scalar = _series(value)
+    small = (x > 0) & (round_half_up(x) < 1)
+    text = _fixed(x, 0, thousands).where(~small, _fixed(x, 1, thousands))
+    return _out(text.where(text == MISSING, text + ":1"), scalar)
+
+
+def count(value: Any, decimals: int = 0) -> pd.Series | str:
+    """Counts with thousands separators ("15,013")."""
+    x, scalar = _series(value)
+    return _out(_fixed(x, decimals), scalar)
+
+
+def currency(value: Any, code: str = "", *, decimals: int = 0, compact: bool = False) -> pd.Series | str:
+    """Amounts in the reporting currency: "1,200 USD" (as the glossary writes them), or with ``compact``
+    "1.2M USD" / "350K USD" (one decimal for millions and billions, none for thousands).
+
+    Parameters
+    ----------
+    value : scalar or pandas.Series
+        Amounts in the reporting currency.
+    code : str
+        Currency code appended after the number (none when empty).
+    decimals : int
+        Places after the decimal point when not compact.
+    compact : bool
+        Scale to K / M / B.
+    """
+    x, scalar = _series(value)
+    if compact:
+        size = np.abs(x)
+        parts = [(size >= 1e9, 1e9, "B", 1), (size >= 1e6, 1e6, "M", 1), (size >= 1e3, 1e3, "K", 0)]
+        text = _fixed(x, 0)
+        for mask, div, suffix, places in reversed(parts):  # largest scale last, so it wins
+            text = text.where(~mask, _fixed(x / div, places) + suffix)
+    else:
+        text = _fixed(x, decimals)
+    if code:
+        text = text.where(text == MISSING, text + " " + code)
+    return _out(text, scalar)
+
+
+def percent(value: Any, decimals: int = 0) -> pd.Series | str:
+    """Shares stored 0–1 as percentages ("0.2222" → "22%"; with ``decimals=1`` "22.2%")."""
+    x, scalar = _series(value)
+    text = _fixed(x * 100, decimals)
+    return _out(text.where(text == MISSING, text + "%"), scalar)
+
+
+def multiple(value: Any, decimals: int = 1) -> pd.Series | str:
+    """Multiples (unit ``ratio``) as "3.0×"."""
+    x, scalar = _series(value)
+    text = _fixed(x, decimals)
+    return _out(text.where(text == MISSING, text + "×"), scalar)
+
+
+def days(value: Any, decimals: int = 1) -> pd.Series | str:
+    """Durations in days as "15.9 days"."""
+    x, scalar = _series(value)
+    text = _fixed(x, decimals)
+    return _out(text.where(text == MISSING, text + " days"), scalar)
+
+
+def by_unit(value: Any, unit: str, currency_code: str = "") -> pd.Series | str:
+    """Format ``value`` for a table by a catalog unit (count, currency, currency_per_day, percent, ratio,
+    n_to_1, days), each with its default decimals.
+
+    Raises
+    ------
+    ValueError
+        ``unit`` is not a catalog unit.
+    """
+    if unit == "n_to_1":
+        return n_to_1(value)
+    if unit == "percent":
+        return percent(value)
+    if unit == "ratio":
+        return multiple(value)
+    if unit == "days":
+        return days(value)
+    if unit == "count":
+        return count(value)
+    if unit in ("currency", "currency_per_day"):
+        text = currency(value, currency_code)
+        if unit == "currency":
+            return text
+        if isinstance(text, str):
+            return text if text == MISSING else text + " per day"
+        return text.where(text == MISSING, text + " per day")
+    raise ValueError(f"unknown unit {unit!r}")
+
+
+def format_frame(frame: pd.DataFrame, units: Mapping[str, str], currency_code: str = "") -> pd.DataFrame:
+    """A copy of ``frame`` with each column named in ``units`` formatted by :func:`by_unit`; other columns
+    are left as they are.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Numbers to show.
+    units : mapping of column → catalog unit
+        How to show each column (e.g. ``{"Dials": "count", "Dial:Connect": "n_to_1"}``).
+    currency_code : str
+        Currency code for currency columns.
+    """
+    out = frame.copy()
+    for column, unit in units.items():
+        if column in out:
+            out[column] = by_unit(out[column], unit, currency_code)
+    return out

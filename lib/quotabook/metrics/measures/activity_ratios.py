@@ -1,0 +1,169 @@
+"""Measures of theme 2, activity ratios (seed 004 chapter 1, seed 002): activity counts, goals and reps.
+
+Activities belong to a rep (``owner``) and are grouped through the rep's territory. Counts are of
+activities dated in the period. A connected call is logged twice in the canonical data, as a ``dial``
+and as a ``connect`` (demo convention, as seed 004's table counts connects among dials), so Dial:Connect
+is dials over connects. Ratios (Dial:Connect, Opportunity:Deal, per-rep rules of thumb, goal attainment)
+are evaluated by ``compute`` from their catalog declaration; nothing here divides.
+
+When ``type`` is one of the grouping levels (``by=("owner", "type")`` for results against goals), the
+activity counts list every activity type for every group, zeros included, so a goal with no activity
+at all shows 0% attainment rather than a gap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+
+from ...schemas import ACTIVITY_TYPES
+from ..compute import GEO_LEVELS, Context, measure
+
+__all__ = ["elapsed_share"]
+
+_DAY = pd.Timedelta(days=1)
+
+
+def _memo(ctx: Context, key: str, make: Callable[[], Any]) -> Any:
+    """Compute once per context: ``key`` starts with "_" so it never clashes with a metric name."""
+    if key not in ctx.cache:
+        ctx.cache[key] = make()
+    return ctx.cache[key]
+
+
+def _activities_in_period(ctx: Context) -> pd.DataFrame:
+    """Activities dated in the period, with only the columns counting and grouping need (cached)."""
+
+    def make() -> pd.DataFrame:
+        a = ctx.ds.activities
+        keep = list(dict.fromkeys(["owner", "type", *(c for c in ctx.by if c in a)]))
+        return a.loc[ctx.period.contains(a["activity_date"]), keep]
+
+    return _memo(ctx, "_activities_in_period", make)
+
+
+def _all_types(ctx: Context, counts: pd.Series) -> pd.Series:
+    """Counts grouped by ``type`` (among other levels) reindexed to every activity type, zeros included."""
+    if "type" not in ctx.by:
+        return counts
+    values = []
+    for i, level in enumerate(ctx.by):
+        observed = counts.index.get_level_values(i).dropna().unique().tolist()
+        if level == "type":
+            values.append(list(dict.fromkeys([*ACTIVITY_TYPES, *observed])))
+        elif level in GEO_LEVELS:
+            values.append(sorted(ctx.ds.territories[level].dropna().unique().tolist()))
+        else:
+            values.append(sorted(observed))
+    if len(values) == 1:
+        index = pd.Index(values[0], name="type")
+    else:
+        index = pd.MultiIndex.from_product(values, names=list(ctx.by))
+    return counts.reindex(index, fill_value=0.0)
+
+
+def _count_of_type(ctx: Context, kind: str | None) -> pd.Series:
+    """Activities of ``kind`` (all kinds when None) per group, as a sum of an indicator over every activity
+    of the period, so all activity metrics list the same groups whatever the grouping."""
+    a = _activities_in_period(ctx)
+    if kind is None:
+        return _all_types(ctx, ctx.count(a))
+    return _all_types(ctx, ctx.sum(a.assign(_hit=(a["type"] == kind).astype("float64")), "_hit"))
+
+
+def elapsed_share(ctx: Context) -> float:
+    """Share of the period elapsed by the end of the report date (0–1; 1 for a past period).
+
+    Per-rep rules of thumb are rates per month or per week; in the current quarter the counts so far are
+    set against the time so far, not the whole quarter.
+    """
+    length = (ctx.period.end - ctx.period.start) / _DAY
+    elapsed = (ctx.reference_date.normalize() + _DAY - ctx.period.start) / _DAY
+    return float(min(max(elapsed / length, 0.0), 1.0))
+
+
+@measure("activity_count")
+def activity_count(ctx: Context) -> pd.Series:
+    """Activities of any type dated in the period (count)."""
+    return _count_of_type(ctx, None)
+
+
+@measure("dial_count")
+def dial_count(ctx: Context) -> pd.Series:
+    """Activities of type dial in the period: calls placed, connected or not (count)."""
+    return _count_of_type(ctx, "dial")
+
+
+@measure("connect_count")
+def connect_count(ctx: Context) -> pd.Series:
+    """Activities of type connect in the period: calls that reached a person (count)."""
+    return _count_of_type(ctx, "connect")
+
+
+@measure("email_count")
+def email_count(ctx: Context) -> pd.Series:
+    """Activities of type email in the period (count)."""
+    return _count_of_type(ctx, "email")
+
+
+@measure("meeting_booked_count")
+def meeting_booked_count(ctx: Context) -> pd.Series:
+    """Activities of type meeting_booked in the period (count)."""
+    return _count_of_type(ctx, "meeting_booked")
+
+
+@measure("meeting_held_count")
+def meeting_held_count(ctx: Context) -> pd.Series:
+    """Activities of type meeting_held in the period (count)."""
+    return _count_of_type(ctx, "meeting_held")
+
+
+@measure("activity_goal")
+def activity_goal(ctx: Context) -> pd.Series:
+    """Sum of the activity goals set for the period (count of activities).
+
+    Only (owner, type) pairs that have a goal are listed when grouping by type, so a type without a goal
+    has no attainment instead of a 0% one.
+    """
+    g = ctx.ds.activity_goals
+    return ctx.sum(g[g["period"] == ctx.period.label], "goal")
+
+
+@measure("rep_count")
+def rep_count(ctx: Context) -> pd.Series:
+    """Distinct owners of the territories in each group (count of reps).
+
+    A group whose territories name no owner counts instead the distinct owners of its deals active in the
+    period (created before its end and not closed before its start).
+    """
+    return _memo(ctx, "_rep_count", lambda: _rep_count(ctx))
+
+
+def _rep_count(ctx: Context) -> pd.Series:
+    t = ctx.ds.territories
+    named = ctx.nunique(t[t["owner"].notna()], "owner")
+    o = ctx.opportunities
+    active = (o["created_date"] < ctx.period.end) & (
+        ~o["is_closed"].fillna(False).astype(bool) | (o["close_date"] >= ctx.period.start))
+    keep = list(dict.fromkeys(["owner", "territory", *(c for c in ctx.by if c in o)]))
+    dealers = ctx.nunique(o.loc[active, keep], "owner")
+    named, dealers = named.align(dealers)
+    return named.where(named.fillna(0) > 0, dealers).fillna(0.0)
+
+
+@measure("rep_months")
+def rep_months(ctx: Context) -> pd.Series:
+    """Reps × months of the period elapsed by the report date (rep-months): the divisor of the per rep per
+    month rules of thumb (3 per rep for a whole quarter)."""
+    months = (ctx.period.end.year * 12 + ctx.period.end.month) - (ctx.period.start.year * 12 + ctx.period.start.month)
+    return rep_count(ctx) * months * elapsed_share(ctx)
+
+
+@measure("rep_weeks")
+def rep_weeks(ctx: Context) -> pd.Series:
+    """Reps × weeks of the period elapsed by the report date (rep-weeks, a week being 7 calendar days):
+    the divisor of the per rep per week benchmarks."""
+    weeks = (ctx.period.end - ctx.period.start) / _DAY / 7
+    return rep_count(ctx) * weeks * elapsed_share(ctx)

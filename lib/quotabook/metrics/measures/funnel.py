@@ -1,0 +1,249 @@
+"""Measures of theme 3, the funnel (seeds 001 and 004): Lead → SAL → SQL → Opportunity → Proposal → Won.
+
+Every step is counted on a *creation cohort*: leads created in the period and how far they went, then
+opportunities created in the period and how far they went. Reaching a step implies having passed the
+steps before it (a lead created straight as an SQL counts as accepted too), so each step's count is a
+subset of the previous one and every stage-to-stage conversion lies between 0 and 1. Win rate is not
+here: it is ``won_count / closed_count`` of theme won/lost, cohorted by close date so open deals never
+count against it.
+
+Steps of opportunities follow the workbook stage map (``funnel_step`` of each stage, in the order of
+``funnel_steps``). :func:`stage_spells` turns the change history into completed stage spells, the
+basis of time in stage here and of the funnel views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from ...dataset import Dataset
+from ...errors import MetricUnavailable
+from ..compute import Context, measure
+
+__all__ = ["lead_steps_reached", "opportunity_step_reached", "stage_spells", "step_index"]
+
+_DAY = pd.Timedelta(days=1)
+
+
+# -- shared selections -----------------------------------------------------------------------------------
+def _flag(series: pd.Series) -> pd.Series:
+    """A nullable boolean column as plain bool (missing = False)."""
+    return series.fillna(False).astype(bool)
+
+
+def _created_in_period(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[ctx.period.contains(frame["created_date"])]
+
+
+def _count_where(ctx: Context, frame: pd.DataFrame, mask: pd.Series) -> pd.Series:
+    """Rows of ``frame`` where ``mask`` holds, per group, as a sum of the indicator over *all* rows: every
+    group present in ``frame`` gets a count (0 when none qualifies), so a step's count lists the same
+    groups as the cohort it is a subset of, whatever the grouping (segment, cohort month, ...)."""
+    keep = list(dict.fromkeys(c for c in ("territory", "owner", *ctx.by) if c in frame))
+    return ctx.sum(frame[keep].assign(_hit=mask.astype("float64")), "_hit")
+
+
+def _open_at(opps: pd.DataFrame, moment: pd.Timestamp) -> pd.Series:
+    """Mask: deals created before ``moment`` and not closed before it (closed deals close on close_date)."""
+    return (opps["created_date"] < moment) & (~_flag(opps["is_closed"]) | (opps["close_date"] >= moment))
+
+
+def lead_steps_reached(leads: pd.DataFrame) -> pd.DataFrame:
+    """Which funnel steps each lead reached, cumulatively (a later step implies the earlier ones).
+
+    Parameters
+    ----------
+    leads : pandas.DataFrame
+        Canonical leads table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Boolean columns ``SAL`` (sal_date, or any later step), ``SQL`` (sql_date, or converted) and
+        ``Opportunity`` (converted_date or opportunity_id), indexed like ``leads``.
+    """
+    converted = leads["converted_date"].notna() | leads["opportunity_id"].notna()
+    sql = leads["sql_date"].notna() | converted
+    sal = leads["sal_date"].notna() | sql
+    return pd.DataFrame({"SAL": sal, "SQL": sql, "Opportunity": converted}, index=leads.index)
+
+
+def step_index(ds: Dataset) -> pd.Series:
+    """Position of each CRM stage's funnel step in ``funnel_steps`` (NaN for steps outside it, e.g. Lost)."""
+    steps = {step: float(i) for i, step in enumerate(ds.settings.funnel_steps)}
+    return ds.settings.stage_table()["funnel_step"].map(steps).astype("float64")
+
+
+def opportunity_step_reached(ds: Dataset) -> pd.Series:
+    """The furthest funnel step each opportunity reached, now or in its history, as a position in
+    ``funnel_steps`` (index aligned with ``ds.opportunities``; NaN when no stage maps to a step)."""
+    idx = step_index(ds)
+    o, h = ds.opportunities, ds.opportunity_history
+    now = o["stage"].map(idx)
+    past = h["stage"].map(idx).groupby(h["opportunity_id"]).max()
+    return pd.Series(np.fmax(now.to_numpy(dtype="float64"), o["opportunity_id"].map(past).to_numpy(dtype="float64")),
+                     index=o.index)
+
+
+def _step_position(ctx: Context, metric: str, step: str) -> int:
+    steps = list(ctx.ds.settings.funnel_steps)
+    if step not in steps:
+        raise MetricUnavailable(metric, [f"funnel step {step} in the workbook funnel_steps"])
+    return steps.index(step)
+
+
+def stage_spells(ds: Dataset, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """Completed stage spells from the change history: one row per stretch a deal spent in one stage.
+
+    A spell starts at the first history row of a run of equal stages (blank stages carry the previous
+    one) and ends when the next run starts. The spell a deal is in now (open deals) and closed stages
+    (never left) are not completed and are left out.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The dataset (as of its report date).
+    columns : sequence of str, optional
+        Opportunity columns to carry onto the spells; all of them by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``opportunity_id, stage, stage_order, entered_at, left_at, days`` (days as a float, calendar
+        days), ``outcome`` (won | lost | open, the deal's state now) and every other opportunity column
+        (territory, owner, segment, ...), so spells group like deals.
+    """
+    h = ds.opportunity_history[["opportunity_id", "changed_at", "stage"]]
+    h = h.sort_values(["opportunity_id", "changed_at"], kind="stable")
+    stage = h["stage"].groupby(h["opportunity_id"]).ffill()
+    h = h.assign(stage=stage)[stage.notna()]
+    new_run = h["stage"].ne(h["stage"].groupby(h["opportunity_id"]).shift())
+    runs = h[new_run]
+    left_at = runs["changed_at"].groupby(runs["opportunity_id"]).shift(-1)
+    spells = pd.DataFrame({"opportunity_id": runs["opportunity_id"], "stage": runs["stage"],
+                           "entered_at": runs["changed_at"], "left_at": left_at})
+    spells = spells[spells["left_at"].notna()]
+    spells["days"] = (spells["left_at"] - spells["entered_at"]) / _DAY
+    spells["stage_order"] = spells["stage"].map(ds.settings.stage_table()["order"]).astype("float64")
+    o = ds.opportunities
+    outcome = np.where(_flag(o["is_won"]), "won", np.where(_flag(o["is_closed"]), "lost", "open"))
+    keep = [c for c in (o.columns if columns is None else ["opportunity_id", *columns]) if c in o and c != "stage"]
+    o = o[list(dict.fromkeys(keep))].assign(outcome=outcome)
+    spells = spells.merge(o, on="opportunity_id", how="inner")
+    return spells.reset_index(drop=True)
+
+
+# -- leads: Lead, SAL, SQL, converted --------------------------------------------------------------------
+def _leads_reaching(ctx: Context, step: str | None) -> pd.Series:
+    leads = _created_in_period(ctx, ctx.ds.leads)
+    if step is None:
+        return ctx.count(leads)
+    return _count_where(ctx, leads, lead_steps_reached(leads)[step])
+
+
+@measure("lead_count")
+def lead_count(ctx: Context) -> pd.Series:
+    """Leads created in the period (count)."""
+    return _leads_reaching(ctx, None)
+
+
+@measure("sal_count")
+def sal_count(ctx: Context) -> pd.Series:
+    """Leads created in the period that sales accepted (sal_date, or a later step) (count)."""
+    return _leads_reaching(ctx, "SAL")
+
+
+@measure("sql_count")
+def sql_count(ctx: Context) -> pd.Series:
+    """Leads created in the period that sales qualified (sql_date, or converted) (count)."""
+    return _leads_reaching(ctx, "SQL")
+
+
+@measure("converted_lead_count")
+def converted_lead_count(ctx: Context) -> pd.Series:
+    """Leads created in the period that became an opportunity (converted_date or opportunity_id) (count)."""
+    return _leads_reaching(ctx, "Opportunity")
+
+
+# -- opportunities: created, Proposal, Won ---------------------------------------------------------------
+@measure("opportunity_count")
+def opportunity_count(ctx: Context) -> pd.Series:
+    """Opportunities created in the period (count)."""
+    return ctx.count(_created_in_period(ctx, ctx.opportunities))
+
+
+@measure("proposal_count")
+def proposal_count(ctx: Context) -> pd.Series:
+    """Opportunities created in the period whose furthest funnel step (now or in their history) is
+    Proposal or later (count)."""
+    position = _step_position(ctx, "proposal_count", "Proposal")
+    o = ctx.opportunities
+    cohort = ctx.period.contains(o["created_date"])
+    reached = opportunity_step_reached(ctx.ds) >= position
+    return _count_where(ctx, o[cohort], reached[cohort])
+
+
+@measure("cohort_won_count")
+def cohort_won_count(ctx: Context) -> pd.Series:
+    """Opportunities created in the period that are won (count)."""
+    o = _created_in_period(ctx, ctx.opportunities)
+    return _count_where(ctx, o, _flag(o["is_won"]))
+
+
+# -- pipeline state --------------------------------------------------------------------------------------
+@measure("open_deal_count")
+def open_deal_count(ctx: Context) -> pd.Series:
+    """Deals open at the end of the period: created before its end and not closed before it (count).
+
+    For the current period the dataset is already as of the report date, so this is the open pipeline now.
+    """
+    o = ctx.opportunities
+    return ctx.count(o[_open_at(o, ctx.period.end)])
+
+
+@measure("opening_deal_count")
+def opening_deal_count(ctx: Context) -> pd.Series:
+    """Deals open at the start of the period: created before it and not closed before it (count)."""
+    o = ctx.opportunities
+    return ctx.count(o[_open_at(o, ctx.period.start)])
+
+
+@measure("final_stage_deal_count")
+def final_stage_deal_count(ctx: Context) -> pd.Series:
+    """Open deals (now, as of the report date) in the open stage of highest order (count)."""
+    stages = ctx.ds.settings.stage_table()
+    open_stages = stages[~stages["is_closed"].astype(bool)]
+    final = open_stages.index[open_stages["order"] == open_stages["order"].max()]
+    o = ctx.opportunities
+    return ctx.count(o[~_flag(o["is_closed"]) & o["stage"].isin(final)])
+
+
+@measure("stage_advance_count")
+def stage_advance_count(ctx: Context) -> pd.Series:
+    """Deals open at the start of the period whose history shows, within the period, a move to a stage of
+    higher order that is not a lost stage (count)."""
+    stages = ctx.ds.settings.stage_table()
+    lost = stages["is_closed"].astype(bool) & ~stages["is_won"].astype(bool)
+    h = ctx.ds.opportunity_history.sort_values(["opportunity_id", "changed_at"], kind="stable")
+    stage = h["stage"].groupby(h["opportunity_id"]).ffill()
+    order = stage.map(stages["order"]).astype("float64")
+    previous = order.groupby(h["opportunity_id"]).shift()
+    advanced = (order > previous) & ~stage.map(lost).fillna(False).astype(bool) & ctx.period.contains(h["changed_at"])
+    o = ctx.opportunities
+    opening = _open_at(o, ctx.period.start)
+    return _count_where(ctx, o[opening], o.loc[opening, "opportunity_id"].isin(h.loc[advanced, "opportunity_id"]))
+
+
+@measure("time_in_stage_days")
+def time_in_stage_days(ctx: Context) -> pd.Series:
+    """Mean days of the stage spells that ended in the period (days; NaN where a group has none).
+
+    Group by ``stage`` (a column of the spells) for days per stage, and by ``outcome`` (won | lost |
+    open) to set won and lost deals apart.
+    """
+    keep = ["territory", "owner", *(c for c in ctx.by if c in ctx.opportunities)]
+    spells = stage_spells(ctx.ds, keep)
+    return ctx.agg(spells[ctx.period.contains(spells["left_at"])], "days", "mean")

@@ -1,0 +1,1 @@
+"""Views: tidy breakdown tables built from catalog metrics (one module per theme), ready for notebooks."""

@@ -1,0 +1,388 @@
+"""Funnel views (seeds 001 and 004): where deals come from, where they drop out and how long they take.
+
+Each function takes the Dataset (already as of the report date and sliced to the region) and a fiscal
+quarter or a range of quarters (``first`` .. ``last`` inclusive, computed once over the whole window so
+nothing is counted twice) and returns a tidy DataFrame. Stage-to-stage conversions are the catalog metrics
+lead_to_sal, sal_to_sql, sql_to_opportunity, opportunity_to_proposal and proposal_to_won, computed by
+:func:`quotabook.metrics.compute` (numerator = ``converted``, denominator = ``entered``); the views only
+choose the grouping (creation month, segment, rep) and set the workbook's benchmark bands beside them.
+
+Lead steps are counted on the cohort of leads created in the window, opportunity steps on the cohort of
+opportunities created in it (catalog definitions); each step is a subset of the one before.
+
+``result.attrs["unavailable"]`` maps a metric to its "not available: needs ..." note (no leads table,
+no change history); ``result.attrs["period"]`` names the window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from ..dataset import Dataset
+from ..fiscal import Period
+from ..metrics import compute
+from ..metrics.catalog import Catalog, load_catalog
+from ..metrics.measures.funnel import stage_spells, step_index
+
+__all__ = ["STEPS", "benchmarks_by_segment", "cohort_conversion", "drop_off", "lost_from_stage",
+           "pipeline_by_rep_stage", "step_days_by_segment", "time_in_stage"]
+
+# (from step, to step, catalog metric): seed 001's funnel, Lead -> SAL -> SQL -> Opportunity -> Proposal -> Won.
+STEPS = (("Lead", "SAL", "lead_to_sal"), ("SAL", "SQL", "sal_to_sql"), ("SQL", "Opportunity", "sql_to_opportunity"),
+         ("Opportunity", "Proposal", "opportunity_to_proposal"), ("Proposal", "Won", "proposal_to_won"))
+_STEP_OF = {metric: (a, b) for a, b, metric in STEPS}
+_ORDER = {metric: i for i, (_, _, metric) in enumerate(STEPS)}
+_DAY = pd.Timedelta(days=1)
+UNKNOWN_STAGE = "(no history)"
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def _levels(by: str | Sequence[str] | None) -> list[str]:
+    return [] if by is None else [by] if isinstance(by, str) else list(by)
+
+
+def _window(ds: Dataset, first: str | Period, last: str | Period | None) -> Period:
+    """One period covering ``first`` .. ``last``: the quarter itself, or a span labelled ``first..last``."""
+    quarters = ds.calendar.range(first, first if last is None else last)
+    if len(quarters) == 1:
+        return quarters[0]
+    return Period(f"{quarters[0].label}..{quarters[-1].label}", quarters[0].start, quarters[-1].end)
+
+
+def _attrs(frame: pd.DataFrame, period: Period, unavailable: dict[str, str]) -> pd.DataFrame:
+    frame.attrs = {"unavailable": dict(unavailable), "period": period.label}
+    return frame
+
+
+def _status(actual: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
+    """below | within | above the band; "no benchmark" without a band; "no data" without an actual."""
+    return np.select([actual.isna(), low.isna() | high.isna(), actual < low, actual > high],
+                     ["no data", "no benchmark", "below", "above"], "within")
+
+
+def _steps(ds: Dataset, period: Period, by: list[str], catalog: Catalog | None) -> pd.DataFrame:
+    """The five step conversions from compute, long form: ``[*by], step, from_step, to_step, metric,
+    entered, converted, conversion``."""
+    long = compute([m for *_, m in STEPS], ds, period, by=by or "district", catalog=catalog)
+    steps = long["metric"].map(_STEP_OF)
+    out = long[by].copy() if by else pd.DataFrame(index=long.index)
+    out["from_step"] = steps.str[0]
+    out["to_step"] = steps.str[1]
+    out["step"] = out["from_step"] + "→" + out["to_step"]
+    out["metric"] = long["metric"]
+    out["entered"] = long["denominator"].astype("float64")
+    out["converted"] = long["numerator"].astype("float64")
+    out["conversion"] = long["value"].astype("float64")
+    if not by:  # one total over the whole dataset
+        out = (out.groupby(["step", "from_step", "to_step", "metric"], sort=False)[["entered", "converted"]]
+               .sum(min_count=1).reset_index())
+        out["conversion"] = out["converted"] / out["entered"].where(out["entered"] > 0)
+    out = out.assign(_o=out["metric"].map(_ORDER)).sort_values([*by, "_o"], kind="stable").drop(columns="_o")
+    out.attrs = dict(long.attrs)
+    return out.reset_index(drop=True)
+
+
+# -- conversion ----------------------------------------------------------------------------------------
+def cohort_conversion(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
+                      by: str | Sequence[str] | None = None, catalog: Catalog | None = None) -> pd.DataFrame:
+    """Stage-to-stage conversion Lead→SAL→SQL→Opportunity→Proposal→Won by creation-month cohort.
+
+    A lead belongs to the month it was created, an opportunity to the month it was created; each cohort's
+    counts are how far its members have gone so far (recent cohorts are still maturing).
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data, as of the report date.
+    first, last : str or Period
+        Fiscal quarters bounding the window (``last`` defaults to ``first``).
+    by : str or sequence of str, optional
+        Extra grouping inside each cohort (``segment``, ``owner``, ...).
+    catalog : Catalog, optional
+        The metric catalog; the packaged one by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``cohort`` (YYYY-MM), ``[*by]``, ``step`` ("Lead→SAL"), ``from_step``, ``to_step``, ``metric``,
+        ``entered`` and ``converted`` (counts) and ``conversion`` (share 0–1).
+    """
+    period = _window(ds, first, last)
+    levels = ["cohort", *_levels(by)]
+
+    def month(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.assign(cohort=frame["created_date"].dt.to_period("M").astype("str"))
+
+    cohorts = replace(ds, leads=month(ds.leads), opportunities=month(ds.opportunities))
+    out = _steps(cohorts, period, levels, catalog)
+    return _attrs(out, period, out.attrs.get("unavailable", {}))
+
+
+def drop_off(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
+             by: str | Sequence[str] | None = None, catalog: Catalog | None = None) -> pd.DataFrame:
+    """Where the funnel leaks: for each step, how many entered, how many went on and how many did not.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data, as of the report date.
+    first, last : str or Period
+        Fiscal quarters bounding the creation cohorts.
+    by : str or sequence of str, optional
+        Grouping (territory, region, owner, segment); one total when None.
+    catalog : Catalog, optional
+        The metric catalog; the packaged one by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``[*by], step, from_step, to_step, metric, entered, converted, dropped`` (counts; dropped includes
+        deals still open in the step), ``conversion`` and ``drop_off`` (shares 0–1, summing to 1),
+        ``benchmark_low`` / ``benchmark_high`` (the catalog band of the conversion, all segments),
+        ``status`` of the conversion against it and ``largest_drop`` (the step with the highest drop-off
+        of its group).
+    """
+    catalog = catalog or load_catalog()
+    period = _window(ds, first, last)
+    levels = _levels(by)
+    out = _steps(ds, period, levels, catalog)
+    unavailable = out.attrs.get("unavailable", {})
+    out["dropped"] = out["entered"] - out["converted"]
+    out["drop_off"] = 1.0 - out["conversion"]
+    bands = {m: catalog.get(m).benchmark for *_, m in STEPS}
+    out["benchmark_low"] = out["metric"].map({m: b.band[0] for m, b in bands.items() if b}).astype("float64")
+    out["benchmark_high"] = out["metric"].map({m: b.band[1] for m, b in bands.items() if b}).astype("float64")
+    out["status"] = _status(out["conversion"], out["benchmark_low"], out["benchmark_high"])
+    worst = out.groupby(levels)["drop_off"].transform("max") if levels else out["drop_off"].max()
+    out["largest_drop"] = out["drop_off"].eq(worst) & out["drop_off"].notna()
+    cols = [*levels, "step", "from_step", "to_step", "metric", "entered", "converted", "dropped", "conversion",
+            "drop_off", "benchmark_low", "benchmark_high", "status", "largest_drop"]
+    return _attrs(out[cols], period, unavailable)
+
+
+def lost_from_stage(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
+                    by: str | Sequence[str] | None = None) -> pd.DataFrame:
+    """Where deals drop out: the deals lost in the window, by the stage they were in before being lost.
+
+    The stage comes from the change history (the last stage spell before the lost stage); deals without
+    history show as "(no history)".
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data, as of the report date.
+    first, last : str or Period
+        Fiscal quarters bounding the close dates.
+    by : str or sequence of str, optional
+        Grouping by opportunity columns (owner, territory, segment, ...).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``[*by], stage, stage_order, deals`` (count), ``amount`` (reporting currency) and ``share`` (of
+        the group's lost deals, 0–1), in stage order.
+    """
+    period = _window(ds, first, last)
+    levels = _levels(by)
+    o = ds.opportunities
+    closed, won = o["is_closed"].fillna(False).astype(bool), o["is_won"].fillna(False).astype(bool)
+    lost = o[closed & ~won & period.contains(o["close_date"])]
+    spells = stage_spells(ds, ["territory"])
+    last_spell = spells.sort_values(["opportunity_id", "left_at"], kind="stable").groupby("opportunity_id").tail(1)
+    stage = lost["opportunity_id"].map(last_spell.set_index("opportunity_id")["stage"]).astype("str")
+    stage = stage.fillna(UNKNOWN_STAGE)
+    lost = lost.assign(stage=stage)
+    out = lost.groupby([*levels, "stage"], dropna=False).agg(deals=("opportunity_id", "size"),
+                                                              amount=("amount", "sum")).reset_index()
+    out["deals"] = out["deals"].astype("float64")
+    total = out.groupby(levels)["deals"].transform("sum") if levels else out["deals"].sum()
+    out["share"] = out["deals"] / total
+    out["stage_order"] = out["stage"].map(ds.settings.stage_table()["order"]).astype("float64")
+    out = out.sort_values([*levels, "stage_order"], kind="stable", na_position="last").reset_index(drop=True)
+    return _attrs(out[[*levels, "stage", "stage_order", "deals", "amount", "share"]], period, {})
+
+
+# -- time ------------------------------------------------------------------------------------------------
+def time_in_stage(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
+                  by: str | Sequence[str] | None = None, catalog: Catalog | None = None) -> pd.DataFrame:
+    """Days spent per CRM stage, won and lost deals apart (seed 004: lost deals linger far longer).
+
+    Spells are the completed stretches of the change history that ended in the window (see
+    :func:`quotabook.metrics.measures.funnel.stage_spells`). ``mean_days`` is the catalog metric
+    time_in_stage_days; the median is robust to the few deals that sit for months.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data, as of the report date (needs opportunity_history).
+    first, last : str or Period
+        Fiscal quarters bounding the end of the spells.
+    by : str or sequence of str, optional
+        Extra grouping by opportunity columns (segment, owner, ...).
+    catalog : Catalog, optional
+        The metric catalog; the packaged one by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``[*by], stage, stage_order, outcome`` (won | lost | open | all), ``spells`` (count),
+        ``median_days`` and ``mean_days`` (calendar days), in stage order. Empty with
+        ``attrs["unavailable"]`` when there is no change history.
+    """
+    period = _window(ds, first, last)
+    levels = _levels(by)
+    columns = [*levels, "stage", "stage_order", "outcome", "spells", "median_days", "mean_days"]
+    frames, unavailable = [], {}
+    for split in (["outcome"], []):  # by outcome, then all deals together
+        long = compute(["time_in_stage_days"], ds, period, by=[*levels, "stage", *split], catalog=catalog)
+        unavailable.update(long.attrs.get("unavailable", {}))
+        if unavailable:
+            return _attrs(pd.DataFrame({c: pd.Series(dtype="float64") for c in columns}), period, unavailable)
+        frames.append(long.rename(columns={"value": "mean_days"}).assign(**({} if split else {"outcome": "all"})))
+    mean = pd.concat(frames, ignore_index=True)
+    spells = stage_spells(ds, ["territory", "owner", *levels])
+    spells = spells[period.contains(spells["left_at"])]
+    stats = []
+    for split in (["outcome"], []):
+        g = spells.groupby([*levels, "stage", *split])["days"].agg(spells="size", median_days="median")
+        stats.append(g.reset_index().assign(**({} if split else {"outcome": "all"})))
+    out = pd.concat(stats, ignore_index=True).merge(mean[[*levels, "stage", "outcome", "mean_days"]],
+                                                    on=[*levels, "stage", "outcome"], how="left")
+    out["spells"] = out["spells"].astype("float64")
+    out["stage_order"] = out["stage"].map(ds.settings.stage_table()["order"]).astype("float64")
+    rank = {"won": 0, "lost": 1, "open": 2, "all": 3}
+    out = (out.assign(_r=out["outcome"].map(rank)).sort_values([*levels, "stage_order", "_r"], kind="stable")
+           .reset_index(drop=True))
+    return _attrs(out[columns], period, unavailable)
+
+
+def step_days_by_segment(ds: Dataset, first: str | Period, last: str | Period | None = None) -> pd.DataFrame:
+    """Median days per funnel step by segment, beside seed 001's time-in-stage bands (workbook
+    ``benchmarks.time_in_stage_days``).
+
+    Days per step: Lead→SAL = sal_date − created_date, SAL→SQL = sql_date − sal_date, SQL→Opportunity =
+    converted_date − sql_date (leads created in the window); Opportunity→Proposal = first entry into a
+    stage of funnel step Proposal (from the change history) − created_date, Proposal→Won = close date −
+    that entry (opportunities created in the window; won deals for the last step). Deals that never sat in
+    a Proposal-step stage are left out of both opportunity steps.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``segment, step, items`` (count), ``median_days`` (calendar days), ``low, high`` (band, days;
+        empty where the seed gives none, e.g. Mid-Market) and ``status``.
+    """
+    period = _window(ds, first, last)
+    parts, unavailable = [], {}
+    if ds.has("leads"):
+        leads = ds.leads[period.contains(ds.leads["created_date"])]
+        for (a, b, _), start, end in zip(STEPS[:3], ("created_date", "sal_date", "sql_date"),
+                                         ("sal_date", "sql_date", "converted_date"), strict=True):
+            parts.append(pd.DataFrame({"segment": leads["segment"], "step": f"{a}→{b}",
+                                       "days": (leads[end] - leads[start]) / _DAY}))
+    else:
+        unavailable["lead steps"] = "lead steps not available: needs table leads"
+    o = ds.opportunities[period.contains(ds.opportunities["created_date"])]
+    steps = list(ds.settings.funnel_steps)
+    if "Proposal" in steps:
+        h = ds.opportunity_history
+        reached = h[h["stage"].map(step_index(ds)) == steps.index("Proposal")]
+        proposal_at = o["opportunity_id"].map(reached.groupby("opportunity_id")["changed_at"].min())
+        won = o["is_won"].fillna(False).astype(bool)
+        parts.append(pd.DataFrame({"segment": o["segment"], "step": "Opportunity→Proposal",
+                                   "days": (proposal_at - o["created_date"]) / _DAY}))
+        parts.append(pd.DataFrame({"segment": o["segment"], "step": "Proposal→Won",
+                                   "days": ((o["close_date"] - proposal_at) / _DAY).where(won)}))
+    days = pd.concat(parts, ignore_index=True).dropna(subset=["segment", "days"])
+    days = days[days["days"] >= 0]
+    out = days.groupby(["segment", "step"]).agg(items=("days", "size"), median_days=("days", "median")).reset_index()
+    bands = ds.settings.benchmarks.get("time_in_stage_days", {})
+    band_rows = [(seg, step.replace("->", "→"), float(lo), float(hi))
+                 for seg, by_step in bands.items() for step, (lo, hi) in by_step.items()]
+    band_frame = pd.DataFrame(band_rows, columns=["segment", "step", "low", "high"])
+    out = out.merge(band_frame, on=["segment", "step"], how="outer")
+    out["items"] = out["items"].fillna(0.0).astype("float64")
+    out["status"] = _status(out["median_days"], out["low"], out["high"])
+    order = {f"{a}→{b}": i for i, (a, b, _) in enumerate(STEPS)}
+    out = (out.assign(_o=out["step"].map(order)).sort_values(["segment", "_o"], kind="stable")
+           .drop(columns="_o").reset_index(drop=True))
+    return _attrs(out[["segment", "step", "items", "median_days", "low", "high", "status"]], period, unavailable)
+
+
+# -- benchmarks and pipeline -----------------------------------------------------------------------------
+def benchmarks_by_segment(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
+                          catalog: Catalog | None = None) -> pd.DataFrame:
+    """Stage-to-stage conversion by segment side by side with seed 001's bands for that segment
+    (workbook ``benchmarks.funnel_conversion``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per benchmark segment and step (and any other segment in the data): ``segment, step,
+        metric, entered, converted, conversion`` (share 0–1), ``low, high, source`` (the band and who gives
+        it) and ``status`` (below | within | above | no data | no benchmark).
+    """
+    period = _window(ds, first, last)
+    actual = _steps(ds, period, ["segment"], catalog)
+    unavailable = dict(actual.attrs.get("unavailable", {}))
+    if ds.opportunities["segment"].isna().all():
+        unavailable["segment"] = "segment breakdown not available: needs column opportunities.segment"
+    bands = ds.settings.benchmarks.get("funnel_conversion", {})
+    key_of = {f"{a}->{b}": m for a, b, m in STEPS}
+    band_rows = [(seg, key_of[step], float(b["band"][0]), float(b["band"][1]), b.get("source", ""))
+                 for seg, by_step in bands.items() for step, b in by_step.items() if step in key_of]
+    band_frame = pd.DataFrame(band_rows, columns=["segment", "metric", "low", "high", "source"])
+    out = actual.merge(band_frame, on=["segment", "metric"], how="outer")
+    names = out["metric"].map(_STEP_OF)
+    out["step"] = names.str[0] + "→" + names.str[1]
+    out["status"] = _status(out["conversion"], out["low"], out["high"])
+    segments = {s: i for i, s in enumerate(bands)}
+    out = (out.assign(_s=out["segment"].map(segments).fillna(len(segments)), _o=out["metric"].map(_ORDER))
+           .sort_values(["_s", "segment", "_o"], kind="stable").reset_index(drop=True))
+    cols = ["segment", "step", "metric", "entered", "converted", "conversion", "low", "high", "source", "status"]
+    return _attrs(out[cols], period, unavailable)
+
+
+def pipeline_by_rep_stage(ds: Dataset, period: str | Period | None = None, *, wide: bool = False) -> pd.DataFrame:
+    """Open pipeline by rep and stage, as of the report date.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data, as of the report date.
+    period : str or Period, optional
+        Keep only open deals whose close date falls in this quarter; all open deals when None.
+    wide : bool
+        Return amounts as a rep × stage table (stages in stage-map order) with Total row and column.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Long: ``owner, stage, stage_order, deals`` (count) and ``amount`` (reporting currency), every rep
+        (territory owners and owners of open deals) × every open stage, zeros included.
+    """
+    o = ds.opportunities
+    open_deals = o[~o["is_closed"].fillna(False).astype(bool)]
+    label = "all open deals"
+    if period is not None:
+        p = ds.period(period)
+        open_deals = open_deals[p.contains(open_deals["close_date"])]
+        label = p.label
+    stages = ds.settings.open_stages
+    owners = sorted(set(ds.territories["owner"].dropna()) | set(open_deals["owner"].dropna()))
+    grid = pd.MultiIndex.from_product([owners, stages], names=["owner", "stage"])
+    agg = open_deals.groupby(["owner", "stage"]).agg(deals=("opportunity_id", "size"), amount=("amount", "sum"))
+    out = agg.reindex(grid, fill_value=0).astype("float64").reset_index()
+    out.insert(2, "stage_order", out["stage"].map(ds.settings.stage_table()["order"]).astype("float64"))
+    if wide:
+        table = out.pivot(index="owner", columns="stage", values="amount")[stages]
+        table["Total"] = table.sum(axis=1)
+        table.loc["Total"] = table.sum(axis=0)
+        table.columns.name = None
+        out = table
+    out.attrs = {"unavailable": {}, "period": label}
+    return out

@@ -1,0 +1,127 @@
+"""Funnel views on the hand-built tables of tests/metrics/test_funnel.py (answers worked out there and below):
+cohort conversion by creation month, drop-off, where lost deals dropped out, time in stage, step days and
+conversions against the workbook's bands by segment, and pipeline by rep by stage."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from metrics.test_funnel import HISTORY, LEADS, OPPORTUNITIES, TERRITORIES, build_dataset
+from quotabook.metrics import compute
+from quotabook.views.funnel import (
+    UNKNOWN_STAGE,
+    benchmarks_by_segment,
+    cohort_conversion,
+    drop_off,
+    lost_from_stage,
+    pipeline_by_rep_stage,
+    step_days_by_segment,
+    time_in_stage,
+)
+
+
+@pytest.fixture(scope="module")
+def ds():
+    return build_dataset(territories=TERRITORIES, opportunities=OPPORTUNITIES, opportunity_history=HISTORY,
+                         leads=LEADS)
+
+
+def cells(frame, keys, columns):
+    return frame.set_index(keys)[columns]
+
+
+def test_cohort_conversion_by_creation_month(ds):
+    out = cohort_conversion(ds, "2026-Q1")
+    c = cells(out, ["cohort", "step"], ["entered", "converted", "conversion"])
+    # January leads L1, L2, L6, L7: SAL L1, L2, L6; SQL the same three; converted L1, L6.
+    assert c.loc[("2026-01", "Lead→SAL")].tolist() == [4, 3, 0.75]
+    assert c.loc[("2026-01", "SQL→Opportunity")].tolist() == pytest.approx([3, 2, 2 / 3])
+    # February leads L3, L4, L8: 2 accepted, none qualified (0%, not a gap); no SQL, so no SQL→Opportunity rate.
+    assert c.loc[("2026-02", "SAL→SQL")].tolist() == [2, 0, 0.0]
+    assert c.loc[("2026-02", "SQL→Opportunity"), "entered"] == 0
+    assert np.isnan(c.loc[("2026-02", "SQL→Opportunity"), "conversion"])
+    # January deals A, B, D, E: 3 reached Proposal (A, B won, E), 1 won; February: C (Negotiation).
+    assert c.loc[("2026-01", "Opportunity→Proposal")].tolist() == [4, 3, 0.75]
+    assert c.loc[("2026-01", "Proposal→Won")].tolist() == pytest.approx([3, 1, 1 / 3])
+    assert c.loc[("2026-02", "Opportunity→Proposal")].tolist() == [1, 1, 1.0]
+    assert out["step"].unique().tolist() == ["Lead→SAL", "SAL→SQL", "SQL→Opportunity", "Opportunity→Proposal",
+                                             "Proposal→Won"]
+    assert out.attrs["period"] == "2026-Q1"
+
+
+def test_cohorts_add_up_to_the_quarter(ds):
+    months = cohort_conversion(ds, "2026-Q1").groupby("metric")[["entered", "converted"]].sum()
+    quarter = compute(list(months.index), ds, "2026-Q1", by="district").set_index("metric")
+    assert months["entered"].to_dict() == quarter["denominator"].to_dict()
+    assert months["converted"].to_dict() == quarter["numerator"].to_dict()
+
+
+def test_drop_off(ds):
+    out = drop_off(ds, "2026-Q1").set_index("step")
+    assert out.loc["Lead→SAL", ["entered", "converted", "dropped", "drop_off"]].tolist() == [10, 6, 4, 0.4]
+    assert out.loc["Opportunity→Proposal", ["entered", "converted"]].tolist() == [5, 4]
+    assert out.loc["Proposal→Won", "drop_off"] == 0.75
+    assert out["largest_drop"].tolist() == [False, False, False, False, True]
+    assert out.loc["Lead→SAL", "status"] == "above"  # 60% against the catalog's 8-25%
+    assert (out["conversion"] + out["drop_off"]).tolist() == pytest.approx([1.0] * 5)
+    by_t = drop_off(ds, "2026-Q1", by="territory")
+    assert set(by_t["territory"]) == {"T1", "T2"} and by_t.groupby("territory").size().tolist() == [5, 5]
+
+
+def test_lost_from_stage(ds):
+    out = lost_from_stage(ds, "2026-Q1")  # D lost from Qualification, E from Proposal
+    assert out[["stage", "deals", "amount", "share"]].to_numpy().tolist() == [["Qualification", 1, 300, 0.5],
+                                                                              ["Proposal", 1, 700, 0.5]]
+    no_history = build_dataset(territories=TERRITORIES, opportunities=OPPORTUNITIES)
+    assert lost_from_stage(no_history, "2026-Q1")["stage"].tolist() == [UNKNOWN_STAGE]
+
+
+def test_time_in_stage_median_and_mean(ds):
+    out = time_in_stage(ds, "2026-Q1")
+    c = cells(out, ["stage", "outcome"], ["spells", "median_days", "mean_days"])
+    # Qualification: A 36 (open), D 30 and E 16 (lost).
+    assert c.loc[("Qualification", "lost")].tolist() == [2, 23, 23]
+    assert c.loc[("Qualification", "all")].tolist() == pytest.approx([3, 30, 82 / 3])
+    assert c.loc[("Solution", "won")].tolist() == [1, 75, 75]  # F, Nov 1 -> Jan 15
+    assert out["stage"].unique().tolist() == ["Qualification", "Discovery", "Solution", "Proposal"]
+    bare = time_in_stage(build_dataset(territories=TERRITORIES, opportunities=OPPORTUNITIES), "2026-Q1")
+    assert bare.empty and "opportunity_history" in bare.attrs["unavailable"]["time_in_stage_days"]
+
+
+def test_step_days_by_segment(ds):
+    out = cells(step_days_by_segment(ds, "2026-Q1"), ["segment", "step"], ["items", "median_days", "low", "high",
+                                                                          "status"])
+    # SMB leads: SAL after 3, 3, 3, 8 days (median 3), SQL after 7 and 11 (9), converted after 10.
+    assert out.loc[("SMB", "Lead→SAL")].tolist() == [4, 3, 3, 7, "within"]
+    assert out.loc[("SMB", "SAL→SQL")].tolist() == [2, 9, 5, 10, "within"]
+    assert out.loc[("SMB", "SQL→Opportunity")].tolist() == [1, 10, 7, 14, "within"]
+    # SMB deals: A reached Proposal 36 days after creation (B went straight to won: left out).
+    assert out.loc[("SMB", "Opportunity→Proposal")].tolist() == [1, 36, 10, 20, "above"]
+    assert out.loc[("SMB", "Proposal→Won"), "status"] == "no data"
+    # Enterprise deals: C 14 days, E 16 days -> median 15, under the 30-60 band.
+    assert out.loc[("Enterprise", "Opportunity→Proposal")].tolist() == [2, 15, 30, 60, "below"]
+
+
+def test_benchmarks_by_segment(ds):
+    out = benchmarks_by_segment(ds, "2026-Q1")
+    assert out["segment"].unique().tolist() == ["SMB", "Mid-Market", "Enterprise"]
+    c = cells(out, ["segment", "step"], ["entered", "converted", "conversion", "low", "high", "status"])
+    assert c.loc[("SMB", "Lead→SAL")].tolist() == [5, 5, 1.0, 0.15, 0.25, "above"]
+    assert c.loc[("Enterprise", "Lead→SAL")].tolist() == [5, 1, 0.2, 0.08, 0.15, "above"]
+    assert c.loc[("Enterprise", "Opportunity→Proposal")].tolist() == pytest.approx([3, 2, 2 / 3, 0.4, 0.6, "above"])
+    assert c.loc[("Mid-Market", "Proposal→Won"), "status"] == "no data"
+    assert out.set_index(["segment", "step"]).loc[("SMB", "SQL→Opportunity"), "source"].startswith("TOPO 2023")
+
+
+def test_pipeline_by_rep_stage(ds):
+    out = pipeline_by_rep_stage(ds)
+    assert len(out) == 2 * 5  # Ann, Bob x the five open stages, zeros included
+    c = cells(out, ["owner", "stage"], ["deals", "amount"])
+    assert c.loc[("Ann", "Proposal")].tolist() == [1, 1200] and c.loc[("Bob", "Negotiation")].tolist() == [1, 900]
+    assert c["deals"].sum() == 2
+    wide = pipeline_by_rep_stage(ds, wide=True)
+    assert list(wide.columns) == ["Qualification", "Discovery", "Solution", "Proposal", "Negotiation", "Total"]
+    assert wide.loc["Total", "Total"] == 2100
+    in_q1 = pipeline_by_rep_stage(ds, "2026-Q1")  # only A closes in Q1
+    assert in_q1["amount"].sum() == 1200 and in_q1.attrs["period"] == "2026-Q1"
