@@ -73,10 +73,14 @@ def _pack(args: argparse.Namespace) -> int:
     if args.overview:
         return _overview(args)
     formats = tuple(_csv(args.formats) or ()) if args.formats is not None else None
-    result = build_pack(args.period, regions=_csv(args.regions), notebooks=_csv(args.notebooks), data=args.data,
-                        formats=formats, workers=args.workers, resume=args.resume,
-                        out=args.out, pack=args.pack, timeout=args.timeout, progress=not args.quiet,
-                        as_of=args.as_of, notebooks_dir=args.notebooks_dir)
+    try:
+        result = build_pack(args.period, regions=_csv(args.regions), notebooks=_csv(args.notebooks), data=args.data,
+                            formats=formats, workers=args.workers, resume=args.resume,
+                            out=args.out, pack=args.pack, timeout=args.timeout, progress=not args.quiet,
+                            as_of=args.as_of, notebooks_dir=args.notebooks_dir)
+    except KeyboardInterrupt:
+        print("quotabook: interrupted; finished notebooks are kept, run again with --resume", file=sys.stderr)
+        return 130
     kept = f", {len(result.reused)} kept" if result.reused else ""
     print(f"wrote {result.index} ({len(result.executed)} notebooks run{kept}, {len(result.pdfs)} PDFs, "
           f"{result.seconds:.1f}s)")

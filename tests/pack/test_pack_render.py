@@ -88,9 +88,11 @@ def test_record_helper_displays_json_with_a_text_fallback(monkeypatch):
     monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: shown.append((obj, kw)))
     import numpy as np
 
-    assert record({"Closed": np.float64(1.5e6)}, alerts=["Coverage below 3x"]) is None
+    assert record({"Win rate": "31%", "Closed": np.float64(1.5e6)}, alerts=["Coverage below 3x"]) is None
     (data, kw), = shown
-    assert data[RECORD_MIME] == {"headlines": {"Closed": 1500000.0},
+    assert data[RECORD_MIME] == {"headlines": [["Win rate", "31%"], ["Closed", 1500000.0]],
                                  "alerts": [{"message": "Coverage below 3x", "level": "warning"}]}
     assert "Coverage below 3x" in data["text/plain"] and kw["raw"] is True
-    nbformat.validate(new_notebook(cells=[new_code_cell("x", outputs=[new_output("display_data", data=data)])]))
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[new_output("display_data", data=data)])])
+    nb = nbformat.reads(nbformat.writes(nb), as_version=4)  # written with sorted keys, as papermill does
+    assert list(extract_records(nb)[0]) == ["Win rate", "Closed"]  # the order given is kept

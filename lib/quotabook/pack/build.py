@@ -181,18 +181,25 @@ def build_pack(period: str, *, regions=None, notebooks=None, data="demo", format
     with contextlib.ExitStack() as stack:
         outcomes = pool.run(execute_run, _tasks(plan, todo))  # submits now, before any thread or browser starts
         bar = stack.enter_context(_progress(len(todo) + len(pdf_due), progress, plan.period))
+        interrupted = False
         try:
             for task, outcome in outcomes:
                 if isinstance(outcome, BaseException):
                     outcome = _failed_outcome(task, outcome)
+                if outcome.status == "interrupted":  # Ctrl-C: not recorded, so --resume runs it again
+                    interrupted = True
+                    continue
                 manifest["runs"][task.run.key] = run_entry(task.run, outcome, inputs)
                 result.executed.append(task.run.key)
                 bar.update(1)
                 if outcome.status != "ok":
                     bar.set_postfix_str(f"{sum(e['status'] != 'ok' for e in manifest['runs'].values())} failed")
                 pdfs.print_complete_regions(stack, bar)
+            if interrupted:
+                raise KeyboardInterrupt
             pdfs.print_complete_regions(stack, bar)  # regions where nothing had to run, only the PDF
         finally:
+            manifest["runs"] = {r.key: manifest["runs"][r.key] for r in plan.runs if r.key in manifest["runs"]}
             if pdfs.printer is not None:
                 manifest["versions"] = versions(pdfs.printer.version)
             manifest["timings"] = {"execute_wall": round(perf_counter() - execute_start - pdfs.seconds, 3),

@@ -11,6 +11,7 @@ Kernel chatter on stdout/stderr goes to a log file, kept only when the run fails
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import sys
 from collections.abc import Iterator, Mapping
@@ -24,6 +25,8 @@ from .files import atomic_write_text, temporary_path
 from .plan import Run
 
 __all__ = ["ERROR_ANCHOR", "RunOutcome", "Task", "execute_run"]
+
+_INTERRUPTED = False  # set in a pool worker once Ctrl-C reached it
 
 #: The element id of papermill's "execution stopped here" banner in a failed notebook's page.
 ERROR_ANCHOR = "papermill-error-cell"
@@ -42,7 +45,8 @@ class Task:
 
 @dataclass
 class RunOutcome:
-    """What happened to one run. ``timings`` are seconds (``execute``, ``html``); ``outputs`` are the files
+    """What happened to one run: ``status`` is ``ok``, ``failed`` or ``interrupted`` (Ctrl-C; not recorded).
+    ``timings`` are seconds (``execute``, ``html``); ``outputs`` are the files
     written by this run; ``network_refs`` lists any network resource the page would load (should be none)."""
 
     key: str
@@ -128,8 +132,24 @@ def execute_run(task: Task) -> RunOutcome:
 
     The kernel starts in the notebook's folder, as in JupyterLab. ``task.timeout`` is papermill's
     ``execution_timeout``: seconds any one cell may run before the kernel is interrupted and the run
-    reported as failed.
+    reported as failed. Ctrl-C: see :class:`~quotabook.pack.executors.LocalPoolExecutor`.
     """
+    global _INTERRUPTED
+    run = task.run
+    if _INTERRUPTED:
+        return RunOutcome(key=run.key, status="interrupted", started_at="")
+    try:
+        return _execute(task)
+    except KeyboardInterrupt:
+        if multiprocessing.parent_process() is None:
+            raise  # in the main process (serial executor) Ctrl-C simply propagates
+        # A pool worker hit by Ctrl-C: papermill has stopped the kernel and no output was written, so the good
+        # files of an earlier build stay in place. Decline the runs still queued for this process.
+        _INTERRUPTED = True
+        return RunOutcome(key=run.key, status="interrupted", started_at="")
+
+
+def _execute(task: Task) -> RunOutcome:
     import nbformat
     import papermill
 

@@ -51,7 +51,9 @@ class LocalPoolExecutor:
     On Linux the workers are forked, so they inherit what the parent already imported (papermill,
     nbconvert and the built HTML exporter: ~1.5 s saved per worker). All tasks are submitted up front,
     before the caller starts any thread or browser, so no fork happens after that. If the caller stops
-    early (Ctrl-C, an error) pending runs are cancelled.
+    early (Ctrl-C, an error) pending runs are cancelled. Ctrl-C also reaches the workers (same process
+    group; the kernels are in their own sessions): each stops its kernel, drops its run and declines the
+    runs it is still handed (see :func:`quotabook.pack.execute.execute_run`).
     """
 
     def __init__(self, workers: int | None = None):

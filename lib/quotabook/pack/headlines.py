@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
-__all__ = ["RECORD_MIME", "normalise_alerts", "record"]
+__all__ = ["RECORD_MIME", "normalise_alerts", "normalise_headlines", "record"]
 
 RECORD_MIME = "application/vnd.quotabook+json"
 
@@ -26,6 +26,13 @@ def _jsonable(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)
+
+
+def normalise_headlines(headlines) -> dict:
+    """Headlines as an ordered ``{label: value}`` from the recorded list of pairs (or a plain mapping)."""
+    if isinstance(headlines, Mapping):
+        return dict(headlines)
+    return {str(pair[0]): pair[1] for pair in headlines or () if isinstance(pair, list | tuple) and len(pair) == 2}
 
 
 def normalise_alerts(alerts: Iterable) -> list[dict]:
@@ -50,10 +57,11 @@ def record(headlines: Mapping[str, object] | None = None, alerts: Iterable | Non
 
     Returns None, so a trailing ``record(...)`` adds nothing to the cell's visible output.
     """
-    payload = {"headlines": dict(headlines or {}), "alerts": normalise_alerts(alerts or ())}
+    # Headlines as a list of pairs: notebook JSON is written with sorted keys, a list keeps the given order.
+    pairs = [[str(label), value] for label, value in dict(headlines or {}).items()]
+    payload = {"headlines": pairs, "alerts": normalise_alerts(alerts or ())}
     payload = json.loads(json.dumps(payload, default=_jsonable))
-    lines = [f"{k}: {v}" for k, v in payload["headlines"].items()] + [f"ALERT: {a['message']}"
-                                                                       for a in payload["alerts"]]
+    lines = [f"{k}: {v}" for k, v in payload["headlines"]] + [f"ALERT: {a['message']}" for a in payload["alerts"]]
     try:
         from IPython.display import display
     except ImportError:  # pragma: no cover - outside IPython there is nothing to display

@@ -65,7 +65,7 @@ def _failures(manifest: dict) -> str:
         outputs = entry.get("outputs") or {}
         links = " ".join(filter(None, [_link(outputs.get("html"), "page", failure.get("html_anchor", "")),
                                        _link(outputs.get("ipynb"), "notebook")]))
-        log = f"<br><span class='reused'>log: <code>{html.escape(entry['log'])}</code></span>" if entry.get(
+        log = f"<br><span class='reused'>kernel log: {_link(entry['log'], entry['log'])}</span>" if entry.get(
             "log") else ""
         rows.append(f"<tr><td>{html.escape(entry['region'])}</td><td>{html.escape(entry['title'])}</td>"
                     f"<td><code>{html.escape(_failure_text(failure))}</code>{log}</td><td>{links}</td></tr>")
@@ -93,6 +93,10 @@ def _alerts(manifest: dict) -> str:
             f"<th>Level</th><th>Alert</th></tr>{''.join(rows)}</table></div>")
 
 
+def _label(region: dict) -> str:
+    return "District (all regions)" if region["slug"] == "district" else region["name"]
+
+
 def _region(manifest: dict, region: dict) -> str:
     entries = [e for e in manifest["runs"].values() if e["slug"] == region["slug"]]
     pdf = _link(region.get("pdf"), "PDF (all themes)") if region.get("pdf_status") == "ok" else ""
@@ -107,7 +111,7 @@ def _region(manifest: dict, region: dict) -> str:
         links = " · ".join(filter(None, [_link(outputs.get("html"), "page"), _link(outputs.get("ipynb"), "notebook")]))
         rows.append(f"<tr><td>{html.escape(entry['title'])}</td><td>{status}</td>"
                     f'<td><dl class="hl">{headlines}</dl></td><td>{links}</td></tr>')
-    label = "District (all regions)" if region["slug"] == "district" else region["name"]
+    label = _label(region)
     return (f'<h2 id="region-{html.escape(region["slug"])}">{html.escape(label)}</h2>'
             f"<p>{pdf}</p><table><tr><th>Theme</th><th>Status</th><th>Headline figures</th><th>Open</th></tr>"
             f"{''.join(rows)}</table>")
@@ -123,7 +127,7 @@ def render_index(manifest: dict) -> str:
             + (f", {summary['failed']} failed" if summary.get("failed") else "")
             + (f", {summary['reused']} kept from the previous build" if summary.get("reused") else ""))
     regions = "".join(_region(manifest, r) for r in manifest["regions"])
-    nav = " · ".join(f'<a href="#region-{html.escape(r["slug"])}">{html.escape(r["name"])}</a>'
+    nav = " · ".join(f'<a href="#region-{html.escape(r["slug"])}">{html.escape(_label(r))}</a>'
                      for r in manifest["regions"])
     title = f"{manifest['title']} — {manifest['period']}"
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '

@@ -106,7 +106,8 @@ def run_entry(run: Run, outcome: RunOutcome, inputs: dict) -> dict:
         "headlines": outcome.headlines, "alerts": outcome.alerts,
         "timings": outcome.timings, "started_at": outcome.started_at,
         "outputs": {kind: f"{run.slug}/{name}" for kind, name in outcome.outputs.items()},
-        "network_refs": outcome.network_refs, "log": outcome.log, "reused": False,
+        "network_refs": outcome.network_refs, "reused": False,
+        "log": f"logs/{run.slug}/{Path(outcome.log).name}" if outcome.log else None,
     }
 
 

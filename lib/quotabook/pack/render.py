@@ -14,10 +14,11 @@ for the index and removed before rendering.
 from __future__ import annotations
 
 import copy
+import logging
 import re
 from functools import cache
 
-from .headlines import RECORD_MIME, normalise_alerts
+from .headlines import RECORD_MIME, normalise_alerts, normalise_headlines
 
 __all__ = [
     "PRINT_CSS",
@@ -91,8 +92,15 @@ def _exporter():
     config.TagRemovePreprocessor.enabled = True
     config.TagRemovePreprocessor.remove_cell_tags = {"remove-cell", "injected-parameters"}
     config.TagRemovePreprocessor.remove_all_outputs_tags = {"remove-output"}
-    return HTMLExporter(config=config, template_name="lab", template_file="quotabook_pack.html.j2",
-                        extra_loaders=[DictLoader({"quotabook_pack.html.j2": _TEMPLATE})])
+    exporter = HTMLExporter(config=config, template_name="lab", template_file="quotabook_pack.html.j2",
+                            extra_loaders=[DictLoader({"quotabook_pack.html.j2": _TEMPLATE})])
+    exporter.log.addFilter(_NoAltTextWarning())  # not one warning per chart image
+    return exporter
+
+
+class _NoAltTextWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Alternative text is missing" not in record.getMessage()
 
 
 def extract_records(nb) -> tuple[dict, list[dict]]:
@@ -103,7 +111,7 @@ def extract_records(nb) -> tuple[dict, list[dict]]:
         for output in cell.get("outputs", ()):
             payload = output.get("data", {}).get(RECORD_MIME)
             if isinstance(payload, dict):
-                headlines.update(payload.get("headlines") or {})
+                headlines.update(normalise_headlines(payload.get("headlines")))
                 alerts += normalise_alerts(payload.get("alerts") or ())
     return headlines, alerts
 

@@ -1,0 +1,173 @@
+"""Time a report pack against the naive baseline, in the same run, and print the ratio.
+
+    .venv/bin/python benchmarks/pack_benchmark.py [--notebooks 7] [--data demo|FOLDER] [--workers N]
+
+It writes N fixture-like notebooks (each loads the data for its region with ``quotabook.load``, draws a
+chart, shows a table and records headline figures, like a themed notebook) and runs them for the
+district and every region of the data:
+
+- **pack**: ``quotabook pack`` (one command: process pool, in-process HTML, index, manifest), once with
+  ``--formats html`` (the like-for-like comparison) and once with ``--formats html,pdf``;
+- **baseline**: per run, sequentially, the ``papermill`` CLI then ``jupyter nbconvert --to html --no-input``.
+
+Each is timed as a whole subprocess, start-up included. Results go to stdout (and ``--json FILE``);
+benchmarks/README.md records them with the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PERIOD = "2026-Q1"
+
+TERRITORIES = """territory,region,district,owner,segment
+T1,East,D,Ann,SMB
+T2,East,D,Cy,SMB
+T3,West,D,Bob,Enterprise
+T4,West,D,Dee,Enterprise
+"""
+
+
+def write_data(folder: Path) -> Path:
+    """A small canonical folder (territories, opportunities, targets) with two regions."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "territories.csv").write_text(TERRITORIES)
+    stages = [("Discovery", "Pipeline", "false", "false"), ("Proposal", "Commit", "false", "false"),
+              ("Closed Won", "Closed", "true", "true"), ("Closed Lost", "Omitted", "true", "false")]
+    rows = ["opportunity_id,owner,territory,created_date,close_date,stage,forecast_category,amount,is_closed,is_won"]
+    for i in range(400):
+        stage, category, closed, won = stages[i % 4]
+        terr = f"T{i % 4 + 1}"
+        owner = {"T1": "Ann", "T2": "Cy", "T3": "Bob", "T4": "Dee"}[terr]
+        rows.append(f"O{i},{owner},{terr},2026-01-{i % 28 + 1:02d},2026-03-{i % 28 + 1:02d},{stage},{category},"
+                    f"{1000 + 37 * i},{closed},{won}")
+    (folder / "opportunities.csv").write_text("\n".join(rows) + "\n")
+    (folder / "targets.csv").write_text("period,territory,target_amount\n"
+                                        + "".join(f"{PERIOD},T{i},90000\n" for i in range(1, 5)))
+    return folder
+
+
+def notebook(theme: int) -> nbformat.NotebookNode:
+    """A fixture-like themed notebook: parameters, load, chart, table, recorded headlines."""
+    params = new_code_cell('region = "ALL"\nperiod = "2026-Q1"\nas_of = None\ndata = "demo"')
+    params.metadata["tags"] = ["parameters"]
+    nb = new_notebook(cells=[
+        new_markdown_cell(f"# Theme {theme} (benchmark)\n\nWhere the pipeline stands, by stage."),
+        params,
+        new_code_cell("import matplotlib.pyplot as plt\n\nimport quotabook as qb\nfrom quotabook.pack import record"),
+        new_code_cell("ds = qb.load(data, region=region, as_of=as_of)\nopps = ds.opportunities\n"
+                      'by_stage = opps.groupby("stage", observed=True)["amount"].sum().sort_values()'),
+        new_markdown_cell("## Amount by stage"),
+        new_code_cell('fig, ax = plt.subplots(figsize=(7, 3))\nby_stage.plot.barh(ax=ax, color="#2b6cb0")\n'
+                      'ax.set_title(f"{region}: {len(opps)} deals")\nplt.show()'),
+        new_code_cell("by_stage.to_frame('amount').style.format('${:,.0f}')"),
+        new_code_cell('record({"Deals": len(opps), "Amount": float(opps["amount"].sum())})'),
+    ])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return nb
+
+
+def timed(cmd: list[str], **kwargs) -> float:
+    start = time.perf_counter()
+    subprocess.run(cmd, check=kwargs.pop("check", True), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   **kwargs)
+    return time.perf_counter() - start
+
+
+def regions_of(data: str) -> list[str]:
+    sys.path.insert(0, str(ROOT / "lib"))
+    from quotabook.pack.plan import data_regions, resolve_data
+
+    return ["ALL", *data_regions(resolve_data(data)[1])]
+
+
+def baseline(nb_dir: Path, stems: list[str], regions: list[str], data: str, out: Path) -> float:
+    """papermill CLI then nbconvert CLI, per notebook and region, one after another."""
+    start = time.perf_counter()
+    for region in regions:
+        for stem in stems:
+            executed = out / f"{stem}-{region}.ipynb"
+            params = json.dumps({"region": region, "period": PERIOD, "as_of": None, "data": data})
+            subprocess.run([str(BIN / "papermill"), str(nb_dir / f"{stem}.ipynb"), str(executed), "-y", params,
+                            "--cwd", str(nb_dir)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
+                           check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - start
+
+
+def pack(nb_dir: Path, pack_yaml: Path, data: str, out: Path, formats: str, workers: int | None) -> float:
+    cmd = [str(BIN / "quotabook"), "pack", "--period", PERIOD, "--data", data, "--out", str(out), "--pack",
+           str(pack_yaml), "--notebooks-dir", str(nb_dir), "--formats", formats, "--quiet"]
+    if workers:
+        cmd += ["--workers", str(workers)]
+    start = time.perf_counter()
+    code = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    elapsed = time.perf_counter() - start
+    if code != 0:
+        raise SystemExit(f"pack failed with exit {code}: {' '.join(cmd)}")
+    return elapsed
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--notebooks", type=int, default=7, help="fixture-like notebooks (default 7, like the pack)")
+    parser.add_argument("--data", help="data folder or 'demo' (default: a small generated folder, 2 regions)")
+    parser.add_argument("--workers", type=int, help="pack workers (default: one per core)")
+    parser.add_argument("--no-pdf", action="store_true", help="skip the html+pdf pack run")
+    parser.add_argument("--json", help="also write the results to this file")
+    args = parser.parse_args(argv)
+
+    work = Path(tempfile.mkdtemp(prefix="qb-bench-"))
+    try:
+        data = args.data or str(write_data(work / "data"))
+        nb_dir = work / "notebooks"
+        nb_dir.mkdir()
+        stems = [f"{i:02d}_theme" for i in range(args.notebooks)]
+        for i, stem in enumerate(stems):
+            nbformat.write(notebook(i), nb_dir / f"{stem}.ipynb")
+        pack_yaml = work / "bench.yaml"
+        pack_yaml.write_text("title: Benchmark pack\nnotebooks: [" + ", ".join(stems) + "]\nregions: all\n")
+        regions = regions_of(data)
+        runs = len(stems) * len(regions)
+        print(f"{args.notebooks} notebooks x {len(regions)} regions (district + {len(regions) - 1}) = {runs} runs; "
+              f"{os.cpu_count()} cores; {platform.python_version()}", flush=True)
+        # Warm the OS file cache (imports, kernel) so that neither side pays for a cold start alone.
+        timed([str(BIN / "papermill"), str(nb_dir / f"{stems[0]}.ipynb"), str(work / "warm.ipynb"), "-y",
+               json.dumps({"region": "ALL", "period": PERIOD, "as_of": None, "data": data})])
+        results: dict = {"runs": runs, "notebooks": len(stems), "regions": len(regions), "cores": os.cpu_count()}
+        results["pack_html"] = pack(nb_dir, pack_yaml, data, work / "pack-html", "html", args.workers)
+        print(f"pack (html)       {results['pack_html']:7.1f} s", flush=True)
+        if not args.no_pdf and Path("/usr/bin/chromium").is_file():
+            results["pack_html_pdf"] = pack(nb_dir, pack_yaml, data, work / "pack-pdf", "html,pdf", args.workers)
+            print(f"pack (html + pdf) {results['pack_html_pdf']:7.1f} s", flush=True)
+        (work / "baseline").mkdir()
+        results["baseline"] = baseline(nb_dir, stems, regions, data, work / "baseline")
+        print(f"baseline (CLIs)   {results['baseline']:7.1f} s  ({results['baseline'] / runs:.1f} s per run)")
+        results["ratio_html"] = results["baseline"] / results["pack_html"]
+        print(f"ratio baseline / pack (html):       {results['ratio_html']:.1f}x")
+        if "pack_html_pdf" in results:
+            results["ratio_html_pdf"] = results["baseline"] / results["pack_html_pdf"]
+            print(f"ratio baseline / pack (html + pdf): {results['ratio_html_pdf']:.1f}x  (the baseline makes no PDF)")
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""Executing runs: failures are recorded not raised, a hung notebook is stopped, executors report exceptions."""
+
+from __future__ import annotations
+
+import time
+
+import nbformat
+import pytest
+from packtools import NOTEBOOKS, PACK_YAML, write_data
+
+from quotabook.errors import PackError
+from quotabook.pack.execute import Task, execute_run
+from quotabook.pack.executors import LocalPoolExecutor, SerialExecutor, get_executor
+from quotabook.pack.plan import make_plan
+
+
+def _square(x: int) -> int:
+    if x == 3:
+        raise ValueError("three")
+    return x * x
+
+
+@pytest.mark.parametrize("executor", [SerialExecutor(), LocalPoolExecutor(2)], ids=["serial", "local"])
+def test_executors_yield_every_task_with_its_result_or_exception(executor):
+    results = dict(executor.run(_square, [1, 2, 3, 4]))
+    assert {k: v for k, v in results.items() if k != 3} == {1: 1, 2: 4, 4: 16}
+    assert isinstance(results[3], ValueError)
+
+
+def test_unknown_executor_names_the_known_ones():
+    assert get_executor("local", 3).workers == 3
+    with pytest.raises(PackError, match="known: local, serial"):
+        get_executor("dask")
+
+
+@pytest.mark.slow
+def test_a_hung_notebook_is_stopped_at_the_timeout_and_reported(tmp_path):
+    data = write_data(tmp_path / "data")
+    plan = make_plan("2026-Q3", data=data, out=tmp_path / "reports", pack=PACK_YAML, notebooks_dir=NOTEBOOKS,
+                     notebooks=["sleep"], regions=["East"], formats=["html"], timeout=2)
+    run = plan.runs[0]
+    start = time.perf_counter()
+    outcome = execute_run(Task(run, timeout=2, log=tmp_path / "logs" / "sleep.log"))
+    assert time.perf_counter() - start < 30  # the cell sleeps 120 s
+    assert outcome.status == "failed"
+    assert outcome.failure.ename == "CellTimeoutError" and "2 s timeout" in outcome.failure.evalue
+    assert outcome.failure.cell_index is not None
+    nb = nbformat.read(run.ipynb, as_version=4)  # the partial notebook is kept for diagnosis
+    assert nb.cells[outcome.failure.cell_index].source.startswith("import time")
+    assert run.html.is_file() and outcome.log == str(tmp_path / "logs" / "sleep.log")
+    assert [p.name for p in run.ipynb.parent.iterdir() if p.name.startswith(".")] == []  # no temporaries left
