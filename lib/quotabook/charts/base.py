@@ -1,0 +1,185 @@
+"""Chart building blocks: house style, colours, currency and percent axes, titles that state the finding.
+
+Charts are made with matplotlib's object API on the Agg backend (no display needed) and shown inline as
+SVG, so the HTML and PDF packs carry vector graphics. Width is capped at :data:`MAX_WIDTH` inches, which
+fits an A4 or Letter page with margins at 100% scale.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+from ..theme import PALETTE
+
+__all__ = ["COLORS", "MAX_WIDTH", "RC", "category_color", "currency_axis", "currency_text", "finish", "new_figure",
+           "percent_axis", "readable_labels", "stacked_bars_vs_target", "style", "use_svg"]
+
+#: Widest chart, inches: fits A4 / Letter portrait with 2 cm margins without scaling.
+MAX_WIDTH = 9.0
+#: Colours for everything that is not a forecast category: series 1, 2, 3 ... (Okabe-Ito, colour-blind safe).
+COLORS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000"]
+#: Matplotlib settings of the house style.
+RC = {
+    "figure.figsize": (MAX_WIDTH, 4.2),
+    "figure.dpi": 110,
+    "savefig.dpi": 200,
+    "savefig.format": "svg",
+    "svg.fonttype": "none",          # text stays text in SVG: sharp, searchable, selectable in PDF
+    "font.size": 10,
+    "axes.titlesize": 10,
+    "axes.titleweight": "normal",
+    "axes.titlelocation": "left",
+    "axes.labelsize": 10,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "axes.axisbelow": True,
+    "grid.alpha": 0.3,
+    "legend.frameon": False,
+    "legend.fontsize": 9,
+    "xtick.labelsize": 9,
+    "ytick.labelsize": 9,
+    "axes.prop_cycle": matplotlib.cycler(color=COLORS),
+    "figure.constrained_layout.use": True,
+}
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
+
+
+@contextmanager
+def style() -> Iterator[None]:
+    """The house style for the charts drawn inside the ``with`` block."""
+    with matplotlib.rc_context(RC):
+        yield
+
+
+def use_svg() -> None:
+    """Apply the house style for the rest of the session and show inline figures as SVG (notebooks).
+
+    Called by :func:`quotabook.notebook.start`; harmless outside Jupyter.
+    """
+    matplotlib.rcParams.update(RC)
+    try:
+        from matplotlib_inline.backend_inline import set_matplotlib_formats
+    except ImportError:  # pragma: no cover - matplotlib-inline ships with ipykernel
+        return
+    set_matplotlib_formats("svg")
+
+
+def category_color(name: str, default: str = "#7f7f7f") -> str:
+    """The colour of a forecast category, Target, Won or Lost (the same in every chart)."""
+    return PALETTE.get(name, default)
+
+
+def currency_text(value: float, code: str = "USD", *, decimals: int | None = None) -> str:
+    """A compact money amount for titles and bar labels: ``$1.2M``, ``$850K``, ``€3.4B``, ``1.2M SEK``.
+
+    ``decimals`` defaults to 1 for millions and above, 0 below. Missing values show as "–".
+    """
+    if value is None or pd.isna(value):
+        return "–"
+    sign, v = ("-" if value < 0 else ""), abs(float(value))
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K"), (1.0, "")):
+        if v >= size or size == 1.0:
+            places = decimals if decimals is not None else (1 if size >= 1e6 else 0)
+            number = f"{v / size:,.{places}f}{suffix}"
+            break
+    symbol = _SYMBOLS.get(code)
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {code}".rstrip()
+
+
+def currency_axis(ax: Axes, code: str = "USD", axis: str = "y") -> None:
+    """Format the ``x`` or ``y`` axis as compact money in ``code`` (``$0``, ``$500K``, ``$1.0M``)."""
+    fmt = FuncFormatter(lambda v, _pos: currency_text(v, code))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+
+
+def percent_axis(ax: Axes, axis: str = "y", *, decimals: int = 0) -> None:
+    """Format the ``x`` or ``y`` axis of shares 0–1 as percentages."""
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(PercentFormatter(1.0, decimals=decimals))
+
+
+def new_figure(n_rows: int | None = None, *, height: float | None = None, ncols: int = 1,
+               width: float = MAX_WIDTH, sharey: bool = False) -> tuple[Figure, Axes]:
+    """A figure in the house style. ``n_rows``: the number of bars of a horizontal bar chart, which sets a
+    height that keeps their labels apart (0.32 inch per bar); or give ``height`` in inches."""
+    if height is None:
+        height = 4.2 if n_rows is None else min(max(2.2, 0.32 * n_rows + 1.6), 11.0)
+    with style():
+        fig, ax = plt.subplots(1, ncols, figsize=(min(width, MAX_WIDTH), height), sharey=sharey)
+    return fig, ax
+
+
+def readable_labels(ax: Axes, axis: str = "x", *, width: int = 14) -> None:
+    """Wrap long tick labels onto several lines and, on a crowded x axis, turn them 30° so they never overlap."""
+    ticks = ax.get_xticklabels() if axis == "x" else ax.get_yticklabels()
+    labels = [textwrap.fill(t.get_text(), width) for t in ticks]
+    if axis == "x":
+        ax.set_xticks(ax.get_xticks(), labels)
+        if len(labels) * width * 0.075 > ax.figure.get_figwidth():
+            ax.tick_params(axis="x", labelrotation=30)
+            for label in ax.get_xticklabels():
+                label.set_horizontalalignment("right")
+    else:
+        ax.set_yticks(ax.get_yticks(), labels)
+
+
+def finish(fig: Figure, ax: Axes, title: str, *, subtitle: str | None = None, xlabel: str | None = None,
+           ylabel: str | None = None, legend: bool | str = "auto", note: str | None = None) -> Figure:
+    """Title the figure with the finding (bold, left) and what is plotted (subtitle), label the axes, and
+    place the legend under the plot area, where it cannot cover data.
+
+    Returns the figure, so a notebook cell can end with ``finish(...)`` and display it.
+    """
+    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    if subtitle:
+        ax.set_title(subtitle, fontsize=9.5, color="#444444", loc="left")
+    if xlabel is not None:
+        ax.set_xlabel(xlabel)
+    if ylabel is not None:
+        ax.set_ylabel(ylabel)
+    handles, labels = ax.get_legend_handles_labels()
+    order = sorted(range(len(labels)), key=lambda i: labels[i] == "Target")  # the target reads last
+    handles, labels = [handles[i] for i in order], [labels[i] for i in order]
+    if legend and labels:  # below the plot, outside it: it can never cover a bar or a title
+        fig.legend(handles, labels, loc="outside lower left", ncols=min(len(labels), 6), handlelength=1.4,
+                   markerscale=0.6)
+    if note:
+        fig.text(0.01, 0.0, note, ha="left", va="bottom", fontsize=8, color="#555555")
+    plt.close(fig)  # the notebook displays the returned figure once; nothing is left for plt.show()
+    return fig
+
+
+def stacked_bars_vs_target(table: pd.DataFrame, *, label: str, categories: Sequence[str], target: str | None,
+                           currency: str, title: str, subtitle: str | None = None,
+                           xlabel: str | None = None) -> Figure:
+    """Horizontal stacked bars of forecast categories per row of ``table`` (amounts in ``currency``), with
+    the target marked as a vertical tick on each bar. The colours are the house category colours.
+
+    Parameters
+    ----------
+    table : one row per bar; ``label`` names the bar, ``categories`` are amount columns stacked left to
+        right in that order (e.g. Closed, Commit, Best Case), ``target`` the target amount column.
+    """
+    fig, ax = new_figure(len(table))
+    left = pd.Series(0.0, index=table.index)
+    names = table[label].astype(str)
+    for cat in categories:
+        values = table[cat].astype("float64").fillna(0.0)
+        ax.barh(names, values, left=left, color=category_color(cat, COLORS[0]), label=cat, height=0.7)
+        left = left + values
+    if target is not None:
+        ax.scatter(table[target].astype("float64"), names, marker="|", s=500, linewidths=2.5,
+                   color=category_color("Target"), label="Target", zorder=3)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    currency_axis(ax, currency, axis="x")
+    return finish(fig, ax, title, subtitle=subtitle, xlabel=xlabel or f"Amount ({currency})")

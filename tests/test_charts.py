@@ -1,0 +1,72 @@
+"""The house chart style and the notebook Report: money text, axes, colours, legend placement, periods."""
+
+from __future__ import annotations
+
+import matplotlib.colors as mcolors
+import pandas as pd
+import pytest
+
+from quotabook.charts import currency_text, new_figure, percent_axis, stacked_bars_vs_target
+from quotabook.charts.base import finish
+from quotabook.notebook import Report
+from quotabook.theme import PALETTE
+
+
+@pytest.mark.parametrize(("value", "code", "text"), [
+    (1_234_567, "USD", "$1.2M"), (850_000, "USD", "$850K"), (999, "USD", "$999"), (0, "USD", "$0"),
+    (-2_500_000, "EUR", "-€2.5M"), (3.4e9, "GBP", "£3.4B"), (1_200_000, "SEK", "1.2M SEK"), (float("nan"), "USD", "–"),
+])
+def test_currency_text(value, code, text):
+    assert currency_text(value, code) == text
+
+
+def test_stacked_bars_use_the_house_colours_and_mark_the_target():
+    table = pd.DataFrame({"territory": ["T1", "T2"], "Closed": [100.0, 50.0], "Commit": [20.0, 0.0],
+                          "Best Case": [10.0, 5.0], "Target": [150.0, 80.0]})
+    fig = stacked_bars_vs_target(table, label="territory", categories=["Closed", "Commit", "Best Case"],
+                                 target="Target", currency="USD", title="T1 is at 67% of target")
+    ax = fig.axes[0]
+    colours = {mcolors.to_hex(c.patches[0].get_facecolor()) for c in ax.containers}
+    assert colours == {PALETTE["Closed"], PALETTE["Commit"], PALETTE["Best Case"]}
+    assert fig._suptitle.get_text() == "T1 is at 67% of target"
+    assert ax.get_xlabel() == "Amount (USD)"
+    assert ax.xaxis.get_major_formatter()(150_000, 0) == "$150K"
+    legend = fig.legends[0]
+    assert [t.get_text() for t in legend.get_texts()] == ["Closed", "Commit", "Best Case", "Target"]
+    # the left end of the Commit bars starts where Closed ends
+    assert [p.get_x() for p in ax.containers[1].patches] == [100.0, 50.0]
+
+
+def test_figures_fit_the_page_and_grow_with_the_number_of_bars():
+    small, _ = new_figure(3)
+    large, _ = new_figure(30)
+    assert small.get_figwidth() <= 9.0 and large.get_figwidth() <= 9.0
+    assert large.get_figheight() > small.get_figheight()
+
+
+def test_percent_axis_and_finish_labels():
+    fig, ax = new_figure(height=3)
+    ax.plot([0, 1], [0.1, 0.35])
+    percent_axis(ax)
+    finish(fig, ax, "Win rate rose to 35%", subtitle="Won / closed by quarter", ylabel="Win rate")
+    assert ax.yaxis.get_major_formatter()(0.35, 0) == "35%"
+    assert ax.get_title(loc="left") == "Won / closed by quarter" and ax.get_ylabel() == "Win rate"
+
+
+def test_report_progress_and_scope(tiny_folder):
+    from quotabook.loading import load
+    from quotabook.metrics import load_catalog
+
+    ds = load(tiny_folder)  # reference date 2026-03-01 (the last history change)
+    rep = Report(ds=ds, period=ds.period("2026-Q1"), region="ALL", catalog=load_catalog())
+    assert rep.label == "The district" and rep.level == "region" and rep.scope_level == "district"
+    assert rep.as_of == pd.Timestamp("2026-03-01")
+    assert rep.period_progress == pytest.approx(60 / 90)   # Jan 1 .. Mar 1 inclusive of 90 days
+    assert rep.weeks_left == 4                            # Mar 2 .. Mar 31: 30 days
+    assert rep.totals(["won_count", "closed_count"]).tolist() == [1.0, 2.0]
+    east = Report(ds=ds.for_region("East"), period=ds.period("2026-Q1"), region="East", catalog=load_catalog())
+    assert east.label == "East" and east.level == "territory"
+    assert east.metrics(["won_count"]).index.tolist() == ["T1"]
+    html = east.table(pd.DataFrame({"Closed": [1200.0], "Win rate": [0.25]}),
+                      {"Closed": "currency", "Win rate": "win_rate"}).to_html()
+    assert "1,200 USD" in html and "25%" in html
