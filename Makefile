@@ -27,9 +27,16 @@ $(DEMO): | $(STAMP)
 
 demo: $(DEMO) ## generate the demo district into data/demo (once)
 
-# Until the themed notebooks land, the pack is the one-page period overview (quotabook pack --overview).
-pack: $(STAMP) $(DEMO) ## build the demo report for PERIOD (default 2026-Q3) into reports/
-	$(BIN)/quotabook pack --period $(PERIOD) --overview
+CHROMIUM ?= /usr/bin/chromium
+
+# PDFs are printed by Debian's chromium (playwright cannot download a browser here); installed once if missing.
+$(CHROMIUM):
+	@echo "PDF output needs Chromium: installing Debian's chromium package"
+	@SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+pack: $(STAMP) $(DEMO) $(CHROMIUM) ## build the demo report pack for PERIOD (default 2026-Q3): every region + district, HTML + PDF
+	$(BIN)/quotabook pack --period $(PERIOD)
 
 test: $(STAMP) ## run the whole test suite
 	$(BIN)/python -m pytest -q

@@ -200,6 +200,14 @@ def test_stale_counts_as_of_a_past_date():
     assert value(stale_dataset(as_of="2026-03-10"), "stale_deal_count", "2026-Q1") == 1    # sol100 at 79 days
 
 
+def test_a_past_quarter_counts_stale_deals_as_they_stood_at_its_end():
+    """Asked about Q1 after it ended, stale deals are those open and stale on Mar 31, not today's."""
+    later = stale_dataset(as_of="2026-05-30")
+    at_end = stale_dataset(as_of="2026-03-31")
+    assert value(later, "stale_deal_count", "2026-Q1") == value(at_end, "stale_deal_count", "2026-Q1")
+    assert value(later, "stale_deal_count", "2026-Q1") == 4 < value(later, "stale_deal_count", "2026-Q2") == 6
+
+
 # -- slippage -------------------------------------------------------------------------------------------------
 def test_close_date_pushes_of_deal_a_as_of_past_dates(tiny):
     now = compute_wide(["close_date_push_count"], tiny.as_of("2026-03-15"), "2026-Q1")

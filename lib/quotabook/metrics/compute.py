@@ -75,6 +75,17 @@ class Context:
         """'Today' for the report: the dataset's as-of date or its latest known date."""
         return self.ds.reference_date
 
+    def at_period_end(self) -> Dataset:
+        """The dataset as it stood on the period's last day, when the period ended before the report date;
+        else the dataset itself. Point-in-time measures (aged or stale deals) describe a past quarter's
+        pipeline as it was at its end, so they share a population with ``open_deal_count``."""
+        last_day = pd.Timestamp(self.period.end) - pd.Timedelta(days=1)
+        if last_day >= self.reference_date:
+            return self.ds
+        if "period_end" not in self._memo:
+            self._memo["period_end"] = self.ds.as_of(last_day)
+        return self._memo["period_end"]
+
     def threshold(self, key: str) -> float:
         return self.ds.settings.threshold(key)
 

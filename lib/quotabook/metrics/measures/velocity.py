@@ -129,22 +129,18 @@ def lead_to_close_days(ctx: Context) -> pd.Series:
     return ctx.agg(won[lead_created.notna()], "lead_days", "mean")
 
 
-def _created_by_period_end(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
-    """Rows of deals created before the period ends (the population of ``open_deal_count``)."""
-    return frame[frame["created_date"] < ctx.period.end]
-
-
 @measure("aged_deal_count")
 def aged_deal_count(ctx: Context) -> pd.Series:
-    """Open deals (created before the period ends) in their stage longer than the aging limit (count)."""
-    a = _created_by_period_end(ctx, aging(ctx.ds))
+    """Deals open at the end of the period (or now, for the current one) in their stage longer than the
+    aging limit (count)."""
+    a = aging(ctx.at_period_end())
     return ctx.count(a[a["aged"]])
 
 
 @measure("stale_deal_count")
 def stale_deal_count(ctx: Context) -> pd.Series:
-    """Open deals (created before the period ends) without stage progression past the stale limit (count)."""
-    s = _created_by_period_end(ctx, stale(ctx.ds))
+    """Deals open at the end of the period (or now) without stage progression past the stale limit (count)."""
+    s = stale(ctx.at_period_end())
     return ctx.count(s[s["stale"]])
 
 
