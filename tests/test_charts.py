@@ -70,3 +70,11 @@ def test_report_progress_and_scope(tiny_folder):
     html = east.table(pd.DataFrame({"Closed": [1200.0], "Win rate": [0.25]}),
                       {"Closed": "currency", "Win rate": "win_rate"}).to_html()
     assert "1,200 USD" in html and "25%" in html
+
+
+def test_dollars_in_narration_stay_money_not_maths():
+    from quotabook.notebook import escape_dollars
+
+    assert escape_dollars("from $1.2M to $2M") == r"from \$1.2M to \$2M"
+    assert escape_dollars(r"already \$5") == r"already \$5"
+    assert Report.markdown("closed $10K")._repr_markdown_() == r"closed \$10K"

@@ -95,3 +95,11 @@ def test_missing_optional_table_makes_metrics_unavailable_not_broken(tiny_folder
         ds.require("lead_to_sal", "leads", "sal_date")
     with pytest.raises(MetricUnavailable, match=r"needs column opportunities\.segment"):
         ds.require("cycle_by_segment", "opportunities", "segment")
+
+
+def test_as_of_a_date_before_any_activity(tiny_folder):
+    """Activities are linked to deals but none had happened yet: last activity is simply unknown."""
+    ds = load(tiny_folder).as_of("2026-01-04")   # D exists (created Jan 2); the first activity is Jan 6
+    assert ds.opportunities["opportunity_id"].tolist() == ["D"]
+    assert ds.opportunities["last_activity_date"].isna().all()
+    assert len(ds.activities) == 0

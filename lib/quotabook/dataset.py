@@ -254,7 +254,9 @@ def _last_activity(opps: pd.DataFrame, acts: pd.DataFrame, all_acts: pd.DataFram
     is not in the future of the cutoff."""
     if "opportunity_id" in acts and all_acts["opportunity_id"].notna().any():
         latest = acts.groupby("opportunity_id")["activity_date"].max().dt.normalize()
-        return opps["opportunity_id"].map(latest)
+        # reindex, not map: mapping through an empty datetime Series (no activity yet) fails in pandas
+        return pd.Series(latest.reindex(opps["opportunity_id"].to_numpy()).to_numpy(), index=opps.index,
+                         dtype="datetime64[ns]")
     stored = pd.to_datetime(opps["last_activity_date"])
     return stored.where(stored < cutoff)
 

@@ -9,6 +9,7 @@ regions of the district) for tables and charts.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
@@ -23,12 +24,12 @@ from .metrics import format as fmt
 from .metrics.catalog import Catalog
 from .settings import Settings
 
-__all__ = ["Report", "start"]
+__all__ = ["Report", "escape_dollars", "start"]
 
 _TABLE_CSS = [
     {"selector": "", "props": "border-collapse: collapse; font-size: 9.5pt; margin: 0.4em 0 1em 0;"},
     {"selector": "th", "props": "text-align: left; border-bottom: 1.5px solid #333; padding: 3px 8px;"},
-    {"selector": "td", "props": "padding: 2px 8px; border-bottom: 1px solid #ddd; white-space: nowrap;"},
+    {"selector": "td", "props": "padding: 2px 8px; border-bottom: 1px solid #ddd; max-width: 22em;"},
     {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: bold; padding: 4px 0;"},
 ]
 
@@ -128,17 +129,22 @@ class Report:
         if not index:
             styler = styler.hide(axis="index")
         right = [c for c in text.columns if c in resolved or pd.api.types.is_numeric_dtype(shown[c])]
-        styler = styler.set_table_styles(_TABLE_CSS).set_properties(subset=right, **{"text-align": "right"})
+        styler = styler.set_table_styles(_TABLE_CSS)  # text cells wrap; numbers stay on one line
+        styler = styler.set_properties(subset=right, **{"text-align": "right", "white-space": "nowrap"})
+        left = [c for c in text.columns if c not in right]  # names and words: Jupyter's CSS would right-align them
+        if left:
+            styler = styler.set_properties(subset=left, **{"text-align": "left"})
         if len(frame) > max_rows:
             caption = f"{caption + ' — ' if caption else ''}first {max_rows} of {len(frame)} rows"
         return styler.set_caption(caption) if caption else styler
 
     @staticmethod
     def markdown(text: str):
-        """Narrative text as a Markdown display object."""
+        """Narrative text as a Markdown display object. Dollar signs are escaped, so "$1.2M to $2M" stays
+        money instead of becoming a maths formula in JupyterLab, the HTML and the PDF."""
         from IPython.display import Markdown
 
-        return Markdown(text)
+        return Markdown(escape_dollars(text))
 
     def findings(self, lines: Iterable[str], title: str = "What matters this period"):
         """The opening findings as a Markdown bullet list (three to five computed sentences)."""
@@ -148,6 +154,11 @@ class Report:
     def glossary(self, used: Iterable[str]):
         """The definitions of the metrics the notebook showed (and what they are computed from)."""
         return self.markdown(self.catalog.to_markdown(used=list(used), settings=self.settings))
+
+
+def escape_dollars(text: str) -> str:
+    """``$`` → ``\\$`` unless already escaped (Markdown renderers read a pair of dollars as maths)."""
+    return re.sub(r"(?<!\\)\$", r"\\$", text)
 
 
 _UNITS = {"count", "currency", "currency_per_day", "percent", "ratio", "n_to_1", "days"}
