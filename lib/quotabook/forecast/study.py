@@ -1,0 +1,242 @@
+"""Everything the forecast notebook shows, computed once per report: :func:`study` (cached per report).
+
+The forecast is read as of :func:`quotabook.forecast.deals.review_date`: the report date while the period
+runs, or, for a period already over, the start of week ``backtest_week`` — then the notebook also shows the
+actual bookings the forecast is judged against. Backtests, the pipeline waterfall and the trend use the data
+as of the report date (they need what happened after). Amounts are in the reporting currency.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import pandas as pd
+
+from ..dataset import Dataset
+from ..fiscal import Period
+from ..metrics import compute_wide, load_catalog
+from .backtest import backtest, recommend, summarise
+from .deals import review_date, without_activity
+from .methods import METHOD_LABELS
+from .strike_zone import score_open_deals, strike_zone
+from .trend import pipeline_trend
+from .waterfall import period_flows, waterfall_steps
+
+__all__ = ["BACKTEST_QUARTERS", "BACKTEST_WEEKS", "FORECAST_METRICS", "ForecastStudy", "study"]
+
+#: Catalog metrics the forecast notebook shows for each group and for the whole scope.
+FORECAST_METRICS = ["closed_amount", "target_amount", *METHOD_LABELS, "monte_carlo_p10", "monte_carlo_p90",
+                    "target_probability"]
+#: What the notebook backtests: four quarters, every third week (the library default is every week), so a
+#: report stays within seconds.
+BACKTEST_QUARTERS = 4
+BACKTEST_WEEKS = (1, 4, 7, 10, 13)
+BACKTEST_SIMULATIONS = 1_000
+_SHORT = {"category_forecast": "Category", "weighted_forecast": "Weighted", "historical_win_rate_forecast": "Win-rate",
+          "run_rate_forecast": "Run-rate", "monte_carlo_p50": "Monte Carlo P50"}
+
+
+@dataclass
+class ForecastStudy:
+    """The forecast of ``period`` for a scope (``scope_level``: district or region) and its groups
+    (``level``: regions or territories)."""
+
+    ds: Dataset
+    period: Period
+    level: str
+    scope_level: str
+
+    # -- when ---------------------------------------------------------------------------------------------
+    @cached_property
+    def forecast_date(self) -> pd.Timestamp:
+        return review_date(self.ds, self.period)
+
+    @property
+    def is_review(self) -> bool:
+        """True when the period is over and its forecast is shown as it stood at ``forecast_date``."""
+        return self.forecast_date < self.ds.reference_date.normalize()
+
+    @cached_property
+    def ds_forecast(self) -> Dataset:
+        """The data as of the forecast date."""
+        return without_activity(self.ds).as_of(self.forecast_date) if self.is_review else self.ds
+
+    # -- the forecast -------------------------------------------------------------------------------------
+    def _metrics(self, by: str) -> pd.DataFrame:
+        wide = compute_wide(FORECAST_METRICS, self.ds_forecast, self.period, by=by)
+        actual = compute_wide(["closed_amount"], self.ds, self.period, by=by)["closed_amount"]
+        wide["actual"] = actual.reindex(wide.index) if self.is_review else float("nan")
+        return wide
+
+    @cached_property
+    def by_level(self) -> pd.DataFrame:
+        """One row per group: closed and target at the forecast date, each method, P10 / P90, chance of
+        target, and ``actual`` bookings (NaN while the period runs). Unavailable metrics are missing."""
+        return self._metrics(self.level)
+
+    @cached_property
+    def totals(self) -> pd.Series:
+        """The same for the whole scope, as one Series (``attrs["unavailable"]`` lists skipped metrics)."""
+        wide = self._metrics(self.scope_level)
+        row = wide.iloc[0].copy() if len(wide) else pd.Series(dtype="float64")
+        row.attrs["unavailable"] = dict(wide.attrs.get("unavailable", {}))
+        return row
+
+    @cached_property
+    def outlook(self) -> pd.DataFrame:
+        """The scope's forecast per method: ``metric``, ``method``, ``forecast`` and, for Monte Carlo,
+        ``low`` / ``high`` (P10 / P90); ``attrs`` carry closed, target, actual, target_probability and the
+        forecast date."""
+        t = self.totals
+        rows = [{"metric": m, "method": label, "forecast": t.get(m, float("nan")),
+                 "low": t.get("monte_carlo_p10") if m == "monte_carlo_p50" else float("nan"),
+                 "high": t.get("monte_carlo_p90") if m == "monte_carlo_p50" else float("nan")}
+                for m, label in METHOD_LABELS.items() if m in t.index]
+        out = pd.DataFrame(rows, columns=["metric", "method", "forecast", "low", "high"])
+        out.attrs = {"closed": t.get("closed_amount"), "target": t.get("target_amount"),
+                     "actual": t.get("actual"), "target_probability": t.get("target_probability"),
+                     "forecast_date": self.forecast_date, "is_review": self.is_review}
+        return out
+
+    def note(self) -> str:
+        """A sentence naming what the data could not support (metrics skipped and why), or "" when all ran."""
+        skipped = self.totals.attrs.get("unavailable", {})
+        if not skipped:
+            return ""
+        catalog = load_catalog()
+        items = "; ".join(f"{catalog.get(name).label} (needs {why.split('needs ', 1)[-1]})"
+                          for name, why in skipped.items())
+        return f"Not shown, because the data lacks what they need: {items}."
+
+    # -- backtests ----------------------------------------------------------------------------------------
+    @cached_property
+    def backtest(self) -> pd.DataFrame:
+        """Scope-level backtest over ``BACKTEST_QUARTERS`` quarters at ``BACKTEST_WEEKS``."""
+        return backtest(self.ds, quarters=BACKTEST_QUARTERS, weeks=BACKTEST_WEEKS, by=self.scope_level,
+                        simulations=BACKTEST_SIMULATIONS)
+
+    @cached_property
+    def backtest_summary(self) -> pd.DataFrame:
+        return summarise(self.backtest)
+
+    @property
+    def recommended(self) -> str | None:
+        """Catalog metric of the method that has been most accurate for this team (None: nothing to test)."""
+        return recommend(self.backtest_summary)
+
+    # -- pipeline flows, trend, strike zone --------------------------------------------------------------
+    @cached_property
+    def flows(self) -> pd.DataFrame:
+        """Per deal, how it moved the period's pipeline since the period began (see ``waterfall.flows``)."""
+        return period_flows(self.ds, self.period)
+
+    @cached_property
+    def steps(self) -> pd.DataFrame:
+        return waterfall_steps(self.flows)
+
+    @cached_property
+    def trend(self) -> pd.DataFrame:
+        return pipeline_trend(self.ds, self.period)
+
+    @cached_property
+    def zone(self) -> pd.DataFrame:
+        """Strike-zone cells learned from deals closed by the forecast date."""
+        return strike_zone(self.ds_forecast)
+
+    @cached_property
+    def scored_deals(self) -> pd.DataFrame:
+        """The period's open deals at the forecast date, scored by their strike-zone cell."""
+        return score_open_deals(self.ds_forecast, self.period, self.zone)
+
+    @cached_property
+    def trend_change(self) -> dict:
+        """Open pipeline now, 13 weeks and a year before (the trend's first week), its relative changes
+        ``change_13w`` / ``change_year`` and the quarterly target's change over the same year (shares)."""
+        per_date = self.trend.drop_duplicates("date").set_index("date")
+        if per_date.empty:
+            return {}
+        now = float(per_date["pipeline"].iloc[-1])
+        before = float(per_date["pipeline"].iloc[max(len(per_date) - 14, 0)])
+        first = float(per_date["pipeline"].iloc[0])
+        t_now, t_first = per_date["target"].iloc[-1], per_date["target"].iloc[0]
+        return {"now": now, "quarter_ago": before, "year_ago": first, "since": per_date.index[0],
+                "change_13w": (now - before) / before if before else float("nan"),
+                "change_year": (now - first) / first if first else float("nan"),
+                "target_change": (t_now - t_first) / t_first if pd.notna(t_first) and t_first else float("nan")}
+
+    # -- tables -------------------------------------------------------------------------------------------
+    def _level_of(self, frame: pd.DataFrame) -> pd.Series:
+        """The ``level`` group of each row of a frame keyed by territory."""
+        if self.level == "territory":
+            return frame["territory"]
+        return frame["territory"].map(self.ds.territories.set_index("territory")[self.level])
+
+    def methods_table(self) -> tuple[pd.DataFrame, dict]:
+        """Per group and for the scope: target, each method, Monte Carlo range and chance of target (8 columns),
+        with the units for :meth:`quotabook.notebook.Report.table`."""
+        rows = pd.concat([self.by_level, self.totals.to_frame(f"{self._scope_name} (total)").T])
+        out = pd.DataFrame({self.level.capitalize(): rows.index.astype("str")})
+        columns = {"target_amount": "Target", **_SHORT,
+                   "target_probability": "Chance of target"}
+        for metric, label in columns.items():
+            if metric in rows:
+                out[label] = rows[metric].to_numpy(dtype="float64")
+        units = {label: "percent" if metric == "target_probability" else "currency"
+                 for metric, label in columns.items() if label in out}
+        return out, units
+
+    @property
+    def _scope_name(self) -> str:
+        return "District" if self.scope_level == "district" else str(self.ds.region)
+
+    def backtest_table(self) -> tuple[pd.DataFrame, dict]:
+        """Backtest summary per method, most accurate first, with the recommended one marked."""
+        s = self.backtest_summary
+        out = pd.DataFrame({"Method": s["method"], "Accuracy": s["accuracy"], "Bias": s["bias"],
+                            "Weeks 1-4": s["early_accuracy"], "Weeks 10-13": s["late_accuracy"],
+                            "Tests": s["tests"].astype("int64"),
+                            "Recommended": ["yes" if m == self.recommended else "" for m in s["metric"]]})
+        return out, {"Accuracy": "percent", "Bias": "percent", "Weeks 1-4": "percent", "Weeks 10-13": "percent",
+                     "Tests": "count"}
+
+    def flows_table(self) -> tuple[pd.DataFrame, dict]:
+        """Pipeline flows per group and for the scope: start, inflow, won, lost, slipped or cut, end, net."""
+        f = self.flows
+        cols = ["start", "inflow", "won", "lost", "slipped_out", "decreased", "end"]
+        per = f.groupby(self._level_of(f))[cols].sum() if len(f) else pd.DataFrame(columns=cols, dtype="float64")
+        groups = sorted(self.ds.territories[self.level].dropna().unique())
+        per = per.reindex(groups, fill_value=0.0)
+        per.loc[f"{self._scope_name} (total)"] = per.sum()
+        out = pd.DataFrame({self.level.capitalize(): per.index.astype("str"), "Start": per["start"].to_numpy(),
+                            "Inflow": per["inflow"].to_numpy(), "Won": per["won"].to_numpy(),
+                            "Lost": per["lost"].to_numpy(),
+                            "Slipped or cut": (per["slipped_out"] + per["decreased"]).to_numpy(),
+                            "End": per["end"].to_numpy(), "Net flow": (per["end"] - per["start"]).to_numpy()})
+        return out, dict.fromkeys(["Start", "Inflow", "Won", "Lost", "Slipped or cut", "End", "Net flow"], "currency")
+
+    def deals_table(self, n: int = 10) -> tuple[pd.DataFrame, dict]:
+        """The ``n`` open deals of the period with the highest expected value (amount × strike-zone win rate)."""
+        d = self.scored_deals.head(n)
+        names = (d["name"] if "name" in d and d["name"].notna().all() else d["opportunity_id"]).astype("str")
+        names = names.where(names.str.len() <= 30, names.str.slice(0, 29) + "…")
+        out = pd.DataFrame({"Deal": names, "Owner": d["owner"], "Stage": d["stage"],
+                            "Amount": d["amount"], "Age (days)": d["age_days"], "Win rate": d["win_rate"],
+                            "Expected value": d["expected_value"],
+                            "Strike zone": ["yes" if z else "" for z in d["in_strike_zone"]]})
+        return out, {"Amount": "currency", "Age (days)": "count", "Win rate": "percent", "Expected value": "currency"}
+
+
+_CACHE: dict[int, tuple[object, ForecastStudy]] = {}
+
+
+def study(report) -> ForecastStudy:
+    """The :class:`ForecastStudy` of a :class:`quotabook.notebook.Report` (built once per report object, so
+    the findings, charts and tables of a notebook share one computation)."""
+    hit = _CACHE.get(id(report))
+    if hit is not None and hit[0] is report:
+        return hit[1]
+    result = ForecastStudy(report.ds, report.period, report.level, report.scope_level)
+    _CACHE.clear()  # one report at a time: a notebook run holds one
+    _CACHE[id(report)] = (report, result)
+    return result

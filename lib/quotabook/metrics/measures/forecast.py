@@ -1,0 +1,162 @@
+"""Measures of theme 6, forecast: the five forecast methods, the backtest forecast and the pipeline flows.
+
+The computations live in :mod:`quotabook.forecast` (imported inside the functions: that package builds on
+the metric library, so importing it here at module level would be circular). Each method gives a
+per-deal forecast frame whose ``value`` the context sums per group, so a region's forecast is exactly the
+sum of its territories'. Monte Carlo percentiles are not additive: one joint simulation is run per
+compute call and each group's percentiles are read from it. All amounts are in the reporting currency.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..compute import Context, measure
+
+__all__: list[str] = []
+
+
+def _rates(ctx: Context) -> pd.DataFrame:
+    """Learned win rates by stage and age band, once per compute call (historical method and Monte Carlo)."""
+    if "_win_rates" not in ctx.cache:
+        from ...forecast.learning import stage_age_win_rates
+
+        ctx.cache["_win_rates"] = stage_age_win_rates(ctx.ds)
+    return ctx.cache["_win_rates"]
+
+
+def _pipe(ctx: Context) -> pd.DataFrame:
+    """The period's open pipeline, once per compute call (every method starts from it)."""
+    if "_pipe" not in ctx.cache:
+        from ...forecast.deals import open_pipeline
+
+        ctx.cache["_pipe"] = open_pipeline(ctx.ds, ctx.period)
+    return ctx.cache["_pipe"]
+
+
+def _closed(ctx: Context) -> pd.DataFrame:
+    """The period's won deals as a forecast frame, once per compute call."""
+    if "_closed" not in ctx.cache:
+        from ...forecast.deals import closed_deals
+
+        ctx.cache["_closed"] = closed_deals(ctx.ds, ctx.period)
+    return ctx.cache["_closed"]
+
+
+def _frame(ctx: Context, method: str) -> pd.DataFrame:
+    from ...forecast import methods
+
+    if method == "run_rate_forecast":
+        return methods.run_rate(ctx.ds, ctx.period, closed=_closed(ctx))
+    if method == "historical_win_rate_forecast":
+        return methods.historical_win_rate(ctx.ds, ctx.period, _rates(ctx), pipe=_pipe(ctx), closed=_closed(ctx))
+    return methods.METHODS[method](ctx.ds, ctx.period, pipe=_pipe(ctx), closed=_closed(ctx))
+
+
+@measure("category_forecast")
+def category_forecast(ctx: Context) -> pd.Series:
+    """Closed + Commit + best_case_share × Best Case."""
+    return ctx.sum(_frame(ctx, "category_forecast"), "value")
+
+
+@measure("weighted_forecast")
+def weighted_forecast(ctx: Context) -> pd.Series:
+    """Closed + open pipeline × probability."""
+    return ctx.sum(_frame(ctx, "weighted_forecast"), "value")
+
+
+@measure("historical_win_rate_forecast")
+def historical_win_rate_forecast(ctx: Context) -> pd.Series:
+    """Closed + open pipeline × learned win rate by stage and age band."""
+    return ctx.sum(_frame(ctx, "historical_win_rate_forecast"), "value")
+
+
+@measure("run_rate_forecast")
+def run_rate_forecast(ctx: Context) -> pd.Series:
+    """Closed + average bookings of the trailing quarters after the same point of the quarter."""
+    return ctx.sum(_frame(ctx, "run_rate_forecast"), "value")
+
+
+# -- Monte Carlo -------------------------------------------------------------------------------------------
+def _group_index(ctx: Context, keys: list[pd.Series]) -> pd.Index:
+    return pd.MultiIndex.from_arrays(keys) if len(keys) > 1 else pd.Index(keys[0])
+
+
+def _monte_carlo(ctx: Context) -> pd.DataFrame:
+    """P10 / P50 / P90 / mean / target_probability per group, from one simulation per compute call."""
+    if "_monte_carlo" in ctx.cache:
+        return ctx.cache["_monte_carlo"]
+    from ...forecast.monte_carlo import DEFAULT_SEED, landing_odds, simulate, summarise
+
+    closed = ctx.metric("closed_amount")
+    deals = landing_odds(ctx.ds, ctx.period, _rates(ctx), pipe=_pipe(ctx))
+    codes = closed.index.get_indexer(_group_index(ctx, ctx.keys(deals)))
+    known = codes >= 0
+    sims = int(ctx.ds.settings.thresholds.get("monte_carlo_simulations", 10_000))
+    simulated = simulate(deals.loc[known, "amount"], deals.loc[known, "p_land"], codes[known], len(closed),
+                         simulations=sims, seed=DEFAULT_SEED)
+    target = ctx.metric("target_amount").reindex(closed.index) if ctx.ds.has("targets") else None
+    result = summarise(simulated, closed.to_numpy(), None if target is None else target.to_numpy(), closed.index)
+    ctx.cache["_monte_carlo"] = result
+    return result
+
+
+@measure("monte_carlo_p10")
+def monte_carlo_p10(ctx: Context) -> pd.Series:
+    """10th percentile of simulated bookings."""
+    return _monte_carlo(ctx)["p10"]
+
+
+@measure("monte_carlo_p50")
+def monte_carlo_p50(ctx: Context) -> pd.Series:
+    """Median of simulated bookings."""
+    return _monte_carlo(ctx)["p50"]
+
+
+@measure("monte_carlo_p90")
+def monte_carlo_p90(ctx: Context) -> pd.Series:
+    """90th percentile of simulated bookings."""
+    return _monte_carlo(ctx)["p90"]
+
+
+@measure("target_probability")
+def target_probability(ctx: Context) -> pd.Series:
+    """Share of simulated quarters reaching the target (0-1)."""
+    return _monte_carlo(ctx)["target_probability"]
+
+
+# -- backtest ----------------------------------------------------------------------------------------------
+@measure("backtest_forecast")
+def backtest_forecast(ctx: Context) -> pd.Series:
+    """The historical win-rate forecast of the period as it stood at the start of week ``backtest_week``,
+    rebuilt with ``Dataset.as_of``; NaN until the period has ended (there is nothing to judge it against)."""
+    from ...forecast.deals import week_start
+
+    groups = ctx.metric("closed_amount").index
+    if ctx.period.last_day > ctx.reference_date.normalize():
+        return pd.Series(np.nan, index=groups)
+    date = week_start(ctx.period, int(ctx.threshold("backtest_week")))
+    past = Context(ctx.ds.as_of(date), ctx.period, ctx.by, ctx.catalog)
+    return past.metric("historical_win_rate_forecast").reindex(groups)
+
+
+# -- pipeline flows ----------------------------------------------------------------------------------------
+def _flows(ctx: Context) -> pd.DataFrame:
+    if "_flows" not in ctx.cache:
+        from ...forecast.waterfall import period_flows
+
+        ctx.cache["_flows"] = period_flows(ctx.ds, ctx.period)
+    return ctx.cache["_flows"]
+
+
+@measure("pipeline_inflow_amount")
+def pipeline_inflow_amount(ctx: Context) -> pd.Series:
+    """Created + pulled in + increased since the period began (up to the report date)."""
+    return ctx.sum(_flows(ctx), "inflow")
+
+
+@measure("pipeline_outflow_amount")
+def pipeline_outflow_amount(ctx: Context) -> pd.Series:
+    """Decreased + won + lost + slipped out since the period began (up to the report date)."""
+    return ctx.sum(_flows(ctx), "outflow")
