@@ -98,3 +98,34 @@ def test_metrics_lists_the_catalog_and_renders_markdown(capsys):
     assert "win_rate" in out and "closed_amount" not in out
     assert main(["metrics", "--markdown"]) == 0
     assert "## Metric glossary" in capsys.readouterr().out
+
+
+def test_app_starts_voila_on_localhost_with_its_options(monkeypatch):
+    import quotabook.app
+
+    calls: list = []
+    monkeypatch.setattr(quotabook.app, "serve", lambda **kwargs: calls.append(kwargs) or 0)
+    assert main(["app", "--region", "West", "--period", "2026-Q4", "--port", "9001"]) == 0
+    assert calls == [{"region": "West", "period": "2026-Q4", "data": "demo", "as_of": None, "port": 9001,
+                      "open_browser": False}]
+
+
+def test_app_serve_passes_the_options_to_the_kernel_through_the_environment(monkeypatch, tmp_path, capsys):
+    import subprocess
+
+    import quotabook.app
+
+    seen: dict = {}
+
+    def run(command, env, check):
+        seen.update(command=command, env=env)
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(quotabook.app.subprocess, "run", run)
+    monkeypatch.chdir(tmp_path)
+    assert quotabook.app.serve(region="East", data="folder", port=9002) == 0
+    env = seen["env"]
+    assert env["QUOTABOOK_APP_REGION"] == "East" and "QUOTABOOK_APP_PERIOD" not in env
+    assert env["QUOTABOOK_APP_DATA"] == str(tmp_path / "folder")      # relative to where the command ran
+    assert "--Voila.ip=127.0.0.1" in seen["command"] and "--port=9002" in seen["command"]
+    assert "http://127.0.0.1:9002/" in capsys.readouterr().out

@@ -91,6 +91,13 @@ def _pack(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _app(args: argparse.Namespace) -> int:
+    from .app import serve
+
+    return serve(region=args.region, period=args.period, data=args.data, as_of=args.as_of, port=args.port,
+                 open_browser=args.open)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="quotabook", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -128,6 +135,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--overview", action="store_true", help="only the one-page period overview (no notebooks)")
     p.set_defaults(func=_pack)
+
+    p = sub.add_parser("app", help="serve the what-if sliders as a web app on localhost (Voilà; Ctrl-C stops it)")
+    p.add_argument("--region", help="region to open on (default: the whole district; switchable in the app)")
+    p.add_argument("--period", help="fiscal quarter, e.g. 2026-Q4 (default: the quarter of the report date)")
+    p.add_argument("--data", default="demo", help="folder of canonical tables, or 'demo'")
+    p.add_argument("--as-of", dest="as_of", help="the data as it stood on this date (YYYY-MM-DD)")
+    p.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default: 8866)")
+    p.add_argument("--open", action="store_true", help="open it in the default browser")
+    p.set_defaults(func=_app)
     return parser
 
 

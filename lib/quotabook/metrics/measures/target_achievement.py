@@ -8,7 +8,8 @@ Besides the stack itself (closed, commit, best case, pipeline, open pipeline, ta
 the deal concentration behind Commit + Best Case (count, largest deal) and the four "next moves" of
 seed 000 as amounts or counts: weak Commit to reclassify, Best Case to promote, pull-in and expansion
 candidates, pipeline push. The deal-level lists behind the next moves (:func:`weak_commit_deals`,
-:func:`promotable_best_case_deals`) are public so views can rank and explain them; each test they apply
+:func:`promotable_best_case_deals`, :func:`pull_in_deals`, :func:`expansion_candidates`) are public so
+:mod:`quotabook.moves` can rank and explain them; each test they apply
 uses only data the source has (a test whose data is absent is skipped, not failed).
 """
 
@@ -20,7 +21,8 @@ import pandas as pd
 from ...schemas import EVIDENCE_FLAGS
 from ..compute import Context, measure
 
-__all__ = ["close_date_pushed", "last_activity_dates", "promotable_best_case_deals", "weak_commit_deals"]
+__all__ = ["close_date_pushed", "expansion_candidates", "last_activity_dates", "promotable_best_case_deals",
+           "pull_in_deals", "weak_commit_deals"]
 
 _FORECAST_DEALS = ("Commit", "Best Case")
 
@@ -187,6 +189,29 @@ def promotable_best_case_deals(ctx: Context) -> pd.DataFrame:
     return deals
 
 
+def pull_in_deals(ctx: Context, *columns: str) -> pd.DataFrame:
+    """Open deals at or past ``commit_min_stage_order`` with a close date in the next fiscal quarter, which
+    could be pulled into this one (seed 000, next move 3); ``amount``, ``columns`` and the grouping columns."""
+    nxt = ctx.ds.calendar.shift(ctx.period, 1)
+    o = ctx.opportunities
+    late = _stage_order(ctx, o["stage"]) >= ctx.threshold("commit_min_stage_order")
+    return _rows(ctx, ~_flag(o, "is_closed") & late & nxt.contains(o["close_date"]), "amount", *columns)
+
+
+def expansion_candidates(ctx: Context, *columns: str) -> pd.DataFrame:
+    """Accounts won in the period or the three quarters before it with no open Expansion deal (seed 000,
+    next move 3): one row per account, its latest won deal of those four quarters (``account_id``,
+    ``close_date``, ``opportunity_id``, ``columns`` and the grouping columns)."""
+    o = ctx.opportunities
+    first = ctx.ds.calendar.shift(ctx.period, -3)
+    recent = _flag(o, "is_won") & (o["close_date"] >= first.start) & (o["close_date"] < ctx.period.end)
+    won = _rows(ctx, recent & o["account_id"].notna(), "account_id", "close_date", "opportunity_id", *columns)
+    won = won.sort_values(["close_date", "opportunity_id"], kind="stable")
+    won = won.drop_duplicates("account_id", keep="last")
+    open_expansion = o.loc[~_flag(o, "is_closed") & (o["type"] == "Expansion"), "account_id"]
+    return won[~won["account_id"].isin(open_expansion)]
+
+
 # -- the number stack -------------------------------------------------------------------------------
 @measure("closed_amount")
 def closed_amount(ctx: Context) -> pd.Series:
@@ -263,10 +288,7 @@ def promotable_best_case_amount(ctx: Context) -> pd.Series:
 def pull_in_amount(ctx: Context) -> pd.Series:
     """Open amount at or past ``commit_min_stage_order`` dated in the next fiscal quarter, which could be
     pulled into this one (reporting currency)."""
-    nxt = ctx.ds.calendar.shift(ctx.period, 1)
-    o = ctx.opportunities
-    late = _stage_order(ctx, o["stage"]) >= ctx.threshold("commit_min_stage_order")
-    return ctx.sum(_rows(ctx, ~_flag(o, "is_closed") & late & nxt.contains(o["close_date"]), "amount"), "amount")
+    return ctx.sum(pull_in_deals(ctx), "amount")
 
 
 @measure("expansion_candidate_count")
@@ -276,14 +298,7 @@ def expansion_candidate_count(ctx: Context) -> pd.Series:
     Each account counts once, in the group of its latest won deal of those four quarters, so counts of
     territories add up to their region's.
     """
-    o = ctx.opportunities
-    first = ctx.ds.calendar.shift(ctx.period, -3)
-    recent = _flag(o, "is_won") & (o["close_date"] >= first.start) & (o["close_date"] < ctx.period.end)
-    won = _rows(ctx, recent & o["account_id"].notna(), "account_id", "close_date", "opportunity_id")
-    won = won.sort_values(["close_date", "opportunity_id"], kind="stable")
-    won = won.drop_duplicates("account_id", keep="last")
-    open_expansion = o.loc[~_flag(o, "is_closed") & (o["type"] == "Expansion"), "account_id"]
-    return ctx.count(won[~won["account_id"].isin(open_expansion)])
+    return ctx.count(expansion_candidates(ctx))
 
 
 @measure("pipeline_push_amount")

@@ -1,0 +1,194 @@
+"""Territory quota charts (theme 5, seed 001): target against a split by calibrated quota, the fairness band
+of weighted opportunity, and the what-if sensitivity as heatmaps (the static stand-in for the sliders).
+
+Each function takes a tidy table from :mod:`quotabook.views.territory_quota` or :mod:`quotabook.whatif`
+(it never computes a metric), states the finding in its title and returns the matplotlib Figure. A table
+with nothing to plot gives a small figure that says so, never an error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import LinearSegmentedColormap, TwoSlopeNorm
+from matplotlib.figure import Figure
+
+from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, percent_axis
+
+__all__ = ["calibration_bars", "fairness_bars", "no_data", "scenario_heatmap", "sensitivity_heatmap"]
+
+#: Inside the fairness band, and outside it.
+FAIR_COLOR, UNFAIR_COLOR = COLORS[0], COLORS[1]
+#: Attainment colours: short of target (vermillion) → at target (white) → past it (bluish green).
+ATTAINMENT_CMAP = LinearSegmentedColormap.from_list("attainment", [COLORS[5], "#ffffff", COLORS[2]])
+
+
+def no_data(title: str, message: str) -> Figure:
+    """A short figure holding only ``message``, in the chart's place when there is nothing to plot."""
+    fig, ax = new_figure(height=1.6)
+    ax.set_axis_off()
+    ax.text(0.0, 0.5, message, ha="left", va="center", fontsize=10, color="#444444", transform=ax.transAxes)
+    return finish(fig, ax, title, legend=False)
+
+
+def _plain(text: str) -> str:
+    """Title text with money signs escaped, so matplotlib never reads "$1M ... $2M" as mathematics."""
+    return text.replace("$", r"\$")
+
+
+def _plural(level: str) -> str:
+    return "territories" if level == "territory" else f"{level}s"
+
+
+def _unavailable(table: pd.DataFrame) -> str:
+    notes = table.attrs.get("unavailable", {}) if hasattr(table, "attrs") else {}
+    return "; ".join(dict.fromkeys(notes.values())) or "The data has no territory TACoS or propensity."
+
+
+def calibration_bars(table: pd.DataFrame, *, currency: str, scope: str, period: str) -> Figure:
+    """Per territory, the period's target beside the same total split in proportion to calibrated quota
+    (seed 001: TACoS × propensity × expected conversion × capacity).
+
+    Parameters
+    ----------
+    table : :func:`quotabook.views.territory_quota.calibration` (``territory``, ``target_amount``,
+        ``calibrated_target``, ``target_gap``), currency.
+    scope, period : who and when, for the title.
+    """
+    title = f"{scope}: no quota calibration for {period}"
+    if table.empty or table["target_amount"].fillna(0).sum() <= 0:
+        return no_data(title, _unavailable(table) if table.empty else "No target is set for the period.")
+    data = table.sort_values("target_gap", ascending=False, kind="stable")
+    fig, ax = new_figure(int(1.4 * len(data)) + 1)
+    y = np.arange(len(data))
+    ax.barh(y - 0.2, data["target_amount"], height=0.4, color=category_color("Target"), label="Target set")
+    ax.barh(y + 0.2, data["calibrated_target"], height=0.4, color=COLORS[0],
+            label="Target split by calibrated quota")
+    ax.set_yticks(y, data["territory"].astype(str))
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    currency_axis(ax, currency, axis="x")
+    over, under = data.iloc[0], data.iloc[-1]
+    title = f"{scope}: target and opportunity line up within {currency_text(over['target_gap'], currency)}"
+    if over["target_gap"] > 0:
+        title = (f"{over['territory']} carries {currency_text(over['target_gap'], currency)} more target than "
+                 f"its calibrated quota supports")
+        if under["target_gap"] < 0:
+            title += f"; {under['territory']} {currency_text(-under['target_gap'], currency)} less"
+    return finish(fig, ax, _plain(title), subtitle=f"{period} target per territory, and the same total split by each "
+                  "territory's share of calibrated quota", xlabel=f"Target ({currency})")
+
+
+def fairness_bars(table: pd.DataFrame, *, tolerance: float, scope: str) -> Figure:
+    """Each territory's TACoS × propensity against the mean (signed deviation), with seed 001's ±tolerance
+    fairness band shaded; bars outside the band in orange."""
+    title = f"{scope}: no fairness check"
+    if table.empty or table["deviation"].isna().all():
+        return no_data(title, _unavailable(table))
+    data = table.sort_values("deviation", ascending=False, kind="stable")
+    fig, ax = new_figure(len(data))
+    y = np.arange(len(data))
+    inside = data["deviation"].abs() <= tolerance + 1e-9
+    ax.axvspan(-tolerance, tolerance, color=COLORS[2], alpha=0.15, label=f"Fair band (±{tolerance:.0%})")
+    for mask, color, label in ((inside, FAIR_COLOR, "Within the band"), (~inside, UNFAIR_COLOR, "Outside the band")):
+        if mask.any():  # no legend entry for an empty group
+            ax.barh(y[mask.to_numpy()], data.loc[mask, "deviation"], height=0.65, color=color, label=label)
+    ax.axvline(0, color="#333333", linewidth=0.8)
+    ax.set_yticks(y, data["territory"].astype(str))
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    percent_axis(ax, axis="x")
+    outside = int((~inside).sum())
+    worst = data.loc[data["deviation"].abs().idxmax()]
+    side = "above" if worst["deviation"] > 0 else "below"
+    count = f"All {len(data)}" if outside == len(data) else f"{outside} of {len(data)}"
+    title = (f"{count} territories sit outside the ±{tolerance:.0%} fairness band; "
+             f"{worst['territory']} is {abs(worst['deviation']):.0%} {side} the mean") if outside else (
+             f"All {len(data)} territories sit within the ±{tolerance:.0%} fairness band")
+    return finish(fig, ax, title, subtitle="Weighted opportunity (TACoS × propensity) against the mean of the "
+                  "territories shown", xlabel="Deviation from the mean")
+
+
+def _heatmap(ax, values: np.ndarray, text: list[list[str]]) -> None:
+    finite = values[np.isfinite(values)]
+    low = min(float(finite.min()) if finite.size else 0.9, 0.99)
+    high = max(float(finite.max()) if finite.size else 1.1, 1.01)
+    image = ax.imshow(values, cmap=ATTAINMENT_CMAP, norm=TwoSlopeNorm(vcenter=1.0, vmin=low, vmax=high),
+                      aspect="auto")
+    for i, row in enumerate(text):
+        for j, cell in enumerate(row):
+            ax.text(j, i, cell, ha="center", va="center", fontsize=8.5, color="#1a1a1a")
+    ax.grid(False)
+    for side in ("left", "bottom"):
+        ax.spines[side].set_visible(False)
+    ax.tick_params(length=0)
+    return image
+
+
+def scenario_heatmap(grid: pd.DataFrame, *, by: str, scope: str, period: str) -> Figure:
+    """Projected attainment per group (rows) under each what-if scenario (columns), coloured from short of
+    target (vermillion) through 100% (white) to past it (green); each cell reads "attainment · chance".
+
+    Parameters
+    ----------
+    grid : :func:`quotabook.whatif.scenario_table` (``by``, ``scenario``, ``attainment``, ``probability``).
+    """
+    if grid.empty or grid["attainment"].isna().all():
+        return no_data(f"{scope}: no what-if for {period}", "No target is set for the period.")
+    att = grid.pivot_table(index=by, columns="scenario", values="attainment", observed=True, sort=False)
+    prob = grid.pivot_table(index=by, columns="scenario", values="probability", observed=True, sort=False)
+    text = [[f"{a:.0%}" + (f"\n{p:.0%}" if np.isfinite(p) else "") if np.isfinite(a) else "–"
+             for a, p in zip(att.loc[r], prob.loc[r], strict=True)] for r in att.index]
+    fig, ax = new_figure(height=min(max(2.4, 0.5 * len(att) + 1.9), 10.0))
+    _heatmap(ax, att.to_numpy("float64"), text)
+    ax.set_xticks(range(att.shape[1]), [str(c).replace(" ", "\n", 1) for c in att.columns], fontsize=8.5)
+    ax.set_yticks(range(len(att)), att.index.astype(str))
+    ax.xaxis.tick_top()
+    base = "As forecast" if "As forecast" in att.columns else att.columns[0]
+    short = att[base] < 1
+    worst = att.min(axis=1)
+    if short.any():
+        count = f"All {len(att)}" if short.all() else f"{int(short.sum())} of {len(att)}"
+        title = (f"{count} {_plural(by)} fall short of target at the forecast call; the worst "
+                 f"case is {worst.min():.0%} ({worst.idxmin()})")
+    else:
+        title = f"Every {by} reaches target at the forecast call; the toughest scenario leaves " \
+                f"{worst.idxmin()} at {worst.min():.0%}"
+    return finish(fig, ax, title, subtitle=f"{period}: projected attainment (top) and chance of reaching target "
+                  "(below) per scenario", legend=False)
+
+
+def sensitivity_heatmap(grid: pd.DataFrame, *, scope: str, period: str) -> Figure:
+    """The scope's projected attainment for each conversion change (rows) × quota change (columns), seed
+    001's ±10-20% test; each cell reads "attainment · chance of target".
+
+    Parameters
+    ----------
+    grid : :func:`quotabook.whatif.sensitivity_grid` (``conversion``, ``quota``, ``attainment``,
+        ``probability``).
+    """
+    if grid.empty or grid["attainment"].isna().all():
+        return no_data(f"{scope}: no sensitivity for {period}", "No target is set for the period.")
+    att = grid.pivot_table(index="conversion", columns="quota", values="attainment", sort=True)
+    prob = grid.pivot_table(index="conversion", columns="quota", values="probability", sort=True)
+    text = [[f"{a:.0%}\n{p:.0%}" for a, p in zip(att.loc[r], prob.loc[r], strict=True)] for r in att.index]
+    fig, ax = new_figure(height=3.6)
+    _heatmap(ax, att.to_numpy("float64"), text)
+    ax.set_xticks(range(att.shape[1]), [f"{q:+.0%}" for q in att.columns])
+    ax.set_yticks(range(len(att)), [f"{c:+.0%}" for c in att.index])
+    reached = att >= 1
+    fixed = bool(np.allclose(att.to_numpy("float64"), att.to_numpy("float64")[:1], equal_nan=True))
+    if fixed and reached.any().any() and not reached.all().all():
+        cut = max(q for q in att.columns if reached[q].all())
+        title = (f"{scope}: nothing is left open; only a quota at least {-cut:.0%} lower would have reached target"
+                 if cut < 0 else f"{scope}: nothing is left open; target is reached even with a quota {cut:.0%} higher")
+    elif fixed:
+        title = f"{scope}: nothing is left open, so conversion no longer moves attainment"
+    elif reached.all().all():
+        title = f"{scope} reaches target in every combination of ±20% conversion and quota"
+    elif not reached.any().any():
+        title = f"{scope} falls short of target in every combination of ±20% conversion and quota"
+    else:
+        title = f"{scope} reaches target in {int(reached.sum().sum())} of {reached.size} combinations"
+    return finish(fig, ax, title, subtitle=f"{period}: projected attainment (top) and chance of target (below)",
+                  xlabel="Quota change", ylabel="Conversion change", legend=False)

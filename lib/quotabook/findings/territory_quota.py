@@ -1,0 +1,166 @@
+"""What the territory quota notebook (04) says first: is the target split the way the opportunity is, are
+territories fair by seed 001's ±10% rule, who is ramping, and how sensitive attainment is.
+
+Every number comes from :func:`quotabook.views.territory_quota.calibration` (catalog TACoS, propensity,
+capacity and target; four-quarter win rate as expected conversion) and from :mod:`quotabook.whatif`
+(projections from the forecast call). Thresholds (fairness tolerance, ramp factor, best case share) come
+from the workbook. Data without TACoS or propensity gives a sentence saying so, not an error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import whatif
+from ..quota import fairness_outliers
+from ..views.territory_quota import calibration
+from . import Findings
+
+__all__ = ["calibration_sentence", "fairness_sentence", "ramp_sentence", "territory_quota_findings",
+           "whatif_sentences"]
+
+
+def calibration_sentence(rep, cal: pd.DataFrame) -> str:
+    """Which territory carries the most target beyond what its calibrated quota supports, and which the least."""
+    if cal.empty:
+        notes = "; ".join(dict.fromkeys(cal.attrs.get("unavailable", {}).values()))
+        return f"Quota calibration is not available for this data ({notes or 'no TACoS or propensity'})."
+    if cal["target_amount"].fillna(0).sum() <= 0:
+        return f"No target is set for {rep.period.label}, so the calibrated quota has nothing to compare with."
+    ranked = cal.sort_values("target_gap", ascending=False, kind="stable")
+    over, under = ranked.iloc[0], ranked.iloc[-1]
+    text = (f"Split by calibrated quota (TACoS × propensity × win rate × capacity, seed 001), "
+            f"{over['territory']}'s {rep.period.label} target of {rep.money(over['target_amount'])} would be "
+            f"{rep.money(over['calibrated_target'])}: it carries {rep.money(over['target_gap'])} more than its "
+            "opportunity supports")
+    if under["target_gap"] < 0:
+        text += f", while {under['territory']} carries {rep.money(-under['target_gap'])} less"
+    return text + "."
+
+
+def fairness_sentence(rep, cal: pd.DataFrame) -> tuple[str, list]:
+    """How many territories sit outside the fairness band (seed 001: weighted opportunity within ±10% of the
+    mean), the two furthest named, and the alert it fires."""
+    if cal.empty:
+        return "", []
+    tolerance = rep.settings.threshold("fairness_tolerance")
+    table = cal.assign(_opportunity=cal["tam_amount"] * cal["propensity"])
+    outliers = fairness_outliers(table, value="_opportunity", name="territory", tolerance=tolerance)
+    if outliers.empty:
+        return (f"All {len(cal)} territories hold weighted opportunity within ±{tolerance:.0%} of the mean: "
+                "the territory design passes seed 001's fairness check."), []
+    named = "; ".join(outliers.head(2).tolist())
+    count = f"All {len(cal)}" if len(outliers) == len(cal) else f"{len(outliers)} of {len(cal)}"
+    text = (f"{count} territories sit outside seed 001's ±{tolerance:.0%} fairness band of "
+            f"weighted opportunity (TACoS × propensity) — {named}: review the account split before the next "
+            "planning cycle.")
+    alert = {"message": f"Fairness: {len(outliers)} of {len(cal)} territories outside ±{tolerance:.0%} of the mean "
+                        f"weighted opportunity ({outliers.iloc[0]})", "level": "warning"}
+    return text, [alert]
+
+
+def ramp_sentence(rep, cal: pd.DataFrame) -> str:
+    """Who runs below full capacity, the ramp of new hires (seed 001: 70% in the first 12 months) first."""
+    if cal.empty or cal["capacity_factor"].isna().all():
+        return ""
+    ramp = rep.settings.threshold("ramp_capacity_factor")
+    ramping = cal[cal["capacity_factor"] <= ramp + 1e-9]
+    if len(ramping):
+        names = _and(ramping["territory"].astype(str).tolist())
+        return (f"{names} {'runs' if len(ramping) == 1 else 'run'} at {ramp:.0%} capacity, the ramp level for new "
+                f"hires, so {'its' if len(ramping) == 1 else 'their'} calibrated quota is {1 - ramp:.0%} below a "
+                "fully ramped seller's.")
+    low = cal.loc[cal["capacity_factor"].idxmin()]
+    return (f"No territory is on a new-hire ramp; the lowest capacity is {low['territory']} at "
+            f"{low['capacity_factor']:.0%}, which scales its calibrated quota down by the same share.")
+
+
+def _and(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _scope_name(rep) -> str:
+    """The scope inside a sentence: "West", or "the district"."""
+    return "the district" if rep.is_district else rep.label
+
+
+def _scope_row(base: whatif.WhatIfBase, adj: whatif.Adjustments | None = None) -> pd.Series:
+    whole = whatif.rollup(whatif.project(base, adj), "district")
+    row = whole[["target", "projected", "mean", "variance"]].sum()
+    row["attainment"] = row["projected"] / row["target"] if row["target"] > 0 else np.nan
+    row["probability"] = whatif.sensitivity_grid(base, (0.0 if adj is None else float(adj.conversion),),
+                                                 (0.0 if adj is None else float(adj.quota),))["probability"].iloc[0]
+    return row
+
+
+def whatif_sentences(rep, base: whatif.WhatIfBase) -> tuple[list[str], dict]:
+    """The forecast call's projection and chance of target, its sensitivity to conversion (or, once the
+    period is over with nothing open, to the quota only) and the most exposed territory or region."""
+    now = _scope_row(base)
+    if not np.isfinite(now["attainment"]):
+        return [f"No target is set for {rep.period.label}: the what-if has nothing to measure against."], {}
+    headlines = {"Projected attainment": rep.pct(now["attainment"]), "Chance of target": rep.pct(now["probability"])}
+    open_amount = float(base.commit.sum() + base.best_case.sum())
+    if open_amount <= 0:
+        lower = _scope_row(base, whatif.Adjustments(quota=-0.1))
+        final = {"Attainment (final)": rep.pct(now["attainment"])}
+        return [f"{rep.period.label} has nothing left open for {_scope_name(rep)}: bookings are final at "
+                f"{rep.pct(now['attainment'])} of target, so only the quota moves the what-if (a 10% lower quota "
+                f"would have meant {rep.pct(lower['attainment'])})."], final
+    share = rep.settings.threshold("best_case_share")
+    worse = _scope_row(base, whatif.Adjustments(conversion=-0.2))
+    sentences = [f"At the forecast call (Closed + Commit + {share:.0%} of Best Case) {rep.label} projects "
+                 f"{rep.money(now['projected'])} against {rep.money(now['target'])} ({rep.pct(now['attainment'])}), "
+                 f"a {rep.pct(now['probability'])} chance of reaching target; if every open deal converts 20% "
+                 f"less often it projects {rep.pct(worse['attainment'])} ({rep.pct(worse['probability'])} chance)."]
+    grid = whatif.scenario_table(base, by=rep.level)
+    forecast = grid[grid["scenario"] == "As forecast"].dropna(subset=["attainment"])
+    if len(forecast) > 1:
+        name = forecast.loc[forecast["attainment"].idxmin(), rep.level]
+        rows = grid[grid[rep.level] == name]
+        now_row, worst = forecast.set_index(rep.level).loc[name], rows.loc[rows["attainment"].idxmin()]
+        text = (f"The {rep.level} furthest from target is {name}, at {rep.pct(now_row['attainment'])} on the "
+                f"forecast call ({rep.pct(now_row['probability'])} chance)")
+        if worst["attainment"] < now_row["attainment"] - 0.005:
+            text += f"; '{worst['scenario']}' takes it to {rep.pct(worst['attainment'])}"
+        sentences.append(text + ".")
+    return sentences, headlines
+
+
+def territory_quota_findings(rep) -> Findings:
+    """Three to five sentences, the headline figures and the fairness alert for the territory quota notebook."""
+    cal = calibration(rep.ds, rep.period)
+    sentences = [calibration_sentence(rep, cal)]
+    fair, alerts = fairness_sentence(rep, cal)
+    sentences += [fair, ramp_sentence(rep, cal)]
+    headlines = {}
+    if not cal.empty:
+        outside = int((~cal["fair"].astype(bool)).sum())
+        headlines = {"Calibrated quota (year)": rep.money(cal["quota"].sum()),
+                     "Outside fairness band": f"{outside} of {len(cal)}"}
+    more, whatif_headlines = whatif_sentences(rep, whatif.build_base(rep.ds, rep.period))
+    sentences += more
+    headlines.update(whatif_headlines)
+    return Findings([s for s in sentences if s][:5], headlines=headlines, alerts=alerts)
+
+
+_TABLE = {"territory": "Territory", "tam_amount": "TACoS", "propensity": "Propensity",
+          "conversion": "Win rate (4 quarters)", "capacity_factor": "Capacity", "quota": "Calibrated quota (year)",
+          "target_amount": "Target", "calibrated_target": "Target split by quota"}
+_MONEY = ["tam_amount", "quota", "target_amount", "calibrated_target"]
+
+
+def calibration_table(rep, cal: pd.DataFrame):
+    """Seed 001's allocation table for the notebook: inputs, calibrated quota and the period's target beside
+    the same total split by calibrated quota (eight columns, money compact so the table fits the page), or a
+    sentence when the calibration is unavailable."""
+    if cal.empty:
+        return rep.markdown(f"*{calibration_sentence(rep, cal)}*")
+    shown = cal[list(_TABLE)].copy()
+    for column in _MONEY:
+        shown[column] = [rep.money(v) for v in shown[column]]
+    units = {_TABLE[c]: "percent" for c in ("propensity", "conversion", "capacity_factor")}
+    styler = rep.table(shown.rename(columns=_TABLE), units,
+                       caption=f"Quota calibration per territory — target for {rep.period.label}")
+    return styler.set_properties(subset=[_TABLE[c] for c in _MONEY], **{"text-align": "right"})

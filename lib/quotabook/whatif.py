@@ -1,0 +1,453 @@
+"""What-if sensitivity: move conversion, the realisation of Commit and Best Case, new pipeline and the quota,
+and see projected attainment and the chance of reaching target per territory, region and district.
+
+The projection starts from the current forecast call, the catalog's category forecast: Closed + Commit +
+``best_case_share`` × Best Case (workbook threshold, 50%). Each open deal is taken as won or lost on its
+own, Commit deals with the Commit realisation (100% today), Best Case deals with the Best Case
+realisation (``best_case_share`` today); a conversion change scales both, and new pipeline converts at
+the territory's historical win rate (the last four quarters) times the same change. The target moves
+with the quota change. So, per territory::
+
+    projected = Closed + p_commit × Commit + p_best × Best Case + p_new × New pipeline
+    variance  = p_commit (1 − p_commit) Σ commit² + p_best (1 − p_best) Σ best² + p_new (1 − p_new) × size × New
+
+(deal amounts squared; new pipeline counted as deals of the territory's average won size), and the chance
+of reaching target is the normal approximation P(bookings ≥ target). Regions and the district add up
+means and variances of their territories (deals are independent). With no adjustment the projection is the
+category forecast exactly.
+
+Everything per slider move is vectorised numpy over a precomputed :class:`WhatIfBase` (one row per
+territory), so a recompute for a 1,000-territory organisation takes a few milliseconds
+(benchmarks/whatif_benchmark.py). :func:`widget` is the ipywidgets front end over the same pure
+:func:`project`; static packs show :func:`scenario_table` and :func:`sensitivity_grid` as charts instead.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from .dataset import Dataset
+from .fiscal import Period
+from .metrics import compute, compute_wide
+from .views.territory_quota import trailing_results
+
+__all__ = ["DEFAULT_SCENARIOS", "Adjustments", "WhatIfBase", "WhatIfResult", "build_base", "project", "rollup",
+           "scenario_table", "sensitivity_grid", "widget"]
+
+Value = float | Mapping[str, float] | pd.Series
+
+
+@dataclass(frozen=True)
+class Adjustments:
+    """What the leader moves; zero everywhere is the current forecast.
+
+    Each field is one number for every territory, or a mapping / Series territory → number for some
+    (territories not named are not adjusted).
+
+    conversion : relative change in how likely every open deal and new pipeline converts (−0.1 = 10% less).
+    commit : change in the share of Commit that closes, in points of 0-1 (−0.2: 100% → 80%).
+    best_case : change in the share of Best Case that closes (+0.25: 50% → 75%).
+    new_pipeline : new pipeline added to each territory (currency), converting at its historical win rate.
+    quota : relative change of the target (+0.1 = a 10% higher quota).
+    """
+
+    conversion: Value = 0.0
+    commit: Value = 0.0
+    best_case: Value = 0.0
+    new_pipeline: Value = 0.0
+    quota: Value = 0.0
+
+
+@dataclass(frozen=True)
+class WhatIfBase:
+    """Per territory, what the projection needs (numpy arrays aligned on ``territory``; amounts in the
+    reporting currency): ``closed``, ``commit``, ``best_case``, ``target``, ``commit_sq`` and
+    ``best_case_sq`` (Σ deal amount²), ``win_rate`` (0-1, last four quarters) and ``deal_size`` (average
+    won deal), plus ``best_case_share`` (the forecast call's share of Best Case)."""
+
+    territory: np.ndarray
+    region: np.ndarray
+    district: np.ndarray
+    closed: np.ndarray
+    commit: np.ndarray
+    best_case: np.ndarray
+    target: np.ndarray
+    commit_sq: np.ndarray
+    best_case_sq: np.ndarray
+    win_rate: np.ndarray
+    deal_size: np.ndarray
+    best_case_share: float = 0.5
+    period: str = ""
+    currency: str = "USD"
+    _index: dict = field(default_factory=dict, repr=False, compare=False)
+    _cache: dict = field(default_factory=dict, repr=False, compare=False)  # the unadjusted moments
+
+    _NUMBERS = ("closed", "commit", "best_case", "target", "commit_sq", "best_case_sq", "win_rate", "deal_size")
+
+    @classmethod
+    def from_frame(cls, frame: pd.DataFrame, *, best_case_share: float = 0.5, period: str = "",
+                   currency: str = "USD") -> WhatIfBase:
+        """A base from one row per territory (columns ``territory``, ``region``, ``district`` and the
+        numbers above; missing sums of squares are taken as one deal per category)."""
+        f = frame.reset_index(drop=True)
+        num = {c: f[c].to_numpy("float64", na_value=np.nan) if c in f else None for c in cls._NUMBERS}
+        num["commit_sq"] = num["commit_sq"] if num["commit_sq"] is not None else num["commit"] ** 2
+        num["best_case_sq"] = num["best_case_sq"] if num["best_case_sq"] is not None else num["best_case"] ** 2
+        for c in ("win_rate", "deal_size"):
+            num[c] = num[c] if num[c] is not None else np.zeros(len(f))
+        labels = {c: (f[c] if c in f else pd.Series("", index=f.index)).astype(str).to_numpy() for c in
+                  ("territory", "region", "district")}
+        return cls(**labels, **num, best_case_share=best_case_share, period=period, currency=currency,
+                   _index={t: i for i, t in enumerate(labels["territory"])})
+
+    def frame(self) -> pd.DataFrame:
+        """The base as a table, one row per territory."""
+        return pd.DataFrame({"territory": self.territory, "region": self.region, "district": self.district,
+                             **{c: getattr(self, c) for c in self._NUMBERS}})
+
+    def __len__(self) -> int:
+        return len(self.territory)
+
+    def per_territory(self, value: Value, default: float = 0.0) -> np.ndarray:
+        """``value`` as one number per territory: a scalar for all, or a mapping for some."""
+        if isinstance(value, Mapping | pd.Series):
+            items = value.items()
+            unknown = [k for k, _ in items if k not in self._index]
+            if unknown:
+                raise ValueError(f"unknown territories in a what-if adjustment: {', '.join(map(str, unknown))}")
+            out = np.full(len(self), default, dtype="float64")
+            for key, v in value.items():
+                out[self._index[key]] = float(v)
+            return out
+        return np.full(len(self), float(value), dtype="float64")
+
+
+# -- building the base from a dataset ---------------------------------------------------------------------
+def _by_territory(ds: Dataset, frame: pd.DataFrame, column: str) -> np.ndarray:
+    if frame.empty or column not in frame:
+        return np.zeros(len(ds.territories))
+    return frame[column].reindex(ds.territories["territory"]).fillna(0.0).to_numpy("float64")
+
+
+def build_base(ds: Dataset, period: str | Period) -> WhatIfBase:
+    """The what-if base for ``ds`` (already as of the report date and sliced to a region or not) and
+    ``period``: the number stack from the metric catalog, Σ amount² of the open Commit and Best Case deals
+    behind it, and each territory's win rate and average won deal over the period and the three quarters
+    before it (:func:`quotabook.views.territory_quota.trailing_results`)."""
+    period = ds.period(period)
+    names = ["closed_amount", "commit_amount", "best_case_amount", "target_amount"]
+    stack = compute_wide(names, ds, period)
+    deals = compute(["commit_amount", "best_case_amount"], ds, period, by=["territory", "opportunity_id"])
+    squares = (deals.assign(sq=deals["value"].astype("float64") ** 2).groupby(["territory", "metric"])["sq"].sum()
+               .unstack("metric") if len(deals) else pd.DataFrame())
+    trailing = trailing_results(ds, period).reindex(ds.territories["territory"])
+    rate = trailing["win_rate"].fillna(0.0).to_numpy("float64")
+    size = trailing["deal_size"].fillna(0.0).to_numpy("float64")
+    t = ds.territories
+    target = (_by_territory(ds, stack, "target_amount") if "target_amount" in stack
+              else np.full(len(t), np.nan))
+    return WhatIfBase.from_frame(
+        pd.DataFrame({"territory": t["territory"], "region": t["region"], "district": t["district"],
+                      "closed": _by_territory(ds, stack, "closed_amount"),
+                      "commit": _by_territory(ds, stack, "commit_amount"),
+                      "best_case": _by_territory(ds, stack, "best_case_amount"), "target": target,
+                      "commit_sq": _by_territory(ds, squares, "commit_amount"),
+                      "best_case_sq": _by_territory(ds, squares, "best_case_amount"),
+                      "win_rate": rate, "deal_size": size}),
+        best_case_share=ds.settings.threshold("best_case_share"), period=period.label, currency=ds.currency)
+
+
+# -- the pure projection ----------------------------------------------------------------------------------
+_erfc = np.vectorize(math.erfc, otypes=[float])
+
+
+def _chance(mean: np.ndarray, variance: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """P(bookings ≥ target) for bookings ~ Normal(mean, variance); certain outcomes where variance is 0;
+    NaN without a target."""
+    sd = np.sqrt(np.maximum(variance, 0.0))
+    gap = target - mean
+    with np.errstate(invalid="ignore", divide="ignore"):
+        z = gap / (sd * math.sqrt(2.0))
+    exact = np.where(gap <= 1e-9 * np.maximum(np.abs(target), 1.0), 1.0, 0.0)
+    p = np.where(sd > 0, 0.5 * _erfc(np.where(sd > 0, z, 0.0)), exact)
+    return np.where(np.isnan(target), np.nan, np.where(target <= 0, 1.0, p))
+
+
+@dataclass
+class WhatIfResult:
+    """The projection per territory (``territories``) with what rolls it up: ``mean`` is the projected
+    bookings, ``variance`` their variance; ``base_*`` are the same without adjustment."""
+
+    territories: pd.DataFrame
+
+    def by(self, level: str) -> pd.DataFrame:
+        """Rolled up to ``territory``, ``region`` or ``district`` (see :func:`rollup`)."""
+        return rollup(self, level)
+
+
+def _probabilities(base: WhatIfBase, adj: Adjustments) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    conv = 1.0 + base.per_territory(adj.conversion)
+    p_commit = np.clip((1.0 + base.per_territory(adj.commit)) * conv, 0.0, 1.0)
+    p_best = np.clip((base.best_case_share + base.per_territory(adj.best_case)) * conv, 0.0, 1.0)
+    p_new = np.clip(np.nan_to_num(base.win_rate) * conv, 0.0, 1.0)
+    return p_commit, p_best, p_new
+
+
+def _moments(base: WhatIfBase, adj: Adjustments) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    p_commit, p_best, p_new = _probabilities(base, adj)
+    new = np.maximum(base.per_territory(adj.new_pipeline), 0.0)
+    mean = base.closed + p_commit * base.commit + p_best * base.best_case + p_new * new
+    variance = (p_commit * (1 - p_commit) * base.commit_sq + p_best * (1 - p_best) * base.best_case_sq
+                + p_new * (1 - p_new) * np.nan_to_num(base.deal_size) * new)
+    target = base.target * (1.0 + base.per_territory(adj.quota))
+    return mean, variance, target
+
+
+def project(base: WhatIfBase, adjustments: Adjustments | None = None) -> WhatIfResult:
+    """Projected bookings, attainment and chance of reaching target per territory under ``adjustments``.
+
+    Pure: the same base and adjustments always give the same result, and nothing is read from disk.
+
+    Returns
+    -------
+    WhatIfResult
+        ``territories``: ``territory``, ``region``, ``district``, ``target`` (after the quota change),
+        ``projected`` (currency), ``attainment`` (projected ÷ target), ``probability`` (0-1), ``change``
+        (projected − the forecast without adjustment), ``base_projected``, ``base_target``,
+        ``base_probability``, and ``mean`` / ``variance`` / ``base_variance`` for roll-ups.
+    """
+    adj = adjustments or Adjustments()
+    mean, variance, target = _moments(base, adj)
+    if "zero" not in base._cache:  # the forecast call itself is the same for every move
+        zero = _moments(base, Adjustments())
+        base._cache["zero"] = (*zero, _chance(*zero))
+    base_mean, base_var, base_target, base_chance = base._cache["zero"]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        attainment = np.where(target > 0, mean / target, np.nan)
+    frame = pd.DataFrame({
+        "territory": base.territory, "region": base.region, "district": base.district, "target": target,
+        "projected": mean, "attainment": attainment, "probability": _chance(mean, variance, target),
+        "change": mean - base_mean, "base_projected": base_mean, "base_target": base_target,
+        "base_probability": base_chance, "mean": mean, "variance": variance,
+        "base_variance": base_var})
+    return WhatIfResult(frame)
+
+
+def rollup(result: WhatIfResult, level: str = "region") -> pd.DataFrame:
+    """The projection summed to ``level`` (``territory``, ``region`` or ``district``): target, projected,
+    change and variances add up (deals independent), then attainment and the chance of reaching target
+    are recomputed for the group. Sorted by the group name."""
+    t = result.territories
+    if level == "territory":
+        return t.drop(columns=["region", "district"]).set_index("territory").rename_axis("territory").reset_index()
+    sums = ["target", "projected", "change", "base_projected", "base_target", "mean", "variance", "base_variance"]
+    codes, names = pd.factorize(t[level], sort=True)
+    totals = {c: np.bincount(codes, weights=np.nan_to_num(t[c].to_numpy("float64")), minlength=len(names))
+              for c in sums}
+    has_target = np.bincount(codes, weights=t["target"].notna().to_numpy("float64"), minlength=len(names)) > 0
+    for c in ("target", "base_target"):
+        totals[c] = np.where(has_target, totals[c], np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        attainment = np.where(totals["target"] > 0, totals["projected"] / totals["target"], np.nan)
+    out = pd.DataFrame({level: np.asarray(names), **totals, "attainment": attainment})
+    out["probability"] = _chance(totals["mean"], totals["variance"], totals["target"])
+    out["base_probability"] = _chance(totals["base_projected"], totals["base_variance"], totals["base_target"])
+    return out
+
+
+# -- static views for packs --------------------------------------------------------------------------------
+DEFAULT_SCENARIOS: dict[str, Adjustments] = {
+    "Conversion −20%": Adjustments(conversion=-0.2),
+    "Conversion −10%": Adjustments(conversion=-0.1),
+    "As forecast": Adjustments(),
+    "Conversion +10%": Adjustments(conversion=0.1),
+    "Commit lands 80%": Adjustments(commit=-0.2),
+    "Best Case lands 75%": Adjustments(best_case=0.25),
+    "Quota −10%": Adjustments(quota=-0.1),
+    "Quota +10%": Adjustments(quota=0.1),
+}
+
+
+def scenario_table(base: WhatIfBase, scenarios: Mapping[str, Adjustments] | None = None,
+                   by: str = "territory") -> pd.DataFrame:
+    """Attainment and chance of reaching target per ``by`` group under each named scenario (tidy rows
+    ``by, scenario, projected, target, attainment, probability``; scenarios in the given order)."""
+    scenarios = dict(DEFAULT_SCENARIOS if scenarios is None else scenarios)
+    frames = [rollup(project(base, adj), by).assign(scenario=name) for name, adj in scenarios.items()]
+    out = pd.concat(frames, ignore_index=True)[[by, "scenario", "projected", "target", "attainment", "probability"]]
+    out["scenario"] = pd.Categorical(out["scenario"], categories=list(scenarios), ordered=True)
+    return out
+
+
+def sensitivity_grid(base: WhatIfBase, conversion: Sequence[float] = (-0.2, -0.1, 0.0, 0.1, 0.2),
+                     quota: Sequence[float] = (-0.2, -0.1, 0.0, 0.1, 0.2)) -> pd.DataFrame:
+    """The whole scope's attainment and chance of reaching target for each conversion change × quota
+    change (seed 001: vary the inputs by ±10-20%); tidy rows ``conversion, quota, attainment,
+    probability, projected, target``."""
+    rows = []
+    for c in conversion:
+        for q in quota:
+            total = rollup(project(base, Adjustments(conversion=c, quota=q)), "district")
+            whole = total[["target", "projected", "mean", "variance"]].sum()
+            rows.append({"conversion": c, "quota": q, "projected": whole["projected"], "target": whole["target"],
+                         "attainment": whole["projected"] / whole["target"] if whole["target"] > 0 else np.nan,
+                         "probability": float(_chance(np.array([whole["mean"]]), np.array([whole["variance"]]),
+                                                      np.array([whole["target"]]))[0])})
+    return pd.DataFrame(rows)
+
+
+# -- the interactive widget --------------------------------------------------------------------------------
+_ALL = "All territories"
+
+
+def _money(value: float, code: str) -> str:
+    """Compact money, with one decimal in thousands so small what-if moves still show ("$1.7K")."""
+    from .charts.base import currency_text
+
+    return currency_text(value, code, decimals=1 if 1e3 <= abs(value) < 1e6 else None)
+
+
+def _pct(value: float) -> str:
+    return "–" if value is None or not np.isfinite(value) else f"{value:.0%}"
+
+
+def _signed_money(value: float, code: str) -> str:
+    if not np.isfinite(value) or abs(value) < 0.5:
+        return "–"
+    return ("+" if value > 0 else "−") + _money(abs(value), code)
+
+
+def result_html(rows: pd.DataFrame, level: str, total: pd.Series | None, code: str) -> str:
+    """The what-if table as plain HTML (fast to rebuild on every slider move): one row per group and a
+    total row, with target, projected bookings, attainment, change and chance of reaching target."""
+    head = ["", "Target", "Projected", "Attainment", "Change", "Chance of target"]
+    cells = "".join(f"<th style='text-align:{'left' if i == 0 else 'right'};padding:2px 8px;"
+                    f"border-bottom:1.5px solid #333'>{h}</th>" for i, h in enumerate(head))
+
+    def line(name, r, bold=False) -> str:
+        values = [html.escape(str(name)), _money(r["target"], code), _money(r["projected"], code),
+                  _pct(r["attainment"]), _signed_money(r["change"], code), _pct(r["probability"])]
+        weight = "font-weight:bold;" if bold else ""
+        return "<tr>" + "".join(
+            f"<td style='{weight}text-align:{'left' if i == 0 else 'right'};padding:2px 8px;"
+            f"border-bottom:1px solid #ddd'>{v}</td>" for i, v in enumerate(values)) + "</tr>"
+
+    body = "".join(line(r[level], r) for r in rows.to_dict("records"))
+    if total is not None:
+        body += line(total["name"], total, bold=True)
+    return (f"<table class='qb-whatif' style='border-collapse:collapse;font-size:10pt'><thead><tr>{cells}</tr>"
+            f"</thead><tbody>{body}</tbody></table>")
+
+
+def _controls(base: WhatIfBase, code: str) -> dict:
+    import ipywidgets as w
+
+    style = {"description_width": "11em"}
+    layout = w.Layout(width="34em")
+    step = max(float(np.nanmax(base.target, initial=0.0)) / 20, 1000.0)
+    magnitude = 10 ** math.floor(math.log10(step))
+    step = math.ceil(step / magnitude) * magnitude
+    return {
+        "conversion": w.FloatSlider(value=0.0, min=-0.3, max=0.3, step=0.05, description="Conversion change",
+                                    readout_format="+.0%", style=style, layout=layout),
+        "commit": w.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.05, description="Commit realisation",
+                                readout_format=".0%", style=style, layout=layout),
+        "best_case": w.FloatSlider(value=base.best_case_share, min=0.0, max=1.0, step=0.05,
+                                   description="Best Case realisation", readout_format=".0%", style=style,
+                                   layout=layout),
+        "new_pipeline": w.FloatSlider(value=0.0, min=0.0, max=step * 20, step=step,
+                                      description=f"New pipeline ({code})", readout_format=",.0f", style=style,
+                                      layout=layout),
+        "quota": w.FloatSlider(value=0.0, min=-0.3, max=0.3, step=0.05, description="Quota change",
+                               readout_format="+.0%", style=style, layout=layout),
+    }
+
+
+def _make_widget_class():
+    import ipywidgets as w
+
+    class WhatIfWidget(w.VBox):
+        """Sliders over :func:`project`: every move recomputes the table (``table.value``, HTML) and the
+        one-line summary (``summary.value``). ``apply_to`` picks all territories or one."""
+
+        def __init__(self, base: WhatIfBase, *, level: str = "territory", scope: str = "Total"):
+            self.base, self.level, self.scope = base, level, scope
+            code = base.currency
+            self.controls = _controls(base, code)
+            self.apply_to = w.Dropdown(options=[_ALL, *sorted(base.territory)], value=_ALL, description="Apply to",
+                                       style={"description_width": "11em"}, layout=w.Layout(width="34em"))
+            self.reset = w.Button(description="Reset", tooltip="Back to the current forecast")
+            self.summary = w.HTML()
+            self.table = w.HTML()
+            for control in [*self.controls.values(), self.apply_to]:
+                control.observe(self.update, names="value")
+            self.reset.on_click(self._reset)
+            note = w.HTML("<small>Deals are won or lost independently at these rates; the chance of target is a "
+                          "normal approximation. New pipeline is added to each territory in scope and converts at "
+                          "its win rate of the last four quarters.</small>")
+            super().__init__([*self.controls.values(), w.HBox([self.apply_to, self.reset]), self.summary,
+                              self.table, note])
+            self.update()
+
+        def adjustments(self) -> Adjustments:
+            """The sliders as :class:`Adjustments` (applied to one territory or all)."""
+            c = {k: s.value for k, s in self.controls.items()}
+            values = {"conversion": c["conversion"], "commit": c["commit"] - 1.0,
+                      "best_case": c["best_case"] - self.base.best_case_share,
+                      "new_pipeline": c["new_pipeline"], "quota": c["quota"]}
+            if self.apply_to.value != _ALL:
+                values = {k: {self.apply_to.value: v} for k, v in values.items()}
+            return Adjustments(**values)
+
+        def result(self) -> WhatIfResult:
+            return project(self.base, self.adjustments())
+
+        def update(self, _change=None) -> None:
+            """Recompute and redraw (the slider callback)."""
+            result = self.result()
+            rows = rollup(result, self.level)
+            whole = rows[["target", "projected", "change", "mean", "variance"]].sum()  # groups partition the scope
+            target = whole["target"]
+            prob = float(_chance(np.array([whole["mean"]]), np.array([whole["variance"]]), np.array([target]))[0])
+            att = whole["projected"] / target if target > 0 else np.nan
+            total = pd.Series({"name": self.scope, "target": target, "projected": whole["projected"],
+                               "attainment": att, "change": whole["change"], "probability": prob})
+            code = self.base.currency
+            self.summary.value = (f"<b>{html.escape(self.scope)}: projected {_money(whole['projected'], code)} "
+                                  f"against a target of {_money(target, code)} ({_pct(att)}); chance of reaching "
+                                  f"target {_pct(prob)}; change vs the forecast call "
+                                  f"{_signed_money(whole['change'], code)}.</b>")
+            self.table.value = result_html(rows, self.level, total, code)
+
+        def _reset(self, _button=None) -> None:
+            defaults = {"conversion": 0.0, "commit": 1.0, "best_case": self.base.best_case_share,
+                        "new_pipeline": 0.0, "quota": 0.0}
+            for key, control in self.controls.items():
+                control.value = defaults[key]
+            self.apply_to.value = _ALL
+
+    return WhatIfWidget
+
+
+_WIDGET_CLASS = None
+
+
+def make_widget(base: WhatIfBase, *, level: str = "territory", scope: str = "Total"):
+    """The what-if widget over ``base``: rows per ``level`` and a total row named ``scope``."""
+    global _WIDGET_CLASS
+    if _WIDGET_CLASS is None:
+        _WIDGET_CLASS = _make_widget_class()
+    return _WIDGET_CLASS(base, level=level, scope=scope)
+
+
+def widget(rep):
+    """The what-if sliders for a notebook's report (``rep`` from :func:`quotabook.notebook.start`): one
+    row per territory (a region) or region (the district) plus the scope's total. Widget state does not
+    survive into static reports; packs show :func:`scenario_table` and :func:`sensitivity_grid` instead."""
+    return make_widget(build_base(rep.ds, rep.period), level=rep.level, scope=rep.label)

@@ -1,0 +1,146 @@
+"""The territory quota notebook (04): its findings on seed 001's five territories, the calibration table,
+and the charts' titles, axes and colours; data without TACoS gives sentences, not errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
+from matplotlib.figure import Figure
+
+from metrics.test_target_achievement import build_dataset, deal, targets
+from quotabook import whatif
+from quotabook.charts import territory_quota as charts
+from quotabook.charts.base import category_color
+from quotabook.findings.territory_quota import calibration_table, territory_quota_findings
+from quotabook.metrics import load_catalog
+from quotabook.notebook import Report
+from quotabook.views.territory_quota import calibration
+
+M = 1_000_000
+Q3 = "2026-Q3"
+SEED_TERRITORIES = [
+    {"territory": f"AE{i}", "region": "East", "district": "D", "owner": f"rep{i}", "tam": tam * M, "propensity": 0.8,
+     "capacity_factor": 0.8} for i, tam in enumerate([12, 10, 9, 10, 9], start=1)
+]
+
+
+def seed_report(*, territories=SEED_TERRITORIES, open_deals=True) -> Report:
+    """Seed 001's five AEs, each with one won and three lost deals in Q1 2026 (win rate 25%), a $100K Q3 target
+    each; AE1 has a $60K Commit and a $40K Best Case open in Q3 (report date Aug 1)."""
+    opps = [deal(f"H{t}{i}", t, stage="Closed Won" if i == 0 else "Closed Lost", close="2026-02-10", amount=10_000)
+            for t in ("AE1", "AE2", "AE3", "AE4", "AE5") for i in range(4)]
+    if open_deals:
+        opps += [deal("C1", "AE1", amount=60_000, category="Commit"), deal("B1", "AE1", amount=40_000,
+                                                                          category="Best Case")]
+    ds = build_dataset(opps, territories=territories, as_of="2026-08-01",
+                       targets=targets(Q3, **dict.fromkeys(["AE1", "AE2", "AE3", "AE4", "AE5"], 100_000)))
+    return Report(ds=ds, period=ds.period(Q3), region="East", catalog=load_catalog())
+
+
+def test_calibration_reproduces_seed_001_allocation_and_splits_the_target_by_it():
+    cal = calibration(seed_report().ds, Q3).set_index("territory")
+    assert cal["conversion"].tolist() == [0.25] * 5
+    assert cal.loc[["AE1", "AE2", "AE3", "AE4", "AE5"], "quota"].tolist() == [1_920_000.0, 1_600_000.0,
+                                                                                1_440_000.0, 1_600_000.0, 1_440_000.0]
+    assert cal.loc["AE1", "weighted_opportunity"] == pytest.approx(2.4 * M)
+    assert cal.loc["AE1", "calibrated_target"] == pytest.approx(1.92 / 8 * 500_000)        # $120K
+    assert cal.loc["AE3", "target_gap"] == pytest.approx(100_000 - 90_000)
+    assert cal.loc["AE1", "deviation"] == pytest.approx(0.2) and not cal.loc["AE1", "fair"]
+    assert cal.loc["AE3", "fair"]                                                           # exactly −10%: within
+
+
+def test_findings_on_seed_001_territories():
+    rep = seed_report()
+    found = territory_quota_findings(rep)
+    assert found.sentences == [
+        "Split by calibrated quota (TACoS × propensity × win rate × capacity, seed 001), AE3's 2026-Q3 target of "
+        "$100K would be $90K: it carries $10K more than its opportunity supports, while AE1 carries $20K less.",
+        "1 of 5 territories sit outside seed 001's ±10% fairness band of weighted opportunity (TACoS × propensity) — "
+        "AE1: 20% above the mean: review the account split before the next planning cycle.",
+        "No territory is on a new-hire ramp; the lowest capacity is AE1 at 80%, which scales its calibrated quota "
+        "down by the same share.",
+        "At the forecast call (Closed + Commit + 50% of Best Case) East projects $80K against $500K (16%), a 0% "
+        "chance of reaching target; if every open deal converts 20% less often it projects 13% (0% chance).",
+        "The territory furthest from target is AE2, at 0% on the forecast call (0% chance).",
+    ]
+    assert found.headlines == {"Calibrated quota (year)": "$8.0M", "Outside fairness band": "1 of 5",
+                               "Projected attainment": "16%", "Chance of target": "0%"}
+    assert found.alerts == [{"message": "Fairness: 1 of 5 territories outside ±10% of the mean weighted opportunity "
+                                        "(AE1: 20% above the mean)", "level": "warning"}]
+
+
+def test_findings_name_new_hires_on_the_ramp_and_a_closed_period():
+    ramping = [{**t, "capacity_factor": 0.7 if t["territory"] in ("AE2", "AE4") else 1.0} for t in SEED_TERRITORIES]
+    found = territory_quota_findings(seed_report(territories=ramping, open_deals=False))
+    assert ("AE2 and AE4 run at 70% capacity, the ramp level for new hires, so their calibrated quota is 30% below "
+            "a fully ramped seller's.") in found.sentences
+    assert found.sentences[-1] == ("2026-Q3 has nothing left open for East: bookings are final at 0% of target, so "
+                                   "only the quota moves the what-if (a 10% lower quota would have meant 0%).")
+    assert found.headlines["Attainment (final)"] == "0%" and "Chance of target" not in found.headlines
+
+
+def test_without_tacos_the_notebook_says_so_instead_of_failing():
+    bare = [{k: v for k, v in t.items() if k not in ("tam", "propensity")} for t in SEED_TERRITORIES]
+    rep = seed_report(territories=bare)
+    found = territory_quota_findings(rep)
+    assert found.sentences[0].startswith("Quota calibration is not available for this data (")
+    assert "territories.tam" in found.sentences[0] and found.alerts == []
+    cal = calibration(rep.ds, Q3)
+    assert "not available" in calibration_table(rep, cal).data
+    fig = charts.calibration_bars(cal, currency="USD", scope="East", period=Q3)
+    assert isinstance(fig, Figure) and "needs column territories.tam" in fig.axes[0].texts[0].get_text()
+
+
+def test_calibration_table_fits_eight_columns():
+    rep = seed_report()
+    shown = calibration_table(rep, calibration(rep.ds, Q3)).data
+    assert len(shown.columns) == 8
+    assert shown.iloc[0].tolist() == ["AE1", "$12.0M", "80%", "25%", "80%", "$1.9M", "$100K", "$120K"]
+
+
+def _bar_colors(ax) -> set[str]:
+    return {to_hex(p.get_facecolor()) for p in ax.patches if p.get_width() != 0}
+
+
+def test_calibration_and_fairness_charts():
+    rep = seed_report()
+    cal = calibration(rep.ds, Q3)
+    fig = charts.calibration_bars(cal, currency="USD", scope="East", period=Q3)
+    ax = fig.axes[0]
+    assert fig._suptitle.get_text() == (r"AE3 carries \$10K more target than its calibrated quota supports; AE1 "
+                                        r"\$20K less")
+    assert ax.get_xlabel() == "Target (USD)" and ax.get_yticklabels()[0].get_text() == "AE3"
+    assert {category_color("Target"), charts.COLORS[0]} <= _bar_colors(ax)
+    fig = charts.fairness_bars(cal, tolerance=0.1, scope="East")
+    ax = fig.axes[0]
+    assert fig._suptitle.get_text() == ("1 of 5 territories sit outside the ±10% fairness band; AE1 is 20% above "
+                                        "the mean")
+    colors = {to_hex(p.get_facecolor()): p.get_width() for p in ax.patches if p.get_height() == 0.65}
+    assert colors[charts.UNFAIR_COLOR] == pytest.approx(0.2)
+
+
+def test_what_if_heatmaps():
+    rep = seed_report()
+    base = whatif.build_base(rep.ds, rep.period)
+    grid = whatif.scenario_table(base, by="territory")
+    fig = charts.scenario_heatmap(grid, by="territory", scope="East", period=Q3)
+    ax = fig.axes[0]
+    assert fig._suptitle.get_text().startswith("All 5 territories fall short of target at the forecast call")
+    assert len(ax.texts) == 5 * len(whatif.DEFAULT_SCENARIOS)
+    assert ax.texts[2].get_text() == "80%\n16%"     # AE1 as forecast: 60K + half of 40K; sd 20K, 1 sd short
+    sens = charts.sensitivity_heatmap(whatif.sensitivity_grid(base), scope="East", period=Q3)
+    assert sens.axes[0].get_xlabel() == "Quota change" and sens.axes[0].get_ylabel() == "Conversion change"
+    assert sens._suptitle.get_text() == "East falls short of target in every combination of ±20% conversion and quota"
+    empty = charts.scenario_heatmap(grid.assign(attainment=np.nan), by="territory", scope="East", period=Q3)
+    assert empty.axes[0].texts[0].get_text() == "No target is set for the period."
+
+
+def test_closed_period_sensitivity_says_only_the_quota_moves():
+    base = whatif.WhatIfBase.from_frame(pd.DataFrame({"territory": ["T1"], "region": "R", "district": "D",
+                                                      "closed": [95.0], "commit": [0.0], "best_case": [0.0],
+                                                      "target": [100.0]}))
+    fig = charts.sensitivity_heatmap(whatif.sensitivity_grid(base), scope="West", period=Q3)
+    assert fig._suptitle.get_text() == ("West: nothing is left open; only a quota at least 10% lower would have "
+                                        "reached target")
