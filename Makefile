@@ -39,7 +39,7 @@ pack: $(STAMP) $(DEMO) $(CHROMIUM) ## build the demo report pack for PERIOD (def
 	$(BIN)/quotabook pack --period $(PERIOD)
 
 test: $(STAMP) ## run the whole test suite
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n auto
 
 lint: $(STAMP) ## ruff check
 	$(BIN)/ruff check lib tests

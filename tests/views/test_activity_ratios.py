@@ -11,11 +11,19 @@ from metrics.test_activity_ratios import ACTIVITIES, GOALS, LEADS, OPPORTUNITIES
 from metrics.test_funnel import build_dataset
 from quotabook.metrics import compute_wide
 from quotabook.views.activity_ratios import (
+    CHAIN_COLUMNS,
     EFFICIENCY_COLUMNS,
+    activity_chain,
+    activity_counts,
     activity_efficiency,
+    chain_vs_reference,
+    goal_gaps,
     goals_vs_results,
     rules_of_thumb,
+    rules_table,
     total_row,
+    weakest_steps,
+    weekly_activity,
 )
 
 # The seed's headers -> ours.
@@ -123,3 +131,76 @@ def test_rules_of_thumb_without_leads(team):
     assert out.loc[("Ann", "leads"), "note"] == "leads_per_rep not available: needs table leads"
     assert out.loc[("Ann", "deals_created"), "status"] == "below"
     assert "leads_per_rep" in out.attrs["unavailable"]
+
+
+# -- the tables of notebook 01 ------------------------------------------------------------------------------
+def test_activity_counts_per_rep_with_a_total_row(sdr):
+    counts = activity_counts(sdr, "2026-Q1")
+    assert counts.columns[0] == "Rep" and counts["Rep"].tolist()[-1] == "Total: 4"
+    steve = counts.set_index("Rep").loc["Steve Nash"]
+    assert steve[["Dials", "Connects", "Opps created", "Deals won"]].tolist() == [3844, 333, 11, 1]
+    assert counts.iloc[-1][["Dials", "Deals won", "Emails"]].tolist() == [15013, 13, 0]
+
+
+def test_activity_chain_total_is_a_ratio_of_sums_and_a_missing_result_is_empty(sdr, team):
+    chain = activity_chain(sdr, "2026-Q1").set_index("Rep")
+    assert list(chain.columns) == list(CHAIN_COLUMNS.values())
+    assert chain.loc["Total: 4", "Dial : Deal"] == pytest.approx(15013 / 13)  # seed 004's 1,155:1
+    assert chain.loc["Jeff Hornacek", "Opp : Deal"] == 7.5
+    assert np.isnan(chain.loc["Total: 4", "Connect : Meeting"])  # no meetings booked: no ratio, not infinity
+    ann = activity_chain(team, "2026-Q1").set_index("Rep").loc["Ann"]
+    # Ann, Q1: 2 dials, 1 connect, 1 meeting booked, 2 deals created (A, B), 1 won (B).
+    assert ann.tolist() == [2.0, 1.0, 0.5, 1.0, 2.0, 2.0]
+
+
+def test_chain_against_seed_004s_example_team(sdr):
+    ref = chain_vs_reference(sdr, "2026-Q1")
+    # The seed's own team reproduces the reference: 11.87 vs 12, 205.7 vs 206, 1,154.8 vs 1,155 (on a par) and
+    # 5.6 vs 6 (better, 6.4% lower); no reference for the meeting links, no meetings at all here.
+    assert ref.loc["dial_to_connect", ["Seed 004 example", "Reading"]].tolist() == [12.0, "on a par"]
+    assert ref.loc["opportunity_to_deal", "Reading"] == "better"
+    assert ref.loc["opportunity_to_deal", "Team ÷ example"] == pytest.approx(73 / 13 / 6)
+    assert ref.loc["meeting_to_opportunity", "Reading"] == "no reference"
+    assert ref.loc["connect_to_meeting", "Reading"] == "no data"
+    assert ref.loc["dial_to_connect", "Step"] == "Dial:Connect" and ref.attrs["source"].startswith("seed 004")
+
+
+def test_weakest_link_per_rep_against_the_team(team):
+    weak = weakest_steps(team, "2026-Q1").set_index("Rep")
+    # Bob created C but won nothing: Opportunity:Deal has activity and no result -> infinitely weak, first.
+    assert weak.index.tolist() == ["Bob", "Ann"]
+    assert weak.loc["Bob", "Step"] == "Opportunity:Deal" and np.isinf(weak.loc["Bob", "Rep ÷ team"])
+    # Ann: 1 meeting for 2 deals created = 0.5 against the team's 1 for 3 -> 1.5x; her other links equal the team.
+    assert weak.loc["Ann", ["Step", "Rep ratio", "Rep ÷ team"]].tolist() == pytest.approx(
+        ["Meeting:Opportunity", 0.5, 1.5])
+    assert weak.loc["Ann", "Coach on"] == "BANT discovery"
+
+
+def test_goal_gaps_use_the_pace_of_a_quarter_still_running(team):
+    goals = goals_vs_results(team, "2026-Q1")
+    done = goal_gaps(goals)  # quarter over: below 100% is behind
+    assert done[["Rep", "Activity", "Done", "Goal", "Short by"]].to_numpy().tolist() == [
+        ["Bob", "Dials", 0, 10, 10], ["Ann", "Dials", 2, 4, 2]]
+    assert done.attrs["on_pace"] == 1 and done.attrs["goals"] == 3
+    halfway = goal_gaps(goals, 0.5)  # Ann's 2 of 4 dials is on pace half way through; Bob is 5 short
+    assert halfway[["Rep", "Short by"]].to_numpy().tolist() == [["Bob", 5.0]]
+
+
+def test_rules_table_one_row_per_rep_and_the_bands(team):
+    table = rules_table(rules_of_thumb(team, "2026-Q1")).set_index("Rep")
+    assert table.loc["Ann", "Leads / month"] == "1.0 (below)"  # 3 leads over 3 months
+    assert table.loc["Rule of thumb (seed 002)"].tolist() == ["70–80", "30–40", "6–8", "3–5"]
+    assert "All reps" in table.index and "Suspects" not in " ".join(table.columns)
+
+
+def test_weekly_activity_lists_whole_weeks_only(team):
+    weekly = weekly_activity(team, "2026-Q1")
+    # Q1 2026 has 90 days: 12 whole weeks; the last 6 days are left out.
+    assert weekly["week"].tolist() == list(range(1, 13))
+    assert weekly.loc[0, ["dial_count", "connect_count", "dial_to_connect"]].tolist() == [2, 1, 2.0]
+    assert weekly.loc[1, "dial_count"] == 1  # Zed's dial of Jan 9
+    assert weekly.loc[4, "meeting_booked_count"] == 1  # Feb 1, in the week from Jan 29
+    running = weekly_activity(build_dataset(territories=TERRITORIES, opportunities=OPPORTUNITIES,
+                                            activities=ACTIVITIES, as_of="2026-01-20"), "2026-Q1")
+    assert running["week"].tolist() == [1, 2]  # Jan 1-7 and 8-14 are complete by Jan 20
+

@@ -5,19 +5,29 @@ conversions against the workbook's bands by segment, and pipeline by rep by stag
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from metrics.test_funnel import HISTORY, LEADS, OPPORTUNITIES, TERRITORIES, build_dataset
 from quotabook.metrics import compute
 from quotabook.views.funnel import (
     UNKNOWN_STAGE,
+    band_text,
     benchmarks_by_segment,
     cohort_conversion,
+    cohort_table,
     drop_off,
+    drop_off_table,
+    leaks,
     lost_from_stage,
     pipeline_by_rep_stage,
+    pipeline_table,
+    pipeline_units,
+    segment_table,
     step_days_by_segment,
+    step_days_table,
     time_in_stage,
+    win_rate_by,
 )
 
 
@@ -125,3 +135,66 @@ def test_pipeline_by_rep_stage(ds):
     assert wide.loc["Total", "Total"] == 2100
     in_q1 = pipeline_by_rep_stage(ds, "2026-Q1")  # only A closes in Q1
     assert in_q1["amount"].sum() == 1200 and in_q1.attrs["period"] == "2026-Q1"
+
+
+# -- the tables of notebook 02 ------------------------------------------------------------------------------
+def test_band_text():
+    assert band_text([0.22, np.nan], [0.35, 0.4]).tolist() == ["22–35%", "–"]
+    assert band_text([10.0], [20.0], "days").tolist() == ["10–20 days"]
+
+
+def test_drop_off_and_segment_tables(ds):
+    table = drop_off_table(drop_off(ds, "2026-Q1")).set_index("Step")
+    assert table.loc["Proposal→Won", ["Entered", "Went on", "Dropped", "Benchmark", "Status"]].tolist() == \
+        [4, 1, 3, "15–40%", "within"]
+    seg = segment_table(benchmarks_by_segment(ds, "2026-Q1"))
+    assert "Mid\u2011Market" in set(seg["Segment"])  # a non-breaking hyphen: one line in a narrow table
+    seg = seg.set_index(["Segment", "Step"])
+    assert seg.loc[("Enterprise", "Proposal→Won"), ["Entered", "Converted", "Benchmark", "Status"]].tolist() == \
+        [2, 0, "15–30%", "below"]
+
+
+def test_leaks_rank_the_shortfall_against_the_band_floor_and_put_thin_steps_last():
+    bench = pd.DataFrame({
+        "segment": ["SMB", "Enterprise", "Mid-Market", "SMB"],
+        "step": ["Proposal→Won", "Lead→SAL", "SAL→SQL", "Lead→SAL"],
+        "entered": [20.0, 40.0, 3.0, 50.0], "converted": [2.0, 2.0, 0.0, 10.0],
+        "conversion": [0.10, 0.05, 0.0, 0.20], "low": [0.25, 0.08, 0.45, 0.15], "high": [0.40, 0.15, 0.65, 0.25],
+    })
+    ranked = leaks(bench, min_entered=10)
+    # 15 points under a 25% floor (60% of it) ranks before 3 points under 8% (37.5%); the 0-of-3 step is thin.
+    assert ranked["step"].tolist() == ["Proposal→Won", "Lead→SAL", "Lead→SAL", "SAL→SQL"]
+    assert ranked["relative"].iloc[:2].tolist() == pytest.approx([0.6, 0.375])
+    assert ranked["enough"].tolist() == [True, True, True, False]
+    assert ranked["shortfall"].iloc[2] == pytest.approx(-0.05)  # SMB Lead→SAL at 20% is inside its band
+
+
+def test_cohort_table_one_row_per_month(ds):
+    table = cohort_table(cohort_conversion(ds, "2026-Q1")).set_index("Cohort")
+    assert list(table.columns) == ["Leads", "Lead→SAL", "SAL→SQL", "SQL→Opp", "Opps", "Opp→Proposal", "Proposal→Won"]
+    assert table.loc["2026\u201101", ["Leads", "Lead→SAL", "Opps", "Opp→Proposal"]].tolist() == [4, 0.75, 4, 0.75]
+    assert table.index.str.replace("\u2011", "-").tolist() == ["2026-01", "2026-02", "2026-03"]  # with anything
+
+
+def test_step_days_table_leaves_out_steps_nothing_went_through(ds):
+    table = step_days_table(step_days_by_segment(ds, "2026-Q1")).set_index(["Segment", "Step"])
+    assert table.loc[("SMB", "Opportunity→Proposal"), ["Items", "Median days", "Benchmark", "Status"]].tolist() == \
+        [1, 36, "10–20 days", "above"]
+    assert ("SMB", "Proposal→Won") not in table.index
+
+
+def test_win_rate_by_group_and_total_against_the_band(ds):
+    rates = win_rate_by(ds, "2026-Q1", by="region").set_index("group")
+    # Closed in Q1: East B and F won; West D and E lost. A (open, closing in Q1) is left out.
+    assert rates[["Won", "Closed", "Win rate", "status"]].to_numpy().tolist() == [
+        [2, 2, 1.0, "above"], [0, 2, 0.0, "below"], [2, 4, 0.5, "above"]]
+    assert rates.index.tolist() == ["East", "West", "Total"]
+    assert rates["low"].iloc[0] == 0.22 and rates.attrs["source"].startswith("CSO Insights 2024")
+
+
+def test_pipeline_table_largest_first_in_thousands(ds):
+    table = pipeline_table(pipeline_by_rep_stage(ds), scale=1000).set_index("Rep")
+    assert table.index.tolist() == ["Ann", "Bob", "Total"]
+    assert table.loc["Ann", "Proposal"] == 1.2 and table.loc["Total", "Total"] == pytest.approx(2.1)
+    assert pipeline_units(table.reset_index()) == {c: "count" for c in table.columns}
+

@@ -5,11 +5,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pandas as pd
+
 from metrics.test_integrity import integrity_dataset
 from metrics.test_velocity import SETTINGS, build, deal
 from quotabook.loading import load
 from quotabook.metrics import compute_wide
-from quotabook.views.integrity import at_risk_deals, integrity_summary, risk_flags
+from quotabook.views.integrity import (
+    at_risk_deals,
+    flag_summary,
+    integrity_summary,
+    risk_flags,
+    riskiest_deals,
+    short_reasons,
+)
 
 
 def test_each_flag_explained_and_deals_ranked_by_risk():
@@ -72,3 +81,26 @@ def test_without_history_the_history_flags_are_noted_not_raised():
     assert flags["opportunity_id"].tolist() == ["a"] and flags["pushes"].tolist() == [0]
     assert set(flags.attrs["unavailable"]) == {"flag_pushes", "flag_stage_age"}
     assert flags["reasons"].tolist() == ["no activity for 55 days (red flag at 21)"]   # created Jan 5
+
+
+def test_flag_summary_counts_each_flag_among_deals_closing_soon():
+    summary = flag_summary(integrity_dataset())
+    assert summary["label"].tolist() == ["Close date pushed 5+ times", "In stage 6× the average or longer",
+                                         "3× the average deal or larger", "No activity for 21+ days"]
+    assert summary["deals"].tolist() == [1, 1, 1, 1]                  # "late" is pushed 6 times but not soon
+    assert summary["amount"].tolist() == [1000, 1000, 6000, 1000]
+    a = summary.attrs
+    assert (a["closing_soon"], a["at_risk"], a["at_risk_amount"]) == (8, 4, 9000)
+    assert a["soon_until"] == pd.Timestamp("2026-06-29")             # Mar 31 + 90 days
+
+
+def test_riskiest_deals_explain_each_flag_in_a_few_words():
+    looser = replace(SETTINGS, thresholds={**SETTINGS.thresholds, "integrity_no_activity_days": 6})
+    top = riskiest_deals(integrity_dataset(workbook=looser), 2)
+    assert top.columns.tolist() == ["name", "owner", "territory", "stage", "amount", "close_date", "risk_score", "why"]
+    # big, age60 and push5 each carry two flags just at their thresholds (severity 2); the largest ranks first
+    assert top.iloc[0][["name", "risk_score", "why"]].tolist() == ["big", 2, "3× avg deal; no activity for 6 days"]
+    assert top.attrs["deals"] == 8 and len(top) == 2                 # eight soon deals idle 6+ days; two shown
+    reasons = short_reasons(risk_flags(integrity_dataset()).set_index("opportunity_id"))
+    assert reasons[["push5", "big", "idle21", "push4"]].tolist() == ["pushed 5×", "3× avg deal",
+                                                                     "no activity for 21 days", ""]

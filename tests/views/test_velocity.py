@@ -12,10 +12,13 @@ from metrics.test_velocity import REF, T, aging_dataset, build, deal, stale_data
 from quotabook.loading import load
 from quotabook.metrics import compute_wide
 from quotabook.views.velocity import (
+    VELOCITY_FACTORS,
     aging_summary,
+    at_period_end,
     cohort_velocity,
     pipeline_aging,
     sales_cycle_stats,
+    sales_velocity_table,
     slippage_table,
     slipped_deals,
     stale_deals,
@@ -127,3 +130,39 @@ def test_slippage_table_and_slipped_deals(tiny_folder):
     assert deals[cols].values.tolist() == [["X", T("2026-03-30"), 16, 800.0, 5]]
     before = build(opps, history=hist + steps("Y", ("2026-01-05", "Closed Won", "2026-03-01")), as_of="2026-02-01")
     assert slipped_deals(before, "2026-Q1").empty
+
+
+def _progressed_after_the_quarter():
+    """S sat in Discovery from Jan 5 and moved to Solution on Apr 10; W won after 20 days in Discovery (median
+    20, aging limit 30). At the end of Q1 S is aged and stale (85 days); on Apr 20 it is neither."""
+    opps = [deal("S", created="2026-01-05", close="2026-06-30", stage="Solution"),
+            deal("W", created="2026-01-05", close="2026-01-25", stage="Closed Won")]
+    hist = (steps("S", ("2026-01-05", "Discovery"), ("2026-04-10", "Solution"), close="2026-06-30")
+            + steps("W", ("2026-01-05", "Discovery"), ("2026-01-25", "Closed Won"), close="2026-01-25"))
+    return build(opps, history=hist, as_of="2026-04-20")
+
+
+def test_lists_for_a_past_period_are_the_deals_its_counts_count():
+    ds = _progressed_after_the_quarter()
+    counts = compute_wide(["stale_deal_count", "aged_deal_count"], ds, "2026-Q1", by="district").iloc[0]
+    stale_then = stale_deals(ds, "2026-Q1")
+    assert stale_then["opportunity_id"].tolist() == ["S"] and len(stale_then) == counts["stale_deal_count"]
+    assert stale_then["days_in_stage"].tolist() == [85] and stale_then.attrs["period"] == "2026-03-31"
+    assert stale_then["name"].tolist() == ["S"]                                   # no name: the id stands in
+    aged_then = pipeline_aging(ds, aged_only=True, period="2026-Q1")
+    assert len(aged_then) == counts["aged_deal_count"] == 1 and aged_then.attrs["aged_share"] == 1.0
+    assert stale_deals(ds).empty and pipeline_aging(ds, aged_only=True).empty    # today S has moved on
+    assert at_period_end(ds, "2026-Q2") is ds and at_period_end(ds, None) is ds   # current period: today
+
+
+def test_sales_velocity_table_shows_the_factors_that_make_it():
+    opps = [deal("w1", created="2026-01-01", close="2026-01-31", stage="Closed Won", amount=3000),   # 30 days
+            deal("w2", created="2026-01-01", close="2026-03-02", stage="Closed Won", amount=1000),   # 60 days
+            deal("l1", close="2026-02-01", stage="Closed Lost"), deal("l2", close="2026-02-01", stage="Closed Lost"),
+            deal("o1", close="2026-06-30"), deal("o2", close="2026-06-30"), deal("o3", "T2", close="2026-06-30")]
+    got = sales_velocity_table(build(opps, as_of="2026-04-15"), "2026-Q1", by="territory").set_index("territory")
+    t1 = got.loc["T1"]
+    assert t1[VELOCITY_FACTORS].tolist() == [2, 0.5, 2000, 45]
+    assert t1["sales_velocity"] == pytest.approx(2 * 0.5 * 2000 / 45)            # 44.4 per day
+    assert np.isnan(got.loc["T2", "sales_velocity"])                               # T2 won nothing
+    assert got.attrs["period"] == "2026-Q1"

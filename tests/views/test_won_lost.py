@@ -17,9 +17,12 @@ from quotabook.views.won_lost import (
     NO_REASON,
     bookings_trend,
     closed_vs_goals,
+    customers_over_time,
     lost_by_reason,
+    quarter_in_progress,
     sales_cycle_by_rep,
     size_band_edges,
+    trailing_window,
     win_rate_by_deal_size,
     win_rate_over_time,
 )
@@ -175,3 +178,33 @@ def test_closed_vs_goals_per_rep(district):
     assert got["deals_needed"].tolist() == [1.0, 0.0, 1.0]
     by_territory = closed_vs_goals(district, "2026-Q2", by="territory")
     assert by_territory["territory"].tolist() == ["T1", "T2", "T3"]
+
+
+# -- windows and customers ----------------------------------------------------------------------------------------
+def test_trailing_window_never_opens_before_the_first_close(district):
+    # The first deal closes on 31 Jan 2026: a window of eight quarters ending 2026-Q3 starts at 2026-Q1.
+    assert trailing_window(district, "2026-Q3", 8) == ("2026-Q1", "2026-Q3")
+    assert trailing_window(district, "2026-Q3", 2) == ("2026-Q2", "2026-Q3")
+    assert trailing_window(district, "2026-Q1") == ("2026-Q1", "2026-Q1")
+
+
+def test_quarter_in_progress_only_while_it_runs(district):
+    running = replace(district, as_of_date=pd.Timestamp("2026-08-15"))
+    assert quarter_in_progress(running, "2026-Q3") == "2026-Q3"
+    assert quarter_in_progress(running, "2026-Q2") is None
+    assert quarter_in_progress(replace(district, as_of_date=pd.Timestamp("2026-09-30")), "2026-Q3") is None
+
+
+def test_customers_over_time_counts_accounts_and_the_run_rate(district):
+    o = district.opportunities
+    with_accounts = replace(district, opportunities=o.assign(account_id=o["opportunity_id"].str[:1] + "-acct"),
+                            as_of_date=pd.Timestamp("2026-12-31"))  # every quarter of the window is over
+    got = customers_over_time(with_accounts, "2026-Q1", "2026-Q3")
+    # Won deals w1 (Q1), w2 (Q2), w3 (Q2), w4 (Q3) belong to one account "w-acct": first won in Q1.
+    assert got["customer_count"].tolist() == [1.0, 1.0, 1.0]
+    assert got["new_customer_count"].tolist() == [1.0, 0.0, 0.0]
+    # Run rate: the quarter's won amount x 4 (Q2: 2,000 + 30,000).
+    assert got["run_rate_revenue"].tolist() == [400.0, 128000.0, 1600.0]
+    bare = customers_over_time(district, "2026-Q1", "2026-Q3")
+    assert set(bare.attrs["unavailable"]) == {"customer_count", "new_customer_count"}
+    assert bare.columns.tolist() == ["period", "district", "run_rate_revenue"]

@@ -13,6 +13,7 @@ quarter.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -23,8 +24,11 @@ from ..metrics import compute_wide
 from ..metrics import format as fmt
 from ..metrics.catalog import Catalog, load_catalog
 
-__all__ = ["EFFICIENCY_COLUMNS", "RULES_OF_THUMB", "activity_efficiency", "goals_vs_results", "rules_of_thumb",
-           "total_row"]
+__all__ = ["CHAIN_COLUMNS", "CHAIN_STEPS", "CHAIN_UNITS", "COACHING", "COUNT_COLUMNS", "COUNT_UNITS",
+           "EFFICIENCY_COLUMNS", "GAP_UNITS", "ON_A_PAR", "REFERENCE_UNITS", "RULES_OF_THUMB", "TYPE_LABELS",
+           "WEAKEST_UNITS", "activity_chain", "activity_counts", "activity_efficiency", "chain_vs_reference",
+           "goal_gaps", "goals_vs_results", "rules_of_thumb", "rules_table", "total_row", "weakest_steps",
+           "weekly_activity"]
 
 # Seed 004's SDR table: metric -> column header.
 EFFICIENCY_COLUMNS = {
@@ -43,6 +47,40 @@ _RULE_LABELS = {
     "deals_created": "Deals created per rep per month", "deals_won": "Deals won per rep per month",
     "final_stage_deals_open": "Final-stage deals open per rep (at any time)",
 }
+# Seed 004 "Number of Activities": metric -> column header, activity types first, then what they produced.
+COUNT_COLUMNS = {
+    "dial_count": "Dials", "connect_count": "Connects", "email_count": "Emails",
+    "meeting_booked_count": "Meetings booked", "meeting_held_count": "Meetings held",
+    "opportunity_count": "Opps created", "won_count": "Deals won",
+}
+COUNT_UNITS = {header: "count" for header in COUNT_COLUMNS.values()}
+# The activity chain as ratios (seed 004, "Sales Activity Efficiency Ratios"): the four consecutive links, then
+# the two end-to-end ratios. Metric -> column header, spaced and shortened as seed 004 prints them ("Dial : Opp"),
+# so headers can wrap and six ratio columns fit the page.
+CHAIN_COLUMNS = {
+    "dial_to_connect": "Dial : Connect", "connect_to_meeting": "Connect : Meeting",
+    "meeting_to_opportunity": "Meeting : Opp", "dial_to_opportunity": "Dial : Opp", "opportunity_to_deal": "Opp : Deal",
+    "dial_to_deal": "Dial : Deal",
+}
+CHAIN_UNITS = {header: "n_to_1" for header in CHAIN_COLUMNS.values()}
+#: The consecutive links of the chain: a dial becomes a connect, a meeting, an opportunity, a deal.
+CHAIN_STEPS = ("dial_to_connect", "connect_to_meeting", "meeting_to_opportunity", "opportunity_to_deal")
+#: What seed 004 says to coach when a link is weak (Opportunity:Deal is the funnel's job: see 02_funnel).
+COACHING = {
+    "dial_to_connect": "voicemails, emails, call times, lists",
+    "connect_to_meeting": "explaining the product",
+    "meeting_to_opportunity": "BANT discovery",
+    "dial_to_opportunity": "the whole chain above",
+    "opportunity_to_deal": "qualifying and closing",
+    "dial_to_deal": "the whole chain",
+}
+#: A ratio within this share of seed 004's example team (12.4:1 against 12:1) reads "on a par" with it.
+ON_A_PAR = 0.05
+#: Activity types as the reports name them.
+TYPE_LABELS = {"dial": "Dials", "connect": "Connects", "email": "Emails", "meeting_booked": "Meetings booked",
+               "meeting_held": "Meetings held", "task": "Tasks", "linkedin": "LinkedIn", "other": "Other"}
+_RULE_HEADERS = {"leads": "Leads / month", "deals_created": "Deals created / month",
+                 "deals_won": "Deals won / month", "final_stage_deals_open": "Final-stage open"}
 _NO_SUSPECTS = "not available: needs suspects (contacts targeted by outbound), which the canonical data does not hold"
 
 
@@ -84,6 +122,18 @@ def total_row(wide: pd.DataFrame, catalog: Catalog | None = None) -> pd.Series:
     return totals
 
 
+def _append_total(wide: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
+    """``wide`` with its Total row (see :func:`total_row`) appended, labelled ``"Total: <rows>"`` as seed 004
+    labels it."""
+    label = f"Total: {len(wide)}"
+    row = total_row(wide, catalog).to_frame(label).T
+    if isinstance(wide.index, pd.MultiIndex):
+        row.index = pd.MultiIndex.from_tuples([(label,) + ("",) * (wide.index.nlevels - 1)], names=wide.index.names)
+    else:
+        row.index.name = wide.index.name
+    return pd.concat([wide, row])
+
+
 def activity_efficiency(ds: Dataset, period: str | Period, *, by: str | Sequence[str] = "owner", total: bool = True,
                         formatted: bool = False, catalog: Catalog | None = None) -> pd.DataFrame:
     """Seed 004's SDR table: Dials, Connects, Opps, Deals and the ratios Dial:Connect, Dial:Opp, Opp:Deal,
@@ -116,14 +166,7 @@ def activity_efficiency(ds: Dataset, period: str | Period, *, by: str | Sequence
     wide = compute_wide(list(EFFICIENCY_COLUMNS), ds, period, by=by, catalog=catalog)
     attrs = dict(wide.attrs)
     if total:
-        label = f"Total: {len(wide)}"
-        row = total_row(wide, catalog).to_frame(label).T
-        if isinstance(wide.index, pd.MultiIndex):
-            row.index = pd.MultiIndex.from_tuples([(label,) + ("",) * (wide.index.nlevels - 1)],
-                                                  names=wide.index.names)
-        else:
-            row.index.name = wide.index.name
-        wide = pd.concat([wide, row])
+        wide = _append_total(wide, catalog)
     table = wide.rename(columns=EFFICIENCY_COLUMNS)
     if _levels(by) == ["owner"]:
         table.index.name = "Rep"
@@ -236,4 +279,265 @@ def rules_of_thumb(ds: Dataset, period: str | Period, *, team: bool = True,
            .sort_values(["_o", "owner", "_r"], kind="stable").reset_index(drop=True))
     out = out[["owner", "rule", "label", "metric", "actual", "low", "high", "status", "note"]]
     out.attrs = {"unavailable": unavailable, "period": label}
+    return out
+
+
+# -- the notebook's tables (01_activity_ratios) ------------------------------------------------------------
+_LEVEL_HEADERS = {"owner": "Rep", "region": "Region", "territory": "Territory", "district": "District"}
+
+
+def _as_columns(table: pd.DataFrame) -> pd.DataFrame:
+    """The group index turned into leading columns named as reports name them (owner -> Rep)."""
+    attrs = dict(table.attrs)
+    out = table.reset_index()
+    out = out.rename(columns={c: _LEVEL_HEADERS.get(str(c), str(c)) for c in out.columns[: table.index.nlevels]})
+    out.attrs = attrs
+    return out
+
+
+def _metric_table(columns: dict[str, str], ds: Dataset, period: str | Period, by: str | Sequence[str], total: bool,
+                  keep: Sequence[str], catalog: Catalog | None) -> pd.DataFrame:
+    """Catalog metrics per group (plus the Total row), the ``keep`` metrics renamed by ``columns``, with the
+    groups as leading columns. The inputs of the ratios are computed too, so the Total is a ratio of sums."""
+    catalog = catalog or load_catalog()
+    wide = compute_wide(list(columns), ds, period, by=by, catalog=catalog)
+    attrs = dict(wide.attrs)
+    if total and len(wide):
+        wide = _append_total(wide, catalog)
+    table = wide[[m for m in keep if m in wide.columns]].rename(columns=columns)
+    table.attrs = attrs
+    return _as_columns(table)
+
+
+def activity_counts(ds: Dataset, period: str | Period, *, by: str | Sequence[str] = "owner", total: bool = True,
+                    catalog: Catalog | None = None) -> pd.DataFrame:
+    """Seed 004's "Number of Activities": activities by type per rep, and the opportunities and deals they led to.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data, as of the report date.
+    period : str or Period
+        Fiscal quarter: activities dated in it, opportunities created in it, deals won (closed) in it.
+    by : str or sequence of str
+        Grouping: reps (``owner``, the default), or e.g. ``("region", "owner")``.
+    total : bool
+        Append the Total row (column sums), labelled ``"Total: <rows>"``.
+    catalog : Catalog, optional
+        The metric catalog; the packaged one by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Leading group column(s) (``Rep``), then counts in :data:`COUNT_COLUMNS` order (Dials, Connects,
+        Emails, Meetings booked, Meetings held, Opps created, Deals won). Metrics the data cannot give are
+        left out and listed in ``attrs["unavailable"]``.
+    """
+    return _metric_table(COUNT_COLUMNS, ds, period, by, total, list(COUNT_COLUMNS), catalog)
+
+
+def activity_chain(ds: Dataset, period: str | Period, *, by: str | Sequence[str] = "owner", total: bool = True,
+                   catalog: Catalog | None = None) -> pd.DataFrame:
+    """The activity chain as N:1 ratios per rep (seed 004): Dial:Connect, Connect:Meeting, Meeting:Opportunity,
+    Dial:Opportunity, Opportunity:Deal and Dial:Deal, with a Total row that is a ratio of the column sums.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Leading group column(s) (``Rep``), then the ratios (activities per one result, plain numbers such as
+        11.8; NaN where the rep has no result yet) in :data:`CHAIN_COLUMNS` order. Format with
+        :data:`CHAIN_UNITS` ("12:1").
+    """
+    inputs = {m: m for m in ("dial_count", "connect_count", "meeting_booked_count", "opportunity_count", "won_count")}
+    return _metric_table({**inputs, **CHAIN_COLUMNS}, ds, period, by, total, list(CHAIN_COLUMNS), catalog)
+
+
+def _reference(ds: Dataset) -> tuple[dict[str, float], str]:
+    ref = dict(ds.settings.benchmarks.get("activity_ratio_reference") or {})
+    source = str(ref.pop("source", ""))
+    return {k: float(v) for k, v in ref.items() if k in CHAIN_COLUMNS}, source
+
+
+def chain_vs_reference(ds: Dataset, period: str | Period, *, catalog: Catalog | None = None) -> pd.DataFrame:
+    """The team's activity chain against seed 004's example SDR team (workbook
+    ``benchmarks.activity_ratio_reference``: 12:1 Dial:Connect, 206:1 Dial:Opportunity, 6:1 Opportunity:Deal,
+    1,155:1 Dial:Deal). The seed gives no figure for Connect:Meeting or Meeting:Opportunity.
+
+    Every ratio counts activities per result, so lower is better; ``Team ÷ example`` is the team's ratio over
+    the reference (1.0 = the same, 2.0 = twice the activity per result).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by metric, one row per ratio of :data:`CHAIN_COLUMNS`: ``Step`` (catalog label), ``Team`` (the Total
+        row's ratio), ``Seed 004 example`` (NaN where none), ``Team ÷ example``, ``Reading`` ("better" |
+        "on a par" (within :data:`ON_A_PAR`) | "worse" | "no reference" | "no data") and ``Coach on``
+        (:data:`COACHING`); format with
+        :data:`REFERENCE_UNITS`. ``attrs["source"]`` names the reference.
+    """
+    catalog = catalog or load_catalog()
+    chain = activity_chain(ds, period, catalog=catalog)
+    reference, source = _reference(ds)
+    team = chain.iloc[-1] if len(chain) else pd.Series(dtype="float64")
+    rows = []
+    for metric, header in CHAIN_COLUMNS.items():
+        actual = float(team[header]) if header in team.index and pd.notna(team[header]) else np.nan
+        ref = reference.get(metric, np.nan)
+        reading = ("no data" if np.isnan(actual) else "no reference" if np.isnan(ref)
+                   else "on a par" if abs(actual / ref - 1) <= ON_A_PAR else "better" if actual < ref else "worse")
+        rows.append({"metric": metric, "Step": catalog.get(metric).label, "Team": actual, "Seed 004 example": ref,
+                     "Team ÷ example": actual / ref if ref else np.nan, "Reading": reading,
+                     "Coach on": COACHING[metric]})
+    out = pd.DataFrame(rows).set_index("metric")
+    out.attrs = {**chain.attrs, "source": source}
+    return out
+
+
+def weakest_steps(ds: Dataset, period: str | Period, *, catalog: Catalog | None = None) -> pd.DataFrame:
+    """Each rep's weakest link of the activity chain against the team (seed 004: "is one rep falling short in
+    one specific area?").
+
+    For each consecutive link (:data:`CHAIN_STEPS`) the rep's ratio is set against the team's (the Total row):
+    ``Rep ÷ team`` = rep ratio / team ratio, so 2.0 means twice the activity per result. A link where the rep
+    has activity but no result yet (connects but no meeting) counts as infinitely weak. Links where the rep
+    has no activity at all are skipped.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per rep with any activity, weakest first: ``Rep, Step, Rep ratio, Team ratio`` (activities
+        per result), ``Rep ÷ team`` (multiple; inf when no result yet) and ``Coach on``; format with
+        :data:`WEAKEST_UNITS` (an infinite multiple shows as "–").
+    """
+    catalog = catalog or load_catalog()
+    names = [n for m in CHAIN_STEPS for n in (catalog.get(m).numerator, catalog.get(m).denominator)]
+    wide = compute_wide(list(dict.fromkeys([*names, *CHAIN_STEPS])), ds, period, by="owner", catalog=catalog)
+    columns = ["Rep", "Step", "Rep ratio", "Team ratio", "Rep ÷ team", "Coach on"]
+    if not set(CHAIN_STEPS) <= set(wide.columns) or wide.empty:
+        out = pd.DataFrame({c: pd.Series(dtype="float64") for c in columns})
+        out.attrs = dict(wide.attrs)
+        return out
+    team = total_row(wide, catalog)
+    parts = []
+    for metric in CHAIN_STEPS:
+        num, den = wide[catalog.get(metric).numerator], wide[catalog.get(metric).denominator]
+        ratio = num / den.where(den > 0)
+        vs = (ratio / team[metric]).where(den > 0, np.where(num > 0, np.inf, np.nan))
+        parts.append(pd.DataFrame({"Rep": wide.index, "metric": metric, "Step": catalog.get(metric).label,
+                                   "Rep ratio": ratio.to_numpy(), "Team ratio": team[metric],
+                                   "Rep ÷ team": vs.to_numpy(), "Coach on": COACHING[metric]}))
+    links = pd.concat(parts, ignore_index=True).dropna(subset=["Rep ÷ team"])
+    order = {m: i for i, m in enumerate(CHAIN_STEPS)}
+    links = links.assign(_o=links["metric"].map(order)).sort_values(["Rep", "Rep ÷ team", "_o"],
+                                                                    ascending=[True, False, True], kind="stable")
+    out = links.drop_duplicates("Rep").sort_values("Rep ÷ team", ascending=False, kind="stable")
+    out = out[columns].reset_index(drop=True)
+    out.attrs = dict(wide.attrs)
+    return out
+
+
+def goal_gaps(goals: pd.DataFrame, progress: float = 1.0) -> pd.DataFrame:
+    """The activity goals a rep is behind on, from :func:`goals_vs_results`, for a table.
+
+    In a quarter still running a goal is set against the share of the quarter elapsed (``progress``, 0–1):
+    a rep at 45% of a dial goal with half the quarter gone is behind pace, at 55% on pace.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Rep, Activity, Done, Goal`` (counts), ``Attainment`` (share of the whole goal), ``Expected by now``
+        (share, = progress), ``Short by`` (activities behind pace), worst first; empty when every rep is on
+        pace. ``attrs["on_pace"]`` counts the goals on pace, ``attrs["goals"]`` all goals.
+    """
+    progress = float(min(max(progress, 0.0), 1.0))
+    expected = goals["goal"] * progress
+    behind = goals[goals["actual"] < expected - 1e-9]
+    out = pd.DataFrame({
+        "Rep": behind["owner"], "Activity": behind["type"].map(TYPE_LABELS).fillna(behind["type"]),
+        "Done": behind["actual"], "Goal": behind["goal"], "Attainment": behind["attainment"],
+        "Expected by now": progress, "Short by": (expected - behind["actual"]).loc[behind.index],
+    })
+    out = out.assign(_pace=out["Attainment"] / progress if progress else 0.0)
+    out = out.sort_values(["_pace", "Rep"], kind="stable").drop(columns="_pace").reset_index(drop=True)
+    out.attrs = {**goals.attrs, "on_pace": len(goals) - len(behind), "goals": len(goals)}
+    return out
+
+
+#: How :func:`chain_vs_reference` and :func:`weakest_steps` columns are formatted.
+REFERENCE_UNITS = {"Team": "n_to_1", "Seed 004 example": "n_to_1", "Team ÷ example": "ratio"}
+WEAKEST_UNITS = {"Rep ratio": "n_to_1", "Team ratio": "n_to_1", "Rep ÷ team": "ratio"}
+#: How :func:`goal_gaps` columns are formatted.
+GAP_UNITS = {"Done": "count", "Goal": "count", "Attainment": "percent", "Expected by now": "percent",
+             "Short by": "count"}
+
+
+def rules_table(rules: pd.DataFrame) -> pd.DataFrame:
+    """:func:`rules_of_thumb` as one row per rep (and the team) and one column per rule, for a table.
+
+    Cells read "6.5 (below)": the rate per rep per month (final-stage deals: open now, per rep) with one
+    decimal and where it stands against seed 002's band; the last row gives the bands. Rules the data
+    cannot measure (suspects added) are left out; ``attrs["notes"]`` keeps their reason.
+    """
+    shown = rules[rules["status"] != "not available"]
+    notes = sorted(set(rules.loc[rules["status"] == "not available", "note"]) - {""})
+    if shown.empty:
+        out = pd.DataFrame({"Rep": pd.Series(dtype="str")})
+        out.attrs = {"notes": notes}
+        return out
+    marks = {"below": " (below)", "above": " (above)", "within": ""}
+    text = fmt.count(shown["actual"], 1) + shown["status"].map(marks).fillna("")
+    cell = shown.assign(text=text.to_numpy())
+    order = list(dict.fromkeys(cell["owner"]))
+    rule_order = [r for r in _RULE_HEADERS if r in set(cell["rule"])]
+    table = cell.pivot(index="owner", columns="rule", values="text").reindex(index=order, columns=rule_order)
+    bands = cell.drop_duplicates("rule").set_index("rule")
+    band_text = (fmt.count(bands["low"], 0) + "–" + fmt.count(bands["high"], 0)).where(bands["low"] != bands["high"],
+                                                                                     fmt.count(bands["low"], 0))
+    table.loc["Rule of thumb (seed 002)"] = band_text.reindex(rule_order)
+    table = table.rename(columns=_RULE_HEADERS).fillna(fmt.MISSING)
+    table.columns.name = None
+    table.index.name = "Rep"
+    out = table.reset_index()
+    out.attrs = {"notes": notes, "period": rules.attrs.get("period")}
+    return out
+
+
+def weekly_activity(ds: Dataset, period: str | Period, *, catalog: Catalog | None = None) -> pd.DataFrame:
+    """Dials, connects and meetings booked per week of the quarter, and Dial:Connect per week.
+
+    Week 1 is the quarter's first seven days, week 2 the next seven, and so on. Only whole weeks complete by
+    the report date are listed: the one or two days after week 13 and a week still under way would read as
+    dips. The counts are the catalog metrics grouped by week (activities by activity date; opportunities,
+    which the grouping also lists, by creation date).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``week`` (1, 2, ...), ``week_start`` (Timestamp), ``dial_count, connect_count, meeting_booked_count``
+        (counts) and ``dial_to_connect`` (N:1, NaN in a week without connects).
+    """
+    p = ds.period(period)
+    names = ["dial_count", "connect_count", "meeting_booked_count", "dial_to_connect"]
+    n_weeks = (p.end - p.start).days // 7
+
+    def week(dates: pd.Series) -> pd.Series:
+        number = (dates - p.start).dt.days // 7 + 1
+        return number.where(p.contains(dates) & (number <= n_weeks)).astype("Float64")
+
+    a, o = ds.activities, ds.opportunities
+    weekly = replace(ds, activities=a.assign(week=week(a["activity_date"])),
+                     opportunities=o.assign(week=week(o["created_date"])))
+    wide = compute_wide(names, weekly, p, by="week", catalog=catalog)
+    attrs = dict(wide.attrs)
+    today_end = ds.reference_date.normalize() + pd.Timedelta(days=1)
+    complete = [w for w in range(1, n_weeks + 1) if p.start + pd.Timedelta(days=7 * w) <= today_end]
+    index = pd.Index([float(w) for w in complete], name="week")
+    out = wide.reindex(index) if len(wide) else pd.DataFrame(index=index, columns=names, dtype="float64")
+    for name in ("dial_count", "connect_count", "meeting_booked_count"):
+        if name in out:
+            out[name] = out[name].astype("float64").fillna(0.0)
+    out = out.reset_index()
+    out["week"] = out["week"].astype("int64")
+    out.insert(1, "week_start", p.start + pd.to_timedelta(7 * (out["week"] - 1), unit="D"))
+    out.attrs = attrs
     return out

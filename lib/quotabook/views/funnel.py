@@ -24,12 +24,15 @@ import pandas as pd
 
 from ..dataset import Dataset
 from ..fiscal import Period
-from ..metrics import compute
+from ..metrics import compute, compute_wide
+from ..metrics import format as fmt
 from ..metrics.catalog import Catalog, load_catalog
 from ..metrics.measures.funnel import stage_spells, step_index
 
-__all__ = ["STEPS", "benchmarks_by_segment", "cohort_conversion", "drop_off", "lost_from_stage",
-           "pipeline_by_rep_stage", "step_days_by_segment", "time_in_stage"]
+__all__ = ["COHORT_UNITS", "DAYS_UNITS", "DROP_UNITS", "SEGMENT_UNITS", "SHORT_STEPS", "STEPS", "STEP_NOUNS",
+           "WIN_UNITS", "band_text", "benchmarks_by_segment", "cohort_conversion", "cohort_table", "drop_off",
+           "drop_off_table", "leaks", "lost_from_stage", "pipeline_by_rep_stage", "pipeline_table", "pipeline_units",
+           "segment_table", "step_days_by_segment", "step_days_table", "time_in_stage", "win_rate_by"]
 
 # (from step, to step, catalog metric): seed 001's funnel, Lead -> SAL -> SQL -> Opportunity -> Proposal -> Won.
 STEPS = (("Lead", "SAL", "lead_to_sal"), ("SAL", "SQL", "sal_to_sql"), ("SQL", "Opportunity", "sql_to_opportunity"),
@@ -288,16 +291,21 @@ def step_days_by_segment(ds: Dataset, first: str | Period, last: str | Period | 
         unavailable["lead steps"] = "lead steps not available: needs table leads"
     o = ds.opportunities[period.contains(ds.opportunities["created_date"])]
     steps = list(ds.settings.funnel_steps)
-    if "Proposal" in steps:
+    if "Proposal" in steps and ds.has("opportunity_history"):
         h = ds.opportunity_history
         reached = h[h["stage"].map(step_index(ds)) == steps.index("Proposal")]
-        proposal_at = o["opportunity_id"].map(reached.groupby("opportunity_id")["changed_at"].min())
+        first_entry = reached.groupby("opportunity_id")["changed_at"].min()
+        proposal_at = pd.to_datetime(o["opportunity_id"].map(first_entry.to_dict()))
         won = o["is_won"].fillna(False).astype(bool)
         parts.append(pd.DataFrame({"segment": o["segment"], "step": "Opportunity→Proposal",
                                    "days": (proposal_at - o["created_date"]) / _DAY}))
         parts.append(pd.DataFrame({"segment": o["segment"], "step": "Proposal→Won",
                                    "days": ((o["close_date"] - proposal_at) / _DAY).where(won)}))
-    days = pd.concat(parts, ignore_index=True).dropna(subset=["segment", "days"])
+    elif "Proposal" in steps:  # without the change history nobody knows when a deal reached Proposal
+        unavailable["opportunity steps"] = "opportunity steps not available: needs table opportunity_history"
+    empty = pd.DataFrame({"segment": pd.Series(dtype="object"), "step": pd.Series(dtype="object"),
+                          "days": pd.Series(dtype="float64")})
+    days = pd.concat([empty, *parts], ignore_index=True).dropna(subset=["segment", "days"])
     days = days[days["days"] >= 0]
     out = days.groupby(["segment", "step"]).agg(items=("days", "size"), median_days=("days", "median")).reset_index()
     bands = ds.settings.benchmarks.get("time_in_stage_days", {})
@@ -386,3 +394,177 @@ def pipeline_by_rep_stage(ds: Dataset, period: str | Period | None = None, *, wi
         out = table
     out.attrs = {"unavailable": {}, "period": label}
     return out
+
+
+# -- the notebook's tables (02_funnel) -----------------------------------------------------------------
+#: Short step names for table columns (the conversions of :data:`STEPS`).
+SHORT_STEPS = {"lead_to_sal": "Lead→SAL", "sal_to_sql": "SAL→SQL", "sql_to_opportunity": "SQL→Opp",
+               "opportunity_to_proposal": "Opp→Proposal", "proposal_to_won": "Proposal→Won"}
+#: What enters each funnel step, for sentences ("85% of 5,654 leads").
+STEP_NOUNS = {"Lead": "leads", "SAL": "accepted leads", "SQL": "qualified leads", "Opportunity": "opportunities",
+              "Proposal": "proposals"}
+#: How the tables below are formatted (column -> catalog unit).
+DROP_UNITS = {"Entered": "count", "Went on": "count", "Dropped": "count", "Conversion": "percent",
+              "Drop-off": "percent"}
+SEGMENT_UNITS = {"Entered": "count", "Converted": "count", "Conversion": "percent"}
+COHORT_UNITS = {"Leads": "count", "Opps": "count", **{s: "percent" for s in SHORT_STEPS.values()}}
+DAYS_UNITS = {"Items": "count", "Median days": "days"}
+WIN_UNITS = {"Won": "count", "Closed": "count", "Win rate": "percent"}
+
+
+def _unbroken(labels: pd.Series) -> pd.Series:
+    """Labels whose hyphens do not break the line ("Mid-Market", "2025-10" stay on one line in a table that
+    wraps text to fit the page): U+2011, the non-breaking hyphen, which reads the same."""
+    return labels.astype("str").str.replace("-", "\u2011", regex=False)
+
+
+def band_text(low: pd.Series, high: pd.Series, unit: str = "percent") -> pd.Series:
+    """Benchmark bands as text: "22–35%" (shares 0–1) or "10–20 days"; "–" where there is no band."""
+    low, high = pd.Series(low, dtype="float64"), pd.Series(high, dtype="float64")
+    if unit == "percent":
+        text = fmt.count(low * 100) + "–" + fmt.count(high * 100) + "%"
+    else:
+        text = fmt.count(low) + "–" + fmt.count(high) + " days"
+    return text.where(low.notna() & high.notna(), fmt.MISSING)
+
+
+def drop_off_table(drop: pd.DataFrame) -> pd.DataFrame:
+    """:func:`drop_off` (one total) for a table: ``Step, Entered, Went on, Dropped, Conversion, Drop-off,
+    Benchmark`` (the catalog band, all segments) and ``Status``; format with :data:`DROP_UNITS`."""
+    out = pd.DataFrame({
+        "Step": drop["step"], "Entered": drop["entered"], "Went on": drop["converted"], "Dropped": drop["dropped"],
+        "Conversion": drop["conversion"], "Drop-off": drop["drop_off"],
+        "Benchmark": band_text(drop["benchmark_low"], drop["benchmark_high"]).to_numpy(), "Status": drop["status"],
+    }).reset_index(drop=True)
+    out.attrs = dict(drop.attrs)
+    return out
+
+
+def segment_table(bench: pd.DataFrame) -> pd.DataFrame:
+    """:func:`benchmarks_by_segment` for a table: ``Segment, Step, Entered, Converted, Conversion, Benchmark``
+    (seed 001's band for the segment) and ``Status``; format with :data:`SEGMENT_UNITS`."""
+    out = pd.DataFrame({
+        "Segment": _unbroken(bench["segment"]), "Step": bench["step"], "Entered": bench["entered"],
+        "Converted": bench["converted"], "Conversion": bench["conversion"],
+        "Benchmark": band_text(bench["low"], bench["high"]).to_numpy(), "Status": bench["status"],
+    }).reset_index(drop=True)
+    out.attrs = dict(bench.attrs)
+    return out
+
+
+def leaks(bench: pd.DataFrame, *, min_entered: int = 10) -> pd.DataFrame:
+    """Where the funnel leaks most against its benchmark: the segment steps ranked by how far their
+    conversion falls short of the low end of seed 001's band for the segment.
+
+    ``shortfall`` is the gap in points (low − conversion, share 0–1; negative when inside or above the band)
+    and ``relative`` the gap as a share of the low end (0.5 = half the minimum), which ranks the steps so a
+    5-point miss on a 15% band counts more than on a 60% one. A step with fewer than ``min_entered`` deals
+    or leads entering it is ranked after the others (``enough`` False): a rate on a handful is mostly noise.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows of ``bench`` that have a conversion and a band, with ``shortfall``, ``relative`` and
+        ``enough`` added, worst first.
+    """
+    rows = bench[bench["conversion"].notna() & bench["low"].notna()].copy()
+    rows["shortfall"] = rows["low"] - rows["conversion"]
+    rows["relative"] = rows["shortfall"] / rows["low"].where(rows["low"] > 0)
+    rows["enough"] = rows["entered"] >= min_entered
+    out = rows.sort_values(["enough", "relative"], ascending=[False, False], kind="stable").reset_index(drop=True)
+    out.attrs = dict(bench.attrs)
+    return out
+
+
+def cohort_table(cohorts: pd.DataFrame) -> pd.DataFrame:
+    """:func:`cohort_conversion` as one row per creation month and one column per step (conversion, share
+    0–1), with the leads and opportunities created in the month; months with nothing created are left out.
+    Labels (segments, months) use non-breaking hyphens in this and the other ``*_table`` functions.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``Cohort`` (YYYY-MM), ``Leads``, ``Lead→SAL``, ``SAL→SQL``, ``SQL→Opp``, ``Opps``, ``Opp→Proposal``,
+        ``Proposal→Won``; format with :data:`COHORT_UNITS`.
+    """
+    rate = cohorts.pivot(index="cohort", columns="metric", values="conversion").rename(columns=SHORT_STEPS)
+    entered = cohorts.pivot(index="cohort", columns="metric", values="entered")
+    out = pd.DataFrame(index=rate.index)
+    out["Leads"] = entered.get("lead_to_sal", np.nan)
+    for metric in ("lead_to_sal", "sal_to_sql", "sql_to_opportunity"):
+        out[SHORT_STEPS[metric]] = rate.get(SHORT_STEPS[metric], np.nan)
+    out["Opps"] = entered.get("opportunity_to_proposal", np.nan)
+    for metric in ("opportunity_to_proposal", "proposal_to_won"):
+        out[SHORT_STEPS[metric]] = rate.get(SHORT_STEPS[metric], np.nan)
+    out = out[(out["Leads"].fillna(0) > 0) | (out["Opps"].fillna(0) > 0)]
+    out.index = _unbroken(pd.Series(out.index, dtype="str")).to_numpy()
+    out.index.name = "Cohort"
+    out = out.reset_index()
+    out.attrs = dict(cohorts.attrs)
+    return out
+
+
+def step_days_table(days: pd.DataFrame) -> pd.DataFrame:
+    """:func:`step_days_by_segment` for a table: ``Segment, Step, Items, Median days, Benchmark`` (seed 001's
+    days, "–" where it gives none) and ``Status``; steps nothing went through are left out."""
+    shown = days[days["items"] > 0]
+    out = pd.DataFrame({
+        "Segment": _unbroken(shown["segment"]), "Step": shown["step"], "Items": shown["items"],
+        "Median days": shown["median_days"], "Benchmark": band_text(shown["low"], shown["high"], "days").to_numpy(),
+        "Status": shown["status"],
+    }).reset_index(drop=True)
+    out.attrs = dict(days.attrs)
+    return out
+
+
+def win_rate_by(ds: Dataset, period: str | Period, *, by: str = "territory",
+                catalog: Catalog | None = None) -> pd.DataFrame:
+    """Win rate per group and for the whole scope, closed-date cohort: deals closed (won or lost) in the
+    period; open deals are left out, so a quarter's rate is final once it ends (seed 004).
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group, then ``Total``: ``group`` (name), ``Won``, ``Closed`` (counts), ``Win rate`` (share
+        0–1, NaN with nothing closed), ``low`` / ``high`` (the catalog band, 22–35%) and ``status``.
+        ``attrs["source"]`` cites the band.
+    """
+    catalog = catalog or load_catalog()
+    names = ["win_rate", "won_count", "closed_count"]
+    wide = compute_wide(names, ds, period, by=by, catalog=catalog)
+    attrs = dict(wide.attrs)
+    table = wide.reindex(columns=names).astype("float64")
+    won, closed = table["won_count"].sum(), table["closed_count"].sum()
+    table.loc["Total"] = [won / closed if closed else np.nan, won, closed]
+    bench = catalog.get("win_rate").benchmark
+    low, high = (bench.band if bench else (np.nan, np.nan))
+    out = pd.DataFrame({"group": table.index.astype("str"), "Won": table["won_count"].to_numpy(dtype=float),
+                        "Closed": table["closed_count"].to_numpy(dtype=float),
+                        "Win rate": table["win_rate"].to_numpy(dtype=float), "low": low, "high": high})
+    out["status"] = _status(out["Win rate"], out["low"], out["high"])
+    out.attrs = {**attrs, "source": bench.source if bench else "", "by": by}
+    return out
+
+
+def pipeline_table(pipeline: pd.DataFrame, *, scale: float = 1.0) -> pd.DataFrame:
+    """:func:`pipeline_by_rep_stage` (long) as one row per rep and one column per open stage (amounts divided
+    by ``scale``: 1000 gives thousands, which keeps seven columns of amounts on the page), with a Total column
+    and a Total row; reps with no open deal are left out. Format with :func:`pipeline_units`."""
+    pipeline = pipeline.assign(amount=pipeline["amount"] / scale)
+    shown = pipeline[pipeline.groupby("owner")["amount"].transform("sum") > 0]
+    stages = list(dict.fromkeys(pipeline.sort_values("stage_order", kind="stable")["stage"]))
+    table = shown.pivot(index="owner", columns="stage", values="amount").reindex(columns=stages)
+    table["Total"] = table.sum(axis=1)
+    table = table.sort_values("Total", ascending=False, kind="stable")  # the order of the chart
+    table.loc["Total"] = table.sum(axis=0)
+    table.columns.name = None
+    table.index.name = "Rep"
+    out = table.reset_index()
+    out.attrs = dict(pipeline.attrs)
+    return out
+
+
+def pipeline_units(table: pd.DataFrame, unit: str = "count") -> dict[str, str]:
+    """How :func:`pipeline_table` is formatted: every amount column in ``unit`` ("count": whole numbers with
+    thousands separators, for scaled amounts; "currency": full amounts with the currency code)."""
+    return {c: unit for c in table.columns if c != "Rep"}

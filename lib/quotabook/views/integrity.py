@@ -25,7 +25,8 @@ from ..fiscal import Period
 from ..metrics import compute_wide
 from ..metrics.measures.integrity import FLAGS, deal_flags
 
-__all__ = ["INTEGRITY_METRICS", "at_risk_deals", "integrity_summary", "risk_flags"]
+__all__ = ["INTEGRITY_METRICS", "at_risk_deals", "flag_summary", "integrity_summary", "risk_flags", "riskiest_deals",
+           "short_reasons"]
 
 INTEGRITY_METRICS = ["at_risk_deal_count", "close_date_push_count", "stage_age_multiple", "deal_size_multiple",
                      "days_since_activity"]
@@ -118,4 +119,72 @@ def integrity_summary(ds: Dataset, period: str | Period, *, by: str | Sequence[s
             wide[f"{metric}_alert"] = wide[metric] >= ds.settings.threshold(key)
     out = wide.reset_index()
     out.attrs = dict(wide.attrs)
+    return out
+
+
+def _label_flags(ds: Dataset) -> dict[str, str]:
+    """Each flag as a reader names it, with its threshold from the workbook."""
+    t = {flag: ds.settings.threshold(key) for flag, (_, key) in FLAGS.items()}
+    return {"flag_pushes": f"Close date pushed {t['flag_pushes']:g}+ times",
+            "flag_stage_age": f"In stage {t['flag_stage_age']:g}× the average or longer",
+            "flag_deal_size": f"{t['flag_deal_size']:g}× the average deal or larger",
+            "flag_no_activity": f"No activity for {t['flag_no_activity']:g}+ days"}
+
+
+def short_reasons(flags: pd.DataFrame) -> pd.Series:
+    """The raised flags of each deal in a few words for a table cell ("pushed 12×; 597 days in Proposal
+    (24.5× avg); no activity for 115 days"), in the order of :data:`FLAGS`; empty for an unflagged deal."""
+    d = flags
+    pieces = {
+        "flag_pushes": "pushed " + _num(d["pushes"]) + "×",
+        "flag_stage_age": (_num(d["days_in_stage"]) + " days in " + d["stage"].astype("string") + " ("
+                           + _num(d["stage_age_multiple"], 1) + "× avg)"),
+        "flag_deal_size": _num(d["deal_size_multiple"], 1) + "× avg deal",
+        "flag_no_activity": "no activity for " + _num(d["days_since_activity"]) + " days",
+    }
+    text = pd.Series("", index=d.index, dtype="string")
+    for flag, piece in pieces.items():  # four fixed flags, each a vectorised column operation
+        text = text + piece.where(d[flag], "").fillna("") + pd.Series(np.where(d[flag], "; ", ""), index=d.index)
+    return text.str.removesuffix("; ").astype("object")
+
+
+def riskiest_deals(ds: Dataset, n: int = 8) -> pd.DataFrame:
+    """The ``n`` riskiest open deals closing soon (see :func:`at_risk_deals`), for a review table.
+
+    Returns
+    -------
+    DataFrame
+        ``name`` (the id when the deal has none), ``owner``, ``territory``, ``stage``, ``amount`` (reporting
+        currency), ``close_date``, ``risk_score`` (flags raised, 0-4) and ``why`` (:func:`short_reasons`); ``attrs`` as
+        :func:`risk_flags`, plus ``deals`` and ``amount``: how many at-risk deals there are and their value.
+    """
+    risky = at_risk_deals(ds)
+    out = risky.head(n).assign(why=lambda f: short_reasons(f),
+                               name=lambda f: f["name"].astype("object").where(f["name"].notna(), f["opportunity_id"]))
+    out = out[["name", "owner", "territory", "stage", "amount", "close_date", "risk_score", "why"]]
+    out.attrs = {**risky.attrs, "deals": len(risky), "amount": float(risky["amount"].sum())}
+    return out
+
+
+def flag_summary(ds: Dataset) -> pd.DataFrame:
+    """How many open deals closing soon (within ``integrity_soon_days`` of the report date) carry each red
+    flag, and their value; a deal with several flags counts under each.
+
+    Returns
+    -------
+    DataFrame
+        One row per flag in :data:`FLAGS` order: ``flag``, ``label`` (with its threshold), ``deals`` (count)
+        and ``amount`` (reporting currency). ``attrs``: ``soon_until`` (last close date reviewed),
+        ``closing_soon`` (open deals closing by then), ``at_risk`` and ``at_risk_amount`` (deals with any
+        flag and their value), ``unavailable`` (flags the data cannot raise, with the reason).
+    """
+    flags = risk_flags(ds, soon_only=True)
+    labels = _label_flags(ds)
+    rows = [{"flag": f, "label": labels[f], "deals": int(flags[f].sum()),
+             "amount": float(flags.loc[flags[f], "amount"].sum())} for f in FLAGS]
+    out = pd.DataFrame(rows, columns=["flag", "label", "deals", "amount"])
+    risky = flags[flags["risk_score"] > 0]
+    soon = ds.reference_date + pd.Timedelta(days=ds.settings.threshold("integrity_soon_days"))
+    out.attrs = {**flags.attrs, "soon_until": soon, "closing_soon": len(flags), "at_risk": len(risky),
+                 "at_risk_amount": float(risky["amount"].sum())}
     return out

@@ -27,10 +27,13 @@ from ..metrics.measures.funnel import stage_spells
 from ..metrics.measures.velocity import aging, cycle_days, slipped, stale, won_in_period
 
 __all__ = [
+    "VELOCITY_FACTORS",
     "aging_summary",
+    "at_period_end",
     "cohort_velocity",
     "pipeline_aging",
     "sales_cycle_stats",
+    "sales_velocity_table",
     "slippage_table",
     "slipped_deals",
     "stale_deals",
@@ -69,8 +72,12 @@ def _history_note(ds: Dataset, view: str) -> dict[str, str]:
 
 
 def _deal_list(frame: pd.DataFrame, extra: Sequence[str]) -> pd.DataFrame:
+    """The deal columns present plus ``extra``; a deal without a name is named by its id."""
     cols = [c for c in _DEAL_COLUMNS if c in frame] + list(extra)
-    return frame[cols].reset_index(drop=True)
+    out = frame[cols].reset_index(drop=True)
+    if "name" in out:
+        out["name"] = out["name"].astype("object").where(out["name"].notna(), out["opportunity_id"])
+    return out
 
 
 # -- sales cycle -------------------------------------------------------------------------------------------
@@ -140,9 +147,45 @@ def time_in_stage_won_vs_lost(ds: Dataset, first: str | Period, last: str | Peri
     return _attrs(wide[cols].reset_index(), period.label, means.attrs.get("unavailable"))
 
 
+# -- sales velocity -----------------------------------------------------------------------------------------
+VELOCITY_FACTORS = ["open_deal_count", "win_rate", "average_deal_size", "sales_cycle_days"]
+
+
+def sales_velocity_table(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
+                         by: str | Sequence[str] = "territory") -> pd.DataFrame:
+    """Sales velocity per group with the four catalog metrics it is made of, so the arithmetic shows.
+
+    ``sales_velocity = open_deal_count × win_rate × average_deal_size ÷ sales_cycle_days``: bookings per day
+    (reporting currency per day) the open pipeline produces at the period's win rate, deal size and cycle.
+
+    Returns
+    -------
+    DataFrame
+        ``by...``, ``open_deal_count`` (deals open at the period end, or now), ``win_rate`` (0-1),
+        ``average_deal_size`` (reporting currency), ``sales_cycle_days`` (days) and ``sales_velocity``
+        (currency per day); NaN where a group won nothing in the period.
+    """
+    period, levels = _window(ds, first, last), _levels(by)
+    wide = compute_wide([*VELOCITY_FACTORS, "sales_velocity"], ds, period, by=levels)
+    out = wide.reset_index().reindex(columns=[*levels, *VELOCITY_FACTORS, "sales_velocity"])
+    return _attrs(out, period.label, wide.attrs.get("unavailable"))
+
+
 # -- pipeline aging and stale deals --------------------------------------------------------------------------
-def pipeline_aging(ds: Dataset, *, aged_only: bool = False) -> pd.DataFrame:
+def at_period_end(ds: Dataset, period: str | Period | None) -> Dataset:
+    """The dataset as it stood on the last day of ``period`` when that day is before the report date, else
+    ``ds`` itself (also when ``period`` is None): the population the point-in-time catalog counts
+    (``aged_deal_count``, ``stale_deal_count``, ``open_deal_count``) describe for that period."""
+    if period is None:
+        return ds
+    return Context(ds, ds.period(period), ()).at_period_end()
+
+
+def pipeline_aging(ds: Dataset, *, aged_only: bool = False, period: str | Period | None = None) -> pd.DataFrame:
     """Open deals with their age in stage against the won-deal median (seed 001's pipeline aging).
+
+    With ``period``, the deals open at the end of that period (now, for the current one), the list
+    ``aged_deal_count`` counts for it; without, the deals open at the report date.
 
     Returns
     -------
@@ -152,6 +195,7 @@ def pipeline_aging(ds: Dataset, *, aged_only: bool = False) -> pd.DataFrame:
         median), ``stage_multiple`` and ``aged``. ``attrs["aged_share"]`` is the share of open deals aged
         (0-1) and ``attrs["alert"]`` whether it is above ``aging_alert_share``.
     """
+    ds = at_period_end(ds, period)
     a = aging(ds)
     share = float(a["aged"].mean()) if len(a) else float("nan")
     a = a[a["aged"]] if aged_only else a
@@ -175,9 +219,12 @@ def aging_summary(ds: Dataset, first: str | Period, last: str | Period | None = 
     return _attrs(out, period.label, wide.attrs.get("unavailable"))
 
 
-def stale_deals(ds: Dataset) -> pd.DataFrame:
+def stale_deals(ds: Dataset, period: str | Period | None = None) -> pd.DataFrame:
     """Open deals with no stage progression for longer than ``stale_days`` (``proposal_stale_days`` in the
     Proposal step); seed 001: such deals risk a 30% loss rate, escalate at once.
+
+    With ``period``, the deals open at the end of that period (now, for the current one), the list
+    ``stale_deal_count`` counts for it; without, the deals open at the report date.
 
     Returns
     -------
@@ -185,6 +232,7 @@ def stale_deals(ds: Dataset) -> pd.DataFrame:
         The stale deals, longest overdue first: the deal's columns, ``days_in_stage``, ``stale_limit_days``
         and ``days_over`` (days past the limit).
     """
+    ds = at_period_end(ds, period)
     s = stale(ds)
     s = s[s["stale"]].assign(days_over=lambda f: f["days_in_stage"] - f["stale_limit_days"])
     s = s.sort_values("days_over", ascending=False, kind="stable")

@@ -25,8 +25,8 @@ from ..errors import MetricUnavailable
 from ..fiscal import Period
 from ..metrics import MEASURES, compute, compute_wide
 
-__all__ = ["bookings_trend", "closed_vs_goals", "lost_by_reason", "sales_cycle_by_rep", "win_rate_by_deal_size",
-           "win_rate_over_time"]
+__all__ = ["bookings_trend", "closed_vs_goals", "customers_over_time", "lost_by_reason", "quarter_in_progress",
+           "sales_cycle_by_rep", "trailing_window", "win_rate_by_deal_size", "win_rate_over_time"]
 
 NO_REASON = "(no reason given)"
 BAND_COLUMN = "deal_size_band"
@@ -265,3 +265,47 @@ def closed_vs_goals(ds: Dataset, period: str | Period, *, by: str | Sequence[str
         wide["rule_of_thumb_high"] = float(rule[1]) * months
     wide.columns.name = None
     return _with_attrs(wide.reset_index(), quarter.label, long.attrs.get("unavailable", {}))
+
+
+# -- windows for trends, and customers -----------------------------------------------------------------------
+def trailing_window(ds: Dataset, period: str | Period, quarters: int = 4) -> tuple[str, str]:
+    """(first, last) quarter labels of the ``quarters`` fiscal quarters ending with ``period``, starting no
+    earlier than the quarter of the first close date in the data, so a trend never opens on empty quarters.
+
+    Seed 004 reads won/lost results over the previous twelve months: four quarters is the default.
+    """
+    last = ds.period(period)
+    first = ds.calendar.shift(last, -(quarters - 1))
+    closes = ds.opportunities["close_date"].dropna()
+    if len(closes):
+        earliest = ds.calendar.period_of(closes.min())
+        if earliest.start > first.start:  # the data starts later: open on its first quarter (never after last)
+            first = earliest if earliest.start <= last.start else last
+    return first.label, last.label
+
+
+def quarter_in_progress(ds: Dataset, period: str | Period) -> str | None:
+    """The label of ``period`` when it is still running at the report date (its figures are to date), else
+    None."""
+    quarter = ds.period(period)
+    return quarter.label if ds.reference_date.normalize() < quarter.last_day else None
+
+
+def customers_over_time(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
+                        by: str | Sequence[str] = "district") -> pd.DataFrame:
+    """Customers and revenue run rate by quarter: is the customer base and the bookings pace growing?
+    (seed 002)
+
+    Customers are distinct accounts with a won deal (they need ``opportunities.account_id``); the run rate
+    is the won amount of the three months ending with each quarter (with the report date while it runs)
+    × 4. A figure the data cannot give is left out and named in ``attrs["unavailable"]``.
+
+    Returns
+    -------
+    DataFrame
+        One row per quarter and group: ``period``, the ``by`` levels, ``customer_count`` (accounts won up to
+        the quarter's end), ``new_customer_count`` (accounts first won in the quarter) and
+        ``run_rate_revenue`` (reporting currency per year).
+    """
+    names = ["customer_count", "new_customer_count", "run_rate_revenue"]
+    return _wide_over_quarters(names, ds, _quarters(ds, first, last), _levels(by))

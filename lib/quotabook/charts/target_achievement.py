@@ -1,0 +1,211 @@
+"""Target achievement charts (theme 1): the number stack against target, and coverage against the seed bars.
+
+Each function takes a tidy table from :mod:`quotabook.views.target_achievement` (it never computes a
+metric), states the finding in its title, and returns the matplotlib Figure. Money is in the reporting
+currency; coverages are multiples (3.0×). A table with nothing to plot gives a small figure that says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import FuncFormatter
+
+from ..theme import CATEGORY_ORDER
+from .base import COLORS, finish, new_figure, percent_axis, stacked_bars_vs_target
+
+__all__ = ["coverage_bars", "no_data", "stack_vs_target"]
+
+#: Bars that clear their bar, and bars under it (orange: a warning, not a forecast category colour).
+OK_COLOR, WARN_COLOR = COLORS[0], COLORS[1]
+_LINE = "#333333"
+
+
+def no_data(title: str, message: str) -> Figure:
+    """A short figure holding only ``message``: the chart's place in the report when there is nothing to plot."""
+    fig, ax = new_figure(height=1.6)
+    ax.set_axis_off()
+    ax.text(0.0, 0.5, message, ha="left", va="center", fontsize=10, color="#444444", transform=ax.transAxes)
+    return finish(fig, ax, title, legend=False)
+
+
+def _mid(scope: str) -> str:
+    """The scope's name inside a sentence: "the district", but "West" stays "West"."""
+    return scope[0].lower() + scope[1:] if scope.startswith("The ") else scope
+
+
+def _plural(level: str) -> str:
+    return {"territory": "territories", "region": "regions", "owner": "reps"}.get(level, level + "s")
+
+
+# -- the number stack ----------------------------------------------------------------------------------------
+def _stack_title(stack: pd.DataFrame, label: str, scope: str, period: str, ended: bool) -> str:
+    """The finding of the stack chart: how many groups' stack reaches target (or reached it, once over)."""
+    has_target = stack["Target"] > 0
+    n = int(has_target.sum())
+    if n == 0:
+        return f"{scope} has no target for {period}: the bars show the forecast categories only"
+    if ended:
+        hit = stack.loc[has_target & (stack["Closed"] >= stack["Target"]), label].astype(str).tolist()
+        if len(hit) == n:
+            return f"Every {label} in {_mid(scope)} reached its {period} target"
+        return f"{len(hit)} of {n} {_plural(label)} in {_mid(scope)} reached their {period} target"
+    covered = has_target & (stack["Total"] >= stack["Target"])
+    short = stack.loc[has_target & ~covered, label].astype(str).tolist()
+    if not short:
+        return f"Closed + Commit + Best Case reaches target in every {label} of {_mid(scope)}"
+    names = ", ".join(short[:3]) + (" …" if len(short) > 3 else "")
+    return f"Closed + Commit + Best Case falls short of target in {len(short)} of {n} {_plural(label)}: {names}"
+
+
+def stack_vs_target(stack: pd.DataFrame, *, label: str, currency: str, scope: str, title: str | None = None
+                    ) -> Figure:
+    """Closed, Commit, Best Case and Pipeline stacked per group with the target marked: "where do we stand?"
+
+    Parameters
+    ----------
+    stack : :func:`quotabook.views.target_achievement.number_stack` (``label``, ``Closed``, ``Commit``,
+        ``Best Case``, ``Pipeline``, ``Target``, ``Total``), reporting currency.
+    label : the group column (``territory`` or ``region``).
+    currency : reporting currency code; scope : "West" or "The district", for the title.
+    """
+    period = stack.attrs.get("period", "the period")
+    if stack.empty:
+        return no_data(title or f"{scope}: nothing to show for {period}", "No territories in view.")
+    categories = [c for c in CATEGORY_ORDER if c in stack and stack[c].fillna(0).gt(0).any()] or ["Closed"]
+    title = title or _stack_title(stack, label, scope, period, bool(stack.attrs.get("ended")))
+    ended = " (final: the period is over)" if stack.attrs.get("ended") else " closing in the period"
+    subtitle = f"{period}: {', '.join(categories)}{ended}; the tick marks each target"
+    return stacked_bars_vs_target(stack, label=label, categories=categories, target="Target", currency=currency,
+                                  title=title, subtitle=subtitle)
+
+
+# -- coverage against the bars ------------------------------------------------------------------------------
+def _multiple_axis(ax: Axes) -> None:
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}×"))
+
+
+def _bars(ax: Axes, names: pd.Series, values: pd.Series, bar: float, *, labels: pd.Series) -> None:
+    """Horizontal bars, orange under ``bar``, each labelled at its end (``labels``); first row on top once
+    the (shared) y axis is inverted by the caller."""
+    y = np.arange(len(names))
+    shown = values.where(np.isfinite(values) & (values > 0), 0.0)
+    colors = [WARN_COLOR if (np.isfinite(v) and v < bar) else OK_COLOR for v in values]
+    ax.barh(y, shown, color=colors, height=0.6)
+    right = float(shown.max()) if len(shown) else 0.0
+    for yi, v, text in zip(y, shown, labels, strict=True):
+        ax.text(v + right * 0.02 + 0.02, yi, text, va="center", ha="left", fontsize=8.5, color=_LINE)
+    ax.set_yticks(y, names)
+    ax.grid(axis="y", visible=False)
+
+
+#: How each reference line is drawn: (colour, line style), by the kind of bar it marks.
+_LINE_STYLES = {"target": ("#777777", "-"), "push": (_LINE, "--"), "alert": (COLORS[3], "--"),
+                "early": (_LINE, ":"), "mature": (_LINE, "-.")}
+
+
+def _lines(ax: Axes, lines: Mapping[str, tuple[str, float]]) -> None:
+    """Vertical reference lines: label -> (kind, x); the kind picks colour and style (``_LINE_STYLES``)."""
+    for text, (kind, x) in lines.items():
+        color, style = _LINE_STYLES[kind]
+        ax.axvline(x, color=color, linestyle=style, linewidth=1.4, label=text)
+
+
+def _multiple_text(v: float) -> str:
+    return "–" if not np.isfinite(v) else f"{v:.1f}×"
+
+
+def _coverage_title(cov: pd.DataFrame, label: str, scope: str, ended: bool) -> str:
+    status = cov["status"].astype(str)
+    n = int((status != "No target").sum())
+    if n == 0:
+        return f"{scope} has no target for the period: coverage cannot be read"
+    if ended:
+        missed = cov.loc[status.str.startswith("Missed"), [label, "status"]]
+        if missed.empty:
+            return f"Every {label} of {_mid(scope)} reached target"
+        volume = missed.loc[missed["status"] == "Missed: volume", label].astype(str).tolist()
+        if volume:
+            return (f"{len(missed)} of {n} {_plural(label)} missed target; {', '.join(volume[:3])} went in "
+                    f"with too little pipeline")
+        return f"{len(missed)} of {n} {_plural(label)} missed target despite enough pipeline going in"
+    push = cov.loc[status.isin(["Short of target", "Pipeline push"]), label].astype(str).tolist()
+    alert = cov.loc[cov["alert"].astype(bool), label].astype(str).tolist()
+    if push:
+        return f"{', '.join(push[:3])} need{'s' if len(push) == 1 else ''} a pipeline push: stack under 1.5× target"
+    if alert:
+        return f"{', '.join(alert[:3])}: pipeline coverage under the 2.5× alert for two weeks"
+    reached = int((status == "Target reached").sum())
+    covered = int(status.str.startswith("Covered").sum())
+    return f"{covered + reached} of {n} {_plural(label)} in {_mid(scope)} are covered 3×+ or already at target"
+
+
+def coverage_bars(cov: pd.DataFrame, *, label: str, scope: str, thresholds: Mapping[str, float],
+                  title: str | None = None) -> Figure:
+    """Coverage per group against the seed bars, in two panels.
+
+    While the period runs: left, coverage = (Closed + Commit + Best Case) / Target against 1× and the
+    1.5× pipeline-push line (seed 000); right, pipeline coverage = open pipeline / remaining target against
+    the 2.5× alert and the 3× / 4× targets (seed 001). Once the period is over: left, pipeline coverage the
+    day before it began against the same bars; right, attainment at the end against 100%. Orange bars are
+    under their bar.
+
+    Parameters
+    ----------
+    cov : :func:`quotabook.views.target_achievement.coverage_status`.
+    thresholds : the workbook thresholds (``coverage_alert_below``, ``coverage_target_early``,
+        ``coverage_target_mature``, ``pipeline_push_below``).
+    """
+    ended = bool(cov.attrs.get("ended"))
+    period = cov.attrs.get("period", "the period")
+    data = cov[cov["status"] != "No target"].reset_index(drop=True)
+    if data.empty:
+        return no_data(title or f"{scope} has no target for {period}", "No target is set: coverage cannot be read.")
+    title = title or _coverage_title(cov, label, scope, ended)
+    fig, (left, right) = new_figure(len(data) + 2, ncols=2, sharey=True)
+    names = data[label].astype(str)
+    alert, early, mature = (thresholds["coverage_alert_below"], thresholds["coverage_target_early"],
+                            thresholds["coverage_target_mature"])
+    pipe_lines = {f"Alert {alert:g}×": ("alert", alert), f"Target {early:g}× (early)": ("early", early),
+                  f"{mature:g}× (mature)": ("mature", mature)}
+    if ended:
+        start = data["start_pipeline_coverage"]
+        _bars(left, names, start, early, labels=start.map(_multiple_text))
+        _lines(left, pipe_lines)
+        left.set_title("Pipeline coverage going in (day before the period)", fontsize=9.5, loc="left")
+        _multiple_axis(left)
+        _bars(right, names, data["attainment"], 1.0, labels=data["attainment"].map(
+            lambda v: "–" if pd.isna(v) else f"{v:.0%}"))
+        _lines(right, {"Target 100%": ("target", 1.0)})
+        right.set_title("Attainment at the end (100% = target)", fontsize=9.5, loc="left")
+        percent_axis(right, axis="x")
+    else:
+        push = thresholds["pipeline_push_below"]
+        _bars(left, names, data["coverage"], push, labels=data["coverage"].map(_multiple_text))
+        _lines(left, {"Target 1×": ("target", 1.0), f"Pipeline push {push:g}×": ("push", push)})
+        left.set_title("Coverage: (Closed + Commit + Best Case) ÷ Target", fontsize=9.5, loc="left")
+        reached = data["gap"] <= 0
+        pipe = data["pipeline_coverage"].where(~reached)
+        _bars(right, names, pipe, early, labels=pipe.map(_multiple_text).where(~reached, "at target"))
+        _lines(right, pipe_lines)
+        right.set_title("Pipeline coverage: open pipeline ÷ remaining target", fontsize=9.5, loc="left")
+        _multiple_axis(left)
+        _multiple_axis(right)
+    left.invert_yaxis()  # shared y: once for both panels
+    for ax in (left, right):
+        ax.set_xlim(0, max(ax.get_xlim()[1], 1.0) * 1.12)
+    handles = [Patch(color=OK_COLOR, label="Clears its bar"), Patch(color=WARN_COLOR, label="Under its bar")]
+    texts = [h.get_label() for h in handles]
+    for ax in (left, right):
+        h, t = ax.get_legend_handles_labels()
+        handles += [x for x, s in zip(h, t, strict=True) if s not in texts]
+        texts += [s for s in t if s not in texts]
+    fig.legend(handles, texts, loc="outside lower left", ncols=min(len(texts), 4), handlelength=1.8)
+    left.set_xlabel("Multiple of target")
+    right.set_xlabel("Share of target" if ended else "Multiple of remaining target")
+    return finish(fig, left, title, legend=False)

@@ -1,0 +1,263 @@
+"""Velocity charts (theme 4): sales cycle spread, time in stage won vs lost, sales velocity, pipeline aging,
+cohort velocity and slippage.
+
+Each function takes a tidy table from :mod:`quotabook.views.velocity` (it never computes a metric), states
+the finding in its title, and returns the matplotlib Figure. Days are calendar days; money is in the
+reporting currency. A table with nothing to plot gives a small figure that says so, never an error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from .base import COLORS, category_color, currency_text, finish, new_figure, percent_axis
+
+__all__ = ["aging_bars", "cohort_bars", "money_axis", "no_data", "plain", "sales_cycle_ranges", "slippage_bars",
+           "stage_time_bars", "velocity_bars"]
+
+#: Bars within their threshold, and bars past it (orange: a warning, not a forecast category colour).
+OK_COLOR, WARN_COLOR = COLORS[0], COLORS[1]
+_LINE = "#333333"
+_LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85}  # labels stay legible over lines
+
+
+def plain(text: str) -> str:
+    """``text`` with dollar signs escaped, so matplotlib never reads "$3K ... $2K" as mathematics."""
+    return text.replace("$", r"\$")
+
+
+def money_axis(ax, currency: str, top: float, axis: str = "x") -> None:
+    """Money ticks with one decimal below 10,000 ("$1.5K", so ticks never repeat), compact above."""
+    small = top < 10_000
+    formatter = FuncFormatter(lambda v, _pos: currency_text(v, currency, decimals=1 if small and abs(v) >= 1000
+                                                            else None))
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(formatter)
+
+
+def no_data(title: str, message: str) -> Figure:
+    """A short figure holding only ``message``: the chart's place in the report when there is nothing to plot."""
+    fig, ax = new_figure(height=1.6)
+    ax.set_axis_off()
+    ax.text(0.0, 0.5, message, ha="left", va="center", fontsize=10, color="#444444", transform=ax.transAxes)
+    return finish(fig, ax, plain(title), legend=False)
+
+
+def _days(value: float) -> str:
+    return "–" if pd.isna(value) else f"{value:,.0f}"
+
+
+def _bar_labels(ax, values: pd.Series, texts: pd.Series, *, pad: float) -> None:
+    """Write ``texts`` just right of each horizontal bar (``values`` are the bar ends)."""
+    for y, (v, t) in enumerate(zip(values, texts, strict=True)):
+        ax.text((0 if pd.isna(v) else v) + pad, y, plain(t), va="center", ha="left", fontsize=8.5, color=_LINE,
+                bbox=_LABEL_BOX)
+
+
+def sales_cycle_ranges(stats: pd.DataFrame, *, label: str, scope: str, period: str, alert_days: float,
+                       goal_days: float | None = None) -> Figure:
+    """Sales cycle of won deals per group: the middle half of deals (25th to 75th percentile) as a bar, the
+    median and the mean as markers, against the velocity alert (and the goal, when given).
+
+    Parameters
+    ----------
+    stats : :func:`quotabook.views.velocity.sales_cycle_stats` (``label``, ``won_deals``, ``sales_cycle_days``,
+        ``median_sales_cycle_days``, ``q1_days``, ``q3_days``), days.
+    label : the group column (``territory``, ``region``, ``owner``, ``segment``).
+    scope, period : who and when, for the title ("West", "2026-Q3").
+    alert_days : the velocity alert (seed 001: 120 days); goal_days : seed 001's goal (90 days).
+    """
+    data = stats[stats["won_deals"] > 0].sort_values("median_sales_cycle_days", ascending=False, kind="stable")
+    title = f"{scope} won no deal in {period}: no sales cycle to show"
+    if data.empty:
+        return no_data(title, "No won deals in the period.")
+    names = data[label].astype(str) + "  (" + data["won_deals"].astype(str) + " won)"
+    fig, ax = new_figure(len(data) + 1)
+    y = np.arange(len(data))
+    ax.barh(y, data["q3_days"] - data["q1_days"], left=data["q1_days"], height=0.55, color=COLORS[4], alpha=0.7,
+            label="25th–75th percentile")
+    ax.scatter(data["median_sales_cycle_days"], y, marker="|", s=300, linewidths=3, color=OK_COLOR, label="Median",
+               zorder=3)
+    ax.scatter(data["sales_cycle_days"], y, marker="D", s=28, color=_LINE, label="Mean", zorder=4)
+    ax.axvline(alert_days, color=WARN_COLOR, linestyle="--", linewidth=1.5, label=f"Alert ({alert_days:g} days)")
+    if goal_days is not None:
+        ax.axvline(goal_days, color="#777777", linestyle=":", linewidth=1.5, label=f"Goal ({goal_days:g} days)")
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.set_xlim(0, max(float(data["q3_days"].max()), float(data["sales_cycle_days"].max()), alert_days) * 1.08)
+    slow = data.iloc[0]
+    over = data[data["sales_cycle_days"] > alert_days]
+    if len(data) == 1:
+        title = f"{scope}'s won deals took {_days(slow['median_sales_cycle_days'])} days (median) from creation to win"
+    elif len(over):
+        title = (f"{len(over)} of {len(data)} {_plural(label)} average over the {alert_days:g}-day alert; slowest: "
+                 f"{slow[label]} (median {_days(slow['median_sales_cycle_days'])} days)")
+    else:
+        fast = data.iloc[-1]
+        title = (f"{slow[label]} closes slowest (median {_days(slow['median_sales_cycle_days'])} days), "
+                 f"{fast[label]} fastest ({_days(fast['median_sales_cycle_days'])} days)")
+    return finish(fig, ax, plain(title), subtitle=f"Days from creation to win, deals won in {period}",
+                  xlabel="Sales cycle (days)")
+
+
+def _plural(level: str) -> str:
+    return {"territory": "territories", "owner": "reps", "segment": "segments", "region": "regions"}.get(
+        level, f"{level}s")
+
+
+def stage_time_bars(tis: pd.DataFrame, *, period: str) -> Figure:
+    """Mean days won and lost deals spent in each open stage (seed 004: lost deals linger), side by side.
+
+    ``tis`` is :func:`quotabook.views.velocity.time_in_stage_won_vs_lost`; bars use the house Won and Lost
+    colours.
+    """
+    data = tis.dropna(subset=["won_mean_days", "lost_mean_days"], how="all")
+    if data.empty:
+        return no_data(f"No deal left a stage in {period}: no time in stage to compare",
+                       "Needs the opportunity change history with stage changes in the period.")
+    fig, ax = new_figure(2 * len(data) + 1)
+    y = np.arange(len(data))
+    for offset, outcome in ((-0.2, "Won"), (0.2, "Lost")):
+        values = data[f"{outcome.lower()}_mean_days"]
+        ax.barh(y + offset, values.fillna(0), height=0.38, color=category_color(outcome), label=f"{outcome} deals")
+        for yy, v in zip(y + offset, values, strict=True):
+            ax.text((0 if pd.isna(v) else v) + 0.3, yy, "–" if pd.isna(v) else f"{v:.1f}", va="center", fontsize=8)
+    ax.set_yticks(y, data["stage"].astype(str))
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ratio = data["lost_to_won"]
+    if ratio.notna().any() and ratio.max() > 1:
+        worst = data.loc[ratio.idxmax()]
+        title = (f"Lost deals sat {worst['lost_to_won']:.1f}× longer than won ones in {worst['stage']} "
+                 f"({worst['lost_mean_days']:.1f} vs {worst['won_mean_days']:.1f} days)")
+    else:
+        title = "Lost deals did not linger longer than won ones in any stage"
+    return finish(fig, ax, plain(title), subtitle=f"Mean days in each stage, stays that ended in {period}, by outcome",
+                  xlabel="Days in stage (mean)")
+
+
+def velocity_bars(table: pd.DataFrame, *, label: str, currency: str, period: str) -> Figure:
+    """Sales velocity (bookings per day, reporting currency) per group, fastest first.
+
+    ``table`` is :func:`quotabook.views.velocity.sales_velocity_table`.
+    """
+    data = table.dropna(subset=["sales_velocity"]).sort_values("sales_velocity", ascending=False, kind="stable")
+    if data.empty:
+        return no_data(f"No sales velocity for {period}", "Sales velocity needs deals won in the period.")
+    fig, ax = new_figure(len(data))
+    names = data[label].astype(str)
+    ax.barh(names, data["sales_velocity"], color=OK_COLOR, height=0.6)
+    texts = data["sales_velocity"].map(lambda v: f"{currency_text(v, currency, decimals=1)}/day")
+    _bar_labels(ax, data["sales_velocity"], texts, pad=float(data["sales_velocity"].max()) * 0.01)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.set_xlim(0, float(data["sales_velocity"].max()) * 1.18)
+    money_axis(ax, currency, float(data["sales_velocity"].max()))
+    top, low = data.iloc[0], data.iloc[-1]
+    title = f"{top[label]} books fastest, {currency_text(top['sales_velocity'], currency, decimals=1)} a day"
+    if len(data) > 1:
+        title += f"; {low[label]} slowest at {currency_text(low['sales_velocity'], currency, decimals=1)}"
+    return finish(fig, ax, plain(title), subtitle=f"Sales velocity in {period}: open deals × win rate × average deal "
+                  "÷ sales cycle", xlabel=f"Bookings per day ({currency})")
+
+
+def aging_bars(summary: pd.DataFrame, *, label: str, alert_share: float, multiple: float, when: str) -> Figure:
+    """Share of open deals aged per group (seed 001's pipeline aging) against the alert share.
+
+    ``summary`` is :func:`quotabook.views.velocity.aging_summary`; ``when`` says when the deals were open
+    ("at the end of 2026-Q3", "on 13 Nov 2026"); ``multiple`` is the aging limit (1.5× the won-deal median
+    days in the stage). Bars over the alert are orange.
+    """
+    if "pipeline_aging_share" not in summary:
+        return no_data("Pipeline aging is not available", "Needs the opportunity change history.")
+    data = summary.dropna(subset=["pipeline_aging_share"]).sort_values("pipeline_aging_share", ascending=False,
+                                                                      kind="stable")
+    if data.empty:
+        return no_data(f"No open deals {when}", "Nothing to age.")
+    over = data["pipeline_aging_share"] > alert_share
+    fig, ax = new_figure(len(data))
+    names = data[label].astype(str)
+    ax.barh(names, data["pipeline_aging_share"], color=np.where(over, WARN_COLOR, OK_COLOR), height=0.6)
+    texts = (data["aged_deal_count"].astype(int).astype(str) + " of " + data["open_deal_count"].astype(int).astype(str)
+             + " aged, " + data["stale_deal_count"].fillna(0).astype(int).astype(str) + " stale")
+    _bar_labels(ax, data["pipeline_aging_share"], texts, pad=0.01)
+    ax.axvline(alert_share, color=_LINE, linestyle="--", linewidth=1.3, label=f"Alert above {alert_share:.0%}")
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.set_xlim(0, max(float(data["pipeline_aging_share"].max()), alert_share) * 1.45)
+    percent_axis(ax, axis="x")
+    if over.any():
+        worst = data.iloc[0]
+        title = (f"{over.sum()} of {len(data)} {_plural(label)} are over the {alert_share:.0%} aging alert; "
+                 f"{worst[label]} worst at {worst['pipeline_aging_share']:.0%}")
+    else:
+        title = f"Every {label} keeps aged deals under the {alert_share:.0%} alert"
+    return finish(fig, ax, plain(title), subtitle=f"Share of deals open {when} in their stage over {multiple:g}× the "
+                  "won-deal median", xlabel="Open deals aged (%)")
+
+
+def cohort_bars(cohorts: pd.DataFrame, *, slowdown: float) -> Figure:
+    """Mean sales cycle of the won deals of each creation-month cohort, slow cohorts in orange, against the
+    baseline (all the cohorts' won deals) and the slowdown limit.
+
+    ``cohorts`` is :func:`quotabook.views.velocity.cohort_velocity` (``attrs["baseline_cycle_days"]``);
+    ``slowdown`` the share above the baseline that makes a cohort slow (seed 001: 20%).
+    """
+    data = cohorts.dropna(subset=["mean_cycle_days"])
+    baseline = float(cohorts.attrs.get("baseline_cycle_days", float("nan")))
+    if data.empty or not np.isfinite(baseline):
+        return no_data("No won deals in these creation months yet", "Cohort velocity needs won deals.")
+    fig, ax = new_figure(height=3.8)
+    colors = np.where(data["slow"], WARN_COLOR, OK_COLOR)
+    ax.bar(data["cohort"], data["mean_cycle_days"], color=colors, width=0.7)
+    for x, (days, won) in enumerate(zip(data["mean_cycle_days"], data["won"], strict=True)):
+        ax.text(x, days + baseline * 0.02, f"{won:.0f} won", ha="center", va="bottom", fontsize=7.5, color=_LINE,
+                bbox=_LABEL_BOX)
+    ax.axhline(baseline, color=_LINE, linestyle="--", linewidth=1.2, label=f"Baseline ({baseline:.0f} days)")
+    ax.axhline(baseline * (1 + slowdown), color=WARN_COLOR, linestyle=":", linewidth=1.5,
+               label=f"Slow: over {slowdown:.0%} above the baseline")
+    ax.grid(axis="x", visible=False)
+    ax.tick_params(axis="x", labelrotation=45)
+    ax.set_ylim(0, max(float(data["mean_cycle_days"].max()), baseline * (1 + slowdown)) * 1.15)
+    slow = data[data["slow"]]
+    if len(slow):
+        names = ", ".join(slow["cohort"].head(4)) + (" …" if len(slow) > 4 else "")
+        title = (f"{len(slow)} of {len(data)} monthly cohorts ran over {slowdown:.0%} slower than the "
+                 f"{baseline:.0f}-day baseline: {names}")
+    else:
+        title = f"No monthly cohort ran over {slowdown:.0%} slower than the {baseline:.0f}-day baseline"
+    return finish(fig, ax, plain(title), subtitle="Mean days from creation to win of each creation month's won deals "
+                  "(orange: slow cohort); recent months are still maturing", ylabel="Sales cycle (days)",
+                  xlabel="Creation month")
+
+
+def slippage_bars(table: pd.DataFrame, *, label: str, currency: str, period: str) -> Figure:
+    """Value that slipped out of the period per group, with the number of deals behind it.
+
+    ``table`` is :func:`quotabook.views.velocity.slippage_table` (reporting currency).
+    """
+    if "slipped_amount" not in table:
+        return no_data("Slippage is not available", "Needs the opportunity change history with close dates.")
+    data = table.fillna({"slipped_amount": 0.0}).sort_values("slipped_amount", ascending=False, kind="stable")
+    total = float(data["slipped_amount"].sum())
+    if data.empty or total <= 0:
+        return no_data(f"Nothing slipped out of {period}", "No deal expected in the period is now dated after it.")
+    fig, ax = new_figure(len(data))
+    names = data[label].astype(str)
+    ax.barh(names, data["slipped_amount"], color=WARN_COLOR, height=0.6)
+    texts = (data["slipped_amount"].map(lambda v: currency_text(v, currency)) + " · "
+             + data["slipped_deals"].astype(int).astype(str) + " deals")
+    _bar_labels(ax, data["slipped_amount"], texts, pad=total * 0.01)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.set_xlim(0, float(data["slipped_amount"].max()) * 1.35)
+    money_axis(ax, currency, float(data["slipped_amount"].max()))
+    top = data.iloc[0]
+    title = f"{currency_text(total, currency)} slipped out of {period}"
+    if len(data) > 1:
+        title += f"; {top[label]} accounts for {currency_text(top['slipped_amount'], currency)}"
+    return finish(fig, ax, plain(title), subtitle=f"Value once expected in {period} and now dated after it",
+                  xlabel=f"Slipped value ({currency})")

@@ -1,0 +1,191 @@
+"""Findings of theme 1, activity ratios (seed 004 chapter 1, seed 002): how many dials a deal takes, the
+weakest link of the activity chain against seed 004's example team, the rep whose volume hides poor
+efficiency (seed 004's Steve Nash and Shawn Marion), reps behind their activity goals, and the team against
+seed 002's rules of thumb.
+
+Every number comes from :mod:`quotabook.views.activity_ratios` (catalog metrics); this module only picks
+what matters and words it. Missing inputs (no activities table, no goals, no leads) give a sentence saying
+what is missing instead of an error.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..metrics import format as fmt
+from ..views import activity_ratios as views
+from . import Findings
+
+_DIAL_DEAL = views.CHAIN_COLUMNS["dial_to_deal"]
+
+__all__ = ["activity_ratio_findings", "chain_sentence", "goals_sentence", "rules_sentence", "spotlight_sentence",
+           "volume_sentence"]
+
+
+def _when(rep) -> str:
+    """"in 2026-Q3", or "so far in 2026-Q4" for a quarter still running."""
+    return f"{'so far ' if rep.period_progress < 1 else ''}in {rep.period.label}"
+
+
+def _plural(n: float, word: str) -> str:
+    return f"{fmt.count(n)} {word}{'' if n == 1 else 's'}"
+
+
+def _names(items: list[str], limit: int = 3) -> str:
+    """"A", "A and B", "A, B and C", "A, B, C and 2 more"."""
+    shown = items[:limit] + ([f"{len(items) - limit} more"] if len(items) > limit else [])
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def _missing(frame: pd.DataFrame, what: str) -> str:
+    reasons = list(dict.fromkeys((frame.attrs.get("unavailable") or {}).values()))
+    return f"{what} not available: {reasons[0].split(': ', 1)[-1] if reasons else 'no data for the period'}."
+
+
+# -- sentences --------------------------------------------------------------------------------------------
+def volume_sentence(rep, counts: pd.DataFrame, reference: pd.DataFrame) -> tuple[str, dict[str, str]]:
+    """How many dials a deal takes for the whole scope, against seed 004's example team."""
+    if counts.empty or "Dials" not in counts:
+        return _missing(counts, "Activity counts"), {}
+    total = counts.iloc[-1]
+    dials, deals = float(total["Dials"]), float(total.get("Deals won", np.nan))
+    per_deal = reference.loc["dial_to_deal"] if "dial_to_deal" in reference.index else None
+    lead = f"{rep.label}'s reps made {_plural(dials, 'dial')} {_when(rep)}"
+    if pd.isna(deals) or deals == 0 or per_deal is None or pd.isna(per_deal["Team"]):
+        return f"{lead} and have not won a deal from them yet.", {"Dials": fmt.count(dials)}
+    ratio = fmt.n_to_1(per_deal["Team"])
+    ref = per_deal["Seed 004 example"]
+    versus = "" if pd.isna(ref) else f", where seed 004's example SDR team needed {fmt.count(ref)}"
+    return (f"{lead} and won {_plural(deals, 'deal')}: one deal every {fmt.count(per_deal['Team'])} dials "
+            f"(Dial:Deal {ratio}){versus}.", {"Dials per deal": ratio})
+
+
+def chain_sentence(reference: pd.DataFrame) -> tuple[str | None, dict[str, str]]:
+    """The weakest consecutive link of the chain against seed 004's example team (highest team / reference)."""
+    if reference.empty:
+        return None, {}
+    links = reference[reference.index.isin(views.CHAIN_STEPS) & reference["Team ÷ example"].notna()]
+    if links.empty:
+        return None, {}
+    weakest = links.loc[links["Team ÷ example"].idxmax()]
+    team, ref = fmt.n_to_1(weakest["Team"]), fmt.n_to_1(weakest["Seed 004 example"])
+    headline = {"Weakest link": f"{weakest['Step']} {team}"}
+    others = links.drop(index=weakest.name)
+    rest = "; ".join(f"{r['Step']} {fmt.n_to_1(r['Team'])} against {fmt.n_to_1(r['Seed 004 example'])}"
+                     for _, r in others.iterrows())
+    rest = f" ({rest})" if rest else ""
+    if weakest["Reading"] == "worse":
+        return (f"{weakest['Step']} is the weakest link of the activity chain: {team} against {ref} in seed 004's "
+                f"example team{rest}; coach {weakest['Coach on']}.", headline)
+    if weakest["Reading"] == "on a par":
+        return (f"{weakest['Step']} is the weakest link of the activity chain: at {team} it only matches the {ref} "
+                f"of seed 004's example team{rest}; coach {weakest['Coach on']}.", headline)
+    return (f"Every link with a seed 004 reference beats the example team; the closest to it, so the one to "
+            f"watch, is {weakest['Step']} at {team} against {ref}{rest}.", headline)
+
+
+def spotlight_sentence(chain: pd.DataFrame, counts: pd.DataFrame, weakest: pd.DataFrame) -> str | None:
+    """Seed 004's lesson: the busiest rep against the most efficient one, then the rep furthest off the team
+    on one link and what to coach."""
+    reps = counts[~counts["Rep"].astype("str").str.startswith("Total")] if "Rep" in counts else counts.iloc[0:0]
+    if reps.empty or "Dials" not in reps or _DIAL_DEAL not in chain:
+        return None
+    data = reps[["Rep", "Dials"]].merge(chain[["Rep", _DIAL_DEAL]], on="Rep", how="left")
+    parts = []
+    if len(data) > 1 and data[_DIAL_DEAL].notna().any():
+        busy, best = data.loc[data["Dials"].idxmax()], data.loc[data[_DIAL_DEAL].idxmin()]
+        if busy["Rep"] != best["Rep"]:
+            cost = ("has no deal to show for them yet" if pd.isna(busy[_DIAL_DEAL])
+                    else f"needs {fmt.count(busy[_DIAL_DEAL])} dials per deal")
+            parts.append(f"{busy['Rep']} dials the most ({fmt.count(busy['Dials'])}) but {cost}, while {best['Rep']} "
+                         f"wins one every {fmt.count(best[_DIAL_DEAL])} dials")
+    if len(weakest) and weakest["Rep ÷ team"].iloc[0] > 1:
+        w = weakest.iloc[0]
+        how = ("has no result yet" if np.isinf(w["Rep ÷ team"]) else
+               f"runs at {fmt.n_to_1(w['Rep ratio'])}, {fmt.multiple(w['Rep ÷ team'])} the team's "
+               f"{fmt.n_to_1(w['Team ratio'])}")
+        parts.append(f"{w['Rep']}'s weakest link is {w['Step']}, which {how}: coach {w['Coach on']}")
+    if not parts:
+        return None
+    text = "; ".join(parts) + "."
+    return text[0].upper() + text[1:]
+
+
+def goals_sentence(rep, goals: pd.DataFrame) -> tuple[str, dict[str, str], list[dict]]:
+    """Reps behind their activity goals (behind pace in a quarter still running), worst gap first."""
+    if goals.empty:
+        return _missing(goals, "Activity goals"), {}, []
+    progress = rep.period_progress
+    gaps = views.goal_gaps(goals, progress)
+    n_reps = goals["owner"].nunique()
+    behind = list(dict.fromkeys(gaps["Rep"]))
+    headline = {"Reps behind an activity goal": f"{len(behind)} of {n_reps}"}
+    if not behind:
+        pace = "" if progress >= 1 else f" for {fmt.percent(progress)} of the quarter gone"
+        return f"All {n_reps} reps are on pace with every activity goal{pace}.", headline, []
+    details = []
+    for name in behind[:3]:
+        rows = gaps[gaps["Rep"] == name]
+        shares = ", ".join(f"{a.lower()} {fmt.percent(v)}" for a, v in zip(rows["Activity"], rows["Attainment"],
+                                                                          strict=True))
+        details.append(f"{name} ({shares})")
+    pace = "share of the goal done" if progress >= 1 else (
+        f"share of the quarter's goal done, with {fmt.percent(progress)} of the quarter gone")
+    if len(behind) > len(details):
+        details.append(f"{len(behind) - len(details)} more")
+    verb = "is" if len(behind) == 1 else "are"
+    sentence = f"{len(behind)} of {n_reps} reps {verb} behind an activity goal ({pace}): {_names(details, limit=4)}."
+    alert = {"message": f"{rep.label}: {len(behind)} of {n_reps} reps behind an activity goal ({_names(behind)})",
+             "level": "warning"}
+    return sentence, headline, [alert]
+
+
+def rules_sentence(rules: pd.DataFrame) -> str | None:
+    """The team (all reps) against seed 002's rules of thumb, per rep per month."""
+    team = rules[rules["owner"].astype("str").str.startswith("All reps") & (rules["status"] != "not available")]
+    team = team.drop_duplicates("rule")
+    if team.empty:
+        return None
+    words = {"leads": "leads", "deals_created": "deals created", "deals_won": "deals won"}
+    monthly, held = [], ""
+    for _, r in team.iterrows():
+        band = fmt.count(r["low"]) if r["low"] == r["high"] else f"{fmt.count(r['low'])}–{fmt.count(r['high'])}"
+        where = f"{r['status']} {band}"
+        if r["rule"] == "final_stage_deals_open":
+            held = f", and holds {fmt.count(r['actual'], 1)} final-stage deals open ({where})"
+        else:
+            monthly.append(f"{fmt.count(r['actual'], 1)} {words.get(r['rule'], r['rule'])} ({where})")
+    if not monthly:
+        return f"Against seed 002's bare-minimum rules of thumb, each rep{held[5:]}." if held else None
+    return ("Against seed 002's bare-minimum rules of thumb, each rep averages per month "
+            + _names(monthly, limit=4) + held + ".")
+
+
+# -- the notebook's opening ---------------------------------------------------------------------------------
+def activity_ratio_findings(rep) -> Findings:
+    """The opening findings of 01_activity_ratios for ``rep`` (a :class:`quotabook.notebook.Report`).
+
+    Sentences, most important first: dials per deal against seed 004's example team; the weakest link of the
+    chain against that team; the busiest rep against the most efficient one and the rep furthest off the team
+    on one link; reps behind their activity goals; the team against seed 002's rules of thumb. Headlines:
+    dials per deal, the weakest link, reps behind a goal. Alert: reps behind an activity goal.
+    """
+    ds, period = rep.ds, rep.period
+    counts = views.activity_counts(ds, period)
+    chain = views.activity_chain(ds, period)
+    reference = views.chain_vs_reference(ds, period)
+    sentences, headlines, alerts = [], {}, []
+    text, heads = volume_sentence(rep, counts, reference)
+    sentences.append(text)
+    headlines.update(heads)
+    text, heads = chain_sentence(reference)
+    sentences.append(text)
+    headlines.update(heads)
+    sentences.append(spotlight_sentence(chain, counts, views.weakest_steps(ds, period)))
+    text, heads, fired = goals_sentence(rep, views.goals_vs_results(ds, period))
+    sentences.append(text)
+    headlines.update(heads)
+    alerts.extend(fired)
+    sentences.append(rules_sentence(views.rules_of_thumb(ds, period)))
+    return Findings([s for s in sentences if s][:5], headlines, alerts)

@@ -1,0 +1,189 @@
+"""Findings of theme 3, the funnel (seeds 001 and 004): win rate against its band, where the funnel leaks
+most against seed 001's bands by segment, the biggest drop-off, the slowest stage, and who holds the open
+pipeline.
+
+Conversion is counted on creation cohorts over a window of quarters ending with the report's quarter
+(:func:`funnel_window`, four by default) so each segment has enough deals for a rate to mean something; win
+rate is the report's quarter alone, cohorted by close date (final once the quarter ends). Every number comes
+from :mod:`quotabook.views.funnel` (catalog metrics); this module picks what matters and words it.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..fiscal import Period
+from ..metrics import format as fmt
+from ..views import funnel as views
+from . import Findings
+
+__all__ = ["FUNNEL_QUARTERS", "MIN_ENTERED", "drop_sentence", "funnel_findings", "funnel_window", "leak_sentence",
+           "pipeline_sentence", "pipeline_snapshot", "slowest_sentence", "win_rate_sentence", "window_label"]
+
+#: Quarters of creation cohorts behind the conversion rates (the report's quarter and the three before it).
+FUNNEL_QUARTERS = 4
+#: Fewer leads or deals than this entering a step, and its rate is too noisy to call a leak (ranked last).
+MIN_ENTERED = 10
+
+
+def funnel_window(rep, quarters: int = FUNNEL_QUARTERS) -> tuple[Period, Period]:
+    """First and last quarter of the creation cohorts: the ``quarters`` quarters ending with the report's."""
+    return rep.ds.calendar.shift(rep.period, -(quarters - 1)), rep.period
+
+
+def window_label(rep, quarters: int = FUNNEL_QUARTERS) -> str:
+    """"2025-Q4 to 2026-Q3"."""
+    first, last = funnel_window(rep, quarters)
+    return first.label if first == last else f"{first.label} to {last.label}"
+
+
+def pipeline_snapshot(rep) -> tuple[pd.DataFrame, str]:
+    """Open pipeline by rep and stage when the report's quarter ended (or now, if it is still running), and
+    that date as text ("30 Sep 2026")."""
+    day = min(pd.Timestamp(rep.period.last_day), rep.as_of)
+    ds = rep.ds.as_of(day) if day < rep.as_of else rep.ds
+    return views.pipeline_by_rep_stage(ds), f"{day.day} {day:%b %Y}"
+
+
+def _band(low: float, high: float, unit: str = "percent") -> str:
+    return str(views.band_text(pd.Series([low]), pd.Series([high]), unit).iloc[0])
+
+
+def _missing(frame: pd.DataFrame, what: str) -> str:
+    reasons = list(dict.fromkeys((frame.attrs.get("unavailable") or {}).values()))
+    return f"{what} not available: {reasons[0].split(': ', 1)[-1] if reasons else 'no data in the window'}."
+
+
+# -- sentences --------------------------------------------------------------------------------------------
+def win_rate_sentence(rep, rates: pd.DataFrame, source: str = "") -> tuple[str, dict[str, str], list[dict]]:
+    """The scope's win rate (closed-date cohort) against the band, and the group lowest and highest."""
+    total = rates.iloc[-1] if len(rates) else None
+    when = f"{'so far ' if rep.period_progress < 1 else ''}in {rep.period.label}"
+    if total is None or pd.isna(total["Win rate"]):
+        return f"{rep.label} has closed no deal {when}, so there is no win rate yet.", {}, []
+    band = _band(total["low"], total["high"])
+    cite = f" ({source})" if source else ""
+    text = (f"{rep.label} won {fmt.percent(total['Win rate'])} of the deals it closed {when} "
+            f"({fmt.count(total['Won'])} of {fmt.count(total['Closed'])}), {total['status']} the {band} "
+            f"benchmark{cite}")
+    groups = rates.iloc[:-1].dropna(subset=["Win rate"])
+    if len(groups) > 1:
+        low, high = groups.loc[groups["Win rate"].idxmin()], groups.loc[groups["Win rate"].idxmax()]
+        text += (f"; {low['group']} is lowest at {fmt.percent(low['Win rate'])} ({fmt.count(low['Won'])} of "
+                 f"{fmt.count(low['Closed'])}), {high['group']} highest at {fmt.percent(high['Win rate'])}")
+    alerts = []
+    if total["status"] == "below":
+        alerts.append({"message": f"{rep.label}: win rate {fmt.percent(total['Win rate'])} is below the {band} "
+                                  "benchmark", "level": "warning"})
+    return text + ".", {"Win rate": fmt.percent(total["Win rate"])}, alerts
+
+
+def leak_sentence(rep, ranked: pd.DataFrame, quarters: int = FUNNEL_QUARTERS) -> tuple[str, dict[str, str],
+                                                                                      list[dict]]:
+    """The segment step furthest below (or closest to) the low end of seed 001's band for its segment, from
+    :func:`quotabook.views.funnel.leaks` (worst first)."""
+    if ranked.empty:
+        return _missing(ranked, "Conversion by segment"), {}, []
+    w = ranked.iloc[0]
+    band = _band(w["low"], w["high"])
+    counts = f"{fmt.count(w['converted'])} of {fmt.count(w['entered'])}"
+    step = f"{w['segment']} {w['step']} {fmt.percent(w['conversion'])}"
+    headline = {"Biggest leak" if w["shortfall"] > 0 else "Step to watch": step}
+    window = window_label(rep, quarters)
+    if w["shortfall"] > 0:
+        thin = "" if w["enough"] else f", on only {fmt.count(w['entered'])}: too few to be sure"
+        below = ranked[(ranked["shortfall"] > 0) & ranked["enough"]]
+        others = len(below) - (1 if w["enough"] else 0)
+        more = ("" if others < 1 else " 1 other segment step is below its band too." if others == 1
+                else f" {others} other segment steps are below their band too.")
+        text = (f"The funnel leaks most at {w['segment']} {w['step']}: {fmt.percent(w['conversion'])} ({counts}) "
+                f"against seed 001's {band} for {w['segment']}, over the cohorts created {window}{thin}.{more}")
+        alerts = [{"message": f"{rep.label}: {w['segment']} {w['step']} conversion {fmt.percent(w['conversion'])} "
+                              f"is below seed 001's {band}", "level": "warning"}] if w["enough"] else []
+        return text, headline, alerts
+    return (f"No step falls below seed 001's band for its segment over the cohorts created {window}; the closest "
+            f"to its floor, so the one to watch, is {w['segment']} {w['step']} at {fmt.percent(w['conversion'])} "
+            f"({counts}) against {band}.", headline, [])
+
+
+def drop_sentence(drop: pd.DataFrame) -> str | None:
+    """Where most leads and deals drop out, in the whole funnel and once an opportunity exists."""
+    known = drop[drop["drop_off"].notna() & (drop["entered"] > 0)]
+    if known.empty:
+        return None
+    worst = known.loc[known["drop_off"].idxmax()]
+    text = (f"The largest share drops at {worst['step']}: {fmt.percent(worst['drop_off'])} of "
+            f"{fmt.count(worst['entered'])} {views.STEP_NOUNS.get(worst['from_step'], 'items')} do not go on")
+    deals = known[known["from_step"].isin(["Opportunity", "Proposal"])]
+    if len(deals) and worst["from_step"] not in ("Opportunity", "Proposal"):
+        d = deals.loc[deals["drop_off"].idxmax()]
+        text += (f"; once an opportunity exists, {d['step']} loses the most ({fmt.percent(d['drop_off'])} of "
+                 f"{fmt.count(d['entered'])} {views.STEP_NOUNS.get(d['from_step'], 'items')})")
+    return text + "."
+
+
+def slowest_sentence(stages: pd.DataFrame, days: pd.DataFrame) -> tuple[str, dict[str, str]]:
+    """The CRM stage deals spend longest in (median, won vs lost) and the funnel step slowest against seed
+    001's days for its segment."""
+    everything = stages[stages["outcome"] == "all"].dropna(subset=["median_days"])
+    if everything.empty:
+        return _missing(stages, "Time in stage"), {}
+    slow = everything.loc[everything["median_days"].idxmax()]
+    by = stages[stages["stage"] == slow["stage"]].set_index("outcome")["median_days"]
+    text = f"Deals spend longest in {slow['stage']} (median {slow['median_days']:.0f} days"
+    if {"won", "lost"} <= set(by.dropna().index):
+        text += f"; lost deals {by['lost']:.0f}, won deals {by['won']:.0f}"
+    text += ")"
+    rated = days[days["median_days"].notna() & days["high"].notna() & (days["items"] > 0)]
+    if len(rated):
+        over = rated.assign(_r=rated["median_days"] / rated["high"])
+        w = over.loc[over["_r"].idxmax()]
+        verdict = "slowest against" if w["_r"] > 1 else "closest to the top of"
+        text += (f"; against seed 001's days, {w['segment']} {w['step']} is {verdict} its band at "
+                 f"{w['median_days']:.0f} days ({_band(w['low'], w['high'], 'days')})")
+    return text + ".", {"Slowest stage": f"{slow['stage']}, {slow['median_days']:.0f} days"}
+
+
+def pipeline_sentence(rep, pipeline: pd.DataFrame, when: str) -> str | None:
+    """Who holds the open pipeline, and in which stage most of it sits."""
+    totals = pipeline.groupby("owner")["amount"].sum()
+    whole = float(totals.sum())
+    if whole <= 0:
+        return None
+    top = totals.idxmax()
+    stage = pipeline.groupby("stage")["amount"].sum()
+    return (f"{rep.money(whole)} was open at {when}; {top} holds {fmt.percent(totals[top] / whole)} of it, and the "
+            f"largest stage is {stage.idxmax()} ({fmt.percent(stage.max() / whole)}).")
+
+
+# -- the notebook's opening ---------------------------------------------------------------------------------
+def funnel_findings(rep, quarters: int = FUNNEL_QUARTERS) -> Findings:
+    """The opening findings of 02_funnel for ``rep`` (a :class:`quotabook.notebook.Report`).
+
+    Sentences, most important first: win rate against the 22–35% band (CSO Insights 2024, as cited in seed
+    001); the biggest leak against seed 001's bands by segment; the largest drop-off; the slowest stage; who
+    holds the open pipeline. Headlines: win rate, biggest leak (or, with every step inside its band, the step
+    to watch), slowest stage. Alerts: win rate below its band, a segment step below its band (with at least
+    :data:`MIN_ENTERED` entering it). ``quarters``: creation cohorts behind the conversion rates
+    (:func:`funnel_window`).
+    """
+    ds = rep.ds
+    first, last = funnel_window(rep, quarters)
+    rates = views.win_rate_by(ds, rep.period, by=rep.level, catalog=rep.catalog)
+    sentences, headlines, alerts = [], {}, []
+    text, heads, fired = win_rate_sentence(rep, rates, rates.attrs.get("source", ""))
+    sentences.append(text)
+    headlines.update(heads)
+    alerts.extend(fired)
+    ranked = views.leaks(views.benchmarks_by_segment(ds, first, last, catalog=rep.catalog), min_entered=MIN_ENTERED)
+    text, heads, fired = leak_sentence(rep, ranked, quarters)
+    sentences.append(text)
+    headlines.update(heads)
+    alerts.extend(fired)
+    sentences.append(drop_sentence(views.drop_off(ds, first, last, catalog=rep.catalog)))
+    text, heads = slowest_sentence(views.time_in_stage(ds, first, last, catalog=rep.catalog),
+                                   views.step_days_by_segment(ds, first, last))
+    sentences.append(text)
+    headlines.update(heads)
+    sentences.append(pipeline_sentence(rep, *pipeline_snapshot(rep)))
+    return Findings([s for s in sentences if s][:5], headlines, alerts)

@@ -1,0 +1,93 @@
+"""Pipeline integrity in words and one table (seed 004): how many open deals closing soon carry red flags, what
+they are worth, and the riskiest of them with the reasons.
+
+Everything here looks forward from the report date (``rep.as_of``), whatever the period: the deals to raise in
+this week's pipeline review. The numbers come from :mod:`quotabook.views.integrity`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..views.integrity import flag_summary, riskiest_deals
+
+__all__ = ["integrity_note", "integrity_sentence", "md_text", "red_flag_alert", "riskiest_table", "say_date", "wrap"]
+
+#: Cells that wrap onto several lines (long deal names, reasons), so a table fits the page width.
+WRAP = "white-space: normal; min-width: 9em; max-width: 15em; text-align: left;"
+WRAP_WIDE = "white-space: normal; min-width: 13em; max-width: 20em; text-align: left;"
+
+
+def wrap(styler, columns: dict[str, str]):
+    """Let each column of ``columns`` (column -> CSS) wrap. The house table style keeps cells on one line
+    (``td`` nowrap); a per-column rule (``td.colN``) is more specific, so it wins for those columns only."""
+    return styler.set_table_styles({c: [{"selector": "td", "props": css}] for c, css in columns.items()},
+                                   overwrite=False)
+
+
+def md_text(text: str) -> str:
+    """``text`` safe to show as Markdown: dollar signs escaped, so "$46K ... $2.4M" is never read as maths."""
+    return text.replace("\\$", "$").replace("$", "\\$")
+
+
+def say_date(day) -> str:
+    """A date as a reader says it: "13 Nov 2026"."""
+    day = pd.Timestamp(day)
+    return f"{day.day} {day:%b %Y}"
+
+
+def integrity_sentence(rep, summary: pd.DataFrame | None = None, riskiest: pd.DataFrame | None = None) -> str:
+    """One sentence: red-flag deals among the open deals closing soon, their value, and the riskiest one."""
+    summary = flag_summary(rep.ds) if summary is None else summary
+    a = summary.attrs
+    until = say_date(a["soon_until"])
+    if not a["closing_soon"]:
+        return f"No open deal is dated to close by {until}, so there is no near-term pipeline to check for red flags."
+    if not a["at_risk"]:
+        return f"None of the {a['closing_soon']} open deals closing by {until} carries a red flag."
+    riskiest = riskiest_deals(rep.ds, 1) if riskiest is None else riskiest
+    top = riskiest.iloc[0]
+    verb = "carries" if a["at_risk"] == 1 else "carry"
+    return (f"{a['at_risk']} of the {a['closing_soon']} open deals closing by {until} {verb} at least one red flag, "
+            f"worth {rep.money(a['at_risk_amount'])}; the riskiest is {top['name']} ({top['owner']}, "
+            f"{rep.money(top['amount'])}): {top['why']}.")
+
+
+def red_flag_alert(rep, summary: pd.DataFrame) -> dict | None:
+    """The pack-index alert for red-flag deals closing soon (None when there are none)."""
+    a = summary.attrs
+    if not a["at_risk"]:
+        return None
+    deals = f"{a['at_risk']} red-flag deal{'' if a['at_risk'] == 1 else 's'}"
+    return {"message": f"{rep.label}: {deals} worth {rep.money(a['at_risk_amount'])} due to close by "
+                       f"{say_date(a['soon_until'])}", "level": "warning"}
+
+
+def integrity_note(rep):
+    """Markdown naming the flags the data cannot raise (no change history), or None when all four work."""
+    notes = flag_summary(rep.ds).attrs.get("unavailable", {})
+    if not notes:
+        return None
+    return rep.markdown("**Not available:** " + "; ".join(dict.fromkeys(notes.values())) + ".")
+
+
+def riskiest_table(rep, n: int = 8):
+    """The ``n`` riskiest open deals closing soon, highest risk score first, with why each is flagged.
+
+    Five columns so the reasons fit the page: the deal with its owner and stage, amount, close date, red flags
+    (score of 4) and why."""
+    deals = riskiest_deals(rep.ds, n)
+    until = rep.as_of + pd.Timedelta(days=rep.settings.threshold("integrity_soon_days"))
+    if deals.empty:
+        return rep.markdown(f"No open deal closing by {say_date(until)} carries a red flag.")
+    frame = pd.DataFrame({
+        "Deal (owner, stage)": deals["name"] + " (" + deals["owner"] + ", " + deals["stage"] + ")",
+        "Amount": deals["amount"],
+        "Close date": pd.to_datetime(deals["close_date"]).dt.strftime("%Y-%m-%d"),
+        "Red flags": deals["risk_score"].astype(str) + " of 4",
+        "Why": deals["why"],
+    })
+    caption = (f"Riskiest open deals closing by {say_date(until)} ({len(deals)} of {deals.attrs['deals']} with a red "
+               "flag)")
+    return wrap(rep.table(frame, {"Amount": "currency"}, caption=caption),
+                {"Deal (owner, stage)": WRAP_WIDE, "Why": WRAP_WIDE})

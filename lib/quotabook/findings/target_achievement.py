@@ -1,0 +1,442 @@
+"""Findings and tables of the target achievement notebook (theme 1; seeds 000 and 001).
+
+:func:`target_achievement_findings` opens the notebook: where the scope stands against target with the
+weeks left, which territories (or regions) fall under the coverage bars, how much pipeline closing the gap
+takes, how much Commit lacks proof and how concentrated the open forecast is. Once the period is over the
+sentences read the result instead: attainment, who reached target, and whether a miss was a volume problem
+(too little pipeline going in) or a conversion problem (seed 000's "enough at-bats?" test).
+
+The ``*_table`` functions turn the views of :mod:`quotabook.views.target_achievement` into the formatted
+tables the notebook shows (labels, units, a total row for the whole scope), or into a sentence when there
+is nothing to show (the period is over, or the data lacks what a table needs). The next-moves section shows
+:mod:`quotabook.moves` (its lists and tables); :func:`move_rules` and :func:`impact_note` only put the
+tests behind them and the forecast impact of moves 1 and 2 into words. Every number comes from the metric
+catalog, through the views or :mod:`quotabook.moves`; the wording lives here so it is tested.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from .. import moves
+from ..views import target_achievement as views
+from . import Findings
+
+__all__ = ["SHOWN_METRICS", "confidence_table", "coverage_rules", "coverage_table", "impact_note", "money_table",
+           "move_rules", "needs_table", "period_note", "stack_table", "target_achievement_findings"]
+
+SCOPE_METRICS = ["closed_amount", "commit_amount", "best_case_amount", "total_amount", "target_amount", "attainment",
+                 "forecast_attainment", "gap", "coverage", "pipeline_coverage", "open_pipeline_amount", "win_rate",
+                 "won_count", "required_new_pipeline", "commit_share", "deal_count", "average_selling_price",
+                 "largest_deal_amount", "top_deal_share", "weak_commit_amount", "promotable_best_case_amount",
+                 "pipeline_push_amount"]
+#: The metrics the notebook shows (its glossary).
+SHOWN_METRICS = ["closed_amount", "commit_amount", "best_case_amount", "pipeline_amount", "total_amount",
+                 "target_amount", "attainment", "forecast_attainment", "gap", "coverage", "coverage_of_remaining",
+                 "pipeline_coverage", "commit_share", "win_rate", "required_new_pipeline", "open_pipeline_amount",
+                 "pipeline_push_amount", "deal_count", "average_selling_price", "largest_deal_amount",
+                 "top_deal_share", "weak_commit_amount", "promotable_best_case_amount", "pull_in_amount",
+                 "expansion_candidate_count"]
+
+
+# -- small helpers ------------------------------------------------------------------------------------------
+def _ok(value) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value)) and pd.notna(value)
+
+
+def _names(values: list[str], limit: int = 3) -> str:
+    """"A", "A and B", "A, B and C", "A, B, C and 2 more"."""
+    values = [str(v) for v in values]
+    if len(values) > limit:
+        return ", ".join(values[:limit]) + f" and {len(values) - limit} more"
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def _mid(label: str) -> str:
+    """The scope label inside a sentence: "the district", but "West" stays "West"."""
+    return label[0].lower() + label[1:] if label.startswith("The ") else label
+
+
+def _plural(level: str, n: int = 2) -> str:
+    if n == 1:
+        return level
+    return {"territory": "territories", "region": "regions"}.get(level, level + "s")
+
+
+def _scope(rep) -> tuple[pd.Series, dict[str, str]]:
+    """The scope's catalog metrics as one Series (NaN where unavailable) and the unavailable notes."""
+    wide = rep.metrics(SCOPE_METRICS, by=rep.scope_level)
+    row = wide.iloc[0] if len(wide) else pd.Series(dtype="float64")
+    return row.reindex(SCOPE_METRICS), dict(wide.attrs.get("unavailable", {}))
+
+
+def _unavailable_sentence(rep, unavailable: dict[str, str]) -> str | None:
+    """One sentence naming what the data lacks and which figures it costs, grouped by what is missing, or None."""
+    if not unavailable:
+        return None
+    by_need: dict[str, list[str]] = {}
+    for name, note in unavailable.items():
+        need = note.split("needs", 1)[-1].strip() if "needs" in note else note
+        by_need.setdefault(need, []).append(rep.catalog.get(name).label)
+    parts = [f"{_names(labels)} (needs {need})" for need, labels in by_need.items()]
+    return f"Not available for this data: {'; '.join(parts)}."
+
+
+def _current_quarter(rep) -> str:
+    return rep.ds.calendar.period_of(rep.as_of).label
+
+
+def _ended(rep) -> bool:
+    return views.period_ended(rep.ds, rep.period)
+
+
+# -- findings ------------------------------------------------------------------------------------------------
+def target_achievement_findings(rep) -> Findings:
+    """Three to five sentences on where the scope stands against target, with headlines and alerts.
+
+    Parameters
+    ----------
+    rep : :class:`quotabook.notebook.Report` for a region (groups: territories) or the district (regions).
+    """
+    s, unavailable = _scope(rep)
+    cov = views.coverage_status(rep.ds, rep.period, by=rep.level)
+    if _ended(rep):
+        sentences, headlines, alerts = _ended_findings(rep, s, cov)
+    else:
+        sentences, headlines, alerts = _running_findings(rep, s, cov)
+    sentences = [x for x in sentences if x]
+    note = _unavailable_sentence(rep, unavailable)
+    if note:  # what the data lacks always shows, in the last place
+        sentences = [*sentences[:4], note]
+    return Findings(sentences=sentences[:5], headlines=headlines, alerts=alerts)
+
+
+def _stand_sentence(rep, s: pd.Series) -> str:
+    """Where the scope stands: closed against target with the time left, and what Commit and the stack add."""
+    period, label = rep.period.label, rep.label
+    if not s["target_amount"] > 0:
+        if s["closed_amount"] > 0:
+            return (f"{label} has closed {rep.money(s['closed_amount'])} in {period} but has no target for it: "
+                    "attainment and coverage cannot be read.")
+        return f"{label} has no target for {period}: attainment and coverage cannot be read."
+    if rep.period_progress <= 0:
+        when = f"{period} has not started yet ({rep.weeks_left} weeks to run)"
+        return (f"{when}: Closed + Commit covers {rep.pct(s['forecast_attainment'])} of {_mid(label)}'s "
+                f"{rep.money(s['target_amount'])} target and the full stack {rep.times(s['coverage'])}.")
+    left = f"with {rep.weeks_left} week{'s' if rep.weeks_left != 1 else ''} left" if rep.weeks_left \
+        else "in the last week"
+    text = (f"{label} has closed {rep.money(s['closed_amount'])} of its {rep.money(s['target_amount'])} "
+            f"{period} target ({rep.pct(s['attainment'])}) {left}")
+    if _ok(s["forecast_attainment"]):
+        text += (f"; Closed + Commit reaches {rep.pct(s['forecast_attainment'])} of target and Closed + Commit + "
+                 f"Best Case {rep.times(s['coverage'])}")
+    return text + "."
+
+
+def _coverage_sentence(rep, cov: pd.DataFrame) -> str:
+    """Which groups fall under the seed bars (push below 1.5×, alert below 2.5× for two weeks, 3× wanted)."""
+    t = rep.settings.threshold
+    level, status = rep.level, cov["status"]
+    name = cov[level].astype(str)
+    short = name[status == "Short of target"].tolist()
+    push = name[status == "Pipeline push"].tolist()
+    alert = name[cov["alert"].astype(bool) & (cov["gap"] > 0)].tolist()
+    watch = name[status.isin([f"Below {t('coverage_alert_below'):g}×", f"Watch < {t('coverage_target_early'):g}×"])]
+    parts = []
+    if short:
+        parts.append(f"{_names(short)} cannot reach target even if every Commit and Best Case deal closes")
+    if push:
+        parts.append(f"{_names(push)} {'is' if len(push) == 1 else 'are'} under the "
+                     f"{t('pipeline_push_below'):g}× coverage line that calls for a pipeline push")
+    if alert:
+        parts.append(f"open pipeline in {_names(alert)} has covered less than {t('coverage_alert_below'):g}× of "
+                     f"the remaining target for {int(t('coverage_alert_weeks'))} weeks, which should alert leadership")
+    if len(watch):
+        parts.append(f"{_names(watch.tolist())} {'is' if len(watch) == 1 else 'are'} under the "
+                     f"{t('coverage_target_early'):g}× pipeline coverage wanted early in a quarter")
+    if parts:
+        text = "; ".join(parts)
+        return text[0].upper() + text[1:] + "."
+    covered = int(status.str.startswith("Covered").sum() + (status == "Target reached").sum())
+    if covered == 0:
+        return ""
+    return (f"Every {level} with a target clears the bars: at target already, or open pipeline covering at least "
+            f"{t('coverage_target_early'):g}× of what is left.")
+
+
+def _needs_sentence(rep, s: pd.Series) -> str:
+    """The pipeline closing the gap takes at the period's win rate, against what is open, and any push."""
+    if not s["gap"] > 0:
+        return (f"{rep.label} is already at target: {rep.money(-s['gap'])} above it."
+                if s["target_amount"] > 0 else "")
+    if not _ok(s["required_new_pipeline"]) or not s["win_rate"] > 0:
+        return (f"{rep.money(s['gap'])} is left to win; no deal has closed yet in {rep.period.label}, so there is "
+                "no win rate to size the pipeline it takes.")
+    text = (f"At the period's {rep.pct(s['win_rate'])} win rate, winning the remaining {rep.money(s['gap'])} takes "
+            f"{rep.money(s['required_new_pipeline'])} of pipeline; {rep.money(s['open_pipeline_amount'])} is open")
+    if s["pipeline_push_amount"] > 0:
+        text += (f", and lifting the stack to {rep.settings.threshold('pipeline_push_below'):g}× target needs "
+                 f"{rep.money(s['pipeline_push_amount'])} more")
+    return text + "."
+
+
+def _confidence_sentence(rep, s: pd.Series) -> str:
+    """Commit share, the Commit without proof, and the Best Case ready to move up (next moves 1 and 2)."""
+    if not _ok(s["commit_amount"]) or not (s["commit_amount"] + s["best_case_amount"]) > 0:
+        return ""
+    text = f"Commit is {rep.pct(s['commit_share'])} of the open forecast"
+    if s["weak_commit_amount"] > 0:
+        share = s["weak_commit_amount"] / s["commit_amount"] if s["commit_amount"] > 0 else float("nan")
+        text += (f"; {rep.money(s['weak_commit_amount'])} of the {rep.money(s['commit_amount'])} Commit "
+                 f"({rep.pct(share)}) lacks recent proof and should be reclassified")
+    if s["promotable_best_case_amount"] > 0:
+        text += f", while {rep.money(s['promotable_best_case_amount'])} of Best Case is ready to promote"
+    return text + "."
+
+
+def _concentration_sentence(rep, s: pd.Series, level: str) -> str:
+    """How many deals carry the open forecast, their average size and the largest deal's share."""
+    if not s["deal_count"] > 0:
+        return ""
+    conc = views.concentration(rep.ds, rep.period, by=level)
+    text = (f"{s['deal_count']:.0f} deals carry Commit + Best Case (average {rep.money(s['average_selling_price'])}); "
+            f"the largest, {rep.money(s['largest_deal_amount'])}, is {rep.pct(s['top_deal_share'])} of it")
+    conc = conc[conc["deal_count"] > 1]  # one deal is always all of its group's forecast: nothing to compare
+    if len(conc) > 1:
+        top = conc.sort_values("top_deal_share", ascending=False, kind="stable").iloc[0]
+        text += (f"; concentration is highest in {top[level]}, where the largest of its {top['deal_count']:.0f} "
+                 f"deals is {rep.pct(top['top_deal_share'])} of its Commit + Best Case")
+    return text + "."
+
+
+def _running_findings(rep, s: pd.Series, cov: pd.DataFrame) -> tuple[list[str], dict, list]:
+    sentences = [_stand_sentence(rep, s), _coverage_sentence(rep, cov), _needs_sentence(rep, s),
+                 _confidence_sentence(rep, s), _concentration_sentence(rep, s, rep.level)]
+    if sum(bool(x) for x in sentences) < 3 and s["won_count"] > 0:  # little to read: say what has been won
+        rate = f" at a {rep.pct(s['win_rate'])} win rate" if _ok(s["win_rate"]) else ""
+        sentences.append(f"So far it has won {s['won_count']:.0f} deal{'' if s['won_count'] == 1 else 's'}{rate}.")
+    headlines = {"Attainment": rep.pct(s["attainment"]), "Forecast attainment": rep.pct(s["forecast_attainment"]),
+                 "Coverage": rep.times(s["coverage"]), "Pipeline coverage": rep.times(s["pipeline_coverage"])}
+    return sentences, headlines, _alerts(rep, cov)
+
+
+def _alerts(rep, cov: pd.DataFrame) -> list[dict]:
+    """The catalog alerts that fire while the period runs: coverage under the push line (coverage's alert)
+    and pipeline coverage under the alert bar for the weeks the workbook asks (pipeline_coverage's alert)."""
+    t = rep.settings.threshold
+    out = []
+    live = cov[(cov["gap"] > 0) & (cov["target_amount"] > 0)]
+    for _, row in live[live["coverage"] < t("pipeline_push_below")].iterrows():
+        out.append({"message": f"{row[rep.level]}: coverage {rep.times(row['coverage'], 2)} is under the "
+                               f"{t('pipeline_push_below'):g}× pipeline-push line",
+                    "level": "critical" if row["coverage"] < 1 else "warning"})
+    for _, row in live[live["alert"].astype(bool)].iterrows():
+        out.append({"message": f"{row[rep.level]}: pipeline coverage {rep.times(row['pipeline_coverage'], 2)} under "
+                               f"{t('coverage_alert_below'):g}× for {int(t('coverage_alert_weeks'))} weeks",
+                    "level": "warning"})
+    return out
+
+
+def _ended_findings(rep, s: pd.Series, cov: pd.DataFrame) -> tuple[list[str], dict, list]:
+    period, label, level = rep.period.label, rep.label, rep.level
+    headlines = {"Attainment": rep.pct(s["attainment"]), "Closed": rep.money(s["closed_amount"]),
+                 "Win rate": rep.pct(s["win_rate"])}
+    if not s["target_amount"] > 0:
+        return [f"{label} has no target for {period}: it closed {rep.money(s['closed_amount'])}."], headlines, []
+    over = "above" if s["gap"] <= 0 else "short of"
+    first = (f"{label} closed {period} at {rep.money(s['closed_amount'])} against a {rep.money(s['target_amount'])} "
+             f"target ({rep.pct(s['attainment'])}), {rep.money(abs(s['gap']))} {over} it.")
+    with_target = cov[cov["target_amount"] > 0].sort_values("attainment", ascending=False, kind="stable")
+    hit = with_target[with_target["status"] == "Target reached"]
+    second = ""
+    if len(with_target) > 1:
+        best, worst = with_target.iloc[0], with_target.iloc[-1]
+        second = (f"{len(hit)} of {len(with_target)} {_plural(level)} reached target; {best[level]} led at "
+                  f"{rep.pct(best['attainment'])} and {worst[level]} ended at {rep.pct(worst['attainment'])}.")
+    early = rep.settings.threshold("coverage_target_early")
+    volume = with_target.loc[with_target["status"] == "Missed: volume", level].astype(str).tolist()
+    conversion = with_target.loc[with_target["status"] == "Missed: conversion", level].astype(str).tolist()
+    parts = []
+    if volume:
+        parts.append(f"{_names(volume)} went in with under {early:g}× pipeline coverage (a volume problem)")
+    if conversion:
+        parts.append(f"{_names(conversion)} had {early:g}× or more going in but did not convert it")
+    third = ("Of the misses, " + "; ".join(parts) + ".") if parts else ""
+    fourth = ""
+    if _ok(s["win_rate"]):
+        fourth = (f"It won {rep.pct(s['win_rate'])} of the deals it closed ({s['won_count']:.0f} won); nothing is "
+                  f"left open in {period}, so for the live view run this notebook for {_current_quarter(rep)}.")
+    return [first, second, third, fourth], headlines, []
+
+
+# -- notes and tables ------------------------------------------------------------------------------------------
+def period_note(rep):
+    """Markdown: the period, the report date and the time left (or that the figures are final)."""
+    day = rep.as_of.strftime("%d %b %Y")
+    if _ended(rep):
+        text = (f"**{rep.period.label}** ended on {rep.period.last_day.strftime('%d %b %Y')}; as of {day} its figures "
+                "are final and nothing is left open, so the coverage section shows how well covered each "
+                f"{rep.level} was the day before the quarter began.")
+    elif rep.period_progress <= 0:
+        text = f"**{rep.period.label}** has not started yet (as of {day}): the figures are the pipeline dated in it."
+    else:
+        text = (f"**{rep.period.label}**, as of {day}: {rep.pct(rep.period_progress)} of the quarter has gone, "
+                f"{rep.weeks_left} full week{'s' if rep.weeks_left != 1 else ''} left.")
+    return rep.markdown(text)
+
+
+def coverage_rules(rep):
+    """Markdown: the bars the coverage chart and the status column read against, with the workbook's values."""
+    t = rep.settings.threshold
+    push, alert, weeks = t("pipeline_push_below"), t("coverage_alert_below"), int(t("coverage_alert_weeks"))
+    early, mature = t("coverage_target_early"), t("coverage_target_mature")
+    return rep.markdown(
+        f"- **Coverage** under 1× — the quarter is mathematically short; under {push:g}× — launch a fast-turn "
+        "pipeline push (status *Short of target* / *Pipeline push*).\n"
+        f"- **Pipeline coverage** of {early:g}× early in a quarter, {mature:g}× for a mature recurring-revenue "
+        f"business; under {alert:g}× for {weeks} weekly readings in a row alerts leadership (status *Alert*; "
+        f"*Below* when only this week's reading is under it; *Watch* under {early:g}×).\n"
+        f"- Once the quarter is over: *Missed: volume* — it went in with under {early:g}× pipeline coverage, too "
+        "few at-bats; *Missed: conversion* — the pipeline was there and was not converted.")
+
+
+def move_rules(rep):
+    """Markdown: the tests behind the four next-move lists, with the workbook's values (or, once the period
+    is over, that nothing in it is left to move)."""
+    if _ended(rep):
+        return _over_note(rep, "no move is left to make in it")
+    t = rep.settings.threshold
+    stage = next((s.name for s in sorted(rep.settings.stages, key=lambda s: s.order)
+                  if s.order >= t("commit_min_stage_order")), "the late stages")
+    days, bar = int(t("commit_proof_days")), t("pipeline_push_below")
+    following = rep.ds.calendar.shift(rep.period, 1).label
+    return rep.markdown(
+        f"- **1. Weak Commit**: no activity in the last {days} days, a close date pushed out at least once, a "
+        f"stage before {stage}, or an evidence flag missing (economic buyer, champion, decision criteria, paper "
+        "process). Any one of them puts the deal on the list.\n"
+        f"- **2. Best Case to promote**: at {stage} or later, activity within {days} days, similar closed deals "
+        "(same segment, type and size half) won at least as often as deals overall, and every evidence flag in "
+        "place. Deals one test short follow the ready ones; their *Why* names the test they miss.\n"
+        f"- **3. Plays**: *pull-in*, open deals at {stage} or later dated {following}; *expansion*, accounts won "
+        "in the last four quarters with no open expansion deal.\n"
+        f"- **4. Pipeline push**: Closed + Commit + Best Case under {bar:g}× target while the target is not won.")
+
+
+def impact_note(rep):
+    """Markdown: how moves 1 and 2 change the scope's Closed + Commit and its forecast attainment
+    (:func:`quotabook.moves.impact`), and which groups reach target today only on Commit without proof.
+    None once the period is over: the impact table (:func:`quotabook.moves.table`) says so itself."""
+    if _ended(rep):
+        return None
+    scope = moves.impact(rep.ds, rep.period, by=rep.scope_level)
+    if scope.empty:
+        return rep.markdown(f"*No forecast to move in {rep.period.label}.*")
+    s, label = scope.iloc[0], _mid(rep.label)
+    weak, promoted = -s["reclassified"], s["promoted"]
+    if not (weak > 0 or promoted > 0):
+        return rep.markdown(f"No Commit lacks proof and no Best Case is ready to promote: {label}'s Closed + "
+                            f"Commit stays at {rep.money(s['forecast'])}.")
+    moved = [f"reclassifying {rep.money(weak)} of weak Commit" if weak > 0 else "",
+             f"promoting {rep.money(promoted)} of Best Case" if promoted > 0 else ""]
+    text = " and ".join(m for m in moved if m)
+    text = (text[0].upper() + text[1:] + f" takes {label}'s Closed + Commit from {rep.money(s['forecast'])} to "
+            f"{rep.money(s['forecast_after'])}")
+    if _ok(s["forecast_attainment"]):
+        text += f" ({rep.pct(s['forecast_attainment'])} of target to {rep.pct(s['attainment_after'])})"
+    groups = moves.impact(rep.ds, rep.period, by=rep.level)
+    lose = groups.loc[(groups["forecast_attainment"] >= 1) & (groups["attainment_after"] < 1), rep.level].tolist()
+    if lose:
+        text += (f". {_names(lose, 4)} {'reaches' if len(lose) == 1 else 'reach'} target on today's Commit but not "
+                 "on proof alone: get that proof before the forecast call")
+    return rep.markdown(text + ".")
+
+
+def money_table(rep, frame: pd.DataFrame, units: dict[str, str], *, caption: str):
+    """``rep.table`` with money in compact form ("$1.6M", "$542K") so a table of amounts fits the page width,
+    right-aligned like the other numbers."""
+    money = [c for c, unit in units.items() if unit == "currency" and c in frame]
+    shown = frame.assign(**{c: frame[c].map(rep.money) for c in money})
+    styler = rep.table(shown, {c: u for c, u in units.items() if c not in money}, caption=caption)
+    if money:
+        styler = styler.set_properties(subset=money, **{"text-align": "right"})
+    return styler
+
+
+def _with_total(rep, frame: pd.DataFrame, scope: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (one row per group) with the scope's own row appended, labelled "Total" (computed for the
+    scope, not summed: ratios and the push are the scope's own)."""
+    scope = scope.rename(columns={rep.scope_level: rep.level}).assign(**{rep.level: "Total"})
+    return pd.concat([frame, scope[frame.columns]], ignore_index=True)
+
+
+def stack_table(rep, stack: pd.DataFrame):
+    """The five numbers per group and for the scope, as a formatted table."""
+    scope = views.number_stack(rep.ds, rep.period, by=rep.scope_level)
+    cols = [rep.level, "Closed", "Commit", "Best Case", "Pipeline", "Total", "Target"]
+    if _ended(rep):  # nothing is open once the period is over: the open categories would be columns of zeros
+        cols = [rep.level, "Closed", "Target"]
+    table = _with_total(rep, stack, scope)[cols].rename(columns={rep.level: rep.level.title(),
+                                                                  "Total": "Closed + Commit + Best Case"})
+    units = {c: "currency" for c in table.columns[1:]}
+    return money_table(rep, table, units, caption=f"The number stack, {rep.period.label}")
+
+
+def coverage_table(rep, cov: pd.DataFrame):
+    """Attainment and the coverages with their status (running period), or the result and the pipeline
+    coverage going in (period over), per group and for the scope."""
+    scope = views.coverage_status(rep.ds, rep.period, by=rep.scope_level)
+    table = _with_total(rep, cov, scope)
+    name = rep.level.title()
+    if _ended(rep):
+        cols = {rep.level: name, "target_amount": "Target", "attainment": "Attainment", "gap": "Gap",
+                "start_pipeline_coverage": "Pipeline coverage going in", "status": "Status"}
+        units = {"Target": "currency", "Attainment": "percent", "Gap": "currency",
+                 "Pipeline coverage going in": "ratio"}
+    else:
+        cols = {rep.level: name, "attainment": "Attainment", "forecast_attainment": "Forecast att.", "gap": "Gap",
+                "coverage": "Coverage", "coverage_of_remaining": "Cov. of remaining",
+                "pipeline_coverage": "Pipeline coverage", "status": "Status"}
+        units = {"Attainment": "percent", "Forecast att.": "percent", "Gap": "currency", "Coverage": "ratio",
+                 "Cov. of remaining": "ratio", "Pipeline coverage": "ratio"}
+        live = table["gap"] > 0  # coverage of what is left means nothing once target is reached
+        table["coverage_of_remaining"] = table["coverage_of_remaining"].where(live)
+        table["pipeline_coverage"] = table["pipeline_coverage"].where(live)
+    table = table[list(cols)].rename(columns=cols)
+    return money_table(rep, table, units, caption=f"Attainment and coverage, {rep.period.label}")
+
+
+def _over_note(rep, what: str):
+    """Markdown: the period is over, so ``what`` ("no Commit to inspect") is all there is to say."""
+    return rep.markdown(f"*{rep.period.label} is over and nothing is left open: {what}. Run this notebook for "
+                        f"{_current_quarter(rep)} for the live view.*")
+
+
+def confidence_table(rep, conc: pd.DataFrame):
+    """Commit share and concentration per group and for the scope (a note once the period is over)."""
+    if _ended(rep) or not (conc["deal_count"] > 0).any():
+        return _over_note(rep, "no open forecast to weigh") if _ended(rep) else rep.markdown(
+            f"*No open Commit or Best Case deal closes in {rep.period.label}.*")
+    scope = views.concentration(rep.ds, rep.period, by=rep.scope_level)
+    cols = {rep.level: rep.level.title(), "commit_share": "Commit share", "deal_count": "Deals",
+            "average_selling_price": "ASP", "largest_deal_amount": "Largest deal", "top_deal_share": "Top-deal share"}
+    table = _with_total(rep, conc, scope)[list(cols)].rename(columns=cols)
+    units = {"Commit share": "percent", "Deals": "count", "ASP": "currency", "Largest deal": "currency",
+             "Top-deal share": "percent"}
+    return money_table(rep, table, units, caption="Forecast confidence and concentration behind Commit + Best Case")
+
+
+def needs_table(rep, needs: pd.DataFrame):
+    """Gap, win rate, required new pipeline, open pipeline and the push needed, per group and for the scope."""
+    if _ended(rep):
+        return _over_note(rep, "no gap left to fill with pipeline")
+    scope = views.pipeline_needs(rep.ds, rep.period, by=rep.scope_level)
+    cols = {rep.level: rep.level.title(), "gap": "Gap", "win_rate": "Win rate",
+            "required_new_pipeline": "Required new pipeline", "open_pipeline_amount": "Open pipeline",
+            "pipeline_push_amount": "Push to 1.5×"}
+    table = _with_total(rep, needs, scope)[list(cols)].rename(columns=cols)
+    table["Gap"] = table["Gap"].clip(lower=0)
+    units = {"Gap": "currency", "Win rate": "percent", "Required new pipeline": "currency",
+             "Open pipeline": "currency", "Push to 1.5×": "currency"}
+    return money_table(rep, table, units, caption=f"Pipeline needed to close the gap, {rep.period.label}")

@@ -1,0 +1,249 @@
+"""What the velocity notebook (03) says: its findings, the sales velocity arithmetic, and its tables.
+
+The findings compare the sales cycle with the velocity alert (seed 001's governance example: alert above 120
+days), the aged share of open deals with the 20% alert (seed 001), the value that slipped out of the period,
+and the red-flag deals closing soon (seed 004). Every number comes from the metric catalog
+(:meth:`Report.metrics`) or the velocity and integrity views; thresholds come from the workbook settings.
+A metric the data cannot support (no change history) becomes a sentence saying so.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..views import velocity as views
+from ..views.integrity import flag_summary, riskiest_deals
+from . import Findings
+from .integrity import WRAP, integrity_sentence, md_text, red_flag_alert, say_date, wrap
+
+__all__ = ["SCOPE_METRICS", "cycle_table", "slippage_summary_table", "slipped_deals_table", "stale_table",
+           "unavailable_note", "velocity_arithmetic", "velocity_findings", "velocity_table", "when_open"]
+
+SCOPE_METRICS = list(dict.fromkeys(["sales_cycle_days", "median_sales_cycle_days", *views.VELOCITY_FACTORS,
+                                    "sales_velocity", "pipeline_aging_share", "aged_deal_count", "stale_deal_count",
+                                    "slipped_amount"]))
+
+
+# -- wording helpers --------------------------------------------------------------------------------------
+def _ongoing(rep) -> bool:
+    """Whether the report date falls before the period's last day (the current quarter)."""
+    return pd.Timestamp(rep.period.end) - pd.Timedelta(days=1) >= rep.as_of
+
+
+def when_open(rep) -> str:
+    """When the point-in-time counts (aged, stale, open deals) are taken: the period's end, or today."""
+    return f"on {say_date(rep.as_of)}" if _ongoing(rep) else f"at the end of {rep.period.label}"
+
+
+def _deals(n: float, noun: str = "deal") -> str:
+    """"1 deal", "12 deals" (or another noun)."""
+    return f"{n:,.0f} {noun}" if n == 1 else f"{n:,.0f} {noun}s"
+
+
+def _days(x: float) -> str:
+    return f"{x:,.0f} days"
+
+
+def _scope(rep) -> tuple[pd.Series, dict]:
+    """The scope's row of :data:`SCOPE_METRICS` and the notes of the metrics the data cannot support."""
+    wide = rep.metrics(SCOPE_METRICS, by=rep.scope_level)
+    row = wide.iloc[0] if len(wide) else pd.Series(dtype="float64")
+    return row, dict(wide.attrs.get("unavailable", {}))
+
+
+def _why(note: str) -> str:
+    """What a metric needs, from its "<metric> not available: needs ..." note."""
+    return note.split("not available: ", 1)[-1]
+
+
+def _value(row: pd.Series, name: str) -> float:
+    value = row.get(name, float("nan"))
+    return float(value) if pd.notna(value) else float("nan")
+
+
+# -- the findings ------------------------------------------------------------------------------------------
+def _cycle(rep, row: pd.Series, groups: pd.Series) -> tuple[str, list]:
+    """The sales cycle against the velocity alert and the goal, the slowest group, and the alerts fired."""
+    mean, median = _value(row, "sales_cycle_days"), _value(row, "median_sales_cycle_days")
+    metric = rep.catalog.get("sales_cycle_days")
+    alert = metric.alert.value(rep.settings)
+    so_far = " so far" if _ongoing(rep) else ""
+    if pd.isna(mean):
+        return f"No deal was won in {rep.period.label}{so_far}, so there is no sales cycle to measure.", []
+    goal = metric.benchmark.band[1] if metric.benchmark else None
+    if metric.alert.fires(mean, rep.settings):
+        status = f"above the {alert:g}-day velocity alert"
+    elif goal is not None and mean > goal:
+        status = f"within the {alert:g}-day alert but over the {goal:g}-day goal"
+    else:
+        status = f"inside the {goal:g}-day goal" if goal is not None else f"within the {alert:g}-day alert"
+    text = (f"Deals won in {rep.period.label}{so_far} took {_days(mean)} on average from creation to the win "
+            f"(median {median:,.0f}), {status}")
+    groups = groups.dropna()
+    if len(groups) > 1:
+        text += f"; {groups.idxmax()} is slowest at {_days(groups.max())}"
+    alerts = [f"{rep.label} sales cycle {_days(mean)}, above the {alert:g}-day alert"] if status.startswith("above") \
+        else []
+    alerts += [f"{name} sales cycle {_days(days)}, above the {alert:g}-day alert"
+               for name, days in groups[groups > alert].items()]
+    return text + ".", alerts
+
+
+def _velocity(rep, row: pd.Series) -> str:
+    vel = _value(row, "sales_velocity")
+    if pd.isna(vel):
+        return f"Sales velocity cannot be worked out for {rep.period.label}: it needs deals won in the period."
+    deals = _deals(_value(row, "open_deal_count"), "open deal")
+    return (f"Sales velocity is {rep.money(vel)} of bookings per day: {deals} "
+            f"× {rep.pct(_value(row, 'win_rate'))} win rate × {rep.money(_value(row, 'average_deal_size'))} "
+            f"average deal ÷ {_days(_value(row, 'sales_cycle_days'))} of sales cycle.")
+
+
+def _aging(rep, row: pd.Series, unavailable: dict) -> tuple[str, list]:
+    if "pipeline_aging_share" in unavailable:
+        return f"Pipeline aging is not available ({_why(unavailable['pipeline_aging_share'])}).", []
+    share, t = _value(row, "pipeline_aging_share"), rep.settings.threshold
+    if pd.isna(share):
+        return f"No deal was open {when_open(rep)}, so nothing was aged or stale.", []
+    limit = t("aging_alert_share")
+    over = rep.catalog.get("pipeline_aging_share").alert.fires(share, rep.settings)
+    text = (f"{rep.pct(share)} of the {_deals(_value(row, 'open_deal_count'))} open {when_open(rep)} were aged "
+            f"(in their stage over {t('aging_stage_multiple'):g}× the won-deal median), "
+            f"{'above' if over else 'within'} the {rep.pct(limit)} alert; "
+            f"{_value(row, 'stale_deal_count'):,.0f} were stale (no stage progress for {t('stale_days'):g} days, "
+            f"{t('proposal_stale_days'):g} in Proposal).")
+    alerts = [f"{rep.label}: {rep.pct(share)} of open deals aged, above the {rep.pct(limit)} alert"] if over else []
+    return text, alerts
+
+
+def _slippage(rep, unavailable: dict) -> tuple[str, list]:
+    if "slipped_amount" in unavailable:
+        return f"Slippage is not available ({_why(unavailable['slipped_amount'])}).", []
+    s = views.slippage_table(rep.ds, rep.period, by=rep.scope_level).iloc[0]
+    red = rep.settings.threshold("slippage_red_flag_pushes")
+    p = rep.period.label
+    if s["slipped_amount"] > 0:
+        text = f"{rep.money(s['slipped_amount'])} once expected in {p} slipped out of it ({_deals(s['slipped_deals'])})"
+    else:
+        text = f"Nothing expected in {p} slipped out of it"
+    text += (f"; the {_deals(s['deals'])} dated in {p} had their close dates pushed {s['close_date_push_count']:,.0f} "
+             f"times, {s['red_flag_deals']} of them {red:g} times or more.")
+    alerts = [f"{rep.label}: {_deals(s['red_flag_deals'])} dated in {p} pushed {red:g}+ times"] \
+        if s["red_flag_deals"] else []
+    return text, alerts
+
+
+def velocity_findings(rep) -> Findings:
+    """The notebook's opening findings: sales cycle vs the alert, sales velocity, aged share vs 20%, value
+    slipped, and red-flag deals closing soon; with four headlines and the alerts fired."""
+    row, unavailable = _scope(rep)
+    groups = rep.metrics(["sales_cycle_days"], by=rep.level).get("sales_cycle_days", pd.Series(dtype="float64"))
+    cycle, cycle_alerts = _cycle(rep, row, groups)
+    aging, aging_alerts = _aging(rep, row, unavailable)
+    slippage, slip_alerts = _slippage(rep, unavailable)
+    flags = flag_summary(rep.ds)
+    riskiest = riskiest_deals(rep.ds, 1)
+    sentences = [md_text(s) for s in (cycle, _velocity(rep, row), aging, slippage,
+                                      integrity_sentence(rep, flags, riskiest))]
+    a = flags.attrs
+    headlines = {
+        "Sales cycle": "–" if pd.isna(_value(row, "sales_cycle_days")) else _days(_value(row, "sales_cycle_days")),
+        "Aged pipeline": "–" if "pipeline_aging_share" in unavailable else rep.pct(_value(row, "pipeline_aging_share")),
+        "Slipped value": "–" if "slipped_amount" in unavailable else rep.money(_value(row, "slipped_amount")),
+        "Red-flag deals closing soon": f"{a['at_risk']} ({rep.money(a['at_risk_amount'])})",
+    }
+    alerts = cycle_alerts + aging_alerts + slip_alerts + [x for x in [red_flag_alert(rep, flags)] if x]
+    return Findings(sentences, headlines, alerts)
+
+
+# -- text and tables for the sections ----------------------------------------------------------------------
+def velocity_arithmetic(rep):
+    """The sales velocity formula with the scope's own numbers, as Markdown (or why it cannot be worked out)."""
+    row, _ = _scope(rep)
+    if pd.isna(_value(row, "sales_velocity")):
+        return rep.markdown(md_text(_velocity(rep, row)))
+    return rep.markdown(md_text(
+        f"**{rep.label}, {rep.period.label}:** {_value(row, 'open_deal_count'):,.0f} open deals × "
+        f"{rep.pct(_value(row, 'win_rate'), 1)} win rate × {rep.money(_value(row, 'average_deal_size'))} average "
+        f"deal ÷ {_value(row, 'sales_cycle_days'):,.1f} days = **{rep.money(_value(row, 'sales_velocity'))} per day**"
+        f" (about {rep.money(_value(row, 'sales_velocity') * 30)} a month)."))
+
+
+def unavailable_note(rep, *frames: pd.DataFrame):
+    """Markdown listing what the frames could not compute (``attrs["unavailable"]``), or None when all could."""
+    notes = dict.fromkeys(n for f in frames for n in f.attrs.get("unavailable", {}).values())
+    return rep.markdown("**Not available:** " + "; ".join(notes) + ".") if notes else None
+
+
+def _level_name(rep, by: str) -> str:
+    return {"owner": "Rep"}.get(by, by.replace("_", " ").capitalize())
+
+
+def cycle_table(rep, by: str = "segment"):
+    """Won deals and their sales cycle (mean, median, 25th and 75th percentile, days) per ``by``."""
+    stats = views.sales_cycle_stats(rep.ds, rep.period, by=by)
+    cols = {by: _level_name(rep, by), "won_deals": "Won deals", "sales_cycle_days": "Mean",
+            "median_sales_cycle_days": "Median", "q1_days": "25th pct", "q3_days": "75th pct"}
+    frame = stats[list(cols)].rename(columns=cols)
+    units = {"Won deals": "count", "Mean": "days", "Median": "days", "25th pct": "days", "75th pct": "days"}
+    return rep.table(frame, units, caption=f"Sales cycle of deals won in {rep.period.label} by "
+                     f"{_level_name(rep, by).lower()} (days from creation to win)")
+
+
+def velocity_table(rep):
+    """The four factors and the sales velocity per group, with the scope's total row last."""
+    groups = views.sales_velocity_table(rep.ds, rep.period, by=rep.level).rename(columns={rep.level: "name"})
+    total = views.sales_velocity_table(rep.ds, rep.period, by=rep.scope_level)
+    total = total.rename(columns={rep.scope_level: "name"}).assign(name=rep.label)
+    frame = pd.concat([groups, total], ignore_index=True)
+    cols = {"name": _level_name(rep, rep.level), "open_deal_count": "Open deals", "win_rate": "Win rate",
+            "average_deal_size": "Average deal", "sales_cycle_days": "Sales cycle", "sales_velocity": "Velocity"}
+    units = {"Open deals": "count", "Win rate": "percent", "Average deal": "currency", "Sales cycle": "days",
+             "Velocity": "currency_per_day"}
+    return rep.table(frame[list(cols)].rename(columns=cols), units,
+                     caption=f"Sales velocity in {rep.period.label}: open deals × win rate × average deal ÷ cycle")
+
+
+def stale_table(rep, n: int = 10):
+    """The ``n`` most overdue stale deals open at the period end (now, for the current period)."""
+    stale = views.stale_deals(rep.ds, rep.period)
+    if stale.attrs["unavailable"]:
+        return unavailable_note(rep, stale)
+    cols = {"name": "Deal", "owner": "Owner", "stage": "Stage", "amount": "Amount", "days_in_stage": "Days in stage",
+            "stale_limit_days": "Limit", "days_over": "Days over"}
+    if stale.empty:
+        return rep.markdown(f"No deal open {when_open(rep)} was stale.")
+    frame = stale.head(n)[list(cols)].rename(columns=cols)
+    caption = f"Stale deals open {when_open(rep)}: {len(stale)} in all" + (f", the {n} most overdue" if len(stale) > n
+                                                                            else "")
+    units = {"Amount": "currency", "Days in stage": "count", "Limit": "count", "Days over": "count"}
+    return wrap(rep.table(frame, units, caption=caption), {"Deal": WRAP})
+
+
+def slippage_summary_table(rep):
+    """Per group: deals dated in the period, their close-date pushes, red-flag pushers, and slipped value."""
+    table = views.slippage_table(rep.ds, rep.period, by=rep.level)
+    red = rep.settings.threshold("slippage_red_flag_pushes")
+    cols = {rep.level: _level_name(rep, rep.level), "deals": "Deals dated in period",
+            "close_date_push_count": "Close-date pushes", "deals_pushed": "Deals pushed",
+            "red_flag_deals": f"Pushed {red:g}+ times", "slipped_deals": "Slipped out",
+            "slipped_amount": "Slipped value"}
+    frame = table.reindex(columns=list(cols)).rename(columns=cols)
+    units = {c: "count" for c in list(cols.values())[1:-1]} | {"Slipped value": "currency"}
+    return rep.table(frame, units, caption=f"Slippage in {rep.period.label}")
+
+
+def slipped_deals_table(rep, n: int = 8):
+    """The ``n`` largest deals that slipped out of the period: where each was expected and where it is now."""
+    deals = views.slipped_deals(rep.ds, rep.period)
+    if deals.attrs["unavailable"]:
+        return unavailable_note(rep, deals)
+    if deals.empty:
+        return rep.markdown(f"No deal slipped out of {rep.period.label}.")
+    cols = {"name": "Deal", "owner": "Owner", "stage": "Stage now", "slipped_amount": "Slipped value",
+            "expected_close_date": "Was due", "close_date": "Now due", "pushes": "Pushes"}
+    frame = deals.head(n)[list(cols)].rename(columns=cols)
+    for col in ("Was due", "Now due"):
+        frame[col] = pd.to_datetime(frame[col]).dt.strftime("%Y-%m-%d")
+    caption = f"Largest deals that slipped out of {rep.period.label} ({min(n, len(deals))} of {len(deals)})"
+    return wrap(rep.table(frame, {"Slipped value": "currency", "Pushes": "count"}, caption=caption), {"Deal": WRAP})

@@ -1,0 +1,233 @@
+"""Findings and tables of the won / lost notebook (theme 7; seed 004 chapter 4, seed 002).
+
+:func:`won_lost_findings` opens the notebook with what the period's closed deals came to: bookings against
+target and how many reps reached their goal, the win rate against the quarter before and the benchmark
+band, the top loss reason, where in deal size the team wins, and how long won deals took. Results are
+cohorted by close date (seed 004), so a finished quarter's figures are final; a running quarter's are to
+date. Reasons, deal sizes and sales cycles are read over the trailing four quarters (seed 004's "previous
+12 months"), trends over up to eight. Every number comes from the catalog through
+:mod:`quotabook.views.won_lost`; the wording lives here so it is tested.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from ..views import won_lost as views
+from . import Findings
+from .target_achievement import money_table
+
+__all__ = ["SHOWN_METRICS", "TREND_QUARTERS", "WINDOW_QUARTERS", "benchmark", "customers_note", "goals_table",
+           "won_lost_findings"]
+
+#: Quarters in the trend charts, and in the window for reasons, deal sizes and sales cycles.
+TREND_QUARTERS, WINDOW_QUARTERS = 8, 4
+SCOPE_METRICS = ["won_count", "closed_amount", "target_amount", "attainment", "win_rate", "closed_count",
+                 "lost_count", "average_deal_size"]
+#: The metrics the notebook shows (its glossary).
+SHOWN_METRICS = ["won_count", "lost_count", "closed_count", "closed_amount", "lost_amount", "target_amount",
+                 "attainment", "gap", "win_rate", "average_deal_size", "sales_cycle_days", "median_sales_cycle_days",
+                 "customer_count", "new_customer_count", "run_rate_revenue"]
+
+
+def _ok(value) -> bool:
+    return value is not None and pd.notna(value) and not (isinstance(value, float) and math.isinf(value))
+
+
+def _names(values: list[str], limit: int = 3) -> str:
+    values = [str(v) for v in values]
+    if len(values) > limit:
+        return ", ".join(values[:limit]) + f" and {len(values) - limit} more"
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def _count(n: float, noun: str) -> str:
+    """"1 won deal", "3 won deals"."""
+    return f"{n:.0f} {noun}{'' if n == 1 else 's'}"
+
+
+def _mid(label: str) -> str:
+    """The scope label inside a sentence: "the district", but "West" stays "West"."""
+    return label[0].lower() + label[1:] if label.startswith("The ") else label
+
+
+def _band(low: float, high: float, rep) -> str:
+    """A deal-size band in words: "under $16K", "$16K–$31K", "$71K and over"."""
+    if low <= 0:
+        return f"under {rep.money(high)}"
+    if math.isinf(high):
+        return f"of {rep.money(low)} and over"
+    return f"of {rep.money(low)}–{rep.money(high)}"
+
+
+def benchmark(rep, metric: str) -> tuple[tuple[float, float] | None, str]:
+    """A metric's catalog benchmark band and its source as a reader should see it ("CSO Insights 2024, as
+    cited"), or (None, "") when the catalog gives none."""
+    bench = rep.catalog.get(metric).benchmark
+    if bench is None:
+        return None, ""
+    source = bench.source.split(", as cited")[0]
+    return bench.band, (f"{source}, as cited" if "seed" not in source else "")
+
+
+def _scope(rep) -> pd.Series:
+    wide = rep.metrics(SCOPE_METRICS, by=rep.scope_level)
+    return (wide.iloc[0] if len(wide) else pd.Series(dtype="float64")).reindex(SCOPE_METRICS)
+
+
+def _window(rep) -> tuple[str, str]:
+    return views.trailing_window(rep.ds, rep.period, WINDOW_QUARTERS)
+
+
+# -- sentences ------------------------------------------------------------------------------------------------
+def _bookings_sentence(rep, s: pd.Series, goals: pd.DataFrame, running: bool) -> str:
+    period = rep.period.label + (" so far" if running else "")
+    if not s["won_count"] > 0:
+        text = f"{rep.label} has won no deal in {period}"
+        return text + (f" against a {rep.money(s['target_amount'])} target." if s["target_amount"] > 0 else ".")
+    text = (f"{rep.label} booked {rep.money(s['closed_amount'])} from {_count(s['won_count'], 'won deal')} in {period} "
+            f"(average {rep.money(s['average_deal_size'])})")
+    if s["target_amount"] > 0:
+        text += f", {rep.pct(s['attainment'])} of its {rep.money(s['target_amount'])} target"
+    with_goal = goals[goals["target_amount"] > 0] if "target_amount" in goals else goals.iloc[0:0]
+    if len(with_goal):
+        hit = int((with_goal["attainment"] >= 1).sum())
+        verb = "have reached" if running else "reached"
+        text += f"; {hit} of {len(with_goal)} reps {verb} their goal"
+    return text + "."
+
+
+def _win_rate_sentence(rep, s: pd.Series, trend: pd.DataFrame) -> str:
+    if not s["closed_count"] > 0:
+        return f"No deal closed in {rep.period.label}, so there is no win rate yet."
+    text = f"It won {rep.pct(s['win_rate'])} of the {_count(s['closed_count'], 'deal')} it closed"
+    earlier = trend[(trend["period"] < rep.period.label) & (trend["closed_count"] > 0)]
+    if len(earlier):
+        prev = earlier.iloc[-1]
+        now, before = round(s["win_rate"], 2), round(prev["win_rate"], 2)  # as the percentages read
+        move = "up from" if now > before else "down from" if now < before else "level with"
+        text += f", {move} {rep.pct(prev['win_rate'])} in {prev['period']}"
+    band, source = benchmark(rep, "win_rate")
+    if band is not None:
+        low, high = band
+        where = "below" if s["win_rate"] < low else "above" if s["win_rate"] > high else "within"
+        text += f", {where} the {rep.pct(low)}–{rep.pct(high)} benchmark band" + (f" ({source})" if source else "")
+    return text + "."
+
+
+def _loss_sentence(rep, lost: pd.DataFrame) -> str:
+    window = lost.attrs.get("period", "")
+    if lost.empty:
+        if "lost_by_reason" in lost.attrs.get("unavailable", {}):
+            return "Loss reasons are not recorded in this data (needs column opportunities.loss_reason)."
+        return f"No deal was lost over {window}."
+    top = lost.iloc[0]
+    return (f"{top['loss_reason']} is the top loss reason over {window}: {top['lost_count']:.0f} of "
+            f"{lost['lost_count'].sum():.0f} lost deals ({rep.pct(top['count_share'])}), "
+            f"{rep.money(top['lost_amount'])} of value.")
+
+
+def _size_sentence(rep, bands: pd.DataFrame) -> str:
+    data = bands[bands["closed_count"] > 0].reset_index(drop=True)
+    if len(data) < 2:
+        return ""
+    best, worst = data.loc[data["win_rate"].idxmax()], data.loc[data["win_rate"].idxmin()]
+    best_band, worst_band = _band(best["band_low"], best["band_high"], rep), _band(worst["band_low"],
+                                                                                    worst["band_high"], rep)
+    return (f"By deal size, it wins {rep.pct(best['win_rate'])} of deals {best_band} and "
+            f"{rep.pct(worst['win_rate'])} of deals {worst_band} ({bands.attrs.get('period', '')}).")
+
+
+def _cycle_sentence(rep, cycle: pd.DataFrame) -> str:
+    data = cycle[cycle["won_count"] > 0].sort_values("sales_cycle_days", kind="stable")
+    if data.empty:
+        return ""
+    mean = (data["sales_cycle_days"] * data["won_count"]).sum() / data["won_count"].sum()
+    text = f"Won deals took {mean:.0f} days from creation on average over {cycle.attrs.get('period', '')}"
+    if len(data) > 1:
+        fast, slow = data.iloc[0], data.iloc[-1]
+        text += (f"; {fast['owner']} is fastest at {fast['sales_cycle_days']:.0f} days and {slow['owner']} "
+                 f"slowest at {slow['sales_cycle_days']:.0f}")
+    return text + "."
+
+
+def _alerts(rep, cycle: pd.DataFrame) -> list[dict]:
+    """sales_cycle_days' catalog alert (above velocity_alert_days), per rep over the window."""
+    limit = rep.settings.threshold("velocity_alert_days")
+    slow = cycle[(cycle["won_count"] > 0) & (cycle["sales_cycle_days"] > limit)]
+    if slow.empty:
+        return []
+    names = _names([f"{r.owner} ({r.sales_cycle_days:.0f} days)" for r in slow.itertuples()])
+    return [{"message": f"Sales cycle over {limit:g} days: {names}", "level": "warning"}]
+
+
+def won_lost_findings(rep) -> Findings:
+    """Three to five sentences on what the period's closed deals came to, with headlines and alerts.
+
+    Parameters
+    ----------
+    rep : :class:`quotabook.notebook.Report` for a region or the district.
+    """
+    s = _scope(rep)
+    running = views.quarter_in_progress(rep.ds, rep.period) is not None
+    first, last = _window(rep)
+    trend_first, _ = views.trailing_window(rep.ds, rep.period, TREND_QUARTERS)
+    goals = views.closed_vs_goals(rep.ds, rep.period)
+    trend = views.win_rate_over_time(rep.ds, trend_first, last)
+    lost = views.lost_by_reason(rep.ds, first, last)
+    bands = views.win_rate_by_deal_size(rep.ds, first, last)
+    cycle = views.sales_cycle_by_rep(rep.ds, first, last)
+    sentences = [_bookings_sentence(rep, s, goals, running), _win_rate_sentence(rep, s, trend),
+                 _loss_sentence(rep, lost), _size_sentence(rep, bands), _cycle_sentence(rep, cycle)]
+    headlines = {"Bookings": rep.money(s["closed_amount"]), "Win rate": rep.pct(s["win_rate"]),
+                 "Average deal size": rep.money(s["average_deal_size"])}
+    if s["target_amount"] > 0:
+        headlines["Attainment"] = rep.pct(s["attainment"])
+    return Findings(sentences=[x for x in sentences if x][:5], headlines=headlines, alerts=_alerts(rep, cycle))
+
+
+# -- tables and notes -------------------------------------------------------------------------------------------
+def goals_table(rep, goals: pd.DataFrame):
+    """Each rep's bookings against goal as a formatted table, with the deals still needed (or short)."""
+    running = views.quarter_in_progress(rep.ds, rep.period) is not None
+    needed = "Deals still needed" if running else "Deals short"
+    cols = {"owner": "Rep", "won_count": "Won deals", "closed_amount": "Bookings", "target_amount": "Goal",
+            "attainment": "Attainment", "gap": "Gap", "deals_needed": needed}
+    table = goals.reindex(columns=list(cols)).rename(columns=cols)  # no targets: goal columns stay empty
+    table = table.sort_values(["Attainment", "Bookings"], ascending=False, na_position="last", kind="stable")
+    table["Gap"] = table["Gap"].clip(lower=0)
+    units = {"Won deals": "count", "Bookings": "currency", "Goal": "currency", "Attainment": "percent",
+             "Gap": "currency", needed: "count"}
+    caption = f"Closed vs goals per rep, {rep.period.label}"
+    if "rule_of_thumb_low" in goals and len(goals):
+        low, high = goals["rule_of_thumb_low"].iloc[0], goals["rule_of_thumb_high"].iloc[0]
+        caption += f" (rule of thumb: {low:.0f}–{high:.0f} won deals per rep a quarter, Scott Cowley, as cited)"
+    return money_table(rep, table, units, caption=caption)
+
+
+def customers_note(rep, customers: pd.DataFrame):
+    """Markdown: customers and run rate at the end of the period, or what the data lacks for them."""
+    unavailable = customers.attrs.get("unavailable", {})
+    if customers.empty:
+        return rep.markdown("*Customers and run rate: no quarter with data in the window.*")
+    last = customers.iloc[-1]
+    running = views.quarter_in_progress(rep.ds, rep.period) is not None
+    when = f"{last['period']} to date" if running else f"the end of {last['period']}"
+    parts = []
+    if "run_rate_revenue" in customers:
+        parts.append(f"a revenue run rate of {rep.money(last['run_rate_revenue'])} a year (the last three months' "
+                     "bookings × 4)")
+    if "customer_count" in customers:
+        parts.append(f"{last['customer_count']:.0f} customers, {last['new_customer_count']:.0f} of them new in the "
+                     f"quarter (counted from the first quarter of data, {customers['period'].iloc[0]})")
+    text = f"At {when}, {_mid(rep.label)} has " + " and ".join(parts) + "." if parts else ""
+    by_need: dict[str, list[str]] = {}
+    for name, note in unavailable.items():
+        by_need.setdefault(note.split("not available: ")[-1], []).append(rep.catalog.get(name).label)
+    missing = [f"{_names(labels)} {'is' if len(labels) == 1 else 'are'} not available for this data ({need})"
+               for need, labels in by_need.items()]
+    if missing:
+        text = (text + " " if text else "") + "; ".join(missing) + "."
+    return rep.markdown(text)

@@ -1,0 +1,284 @@
+"""Notebook 00 (target achievement): its findings, tables, views, charts and next moves on a hand-built
+district (the moves' own lists are tested in tests/test_moves.py; here, what the notebook shows of them).
+
+The district (territories T1, T2 in East and T3 in West; each with a 1.0M target for 2026-Q3), as of Wednesday
+19 Aug 2026 (42 days, 6 full weeks, left), worked by hand (amounts in thousands):
+
+- T1: won 600 (W1), lost 500 (L1); Commit C1 350 at Negotiation whose close date was pushed from 31 Aug to
+  15 Sep; Best Case B1 700 at Proposal. Total 1,650: coverage 1.65×; gap 400; open pipeline 1,050, so pipeline
+  coverage 2.6× (under the 3× wanted early: "Watch < 3×").
+- T2: won 1,200 (W2): target reached, 200 over.
+- T3 (West): Commit C3 200 at Solution (too early a stage for Commit), Best Case B3 150 at Discovery. Total 350:
+  coverage 0.35×, short of target, and pipeline coverage 0.35× at this and last week's reading: the alert.
+- East: closed 1,800 of 2,000; total 2,850 → coverage 1.425×, under the 1.5× push line.
+- District: closed 1,800 of 3,000 (60%); Closed + Commit 2,350 (78%); total 3,200 (1.1×); gap 1,200; open
+  pipeline 1,400 (1.2×). Won 2 of 3 closed deals (67%), so the gap takes 1,800 of pipeline; the push to 1.5×
+  target is 4,500 − 3,200 = 1,300. Weak Commit: C1 (pushed) and C3 (early) = 550 of 550. B1 is promotable:
+  its similar deals (closed above the 600 median: W2) were all won, against 67% overall. Four deals carry
+  Commit + Best Case (1,400, ASP 350); the largest, B1, is 50% of it; in East it is 700 of 1,050 (67%).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import matplotlib.colors as mcolors
+import pandas as pd
+import pytest
+
+from metrics.test_target_achievement import build_dataset, deal, targets
+from quotabook import moves
+from quotabook.charts import category_color
+from quotabook.charts.target_achievement import OK_COLOR, WARN_COLOR, coverage_bars, no_data, stack_vs_target
+from quotabook.errors import DataQualityWarning
+from quotabook.findings import target_achievement as say
+from quotabook.metrics import load_catalog
+from quotabook.notebook import Report
+from quotabook.views import target_achievement as views
+
+K = 1000.0
+
+
+def dataset(as_of: str = "2026-08-19", **extra):
+    opps = [
+        deal("W1", "T1", close="2026-07-20", stage="Closed Won", amount=600 * K, created="2026-05-01"),
+        deal("L1", "T1", close="2026-07-10", stage="Closed Lost", amount=500 * K, created="2026-05-01"),
+        deal("C1", "T1", close="2026-09-15", stage="Negotiation", category="Commit", amount=350 * K,
+             created="2026-05-01", name="Cobalt Inc. - Core Platform"),
+        deal("B1", "T1", close="2026-09-20", stage="Proposal", category="Best Case", amount=700 * K,
+             created="2026-05-01", name="Birch Ltd - Analytics"),
+        deal("W2", "T2", close="2026-08-01", stage="Closed Won", amount=1200 * K, created="2026-05-01"),
+        deal("C3", "T3", close="2026-09-10", stage="Solution", category="Commit", amount=200 * K,
+             created="2026-05-01", name="Cedar Co - Suite"),
+        deal("B3", "T3", close="2026-09-30", stage="Discovery", category="Best Case", amount=150 * K,
+             created="2026-05-01"),
+    ]
+    history = [
+        {"opportunity_id": "C1", "changed_at": "2026-07-01", "stage": "Negotiation", "amount": 350 * K,
+         "close_date": "2026-08-31", "forecast_category": "Commit", "probability": 80},
+        {"opportunity_id": "C1", "changed_at": "2026-08-05", "stage": "Negotiation", "amount": 350 * K,
+         "close_date": "2026-09-15", "forecast_category": "Commit", "probability": 80},
+    ]
+    goals = targets("2026-Q3", T1=1000 * K, T2=1000 * K, T3=1000 * K)
+    return build_dataset(opps, targets=goals, history=history, as_of=as_of, **extra)
+
+
+def report(region: str = "ALL", as_of: str = "2026-08-19") -> Report:
+    ds = dataset(as_of)
+    ds = ds if region == "ALL" else ds.for_region(region)
+    return Report(ds=ds, period=ds.period("2026-Q3"), region=region, catalog=load_catalog())
+
+
+# -- findings --------------------------------------------------------------------------------------------------
+def test_findings_say_where_the_district_stands_what_is_short_and_what_it_takes():
+    f = say.target_achievement_findings(report())
+    assert f.sentences == [
+        "The district has closed $1.8M of its $3.0M 2026-Q3 target (60%) with 6 weeks left; Closed + Commit "
+        "reaches 78% of target and Closed + Commit + Best Case 1.1×.",
+        "West cannot reach target even if every Commit and Best Case deal closes; East is under the 1.5× coverage "
+        "line that calls for a pipeline push; open pipeline in West has covered less than 2.5× of the remaining "
+        "target for 2 weeks, which should alert leadership.",
+        "At the period's 67% win rate, winning the remaining $1.2M takes $1.8M of pipeline; $1.4M is open, and "
+        "lifting the stack to 1.5× target needs $1.3M more.",
+        "Commit is 39% of the open forecast; $550K of the $550K Commit (100%) lacks recent proof and should be "
+        "reclassified, while $700K of Best Case is ready to promote.",
+        "4 deals carry Commit + Best Case (average $350K); the largest, $700K, is 50% of it; concentration is "
+        "highest in East, where the largest of its 2 deals is 67% of its Commit + Best Case.",
+    ]
+    assert f.headlines == {"Attainment": "60%", "Forecast attainment": "78%", "Coverage": "1.1×",
+                           "Pipeline coverage": "1.2×"}
+    assert f.alerts == [
+        {"message": "East: coverage 1.43× is under the 1.5× pipeline-push line", "level": "warning"},
+        {"message": "West: coverage 0.35× is under the 1.5× pipeline-push line", "level": "critical"},
+        {"message": "West: pipeline coverage 0.35× under 2.5× for 2 weeks", "level": "warning"},
+    ]
+
+
+def test_findings_for_a_region_name_its_territories_under_the_bars():
+    f = say.target_achievement_findings(report("East"))
+    assert f.sentences[0].startswith("East has closed $1.8M of its $2.0M 2026-Q3 target (90%) with 6 weeks left")
+    assert f.sentences[1] == "T1 is under the 3× pipeline coverage wanted early in a quarter."
+    assert f.alerts == []  # alerts are per territory: T1 (1.65×, pipeline 2.6×) and T2 (at target) fire none
+
+
+def test_findings_once_the_period_is_over_read_the_result_and_volume_versus_conversion():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)  # deals without history, closed after the start
+        f = say.target_achievement_findings(report(as_of="2026-10-15"))
+    assert f.sentences[:3] == [
+        "The district closed 2026-Q3 at $1.8M against a $3.0M target (60%), $1.2M short of it.",
+        "0 of 2 regions reached target; East led at 90% and West ended at 0%.",
+        "Of the misses, East and West went in with under 3× pipeline coverage (a volume problem).",
+    ]
+    assert f.sentences[3].startswith("It won 67% of the deals it closed (2 won); nothing is left open in 2026-Q3")
+    assert f.headlines == {"Attainment": "60%", "Closed": "$1.8M", "Win rate": "67%"}
+    assert f.alerts == []
+
+
+def test_findings_without_forecast_categories_say_what_is_missing():
+    ds = dataset()
+    rep = Report(ds=ds.__class__(**{**ds.__dict__, "opportunities": ds.opportunities.assign(
+        forecast_category=pd.NA)}), period=ds.period("2026-Q3"), region="ALL", catalog=load_catalog())
+    f = say.target_achievement_findings(rep)
+    assert f.sentences[-1].startswith("Not available for this data: ")
+    assert "opportunities.forecast_category" in f.sentences[-1]
+    assert 3 <= len(f.sentences) <= 5
+
+
+# -- views ------------------------------------------------------------------------------------------------------
+def test_coverage_status_reads_each_territory_against_the_bars():
+    ds = dataset()
+    cov = views.coverage_status(ds, "2026-Q3", by="territory").set_index("territory")
+    assert cov["status"].to_dict() == {"T1": "Watch < 3×", "T2": "Target reached", "T3": "Short of target"}
+    assert cov.loc["T1", "pipeline_coverage"] == pytest.approx(1050 / 400)
+    assert cov["alert"].to_dict() == {"T1": False, "T2": False, "T3": True}
+    assert cov.attrs["ended"] is False
+
+
+def test_coverage_status_once_over_reads_the_pipeline_going_in():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        cov = views.coverage_status(dataset("2026-10-15"), "2026-Q3", by="region").set_index("region")
+    # East at the start: W1 600 + L1 500 + C1 350 + B1 700 + W2 1,200 open against a 2,000 target.
+    assert cov.loc["East", "start_pipeline_coverage"] == pytest.approx(3350 / 2000)
+    assert cov["status"].to_dict() == {"East": "Missed: volume", "West": "Missed: volume"}
+
+
+def test_number_stack_names_the_categories_for_the_house_colours():
+    stack = views.number_stack(dataset(), "2026-Q3", by="region").set_index("region")
+    assert stack.loc["East", ["Closed", "Commit", "Best Case", "Pipeline", "Target", "Total"]].tolist() == [
+        1800 * K, 350 * K, 700 * K, 0.0, 2000 * K, 2850 * K]
+
+
+def test_pipeline_needs_show_no_required_pipeline_once_target_is_reached():
+    needs = views.pipeline_needs(dataset(), "2026-Q3", by="territory").set_index("territory")
+    assert needs.loc["T2", "required_new_pipeline"] == 0.0
+    assert needs.loc["T1", "required_new_pipeline"] == pytest.approx(400 * K / 0.5)  # T1 won 1 of 2
+
+
+# -- tables -----------------------------------------------------------------------------------------------------
+def test_coverage_table_has_a_total_row_and_compact_money():
+    rep = report()
+    table = say.coverage_table(rep, views.coverage_status(rep.ds, rep.period, by=rep.level)).data
+    assert table.columns.tolist() == ["Region", "Attainment", "Forecast att.", "Gap", "Coverage",
+                                      "Cov. of remaining", "Pipeline coverage", "Status"]
+    assert table["Region"].tolist() == ["East", "West", "Total"]
+    assert table["Gap"].tolist() == ["$200K", "$1.0M", "$1.2M"]
+    assert table["Status"].tolist() == ["Pipeline push", "Short of target", "Pipeline push"]  # district: 1.07×
+
+
+def test_over_period_tables_say_so():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        over = report(as_of="2026-10-15")
+        note = say.needs_table(over, views.pipeline_needs(over.ds, over.period, by=over.level))
+        move = moves.table(over, "reclassify")
+        rules = say.move_rules(over)
+        impact = say.impact_note(over)
+    assert note.data.startswith("*2026-Q3 is over and nothing is left open")
+    assert move.data == "*2026-Q3 is over: no Commit is left to reclassify (run it for 2026-Q4 for the live list).*"
+    assert rules.data.startswith("*2026-Q3 is over and nothing is left open: no move is left to make in it.")
+    assert impact is None  # the impact table below says the period is over
+
+
+def test_rules_note_uses_the_workbook_thresholds():
+    text = say.coverage_rules(report()).data
+    assert "under 1.5×" in text and "3× early in a quarter" in text and "under 2.5× for 2 weekly readings" in text
+    rules = say.move_rules(report()).data
+    assert "no activity in the last 14 days" in rules and "a stage before Proposal" in rules
+    assert "open deals at Proposal or later dated 2026-Q4" in rules
+    assert "Closed + Commit + Best Case under 1.5× target" in rules
+
+
+# -- next moves -------------------------------------------------------------------------------------------------
+def test_next_moves_tables_show_the_district_its_weak_commits_and_promotable_best_case():
+    rep = report()
+    weak = moves.table(rep, "reclassify", limit=8)
+    assert weak.data.columns.tolist() == ["Region", "Territory", "Deal", "Stage", "Close date", "Amount", "Why"]
+    assert weak.data["Deal"].tolist() == ["Cobalt Inc. - Core Platform", "Cedar Co - Suite"]  # C1, C3: largest first
+    assert weak.data["Region"].tolist() == ["East", "West"]
+    assert weak.data["Why"].tolist() == ["close date pushed later", "stage Solution is before Proposal"]
+    promo = moves.table(rep, "promote", limit=8, near=True)  # B3 misses two tests (stage, similar win rate)
+    assert promo.data["Deal"].tolist() == ["Birch Ltd - Analytics"]
+    assert promo.caption == "2. Best Case to promote to Commit: 1 ready"
+
+
+def test_impact_note_says_how_moves_one_and_two_move_the_committed_forecast():
+    # district: Closed + Commit 2,350 (78%); minus weak C1 + C3 (550), plus B1 (700): 2,500 (83%)
+    assert say.impact_note(report()).data == (
+        "Reclassifying \\$550K of weak Commit and promoting \\$700K of Best Case takes the district's Closed + "
+        "Commit from \\$2.4M to \\$2.5M (78% of target to 83%).")
+    # West: T3's only Commit, C3, is weak; nothing to promote
+    assert say.impact_note(report("West")).data == (
+        "Reclassifying \\$200K of weak Commit takes West's Closed + Commit from \\$200K to \\$0 (20% of target to 0%).")
+
+
+def test_impact_note_names_who_reaches_target_only_on_commit_without_proof():
+    opps = [deal("W1", "T1", close="2026-07-20", stage="Closed Won", amount=800 * K),
+            deal("C1", "T1", close="2026-09-15", stage="Solution", category="Commit", amount=300 * K),
+            deal("W2", "T2", close="2026-07-20", stage="Closed Won", amount=1200 * K)]
+    ds = build_dataset(opps, targets=targets("2026-Q3", T1=1000 * K, T2=1000 * K), as_of="2026-08-19")
+    rep = Report(ds=ds.for_region("East"), period=ds.period("2026-Q3"), region="East", catalog=load_catalog())
+    assert say.impact_note(rep).data.endswith(
+        "(115% of target to 100%). T1 reaches target on today's Commit but not on proof alone: get that proof "
+        "before the forecast call.")
+
+
+# -- charts -----------------------------------------------------------------------------------------------------
+def _same(a, b) -> bool:
+    return mcolors.to_hex(a) == mcolors.to_hex(b)
+
+
+def test_stack_chart_uses_the_house_colours_and_states_who_falls_short():
+    rep = report()
+    stack = views.number_stack(rep.ds, rep.period, by=rep.level)
+    fig = stack_vs_target(stack, label=rep.level, currency=rep.currency, scope=rep.label)
+    ax = fig.axes[0]
+    assert fig._suptitle.get_text() == "Closed + Commit + Best Case falls short of target in 1 of 2 regions: West"
+    colours = {c.get_label(): c.patches[0].get_facecolor() for c in ax.containers}
+    assert set(colours) == {"Closed", "Commit", "Best Case"}  # no Pipeline amount: no empty series
+    assert all(_same(colour, category_color(name)) for name, colour in colours.items())
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["East", "West"]
+
+
+def test_coverage_chart_marks_bars_under_their_line():
+    rep = report()
+    cov = views.coverage_status(rep.ds, rep.period, by=rep.level)
+    fig = coverage_bars(cov, label=rep.level, scope=rep.label, thresholds=rep.settings.thresholds)
+    left, right = fig.axes[:2]
+    assert fig._suptitle.get_text() == "East, West need a pipeline push: stack under 1.5× target"
+    assert [round(p.get_width(), 3) for p in left.patches] == [1.425, 0.35]
+    assert [_same(p.get_facecolor(), WARN_COLOR) for p in left.patches] == [True, True]
+    assert [_same(p.get_facecolor(), OK_COLOR) for p in right.patches] == [True, False]  # 5.25× and 0.35×
+    assert {line.get_label() for line in right.get_lines()} == {"Alert 2.5×", "Target 3× (early)", "4× (mature)"}
+
+
+def test_coverage_chart_without_targets_says_so():
+    cov = views.coverage_status(dataset(), "2026-Q4", by="territory")
+    fig = coverage_bars(cov, label="territory", scope="East", thresholds=report().settings.thresholds)
+    assert fig._suptitle.get_text() == "East has no target for 2026-Q4"
+    assert no_data("t", "m")._suptitle.get_text() == "t"
+
+
+def test_without_targets_or_categories_every_part_still_renders_with_a_note():
+    opps = [deal("W1", close="2026-07-20", stage="Closed Won", amount=600 * K, created="2026-05-01"),
+            deal("O1", close="2026-09-20", stage="Proposal", amount=700 * K, created="2026-05-01")]
+    for row in opps:
+        row.pop("forecast_category")
+    ds = build_dataset(opps, as_of="2026-08-19")
+    rep = Report(ds=ds, period=ds.period("2026-Q3"), region="ALL", catalog=load_catalog())
+    f = say.target_achievement_findings(rep)
+    assert f.sentences == [
+        "The district has closed $600K in 2026-Q3 but has no target for it: attainment and coverage cannot be read.",
+        "So far it has won 1 deal at a 100% win rate.",
+        "Not available for this data: Commit, Best Case, Total (Closed + Commit + Best Case) and 10 more (needs "
+        "column opportunities.forecast_category); Target, Attainment, Gap to target and 2 more (needs table "
+        "targets).",
+    ]
+    stack = views.number_stack(ds, rep.period, by=rep.level)
+    assert stack_vs_target(stack, label=rep.level, currency="USD", scope=rep.label)._suptitle.get_text() == (
+        "The district has no target for 2026-Q3: the bars show the forecast categories only")
+    cov = views.coverage_status(ds, rep.period, by=rep.level)
+    assert cov["status"].tolist() == ["No target", "No target"]
+    assert moves.table(rep, "reclassify").data == (
+        "*No weak Commit: every Commit deal closing in the period has recent proof.*")

@@ -1,0 +1,237 @@
+"""Notebook 03 (velocity): its findings, sales velocity arithmetic, tables and charts on a hand-built district.
+
+The district (two regions, as of 15 Apr 2026, period 2026-Q1), worked by hand:
+
+- W1 (East) created 12 Dec, won 10 Feb: 60 days, 1,000. W2 (West) created 1 Nov, won 11 Mar: 130 days, 3,000;
+  its close date moved later five times. L1 (East) lost 1 Feb after 31 days in Discovery.
+  Sales cycle: mean and median 95 days (over the 90-day goal, within the 120-day alert); West alone 130 (over).
+- Open at the end of Q1: O1 (East, 2,000, in Discovery since 10 Jan: 80 days) and O2 (West, 1,000, in Discovery
+  since 1 Aug 2025: 242 days). The won-deal median in Discovery is 95 days, so the aging limit is 142.5: O2 is
+  aged, O1 is not (1 of 2 = 50%, over the 20% alert); both are past the 60-day stale limit.
+- Sales velocity: 2 open deals × 2/3 win rate × 2,000 average won deal ÷ 95 days = 28.07 per day.
+- O1 was dated 20 Mar until it was pushed to 15 May on 25 Mar: 2,000 slipped out of Q1.
+- On 15 Apr nobody has worked O1 (95 days since creation) or O2 (257 days): both close within 90 days and carry
+  the no-activity flag, worth 3,000; O2 is further past the threshold, so it ranks first.
+"""
+
+from __future__ import annotations
+
+import matplotlib.colors as mcolors
+import pandas as pd
+import pytest
+
+from metrics.test_velocity import build, deal, steps
+from quotabook.charts import category_color
+from quotabook.charts.integrity import red_flag_bars
+from quotabook.charts.velocity import (
+    OK_COLOR,
+    WARN_COLOR,
+    aging_bars,
+    cohort_bars,
+    no_data,
+    sales_cycle_ranges,
+    slippage_bars,
+    stage_time_bars,
+    velocity_bars,
+)
+from quotabook.findings import integrity as risk
+from quotabook.findings import velocity as say
+from quotabook.metrics import load_catalog
+from quotabook.notebook import Report
+from quotabook.views import integrity as integrity_views
+from quotabook.views import velocity as views
+
+AS_OF = "2026-04-15"
+
+
+def district(with_history: bool = True, as_of: str = AS_OF):
+    opps = [deal("W1", created="2025-12-12", close="2026-02-10", stage="Closed Won", amount=1000, name="Acme"),
+            deal("W2", "T2", created="2025-11-01", close="2026-03-11", stage="Closed Won", amount=3000, name="Bolt"),
+            deal("L1", created="2026-01-01", close="2026-02-01", stage="Closed Lost", amount=500, name="Cobalt"),
+            deal("O1", created="2026-01-10", close="2026-05-15", amount=2000, name="Delta Renewal"),
+            deal("O2", "T2", created="2025-08-01", close="2026-06-30", amount=1000, name="Echo Platform")]
+    pushes = ["2026-01-05", "2026-01-10", "2026-01-20", "2026-02-01", "2026-02-20", "2026-03-11"]
+    hist = (steps("W1", ("2025-12-12", "Discovery"), ("2026-02-10", "Closed Won"), close="2026-02-10", amount=1000)
+            + steps("W2", *((f"2025-11-{k + 1:02d}", "Discovery", c) for k, c in enumerate(pushes)),
+                    ("2026-03-11", "Closed Won", "2026-03-11"), amount=3000)
+            + steps("L1", ("2026-01-01", "Discovery"), ("2026-02-01", "Closed Lost"), close="2026-02-01", amount=500)
+            + steps("O1", ("2026-01-10", "Discovery", "2026-03-20"), ("2026-03-25", "Discovery", "2026-05-15"),
+                    amount=2000)
+            + steps("O2", ("2025-08-01", "Discovery"), close="2026-06-30"))
+    return build(opps, history=hist if with_history else None, as_of=as_of)
+
+
+def report(ds, period: str = "2026-Q1", region: str = "ALL") -> Report:
+    return Report(ds=ds, period=ds.period(period), region=region, catalog=load_catalog())
+
+
+@pytest.fixture(scope="module")
+def rep() -> Report:
+    return report(district())
+
+
+def plain(text: str) -> str:
+    return text.replace("\\$", "$")
+
+
+# -- findings ------------------------------------------------------------------------------------------------
+def test_findings_sentences_are_computed_from_the_hand_worked_district(rep):
+    f = say.velocity_findings(rep)
+    assert [plain(s) for s in f.sentences] == [
+        "Deals won in 2026-Q1 took 95 days on average from creation to the win (median 95), within the 120-day "
+        "alert but over the 90-day goal; West is slowest at 130 days.",
+        "Sales velocity is $28 of bookings per day: 2 open deals × 67% win rate × $2K average deal ÷ 95 days of "
+        "sales cycle.",
+        "50% of the 2 deals open at the end of 2026-Q1 were aged (in their stage over 1.5× the won-deal median), "
+        "above the 20% alert; 2 were stale (no stage progress for 60 days, 45 in Proposal).",
+        "$2K once expected in 2026-Q1 slipped out of it (1 deal); the 3 deals dated in 2026-Q1 had their close "
+        "dates pushed 5 times, 1 of them 5 times or more.",
+        "2 of the 2 open deals closing by 14 Jul 2026 carry at least one red flag, worth $3K; the riskiest is Echo "
+        "Platform (Bob, $1K): no activity for 257 days.",
+    ]
+    assert all("$" not in s.replace("\\$", "") for s in f.sentences)       # Markdown-safe: no maths between $ signs
+
+
+def test_findings_headlines_and_alerts(rep):
+    f = say.velocity_findings(rep)
+    assert f.headlines == {"Sales cycle": "95 days", "Aged pipeline": "50%", "Slipped value": "$2K",
+                           "Red-flag deals closing soon": "2 ($3K)"}
+    assert f.alerts == ["West sales cycle 130 days, above the 120-day alert",
+                        "The district: 50% of open deals aged, above the 20% alert",
+                        "The district: 1 deal dated in 2026-Q1 pushed 5+ times",
+                        {"message": "The district: 2 red-flag deals worth $3K due to close by 14 Jul 2026",
+                         "level": "warning"}]
+
+
+def test_findings_for_a_region_in_the_current_quarter_say_so_far_and_today():
+    ds = district(as_of="2026-03-15")
+    f = say.velocity_findings(report(ds, region="East"))
+    assert f.sentences[0].startswith("Deals won in 2026-Q1 so far took 60 days on average")
+    assert "open on 15 Mar 2026" in f.sentences[2]
+    assert say.when_open(report(ds)) == "on 15 Mar 2026"
+
+
+def test_findings_without_history_or_wins_say_what_is_missing():
+    f = say.velocity_findings(report(district(with_history=False)))
+    assert f.sentences[2] == "Pipeline aging is not available (needs table opportunity_history)."
+    assert f.sentences[3] == "Slippage is not available (needs table opportunity_history)."
+    assert f.headlines["Aged pipeline"] == "–" and f.headlines["Slipped value"] == "–"
+    later = say.velocity_findings(report(district(as_of="2026-06-01"), period="2026-Q2"))
+    assert later.sentences[0] == "No deal was won in 2026-Q2 so far, so there is no sales cycle to measure."
+    assert later.sentences[1].startswith("Sales velocity cannot be worked out for 2026-Q2")
+    assert later.headlines["Sales cycle"] == "–"
+
+
+def test_velocity_arithmetic_reproduces_the_formula(rep):
+    text = plain(say.velocity_arithmetic(rep).data)
+    assert text == ("**The district, 2026-Q1:** 2 open deals × 66.7% win rate × $2K average deal ÷ 95.0 days = "
+                    "**$28 per day** (about $842 a month).")
+    table = views.sales_velocity_table(rep.ds, rep.period, by="district").iloc[0]
+    assert table["sales_velocity"] == pytest.approx(2 * (2 / 3) * 2000 / 95)
+
+
+# -- tables --------------------------------------------------------------------------------------------------
+def test_tables_show_the_promised_columns(rep):
+    cycle = say.cycle_table(rep, "owner").data
+    assert cycle.columns.tolist() == ["Rep", "Won deals", "Mean", "Median", "25th pct", "75th pct"]
+    assert cycle.set_index("Rep").loc["Bob", "Median"] == "130.0 days"
+    speed = say.velocity_table(rep).data
+    assert speed["Region"].tolist() == ["East", "West", "The district"]
+    assert speed.iloc[-1]["Velocity"] == "28 USD per day"
+    stale = say.stale_table(rep).data
+    assert stale["Deal"].tolist() == ["Echo Platform", "Delta Renewal"] and stale["Days over"].tolist() == ["182",
+                                                                                                          "20"]
+    slipped = say.slipped_deals_table(rep).data
+    assert slipped[["Deal", "Was due", "Now due"]].values.tolist() == [["Delta Renewal", "2026-03-20", "2026-05-15"]]
+    assert say.slippage_summary_table(rep).data.set_index("Region").loc["West", "Pushed 5+ times"] == "1"
+    riskiest = risk.riskiest_table(rep).data
+    assert riskiest.columns.tolist() == ["Deal (owner, stage)", "Amount", "Close date", "Red flags", "Why"]
+    assert riskiest.iloc[0].tolist() == ["Echo Platform (Bob, Discovery)", "1,000 USD", "2026-06-30", "1 of 4",
+                                         "no activity for 257 days"]
+
+
+def test_long_cells_wrap_so_tables_fit_the_page(rep):
+    html = risk.riskiest_table(rep).to_html()
+    assert "td.col0" in html and "white-space: normal" in html
+
+
+def test_tables_without_data_say_so():
+    rep = report(district(with_history=False))
+    assert "needs table opportunity_history" in say.stale_table(rep).data
+    assert "needs table opportunity_history" in risk.integrity_note(rep).data
+    calm = report(district(as_of="2026-01-11"), period="2026-Q1")
+    assert say.slipped_deals_table(calm).data == "No deal slipped out of 2026-Q1."
+
+
+# -- charts --------------------------------------------------------------------------------------------------
+def _title(fig) -> str:
+    return fig._suptitle.get_text()
+
+
+def _rgba(color) -> tuple:
+    return tuple(round(c, 3) for c in mcolors.to_rgba(color))
+
+
+def test_sales_cycle_chart_marks_the_alert_and_names_the_slowest(rep):
+    stats = views.sales_cycle_stats(rep.ds, rep.period, by="region")
+    fig = sales_cycle_ranges(stats, label="region", scope="The district", period="2026-Q1", alert_days=120,
+                             goal_days=90)
+    ax = fig.axes[0]
+    assert _title(fig) == "1 of 2 regions average over the 120-day alert; slowest: West (median 130 days)"
+    assert ax.get_xlabel() == "Sales cycle (days)"
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["West  (1 won)", "East  (1 won)"]
+    assert [line.get_xdata()[0] for line in ax.get_lines()] == [120, 90]
+
+
+def test_time_in_stage_chart_uses_the_won_and_lost_colours(rep):
+    fig = stage_time_bars(views.time_in_stage_won_vs_lost(rep.ds, rep.period), period="2026-Q1")
+    ax = fig.axes[0]
+    colours = {_rgba(p.get_facecolor()) for p in ax.patches}
+    assert colours == {_rgba(category_color("Won")), _rgba(category_color("Lost"))}
+    assert _title(fig) == "Lost deals did not linger longer than won ones in any stage"   # 31 vs 95 days
+
+
+def test_velocity_and_slippage_titles_escape_dollars(rep):
+    fig = velocity_bars(views.sales_velocity_table(rep.ds, rep.period, by="region"), label="region", currency="USD",
+                        period="2026-Q1")
+    # West: 1 open × 1/1 won × 3,000 ÷ 130 days = 23.08; East: 1 open × 1/2 won × 1,000 ÷ 60 days = 8.33
+    assert _title(fig) == r"West books fastest, \$23.1 a day; East slowest at \$8.3"
+    assert fig.axes[0].get_xlabel() == "Bookings per day (USD)"
+    slip = views.slippage_table(rep.ds, rep.period, by="region")
+    fig = slippage_bars(slip, label="region", currency="USD", period="2026-Q1")
+    assert _title(fig) == r"\$2K slipped out of 2026-Q1; East accounts for \$2K"
+    assert [round(p.get_width()) for p in fig.axes[0].patches] == [2000, 0]
+
+
+def test_aging_chart_colours_groups_over_the_alert(rep):
+    summary = views.aging_summary(rep.ds, rep.period, by="region")
+    fig = aging_bars(summary, label="region", alert_share=0.2, multiple=1.5, when="at the end of 2026-Q1")
+    ax = fig.axes[0]
+    assert _title(fig) == "1 of 2 regions are over the 20% aging alert; West worst at 100%"
+    assert [_rgba(p.get_facecolor()) for p in ax.patches] == [_rgba(WARN_COLOR), _rgba(OK_COLOR)]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["West", "East"]
+
+
+def test_cohort_chart_flags_slow_cohorts():
+    cohorts = pd.DataFrame({"cohort": ["2026-01", "2026-02"], "won": [2, 1], "mean_cycle_days": [40.0, 100.0],
+                            "vs_baseline": [-1 / 3, 2 / 3], "slow": [False, True]})
+    cohorts.attrs["baseline_cycle_days"] = 60.0
+    fig = cohort_bars(cohorts, slowdown=0.2)
+    assert _title(fig) == "1 of 2 monthly cohorts ran over 20% slower than the 60-day baseline: 2026-02"
+    assert [_rgba(p.get_facecolor()) for p in fig.axes[0].patches] == [_rgba(OK_COLOR), _rgba(WARN_COLOR)]
+
+
+def test_red_flag_chart_counts_each_flag(rep):
+    summary = integrity_views.flag_summary(rep.ds)
+    fig = red_flag_bars(summary, currency="USD")
+    assert _title(fig) == r"2 of 2 open deals closing by 14 Jul 2026 carry a red flag, worth \$3K"
+    assert [p.get_width() for p in fig.axes[0].patches] == [0, 0, 0, 2]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()][-1] == "No activity for 21+ days"
+
+
+def test_charts_with_nothing_to_plot_say_so():
+    empty = pd.DataFrame(columns=["region", "won_deals", "sales_cycle_days", "median_sales_cycle_days", "q1_days",
+                                  "q3_days"])
+    fig = sales_cycle_ranges(empty, label="region", scope="East", period="2026-Q2", alert_days=120)
+    assert _title(fig) == "East won no deal in 2026-Q2: no sales cycle to show"
+    assert _title(no_data("Nothing", "at all")) == "Nothing"

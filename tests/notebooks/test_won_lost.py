@@ -1,0 +1,219 @@
+"""Notebook 06 (won / lost): its findings, tables and charts on a hand-built district.
+
+Territories T1 (Ann) and T2 (Bob) in East, T3 (Cy) in West; 2026-Q3 targets 1,000K, 500K and 1,000K; as of
+15 Oct 2026 (the quarter is over). Worked by hand (amounts in thousands, cycles in days):
+
+- 2026-Q3: Ann won A1 600 (created 1 Jun, won 31 Jul: 60 days) and A2 600 (1 Jul → 20 Aug: 50 days); Bob won
+  B1 100 (3 May → 31 Jul: 89 days) and lost BL1 200 and BL2 50 to Price; Cy lost CL1 300 to Timing.
+  Bookings 1,300 from 3 won deals (average 433), 52% of 2,500; Ann reached 120%, Bob 20%, Cy 0%: 1 of 3 reps.
+  Win rate 3 of 6 = 50%, above the 22–35% band.
+- 2026-Q2: Ann won A0 100 (15 Apr → 15 May: 30 days); Bob lost BL0 100 and Cy lost CL0 100 to Budget: 33%.
+- Over 2026-Q2..Q3 (the data starts in Q2): Price 2 of 5 lost deals (40%, 250), Budget 2 (200), Timing 1.
+  Sales cycle: (30 + 60 + 50 + 89) / 4 = 57 days; Ann 47 on average, Bob 89.
+"""
+
+from __future__ import annotations
+
+import matplotlib.colors as mcolors
+import numpy as np
+import pytest
+
+from metrics.test_target_achievement import build_dataset, deal, targets
+from quotabook.charts import category_color
+from quotabook.charts.won_lost import (
+    bookings_bars,
+    closed_vs_goals_bars,
+    customers_and_run_rate,
+    lost_reason_bars,
+    sales_cycle_bars,
+    win_rate_by_size_bars,
+    win_rate_trend,
+)
+from quotabook.findings import won_lost as say
+from quotabook.metrics import load_catalog
+from quotabook.notebook import Report
+from quotabook.views import won_lost as views
+
+K = 1000.0
+
+
+def dataset(*, slow_bob: bool = False, accounts: bool = True, as_of: str = "2026-10-15"):
+    rows = [
+        ("A0", "T1", "2026-04-15", "2026-05-15", "Closed Won", 100, None),
+        ("BL0", "T2", "2026-04-01", "2026-06-01", "Closed Lost", 100, "Budget"),
+        ("CL0", "T3", "2026-04-01", "2026-06-10", "Closed Lost", 100, "Budget"),
+        ("A1", "T1", "2026-06-01", "2026-07-31", "Closed Won", 600, None),
+        ("A2", "T1", "2026-07-01", "2026-08-20", "Closed Won", 600, None),
+        ("B1", "T2", "2026-01-02" if slow_bob else "2026-05-03", "2026-07-31", "Closed Won", 100, None),
+        ("BL1", "T2", "2026-06-01", "2026-08-10", "Closed Lost", 200, "Price"),
+        ("BL2", "T2", "2026-06-01", "2026-09-01", "Closed Lost", 50, "Price"),
+        ("CL1", "T3", "2026-06-01", "2026-09-15", "Closed Lost", 300, "Timing"),
+    ]
+    opps = [deal(i, t, created=c, close=d, stage=s, amount=a * K, loss_reason=r,
+                 **({"account_id": f"acct-{i}"} if accounts else {})) for i, t, c, d, s, a, r in rows]
+    goals = targets("2026-Q3", T1=1000 * K, T2=500 * K, T3=1000 * K)
+    return build_dataset(opps, targets=goals, as_of=as_of)
+
+
+def report(**kwargs) -> Report:
+    ds = dataset(**kwargs)
+    return Report(ds=ds, period=ds.period("2026-Q3"), region="ALL", catalog=load_catalog())
+
+
+# -- findings --------------------------------------------------------------------------------------------------
+def test_findings_read_bookings_win_rate_losses_deal_size_and_cycle():
+    rep = report()
+    f = say.won_lost_findings(rep)
+    bands = views.win_rate_by_deal_size(rep.ds, "2026-Q2", "2026-Q3")
+    best, worst = bands.loc[bands["win_rate"].idxmax()], bands.loc[bands["win_rate"].idxmin()]
+    assert f.sentences[:3] == [
+        "The district booked $1.3M from 3 won deals in 2026-Q3 (average $433K), 52% of its $2.5M target; "
+        "1 of 3 reps reached their goal.",
+        "It won 50% of the 6 deals it closed, up from 33% in 2026-Q2, above the 22%–35% benchmark band "
+        "(CSO Insights 2024, as cited).",
+        "Price is the top loss reason over 2026-Q2..2026-Q3: 2 of 5 lost deals (40%), $250K of value.",
+    ]
+    assert f.sentences[3].startswith(f"By deal size, it wins {best['win_rate']:.0%} of deals ")
+    assert f" and {worst['win_rate']:.0%} of deals " in f.sentences[3]
+    assert f.sentences[4] == ("Won deals took 57 days from creation on average over 2026-Q2..2026-Q3; Ann is "
+                              "fastest at 47 days and Bob slowest at 89.")
+    assert f.headlines == {"Bookings": "$1.3M", "Win rate": "50%", "Average deal size": "$433K",
+                           "Attainment": "52%"}
+    assert f.alerts == []
+
+
+def test_a_sales_cycle_over_the_alert_fires():
+    f = say.won_lost_findings(report(slow_bob=True))  # B1 created 2 Jan, won 31 Jul: 210 days
+    assert f.alerts == [{"message": "Sales cycle over 120 days: Bob (210 days)", "level": "warning"}]
+
+
+def test_a_running_quarter_is_to_date():
+    rep = report(as_of="2026-08-25")
+    f = say.won_lost_findings(rep)
+    assert f.sentences[0].startswith("The district booked $1.3M from 3 won deals in 2026-Q3 so far")
+    assert "reps have reached their goal" in f.sentences[0]
+    assert views.quarter_in_progress(rep.ds, rep.period) == "2026-Q3"
+
+
+# -- tables and notes -------------------------------------------------------------------------------------------
+def test_goals_table_ranks_reps_and_counts_the_deals_short():
+    rep = report()
+    table = say.goals_table(rep, views.closed_vs_goals(rep.ds, rep.period)).data
+    assert table.columns.tolist() == ["Rep", "Won deals", "Bookings", "Goal", "Attainment", "Gap", "Deals short"]
+    assert table["Rep"].tolist() == ["Ann", "Bob", "Cy"]
+    assert table["Attainment"].tolist() == ["120%", "20%", "0%"]
+    assert table["Gap"].tolist() == ["$0", "$400K", "$1.0M"]
+    assert table["Deals short"].tolist() == ["0", "4", "3"]  # Cy: 1,000 over the 433 all-rep average
+
+
+def test_customers_note_counts_customers_or_says_what_is_missing():
+    rep = report()
+    customers = views.customers_over_time(rep.ds, "2026-Q2", "2026-Q3")
+    text = say.customers_note(rep, customers).data.replace("\\$", "$")  # Markdown escapes the dollars
+    # Accounts won: A0 in Q2; A1, A2, B1 in Q3. Run rate: Q3 bookings 1,300 × 4.
+    assert text.startswith("At the end of 2026-Q3, the district has a revenue run rate of $5.2M a year")
+    assert "4 customers, 3 of them new in the quarter" in text
+    bare = report(accounts=False)
+    text = say.customers_note(bare, views.customers_over_time(bare.ds, "2026-Q2", "2026-Q3")).data.replace("\\$", "$")
+    assert "Customers and New customers are not available for this data" in text
+    assert "opportunities.account_id" in text and "run rate of $5.2M" in text
+
+
+def test_benchmark_gives_the_band_and_a_reader_facing_source():
+    assert say.benchmark(report(), "win_rate") == ((0.22, 0.35), "CSO Insights 2024, as cited")
+    assert say.benchmark(report(), "won_count") == (None, "")
+
+
+# -- charts ------------------------------------------------------------------------------------------------------
+def _same(a, b) -> bool:
+    return mcolors.to_hex(a) == mcolors.to_hex(b)
+
+
+def test_closed_vs_goals_chart_draws_won_bars_and_target_ticks():
+    rep = report()
+    fig = closed_vs_goals_bars(views.closed_vs_goals(rep.ds, rep.period), currency="USD", scope=rep.label)
+    ax = fig.axes[0]
+    assert fig._suptitle.get_text() == "The district: 1 of 3 reps reached their 2026-Q3 goal; Ann leads at 120%"
+    assert [p.get_width() for p in ax.patches] == [1200 * K, 100 * K, 0.0]
+    assert all(_same(p.get_facecolor(), category_color("Won")) for p in ax.patches)
+    ticks = ax.collections[0]
+    assert _same(ticks.get_facecolor()[0], category_color("Target"))
+    assert [t.get_text() for t in ax.texts] == ["2 won · 120%", "1 won · 20%", "0 won · 0%"]
+
+
+def test_win_rate_trend_plots_the_rates_against_the_band():
+    rep = report()
+    trend = views.win_rate_over_time(rep.ds, "2026-Q2", "2026-Q3")
+    fig = win_rate_trend(trend, scope=rep.label, benchmark=(0.22, 0.35), benchmark_source="CSO Insights 2024")
+    ax = fig.axes[0]
+    assert fig._suptitle.get_text() == ("The district won 50% of the deals it closed in 2026-Q3, up from 33% in "
+                                        "2026-Q2")
+    assert np.allclose(ax.get_lines()[0].get_ydata(), [1 / 3, 0.5])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["2026-Q2", "2026-Q3"]
+
+
+def test_lost_reason_bars_use_the_lost_colour_most_frequent_first():
+    rep = report()
+    fig = lost_reason_bars(views.lost_by_reason(rep.ds, "2026-Q2", "2026-Q3"), currency="USD", scope=rep.label)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Price", "Budget", "Timing"]
+    assert [p.get_width() for p in ax.patches] == [2.0, 2.0, 1.0]
+    assert all(_same(p.get_facecolor(), category_color("Lost")) for p in ax.patches)
+    assert fig._suptitle.get_text() == "Price is the district's top loss reason: 2 of 5 lost deals (40%)"
+
+
+def test_win_rate_by_size_labels_bands_in_compact_money():
+    rep = report()
+    bands = views.win_rate_by_deal_size(rep.ds, "2026-Q2", "2026-Q3", edges=[0, 150 * K, np.inf])
+    fig = win_rate_by_size_bars(bands, currency="USD", scope=rep.label)
+    ax = fig.axes[0]
+    # Under 150K: A0 won; BL0, CL0, BL2 lost; B1 won -> 2 of 5. 150K and over: A1, A2 won; BL1, CL1 lost -> 2 of 4.
+    assert [t.get_text() for t in ax.get_xticklabels()] == [r"under \$150K", r"\$150K+"]
+    assert [round(p.get_height(), 3) for p in ax.patches] == [0.4, 0.5]
+
+
+def test_sales_cycle_bars_rank_the_fastest_rep_first_with_goal_and_alert_lines():
+    rep = report()
+    fig = sales_cycle_bars(views.sales_cycle_by_rep(rep.ds, "2026-Q2", "2026-Q3"), scope=rep.label, goal_days=90,
+                           alert_days=120)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["Ann (3 won)", "Bob (1 won)"]
+    assert [round(p.get_width(), 2) for p in ax.patches] == [46.67, 89.0]
+    assert {line.get_label() for line in ax.get_lines()} == {"Goal: under 90 days", "Alert: over 120 days"}
+
+
+def test_bookings_and_customers_charts_mark_a_running_quarter_and_missing_data():
+    rep = report()
+    trend = views.bookings_trend(rep.ds, "2026-Q2", "2026-Q3")
+    fig = bookings_bars(trend, currency="USD", scope=rep.label, to_date="2026-Q3")
+    left = fig.axes[0]
+    assert [p.get_height() for p in left.patches] == [100 * K, 1300 * K]
+    assert left.get_xticklabels()[1].get_text() == "2026-Q3\n(to date)"
+    assert fig._suptitle.get_text() == r"The district booked \$1.3M in 2026-Q3 so far"
+    bare = report(accounts=False)
+    fig = customers_and_run_rate(views.customers_over_time(bare.ds, "2026-Q2", "2026-Q3"), currency="USD",
+                                 scope=bare.label)
+    assert fig.axes[1].texts[0].get_text() == "Customers: not available for this data"
+    assert fig._suptitle.get_text() == r"The district at the end of 2026-Q3: run rate \$5.2M a year"
+
+
+@pytest.mark.parametrize("chart", [win_rate_trend, sales_cycle_bars])
+def test_charts_with_nothing_closed_say_so(chart):
+    ds = build_dataset([deal("O1", close="2026-08-15")], as_of="2026-08-20")
+    frame = (views.win_rate_over_time(ds, "2026-Q3") if chart is win_rate_trend
+             else views.sales_cycle_by_rep(ds, "2026-Q3"))
+    fig = chart(frame, scope="East")
+    assert not fig.axes[0].axison
+
+
+def test_goals_table_and_chart_without_targets_leave_the_goal_empty():
+    ds = build_dataset([deal("W1", close="2026-07-20", stage="Closed Won", amount=600 * K, created="2026-05-01")],
+                       as_of="2026-10-15")
+    rep = Report(ds=ds, period=ds.period("2026-Q3"), region="ALL", catalog=load_catalog())
+    goals = views.closed_vs_goals(ds, rep.period)
+    table = say.goals_table(rep, goals).data
+    assert table["Rep"].tolist() == ["Ann", "Bob", "Cy"] and set(table["Goal"]) == {"–"}
+    fig = closed_vs_goals_bars(goals, currency="USD", scope=rep.label)
+    assert fig._suptitle.get_text() == "The district: 0 of 0 reps reached their 2026-Q3 goal"
+    first = say.won_lost_findings(rep).sentences[0]
+    assert first == "The district booked $600K from 1 won deal in 2026-Q3 (average $600K)."

@@ -1,0 +1,105 @@
+"""The themed notebooks: present, parameterised, stored without outputs, thin, and runnable on the demo data.
+
+"Thin" is checked mechanically: metric logic belongs in the library, so a notebook code cell may not define
+functions or classes, loop, or reshape data (groupby, merge, pivot, apply, lambda), and stays short.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+import yaml
+
+from quotabook.pack.plan import PACK_PARAMETERS
+
+ROOT = Path(__file__).resolve().parents[1]
+PACK = yaml.safe_load((ROOT / "params" / "packs" / "quarterly.yaml").read_text(encoding="utf-8"))
+STEMS = PACK["notebooks"]
+EXPECTED = ["00_target_achievement", "01_activity_ratios", "02_funnel", "03_velocity", "04_territory_quota",
+            "05_forecast", "06_won_lost"]
+MAX_CELL_LINES = 14
+FORBIDDEN = {
+    r"^\s*def ": "defines a function",
+    r"^\s*class ": "defines a class",
+    r"^\s*(for|while) ": "loops",
+    r"\.groupby\(": "groups data",
+    r"\.merge\(|pd\.merge\(": "joins data",
+    r"\.pivot(_table)?\(": "reshapes data",
+    r"\.apply\(": "applies a function over rows",
+    r"\blambda\b": "defines a function",
+    r"\.iterrows\(|\.itertuples\(": "loops over rows",
+}
+
+
+def _read(stem: str) -> nbformat.NotebookNode:
+    return nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+
+
+def test_the_pack_lists_the_seven_themes_in_order():
+    assert STEMS == EXPECTED
+
+
+@pytest.mark.parametrize("stem", EXPECTED)
+def test_notebook_is_valid_and_stored_without_outputs(stem):
+    nb = _read(stem)
+    nbformat.validate(nb)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert cell.outputs == [], f"{stem} cell {i} has stored outputs"
+            assert cell.execution_count is None, f"{stem} cell {i} has an execution count"
+
+
+@pytest.mark.parametrize("stem", EXPECTED)
+def test_notebook_declares_the_pack_parameters_with_demo_defaults(stem):
+    nb = _read(stem)
+    tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1, f"{stem}: exactly one cell tagged 'parameters'"
+    scope: dict = {}
+    exec(tagged[0].source, {}, scope)  # plain assignments only
+    assert set(PACK_PARAMETERS) <= set(scope)
+    assert scope["region"] == "ALL" and scope["data"] == "demo" and scope["as_of"] is None
+    assert re.fullmatch(r"\d{4}-Q[1-4]", scope["period"])
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+
+
+@pytest.mark.parametrize("stem", EXPECTED)
+def test_notebook_is_thin(stem):
+    problems = []
+    for i, cell in enumerate(_read(stem).cells):
+        if cell.cell_type != "code":
+            continue
+        lines = [line for line in cell.source.splitlines() if line.strip() and not line.strip().startswith("#")]
+        if len(lines) > MAX_CELL_LINES:
+            problems.append(f"cell {i}: {len(lines)} lines (at most {MAX_CELL_LINES})")
+        for pattern, why in FORBIDDEN.items():
+            if re.search(pattern, cell.source, flags=re.MULTILINE):
+                problems.append(f"cell {i} {why}: move it into quotabook")
+    assert not problems, f"{stem}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("stem", EXPECTED)
+def test_notebook_opens_with_findings_records_headlines_and_ends_with_the_glossary(stem):
+    code = "\n".join(c.source for c in _read(stem).cells if c.cell_type == "code")
+    assert "start(" in code, "loads its data through quotabook.notebook.start"
+    assert ".show(" in code or "record(" in code, "records headlines for the pack index"
+    last_code = [c for c in _read(stem).cells if c.cell_type == "code"][-1].source
+    assert "glossary(" in last_code, "ends with the metric definitions used"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stem", EXPECTED)
+def test_notebook_runs_top_to_bottom_on_the_demo_for_a_region(stem, tmp_path):
+    papermill = pytest.importorskip("papermill")
+    out = tmp_path / f"{stem}.ipynb"
+    papermill.execute_notebook(str(ROOT / "notebooks" / f"{stem}.ipynb"), str(out), cwd=str(ROOT),
+                               parameters={"region": "West", "period": "2026-Q3"}, progress_bar=False,
+                               kernel_name="python3")
+    nb = nbformat.read(out, as_version=4)
+    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+    assert not errors
+    images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+              if "image/svg+xml" in o.get("data", {})]
+    assert images, "charts are shown as SVG"
