@@ -1,8 +1,11 @@
 """Time a report pack against the naive baseline, in the same run, and print the ratio.
 
     .venv/bin/python benchmarks/pack_benchmark.py [--notebooks 7] [--data demo|FOLDER] [--workers N]
+    .venv/bin/python benchmarks/pack_benchmark.py --real [--regions ALL,West]
 
-It writes N fixture-like notebooks (each loads the data for its region with ``quotabook.load``, draws a
+``--real`` times the real thing: the seven themed notebooks of ``notebooks/`` on the demo district for
+2026-Q3 (all regions and the district by default; ``--regions`` picks a subset to save time). Otherwise it
+writes N fixture-like notebooks (each loads the data for its region with ``quotabook.load``, draws a
 chart, shows a table and records headline figures, like a themed notebook) and runs them for the
 district and every region of the data:
 
@@ -95,23 +98,26 @@ def regions_of(data: str) -> list[str]:
     return ["ALL", *data_regions(resolve_data(data)[1])]
 
 
-def baseline(nb_dir: Path, stems: list[str], regions: list[str], data: str, out: Path) -> float:
+def baseline(nb_dir: Path, stems: list[str], regions: list[str], data: str, out: Path, period: str = PERIOD) -> float:
     """papermill CLI then nbconvert CLI, per notebook and region, one after another."""
     start = time.perf_counter()
     for region in regions:
         for stem in stems:
             executed = out / f"{stem}-{region}.ipynb"
-            params = json.dumps({"region": region, "period": PERIOD, "as_of": None, "data": data})
+            params = json.dumps({"region": region, "period": period, "as_of": None, "data": data})
             subprocess.run([str(BIN / "papermill"), str(nb_dir / f"{stem}.ipynb"), str(executed), "-y", params,
-                            "--cwd", str(nb_dir)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            "--cwd", str(ROOT)], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             subprocess.run([str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
                            check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
-def pack(nb_dir: Path, pack_yaml: Path, data: str, out: Path, formats: str, workers: int | None) -> float:
-    cmd = [str(BIN / "quotabook"), "pack", "--period", PERIOD, "--data", data, "--out", str(out), "--pack",
+def pack(nb_dir: Path, pack_yaml: Path, data: str, out: Path, formats: str, workers: int | None,
+         period: str = PERIOD, regions: list[str] | None = None) -> float:
+    cmd = [str(BIN / "quotabook"), "pack", "--period", period, "--data", data, "--out", str(out), "--pack",
            str(pack_yaml), "--notebooks-dir", str(nb_dir), "--formats", formats, "--quiet"]
+    if regions:
+        cmd += ["--regions", ",".join("district" if r == "ALL" else r for r in regions)]
     if workers:
         cmd += ["--workers", str(workers)]
     start = time.perf_counter()
@@ -129,33 +135,45 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, help="pack workers (default: one per core)")
     parser.add_argument("--no-pdf", action="store_true", help="skip the html+pdf pack run")
     parser.add_argument("--json", help="also write the results to this file")
+    parser.add_argument("--real", action="store_true", help="the themed notebooks on the demo district, 2026-Q3")
+    parser.add_argument("--regions", help="with --real: comma-separated regions, ALL for the district")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="qb-bench-"))
     try:
-        data = args.data or str(write_data(work / "data"))
-        nb_dir = work / "notebooks"
-        nb_dir.mkdir()
-        stems = [f"{i:02d}_theme" for i in range(args.notebooks)]
-        for i, stem in enumerate(stems):
-            nbformat.write(notebook(i), nb_dir / f"{stem}.ipynb")
-        pack_yaml = work / "bench.yaml"
-        pack_yaml.write_text("title: Benchmark pack\nnotebooks: [" + ", ".join(stems) + "]\nregions: all\n")
-        regions = regions_of(data)
+        if args.real:
+            data, period, nb_dir = "demo", "2026-Q3", ROOT / "notebooks"
+            pack_yaml = ROOT / "params" / "packs" / "quarterly.yaml"
+            import yaml
+
+            stems = list(yaml.safe_load(pack_yaml.read_text(encoding="utf-8"))["notebooks"])
+            regions = args.regions.split(",") if args.regions else regions_of(data)
+        else:
+            data, period = args.data or str(write_data(work / "data")), PERIOD
+            nb_dir = work / "notebooks"
+            nb_dir.mkdir()
+            stems = [f"{i:02d}_theme" for i in range(args.notebooks)]
+            for i, stem in enumerate(stems):
+                nbformat.write(notebook(i), nb_dir / f"{stem}.ipynb")
+            pack_yaml = work / "bench.yaml"
+            pack_yaml.write_text("title: Benchmark pack\nnotebooks: [" + ", ".join(stems) + "]\nregions: all\n")
+            regions = regions_of(data)
         runs = len(stems) * len(regions)
-        print(f"{args.notebooks} notebooks x {len(regions)} regions (district + {len(regions) - 1}) = {runs} runs; "
+        print(f"{len(stems)} notebooks x {len(regions)} regions ({', '.join(regions)}) = {runs} runs; "
               f"{os.cpu_count()} cores; {platform.python_version()}", flush=True)
         # Warm the OS file cache (imports, kernel) so that neither side pays for a cold start alone.
         timed([str(BIN / "papermill"), str(nb_dir / f"{stems[0]}.ipynb"), str(work / "warm.ipynb"), "-y",
-               json.dumps({"region": "ALL", "period": PERIOD, "as_of": None, "data": data})])
+               json.dumps({"region": "ALL", "period": period, "as_of": None, "data": data}), "--cwd", str(ROOT)])
         results: dict = {"runs": runs, "notebooks": len(stems), "regions": len(regions), "cores": os.cpu_count()}
-        results["pack_html"] = pack(nb_dir, pack_yaml, data, work / "pack-html", "html", args.workers)
+        results["pack_html"] = pack(nb_dir, pack_yaml, data, work / "pack-html", "html", args.workers, period,
+                                    regions if args.real else None)
         print(f"pack (html)       {results['pack_html']:7.1f} s", flush=True)
         if not args.no_pdf and Path("/usr/bin/chromium").is_file():
-            results["pack_html_pdf"] = pack(nb_dir, pack_yaml, data, work / "pack-pdf", "html,pdf", args.workers)
+            results["pack_html_pdf"] = pack(nb_dir, pack_yaml, data, work / "pack-pdf", "html,pdf", args.workers,
+                                            period, regions if args.real else None)
             print(f"pack (html + pdf) {results['pack_html_pdf']:7.1f} s", flush=True)
         (work / "baseline").mkdir()
-        results["baseline"] = baseline(nb_dir, stems, regions, data, work / "baseline")
+        results["baseline"] = baseline(nb_dir, stems, regions, data, work / "baseline", period)
         print(f"baseline (CLIs)   {results['baseline']:7.1f} s  ({results['baseline'] / runs:.1f} s per run)")
         results["ratio_html"] = results["baseline"] / results["pack_html"]
         print(f"ratio baseline / pack (html):       {results['ratio_html']:.1f}x")

@@ -7,6 +7,7 @@ fits an A4 or Letter page with margins at 100% scale.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 from ..theme import PALETTE
 
 __all__ = ["COLORS", "MAX_WIDTH", "RC", "category_color", "currency_axis", "currency_text", "finish", "new_figure",
-           "percent_axis", "readable_labels", "stacked_bars_vs_target", "style", "use_svg"]
+           "no_data", "percent_axis", "plain", "readable_labels", "stacked_bars_vs_target", "style", "use_svg"]
 
 #: Widest chart, inches: fits A4 / Letter portrait with 2 cm margins without scaling.
 MAX_WIDTH = 9.0
@@ -72,6 +73,20 @@ def use_svg() -> None:
     except ImportError:  # pragma: no cover - matplotlib-inline ships with ipykernel
         return
     set_matplotlib_formats("svg")
+
+
+def plain(text: str) -> str:
+    """Text with dollar signs escaped for matplotlib, which reads "$1M ... $2M" as mathematics otherwise
+    (an already escaped ``\\$`` is left alone)."""
+    return re.sub(r"(?<!\\)\$", r"\\$", text)
+
+
+def no_data(title: str, message: str) -> Figure:
+    """A short figure holding only ``message``: the chart's place in the report when there is nothing to plot."""
+    fig, ax = new_figure(height=1.6)
+    ax.set_axis_off()
+    ax.text(0.0, 0.5, plain(message), ha="left", va="center", fontsize=10, color="#444444", transform=ax.transAxes)
+    return finish(fig, ax, title, legend=False)
 
 
 def category_color(name: str, default: str = "#7f7f7f") -> str:
@@ -139,9 +154,9 @@ def finish(fig: Figure, ax: Axes, title: str, *, subtitle: str | None = None, xl
 
     Returns the figure, so a notebook cell can end with ``finish(...)`` and display it.
     """
-    fig.suptitle(title, x=0.01, ha="left", fontsize=12, fontweight="bold")
+    fig.suptitle(plain(title), x=0.01, ha="left", fontsize=12, fontweight="bold")
     if subtitle:
-        ax.set_title(subtitle, fontsize=9.5, color="#444444", loc="left")
+        ax.set_title(plain(subtitle), fontsize=9.5, color="#444444", loc="left")
     if xlabel is not None:
         ax.set_xlabel(xlabel)
     if ylabel is not None:

@@ -19,7 +19,8 @@ from matplotlib.ticker import MaxNLocator
 
 from ..forecast.methods import METHOD_LABELS
 from ..forecast.waterfall import INFLOWS
-from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, percent_axis
+from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis
+from .base import plain as _tx
 
 __all__ = ["METHOD_COLORS", "backtest_lines", "methods_by_group", "no_data", "outlook_ranges", "pipeline_trend_area",
            "pipeline_waterfall", "strike_zone_heatmap"]
@@ -35,9 +36,6 @@ _INK = "#333333"
 _STAGE_GREENS = ["#c7e9c0", "#a1d99b", "#74c476", "#41ab5d", "#238b45", "#006d2c", "#00441b"]
 
 
-def _tx(text: str) -> str:
-    """Dollar signs escaped, so two amounts in one title never read as matplotlib math."""
-    return text.replace("$", r"\$")
 
 
 def _mid(scope: str) -> str:
@@ -45,12 +43,6 @@ def _mid(scope: str) -> str:
     return scope[0].lower() + scope[1:] if scope.startswith("The ") else scope
 
 
-def no_data(title: str, message: str) -> Figure:
-    """A short figure holding only ``message``: the chart's place in the report when there is nothing to plot."""
-    fig, ax = new_figure(height=1.6)
-    ax.set_axis_off()
-    ax.text(0.0, 0.5, message, ha="left", va="center", fontsize=10, color="#444444", transform=ax.transAxes)
-    return finish(fig, ax, _tx(title), legend=False)
 
 
 def _money_axis(ax, currency: str) -> None:

@@ -21,6 +21,7 @@ from matplotlib.patches import Patch
 from ..metrics import format as fmt
 from ..views.funnel import STEP_NOUNS
 from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, percent_axis
+from .base import plain as _plain
 
 __all__ = ["STATUS_COLORS", "conversion_vs_band", "funnel", "lost_by_stage", "pipeline_by_rep", "time_in_stage",
            "win_rate"]
@@ -38,9 +39,6 @@ def _title(text: str, width: int = 88) -> str:
     return _plain(textwrap.fill(text, width))
 
 
-def _plain(text: str) -> str:
-    """Text drawn as written: ``$`` escaped for matplotlib."""
-    return text.replace("$", r"\$")
 
 
 def _window(frame: pd.DataFrame) -> str:

@@ -17,7 +17,7 @@ from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
 from ..theme import CATEGORY_ORDER
-from .base import COLORS, finish, new_figure, percent_axis, stacked_bars_vs_target
+from .base import COLORS, finish, new_figure, no_data, percent_axis, stacked_bars_vs_target
 
 __all__ = ["coverage_bars", "no_data", "stack_vs_target"]
 
@@ -26,12 +26,6 @@ OK_COLOR, WARN_COLOR = COLORS[0], COLORS[1]
 _LINE = "#333333"
 
 
-def no_data(title: str, message: str) -> Figure:
-    """A short figure holding only ``message``: the chart's place in the report when there is nothing to plot."""
-    fig, ax = new_figure(height=1.6)
-    ax.set_axis_off()
-    ax.text(0.0, 0.5, message, ha="left", va="center", fontsize=10, color="#444444", transform=ax.transAxes)
-    return finish(fig, ax, title, legend=False)
 
 
 def _mid(scope: str) -> str:

@@ -13,7 +13,8 @@ import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, percent_axis
+from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis
+from .base import plain as _plain
 
 __all__ = ["calibration_bars", "fairness_bars", "no_data", "scenario_heatmap", "sensitivity_heatmap"]
 
@@ -23,17 +24,8 @@ FAIR_COLOR, UNFAIR_COLOR = COLORS[0], COLORS[1]
 ATTAINMENT_CMAP = LinearSegmentedColormap.from_list("attainment", [COLORS[5], "#ffffff", COLORS[2]])
 
 
-def no_data(title: str, message: str) -> Figure:
-    """A short figure holding only ``message``, in the chart's place when there is nothing to plot."""
-    fig, ax = new_figure(height=1.6)
-    ax.set_axis_off()
-    ax.text(0.0, 0.5, message, ha="left", va="center", fontsize=10, color="#444444", transform=ax.transAxes)
-    return finish(fig, ax, title, legend=False)
 
 
-def _plain(text: str) -> str:
-    """Title text with money signs escaped, so matplotlib never reads "$1M ... $2M" as mathematics."""
-    return text.replace("$", r"\$")
 
 
 def _plural(level: str) -> str:

@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from .base import COLORS, category_color, currency_text, finish, new_figure, percent_axis
+from .base import COLORS, category_color, currency_text, finish, new_figure, no_data, percent_axis, plain
 
 __all__ = ["aging_bars", "cohort_bars", "money_axis", "no_data", "plain", "sales_cycle_ranges", "slippage_bars",
            "stage_time_bars", "velocity_bars"]
@@ -24,9 +24,6 @@ _LINE = "#333333"
 _LABEL_BOX = {"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.85}  # labels stay legible over lines
 
 
-def plain(text: str) -> str:
-    """``text`` with dollar signs escaped, so matplotlib never reads "$3K ... $2K" as mathematics."""
-    return text.replace("$", r"\$")
 
 
 def money_axis(ax, currency: str, top: float, axis: str = "x") -> None:
@@ -37,12 +34,6 @@ def money_axis(ax, currency: str, top: float, axis: str = "x") -> None:
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(formatter)
 
 
-def no_data(title: str, message: str) -> Figure:
-    """A short figure holding only ``message``: the chart's place in the report when there is nothing to plot."""
-    fig, ax = new_figure(height=1.6)
-    ax.set_axis_off()
-    ax.text(0.0, 0.5, message, ha="left", va="center", fontsize=10, color="#444444", transform=ax.transAxes)
-    return finish(fig, ax, plain(title), legend=False)
 
 
 def _days(value: float) -> str:

@@ -14,7 +14,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, percent_axis
+from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis
+from .base import plain as _tx
 
 __all__ = ["bookings_bars", "closed_vs_goals_bars", "customers_and_run_rate", "lost_reason_bars", "no_data",
            "sales_cycle_bars", "win_rate_by_size_bars", "win_rate_trend"]
@@ -22,17 +23,8 @@ __all__ = ["bookings_bars", "closed_vs_goals_bars", "customers_and_run_rate", "l
 _LINE = "#333333"
 
 
-def no_data(title: str, message: str) -> Figure:
-    """A short figure holding only ``message``: the chart's place in the report when there is nothing to plot."""
-    fig, ax = new_figure(height=1.6)
-    ax.set_axis_off()
-    ax.text(0.0, 0.5, message, ha="left", va="center", fontsize=10, color="#444444", transform=ax.transAxes)
-    return finish(fig, ax, _tx(title), legend=False)
 
 
-def _tx(text: str) -> str:
-    """Text with dollar signs escaped, so two amounts in one label never read as matplotlib math."""
-    return text.replace("$", r"\$")
 
 
 def _mid(scope: str) -> str:
