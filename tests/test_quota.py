@@ -174,3 +174,21 @@ def test_quota_metrics_without_tam_are_not_available():
     missing = compute_wide(QUOTA_METRICS, replace(ds, territories=ds.territories.assign(tam=np.nan)), "2026-Q1")
     assert missing.attrs["unavailable"]["tam_amount"] == "tam_amount not available: needs column territories.tam"
     assert {"weighted_opportunity", "quota", "fairness_variance"} <= set(missing.attrs["unavailable"])
+
+
+def test_quota_rolls_up_exactly_when_territories_convert_differently():
+    """Trailing win rates differ per territory (AE1 wins 3 of 4, the others 1 of 4): a region's quota is still
+    the sum of its territories', and AE1's conversion counts the four quarters up to the period."""
+    ds = seed_dataset(capacity=(0.7, 1.0, 0.8, 0.9, 0.6))
+    opps = ds.opportunities.copy()
+    opps.loc[opps["opportunity_id"].isin(["O1", "O2"]), ["stage", "is_won"]] = ["Closed Won", True]
+    opps.loc[opps["opportunity_id"] == "O1", "close_date"] = pd.Timestamp("2025-06-30")   # 3 quarters back
+    ds = replace(ds, opportunities=opps)
+    terr = compute_wide(["expected_conversion", "quota"], ds, "2026-Q1")
+    assert terr["expected_conversion"].tolist() == [0.75, 0.25, 0.25, 0.25, 0.25]
+    region = compute_wide(["quota", "weighted_opportunity"], ds, "2026-Q1", by="region")
+    assert region.loc["East", "quota"] == pytest.approx(terr.loc[["AE1", "AE2", "AE3"], "quota"].sum(), rel=1e-12)
+    assert region.loc["West", "quota"] == pytest.approx(terr.loc[["AE4", "AE5"], "quota"].sum(), rel=1e-12)
+    # a quarter later O1 (Q2 2025) leaves the four-quarter window: AE1 is 2 of 3
+    later = compute_wide(["expected_conversion"], ds, "2026-Q2")
+    assert later.loc["AE1", "expected_conversion"] == pytest.approx(2 / 3)

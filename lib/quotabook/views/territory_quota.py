@@ -1,10 +1,11 @@
 """Territory quota views (seed 001): the calibrated quota per territory beside the target actually set, and
 the fairness of the opportunity behind it.
 
-TACoS, propensity, capacity (with the ramp) and target are catalog metrics (``tam_amount``, ``propensity``,
-``capacity_factor``, ``target_amount``). The expected conversion is the territory's win rate over the period
-and the three quarters before it (:func:`trailing_results`), not one quarter's: a single quarter with no win
-would zero a quota. Weighted opportunity and quota are then seed 001's formulas
+TACoS, propensity, expected conversion, capacity (with the ramp) and target are catalog metrics
+(``tam_amount``, ``propensity``, ``expected_conversion``, ``capacity_factor``, ``target_amount``). Expected
+conversion is the territory's win rate over the period and the three quarters before it, not one quarter's: a
+single quarter with no win would zero a quota. :func:`trailing_results` gives the same window's counts and
+deal sizes for the what-if. Weighted opportunity and quota are then seed 001's formulas
 (:func:`quotabook.quota.allocation_table`). The fairness deviation is :func:`quotabook.quota.fairness_check`
 on TACoS × propensity, the same computation as the ``fairness_variance`` metric, with its sign kept so a
 territory reads as above or below the mean.
@@ -28,7 +29,7 @@ from ..quota import allocation_table, fairness_check
 __all__ = ["CALIBRATION_METRICS", "calibration", "trailing_results"]
 
 #: The catalog metrics the calibration reads (the glossary of the territory quota notebook lists them).
-CALIBRATION_METRICS = ["tam_amount", "propensity", "capacity_factor", "target_amount"]
+CALIBRATION_METRICS = ["tam_amount", "propensity", "expected_conversion", "capacity_factor", "target_amount"]
 _COLUMNS = ["territory", "region", "owner", "tam_amount", "propensity", "conversion", "capacity_factor",
             "weighted_opportunity", "quota", "target_amount", "deviation", "fair", "target_share", "quota_share",
             "calibrated_target", "target_gap"]
@@ -83,7 +84,7 @@ def calibration(ds: Dataset, period: str | Period) -> pd.DataFrame:
     inputs = pd.DataFrame({"territory": wide.index, "tam": wide["tam_amount"].to_numpy(),
                            "propensity": wide["propensity"].to_numpy(),
                            "capacity_factor": wide.reindex(columns=["capacity_factor"])["capacity_factor"].to_numpy()})
-    conversion = trailing_results(ds, period)["win_rate"].reindex(wide.index).to_numpy()
+    conversion = wide["expected_conversion"].to_numpy()  # the catalog's: trailing win rate per territory
     table = allocation_table(inputs, conversion, tolerance=tolerance)
     out = pd.DataFrame({"territory": table["territory"], "region": table["territory"].map(t["region"]),
                         "owner": table["territory"].map(t["owner"]), "tam_amount": table["tam"],
