@@ -129,3 +129,23 @@ def test_app_serve_passes_the_options_to_the_kernel_through_the_environment(monk
     assert env["QUOTABOOK_APP_DATA"] == str(tmp_path / "folder")      # relative to where the command ran
     assert "--Voila.ip=127.0.0.1" in seen["command"] and "--port=9002" in seen["command"]
     assert "http://127.0.0.1:9002/" in capsys.readouterr().out
+
+
+def test_validate_source_mapping_exits_one_and_names_the_unknown_stage(tmp_path, capsys):
+    (tmp_path / "territories.csv").write_text("territory,region,district\nT1,East,D\n")
+    (tmp_path / "deals.csv").write_text("Id,Owner,Territory,Created,Close,Stage,Amount\n"
+                                        "A,Ann,T1,2026-01-05,2026-03-30,Parked,1200\n")
+    (tmp_path / "m.yaml").write_text(
+        "tables:\n  territories: {file: territories.csv}\n  opportunities:\n    file: deals.csv\n"
+        "    columns: {opportunity_id: Id, owner: Owner, territory: Territory, created_date: Created,"
+        " close_date: Close, stage: Stage, amount: Amount}\n"
+        "    derive: {is_closed: {stage_flag: is_closed}, is_won: {stage_flag: is_won}}\n")
+    assert main(["validate", "--source", str(tmp_path / "m.yaml")]) == 1
+    out = capsys.readouterr().out
+    assert "deals.csv, row 1, column 'stage': unknown_stage" in out and "(value 'Parked')" in out
+
+
+def test_validate_source_with_a_broken_mapping_is_a_config_error(tmp_path, capsys):
+    (tmp_path / "m.yaml").write_text("tables: {deals: {file: a.csv}}\n")
+    assert main(["validate", "--source", str(tmp_path / "m.yaml")]) == 2
+    assert "key 'tables.deals': not a canonical table" in capsys.readouterr().err

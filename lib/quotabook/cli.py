@@ -16,6 +16,9 @@ from .errors import ConfigError, DataValidationError, QuotabookError
 
 __all__ = ["main"]
 
+_SOURCE_HELP = ("folder of canonical tables, a mapping such as params/sources/salesforce.yaml, duckdb:///file.db, "
+                "env:VARNAME (a database URL held in that environment variable), or 'demo'")
+
 
 def _demo(args: argparse.Namespace) -> int:
     from . import demo
@@ -32,7 +35,9 @@ def _demo(args: argparse.Namespace) -> int:
 def _validate(args: argparse.Namespace) -> int:
     from .loading import validate_source
 
-    report, _ = validate_source(args.path)
+    source = args.source or args.path
+    report, _ = validate_source(source)
+    print(f"source: {source}")
     print(report.summary(limit=args.limit))
     return 0 if report.ok else 1
 
@@ -77,7 +82,8 @@ def _pack(args: argparse.Namespace) -> int:
         result = build_pack(args.period, regions=_csv(args.regions), notebooks=_csv(args.notebooks), data=args.data,
                             formats=formats, workers=args.workers, resume=args.resume,
                             out=args.out, pack=args.pack, timeout=args.timeout, progress=not args.quiet,
-                            as_of=args.as_of, notebooks_dir=args.notebooks_dir)
+                            as_of=args.as_of, notebooks_dir=args.notebooks_dir,
+                            **({"scheduler": args.scheduler} if args.scheduler else {}))
     except KeyboardInterrupt:
         print("quotabook: interrupted; finished notebooks are kept, run again with --resume", file=sys.stderr)
         return 130
@@ -108,8 +114,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--csv", action="store_true", help="also write CSV next to Parquet")
     p.set_defaults(func=_demo)
 
-    p = sub.add_parser("validate", help="validate a folder of canonical tables; exit 1 if rows were rejected")
+    p = sub.add_parser("validate", help="validate a source (folder, mapping YAML, database); exit 1 if rows "
+                                        "were rejected")
     p.add_argument("path", nargs="?", default="demo", help="folder of CSV/Parquet files, or 'demo'")
+    p.add_argument("--source", help=_SOURCE_HELP)
     p.add_argument("--limit", type=int, default=50, help="problems to print (all are counted)")
     p.set_defaults(func=_validate)
 
@@ -123,10 +131,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", required=True, help="fiscal quarter, e.g. 2026-Q3")
     p.add_argument("--regions", help="comma-separated region names and/or 'district' (default: all + district)")
     p.add_argument("--notebooks", help="comma-separated notebook stems (default: the pack's list)")
-    p.add_argument("--data", default="demo", help="folder of canonical tables, or 'demo'")
+    p.add_argument("--data", default="demo", help=_SOURCE_HELP)
     p.add_argument("--as-of", dest="as_of", help="build as the data stood on this date (YYYY-MM-DD)")
     p.add_argument("--formats", help="comma-separated: html, pdf (default: the pack's, html,pdf)")
     p.add_argument("--workers", type=int, help="notebooks run at once (default: one per core)")
+    p.add_argument("--scheduler", help="run the notebooks on a Dask cluster: tcp://host:8786, a scheduler JSON "
+                                       "file, or 'local' for a LocalCluster of --workers processes (default: a "
+                                       "process pool on this machine)")
     p.add_argument("--resume", action="store_true", help="re-run only notebooks that failed or are missing")
     p.add_argument("--timeout", type=float, default=600, help="seconds one cell may run (default: 600)")
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
@@ -139,7 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("app", help="serve the what-if sliders as a web app on localhost (Voilà; Ctrl-C stops it)")
     p.add_argument("--region", help="region to open on (default: the whole district; switchable in the app)")
     p.add_argument("--period", help="fiscal quarter, e.g. 2026-Q4 (default: the quarter of the report date)")
-    p.add_argument("--data", default="demo", help="folder of canonical tables, or 'demo'")
+    p.add_argument("--data", default="demo", help=_SOURCE_HELP)
     p.add_argument("--as-of", dest="as_of", help="the data as it stood on this date (YYYY-MM-DD)")
     p.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default: 8866)")
     p.add_argument("--open", action="store_true", help="open it in the default browser")

@@ -1,5 +1,6 @@
-"""``quotabook.load``: from a folder of canonical CSV/Parquet files (or the demo) to a validated Dataset.
+"""``quotabook.load``: from a source (a folder, a mapping YAML, a database or the demo) to a validated Dataset.
 
+Reading is :func:`quotabook.sources.read_raw`'s job; this module validates and builds the Dataset.
 A folder holds one file per table, named for it: ``opportunities.parquet`` or ``opportunities.csv``
 (``.csv.gz`` too); Parquet wins when both exist. ``opportunities`` and ``territories`` are required;
 the other tables are optional and metrics that need them say so.
@@ -14,15 +15,16 @@ from pathlib import Path
 import pandas as pd
 
 from .dataset import Dataset, empty_table
-from .errors import DataQualityWarning, DataValidationError, SourceError
+from .errors import DataQualityWarning, DataValidationError
 from .schemas import TABLES, Reason
 from .settings import Settings, load_settings
-from .validation import ValidationReport, file_problem, read_table_file, validate_tables
+from .sources import read_raw
+from .sources.convert import ROW
+from .validation import REJECT_COLUMNS, ValidationReport, validate_references, validate_tables
 
 __all__ = ["DEMO", "demo_folder", "find_table_files", "load", "validate_source"]
 
 DEMO = "demo"
-_EXTENSIONS = (".parquet", ".csv", ".csv.gz")
 
 
 def demo_folder() -> Path:
@@ -49,56 +51,55 @@ def ensure_demo(folder: Path | None = None, settings: Settings | None = None) ->
 
 def find_table_files(folder: Path) -> dict[str, Path]:
     """The file for each canonical table present in ``folder`` (Parquet preferred over CSV)."""
-    found: dict[str, Path] = {}
-    for name in TABLES:
-        for ext in _EXTENSIONS:
-            path = folder / f"{name}{ext}"
-            if path.is_file():
-                found[name] = path
-                break
-    return found
+    from .sources.folder import find_table_files as find
+
+    return find(Path(folder))
 
 
-def _resolve(source: str | os.PathLike | None, settings: Settings) -> Path:
-    if source is None or str(source) == DEMO:
-        return ensure_demo(settings=settings)
-    text = str(source)
-    if "://" in text:
-        scheme = text.split("://", 1)[0]
-        raise SourceError(f"unsupported source scheme {scheme!r}: give a folder of CSV/Parquet files or 'demo'")
-    folder = Path(text).expanduser()
-    if not folder.exists():
-        raise SourceError(f"data folder not found: {folder}")
-    if not folder.is_dir():
-        raise SourceError(f"expected a folder of table files, got a file: {folder}")
-    return folder
+def validate_source(source: str | os.PathLike | None = None, *, settings: Settings | None = None,
+                    region: str | None = None) -> tuple[ValidationReport, dict[str, pd.DataFrame]]:
+    """Read and validate every table of ``source`` (folder, mapping YAML, database or demo) without
+    building a Dataset.
 
-
-def validate_source(source: str | os.PathLike | None = None, *,
-                    settings: Settings | None = None) -> tuple[ValidationReport, dict[str, pd.DataFrame]]:
-    """Read and validate every table file of ``source`` without building a Dataset.
-
-    Returns the report and the usable tables. Unreadable files are reported, not raised.
+    Returns the report and the usable tables. Unreadable files and rows a mapping could not convert
+    are reported, not raised. ``region`` reaches SQL sources, which read only that region's rows.
     """
     settings = settings or load_settings()
-    folder = _resolve(source, settings)
-    files = find_table_files(folder)
-    report_problems: list[dict] = []
-    raw: dict[str, tuple[pd.DataFrame, str]] = {}
-    for name, path in files.items():
-        try:
-            raw[name] = (read_table_file(path), str(path))
-        except Exception as exc:  # any reader failure becomes a named, file-level problem
-            report_problems.append(file_problem(name, str(path), Reason.UNREADABLE_FILE.value,
-                                                f"cannot read the file: {type(exc).__name__}: {exc}"))
-    for name, spec in TABLES.items():
-        if spec.required_table and name not in files:
-            report_problems.append(file_problem(name, str(folder / f"{name}.parquet|.csv"), "missing_table",
-                                                f"required table {name!r} not found in {folder}"))
-    report = validate_tables(raw, settings.stage_names)
-    report.file_problems[:0] = report_problems
+    raw = read_raw(source, settings, region=region)
+    file_level = [p for p in raw.problems if p.get("row") is None]
+    row_level = [p for p in raw.problems if p.get("row") is not None]
+    report = validate_tables(raw.tables, settings.stage_names)
+    # A mapping that already named a missing export column says it better than the canonical name does.
+    named = {p["table"] for p in file_level if p["reason"] == Reason.MISSING_COLUMN.value}
+    report.file_problems = [p for p in report.file_problems
+                            if not (p["table"] in named and p["reason"] == Reason.MISSING_COLUMN.value)]
+    report.file_problems[:0] = file_level
+    _set_aside(report, row_level)
     tables = {name: result.data for name, result in report.tables.items()}
     return report, tables
+
+
+def _set_aside(report: ValidationReport, problems: list[dict]) -> None:
+    """Set aside the rows a source reader could not convert (unknown stage, bad amount, unknown currency).
+
+    Their reject replaces validation's own record for the same cell (it names the mapping), and rows
+    referring to a deal set aside here go too, so rows read = rows used + rows rejected still holds.
+    """
+    for name, result in report.tables.items():
+        mine = [p for p in problems if p["table"] == name]
+        if mine and ROW in result.data:
+            ours = pd.DataFrame(mine, columns=REJECT_COLUMNS)
+            cells = set(zip(ours["row"], ours["column"], strict=True))
+            echo = [(r, c) in cells for r, c in zip(result.rejects["row"], result.rejects["column"], strict=True)]
+            kept = result.rejects[[not e for e in echo]]
+            result.rejects = pd.concat([f for f in (kept, ours) if len(f)], ignore_index=True) \
+                .sort_values("row", kind="stable").reset_index(drop=True)
+            result.data = result.data[~result.data[ROW].isin(ours["row"])]
+            result.rejected_rows = result.read - len(result.data)
+    if problems:
+        validate_references(report.tables)
+    for result in report.tables.values():
+        result.data = result.data.drop(columns=[ROW], errors="ignore").reset_index(drop=True)
 
 
 def load(source: str | os.PathLike | None = None, *, region: str | None = None, as_of=None,
@@ -107,7 +108,8 @@ def load(source: str | os.PathLike | None = None, *, region: str | None = None, 
 
     Parameters
     ----------
-    source : folder path, or ``"demo"`` / None for the built-in demo district (generated on first use).
+    source : folder path, mapping YAML (``params/sources/salesforce.yaml``), ``duckdb:///file.db`` or
+        ``env:VARNAME``, or ``"demo"`` / None for the built-in demo district (generated on first use).
     region : a region name, or None / ``"ALL"`` for the whole district.
     as_of : a date; the dataset as it stood at the end of that day (see :meth:`Dataset.as_of`).
     settings : workbook settings; by default ``params/workbook.yaml`` (see :mod:`quotabook.settings`).
@@ -121,7 +123,7 @@ def load(source: str | os.PathLike | None = None, *, region: str | None = None, 
         A required table is missing or unusable, or (``strict``) any row was rejected.
     """
     settings = settings or load_settings()
-    report, tables = validate_source(source, settings=settings)
+    report, tables = validate_source(source, settings=settings, region=region)
     report.raise_if_unusable()
     if not report.ok:
         counts = report.counts().set_index("table").to_dict("index")
@@ -149,3 +151,4 @@ def load(source: str | os.PathLike | None = None, *, region: str | None = None, 
     if as_of is not None:
         ds = ds.as_of(as_of)
     return ds
+

@@ -29,8 +29,8 @@ def test_executors_yield_every_task_with_its_result_or_exception(executor):
 
 def test_unknown_executor_names_the_known_ones():
     assert get_executor("local", 3).workers == 3
-    with pytest.raises(PackError, match="known: local, serial"):
-        get_executor("dask")
+    with pytest.raises(PackError, match="known: local, serial, dask"):
+        get_executor("slurm")
 
 
 @pytest.mark.slow

@@ -1,8 +1,9 @@
 """``build_pack``: the whole pipeline as one plain function (the CLI is a thin layer over it).
 
 plan (everything checkable before a kernel starts) → execute the runs in an executor, each writing its
-notebook and page → as soon as a region's runs are all done, print its PDF in the one browser of the pack
-(overlapping the remaining executions) → write ``manifest.json`` and ``index.html``. The manifest and
+notebook and page (on a Dask cluster each run returns them and they are written here) → as soon as a
+region's runs are all done, print its PDF in the one browser of the pack (overlapping the remaining
+executions) → write ``manifest.json`` and ``index.html``. The manifest and
 index are written even when the build is interrupted, so ``resume=True`` can pick up where it stopped.
 """
 
@@ -112,10 +113,20 @@ def _failed_outcome(task: Task, exc: BaseException) -> RunOutcome:
                       failure=failure)
 
 
+def _submit(pool, tasks: list[Task]):
+    """Start every run in ``pool``; iterate for ``(task, outcome | exception)``, outputs in the pack folder."""
+    if getattr(pool, "shared_filesystem", True):
+        return pool.run(execute_run, tasks)
+    from .dask_executor import execute_detached, land_outcomes, remote_tasks
+
+    return land_outcomes(pool.run(execute_detached, remote_tasks(tasks)))
+
+
 def build_pack(period: str, *, regions=None, notebooks=None, data="demo", formats=("html", "pdf"),
                workers: int | None = None, resume: bool = False, out: str | os.PathLike = "reports",
                pack: str | os.PathLike = "quarterly", timeout: float | None = 600, progress: bool = True,
-               as_of=None, notebooks_dir: str | os.PathLike | None = None, executor: str = "local") -> PackResult:
+               as_of=None, notebooks_dir: str | os.PathLike | None = None, executor: str = "local",
+               scheduler: str | None = None) -> PackResult:
     """Build the report pack for ``period`` into ``out/<period>/``.
 
     Parameters
@@ -133,7 +144,10 @@ def build_pack(period: str, *, regions=None, notebooks=None, data="demo", format
     progress : show a progress bar on stderr.
     as_of : ISO date passed to notebooks (the data as it stood that day), or None.
     notebooks_dir : where ``<stem>.ipynb`` files are found; default ``notebooks/`` of the project.
-    executor : ``"local"`` (process pool) or ``"serial"`` (this process).
+    executor : ``"local"`` (process pool), ``"serial"`` (this process) or ``"dask"`` (a Dask cluster).
+    scheduler : Dask scheduler address (``tcp://host:8786``), scheduler JSON file, or ``"local"`` for a
+        LocalCluster of ``workers`` processes; implies ``executor="dask"``. Workers need the data at the
+        same path; outputs come back with each task (see :mod:`quotabook.pack.dask_executor`).
 
     Returns
     -------
@@ -144,9 +158,12 @@ def build_pack(period: str, *, regions=None, notebooks=None, data="demo", format
     ------
     PackError, ConfigError, SourceError
         The pack cannot be planned: missing notebooks or parameters, unknown region, bad period, missing
-        data folder, or PDF requested without Chromium. Nothing has been executed then.
+        data folder, PDF requested without Chromium, or an unreachable scheduler. Nothing has been executed
+        then.
     """
     start = perf_counter()
+    if scheduler:
+        executor = "dask"
     plan = make_plan(period, regions=regions, notebooks=notebooks, data=data, formats=formats, out=out, pack=pack,
                      as_of=as_of, timeout=timeout, notebooks_dir=notebooks_dir)
     want_pdf = "pdf" in plan.formats
@@ -159,8 +176,25 @@ def build_pack(period: str, *, regions=None, notebooks=None, data="demo", format
     inputs = describe_inputs(plan)
     previous = read_manifest(plan.out_dir) if resume else None
     todo, kept = select_runs(plan, previous, inputs) if resume else (list(plan.runs), {})
-    pool = get_executor(executor, workers)
+    if plan.formats and executor != "dask":
+        from .render import warm_up
+
+        warm_up()  # the HTML exporter is built once here, before the pool forks, so every worker inherits it
+    options = {"scheduler": scheduler or "local"} if executor == "dask" else {}
+    pool = get_executor(executor, workers, **options)
+    with contextlib.ExitStack() as stack:
+        if hasattr(pool, "close"):
+            stack.callback(pool.close)
+        return _execute_pack(plan, pool, executor, inputs, previous, todo, kept, resume, progress, start)
+
+
+def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict | None, todo, kept: dict,
+                  resume: bool, progress: bool, start: float) -> PackResult:
+    """Run ``todo`` in ``pool``, print the PDFs as regions complete, write the manifest and index."""
+    want_pdf = "pdf" in plan.formats
     manifest = new_manifest(plan, inputs, workers=pool.workers, resume=resume)
+    manifest["executor"] = pool.describe() if hasattr(pool, "describe") else {"name": executor,
+                                                                               "workers": pool.workers}
     manifest["runs"] = dict(kept)
     old_regions = {r["slug"]: r for r in (previous or {}).get("regions", [])}
     todo_slugs = {run.slug for run in todo}
@@ -170,16 +204,12 @@ def build_pack(period: str, *, regions=None, notebooks=None, data="demo", format
     for entry in manifest["regions"]:
         if want_pdf and (entry["name"], entry["slug"]) not in pdf_due:
             entry.update(old_regions[entry["slug"]])
-    if plan.formats:
-        from .render import warm_up
-
-        warm_up()  # the HTML exporter is built once here, before the pool forks, so every worker inherits it
     result = PackResult(out_dir=plan.out_dir, index=plan.out_dir / "index.html",
                         manifest=plan.out_dir / "manifest.json", reused=sorted(kept))
     execute_start = perf_counter()
     pdfs = _PdfStage(plan, manifest, pdf_due)
     with contextlib.ExitStack() as stack:
-        outcomes = pool.run(execute_run, _tasks(plan, todo))  # submits now, before any thread or browser starts
+        outcomes = _submit(pool, _tasks(plan, todo))  # submits now, before any thread or browser starts
         bar = stack.enter_context(_progress(len(todo) + len(pdf_due), progress, plan.period))
         interrupted = False
         try:

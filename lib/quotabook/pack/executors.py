@@ -1,11 +1,17 @@
 """Executors: where runs execute. Each yields ``(task, outcome or exception)`` as runs finish.
 
 An executor has one method, ``run(fn, tasks)``, so other back-ends (a Dask cluster, a batch queue) can
-sit beside the two here and be chosen by name from :data:`EXECUTORS`:
+sit beside each other and be chosen by name from :data:`EXECUTORS`:
 
 - ``local`` — a process pool on this machine, one worker per core by default. Processes, not threads:
   each run drives its own kernel and renders its own page, and rendering is CPU-bound Python.
 - ``serial`` — in this process, one run after another; for debugging and for tests that patch things.
+- ``dask`` — tasks on a Dask distributed cluster, or a LocalCluster it starts
+  (:class:`quotabook.pack.dask_executor.DaskExecutor`; imported only when chosen).
+
+Optional attributes a caller may look for: ``shared_filesystem`` (False: the workers may not see this
+machine's disk, so runs must return their outputs; see :mod:`quotabook.pack.dask_executor`),
+``describe()`` (what the manifest records about the executor) and ``close()`` (release the workers).
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from ..errors import PackError
 
@@ -83,18 +89,27 @@ class LocalPoolExecutor:
             pool.shutdown(wait=True, cancel_futures=True)
 
 
-EXECUTORS: dict[str, type] = {"local": LocalPoolExecutor, "serial": SerialExecutor}
+def _dask(workers: int | None = None, scheduler: str = "local") -> Executor:
+    from .dask_executor import DaskExecutor  # distributed is imported only when a pack asks for it
+
+    return DaskExecutor(workers, scheduler=scheduler)
 
 
-def get_executor(name: str = "local", workers: int | None = None) -> Executor:
-    """The executor registered as ``name``, sized for ``workers``.
+EXECUTORS: dict[str, Callable[..., Executor]] = {"local": LocalPoolExecutor, "serial": SerialExecutor,
+                                                 "dask": _dask}
+
+
+def get_executor(name: str = "local", workers: int | None = None, **options: Any) -> Executor:
+    """The executor registered as ``name``, sized for ``workers``; ``options`` go to its constructor
+    (e.g. ``scheduler="tcp://host:8786"`` for ``dask``).
 
     Raises
     ------
     PackError
-        Unknown name (the message lists the known ones).
+        Unknown name (the message lists the known ones), or a scheduler that cannot be reached.
     """
     try:
-        return EXECUTORS[name](workers)
+        factory = EXECUTORS[name]
     except KeyError:
         raise PackError(f"unknown executor {name!r}; known: {', '.join(EXECUTORS)}") from None
+    return factory(workers, **options)

@@ -54,11 +54,18 @@ def describe_inputs(plan: Plan) -> dict:
     """Data folder and hashes: one per table file, one over all of them, one per notebook."""
     from ..loading import find_table_files
 
-    files = {path.name: file_sha256(path) for path in sorted(find_table_files(plan.data_folder).values())}
+    folder = plan.data_folder
+    if folder is None:  # env:VAR: a live database, nothing local to hash (and the URL is never recorded)
+        paths = []
+    elif folder.is_file():  # a DuckDB file or a source mapping YAML
+        paths = [folder]
+    else:
+        paths = sorted(find_table_files(folder).values())
+    files = {path.name: file_sha256(path) for path in paths}
     combined = hashlib.sha256("".join(f"{n}:{h}\n" for n, h in files.items()).encode()).hexdigest()
     notebooks = {run.stem: file_sha256(run.notebook) for run in plan.runs}
-    return {"data": plan.data, "data_folder": str(plan.data_folder), "data_sha256": combined, "data_files": files,
-            "notebooks": notebooks, "pack_file": str(plan.spec.file)}
+    return {"data": plan.data, "data_folder": None if folder is None else str(folder), "data_sha256": combined,
+            "data_files": files, "notebooks": notebooks, "pack_file": str(plan.spec.file)}
 
 
 def versions(browser: str | None = None) -> dict:

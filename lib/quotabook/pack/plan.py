@@ -179,7 +179,7 @@ class Plan:
     period: str
     as_of: str | None
     data: str
-    data_folder: Path
+    data_folder: Path | None  # the folder, DuckDB file or mapping YAML hashed; None for env:VAR
     out_dir: Path
     regions: tuple[tuple[str, str], ...]
     runs: tuple[Run, ...]
@@ -209,34 +209,60 @@ def _check_as_of(as_of) -> str | None:
         raise ConfigError(f"as_of {as_of!r} is not an ISO date like 2026-09-15", key="as_of") from None
 
 
-def resolve_data(data: str | os.PathLike) -> tuple[str, Path]:
-    """The ``data`` parameter notebooks receive (``"demo"`` or an absolute folder path) and the folder.
+def resolve_data(data: str | os.PathLike) -> tuple[str, Path | None]:
+    """The ``data`` parameter notebooks receive and the local path behind it (hashed into the manifest).
 
-    Only folders and ``"demo"`` are accepted: a connection string would be written into every executed
-    notebook, so it is refused here rather than leaked there.
+    Accepted: ``"demo"``, a folder of CSV/Parquet files, a source mapping YAML (``params/sources/*.yaml``),
+    ``duckdb:///path.db`` and ``env:VAR`` (a variable holding a SQLAlchemy URL; the path is then None).
+    Any other connection string is refused: it would be written into every executed notebook, so it is
+    refused here rather than leaked there; put it in an environment variable and pass ``env:VAR``.
+    Kernels inherit the environment, so ``env:VAR`` resolves in each notebook without the URL being a
+    parameter.
     """
     from ..loading import DEMO, ensure_demo
+    from ..sources.sql import duckdb_path
 
     text = str(data)
     if text == DEMO:
         return DEMO, ensure_demo()
+    if text.startswith("env:"):
+        var = text[4:]
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", var):
+            raise PackError(f"{text!r} is not env:VARIABLE_NAME")
+        if not os.environ.get(var, "").strip():
+            raise SourceError(f"environment variable {var} is not set (or empty): it should hold the database URL")
+        return text, None
+    if text.startswith("duckdb://"):
+        path = duckdb_path(text).resolve()
+        return f"duckdb:///{path}", path
     if "://" in text:
-        raise PackError("packs read a folder of CSV/Parquet files or 'demo'; connection strings are refused so "
-                        "that no credential is written into a report")
-    folder = Path(text).expanduser().resolve()
-    if not folder.exists():
-        raise SourceError(f"data folder not found: {folder}")
-    if not folder.is_dir():
-        raise SourceError(f"expected a folder of table files, got a file: {folder}")
-    return str(folder), folder
+        raise PackError("connection strings are refused so that no credential is written into a report: put the "
+                        "URL in an environment variable and pass env:VARNAME (packs read 'demo', a folder, a source "
+                        "mapping YAML, duckdb:///path.db or env:VARNAME)")
+    path = Path(text).expanduser().resolve()
+    if not path.exists():
+        raise SourceError(f"data folder not found: {path}")
+    if path.is_file() and path.suffix.lower() in (".yaml", ".yml"):
+        return str(path), path
+    if not path.is_dir():
+        raise SourceError(f"expected a folder of table files or a source mapping YAML, got a file: {path}")
+    return str(path), path
 
 
-def data_regions(folder: Path) -> list[str]:
-    """Region names in the folder's ``territories`` table (read without full validation: planning only
-    needs the names)."""
+def data_regions(folder: Path | str) -> list[str]:
+    """Region names in the source's ``territories`` table (read without full validation: planning only
+    needs the names). ``folder`` is a data folder, or the ``data`` string of a SQL source or mapping YAML
+    (for a database, one ``SELECT DISTINCT region`` query)."""
     from ..loading import find_table_files
     from ..validation import read_table_file
 
+    if not Path(str(folder)).is_dir():
+        from ..settings import load_settings
+        from ..sources import source_regions
+
+        if not (regions := source_regions(str(folder), load_settings())):
+            raise PackError(f"no regions in the territories table of {folder}: cannot list the regions of the pack")
+        return regions
     files = find_table_files(folder)
     if "territories" not in files:
         raise PackError(f"no territories table in {folder}: cannot list the regions of the pack")
@@ -330,7 +356,8 @@ def make_plan(period: str, *, regions: Sequence[str] | None = None, notebooks: S
     stems = list(dict.fromkeys(notebooks or spec.notebooks))
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else root / "notebooks"
     paths = check_notebooks(stems, nb_dir)
-    chosen = _choose_regions(list(regions) if regions else list(spec.regions), data_regions(folder))
+    chosen = _choose_regions(list(regions) if regions else list(spec.regions),
+                             data_regions(folder if folder is not None and folder.is_dir() else data_param))
     out_dir = safe_path(Path(out), label)
     titles = {stem: notebook_title(path) for stem, path in paths.items()}
     runs = []

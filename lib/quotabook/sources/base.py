@@ -1,0 +1,30 @@
+"""What every source reader returns: raw tables under their canonical names, ready for validation.
+
+A reader (a folder, a mapped CRM export, a SQL database) does not validate: it renames, maps and converts
+what it can, and hands :func:`quotabook.validation.validate_tables` one raw frame per canonical table with a
+human-readable origin (a file path, or ``table opportunity in postgresql://…`` with the password masked), so
+every reject names where the row came from. File-level problems (unreadable file, missing required table)
+are returned as records built with :func:`quotabook.validation.file_problem`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+__all__ = ["RawSource"]
+
+
+@dataclass
+class RawSource:
+    """Raw canonical tables of one source.
+
+    tables : canonical table name -> (frame with canonical column names, origin shown in messages).
+    problems : file-level problem records (``validation.file_problem``) found while reading.
+    label : how reports name the source (never holds a password or token).
+    """
+
+    tables: dict[str, tuple[pd.DataFrame, str]] = field(default_factory=dict)
+    problems: list[dict] = field(default_factory=list)
+    label: str = ""

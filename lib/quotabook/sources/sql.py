@@ -1,0 +1,303 @@
+"""SQL sources: a DuckDB file (``duckdb:///path.db``) or any SQLAlchemy URL read from the environment (``env:VAR``).
+
+The URL, with its password, lives only in the environment variable: reports, notebooks, manifests and
+logs name the source ``env:VAR`` or the URL with the password masked (``postgresql://qb:***@host/db``).
+
+The database holds either the canonical tables (``opportunities``, ``territories``, … as in
+:mod:`quotabook.schemas`) or a Salesforce replica (``opportunity``, ``opportunity_history``, ``task``,
+``event``, ``user`` with Salesforce field names; see :mod:`.salesforce_replica`), detected from the table
+names. Either way the mapping to canonical columns happens in SQL, and a region's filter is part of the
+same query, so the database returns only that region's rows (the same slice as
+:meth:`quotabook.dataset.Dataset.for_region`: its territories and their targets, the deals in them and
+their history, and the activities, leads and goals of their owners).
+
+Every query run is logged at DEBUG level on the ``quotabook.sources.sql`` logger with the number of rows
+fetched (never the URL).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import SourceError
+from ..schemas import TABLES
+from .base import RawSource
+from .salesforce_replica import MOST_LIKELY, REPLICA_TABLES, is_replica, quote, replica_selects
+
+__all__ = ["duckdb_path", "is_sql_source", "mask_url", "read_sql", "sql_regions"]
+
+log = logging.getLogger(__name__)
+_ENV = re.compile(r"^env:([A-Za-z_][A-Za-z0-9_]*)$")
+REGION_PARAM = "region"
+
+
+def is_sql_source(source) -> bool:
+    """True for ``duckdb:///…`` and ``env:VAR`` sources."""
+    text = str(source)
+    return text.startswith("duckdb://") or text.startswith("env:")
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password (and any ``password=`` query value) replaced by ``***``."""
+    if url.startswith("duckdb:"):
+        return url
+    try:
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(url)
+        query = {k: ("***" if "pass" in k.lower() or "secret" in k.lower() or "token" in k.lower() else v)
+                 for k, v in parsed.query.items()}
+        return parsed.set(query=query).render_as_string(hide_password=True)
+    except Exception:  # not even parseable: show only the scheme
+        return url.split("://", 1)[0] + "://***"
+
+
+def _url_of(source: str) -> tuple[str, str]:
+    """(URL, label shown to users). ``env:VAR`` reads the variable; a missing one names only the variable."""
+    text = str(source)
+    if match := _ENV.match(text):
+        var = match.group(1)
+        url = os.environ.get(var, "").strip()
+        if not url:
+            raise SourceError(f"environment variable {var} is not set (or empty): it should hold the database URL, "
+                              f"e.g. postgresql://user:password@host/db")
+        return url, f"{mask_url(url)} (from ${var})"
+    if text.startswith("env:"):
+        raise SourceError(f"{text!r} is not env:VARIABLE_NAME")
+    if text.startswith("duckdb://"):
+        return text, text
+    raise SourceError("SQL sources are duckdb:///path.db or env:VAR (a variable holding the URL); "
+                      "a URL given directly is refused so its password cannot land in a report")
+
+
+class _Database:
+    """One open connection, DuckDB (native) or SQLAlchemy, with the password scrubbed from every error."""
+
+    def __init__(self, url: str, label: str):
+        self.url, self.label = url, label
+        self._secret = _password(url)
+        if url.startswith("duckdb:"):
+            import duckdb
+
+            path = duckdb_path(url)
+            try:
+                self._duck = duckdb.connect(str(path), read_only=True)
+            except Exception as exc:
+                raise SourceError(f"cannot open DuckDB database {path}: {exc}") from None
+            self._conn = None
+        else:
+            self._duck = None
+            self._conn = self._connect()
+
+    def _connect(self):
+        try:
+            import sqlalchemy as sa
+        except ImportError:  # pragma: no cover - a declared dependency
+            raise SourceError("SQL sources other than DuckDB need SQLAlchemy (pip install sqlalchemy)") from None
+        try:
+            engine = sa.create_engine(self.url, poolclass=sa.pool.NullPool)
+            return engine.connect()
+        except Exception as exc:
+            raise SourceError(f"cannot connect to {self.label}: {self._scrub(exc)}") from None
+
+    def _scrub(self, exc: BaseException) -> str:
+        text = f"{type(exc).__name__}: {getattr(exc, 'orig', None) or exc}".splitlines()[0]
+        text = text.replace(self.url, mask_url(self.url))
+        return text.replace(self._secret, "***") if self._secret else text
+
+    def close(self) -> None:
+        if self._duck is not None:
+            self._duck.close()
+        if self._conn is not None:
+            self._conn.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def tables(self) -> dict[str, dict[str, str]]:
+        """{lower-cased table: {lower-cased column: actual column, "__table__": actual table name}}."""
+        sql = ("SELECT table_name, column_name FROM information_schema.columns "
+               "WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position")
+        found: dict[str, dict[str, str]] = {}
+        for table, column in self.query(sql, {}, what="the table list").itertuples(index=False):
+            entry = found.setdefault(str(table).lower(), {"__table__": str(table)})
+            entry.setdefault(str(column).lower(), str(column))
+        return found
+
+    def query(self, sql: str, params: Mapping[str, object], *, what: str) -> pd.DataFrame:
+        try:
+            if self._duck is not None:
+                frame = self._duck.execute(sql.replace(f":{REGION_PARAM}", f"${REGION_PARAM}"), dict(params)).df()
+            else:
+                import sqlalchemy as sa
+
+                frame = pd.read_sql_query(sa.text(sql), self._conn, params=dict(params))
+        except Exception as exc:
+            raise SourceError(f"query for {what} failed in {self.label}: {self._scrub(exc)}") from None
+        log.debug("read %d rows of %s from %s with params %s: %s", len(frame), what, self.label, dict(params), sql)
+        return _plain(frame)
+
+
+def _password(url: str) -> str | None:
+    if url.startswith("duckdb:"):
+        return None
+    try:
+        from sqlalchemy.engine import make_url
+
+        return make_url(url).password or None
+    except Exception:
+        return None
+
+
+def duckdb_path(url: str) -> Path:
+    """``duckdb:///rel.db`` is relative, ``duckdb:////abs.db`` absolute (SQLAlchemy's convention); a relative
+    path that does not exist but exists from ``/`` is taken as absolute (``duckdb:///tmp/x.db``)."""
+    rest = url.split("://", 1)[1]
+    rest = rest[1:] if rest.startswith("/") else rest
+    rest = rest.split("?", 1)[0]
+    path = Path(rest).expanduser()
+    if not path.is_absolute() and not path.exists() and Path("/" + rest).exists():
+        path = Path("/" + rest)
+    if not path.is_file():
+        raise SourceError(f"DuckDB database not found: {path}")
+    return path
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Decimals as floats and time zones as naive UTC, so validation sees what a Parquet file would give."""
+    for col in frame.columns:
+        series = frame[col]
+        if isinstance(series.dtype, pd.DatetimeTZDtype):
+            frame[col] = series.dt.tz_convert("UTC").dt.tz_localize(None)
+        elif series.dtype == object and isinstance(series.get(series.first_valid_index()), Decimal):
+            frame[col] = pd.to_numeric(series.map(lambda v: float(v) if isinstance(v, Decimal) else v))
+    return frame
+
+
+# -- the SQL ---------------------------------------------------------------------------------------------
+def _canonical_select(name: str, columns: Mapping[str, str]) -> str:
+    """``SELECT "Col" AS col, …`` for the schema's columns that the table has (others stay absent)."""
+    known = [c.name for c in TABLES[name].columns]
+    picked = [f"{quote(columns[c])} AS {c}" for c in known if c in columns]
+    return f"SELECT {', '.join(picked) or '*'} FROM {quote(columns['__table__'])}"
+
+
+def _selects(db_tables: Mapping[str, Mapping[str, str]], most_likely: str) -> tuple[dict[str, str], str]:
+    """One SELECT per canonical table present, in canonical columns, and the shape found."""
+    if is_replica(db_tables):
+        missing = [t for t in REPLICA_TABLES if t not in db_tables]
+        if missing:
+            raise SourceError(f"a Salesforce replica needs the tables {', '.join(REPLICA_TABLES)}; "
+                              f"missing: {', '.join(missing)}")
+        selects = replica_selects(db_tables, most_likely)
+        shape = "salesforce replica"
+    else:
+        selects, shape = {}, "canonical"
+    for name in TABLES:
+        if name not in selects and name in db_tables:
+            selects[name] = _canonical_select(name, db_tables[name])
+    return selects, shape
+
+
+def _region_filtered(selects: Mapping[str, str]) -> dict[str, str]:
+    """Wrap each SELECT so only the region's rows come back (``:region`` is the bound parameter).
+
+    The rules are those of ``Dataset.for_region``, written as SQL so the database applies them."""
+    terr = f"(SELECT territory FROM ({selects['territories']}) rt WHERE rt.region = :{REGION_PARAM})"
+    opps = f"(SELECT * FROM ({selects['opportunities']}) ro WHERE ro.territory IN {terr})"
+    ids = f"(SELECT opportunity_id FROM {opps} ri)"
+    owners = (f"(SELECT owner FROM ({selects['territories']}) rt2 WHERE rt2.region = :{REGION_PARAM} "
+              f"AND rt2.owner IS NOT NULL UNION SELECT owner FROM {opps} ro2)")
+    wrap = {
+        "territories": f"x.region = :{REGION_PARAM}",
+        "opportunities": f"x.territory IN {terr}",
+        "opportunity_history": f"x.opportunity_id IN {ids}",
+        "activities": f"(x.opportunity_id IN {ids} OR (x.opportunity_id IS NULL AND x.owner IN {owners}))",
+        "leads": f"x.owner IN {owners}",
+        "targets": f"x.territory IN {terr}",
+        "activity_goals": f"x.owner IN {owners}",
+    }
+    return {name: f"SELECT * FROM ({sql}) x WHERE {wrap[name]}" for name, sql in selects.items()}
+
+
+def _check_filterable(db_tables: Mapping[str, Mapping[str, str]], selects: Mapping[str, str]) -> None:
+    terr = db_tables.get("territories", {})
+    lacking = [c for c in ("territory", "region") if c not in terr]
+    if "territories" not in selects or lacking:
+        raise SourceError("cannot filter by region: the database needs a territories table with territory and "
+                          "region columns" + (f" (missing: {', '.join(lacking)})" if lacking and terr else ""))
+    if "opportunities" not in selects:
+        raise SourceError("cannot filter by region: no opportunities (or Salesforce opportunity) table")
+
+
+# -- the public API ----------------------------------------------------------------------------------------
+def read_sql(source: str, settings=None, region: str | None = None, *, most_likely: str = MOST_LIKELY) -> RawSource:
+    """Read the canonical tables of a SQL source, only ``region``'s rows when a region is given.
+
+    Parameters
+    ----------
+    source : ``duckdb:///path.db`` or ``env:VAR`` (the SQLAlchemy URL is in ``os.environ[VAR]``).
+    settings : workbook settings (unused for now; the signature every reader shares).
+    region : a region name, or None / ``"ALL"`` for the whole district. Applied in the query.
+    most_likely : where a replica's ``MostLikely`` forecast category lands ("Best Case" or "Commit").
+
+    Returns
+    -------
+    RawSource
+        Raw tables with canonical column names, each with its origin ``table X in <masked URL>``;
+        a missing required table is a file-level problem, as for a folder.
+
+    Raises
+    ------
+    SourceError
+        Unset variable, unknown database file, failed connection or query (password never shown).
+    """
+    url, label = _url_of(source)
+    raw = RawSource(label=label)
+    with _Database(url, label) as db:
+        db_tables = db.tables()
+        selects, shape = _selects(db_tables, most_likely)
+        params: dict[str, object] = {}
+        if region is not None and region != "ALL":
+            _check_filterable(db_tables, selects)
+            selects = _region_filtered(selects)
+            params = {REGION_PARAM: str(region)}
+        for name, sql in selects.items():
+            table = _origin_table(name, shape)
+            frame = db.query(sql, params, what=f"{name} ({shape})")
+            raw.tables[name] = (frame, f"table {table} in {label}")
+    from ..validation import file_problem
+
+    for name, spec in TABLES.items():
+        if spec.required_table and name not in raw.tables:
+            raw.problems.append(file_problem(name, label, "missing_table",
+                                             f"required table {name!r} not found in {label}"))
+    return raw
+
+
+def _origin_table(name: str, shape: str) -> str:
+    if shape == "canonical":
+        return name
+    return {"opportunities": "opportunity", "activities": "task+event"}.get(name, name)
+
+
+def sql_regions(source: str, settings=None) -> list[str]:
+    """The region names in the source's ``territories`` table, sorted (a small query for pack planning)."""
+    url, label = _url_of(source)
+    with _Database(url, label) as db:
+        terr = db.tables().get("territories")
+        if not terr or "region" not in terr:
+            raise SourceError(f"no territories table with a region column in {label}: cannot list its regions")
+        frame = db.query(f"SELECT DISTINCT {quote(terr['region'])} AS region FROM {quote(terr['__table__'])}", {},
+                         what="regions")
+    return sorted({str(r).strip() for r in frame["region"].dropna() if str(r).strip()})
