@@ -73,10 +73,7 @@ def _failures(manifest: dict) -> str:
         if region.get("pdf_status") == "failed":
             rows.append(f"<tr><td>{html.escape(region['name'])}</td><td>PDF</td>"
                         f"<td><code>{html.escape(region.get('error') or '')}</code></td><td></td></tr>")
-    if not rows:
-        return ""
-    return (f'<div class="box failures"><h2>Failures ({len(rows)})</h2><table><tr><th>Region</th><th>Theme</th>'
-            f"<th>Error</th><th>Open</th></tr>{''.join(rows)}</table></div>")
+    return _box("failures", "Failures", ["Region", "Theme", "Error", "Open"], rows) if rows else ""
 
 
 def _alerts(manifest: dict) -> str:
@@ -89,8 +86,14 @@ def _alerts(manifest: dict) -> str:
                         f"<td>{html.escape(str(alert.get('message', '')))}</td></tr>")
     if not rows:
         return '<p class="meta">No alerts fired.</p>'
-    return (f'<div class="box alerts"><h2>Alerts fired ({len(rows)})</h2><table><tr><th>Region</th><th>Theme</th>'
-            f"<th>Level</th><th>Alert</th></tr>{''.join(rows)}</table></div>")
+    return _box("alerts", "Alerts fired", ["Region", "Theme", "Level", "Alert"], rows)
+
+
+def _box(kind: str, title: str, headers: list[str], rows: list[str]) -> str:
+    """A titled box holding a table of ``rows`` (already escaped ``<tr>`` strings), with their count."""
+    head = "".join(f"<th>{h}</th>" for h in headers)
+    return (f'<div class="box {kind}"><h2>{title} ({len(rows)})</h2><table><tr>{head}</tr>{"".join(rows)}'
+            "</table></div>")
 
 
 def _label(region: dict) -> str:
