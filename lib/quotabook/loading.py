@@ -8,7 +8,9 @@ the other tables are optional and metrics that need them say so.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import warnings
 from pathlib import Path
 
@@ -39,13 +41,51 @@ def demo_folder() -> Path:
     return Path.home() / ".cache" / "quotabook" / "demo"
 
 
-def ensure_demo(folder: Path | None = None, settings: Settings | None = None) -> Path:
-    """Generate the demo district into ``folder`` unless it is already there (deterministic, seed 7)."""
-    folder = Path(folder or demo_folder())
-    if not (folder / "opportunities.parquet").is_file():
-        from . import demo  # deferred: only needed the first time
+def _demo_complete(folder: Path) -> bool:
+    """Every table of the demo district is in ``folder``."""
+    from .demo.build import TABLE_ORDER
 
-        demo.write(demo.generate(settings=settings), folder)
+    return all((folder / f"{name}.parquet").is_file() for name in TABLE_ORDER)
+
+
+@contextlib.contextmanager
+def _exclusive(lock_path: Path):
+    """Hold an exclusive lock on ``lock_path`` (POSIX ``flock``; a no-op where there is none)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows
+        yield
+        return
+    with open(lock_path, "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def ensure_demo(folder: Path | None = None, settings: Settings | None = None) -> Path:
+    """Generate the demo district into ``folder`` unless it is already there (deterministic, seed 7).
+
+    Safe when several processes ask at once (parallel tests, a pack's workers): one generates under a lock
+    into a staging folder while the others wait, and the files appear in ``folder`` only once all are
+    written, so nobody reads half a district.
+    """
+    folder = Path(folder or demo_folder())
+    if _demo_complete(folder):
+        return folder
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with _exclusive(folder.parent / f".{folder.name}.lock"):
+        if not _demo_complete(folder):  # nobody wrote it while this process waited for the lock
+            from . import demo  # deferred: only needed the first time
+
+            staging = folder.parent / f".{folder.name}.{os.getpid()}.partial"
+            shutil.rmtree(staging, ignore_errors=True)
+            written = demo.write(demo.generate(settings=settings), staging)
+            folder.mkdir(exist_ok=True)
+            for path in sorted(written, key=lambda p: p.name == "opportunities.parquet"):  # the key file last
+                path.replace(folder / path.name)
+            shutil.rmtree(staging, ignore_errors=True)
     return folder
 
 

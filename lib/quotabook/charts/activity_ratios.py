@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 from ..metrics import format as fmt
 from ..views.activity_ratios import CHAIN_COLUMNS
 from .base import COLORS, finish, new_figure, percent_axis
+from .unavailable import unavailable_chart
 
 __all__ = ["TYPE_COLORS", "activity_by_type", "goal_attainment", "volume_vs_efficiency", "weekly_activity"]
 
@@ -38,19 +39,6 @@ def _reps(table: pd.DataFrame) -> pd.DataFrame:
     if table.empty or "Rep" not in table:
         return table.iloc[0:0]
     return table[~table["Rep"].astype("str").str.startswith("Total")].reset_index(drop=True)
-
-
-def _unavailable(title: str, note: str) -> Figure:
-    """A small figure saying why there is nothing to plot, so a notebook never breaks on missing data."""
-    fig, ax = new_figure(height=1.6)
-    ax.set_axis_off()
-    ax.text(0.0, 0.5, note, ha="left", va="center", fontsize=10, color="#444444", transform=ax.transAxes)
-    return finish(fig, ax, title, legend=False)
-
-
-def _note(table: pd.DataFrame, fallback: str) -> str:
-    reasons = list((table.attrs.get("unavailable") or {}).values())
-    return "; ".join(dict.fromkeys(reasons)) or fallback
 
 
 def _caption(fig: Figure, text: str) -> None:
@@ -94,7 +82,7 @@ def activity_by_type(counts: pd.DataFrame, *, scope: str = "", period: str = "")
     reps = _reps(counts)
     types = [t for t in TYPE_COLORS if t in reps]
     if reps.empty or not types:
-        return _unavailable("No activity to show", _note(counts, "no activities logged in the period"))
+        return unavailable_chart("No activity to show", counts, "no activities logged in the period")
     fig, axes = new_figure(len(reps), ncols=len(types), sharey=True)
     axes = np.atleast_1d(axes)
     for ax, name in zip(axes, types, strict=True):
@@ -127,7 +115,7 @@ def volume_vs_efficiency(counts: pd.DataFrame, chain: pd.DataFrame) -> Figure:
     reps = _reps(counts)
     ratios = _reps(chain)
     if reps.empty or "Dials" not in reps or _DIAL_DEAL not in ratios:
-        return _unavailable("Dials per deal not available", _note(chain, "no dials or deals in the period"))
+        return unavailable_chart("Dials per deal not available", chain, "no dials or deals in the period")
     data = reps[["Rep", "Dials"]].merge(ratios[["Rep", _DIAL_DEAL]], on="Rep", how="left")
     team = chain.loc[chain["Rep"].astype("str").str.startswith("Total"), _DIAL_DEAL]
     fig, (left, right) = new_figure(len(data), ncols=2, sharey=True)
@@ -169,7 +157,7 @@ def goal_attainment(goals: pd.DataFrame, *, progress: float = 1.0) -> Figure:
         Share of the quarter elapsed (0–1): the pace line of a quarter still running.
     """
     if goals.empty:
-        return _unavailable("Activity goals not available", _note(goals, "no activity goals for the period"))
+        return unavailable_chart("Activity goals not available", goals, "no activity goals for the period")
     progress = float(min(max(progress, 0.0), 1.0))
     reps = sorted(goals["owner"].unique())
     types = [t for t in _TYPE_HEADERS if t in set(goals["type"])] + sorted(set(goals["type"]) - set(_TYPE_HEADERS))
@@ -213,7 +201,7 @@ def weekly_activity(weekly: pd.DataFrame) -> Figure:
     """
     series = {"dial_count": "Dials", "connect_count": "Connects", "meeting_booked_count": "Meetings booked"}
     if weekly.empty or not set(series) <= set(weekly.columns):
-        return _unavailable("No complete week to show yet", _note(weekly, "no complete week of activity yet"))
+        return unavailable_chart("No complete week to show yet", weekly, "no complete week of activity yet")
     fig, axes = new_figure(height=3.0, ncols=3)
     for ax, (column, name) in zip(axes, series.items(), strict=True):
         ax.bar(weekly["week"], weekly[column], color=TYPE_COLORS[name], width=0.75)

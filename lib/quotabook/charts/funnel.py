@@ -22,6 +22,7 @@ from ..metrics import format as fmt
 from ..views.funnel import STEP_NOUNS
 from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, percent_axis
 from .base import plain as _plain
+from .unavailable import unavailable_chart
 
 __all__ = ["STATUS_COLORS", "conversion_vs_band", "funnel", "lost_by_stage", "pipeline_by_rep", "time_in_stage",
            "win_rate"]
@@ -49,16 +50,6 @@ def _window(frame: pd.DataFrame) -> str:
 def _caption(fig: Figure, text: str) -> None:
     """What is plotted, under the panels of a multi-panel chart."""
     fig.supxlabel(text, fontsize=9, color="#444444", x=0.01, ha="left")
-
-
-def _unavailable(title: str, frame: pd.DataFrame, fallback: str) -> Figure:
-    """A small figure saying why there is nothing to plot, so a notebook never breaks on missing data."""
-    reasons = list(dict.fromkeys((frame.attrs.get("unavailable") or {}).values()))
-    fig, ax = new_figure(height=1.6)
-    ax.set_axis_off()
-    ax.text(0.0, 0.5, "; ".join(reasons) or fallback, ha="left", va="center", fontsize=10, color="#444444",
-            transform=ax.transAxes)
-    return finish(fig, ax, title, legend=False)
 
 
 def _pct(value: float) -> str:
@@ -112,7 +103,7 @@ def funnel(drop: pd.DataFrame, *, window: str = "") -> Figure:
                        [rows["entered"].iloc[0], *rows["converted"]], list(rows["conversion"]),
                        category_color("Won")))
     if not panels:
-        return _unavailable("No funnel to show", drop, "nothing was created in the window")
+        return unavailable_chart("No funnel to show", drop, "nothing was created in the window")
     fig, axes = new_figure(height=2.9, ncols=len(panels))
     axes = np.atleast_1d(axes)
     for ax, (name, labels, counts, rates, color) in zip(axes, panels, strict=True):
@@ -140,7 +131,7 @@ def conversion_vs_band(bench: pd.DataFrame, leaks: pd.DataFrame | None = None) -
     shown = bench[bench["low"].notna() | bench["conversion"].notna()]
     segments = list(dict.fromkeys(shown["segment"].dropna()))
     if shown.empty or not segments:
-        return _unavailable("Conversion by segment not available", bench, "no segment data in the window")
+        return unavailable_chart("Conversion by segment not available", bench, "no segment data in the window")
     steps = list(dict.fromkeys(shown["step"]))
     fig, axes = new_figure(height=0.42 * len(steps) + 1.6, ncols=len(segments), sharey=True)
     axes = np.atleast_1d(axes)
@@ -190,7 +181,7 @@ def win_rate(rates: pd.DataFrame, *, scope: str = "", period: str = "") -> Figur
         The report's scope ("West") and quarter, for the title and caption.
     """
     if rates.empty or rates["Win rate"].isna().all():
-        return _unavailable("No closed deals yet", rates, "no deal closed in the period")
+        return unavailable_chart("No closed deals yet", rates, "no deal closed in the period")
     fig, ax = new_figure(len(rates))
     y = np.arange(len(rates))
     colours = [STATUS_COLORS.get(s, "#7f7f7f") for s in rates["status"]]
@@ -232,7 +223,7 @@ def lost_by_stage(lost: pd.DataFrame) -> Figure:
         :func:`quotabook.views.funnel.lost_from_stage` with no grouping.
     """
     if lost.empty:
-        return _unavailable("No lost deals in the window", lost, "no deal was lost in the window")
+        return unavailable_chart("No lost deals in the window", lost, "no deal was lost in the window")
     fig, ax = new_figure(len(lost))
     y = np.arange(len(lost))
     ax.barh(y, lost["deals"], color=category_color("Lost"), height=0.65)
@@ -260,7 +251,7 @@ def time_in_stage(stages: pd.DataFrame) -> Figure:
     """
     data = stages[stages["outcome"].isin(["won", "lost"])]
     if data.empty:
-        return _unavailable("Time in stage not available", stages, "no stage changes ended in the window")
+        return unavailable_chart("Time in stage not available", stages, "no stage changes ended in the window")
     table = data.pivot(index="stage", columns="outcome", values="median_days")
     order = data.drop_duplicates("stage").sort_values("stage_order", kind="stable")["stage"]
     table = table.reindex(index=order, columns=["won", "lost"])
@@ -305,7 +296,7 @@ def pipeline_by_rep(pipeline: pd.DataFrame, *, currency: str = "USD", when: str 
     totals = pipeline.groupby("owner")["amount"].sum()
     totals = totals[totals > 0].sort_values(ascending=False)
     if totals.empty:
-        return _unavailable("No open pipeline", pipeline, "no open deal")
+        return unavailable_chart("No open pipeline", pipeline, "no open deal")
     stages = list(dict.fromkeys(pipeline.sort_values("stage_order", kind="stable")["stage"]))
     shades = matplotlib.colormaps["Purples"](np.linspace(0.3, 0.95, len(stages)))
     table = pipeline.pivot(index="owner", columns="stage", values="amount").reindex(index=totals.index, columns=stages)

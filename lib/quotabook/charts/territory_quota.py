@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis
 from .base import plain as _plain
+from .unavailable import unavailable_note
 
 __all__ = ["calibration_bars", "fairness_bars", "no_data", "scenario_heatmap", "sensitivity_heatmap"]
 
@@ -28,13 +29,11 @@ ATTAINMENT_CMAP = LinearSegmentedColormap.from_list("attainment", [COLORS[5], "#
 
 
 
+NO_PLANNING = "The data has no territory TACoS or propensity."
+
+
 def _plural(level: str) -> str:
     return "territories" if level == "territory" else f"{level}s"
-
-
-def _unavailable(table: pd.DataFrame) -> str:
-    notes = table.attrs.get("unavailable", {}) if hasattr(table, "attrs") else {}
-    return "; ".join(dict.fromkeys(notes.values())) or "The data has no territory TACoS or propensity."
 
 
 def calibration_bars(table: pd.DataFrame, *, currency: str, scope: str, period: str) -> Figure:
@@ -49,7 +48,8 @@ def calibration_bars(table: pd.DataFrame, *, currency: str, scope: str, period: 
     """
     title = f"{scope}: no quota calibration for {period}"
     if table.empty or table["target_amount"].fillna(0).sum() <= 0:
-        return no_data(title, _unavailable(table) if table.empty else "No target is set for the period.")
+        note = unavailable_note(table, NO_PLANNING) if table.empty else "No target is set for the period."
+        return no_data(title, note)
     data = table.sort_values("target_gap", ascending=False, kind="stable")
     fig, ax = new_figure(int(1.4 * len(data)) + 1)
     y = np.arange(len(data))
@@ -76,7 +76,7 @@ def fairness_bars(table: pd.DataFrame, *, tolerance: float, scope: str) -> Figur
     fairness band shaded; bars outside the band in orange."""
     title = f"{scope}: no fairness check"
     if table.empty or table["deviation"].isna().all():
-        return no_data(title, _unavailable(table))
+        return no_data(title, unavailable_note(table, NO_PLANNING))
     data = table.sort_values("deviation", ascending=False, kind="stable")
     fig, ax = new_figure(len(data))
     y = np.arange(len(data))
