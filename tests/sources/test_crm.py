@@ -105,3 +105,13 @@ def test_salesforce_mapping_reads_the_public_dtc_sample_without_rejects(tmp_path
     assert opps["forecast_category"].eq("Commit").sum() == 17  # API "Forecast"
     assert opps["owner"].nunique() == 18
     assert set(tables["activities"]["type"]) == {"dial", "task", "email", "meeting_held"}
+
+
+def test_salesforce_most_likely_reads_the_same_through_the_mapping_and_a_replica():
+    from quotabook.sources.mapping import load_mapping
+    from quotabook.sources.salesforce_replica import MOST_LIKELY
+
+    mapping = load_mapping(ROOT / "params" / "sources" / "salesforce.yaml")
+    for table in ("opportunities", "opportunity_history"):
+        values = mapping.raw["tables"][table]["values"]["forecast_category"]
+        assert values["MostLikely"] == values["Most Likely"] == MOST_LIKELY == "Best Case"
