@@ -27,3 +27,17 @@ def test_overview_is_self_contained_html(tiny_folder, tmp_path):
     assert "<svg" in html and "Where we stand — 2026-Q1" in html
     assert not re.search(r"""(src|href)=["']https?://""", html), "no network resources"
     assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_overview_shows_hostile_names_literally_and_masks_contact_details(tmp_path):
+    from dataclasses import replace
+
+    ds = load("demo")
+    old = ds.territories.loc[0, "owner"]
+    hostile = '<script>alert(1)</script>"><img src=x onerror=alert(1)> ann@example.com'
+    territories = ds.territories.assign(owner=ds.territories["owner"].replace(old, hostile))
+    opportunities = ds.opportunities.assign(owner=ds.opportunities["owner"].replace(old, hostile))
+    page = build_overview(replace(ds, territories=territories, opportunities=opportunities), "2026-Q3",
+                          tmp_path).read_text(encoding="utf-8")
+    assert "<script>alert" not in page and "<img src=x" not in page and "ann@example.com" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;&#34;&gt;&lt;img src=x onerror=alert(1)&gt; a***@example.com" in page

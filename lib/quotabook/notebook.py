@@ -5,16 +5,25 @@ the theme views, format them with the helpers here, and narrate. :func:`start` l
 data (``"demo"`` or a folder), moves it to ``as_of``, slices the region, applies the chart style and SVG
 output, and returns a :class:`Report` that knows the level one step down (territories of a region,
 regions of the district) for tables and charts.
+
+Everything a report shows passes through here or :func:`quotabook.charts.base.finish`, so this is where
+text from the data is made safe to show: table cells and labels are HTML-escaped, Markdown gets the names
+of the data escaped wherever they appear (:func:`safe_markdown`), and contact details are masked as the
+workbook's ``privacy`` settings say (:mod:`quotabook.privacy`). A deal called ``<script>...`` or
+``**bold** [link](http://x)`` prints exactly so.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property, partial
 
 import pandas as pd
 
+from . import privacy
 from .charts.base import currency_text, use_svg
 from .dataset import ALL_REGIONS, Dataset
 from .fiscal import Period
@@ -24,7 +33,7 @@ from .metrics import format as fmt
 from .metrics.catalog import Catalog
 from .settings import Settings
 
-__all__ = ["Report", "escape_dollars", "start"]
+__all__ = ["Report", "escape_dollars", "md_literal", "start"]
 
 _TABLE_CSS = [
     {"selector": "", "props": "border-collapse: collapse; font-size: 9.5pt; margin: 0.4em 0 1em 0;"},
@@ -32,6 +41,17 @@ _TABLE_CSS = [
     {"selector": "td", "props": "padding: 2px 8px; border-bottom: 1px solid #ddd; max-width: 22em;"},
     {"selector": "caption", "props": "caption-side: top; text-align: left; font-weight: bold; padding: 4px 0;"},
 ]
+
+
+class _report_or_class:
+    """A method that also works on the class, called with ``None`` for the report (``Report.markdown(...)``)."""
+
+    def __init__(self, function):
+        self.function = function
+        self.__doc__ = function.__doc__
+
+    def __get__(self, report, owner=None):
+        return partial(self.function, report)
 
 
 @dataclass
@@ -124,8 +144,11 @@ class Report:
         units = dict(units or {})
         resolved = {c: (u if u in _UNITS else self.unit_of(u)) for c, u in units.items()}
         shown = frame if len(frame) <= max_rows else frame.head(max_rows)
-        text = fmt.format_frame(shown, resolved, self.currency)
-        styler = text.style
+        text = self._readable(fmt.format_frame(shown, resolved, self.currency))
+        # Cells, row and column labels come from the data: shown as text, never read as HTML.
+        styler = text.style.format(escape="html").format_index(escape="html", axis=0)
+        styler = styler.format_index(escape="html", axis=1).format_index_names(escape="html", axis=0)
+        styler = styler.format_index_names(escape="html", axis=1)
         if not index:
             styler = styler.hide(axis="index")
         right = [c for c in text.columns if c in resolved or pd.api.types.is_numeric_dtype(shown[c])]
@@ -136,15 +159,47 @@ class Report:
             styler = styler.set_properties(subset=left, **{"text-align": "left"})
         if len(frame) > max_rows:
             caption = f"{caption + ' — ' if caption else ''}first {max_rows} of {len(frame)} rows"
-        return styler.set_caption(caption) if caption else styler
+        return styler.set_caption(html.escape(privacy.mask(caption, self.privacy))) if caption else styler
 
-    @staticmethod
-    def markdown(text: str):
-        """Narrative text as a Markdown display object. Dollar signs are escaped, so "$1.2M to $2M" stays
-        money instead of becoming a maths formula in JupyterLab, the HTML and the PDF."""
+    def _readable(self, text: pd.DataFrame) -> pd.DataFrame:
+        """A formatted table with contact details masked in its cells and its row labels (per column: the
+        string columns only, vectorised)."""
+        if not self.privacy.enabled:
+            return text
+        masked = text.apply(lambda column: privacy.mask(column, self.privacy))
+        masked.index = privacy.mask(text.index, self.privacy) if text.index.nlevels == 1 else text.index
+        return masked
+
+    @property
+    def privacy(self) -> privacy.Privacy:
+        """What the reports mask (the workbook's ``privacy`` settings)."""
+        return getattr(self.settings, "privacy", None) or privacy.Privacy()
+
+    @_report_or_class
+    def markdown(self: Report | None, text: str):
+        """Narrative text as a Markdown display object, safe to show whatever the data holds.
+
+        - Dollar signs are escaped, so "$1.2M to $2M" stays money instead of becoming a maths formula in
+          JupyterLab, the HTML and the PDF.
+        - ``<``, ``>`` and ``&`` are written as HTML entities: no tag in the text reaches the page.
+        - Names from the data that hold Markdown punctuation (``**bold**``, ``[link](http://x)``, ``# h``,
+          ``|``, ``$x^2$``) are escaped wherever they appear, so they print as typed.
+        - Emails and phone numbers are masked (the workbook's ``privacy`` settings).
+
+        Called on the class (``Report.markdown(text)``), with no data at hand, it masks by the configured
+        policy and escapes HTML and dollars only.
+        """
         from IPython.display import Markdown
 
-        return Markdown(escape_dollars(text))
+        if self is None:
+            return Markdown(safe_markdown(text, privacy.active()))
+        return Markdown(safe_markdown(text, self.privacy, self._literal_names))
+
+    @cached_property
+    def _literal_names(self) -> re.Pattern | None:
+        """One pattern matching every text value of the data (names of deals, accounts, reps, territories,
+        regions, reasons ...) that holds Markdown or HTML punctuation, masked as the text will be."""
+        return literal_names(self.ds, self.privacy)
 
     def findings(self, lines: Iterable[str], title: str = "What matters this period"):
         """The opening findings as a Markdown bullet list (three to five computed sentences)."""
@@ -154,6 +209,68 @@ class Report:
     def glossary(self, used: Iterable[str]):
         """The definitions of the metrics the notebook showed (and what they are computed from)."""
         return self.markdown(self.catalog.to_markdown(used=list(used), settings=self.settings))
+
+
+#: Stands in for a masked character inside Markdown until the text is escaped (then it becomes ``\*``).
+_HIDDEN = "\ue000"
+#: Characters that make a data value worth escaping in Markdown (they can start markup mid-sentence).
+_MARKUP = r"[\\`*_\[\]<>&$|~#\n\ue000]"
+#: ASCII punctuation CommonMark lets a backslash escape (``&`` and ``;`` are left to the HTML entities).
+_PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:\"'=^])")
+_HTML = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
+#: A value worth a closer look: markup characters, or an "@" or digits a phone mask could hide.
+_CANDIDATE = r"[\\`*_\[\]<>&$|~#\n@]|[+(]\d|\d[ .)\-]+\d"
+
+
+def md_literal(text: str) -> str:
+    """``text`` escaped for Markdown so it prints exactly as typed: HTML entities for ``<``, ``>``, ``&``,
+    a backslash before every other Markdown punctuation character, line breaks as spaces."""
+    text = html.escape(str(text), quote=False).replace("\r", " ").replace("\n", " ")
+    return _PUNCT.sub(r"\\\1", text).replace(_HIDDEN, "\\*")
+
+
+def literal_names(ds: Dataset, policy: privacy.Privacy | None = None) -> re.Pattern | None:
+    """A pattern matching the text values of ``ds`` that hold Markdown or HTML punctuation (longest first,
+    so a longer name wins over a name it contains), masked with the placeholder as Markdown text will be;
+    None when there are none."""
+    values = []
+    for name in ("opportunities", "opportunity_history", "activities", "leads", "territories", "targets",
+                 "activity_goals"):
+        frame = getattr(ds, name, None)
+        if not isinstance(frame, pd.DataFrame) or frame.empty:
+            continue
+        text = frame.select_dtypes(include=["object", "string", "category"])
+        for column in text.columns.drop([c for c in text.columns if str(c).endswith("_id")]):  # ids are not prose
+            values.append(pd.Series(pd.unique(text[column].dropna().astype("str")), dtype="str"))
+    if not values:
+        return None
+    names = pd.concat(values, ignore_index=True).drop_duplicates()
+    # Only values with markup, or with something a mask could hide, can need escaping: a cheap test first
+    # keeps the masking off the many plain names of a real CRM.
+    names = names[names.str.contains(_CANDIDATE, regex=True)]
+    names = names[names.str.len() > 1]
+    names = privacy.mask(names, policy or privacy.Privacy(), char=_HIDDEN)
+    names = names[names.str.contains(_MARKUP, regex=True)]
+    if names.empty:
+        return None
+    ordered = names.loc[names.str.len().sort_values(ascending=False).index]
+    return re.compile("|".join(map(re.escape, ordered)))
+
+
+def safe_markdown(text: str, policy: privacy.Privacy | None = None, names: re.Pattern | None = None) -> str:
+    """``text`` (our Markdown, with data values in it) ready to display: contact details masked, the data
+    values matched by ``names`` escaped with :func:`md_literal`, any other ``<``, ``>``, ``&`` as entities,
+    masked characters as ``\\*`` and dollar signs escaped."""
+    text = privacy.mask(str(text), policy or privacy.Privacy(), char=_HIDDEN)
+    token = re.compile(("(?P<name>" + names.pattern + ")|" if names is not None else "") + "(?P<other>[<>&\ue000])")
+
+    def escape(match: re.Match) -> str:
+        if match.lastgroup == "name":
+            return md_literal(match.group())
+        char = match.group()
+        return "\\*" if char == _HIDDEN else _HTML[char]
+
+    return escape_dollars(token.sub(escape, text))
 
 
 def escape_dollars(text: str) -> str:
@@ -177,4 +294,5 @@ def start(region: str = ALL_REGIONS, period: str = "2026-Q3", as_of=None, data: 
     use_svg()
     pd.set_option("display.max_columns", 30)
     ds = load(data, region=None if region in (None, ALL_REGIONS) else region, as_of=as_of)
+    privacy.configure(ds.settings.privacy)  # charts and pack records mask as this workbook says
     return Report(ds=ds, period=ds.period(period), region=region or ALL_REGIONS, catalog=load_catalog())

@@ -13,7 +13,9 @@ import os
 from pathlib import Path
 
 import pandas as pd
+from pandas.io.formats.style import Styler
 
+from . import privacy
 from .dataset import Dataset
 from .fiscal import Period
 from .theme import CATEGORY_ORDER, PALETTE, report_style
@@ -83,19 +85,26 @@ td:first-child,th:first-child{text-align:left} .note{color:#666;font-size:.85em}
 """
 
 
+def _literal(frame: pd.DataFrame, formats: dict | None = None) -> Styler:
+    """A Styler of ``frame`` with ``formats`` per column, every cell and header HTML-escaped, index hidden.
+    (One ``format`` call: a second one would reset the escaping of the columns it does not name.)"""
+    return (frame.style.format(formats, escape="html", na_rep="–").format_index(escape="html", axis=1)
+            .hide(axis="index"))
+
+
 def build_overview(ds: Dataset, period: str, out_dir: str | os.PathLike) -> Path:
     """Write ``<out_dir>/<period>/index.html`` and return its path (written atomically)."""
     p = ds.period(period)
     table = period_standing(ds, p)
     money = {c: "{:,.0f}" for c in [*CATEGORY_ORDER, "Target"]}
-    shown = table.rename(columns={"territory": "Territory", "region": "Region", "owner": "AE"})
-    styled = shown.style.format({**money, "Attainment": "{:.0%}", "Coverage": "{:.1f}×"}, na_rep="–").hide(
-        axis="index")
-    counts = ds.counts.style.hide(axis="index")
+    # Names come from the data: masked (contact details) and HTML-escaped, so they show and never act.
+    shown = table.rename(columns={"territory": "Territory", "region": "Region", "owner": "AE"}).apply(privacy.mask)
+    styled = _literal(shown, {**money, "Attainment": "{:.0%}", "Coverage": "{:.1f}×"})
+    counts = _literal(ds.counts.apply(privacy.mask))
     region_totals = table.groupby("region")[[*CATEGORY_ORDER, "Target"]].sum()
     region_totals["Attainment"] = region_totals["Closed"] / region_totals["Target"]
-    regions = region_totals.reset_index().rename(columns={"region": "Region"}).style.format(
-        {**money, "Attainment": "{:.0%}"}, na_rep="–").hide(axis="index")
+    regions = _literal(region_totals.reset_index().rename(columns={"region": "Region"}).apply(privacy.mask),
+                       {**money, "Attainment": "{:.0%}"})
     closed, target = table["Closed"].sum(), table["Target"].sum()
     headline = (f"District closed {closed:,.0f} {ds.currency} of a {target:,.0f} {ds.currency} target "
                 f"({closed / target:.0%})." if target else "No targets for this period.")

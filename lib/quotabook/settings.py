@@ -17,6 +17,7 @@ import pandas as pd
 import yaml
 
 from .errors import ConfigError
+from .privacy import Privacy
 
 __all__ = ["Settings", "Stage", "find_workbook_file", "load_settings"]
 
@@ -47,6 +48,7 @@ class Settings:
     funnel_steps: tuple[str, ...]
     thresholds: dict[str, float] = field(default_factory=dict)
     benchmarks: dict[str, Any] = field(default_factory=dict)
+    privacy: Privacy = field(default_factory=Privacy)
     source: str = ""
 
     @property
@@ -147,6 +149,7 @@ def _parse(raw: dict, file: str) -> Settings:
         raise ConfigError("the stage map needs at least one won and one lost stage", file=file, key="stages")
 
     thresholds = {k: float(v) for k, v in (raw.get("thresholds") or {}).items()}
+    privacy = _privacy(raw.get("privacy"), file)
     return Settings(
         fiscal_start_month=start,
         fiscal_year_label=label,
@@ -155,5 +158,21 @@ def _parse(raw: dict, file: str) -> Settings:
         funnel_steps=tuple(raw.get("funnel_steps") or ("Lead", "SAL", "SQL", "Opportunity", "Proposal", "Won")),
         thresholds=thresholds,
         benchmarks=raw.get("benchmarks") or {},
+        privacy=privacy,
         source=file,
     )
+
+
+def _privacy(raw: Any, file: str) -> Privacy:
+    """The ``privacy`` section: which contact details reports mask (both, when the section is absent)."""
+    if raw is None:
+        return Privacy()
+    if not isinstance(raw, dict):
+        raise ConfigError(f"expected a mapping of mask_emails / mask_phones, got {raw!r}", file=file, key="privacy")
+    known = set(Privacy.__dataclass_fields__)
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(f"unknown setting (known: {', '.join(sorted(known))})", file=file, key=f"privacy.{key}")
+        if not isinstance(value, bool):
+            raise ConfigError(f"must be true or false, got {value!r}", file=file, key=f"privacy.{key}")
+    return Privacy(**raw)

@@ -46,3 +46,23 @@ def assert_offline(page: str) -> None:
     assert find_network_refs(page) == []
     assert not NETWORK_LOAD.search(page), NETWORK_LOAD.search(page).group(0)
     assert not CDN.search(page), CDN.search(page).group(0)
+
+
+def output_texts(folder: Path) -> dict[str, str]:
+    """Every file under ``folder``, as text (PDFs through pdftotext): what a leak check greps."""
+    import subprocess
+
+    texts = {}
+    for path in sorted(p for p in Path(folder).rglob("*") if p.is_file()):
+        if path.suffix == ".pdf":
+            texts[str(path)] = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                                              check=True).stdout
+        else:
+            texts[str(path)] = path.read_text(encoding="utf-8", errors="replace")
+    return texts
+
+
+def leaks(texts: dict[str, str], secrets) -> dict[str, list[str]]:
+    """For each secret found, the outputs that hold it (empty when nothing leaked)."""
+    return {s: [name for name, text in texts.items() if s in text] for s in secrets
+            if any(s in text for text in texts.values())}

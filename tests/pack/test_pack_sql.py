@@ -4,12 +4,11 @@ output file (notebook, page, PDF text, manifest, index, log) nor console line ho
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from packtools import CHROMIUM, FIXTURES, PACK_YAML
+from packtools import CHROMIUM, FIXTURES, PACK_YAML, output_texts
 
 from quotabook.cli import main
 from quotabook.pack.plan import make_plan, resolve_data
@@ -22,18 +21,6 @@ from sources.sqltools import PgSchema, demo_tables, pg_url, write_duckdb
 VAR = "QB_TEST_PACK_DB"
 STEM = "00_target_achievement"
 BROKEN = "00_sql_broken"
-
-
-def output_texts(pack: Path) -> dict[str, str]:
-    """Every file the pack wrote, as text (PDFs through pdftotext)."""
-    texts = {}
-    for path in sorted(p for p in pack.rglob("*") if p.is_file()):
-        if path.suffix == ".pdf":
-            texts[str(path)] = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                                              check=True).stdout
-        else:
-            texts[str(path)] = path.read_text(encoding="utf-8", errors="replace")
-    return texts
 
 
 def build(data: str, out: Path, formats: str, *extra: str) -> int:

@@ -137,6 +137,7 @@ def test_masked_urls_hide_passwords_and_secret_query_values():
     assert mask_url("postgresql://qb:s3cret@db:5432/crm") == "postgresql://qb:***@db:5432/crm"
     assert "=tok&" not in mask_url("snowflake://u@acct/db?token=tok&warehouse=wh")
     assert mask_url("duckdb:///x.db") == "duckdb:///x.db"
+    assert mask_url("duckdb:///md.db?motherduck_token=Canary-77&saas_mode=true") == "duckdb:///md.db?***"
 
 
 def test_a_missing_duckdb_file_is_a_source_error(tmp_path):

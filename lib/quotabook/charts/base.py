@@ -17,12 +17,15 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.text import Text
+from matplotlib.ticker import Formatter, FuncFormatter, PercentFormatter
 
+from .. import privacy
 from ..theme import PALETTE
 
-__all__ = ["COLORS", "MAX_WIDTH", "RC", "category_color", "currency_axis", "currency_text", "finish", "new_figure",
-           "no_data", "percent_axis", "plain", "readable_labels", "stacked_bars_vs_target", "style", "use_svg"]
+__all__ = ["COLORS", "MAX_WIDTH", "RC", "category_color", "currency_axis", "currency_text", "finish", "literal",
+           "new_figure", "no_data", "percent_axis", "plain", "readable_labels", "show_literally",
+           "stacked_bars_vs_target", "style", "use_svg"]
 
 #: Widest chart, inches: fits A4 / Letter portrait with 2 cm margins without scaling.
 MAX_WIDTH = 9.0
@@ -79,6 +82,68 @@ def plain(text: str) -> str:
     """Text with dollar signs escaped for matplotlib, which reads "$1M ... $2M" as mathematics otherwise
     (an already escaped ``\\$`` is left alone)."""
     return re.sub(r"(?<!\\)\$", r"\\$", text)
+
+
+def literal(text: str) -> str:
+    """Text from the data as a chart shows it: contact details masked (:mod:`quotabook.privacy`) and, when
+    it holds two or more dollar signs (what matplotlib would typeset as mathematics), every dollar escaped,
+    so a name such as ``$x^2$`` or ``$$`` prints as typed instead of failing to draw. A single dollar
+    ("$150K") is never mathematics and is left as it is; backslashes need nothing (outside ``$...$``
+    matplotlib prints ``\\textbf{x}`` as it is)."""
+    text = privacy.mask(str(text))
+    return plain(text) if len(_DOLLAR.findall(text)) > 1 else text
+
+
+_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+class _LiteralTicks(Formatter):
+    """Tick labels through :func:`literal`, whatever formatter makes them (category names, labels given to
+    ``set_yticks``, money axes); everything else is the wrapped formatter's."""
+
+    def __init__(self, inner: Formatter):
+        self.inner = inner
+
+    def __getattr__(self, name: str):
+        if name == "inner":  # not set yet (copy, unpickling): no recursion
+            raise AttributeError(name)
+        return getattr(self.inner, name)
+
+    def set_axis(self, axis) -> None:
+        self.axis = axis
+        self.inner.set_axis(axis)
+
+    def set_locs(self, locs) -> None:
+        self.locs = locs
+        self.inner.set_locs(locs)
+
+    def __call__(self, x, pos=None) -> str:
+        return literal(self.inner(x, pos))
+
+    def format_ticks(self, values) -> list[str]:
+        return [literal(label) for label in self.inner.format_ticks(values)]
+
+    def get_offset(self) -> str:
+        return literal(self.inner.get_offset())
+
+
+def show_literally(fig: Figure) -> Figure:
+    """Make every piece of text on ``fig`` safe to show: titles, axis labels, legends, annotations and bar
+    labels through :func:`literal` now, and tick labels (drawn later) through a wrapping formatter.
+
+    Called by :func:`finish`, so every chart is covered whatever its module put on it; idempotent.
+    """
+    for text in fig.findobj(Text):
+        raw = text.get_text()
+        if raw and (safe := literal(raw)) != raw:
+            text.set_text(safe)
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            for formatter, setter in ((axis.get_major_formatter(), axis.set_major_formatter),
+                                      (axis.get_minor_formatter(), axis.set_minor_formatter)):
+                if not isinstance(formatter, _LiteralTicks):
+                    setter(_LiteralTicks(formatter))
+    return fig
 
 
 def no_data(title: str, message: str) -> Figure:
@@ -169,6 +234,7 @@ def finish(fig: Figure, ax: Axes, title: str, *, subtitle: str | None = None, xl
                    markerscale=0.6)
     if note:
         fig.text(0.01, 0.0, note, ha="left", va="bottom", fontsize=8, color="#555555")
+    show_literally(fig)
     plt.close(fig)  # the notebook displays the returned figure once; nothing is left for plt.show()
     return fig
 

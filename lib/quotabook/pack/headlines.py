@@ -6,6 +6,10 @@ A notebook calls ``quotabook.pack.record({"Attainment": "82%"}, alerts=["Coverag
 for ``index.html`` and ``manifest.json`` and removes them from the HTML and PDF. Interactively, Jupyter
 shows the ``text/plain`` fallback, so the analyst sees what the pack will show.
 
+Emails and phone numbers in labels, values and alert messages are masked here, in the kernel, as the
+workbook's ``privacy`` settings say (:mod:`quotabook.privacy`), so neither the manifest nor the index
+page ever holds them.
+
 This module is imported inside kernels: it must stay free of heavy imports.
 """
 
@@ -13,6 +17,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+
+from ..privacy import mask
 
 __all__ = ["RECORD_MIME", "normalise_alerts", "normalise_headlines", "record"]
 
@@ -58,8 +64,10 @@ def record(headlines: Mapping[str, object] | None = None, alerts: Iterable | Non
     Returns None, so a trailing ``record(...)`` adds nothing to the cell's visible output.
     """
     # Headlines as a list of pairs: notebook JSON is written with sorted keys, a list keeps the given order.
-    pairs = [[str(label), value] for label, value in dict(headlines or {}).items()]
-    payload = {"headlines": pairs, "alerts": normalise_alerts(alerts or ())}
+    pairs = [[mask(str(label)), mask(value) if isinstance(value, str) else value]
+             for label, value in dict(headlines or {}).items()]
+    shown = [{**a, "message": mask(a["message"])} for a in normalise_alerts(alerts or ())]
+    payload = {"headlines": pairs, "alerts": shown}
     payload = json.loads(json.dumps(payload, default=_jsonable))
     lines = [f"{k}: {v}" for k, v in payload["headlines"]] + [f"ALERT: {a['message']}" for a in payload["alerts"]]
     try:

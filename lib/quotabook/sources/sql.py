@@ -45,9 +45,13 @@ def is_sql_source(source) -> bool:
 
 
 def mask_url(url: str) -> str:
-    """The URL with its password (and any ``password=`` query value) replaced by ``***``."""
+    """The URL with its password (and any ``password=`` / ``token=`` query value) replaced by ``***``.
+
+    A ``duckdb:`` URL names a file, but its query string may carry a credential (MotherDuck's
+    ``?motherduck_token=``): the whole query string is hidden."""
     if url.startswith("duckdb:"):
-        return url
+        path, _, query = url.partition("?")
+        return path + ("?***" if query else "")
     try:
         from sqlalchemy.engine import make_url
 
