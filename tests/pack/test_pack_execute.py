@@ -1,7 +1,11 @@
-"""Executing runs: failures are recorded not raised, a hung notebook is stopped, executors report exceptions."""
+"""Executing runs: failures are recorded not raised, a hung notebook is stopped, executors report exceptions,
+a dead worker costs only its own task."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import time
 
 import nbformat
@@ -10,7 +14,7 @@ from packtools import NOTEBOOKS, PACK_YAML, write_data
 
 from quotabook.errors import PackError
 from quotabook.pack.execute import Task, execute_run
-from quotabook.pack.executors import LocalPoolExecutor, SerialExecutor, get_executor
+from quotabook.pack.executors import LocalPoolExecutor, SerialExecutor, WorkerLost, get_executor
 from quotabook.pack.plan import make_plan
 
 
@@ -25,6 +29,33 @@ def test_executors_yield_every_task_with_its_result_or_exception(executor):
     results = dict(executor.run(_square, [1, 2, 3, 4]))
     assert {k: v for k, v in results.items() if k != 3} == {1: 1, 2: 4, 4: 16}
     assert isinstance(results[3], ValueError)
+
+
+def _echo_or_die(x: str) -> str:
+    if x.startswith("die"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    return x
+
+
+def test_a_killed_worker_fails_only_its_task_and_a_new_process_takes_the_rest():
+    results = dict(LocalPoolExecutor(2).run(_echo_or_die, ["a", "die", "b", "c", "die again", "d", "e"]))
+    assert {k: v for k, v in results.items() if not k.startswith("die")} == {x: x for x in "abcde"}
+    for task in ("die", "die again"):
+        assert isinstance(results[task], WorkerLost)
+        assert "died (killed by signal SIGKILL)" in str(results[task])
+    assert multiprocessing.active_children() == []
+
+
+def _nap(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def test_stopping_early_interrupts_the_running_tasks_and_ends_every_worker():
+    results = LocalPoolExecutor(2).run(_nap, [0, 600, 600])
+    assert next(results) == (0, 0)
+    results.close()  # e.g. Ctrl-C in the parent: the workers get it, the 600 s naps end now
+    assert multiprocessing.active_children() == []
 
 
 def test_unknown_executor_names_the_known_ones():

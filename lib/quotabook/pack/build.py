@@ -96,12 +96,12 @@ def _print_region(printer, plan: Plan, name: str, slug: str, manifest: dict) -> 
             "console_errors": printed.console_errors, "error": None}
 
 
-def _tasks(plan: Plan, runs) -> list[Task]:
+def _tasks(plan: Plan, runs, notebook_timeout: float | None = None) -> list[Task]:
     env = {}
     if plan.data == "demo":  # kernels must find the same demo folder that was hashed, whatever their cwd
         env["QUOTABOOK_DEMO_DIR"] = str(plan.data_folder)
     logs = safe_path(plan.out_dir, "logs")
-    return [Task(run=run, timeout=plan.timeout, write_html="html" in plan.formats,
+    return [Task(run=run, timeout=plan.timeout, notebook_timeout=notebook_timeout, write_html="html" in plan.formats,
                  log=safe_path(logs, run.slug, f"{run.stem}.log"), env=tuple(env.items())) for run in runs]
 
 
@@ -126,7 +126,7 @@ def build_pack(period: str, *, regions=None, notebooks=None, data="demo", format
                workers: int | None = None, resume: bool = False, out: str | os.PathLike = "reports",
                pack: str | os.PathLike = "quarterly", timeout: float | None = 600, progress: bool = True,
                as_of=None, notebooks_dir: str | os.PathLike | None = None, executor: str = "local",
-               scheduler: str | None = None) -> PackResult:
+               scheduler: str | None = None, notebook_timeout: float | None = None) -> PackResult:
     """Build the report pack for ``period`` into ``out/<period>/``.
 
     Parameters
@@ -141,6 +141,8 @@ def build_pack(period: str, *, regions=None, notebooks=None, data="demo", format
     out : reports folder; the pack goes to ``out/<period>/``.
     pack : name of ``params/packs/<pack>.yaml``, or a path to a pack YAML.
     timeout : seconds one cell may run before its notebook is stopped and reported failed.
+    notebook_timeout : seconds one whole notebook may run before it is stopped and reported failed
+        (``NotebookTimeoutError``); None: no limit beyond ``timeout`` per cell.
     progress : show a progress bar on stderr.
     as_of : ISO date passed to notebooks (the data as it stood that day), or None.
     notebooks_dir : where ``<stem>.ipynb`` files are found; default ``notebooks/`` of the project.
@@ -185,11 +187,12 @@ def build_pack(period: str, *, regions=None, notebooks=None, data="demo", format
     with contextlib.ExitStack() as stack:
         if hasattr(pool, "close"):
             stack.callback(pool.close)
-        return _execute_pack(plan, pool, executor, inputs, previous, todo, kept, resume, progress, start)
+        return _execute_pack(plan, pool, executor, inputs, previous, todo, kept, resume, progress, start,
+                             notebook_timeout)
 
 
 def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict | None, todo, kept: dict,
-                  resume: bool, progress: bool, start: float) -> PackResult:
+                  resume: bool, progress: bool, start: float, notebook_timeout: float | None = None) -> PackResult:
     """Run ``todo`` in ``pool``, print the PDFs as regions complete, write the manifest and index."""
     want_pdf = "pdf" in plan.formats
     manifest = new_manifest(plan, inputs, workers=pool.workers, resume=resume)
@@ -209,7 +212,7 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
     execute_start = perf_counter()
     pdfs = _PdfStage(plan, manifest, pdf_due)
     with contextlib.ExitStack() as stack:
-        outcomes = _submit(pool, _tasks(plan, todo))  # submits now, before any thread or browser starts
+        outcomes = _submit(pool, _tasks(plan, todo, notebook_timeout))  # now, before any thread or browser starts
         bar = stack.enter_context(_progress(len(todo) + len(pdf_due), progress, plan.period))
         interrupted = False
         try:
@@ -229,6 +232,10 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
                 raise KeyboardInterrupt
             pdfs.print_complete_regions(stack, bar)  # regions where nothing had to run, only the PDF
         finally:
+            close = getattr(outcomes, "close", None)
+            if close is not None:  # stop the workers (interrupting their runs) before the manifest is written
+                close()
+            remove_stale_temporaries(plan.out_dir)  # e.g. of a worker that was killed mid-write
             manifest["runs"] = {r.key: manifest["runs"][r.key] for r in plan.runs if r.key in manifest["runs"]}
             if pdfs.printer is not None:
                 manifest["versions"] = versions(pdfs.printer.version)

@@ -5,23 +5,27 @@ raises for a notebook problem: an exception in a cell, a cell running past the t
 becomes a :class:`~quotabook.errors.NotebookFailure` in the returned :class:`RunOutcome`, so one bad
 notebook cannot sink the pack. Outputs are written atomically: papermill saves into a hidden temporary
 next to the target, which replaces the target only once execution has finished (ok or failed).
-Kernel chatter on stdout/stderr goes to a log file, kept only when the run fails.
+Kernel chatter on stdout/stderr goes to a log file (also through a temporary), kept only when the run
+fails. Two time limits stop a hung notebook: ``timeout`` per cell and ``notebook_timeout`` for the whole
+notebook; either way the kernel is interrupted and the run is reported failed with the limit it hit.
+A full disk fails the run with a message naming the file (see :class:`~quotabook.pack.files.DiskFullError`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import math
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from time import perf_counter
+from time import monotonic, perf_counter
 
 from ..errors import NotebookFailure
-from .files import atomic_write_text, temporary_path
+from .files import atomic_write_text, disk_full, is_disk_full, temporary_path
 from .plan import Run
 
 __all__ = ["ERROR_ANCHOR", "RunOutcome", "Task", "execute_run"]
@@ -38,6 +42,7 @@ class Task:
 
     run: Run
     timeout: float | None = 600
+    notebook_timeout: float | None = None
     write_html: bool = True
     log: Path | None = None
     env: tuple[tuple[str, str], ...] = ()
@@ -78,7 +83,8 @@ def _environ(updates: Mapping[str, str]) -> Iterator[None]:
 
 @contextlib.contextmanager
 def _output_to(log: Path | None) -> Iterator[None]:
-    """Send this process's and its kernel's stdout/stderr (file descriptors 1 and 2) to ``log``.
+    """Send this process's and its kernel's stdout/stderr (file descriptors 1 and 2) to the file ``log``
+    (a temporary: :func:`_execute` keeps it as the run's log only if the run fails).
 
     Kernels print start-up warnings and shutdown tracebacks straight to the inherited descriptors; left
     alone they would scribble over the progress bar.
@@ -86,7 +92,6 @@ def _output_to(log: Path | None) -> Iterator[None]:
     if log is None:
         yield
         return
-    log.parent.mkdir(parents=True, exist_ok=True)
     sys.stdout.flush()
     sys.stderr.flush()
     saved = [os.dup(1), os.dup(2)]
@@ -115,24 +120,54 @@ def _stopped_cell(nb) -> int | None:
     return last
 
 
-def _failure(run: Run, exc: BaseException, nb, timeout: float | None) -> NotebookFailure:
+def _failure(run: Run, exc: BaseException, nb, task: Task, over_budget: bool) -> NotebookFailure:
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):
         return NotebookFailure(run.stem, run.region, exc.cell_index, exc.ename, exc.evalue, ERROR_ANCHOR)
     cell = _stopped_cell(nb) if nb is not None else None
+    if isinstance(exc, TimeoutError) and over_budget:
+        evalue = (f"the notebook ran longer than its {task.notebook_timeout:g} s time limit (whole notebook) "
+                  "and the kernel was stopped")
+        return NotebookFailure(run.stem, run.region, cell, "NotebookTimeoutError", evalue)
     if isinstance(exc, TimeoutError):
-        evalue = f"a cell ran longer than the {timeout:g} s timeout and the kernel was stopped"
+        evalue = f"a cell ran longer than the {task.timeout:g} s timeout and the kernel was stopped"
         return NotebookFailure(run.stem, run.region, cell, "CellTimeoutError", evalue)
+    if is_disk_full(exc):  # papermill saves the notebook as it runs
+        exc = disk_full(run.ipynb, exc)
     return NotebookFailure(run.stem, run.region, cell, type(exc).__name__, str(exc).strip()[:2000])
+
+
+def _time_limits(task: Task) -> tuple[dict, Callable[[], bool]]:
+    """papermill keyword arguments enforcing both limits, and a test of whether the notebook's budget ran out.
+
+    The whole-notebook limit is a per-cell deadline that shrinks as the notebook runs (nbclient's
+    ``timeout_func``): each cell may run for the per-cell timeout or what is left of the budget, whichever
+    is smaller; when it fires nbclient interrupts the kernel and raises its ``CellTimeoutError``. A cell
+    started once the budget is spent is stopped at once (a ``TimeoutError`` from ``timeout_func``).
+    """
+    if not task.notebook_timeout:
+        return {"execution_timeout": task.timeout}, lambda: False
+    deadline = monotonic() + task.notebook_timeout
+    budget_bound = [False]  # whether the last cell's limit was what was left of the notebook's budget
+
+    def cell_timeout(cell) -> int:  # nbclient asks just after sending the cell to the kernel
+        left = deadline - monotonic()
+        budget_bound[0] = not task.timeout or left < task.timeout
+        if left <= 0:  # spent (a timeout of 0 would mean none): stop here; the kernel is shut down
+            raise TimeoutError("the notebook's time budget is spent")
+        return math.ceil(left) if budget_bound[0] else math.ceil(task.timeout)
+
+    return {"timeout_func": cell_timeout}, lambda: budget_bound[0]
 
 
 def execute_run(task: Task) -> RunOutcome:
     """Execute ``task.run`` with papermill, write its executed notebook and (optionally) its HTML page.
 
-    The kernel starts in the notebook's folder, as in JupyterLab. ``task.timeout`` is papermill's
-    ``execution_timeout``: seconds any one cell may run before the kernel is interrupted and the run
-    reported as failed. Ctrl-C: see :class:`~quotabook.pack.executors.LocalPoolExecutor`.
+    The kernel starts in the notebook's folder, as in JupyterLab. ``task.timeout``: seconds any one cell
+    may run; ``task.notebook_timeout``: seconds the whole notebook may run (None: no limit). Past either
+    the kernel is interrupted and the run reported as failed (``CellTimeoutError`` or
+    ``NotebookTimeoutError``). Ctrl-C: see :class:`~quotabook.pack.executors.LocalPoolExecutor`.
     """
     global _INTERRUPTED
     run = task.run
@@ -159,27 +194,38 @@ def _execute(task: Task) -> RunOutcome:
     outcome = RunOutcome(key=run.key, status="ok", started_at=datetime.now(UTC).isoformat(timespec="seconds"))
     run.ipynb.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_path(run.ipynb)
+    log_tmp = None
+    if task.log is not None:
+        task.log.parent.mkdir(parents=True, exist_ok=True)
+        log_tmp = temporary_path(task.log)
     nb = None
+    limits, over_budget = _time_limits(task)
     start = perf_counter()
     try:
         error: BaseException | None = None
-        with _environ(dict(task.env)), _output_to(task.log):
+        with _environ(dict(task.env)), _output_to(log_tmp):
             try:
                 papermill.execute_notebook(str(run.notebook), str(tmp), parameters=dict(run.parameters),
-                                           execution_timeout=task.timeout, progress_bar=False, log_output=False,
-                                           cwd=str(run.notebook.parent))
+                                           progress_bar=False, log_output=False, cwd=str(run.notebook.parent),
+                                           **limits)
             except Exception as exc:  # any failure of this notebook is recorded, never raised
                 error = exc
         outcome.timings["execute"] = round(perf_counter() - start, 3)
         if tmp.exists():
-            nb = nbformat.read(tmp, as_version=4)
+            try:
+                nb = nbformat.read(tmp, as_version=4)
+            except Exception:  # cut short (e.g. by a full disk): the error that stopped papermill says why
+                if error is None:
+                    raise
+        if nb is not None:
             nb.metadata.setdefault("papermill", {})["output_path"] = run.ipynb.name
             outcome.headlines, outcome.alerts = extract_records(nb)
-            atomic_write_text(run.ipynb, nbformat.writes(nb))
-            outcome.outputs["ipynb"] = run.ipynb.name
         if error is not None:
             outcome.status = "failed"
-            outcome.failure = _failure(run, error, nb, task.timeout)
+            outcome.failure = _failure(run, error, nb, task, over_budget())
+        if nb is not None:
+            atomic_write_text(run.ipynb, nbformat.writes(nb))
+            outcome.outputs["ipynb"] = run.ipynb.name
         if nb is not None and task.write_html:
             start = perf_counter()
             page = notebook_html(nb, title=f"{run.title} — {run.region} — {run.parameters['period']}")
@@ -187,17 +233,35 @@ def _execute(task: Task) -> RunOutcome:
             outcome.timings["html"] = round(perf_counter() - start, 3)
             outcome.outputs["html"] = run.html.name
             outcome.network_refs = find_network_refs(page)
-    except Exception as exc:  # rendering or writing failed: still a recorded failure of this run
+    except Exception as exc:  # rendering or writing failed (a full disk): still a recorded failure of this run
         outcome.status = "failed"
         outcome.failure = outcome.failure or NotebookFailure(run.stem, run.region, None, type(exc).__name__,
                                                              str(exc).strip()[:2000])
+    except BaseException:  # Ctrl-C: nothing of this run is kept or removed
+        outcome.status = "interrupted"
+        raise
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-    if task.log is not None:
-        if outcome.status == "ok":
-            with contextlib.suppress(FileNotFoundError):
-                task.log.unlink()
-        elif task.log.exists():
-            outcome.log = str(task.log)
+        if log_tmp is not None:
+            _keep_log(outcome, log_tmp, task.log)
     return outcome
+
+
+def _keep_log(outcome: RunOutcome, log_tmp: Path, log: Path) -> None:
+    """Keep the run's log if it failed (renamed over ``log``, atomically); drop it if the run succeeded, with
+    any log of an earlier failure; leave the earlier log alone if the run was interrupted. An empty log, or
+    one cut short by a full disk, is not kept."""
+    try:
+        disk_was_full = outcome.failure is not None and outcome.failure.ename == "DiskFullError"
+        if outcome.status == "failed" and not disk_was_full and log_tmp.exists() and log_tmp.stat().st_size:
+            os.replace(log_tmp, log)
+            outcome.log = str(log)
+        elif outcome.status == "ok":
+            with contextlib.suppress(FileNotFoundError):
+                log.unlink()
+    except OSError:  # a log that cannot be kept does not change the run's outcome
+        pass
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            log_tmp.unlink()

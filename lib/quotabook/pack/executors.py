@@ -4,7 +4,8 @@ An executor has one method, ``run(fn, tasks)``, so other back-ends (a Dask clust
 sit beside each other and be chosen by name from :data:`EXECUTORS`:
 
 - ``local`` — a process pool on this machine, one worker per core by default. Processes, not threads:
-  each run drives its own kernel and renders its own page, and rendering is CPU-bound Python.
+  each run drives its own kernel and renders its own page, and rendering is CPU-bound Python. A worker
+  that dies (SIGKILL, out of memory) fails only the run it held (:class:`WorkerLost`); the rest go on.
 - ``serial`` — in this process, one run after another; for debugging and for tests that patch things.
 - ``dask`` — tasks on a Dask distributed cluster, or a LocalCluster it starts
   (:class:`quotabook.pack.dask_executor.DaskExecutor`; imported only when chosen).
@@ -16,15 +17,21 @@ machine's disk, so runs must return their outputs; see :mod:`quotabook.pack.dask
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import multiprocessing.process
 import os
+import signal
+import time
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 from typing import Any, Protocol, TypeVar
 
 from ..errors import PackError
 
-__all__ = ["EXECUTORS", "Executor", "LocalPoolExecutor", "SerialExecutor", "get_executor"]
+__all__ = ["EXECUTORS", "Executor", "LocalPoolExecutor", "SerialExecutor", "WorkerLost", "get_executor"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -51,42 +58,179 @@ class SerialExecutor:
             yield task, result
 
 
+class WorkerLost(RuntimeError):
+    """The process running a task died before returning a result (killed, out of memory, crashed)."""
+
+
+def _exit_reason(code: int | None) -> str:
+    if code is not None and code < 0:
+        try:
+            return f"killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exited with code {code}"
+
+
+def _interrupt_once(signum, frame) -> None:
+    """A worker's SIGINT handler: the first Ctrl-C (from the terminal or from the parent) raises
+    ``KeyboardInterrupt``; any later one is ignored, so it cannot cut short the kernel's clean-up."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    raise KeyboardInterrupt
+
+
+def _worker_loop(conn: Connection, fn: Callable) -> None:
+    """A pool process: receive ``(task_id, task)``, send back ``(task_id, result or exception)``; stop on None."""
+    signal.signal(signal.SIGINT, _interrupt_once)
+    try:
+        while (message := conn.recv()) is not None:
+            task_id, task = message
+            try:
+                result = fn(task)
+            except Exception as exc:  # reported with its task
+                result = exc
+            try:
+                conn.send((task_id, result))
+            except Exception as exc:  # the result does not pickle: report that instead
+                conn.send((task_id, RuntimeError(f"the result of the task could not be sent back: {exc}")))
+    except (KeyboardInterrupt, EOFError, OSError):  # Ctrl-C while idle, or the parent went away
+        return
+
+
+@dataclass
+class _Worker:
+    """One pool process, the pipe to it, and the task it is running (None when idle)."""
+
+    process: multiprocessing.process.BaseProcess
+    conn: Connection
+    task_id: int | None = None
+
+    @classmethod
+    def start(cls, context, fn: Callable) -> _Worker:
+        parent, child = context.Pipe()
+        process = context.Process(target=_worker_loop, args=(child, fn), daemon=True, name="quotabook-pack-worker")
+        process.start()
+        child.close()
+        return cls(process, parent)
+
+    def send(self, task_id: int, task) -> None:
+        self.task_id = task_id
+        self.conn.send((task_id, task))
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.conn.send(None)
+
+
 class LocalPoolExecutor:
-    """A pool of ``workers`` processes (default: ``os.cpu_count()``).
+    """A pool of ``workers`` processes (default: ``os.cpu_count()``), each running one task at a time.
 
     On Linux the workers are forked, so they inherit what the parent already imported (papermill,
-    nbconvert and the built HTML exporter: ~1.5 s saved per worker). All tasks are submitted up front,
-    before the caller starts any thread or browser, so no fork happens after that. If the caller stops
-    early (Ctrl-C, an error) pending runs are cancelled. Ctrl-C also reaches the workers (same process
-    group; the kernels are in their own sessions): each stops its kernel, drops its run and declines the
-    runs it is still handed (see :func:`quotabook.pack.execute.execute_run`).
+    nbconvert and the built HTML exporter: ~1.5 s saved per worker). They are all started by
+    :meth:`run`, before the caller starts any thread or browser.
+
+    Unlike ``concurrent.futures.ProcessPoolExecutor`` (where one dead worker breaks the whole pool and
+    fails every pending task), the pool knows which task each process runs: if a process dies (SIGKILL,
+    out of memory) only its task is reported, as a :class:`WorkerLost`, and a new process (forked then,
+    the only fork after start-up) takes the remaining tasks. The dead worker's kernel notices its parent
+    is gone and exits (ipykernel's parent poller).
+
+    Ctrl-C reaches the workers from the terminal (same process group; the kernels are in their own
+    sessions); when only this process is interrupted (``kill -INT``) the pool passes it on to the busy
+    workers. Each stops its kernel and drops its run (see :func:`quotabook.pack.execute.execute_run`);
+    the pool waits up to :attr:`grace` seconds for that, then terminates what is left.
     """
+
+    #: Seconds an interrupted or abandoned run gets to stop its kernel before its process is terminated.
+    grace = 20.0
 
     def __init__(self, workers: int | None = None):
         self.workers = max(1, workers or os.cpu_count() or 1)
 
     def run(self, fn, tasks):
-        """Submit every task now (so all forking is over when this returns); iterate to collect results."""
+        """Start the worker processes now; iterate to collect ``(task, result | exception)`` as tasks finish."""
         tasks = list(tasks)
         if not tasks:
             return iter(())
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else None
-        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)),
-                                   mp_context=multiprocessing.get_context(method))
-        futures: dict[Future, object] = {pool.submit(fn, task): task for task in tasks}
-        return self._collect(pool, futures)
+        context = multiprocessing.get_context(method)
+        workers = [_Worker.start(context, fn) for _ in range(min(self.workers, len(tasks)))]
+        return self._collect(context, fn, workers, tasks)
+
+    def _collect(self, context, fn, workers: list[_Worker], tasks: list):
+        queue = deque(enumerate(tasks))
+
+        def dispatch(index: int) -> None:
+            """Give the next task to worker ``index``, first replacing it by a new process if it has died."""
+            for _attempt in range(2):
+                worker = workers[index]
+                if not worker.process.is_alive():
+                    worker.conn.close()
+                    worker = workers[index] = _Worker.start(context, fn)
+                try:
+                    worker.send(*queue[0])
+                except OSError:  # it died just now: once more with a new process
+                    worker.task_id = None
+                    worker.process.join(1)
+                    continue
+                queue.popleft()
+                return
+            raise WorkerLost("could not start a worker process")
+
+        try:
+            for index in range(len(workers)):
+                if queue:
+                    dispatch(index)
+            while any(w.task_id is not None for w in workers):
+                busy = [w for w in workers if w.task_id is not None]
+                ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy]))
+                for index, worker in enumerate(workers):
+                    if worker.task_id is None or not ready & {worker.conn, worker.process.sentinel}:
+                        continue
+                    task_id, result = self._receive(worker)
+                    if queue:
+                        dispatch(index)
+                    yield tasks[task_id], result
+        finally:
+            self._shutdown(workers)
 
     @staticmethod
-    def _collect(pool: ProcessPoolExecutor, futures: dict[Future, object]):
+    def _receive(worker: _Worker) -> tuple[int, object]:
+        """The busy worker's ``(task_id, result)``, or a :class:`WorkerLost` if its process died."""
+        task_id, worker.task_id = worker.task_id, None
         try:
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                for future in done:
-                    exc = future.exception()
-                    yield futures[future], (exc if exc is not None else future.result())
-        finally:
-            pool.shutdown(wait=True, cancel_futures=True)
+            if worker.conn.poll():
+                return worker.conn.recv()
+        except (EOFError, OSError):
+            pass
+        worker.process.join(5)
+        pid, reason = worker.process.pid, _exit_reason(worker.process.exitcode)
+        return task_id, WorkerLost(f"the worker process (pid {pid}) running this notebook died ({reason}); "
+                                   "the other notebooks went on — run again with --resume")
+
+    def _shutdown(self, workers: list[_Worker]) -> None:
+        """Stop every worker: interrupt busy ones, give them :attr:`grace` seconds, then terminate."""
+        busy = {id(w): w for w in workers if w.task_id is not None and w.process.is_alive()}
+        for worker in busy.values():
+            with contextlib.suppress(OSError):
+                os.kill(worker.process.pid, signal.SIGINT)
+        deadline = time.monotonic() + self.grace
+        while busy and time.monotonic() < deadline:  # wait for their "interrupted" replies; the runs are dropped
+            ready = set(wait([w.conn for w in busy.values()] + [w.process.sentinel for w in busy.values()],
+                             timeout=max(0.0, deadline - time.monotonic())))
+            for key, worker in list(busy.items()):
+                if ready & {worker.conn, worker.process.sentinel}:
+                    with contextlib.suppress(EOFError, OSError):
+                        worker.conn.recv()
+                    worker.task_id = None
+                    del busy[key]
+        for worker in workers:
+            worker.stop()
+        for worker in workers:
+            worker.process.join(0 if id(worker) in busy else 5)
+            if worker.process.is_alive():
+                worker.process.kill()
+                worker.process.join(5)
+            worker.conn.close()
 
 
 def _dask(workers: int | None = None, scheduler: str = "local") -> Executor:
