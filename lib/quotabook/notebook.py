@@ -31,6 +31,7 @@ from .loading import load
 from .metrics import compute_wide, load_catalog
 from .metrics import format as fmt
 from .metrics.catalog import Catalog
+from .notes import show_data_notes
 from .settings import Settings
 
 __all__ = ["Report", "escape_dollars", "md_literal", "start"]
@@ -289,10 +290,12 @@ def start(region: str = ALL_REGIONS, period: str = "2026-Q3", as_of=None, data: 
     region : a region name, or ``"ALL"`` for the whole district.
     period : fiscal quarter, e.g. ``"2026-Q3"``.
     as_of : date the report is written as of (``None``: the data as it stands).
-    data : ``"demo"`` for the demo district, or a folder of canonical tables.
+    data : ``"demo"`` for the demo district, a folder of canonical tables, a source mapping YAML,
+        ``duckdb:///file.db`` or ``env:VAR`` (see :func:`quotabook.load`).
     """
     use_svg()
     pd.set_option("display.max_columns", 30)
+    show_data_notes()  # data-quality warnings: one short note each, not Python's warning text
     ds = load(data, region=None if region in (None, ALL_REGIONS) else region, as_of=as_of)
     privacy.configure(ds.settings.privacy)  # charts and pack records mask as this workbook says
     return Report(ds=ds, period=ds.period(period), region=region or ALL_REGIONS, catalog=load_catalog())
