@@ -19,6 +19,7 @@ __all__ = [
     "QuotabookError",
     "QuotabookWarning",
     "SourceError",
+    "UnreadableFileError",
 ]
 
 
@@ -78,6 +79,19 @@ class CatalogError(QuotabookError):
 class SourceError(QuotabookError):
     """Raised when a data source cannot be read at all: a missing folder, an unreadable file, a refused
     connection. Any credentials in a URL are stripped before they reach the message."""
+
+
+class UnreadableFileError(SourceError):
+    """Raised by the file readers when one table file cannot be read as a table: empty, binary, in the wrong
+    encoding, not Parquet. Source readers turn it into a file problem whose ``reason`` is this one's
+    (``empty_file`` or ``unreadable_file``), so the message reaches the user next to the file's name."""
+
+    def __init__(self, message: str, reason: str = "unreadable_file"):
+        self.reason = reason
+        super().__init__(message)
+
+    def __reduce__(self):
+        return (UnreadableFileError, (self.args[0], self.reason))
 
 
 @dataclass

@@ -109,14 +109,30 @@ def validate_source(source: str | os.PathLike | None = None, *, settings: Settin
     file_level = [p for p in raw.problems if p.get("row") is None]
     row_level = [p for p in raw.problems if p.get("row") is not None]
     report = validate_tables(raw.tables, settings.stage_names)
-    # A mapping that already named a missing export column says it better than the canonical name does.
-    named = {p["table"] for p in file_level if p["reason"] == Reason.MISSING_COLUMN.value}
-    report.file_problems = [p for p in report.file_problems
-                            if not (p["table"] in named and p["reason"] == Reason.MISSING_COLUMN.value)]
+    # A mapping that already named a missing export column (or the wrong delimiter) says it better than the
+    # canonical column names do: validation's own record of the same trouble goes.
+    said = {(p["table"], p["reason"]) for p in file_level}
+    said |= {(t, Reason.MISSING_COLUMN.value) for t, r in said if r == Reason.WRONG_DELIMITER.value}
+    report.file_problems = [p for p in report.file_problems if (p["table"], p["reason"]) not in said]
     report.file_problems[:0] = file_level
+    _reword_whole_file_rejects(report, file_level)
     _set_aside(report, row_level)
     tables = {name: result.data for name, result in report.tables.items()}
     return report, tables
+
+
+def _reword_whole_file_rejects(report: ValidationReport, file_level: list[dict]) -> None:
+    """When a reader said why a whole file is unusable (wrong delimiter, a missing export column), every
+    row rejected for it carries the reader's reason and message rather than the canonical column names."""
+    whole = (Reason.WRONG_DELIMITER.value, Reason.MISSING_COLUMN.value)
+    for problem in file_level:
+        result = report.tables.get(problem["table"])
+        if result is None or problem["reason"] not in whole or result.used or result.rejects.empty:
+            continue
+        mask = result.rejects["reason"].isin(whole)
+        result.rejects.loc[mask, "reason"] = problem["reason"]
+        result.rejects.loc[mask, "message"] = problem["message"]
+        result.rejects.loc[mask, "column"] = problem["column"]
 
 
 def _set_aside(report: ValidationReport, problems: list[dict]) -> None:
@@ -130,7 +146,10 @@ def _set_aside(report: ValidationReport, problems: list[dict]) -> None:
         if mine and ROW in result.data:
             ours = pd.DataFrame(mine, columns=REJECT_COLUMNS)
             cells = set(zip(ours["row"], ours["column"], strict=True))
-            echo = [(r, c) in cells for r, c in zip(result.rejects["row"], result.rejects["column"], strict=True)]
+            # A row the reader could not split at all (column None) has no other problem worth listing.
+            whole = set(ours.loc[ours["column"].isna(), "row"])
+            echo = [(r, c) in cells or r in whole
+                    for r, c in zip(result.rejects["row"], result.rejects["column"], strict=True)]
             kept = result.rejects[[not e for e in echo]]
             result.rejects = pd.concat([f for f in (kept, ours) if len(f)], ignore_index=True) \
                 .sort_values("row", kind="stable").reset_index(drop=True)

@@ -19,6 +19,7 @@ import pandera.pandas as pa
 
 __all__ = [
     "ACTIVITY_TYPES",
+    "AMOUNT_MAX",
     "FORECAST_CATEGORIES",
     "OPPORTUNITY_TYPES",
     "SEGMENTS",
@@ -41,11 +42,14 @@ class Reason(StrEnum):
 
     UNREADABLE_FILE = "unreadable_file"
     EMPTY_FILE = "empty_file"
+    WRONG_DELIMITER = "wrong_delimiter"
     MISSING_COLUMN = "missing_column"
+    MALFORMED_ROW = "malformed_row"
     MISSING_VALUE = "missing_value"
     BAD_DATE = "bad_date"
     BAD_NUMBER = "bad_number"
     BAD_BOOLEAN = "bad_boolean"
+    FUTURE_DATE = "future_date"
     NEGATIVE_AMOUNT = "negative_amount"
     OUT_OF_RANGE = "out_of_range"
     UNKNOWN_VALUE = "unknown_value"
@@ -84,6 +88,8 @@ class TableSpec:
     required_table: bool = False
     description: str = ""
     refs: dict[str, str] = field(default_factory=dict)  # column -> "table.column" it must exist in
+    # Dates that record something that already happened (a deal's creation, a logged change): never after today.
+    not_in_future: tuple[str, ...] = ()
 
     @property
     def required_columns(self) -> list[str]:
@@ -93,8 +99,12 @@ class TableSpec:
         return next(c for c in self.columns if c.name == name)
 
 
+# Above a trillion, an amount is a typo or the wrong units (cents, a pasted id), not a deal.
+AMOUNT_MAX = 1e12
+
+
 def _amount(name: str, required: bool = False, desc: str = "") -> Column:
-    return Column(name, "number", required, min=0, description=desc or "in the deal's currency")
+    return Column(name, "number", required, min=0, max=AMOUNT_MAX, description=desc or "in the deal's currency")
 
 
 def _probability() -> Column:
@@ -136,6 +146,7 @@ TABLES: dict[str, TableSpec] = {
             required_table=True,
             description="one row per deal, its current state",
             refs={"territory": "territories.territory"},
+            not_in_future=("created_date",),
         ),
         TableSpec(
             "opportunity_history",
@@ -150,6 +161,7 @@ TABLES: dict[str, TableSpec] = {
             ),
             description="one row per change; each row is the deal's state from changed_at on",
             refs={"opportunity_id": "opportunities.opportunity_id"},
+            not_in_future=("changed_at",),
         ),
         TableSpec(
             "activities",
@@ -238,7 +250,8 @@ def pandera_schema(spec: TableSpec, stages: list[str] | None = None) -> pa.DataF
     for col in spec.columns:
         checks = []
         if col.min is not None:
-            reason = Reason.NEGATIVE_AMOUNT if col.min == 0 and col.max is None else Reason.OUT_OF_RANGE
+            negative = col.min == 0 and col.max in (None, AMOUNT_MAX)
+            reason = Reason.NEGATIVE_AMOUNT if negative else Reason.OUT_OF_RANGE
             checks.append(pa.Check.ge(col.min, error=reason.value, ignore_na=True))
         if col.max is not None:
             checks.append(pa.Check.le(col.max, error=Reason.OUT_OF_RANGE.value, ignore_na=True))

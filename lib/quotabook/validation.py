@@ -5,24 +5,35 @@ rows that cannot be used are removed from the table they came from, and per tabl
 rows read = rows used + rows rejected. A row with several problems is rejected once and listed once per
 problem. ``row`` is the 1-based data row in the file (the CSV header is not counted; line = row + 1).
 
-Order of work per table: read → missing columns → type coercion (bad dates / numbers / booleans) →
-pandera checks (required values, ranges, allowed values, stage map, date order) → duplicate keys →
+Order of work per table: read (an empty, binary, non-UTF-8 or foreign file is refused from its first
+64 KiB; rows with too many fields or cut short are malformed rows) → missing columns or wrong delimiter →
+type coercion (bad dates / numbers / booleans, each message saying what the value looks like: an Excel
+serial, a day/month date, a currency string) → dates in the future → pandera checks (required values,
+ranges, allowed values, stage map, date order) → duplicate keys →
 references to other tables (history for unknown deals, unknown territories).
 """
 
 from __future__ import annotations
 
+import codecs
+import csv
+import gzip
+import re
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pandera.errors as pa_errors
 
-from .errors import DataValidationError
+from .errors import DataValidationError, UnreadableFileError
 from .schemas import TABLES, Column, Reason, TableSpec, pandera_schema
+from .sources.convert import EXCEL_EPOCH
 
-__all__ = ["REJECT_COLUMNS", "TableResult", "ValidationReport", "file_problem", "read_table_file", "validate_table",
-           "validate_tables"]
+__all__ = ["REJECT_COLUMNS", "TableResult", "ValidationReport", "file_problem", "read_csv_file", "read_parquet_file",
+           "read_table_file", "shown_delimiter", "validate_table", "validate_tables"]
 
 REJECT_COLUMNS = ["table", "file", "row", "column", "reason", "value", "message"]
 NA_STRINGS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "none", "#N/A"]
@@ -30,6 +41,8 @@ _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 _MESSAGES = {
     Reason.MISSING_VALUE: "a required value is empty",
+    Reason.MALFORMED_ROW: "the row does not split into the header's fields",
+    Reason.FUTURE_DATE: "is in the future",
     Reason.BAD_DATE: "not a date (expected ISO format YYYY-MM-DD, years 1900-2200)",
     Reason.BAD_NUMBER: "not a number",
     Reason.BAD_BOOLEAN: "not a boolean (expected true/false)",
@@ -57,6 +70,8 @@ class TableResult:
     rejects: pd.DataFrame
     read: int
     rejected_rows: int
+    # Every key value the file held, rejected rows included: tells "refers to a rejected row" from "unknown".
+    keys_read: frozenset = frozenset()
 
     @property
     def used(self) -> int:
@@ -131,13 +146,212 @@ def file_problem(table: str, file: str, reason: str, message: str, column: str |
 
 
 # -- reading -----------------------------------------------------------------------------------------
-def read_table_file(path: Path) -> pd.DataFrame:
-    """Read one CSV or Parquet file. CSV is read as text so coercion can report each bad cell."""
+SNIFF_BYTES = 1 << 16  # how much of a file is looked at before pandas reads it
+DELIMITERS = (",", ";", "\t", "|")
+_BOMS = {b"\xff\xfe\x00\x00": "UTF-32", b"\x00\x00\xfe\xff": "UTF-32", b"\xff\xfe": "UTF-16",
+         b"\xfe\xff": "UTF-16"}
+_SPARE = "\x00spare"  # extra columns that catch the fields of rows with too many
+
+
+def read_table_file(path: Path, known: Sequence[str] | None = None) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Read one CSV or Parquet file; return the frame and its malformed rows ({0-based position: why}).
+
+    CSV is read as text so coercion can report each bad cell. ``known`` (column names the file may hold,
+    those to name in a message first) lets a file whose first line names none of them be refused before it
+    is read in full.
+
+    Raises
+    ------
+    UnreadableFileError
+        The file is empty, binary, not UTF-8, or not a readable Parquet file.
+    """
     suffixes = "".join(path.suffixes).lower()
     if suffixes.endswith(".parquet"):
+        return read_parquet_file(path), {}
+    return read_csv_file(path, known=known)
+
+
+def read_parquet_file(path: Path) -> pd.DataFrame:
+    """Read a Parquet file; a truncated or foreign file raises UnreadableFileError saying so."""
+    if path.stat().st_size == 0:
+        raise UnreadableFileError("the file is empty (0 bytes)", Reason.EMPTY_FILE.value)
+    try:
         return pd.read_parquet(path).reset_index(drop=True)
-    return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=NA_STRINGS,
-                       encoding="utf-8-sig", skipinitialspace=True)
+    except Exception as exc:  # pyarrow's errors vary by what is broken: all mean the same to a user
+        raise UnreadableFileError(f"not a readable Parquet file (truncated, corrupt or another format): "
+                                  f"{type(exc).__name__}: {exc}") from None
+
+
+def read_csv_file(path: Path, *, sep: str = ",", encoding: str = "utf-8", known: Sequence[str] | None = None,
+                  setting: str | None = None) -> tuple[pd.DataFrame, dict[int, str]]:
+    """Read a delimited text file as text, checking its first bytes before pandas reads the rest.
+
+    A row with more fields than the header (an unquoted delimiter inside a value) is not fatal: it comes
+    back emptied and listed in the malformed rows ({0-based position: why}), as does a last row cut short,
+    so the rows still reconcile. (pandas alone would drop a trailing extra field silently, or take the first
+    column for an index when the first row has one field too many.) ``setting`` names where the user sets
+    the encoding (a mapping key) in messages.
+    """
+    utf8 = encoding.lower().replace("_", "-") in ("utf-8", "utf8", "utf-8-sig")
+    text_encoding = "utf-8-sig" if utf8 else encoding
+    _sniff(path, _head(path), "utf-8" if utf8 else encoding, sep, known, setting)
+    counts = _field_counts(path, sep, text_encoding, utf8, setting)
+    fields = counts[0] if counts else 0
+    extra = max(counts[1:], default=fields) - fields
+    options = dict(sep=sep, dtype=str, keep_default_na=False, na_values=NA_STRINGS, encoding=text_encoding,
+                   skipinitialspace=True)
+    try:
+        if extra > 0:
+            header = list(pd.read_csv(path, nrows=0, **options).columns)
+            spares = [f"{_SPARE}{i}" for i in range(extra)]
+            # header=None + skiprows: given names, the tokenizer takes their count as the field count
+            frame = pd.read_csv(path, names=[*header, *spares], header=None, skiprows=1, **options)
+        else:
+            spares = []
+            frame = pd.read_csv(path, **options)
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError(_not_utf8(path, exc.reason, setting) if utf8 else
+                                  f"not {encoding} text ({exc.reason})" + _set_encoding(setting)) from None
+    except pd.errors.EmptyDataError:
+        raise UnreadableFileError("the file holds no header line (blank)", Reason.EMPTY_FILE.value) from None
+    except (pd.errors.ParserError, ValueError, OSError, EOFError) as exc:
+        raise UnreadableFileError(f"cannot read the file as {shown_delimiter(sep)}-separated text: "
+                                  f"{type(exc).__name__}: {str(exc).strip()}") from None
+    malformed: dict[int, str] = {}
+    if spares:
+        per_row = np.asarray(counts[1:])
+        if len(per_row) != len(frame):  # the two readers disagree on records: trust the cells that spilled over
+            per_row = fields + frame[spares].notna().to_numpy().sum(axis=1)
+        frame = frame.drop(columns=spares)
+        for pos in np.flatnonzero(per_row > fields):
+            malformed[int(pos)] = (f"data row {pos + 1} has {per_row[pos]} fields where the header has {fields}: "
+                                   f"an unquoted {shown_delimiter(sep)} inside a value (a thousands separator "
+                                   "such as 1,234, or a name)? Quote the value")
+        frame.iloc[sorted(malformed)] = pd.NA  # its values sit in the wrong columns: none can be trusted
+    cut = _cut_short(path, sep, len(frame.columns), utf8 and not "".join(path.suffixes).lower().endswith(".gz"))
+    if cut is not None and len(frame):
+        malformed[len(frame) - 1] = (f"the last row is cut short: {cut} of {len(frame.columns)} fields and no "
+                                     "line break at the end of the file (a truncated download or copy?)")
+    return frame, malformed
+
+
+def _field_counts(path: Path, sep: str, encoding: str, utf8: bool, setting: str | None) -> array:
+    """Fields per record (the header first), blank lines skipped as pandas skips them; streamed, so memory
+    stays small whatever the file's size."""
+    counts = array("l")
+    gz = "".join(path.suffixes).lower().endswith(".gz")
+    try:
+        with (gzip.open(path, "rt", encoding=encoding, newline="") if gz
+              else path.open(encoding=encoding, newline="")) as fh:
+            reader = csv.reader(fh, delimiter=sep)
+            try:
+                counts.extend(len(record) for record in reader if record)
+            except csv.Error as exc:
+                raise UnreadableFileError(f"cannot read line {reader.line_num} as {shown_delimiter(sep)}-separated "
+                                          f"text: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise UnreadableFileError(_not_utf8(path, exc.reason, setting) if utf8 else
+                                  f"not {encoding} text ({exc.reason})" + _set_encoding(setting)) from None
+    except (OSError, EOFError) as exc:
+        raise UnreadableFileError(f"cannot read the file: {type(exc).__name__}: {exc}") from None
+    return counts
+
+
+def shown_delimiter(sep: str) -> str:
+    """A delimiter as it is written in a YAML mapping: "\\t" for a tab, ';' for a semicolon."""
+    return '"\\t"' if sep == "\t" else repr(sep)
+
+
+def _set_encoding(setting: str | None) -> str:
+    return f"; set {setting}" if setting else ""
+
+
+def _head(path: Path) -> bytes:
+    opener = gzip.open if "".join(path.suffixes).lower().endswith(".gz") else open
+    try:
+        with opener(path, "rb") as fh:
+            return fh.read(SNIFF_BYTES)
+    except (OSError, EOFError) as exc:
+        raise UnreadableFileError(f"cannot open the file: {type(exc).__name__}: {exc}") from None
+
+
+def _sniff(path: Path, head: bytes, encoding: str, sep: str, known: Sequence[str] | None,
+           setting: str | None) -> None:
+    """Refuse what is plainly not a table from the first 64 KiB, so a huge junk file is never read whole."""
+    if not head:
+        raise UnreadableFileError("the file is empty (0 bytes)", Reason.EMPTY_FILE.value)
+    if encoding != "utf-8":
+        return
+    for bom, name in _BOMS.items():
+        if head.startswith(bom):
+            hint = f"set {setting} to {name.lower()}" if setting else "save it as CSV UTF-8"
+            raise UnreadableFileError(f"{name} text (byte-order mark {bom.hex(' ').upper()}), not UTF-8: {hint}")
+    if b"\x00" in head:
+        at = head.index(b"\x00")
+        raise UnreadableFileError(f"binary data, not CSV text (a NUL byte at byte {at}): is it a spreadsheet, "
+                                  "an archive or another format saved under a .csv name?")
+    text = head.decode("utf-8", errors="strict") if _utf8_prefix_ok(head) else None
+    if text is None:
+        raise UnreadableFileError(_not_utf8(path, "invalid byte", setting))
+    text = text.lstrip("\ufeff")
+    if "\n" not in text and len(head) == SNIFF_BYTES:
+        raise UnreadableFileError(f"not a table: no line break in the first {SNIFF_BYTES // 1024} KiB")
+    if known:
+        first = text.split("\n", 1)[0].rstrip("\r")
+        names = {n.strip().strip('"').strip() for d in (sep, *DELIMITERS) for n in first.split(d)}
+        if not names & set(known):
+            shown = first if len(first) <= 80 else first[:80] + "…"
+            raise UnreadableFileError(f"not a table: its first line names none of the expected columns "
+                                      f"({', '.join(list(known)[:6])}{', …' if len(known) > 6 else ''}); "
+                                      f"it reads {shown!r}")
+
+
+def _utf8_prefix_ok(head: bytes) -> bool:
+    """True when ``head`` is UTF-8, allowing a character cut at the end of the sniffed block."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        decoder.decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _not_utf8(path: Path, reason: str, setting: str | None) -> str:
+    """Where the first non-UTF-8 byte is (line and column), streaming the file in 1 MiB blocks."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    opener = gzip.open if "".join(path.suffixes).lower().endswith(".gz") else open
+    line, offset = 1, 0
+    with opener(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            try:
+                decoder.decode(block, final=False)
+            except UnicodeDecodeError as exc:
+                before = block[:exc.start]
+                line += before.count(b"\n")
+                column = exc.start - (before.rfind(b"\n") + 1) + 1
+                byte = block[exc.start]
+                guess = block[max(0, exc.start - 20):exc.start + 20].decode("cp1252", errors="replace")
+                hint = f"set {setting} (e.g. latin-1 or cp1252)" if setting else "save it as CSV UTF-8"
+                return (f"not UTF-8 text: byte 0x{byte:02x} on line {line}, column {column} (byte {offset + exc.start}"
+                        f"; as Latin-1 it reads {guess.strip()!r}): {hint}")
+            line += block.count(b"\n")
+            offset += len(block)
+    return f"not UTF-8 text ({reason})" + _set_encoding(setting)
+
+
+def _cut_short(path: Path, sep: str, fields: int, check: bool) -> int | None:
+    """The field count of the last line when the file ends mid-row (no final line break, too few fields)."""
+    if not check or fields < 2:
+        return None
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        fh.seek(max(0, size - SNIFF_BYTES))
+        tail = fh.read()
+    if not tail or tail.endswith(b"\n") or b"\n" not in tail:
+        return None
+    last = tail.rsplit(b"\n", 1)[1].decode("utf-8", errors="replace")
+    count = len(next(csv.reader([last], delimiter=sep), []))
+    return count if 0 < count < fields else None
 
 
 # -- coercion ----------------------------------------------------------------------------------------
@@ -148,7 +362,8 @@ def _coerce(series: pd.Series, col: Column) -> tuple[pd.Series, pd.Series, Reaso
         if pd.api.types.is_datetime64_any_dtype(series):
             out = series
         else:
-            out = pd.to_datetime(series.astype("string").str.strip(), errors="coerce", format="ISO8601")
+            # utc=True: a column mixing offsets (…+0000) with naive stamps is read, naive ones as UTC.
+            out = pd.to_datetime(series.astype("string").str.strip(), errors="coerce", format="ISO8601", utc=True)
         if getattr(out.dt, "tz", None) is not None:
             out = out.dt.tz_convert("UTC").dt.tz_localize(None)
         # Years outside 1900-2200 are typos or serial numbers, not dates (and would overflow ns).
@@ -161,6 +376,7 @@ def _coerce(series: pd.Series, col: Column) -> tuple[pd.Series, pd.Series, Reaso
             out = series.astype("float64")
         else:
             out = pd.to_numeric(series.astype("string").str.strip(), errors="coerce").astype("float64")
+        out = out.where(np.isfinite(out))  # inf and -inf are not amounts
         return out, present & out.isna(), Reason.BAD_NUMBER
     if col.kind == "bool":
         if pd.api.types.is_bool_dtype(series):
@@ -175,14 +391,53 @@ def _coerce(series: pd.Series, col: Column) -> tuple[pd.Series, pd.Series, Reaso
 
 
 def _records(spec: TableSpec, file: str, rows: pd.Series, column: str | None, reason: Reason,
-             values: pd.Series | None, message: str | None = None) -> pd.DataFrame:
-    """Reject records for the rows (positions) given."""
+             values: pd.Series | None, message: str | pd.Series | None = None) -> pd.DataFrame:
+    """Reject records for the rows (positions) given; ``message`` may be one per row."""
     n = len(rows)
     vals = values.astype("string").to_numpy() if values is not None else [None] * n
+    if message is None:
+        message = _MESSAGES.get(reason, reason.value)
+    elif isinstance(message, pd.Series):
+        message = message.to_numpy()
     return pd.DataFrame({
         "table": spec.name, "file": file, "row": rows.to_numpy() + 1, "column": column,
-        "reason": reason.value, "value": vals, "message": message or _MESSAGES.get(reason, reason.value),
+        "reason": reason.value, "value": vals, "message": message,
     }, columns=REJECT_COLUMNS)
+
+
+_SERIAL = re.compile(r"^\d{1,7}(\.\d+)?$")
+_DAY_MONTH = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_MONEY_MARK = re.compile(r"[$€£¥]|\b[A-Z]{3}\b|^\(.*\)$")
+_THOUSANDS = re.compile(r"^-?\d{1,3}([,.' ]\d{3})+([.,]\d+)?$")
+
+
+def _explain(reason: Reason, values: pd.Series) -> pd.Series | None:
+    """Why each unparsed value failed, when its shape says more than "not a date" or "not a number"."""
+    text = values.astype("string").str.strip()
+    if reason is Reason.BAD_DATE:
+        serial = pd.to_numeric(text.where(text.str.fullmatch(_SERIAL)), errors="coerce")
+        days = pd.to_timedelta(serial.astype("float64").where(serial.between(1, 2958465)), unit="D")
+        day = (EXCEL_EPOCH.as_unit("us") + days.astype("timedelta64[us]")).dt.strftime("%Y-%m-%d")
+        parts = text.str.extract(_DAY_MONTH)
+        ambiguous = parts[0].astype("float").le(12) & parts[1].astype("float").le(12)
+        message = pd.Series(_MESSAGES[reason], index=values.index, dtype=object)
+        message[parts[0].notna()] = "not ISO YYYY-MM-DD: a day/month date (write it as YYYY-MM-DD)"
+        message[ambiguous.fillna(False)] = ("not ISO YYYY-MM-DD, and its day/month order is ambiguous "
+                                            "(3/4 could be 3 April or 4 March): write it as YYYY-MM-DD")
+        serial_msg = ("an Excel serial day number (" + text + " = " + day + "), not a date: format the column as "
+                      "a date (YYYY-MM-DD) before saving the CSV")
+        return message.where(day.isna(), serial_msg)
+    if reason is Reason.BAD_NUMBER:
+        message = pd.Series(_MESSAGES[reason], index=values.index, dtype=object)
+        numeric = pd.to_numeric(text, errors="coerce")
+        message[numeric.notna()] = "not a finite number"
+        message[text.str.fullmatch(_THOUSANDS).fillna(False)] = (
+            "a number with a thousands separator, not a plain number: write 1234.50, not 1,234.50")
+        message[text.str.contains(_MONEY_MARK).fillna(False)] = (
+            "a currency string, not a plain number: canonical tables hold plain numbers like 1234.50 "
+            "(CRM exports with currency strings are read through a mapping, params/sources/)")
+        return message
+    return None
 
 
 def validate_table(spec: TableSpec, raw: pd.DataFrame, file: str,
@@ -197,11 +452,9 @@ def validate_table(spec: TableSpec, raw: pd.DataFrame, file: str,
     read = len(raw)
     missing = [c for c in spec.required_columns if c not in raw.columns]
     if missing:
-        problem = file_problem(spec.name, file, Reason.MISSING_COLUMN.value,
-                               f"required column(s) missing: {', '.join(missing)} "
-                               f"(found: {', '.join(map(str, raw.columns)) or 'none'})", ", ".join(missing))
-        rejects = _records(spec, file, pd.Series(range(read)), ", ".join(missing), Reason.MISSING_COLUMN,
-                           None, problem["message"])
+        problem = _missing_columns(spec, file, raw, missing)
+        reason = Reason(problem["reason"])
+        rejects = _records(spec, file, pd.Series(range(read)), problem["column"], reason, None, problem["message"])
         empty = pd.DataFrame(columns=[c.name for c in spec.columns if c.name in raw.columns])
         return TableResult(spec.name, file, empty, rejects, read, read), [problem]
     if read == 0:
@@ -215,7 +468,9 @@ def validate_table(spec: TableSpec, raw: pd.DataFrame, file: str,
         data[col.name], failed, reason = _coerce(raw[col.name], col)
         if reason is not None and failed.any():
             pos = pd.Series(raw.index[failed])
-            found.append(_records(spec, file, pos, col.name, reason, raw.loc[failed, col.name]))
+            values = raw.loc[failed, col.name]
+            found.append(_records(spec, file, pos, col.name, reason, values, _explain(reason, values)))
+    found.extend(_future_dates(spec, data, file))
     extra = [c for c in raw.columns if c not in data.columns]
     for c in extra:  # columns outside the canonical schema travel along untouched
         data[c] = raw[c]
@@ -231,7 +486,39 @@ def validate_table(spec: TableSpec, raw: pd.DataFrame, file: str,
     rejects = rejects[~echo].reset_index(drop=True)
     bad_rows = set(rejects["row"].dropna().astype(int) - 1)
     keep = ~data.index.isin(list(bad_rows))
-    return TableResult(spec.name, file, data[keep], rejects, read, len(bad_rows)), []
+    keys = frozenset(raw[spec.key[0]].dropna().astype(str).str.strip()) if len(spec.key) == 1 else frozenset()
+    return TableResult(spec.name, file, data[keep], rejects, read, len(bad_rows), keys), []
+
+
+def _missing_columns(spec: TableSpec, file: str, raw: pd.DataFrame, missing: list[str]) -> dict:
+    """The file problem for absent required columns, or for a header that split on the wrong delimiter."""
+    if len(raw.columns) == 1:
+        header = str(raw.columns[0])
+        other = next((d for d in DELIMITERS if d != "," and d in header), None)
+        if other:
+            return file_problem(spec.name, file, Reason.WRONG_DELIMITER.value,
+                                f"the header splits on {shown_delimiter(other)}, not ',': canonical CSV files are "
+                                "comma-separated (save it as CSV with commas, or read it through a mapping with "
+                                f"delimiter: {shown_delimiter(other)})")
+    return file_problem(spec.name, file, Reason.MISSING_COLUMN.value,
+                        f"required column(s) missing: {', '.join(missing)} "
+                        f"(found: {', '.join(map(str, raw.columns)) or 'none'})", ", ".join(missing))
+
+
+def _future_dates(spec: TableSpec, data: pd.DataFrame, file: str) -> list[pd.DataFrame]:
+    """Rows whose record-of-the-past dates lie after today (a day's grace for time zones)."""
+    today = pd.Timestamp.now(tz="UTC").tz_localize(None).normalize()
+    out = []
+    for column in spec.not_in_future:
+        if column not in data:
+            continue
+        late = data[column].notna() & (data[column] >= today + pd.Timedelta(days=2))
+        if late.any():
+            rows = pd.Series(data.index[late])
+            out.append(_records(spec, file, rows, column, Reason.FUTURE_DATE, data.loc[late, column],
+                                f"is in the future (after today, {today:%Y-%m-%d}): a {column} records "
+                                "something that already happened"))
+    return out
 
 
 def _pandera_failures(spec: TableSpec, data: pd.DataFrame, file: str, stages) -> list[pd.DataFrame]:
@@ -252,8 +539,17 @@ def _pandera_failures(spec: TableSpec, data: pd.DataFrame, file: str, stages) ->
         out.append(_records(spec, file, rows, _frame_check_columns(spec, reason), reason, None))
     for (column, reason), group in cases[~frame_level].groupby(["column", "reason"], sort=False):
         rows = pd.Series(group["index"].astype(int).unique())
-        out.append(_records(spec, file, rows, column, Reason(reason), data.loc[rows, column]))
+        reason = Reason(reason)
+        message = _range_message(spec.column(column)) if reason is Reason.OUT_OF_RANGE else None
+        out.append(_records(spec, file, rows, column, reason, data.loc[rows, column], message))
     return out
+
+
+def _range_message(col: Column) -> str:
+    def shown(v: float | None) -> str:
+        return "any" if v is None else f"{v:,.0f}" if float(v).is_integer() else f"{v:g}"
+
+    return f"value out of the allowed range: {shown(col.min)} to {shown(col.max)}"
 
 
 def _reason_of(check: str) -> Reason:
@@ -310,14 +606,25 @@ def validate_references(results: dict[str, TableResult]) -> None:
             t_table, t_col = target.split(".")
             if t_table not in results or column not in result.data:
                 continue
-            known = results[t_table].data[t_col]
+            # A target table rejected whole (wrong delimiter, missing column) may lack the column entirely.
+            known = results[t_table].data.get(t_col, pd.Series(dtype=object))
             values = result.data[column]
             bad = values.notna() & ~values.isin(known)
             if not bad.any():
                 continue
             reason = Reason.UNKNOWN_TERRITORY if t_table == "territories" else Reason.UNKNOWN_OPPORTUNITY
             rows = pd.Series(result.data.index[bad])
-            recs = _records(spec, result.file, rows, column, reason, values[bad])
+            noun = t_table.removesuffix("ies") + "y" if t_table.endswith("ies") else t_table.removesuffix("s")
+            rejected = values[bad].astype(str).str.strip().isin(results[t_table].keys_read)
+            message = pd.Series(f"refers to {'an' if noun[0] in 'aeiou' else 'a'} {noun} that is not in {t_table}",
+                                index=rejected.index, dtype=object)
+            target = results[t_table]
+            message[rejected] = (f"refers to {'an' if noun[0] in 'aeiou' else 'a'} {noun} that was rejected "
+                                 f"(see that row's own problem in {Path(target.file).name})")
+            if target.read and not target.used:
+                message[:] = (f"refers to {'an' if noun[0] in 'aeiou' else 'a'} {noun}, but every row of "
+                              f"{Path(target.file).name} was rejected (see its own problem)")
+            recs = _records(spec, result.file, rows, column, reason, values[bad], message)
             result.rejects = pd.concat([result.rejects, recs], ignore_index=True)
             result.data = result.data[~bad]
             result.rejected_rows += int(bad.sum())

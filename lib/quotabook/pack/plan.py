@@ -266,7 +266,7 @@ def data_regions(folder: Path | str) -> list[str]:
     files = find_table_files(folder)
     if "territories" not in files:
         raise PackError(f"no territories table in {folder}: cannot list the regions of the pack")
-    territories = read_table_file(files["territories"])
+    territories, _malformed = read_table_file(files["territories"])
     if "region" not in territories.columns:
         raise PackError(f"{files['territories']} has no 'region' column")
     return sorted({str(r).strip() for r in territories["region"].dropna() if str(r).strip()})

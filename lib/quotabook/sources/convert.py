@@ -85,14 +85,19 @@ def parse_dates(series: pd.Series, fmt: str | None = None, *, keep_time: bool = 
     text = series.astype("string").str.strip()
     present = text.notna() & text.ne("")
     # Everything is read as UTC (naive times taken as UTC), as validation does with offsets.
-    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[ns, UTC]")
+    # Microseconds, not nanoseconds: years up to 9999 fit, so a far-off date reaches validation as a date
+    # and is rejected there for its year, not lost to an overflow here.
+    unit = "datetime64[us, UTC]"
+    out = pd.Series(pd.NaT, index=series.index, dtype=unit)
     if fmt:
-        out = pd.to_datetime(text, format=fmt, errors="coerce", utc=True)
-    iso = pd.to_datetime(text.where(out.isna()), format="ISO8601", errors="coerce", utc=True)
+        out = pd.to_datetime(text, format=fmt, errors="coerce", utc=True).astype(unit)
+    iso = pd.to_datetime(text.where(out.isna()), format="ISO8601", errors="coerce", utc=True).astype(unit)
     out = out.fillna(iso)
-    serial = pd.to_numeric(text.where(out.isna()), errors="coerce")
+    # Plain float64: a masked (nullable) array would hand its hidden values to to_timedelta, which overflows.
+    serial = pd.to_numeric(text.where(out.isna()), errors="coerce").astype("float64")
     serial = serial.where((serial >= 1) & (serial < 2958466))  # Excel's range: 1900-01-01 to 9999-12-31
-    out = out.fillna((EXCEL_EPOCH + pd.to_timedelta(serial, unit="D")).dt.tz_localize("UTC"))
+    days = pd.to_timedelta(serial, unit="D").astype("timedelta64[us]")
+    out = out.fillna((EXCEL_EPOCH.as_unit("us") + days).dt.tz_localize("UTC").astype(unit))
     out = out.dt.tz_localize(None)
     failed = (present & out.isna()).fillna(False).astype(bool)
     shown = out.dt.strftime("%Y-%m-%dT%H:%M:%S" if keep_time else "%Y-%m-%d")

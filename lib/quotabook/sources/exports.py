@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..errors import UnreadableFileError
 from ..schemas import TABLES
 from ..settings import Settings
-from ..validation import NA_STRINGS, file_problem
+from ..validation import file_problem, read_csv_file, read_parquet_file, shown_delimiter
 from .base import RawSource
 from .convert import ROW, parse_amounts, parse_dates
 from .currency import convert_tables, load_rates
+from .folder import malformed_problems
 from .mapping import Mapping, find_files, load_mapping, table_order
 
 __all__ = ["read_mapping"]
@@ -26,39 +28,47 @@ _MONEY = {"amount", "target_amount", "tam"}
 _DELIMITERS = (",", ";", "\t", "|")
 
 
+def _expected_names(spec: dict, table: str) -> list[str]:
+    """Column names an export for ``spec`` may hold, the mapped export names first: they are what a message
+    about a file that is not the export at all should name."""
+    names = [str(spec[k]) for k in ("key", "value") if k in spec]
+    for value in (spec.get("columns") or {}).values():
+        names += [value] if isinstance(value, str) else value
+    names += [str(d["match"]) for d in (spec.get("derive") or {}).values() if isinstance(d, dict) and "match" in d]
+    names += [c.name for c in TABLES[table].columns] if table in TABLES else []
+    return list(dict.fromkeys(names))
+
+
 def _read_export(path: Path, spec: dict, table: str, where: str, mapping: Mapping) -> tuple[pd.DataFrame | None,
                                                                                              list[dict]]:
     """Read one export as text; the wrong delimiter and the wrong encoding are named, not guessed silently."""
-    if path.suffix.lower() == ".parquet":
-        return pd.read_parquet(path).reset_index(drop=True), []
     if path.suffix.lower() in (".xlsx", ".xls"):
         return None, [file_problem(table, str(path), "unreadable_file",
                                    "Excel workbooks are not read: save the sheet as CSV (UTF-8) and name that file")]
     delim = spec.get("delimiter", ",")
     encoding = str(spec.get("encoding", "utf-8"))
-    if encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
-        encoding = "utf-8-sig"  # Excel writes a byte-order mark at the start of UTF-8 CSVs
     try:
-        frame = pd.read_csv(path, sep=delim, dtype=str, keep_default_na=False, na_values=NA_STRINGS,
-                            encoding=encoding, skipinitialspace=True)
-    except UnicodeDecodeError as exc:
-        return None, [file_problem(table, str(path), "unreadable_file",
-                                   f"not {spec.get('encoding', 'utf-8')} text ({exc.reason} at byte {exc.start}); "
-                                   f"set {where}.encoding (e.g. latin-1 or cp1252) in {mapping.file}")]
-    except Exception as exc:  # any parser failure becomes a named, file-level problem
+        if path.suffix.lower() == ".parquet":
+            frame, malformed = read_parquet_file(path), {}
+        else:
+            frame, malformed = read_csv_file(path, sep=delim, encoding=encoding, known=_expected_names(spec, table),
+                                             setting=f"{where}.encoding in {mapping.file.name}")
+    except UnreadableFileError as exc:
+        return None, [file_problem(table, str(path), exc.reason, str(exc))]
+    except Exception as exc:  # any other parser failure becomes a named, file-level problem
         return None, [file_problem(table, str(path), "unreadable_file",
                                    f"cannot read the file: {type(exc).__name__}: {exc}")]
     frame.columns = [str(c).strip().lstrip("\ufeff").strip('"') for c in frame.columns]
     frame = _drop_report_footer(frame)
-    problems = []
+    problems = malformed_problems(table, str(path), frame, {k: v for k, v in malformed.items() if k < len(frame)},
+                                  mark=False)
     if frame.shape[1] == 1:
         header = frame.columns[0]
         other = next((d for d in _DELIMITERS if d != delim and d in header), None)
         if other:
-            shown = "\\t" if other == "\t" else other
-            problems.append(file_problem(table, str(path), "wrong_delimiter",
-                                         f"the header splits on {shown!r}, not {delim!r}: set {where}.delimiter: "
-                                         f"{shown!r} in {mapping.file}"))
+            problems = [file_problem(table, str(path), "wrong_delimiter",
+                                     f"the header splits on {shown_delimiter(other)}, not {shown_delimiter(delim)}: "
+                                     f"set {where}.delimiter: {shown_delimiter(other)} in {mapping.file.name}")]
     return frame.reset_index(drop=True), problems
 
 
@@ -329,4 +339,7 @@ def read_mapping(path: str | Path, settings: Settings) -> RawSource:
     rates = load_rates(rates_spec, settings, file=str(mapping.file), key="currency.rates")
     label = f"currency.rates in {mapping.file.name}" if rates_spec else "params/currency_rates.yaml"
     problems += convert_tables(tables, settings, rates, label)
+    # A row the reader could not split is reported as that, not again for each of its garbled cells.
+    broken = {(p["table"], p["row"]) for p in problems if p["reason"] == "malformed_row"}
+    problems = [p for p in problems if p["reason"] == "malformed_row" or (p["table"], p["row"]) not in broken]
     return RawSource(tables=tables, problems=problems, label=mapping.label)
