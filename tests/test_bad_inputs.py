@@ -149,8 +149,11 @@ def test_the_corpus_has_at_least_thirty_cases_and_covers_both_source_kinds():
 
 
 # -- a gigabyte of garbage -------------------------------------------------------------------------------
-_PEAK = ("import resource, sys\nfrom quotabook.cli import main\ncode = main(sys.argv[1:])\n"
-         "print('PEAK_KB', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)\nsys.exit(code)\n")
+# Peak memory of the validate process itself: VmHWM of its own address space. (ru_maxrss would not do: Linux
+# carries the forking parent's high-water mark across exec, so a big pytest worker would be counted.)
+_PEAK = ("import re, sys\nfrom quotabook.cli import main\ncode = main(sys.argv[1:])\n"
+         "hwm = re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)\n"
+         "print('PEAK_KB', hwm, file=sys.stderr)\nsys.exit(code)\n")
 
 
 def _garbage(path: Path, text: bool, size_mb: int = 1024) -> None:

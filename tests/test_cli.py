@@ -53,13 +53,14 @@ def test_pack_passes_its_options_to_build_pack(monkeypatch, capsys):
     calls: list = []
     monkeypatch.setattr(quotabook.pack, "build_pack", _fake_build(calls))
     argv = ["pack", "--period", "2026-Q3", "--regions", "East, West", "--notebooks", "00_a,01_b", "--data", "d",
-            "--formats", "html", "--workers", "3", "--resume", "--timeout", "30", "--quiet"]
+            "--formats", "html", "--workers", "3", "--resume", "--timeout", "30", "--notebook-timeout", "900",
+            "--quiet"]
     assert main(argv) == 0
     (period, kwargs), = calls
     assert period == "2026-Q3"
     assert kwargs == {"regions": ["East", "West"], "notebooks": ["00_a", "01_b"], "data": "d", "formats": ("html",),
                       "workers": 3, "resume": True, "out": "reports", "pack": "quarterly", "timeout": 30.0,
-                      "progress": False, "as_of": None, "notebooks_dir": None}
+                      "progress": False, "as_of": None, "notebooks_dir": None, "notebook_timeout": 900.0}
     assert "wrote reports/2026-Q3/index.html" in capsys.readouterr().out
 
 
@@ -72,6 +73,7 @@ def test_pack_defaults_leave_regions_notebooks_and_formats_to_the_pack_file(monk
     kwargs = calls[0][1]
     assert kwargs["regions"] is None and kwargs["notebooks"] is None and kwargs["formats"] is None
     assert kwargs["workers"] is None and kwargs["progress"] is True and kwargs["timeout"] == 600
+    assert kwargs["notebook_timeout"] is None
 
 
 def test_pack_with_a_failed_notebook_exits_one_and_names_it(monkeypatch, capsys):

@@ -24,6 +24,18 @@ def _demo(args: argparse.Namespace) -> int:
     from . import demo
     from .loading import demo_folder
 
+    if args.scale is not None:
+        from .demo.scale import write_scaled
+
+        if not args.out:
+            raise ConfigError("--scale needs --out: a large organisation is not written over data/demo")
+        if args.csv:
+            raise ConfigError("--scale writes Parquet only (CSV is not streamed); drop --csv")
+        try:
+            print(write_scaled(args.scale, args.out, seed=args.seed, workers=args.workers).summary())
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+        return 0
     out = Path(args.out) if args.out else demo_folder()
     start = time.perf_counter()
     formats = ("parquet", "csv") if args.csv else ("parquet",)
@@ -83,6 +95,7 @@ def _pack(args: argparse.Namespace) -> int:
                             formats=formats, workers=args.workers, resume=args.resume,
                             out=args.out, pack=args.pack, timeout=args.timeout, progress=not args.quiet,
                             as_of=args.as_of, notebooks_dir=args.notebooks_dir,
+                            notebook_timeout=args.notebook_timeout,
                             **({"scheduler": args.scheduler} if args.scheduler else {}))
     except KeyboardInterrupt:
         print("quotabook: interrupted; finished notebooks are kept, run again with --resume", file=sys.stderr)
@@ -112,6 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="output folder (default: data/demo in the project)")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--csv", action="store_true", help="also write CSV next to Parquet")
+    p.add_argument("--scale", type=int, metavar="N",
+                   help="instead of the 16-territory district, an organisation of N territories built from "
+                        "ceil(N/16) demo districts (each its own derived seed, relabelled to unique regions, "
+                        "territories, reps and ids), streamed to Parquet district by district; needs --out. "
+                        "1,000 territories: ~190k opportunities, ~1.1M history rows, ~12M activities, 170 MB")
+    p.add_argument("--workers", type=int, default=None,
+                   help="with --scale: processes generating districts (default 2); output is the same")
     p.set_defaults(func=_demo)
 
     p = sub.add_parser("validate", help="validate a source (folder, mapping YAML, database); exit 1 if rows "
@@ -140,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "process pool on this machine)")
     p.add_argument("--resume", action="store_true", help="re-run only notebooks that failed or are missing")
     p.add_argument("--timeout", type=float, default=600, help="seconds one cell may run (default: 600)")
+    p.add_argument("--notebook-timeout", dest="notebook_timeout", type=float,
+                   help="seconds one whole notebook may run before it is stopped and reported (default: no limit)")
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
     p.add_argument("--pack", default="quarterly", help="pack definition in params/packs/ (default: quarterly)")
     p.add_argument("--notebooks-dir", dest="notebooks_dir", help="where <stem>.ipynb live (default: notebooks/)")

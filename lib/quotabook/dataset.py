@@ -12,7 +12,10 @@ from __future__ import annotations
 import warnings
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import ConfigError, DataQualityWarning, MetricUnavailable
 from .fiscal import FiscalCalendar, Period
@@ -20,7 +23,8 @@ from .schemas import TABLES
 from .settings import Settings
 from .validation import ValidationReport
 
-__all__ = ["ALL_REGIONS", "STATE_FIELDS", "Dataset", "canonical_table", "empty_table"]
+__all__ = ["ALL_REGIONS", "STATE_FIELDS", "Dataset", "canonical_table", "deal_codes", "empty_table", "filter_rows",
+           "is_in"]
 
 ALL_REGIONS = "ALL"
 # Fields of a deal that change over time and are tracked by opportunity_history.
@@ -43,6 +47,54 @@ def canonical_table(name: str, rows=None) -> pd.DataFrame:
     for col in base.columns:
         df[col] = df[col].astype(base[col].dtype) if col in df else pd.Series(index=df.index, dtype=base[col].dtype)
     return df
+
+
+def is_in(values: pd.Series | pd.Index, candidates) -> pd.Series | np.ndarray:
+    """``values.isin(candidates)``, the same answer, fast for Arrow-backed strings (ids, owners).
+
+    pandas checks Arrow strings against a list-like by turning every candidate into a Python scalar,
+    which dominates time travel and region slicing on large tables (seconds for 100,000 ids); here the
+    candidates go to Arrow as one array. Missing values match a missing candidate, as in pandas. Other
+    dtypes (and non-string candidates) use pandas' own ``isin``.
+    """
+    if getattr(values.dtype, "storage", None) != "pyarrow" or not pd.api.types.is_string_dtype(values.dtype):
+        return values.isin(candidates)
+    array = pa.array(values.array)
+    try:
+        if isinstance(candidates, (pd.Series, pd.Index)):
+            pool = pa.array(candidates.array, from_pandas=True)
+        else:
+            pool = pa.array(list(candidates), from_pandas=True)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, TypeError, ValueError):
+        return values.isin(candidates)
+    if not (pa.types.is_string(pool.type) or pa.types.is_large_string(pool.type) or pa.types.is_null(pool.type)):
+        return values.isin(candidates)  # numbers never equal strings; a cast would make 1 match "1"
+    pool = pc.unique(pool.cast(array.type))
+    hit = pc.is_in(array, value_set=pool).to_numpy(zero_copy_only=False)
+    return pd.Series(hit, index=values.index, name=values.name) if isinstance(values, pd.Series) else hit
+
+
+def deal_codes(ids: pd.Series) -> pd.Series:
+    """An integer code per distinct id (float, NaN for a missing id), aligned with ``ids``: a grouping
+    and sorting key equivalent to the ids themselves within a table, far cheaper than Arrow strings."""
+    codes = pd.factorize(ids)[0].astype("float64")
+    codes[codes < 0] = np.nan
+    return pd.Series(codes, index=ids.index, name=ids.name)
+
+
+def filter_rows(frame: pd.DataFrame, mask) -> pd.DataFrame:
+    """``frame[mask].reset_index(drop=True)``: the same rows and columns, filtered column by column.
+
+    pandas turns a boolean mask into row positions and *takes* them from every Arrow column, which is
+    several times slower than Arrow's own ``filter`` that a column's boolean indexing uses; time travel
+    filters every large table (millions of activities), so this is where it spends its time.
+    """
+    keep = np.asarray(mask, dtype=bool)
+    if not frame.columns.is_unique:
+        return frame[keep].reset_index(drop=True)
+    out = pd.DataFrame({col: frame[col].array[keep] for col in frame.columns}, columns=frame.columns)
+    out.attrs = dict(frame.attrs)
+    return out
 
 
 def _dtype(kind: str) -> str:
@@ -136,13 +188,13 @@ class Dataset:
                               key="region")
         terr = self.territories[self.territories["region"] == region]
         names = set(terr["territory"])
-        opps = self.opportunities[self.opportunities["territory"].isin(names)]
+        opps = self.opportunities[is_in(self.opportunities["territory"], names)]
         ids = set(opps["opportunity_id"])
         owners = set(terr["owner"].dropna()) | set(opps["owner"])
         acts = self.activities
-        on_deal = acts["opportunity_id"].isin(ids)
-        acts = acts[on_deal | (acts["opportunity_id"].isna() & acts["owner"].isin(owners))]
-        leads = self.leads[self.leads["owner"].isin(owners)]
+        on_deal = is_in(acts["opportunity_id"], ids)
+        acts = acts[on_deal | (acts["opportunity_id"].isna() & is_in(acts["owner"], owners))]
+        leads = self.leads[is_in(self.leads["owner"], owners)]
         return replace(
             self,
             opportunities=opps.reset_index(drop=True),
@@ -150,14 +202,14 @@ class Dataset:
             activities=acts.reset_index(drop=True),
             leads=leads.reset_index(drop=True),
             territories=terr.reset_index(drop=True),
-            targets=self.targets[self.targets["territory"].isin(names)].reset_index(drop=True),
-            activity_goals=self.activity_goals[self.activity_goals["owner"].isin(owners)].reset_index(drop=True),
+            targets=self.targets[is_in(self.targets["territory"], names)].reset_index(drop=True),
+            activity_goals=self.activity_goals[is_in(self.activity_goals["owner"], owners)].reset_index(drop=True),
             region=region,
         )
 
     @staticmethod
     def _rows_for(frame: pd.DataFrame, ids: set) -> pd.DataFrame:
-        return frame[frame["opportunity_id"].isin(ids)].reset_index(drop=True)
+        return frame[is_in(frame["opportunity_id"], ids)].reset_index(drop=True)
 
     # -- time travel -----------------------------------------------------------------------------
     def as_of(self, date) -> Dataset:
@@ -174,14 +226,14 @@ class Dataset:
         """
         day = pd.Timestamp(date).normalize()
         cutoff = day + pd.Timedelta(days=1)
-        opps = self.opportunities[self.opportunities["created_date"] < cutoff].copy()
+        opps = filter_rows(self.opportunities, self.opportunities["created_date"] < cutoff)
         hist = self.opportunity_history
-        hist = hist[hist["opportunity_id"].isin(opps["opportunity_id"])]
-        known_hist = hist[hist["changed_at"] < cutoff]
+        hist = filter_rows(hist, is_in(hist["opportunity_id"], opps["opportunity_id"]))
+        known_hist = filter_rows(hist, hist["changed_at"] < cutoff)
 
         state = _state_at(hist, known_hist)
         opps = opps.set_index("opportunity_id")
-        has_state = opps.index.isin(state.index)
+        has_state = is_in(opps.index, state.index)
         for col in [*STATE_FIELDS, "stage_entered_at"]:
             if col in state:
                 current = opps[col] if col in opps else pd.Series(pd.NA, index=opps.index)
@@ -209,7 +261,7 @@ class Dataset:
             opps["loss_reason"] = opps["loss_reason"].where(opps["is_closed"] & ~opps["is_won"])
         opps = opps.reset_index()
 
-        acts = self.activities[self.activities["activity_date"] < cutoff]
+        acts = filter_rows(self.activities, self.activities["activity_date"] < cutoff)
         if "last_activity_date" in opps:
             opps["last_activity_date"] = _last_activity(opps, acts, self.activities, cutoff)
         return replace(
@@ -228,22 +280,28 @@ def _state_at(hist: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
     fields = [c for c in STATE_FIELDS if c in hist]
     if hist.empty:
         return pd.DataFrame(columns=[*fields, "stage_entered_at"])
-    known = known.sort_values(["opportunity_id", "changed_at"], kind="stable")
+    # Deals are grouped by an integer code of their id (the same groups as the id itself, missing ids
+    # left out), which sorts and groups many times faster than Arrow strings on millions of rows.
+    known = known.assign(_deal=deal_codes(known["opportunity_id"]))
+    known = known.sort_values(["_deal", "changed_at"], kind="stable")
+    deal = known["_deal"]
     # Probability belongs to the stage: a blank one is not carried over from an earlier stage; the
     # stage map default fills it later.
     carried = [c for c in fields if c != "probability"]
-    filled = known[carried].groupby(known["opportunity_id"]).ffill()
+    filled = known[carried].groupby(deal).ffill()
     if "probability" in fields:
         filled["probability"] = known["probability"]
     filled["opportunity_id"] = known["opportunity_id"].to_numpy()
     filled["changed_at"] = known["changed_at"].to_numpy()
-    last = filled.groupby("opportunity_id", sort=False).tail(1).set_index("opportunity_id")
+    filled["_deal"] = deal.to_numpy()
+    last = filled.groupby("_deal", sort=False).tail(1).set_index("_deal")
     if "stage" in filled:
         # Start of the current stage run: the first row of the final run of equal stages.
-        new_run = filled["stage"].ne(filled.groupby("opportunity_id")["stage"].shift())
-        run_start = filled["changed_at"].where(new_run).groupby(filled["opportunity_id"]).ffill()
-        last["stage_entered_at"] = run_start.groupby(filled["opportunity_id"]).last()
-    later = hist[~hist["opportunity_id"].isin(last.index)].sort_values(["opportunity_id", "changed_at"])
+        new_run = filled["stage"].ne(filled.groupby("_deal")["stage"].shift())
+        run_start = filled["changed_at"].where(new_run).groupby(filled["_deal"]).ffill()
+        last["stage_entered_at"] = run_start.groupby(filled["_deal"]).last()
+    last = last.set_index("opportunity_id")
+    later = hist[~is_in(hist["opportunity_id"], last.index)].sort_values(["opportunity_id", "changed_at"])
     first = later.groupby("opportunity_id", sort=False).head(1).set_index("opportunity_id")
     first = first[fields].assign(stage_entered_at=first["changed_at"])
     return pd.concat([last.drop(columns="changed_at"), first])
@@ -263,7 +321,7 @@ def _last_activity(opps: pd.DataFrame, acts: pd.DataFrame, all_acts: pd.DataFram
 
 def _leads_as_of(leads: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
     """Leads created before the cutoff, with funnel milestones reached after it erased."""
-    out = leads[leads["created_date"] < cutoff].copy()
+    out = filter_rows(leads, leads["created_date"] < cutoff)
     for col in ("sal_date", "sql_date", "converted_date", "disqualified_date"):
         if col in out:
             out[col] = out[col].where(out[col] < cutoff)

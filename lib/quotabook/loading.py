@@ -8,7 +8,6 @@ the other tables are optional and metrics that need them say so.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
 import warnings
@@ -16,6 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .cache import cached, exclusive
 from .dataset import Dataset, empty_table
 from .errors import DataQualityWarning, DataValidationError
 from .schemas import TABLES, Reason
@@ -48,22 +48,6 @@ def _demo_complete(folder: Path) -> bool:
     return all((folder / f"{name}.parquet").is_file() for name in TABLE_ORDER)
 
 
-@contextlib.contextmanager
-def _exclusive(lock_path: Path):
-    """Hold an exclusive lock on ``lock_path`` (POSIX ``flock``; a no-op where there is none)."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    with open(lock_path, "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def ensure_demo(folder: Path | None = None, settings: Settings | None = None) -> Path:
     """Generate the demo district into ``folder`` unless it is already there (deterministic, seed 7).
 
@@ -75,7 +59,7 @@ def ensure_demo(folder: Path | None = None, settings: Settings | None = None) ->
     if _demo_complete(folder):
         return folder
     folder.parent.mkdir(parents=True, exist_ok=True)
-    with _exclusive(folder.parent / f".{folder.name}.lock"):
+    with exclusive(folder.parent / f".{folder.name}.lock"):
         if not _demo_complete(folder):  # nobody wrote it while this process waited for the lock
             from . import demo  # deferred: only needed the first time
 
@@ -182,8 +166,9 @@ def load(source: str | os.PathLike | None = None, *, region: str | None = None, 
         A required table is missing or unusable, or (``strict``) any row was rejected.
     """
     settings = settings or load_settings()
-    report, tables = validate_source(source, settings=settings, region=region)
-    report.raise_if_unusable()
+    # In a pack, each region's validated slice is built once and shared by its notebooks (quotabook.cache).
+    ds = cached(source, region, settings, lambda: _validated(source, region, settings))
+    report = ds.report
     if not report.ok:
         counts = report.counts().set_index("table").to_dict("index")
         if strict:
@@ -192,6 +177,15 @@ def load(source: str | os.PathLike | None = None, *, region: str | None = None, 
         n = len(report.rejects)
         warnings.warn(f"{n} problem(s) in {source or DEMO}; affected rows are set aside in dataset.rejects",
                       DataQualityWarning, stacklevel=2)
+    if as_of is not None:
+        ds = ds.as_of(as_of)
+    return ds
+
+
+def _validated(source: str | os.PathLike | None, region: str | None, settings: Settings) -> Dataset:
+    """Read and validate ``source`` (raising when a required table is unusable) and slice ``region``."""
+    report, tables = validate_source(source, settings=settings, region=region)
+    report.raise_if_unusable()
     frames = {}
     for name in TABLES:
         base = empty_table(name)
@@ -205,9 +199,5 @@ def load(source: str | os.PathLike | None = None, *, region: str | None = None, 
     present = frozenset(n for n, t in tables.items() if t is not None)
     label = DEMO if source is None or str(source) == DEMO else str(source)
     ds = Dataset(**frames, settings=settings, report=report, present=present, source=label)
-    if region is not None:
-        ds = ds.for_region(region)
-    if as_of is not None:
-        ds = ds.as_of(as_of)
-    return ds
+    return ds.for_region(region) if region is not None else ds
 

@@ -7,6 +7,10 @@ Pipeline -> Best Case -> Commit -> Closed; reps differ in win rate (18-38%) and 
 (seed 004); leads convert at seed 001's rates; targets and activity goals are set from track records.
 Everything is vectorised with numpy and seeded, so one seed always gives the same tables.
 
+For an organisation of any size, :func:`quotabook.demo.scale.write_scaled` (``quotabook demo --scale N``)
+streams ``ceil(N / 16)`` such districts, each with its own derived seed and relabelled to unique names and
+ids, to Parquet.
+
 >>> from quotabook import demo
 >>> tables = demo.generate(seed=7)
 >>> demo.write(tables, "data/demo", formats=("parquet", "csv"))  # doctest: +SKIP

@@ -25,7 +25,7 @@ from ..errors import MetricUnavailable
 from ..fiscal import Period
 from .catalog import Catalog, Metric, load_catalog
 
-__all__ = ["GEO_LEVELS", "MEASURES", "Context", "compute", "compute_wide", "measure"]
+__all__ = ["GEO_LEVELS", "MEASURES", "Context", "compute", "compute_wide", "map_keys", "measure"]
 
 GEO_LEVELS = ("district", "region", "territory", "owner")
 MEASURES: dict[str, Callable[[Context], pd.Series]] = {}
@@ -106,8 +106,9 @@ class Context:
                 continue
             if level not in terr and level != "territory":
                 raise MetricUnavailable(f"grouping by {level}", [f"column {level} on this table"])
-            territory = frame["territory"] if "territory" in frame else frame["owner"].map(self._owner_territory())
-            value = territory if level == "territory" else territory.map(terr[level])
+            territory = (frame["territory"] if "territory" in frame
+                         else map_keys(frame["owner"], self._owner_territory()))
+            value = territory if level == "territory" else map_keys(territory, terr[level])
             if level in frame:
                 value = frame[level].where(frame[level].notna(), value)
             out.append(value.rename(level))
@@ -172,6 +173,16 @@ class Context:
     def agg(self, frame: pd.DataFrame, column: str, how: str | Callable) -> pd.Series:
         """Any other aggregation (mean, median, max, a quantile function) per group; NaN where empty."""
         return self._group(frame, frame[column].astype("float64"), how, None)
+
+
+def map_keys(keys: pd.Series, table: pd.Series) -> pd.Series:
+    """``keys.map(table)`` for many rows and few distinct keys (owners, territories): the distinct keys are
+    looked up once and spread back by their codes, which on Arrow-backed strings is many times faster than
+    mapping every row. Keys missing from ``table`` (or missing themselves) give a missing value."""
+    codes, uniques = pd.factorize(keys)
+    mapped = pd.Series(uniques).map(table)
+    values = pd.api.extensions.take(mapped.array, codes, allow_fill=True)
+    return pd.Series(values, index=keys.index, name=keys.name)
 
 
 # -- evaluation ----------------------------------------------------------------------------------------

@@ -15,6 +15,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from ..dataset import is_in
+
 __all__ = [
     "close_date_pushes",
     "current_stage_start",
@@ -48,7 +50,7 @@ def _ordered(history: pd.DataFrame, columns: Iterable[str], as_of=None,
     if as_of is not None:
         h = h[h["changed_at"] < cutoff(as_of)]
     if deals is not None:
-        h = h[h["opportunity_id"].isin(list(deals))]
+        h = h[is_in(h["opportunity_id"], list(deals))]
     if not _is_ordered(h):
         h = h.sort_values(["opportunity_id", "changed_at"], kind="stable")
     h = h.reset_index(drop=True)
@@ -217,7 +219,7 @@ def stage_days(runs: pd.DataFrame, deals: Iterable | None = None, how: str = "me
     """
     done = runs[~runs["is_current"]]
     if deals is not None:
-        done = done[done["opportunity_id"].isin(list(deals))]
+        done = done[is_in(done["opportunity_id"], list(deals))]
     if stages is not None:
         done = done[done["stage"].isin(list(stages))]
     per_deal = done.groupby(["stage", "opportunity_id"])["days"].sum()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -122,6 +123,24 @@ def _submit(pool, tasks: list[Task]):
     return land_outcomes(pool.run(execute_detached, remote_tasks(tasks)))
 
 
+@contextlib.contextmanager
+def region_cache():
+    """A private folder, for the length of the build, where the kernels keep each region's validated data
+    (:mod:`quotabook.cache`): a region's seven notebooks read and validate the source once, not seven times.
+    A folder the caller already set in ``$QUOTABOOK_CACHE_DIR`` is used as it is."""
+    from .. import cache
+
+    if os.environ.get(cache.ENV):
+        yield
+        return
+    with tempfile.TemporaryDirectory(prefix="quotabook-cache-") as folder:
+        os.environ[cache.ENV] = folder
+        try:
+            yield
+        finally:
+            os.environ.pop(cache.ENV, None)
+
+
 def build_pack(period: str, *, regions=None, notebooks=None, data="demo", formats=("html", "pdf"),
                workers: int | None = None, resume: bool = False, out: str | os.PathLike = "reports",
                pack: str | os.PathLike = "quarterly", timeout: float | None = 600, progress: bool = True,
@@ -183,8 +202,9 @@ def build_pack(period: str, *, regions=None, notebooks=None, data="demo", format
 
         warm_up()  # the HTML exporter is built once here, before the pool forks, so every worker inherits it
     options = {"scheduler": scheduler or "local"} if executor == "dask" else {}
-    pool = get_executor(executor, workers, **options)
     with contextlib.ExitStack() as stack:
+        stack.enter_context(region_cache())  # before the pool starts: workers and their kernels inherit it
+        pool = get_executor(executor, workers, **options)
         if hasattr(pool, "close"):
             stack.callback(pool.close)
         return _execute_pack(plan, pool, executor, inputs, previous, todo, kept, resume, progress, start,

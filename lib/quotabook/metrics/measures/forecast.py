@@ -131,13 +131,15 @@ def target_probability(ctx: Context) -> pd.Series:
 def backtest_forecast(ctx: Context) -> pd.Series:
     """The historical win-rate forecast of the period as it stood at the start of week ``backtest_week``,
     rebuilt with ``Dataset.as_of``; NaN until the period has ended (there is nothing to judge it against)."""
-    from ...forecast.deals import week_start
+    from ...forecast.deals import week_start, without_activity
 
     groups = ctx.metric("closed_amount").index
     if ctx.period.last_day > ctx.reference_date.normalize():
         return pd.Series(np.nan, index=groups)
     date = week_start(ctx.period, int(ctx.threshold("backtest_week")))
-    past = Context(ctx.ds.as_of(date), ctx.period, ctx.by, ctx.catalog)
+    # The forecast reads deals and their history only: leaving activities and leads out of the time
+    # travel saves copying the biggest tables (the same answer, a fraction of the time and memory).
+    past = Context(without_activity(ctx.ds).as_of(date), ctx.period, ctx.by, ctx.catalog)
     return past.metric("historical_win_rate_forecast").reindex(groups)
 
 

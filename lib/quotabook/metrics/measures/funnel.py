@@ -19,9 +19,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ...dataset import Dataset
+from ...dataset import Dataset, deal_codes, is_in
 from ...errors import MetricUnavailable
-from ..compute import Context, measure
+from ..compute import Context, map_keys, measure
 
 __all__ = ["lead_steps_reached", "opportunity_step_reached", "stage_spells", "step_index"]
 
@@ -227,14 +227,16 @@ def stage_advance_count(ctx: Context) -> pd.Series:
     higher order that is not a lost stage (count)."""
     stages = ctx.ds.settings.stage_table()
     lost = stages["is_closed"].astype(bool) & ~stages["is_won"].astype(bool)
-    h = ctx.ds.opportunity_history.sort_values(["opportunity_id", "changed_at"], kind="stable")
-    stage = h["stage"].groupby(h["opportunity_id"]).ffill()
-    order = stage.map(stages["order"]).astype("float64")
-    previous = order.groupby(h["opportunity_id"]).shift()
-    advanced = (order > previous) & ~stage.map(lost).fillna(False).astype(bool) & ctx.period.contains(h["changed_at"])
+    h = ctx.ds.opportunity_history[["opportunity_id", "changed_at", "stage"]]
+    h = h.assign(_deal=deal_codes(h["opportunity_id"])).sort_values(["_deal", "changed_at"], kind="stable")
+    stage = h["stage"].groupby(h["_deal"]).ffill()
+    order = map_keys(stage, stages["order"]).astype("float64")
+    previous = order.groupby(h["_deal"]).shift()
+    is_lost = map_keys(stage, lost).fillna(False).astype(bool)
+    advanced = (order > previous) & ~is_lost & ctx.period.contains(h["changed_at"])
     o = ctx.opportunities
     opening = _open_at(o, ctx.period.start)
-    return _count_where(ctx, o[opening], o.loc[opening, "opportunity_id"].isin(h.loc[advanced, "opportunity_id"]))
+    return _count_where(ctx, o[opening], is_in(o.loc[opening, "opportunity_id"], h.loc[advanced, "opportunity_id"]))
 
 
 @measure("time_in_stage_days")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...dataset import is_in
 from ...schemas import EVIDENCE_FLAGS
 from ..compute import Context, measure
 
@@ -209,7 +210,7 @@ def expansion_candidates(ctx: Context, *columns: str) -> pd.DataFrame:
     won = won.sort_values(["close_date", "opportunity_id"], kind="stable")
     won = won.drop_duplicates("account_id", keep="last")
     open_expansion = o.loc[~_flag(o, "is_closed") & (o["type"] == "Expansion"), "account_id"]
-    return won[~won["account_id"].isin(open_expansion)]
+    return won[~is_in(won["account_id"], open_expansion)]
 
 
 # -- the number stack -------------------------------------------------------------------------------
