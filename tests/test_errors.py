@@ -34,3 +34,12 @@ def test_messages_are_in_the_users_terms():
     assert str(ERRORS[0]) == "file params/workbook.yaml, key 'fiscal.start_month': must be 1-12"
     assert "metric 'win_rate', field 'numerator': unknown metric 'wins' (catalog line 12)" in str(ERRORS[1])
     assert str(ERRORS[4]) == "lead_to_sal not available: needs table leads"
+
+
+def test_a_failure_outside_any_cell_is_not_called_a_start_up_failure():
+    from quotabook.errors import NotebookFailure
+
+    assert "failed at cell 4: ValueError" in str(NotebookFailure("00_x", "East", 4, "ValueError", "bad"))
+    assert "failed at start-up: DeadKernelError" in str(NotebookFailure("00_x", "East", None, "DeadKernelError", "x"))
+    for ename in ("WorkerLost", "DiskFullError", "NotebookTimeoutError"):
+        assert f"failed at the run: {ename}" in str(NotebookFailure("00_x", "East", None, ename, "x"))

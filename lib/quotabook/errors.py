@@ -159,8 +159,21 @@ class NotebookFailure:
     html_anchor: str = ""
 
     def __str__(self) -> str:
-        at = f"cell {self.cell_index}" if self.cell_index is not None else "start-up"
-        return f"{self.theme} for {self.region} failed at {at}: {self.ename}: {self.evalue}"
+        return f"{self.theme} for {self.region} failed at {failure_place(self.cell_index, self.ename)}: " \
+               f"{self.ename}: {self.evalue}"
+
+
+#: Failures of the run itself rather than of a cell or of the kernel's start (a lost worker, a full disk,
+#: the whole-notebook time limit).
+RUN_FAILURES = ("WorkerLost", "DiskFullError", "NotebookTimeoutError")
+
+
+def failure_place(cell_index: int | None, ename: str) -> str:
+    """Where a notebook run failed, for messages: ``cell 7``, ``start-up``, or ``the run`` for failures that
+    belong to no cell (:data:`RUN_FAILURES`)."""
+    if cell_index is not None:
+        return f"cell {cell_index}"
+    return "the run" if ename in RUN_FAILURES else "start-up"
 
 
 class PackError(QuotabookError):

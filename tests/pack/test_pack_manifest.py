@@ -120,6 +120,15 @@ def test_index_lists_failures_alerts_headlines_and_links(plan):
     assert "3 of 4 notebooks ok, 1 failed" in page
 
 
+def test_index_lists_the_runs_an_interrupted_build_never_reached(plan):
+    _, manifest = _finished(plan, failed=())
+    del manifest["runs"]["west/01_broken"]  # the build stopped (Ctrl-C) before this run finished
+    page = render_index(manifest)
+    west = page[page.index('id="region-west"'):]
+    assert "01_broken" in west and "not run" in west and "run again with --resume" in west
+    assert "not run" not in page[:page.index('id="region-west"')]
+
+
 def test_index_escapes_names_from_the_data(plan):
     _, manifest = _finished(plan)
     manifest["runs"]["east/00_ok"]["region"] = "<script>alert(1)</script>"

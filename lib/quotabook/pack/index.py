@@ -12,6 +12,8 @@ import html
 from numbers import Number
 from urllib.parse import quote
 
+from ..errors import failure_place
+
 __all__ = ["format_headline", "render_index"]
 
 _CSS = """
@@ -51,8 +53,7 @@ def _link(path: str | None, label: str, anchor: str = "") -> str:
 
 
 def _failure_text(failure: dict) -> str:
-    cell = failure.get("cell_index")
-    where = f"cell {cell}" if cell is not None else "start-up"
+    where = failure_place(failure.get("cell_index"), failure.get("ename", ""))
     return f"{where}: {failure.get('ename', '')}: {failure.get('evalue', '')}"
 
 
@@ -114,6 +115,11 @@ def _region(manifest: dict, region: dict) -> str:
         links = " · ".join(filter(None, [_link(outputs.get("html"), "page"), _link(outputs.get("ipynb"), "notebook")]))
         rows.append(f"<tr><td>{html.escape(entry['title'])}</td><td>{status}</td>"
                     f'<td><dl class="hl">{headlines}</dl></td><td>{links}</td></tr>')
+    done = {e["notebook"] for e in entries}
+    for stem in manifest["parameters"].get("notebooks", []):
+        if stem not in done:  # the build stopped (Ctrl-C, a crash) before this run finished
+            rows.append(f"<tr><td>{html.escape(stem)}</td><td><span class=\"failed\">not run</span></td>"
+                        "<td>the build stopped before this notebook ran</td><td>run again with --resume</td></tr>")
     label = _label(region)
     return (f'<h2 id="region-{html.escape(region["slug"])}">{html.escape(label)}</h2>'
             f"<p>{pdf}</p><table><tr><th>Theme</th><th>Status</th><th>Headline figures</th><th>Open</th></tr>"
