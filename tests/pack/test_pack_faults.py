@@ -124,7 +124,7 @@ def test_a_killed_worker_or_kernel_fails_only_its_run_and_resume_completes_the_p
         _stop_group(proc)
     assert proc.returncode == 1, err
     killed, dead_kernel = f"{worker_region.lower()}/gate", f"{kernel_region.lower()}/gate"
-    assert (f"gate for {worker_region} failed at start-up: WorkerLost: the worker process (pid {worker_pid}) "
+    assert (f"gate for {worker_region} failed at the run: WorkerLost: the worker process (pid {worker_pid}) "
             "running this notebook died (killed by signal SIGKILL)") in err
     assert f"gate for {kernel_region} failed" in err and "DeadKernelError" in err
 

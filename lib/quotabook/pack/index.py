@@ -115,7 +115,7 @@ def _region(manifest: dict, region: dict) -> str:
         links = " · ".join(filter(None, [_link(outputs.get("html"), "page"), _link(outputs.get("ipynb"), "notebook")]))
         rows.append(f"<tr><td>{html.escape(entry['title'])}</td><td>{status}</td>"
                     f'<td><dl class="hl">{headlines}</dl></td><td>{links}</td></tr>')
-    done = {e["notebook"] for e in entries}
+    done = {e.get("notebook") for e in entries}
     for stem in manifest["parameters"].get("notebooks", []):
         if stem not in done:  # the build stopped (Ctrl-C, a crash) before this run finished
             rows.append(f"<tr><td>{html.escape(stem)}</td><td><span class=\"failed\">not run</span></td>"
