@@ -6,6 +6,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# The suite runs on shared 2-core machines beside other work: a property holds or not whatever the clock says,
+# so no per-example deadline (hypothesis's 200 ms default fails healthy tests under load).
+settings.register_profile("quotabook", deadline=None)
+settings.load_profile("quotabook")
 
 TERRITORIES = """\
 territory,region,district,owner,segment

@@ -87,14 +87,42 @@ def filter_rows(frame: pd.DataFrame, mask) -> pd.DataFrame:
 
     pandas turns a boolean mask into row positions and *takes* them from every Arrow column, which is
     several times slower than Arrow's own ``filter`` that a column's boolean indexing uses; time travel
-    filters every large table (millions of activities), so this is where it spends its time.
+    filters every large table (millions of activities), so this is where it spends its time. Two cases
+    copy nothing of the text: a mask keeping every row (the frame's data is shared, copy-on-write), and a
+    mask keeping a few long runs of rows (a table in date order cut at a date: one run per district), whose
+    Arrow text columns become slices of the original buffers.
     """
     keep = np.asarray(mask, dtype=bool)
     if not frame.columns.is_unique:
         return frame[keep].reset_index(drop=True)
-    out = pd.DataFrame({col: frame[col].array[keep] for col in frame.columns}, columns=frame.columns)
+    if len(keep) and keep.all():
+        return frame.reset_index(drop=True)
+    starts, stops = _runs(keep)
+    sliced = len(starts) <= max(1, len(keep) // _ROWS_PER_RUN)
+    out = pd.DataFrame({col: _slices(frame[col].array, keep, starts, stops) if sliced else frame[col].array[keep]
+                        for col in frame.columns}, columns=frame.columns)
     out.attrs = dict(frame.attrs)
     return out
+
+
+# A mask is cut into slices only when its runs are long (on average): many short slices cost more than a copy.
+_ROWS_PER_RUN = 4096
+
+
+def _runs(keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and stop positions of the runs of True in ``keep``."""
+    edges = np.diff(keep.astype(np.int8), prepend=0, append=0)
+    return np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+
+
+def _slices(array, keep: np.ndarray, starts: np.ndarray, stops: np.ndarray):
+    """The rows kept of a column's array: for Arrow text, the runs ``[start, stop)`` as slices sharing the
+    original buffers (no copy); other arrays (numbers, dates: 8 bytes a row) are filtered as usual."""
+    if not isinstance(array, pd.arrays.ArrowStringArray):
+        return array[keep]
+    data = pa.chunked_array(array.__arrow_array__())
+    chunks = [c for start, stop in zip(starts, stops, strict=True) for c in data.slice(start, stop - start).chunks]
+    return type(array)(pa.chunked_array(chunks, type=data.type), dtype=array.dtype)
 
 
 def _dtype(kind: str) -> str:

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import pandas as pd
-import pandera.pandas as pa
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 __all__ = [
     "ACTIVITY_TYPES",
@@ -245,7 +248,11 @@ TABLES: dict[str, TableSpec] = {
 
 def pandera_schema(spec: TableSpec, stages: list[str] | None = None) -> pa.DataFrameSchema:
     """A pandera schema for already-coerced data of ``spec``: nullability, ranges, allowed values,
-    stage map membership, unique keys and date ordering. Each check's name is a :class:`Reason`."""
+    stage map membership, unique keys and date ordering. Each check's name is a :class:`Reason`.
+
+    pandera is imported here, not with the module: it takes about a second, and a notebook whose dataset
+    comes from a pack's cache (or whose tables pass the fast checks of validation) never needs it."""
+    import pandera.pandas as pa
     columns = {}
     for col in spec.columns:
         checks = []

@@ -11,6 +11,11 @@ type coercion (bad dates / numbers / booleans, each message saying what the valu
 serial, a day/month date, a currency string) → dates in the future → pandera checks (required values,
 ranges, allowed values, stage map, date order) → duplicate keys →
 references to other tables (history for unknown deals, unknown territories).
+
+Typed sources (Parquet written by quotabook, typed database columns) take fast paths that give the same
+result on millions of rows: columns already of the canonical type are not re-coerced, the pandera schema
+runs only when vectorised checks find a row that may break a rule (then it says exactly which), and keys
+are checked for duplicates on 64-bit fingerprints before any string is hashed.
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pandera.errors as pa_errors
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from .errors import DataValidationError, UnreadableFileError
 from .schemas import TABLES, Column, Reason, TableSpec, pandera_schema
@@ -71,6 +77,8 @@ class TableResult:
     read: int
     rejected_rows: int
     # Every key value the file held, rejected rows included: tells "refers to a rejected row" from "unknown".
+    # Kept only for the tables other tables refer to (opportunities, territories): a set of millions of
+    # activity ids would cost seconds and a gigabyte for nothing.
     keys_read: frozenset = frozenset()
 
     @property
@@ -355,8 +363,92 @@ def _cut_short(path: Path, sep: str, fields: int, check: bool) -> int | None:
 
 
 # -- coercion ----------------------------------------------------------------------------------------
+_STR = pd.Series([], dtype="str").dtype  # the canonical text dtype (Arrow-backed, NaN for missing)
+_YEARS = (pd.Timestamp("1900-01-01"), pd.Timestamp("2201-01-01"))  # dates outside are typos, not dates
+_DAY_NS = 86_400 * 10**9
+
+
+def _arrow(series: pd.Series) -> pa.ChunkedArray | None:
+    """The Arrow data behind an Arrow-backed text column (no copy), else None."""
+    if getattr(series.dtype, "storage", None) != "pyarrow" or not pd.api.types.is_string_dtype(series.dtype):
+        return None
+    data = pa.array(series.array)
+    return data if isinstance(data, pa.ChunkedArray) else pa.chunked_array([data])
+
+
+def _clean_text(series: pd.Series) -> bool:
+    """True when ``series`` already is canonical text: the ``str`` dtype, no value with surrounding
+    whitespace, no empty value. Such a column (Parquet written by quotabook or any typed source) is used
+    as it is: stripping and re-encoding millions of strings would change nothing.
+
+    Only values whose first or last byte could belong to whitespace (a control or space byte, or any byte
+    of a non-ASCII character) are trimmed to see whether trimming changes them; the rest cannot change.
+    """
+    data = _arrow(series) if series.dtype == _STR else None
+    if data is None or len(data) == 0 or data.null_count == len(data):
+        return False
+    for chunk in data.chunks:
+        offsets, values, valid = _buffers(chunk)
+        lengths = np.diff(offsets)
+        if valid is not None:
+            lengths = lengths[valid]
+            offsets_start, offsets_end = offsets[:-1][valid], offsets[1:][valid]
+        else:
+            offsets_start, offsets_end = offsets[:-1], offsets[1:]
+        if len(lengths) == 0:
+            continue
+        if lengths.min() <= 0:  # an empty value
+            return False
+        first, last = values[offsets_start], values[offsets_end - 1]
+        doubtful = (first <= 0x20) | (first >= 0x80) | (last <= 0x20) | (last >= 0x80)
+        if doubtful.any():
+            picked = pa.array(np.flatnonzero(doubtful)) if valid is None else \
+                pa.array(np.flatnonzero(valid)[doubtful])
+            suspects = chunk.take(picked)
+            if pc.sum(pc.binary_length(pc.utf8_trim_whitespace(suspects))).as_py() \
+                    != pc.sum(pc.binary_length(suspects)).as_py():
+                return False
+    return True
+
+
+def _buffers(chunk: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The offsets (int64, one more than values), the bytes and the validity (None when nothing is missing)
+    of an Arrow text array, as numpy views where possible."""
+    if pa.types.is_string(chunk.type):
+        chunk = chunk.cast(pa.large_string())
+    n = len(chunk)
+    _, offsets_buf, values_buf = chunk.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[chunk.offset:chunk.offset + n + 1]
+    values = np.frombuffer(values_buf, dtype=np.uint8) if values_buf is not None else np.zeros(0, dtype=np.uint8)
+    valid = chunk.is_valid().to_numpy(zero_copy_only=False) if chunk.null_count else None
+    return offsets, values, valid
+
+
+def _coerce_typed_dates(series: pd.Series, col: Column) -> tuple[pd.Series, pd.Series, Reason]:
+    """:func:`_coerce` for a column that already holds naive datetimes: only the year range, the unit and
+    (for dates) the time of day are seen to, and nothing is copied that needs no change."""
+    in_range = (series >= _YEARS[0]) & (series < _YEARS[1])
+    failed = series.notna() & ~in_range
+    out = series.where(in_range) if failed.any() else series
+    out = out.astype("datetime64[ns]")
+    if col.kind == "date":
+        ticks = out.to_numpy().view("i8")
+        if ((ticks % _DAY_NS != 0) & out.notna().to_numpy()).any():
+            out = out.dt.normalize()
+    return out, failed, Reason.BAD_DATE
+
+
 def _coerce(series: pd.Series, col: Column) -> tuple[pd.Series, pd.Series, Reason | None]:
-    """Return (coerced, failed mask, reason). ``failed`` marks non-empty values that did not parse."""
+    """Return (coerced, failed mask, reason). ``failed`` marks non-empty values that did not parse.
+
+    Columns that already have the canonical type (Parquet from quotabook, typed database columns) take a
+    fast path with the same result: text that needs no stripping is kept as it is, datetimes are only
+    range-checked, finite floats are kept.
+    """
+    if col.kind in ("date", "datetime") and pd.api.types.is_datetime64_dtype(series):
+        return _coerce_typed_dates(series, col)
+    if col.kind not in ("date", "datetime", "number", "bool") and _clean_text(series):
+        return series, pd.Series(False, index=series.index), None
     present = series.notna()
     if col.kind in ("date", "datetime"):
         if pd.api.types.is_datetime64_any_dtype(series):
@@ -374,6 +466,8 @@ def _coerce(series: pd.Series, col: Column) -> tuple[pd.Series, pd.Series, Reaso
     if col.kind == "number":
         if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
             out = series.astype("float64")
+            if not np.isinf(out.to_numpy()).any():  # typed and finite: nothing to set aside
+                return out, present & out.isna(), Reason.BAD_NUMBER
         else:
             out = pd.to_numeric(series.astype("string").str.strip(), errors="coerce").astype("float64")
         out = out.where(np.isfinite(out))  # inf and -inf are not amounts
@@ -485,9 +579,22 @@ def validate_table(spec: TableSpec, raw: pd.DataFrame, file: str,
         [(r, c) in seen for r, c in zip(rejects["row"], rejects["column"], strict=True)], index=rejects.index)
     rejects = rejects[~echo].reset_index(drop=True)
     bad_rows = set(rejects["row"].dropna().astype(int) - 1)
-    keep = ~data.index.isin(list(bad_rows))
-    keys = frozenset(raw[spec.key[0]].dropna().astype(str).str.strip()) if len(spec.key) == 1 else frozenset()
-    return TableResult(spec.name, file, data[keep], rejects, read, len(bad_rows), keys), []
+    if bad_rows:
+        data = data[~data.index.isin(list(bad_rows))]
+    keys = _keys_read(raw[spec.key[0]]) if len(spec.key) == 1 and spec.name in _REFERENCED else frozenset()
+    return TableResult(spec.name, file, data, rejects, read, len(bad_rows), keys), []
+
+
+# Tables that other tables refer to: only their keys are needed to explain a reference to a rejected row.
+_REFERENCED = frozenset(target.split(".")[0] for spec in TABLES.values() for target in spec.refs.values())
+
+
+def _keys_read(keys: pd.Series) -> frozenset:
+    """Every key value of a raw column (stripped text, missing values left out), each distinct value once."""
+    data = _arrow(keys)
+    if data is None:
+        return frozenset(keys.dropna().astype(str).str.strip())
+    return frozenset(pc.unique(pc.utf8_trim_whitespace(data)).drop_null().to_pylist())
 
 
 def _missing_columns(spec: TableSpec, file: str, raw: pd.DataFrame, missing: list[str]) -> dict:
@@ -522,6 +629,16 @@ def _future_dates(spec: TableSpec, data: pd.DataFrame, file: str) -> list[pd.Dat
 
 
 def _pandera_failures(spec: TableSpec, data: pd.DataFrame, file: str, stages) -> list[pd.DataFrame]:
+    """Reject records for the rows breaking the table's row rules (the pandera schema of ``spec``).
+
+    The schema is only run when :func:`_rules_hold` cannot vouch for the table: on clean data (the
+    usual case, and every large table) the vectorised checks there decide alone, much faster; any row
+    they doubt sends the table through pandera, which then says exactly what is wrong, as always.
+    """
+    if _rules_hold(spec, data, stages):
+        return []
+    import pandera.errors as pa_errors  # deferred: ~1 s to import, and clean data never needs it
+
     schema = pandera_schema(spec, stages)
     try:
         schema.validate(data, lazy=True)
@@ -543,6 +660,60 @@ def _pandera_failures(spec: TableSpec, data: pd.DataFrame, file: str, stages) ->
         message = _range_message(spec.column(column)) if reason is Reason.OUT_OF_RANGE else None
         out.append(_records(spec, file, rows, column, reason, data.loc[rows, column], message))
     return out
+
+
+_PERIOD = r"\d{4}-Q[1-4]"
+
+
+def _rules_hold(spec: TableSpec, data: pd.DataFrame, stages) -> bool:
+    """True only when no row of ``data`` can break a rule of :func:`pandera_schema`: required values present,
+    ranges, allowed values, stage map, period format, date order, won implies closed.
+
+    Each check is at least as strict as pandera's own, so True is never wrong; False (or a check that
+    cannot run on what it is given) just means pandera decides. Allowed values are checked on the distinct
+    values only, a few per column even on millions of rows.
+    """
+    if not data.columns.is_unique:
+        return False
+    try:
+        for col in spec.columns:
+            if col.name not in data:
+                continue
+            values = data[col.name]
+            if col.required and values.isna().any():
+                return False
+            if col.min is not None and (values < col.min).any():
+                return False
+            if col.max is not None and (values > col.max).any():
+                return False
+            allowed = [list(col.allowed)] if col.allowed else []
+            if col.name == "stage" and stages is not None:
+                allowed.append(list(stages))
+            if allowed:
+                distinct = set(_distinct(values))
+                if any(not distinct <= set(pool) for pool in allowed):
+                    return False
+            if col.name == "period" and not values.dropna().astype(str).str.fullmatch(_PERIOD).all():
+                return False
+        for earlier, later, _ in spec.date_order:
+            if earlier in data and later in data and (
+                    data[later].notna() & data[earlier].notna() & (data[later] < data[earlier])).any():
+                return False
+        if {"is_won", "is_closed"} <= {c.name for c in spec.columns}:
+            won = data["is_won"].fillna(False).astype(bool)
+            if (won & ~data["is_closed"].fillna(False).astype(bool)).any():
+                return False
+    except (TypeError, ValueError, KeyError, pa.ArrowException):
+        return False
+    return True
+
+
+def _distinct(values: pd.Series) -> list:
+    """The distinct non-missing values of a column (Arrow's hash for Arrow text, pandas' otherwise)."""
+    data = _arrow(values)
+    if data is not None:
+        return pc.unique(data).drop_null().to_pylist()
+    return values.dropna().unique().tolist()
 
 
 def _range_message(col: Column) -> str:
@@ -576,6 +747,8 @@ def _duplicate_keys(spec: TableSpec, data: pd.DataFrame, file: str) -> list[pd.D
     if not key:
         return []
     canonical = [c.name for c in spec.columns if c.name in data]
+    if len(key) == 1 and _all_distinct(data[key[0]]):
+        return []
     dup_key = data.duplicated(key, keep=False)
     if not dup_key.any():
         return []
@@ -596,10 +769,77 @@ def _duplicate_keys(spec: TableSpec, data: pd.DataFrame, file: str) -> list[pd.D
     return out
 
 
+def _all_distinct(keys: pd.Series) -> bool:
+    """True only when no two values of ``keys`` are equal (two missing values count as equal, as in
+    ``duplicated``); False means "maybe not", and the caller looks at the values themselves.
+
+    Arrow text is decided on a 64-bit fingerprint per value: no two fingerprints equal means no two values
+    equal, and sorting numbers is several times cheaper than hashing millions of Arrow strings.
+    """
+    data = _arrow(keys)
+    if data is None:
+        return bool(keys.is_unique)
+    prints = _fingerprints(data)
+    if prints is None:
+        return False
+    prints.sort()
+    return not (prints[1:] == prints[:-1]).any()
+
+
+_WEIGHTS = np.random.default_rng(20261123).integers(1, 2**63, size=64, dtype=np.uint64) | np.uint64(1)
+_LENGTH_WEIGHT = np.uint64(0x9E3779B97F4A7C15)
+
+
+def _fingerprints(data: pa.ChunkedArray) -> np.ndarray | None:
+    """A 64-bit number per string, equal for equal strings (missing values all map to 0, as does "").
+
+    The string's bytes, read as little-endian 64-bit words (zero-padded), are multiplied by random odd
+    weights for their place and summed (modulo 2**64), plus a multiple of the length. A chunk whose
+    strings all have one length (ids, as a rule) is done word-wise in one pass; others byte by byte.
+    Strings longer than 64 bytes (not ids) give None.
+    """
+    out = []
+    for chunk in data.chunks:
+        n = len(chunk)
+        if n == 0:
+            continue
+        offsets, values, valid = _buffers(chunk)
+        lengths = np.diff(offsets)
+        start, stop = int(offsets[0]), int(offsets[-1])
+        if n and (lengths.max() > len(_WEIGHTS) or lengths.min() < 0):
+            return None
+        raw = values[start:stop]
+        width = int(lengths[0])
+        if width and (lengths == width).all():
+            words = -(-width // 8)
+            block = np.zeros((n, words * 8), dtype=np.uint8)
+            block[:, :width] = raw.reshape(n, width)
+            prints = block.view("<u8") @ _WEIGHTS[:words] if words > 1 else block.view("<u8")[:, 0] * _WEIGHTS[0]
+        else:
+            words = (lengths + 7) // 8
+            block = np.zeros(int(words.sum()) * 8, dtype=np.uint8)
+            where = np.repeat(np.cumsum(words) * 8 - words * 8, lengths) + \
+                np.arange(stop - start, dtype=np.int64) - np.repeat(offsets[:-1] - start, lengths)
+            block[where] = raw
+            word_values = block.view("<u8")
+            place = np.arange(len(word_values), dtype=np.int64) - np.repeat(np.cumsum(words) - words, words)
+            products = word_values * _WEIGHTS[place]
+            prints = np.zeros(n, dtype=np.uint64)
+            nonempty = words > 0
+            if len(products):
+                prints[nonempty] = np.add.reduceat(products, (np.cumsum(words) - words)[nonempty])
+        prints = np.asarray(prints, dtype=np.uint64) + lengths.astype(np.uint64) * _LENGTH_WEIGHT
+        if valid is not None:
+            prints[~valid] = np.uint64(0)
+        out.append(prints)
+    return np.concatenate(out) if out else np.zeros(0, dtype=np.uint64)
+
+
 # -- cross-table references ---------------------------------------------------------------------------
 def validate_references(results: dict[str, TableResult]) -> None:
     """Reject rows that refer to ids absent from the table they point to (after that table's own
     validation, so a deal rejected for a bad date also takes its history rows with it)."""
+    from .dataset import is_in  # deferred: dataset imports this module
     for name, result in results.items():
         spec = TABLES[name]
         for column, target in spec.refs.items():
@@ -609,7 +849,7 @@ def validate_references(results: dict[str, TableResult]) -> None:
             # A target table rejected whole (wrong delimiter, missing column) may lack the column entirely.
             known = results[t_table].data.get(t_col, pd.Series(dtype=object))
             values = result.data[column]
-            bad = values.notna() & ~values.isin(known)
+            bad = values.notna() & ~is_in(values, known)
             if not bad.any():
                 continue
             reason = Reason.UNKNOWN_TERRITORY if t_table == "territories" else Reason.UNKNOWN_OPPORTUNITY
