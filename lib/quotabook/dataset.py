@@ -99,7 +99,9 @@ def filter_rows(frame: pd.DataFrame, mask) -> pd.DataFrame:
         return frame.reset_index(drop=True)
     starts, stops = _runs(keep)
     sliced = len(starts) <= max(1, len(keep) // _ROWS_PER_RUN)
-    out = pd.DataFrame({col: _slices(frame[col].array, keep, starts, stops) if sliced else frame[col].array[keep]
+    # Each column keeps its dtype: built from a bare object array, pandas would re-infer text as ``str``.
+    out = pd.DataFrame({col: pd.Series(_slices(frame[col].array, keep, starts, stops) if sliced
+                                       else frame[col].array[keep], dtype=frame[col].dtype, copy=False)
                         for col in frame.columns}, columns=frame.columns)
     out.attrs = dict(frame.attrs)
     return out
