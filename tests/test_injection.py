@@ -297,3 +297,12 @@ def test_the_page_checks_catch_a_live_script_and_handler(tmp_path):
     page.write_text(raw, encoding="utf-8")
     with pytest.raises(AssertionError, match=r"live.html: 1"):
         _assert_no_dialog_in_chromium([page])
+
+
+def test_code_spans_print_verbatim_while_the_prose_around_them_is_escaped():
+    from quotabook.notebook import safe_markdown
+
+    names = re.compile("meeting_booked|<b>x</b>")
+    text = "**Booked** (`meeting_booked_count`): meeting_booked by <b>x</b> for $5, `ann@example.com`"
+    assert safe_markdown(text, None, names) == (
+        "**Booked** (`meeting_booked_count`): meeting\\_booked by &lt;b&gt;x&lt;/b&gt; for \\$5, `a***@example.com`")

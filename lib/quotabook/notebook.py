@@ -261,17 +261,25 @@ def literal_names(ds: Dataset, policy: privacy.Privacy | None = None) -> re.Patt
 def safe_markdown(text: str, policy: privacy.Privacy | None = None, names: re.Pattern | None = None) -> str:
     """``text`` (our Markdown, with data values in it) ready to display: contact details masked, the data
     values matched by ``names`` escaped with :func:`md_literal`, any other ``<``, ``>``, ``&`` as entities,
-    masked characters as ``\\*`` and dollar signs escaped."""
+    masked characters as ``\\*`` and dollar signs escaped. Our own inline code spans
+    (`` `meeting_booked_count` ``) print verbatim in Markdown, so they are left as they are (masked only): an
+    escape there would show. A data value wins over a code span that would start inside it, so backticks in
+    a name never make code."""
     text = privacy.mask(str(text), policy or privacy.Privacy(), char=_HIDDEN)
-    token = re.compile(("(?P<name>" + names.pattern + ")|" if names is not None else "") + "(?P<other>[<>&\ue000])")
+    token = re.compile(("(?P<name>" + names.pattern + ")|" if names is not None else "")
+                       + r"(?P<code>`[^`\n]+`)|(?P<dollar>(?<!\\)\$)|(?P<other>[<>&\ue000])")
 
     def escape(match: re.Match) -> str:
-        if match.lastgroup == "name":
-            return md_literal(match.group())
-        char = match.group()
-        return "\\*" if char == _HIDDEN else _HTML[char]
+        kind, found = match.lastgroup, match.group()
+        if kind == "name":
+            return md_literal(found)
+        if kind == "code":
+            return found.replace(_HIDDEN, "*")
+        if kind == "dollar":
+            return "\\$"
+        return "\\*" if found == _HIDDEN else _HTML[found]
 
-    return escape_dollars(token.sub(escape, text))
+    return token.sub(escape, text)
 
 
 def escape_dollars(text: str) -> str:
