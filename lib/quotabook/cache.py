@@ -98,8 +98,8 @@ def cached(source: str | os.PathLike | None, region: str | None, settings: Setti
             except Exception:  # a damaged cache file is rebuilt, whatever its fault
                 path.unlink(missing_ok=True)
         ds = build()
-        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
-        with open(partial, "wb") as handle:
+        from .pack.files import atomic_output  # written whole or not at all, as every pack output
+
+        with atomic_output(path) as partial, open(partial, "wb") as handle:
             pickle.dump(ds, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        partial.replace(path)
     return ds

@@ -25,6 +25,7 @@ import pandas as pd
 
 from . import privacy
 from .charts.base import currency_text, use_svg
+from .charts.base import plain as escape_dollars  # "$1M" -> "\\$1M": Markdown too reads $...$ as maths
 from .dataset import ALL_REGIONS, Dataset
 from .fiscal import Period
 from .loading import load
@@ -145,11 +146,9 @@ class Report:
         units = dict(units or {})
         resolved = {c: (u if u in _UNITS else self.unit_of(u)) for c, u in units.items()}
         shown = frame if len(frame) <= max_rows else frame.head(max_rows)
-        text = self._readable(fmt.format_frame(shown, resolved, self.currency))
+        text = privacy.mask_frame(fmt.format_frame(shown, resolved, self.currency), self.privacy)
         # Cells, row and column labels come from the data: shown as text, never read as HTML.
-        styler = text.style.format(escape="html").format_index(escape="html", axis=0)
-        styler = styler.format_index(escape="html", axis=1).format_index_names(escape="html", axis=0)
-        styler = styler.format_index_names(escape="html", axis=1)
+        styler = fmt.literal_style(text)
         if not index:
             styler = styler.hide(axis="index")
         right = [c for c in text.columns if c in resolved or pd.api.types.is_numeric_dtype(shown[c])]
@@ -161,15 +160,6 @@ class Report:
         if len(frame) > max_rows:
             caption = f"{caption + ' — ' if caption else ''}first {max_rows} of {len(frame)} rows"
         return styler.set_caption(html.escape(privacy.mask(caption, self.privacy))) if caption else styler
-
-    def _readable(self, text: pd.DataFrame) -> pd.DataFrame:
-        """A formatted table with contact details masked in its cells and its row labels (per column: the
-        string columns only, vectorised)."""
-        if not self.privacy.enabled:
-            return text
-        masked = text.apply(lambda column: privacy.mask(column, self.privacy))
-        masked.index = privacy.mask(text.index, self.privacy) if text.index.nlevels == 1 else text.index
-        return masked
 
     @property
     def privacy(self) -> privacy.Privacy:
@@ -280,11 +270,6 @@ def safe_markdown(text: str, policy: privacy.Privacy | None = None, names: re.Pa
         return "\\*" if found == _HIDDEN else _HTML[found]
 
     return token.sub(escape, text)
-
-
-def escape_dollars(text: str) -> str:
-    """``$`` → ``\\$`` unless already escaped (Markdown renderers read a pair of dollars as maths)."""
-    return re.sub(r"(?<!\\)\$", r"\\$", text)
 
 
 _UNITS = {"count", "currency", "currency_per_day", "percent", "ratio", "n_to_1", "days"}

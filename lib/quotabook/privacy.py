@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["EMAIL", "MASK", "PHONE", "Privacy", "active", "configure", "mask", "mask_email", "mask_phone"]
+__all__ = ["EMAIL", "MASK", "PHONE", "Privacy", "active", "configure", "mask", "mask_email", "mask_frame",
+           "mask_phone"]
 
 #: The character that replaces a hidden character.
 MASK = "*"
@@ -123,6 +124,17 @@ def mask(values: Any, policy: Privacy | None = None, *, char: str = MASK) -> Any
     if hasattr(values, "str") or _is_index(values):
         return _mask_pandas(values, rules)
     return values
+
+
+def mask_frame(frame: pd.DataFrame, policy: Privacy | None = None) -> pd.DataFrame:
+    """``frame`` with contact details masked in its text columns and its (single-level) row labels, column
+    by column; the frame itself when ``policy`` (default: :func:`active`) masks nothing."""
+    policy = policy or _active
+    if not policy.enabled:
+        return frame
+    masked = frame.apply(lambda column: mask(column, policy))
+    masked.index = mask(frame.index, policy) if frame.index.nlevels == 1 else frame.index
+    return masked
 
 
 def _is_index(values: Any) -> bool:

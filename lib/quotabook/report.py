@@ -18,6 +18,7 @@ from pandas.io.formats.style import Styler
 from . import privacy
 from .dataset import Dataset
 from .fiscal import Period
+from .metrics.format import literal_style
 from .theme import CATEGORY_ORDER, PALETTE, report_style
 
 __all__ = ["build_overview", "period_standing"]
@@ -86,10 +87,8 @@ td:first-child,th:first-child{text-align:left} .note{color:#666;font-size:.85em}
 
 
 def _literal(frame: pd.DataFrame, formats: dict | None = None) -> Styler:
-    """A Styler of ``frame`` with ``formats`` per column, every cell and header HTML-escaped, index hidden.
-    (One ``format`` call: a second one would reset the escaping of the columns it does not name.)"""
-    return (frame.style.format(formats, escape="html", na_rep="–").format_index(escape="html", axis=1)
-            .hide(axis="index"))
+    """``frame`` as an escaped Styler (:func:`~quotabook.metrics.format.literal_style`), index hidden."""
+    return literal_style(frame, formats, na_rep="–").hide(axis="index")
 
 
 def build_overview(ds: Dataset, period: str, out_dir: str | os.PathLike) -> Path:
@@ -98,12 +97,12 @@ def build_overview(ds: Dataset, period: str, out_dir: str | os.PathLike) -> Path
     table = period_standing(ds, p)
     money = {c: "{:,.0f}" for c in [*CATEGORY_ORDER, "Target"]}
     # Names come from the data: masked (contact details) and HTML-escaped, so they show and never act.
-    shown = table.rename(columns={"territory": "Territory", "region": "Region", "owner": "AE"}).apply(privacy.mask)
+    shown = privacy.mask_frame(table.rename(columns={"territory": "Territory", "region": "Region", "owner": "AE"}))
     styled = _literal(shown, {**money, "Attainment": "{:.0%}", "Coverage": "{:.1f}×"})
-    counts = _literal(ds.counts.apply(privacy.mask))
+    counts = _literal(privacy.mask_frame(ds.counts))
     region_totals = table.groupby("region")[[*CATEGORY_ORDER, "Target"]].sum()
     region_totals["Attainment"] = region_totals["Closed"] / region_totals["Target"]
-    regions = _literal(region_totals.reset_index().rename(columns={"region": "Region"}).apply(privacy.mask),
+    regions = _literal(privacy.mask_frame(region_totals.reset_index().rename(columns={"region": "Region"})),
                        {**money, "Attainment": "{:.0%}"})
     closed, target = table["Closed"].sum(), table["Target"].sum()
     headline = (f"District closed {closed:,.0f} {ds.currency} of a {target:,.0f} {ds.currency} target "

@@ -81,7 +81,7 @@ def use_svg() -> None:
 def plain(text: str) -> str:
     """Text with dollar signs escaped for matplotlib, which reads "$1M ... $2M" as mathematics otherwise
     (an already escaped ``\\$`` is left alone)."""
-    return re.sub(r"(?<!\\)\$", r"\\$", text)
+    return _DOLLAR.sub(r"\\$", text)
 
 
 def literal(text: str) -> str:

@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING", "by_unit", "count", "currency", "days", "format_frame", "multiple", "n_to_1", "percent",
-           "round_half_up"]
+__all__ = ["MISSING", "by_unit", "count", "currency", "days", "format_frame", "literal_style", "multiple", "n_to_1",
+           "percent", "round_half_up"]
 
 MISSING = "–"
 _THOUSANDS = r"\B(?=(\d{3})+(?!\d))"
@@ -198,3 +198,16 @@ def format_frame(frame: pd.DataFrame, units: Mapping[str, str], currency_code: s
         if column in out:
             out[column] = by_unit(out[column], unit, currency_code)
     return out
+
+
+def literal_style(frame: pd.DataFrame, formats: Mapping[str, str] | None = None, *, na_rep: str | None = None):
+    """A pandas Styler of ``frame`` whose cells, row and column labels and index names are HTML-escaped, so
+    text from the data (deal, account, rep, territory names) shows as typed and never acts as HTML.
+
+    ``formats`` (column -> format string) go in the same ``format`` call: a second ``format`` call would
+    reset the escaping of every column it does not name.
+    """
+    styler = frame.style.format(formats, escape="html", na_rep=na_rep)
+    for axis in (0, 1):
+        styler = styler.format_index(escape="html", axis=axis).format_index_names(escape="html", axis=axis)
+    return styler
