@@ -7,6 +7,7 @@ source or catalog error.
 from __future__ import annotations
 
 import argparse
+import re
 import signal
 import sys
 import time
@@ -90,6 +91,11 @@ def _pack(args: argparse.Namespace) -> int:
     if args.overview:
         return _overview(args)
     formats = tuple(_csv(args.formats) or ()) if args.formats is not None else None
+    if args.email is not None:  # checked before a long build, so a typo or a missing server fails at once
+        from .pack.deliver import SmtpSettings, parse_recipients
+
+        parse_recipients(args.email)
+        SmtpSettings.from_env()
     try:
         result = build_pack(args.period, regions=_csv(args.regions), notebooks=_csv(args.notebooks), data=args.data,
                             formats=formats, workers=args.workers, resume=args.resume,
@@ -107,7 +113,43 @@ def _pack(args: argparse.Namespace) -> int:
         print(f"quotabook: failed: {failure}", file=sys.stderr)
     for slug, error in result.pdf_errors.items():
         print(f"quotabook: PDF for {slug} failed: {error}", file=sys.stderr)
+    if args.email is not None:
+        return max(result.exit_code, _send(result.out_dir, args.email))
     return result.exit_code
+
+
+def _send(pack_dir: Path, recipients: str) -> int:
+    """Email a built pack; 0 when sent, 1 when it could not be (the pack itself is written either way)."""
+    from .errors import DeliveryError
+    from .pack.deliver import send_pack
+
+    try:
+        print(send_pack(pack_dir, recipients).summary())
+    except DeliveryError as exc:
+        print(f"quotabook: the pack was written but not sent: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _period(args: argparse.Namespace) -> int:
+    from .fiscal import FiscalCalendar
+    from .settings import load_settings
+
+    calendar = FiscalCalendar.from_settings(load_settings())
+    day = args.date or time.strftime("%Y-%m-%d")
+    print(calendar.shift(calendar.period_of(_iso_day(day)), args.offset).label)
+    return 0
+
+
+def _iso_day(text: str):
+    import pandas as pd
+
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        raise ConfigError(f"expected an ISO date like 2026-09-15, got {text!r}", key="date")
+    try:
+        return pd.Timestamp(text.strip())
+    except ValueError as exc:
+        raise ConfigError(f"not a date: {text!r} ({exc})", key="date") from None
 
 
 def _app(args: argparse.Namespace) -> int:
@@ -167,7 +209,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--notebooks-dir", dest="notebooks_dir", help="where <stem>.ipynb live (default: notebooks/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("--overview", action="store_true", help="only the one-page period overview (no notebooks)")
+    p.add_argument("--email", metavar="ADDRESSES",
+                   help="when built, email the index summary with the region PDFs attached (linked above "
+                        "QUOTABOOK_EMAIL_MAX_MB) to these comma-separated addresses; the SMTP server comes from "
+                        "QUOTABOOK_SMTP_HOST, _PORT, _USER, _PASSWORD, _STARTTLS (environment only)")
     p.set_defaults(func=_pack)
+
+    p = sub.add_parser("period", help="print the fiscal quarter of a date (default today), for schedules: "
+                                      "`quotabook pack --period \"$(quotabook period --offset -1)\"`")
+    p.add_argument("--date", help="a day, YYYY-MM-DD (default: today)")
+    p.add_argument("--offset", type=int, default=0, help="quarters after (negative: before) that one")
+    p.set_defaults(func=_period)
 
     p = sub.add_parser("app", help="serve the what-if sliders as a web app on localhost (Voilà; Ctrl-C stops it)")
     p.add_argument("--region", help="region to open on (default: the whole district; switchable in the app)")

@@ -194,4 +194,9 @@ class PackError(QuotabookError):
         return (PackError, (self.message, self.failures))
 
 
-__all__ += ["NotebookFailure", "PackError"]
+class DeliveryError(QuotabookError):
+    """Raised when a built pack cannot be sent: no pack in the folder, or the mail server could not be
+    reached, refused the login or the message. The message names the server, never a password."""
+
+
+__all__ += ["DeliveryError", "NotebookFailure", "PackError"]

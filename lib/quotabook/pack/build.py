@@ -22,6 +22,7 @@ from ..errors import NotebookFailure, PackError
 from .execute import RunOutcome, Task, execute_run
 from .executors import get_executor
 from .files import atomic_write_text, remove_stale_temporaries
+from .history import previous_pack, write_history
 from .index import render_index
 from .manifest import describe_inputs, new_manifest, read_manifest, run_entry, select_runs, versions, write_manifest
 from .plan import DISTRICT, Plan, make_plan, safe_path
@@ -207,8 +208,12 @@ def build_pack(period: str, *, regions=None, notebooks=None, data="demo", format
         pool = get_executor(executor, workers, **options)
         if hasattr(pool, "close"):
             stack.callback(pool.close)
-        return _execute_pack(plan, pool, executor, inputs, previous, todo, kept, resume, progress, start,
-                             notebook_timeout)
+        try:
+            return _execute_pack(plan, pool, executor, inputs, previous, todo, kept, resume, progress, start,
+                                 notebook_timeout)
+        finally:  # the reports folder's list of packs, also after an interrupted build (its manifest is written)
+            with contextlib.suppress(OSError):
+                write_history(plan.out_dir.parent)
 
 
 def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict | None, todo, kept: dict,
@@ -219,6 +224,7 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
     manifest["executor"] = pool.describe() if hasattr(pool, "describe") else {"name": executor,
                                                                                "workers": pool.workers}
     manifest["runs"] = dict(kept)
+    manifest["previous_pack"] = previous_pack(plan.out_dir.parent, plan.period)
     old_regions = {r["slug"]: r for r in (previous or {}).get("regions", [])}
     todo_slugs = {run.slug for run in todo}
     pdf_due = [(name, slug) for name, slug in plan.regions if want_pdf and (

@@ -135,6 +135,10 @@ def render_index(manifest: dict) -> str:
             f"{as_of} · {summary.get('ok', 0)} of {summary.get('runs', 0)} notebooks ok"
             + (f", {summary['failed']} failed" if summary.get("failed") else "")
             + (f", {summary['reused']} kept from the previous build" if summary.get("reused") else ""))
+    previous = manifest.get("previous_pack")
+    if previous:
+        meta += f" · previous period: {_link(f'../{previous}/index.html', str(previous))}"
+    meta += f" · {_link('../index.html', 'all packs')}"
     regions = "".join(_region(manifest, r) for r in manifest["regions"])
     nav = " · ".join(f'<a href="#region-{html.escape(r["slug"])}">{html.escape(_label(r))}</a>'
                      for r in manifest["regions"])
