@@ -24,7 +24,8 @@ __all__ = ["SHOWN_METRICS", "forecast_findings", "table"]
 SHOWN_METRICS = ["closed_amount", "target_amount", "category_forecast", "weighted_forecast",
                  "historical_win_rate_forecast", "run_rate_forecast", "monte_carlo_p10", "monte_carlo_p50",
                  "monte_carlo_p90", "target_probability", "backtest_forecast", "forecast_accuracy", "forecast_bias",
-                 "pipeline_inflow_amount", "pipeline_outflow_amount", "net_pipeline_flow", "open_pipeline_amount"]
+                 "pipeline_inflow_amount", "pipeline_outflow_amount", "net_pipeline_flow", "open_pipeline_amount",
+                 "commit_call_amount", "commit_accuracy", "commit_bias"]
 
 
 def _ok(value) -> bool:

@@ -16,6 +16,7 @@ import pandas as pd
 from ..dataset import Dataset
 from ..fiscal import Period
 from ..metrics import compute_wide, load_catalog
+from . import trust
 from .backtest import backtest, recommend, summarise
 from .deals import review_date, without_activity
 from .methods import METHOD_LABELS
@@ -33,6 +34,9 @@ FORECAST_METRICS = ["closed_amount", "target_amount", *METHOD_LABELS, "monte_car
 BACKTEST_QUARTERS = 4
 BACKTEST_WEEKS = (1, 4, 7, 10, 13)
 BACKTEST_SIMULATIONS = 1_000
+#: Forecast trust: Commit calls replayed over four quarters, Monte Carlo ranges over eight.
+TRUST_QUARTERS = 4
+CALIBRATION_QUARTERS = 8
 _SHORT = {"category_forecast": "Category", "weighted_forecast": "Weighted", "historical_win_rate_forecast": "Win-rate",
           "run_rate_forecast": "Run-rate", "monte_carlo_p50": "Monte Carlo P50"}
 
@@ -225,6 +229,78 @@ class ForecastStudy:
                             "Expected value": d["expected_value"],
                             "Strike zone": ["yes" if z else "" for z in d["in_strike_zone"]]})
         return out, {"Amount": "currency", "Age (days)": "count", "Win rate": "percent", "Expected value": "currency"}
+
+
+    # -- forecast trust -----------------------------------------------------------------------------------
+    @cached_property
+    def commit_history(self) -> pd.DataFrame:
+        """Each owner's Commit call at weeks 2, 6 and 10 of the last ``TRUST_QUARTERS`` completed quarters
+        and what was won (empty, with ``attrs["unavailable"]`` saying why, when calls cannot be rebuilt)."""
+        why = trust.calls_unavailable(self.ds)
+        if why:
+            out = pd.DataFrame(columns=["period", "week", "owner", "call", "won"])
+            out.attrs["unavailable"] = why
+            return out
+        return trust.commit_history(self.ds, quarters=TRUST_QUARTERS, by="owner")
+
+    @cached_property
+    def commit_accuracy(self) -> pd.DataFrame:
+        """Per owner over every call of :attr:`commit_history`: accuracy, bias, band (worst first)."""
+        return trust.commit_accuracy(self.commit_history, "owner")
+
+    @cached_property
+    def calibration(self) -> dict:
+        """How often past Monte Carlo ranges held the outcome (:func:`quotabook.forecast.trust.summarise_calibration`),
+        per territory over the last ``CALIBRATION_QUARTERS`` completed quarters."""
+        if not self.ds.has("opportunity_history"):
+            return trust.summarise_calibration(pd.DataFrame())
+        rows = trust.range_calibration(self.ds, quarters=CALIBRATION_QUARTERS, by="territory",
+                                       simulations=BACKTEST_SIMULATIONS)
+        return trust.summarise_calibration(rows)
+
+    def trust_table(self) -> tuple[pd.DataFrame, dict]:
+        """Per owner: accuracy at each call week and overall, bias, band and, while the period runs, the
+        Commit call now and that call on the owner's record (call × accuracy)."""
+        table = trust.owner_call_table(self.commit_history, by="owner")
+        out = pd.DataFrame({"Owner": table.index.astype("str")})
+        for week in trust.CALL_WEEKS:
+            out[f"Week {week}"] = table[f"week_{week}"].to_numpy(dtype="float64")
+        out["Accuracy"] = table["accuracy"].to_numpy(dtype="float64")
+        out["Bias"] = table["bias"].to_numpy(dtype="float64")
+        out["Band"] = table["band"].to_numpy()
+        units = {**{f"Week {w}": "percent" for w in trust.CALL_WEEKS}, "Accuracy": "percent", "Bias": "percent"}
+        if not self.is_review and len(table):
+            now = compute_wide(["closed_amount", "commit_amount"], self.ds, self.period, by="owner")
+            call = (now["closed_amount"] + now["commit_amount"]).reindex(table.index).fillna(0.0)
+            out["Call now"] = call.to_numpy(dtype="float64")
+            out["On their record"] = (call * table["accuracy"]).to_numpy(dtype="float64")
+            units.update({"Call now": "currency", "On their record": "currency"})
+        return out, units
+
+    def trust_note(self) -> str:
+        """What to believe, in words: who over-calls or sandbags consistently, and how honest the range is."""
+        history = self.commit_history
+        if history.attrs.get("unavailable"):
+            return f"Commit accuracy cannot be judged: {history.attrs['unavailable']}."
+        acc = self.commit_accuracy
+        if acc.empty:
+            return "No rep made a Commit call in the quarters replayed, so there is no record to judge calls by."
+        lines = []
+        over = acc[(acc["band"] != "green") & (acc["accuracy"] < 1) & (acc["calls_over"] * 2 >= acc["calls"])]
+        under = acc[(acc["band"] != "green") & (acc["accuracy"] > 1) & (acc["calls_under"] * 2 >= acc["calls"])]
+        if len(over):
+            names = ", ".join(f"{name} ({row['accuracy']:.0%})" for name, row in over.iterrows())
+            lines.append(f"**Over-call** (under 85% of the Commit call won in at least half their calls; the share "
+                         f"of the call that landed on their record): {names}. Ask for the evidence behind each of "
+                         "their Commits and use the haircut figure in the forecast call.")
+        if len(under):
+            names = ", ".join(f"{name} ({row['accuracy']:.0%})" for name, row in under.iterrows())
+            lines.append(f"**Sandbag** (beat the call by more than 15% in at least half their calls): {names}. "
+                         "Their Best Case deserves a closer look: some of it is Commit.")
+        green = int((acc["band"] == "green").sum())
+        lines.append(f"{green} of {len(acc)} reps called within 85–115% overall.")
+        lines.append(trust.trust_statement(self.calibration))
+        return "\n\n".join(lines)
 
 
 _CACHE: dict[int, tuple[object, ForecastStudy]] = {}

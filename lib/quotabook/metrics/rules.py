@@ -235,8 +235,9 @@ class Checker:
             self.add(i, "benchmark.band", "must be [low, high], two numbers")
         elif band[0] > band[1]:
             self.add(i, "benchmark.band", f"low {band[0]} is above high {band[1]}; write [low, high]")
-        elif unit == "percent" and not (band[0] >= 0 and band[1] <= 1):
-            self.add(i, "benchmark.band", "a percent band is a share 0-1 (write 0.22, not 22)")
+        elif unit == "percent" and not (band[0] >= 0 and band[1] <= 2):
+            # a share: 0.22 for 22%; up to 2 (200%) so accuracy bands around 100% (0.85-1.15) can be written
+            self.add(i, "benchmark.band", "a percent band is a share (write 0.22, not 22; at most 2 for 200%)")
         if _blank(b.get("source")) or not isinstance(b.get("source"), str):
             self.add(i, "benchmark.source", "a benchmark needs its source: who and year, as a seed cites it")
 

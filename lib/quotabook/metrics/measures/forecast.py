@@ -143,6 +143,27 @@ def backtest_forecast(ctx: Context) -> pd.Series:
     return past.metric("historical_win_rate_forecast").reindex(groups)
 
 
+# -- forecast trust: the Commit call ------------------------------------------------------------------------
+@measure("commit_call_amount")
+def commit_call_amount(ctx: Context) -> pd.Series:
+    """Closed + Commit of the period as it stood at the start of week ``commit_call_week``: the call the team
+    made that week, rebuilt with ``Dataset.as_of``. Zero for a group that had neither; NaN while that day is
+    still ahead of the report date (no call made yet)."""
+    from ...forecast.deals import week_start, without_activity
+    from ...forecast.methods import category
+
+    ctx.ds.require("commit_call_amount", "opportunity_history")
+    ctx.ds.require("commit_call_amount", "opportunities", "forecast_category")
+    groups = ctx.metric("closed_amount").index
+    date = week_start(ctx.period, int(ctx.threshold("commit_call_week")))
+    if date > ctx.reference_date.normalize():
+        return pd.Series(np.nan, index=groups)
+    past = without_activity(ctx.ds).as_of(date)
+    call = Context(past, ctx.period, ctx.by, ctx.catalog).sum(category(past, ctx.period, best_case_share=0.0),
+                                                                  "value")
+    return call.reindex(groups).fillna(0.0)
+
+
 # -- pipeline flows ----------------------------------------------------------------------------------------
 def _flows(ctx: Context) -> pd.DataFrame:
     if "_flows" not in ctx.cache:
