@@ -7,6 +7,8 @@ so it is never read as a finished quarter.
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.axes import Axes
@@ -79,8 +81,13 @@ def trend_panels(trend: Trend, *, catalog: Catalog, title: str, currency: str = 
     flat = axes.ravel()
     for ax, metric in zip(flat, metrics, strict=False):
         trend_line(trend, metric, catalog=catalog, currency=currency, group=group, ax=ax)
-    for ax in flat[len(metrics):]:
+    note = ("Each quarter as the data stood at its end (coverage: the day before it began). A hollow point is "
+            "the quarter still running.")
+    spare = flat[len(metrics):]
+    for ax in spare:
         ax.set_axis_off()
-    return finish(fig, flat[0], title, legend=False,
-                  note="Each quarter as the data stood at its end (coverage: the day before it began); "
-                       "hollow: the quarter still running.")
+    if len(spare):  # the key goes in the free panel, where it cannot collide with tick labels
+        spare[0].text(0.02, 0.5, textwrap.fill(note, 34), transform=spare[0].transAxes, fontsize=8.5,
+                      color="#444444", va="center")
+        return finish(fig, flat[0], title, legend=False)
+    return finish(fig, flat[0], title, legend=False, subtitle=note)
