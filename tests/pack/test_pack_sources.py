@@ -20,7 +20,7 @@ from sources.sqltools import demo_tables
 pytestmark = pytest.mark.slow
 STEM = "00_target_achievement"
 THEMED = ["00_target_achievement", "01_activity_ratios", "02_funnel", "03_velocity", "04_territory_quota",
-          "05_forecast", "06_won_lost"]
+          "05_forecast", "06_won_lost", "07_rep_scorecards"]
 
 
 def build(data: Path | str, out: Path, notebooks: list[str]) -> dict:

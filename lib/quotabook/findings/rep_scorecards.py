@@ -1,0 +1,159 @@
+"""Sentences, the ranked team table and one card per rep for the rep-scorecards notebook.
+
+Every figure comes from :func:`quotabook.views.rep_scorecards.scorecards`; labels and units come from the
+metric catalog. A finished quarter is described as finished ("booked"), a running one as "so far".
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..charts.rep_scorecards import rep_card
+from ..metrics import format as fmt
+from ..views.rep_scorecards import SCORECARD_METRICS, Scorecards
+from . import Findings
+
+__all__ = ["SHOWN_METRICS", "scorecard_findings", "show_cards", "team_table"]
+
+#: Catalog metrics the notebook shows (its glossary).
+SHOWN_METRICS = [*SCORECARD_METRICS, "commit_accuracy", "commit_bias", "commit_call_amount"]
+#: A rep within this many days of their first activity is read as ramping.
+RAMP_DAYS = 365
+
+
+def _running(report) -> bool:
+    return report.period.last_day >= report.as_of.normalize()
+
+
+def _value(report, metric: str, value) -> str:
+    """One figure as the page shows it: compact money ($980K), whole days of tenure, else by catalog unit."""
+    unit = report.catalog.get(metric).unit
+    if pd.isna(value):
+        return "–"
+    if unit == "currency":
+        return report.money(value)
+    if metric == "rep_tenure_days":
+        return f"{int(value):,} days"
+    return fmt.by_unit(value, unit, report.currency)
+
+
+def _names(names) -> str:
+    names = list(names)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
+
+
+def scorecard_findings(report, cards: Scorecards) -> Findings:
+    """Three to five sentences on the team, with headlines and alerts for the pack index."""
+    team = cards.team
+    so_far = " so far" if _running(report) else ""
+    sentences = []
+    if team.empty:
+        return Findings(sentences=[f"No rep owns a territory in {report.label}."])
+    if "attainment" in team and team["attainment"].notna().any():
+        at = team["attainment"].dropna()
+        reached = int((at >= 1).sum())
+        best = at.max()
+        leaders = at[at == best].index.tolist()
+        lead = (f"{_names(leaders)} {'leads' if len(leaders) == 1 else 'lead'} at {report.pct(best)}"
+                if len(at) > 1 and (at != best).any() else f"all at {report.pct(best)}")
+        sentences.append(f"{reached} of {len(at)} reps with a target {'have' if _running(report) else ''} reached it"
+                         f"{so_far} in {report.period.label}; {lead}.".replace("  ", " "))
+        low = at[at < 0.5]
+        if len(low):
+            named = _names(f"{n} ({report.pct(v)})" for n, v in low.items())
+            sentences.append(f"Under half of target{so_far}: {named}.")
+    else:
+        total = report.money(team["closed_amount"].sum())
+        sentences.append(f"No targets in the data: reps are ranked by bookings ({total} in {report.period.label}"
+                         f"{so_far}).")
+    over = team[(team["commit_band"] != "") & (team["commit_bias"] > 0.15)]
+    if len(over):
+        named = _names(f"{n} ({report.pct(r['commit_accuracy'])} of the call won)" for n, r in over.iterrows())
+        sentences.append(f"Commit over-called over the last four quarters: {named}. Haircut their calls and ask "
+                         "for the evidence behind each Commit.")
+    elif "commit_accuracy" in cards.unavailable:
+        sentences.append(f"Commit accuracy cannot be judged: {cards.unavailable['commit_accuracy']}.")
+    if "rep_tenure_days" in team:
+        new = team[team["rep_tenure_days"] < RAMP_DAYS]
+        if len(new):
+            sentences.append("Ramping (under a year since their first activity): "
+                             + _names(f"{n} ({int(r['rep_tenure_days'])} days)" for n, r in new.iterrows())
+                             + "; read their figures against a ramp, not the team.")
+    if "activity_goal_attainment" in team:
+        short = team[team["activity_goal_attainment"] < 0.8]
+        if len(short):
+            sentences.append("Activity under 80% of goal: "
+                             + _names(f"{n} ({report.pct(v)})" for n, v in short["activity_goal_attainment"].items())
+                             + ".")
+    headlines = {"Reps": str(len(team))}
+    if "attainment" in team and team["attainment"].notna().any():
+        at = team["attainment"]
+        headlines["Reps at target"] = f"{int((at >= 1).sum())} of {int(at.notna().sum())}"
+    alerts = [{"message": f"{n} over-calls Commit: {report.pct(r['commit_accuracy'])} of the call won over four "
+                          "quarters", "level": "warning"} for n, r in over.iterrows()]
+    return Findings(sentences=sentences[:5], headlines=headlines, alerts=alerts)
+
+
+def _columns(report, cards: Scorecards) -> dict[str, str]:
+    """Team-table column per metric (catalog label; coverage says when it was read)."""
+    out = {}
+    for metric in [*SCORECARD_METRICS, "commit_accuracy", "commit_bias"]:
+        if metric in cards.team:
+            label = report.catalog.get(metric).label
+            if metric == "pipeline_coverage" and cards.coverage_at_start:
+                label += " (quarter start)"
+            out[metric] = label
+    return out
+
+
+def team_table(report, cards: Scorecards):
+    """The reps ranked (attainment, else bookings), one row each, every scorecard metric."""
+    columns = _columns(report, cards)
+    frame = cards.team.reset_index()
+    shown = pd.DataFrame({"Rank": frame["rank"], "Rep": frame["owner"].astype("str")})
+    for metric, label in columns.items():
+        shown[label] = [_value(report, metric, v) for v in frame[metric]]  # the figures the cards show
+    shown["Commit band"] = frame["commit_band"].to_numpy()
+    caption = f"The team in {report.period.label}{' so far' if _running(report) else ''}, ranked"
+    if "pipeline_coverage" in columns:
+        caption += " (coverage –: target already met, or no target)"
+    styler = report.table(shown, {"Rank": "count"}, caption=caption)
+    return styler.set_properties(subset=[c for c in shown.columns if c not in ("Rep", "Commit band")],
+                                 **{"text-align": "right"})
+
+
+def show_cards(report, cards: Scorecards) -> None:
+    """Display one card per rep, in rank order: a compact table, the top win and loss, and two charts."""
+    from IPython.display import display
+
+    columns = _columns(report, cards)
+    wins = cards.wins.set_index("owner")
+    losses = cards.losses.set_index("owner")
+    for owner, row in cards.team.iterrows():  # a handful of reps per scope: one card each
+        rows = [{"Metric": label, "Value": _value(report, metric, row[metric])} for metric, label in columns.items()]
+        if row.get("commit_band"):
+            rows.append({"Metric": "Commit band", "Value": row["commit_band"]})
+        display(report.markdown(f"### {int(row['rank'])}. {owner}"))
+        display(report.table(pd.DataFrame(rows)))
+        display(report.markdown(_deals_line(report, owner, wins, losses)))
+        history = cards.history[cards.history["owner"] == owner]
+        calls = cards.calls[cards.calls["owner"] == owner]
+        acc = row.get("commit_accuracy")
+        title = (f"{owner}: {report.pct(acc)} of the Commit call won over four quarters" if pd.notna(acc)
+                 else f"{owner}: bookings by quarter")
+        display(rep_card(history, calls, title=title, currency=report.currency))
+
+
+def _deals_line(report, owner, wins: pd.DataFrame, losses: pd.DataFrame) -> str:
+    parts = []
+    if owner in wins.index:
+        w = wins.loc[owner]
+        parts.append(f"Largest win: {w['deal']} ({report.money(w['amount'])}).")
+    else:
+        parts.append(f"No win in {report.period.label}{' yet' if _running(report) else ''}.")
+    if owner in losses.index:
+        lost = losses.loc[owner]
+        amount = report.money(lost["amount"]) if pd.notna(lost["amount"]) else "no amount recorded"
+        reason = lost["loss_reason"] if pd.notna(lost["loss_reason"]) else "no reason recorded"
+        parts.append(f"Largest loss: {lost['deal']} ({amount}; {reason}).")
+    return " ".join(parts)
