@@ -177,3 +177,14 @@ def test_the_forecast_page_names_who_over_calls_and_who_sandbags():
     assert units["Accuracy"] == "percent"
     live = ForecastStudy(build(as_of="2025-03-10"), build().period("2025-Q1"), "territory", "region")
     assert "untested" in live.trust_note() or "no record" in live.trust_note()
+
+
+def test_the_trust_table_is_empty_not_broken_without_calls():
+    from quotabook.forecast.study import ForecastStudy
+
+    no_categories = [{**d, "forecast_category": None} for d in OPPORTUNITIES]
+    ds = build(opportunities=no_categories)
+    fx = ForecastStudy(ds, ds.period("2025-Q1"), "territory", "region")
+    frame, _ = fx.trust_table()
+    assert frame.empty and list(frame.columns[:4]) == ["Owner", "Week 2", "Week 6", "Week 10"]
+    assert fx.trust_note().startswith("Commit accuracy cannot be judged:")

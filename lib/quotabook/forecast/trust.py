@@ -239,8 +239,8 @@ def calls_unavailable(ds: Dataset) -> str | None:
 def owner_call_table(history: pd.DataFrame, weeks: Sequence[int] = CALL_WEEKS, by: str = "owner") -> pd.DataFrame:
     """One row per group, a column of accuracy per call week plus the overall accuracy, bias and band."""
     overall = commit_accuracy(history, by)
-    if overall.empty:
-        return overall
-    per_week = {f"week_{w}": commit_accuracy(history, by, week=w)["accuracy"] for w in weeks}
     columns = ["quarters", "accuracy", "bias", "band", "calls_over", "calls_under"]
+    if overall.empty:
+        return pd.DataFrame(columns=[*(f"week_{w}" for w in weeks), *columns], index=overall.index)
+    per_week = {f"week_{w}": commit_accuracy(history, by, week=w)["accuracy"] for w in weeks}
     return pd.DataFrame(per_week).reindex(overall.index).join(overall[columns])
