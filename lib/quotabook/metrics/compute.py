@@ -14,6 +14,7 @@ reconcile exactly: a region's attainment is its closed over its target, never an
 from __future__ import annotations
 
 import ast
+import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -167,8 +168,9 @@ class Context:
     def groups(self) -> pd.Index:
         """Every group the result lists, so that a group with nothing gets a zero, not a gap: all
         territories / regions / reps of the dataset for geographic levels, and every value found on
-        the opportunities for other levels (e.g. each segment), so that a ratio's numerator and
-        denominator always cover the same groups. Computed once per context."""
+        the opportunities for other levels (e.g. each segment; for lead source, on the leads too), so
+        that a ratio's numerator and denominator always cover the same groups. Computed once per
+        context."""
         if "groups" not in self._memo:
             self._memo["groups"] = self._all_groups()
         return self._memo["groups"]
@@ -181,6 +183,11 @@ class Context:
             frame = self.ds.territories[cols]
         else:
             frame = pd.concat(self.keys(self.ds.opportunities), axis=1)
+            if any(level in LEVEL_COLUMNS for level in self.by) and len(self.ds.leads):
+                # A lead source no deal has is still a group of deal metrics (0 deals), and vice versa; a
+                # grouping with another level leads do not have keeps the deals' groups.
+                with contextlib.suppress(MetricUnavailable):
+                    frame = pd.concat([frame, pd.concat(self.keys(self.ds.leads, unplaced=True), axis=1)])
         frame = frame.dropna().drop_duplicates().sort_values(cols)
         return pd.MultiIndex.from_frame(frame) if len(cols) > 1 else pd.Index(frame[cols[0]], name=cols[0])
 
