@@ -153,13 +153,14 @@ def lead_sentence(rep, leads: pd.DataFrame, unassigned: int | None, quarters: in
         elif "Lead→Won" in leads:
             text += ", none of them a won deal yet"
         text += "; recent leads are still converting"
+    have, they, leads_ = ("has", "it counts", "lead") if unassigned == 1 else ("have", "they count", "leads")
     if unassigned and rep.is_district:
-        text += (f". {fmt.count(unassigned)} of them have no owner who places them in a territory: they count in "
-                 f"the district's figures, in the group Unassigned")
+        text += (f". {fmt.count(unassigned)} of them {have} no owner with a territory: {they} in the district's "
+                 f"figures, in the group Unassigned")
     elif unassigned:
-        text += (f". Another {fmt.count(unassigned)} leads created {window} have no owner who places them in a "
-                 f"territory, so they belong to no region: they count on the district's pages only, in the group "
-                 f"Unassigned")
+        text += (f". Another {fmt.count(unassigned)} {leads_} created {window} {have} no owner with a territory, so "
+                 f"{'it belongs' if unassigned == 1 else 'they belong'} to no region: {they} on the district's pages "
+                 f"only, in the group Unassigned")
     return text + "."
 
 
