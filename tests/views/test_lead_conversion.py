@@ -140,3 +140,14 @@ def test_lead_sentence_on_degenerate_cohorts(ds):
     assert say.lead_sentence(rep, small, 0, quarters=1) == (
         "Of the 1,000 leads created 2026-Q1, 2.5% (25) became an opportunity, none of them a won deal yet; recent "
         "leads are still converting.")
+
+
+def test_funnel_chart_shows_the_lead_panel_without_sal_or_sql_dates(ds):
+    from quotabook.charts.funnel import funnel
+
+    fig = funnel(views.drop_off(ds, "2026-Q1"), window="2026-Q1")
+    leads, opps = fig.axes
+    assert [p.get_width() for p in leads.patches] == [8, 5]  # leads, converted
+    assert [t.get_text() for t in leads.get_yticklabels()] == ["Lead", "Converted"]
+    # Deals created in Q1: A-E; won A, D, E (Won is past Proposal), B lost and C in Discovery never got there.
+    assert [p.get_width() for p in opps.patches] == [5, 3, 3]
