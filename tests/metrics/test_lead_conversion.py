@@ -285,3 +285,14 @@ def test_lead_conversion_by_source_matches_duckdb_sql(period):
         np.testing.assert_allclose(mine["value"].to_numpy(dtype=float), (sql[column] / sql["leads"]).to_numpy())
     # And every lead of the period is counted once across the sources.
     assert sql["leads"].sum() == p.contains(leads["created_date"]).sum()
+
+
+def test_a_ratio_has_no_row_for_unassigned_leads_where_its_denominator_has_none(ds):
+    """Leads per rep divides by rep-months, which the Unassigned leads do not have: no row for them (instead of
+    an empty "not available" rep), while the lead counts by rep still list them and the district includes them."""
+    long = compute(["leads_per_rep", "lead_count", "lead_to_opportunity"], ds, "2026-Q1", by="owner")
+    owners = long.groupby("metric")["owner"].apply(set)
+    assert UNASSIGNED in owners["lead_count"] and UNASSIGNED in owners["lead_to_opportunity"]
+    assert UNASSIGNED not in owners["leads_per_rep"]
+    district = compute(["leads_per_rep"], ds, "2026-Q1", by="district").iloc[0]
+    assert district["numerator"] == 8  # every lead of the cohort

@@ -259,7 +259,7 @@ def _evaluate(metric: Metric, ctx: Context, catalog: Catalog) -> tuple[pd.Series
     elif metric.type == "ratio":
         num = _evaluate(catalog.get(metric.numerator), ctx, catalog)[0]
         den = _evaluate(catalog.get(metric.denominator), ctx, catalog)[0]
-        num, den = num.align(den)
+        num, den = _defined(ctx, *num.align(den))
         result = (num / den.where(den != 0), num, den)
     else:
         names = {n: _evaluate(catalog.get(n), ctx, catalog)[0] for n in metric.inputs}
@@ -270,6 +270,17 @@ def _evaluate(metric: Metric, ctx: Context, catalog: Catalog) -> tuple[pd.Series
         result = (pd.Series(value, index=aligned.index, dtype="float64"), None, None)
     ctx.cache[metric.name] = result
     return result
+
+
+def _defined(ctx: Context, num: pd.Series, den: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A ratio's aligned numerator and denominator without the groups placed outside the territories (the
+    Unassigned leads) that one side has and the other does not: leads per rep has no rep-months for the
+    Unassigned leads, so it has no row for them (lead_count by rep still lists them)."""
+    if not ctx.by or not all(level in GEO_LEVELS for level in ctx.by):
+        return num, den
+    extra = num.index.difference(ctx.groups())
+    undefined = extra[num.reindex(extra).isna().to_numpy() | den.reindex(extra).isna().to_numpy()]
+    return (num.drop(undefined), den.drop(undefined)) if len(undefined) else (num, den)
 
 
 def _levels(by: str | Sequence[str]) -> tuple[str, ...]:
