@@ -296,3 +296,20 @@ def test_a_ratio_has_no_row_for_unassigned_leads_where_its_denominator_has_none(
     assert UNASSIGNED not in owners["leads_per_rep"]
     district = compute(["leads_per_rep"], ds, "2026-Q1", by="district").iloc[0]
     assert district["numerator"] == 8  # every lead of the cohort
+
+
+@pytest.mark.parametrize("by", ["district", "region", "territory", "owner", "lead_source", ("region", "owner")])
+def test_no_lead_lost_on_random_data(by):
+    """Random owners (reps, a queue, none) and sources (blank, whitespace, missing): whatever the grouping,
+    the groups' leads, conversions and wins add up to the rows of the period."""
+    territories, opps, leads = _random_leads(seed=7)
+    ds = build_dataset(territories=territories, opportunities=opps, leads=leads)
+    p = ds.period("2025-Q4")
+    cohort = leads[p.contains(leads["created_date"])]
+    won = cohort["opportunity_id"].isin(opps.loc[opps["is_won"].astype(bool), "opportunity_id"])
+    wide = compute_wide(["lead_count", "converted_lead_count", "won_lead_count"], ds, p, by=by)
+    assert wide.sum().tolist() == [len(cohort), (cohort["converted_date"].notna() | cohort["opportunity_id"].notna())
+                                   .sum(), won.sum()]
+    # The regions' slices and the district's Unassigned group hold every lead once.
+    sliced = sum(compute_wide(["lead_count"], ds.for_region(r), p, by="region")["lead_count"].sum() for r in ds.regions)
+    assert sliced + compute_wide(["lead_count"], ds, p, by="region").loc[UNASSIGNED, "lead_count"] == len(cohort)
