@@ -363,18 +363,21 @@ UNASSIGNED_LEADS = "district_unassigned_created"
 def lead_owner_territory(territories: pd.DataFrame, opportunities: pd.DataFrame) -> pd.Series:
     """The territory a lead belongs to, through its owner (index: owner, values: territory).
 
-    An owner of a territory places their leads there (their first territory when they own several). An
+    An owner of a territory places their leads there (the first by name when they own several). An
     owner of no territory who owns deals (a former AE, an overlay) places them in the territory of their
     latest created deal. Leads with no owner, or with an owner of neither (a marketing queue), cannot be
     placed: they count at district level and in the "Unassigned" group, never in a region slice. The one
     rule serves region slicing and grouping by territory or region, so a region's leads are its rows of
     the district's "by region" table.
     """
-    own = territories.dropna(subset=["owner"]).drop_duplicates("owner").set_index("owner")["territory"]
+    # Ties are broken by name, not by row order, so a database applies the same rule in SQL
+    # (quotabook.sources.sql): the first territory by name; the latest deal, by id among deals of one day.
+    own = (territories.dropna(subset=["owner", "territory"]).sort_values("territory", kind="stable")
+           .drop_duplicates("owner").set_index("owner")["territory"])
     o = opportunities
     other = o["owner"].notna() & o["territory"].notna() & ~np.asarray(is_in(o["owner"], own.index), dtype=bool)
-    latest = (o.loc[other, ["owner", "territory", "created_date"]]
-              .sort_values("created_date", kind="stable", na_position="first")
+    latest = (o.loc[other, ["owner", "territory", "created_date", "opportunity_id"]]
+              .sort_values(["created_date", "opportunity_id"], kind="stable", na_position="first")
               .drop_duplicates("owner", keep="last").set_index("owner")["territory"])
     return pd.concat([own, latest]).rename("territory")
 

@@ -14,9 +14,11 @@ import pandas as pd
 import pytest
 
 from metrics.test_funnel import build_dataset, frame
+from quotabook import load
 from quotabook.dataset import UNASSIGNED_LEADS
 from quotabook.metrics import compute, compute_wide, load_catalog
 from quotabook.metrics.compute import BLANK, UNASSIGNED
+from sources.sqltools import write_duckdb
 
 T = pd.Timestamp
 
@@ -313,3 +315,20 @@ def test_no_lead_lost_on_random_data(by):
     # The regions' slices and the district's Unassigned group hold every lead once.
     sliced = sum(compute_wide(["lead_count"], ds.for_region(r), p, by="region")["lead_count"].sum() for r in ds.regions)
     assert sliced + compute_wide(["lead_count"], ds, p, by="region").loc[UNASSIGNED, "lead_count"] == len(cohort)
+
+
+@pytest.mark.parametrize("region", ["East", "West"])
+def test_a_database_region_holds_the_same_leads_as_the_slice(tmp_path, region):
+    """The region filter pushed into SQL places leads by the rule of Dataset.for_region: Ann owns T3 (West) and
+    T1 (East), the first by name places her leads in East; Zed owns no territory and his latest deal (E, T2)
+    places his in West; the queue's and the ownerless leads are in no region."""
+    territories = frame(TERRITORIES + "T3,West,D,Ann,SMB\n", "territories")
+    opps = frame(OPPORTUNITIES, "opportunities")
+    opps = pd.concat([opps, opps.iloc[[4]].assign(opportunity_id="E0", territory="T1",
+                                                  created_date=T("2025-06-01"))])  # Zed's older deal, East
+    source = write_duckdb(tmp_path / "leads.db", {"territories": territories, "opportunities": opps,
+                                                  "leads": frame(LEADS, "leads")})
+    pushed = load(source, region=region)
+    sliced = load(source).for_region(region)
+    assert sorted(pushed.leads["lead_id"]) == sorted(sliced.leads["lead_id"])
+    assert sorted(sliced.leads["lead_id"]) == (["L1", "L2", "L3", "L9"] if region == "East" else ["L11", "L4", "L8"])
