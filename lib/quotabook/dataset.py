@@ -24,7 +24,7 @@ from .settings import Settings
 from .validation import ValidationReport
 
 __all__ = ["ALL_REGIONS", "STATE_FIELDS", "UNASSIGNED_LEADS", "Dataset", "canonical_table", "deal_codes",
-           "empty_table", "filter_rows", "is_in", "lead_owner_territory"]
+           "empty_table", "filter_rows", "is_in", "lead_owner_territory", "unassigned_lead_count"]
 
 ALL_REGIONS = "ALL"
 # Fields of a deal that change over time and are tracked by opportunity_history.
@@ -355,8 +355,9 @@ def _last_activity(opps: pd.DataFrame, acts: pd.DataFrame, all_acts: pd.DataFram
 
 
 # -- leads: where each lead belongs -------------------------------------------------------------------
-#: ``leads.attrs`` key of a region slice: the created dates (sorted datetime64 array) of the leads of the
-#: whole district that no owner places in a territory, which are left out of every region slice.
+#: ``leads.attrs`` key of a region slice: the leads of the whole district that no owner places in a territory
+#: (left out of every region slice), counted per created day as ``((day, count), ...)`` with days since
+#: 1970-01-01. A tuple, not an array: pandas compares attrs with ``==`` when it concatenates frames.
 UNASSIGNED_LEADS = "district_unassigned_created"
 
 
@@ -389,9 +390,23 @@ def _region_leads(leads: pd.DataFrame, owner_territory: pd.Series, names: set) -
     placed = owner_territory[owner_territory.isin(names)].index
     out = filter_rows(leads, is_in(leads["owner"], placed))
     unplaced = ~np.asarray(is_in(leads["owner"], owner_territory.index), dtype=bool)
-    out.attrs = {**leads.attrs, UNASSIGNED_LEADS: np.sort(leads.loc[unplaced, "created_date"].to_numpy(
-        dtype="datetime64[ns]"))}
+    days = leads.loc[unplaced, "created_date"].dropna().to_numpy(dtype="datetime64[D]").astype("int64")
+    day, count = np.unique(days, return_counts=True)
+    out.attrs = {**leads.attrs, UNASSIGNED_LEADS: tuple(zip(day.tolist(), count.tolist(), strict=True))}
     return out
+
+
+def unassigned_lead_count(leads: pd.DataFrame, start, end) -> int | None:
+    """Leads of the whole district created in ``[start, end)`` that no owner places, as a region slice's
+    leads remember them (:data:`UNASSIGNED_LEADS`); None for a frame that does not (the district's own
+    leads, or a region read from a database)."""
+    kept = leads.attrs.get(UNASSIGNED_LEADS)
+    if kept is None:
+        return None
+    pairs = np.array(kept, dtype="int64").reshape(-1, 2)
+    day, count = pairs[:, 0], pairs[:, 1]
+    first, stop = (pd.Timestamp(x).to_datetime64().astype("datetime64[D]").astype("int64") for x in (start, end))
+    return int(count[(day >= first) & (day < stop)].sum())
 
 
 def _leads_as_of(leads: pd.DataFrame, cutoff: pd.Timestamp, opportunities: pd.DataFrame) -> pd.DataFrame:
@@ -415,5 +430,6 @@ def _leads_as_of(leads: pd.DataFrame, cutoff: pd.Timestamp, opportunities: pd.Da
     out = out.reset_index(drop=True)
     out.attrs = dict(leads.attrs)
     if unplaced is not None:
-        out.attrs[UNASSIGNED_LEADS] = unplaced[unplaced < np.datetime64(cutoff, "ns")]
+        last = pd.Timestamp(cutoff).to_datetime64().astype("datetime64[D]").astype("int64")
+        out.attrs[UNASSIGNED_LEADS] = tuple(pair for pair in unplaced if pair[0] < last)
     return out

@@ -22,7 +22,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..dataset import ALL_REGIONS, UNASSIGNED_LEADS, Dataset, is_in, lead_owner_territory
+from ..dataset import ALL_REGIONS, Dataset, is_in, lead_owner_territory, unassigned_lead_count
 from ..fiscal import Period
 from ..metrics import compute, compute_wide
 from ..metrics import format as fmt
@@ -197,18 +197,14 @@ def unassigned_leads(ds: Dataset, first: str | Period, last: str | Period | None
     """Leads created in the window that no owner places in a territory, in the whole district.
 
     On the district these are the rows of the "Unassigned" group; a region slice holds none of them, so
-    the count comes from the created dates the slice kept (``leads.attrs[UNASSIGNED_LEADS]``, see
+    the count comes from the created days the slice kept (``leads.attrs[UNASSIGNED_LEADS]``, see
     :meth:`quotabook.dataset.Dataset.for_region`). None when it is not known (a region read from a
     database, which returns only the region's rows).
     """
     period = _window(ds, first, last)
     leads = ds.leads
     if ds.region != ALL_REGIONS:
-        created = leads.attrs.get(UNASSIGNED_LEADS)
-        if created is None:
-            return None
-        start, end = np.datetime64(pd.Timestamp(period.start), "ns"), np.datetime64(pd.Timestamp(period.end), "ns")
-        return int(np.searchsorted(created, end) - np.searchsorted(created, start))
+        return unassigned_lead_count(leads, period.start, period.end)
     owners = lead_owner_territory(ds.territories, ds.opportunities).index
     unplaced = ~np.asarray(is_in(leads["owner"], owners), dtype=bool)
     return int((unplaced & np.asarray(period.contains(leads["created_date"]), dtype=bool)).sum())
