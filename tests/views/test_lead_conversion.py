@@ -151,3 +151,20 @@ def test_funnel_chart_shows_the_lead_panel_without_sal_or_sql_dates(ds):
     assert [t.get_text() for t in leads.get_yticklabels()] == ["Lead", "Converted"]
     # Deals created in Q1: A-E; won A, D, E (Won is past Proposal), B lost and C in Discovery never got there.
     assert [p.get_width() for p in opps.patches] == [5, 3, 3]
+
+
+def test_lead_sentences_when_no_lead_has_an_owner():
+    ownerless = build_dataset(territories=TERRITORIES, opportunities=OPPORTUNITIES,
+                              leads=LEADS.replace(",Ann,", ",,").replace(",Bob,", ",,").replace(",Zed,", ",,"))
+    district = say.lead_sentence(report(ownerless), views.lead_conversion(ownerless, "2026-Q1"),
+                                 views.unassigned_leads(ownerless, "2026-Q1"), quarters=1)
+    assert district.endswith("None of them has an owner with a territory: they count in the district's figures, "
+                             "in the group Unassigned.")
+    # A region holds none of them: its page still says where they are.
+    east = ownerless.for_region("East")
+    conversion = views.lead_conversion(east, "2026-Q1")
+    assert conversion.empty  # the region has no lead at all
+    assert say.lead_sentence(report(east, "East"), conversion, views.unassigned_leads(east, "2026-Q1"),
+                             quarters=1) == (
+        "East holds no lead of its own; 8 leads created 2026-Q1 have no owner with a territory, so they belong to "
+        "no region: they count on the district's pages only, in the group Unassigned.")

@@ -136,10 +136,14 @@ def lead_sentence(rep, leads: pd.DataFrame, unassigned: int | None, quarters: in
     :func:`quotabook.views.funnel.unassigned_leads` (district-wide; None when not known). None without a
     leads table.
     """
-    if leads.empty:
-        return None
-    total = leads.iloc[-1]
     window = window_label(rep, quarters)
+    have, they, leads_ = ("has", "it counts", "lead") if unassigned == 1 else ("have", "they count", "leads")
+    elsewhere = (f"{fmt.count(unassigned)} {leads_} created {window} {have} no owner with a territory, so "
+                 f"{'it belongs' if unassigned == 1 else 'they belong'} to no region: {they} on the district's pages "
+                 f"only, in the group Unassigned")
+    if leads.empty:  # no leads table, or none of its leads is the region's
+        return f"{rep.label} holds no lead of its own; {elsewhere}." if unassigned and not rep.is_district else None
+    total = leads.iloc[-1]
     n = total["Leads"]
     if not n > 0:
         text = f"No lead was created {window}"
@@ -153,14 +157,11 @@ def lead_sentence(rep, leads: pd.DataFrame, unassigned: int | None, quarters: in
         elif "Lead→Won" in leads:
             text += ", none of them a won deal yet"
         text += "; recent leads are still converting"
-    have, they, leads_ = ("has", "it counts", "lead") if unassigned == 1 else ("have", "they count", "leads")
     if unassigned and rep.is_district:
-        text += (f". {fmt.count(unassigned)} of them {have} no owner with a territory: {they} in the district's "
-                 f"figures, in the group Unassigned")
+        whom = "None of them has an" if unassigned >= n else f"{fmt.count(unassigned)} of them {have} no"
+        text += f". {whom} owner with a territory: {they} in the district's figures, in the group Unassigned"
     elif unassigned:
-        text += (f". Another {fmt.count(unassigned)} {leads_} created {window} {have} no owner with a territory, so "
-                 f"{'it belongs' if unassigned == 1 else 'they belong'} to no region: {they} on the district's pages "
-                 f"only, in the group Unassigned")
+        text += f". Another {elsewhere}"
     return text + "."
 
 
