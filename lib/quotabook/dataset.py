@@ -208,8 +208,9 @@ class Dataset:
 
         Leads follow :func:`lead_owner_territory`: a region holds the leads its owners place in its
         territories. Leads no owner places (no owner, or a queue) belong to no region: they count in the
-        district's "Unassigned" group, and the slice keeps their created dates in
-        ``leads.attrs[UNASSIGNED_LEADS]`` so its page can say how many there are district-wide.
+        district's "Unassigned" group, and the slice keeps their count per created day in
+        ``leads.attrs[UNASSIGNED_LEADS]`` so its page can say how many there are district-wide
+        (:func:`unassigned_lead_count`).
 
         Raises
         ------
