@@ -8,7 +8,10 @@ lead_to_sal, sal_to_sql, sql_to_opportunity, opportunity_to_proposal and proposa
 choose the grouping (creation month, segment, rep) and set the workbook's benchmark bands beside them.
 
 Lead steps are counted on the cohort of leads created in the window, opportunity steps on the cohort of
-opportunities created in it (catalog definitions); each step is a subset of the one before.
+opportunities created in it (catalog definitions); each step is a subset of the one before. Leads without
+SAL or SQL dates still convert: Lead→Opportunity (lead_to_opportunity, from converted_date or
+opportunity_id) stands in for the three lead steps, and :func:`lead_conversion` adds Lead→Won. Every lead
+counts: leads no owner places in a territory are the group "Unassigned" (:func:`unassigned_leads`).
 
 ``result.attrs["unavailable"]`` maps a metric to its "not available: needs ..." note (no leads table,
 no change history); ``result.attrs["period"]`` names the window.
