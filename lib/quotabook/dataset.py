@@ -23,8 +23,8 @@ from .schemas import TABLES
 from .settings import Settings
 from .validation import ValidationReport
 
-__all__ = ["ALL_REGIONS", "STATE_FIELDS", "Dataset", "canonical_table", "deal_codes", "empty_table", "filter_rows",
-           "is_in"]
+__all__ = ["ALL_REGIONS", "STATE_FIELDS", "UNASSIGNED_LEADS", "Dataset", "canonical_table", "deal_codes",
+           "empty_table", "filter_rows", "is_in", "lead_owner_territory", "unassigned_lead_count"]
 
 ALL_REGIONS = "ALL"
 # Fields of a deal that change over time and are tracked by opportunity_history.
@@ -206,6 +206,12 @@ class Dataset:
     def for_region(self, region: str | None) -> Dataset:
         """The slice of one region (``None`` or ``"ALL"``: the whole district).
 
+        Leads follow :func:`lead_owner_territory`: a region holds the leads its owners place in its
+        territories. Leads no owner places (no owner, or a queue) belong to no region: they count in the
+        district's "Unassigned" group, and the slice keeps their count per created day in
+        ``leads.attrs[UNASSIGNED_LEADS]`` so its page can say how many there are district-wide
+        (:func:`unassigned_lead_count`).
+
         Raises
         ------
         ConfigError
@@ -224,7 +230,7 @@ class Dataset:
         acts = self.activities
         on_deal = is_in(acts["opportunity_id"], ids)
         acts = acts[on_deal | (acts["opportunity_id"].isna() & is_in(acts["owner"], owners))]
-        leads = self.leads[is_in(self.leads["owner"], owners)]
+        leads = _region_leads(self.leads, lead_owner_territory(self.territories, self.opportunities), names)
         return replace(
             self,
             opportunities=opps.reset_index(drop=True),
@@ -299,7 +305,7 @@ class Dataset:
             opportunities=opps,
             opportunity_history=known_hist.reset_index(drop=True),
             activities=acts.reset_index(drop=True),
-            leads=_leads_as_of(self.leads, cutoff),
+            leads=_leads_as_of(self.leads, cutoff, self.opportunities),
             as_of_date=day,
         )
 
@@ -349,12 +355,82 @@ def _last_activity(opps: pd.DataFrame, acts: pd.DataFrame, all_acts: pd.DataFram
     return stored.where(stored < cutoff)
 
 
-def _leads_as_of(leads: pd.DataFrame, cutoff: pd.Timestamp) -> pd.DataFrame:
-    """Leads created before the cutoff, with funnel milestones reached after it erased."""
+# -- leads: where each lead belongs -------------------------------------------------------------------
+#: ``leads.attrs`` key of a region slice: the leads of the whole district that no owner places in a territory
+#: (left out of every region slice), counted per created day as ``((day, count), ...)`` with days since
+#: 1970-01-01. A tuple, not an array: pandas compares attrs with ``==`` when it concatenates frames.
+UNASSIGNED_LEADS = "district_unassigned_created"
+
+
+def lead_owner_territory(territories: pd.DataFrame, opportunities: pd.DataFrame) -> pd.Series:
+    """The territory a lead belongs to, through its owner (index: owner, values: territory).
+
+    An owner of a territory places their leads there (the first by name when they own several). An
+    owner of no territory who owns deals (a former AE, an overlay) places them in the territory of their
+    latest created deal. Leads with no owner, or with an owner of neither (a marketing queue), cannot be
+    placed: they count at district level and in the "Unassigned" group, never in a region slice. The one
+    rule serves region slicing and grouping by territory or region, so a region's leads are its rows of
+    the district's "by region" table.
+    """
+    # Ties are broken by name, not by row order, so a database applies the same rule in SQL
+    # (quotabook.sources.sql): the first territory by name; the latest deal, by id among deals of one day.
+    own = (territories.dropna(subset=["owner", "territory"]).sort_values("territory", kind="stable")
+           .drop_duplicates("owner").set_index("owner")["territory"])
+    o = opportunities
+    other = o["owner"].notna() & o["territory"].notna() & ~np.asarray(is_in(o["owner"], own.index), dtype=bool)
+    latest = (o.loc[other, ["owner", "territory", "created_date", "opportunity_id"]]
+              .sort_values(["created_date", "opportunity_id"], kind="stable", na_position="first")
+              .drop_duplicates("owner", keep="last").set_index("owner")["territory"])
+    return pd.concat([own, latest]).rename("territory")
+
+
+def _region_leads(leads: pd.DataFrame, owner_territory: pd.Series, names: set) -> pd.DataFrame:
+    """The leads of a region slice (owners placed in one of the region's territories ``names``), with the
+    created dates of the district's unplaced leads kept in ``attrs[UNASSIGNED_LEADS]`` so a region page
+    can say how many leads no region holds."""
+    placed = owner_territory[owner_territory.isin(names)].index
+    out = filter_rows(leads, is_in(leads["owner"], placed))
+    unplaced = ~np.asarray(is_in(leads["owner"], owner_territory.index), dtype=bool)
+    days = leads.loc[unplaced, "created_date"].dropna().to_numpy(dtype="datetime64[D]").astype("int64")
+    day, count = np.unique(days, return_counts=True)
+    out.attrs = {**leads.attrs, UNASSIGNED_LEADS: tuple(zip(day.tolist(), count.tolist(), strict=True))}
+    return out
+
+
+def unassigned_lead_count(leads: pd.DataFrame, start, end) -> int | None:
+    """Leads of the whole district created in ``[start, end)`` that no owner places, as a region slice's
+    leads remember them (:data:`UNASSIGNED_LEADS`); None for a frame that does not (the district's own
+    leads, or a region read from a database)."""
+    kept = leads.attrs.get(UNASSIGNED_LEADS)
+    if kept is None:
+        return None
+    pairs = np.array(kept, dtype="int64").reshape(-1, 2)
+    day, count = pairs[:, 0], pairs[:, 1]
+    first, stop = (pd.Timestamp(x).to_datetime64().astype("datetime64[D]").astype("int64") for x in (start, end))
+    return int(count[(day >= first) & (day < stop)].sum())
+
+
+def _leads_as_of(leads: pd.DataFrame, cutoff: pd.Timestamp, opportunities: pd.DataFrame) -> pd.DataFrame:
+    """Leads created before the cutoff, with funnel milestones reached after it erased.
+
+    A lead's link to its opportunity is erased when it converted after the cutoff, or (a lead with an
+    opportunity_id and no converted_date, common in exports) when that opportunity was created after it.
+    """
     out = filter_rows(leads, leads["created_date"] < cutoff)
+    later = out["converted_date"].notna() & (out["converted_date"] >= cutoff) if "converted_date" in out else None
     for col in ("sal_date", "sql_date", "converted_date", "disqualified_date"):
         if col in out:
             out[col] = out[col].where(out[col] < cutoff)
-    if "opportunity_id" in out and "converted_date" in out:
-        out["opportunity_id"] = out["opportunity_id"].where(out["converted_date"].notna())
-    return out.reset_index(drop=True)
+    if "opportunity_id" in out:
+        created_later = opportunities.loc[opportunities["created_date"] >= cutoff, "opportunity_id"]
+        gone = np.asarray(is_in(out["opportunity_id"], created_later), dtype=bool) & out["opportunity_id"].notna()
+        if later is not None:
+            gone |= later.to_numpy(dtype=bool)
+        out["opportunity_id"] = out["opportunity_id"].where(~gone)
+    unplaced = leads.attrs.get(UNASSIGNED_LEADS)
+    out = out.reset_index(drop=True)
+    out.attrs = dict(leads.attrs)
+    if unplaced is not None:
+        last = pd.Timestamp(cutoff).to_datetime64().astype("datetime64[D]").astype("int64")
+        out.attrs[UNASSIGNED_LEADS] = tuple(pair for pair in unplaced if pair[0] < last)
+    return out

@@ -32,6 +32,7 @@ STATUS_COLORS = {"below": category_color("Lost"), "within": COLORS[0], "above": 
 _BAND = "#e3e3e3"
 _LEAD_STEPS = ("Lead→SAL", "SAL→SQL", "SQL→Opportunity")
 _OPP_STEPS = ("Opportunity→Proposal", "Proposal→Won")
+_COARSE_LEAD_STEP = "Lead→Opportunity"  # the one lead step of leads without SAL/SQL dates
 
 
 def _title(text: str, width: int = 88) -> str:
@@ -97,6 +98,10 @@ def funnel(drop: pd.DataFrame, *, window: str = "") -> Figure:
         rows = steps.loc[list(_LEAD_STEPS)]
         panels.append(("Leads", ["Lead", "SAL", "SQL", "Converted"],
                        [rows["entered"].iloc[0], *rows["converted"]], list(rows["conversion"]), COLORS[4]))
+    elif _COARSE_LEAD_STEP in steps.index and steps.loc[_COARSE_LEAD_STEP, "entered"] > 0:  # no SAL/SQL dates
+        row = steps.loc[_COARSE_LEAD_STEP]
+        panels.append(("Leads", ["Lead", "Converted"], [row["entered"], row["converted"]], [row["conversion"]],
+                       COLORS[4]))
     if all(s in steps.index for s in _OPP_STEPS) and steps.loc[_OPP_STEPS[0], "entered"] > 0:
         rows = steps.loc[list(_OPP_STEPS)]
         panels.append(("Opportunities", ["Created", "Proposal", "Won"],

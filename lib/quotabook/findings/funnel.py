@@ -17,8 +17,9 @@ from ..metrics import format as fmt
 from ..views import funnel as views
 from . import Findings
 
-__all__ = ["FUNNEL_QUARTERS", "MIN_ENTERED", "drop_sentence", "funnel_findings", "funnel_window", "leak_sentence",
-           "pipeline_sentence", "pipeline_snapshot", "slowest_sentence", "win_rate_sentence", "window_label"]
+__all__ = ["FUNNEL_QUARTERS", "MIN_ENTERED", "drop_sentence", "funnel_findings", "funnel_window", "lead_sentence",
+           "leak_sentence", "pipeline_sentence", "pipeline_snapshot", "slowest_sentence", "win_rate_sentence",
+           "window_label"]
 
 #: Quarters of creation cohorts behind the conversion rates (the report's quarter and the three before it).
 FUNNEL_QUARTERS = 4
@@ -122,6 +123,48 @@ def drop_sentence(drop: pd.DataFrame) -> str | None:
     return text + "."
 
 
+def _share(value: float) -> str:
+    """A conversion as a percentage, with one decimal below 10% so a small rate does not read "0%"."""
+    return fmt.percent(value, 1 if value < 0.1 else 0)
+
+
+def lead_sentence(rep, leads: pd.DataFrame, unassigned: int | None, quarters: int = FUNNEL_QUARTERS) -> str | None:
+    """How the leads created in the window converted (Lead→Opportunity, Lead→Won, from each lead's conversion
+    and its deal's outcome, no SAL/SQL dates needed), and how many leads no owner places in a territory.
+
+    ``leads`` is :func:`quotabook.views.funnel.lead_conversion` with no grouping; ``unassigned`` is
+    :func:`quotabook.views.funnel.unassigned_leads` (district-wide; None when not known). None without a
+    leads table.
+    """
+    window = window_label(rep, quarters)
+    have, they, leads_ = ("has", "it counts", "lead") if unassigned == 1 else ("have", "they count", "leads")
+    elsewhere = (f"{fmt.count(unassigned)} {leads_} created {window} {have} no owner with a territory, so "
+                 f"{'it belongs' if unassigned == 1 else 'they belong'} to no region: {they} on the district's pages "
+                 f"only, in the group Unassigned")
+    if leads.empty:  # no leads table, or none of its leads is the region's
+        return f"{rep.label} holds no lead of its own; {elsewhere}." if unassigned and not rep.is_district else None
+    total = leads.iloc[-1]
+    n = total["Leads"]
+    if not n > 0:
+        text = f"No lead was created {window}"
+    elif not total["Converted"] > 0:
+        text = f"None of the {fmt.count(n)} leads created {window} has become an opportunity yet"
+    else:
+        text = (f"Of the {fmt.count(n)} leads created {window}, {_share(total['Lead→Opp'])} "
+                f"({fmt.count(total['Converted'])}) became an opportunity")
+        if "Lead→Won" in leads and total["Won"] > 0:
+            text += f" and {_share(total['Lead→Won'])} ({fmt.count(total['Won'])}) a won deal"
+        elif "Lead→Won" in leads:
+            text += ", none of them a won deal yet"
+        text += "; recent leads are still converting"
+    if unassigned and rep.is_district:
+        whom = "None of them has an" if unassigned >= n else f"{fmt.count(unassigned)} of them {have} no"
+        text += f". {whom} owner with a territory: {they} in the district's figures, in the group Unassigned"
+    elif unassigned:
+        text += f". Another {elsewhere}"
+    return text + "."
+
+
 def slowest_sentence(stages: pd.DataFrame, days: pd.DataFrame) -> tuple[str, dict[str, str]]:
     """The CRM stage deals spend longest in (median, won vs lost) and the funnel step slowest against seed
     001's days for its segment."""
@@ -160,12 +203,13 @@ def pipeline_sentence(rep, pipeline: pd.DataFrame, when: str) -> str | None:
 def funnel_findings(rep, quarters: int = FUNNEL_QUARTERS) -> Findings:
     """The opening findings of 02_funnel for ``rep`` (a :class:`quotabook.notebook.Report`).
 
-    Sentences, most important first: win rate against the 22–35% band (CSO Insights 2024, as cited in seed
-    001); the biggest leak against seed 001's bands by segment; the largest drop-off; the slowest stage; who
-    holds the open pipeline. Headlines: win rate, biggest leak (or, with every step inside its band, the step
-    to watch), slowest stage. Alerts: win rate below its band, a segment step below its band (with at least
-    :data:`MIN_ENTERED` entering it). ``quarters``: creation cohorts behind the conversion rates
-    (:func:`funnel_window`).
+    Sentences, most important first (five at most): win rate against the 22–35% band (CSO Insights 2024, as
+    cited in seed 001); the biggest leak against seed 001's bands by segment; the largest drop-off; how the
+    leads converted to opportunities and won deals, with the leads no owner places (the Unassigned group);
+    the slowest stage; who holds the open pipeline. Headlines: win rate, biggest leak (or, with every step
+    inside its band, the step to watch), slowest stage. Alerts: win rate below its band, a segment step below
+    its band (with at least :data:`MIN_ENTERED` entering it). ``quarters``: creation cohorts behind the
+    conversion rates (:func:`funnel_window`).
     """
     ds = rep.ds
     first, last = funnel_window(rep, quarters)
@@ -181,6 +225,8 @@ def funnel_findings(rep, quarters: int = FUNNEL_QUARTERS) -> Findings:
     headlines.update(heads)
     alerts.extend(fired)
     sentences.append(drop_sentence(views.drop_off(ds, first, last, catalog=rep.catalog)))
+    sentences.append(lead_sentence(rep, views.lead_conversion(ds, first, last, catalog=rep.catalog),
+                                   views.unassigned_leads(ds, first, last), quarters))
     text, heads = slowest_sentence(views.time_in_stage(ds, first, last, catalog=rep.catalog),
                                    views.step_days_by_segment(ds, first, last))
     sentences.append(text)

@@ -14,20 +14,32 @@ reconcile exactly: a region's attainment is its closed over its target, never an
 from __future__ import annotations
 
 import ast
+import contextlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from ..dataset import Dataset
+from ..dataset import Dataset, lead_owner_territory
 from ..errors import MetricUnavailable
 from ..fiscal import Period
 from .catalog import Catalog, Metric, load_catalog
 
-__all__ = ["GEO_LEVELS", "MEASURES", "Context", "compute", "compute_wide", "map_keys", "measure"]
+__all__ = ["BLANK", "GEO_LEVELS", "LEVEL_COLUMNS", "MEASURES", "UNASSIGNED", "Context", "compute", "compute_wide",
+           "map_keys", "measure"]
 
 GEO_LEVELS = ("district", "region", "territory", "owner")
+#: The group of rows no owner places in a territory (ownerless leads): listed, never dropped.
+UNASSIGNED = "Unassigned"
+#: The group of rows with a blank value of a grouping column that lists blanks (lead source).
+BLANK = "(blank)"
+#: Grouping names that are spelled differently per table: the public name and, in order, the columns it
+#: reads. Leads call their source ``source`` and deals ``lead_source``; ``by="lead_source"`` groups both
+#: (``by="source"``, the older spelling, still works and names its column ``source``).
+LEVEL_COLUMNS = {"lead_source": ("lead_source", "source"), "source": ("source", "lead_source")}
+#: Levels whose blank values form a "(blank)" group instead of being left out.
+_BLANK_LISTED = frozenset(LEVEL_COLUMNS)
 MEASURES: dict[str, Callable[[Context], pd.Series]] = {}
 
 
@@ -90,29 +102,57 @@ class Context:
         return self.ds.settings.threshold(key)
 
     # -- grouping --------------------------------------------------------------------------------
-    def keys(self, frame: pd.DataFrame) -> list[pd.Series]:
+    def keys(self, frame: pd.DataFrame, unplaced: bool = False) -> list[pd.Series]:
         """The group key(s) of each row of ``frame`` for the requested level(s).
 
-        A level found on the frame is used directly; otherwise it is looked up through the territory
-        (``territory -> region -> district``, ``territory -> owner``) or, for frames keyed by rep
-        (activities), through the rep's territory. A level on both (``segment``) takes the frame's value
-        and falls back to the territory's where the frame's is blank.
+        A level found on the frame is used directly (through :data:`LEVEL_COLUMNS` for a level spelled
+        differently per table); otherwise it is looked up through the territory (``territory -> region ->
+        district``, ``territory -> owner``) or, for frames keyed by rep (activities), through the rep's
+        territory. A level on both (``segment``) takes the frame's value and falls back to the
+        territory's where the frame's is blank. Blank lead sources form the group ``"(blank)"``.
+
+        ``unplaced=True`` (leads) places every row: the owner's territory follows
+        :func:`quotabook.dataset.lead_owner_territory`, and a row it cannot place is ``"Unassigned"`` at
+        territory, region and rep level, in the district when the data holds one district, and
+        ``"(blank)"`` for a territory attribute such as segment. Without it such rows have no group.
         """
         terr = self._territory_table()
         out = []
         for level in self.by:
-            if level in frame and (level not in terr or frame[level].notna().all()):
-                out.append(frame[level].rename(level))
+            column = next((c for c in LEVEL_COLUMNS.get(level, (level,)) if c in frame), None)
+            if column is not None and (level not in terr or frame[column].notna().all()):
+                value = frame[column]
+                if level in _BLANK_LISTED:
+                    value = _blank_listed(value)
+                elif unplaced:
+                    value = value.where(value.notna(), BLANK)
+                out.append(value.rename(level))
                 continue
             if level not in terr and level != "territory":
                 raise MetricUnavailable(f"grouping by {level}", [f"column {level} on this table"])
-            territory = (frame["territory"] if "territory" in frame
-                         else map_keys(frame["owner"], self._owner_territory()))
+            owners = self._lead_owner_territory() if unplaced else self._owner_territory()
+            territory = frame["territory"] if "territory" in frame else map_keys(frame["owner"], owners)
             value = territory if level == "territory" else map_keys(territory, terr[level])
-            if level in frame:
-                value = frame[level].where(frame[level].notna(), value)
+            if column is not None:
+                value = frame[column].where(frame[column].notna(), value)
+            if unplaced:
+                value = value.where(value.notna(), self._unplaced_label(level))
             out.append(value.rename(level))
         return out
+
+    def _unplaced_label(self, level: str) -> str:
+        """The group of a row no owner places: the district itself when the data holds one district,
+        "Unassigned" at the other geographic levels, "(blank)" for territory attributes (segment)."""
+        if level == "district":
+            districts = self.ds.territories["district"].dropna().unique()
+            if len(districts) == 1:
+                return str(districts[0])
+        return UNASSIGNED if level in GEO_LEVELS else BLANK
+
+    def _lead_owner_territory(self) -> pd.Series:
+        if "lead_owners" not in self._memo:
+            self._memo["lead_owners"] = lead_owner_territory(self.ds.territories, self.ds.opportunities)
+        return self._memo["lead_owners"]
 
     def _territory_table(self) -> pd.DataFrame:
         if "territories" not in self._memo:
@@ -128,8 +168,9 @@ class Context:
     def groups(self) -> pd.Index:
         """Every group the result lists, so that a group with nothing gets a zero, not a gap: all
         territories / regions / reps of the dataset for geographic levels, and every value found on
-        the opportunities for other levels (e.g. each segment), so that a ratio's numerator and
-        denominator always cover the same groups. Computed once per context."""
+        the opportunities for other levels (e.g. each segment; for lead source, on the leads too), so
+        that a ratio's numerator and denominator always cover the same groups. Computed once per
+        context."""
         if "groups" not in self._memo:
             self._memo["groups"] = self._all_groups()
         return self._memo["groups"]
@@ -142,29 +183,36 @@ class Context:
             frame = self.ds.territories[cols]
         else:
             frame = pd.concat(self.keys(self.ds.opportunities), axis=1)
+            if any(level in LEVEL_COLUMNS for level in self.by) and len(self.ds.leads):
+                # A lead source no deal has is still a group of deal metrics (0 deals), and vice versa; a
+                # grouping with another level leads do not have keeps the deals' groups.
+                with contextlib.suppress(MetricUnavailable):
+                    frame = pd.concat([frame, pd.concat(self.keys(self.ds.leads, unplaced=True), axis=1)])
         frame = frame.dropna().drop_duplicates().sort_values(cols)
         return pd.MultiIndex.from_frame(frame) if len(cols) > 1 else pd.Index(frame[cols[0]], name=cols[0])
 
-    def _group(self, frame: pd.DataFrame, values: pd.Series, how: str | Callable, fill) -> pd.Series:
+    def _group(self, frame: pd.DataFrame, values: pd.Series, how: str | Callable, fill,
+               unplaced: bool = False) -> pd.Series:
         if not self.by:
             raise ValueError("compute needs at least one grouping level")
-        result = values.groupby(self.keys(frame), observed=True, dropna=True).agg(how)
+        result = values.groupby(self.keys(frame, unplaced), observed=True, dropna=True).agg(how)
         geographic = all(level in GEO_LEVELS for level in self.by)
         per_deal = "opportunity_id" in self.by  # a per-deal listing shows the deals the measure selected
         groups = self.groups() if (fill is not None and not per_deal) or geographic else ()
         if len(groups) and geographic:  # counts and sums list every group; a mean over no rows only places
-            result = result.reindex(groups)
+            # rows placed outside the territories (the Unassigned group of leads) are listed after them
+            result = result.reindex(groups.append(result.index.difference(groups)) if unplaced else groups)
         elif len(groups):  # values seen on other tables (e.g. lead cohorts) are kept too
             result = result.reindex(groups.union(result.index))
         return result.fillna(fill) if fill is not None else result
 
-    def sum(self, frame: pd.DataFrame, column: str) -> pd.Series:
-        """Sum of ``column`` per group (0 where a group has no rows)."""
-        return self._group(frame, frame[column].astype("float64"), "sum", 0.0)
+    def sum(self, frame: pd.DataFrame, column: str, *, unplaced: bool = False) -> pd.Series:
+        """Sum of ``column`` per group (0 where a group has no rows); ``unplaced``: see :meth:`keys`."""
+        return self._group(frame, frame[column].astype("float64"), "sum", 0.0, unplaced)
 
-    def count(self, frame: pd.DataFrame) -> pd.Series:
-        """Row count per group (0 where a group has no rows)."""
-        return self._group(frame, pd.Series(1.0, index=frame.index), "sum", 0.0)
+    def count(self, frame: pd.DataFrame, *, unplaced: bool = False) -> pd.Series:
+        """Row count per group (0 where a group has no rows); ``unplaced``: see :meth:`keys`."""
+        return self._group(frame, pd.Series(1.0, index=frame.index), "sum", 0.0, unplaced)
 
     def nunique(self, frame: pd.DataFrame, column: str) -> pd.Series:
         """Distinct values of ``column`` per group."""
@@ -173,6 +221,13 @@ class Context:
     def agg(self, frame: pd.DataFrame, column: str, how: str | Callable) -> pd.Series:
         """Any other aggregation (mean, median, max, a quantile function) per group; NaN where empty."""
         return self._group(frame, frame[column].astype("float64"), how, None)
+
+
+def _blank_listed(values: pd.Series) -> pd.Series:
+    """``values`` with missing and whitespace-only entries as the group :data:`BLANK`."""
+    text = values.astype("str") if not pd.api.types.is_string_dtype(values.dtype) else values
+    blank = values.isna().to_numpy(dtype=bool) | text.fillna("").str.strip().eq("").to_numpy(dtype=bool)
+    return text.where(~blank, BLANK)
 
 
 def map_keys(keys: pd.Series, table: pd.Series) -> pd.Series:
@@ -204,7 +259,7 @@ def _evaluate(metric: Metric, ctx: Context, catalog: Catalog) -> tuple[pd.Series
     elif metric.type == "ratio":
         num = _evaluate(catalog.get(metric.numerator), ctx, catalog)[0]
         den = _evaluate(catalog.get(metric.denominator), ctx, catalog)[0]
-        num, den = num.align(den)
+        num, den = _defined(ctx, *num.align(den))
         result = (num / den.where(den != 0), num, den)
     else:
         names = {n: _evaluate(catalog.get(n), ctx, catalog)[0] for n in metric.inputs}
@@ -215,6 +270,17 @@ def _evaluate(metric: Metric, ctx: Context, catalog: Catalog) -> tuple[pd.Series
         result = (pd.Series(value, index=aligned.index, dtype="float64"), None, None)
     ctx.cache[metric.name] = result
     return result
+
+
+def _defined(ctx: Context, num: pd.Series, den: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """A ratio's aligned numerator and denominator without the groups placed outside the territories (the
+    Unassigned leads) that one side has and the other does not: leads per rep has no rep-months for the
+    Unassigned leads, so it has no row for them (lead_count by rep still lists them)."""
+    if not ctx.by or not all(level in GEO_LEVELS for level in ctx.by):
+        return num, den
+    extra = num.index.difference(ctx.groups())
+    undefined = extra[num.reindex(extra).isna().to_numpy() | den.reindex(extra).isna().to_numpy()]
+    return (num.drop(undefined), den.drop(undefined)) if len(undefined) else (num, den)
 
 
 def _levels(by: str | Sequence[str]) -> tuple[str, ...]:
@@ -230,7 +296,9 @@ def compute(names: str | Iterable[str], ds: Dataset, period: str | Period, *, by
     names : metric name(s) from the catalog (aliases accepted).
     ds : the dataset, already as of the report date and sliced to the region.
     period : fiscal quarter such as ``"2026-Q3"``.
-    by : level(s) to group by: ``territory``, ``region``, ``district``, ``owner`` or opportunity columns.
+    by : level(s) to group by: ``territory``, ``region``, ``district``, ``owner``, ``lead_source`` (leads and
+        deals alike, blanks as "(blank)") or opportunity columns. Leads no owner places form the group
+        "Unassigned" (see :meth:`Context.keys`).
     skip_unavailable : metrics whose optional inputs are missing are left out and listed in
         ``result.attrs["unavailable"]`` (metric -> reason) instead of raising :class:`MetricUnavailable`.
     """

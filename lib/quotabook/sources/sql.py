@@ -222,12 +222,22 @@ def _region_filtered(selects: Mapping[str, str]) -> dict[str, str]:
     ids = f"(SELECT opportunity_id FROM {opps} ri)"
     owners = (f"(SELECT owner FROM ({selects['territories']}) rt2 WHERE rt2.region = :{REGION_PARAM} "
               f"AND rt2.owner IS NOT NULL UNION SELECT owner FROM {opps} ro2)")
+    # Leads follow Dataset.for_region (dataset.lead_owner_territory): an owner's first territory by name, or
+    # for an owner of no territory the territory of their latest deal; leads no owner places are in no region.
+    first = (f"(SELECT owner, MIN(territory) AS territory FROM ({selects['territories']}) rt3 "
+             f"WHERE rt3.owner IS NOT NULL AND rt3.territory IS NOT NULL GROUP BY owner)")
+    latest = (f"(SELECT lo.owner, lo.territory FROM (SELECT ro3.owner, ro3.territory, ROW_NUMBER() OVER ("
+              f"PARTITION BY ro3.owner ORDER BY ro3.created_date DESC NULLS LAST, ro3.opportunity_id DESC) AS rn "
+              f"FROM ({selects['opportunities']}) ro3 WHERE ro3.owner IS NOT NULL AND ro3.territory IS NOT NULL "
+              f"AND ro3.owner NOT IN (SELECT owner FROM {first} f0)) lo WHERE lo.rn = 1)")
+    lead_owners = (f"(SELECT f1.owner FROM {first} f1 WHERE f1.territory IN {terr} "
+                   f"UNION SELECT l1.owner FROM {latest} l1 WHERE l1.territory IN {terr})")
     wrap = {
         "territories": f"x.region = :{REGION_PARAM}",
         "opportunities": f"x.territory IN {terr}",
         "opportunity_history": f"x.opportunity_id IN {ids}",
         "activities": f"(x.opportunity_id IN {ids} OR (x.opportunity_id IS NULL AND x.owner IN {owners}))",
-        "leads": f"x.owner IN {owners}",
+        "leads": f"x.owner IN {lead_owners}",
         "targets": f"x.territory IN {terr}",
         "activity_goals": f"x.owner IN {owners}",
     }

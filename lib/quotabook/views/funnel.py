@@ -8,7 +8,10 @@ lead_to_sal, sal_to_sql, sql_to_opportunity, opportunity_to_proposal and proposa
 choose the grouping (creation month, segment, rep) and set the workbook's benchmark bands beside them.
 
 Lead steps are counted on the cohort of leads created in the window, opportunity steps on the cohort of
-opportunities created in it (catalog definitions); each step is a subset of the one before.
+opportunities created in it (catalog definitions); each step is a subset of the one before. Leads without
+SAL or SQL dates still convert: Lead→Opportunity (lead_to_opportunity, from converted_date or
+opportunity_id) stands in for the three lead steps, and :func:`lead_conversion` adds Lead→Won. Every lead
+counts: leads no owner places in a territory are the group "Unassigned" (:func:`unassigned_leads`).
 
 ``result.attrs["unavailable"]`` maps a metric to its "not available: needs ..." note (no leads table,
 no change history); ``result.attrs["period"]`` names the window.
@@ -22,23 +25,28 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..dataset import Dataset
+from ..dataset import ALL_REGIONS, Dataset, is_in, lead_owner_territory, unassigned_lead_count
 from ..fiscal import Period
 from ..metrics import compute, compute_wide
 from ..metrics import format as fmt
 from ..metrics.catalog import Catalog, load_catalog
 from ..metrics.measures.funnel import stage_spells, step_index
 
-__all__ = ["COHORT_UNITS", "DAYS_UNITS", "DROP_UNITS", "SEGMENT_UNITS", "SHORT_STEPS", "STEPS", "STEP_NOUNS",
-           "WIN_UNITS", "band_text", "benchmarks_by_segment", "cohort_conversion", "cohort_table", "drop_off",
-           "drop_off_table", "leaks", "lost_from_stage", "pipeline_by_rep_stage", "pipeline_table", "pipeline_units",
-           "segment_table", "step_days_by_segment", "step_days_table", "time_in_stage", "win_rate_by"]
+__all__ = ["COHORT_UNITS", "DAYS_UNITS", "DROP_UNITS", "LEAD_COLUMNS", "LEAD_STEP", "LEAD_UNITS", "SEGMENT_UNITS",
+           "SHORT_STEPS", "STEPS", "STEP_NOUNS", "WIN_UNITS", "band_text", "benchmarks_by_segment", "cohort_conversion",
+           "cohort_table", "drop_off", "drop_off_table", "lead_conversion", "leaks", "lost_from_stage",
+           "pipeline_by_rep_stage", "pipeline_table", "pipeline_units", "segment_table", "step_days_by_segment",
+           "step_days_table", "time_in_stage", "unassigned_leads", "win_rate_by"]
 
 # (from step, to step, catalog metric): seed 001's funnel, Lead -> SAL -> SQL -> Opportunity -> Proposal -> Won.
 STEPS = (("Lead", "SAL", "lead_to_sal"), ("SAL", "SQL", "sal_to_sql"), ("SQL", "Opportunity", "sql_to_opportunity"),
          ("Opportunity", "Proposal", "opportunity_to_proposal"), ("Proposal", "Won", "proposal_to_won"))
-_STEP_OF = {metric: (a, b) for a, b, metric in STEPS}
-_ORDER = {metric: i for i, (_, _, metric) in enumerate(STEPS)}
+#: The lead step used in place of Lead→SAL→SQL→Opportunity when SAL or SQL dates are missing: conversion known
+#: from converted_date / opportunity_id alone.
+LEAD_STEP = ("Lead", "Opportunity", "lead_to_opportunity")
+_LEAD_METRICS = tuple(m for *_, m in STEPS[:3])
+_STEP_OF = {metric: (a, b) for a, b, metric in (*STEPS, LEAD_STEP)}
+_ORDER = {metric: i for i, (_, _, metric) in enumerate((*STEPS[:3], LEAD_STEP, *STEPS[3:]))}
 _DAY = pd.Timedelta(days=1)
 UNKNOWN_STAGE = "(no history)"
 
@@ -68,9 +76,15 @@ def _status(actual: pd.Series, low: pd.Series, high: pd.Series) -> np.ndarray:
 
 
 def _steps(ds: Dataset, period: Period, by: list[str], catalog: Catalog | None) -> pd.DataFrame:
-    """The five step conversions from compute, long form: ``[*by], step, from_step, to_step, metric,
-    entered, converted, conversion``."""
-    long = compute([m for *_, m in STEPS], ds, period, by=by or "district", catalog=catalog)
+    """The step conversions from compute, long form: ``[*by], step, from_step, to_step, metric, entered,
+    converted, conversion``. The five steps of :data:`STEPS`; when a leads table lacks the SAL or SQL dates
+    the three lead steps need, the one step Lead→Opportunity (:data:`LEAD_STEP`) stands in for them, so
+    lead conversion is shown whenever leads are (the notes still name what the finer steps need)."""
+    long = compute([m for *_, m in STEPS] + [LEAD_STEP[2]], ds, period, by=by or "district", catalog=catalog)
+    attrs = dict(long.attrs)
+    fine = not any(m in attrs.get("unavailable", {}) for m in _LEAD_METRICS)
+    long = long[~long["metric"].isin([LEAD_STEP[2]] if fine else _LEAD_METRICS)]
+    long.attrs = attrs
     steps = long["metric"].map(_STEP_OF)
     out = long[by].copy() if by else pd.DataFrame(index=long.index)
     out["from_step"] = steps.str[0]
@@ -123,6 +137,80 @@ def cohort_conversion(ds: Dataset, first: str | Period, last: str | Period | Non
     cohorts = replace(ds, leads=month(ds.leads), opportunities=month(ds.opportunities))
     out = _steps(cohorts, period, levels, catalog)
     return _attrs(out, period, out.attrs.get("unavailable", {}))
+
+
+#: The lead conversion metrics of :func:`lead_conversion`, and the table columns they become.
+LEAD_COLUMNS = {"lead_count": "Leads", "converted_lead_count": "Converted", "won_lead_count": "Won",
+                "lead_to_opportunity": "Lead→Opp", "lead_to_won": "Lead→Won"}
+LEAD_UNITS = {"Leads": "count", "Converted": "count", "Won": "count", "Lead→Opp": "percent", "Lead→Won": "percent"}
+
+
+def lead_conversion(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
+                    by: str | Sequence[str] | None = None, catalog: Catalog | None = None) -> pd.DataFrame:
+    """Lead→Opportunity and Lead→Won conversion of the leads created in the window, per group and in total.
+
+    Known from each lead's conversion (converted_date or opportunity_id) and its opportunity's outcome
+    (is_won), so it needs no SAL or SQL dates. Every lead counts in a group: leads no owner places in a
+    territory form the group "Unassigned" (territory, region, rep), so the groups add up to the Total.
+
+    Parameters
+    ----------
+    ds : Dataset
+        The data, as of the report date.
+    first, last : str or Period
+        Fiscal quarters bounding the lead creation cohorts.
+    by : str or sequence of str, optional
+        Grouping: ``territory``, ``region``, ``owner``, ``lead_source``, ``segment`` ...; one total when None.
+    catalog : Catalog, optional
+        The metric catalog; the packaged one by default.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``[*by]``, ``Leads``, ``Converted``, ``Won`` (counts), ``Lead→Opp``, ``Lead→Won`` (shares 0–1, NaN
+        without leads), one row per group and a last row ``Total`` (all leads of the window); format with
+        :data:`LEAD_UNITS`. ``attrs["unavailable"]`` notes what is missing (no leads table: no rows; no
+        opportunity_id on leads: no Won and Lead→Won columns).
+    """
+    period = _window(ds, first, last)
+    levels = _levels(by)
+    wide = compute_wide(list(LEAD_COLUMNS), ds, period, by=levels or "district", catalog=catalog)
+    unavailable = dict(wide.attrs.get("unavailable", {}))
+    names = [m for m in LEAD_COLUMNS if m in wide.columns]
+    if "lead_count" not in names:
+        return _attrs(pd.DataFrame(columns=[*levels, *LEAD_COLUMNS.values()]), period, unavailable)
+    catalog = catalog or load_catalog()
+    table = wide[names].astype("float64")
+    total = table.sum()  # counts add up over groups (every lead is in one); ratios are re-formed below
+    for name in names:
+        metric = catalog.get(name)
+        if metric.type == "ratio":
+            den = total[metric.denominator]
+            total[name] = total[metric.numerator] / den if den > 0 else np.nan
+    if levels:
+        table = pd.concat([table.reset_index(), pd.DataFrame([{**dict.fromkeys(levels, "Total"), **total}])],
+                          ignore_index=True)
+    else:
+        table = pd.DataFrame([total.to_dict()])
+    out = table[[*levels, *names]].rename(columns=LEAD_COLUMNS)
+    return _attrs(out.reset_index(drop=True), period, unavailable)
+
+
+def unassigned_leads(ds: Dataset, first: str | Period, last: str | Period | None = None) -> int | None:
+    """Leads created in the window that no owner places in a territory, in the whole district.
+
+    On the district these are the rows of the "Unassigned" group; a region slice holds none of them, so
+    the count comes from the created days the slice kept (``leads.attrs[UNASSIGNED_LEADS]``, see
+    :meth:`quotabook.dataset.Dataset.for_region`). None when it is not known (a region read from a
+    database, which returns only the region's rows).
+    """
+    period = _window(ds, first, last)
+    leads = ds.leads
+    if ds.region != ALL_REGIONS:
+        return unassigned_lead_count(leads, period.start, period.end)
+    owners = lead_owner_territory(ds.territories, ds.opportunities).index
+    unplaced = ~np.asarray(is_in(leads["owner"], owners), dtype=bool)
+    return int((unplaced & np.asarray(period.contains(leads["created_date"]), dtype=bool)).sum())
 
 
 def drop_off(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
@@ -399,7 +487,8 @@ def pipeline_by_rep_stage(ds: Dataset, period: str | Period | None = None, *, wi
 # -- the notebook's tables (02_funnel) -----------------------------------------------------------------
 #: Short step names for table columns (the conversions of :data:`STEPS`).
 SHORT_STEPS = {"lead_to_sal": "Lead→SAL", "sal_to_sql": "SAL→SQL", "sql_to_opportunity": "SQL→Opp",
-               "opportunity_to_proposal": "Opp→Proposal", "proposal_to_won": "Proposal→Won"}
+               "opportunity_to_proposal": "Opp→Proposal", "proposal_to_won": "Proposal→Won",
+               "lead_to_opportunity": "Lead→Opp"}
 #: What enters each funnel step, for sentences ("85% of 5,654 leads").
 STEP_NOUNS = {"Lead": "leads", "SAL": "accepted leads", "SQL": "qualified leads", "Opportunity": "opportunities",
               "Proposal": "proposals"}
@@ -484,14 +573,17 @@ def cohort_table(cohorts: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        ``Cohort`` (YYYY-MM), ``Leads``, ``Lead→SAL``, ``SAL→SQL``, ``SQL→Opp``, ``Opps``, ``Opp→Proposal``,
-        ``Proposal→Won``; format with :data:`COHORT_UNITS`.
+        ``Cohort`` (YYYY-MM), ``Leads``, ``Lead→SAL``, ``SAL→SQL``, ``SQL→Opp`` (or the one column
+        ``Lead→Opp`` when the leads have no SAL/SQL dates), ``Opps``, ``Opp→Proposal``, ``Proposal→Won``;
+        format with :data:`COHORT_UNITS`.
     """
     rate = cohorts.pivot(index="cohort", columns="metric", values="conversion").rename(columns=SHORT_STEPS)
     entered = cohorts.pivot(index="cohort", columns="metric", values="entered")
     out = pd.DataFrame(index=rate.index)
-    out["Leads"] = entered.get("lead_to_sal", np.nan)
-    for metric in ("lead_to_sal", "sal_to_sql", "sql_to_opportunity"):
+    coarse = LEAD_STEP[2] in entered.columns  # no SAL/SQL dates: Lead→Opp stands in for the three lead steps
+    lead_steps = (LEAD_STEP[2],) if coarse else _LEAD_METRICS
+    out["Leads"] = entered.get(lead_steps[0], np.nan)
+    for metric in lead_steps:
         out[SHORT_STEPS[metric]] = rate.get(SHORT_STEPS[metric], np.nan)
     out["Opps"] = entered.get("opportunity_to_proposal", np.nan)
     for metric in ("opportunity_to_proposal", "proposal_to_won"):

@@ -21,9 +21,9 @@ import pandas as pd
 
 from ...dataset import Dataset, deal_codes, is_in
 from ...errors import MetricUnavailable
-from ..compute import Context, map_keys, measure
+from ..compute import LEVEL_COLUMNS, Context, map_keys, measure
 
-__all__ = ["lead_steps_reached", "opportunity_step_reached", "stage_spells", "step_index"]
+__all__ = ["lead_steps_reached", "lead_won", "opportunity_step_reached", "stage_spells", "step_index"]
 
 _DAY = pd.Timedelta(days=1)
 
@@ -38,12 +38,14 @@ def _created_in_period(ctx: Context, frame: pd.DataFrame) -> pd.DataFrame:
     return frame[ctx.period.contains(frame["created_date"])]
 
 
-def _count_where(ctx: Context, frame: pd.DataFrame, mask: pd.Series) -> pd.Series:
+def _count_where(ctx: Context, frame: pd.DataFrame, mask: pd.Series, *, unplaced: bool = False) -> pd.Series:
     """Rows of ``frame`` where ``mask`` holds, per group, as a sum of the indicator over *all* rows: every
     group present in ``frame`` gets a count (0 when none qualifies), so a step's count lists the same
-    groups as the cohort it is a subset of, whatever the grouping (segment, cohort month, ...)."""
-    keep = list(dict.fromkeys(c for c in ("territory", "owner", *ctx.by) if c in frame))
-    return ctx.sum(frame[keep].assign(_hit=mask.astype("float64")), "_hit")
+    groups as the cohort it is a subset of, whatever the grouping (segment, cohort month, ...).
+    ``unplaced``: rows no owner places count in the "Unassigned" group (leads; see ``Context.keys``)."""
+    wanted = ("territory", "owner", *ctx.by, *(c for level in ctx.by for c in LEVEL_COLUMNS.get(level, ())))
+    keep = list(dict.fromkeys(c for c in wanted if c in frame))
+    return ctx.sum(frame[keep].assign(_hit=mask.astype("float64")), "_hit", unplaced=unplaced)
 
 
 def _open_at(opps: pd.DataFrame, moment: pd.Timestamp) -> pd.Series:
@@ -136,12 +138,25 @@ def stage_spells(ds: Dataset, columns: Sequence[str] | None = None) -> pd.DataFr
     return spells.reset_index(drop=True)
 
 
-# -- leads: Lead, SAL, SQL, converted --------------------------------------------------------------------
+# -- leads: Lead, SAL, SQL, converted, won ---------------------------------------------------------------
+# Every lead of the cohort is counted in some group: a lead no owner places in a territory counts at
+# district level and in the "Unassigned" group of territory, region and rep (Context.keys, unplaced=True),
+# so the groups of any grouping add up to the district's leads.
 def _leads_reaching(ctx: Context, step: str | None) -> pd.Series:
     leads = _created_in_period(ctx, ctx.ds.leads)
     if step is None:
-        return ctx.count(leads)
-    return _count_where(ctx, leads, lead_steps_reached(leads)[step])
+        return ctx.count(leads, unplaced=True)
+    return _count_where(ctx, leads, lead_steps_reached(leads)[step], unplaced=True)
+
+
+def lead_won(ds: Dataset, leads: pd.DataFrame) -> pd.Series:
+    """Mask aligned with ``leads``: the lead's linked opportunity (``opportunity_id``) is a won deal of
+    ``ds.opportunities``. A link to a deal not in the data in view (another region's, or rejected) is not
+    counted as won."""
+    o = ds.opportunities
+    won = o.loc[_flag(o["is_won"]), "opportunity_id"]
+    return pd.Series(np.asarray(is_in(leads["opportunity_id"], won), dtype=bool) & leads["opportunity_id"].notna(),
+                     index=leads.index)
 
 
 @measure("lead_count")
@@ -166,6 +181,13 @@ def sql_count(ctx: Context) -> pd.Series:
 def converted_lead_count(ctx: Context) -> pd.Series:
     """Leads created in the period that became an opportunity (converted_date or opportunity_id) (count)."""
     return _leads_reaching(ctx, "Opportunity")
+
+
+@measure("won_lead_count")
+def won_lead_count(ctx: Context) -> pd.Series:
+    """Leads created in the period whose linked opportunity (opportunity_id) is won (count)."""
+    leads = _created_in_period(ctx, ctx.ds.leads)
+    return _count_where(ctx, leads, lead_won(ctx.ds, leads), unplaced=True)
 
 
 # -- opportunities: created, Proposal, Won ---------------------------------------------------------------
