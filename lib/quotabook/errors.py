@@ -78,7 +78,14 @@ class CatalogError(QuotabookError):
 
 class SourceError(QuotabookError):
     """Raised when a data source cannot be read at all: a missing folder, an unreadable file, a refused
-    connection. Any credentials in a URL are stripped before they reach the message."""
+    connection. Any credentials in a URL are stripped before they reach the message: the sources mask the
+    connection strings they name, and the message is redacted once more here (``scheme://user:***@``,
+    ``password=***``; see :func:`quotabook.privacy.redact_secrets`), whoever raises it."""
+
+    def __init__(self, message: str = "", *args):
+        from .privacy import redact_secrets
+
+        super().__init__(redact_secrets(message), *args)
 
 
 class UnreadableFileError(SourceError):

@@ -27,8 +27,9 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-__all__ = ["EMAIL", "MASK", "PHONE", "Privacy", "active", "configure", "mask", "mask_email", "mask_frame",
-           "mask_phone"]
+__all__ = ["EMAIL", "HIDDEN", "MASK", "MIN_SECRET", "PHONE", "SECRET_KEY", "Privacy", "active", "configure",
+           "connection_problem", "connection_secrets", "is_secret_key", "mask", "mask_connection", "mask_email",
+           "mask_frame", "mask_phone", "redact_secrets"]
 
 #: The character that replaces a hidden character.
 MASK = "*"
@@ -164,3 +165,144 @@ def _mask_pandas(values: pd.Series | pd.Index, rules) -> pd.Series | pd.Index:
         text = text.str.replace(pattern, repl, regex=True)  # non-strings become missing ...
     masked = text.where(text.notna(), series)              # ... and are put back as they were
     return pd.Index(masked, name=values.name) if is_index else masked.rename(values.name)
+
+
+# -- credentials ---------------------------------------------------------------------------------------
+# Connection strings reach error messages (a refused connection, a bad URL in an environment variable). They are
+# masked by *parsing* them, as the driver would, never by guessing: a URL with SQLAlchemy's ``make_url``, a libpq
+# ``key=value`` string by libpq's conninfo rules. A string that parses ambiguously (an unencoded ``@`` or ``#``
+# in a URL password: drivers disagree on where the password ends) or not at all is never echoed.
+
+#: Keys whose value is a credential, in a URL query string, a libpq DSN or free text (case-insensitive).
+SECRET_KEY = re.compile(r"pass(?:word|wd|phrase)?|pwd|[a-z_]*token|[a-z_]*secret[a-z_]*|api[_-]?key|apikey|"
+                        r"sslpassword|sslkey|private[_-]?key|access[_-]?key(?:[_-]?id)?|credentials?|auth", re.I)
+#: What replaces a secret.
+HIDDEN = "***"
+#: A secret shorter than this is never replaced on its own inside other text (every "p" of a message would go);
+#: the connection string it belongs to is still replaced whole.
+MIN_SECRET = 4
+
+_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
+# In free text: ``scheme://user:password@`` (the password runs to the token's *last* "@", as an unencoded one may
+# hold "@" itself) and ``key=value`` / ``key: value`` pairs of a secret key, quoted or not.
+_URL_USERINFO = re.compile(r"\b([A-Za-z][A-Za-z0-9+.\-]*://[^\s:/@]*:)[^\s]*@")
+_SECRET_PAIR = re.compile(rf"(?<![\w-])([\"']?(?:{SECRET_KEY.pattern})[\"']?\s*[=:]\s*)"
+                          r"""('(?:[^'\\]|\\.)*'|"[^"]*"|[^\s&;,)]+)""", re.I)
+
+
+def is_secret_key(key: str) -> bool:
+    """True when a connection parameter named ``key`` holds a credential (password, token, api_key, …)."""
+    return SECRET_KEY.fullmatch(str(key).strip()) is not None
+
+
+def mask_connection(text: str) -> str:
+    """A connection string with every credential hidden: a URL's password and secret query values, or a libpq
+    ``key=value`` string's secret values. ``duckdb:`` URLs keep their path and hide the whole query string (a
+    MotherDuck token). A string that does not parse unambiguously is replaced by ``<scheme>://***`` and a hint.
+
+    ``postgresql://qb:s3cret@db/crm`` → ``postgresql://qb:***@db/crm``;
+    ``host=db password=x user=qb`` → ``host=db password=*** user=qb``.
+    """
+    text = str(text).strip()
+    if text.startswith("duckdb:"):
+        path, _, query = text.partition("?")
+        return path + ("?***" if query else "")
+    if scheme := _SCHEME.match(text):
+        if (parsed := _parse_url(text)) is None:
+            return f"{scheme.group(1)}://{HIDDEN} (URL not shown: it does not parse unambiguously)"
+        query = {k: (HIDDEN if is_secret_key(k) else v) for k, v in parsed.query.items()}
+        return parsed.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", HIDDEN)
+    if (pairs := _parse_conninfo(text)) is None:
+        return f"{HIDDEN} (connection string not shown: it is neither a URL nor libpq key=value pairs)"
+    return " ".join(f"{k}={HIDDEN if is_secret_key(k) else _quote_conninfo(v)}" for k, v in pairs.items())
+
+
+def connection_problem(text: str) -> str | None:
+    """Why ``text`` is not a connection URL every driver reads the same way (None when it is one): it does not
+    parse, or an unencoded ``@`` / ``#`` makes drivers disagree on where the password ends (SQLAlchemy would
+    connect to a host made of the password's tail). Such a URL is neither shown nor used."""
+    text = str(text).strip()
+    if text.startswith("duckdb:"):
+        return None
+    if not _SCHEME.match(text):
+        return ("it is not a URL (a libpq key=value string is not accepted: write a URL such as "
+                "postgresql+psycopg://host:port/dbname, with user:password@ before the host)")
+    if _parse_url(text) is None:
+        return ("it does not parse unambiguously: percent-encode '@', '/', '#' and ':' in the user name and "
+                "password (e.g. '@' as %40, '/' as %2F, '#' as %23)")
+    return None
+
+
+def connection_secrets(text: str) -> list[str]:
+    """Every credential in a connection string, under every reading a driver might make of it, longest first,
+    leaving out any shorter than :data:`MIN_SECRET` (too short to replace inside other text without damage).
+
+    For ``postgresql://u:p@ss/w0rd#S3cret@host/db`` that is the password up to the last ``@`` (what the user
+    meant) and its percent-decoded form; SQLAlchemy's reading (``p``) is too short to list.
+    """
+    from urllib.parse import unquote
+
+    text = str(text).strip()
+    found: set[str] = set()
+    if _SCHEME.match(text):
+        rest = text.split("://", 1)[1]
+        authority = rest.rsplit("@", 1)[0] if "@" in rest else ""
+        if ":" in authority:
+            found.add(authority.split(":", 1)[1])  # up to the last "@": the password with any unencoded "@"
+        if (parsed := _parse_url(text, strict=False)) is not None:
+            found.add(parsed.password or "")
+            found.update(str(v) for k, v in parsed.query.items() if is_secret_key(k))
+        for pair in _SECRET_PAIR.finditer(text.partition("?")[2].replace("&", " ")):
+            found.add(pair.group(2))
+    elif (pairs := _parse_conninfo(text)) is not None:
+        found.update(v for k, v in pairs.items() if is_secret_key(k))
+    else:
+        found.update(pair.group(2).strip("'\"") for pair in _SECRET_PAIR.finditer(text))
+    found |= {unquote(s) for s in found}
+    return sorted((s for s in found if len(s) >= MIN_SECRET), key=len, reverse=True)
+
+
+def redact_secrets(message: str, secrets: Any = ()) -> str:
+    """``message`` with credentials hidden: URL passwords (``scheme://user:***@``), values of secret keys
+    (``password=***``, ``token: ***``) and each string of ``secrets`` at least :data:`MIN_SECRET` long."""
+    text = str(message)
+    for secret in sorted((str(s) for s in secrets if s and len(str(s)) >= MIN_SECRET), key=len, reverse=True):
+        text = text.replace(secret, HIDDEN)
+    text = _URL_USERINFO.sub(lambda m: f"{m.group(1)}{HIDDEN}@", text)
+    return _SECRET_PAIR.sub(lambda m: f"{m.group(1)}{HIDDEN}", text)
+
+
+def _parse_url(text: str, *, strict: bool = True):
+    """SQLAlchemy's reading of a URL, or None. ``strict``: also None when drivers may read it differently (more
+    than one ``@`` before the query string, or a ``#``, which SQLAlchemy keeps in the database name)."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        parsed = make_url(text)
+    except Exception:
+        return None
+    if strict and (text.partition("?")[0].count("@") > 1 or "#" in text):
+        return None
+    return parsed
+
+
+def _parse_conninfo(text: str) -> dict[str, str] | None:
+    """libpq ``key=value`` pairs (quoting and escapes as libpq reads them), or None when ``text`` is not that."""
+    if "=" not in text:
+        return None
+    try:
+        from psycopg.conninfo import conninfo_to_dict
+    except ImportError:  # pragma: no cover - psycopg is a dependency; without it, the same rules by hand
+        conninfo_to_dict = None
+    if conninfo_to_dict is not None:
+        try:
+            return {str(k): str(v) for k, v in conninfo_to_dict(text).items() if v is not None}
+        except Exception:
+            return None
+    pairs = re.findall(r"([A-Za-z_][\w]*)\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", text)  # pragma: no cover
+    return {k: v.strip("'") for k, v in pairs} or None  # pragma: no cover
+
+
+def _quote_conninfo(value: str) -> str:
+    return value if value and not re.search(r"[\s'\\]", value) else "'" + value.replace("\\", "\\\\").replace(
+        "'", "\\'") + "'"

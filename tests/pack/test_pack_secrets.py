@@ -58,6 +58,31 @@ def test_a_database_that_cannot_be_opened_names_the_variable_not_the_secret(tmp_
     assert leaks(texts, CANARIES) == {}
 
 
+#: Connection strings users really write, each holding a canary password: reserved characters left unencoded in a
+#: URL (drivers disagree on where such a password ends), a libpq key=value DSN, a password in a query string.
+HOSTILE_URLS = {
+    "unencoded": f"postgresql+psycopg://alice:p@ss/w0rd#{PASSWORD}@127.0.0.1:1/crm",
+    "dsn": f"host=127.0.0.1 port=1 dbname=crm user=alice password={PASSWORD}",
+    "quoted dsn": f"host=127.0.0.1 port=1 user=alice password='{PASSWORD} x' sslmode=disable",
+    "query": f"postgresql+psycopg://alice@127.0.0.1:1/crm?sslpassword={PASSWORD}&token={TOKEN}",
+    "encoded": f"postgresql+psycopg://alice:p%40ss%2Fw0rd%23{PASSWORD}@127.0.0.1:1/crm",
+}
+
+
+@pytest.mark.parametrize("form", sorted(HOSTILE_URLS))
+def test_a_hostile_connection_string_is_never_echoed(form, tmp_path, monkeypatch, capfd):
+    monkeypatch.setenv(VAR, HOSTILE_URLS[form])
+    assert pack(f"env:{VAR}", tmp_path / "reports", "html") == 2
+    captured = capfd.readouterr()
+    console = captured.out + captured.err
+    texts = output_texts(tmp_path / "reports") | {"<console>": console}
+    assert leaks(texts, [PASSWORD, TOKEN, "w0rd"]) == {}
+    assert f"${VAR}" in console and "***" in console  # says which variable, masked
+    assert "postgresql" in console or form.endswith("dsn")  # no blanket replace of a short secret ("p")
+    if form in ("unencoded", "dsn", "quoted dsn"):  # refused before connecting, with the way out
+        assert "percent-encode" in console or "not a URL" in console
+
+
 @pytest.mark.slow
 def test_no_output_of_a_pack_holds_a_canary_secret(tmp_path, monkeypatch, capfd):
     db = write_duckdb(tmp_path / "crm.db", to_replica(demo_tables()))

@@ -166,3 +166,37 @@ def test_the_demo_as_a_duckdb_replica_gives_the_parquet_region_report_exactly(tm
 def test_the_region_is_a_bound_parameter_not_sql_text(canonical_db):
     raw = read_sql(canonical_db, SETTINGS, "East' OR '1'='1")
     assert set(counts(raw).values()) == {0}
+
+
+def test_connection_strings_are_masked_by_parsing_them():
+    from quotabook.privacy import connection_secrets, mask_connection, redact_secrets
+
+    unencoded = "postgresql+psycopg://alice:p@ss/w0rd#S3cret@127.0.0.1:1/crm"
+    assert mask_connection(unencoded).startswith("postgresql+psycopg://***")  # ambiguous: never echoed
+    assert "ss" not in mask_connection(unencoded).split("(")[0]
+    assert connection_secrets(unencoded) == ["p@ss/w0rd#S3cret"]  # the whole password; SQLAlchemy's "p" is too short
+    dsn = "host=db port=5432 dbname=crm user=alice password='Dsn PW_k8' sslpassword=KeyPw99"
+    assert sorted(mask_connection(dsn).split()) == sorted(["host=db", "port=5432", "dbname=crm", "user=alice",
+                                                          "password=***", "sslpassword=***"])
+    assert connection_secrets(dsn) == ["Dsn PW_k8", "KeyPw99"]
+    encoded = "postgresql://u:p%40ss%2Fw0rd@h/db?api_key=K3y-9&application_name=qb"
+    assert mask_connection(encoded) == "postgresql://u:***@h/db?api_key=***&application_name=qb"
+    assert connection_secrets(encoded) == ["p%40ss%2Fw0rd", "p@ss/w0rd", "K3y-9"]
+    # Free text: URL passwords up to the last "@", secret key=value pairs, listed secrets; a 1-char one is not
+    # replaced on its own (the message would lose every "p").
+    text = 'psql failed for postgresql://a:p@ss/x@h/db; "passwd": "hunter22", token=abcd pwd=z apple'
+    assert redact_secrets(text, ["p"]) == ('psql failed for postgresql://a:***@h/db; "passwd": ***, token=*** '
+                                           'pwd=*** apple')
+    assert redact_secrets("no secret in this plain message", ["n", "in"]) == "no secret in this plain message"
+
+
+def test_an_ambiguous_url_or_a_dsn_is_refused_before_connecting(monkeypatch):
+    for value, hint in [("postgresql+psycopg://alice:p@ss/w0rd#S3cret@127.0.0.1:1/crm", "percent-encode"),
+                        ("host=127.0.0.1 port=1 dbname=crm user=alice password=DsnPW_k8", "not a URL")]:
+        monkeypatch.setenv("QB_BAD", value)
+        with pytest.raises(SourceError) as err:
+            read_sql("env:QB_BAD", SETTINGS, None)
+        message = str(err.value)
+        assert hint in message and "$QB_BAD" in message
+        assert "S3cret" not in message and "DsnPW_k8" not in message and "w0rd" not in message
+        assert "resolve host" not in message  # never tried the host made of the password's tail

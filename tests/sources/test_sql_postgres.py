@@ -92,3 +92,18 @@ def test_a_wrong_password_fails_without_showing_it(replica, monkeypatch):
         read_sql(f"env:{VAR}", load_settings(), None)
     assert "Wrong-Canary-77" not in str(err.value) and "password authentication failed" in str(err.value)
 
+
+
+@pytest.mark.parametrize("password", ["p", "Wr@ng/Pw#Canary-78"])
+def test_a_wrong_password_with_reserved_characters_or_one_letter_is_never_shown(password, replica, monkeypatch):
+    """Encoded as it should be, the password reaches the server; the error keeps the server's words intact
+    (a 1-letter password does not turn every "p" of the message into ***) and never shows the password."""
+    from sqlalchemy.engine import make_url
+
+    bad = make_url(replica[0]).set(password=password)
+    monkeypatch.setenv(VAR, bad.render_as_string(hide_password=False))
+    with pytest.raises(SourceError) as err:
+        read_sql(f"env:{VAR}", load_settings(), None)
+    message = str(err.value)
+    assert "password authentication failed" in message and ":***@127.0.0.1" in message
+    assert len(password) == 1 or (password not in message and "Canary-78" not in message)

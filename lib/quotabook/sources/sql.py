@@ -27,6 +27,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import SourceError
+from ..privacy import connection_problem, connection_secrets, mask_connection, redact_secrets
 from ..schemas import TABLES
 from .base import RawSource
 from .salesforce_replica import MOST_LIKELY, REPLICA_TABLES, is_replica, quote, replica_selects
@@ -45,22 +46,9 @@ def is_sql_source(source) -> bool:
 
 
 def mask_url(url: str) -> str:
-    """The URL with its password (and any ``password=`` / ``token=`` query value) replaced by ``***``.
-
-    A ``duckdb:`` URL names a file, but its query string may carry a credential (MotherDuck's
-    ``?motherduck_token=``): the whole query string is hidden."""
-    if url.startswith("duckdb:"):
-        path, _, query = url.partition("?")
-        return path + ("?***" if query else "")
-    try:
-        from sqlalchemy.engine import make_url
-
-        parsed = make_url(url)
-        query = {k: ("***" if "pass" in k.lower() or "secret" in k.lower() or "token" in k.lower() else v)
-                 for k, v in parsed.query.items()}
-        return parsed.set(query=query).render_as_string(hide_password=True)
-    except Exception:  # not even parseable: show only the scheme
-        return url.split("://", 1)[0] + "://***"
+    """The URL (or libpq ``key=value`` string) with every credential hidden, parsed as the driver would parse
+    it; one that does not parse unambiguously is not shown (see :func:`quotabook.privacy.mask_connection`)."""
+    return mask_connection(url)
 
 
 def _url_of(source: str) -> tuple[str, str]:
@@ -72,7 +60,10 @@ def _url_of(source: str) -> tuple[str, str]:
         if not url:
             raise SourceError(f"environment variable {var} is not set (or empty): it should hold the database URL, "
                               f"e.g. postgresql://user:password@host/db")
-        return url, f"{mask_url(url)} (from ${var})"
+        label = f"{mask_url(url)} (from ${var})"
+        if problem := connection_problem(url):  # never connect to a host made of a password's tail
+            raise SourceError(f"the database URL in ${var} cannot be used: {problem}; it is shown masked: {label}")
+        return url, label
     if text.startswith("env:"):
         raise SourceError(f"{text!r} is not env:VARIABLE_NAME")
     if text.startswith("duckdb://"):
@@ -86,7 +77,7 @@ class _Database:
 
     def __init__(self, url: str, label: str):
         self.url, self.label = url, label
-        self._secret = _password(url)
+        self._secrets = connection_secrets(url)
         if url.startswith("duckdb:"):
             import duckdb
 
@@ -114,7 +105,7 @@ class _Database:
     def _scrub(self, exc: BaseException) -> str:
         text = f"{type(exc).__name__}: {getattr(exc, 'orig', None) or exc}".splitlines()[0]
         text = text.replace(self.url, mask_url(self.url))
-        return text.replace(self._secret, "***") if self._secret else text
+        return redact_secrets(text, self._secrets)
 
     def close(self) -> None:
         if self._duck is not None:
@@ -150,17 +141,6 @@ class _Database:
             raise SourceError(f"query for {what} failed in {self.label}: {self._scrub(exc)}") from None
         log.debug("read %d rows of %s from %s with params %s: %s", len(frame), what, self.label, dict(params), sql)
         return _plain(frame)
-
-
-def _password(url: str) -> str | None:
-    if url.startswith("duckdb:"):
-        return None
-    try:
-        from sqlalchemy.engine import make_url
-
-        return make_url(url).password or None
-    except Exception:
-        return None
 
 
 def duckdb_path(url: str) -> Path:
