@@ -36,11 +36,11 @@ def test_view_reads_its_options_from_the_environment_and_switches_region(tiny_fo
     app = view(environ=environ)
     heading, picker, holder = app.children
     assert "What-if: East, 2026-Q1" in heading.value
-    assert [value for _, value in picker.options] == ["ALL", "East", "West"]
+    assert [value for _, value in picker.options] == ["district", "East", "West"]
     whatif = holder.children[0]
     assert whatif.level == "territory" and whatif.scope == "East"
     assert "East: projected $1.7K against a target of $1.0K" in whatif.summary.value   # 500 won + 1,200 Commit
-    picker.value = "ALL"
+    picker.value = "district"
     whatif = holder.children[0]
     assert whatif.level == "region" and "The district" in heading.value
     assert "The district: projected $1.7K against a target of $3.0K" in whatif.summary.value

@@ -58,7 +58,7 @@ def test_report_progress_and_scope(tiny_folder):
     from quotabook.metrics import load_catalog
 
     ds = load(tiny_folder)  # reference date 2026-03-01 (the last history change)
-    rep = Report(ds=ds, period=ds.period("2026-Q1"), region="ALL", catalog=load_catalog())
+    rep = Report(ds=ds, period=ds.period("2026-Q1"), region=None, catalog=load_catalog())
     assert rep.label == "The district" and rep.level == "region" and rep.scope_level == "district"
     assert rep.as_of == pd.Timestamp("2026-03-01")
     assert rep.period_progress == pytest.approx(60 / 90)   # Jan 1 .. Mar 1 inclusive of 90 days

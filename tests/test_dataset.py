@@ -84,7 +84,7 @@ def test_region_slice_keeps_its_own_deals_history_and_activities(tiny_folder):
     assert set(east.opportunity_history["opportunity_id"]) == {"A", "B"}
     assert set(east.activities["activity_id"]) == {"1", "2", "3"}  # 3 is Ann's prospecting dial
     assert east.targets["territory"].tolist() == ["T1"]
-    with pytest.raises(ConfigError, match="regions in the data: East, West"):
+    with pytest.raises(ConfigError, match="regions in the data: 'East', 'West'"):
         load(tiny_folder, region="North")
 
 

@@ -60,7 +60,7 @@ def test_notebook_declares_the_pack_parameters_with_demo_defaults(stem):
     scope: dict = {}
     exec(tagged[0].source, {}, scope)  # plain assignments only
     assert set(PACK_PARAMETERS) <= set(scope)
-    assert scope["region"] == "ALL" and scope["data"] == "demo" and scope["as_of"] is None
+    assert scope["region"] == "district" and scope["data"] == "demo" and scope["as_of"] is None
     assert re.fullmatch(r"\d{4}-Q[1-4]", scope["period"])
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
 

@@ -177,7 +177,7 @@ def test_widget_for_a_report_shows_one_row_per_level_and_the_scope_total():
 
     opps = [deal("B", amount=500, category="Commit"), deal("F", "T3", amount=700, category="Best Case")]
     ds = build_dataset(opps, targets=targets(Q3, T1=400, T2=100, T3=600), as_of="2026-08-01")
-    rep = Report(ds=ds, period=ds.period(Q3), region="ALL", catalog=load_catalog())
+    rep = Report(ds=ds, period=ds.period(Q3), region=None, catalog=load_catalog())
     w = whatif.widget(rep)
     assert w.level == "region" and w.scope == "The district"
     assert w.table.value.count("<tr>") == 1 + 2 + 1                     # header, East, West, total

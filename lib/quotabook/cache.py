@@ -72,7 +72,7 @@ def source_key(source: str | os.PathLike | None, region: str | None, settings: S
         stat = path.stat()
         digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     digest.update(repr(settings).encode())
-    digest.update(f"{folder}\0{region}\0{__version__}".encode())
+    digest.update(f"{folder}\0{region!r}\0{__version__}".encode())  # repr: None is not "None"
     return digest.hexdigest()[:32]
 
 

@@ -49,10 +49,20 @@ def _validate(args: argparse.Namespace) -> int:
     from .loading import validate_source
 
     source = args.source or args.path
-    report, _ = validate_source(source)
+    report, tables = validate_source(source)
     print(f"source: {source}")
     print(report.summary(limit=args.limit))
+    _warn_keyword_regions(tables.get("territories"))
     return 0 if report.ok else 1
+
+
+def _warn_keyword_regions(territories) -> None:
+    """A warning (not a rejection) per region named like a scope keyword (``district``, ``ALL``)."""
+    from .scope import collision_notes
+
+    if territories is not None and "region" in territories:
+        for note in collision_notes(sorted(territories["region"].dropna().unique())):
+            print(f"warning: {note}")
 
 
 def _metrics(args: argparse.Namespace) -> int:
@@ -191,7 +201,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("pack", help="build the report pack for a period into reports/<period>/ "
                                     "(exit 1 if a notebook failed; the pack is still written)")
     p.add_argument("--period", required=True, help="fiscal quarter, e.g. 2026-Q3")
-    p.add_argument("--regions", help="comma-separated region names and/or 'district' (default: all + district)")
+    p.add_argument("--regions", help="comma-separated: region names exactly as in the data, 'district' (the whole "
+                                     "district), 'all' (every region and the district), region:NAME (a region "
+                                     "named like a keyword) (default: the pack's, all)")
     p.add_argument("--notebooks", help="comma-separated notebook stems (default: the pack's list)")
     p.add_argument("--data", default="demo", help=_SOURCE_HELP)
     p.add_argument("--as-of", dest="as_of", help="build as the data stood on this date (YYYY-MM-DD)")
@@ -222,7 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_period)
 
     p = sub.add_parser("app", help="serve the what-if sliders as a web app on localhost (Voilà; Ctrl-C stops it)")
-    p.add_argument("--region", help="region to open on (default: the whole district; switchable in the app)")
+    p.add_argument("--region", help="region to open on, as --regions spells it (default: district, the whole "
+                                    "district; switchable in the app)")
     p.add_argument("--period", help="fiscal quarter, e.g. 2026-Q4 (default: the quarter of the report date)")
     p.add_argument("--data", default="demo", help=_SOURCE_HELP)
     p.add_argument("--as-of", dest="as_of", help="the data as it stood on this date (YYYY-MM-DD)")

@@ -17,16 +17,19 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import ConfigError, DataQualityWarning, MetricUnavailable
+from .errors import DataQualityWarning, MetricUnavailable
 from .fiscal import FiscalCalendar, Period
 from .schemas import TABLES
+from .scope import unknown_region
 from .settings import Settings
 from .validation import ValidationReport
 
 __all__ = ["ALL_REGIONS", "STATE_FIELDS", "UNASSIGNED_LEADS", "Dataset", "canonical_table", "deal_codes",
            "empty_table", "filter_rows", "is_in", "lead_owner_territory", "unassigned_lead_count"]
 
-ALL_REGIONS = "ALL"
+#: The whole organisation as a scope: ``None``, a value no region name in the data can equal (see
+#: :mod:`quotabook.scope` for how text spells it: ``district``).
+ALL_REGIONS = None
 # Fields of a deal that change over time and are tracked by opportunity_history.
 STATE_FIELDS = ["stage", "amount", "close_date", "forecast_category", "probability"]
 
@@ -151,7 +154,7 @@ class Dataset:
     report: ValidationReport = field(default_factory=ValidationReport)
     present: frozenset[str] = frozenset()
     source: str = ""
-    region: str = ALL_REGIONS
+    region: str | None = ALL_REGIONS
     as_of_date: pd.Timestamp | None = None
 
     # -- basics ----------------------------------------------------------------------------------
@@ -204,7 +207,10 @@ class Dataset:
 
     # -- slicing ---------------------------------------------------------------------------------
     def for_region(self, region: str | None) -> Dataset:
-        """The slice of one region (``None`` or ``"ALL"``: the whole district).
+        """The slice of one region; ``None`` (:data:`ALL_REGIONS`) is the whole district.
+
+        Every string is a region name, matched exactly as the data spells it: ``"ALL"`` is a region called ALL,
+        never "everything" (text interfaces spell the whole scope ``district``: :mod:`quotabook.scope`).
 
         Leads follow :func:`lead_owner_territory`: a region holds the leads its owners place in its
         territories. Leads no owner places (no owner, or a queue) belong to no region: they count in the
@@ -215,13 +221,13 @@ class Dataset:
         Raises
         ------
         ConfigError
-            The region is not in the territories table; the message lists the regions there are.
+            The region is not in the territories table; the message lists the regions there are and, for a
+            difference of case only, says which was meant.
         """
-        if region is None or region == ALL_REGIONS:
+        if region is ALL_REGIONS:
             return self
         if region not in self.regions:
-            raise ConfigError(f"unknown region {region!r}; regions in the data: {', '.join(self.regions)}",
-                              key="region")
+            raise unknown_region(str(region), self.regions)
         terr = self.territories[self.territories["region"] == region]
         names = set(terr["territory"])
         opps = self.opportunities[is_in(self.opportunities["territory"], names)]

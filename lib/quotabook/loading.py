@@ -154,7 +154,7 @@ def load(source: str | os.PathLike | None = None, *, region: str | None = None, 
     ----------
     source : folder path, mapping YAML (``params/sources/salesforce.yaml``), ``duckdb:///file.db`` or
         ``env:VARNAME``, or ``"demo"`` / None for the built-in demo district (generated on first use).
-    region : a region name, or None / ``"ALL"`` for the whole district.
+    region : a region name exactly as in the data, or None (:data:`quotabook.ALL_REGIONS`) for the whole district.
     as_of : a date; the dataset as it stood at the end of that day (see :meth:`Dataset.as_of`).
     settings : workbook settings; by default ``params/workbook.yaml`` (see :mod:`quotabook.settings`).
     strict : raise instead of warning when any row was rejected.

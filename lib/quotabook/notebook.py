@@ -33,6 +33,7 @@ from .metrics import compute_wide, load_catalog
 from .metrics import format as fmt
 from .metrics.catalog import Catalog
 from .notes import show_data_notes
+from .scope import WHOLE, parse_scope, scope_label
 from .settings import Settings
 
 __all__ = ["Report", "escape_dollars", "md_literal", "start"]
@@ -62,7 +63,7 @@ class Report:
 
     ds: Dataset
     period: Period
-    region: str
+    region: str | None  # None: the whole district (quotabook.ALL_REGIONS)
     catalog: Catalog
 
     # -- who and when ---------------------------------------------------------------------------------
@@ -76,12 +77,12 @@ class Report:
 
     @property
     def is_district(self) -> bool:
-        return self.region == ALL_REGIONS
+        return self.region is ALL_REGIONS
 
     @property
     def label(self) -> str:
         """How the report names its scope: the region's name, or "The district"."""
-        return "The district" if self.is_district else self.region
+        return scope_label(self.region)
 
     @property
     def level(self) -> str:
@@ -275,12 +276,14 @@ def safe_markdown(text: str, policy: privacy.Privacy | None = None, names: re.Pa
 _UNITS = {"count", "currency", "currency_per_day", "percent", "ratio", "n_to_1", "days"}
 
 
-def start(region: str = ALL_REGIONS, period: str = "2026-Q3", as_of=None, data: str | None = "demo") -> Report:
+def start(region: str | None = WHOLE, period: str = "2026-Q3", as_of=None, data: str | None = "demo") -> Report:
     """Load the data for a notebook run and return its :class:`Report`.
 
     Parameters
     ----------
-    region : a region name, or ``"ALL"`` for the whole district.
+    region : the scope as the CLI writes it (a notebook's ``region`` parameter, ``papermill -p region …``):
+        ``"district"`` (or None) for the whole district, a region name exactly as in the data, or
+        ``"region:NAME"`` for a region whose name reads as a keyword (see :mod:`quotabook.scope`).
     period : fiscal quarter, e.g. ``"2026-Q3"``.
     as_of : date the report is written as of (``None``: the data as it stands).
     data : ``"demo"`` for the demo district, a folder of canonical tables, a source mapping YAML,
@@ -289,6 +292,9 @@ def start(region: str = ALL_REGIONS, period: str = "2026-Q3", as_of=None, data: 
     use_svg()
     pd.set_option("display.max_columns", 30)
     show_data_notes()  # data-quality warnings: one short note each, not Python's warning text
-    ds = load(data, region=None if region in (None, ALL_REGIONS) else region, as_of=as_of)
+    scope = parse_scope(region)
+    ds = load(data, region=scope, as_of=as_of)
+    if scope is ALL_REGIONS:
+        parse_scope(region, ds.regions)  # warns when the data also has a region named like the keyword
     privacy.configure(ds.settings.privacy)  # charts and pack records mask as this workbook says
-    return Report(ds=ds, period=ds.period(period), region=region or ALL_REGIONS, catalog=load_catalog())
+    return Report(ds=ds, period=ds.period(period), region=scope, catalog=load_catalog())

@@ -34,7 +34,7 @@ from quotabook.views import activity_ratios as views
 ORANGE, BLUE = "#e69f00", "#0072b2"
 
 
-def report(ds, region: str = "ALL", period: str = "2026-Q1") -> Report:
+def report(ds, region: str | None = None, period: str = "2026-Q1") -> Report:
     return Report(ds=ds, period=ds.period(period), region=region, catalog=load_catalog())
 
 

@@ -49,7 +49,7 @@ def dataset(*, history: bool = True, as_of: str = "2026-08-15"):
     return build_dataset(opps, targets=goals, history=rows if history else None, as_of=as_of)
 
 
-def report(region: str = "ALL", **kwargs) -> Report:
+def report(region: str | None = None, **kwargs) -> Report:
     ds = dataset(**kwargs)
     ds = ds.for_region(region)
     return Report(ds=ds, period=ds.period("2026-Q3"), region=region, catalog=load_catalog())

@@ -35,7 +35,7 @@ from quotabook.notebook import Report
 from quotabook.views import funnel as views
 
 
-def report(ds, region: str = "ALL", period: str = "2026-Q1") -> Report:
+def report(ds, region: str | None = None, period: str = "2026-Q1") -> Report:
     return Report(ds=ds, period=ds.period(period), region=region, catalog=load_catalog())
 
 

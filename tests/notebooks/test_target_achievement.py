@@ -63,9 +63,9 @@ def dataset(as_of: str = "2026-08-19", **extra):
     return build_dataset(opps, targets=goals, history=history, as_of=as_of, **extra)
 
 
-def report(region: str = "ALL", as_of: str = "2026-08-19") -> Report:
+def report(region: str | None = None, as_of: str = "2026-08-19") -> Report:
     ds = dataset(as_of)
-    ds = ds if region == "ALL" else ds.for_region(region)
+    ds = ds if region is None else ds.for_region(region)
     return Report(ds=ds, period=ds.period("2026-Q3"), region=region, catalog=load_catalog())
 
 
@@ -118,7 +118,7 @@ def test_findings_once_the_period_is_over_read_the_result_and_volume_versus_conv
 def test_findings_without_forecast_categories_say_what_is_missing():
     ds = dataset()
     rep = Report(ds=ds.__class__(**{**ds.__dict__, "opportunities": ds.opportunities.assign(
-        forecast_category=pd.NA)}), period=ds.period("2026-Q3"), region="ALL", catalog=load_catalog())
+        forecast_category=pd.NA)}), period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
     f = say.target_achievement_findings(rep)
     assert f.sentences[-1].startswith("Not available for this data: ")
     assert "opportunities.forecast_category" in f.sentences[-1]
@@ -266,7 +266,7 @@ def test_without_targets_or_categories_every_part_still_renders_with_a_note():
     for row in opps:
         row.pop("forecast_category")
     ds = build_dataset(opps, as_of="2026-08-19")
-    rep = Report(ds=ds, period=ds.period("2026-Q3"), region="ALL", catalog=load_catalog())
+    rep = Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
     f = say.target_achievement_findings(rep)
     assert f.sentences == [
         "The district has closed $600K in 2026-Q3 but has no target for it: attainment and coverage cannot be read.",

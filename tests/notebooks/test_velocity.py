@@ -61,7 +61,7 @@ def district(with_history: bool = True, as_of: str = AS_OF):
     return build(opps, history=hist if with_history else None, as_of=as_of)
 
 
-def report(ds, period: str = "2026-Q1", region: str = "ALL") -> Report:
+def report(ds, period: str = "2026-Q1", region: str | None = None) -> Report:
     return Report(ds=ds, period=ds.period(period), region=region, catalog=load_catalog())
 
 

@@ -57,7 +57,7 @@ def dataset(*, slow_bob: bool = False, accounts: bool = True, as_of: str = "2026
 
 def report(**kwargs) -> Report:
     ds = dataset(**kwargs)
-    return Report(ds=ds, period=ds.period("2026-Q3"), region="ALL", catalog=load_catalog())
+    return Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
 
 
 # -- findings --------------------------------------------------------------------------------------------------
@@ -209,7 +209,7 @@ def test_charts_with_nothing_closed_say_so(chart):
 def test_goals_table_and_chart_without_targets_leave_the_goal_empty():
     ds = build_dataset([deal("W1", close="2026-07-20", stage="Closed Won", amount=600 * K, created="2026-05-01")],
                        as_of="2026-10-15")
-    rep = Report(ds=ds, period=ds.period("2026-Q3"), region="ALL", catalog=load_catalog())
+    rep = Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
     goals = views.closed_vs_goals(ds, rep.period)
     table = say.goals_table(rep, goals).data
     assert table["Rep"].tolist() == ["Ann", "Bob", "Cy"] and set(table["Goal"]) == {"–"}

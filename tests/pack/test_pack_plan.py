@@ -68,21 +68,26 @@ def test_plan_runs_every_notebook_for_the_district_and_every_region(data_folder,
     assert [r.key for r in plan.runs] == ["district/00_ok", "district/01_broken", "east/00_ok", "east/01_broken",
                                           "west/00_ok", "west/01_broken"]
     district = plan.runs[0]
-    assert district.parameters == {"region": "ALL", "period": "2026-Q3", "as_of": None, "data": str(data_folder)}
+    assert district.parameters == {"region": "district", "period": "2026-Q3", "as_of": None, "data": str(data_folder)}
     assert set(district.parameters) == set(PACK_PARAMETERS)
     assert plan.runs[2].ipynb == (tmp_path / "reports" / "2026-Q3" / "east" / "00_ok.ipynb").resolve()
     assert plan.runs[0].title == "Target achievement (fixture)"
 
 
-def test_regions_may_be_chosen_by_name_case_or_slug(data_folder, tmp_path):
-    plan = _plan(data_folder, tmp_path, regions=["west", "East", "district"], notebooks=["00_ok"], as_of="2026-09-15")
+def test_regions_are_chosen_by_their_exact_name_or_the_keywords(data_folder, tmp_path):
+    plan = _plan(data_folder, tmp_path, regions=["West", "region:East", "district"], notebooks=["00_ok"],
+                 as_of="2026-09-15")
     assert [name for name, _ in plan.regions] == ["West", "East", "district"]
     assert {r.parameters["as_of"] for r in plan.runs} == {"2026-09-15"}
 
 
-def test_an_unknown_region_names_the_known_ones(data_folder, tmp_path):
-    with pytest.raises(PackError, match=r"unknown region 'South'.*East, West"):
+def test_an_unknown_region_names_the_known_ones_and_a_case_slip_says_which(data_folder, tmp_path):
+    with pytest.raises(PackError, match=r"unknown region 'South'; .*'East', 'West'"):
         _plan(data_folder, tmp_path, regions=["South"])
+    with pytest.raises(PackError, match=r"unknown region 'west' \(did you mean 'West'\?\)"):
+        _plan(data_folder, tmp_path, regions=["west"])
+    with pytest.raises(PackError, match=r"unknown region 'ALL' \(did you mean 'all' \(the keyword"):
+        _plan(data_folder, tmp_path, regions=["ALL"])
 
 
 def test_hostile_region_names_stay_inside_the_pack_folder(tmp_path):
@@ -93,7 +98,7 @@ def test_hostile_region_names_stay_inside_the_pack_folder(tmp_path):
     for run in plan.runs:
         assert run.ipynb.is_relative_to(root) and run.html.is_relative_to(root)
         assert run.ipynb.parent.parent == root
-    assert {r.parameters["region"] for r in plan.runs} == {"ALL", "../../outside", "a/b\\\\c"}
+    assert {r.parameters["region"] for r in plan.runs} == {"district", "../../outside", "a/b\\\\c"}
 
 
 def test_missing_notebooks_are_all_listed_before_anything_runs(data_folder, tmp_path):

@@ -21,7 +21,6 @@ APP_NOTEBOOK = Path(__file__).with_name("whatif.ipynb")
 #: Where :func:`serve` passes its options to the app's kernel.
 ENV = {"region": "QUOTABOOK_APP_REGION", "period": "QUOTABOOK_APP_PERIOD", "data": "QUOTABOOK_APP_DATA",
        "as_of": "QUOTABOOK_APP_AS_OF"}
-_ALL = "ALL"
 
 
 def _options(environ: Mapping[str, str]) -> dict:
@@ -38,28 +37,30 @@ def view(region: str | None = None, period: str | None = None, data: str | None 
     import ipywidgets as w
 
     from ..loading import load
+    from ..scope import WHOLE, parse_scope, scope_label, scope_parameter
     from ..whatif import build_base, make_widget
 
     given = _options(os.environ if environ is None else environ)
-    region = region or given["region"] or _ALL
     data = data or given["data"] or "demo"
     full = load(data, as_of=as_of or given["as_of"])
+    start = parse_scope(region or given["region"] or WHOLE, full.regions)  # the CLI's spellings: district, East
     period = full.period(period or given["period"] or full.calendar.period_of(full.reference_date).label)
-    choices = [("The district", _ALL)] + [(r, r) for r in full.regions]
-    picker = w.Dropdown(options=choices, value=region if region in full.regions else _ALL, description="Scope",
+    # Each choice's value is the scope as text writes it ("district", "East", "region:district"): never ambiguous.
+    choices = [(scope_label(scope), scope_parameter(scope)) for scope in [None, *full.regions]]
+    picker = w.Dropdown(options=choices, value=scope_parameter(start), description="Scope",
                         style={"description_width": "11em"}, layout=w.Layout(width="34em"))
     heading = w.HTML()
     holder = w.VBox()
 
     def show(_change=None) -> None:
-        scope = picker.value
-        ds = full.for_region(None if scope == _ALL else scope)
-        label = "The district" if scope == _ALL else scope
+        scope = parse_scope(picker.value)
+        ds = full.for_region(scope)
+        label = scope_label(scope)
         heading.value = (f"<h2 style='margin:0.2em 0'>What-if: {label}, {period.label}</h2>"
                          f"<p style='margin:0 0 0.6em 0;color:#444'>Data as of {full.reference_date:%b %d, %Y}. "
                          "Move a slider: projected bookings, attainment and the chance of reaching target update "
                          "at once.</p>")
-        holder.children = [make_widget(build_base(ds, period), level="region" if scope == _ALL else "territory",
+        holder.children = [make_widget(build_base(ds, period), level="region" if scope is None else "territory",
                                        scope=label)]
 
     picker.observe(show, names="value")

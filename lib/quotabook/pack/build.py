@@ -152,7 +152,8 @@ def build_pack(period: str, *, regions=None, notebooks=None, data="demo", format
     Parameters
     ----------
     period : fiscal quarter, e.g. ``"2026-Q3"``.
-    regions : region names (as in the data), ``"district"``, or ``"all"``; default: the pack YAML's.
+    regions : scopes as :mod:`quotabook.scope` reads them (region names exactly as in the data, ``"district"``,
+        ``"all"``, ``"region:NAME"``); default: the pack YAML's.
     notebooks : notebook stems; default: the pack YAML's list, in its order.
     data : ``"demo"`` or a folder of canonical tables. Never a connection string (refused).
     formats : any of ``"html"``, ``"pdf"``; executed notebooks are always written.

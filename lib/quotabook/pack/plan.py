@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ConfigError, PackError, SourceError
+from ..scope import WHOLE, parse_region_list, scope_parameter
 
 __all__ = [
     "DISTRICT",
@@ -42,8 +43,9 @@ __all__ = [
     "slugify",
 ]
 
-#: The label (and folder) of the whole-district run; notebooks receive ``region="ALL"`` for it.
-DISTRICT = "district"
+#: The label (and folder) of the whole-district run; notebooks receive ``region="district"`` for it, the
+#: keyword of :mod:`quotabook.scope` (a region literally named so is passed as ``region:district``).
+DISTRICT = WHOLE
 #: Parameters every pack notebook must declare in its ``parameters`` cell.
 PACK_PARAMETERS = ("region", "period", "as_of", "data")
 FORMATS = ("html", "pdf")
@@ -107,8 +109,8 @@ def project_root() -> Path:
 # -- the pack YAML -----------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class PackSpec:
-    """A pack definition: its notebooks in order, its regions (``("all",)`` = every region in the data
-    plus the district) and the output formats."""
+    """A pack definition: its notebooks in order, its regions (as :mod:`quotabook.scope` reads them: ``("all",)``
+    = every region in the data plus the district) and the output formats."""
 
     name: str
     file: Path
@@ -273,21 +275,15 @@ def data_regions(folder: Path | str) -> list[str]:
 
 
 def _choose_regions(wanted: Sequence[str], known: list[str]) -> list[tuple[str, str]]:
+    """(name, slug) of each scope ``wanted`` names, read as :func:`quotabook.scope.parse_region_list` reads them
+    (``district``, ``all``, ``region:NAME``, a region name exactly as in the data); the district is
+    ``(DISTRICT, DISTRICT)``: no region's slug can be ``district``."""
     slugs = assign_slugs(known)
-    # A region may be named as in the data, in any case, or by its slug.
-    lookup = {**{s: n for n, s in slugs.items()}, **{n.lower(): n for n in known}, **{n: n for n in known}}
-    chosen: list[str] = []
-    for item in (w.strip() for w in wanted):
-        if item.lower() == "all":
-            chosen += [DISTRICT, *known]
-        elif item.lower() == DISTRICT or item == "ALL":
-            chosen.append(DISTRICT)
-        elif (name := lookup.get(item, lookup.get(item.lower()))) is not None:
-            chosen.append(name)
-        else:
-            raise PackError(f"unknown region {item!r}; the data has: {', '.join(known) or '(none)'} (or 'district')")
-    unique = list(dict.fromkeys(chosen))
-    return [(name, DISTRICT if name == DISTRICT else slugs[name]) for name in unique]
+    try:
+        scopes = parse_region_list([w.strip() for w in wanted], known)
+    except ConfigError as exc:
+        raise PackError(str(exc)) from None
+    return [(DISTRICT, DISTRICT) if scope is None else (scope, slugs[scope]) for scope in scopes]
 
 
 def notebook_title(path: Path) -> str:
@@ -363,8 +359,8 @@ def make_plan(period: str, *, regions: Sequence[str] | None = None, notebooks: S
     runs = []
     for name, slug in chosen:
         for stem in stems:
-            params = {"region": "ALL" if name == DISTRICT else name, "period": label, "as_of": as_of_iso,
-                      "data": data_param}
+            params = {"region": scope_parameter(None if slug == DISTRICT else name), "period": label,
+                      "as_of": as_of_iso, "data": data_param}
             runs.append(Run(stem=stem, title=titles[stem], region=name, slug=slug, notebook=paths[stem],
                             ipynb=safe_path(out_dir, slug, f"{stem}.ipynb"),
                             html=safe_path(out_dir, slug, f"{stem}.html"), parameters=params))

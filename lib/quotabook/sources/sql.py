@@ -242,7 +242,7 @@ def read_sql(source: str, settings=None, region: str | None = None, *, most_like
     ----------
     source : ``duckdb:///path.db`` or ``env:VAR`` (the SQLAlchemy URL is in ``os.environ[VAR]``).
     settings : workbook settings (unused for now; the signature every reader shares).
-    region : a region name, or None / ``"ALL"`` for the whole district. Applied in the query.
+    region : a region name (exactly as in the data), or None for the whole district. Applied in the query.
     most_likely : where a replica's ``MostLikely`` forecast category lands ("Best Case" or "Commit").
 
     Returns
@@ -262,7 +262,7 @@ def read_sql(source: str, settings=None, region: str | None = None, *, most_like
         db_tables = db.tables()
         selects, shape = _selects(db_tables, most_likely)
         params: dict[str, object] = {}
-        if region is not None and region != "ALL":
+        if region is not None:
             _check_filterable(db_tables, selects)
             selects = _region_filtered(selects)
             params = {REGION_PARAM: str(region)}
