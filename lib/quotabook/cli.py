@@ -112,10 +112,12 @@ def _pack(args: argparse.Namespace) -> int:
                             out=args.out, pack=args.pack, timeout=args.timeout, progress=not args.quiet,
                             as_of=args.as_of, notebooks_dir=args.notebooks_dir,
                             notebook_timeout=args.notebook_timeout,
-                            **({"scheduler": args.scheduler} if args.scheduler else {}))
+                            **({"scheduler": args.scheduler} if args.scheduler else {}),
+                            **({"data_snapshot": args.data_snapshot} if args.data_snapshot else {}))
     except KeyboardInterrupt:
         print("quotabook: interrupted; finished notebooks are kept, run again with --resume", file=sys.stderr)
         return 130
+    _say_why_rerun(result)
     kept = f", {len(result.reused)} kept" if result.reused else ""
     print(f"wrote {result.index} ({len(result.executed)} notebooks run{kept}, {len(result.pdfs)} PDFs, "
           f"{result.seconds:.1f}s)")
@@ -162,6 +164,18 @@ def _iso_day(text: str):
         raise ConfigError(f"not a date: {text!r} ({exc})", key="date") from None
 
 
+def _say_why_rerun(result) -> None:
+    """With --resume: which data was resumed, and why each run executed again, one line per reason."""
+    if result.resumed_data:
+        print(f"resumed the pack built on {result.resumed_data} (from its manifest)")
+    by_reason: dict[str, list[str]] = {}
+    for key, reason in result.rerun_reasons.items():
+        by_reason.setdefault(reason, []).append(key)
+    for reason, keys in by_reason.items():
+        shown = ", ".join(keys[:6]) + (f" and {len(keys) - 6} more" if len(keys) > 6 else "")
+        print(f"rerun {len(keys)}: {reason}: {shown}")
+
+
 def _app(args: argparse.Namespace) -> int:
     from .app import serve
 
@@ -205,14 +219,19 @@ def build_parser() -> argparse.ArgumentParser:
                                      "district), 'all' (every region and the district), region:NAME (a region "
                                      "named like a keyword) (default: the pack's, all)")
     p.add_argument("--notebooks", help="comma-separated notebook stems (default: the pack's list)")
-    p.add_argument("--data", default="demo", help=_SOURCE_HELP)
+    p.add_argument("--data", help=_SOURCE_HELP + " (default: demo; with --resume, the data of the pack resumed)")
+    p.add_argument("--data-snapshot", dest="data_snapshot",
+                   help="an id of the data's state (e.g. a database's replication batch), recorded in the manifest; "
+                        "--resume reruns everything when it differs (for a database it replaces counting its tables)")
     p.add_argument("--as-of", dest="as_of", help="build as the data stood on this date (YYYY-MM-DD)")
     p.add_argument("--formats", help="comma-separated: html, pdf (default: the pack's, html,pdf)")
     p.add_argument("--workers", type=int, help="notebooks run at once (default: one per core)")
     p.add_argument("--scheduler", help="run the notebooks on a Dask cluster: tcp://host:8786, a scheduler JSON "
                                        "file, or 'local' for a LocalCluster of --workers processes (default: a "
                                        "process pool on this machine)")
-    p.add_argument("--resume", action="store_true", help="re-run only notebooks that failed or are missing")
+    p.add_argument("--resume", action="store_true",
+                   help="keep the notebooks of the previous build whose inputs (data, workbook, rates, notebook, "
+                        "quotabook) are unchanged; run the rest and say why")
     p.add_argument("--timeout", type=float, default=600, help="seconds one cell may run (default: 600)")
     p.add_argument("--notebook-timeout", dest="notebook_timeout", type=float,
                    help="seconds one whole notebook may run before it is stopped and reported (default: no limit)")

@@ -86,13 +86,13 @@ def test_unreadable_or_foreign_manifest_means_start_afresh(tmp_path):
 
 def test_resume_reruns_only_failed_and_missing_runs(plan):
     inputs, _ = _finished(plan)
-    todo, kept = select_runs(plan, read_manifest(plan.out_dir), inputs)
+    todo, kept, _ = select_runs(plan, read_manifest(plan.out_dir), inputs)
     assert [r.key for r in todo] == ["west/01_broken"]
     assert sorted(kept) == ["east/00_ok", "east/01_broken", "west/00_ok"]
     assert all(entry["reused"] for entry in kept.values())
 
     os.remove(plan.out_dir / "east" / "00_ok.html")  # an output went missing
-    todo, _ = select_runs(plan, read_manifest(plan.out_dir), inputs)
+    todo, _, _ = select_runs(plan, read_manifest(plan.out_dir), inputs)
     assert [r.key for r in todo] == ["east/00_ok", "west/01_broken"]
 
 

@@ -25,7 +25,7 @@ from .files import atomic_write_text, remove_stale_temporaries
 from .history import previous_pack, write_history
 from .index import render_index
 from .manifest import describe_inputs, new_manifest, read_manifest, run_entry, select_runs, versions, write_manifest
-from .plan import DISTRICT, Plan, make_plan, safe_path
+from .plan import DISTRICT, Plan, _check_period, make_plan, safe_path
 
 __all__ = ["PackResult", "build_pack"]
 
@@ -41,6 +41,10 @@ class PackResult:
     pdf_errors: dict[str, str] = field(default_factory=dict)
     executed: list[str] = field(default_factory=list)
     reused: list[str] = field(default_factory=list)
+    #: With ``resume``: why each executed run could not be kept (its key → the reason, in words).
+    rerun_reasons: dict[str, str] = field(default_factory=dict)
+    #: With ``resume`` and no ``data``: the data of the pack resumed, read from its manifest.
+    resumed_data: str | None = None
     pdfs: list[Path] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -142,11 +146,33 @@ def region_cache():
             os.environ.pop(cache.ENV, None)
 
 
-def build_pack(period: str, *, regions=None, notebooks=None, data="demo", formats=("html", "pdf"),
+def resumed_data(period: str, out: str | os.PathLike) -> str:
+    """The ``data`` of the pack in ``out/<period>/``, from its manifest: what ``--resume`` without ``--data``
+    builds on (never the demo by default, which would silently replace a pack built on other data).
+
+    Raises
+    ------
+    PackError
+        There is no readable manifest there, or it does not say which data it was built on.
+    """
+    folder = safe_path(Path(out), _check_period(period))
+    manifest = read_manifest(folder)
+    if manifest is None:
+        raise PackError(f"--resume without --data: there is no pack to resume in {folder} (no readable "
+                        "manifest.json); pass --data to say which data to build on (e.g. --data demo)")
+    data = (manifest.get("inputs") or {}).get("data") or (manifest.get("parameters") or {}).get("data")
+    if not data:
+        raise PackError(f"--resume without --data: {folder / 'manifest.json'} does not say which data the pack was "
+                        "built on; pass --data")
+    return str(data)
+
+
+def build_pack(period: str, *, regions=None, notebooks=None, data=None, formats=("html", "pdf"),
                workers: int | None = None, resume: bool = False, out: str | os.PathLike = "reports",
                pack: str | os.PathLike = "quarterly", timeout: float | None = 600, progress: bool = True,
                as_of=None, notebooks_dir: str | os.PathLike | None = None, executor: str = "local",
-               scheduler: str | None = None, notebook_timeout: float | None = None) -> PackResult:
+               scheduler: str | None = None, notebook_timeout: float | None = None,
+               data_snapshot: str | None = None) -> PackResult:
     """Build the report pack for ``period`` into ``out/<period>/``.
 
     Parameters
@@ -155,10 +181,16 @@ def build_pack(period: str, *, regions=None, notebooks=None, data="demo", format
     regions : scopes as :mod:`quotabook.scope` reads them (region names exactly as in the data, ``"district"``,
         ``"all"``, ``"region:NAME"``); default: the pack YAML's.
     notebooks : notebook stems; default: the pack YAML's list, in its order.
-    data : ``"demo"`` or a folder of canonical tables. Never a connection string (refused).
+    data : ``"demo"``, a folder of canonical tables, a mapping YAML, ``duckdb:///file.db`` or ``env:VAR``. Never a
+        connection string (refused). Default: with ``resume``, the data of the pack resumed (from its manifest;
+        refused when there is none), else the demo.
     formats : any of ``"html"``, ``"pdf"``; executed notebooks are always written.
     workers : processes running notebooks at once; default one per core.
-    resume : re-run only what failed or is missing in the previous manifest (same inputs).
+    resume : keep the runs of the previous build whose inputs are unchanged (parameters, and the fingerprint of
+        data, workbook, currency rates, notebook and quotabook: :mod:`.fingerprint`) and whose outputs exist;
+        run the rest, each with its reason in ``PackResult.rerun_reasons`` and the manifest.
+    data_snapshot : a user-declared id of the data's state (e.g. a database's replication batch): recorded in
+        the fingerprint, and for a database it stands for the tables, which are then not queried.
     out : reports folder; the pack goes to ``out/<period>/``.
     pack : name of ``params/packs/<pack>.yaml``, or a path to a pack YAML.
     timeout : seconds one cell may run before its notebook is stopped and reported failed.
@@ -187,6 +219,9 @@ def build_pack(period: str, *, regions=None, notebooks=None, data="demo", format
     start = perf_counter()
     if scheduler:
         executor = "dask"
+    resumed = None
+    if data is None:
+        data = resumed = resumed_data(period, out) if resume else "demo"
     plan = make_plan(period, regions=regions, notebooks=notebooks, data=data, formats=formats, out=out, pack=pack,
                      as_of=as_of, timeout=timeout, notebooks_dir=notebooks_dir)
     want_pdf = "pdf" in plan.formats
@@ -196,9 +231,9 @@ def build_pack(period: str, *, regions=None, notebooks=None, data="demo", format
         check_browser()
     plan.out_dir.mkdir(parents=True, exist_ok=True)
     remove_stale_temporaries(plan.out_dir)
-    inputs = describe_inputs(plan)
+    inputs = describe_inputs(plan, snapshot=data_snapshot)
     previous = read_manifest(plan.out_dir) if resume else None
-    todo, kept = select_runs(plan, previous, inputs) if resume else (list(plan.runs), {})
+    todo, kept, reasons = select_runs(plan, previous, inputs) if resume else (list(plan.runs), {}, {})
     if plan.formats and executor != "dask":
         from .render import warm_up
 
@@ -210,15 +245,18 @@ def build_pack(period: str, *, regions=None, notebooks=None, data="demo", format
         if hasattr(pool, "close"):
             stack.callback(pool.close)
         try:
-            return _execute_pack(plan, pool, executor, inputs, previous, todo, kept, resume, progress, start,
-                                 notebook_timeout)
+            result = _execute_pack(plan, pool, executor, inputs, previous, todo, kept, resume, progress, start,
+                                   notebook_timeout, reasons)
         finally:  # the reports folder's list of packs, also after an interrupted build (its manifest is written)
             with contextlib.suppress(OSError):
                 write_history(plan.out_dir.parent)
+    result.resumed_data = resumed
+    return result
 
 
 def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict | None, todo, kept: dict,
-                  resume: bool, progress: bool, start: float, notebook_timeout: float | None = None) -> PackResult:
+                  resume: bool, progress: bool, start: float, notebook_timeout: float | None = None,
+                  reasons: dict[str, str] | None = None) -> PackResult:
     """Run ``todo`` in ``pool``, print the PDFs as regions complete, write the manifest and index."""
     want_pdf = "pdf" in plan.formats
     manifest = new_manifest(plan, inputs, workers=pool.workers, resume=resume)
@@ -250,6 +288,7 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
                     interrupted = True
                     continue
                 manifest["runs"][task.run.key] = run_entry(task.run, outcome, inputs)
+                manifest["runs"][task.run.key]["rerun_reason"] = (reasons or {}).get(task.run.key)
                 result.executed.append(task.run.key)
                 bar.update(1)
                 if outcome.status != "ok":
@@ -271,6 +310,7 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
             write_manifest(plan.out_dir, manifest)
             atomic_write_text(result.index, render_index(manifest))
     runs = manifest["runs"].values()
+    result.rerun_reasons = {key: reasons[key] for key in result.executed if key in (reasons or {})}
     result.failures = [NotebookFailure(**r["failure"]) for r in runs if r["status"] != "ok" and r.get("failure")]
     result.pdf_errors = {r["slug"]: r["error"] for r in manifest["regions"] if r.get("pdf_status") == "failed"}
     result.pdfs = [plan.out_dir / r["pdf"] for r in manifest["regions"] if r.get("pdf_status") == "ok"]

@@ -1,16 +1,17 @@
 """``manifest.json``: what a pack was built from and what happened, machine-readable.
 
-It records the inputs (data folder, SHA-256 of every table file and of every notebook), the parameters,
-package versions, and per run the status, error, headline figures, alerts, timings and output files;
-per region the PDF. The index page is rendered from it alone, and ``--resume`` reads it back to decide
-which runs can be kept: a run is reused only if it succeeded with the same parameters, the same notebook
-and the same data, and its output files are still there. Nothing secret is stored: the data entry is a
-folder path or ``"demo"`` (connection strings are refused at planning).
+It records the inputs (a fingerprint of everything the runs read: data files or database tables, workbook,
+currency rates, notebooks, the quotabook package; see :mod:`.fingerprint`), the parameters, package versions,
+and per run the status, error, headline figures, alerts, timings, output files and fingerprint; per region
+the PDF. The index page is rendered from it alone, and ``--resume`` reads it back to decide which runs can be
+kept: a run is reused only if it succeeded with the same parameters and the same fingerprint, and its output
+files are still there; every other run is executed again, with the reason recorded (``rerun_reason``). Nothing
+secret is stored: the data entry is a folder path, ``"demo"`` or ``env:VAR`` (connection strings are refused
+at planning).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 from dataclasses import asdict
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from .execute import RunOutcome
 from .files import atomic_write_text
+from .fingerprint import describe_inputs, file_sha256, rerun_reason, run_fingerprint
 from .plan import Plan, Run
 
 __all__ = [
@@ -39,33 +41,6 @@ MANIFEST = "manifest.json"
 SCHEMA = 1
 _PACKAGES = ("quotabook", "papermill", "nbconvert", "nbclient", "nbformat", "ipykernel", "jupyter_client",
              "pandas", "numpy", "matplotlib", "playwright", "tqdm")
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes (read in 1 MiB blocks)."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def describe_inputs(plan: Plan) -> dict:
-    """Data folder and hashes: one per table file, one over all of them, one per notebook."""
-    from ..loading import find_table_files
-
-    folder = plan.data_folder
-    if folder is None:  # env:VAR: a live database, nothing local to hash (and the URL is never recorded)
-        paths = []
-    elif folder.is_file():  # a DuckDB file or a source mapping YAML
-        paths = [folder]
-    else:
-        paths = sorted(find_table_files(folder).values())
-    files = {path.name: file_sha256(path) for path in paths}
-    combined = hashlib.sha256("".join(f"{n}:{h}\n" for n, h in files.items()).encode()).hexdigest()
-    notebooks = {run.stem: file_sha256(run.notebook) for run in plan.runs}
-    return {"data": plan.data, "data_folder": None if folder is None else str(folder), "data_sha256": combined,
-            "data_files": files, "notebooks": notebooks, "pack_file": str(plan.spec.file)}
 
 
 def versions(browser: str | None = None) -> dict:
@@ -108,6 +83,7 @@ def run_entry(run: Run, outcome: RunOutcome, inputs: dict) -> dict:
         "region": run.region, "slug": run.slug, "notebook": run.stem, "title": run.title,
         "parameters": dict(run.parameters),
         "notebook_sha256": inputs["notebooks"][run.stem], "data_sha256": inputs["data_sha256"],
+        "fingerprint": run_fingerprint(inputs, run.stem),
         "status": outcome.status,
         "failure": asdict(outcome.failure) if outcome.failure else None,
         "headlines": outcome.headlines, "alerts": outcome.alerts,
@@ -136,31 +112,43 @@ def write_manifest(out_dir: Path, manifest: dict) -> Path:
     return atomic_write_text(Path(out_dir) / MANIFEST, json.dumps(manifest, indent=2, default=str) + "\n")
 
 
-def _reusable(run: Run, entry: dict | None, inputs: dict, out_dir: Path, formats: tuple[str, ...]) -> bool:
-    if not entry or entry.get("status") != "ok":
-        return False
+def _why_rerun(run: Run, entry: dict | None, old_inputs: dict, inputs: dict, out_dir: Path,
+               formats: tuple[str, ...]) -> str | None:
+    """Why ``run`` must execute again rather than keep ``entry`` (None: keep it)."""
+    if not entry:
+        return "not in the previous build"
+    if entry.get("status") != "ok":
+        return f"it {entry.get('status') or 'did not finish'} in the previous build"
     if entry.get("parameters") != run.parameters:
-        return False
-    if entry.get("notebook_sha256") != inputs["notebooks"][run.stem] or entry.get("data_sha256") != inputs[
-            "data_sha256"]:
-        return False
+        old = entry.get("parameters") or {}
+        changed = sorted(k for k in set(old) | set(run.parameters) if old.get(k) != run.parameters.get(k))
+        return f"parameters changed ({', '.join(changed)})"
+    if reason := rerun_reason(entry, run.stem, old_inputs, inputs):
+        return reason
     needed = ["ipynb"] + (["html"] if "html" in formats else [])
     outputs = entry.get("outputs") or {}
-    return all(kind in outputs and (out_dir / outputs[kind]).is_file() for kind in needed)
+    if missing := [kind for kind in needed if kind not in outputs or not (out_dir / outputs[kind]).is_file()]:
+        return f"its {' and '.join(missing)} output is missing"
+    return None
 
 
-def select_runs(plan: Plan, previous: dict | None, inputs: dict) -> tuple[list[Run], dict[str, dict]]:
-    """Split the plan for ``--resume``: runs to execute, and reusable entries of the previous manifest.
+def select_runs(plan: Plan, previous: dict | None, inputs: dict) -> tuple[list[Run], dict[str, dict], dict[str, str]]:
+    """Split the plan for ``--resume``: runs to execute, reusable entries of the previous manifest, and for each
+    run to execute the reason it cannot be kept (in words, for the CLI and the manifest).
 
     Without a previous manifest every run executes.
     """
     old = (previous or {}).get("runs", {})
+    old_inputs = (previous or {}).get("inputs") or {}
     todo: list[Run] = []
     kept: dict[str, dict] = {}
+    reasons: dict[str, str] = {}
     for run in plan.runs:
         entry = old.get(run.key)
-        if _reusable(run, entry, inputs, plan.out_dir, plan.formats):
-            kept[run.key] = {**entry, "reused": True}
+        if previous is not None and (reason := _why_rerun(run, entry, old_inputs, inputs, plan.out_dir,
+                                                           plan.formats)) is None:
+            kept[run.key] = {**entry, "reused": True, "rerun_reason": None}
         else:
             todo.append(run)
-    return todo, kept
+            reasons[run.key] = reason if previous is not None else "no previous build to resume"
+    return todo, kept, reasons
