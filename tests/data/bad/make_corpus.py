@@ -259,6 +259,11 @@ CASES: dict[str, dict] = {
         exit=1, load="warns",
         problems=[P("opportunity_history.csv", 5, "probability", "out_of_range", "allowed range: 0 to 100")]),
     # -- nulls ----------------------------------------------------------------------------------------------
+    "region_named_like_keyword": dict(
+        about="regions named ALL and district: data like any other (validate warns that 'district' is the "
+              "keyword of the whole scope, so that region is selected as region:district)",
+        files={"territories.csv": TERRITORIES.replace("T1,East", "T1,ALL").replace("T2,West", "T2,district")},
+        exit=0, load="ok", problems=[], counts={"territories": [2, 2, 0]}),
     "null_strings_required": dict(
         about='"null", "None" and "NaN" where a value is required',
         files={OPP: OPPORTUNITIES + opp(opportunity_id="null") + opp(opportunity_id="F", owner="None")
