@@ -1,7 +1,7 @@
 """Time a report pack against the naive baseline, in the same run, and print the ratio.
 
     .venv/bin/python benchmarks/pack_benchmark.py [--notebooks 7] [--data demo|FOLDER] [--workers N]
-    .venv/bin/python benchmarks/pack_benchmark.py --real [--regions ALL,West]
+    .venv/bin/python benchmarks/pack_benchmark.py --real [--regions district,West]
 
 ``--real`` times the real thing: the seven themed notebooks of ``notebooks/`` on the demo district for
 2026-Q3 (all regions and the district by default; ``--regions`` picks a subset to save time). Otherwise it
@@ -66,13 +66,14 @@ def write_data(folder: Path) -> Path:
 
 def notebook(theme: int) -> nbformat.NotebookNode:
     """A fixture-like themed notebook: parameters, load, chart, table, recorded headlines."""
-    params = new_code_cell('region = "ALL"\nperiod = "2026-Q1"\nas_of = None\ndata = "demo"')
+    params = new_code_cell('region = "district"\nperiod = "2026-Q1"\nas_of = None\ndata = "demo"')
     params.metadata["tags"] = ["parameters"]
     nb = new_notebook(cells=[
         new_markdown_cell(f"# Theme {theme} (benchmark)\n\nWhere the pipeline stands, by stage."),
         params,
         new_code_cell("import matplotlib.pyplot as plt\n\nimport quotabook as qb\nfrom quotabook.pack import record"),
-        new_code_cell("ds = qb.load(data, region=region, as_of=as_of)\nopps = ds.opportunities\n"
+        new_code_cell("from quotabook.scope import parse_scope\n\n"
+                      "ds = qb.load(data, region=parse_scope(region), as_of=as_of)\nopps = ds.opportunities\n"
                       'by_stage = opps.groupby("stage", observed=True)["amount"].sum().sort_values()'),
         new_markdown_cell("## Amount by stage"),
         new_code_cell('fig, ax = plt.subplots(figsize=(7, 3))\nby_stage.plot.barh(ax=ax, color="#2b6cb0")\n'
@@ -95,7 +96,7 @@ def regions_of(data: str) -> list[str]:
     sys.path.insert(0, str(ROOT / "lib"))
     from quotabook.pack.plan import data_regions, resolve_data
 
-    return ["ALL", *data_regions(resolve_data(data)[1])]
+    return ["district", *data_regions(resolve_data(data)[1])]
 
 
 def baseline(nb_dir: Path, stems: list[str], regions: list[str], data: str, out: Path, period: str = PERIOD) -> float:
@@ -117,7 +118,7 @@ def pack(nb_dir: Path, pack_yaml: Path, data: str, out: Path, formats: str, work
     cmd = [str(BIN / "quotabook"), "pack", "--period", period, "--data", data, "--out", str(out), "--pack",
            str(pack_yaml), "--notebooks-dir", str(nb_dir), "--formats", formats, "--quiet"]
     if regions:
-        cmd += ["--regions", ",".join("district" if r == "ALL" else r for r in regions)]
+        cmd += ["--regions", ",".join(regions)]
     if workers:
         cmd += ["--workers", str(workers)]
     start = time.perf_counter()
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-pdf", action="store_true", help="skip the html+pdf pack run")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--real", action="store_true", help="the themed notebooks on the demo district, 2026-Q3")
-    parser.add_argument("--regions", help="with --real: comma-separated regions, ALL for the district")
+    parser.add_argument("--regions", help="with --real: comma-separated regions, district for the whole district")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="qb-bench-"))
@@ -163,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{os.cpu_count()} cores; {platform.python_version()}", flush=True)
         # Warm the OS file cache (imports, kernel) so that neither side pays for a cold start alone.
         timed([str(BIN / "papermill"), str(nb_dir / f"{stems[0]}.ipynb"), str(work / "warm.ipynb"), "-y",
-               json.dumps({"region": "ALL", "period": period, "as_of": None, "data": data}), "--cwd", str(ROOT)])
+               json.dumps({"region": "district", "period": period, "as_of": None, "data": data}), "--cwd", str(ROOT)])
         results: dict = {"runs": runs, "notebooks": len(stems), "regions": len(regions), "cores": os.cpu_count()}
         results["pack_html"] = pack(nb_dir, pack_yaml, data, work / "pack-html", "html", args.workers, period,
                                     regions if args.real else None)

@@ -12,7 +12,7 @@ import pytest
 from metrics.test_target_achievement import TERRITORIES, build_dataset, deal, targets, wide
 from quotabook import whatif
 from quotabook.metrics import MEASURES
-from quotabook.whatif import Adjustments, WhatIfBase
+from quotabook.whatif import EVERY_TERRITORY, Adjustments, WhatIfBase
 
 Q3 = "2026-Q3"
 
@@ -168,7 +168,20 @@ def test_widget_callback_recomputes_on_every_slider_move():
     assert "projected $800" in w.summary.value and "target of $930" in w.summary.value
     w._reset()
     assert w.controls["commit"].value == 1.0 and w.controls["best_case"].value == 0.5
-    assert w.apply_to.value == "All territories" and "(89%)" in w.summary.value
+    assert w.apply_to.value == EVERY_TERRITORY and "(89%)" in w.summary.value
+
+
+def test_a_territory_named_all_territories_is_adjusted_alone():
+    base = WhatIfBase.from_frame(pd.DataFrame({
+        "territory": ["All territories", "T2"], "region": "East", "district": "D", "closed": [100.0, 300.0],
+        "commit": [200.0, 0.0], "best_case": [0.0, 0.0], "target": [500.0, 300.0], "win_rate": [0.25, 0.5],
+        "deal_size": [50.0, 10.0]}), best_case_share=0.5)
+    w = whatif.make_widget(base, level="territory", scope="East")
+    assert [label for label, _ in w.apply_to.options] == ["All territories", "All territories", "T2"]
+    w.apply_to.value = "All territories"                                # the territory, not every territory
+    w.controls["quota"].value = 0.1
+    assert w.adjustments().quota == {"All territories": pytest.approx(0.1)}
+    assert "target of $850" in w.summary.value                          # 500 × 1.1 + 300
 
 
 def test_widget_for_a_report_shows_one_row_per_level_and_the_scope_total():

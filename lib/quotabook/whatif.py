@@ -303,7 +303,8 @@ def sensitivity_grid(base: WhatIfBase, conversion: Sequence[float] = (-0.2, -0.1
 
 
 # -- the interactive widget --------------------------------------------------------------------------------
-_ALL = "All territories"
+#: The "Apply to" choice of every territory: a value no territory name (a string) can equal.
+EVERY_TERRITORY = ("every territory",)
 
 
 def _money(value: float, code: str) -> str:
@@ -380,7 +381,8 @@ def _make_widget_class():
             self.base, self.level, self.scope = base, level, scope
             code = base.currency
             self.controls = _controls(base, code)
-            self.apply_to = w.Dropdown(options=[_ALL, *sorted(base.territory)], value=_ALL, description="Apply to",
+            choices = [("All territories", EVERY_TERRITORY), *((t, t) for t in sorted(base.territory))]
+            self.apply_to = w.Dropdown(options=choices, value=EVERY_TERRITORY, description="Apply to",
                                        style={"description_width": "11em"}, layout=w.Layout(width="34em"))
             self.reset = w.Button(description="Reset", tooltip="Back to the current forecast")
             self.summary = w.HTML()
@@ -401,7 +403,7 @@ def _make_widget_class():
             values = {"conversion": c["conversion"], "commit": c["commit"] - 1.0,
                       "best_case": c["best_case"] - self.base.best_case_share,
                       "new_pipeline": c["new_pipeline"], "quota": c["quota"]}
-            if self.apply_to.value != _ALL:
+            if self.apply_to.value != EVERY_TERRITORY:
                 values = {k: {self.apply_to.value: v} for k, v in values.items()}
             return Adjustments(**values)
 
@@ -430,7 +432,7 @@ def _make_widget_class():
                         "new_pipeline": 0.0, "quota": 0.0}
             for key, control in self.controls.items():
                 control.value = defaults[key]
-            self.apply_to.value = _ALL
+            self.apply_to.value = EVERY_TERRITORY
 
     return WhatIfWidget
 
