@@ -160,6 +160,10 @@ def test_a_duckdb_database_behind_env_is_fingerprinted_by_its_tables(tmp_path, m
     assert reasons_after(plan, manifest, snapshot="batch-41") == {}
     assert set(reasons_after(plan, manifest, snapshot="batch-42").values()) == {
         "data changed (snapshot batch-41 → batch-42)"}
+    other = write_duckdb(tmp_path / "other.db", {"territories": TERRITORIES, "opportunities": DEALS})
+    monkeypatch.setenv(VAR, other)  # the variable now points at another database, same snapshot id
+    assert set(reasons_after(plan, manifest, snapshot="batch-41").values()) == {
+        f"the database changed ({db} (from ${VAR}) → {other} (from ${VAR}))"}
 
 
 def test_a_duckdb_file_is_fingerprinted_with_its_write_ahead_log(tmp_path):
@@ -182,7 +186,7 @@ def test_a_postgres_database_is_fingerprinted_by_its_tables(tmp_path, monkeypatc
         plan = plan_for(f"env:{VAR}", tmp_path, regions=["North"])
         inputs, manifest = _finished(plan, failed=())
         assert inputs["data_tables"]["opportunities"]["rows"] == 2
-        assert ":***@" in inputs["data_tables"]["__database__"]["label"]
+        assert ":***@127.0.0.1" in inputs["data_database"] and f"${VAR}" in inputs["data_database"]
         assert make_password_free(inputs, url)
         assert reasons_after(plan, manifest) == {}
         with schema.engine.begin() as conn:

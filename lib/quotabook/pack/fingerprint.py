@@ -136,18 +136,18 @@ def describe_inputs(plan, *, snapshot: str | None = None) -> dict:
     ``snapshot`` is a user-declared id of the data's state (e.g. the replication batch a database holds); when
     given, a database's tables are not queried and the id stands for them.
     """
-    from ..sources.sql import table_fingerprints
+    from ..sources.sql import source_label, table_fingerprints
 
     files = {name: file_sha256(path) for name, path in data_files(plan.data, plan.data_folder).items()}
-    tables = None
-    if plan.data.startswith("env:") and snapshot is None:
-        tables = table_fingerprints(plan.data)
-    data = {"source": plan.data, "files": files, "tables": tables, "snapshot": snapshot}
+    database = source_label(plan.data) if plan.data.startswith("env:") else None  # the URL, masked
+    tables = table_fingerprints(plan.data) if database and snapshot is None else None
+    data = {"source": plan.data, "database": database, "files": files, "tables": tables, "snapshot": snapshot}
     workbook, rates = _settings_files()
     package = package_fingerprint()
     notebooks = {run.stem: file_sha256(run.notebook) for run in plan.runs}
     return {"data": plan.data, "data_folder": None if plan.data_folder is None else str(plan.data_folder),
-            "data_sha256": _digest(data), "data_files": files, "data_tables": tables, "data_snapshot": snapshot,
+            "data_sha256": _digest(data), "data_files": files, "data_database": database, "data_tables": tables,
+            "data_snapshot": snapshot,
             "workbook": workbook, "currency_rates": rates, "quotabook": package, "notebooks": notebooks,
             "pack_file": str(plan.spec.file)}
 
@@ -178,9 +178,10 @@ def _explain(component: str, old: dict, new: dict) -> str:
     if component == "data":
         if old.get("data") != new["data"]:
             return f"the data source changed ({old.get('data')} → {new['data']})"
+        if old.get("data_database") != new.get("data_database"):
+            return f"the database changed ({old.get('data_database')} → {new.get('data_database')})"
         what = _changed_names(old.get("data_files") or {}, new.get("data_files") or {})
-        what += [f"table {t}" for t in _changed_names(old.get("data_tables") or {}, new.get("data_tables") or {})
-                 if t != "__database__"]
+        what += [f"table {t}" for t in _changed_names(old.get("data_tables") or {}, new.get("data_tables") or {})]
         if old.get("data_snapshot") != new.get("data_snapshot"):
             what.append(f"snapshot {old.get('data_snapshot')} → {new.get('data_snapshot')}")
         return f"data changed ({', '.join(what[:5]) + (f' and {len(what) - 5} more' if len(what) > 5 else '')})" \

@@ -32,8 +32,8 @@ from ..schemas import TABLES
 from .base import RawSource
 from .salesforce_replica import MOST_LIKELY, REPLICA_TABLES, is_replica, quote, replica_selects
 
-__all__ = ["MODIFIED_COLUMNS", "duckdb_path", "is_sql_source", "mask_url", "read_sql", "sql_regions",
-           "table_fingerprints"]
+__all__ = ["MODIFIED_COLUMNS", "duckdb_path", "is_sql_source", "mask_url", "read_sql", "source_label",
+           "sql_regions", "table_fingerprints"]
 
 log = logging.getLogger(__name__)
 _ENV = re.compile(r"^env:([A-Za-z_][A-Za-z0-9_]*)$")
@@ -303,6 +303,11 @@ MODIFIED_COLUMNS = ("lastmodifieddate", "systemmodstamp", "last_modified_date", 
                     "updated_at", "modified", "changed_at", "_fivetran_synced", "_airbyte_extracted_at")
 
 
+def source_label(source: str) -> str:
+    """How a SQL source is named to users: its URL with every credential masked, and the variable it came from."""
+    return _url_of(source)[1]
+
+
 def table_fingerprints(source: str) -> dict[str, dict]:
     """What a pack's ``--resume`` compares for a database: per table the source reads (canonical or Salesforce
     replica names), its row count, the latest value of each "last modified" column it has
@@ -310,12 +315,11 @@ def table_fingerprints(source: str) -> dict[str, dict]:
     content, so an amount edited in place is seen even without a modified column. Other databases get counts
     and modified times only (``"checksum": None``); a user-declared snapshot id covers what they miss.
 
-    The URL is not part of the answer (it holds the password): ``source`` names it (``env:VAR``), and the label
-    with the password masked identifies the database.
+    The URL is not part of the answer (it holds the password); :func:`source_label` names the database.
     """
     url, label = _url_of(source)
     wanted = set(TABLES) | set(REPLICA_TABLES)
-    found: dict[str, dict] = {"__database__": {"label": label}}
+    found: dict[str, dict] = {}
     with _Database(url, label) as db:
         dialect = "duckdb" if db._duck is not None else db._conn.dialect.name
         for key, columns in sorted(db.tables().items()):
