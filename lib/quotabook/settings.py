@@ -75,13 +75,14 @@ class Settings:
         return [s.name for s in sorted(self.stages, key=lambda s: s.order) if not s.is_closed]
 
 
-def find_workbook_file(path: str | os.PathLike | None = None) -> Path:
-    """Where the workbook settings are read from (see the module docstring for the search order)."""
+def find_workbook_file(path: str | os.PathLike | None = None, *, start: str | os.PathLike | None = None) -> Path:
+    """Where the workbook settings are read from (see the module docstring for the search order). ``start`` is
+    the folder the search starts from (default: the working directory), e.g. where a pack's kernels start."""
     if path is not None:
         return Path(path)
     if env := os.environ.get("QUOTABOOK_WORKBOOK"):
         return Path(env)
-    here = Path.cwd().resolve()
+    here = Path(start if start is not None else Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / "params" / "workbook.yaml"
         if candidate.is_file():

@@ -119,13 +119,15 @@ def package_fingerprint() -> dict:
     return {"version": __version__, "sha256": digest.hexdigest()}
 
 
-def _settings_files() -> tuple[dict | None, dict | None]:
-    """(workbook, currency rates): each ``{"file": path, "sha256": hash}`` as this process finds them, or None."""
+def _settings_files(kernel_folder: Path) -> tuple[dict | None, dict | None]:
+    """(workbook, currency rates) as a kernel started in ``kernel_folder`` finds them (kernels inherit
+    ``$QUOTABOOK_WORKBOOK`` and otherwise search from their folder up): each ``{"file": path, "sha256": hash}``,
+    or None."""
     from ..settings import find_workbook_file, load_settings
     from ..sources.currency import find_rates_file
 
-    workbook = find_workbook_file()
-    rates = find_rates_file(load_settings())
+    workbook = find_workbook_file(start=kernel_folder).resolve()
+    rates = find_rates_file(load_settings(workbook))
     return ({"file": str(workbook), "sha256": file_sha256(workbook)} if workbook.is_file() else None,
             {"file": str(rates), "sha256": file_sha256(rates)} if rates and rates.is_file() else None)
 
@@ -142,7 +144,7 @@ def describe_inputs(plan, *, snapshot: str | None = None) -> dict:
     database = source_label(plan.data) if plan.data.startswith("env:") else None  # the URL, masked
     tables = table_fingerprints(plan.data) if database and snapshot is None else None
     data = {"source": plan.data, "database": database, "files": files, "tables": tables, "snapshot": snapshot}
-    workbook, rates = _settings_files()
+    workbook, rates = _settings_files(plan.runs[0].notebook.parent if plan.runs else Path.cwd())
     package = package_fingerprint()
     notebooks = {run.stem: file_sha256(run.notebook) for run in plan.runs}
     return {"data": plan.data, "data_folder": None if plan.data_folder is None else str(plan.data_folder),
