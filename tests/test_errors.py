@@ -43,3 +43,12 @@ def test_a_failure_outside_any_cell_is_not_called_a_start_up_failure():
     assert "failed at start-up: DeadKernelError" in str(NotebookFailure("00_x", "East", None, "DeadKernelError", "x"))
     for ename in ("WorkerLost", "DiskFullError", "NotebookTimeoutError"):
         assert f"failed at the run: {ename}" in str(NotebookFailure("00_x", "East", None, ename, "x"))
+
+
+def test_a_notebook_failure_never_carries_a_connection_secret():
+    from quotabook.errors import NotebookFailure
+
+    failure = NotebookFailure("05_forecast", "East", 3, "OperationalError",
+                              "could not connect to postgresql://crm:S3cr3t-Pw@db:5432/crm (password=S3cr3t-Pw)")
+    assert "S3cr3t-Pw" not in str(failure) and "postgresql://crm:***@db:5432/crm" in str(failure)
+    assert "password=***" in failure.evalue

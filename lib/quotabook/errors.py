@@ -156,6 +156,8 @@ class NotebookFailure:
     ``cell_index`` counts the cells of the executed notebook (None when the kernel never ran a cell,
     e.g. it failed to start); ``html_anchor`` is the fragment of the rendered page that shows the error
     (papermill's banner), empty when no page was rendered. Plain fields, so it pickles across processes.
+    ``evalue`` is redacted (:func:`quotabook.privacy.redact_secrets`): a driver's error raised in a notebook may
+    quote a connection string, and failures reach the manifest, the index and the console.
     """
 
     theme: str
@@ -164,6 +166,11 @@ class NotebookFailure:
     ename: str
     evalue: str
     html_anchor: str = ""
+
+    def __post_init__(self) -> None:
+        from .privacy import redact_secrets
+
+        object.__setattr__(self, "evalue", redact_secrets(self.evalue))
 
     def __str__(self) -> str:
         return f"{self.theme} for {self.region} failed at {failure_place(self.cell_index, self.ename)}: " \
