@@ -215,7 +215,7 @@ def _history_manifest(folder: Path, period: str, generated: str, attainment: str
     write_manifest(folder, {"schema": 1, "title": "Quarterly", "period": period, "generated_at": generated,
                             "parameters": {"period": period, "as_of": None, "data": "demo"},
                             "inputs": {"data_sha256": "cd" * 32}, "regions": [],
-                            "runs": {"district/00": {"slug": "district", "region": "ALL", "notebook": "00",
+                            "runs": {"district/00": {"slug": "district", "region": "district", "notebook": "00",
                                                      "status": "ok", "headlines": {"Attainment": attainment}}}})
 
 

@@ -27,7 +27,7 @@ def ds():
     return build_dataset(territories=TERRITORIES, opportunities=OPPORTUNITIES, leads=LEADS)
 
 
-def report(ds, region: str = "ALL") -> Report:
+def report(ds, region: str | None = None) -> Report:
     return Report(ds=ds, period=ds.period("2026-Q1"), region=region, catalog=load_catalog())
 
 

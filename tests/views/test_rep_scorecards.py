@@ -70,7 +70,7 @@ def build(deals=DEALS, targets=TARGETS, activities=ACTIVITIES, history=HISTORY, 
 
 
 def report_for(ds: Dataset) -> Report:
-    return Report(ds=ds, period=ds.period("2025-Q1"), region="ALL", catalog=load_catalog())
+    return Report(ds=ds, period=ds.period("2025-Q1"), region=None, catalog=load_catalog())
 
 
 def test_tenure_counts_from_the_first_activity_else_the_first_deal():

@@ -119,7 +119,7 @@ def test_without_targets_attainment_and_coverage_say_what_they_need():
 
 
 def _report(ds, period):
-    return Report(ds=ds, period=ds.period(period), region="ALL", catalog=load_catalog())
+    return Report(ds=ds, period=ds.period(period), region=None, catalog=load_catalog())
 
 
 @pytest.mark.parametrize(("as_of", "period"), [("2025-08-01", "2025-Q2"), ("2025-07-15", "2025-Q3")])
