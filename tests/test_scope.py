@@ -56,6 +56,8 @@ def test_for_region_reads_every_string_as_a_region_name(ds):
     assert ds.for_region("ALL").region == "ALL"
     with pytest.raises(ConfigError, match=r"unknown region 'east' \(did you mean 'East'\?\)"):
         ds.for_region("east")
+    with pytest.raises(ConfigError, match=r"unknown region ' East' \(did you mean 'East'\?\)"):
+        ds.for_region(" East")
     with pytest.raises(ConfigError, match=r"unknown region 'DISTRICT' \(did you mean .*'district' \(the keyword"):
         ds.for_region("DISTRICT")
 

@@ -111,7 +111,7 @@ def parse_region_list(items: Iterable[str], regions: Sequence[str], *, key: str 
 def unknown_region(name: str, regions: Sequence[str], *, key: str = "region") -> ConfigError:
     """The error for a region ``name`` the data does not have: "did you mean" for a difference of case only (or a
     keyword mistyped), then the regions there are (the first 20 and a count)."""
-    hints = [repr(r) for r in regions if r.lower() == name.lower()]
+    hints = [repr(r) for r in regions if r.strip().lower() == name.strip().lower()]
     if name.lower() in _KEYWORDS or name.lower() == "all regions":
         keyword = EVERY if name.lower() == EVERY else WHOLE
         hints.append(f"{keyword!r} (the keyword for {'every region and ' if keyword == EVERY else ''}the whole "

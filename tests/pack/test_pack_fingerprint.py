@@ -236,3 +236,8 @@ def test_resume_uses_the_data_of_the_pack_it_resumes_and_says_why_it_reruns(tmp_
     entry = read_manifest(tmp_path / "reports" / "2026-Q3")["runs"]["nord/00_ok"]
     assert entry["rerun_reason"] == "data changed (opportunities.csv)" and not entry["reused"]
     assert entry["fingerprint"]["data"] == read_manifest(tmp_path / "reports" / "2026-Q3")["inputs"]["data_sha256"]
+    # A declared snapshot id is part of the data's fingerprint: a new one reruns, the same one keeps.
+    assert main([*argv, "--resume", "--data-snapshot", "crm-batch-7"]) == 0
+    assert "rerun 1: data changed (snapshot None → crm-batch-7): nord/00_ok" in capsys.readouterr().out
+    assert main([*argv, "--resume", "--data-snapshot", "crm-batch-7"]) == 0
+    assert "(0 notebooks run, 1 kept" in capsys.readouterr().out
