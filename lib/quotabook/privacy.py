@@ -210,7 +210,8 @@ def mask_connection(text: str) -> str:
     if scheme := _SCHEME.match(text):
         if (parsed := _parse_url(text)) is None:
             return f"{scheme.group(1)}://{HIDDEN} (URL not shown: it does not parse unambiguously)"
-        query = {k: (HIDDEN if is_secret_key(k) else v) for k, v in parsed.query.items()}
+        # A secret key's value goes whole; another value may embed one (odbc_connect=...;PWD=x;...).
+        query = {k: (HIDDEN if is_secret_key(k) else _redact_value(v)) for k, v in parsed.query.items()}
         return parsed.set(query=query).render_as_string(hide_password=True).replace("%2A%2A%2A", HIDDEN)
     if (pairs := _parse_conninfo(text)) is None:
         return f"{HIDDEN} (connection string not shown: it is neither a URL nor libpq key=value pairs)"
@@ -251,7 +252,10 @@ def connection_secrets(text: str) -> list[str]:
             found.add(authority.split(":", 1)[1])  # up to the last "@": the password with any unencoded "@"
         if (parsed := _parse_url(text, strict=False)) is not None:
             found.add(parsed.password or "")
-            found.update(str(v) for k, v in parsed.query.items() if is_secret_key(k))
+            for key, value in parsed.query.items():
+                values = value if isinstance(value, tuple) else (value,)
+                found.update(str(v) for v in values if is_secret_key(key))
+                found.update(p.group(2).strip("'\"") for v in values for p in _SECRET_PAIR.finditer(str(v)))
         for pair in _SECRET_PAIR.finditer(text.partition("?")[2].replace("&", " ")):
             found.add(pair.group(2))
     elif (pairs := _parse_conninfo(text)) is not None:
@@ -270,6 +274,13 @@ def redact_secrets(message: str, secrets: Any = ()) -> str:
         text = text.replace(secret, HIDDEN)
     text = _URL_USERINFO.sub(lambda m: f"{m.group(1)}{HIDDEN}@", text)
     return _SECRET_PAIR.sub(lambda m: f"{m.group(1)}{HIDDEN}", text)
+
+
+def _redact_value(value):
+    """A query value (or a tuple of them, for a repeated key) with embedded ``key=secret`` pairs hidden."""
+    if isinstance(value, tuple):
+        return tuple(_SECRET_PAIR.sub(lambda m: f"{m.group(1)}{HIDDEN}", str(v)) for v in value)
+    return _SECRET_PAIR.sub(lambda m: f"{m.group(1)}{HIDDEN}", str(value))
 
 
 def _parse_url(text: str, *, strict: bool = True):

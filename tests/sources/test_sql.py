@@ -182,6 +182,9 @@ def test_connection_strings_are_masked_by_parsing_them():
     encoded = "postgresql://u:p%40ss%2Fw0rd@h/db?api_key=K3y-9&application_name=qb"
     assert mask_connection(encoded) == "postgresql://u:***@h/db?api_key=***&application_name=qb"
     assert connection_secrets(encoded) == ["p%40ss%2Fw0rd", "p@ss/w0rd", "K3y-9"]
+    odbc = "mssql+pyodbc:///?odbc_connect=DRIVER%3D%7BODBC%7D%3BSERVER%3Ddb%3BUID%3Dqb%3BPWD%3DOdbc-Pw-71%3B"
+    assert "Odbc-Pw-71" not in mask_connection(odbc) and "SERVER%3Ddb" in mask_connection(odbc)
+    assert connection_secrets(odbc) == ["Odbc-Pw-71"]
     # Free text: URL passwords up to the last "@", secret key=value pairs, listed secrets; a 1-char one is not
     # replaced on its own (the message would lose every "p").
     text = 'psql failed for postgresql://a:p@ss/x@h/db; "passwd": "hunter22", token=abcd pwd=z apple'
