@@ -327,8 +327,8 @@ def table_fingerprints(source: str) -> dict[str, dict]:
                 continue
             table = quote(columns["__table__"])
             modified = [columns[c] for c in MODIFIED_COLUMNS if c in columns]
-            parts = ["COUNT(*) AS n"] + [f"CAST(MAX({quote(c)}) AS VARCHAR(64)) AS m{i}"
-                                         for i, c in enumerate(modified)]
+            # Plain COUNT and MAX: every SQL dialect has them (the value is turned into text here, not in SQL).
+            parts = ["COUNT(*) AS n"] + [f"MAX({quote(c)}) AS m{i}" for i, c in enumerate(modified)]
             if checksum := _ROW_CHECKSUM.get(dialect):
                 parts.append(f"CAST({checksum} AS VARCHAR(64)) AS checksum")
             row = db.query(f"SELECT {', '.join(parts)} FROM {table} AS qb_row", {}, what=f"the fingerprint of {key}")
@@ -347,4 +347,7 @@ _ROW_CHECKSUM = {
 
 
 def _text(value) -> str | None:
-    return None if value is None or (isinstance(value, float) and value != value) else str(value)
+    """A fetched value as text for the fingerprint (None for a missing one; timestamps in ISO form)."""
+    if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
+        return None
+    return value.isoformat(sep=" ") if hasattr(value, "isoformat") else str(value)
