@@ -147,7 +147,7 @@ def test_to_frame_has_one_row_per_metric_and_a_column_per_field(catalog):
 def test_glossary_shows_benchmark_source_and_alert_value_from_settings(catalog, settings):
     changed = dataclasses.replace(settings, thresholds={**settings.thresholds, "coverage_alert_below": 2.7})
     text = catalog.to_markdown(settings=changed)
-    assert "CSO Insights 2024, as cited in seed 001" in text
+    assert "CSO Insights 2024, as cited" in text
     assert "Alert: when below 2.7× for 2 consecutive weeks (threshold `coverage_alert_below`)" in text
     assert catalog.alert_value("pipeline_coverage", changed) == 2.7
     assert catalog.alert_value("gap", changed) is None
@@ -393,7 +393,7 @@ def test_benchmark_band_low_above_high(settings):
           unit: currency
           benchmark:
             band: [120, 90]
-            source: Forrester, as cited in seed 001
+            source: Forrester, as cited
     """, settings)
     assert (issue.metric, issue.field, issue.line) == ("lost_total", "benchmark.band", BASE_LINES + 13)
     assert issue.reason == "low 120 is above high 90; write [low, high]"
@@ -412,7 +412,7 @@ def test_percent_benchmark_band_is_a_share(settings):
           category: outcome
           direction: lower
           unit: percent
-          benchmark: {band: [22, 35], source: "CSO Insights 2024, as cited in seed 001"}
+          benchmark: {band: [22, 35], source: "CSO Insights 2024, as cited"}
     """, settings)
     assert (issue.field, issue.line) == ("benchmark.band", BASE_LINES + 12)
     assert "write 0.22, not 22" in issue.reason

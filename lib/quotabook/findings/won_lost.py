@@ -69,7 +69,7 @@ def benchmark(rep, metric: str) -> tuple[tuple[float, float] | None, str]:
     if bench is None:
         return None, ""
     source = bench.source.split(", as cited")[0]
-    return bench.band, (f"{source}, as cited" if "seed" not in source else "")
+    return bench.band, (f"{source}, as cited" if "no source named" not in source else "")
 
 
 def _scope(rep) -> pd.Series:

@@ -40,7 +40,7 @@ CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
 
 @dataclass(frozen=True)
 class Benchmark:
-    """An outside reference band for a metric, in the metric's unit, with who said it (as a seed cites it)."""
+    """An outside reference band for a metric, in its unit, with who said it ("CSO Insights 2024, as cited")."""
 
     band: tuple[float, float]
     source: str

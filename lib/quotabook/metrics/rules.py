@@ -239,7 +239,7 @@ class Checker:
             # a share: 0.22 for 22%; up to 2 (200%) so accuracy bands around 100% (0.85-1.15) can be written
             self.add(i, "benchmark.band", "a percent band is a share (write 0.22, not 22; at most 2 for 200%)")
         if _blank(b.get("source")) or not isinstance(b.get("source"), str):
-            self.add(i, "benchmark.source", "a benchmark needs its source: who and year, as a seed cites it")
+            self.add(i, "benchmark.source", "a benchmark needs its source: who and year (\"Gartner 2023, as cited\")")
 
     def alert(self, i: int, a: Any) -> None:
         if a is None:
