@@ -1,6 +1,6 @@
-"""The four next moves of seed 000 as ranked, explained lists, per territory and region.
+"""The four next moves as ranked, explained lists, per territory and region.
 
-Seed 000's play once the number stack is read: (1) reclassify weak Commits to Best Case, (2) promote
+The play once the number stack is read: (1) reclassify weak Commits to Best Case, (2) promote
 high-confidence Best Case to Commit, (3) find expansion and pull-in plays, (4) launch a pipeline push where
 coverage fails. The tests behind each move are the catalog's (see
 :mod:`quotabook.metrics.measures.target_achievement`: :func:`weak_commit_deals`,
@@ -39,7 +39,7 @@ from .views.target_achievement import period_ended
 __all__ = ["MOVES", "NextMoves", "expand", "impact", "next_moves", "promote", "pull_in", "push", "reclassify",
            "summary", "table", "tables"]
 
-#: Each move's key and its heading (the order of seed 000's play).
+#: Each move's key and its heading (the order of the play).
 MOVES = {
     "reclassify": "1. Weak Commits to reclassify as Best Case",
     "promote": "2. Best Case to promote to Commit",
@@ -91,7 +91,7 @@ def _empty(columns: list[str]) -> pd.DataFrame:
 
 # -- move 1 ---------------------------------------------------------------------------------------------
 def reclassify(ds: Dataset, period: str | Period) -> pd.DataFrame:
-    """Open Commit deals of the period lacking recent proof, largest first (seed 000, next move 1).
+    """Open Commit deals of the period lacking recent proof, largest first (next move 1).
 
     Returns
     -------
@@ -134,13 +134,13 @@ _PROMOTE_TESTS = {"late_stage": "stage too early", "recent_activity": "no recent
 
 
 def promote(ds: Dataset, period: str | Period, *, near: bool = False) -> pd.DataFrame:
-    """Open Best Case deals of the period strong enough for Commit (seed 000, next move 2).
+    """Open Best Case deals of the period strong enough for Commit (next move 2).
 
     A deal qualifies when it is late stage, had activity within ``commit_proof_days`` days, similar closed
     deals (segment, type, size half) won at least as often as all closed deals, and every evidence flag
     the source fills is true; its close date is in the period by construction. With ``near=True`` deals
     failing exactly one test are listed too (``status`` "one test short"), with the test they miss:
-    seed 000's "what prevents this from being in Commit right now?".
+    "what prevents this from being in Commit right now?".
 
     Returns
     -------
@@ -246,7 +246,7 @@ _PUSH_METRICS = ["total_amount", "target_amount", "coverage", "gap", "win_rate",
 
 def push(ds: Dataset, period: str | Period, by: str = "territory") -> pd.DataFrame:
     """Territories (or regions) whose stack (Closed + Commit + Best Case) is under ``pipeline_push_below`` ×
-    target, with the new pipeline they need (seed 000, next move 4), largest push first. A territory that
+    target, with the new pipeline they need (next move 4), largest push first. A territory that
     has already won its target is left out: its coverage is thin but its number is in.
 
     Returns

@@ -1,6 +1,6 @@
 """Masking contact details (emails, phone numbers) in the text a report shows its readers.
 
-Seed 001's governance section: "anonymize PII in contacts/leads per GDPR/CCPA, masking fields like email
+A common governance rule: "anonymize PII in contacts/leads per GDPR/CCPA, masking fields like email
 in dashboards". CRM names carry contacts more often than one would like ("Acme — j.doe@acme.com",
 "Call Jo +1 (555) 123-4567"), and the packs are emailed to executives, so every piece of text that reaches
 the reader (table cells and headers, Markdown, findings, chart labels, index headlines) passes through

@@ -1,9 +1,9 @@
-"""Quota calibration (seed 001, "Quota Calibration Formula and Sample Calculation"): pure, vectorised
+"""Quota calibration ("Quota Calibration Formula and Sample Calculation"): pure, vectorised
 functions over a territories (or reps) frame.
 
     Quota = TACoS × Propensity score × Expected conversion rate × Capacity adjustment factor
 
-where the capacity adjustment accounts for ramp (70% for new hires in their first 12 months). Seed 001's
+where the capacity adjustment accounts for ramp (70% for new hires in their first 12 months). The
 worked example: a $50M TAM across 5 AEs gives $10M per AE; weighted by propensity 0.8 and 25% conversion
 that is $2M of potential; with 80% capacity the quota is $1.6M a year. Its allocation table (AE1..AE5 with
 12/10/9/10/9 $M of TAM) gives weighted opportunity 2.4/2.0/1.8/2.0/1.8 and quotas 1.92/1.60/1.44/1.60/1.44
@@ -35,12 +35,12 @@ __all__ = [
     "weighted_opportunity",
 ]
 
-# Seed 001's values, also in params/workbook.yaml (thresholds ramp_capacity_factor, ramp_months,
+# The worked example's values, also in params/workbook.yaml (thresholds ramp_capacity_factor, ramp_months,
 # fairness_tolerance); callers with settings pass the workbook's values.
 DEFAULT_RAMP_FACTOR = 0.70
 DEFAULT_RAMP_MONTHS = 12
 DEFAULT_TOLERANCE = 0.10
-_EPS = 1e-9  # a deviation of exactly the tolerance (seed 001's AE3 at −10%) is within it
+_EPS = 1e-9  # a deviation of exactly the tolerance (the worked example's AE3 at −10%) is within it
 _MONTH_DAYS = 365.25 / 12
 _QUOTA_INPUTS = ("tam", "propensity", "conversion", "capacity_factor")
 
@@ -55,7 +55,7 @@ def weighted_opportunity(tam, propensity, conversion):
 
 
 def calibrated_quota(tam, propensity, conversion, capacity=1.0):
-    """Seed 001's quota: TACoS × propensity × conversion × capacity adjustment, rounded to the cent (currency).
+    """The calibrated quota: TACoS × propensity × conversion × capacity adjustment, rounded to the cent (currency).
 
     Linear in each input: scaling any one of them by ``k`` scales the quota by ``k`` (up to the cent).
     """
@@ -63,7 +63,7 @@ def calibrated_quota(tam, propensity, conversion, capacity=1.0):
 
 
 def quota_per_rep(total_tam, reps, propensity, conversion, capacity=1.0):
-    """Seed 001's worked example: a TAM shared equally by ``reps`` AEs, then calibrated (currency per AE).
+    """The worked example: a TAM shared equally by ``reps`` AEs, then calibrated (currency per AE).
 
     ``quota_per_rep(50e6, 5, 0.8, 0.25, 0.8)`` is 1,600,000: $10M each × 0.8 × 0.25 = $2M × 0.8.
     """
@@ -115,7 +115,7 @@ def _column_or(frame: pd.DataFrame, column: str, default) -> pd.Series:
 def allocation_table(territories: pd.DataFrame, conversion=None, *, name: str = "territory",
                      ramp_factor: float = DEFAULT_RAMP_FACTOR, ramp_months: float = DEFAULT_RAMP_MONTHS,
                      tolerance: float = DEFAULT_TOLERANCE) -> pd.DataFrame:
-    """Seed 001's allocation table: weighted opportunity and calibrated quota per territory (or rep).
+    """The allocation table: weighted opportunity and calibrated quota per territory (or rep).
 
     Parameters
     ----------
@@ -152,7 +152,7 @@ def allocation_table(territories: pd.DataFrame, conversion=None, *, name: str = 
 
 def fairness_check(table: pd.DataFrame, *, value: str = "weighted_opportunity", name: str = "territory",
                    tolerance: float = DEFAULT_TOLERANCE) -> pd.DataFrame:
-    """Seed 001's fairness check: is each row's ``value`` within ±``tolerance`` of the mean over all rows?
+    """The fairness check: is each row's ``value`` within ±``tolerance`` of the mean over all rows?
 
     Returns
     -------
@@ -184,7 +184,7 @@ def fairness_outliers(table: pd.DataFrame, *, value: str = "weighted_opportunity
 def quota_sensitivity(table: pd.DataFrame, changes: Sequence[float] = (-0.2, -0.1, 0.1, 0.2), *,
                       inputs: Sequence[str] = _QUOTA_INPUTS,
                       name: str = "territory") -> pd.DataFrame:
-    """Quota per row when one input moves by each of ``changes`` (seed 001: vary inputs by ±10-20%).
+    """Quota per row when one input moves by each of ``changes`` (vary inputs by ±10-20%).
 
     ``table`` is an :func:`allocation_table`; ``inputs`` are some of its columns tam, propensity, conversion
     and capacity_factor. Returns long rows ``name, input, change, quota, quota_change``

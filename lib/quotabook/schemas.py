@@ -141,7 +141,7 @@ TABLES: dict[str, TableSpec] = {
                 Column("product", "string"),
                 Column("loss_reason", "string"),
                 Column("last_activity_date", "date"),
-                *(Column(flag, "bool", description="evidence flag (seed 000 MEDDPICC check)")
+                *(Column(flag, "bool", description="evidence flag (MEDDPICC check)")
                   for flag in EVIDENCE_FLAGS),
             ),
             key=("opportunity_id",),

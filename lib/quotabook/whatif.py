@@ -288,7 +288,7 @@ def scenario_table(base: WhatIfBase, scenarios: Mapping[str, Adjustments] | None
 def sensitivity_grid(base: WhatIfBase, conversion: Sequence[float] = (-0.2, -0.1, 0.0, 0.1, 0.2),
                      quota: Sequence[float] = (-0.2, -0.1, 0.0, 0.1, 0.2)) -> pd.DataFrame:
     """The whole scope's attainment and chance of reaching target for each conversion change × quota
-    change (seed 001: vary the inputs by ±10-20%); tidy rows ``conversion, quota, attainment,
+    change (vary the inputs by ±10-20%); tidy rows ``conversion, quota, attainment,
     probability, projected, target``."""
     rows = []
     for c in conversion:

@@ -57,14 +57,14 @@ def test_findings_on_seed_004s_team(sdr):
     found = say.activity_ratio_findings(sdr)
     assert found.sentences == [
         "The district's reps made 15,013 dials in 2026-Q1 and won 13 deals: one deal every 1,155 dials "
-        "(Dial:Deal 1,155:1), where seed 004's example SDR team needed 1,155.",
-        "Dial:Connect is the weakest link of the activity chain: at 12:1 it only matches the 12:1 of seed 004's "
-        "example team (Opportunity:Deal 6:1 against 6:1); coach voicemails, emails, call times, lists.",
+        "(Dial:Deal 1,155:1), where InsightSquared's example SDR team needed 1,155.",
+        "Dial:Connect is the weakest link of the activity chain: at 12:1 it only matches the 12:1 of "
+        "InsightSquared's example team (Opportunity:Deal 6:1 against 6:1); coach voicemails, emails, call times, lists.",
         "Jeff Hornacek dials the most (4,285) but needs 2,143 dials per deal, while Jared Dudley wins one every "
         "662 dials; Jared Dudley's weakest link is Connect:Meeting, which has no result yet: coach explaining the "
         "product.",
         "Activity goals not available: needs table activity_goals.",
-        "Against seed 002's bare-minimum rules of thumb, each rep averages per month 6.1 deals created (below "
+        "Against Scott Cowley's bare-minimum rules of thumb, each rep averages per month 6.1 deals created (below "
         "30–40) and 1.1 deals won (below 6–8), and holds 0.0 final-stage deals open (below 3–5).",
     ]
     assert found.headlines == {"Dials per deal": "1,155:1", "Weakest link": "Dial:Connect 12:1"}
@@ -92,13 +92,13 @@ def test_a_quarter_under_way_is_read_against_its_pace():
 
 def test_the_weakest_link_worse_than_the_example_team_names_what_to_coach():
     reference = pd.DataFrame({
-        "Step": ["Dial:Connect", "Opportunity:Deal"], "Team": [18.0, 4.0], "Seed 004 example": [12.0, 6.0],
+        "Step": ["Dial:Connect", "Opportunity:Deal"], "Team": [18.0, 4.0], "Example team": [12.0, 6.0],
         "Team ÷ example": [1.5, 4 / 6], "Reading": ["worse", "better"],
         "Coach on": ["voicemails, emails, call times, lists", "qualifying and closing"],
     }, index=pd.Index(["dial_to_connect", "opportunity_to_deal"], name="metric"))
     text, headline = say.chain_sentence(reference)
-    assert text == ("Dial:Connect is the weakest link of the activity chain: 18:1 against 12:1 in seed 004's example "
-                    "team (Opportunity:Deal 4:1 against 6:1); coach voicemails, emails, call times, lists.")
+    assert text == ("Dial:Connect is the weakest link of the activity chain: 18:1 against 12:1 in InsightSquared's "
+                    "example team (Opportunity:Deal 4:1 against 6:1); coach voicemails, emails, call times, lists.")
     assert headline == {"Weakest link": "Dial:Connect 18:1"}
 
 

@@ -63,15 +63,15 @@ def test_findings_on_the_hand_built_funnel(rep):
     found = say.funnel_findings(rep, quarters=1)
     assert found.sentences == [
         "The district won 50% of the deals it closed in 2026-Q1 (2 of 4), above the 22–35% benchmark (CSO Insights "
-        "2024, as cited in seed 001); West is lowest at 0% (0 of 2), East highest at 100%.",
-        "The funnel leaks most at Enterprise Proposal→Won: 0% (0 of 2) against seed 001's 15–30% for Enterprise, "
+        "2024, as cited); West is lowest at 0% (0 of 2), East highest at 100%.",
+        "The funnel leaks most at Enterprise Proposal→Won: 0% (0 of 2) against the 15–30% benchmark for Enterprise, "
         "over the cohorts created 2026-Q1, on only 2: too few to be sure.",
         "The largest share drops at Proposal→Won: 75% of 4 proposals do not go on.",
         # L1 -> A (open) and L6 -> C (open): 2 of the 10 Q1 leads converted, neither deal is won yet.
         "Of the 10 leads created 2026-Q1, 20% (2) became an opportunity, none of them a won deal yet; recent leads "
         "are still converting.",
-        "Deals spend longest in Solution (median 75 days); against seed 001's days, SMB Opportunity→Proposal is "
-        "slowest against its band at 36 days (10–20 days).",
+        "Deals spend longest in Solution (median 75 days); against the time-in-stage benchmarks, SMB "
+        "Opportunity→Proposal is slowest against its band at 36 days (10–20 days).",
     ]  # five at most: the pipeline sentence ($2K open at 31 Mar, Ann 57%) gives way to the leads'
     assert say.pipeline_sentence(rep, *say.pipeline_snapshot(rep)) == (
         "$2K was open at 31 Mar 2026; Ann holds 57% of it, and the largest stage is Proposal (57%).")
@@ -83,9 +83,9 @@ def test_findings_on_the_hand_built_funnel(rep):
 def test_a_win_rate_below_the_band_fires_an_alert(ds):
     west = report(ds.for_region("West"), region="West")
     text, headline, alerts = say.win_rate_sentence(west, views.win_rate_by(west.ds, west.period, by=west.level),
-                                                   "CSO Insights 2024, as cited in seed 001")
+                                                   "CSO Insights 2024, as cited")
     assert text == ("West won 0% of the deals it closed in 2026-Q1 (0 of 2), below the 22–35% benchmark (CSO "
-                    "Insights 2024, as cited in seed 001).")  # one territory: no lowest / highest
+                    "Insights 2024, as cited).")  # one territory: no lowest / highest
     assert headline == {"Win rate": "0%"}
     assert alerts == [{"message": "West: win rate 0% is below the 22–35% benchmark", "level": "warning"}]
 
@@ -96,14 +96,14 @@ def test_a_leak_on_enough_deals_fires_an_alert(rep):
         "converted": [2.0, 2.0], "conversion": [0.10, 0.05], "low": [0.25, 0.08], "high": [0.40, 0.15],
     })
     text, headline, alerts = say.leak_sentence(rep, views.leaks(bench), quarters=4)
-    assert text == ("The funnel leaks most at SMB Proposal→Won: 10% (2 of 20) against seed 001's 25–40% for SMB, "
+    assert text == ("The funnel leaks most at SMB Proposal→Won: 10% (2 of 20) against the 25–40% benchmark for SMB, "
                     "over the cohorts created 2025-Q2 to 2026-Q1. 1 other segment step is below its band too.")
     assert headline == {"Biggest leak": "SMB Proposal→Won 10%"}
-    assert alerts == [{"message": "The district: SMB Proposal→Won conversion 10% is below seed 001's 25–40%",
+    assert alerts == [{"message": "The district: SMB Proposal→Won conversion 10% is below the 25–40% benchmark",
                        "level": "warning"}]
     inside = bench.assign(converted=[6.0, 4.0], conversion=[0.30, 0.10])
     text, headline, alerts = say.leak_sentence(rep, views.leaks(inside), quarters=4)
-    assert text.startswith("No step falls below seed 001's band for its segment") and alerts == []
+    assert text.startswith("No step falls below the benchmark band for its segment") and alerts == []
     assert headline == {"Step to watch": "SMB Proposal→Won 30%"}
     # 30% is 20% above a 25% floor, 10% is 25% above an 8% one: SMB Proposal→Won is the closest.
     assert "SMB Proposal→Won at 30% (6 of 20) against 25–40%" in text

@@ -55,9 +55,9 @@ def test_findings_on_seed_001_territories():
     rep = seed_report()
     found = territory_quota_findings(rep)
     assert found.sentences == [
-        "Split by calibrated quota (TACoS × propensity × win rate × capacity, seed 001), AE3's 2026-Q3 target of "
+        "Split by calibrated quota (TACoS × propensity × win rate × capacity), AE3's 2026-Q3 target of "
         "$100K would be $90K: it carries $10K more than its opportunity supports, while AE1 carries $20K less.",
-        "1 of 5 territories sit outside seed 001's ±10% fairness band of weighted opportunity (TACoS × propensity) — "
+        "1 of 5 territories sit outside the ±10% fairness band of weighted opportunity (TACoS × propensity) — "
         "AE1: 20% above the mean: review the account split before the next planning cycle.",
         "No territory is on a new-hire ramp; the lowest capacity is AE1 at 80%, which scales its calibrated quota "
         "down by the same share.",

@@ -157,12 +157,12 @@ def test_chain_against_seed_004s_example_team(sdr):
     ref = chain_vs_reference(sdr, "2026-Q1")
     # The seed's own team reproduces the reference: 11.87 vs 12, 205.7 vs 206, 1,154.8 vs 1,155 (on a par) and
     # 5.6 vs 6 (better, 6.4% lower); no reference for the meeting links, no meetings at all here.
-    assert ref.loc["dial_to_connect", ["Seed 004 example", "Reading"]].tolist() == [12.0, "on a par"]
+    assert ref.loc["dial_to_connect", ["Example team", "Reading"]].tolist() == [12.0, "on a par"]
     assert ref.loc["opportunity_to_deal", "Reading"] == "better"
     assert ref.loc["opportunity_to_deal", "Team ÷ example"] == pytest.approx(73 / 13 / 6)
     assert ref.loc["meeting_to_opportunity", "Reading"] == "no reference"
     assert ref.loc["connect_to_meeting", "Reading"] == "no data"
-    assert ref.loc["dial_to_connect", "Step"] == "Dial:Connect" and ref.attrs["source"].startswith("seed 004")
+    assert ref.loc["dial_to_connect", "Step"] == "Dial:Connect" and ref.attrs["source"].startswith("InsightSquared")
 
 
 def test_weakest_link_per_rep_against_the_team(team):
@@ -189,7 +189,7 @@ def test_goal_gaps_use_the_pace_of_a_quarter_still_running(team):
 def test_rules_table_one_row_per_rep_and_the_bands(team):
     table = rules_table(rules_of_thumb(team, "2026-Q1")).set_index("Rep")
     assert table.loc["Ann", "Leads / month"] == "1.0 (below)"  # 3 leads over 3 months
-    assert table.loc["Rule of thumb (seed 002)"].tolist() == ["70–80", "30–40", "6–8", "3–5"]
+    assert table.loc["Rule of thumb (Scott Cowley)"].tolist() == ["70–80", "30–40", "6–8", "3–5"]
     assert "All reps" in table.index and "Suspects" not in " ".join(table.columns)
 
 

@@ -1,4 +1,4 @@
-"""Charts of theme 1, activity ratios (seed 004 chapter 1, seed 002): how much work each rep does, how well it
+"""Charts of theme 1, activity ratios (InsightSquared, Scott Cowley): how much work each rep does, how well it
 converts, and how it stands against the goals.
 
 Every function takes a table of :mod:`quotabook.views.activity_ratios` (already computed from the metric
@@ -69,7 +69,7 @@ def _hbars(ax: Axes, names: Sequence[str], values: pd.Series, color, labels: Seq
 
 # -- charts -----------------------------------------------------------------------------------------------
 def activity_by_type(counts: pd.DataFrame, *, scope: str = "", period: str = "") -> Figure:
-    """Activities by type per rep, one panel per type (seed 004, "Number of Activities").
+    """Activities by type per rep, one panel per type (InsightSquared, "Number of Activities").
 
     Parameters
     ----------
@@ -102,7 +102,7 @@ def activity_by_type(counts: pd.DataFrame, *, scope: str = "", period: str = "")
 
 
 def volume_vs_efficiency(counts: pd.DataFrame, chain: pd.DataFrame) -> Figure:
-    """Seed 004's lesson side by side: dials per rep (volume) and dials per won deal (efficiency).
+    """InsightSquared's lesson side by side: dials per rep (volume) and dials per won deal (efficiency).
 
     Parameters
     ----------
@@ -146,7 +146,7 @@ def volume_vs_efficiency(counts: pd.DataFrame, chain: pd.DataFrame) -> Figure:
 
 
 def goal_attainment(goals: pd.DataFrame, *, progress: float = 1.0) -> Figure:
-    """Activity results against goals, one panel per activity type with a goal (seed 004, "Activity Results
+    """Activity results against goals, one panel per activity type with a goal (InsightSquared, "Activity Results
     vs. Activity Goals"); bars behind pace in orange.
 
     Parameters

@@ -1,4 +1,4 @@
-"""Forecast charts (theme 6, seeds 001, 004, 000): will we hit the number, the methods side by side, how
+"""Forecast charts (theme 6): will we hit the number, the methods side by side, how
 accurate each method has been, why the pipeline changed, how it trended, and where the strike zone is.
 
 Each function takes the tidy tables of :mod:`quotabook.forecast` (it never computes a metric), states the
@@ -178,7 +178,7 @@ def backtest_lines(results: pd.DataFrame, summary: pd.DataFrame, *, scope: str,
     best = summary.iloc[0]
     fig, ax = new_figure(height=4.4)
     if benchmark is not None:
-        ax.axhspan(benchmark[0], benchmark[1], color="#dddddd", alpha=0.6, label="Benchmark band (seed 001)")
+        ax.axhspan(benchmark[0], benchmark[1], color="#dddddd", alpha=0.6, label="Benchmark band (Xactly, as cited)")
     for m in summary["metric"]:
         s = by_week.loc[m]
         ax.plot(s.index, s.to_numpy(), marker=_MARKERS.get(m, "o"), color=METHOD_COLORS.get(m, COLORS[0]),

@@ -1,4 +1,4 @@
-"""Charts of theme 3, the funnel (seeds 001 and 004): the funnel itself, conversion against seed 001's bands
+"""Charts of theme 3, the funnel: the funnel itself, conversion against the benchmark bands
 by segment, win rate against its band, where lost deals drop out, time in stage for won and lost deals, and
 open pipeline by rep and stage.
 
@@ -81,7 +81,7 @@ def funnel(drop: pd.DataFrame, *, window: str = "") -> Figure:
     """The funnel as two panels: leads (Lead → SAL → SQL → converted) and opportunities (created → Proposal
     → Won), each step's count and its conversion from the step before.
 
-    Leads and opportunities are separate creation cohorts (seed 001's steps): an opportunity need not come
+    Leads and opportunities are separate creation cohorts (separate funnel steps): an opportunity need not come
     from a lead of the same window, so the opportunity panel starts from every opportunity created.
 
     Parameters
@@ -123,7 +123,7 @@ def funnel(drop: pd.DataFrame, *, window: str = "") -> Figure:
 
 
 def conversion_vs_band(bench: pd.DataFrame, leaks: pd.DataFrame | None = None) -> Figure:
-    """Stage-to-stage conversion per segment against seed 001's band for that segment (grey bar), the actual
+    """Stage-to-stage conversion per segment against the benchmark band for that segment (grey bar), the actual
     as a dot coloured by where it falls (:data:`STATUS_COLORS`).
 
     Parameters
@@ -158,11 +158,11 @@ def conversion_vs_band(bench: pd.DataFrame, leaks: pd.DataFrame | None = None) -
         ax.set_title(str(segment), loc="left", fontsize=9.5)
         ax.tick_params(axis="x", labelsize=8)
         ax.set_xlabel("Conversion", fontsize=9)
-    handles = [Patch(color=_BAND, label="Seed 001 band for the segment")] + [
+    handles = [Patch(color=_BAND, label="Benchmark band for the segment")] + [
         Line2D([], [], marker="o", linestyle="", color=c, label=f"Conversion {s} band")
         for s, c in STATUS_COLORS.items()]
     fig.legend(handles=handles, loc="outside lower left", ncols=len(handles), fontsize=8, handlelength=1.2)
-    title = "Conversion by step and segment against seed 001's bands"
+    title = "Conversion by step and segment against the benchmark bands"
     if leaks is not None and len(leaks):
         w = leaks.iloc[0]
         band = f"{fmt.count(w['low'] * 100)}–{fmt.count(w['high'] * 100)}%"
@@ -219,7 +219,7 @@ def win_rate(rates: pd.DataFrame, *, scope: str = "", period: str = "") -> Figur
 
 
 def lost_by_stage(lost: pd.DataFrame) -> Figure:
-    """Deals lost in the window by the stage they were in before being lost (seed 004: where do deals drop
+    """Deals lost in the window by the stage they were in before being lost (InsightSquared: where do deals drop
     out?), in stage order.
 
     Parameters
@@ -247,7 +247,7 @@ def lost_by_stage(lost: pd.DataFrame) -> Figure:
 
 
 def time_in_stage(stages: pd.DataFrame) -> Figure:
-    """Median days in each stage for won and lost deals side by side (seed 004: lost deals linger).
+    """Median days in each stage for won and lost deals side by side (InsightSquared: lost deals linger).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Pipeline integrity chart (seed 004, "Pipeline Integrity"): which red flags the deals closing soon carry.
+"""Pipeline integrity chart (InsightSquared, "Pipeline Integrity"): which red flags the deals closing soon carry.
 
 Takes :func:`quotabook.views.integrity.flag_summary` and returns the Figure; it computes nothing itself.
 """

@@ -1,4 +1,4 @@
-"""Target achievement charts (theme 1): the number stack against target, and coverage against the seed bars.
+"""Target achievement charts (theme 1): the number stack against target, and coverage against the workbook bars.
 
 Each function takes a tidy table from :mod:`quotabook.views.target_achievement` (it never computes a
 metric), states the finding in its title, and returns the matplotlib Figure. Money is in the reporting
@@ -141,11 +141,11 @@ def _coverage_title(cov: pd.DataFrame, label: str, scope: str, ended: bool) -> s
 
 def coverage_bars(cov: pd.DataFrame, *, label: str, scope: str, thresholds: Mapping[str, float],
                   title: str | None = None) -> Figure:
-    """Coverage per group against the seed bars, in two panels.
+    """Coverage per group against the workbook bars, in two panels.
 
     While the period runs: left, coverage = (Closed + Commit + Best Case) / Target against 1× and the
-    1.5× pipeline-push line (seed 000); right, pipeline coverage = open pipeline / remaining target against
-    the 2.5× alert and the 3× / 4× targets (seed 001). Once the period is over: left, pipeline coverage the
+    1.5× pipeline-push line; right, pipeline coverage = open pipeline / remaining target against
+    the 2.5× alert and the 3× / 4× targets. Once the period is over: left, pipeline coverage the
     day before it began against the same bars; right, attainment at the end against 100%. Orange bars are
     under their bar.
 

@@ -1,4 +1,4 @@
-"""Territory quota charts (theme 5, seed 001): target against a split by calibrated quota, the fairness band
+"""Territory quota charts (theme 5): target against a split by calibrated quota, the fairness band
 of weighted opportunity, and the what-if sensitivity as heatmaps (the static stand-in for the sliders).
 
 Each function takes a tidy table from :mod:`quotabook.views.territory_quota` or :mod:`quotabook.whatif`
@@ -38,7 +38,7 @@ def _plural(level: str) -> str:
 
 def calibration_bars(table: pd.DataFrame, *, currency: str, scope: str, period: str) -> Figure:
     """Per territory, the period's target beside the same total split in proportion to calibrated quota
-    (seed 001: TACoS × propensity × expected conversion × capacity).
+    (TACoS × propensity × expected conversion × capacity).
 
     Parameters
     ----------
@@ -72,7 +72,7 @@ def calibration_bars(table: pd.DataFrame, *, currency: str, scope: str, period: 
 
 
 def fairness_bars(table: pd.DataFrame, *, tolerance: float, scope: str) -> Figure:
-    """Each territory's TACoS × propensity against the mean (signed deviation), with seed 001's ±tolerance
+    """Each territory's TACoS × propensity against the mean (signed deviation), with the ±tolerance
     fairness band shaded; bars outside the band in orange."""
     title = f"{scope}: no fairness check"
     if table.empty or table["deviation"].isna().all():
@@ -151,8 +151,8 @@ def scenario_heatmap(grid: pd.DataFrame, *, by: str, scope: str, period: str) ->
 
 
 def sensitivity_heatmap(grid: pd.DataFrame, *, scope: str, period: str) -> Figure:
-    """The scope's projected attainment for each conversion change (rows) × quota change (columns), seed
-    001's ±10-20% test; each cell reads "attainment · chance of target".
+    """The scope's projected attainment for each conversion change (rows) × quota change (columns), the
+    ±10-20% test; each cell reads "attainment · chance of target".
 
     Parameters
     ----------

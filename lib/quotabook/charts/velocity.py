@@ -58,7 +58,7 @@ def sales_cycle_ranges(stats: pd.DataFrame, *, label: str, scope: str, period: s
         ``median_sales_cycle_days``, ``q1_days``, ``q3_days``), days.
     label : the group column (``territory``, ``region``, ``owner``, ``segment``).
     scope, period : who and when, for the title ("West", "2026-Q3").
-    alert_days : the velocity alert (seed 001: 120 days); goal_days : seed 001's goal (90 days).
+    alert_days : the velocity alert (120 days); goal_days : the goal (90 days).
     """
     data = stats[stats["won_deals"] > 0].sort_values("median_sales_cycle_days", ascending=False, kind="stable")
     title = f"{scope} won no deal in {period}: no sales cycle to show"
@@ -100,7 +100,7 @@ def _plural(level: str) -> str:
 
 
 def stage_time_bars(tis: pd.DataFrame, *, period: str) -> Figure:
-    """Mean days won and lost deals spent in each open stage (seed 004: lost deals linger), side by side.
+    """Mean days won and lost deals spent in each open stage (InsightSquared: lost deals linger), side by side.
 
     ``tis`` is :func:`quotabook.views.velocity.time_in_stage_won_vs_lost`; bars use the house Won and Lost
     colours.
@@ -156,7 +156,7 @@ def velocity_bars(table: pd.DataFrame, *, label: str, currency: str, period: str
 
 
 def aging_bars(summary: pd.DataFrame, *, label: str, alert_share: float, multiple: float, when: str) -> Figure:
-    """Share of open deals aged per group (seed 001's pipeline aging) against the alert share.
+    """Share of open deals aged per group (pipeline aging) against the alert share.
 
     ``summary`` is :func:`quotabook.views.velocity.aging_summary`; ``when`` says when the deals were open
     ("at the end of 2026-Q3", "on 13 Nov 2026"); ``multiple`` is the aging limit (1.5× the won-deal median
@@ -195,7 +195,7 @@ def cohort_bars(cohorts: pd.DataFrame, *, slowdown: float) -> Figure:
     baseline (all the cohorts' won deals) and the slowdown limit.
 
     ``cohorts`` is :func:`quotabook.views.velocity.cohort_velocity` (``attrs["baseline_cycle_days"]``);
-    ``slowdown`` the share above the baseline that makes a cohort slow (seed 001: 20%).
+    ``slowdown`` the share above the baseline that makes a cohort slow (20%).
     """
     data = cohorts.dropna(subset=["mean_cycle_days"])
     baseline = float(cohorts.attrs.get("baseline_cycle_days", float("nan")))

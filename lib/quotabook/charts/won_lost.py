@@ -1,4 +1,4 @@
-"""Won / lost charts (theme 7, seed 004 chapter 4): closed vs goals per rep, win rate over time and by deal
+"""Won / lost charts (theme 7, InsightSquared): closed vs goals per rep, win rate over time and by deal
 size, lost by reason, sales cycle by rep, bookings trend, customers and run rate.
 
 Each function takes a tidy table from :mod:`quotabook.views.won_lost` (it never computes a metric), states
@@ -203,13 +203,13 @@ def lost_reason_bars(lost: pd.DataFrame, *, currency: str, scope: str, title: st
 # -- sales cycle ---------------------------------------------------------------------------------------------
 def sales_cycle_bars(cycle: pd.DataFrame, *, scope: str, goal_days: float | None = None,
                      alert_days: float | None = None, title: str | None = None) -> Figure:
-    """Mean sales cycle of each rep's won deals (bar) with the median (tick), against seed 001's goal and alert.
+    """Mean sales cycle of each rep's won deals (bar) with the median (tick), against the goal and alert.
 
     Parameters
     ----------
     cycle : :func:`quotabook.views.won_lost.sales_cycle_by_rep` (``owner``, ``won_count``, ``sales_cycle_days``,
         ``median_sales_cycle_days``), days.
-    goal_days, alert_days : reference lines in days (seed 001: under 90 days; alert over 120).
+    goal_days, alert_days : reference lines in days (under 90 days; alert over 120).
     """
     period = cycle.attrs.get("period", "the window")
     data = cycle[cycle["won_count"] > 0].sort_values("sales_cycle_days", kind="stable").reset_index(drop=True)

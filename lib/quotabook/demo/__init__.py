@@ -4,7 +4,7 @@ The district (North America: four regions, sixteen territories, one AE each) cov
 quarters up to a snapshot in the middle of the last one. Deals move through the workbook's stage map
 with segment-specific time in stage, close dates slip, amounts get re-scoped, forecast categories move
 Pipeline -> Best Case -> Commit -> Closed; reps differ in win rate (18-38%) and prospecting efficiency
-(seed 004); leads convert at seed 001's rates; targets and activity goals are set from track records.
+(InsightSquared); leads convert at the benchmark rates; targets and activity goals are set from track records.
 Everything is vectorised with numpy and seeded, so one seed always gives the same tables.
 
 For an organisation of any size, :func:`quotabook.demo.scale.write_scaled` (``quotabook demo --scale N``)

@@ -1,9 +1,9 @@
 """Activities: the prospecting flow that sources deals, and the work logged on deals while they are open.
 
-Prospecting follows seed 004's chain per rep: dials -> connects (about 12:1) -> meetings booked ->
+Prospecting follows InsightSquared's chain per rep: dials -> connects (about 12:1) -> meetings booked ->
 meetings held -> opportunities. Each rep's ratios come from their prospecting efficiency, so Dial:Opp
 on the deals they source themselves (lead source Outbound) spans roughly 100:1 to 350:1, like the
-seed's SDR table. Deal work (emails, meetings) runs from creation until the deal closes or goes quiet;
+guide's SDR table. Deal work (emails, meetings) runs from creation until the deal closes or goes quiet;
 deals that will be lost often go quiet first, which is what makes a stale Commit visible.
 """
 

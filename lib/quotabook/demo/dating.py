@@ -3,7 +3,7 @@
 Reps date a deal by the typical time its remaining stages take, scaled by their own optimism; when the
 date comes due with the deal still open they move it out again (many dates snap to month or quarter end,
 and late in a quarter many go to the next quarter). Deals stuck late in the funnel so collect five or
-more pushes, seed 004's slippage red flag. Separately, some wins due early in a quarter are pulled into
+more pushes, InsightSquared's slippage red flag. Separately, some wins due early in a quarter are pulled into
 the last days of the quarter before: the quarter-end push that shapes every bookings curve.
 """
 

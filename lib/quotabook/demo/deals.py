@@ -1,6 +1,6 @@
 """Opportunities and their change history, simulated for every deal at once (vectorised over deals).
 
-Each deal is born in the first open stage, spends a lognormal time in each stage (by segment, seed 001:
+Each deal is born in the first open stage, spends a lognormal time in each stage (by segment:
 SMB 7-30 days per stage, enterprise 30-90+ over the later stages), and is either won after the last open
 stage or lost at some stage, sometimes after lingering. Its close date starts optimistic and is pushed
 whenever it comes due while the deal is still open; its amount may be re-scoped at Proposal and
@@ -42,11 +42,11 @@ PRODUCT_SIZE = np.array([1.0, 0.6, 0.7, 1.3])
 AMOUNT_MEDIAN = np.array([18e3, 60e3, 200e3])  # first amount of a new-business deal, by segment (USD)
 AMOUNT_SIGMA = np.array([0.45, 0.35, 0.35])
 AMOUNT_STEP = np.array([500.0, 1000.0, 5000.0])  # reps enter round numbers
-# Median calendar days in each of five stages, by segment: seed 001's Opp->Proposal (first three stages)
+# Median calendar days in each of five stages, by segment: the benchmark Opp->Proposal (first three stages)
 # and Proposal->Won (last two) bands, SMB 10-20 / 7-14 days, enterprise 30-60 / 45-90 days.
 STAGE_DAYS = np.array([[6, 7, 8, 9, 7], [9, 13, 16, 22, 16], [10, 14, 18, 28, 22]], dtype=float)
 STAGE_SIGMA = 0.55
-LOSS_GROWTH = 1.25  # losses per stage grow by this factor: most proposals are lost (seed 001 bands)
+LOSS_GROWTH = 1.25  # losses per stage grow by this factor: most proposals are lost (benchmark bands)
 ZOMBIE_SHARE = 0.25  # lost deals nobody closes out for months
 RAMP_WIN = 0.85  # a new hire wins less often while ramping
 QUIET_REASONS = (2, 3, 5)  # No Decision, Timing, Lost to Status Quo: the buyer simply went quiet
@@ -169,9 +169,9 @@ def _draw_outcomes(
 ) -> dict[str, np.ndarray]:
     """Won or lost, the last open stage reached, when each stage is entered and when the deal closes.
 
-    Win odds are the rep's skill shaped by deal type, segment and size (big deals win less often, seed
-    004's win rate by deal value), normalised so skill stays the rep's count win rate. Losses grow
-    toward the later stages, as seed 001's bands imply (most proposals are lost). Lost deals linger in
+    Win odds are the rep's skill shaped by deal type, segment and size (big deals win less often,
+    InsightSquared's win rate by deal value), normalised so skill stays the rep's count win rate. Losses grow
+    toward the later stages, as the benchmark bands imply (most proposals are lost). Lost deals linger in
     their last stage; zombies linger for months.
     """
     terr, seg, created = d["terr"], d["seg"], d["created"]

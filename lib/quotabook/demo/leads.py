@@ -2,7 +2,7 @@
 
 Every inbound new-business deal (lead source Inbound, Event, Partner or Referral) is a converted lead
 whose converted date is the deal's created date. The leads that fell out are worked back from the
-conversions with seed 001's conversion rates by segment (the middle of each band in the workbook's
+conversions with the benchmark conversion rates by segment (the middle of each band in the workbook's
 benchmarks), and dated with its time-in-stage bands. Steps not reached by the snapshot stay empty.
 """
 
@@ -19,7 +19,7 @@ from .org import Org
 __all__ = ["simulate_leads"]
 
 STEPS = ("Lead->SAL", "SAL->SQL", "SQL->Opportunity")
-# Fallbacks when the workbook lacks seed 001's bands: conversion rate and days in step, by segment.
+# Fallbacks when the workbook lacks the benchmark bands: conversion rate and days in step, by segment.
 DEFAULT_RATE = np.array([[0.20, 0.60, 0.375], [0.16, 0.55, 0.325], [0.115, 0.40, 0.20]])
 DEFAULT_DAYS = np.array(
     [[[3, 7], [5, 10], [7, 14]], [[6, 13], [9, 20], [13, 30]], [[10, 20], [14, 30], [20, 45]]]
@@ -30,7 +30,7 @@ INBOUND = ("Inbound", "Event", "Partner", "Referral")
 def funnel_parameters(settings) -> tuple[np.ndarray, np.ndarray]:
     """Conversion rates (segment x step) and day ranges (segment x step x [low, high]) from the workbook.
 
-    Rates are the middle of seed 001's bands; Mid-Market days, which the seed does not give, are the
+    Rates are the middle of the benchmark bands; Mid-Market days, which the workbook does not give, are the
     mean of SMB and Enterprise.
     """
     bench = settings.benchmarks or {}

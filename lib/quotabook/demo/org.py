@@ -2,7 +2,7 @@
 
 The layout (names, regions, segments) is fixed so notebooks and docs can refer to it; the sizing inputs
 and rep traits are drawn from the seed. Two territories changed hands in the last year: their former AE
-left, the seat stayed empty for four weeks, and the new hire ramps at seed 001's 0.7 capacity factor.
+left, the seat stayed empty for four weeks, and the new hire ramps at the 0.7 capacity factor.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ LAYOUT: tuple[tuple[str, str, str, str], ...] = (
 
 # Territories whose AE was hired within the last 12 months: former AE, months before the snapshot.
 RAMPING: dict[str, tuple[str, int]] = {"CENTRAL-03": ("Kevin Doyle", 9), "WEST-04": ("Laura Fischer", 5)}
-RAMP_CAPACITY = 0.70  # seed 001: a new hire carries 70% capacity for the first 12 months
+RAMP_CAPACITY = 0.70  # a new hire carries 70% capacity for the first 12 months
 VACANCY_BD = 20  # business days a seat stays empty between the leaver and the new hire
 
 TAM_MEDIAN = np.array([12e6, 35e6, 90e6])  # total addressable market per territory, by segment (USD)
@@ -91,8 +91,8 @@ class Org:
 def build_org(rng: np.random.Generator, snapshot_bd: int) -> Org:
     """Draw the district's sizing inputs and rep traits.
 
-    Win-rate skill is a permutation of a fixed 18%-38% spread (seed 001's 22-35% band, widened so reps
-    visibly differ); prospecting efficiency leans against skill, as in seed 004's SDR table where the
+    Win-rate skill is a permutation of a fixed 18%-38% spread (CSO Insights' 22-35% band, widened so reps
+    visibly differ); prospecting efficiency leans against skill, as in InsightSquared's SDR table where the
     rep with the fewest dials sources the most deals.
     """
     n = len(LAYOUT)

@@ -2,7 +2,7 @@
 
 A territory's quarterly bookings target is its average quarterly bookings, grown along the district's
 trend and skewed by a per-territory planning bias (some quotas stretch, some are soft), then scaled so
-the district lands near 95% attainment on the completed quarters. New hires carry seed 001's 70% ramp.
+the district lands near 95% attainment on the completed quarters. New hires carry the 70% ramp.
 Activity goals are the typical quarterly counts of fully staffed reps in the same segment, pro-rated
 for partial quarters and ramp.
 """

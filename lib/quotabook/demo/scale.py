@@ -22,7 +22,7 @@ so every per-territory and per-rep rate stays exactly as realistic as the demo:
 Sizes per territory follow the demo (about 190 opportunities, 1,100 history rows, 12,300 activities
 and 3,400 leads over eight quarters), so 1,000 territories give about 190,000 opportunities,
 1.1 million history rows and 12.3 million activities (activities, dominated by prospecting dials, are
-the big table: seed 004's 100-350 dials per sourced opportunity). See benchmarks/README.md for the
+the big table: InsightSquared's 100-350 dials per sourced opportunity). See benchmarks/README.md for the
 measured time, memory and size (1,000 territories: 168 MB of Parquet, under 0.5 GB per process).
 """
 

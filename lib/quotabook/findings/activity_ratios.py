@@ -1,7 +1,7 @@
-"""Findings of theme 1, activity ratios (seed 004 chapter 1, seed 002): how many dials a deal takes, the
-weakest link of the activity chain against seed 004's example team, the rep whose volume hides poor
-efficiency (seed 004's Steve Nash and Shawn Marion), reps behind their activity goals, and the team against
-seed 002's rules of thumb.
+"""Findings of theme 1, activity ratios (InsightSquared, Scott Cowley): how many dials a deal takes, the
+weakest link of the activity chain against InsightSquared's example team, the rep whose volume hides poor
+efficiency (InsightSquared's Steve Nash and Shawn Marion), reps behind their activity goals, and the team
+against Scott Cowley's rules of thumb.
 
 Every number comes from :mod:`quotabook.views.activity_ratios` (catalog metrics); this module only picks
 what matters and words it. Missing inputs (no activities table, no goals, no leads) give a sentence saying
@@ -45,7 +45,7 @@ def _missing(frame: pd.DataFrame, what: str) -> str:
 
 # -- sentences --------------------------------------------------------------------------------------------
 def volume_sentence(rep, counts: pd.DataFrame, reference: pd.DataFrame) -> tuple[str, dict[str, str]]:
-    """How many dials a deal takes for the whole scope, against seed 004's example team."""
+    """How many dials a deal takes for the whole scope, against InsightSquared's example team."""
     if counts.empty or "Dials" not in counts:
         return _missing(counts, "Activity counts"), {}
     total = counts.iloc[-1]
@@ -55,38 +55,38 @@ def volume_sentence(rep, counts: pd.DataFrame, reference: pd.DataFrame) -> tuple
     if pd.isna(deals) or deals == 0 or per_deal is None or pd.isna(per_deal["Team"]):
         return f"{lead} and have not won a deal from them yet.", {"Dials": fmt.count(dials)}
     ratio = fmt.n_to_1(per_deal["Team"])
-    ref = per_deal["Seed 004 example"]
-    versus = "" if pd.isna(ref) else f", where seed 004's example SDR team needed {fmt.count(ref)}"
+    ref = per_deal["Example team"]
+    versus = "" if pd.isna(ref) else f", where InsightSquared's example SDR team needed {fmt.count(ref)}"
     return (f"{lead} and won {_plural(deals, 'deal')}: one deal every {fmt.count(per_deal['Team'])} dials "
             f"(Dial:Deal {ratio}){versus}.", {"Dials per deal": ratio})
 
 
 def chain_sentence(reference: pd.DataFrame) -> tuple[str | None, dict[str, str]]:
-    """The weakest consecutive link of the chain against seed 004's example team (highest team / reference)."""
+    """The weakest consecutive link of the chain against InsightSquared's example team (highest team / reference)."""
     if reference.empty:
         return None, {}
     links = reference[reference.index.isin(views.CHAIN_STEPS) & reference["Team ÷ example"].notna()]
     if links.empty:
         return None, {}
     weakest = links.loc[links["Team ÷ example"].idxmax()]
-    team, ref = fmt.n_to_1(weakest["Team"]), fmt.n_to_1(weakest["Seed 004 example"])
+    team, ref = fmt.n_to_1(weakest["Team"]), fmt.n_to_1(weakest["Example team"])
     headline = {"Weakest link": f"{weakest['Step']} {team}"}
     others = links.drop(index=weakest.name)
-    rest = "; ".join(f"{r['Step']} {fmt.n_to_1(r['Team'])} against {fmt.n_to_1(r['Seed 004 example'])}"
+    rest = "; ".join(f"{r['Step']} {fmt.n_to_1(r['Team'])} against {fmt.n_to_1(r['Example team'])}"
                      for _, r in others.iterrows())
     rest = f" ({rest})" if rest else ""
     if weakest["Reading"] == "worse":
-        return (f"{weakest['Step']} is the weakest link of the activity chain: {team} against {ref} in seed 004's "
-                f"example team{rest}; coach {weakest['Coach on']}.", headline)
+        return (f"{weakest['Step']} is the weakest link of the activity chain: {team} against {ref} in "
+                f"InsightSquared's example team{rest}; coach {weakest['Coach on']}.", headline)
     if weakest["Reading"] == "on a par":
         return (f"{weakest['Step']} is the weakest link of the activity chain: at {team} it only matches the {ref} "
-                f"of seed 004's example team{rest}; coach {weakest['Coach on']}.", headline)
-    return (f"Every link with a seed 004 reference beats the example team; the closest to it, so the one to "
+                f"of InsightSquared's example team{rest}; coach {weakest['Coach on']}.", headline)
+    return (f"Every link with an InsightSquared reference beats the example team; the closest to it, so the one to "
             f"watch, is {weakest['Step']} at {team} against {ref}{rest}.", headline)
 
 
 def spotlight_sentence(chain: pd.DataFrame, counts: pd.DataFrame, weakest: pd.DataFrame) -> str | None:
-    """Seed 004's lesson: the busiest rep against the most efficient one, then the rep furthest off the team
+    """InsightSquared's lesson: the busiest rep against the most efficient one, then the rep furthest off the team
     on one link and what to coach."""
     reps = counts[~counts["Rep"].astype("str").str.startswith("Total")] if "Rep" in counts else counts.iloc[0:0]
     if reps.empty or "Dials" not in reps or _DIAL_DEAL not in chain:
@@ -142,7 +142,7 @@ def goals_sentence(rep, goals: pd.DataFrame) -> tuple[str, dict[str, str], list[
 
 
 def rules_sentence(rules: pd.DataFrame) -> str | None:
-    """The team (all reps) against seed 002's rules of thumb, per rep per month."""
+    """The team (all reps) against Scott Cowley's rules of thumb, per rep per month."""
     team = rules[rules["owner"].astype("str").str.startswith("All reps") & (rules["status"] != "not available")]
     team = team.drop_duplicates("rule")
     if team.empty:
@@ -157,8 +157,8 @@ def rules_sentence(rules: pd.DataFrame) -> str | None:
         else:
             monthly.append(f"{fmt.count(r['actual'], 1)} {words.get(r['rule'], r['rule'])} ({where})")
     if not monthly:
-        return f"Against seed 002's bare-minimum rules of thumb, each rep{held[5:]}." if held else None
-    return ("Against seed 002's bare-minimum rules of thumb, each rep averages per month "
+        return f"Against Scott Cowley's bare-minimum rules of thumb, each rep{held[5:]}." if held else None
+    return ("Against Scott Cowley's bare-minimum rules of thumb, each rep averages per month "
             + _names(monthly, limit=4) + held + ".")
 
 
@@ -166,9 +166,9 @@ def rules_sentence(rules: pd.DataFrame) -> str | None:
 def activity_ratio_findings(rep) -> Findings:
     """The opening findings of 01_activity_ratios for ``rep`` (a :class:`quotabook.notebook.Report`).
 
-    Sentences, most important first: dials per deal against seed 004's example team; the weakest link of the
+    Sentences, most important first: dials per deal against InsightSquared's example team; the weakest link of the
     chain against that team; the busiest rep against the most efficient one and the rep furthest off the team
-    on one link; reps behind their activity goals; the team against seed 002's rules of thumb. Headlines:
+    on one link; reps behind their activity goals; the team against Scott Cowley's rules of thumb. Headlines:
     dials per deal, the weakest link, reps behind a goal. Alert: reps behind an activity goal.
     """
     ds, period = rep.ds, rep.period

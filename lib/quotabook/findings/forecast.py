@@ -1,4 +1,4 @@
-"""Findings of the forecast notebook (theme 6; seeds 001, 004, 000): will we hit the number, and which
+"""Findings of the forecast notebook (theme 6): will we hit the number, and which
 forecast to trust.
 
 :func:`forecast_findings` opens the notebook with five computed sentences: the Monte Carlo range and the

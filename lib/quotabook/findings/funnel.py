@@ -1,5 +1,5 @@
-"""Findings of theme 3, the funnel (seeds 001 and 004): win rate against its band, where the funnel leaks
-most against seed 001's bands by segment, the biggest drop-off, the slowest stage, and who holds the open
+"""Findings of theme 3, the funnel: win rate against its band, where the funnel leaks
+most against the benchmark bands by segment, the biggest drop-off, the slowest stage, and who holds the open
 pipeline.
 
 Conversion is counted on creation cohorts over a window of quarters ending with the report's quarter
@@ -81,7 +81,7 @@ def win_rate_sentence(rep, rates: pd.DataFrame, source: str = "") -> tuple[str, 
 
 def leak_sentence(rep, ranked: pd.DataFrame, quarters: int = FUNNEL_QUARTERS) -> tuple[str, dict[str, str],
                                                                                       list[dict]]:
-    """The segment step furthest below (or closest to) the low end of seed 001's band for its segment, from
+    """The segment step furthest below (or closest to) the low end of the benchmark band for its segment, from
     :func:`quotabook.views.funnel.leaks` (worst first)."""
     if ranked.empty:
         return _missing(ranked, "Conversion by segment"), {}, []
@@ -98,11 +98,11 @@ def leak_sentence(rep, ranked: pd.DataFrame, quarters: int = FUNNEL_QUARTERS) ->
         more = ("" if others < 1 else " 1 other segment step is below its band too." if others == 1
                 else f" {others} other segment steps are below their band too.")
         text = (f"The funnel leaks most at {w['segment']} {w['step']}: {fmt.percent(w['conversion'])} ({counts}) "
-                f"against seed 001's {band} for {w['segment']}, over the cohorts created {window}{thin}.{more}")
+                f"against the {band} benchmark for {w['segment']}, over the cohorts created {window}{thin}.{more}")
         alerts = [{"message": f"{rep.label}: {w['segment']} {w['step']} conversion {fmt.percent(w['conversion'])} "
-                              f"is below seed 001's {band}", "level": "warning"}] if w["enough"] else []
+                              f"is below the {band} benchmark", "level": "warning"}] if w["enough"] else []
         return text, headline, alerts
-    return (f"No step falls below seed 001's band for its segment over the cohorts created {window}; the closest "
+    return (f"No step falls below the benchmark band for its segment over the cohorts created {window}; the closest "
             f"to its floor, so the one to watch, is {w['segment']} {w['step']} at {fmt.percent(w['conversion'])} "
             f"({counts}) against {band}.", headline, [])
 
@@ -166,8 +166,8 @@ def lead_sentence(rep, leads: pd.DataFrame, unassigned: int | None, quarters: in
 
 
 def slowest_sentence(stages: pd.DataFrame, days: pd.DataFrame) -> tuple[str, dict[str, str]]:
-    """The CRM stage deals spend longest in (median, won vs lost) and the funnel step slowest against seed
-    001's days for its segment."""
+    """The CRM stage deals spend longest in (median, won vs lost) and the funnel step slowest against
+    the benchmark days for its segment."""
     everything = stages[stages["outcome"] == "all"].dropna(subset=["median_days"])
     if everything.empty:
         return _missing(stages, "Time in stage"), {}
@@ -182,7 +182,7 @@ def slowest_sentence(stages: pd.DataFrame, days: pd.DataFrame) -> tuple[str, dic
         over = rated.assign(_r=rated["median_days"] / rated["high"])
         w = over.loc[over["_r"].idxmax()]
         verdict = "slowest against" if w["_r"] > 1 else "closest to the top of"
-        text += (f"; against seed 001's days, {w['segment']} {w['step']} is {verdict} its band at "
+        text += (f"; against the time-in-stage benchmarks, {w['segment']} {w['step']} is {verdict} its band at "
                  f"{w['median_days']:.0f} days ({_band(w['low'], w['high'], 'days')})")
     return text + ".", {"Slowest stage": f"{slow['stage']}, {slow['median_days']:.0f} days"}
 
@@ -204,7 +204,7 @@ def funnel_findings(rep, quarters: int = FUNNEL_QUARTERS) -> Findings:
     """The opening findings of 02_funnel for ``rep`` (a :class:`quotabook.notebook.Report`).
 
     Sentences, most important first (five at most): win rate against the 22–35% band (CSO Insights 2024, as
-    cited in seed 001); the biggest leak against seed 001's bands by segment; the largest drop-off; how the
+    cited); the biggest leak against the benchmark bands by segment; the largest drop-off; how the
     leads converted to opportunities and won deals, with the leads no owner places (the Unassigned group);
     the slowest stage; who holds the open pipeline. Headlines: win rate, biggest leak (or, with every step
     inside its band, the step to watch), slowest stage. Alerts: win rate below its band, a segment step below

@@ -1,4 +1,4 @@
-"""Pipeline integrity in words and one table (seed 004): how many open deals closing soon carry red flags, what
+"""Pipeline integrity in words and one table (InsightSquared): how many open deals closing soon carry red flags, what
 they are worth, and the riskiest of them with the reasons.
 
 Everything here looks forward from the report date (``rep.as_of``), whatever the period: the deals to raise in

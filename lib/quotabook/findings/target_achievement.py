@@ -1,10 +1,10 @@
-"""Findings and tables of the target achievement notebook (theme 1; seeds 000 and 001).
+"""Findings and tables of the target achievement notebook (theme 1).
 
 :func:`target_achievement_findings` opens the notebook: where the scope stands against target with the
 weeks left, which territories (or regions) fall under the coverage bars, how much pipeline closing the gap
 takes, how much Commit lacks proof and how concentrated the open forecast is. Once the period is over the
 sentences read the result instead: attainment, who reached target, and whether a miss was a volume problem
-(too little pipeline going in) or a conversion problem (seed 000's "enough at-bats?" test).
+(too little pipeline going in) or a conversion problem (the "enough at-bats?" test).
 
 The ``*_table`` functions turn the views of :mod:`quotabook.views.target_achievement` into the formatted
 tables the notebook shows (labels, units, a total row for the whole scope), or into a sentence when there
@@ -136,7 +136,7 @@ def _stand_sentence(rep, s: pd.Series) -> str:
 
 
 def _coverage_sentence(rep, cov: pd.DataFrame) -> str:
-    """Which groups fall under the seed bars (push below 1.5×, alert below 2.5× for two weeks, 3× wanted)."""
+    """Which groups fall under the coverage bars (push below 1.5×, alert below 2.5× for two weeks, 3× wanted)."""
     t = rep.settings.threshold
     level, status = rep.level, cov["status"]
     name = cov[level].astype(str)

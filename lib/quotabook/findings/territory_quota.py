@@ -1,5 +1,5 @@
 """What the territory quota notebook (04) says first: is the target split the way the opportunity is, are
-territories fair by seed 001's ±10% rule, who is ramping, and how sensitive attainment is.
+territories fair by the ±10% rule, who is ramping, and how sensitive attainment is.
 
 Every number comes from :func:`quotabook.views.territory_quota.calibration` (catalog TACoS, propensity,
 capacity and target; four-quarter win rate as expected conversion) and from :mod:`quotabook.whatif`
@@ -30,7 +30,7 @@ def calibration_sentence(rep, cal: pd.DataFrame) -> str:
         return f"No target is set for {rep.period.label}, so the calibrated quota has nothing to compare with."
     ranked = cal.sort_values("target_gap", ascending=False, kind="stable")
     over, under = ranked.iloc[0], ranked.iloc[-1]
-    text = (f"Split by calibrated quota (TACoS × propensity × win rate × capacity, seed 001), "
+    text = (f"Split by calibrated quota (TACoS × propensity × win rate × capacity), "
             f"{over['territory']}'s {rep.period.label} target of {rep.money(over['target_amount'])} would be "
             f"{rep.money(over['calibrated_target'])}: it carries {rep.money(over['target_gap'])} more than its "
             "opportunity supports")
@@ -40,7 +40,7 @@ def calibration_sentence(rep, cal: pd.DataFrame) -> str:
 
 
 def fairness_sentence(rep, cal: pd.DataFrame) -> tuple[str, list]:
-    """How many territories sit outside the fairness band (seed 001: weighted opportunity within ±10% of the
+    """How many territories sit outside the fairness band (weighted opportunity within ±10% of the
     mean), the two furthest named, and the alert it fires."""
     if cal.empty:
         return "", []
@@ -49,10 +49,10 @@ def fairness_sentence(rep, cal: pd.DataFrame) -> tuple[str, list]:
     outliers = fairness_outliers(table, value="_opportunity", name="territory", tolerance=tolerance)
     if outliers.empty:
         return (f"All {len(cal)} territories hold weighted opportunity within ±{tolerance:.0%} of the mean: "
-                "the territory design passes seed 001's fairness check."), []
+                "the territory design passes the fairness check."), []
     named = "; ".join(outliers.head(2).tolist())
     count = f"All {len(cal)}" if len(outliers) == len(cal) else f"{len(outliers)} of {len(cal)}"
-    text = (f"{count} territories sit outside seed 001's ±{tolerance:.0%} fairness band of "
+    text = (f"{count} territories sit outside the ±{tolerance:.0%} fairness band of "
             f"weighted opportunity (TACoS × propensity) — {named}: review the account split before the next "
             "planning cycle.")
     alert = {"message": f"Fairness: {len(outliers)} of {len(cal)} territories outside ±{tolerance:.0%} of the mean "
@@ -61,7 +61,7 @@ def fairness_sentence(rep, cal: pd.DataFrame) -> tuple[str, list]:
 
 
 def ramp_sentence(rep, cal: pd.DataFrame) -> str:
-    """Who runs below full capacity, the ramp of new hires (seed 001: 70% in the first 12 months) first."""
+    """Who runs below full capacity, the ramp of new hires (70% in the first 12 months) first."""
     if cal.empty or cal["capacity_factor"].isna().all():
         return ""
     ramp = rep.settings.threshold("ramp_capacity_factor")
@@ -152,7 +152,7 @@ _MONEY = ["tam_amount", "quota", "target_amount", "calibrated_target"]
 
 
 def calibration_table(rep, cal: pd.DataFrame):
-    """Seed 001's allocation table for the notebook: inputs, calibrated quota and the period's target beside
+    """The allocation table for the notebook: inputs, calibrated quota and the period's target beside
     the same total split by calibrated quota (eight columns, money compact so the table fits the page), or a
     sentence when the calibration is unavailable."""
     if cal.empty:

@@ -1,8 +1,8 @@
 """What the velocity notebook (03) says: its findings, the sales velocity arithmetic, and its tables.
 
-The findings compare the sales cycle with the velocity alert (seed 001's governance example: alert above 120
-days), the aged share of open deals with the 20% alert (seed 001), the value that slipped out of the period,
-and the red-flag deals closing soon (seed 004). Every number comes from the metric catalog
+The findings compare the sales cycle with the velocity alert (alert above 120
+days), the aged share of open deals with the 20% alert, the value that slipped out of the period,
+and the red-flag deals closing soon (InsightSquared). Every number comes from the metric catalog
 (:meth:`Report.metrics`) or the velocity and integrity views; thresholds come from the workbook settings.
 A metric the data cannot support (no change history) becomes a sentence saying so.
 """

@@ -1,10 +1,10 @@
-"""Findings and tables of the won / lost notebook (theme 7; seed 004 chapter 4, seed 002).
+"""Findings and tables of the won / lost notebook (theme 7; InsightSquared, Scott Cowley).
 
 :func:`won_lost_findings` opens the notebook with what the period's closed deals came to: bookings against
 target and how many reps reached their goal, the win rate against the quarter before and the benchmark
 band, the top loss reason, where in deal size the team wins, and how long won deals took. Results are
-cohorted by close date (seed 004), so a finished quarter's figures are final; a running quarter's are to
-date. Reasons, deal sizes and sales cycles are read over the trailing four quarters (seed 004's "previous
+cohorted by close date (InsightSquared), so a finished quarter's figures are final; a running quarter's are to
+date. Reasons, deal sizes and sales cycles are read over the trailing four quarters (InsightSquared's "previous
 12 months"), trends over up to eight. Every number comes from the catalog through
 :mod:`quotabook.views.won_lost`; the wording lives here so it is tested.
 """

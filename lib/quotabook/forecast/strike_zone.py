@@ -1,4 +1,4 @@
-"""The strike zone (seed 004): win rate and expected value by deal size × deal age, used to score open deals.
+"""The strike zone (InsightSquared): win rate and expected value by deal size × deal age, used to score open deals.
 
 Learned from the deals closed by the dataset's date. A closed deal counts in its size band and in every
 age band it lived through while open (a deal lost at 75 days counts for 0-29, 30-59 and 60-89 days), so a

@@ -1,4 +1,4 @@
-"""Historical pipeline trend: open pipeline by stage, week by week, against the target (seed 004).
+"""Historical pipeline trend: open pipeline by stage, week by week, against the target (InsightSquared).
 
 Rebuilding the dataset with ``Dataset.as_of`` for each of fifty weeks would take seconds, so
 :func:`snapshots` rebuilds every deal's state at many dates in one pass with the same rules: the state

@@ -1,4 +1,4 @@
-"""Pipeline inflow / outflow between two dates: why the period's pipeline changed (seed 004).
+"""Pipeline inflow / outflow between two dates: why the period's pipeline changed (InsightSquared).
 
 The pipeline is the period's open pipeline: open deals with a close date in the period, forecast category
 Omitted left out. The dataset is rebuilt at both dates with ``Dataset.as_of`` and each deal is compared:

@@ -7,7 +7,7 @@ suffixes (``percent`` → "22%", ``ratio`` → "3.0×", ``n_to_1`` → "12:1", `
 ``days`` → "15.9 days") and round half up to a fixed number of decimals.
 
 Rounding is *half up* (away from zero at exactly .5), after dropping floating-point noise below 1e-9, never
-Python's round-half-to-even: seed 004's SDR table shows 4,285 dials for 2 deals (2,142.5) as "2,143:1",
+Python's round-half-to-even: InsightSquared's SDR table shows 4,285 dials for 2 deals (2,142.5) as "2,143:1",
 which round-half-to-even would print as 2,142:1. Missing values (a ratio with a zero denominator) show
 as "–".
 """
@@ -76,7 +76,7 @@ def _fixed(x: pd.Series, decimals: int, thousands: bool = True) -> pd.Series:
 
 
 def n_to_1(value: Any, *, thousands: bool = True) -> pd.Series | str:
-    """Activities per one result as "N:1" (seed 004's SDR table: 3,844 dials / 333 connects → "12:1").
+    """Activities per one result as "N:1" (InsightSquared's SDR table: 3,844 dials / 333 connects → "12:1").
 
     Rule: the exact ratio is rounded half up to a whole number (349.45 → "349:1", 7.5 → "8:1",
     2,142.5 → "2,143:1"), with a thousands separator. A positive ratio that would round to zero keeps one
@@ -87,7 +87,7 @@ def n_to_1(value: Any, *, thousands: bool = True) -> pd.Series | str:
     value : scalar or pandas.Series
         Ratios (activities per result, a plain number such as 11.54).
     thousands : bool
-        Group thousands with a comma ("3,844:1"); seed 004's Total row prints "1155:1" without one.
+        Group thousands with a comma ("3,844:1"); InsightSquared's Total row prints "1155:1" without one.
     """
     x, scalar = _series(value)
     small = (x > 0) & (round_half_up(x) < 1)

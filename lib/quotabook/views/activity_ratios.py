@@ -1,4 +1,4 @@
-"""Activity views (seed 004 chapter 1, seed 002): the tables behind "are the reps doing the right work?".
+"""Activity views (InsightSquared, Scott Cowley): the tables behind "are the reps doing the right work?".
 
 Each function takes the Dataset (already as of the report date and sliced to the region) and a fiscal
 quarter and returns a DataFrame. Every figure that is a catalog metric (dial_count, dial_to_connect,
@@ -30,13 +30,13 @@ __all__ = ["CHAIN_COLUMNS", "CHAIN_STEPS", "CHAIN_UNITS", "COACHING", "COUNT_COL
            "goal_gaps", "goals_vs_results", "rules_of_thumb", "rules_table", "total_row", "weakest_steps",
            "weekly_activity"]
 
-# Seed 004's SDR table: metric -> column header.
+# InsightSquared's SDR table: metric -> column header.
 EFFICIENCY_COLUMNS = {
     "dial_count": "Dials", "connect_count": "Connects", "opportunity_count": "Opps", "won_count": "Deals",
     "dial_to_connect": "Dial:Connect", "dial_to_opportunity": "Dial:Opp", "opportunity_to_deal": "Opp:Deal",
     "dial_to_deal": "Dial:Deal",
 }
-# Seed 002's rules of thumb (keys of benchmarks.rules_of_thumb_per_rep_month) -> catalog metric (None: the
+# Scott Cowley's rules of thumb (keys of benchmarks.rules_of_thumb_per_rep_month) -> catalog metric (None: the
 # canonical data holds no such figure).
 RULES_OF_THUMB = {
     "suspects_added": None, "leads": "leads_per_rep", "deals_created": "opportunities_per_rep",
@@ -47,16 +47,16 @@ _RULE_LABELS = {
     "deals_created": "Deals created per rep per month", "deals_won": "Deals won per rep per month",
     "final_stage_deals_open": "Final-stage deals open per rep (at any time)",
 }
-# Seed 004 "Number of Activities": metric -> column header, activity types first, then what they produced.
+# InsightSquared's "Number of Activities": metric -> column header, activity types first, then what they produced.
 COUNT_COLUMNS = {
     "dial_count": "Dials", "connect_count": "Connects", "email_count": "Emails",
     "meeting_booked_count": "Meetings booked", "meeting_held_count": "Meetings held",
     "opportunity_count": "Opps created", "won_count": "Deals won",
 }
 COUNT_UNITS = {header: "count" for header in COUNT_COLUMNS.values()}
-# The activity chain as ratios (seed 004, "Sales Activity Efficiency Ratios"): the four consecutive links, then
-# the two end-to-end ratios. Metric -> column header, spaced and shortened as seed 004 prints them ("Dial : Opp"),
-# so headers can wrap and six ratio columns fit the page.
+# The activity chain as ratios (InsightSquared, "Sales Activity Efficiency Ratios"): the four consecutive links,
+# then the two end-to-end ratios. Metric -> column header, spaced and shortened as InsightSquared prints them
+# ("Dial : Opp"), so headers can wrap and six ratio columns fit the page.
 CHAIN_COLUMNS = {
     "dial_to_connect": "Dial : Connect", "connect_to_meeting": "Connect : Meeting",
     "meeting_to_opportunity": "Meeting : Opp", "dial_to_opportunity": "Dial : Opp", "opportunity_to_deal": "Opp : Deal",
@@ -65,7 +65,7 @@ CHAIN_COLUMNS = {
 CHAIN_UNITS = {header: "n_to_1" for header in CHAIN_COLUMNS.values()}
 #: The consecutive links of the chain: a dial becomes a connect, a meeting, an opportunity, a deal.
 CHAIN_STEPS = ("dial_to_connect", "connect_to_meeting", "meeting_to_opportunity", "opportunity_to_deal")
-#: What seed 004 says to coach when a link is weak (Opportunity:Deal is the funnel's job: see 02_funnel).
+#: What InsightSquared says to coach when a link is weak (Opportunity:Deal is the funnel's job: see 02_funnel).
 COACHING = {
     "dial_to_connect": "voicemails, emails, call times, lists",
     "connect_to_meeting": "explaining the product",
@@ -74,7 +74,7 @@ COACHING = {
     "opportunity_to_deal": "qualifying and closing",
     "dial_to_deal": "the whole chain",
 }
-#: A ratio within this share of seed 004's example team (12.4:1 against 12:1) reads "on a par" with it.
+#: A ratio within this share of InsightSquared's example team (12.4:1 against 12:1) reads "on a par" with it.
 ON_A_PAR = 0.05
 #: Activity types as the reports name them.
 TYPE_LABELS = {"dial": "Dials", "connect": "Connects", "email": "Emails", "meeting_booked": "Meetings booked",
@@ -123,7 +123,7 @@ def total_row(wide: pd.DataFrame, catalog: Catalog | None = None) -> pd.Series:
 
 
 def _append_total(wide: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
-    """``wide`` with its Total row (see :func:`total_row`) appended, labelled ``"Total: <rows>"`` as seed 004
+    """``wide`` with its Total row (see :func:`total_row`) appended, labelled ``"Total: <rows>"`` as InsightSquared
     labels it."""
     label = f"Total: {len(wide)}"
     row = total_row(wide, catalog).to_frame(label).T
@@ -136,7 +136,7 @@ def _append_total(wide: pd.DataFrame, catalog: Catalog) -> pd.DataFrame:
 
 def activity_efficiency(ds: Dataset, period: str | Period, *, by: str | Sequence[str] = "owner", total: bool = True,
                         formatted: bool = False, catalog: Catalog | None = None) -> pd.DataFrame:
-    """Seed 004's SDR table: Dials, Connects, Opps, Deals and the ratios Dial:Connect, Dial:Opp, Opp:Deal,
+    """InsightSquared's SDR table: Dials, Connects, Opps, Deals and the ratios Dial:Connect, Dial:Opp, Opp:Deal,
     Dial:Deal per rep, with a Total row computed from the column sums.
 
     Parameters
@@ -148,9 +148,9 @@ def activity_efficiency(ds: Dataset, period: str | Period, *, by: str | Sequence
     by : str or sequence of str
         Grouping, one row per group: ``owner`` (reps, the default), territory, region, ...
     total : bool
-        Append the Total row, labelled ``"Total: <number of rows>"`` as the seed labels it.
+        Append the Total row, labelled ``"Total: <number of rows>"`` as the guide labels it.
     formatted : bool
-        Return text as the seed prints it: counts with thousands separators ("15,013") and ratios as N:1
+        Return text as the guide prints it: counts with thousands separators ("15,013") and ratios as N:1
         rounded half up ("12:1"; see :func:`quotabook.metrics.format.n_to_1`).
     catalog : Catalog, optional
         The metric catalog; the packaged one by default.
@@ -178,7 +178,7 @@ def activity_efficiency(ds: Dataset, period: str | Period, *, by: str | Sequence
 
 
 def goals_vs_results(ds: Dataset, period: str | Period, *, catalog: Catalog | None = None) -> pd.DataFrame:
-    """Activity results against goals per rep and activity type (seed 004: "is one rep falling short in one
+    """Activity results against goals per rep and activity type (InsightSquared: "is one rep falling short in one
     specific area?").
 
     Parameters
@@ -221,7 +221,7 @@ def goals_vs_results(ds: Dataset, period: str | Period, *, catalog: Catalog | No
 
 def rules_of_thumb(ds: Dataset, period: str | Period, *, team: bool = True,
                    catalog: Catalog | None = None) -> pd.DataFrame:
-    """Each rep against seed 002's bare-minimum rules of thumb (bands in ``params/workbook.yaml``,
+    """Each rep against Scott Cowley's bare-minimum rules of thumb (bands in ``params/workbook.yaml``,
     ``benchmarks.rules_of_thumb_per_rep_month``).
 
     Rates are per rep per month: a quarter's counts over rep-months elapsed by the report date (catalog
@@ -311,7 +311,7 @@ def _metric_table(columns: dict[str, str], ds: Dataset, period: str | Period, by
 
 def activity_counts(ds: Dataset, period: str | Period, *, by: str | Sequence[str] = "owner", total: bool = True,
                     catalog: Catalog | None = None) -> pd.DataFrame:
-    """Seed 004's "Number of Activities": activities by type per rep, and the opportunities and deals they led to.
+    """InsightSquared's "Number of Activities": activities by type per rep, and the opportunities and deals they led to.
 
     Parameters
     ----------
@@ -338,7 +338,7 @@ def activity_counts(ds: Dataset, period: str | Period, *, by: str | Sequence[str
 
 def activity_chain(ds: Dataset, period: str | Period, *, by: str | Sequence[str] = "owner", total: bool = True,
                    catalog: Catalog | None = None) -> pd.DataFrame:
-    """The activity chain as N:1 ratios per rep (seed 004): Dial:Connect, Connect:Meeting, Meeting:Opportunity,
+    """The activity chain as N:1 ratios per rep (InsightSquared): Dial:Connect, Connect:Meeting, Meeting:Opportunity,
     Dial:Opportunity, Opportunity:Deal and Dial:Deal, with a Total row that is a ratio of the column sums.
 
     Returns
@@ -359,9 +359,9 @@ def _reference(ds: Dataset) -> tuple[dict[str, float], str]:
 
 
 def chain_vs_reference(ds: Dataset, period: str | Period, *, catalog: Catalog | None = None) -> pd.DataFrame:
-    """The team's activity chain against seed 004's example SDR team (workbook
+    """The team's activity chain against InsightSquared's example SDR team (workbook
     ``benchmarks.activity_ratio_reference``: 12:1 Dial:Connect, 206:1 Dial:Opportunity, 6:1 Opportunity:Deal,
-    1,155:1 Dial:Deal). The seed gives no figure for Connect:Meeting or Meeting:Opportunity.
+    1,155:1 Dial:Deal). The guide gives no figure for Connect:Meeting or Meeting:Opportunity.
 
     Every ratio counts activities per result, so lower is better; ``Team ÷ example`` is the team's ratio over
     the reference (1.0 = the same, 2.0 = twice the activity per result).
@@ -370,7 +370,7 @@ def chain_vs_reference(ds: Dataset, period: str | Period, *, catalog: Catalog | 
     -------
     pandas.DataFrame
         Indexed by metric, one row per ratio of :data:`CHAIN_COLUMNS`: ``Step`` (catalog label), ``Team`` (the Total
-        row's ratio), ``Seed 004 example`` (NaN where none), ``Team ÷ example``, ``Reading`` ("better" |
+        row's ratio), ``Example team`` (NaN where none), ``Team ÷ example``, ``Reading`` ("better" |
         "on a par" (within :data:`ON_A_PAR`) | "worse" | "no reference" | "no data") and ``Coach on``
         (:data:`COACHING`); format with
         :data:`REFERENCE_UNITS`. ``attrs["source"]`` names the reference.
@@ -385,7 +385,7 @@ def chain_vs_reference(ds: Dataset, period: str | Period, *, catalog: Catalog | 
         ref = reference.get(metric, np.nan)
         reading = ("no data" if np.isnan(actual) else "no reference" if np.isnan(ref)
                    else "on a par" if abs(actual / ref - 1) <= ON_A_PAR else "better" if actual < ref else "worse")
-        rows.append({"metric": metric, "Step": catalog.get(metric).label, "Team": actual, "Seed 004 example": ref,
+        rows.append({"metric": metric, "Step": catalog.get(metric).label, "Team": actual, "Example team": ref,
                      "Team ÷ example": actual / ref if ref else np.nan, "Reading": reading,
                      "Coach on": COACHING[metric]})
     out = pd.DataFrame(rows).set_index("metric")
@@ -394,7 +394,7 @@ def chain_vs_reference(ds: Dataset, period: str | Period, *, catalog: Catalog | 
 
 
 def weakest_steps(ds: Dataset, period: str | Period, *, catalog: Catalog | None = None) -> pd.DataFrame:
-    """Each rep's weakest link of the activity chain against the team (seed 004: "is one rep falling short in
+    """Each rep's weakest link of the activity chain against the team (InsightSquared: "is one rep falling short in
     one specific area?").
 
     For each consecutive link (:data:`CHAIN_STEPS`) the rep's ratio is set against the team's (the Total row):
@@ -464,7 +464,7 @@ def goal_gaps(goals: pd.DataFrame, progress: float = 1.0) -> pd.DataFrame:
 
 
 #: How :func:`chain_vs_reference` and :func:`weakest_steps` columns are formatted.
-REFERENCE_UNITS = {"Team": "n_to_1", "Seed 004 example": "n_to_1", "Team ÷ example": "ratio"}
+REFERENCE_UNITS = {"Team": "n_to_1", "Example team": "n_to_1", "Team ÷ example": "ratio"}
 WEAKEST_UNITS = {"Rep ratio": "n_to_1", "Team ratio": "n_to_1", "Rep ÷ team": "ratio"}
 #: How :func:`goal_gaps` columns are formatted.
 GAP_UNITS = {"Done": "count", "Goal": "count", "Attainment": "percent", "Expected by now": "percent",
@@ -475,7 +475,7 @@ def rules_table(rules: pd.DataFrame) -> pd.DataFrame:
     """:func:`rules_of_thumb` as one row per rep (and the team) and one column per rule, for a table.
 
     Cells read "6.5 (below)": the rate per rep per month (final-stage deals: open now, per rep) with one
-    decimal and where it stands against seed 002's band; the last row gives the bands. Rules the data
+    decimal and where it stands against Scott Cowley's band; the last row gives the bands. Rules the data
     cannot measure (suspects added) are left out; ``attrs["notes"]`` keeps their reason.
     """
     shown = rules[rules["status"] != "not available"]
@@ -493,7 +493,7 @@ def rules_table(rules: pd.DataFrame) -> pd.DataFrame:
     bands = cell.drop_duplicates("rule").set_index("rule")
     band_text = (fmt.count(bands["low"], 0) + "–" + fmt.count(bands["high"], 0)).where(bands["low"] != bands["high"],
                                                                                      fmt.count(bands["low"], 0))
-    table.loc["Rule of thumb (seed 002)"] = band_text.reindex(rule_order)
+    table.loc["Rule of thumb (Scott Cowley)"] = band_text.reindex(rule_order)
     table = table.rename(columns=_RULE_HEADERS).fillna(fmt.MISSING)
     table.columns.name = None
     table.index.name = "Rep"

@@ -1,4 +1,4 @@
-"""Funnel views (seeds 001 and 004): where deals come from, where they drop out and how long they take.
+"""Funnel views: where deals come from, where they drop out and how long they take.
 
 Each function takes the Dataset (already as of the report date and sliced to the region) and a fiscal
 quarter or a range of quarters (``first`` .. ``last`` inclusive, computed once over the whole window so
@@ -38,7 +38,7 @@ __all__ = ["COHORT_UNITS", "DAYS_UNITS", "DROP_UNITS", "LEAD_COLUMNS", "LEAD_STE
            "pipeline_by_rep_stage", "pipeline_table", "pipeline_units", "segment_table", "step_days_by_segment",
            "step_days_table", "time_in_stage", "unassigned_leads", "win_rate_by"]
 
-# (from step, to step, catalog metric): seed 001's funnel, Lead -> SAL -> SQL -> Opportunity -> Proposal -> Won.
+# (from step, to step, catalog metric): the funnel, Lead -> SAL -> SQL -> Opportunity -> Proposal -> Won.
 STEPS = (("Lead", "SAL", "lead_to_sal"), ("SAL", "SQL", "sal_to_sql"), ("SQL", "Opportunity", "sql_to_opportunity"),
          ("Opportunity", "Proposal", "opportunity_to_proposal"), ("Proposal", "Won", "proposal_to_won"))
 #: The lead step used in place of Lead→SAL→SQL→Opportunity when SAL or SQL dates are missing: conversion known
@@ -300,7 +300,7 @@ def lost_from_stage(ds: Dataset, first: str | Period, last: str | Period | None 
 # -- time ------------------------------------------------------------------------------------------------
 def time_in_stage(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
                   by: str | Sequence[str] | None = None, catalog: Catalog | None = None) -> pd.DataFrame:
-    """Days spent per CRM stage, won and lost deals apart (seed 004: lost deals linger far longer).
+    """Days spent per CRM stage, won and lost deals apart (InsightSquared: lost deals linger far longer).
 
     Spells are the completed stretches of the change history that ended in the window (see
     :func:`quotabook.metrics.measures.funnel.stage_spells`). ``mean_days`` is the catalog metric
@@ -352,7 +352,7 @@ def time_in_stage(ds: Dataset, first: str | Period, last: str | Period | None = 
 
 
 def step_days_by_segment(ds: Dataset, first: str | Period, last: str | Period | None = None) -> pd.DataFrame:
-    """Median days per funnel step by segment, beside seed 001's time-in-stage bands (workbook
+    """Median days per funnel step by segment, beside the time-in-stage bands (workbook
     ``benchmarks.time_in_stage_days``).
 
     Days per step: Lead→SAL = sal_date − created_date, SAL→SQL = sql_date − sal_date, SQL→Opportunity =
@@ -365,7 +365,7 @@ def step_days_by_segment(ds: Dataset, first: str | Period, last: str | Period | 
     -------
     pandas.DataFrame
         ``segment, step, items`` (count), ``median_days`` (calendar days), ``low, high`` (band, days;
-        empty where the seed gives none, e.g. Mid-Market) and ``status``.
+        empty where the workbook gives none, e.g. Mid-Market) and ``status``.
     """
     period = _window(ds, first, last)
     parts, unavailable = [], {}
@@ -412,7 +412,7 @@ def step_days_by_segment(ds: Dataset, first: str | Period, last: str | Period | 
 # -- benchmarks and pipeline -----------------------------------------------------------------------------
 def benchmarks_by_segment(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
                           catalog: Catalog | None = None) -> pd.DataFrame:
-    """Stage-to-stage conversion by segment side by side with seed 001's bands for that segment
+    """Stage-to-stage conversion by segment side by side with the benchmark bands for that segment
     (workbook ``benchmarks.funnel_conversion``).
 
     Returns
@@ -531,7 +531,7 @@ def drop_off_table(drop: pd.DataFrame) -> pd.DataFrame:
 
 def segment_table(bench: pd.DataFrame) -> pd.DataFrame:
     """:func:`benchmarks_by_segment` for a table: ``Segment, Step, Entered, Converted, Conversion, Benchmark``
-    (seed 001's band for the segment) and ``Status``; format with :data:`SEGMENT_UNITS`."""
+    (the benchmark band for the segment) and ``Status``; format with :data:`SEGMENT_UNITS`."""
     out = pd.DataFrame({
         "Segment": _unbroken(bench["segment"]), "Step": bench["step"], "Entered": bench["entered"],
         "Converted": bench["converted"], "Conversion": bench["conversion"],
@@ -543,7 +543,7 @@ def segment_table(bench: pd.DataFrame) -> pd.DataFrame:
 
 def leaks(bench: pd.DataFrame, *, min_entered: int = 10) -> pd.DataFrame:
     """Where the funnel leaks most against its benchmark: the segment steps ranked by how far their
-    conversion falls short of the low end of seed 001's band for the segment.
+    conversion falls short of the low end of the benchmark band for the segment.
 
     ``shortfall`` is the gap in points (low − conversion, share 0–1; negative when inside or above the band)
     and ``relative`` the gap as a share of the low end (0.5 = half the minimum), which ranks the steps so a
@@ -597,8 +597,8 @@ def cohort_table(cohorts: pd.DataFrame) -> pd.DataFrame:
 
 
 def step_days_table(days: pd.DataFrame) -> pd.DataFrame:
-    """:func:`step_days_by_segment` for a table: ``Segment, Step, Items, Median days, Benchmark`` (seed 001's
-    days, "–" where it gives none) and ``Status``; steps nothing went through are left out."""
+    """:func:`step_days_by_segment` for a table: ``Segment, Step, Items, Median days, Benchmark`` (the
+    band's days, "–" where none is given) and ``Status``; steps nothing went through are left out."""
     shown = days[days["items"] > 0]
     out = pd.DataFrame({
         "Segment": _unbroken(shown["segment"]), "Step": shown["step"], "Items": shown["items"],
@@ -612,7 +612,7 @@ def step_days_table(days: pd.DataFrame) -> pd.DataFrame:
 def win_rate_by(ds: Dataset, period: str | Period, *, by: str = "territory",
                 catalog: Catalog | None = None) -> pd.DataFrame:
     """Win rate per group and for the whole scope, closed-date cohort: deals closed (won or lost) in the
-    period; open deals are left out, so a quarter's rate is final once it ends (seed 004).
+    period; open deals are left out, so a quarter's rate is final once it ends (InsightSquared).
 
     Returns
     -------

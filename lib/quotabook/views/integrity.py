@@ -1,6 +1,6 @@
-"""Pipeline integrity views (seed 004, "Pipeline Integrity"): which open deals are at risk, and why.
+"""Pipeline integrity views (InsightSquared, "Pipeline Integrity"): which open deals are at risk, and why.
 
-Seed 004's red flags for a deal: its close date changed 5 or more times (``slippage_red_flag_pushes``), it
+InsightSquared's red flags for a deal: its close date changed 5 or more times (``slippage_red_flag_pushes``), it
 lingered in its stage 6× longer than an average deal (``integrity_stage_age_multiple``), it is 3× larger
 than an average deal (``integrity_deal_size_multiple``), or nobody worked it for a few weeks
 (``integrity_no_activity_days``). Thresholds are read from the workbook settings.
@@ -70,7 +70,7 @@ def risk_flags(ds: Dataset, *, flagged_only: bool = False, soon_only: bool = Fal
     ds : the dataset (as of the report date; pass ``ds.as_of(date)`` for a past date).
     flagged_only : keep deals with at least one red flag.
     soon_only : keep deals closing within 90 days of the report date (overdue included), the pipeline
-        seed 004 reviews.
+        InsightSquared reviews.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Target achievement views (seeds 000, 001): the number stack against target, coverage against the seed
+"""Target achievement views: the number stack against target, coverage against the workbook
 thresholds, forecast confidence and concentration, and the pipeline each group needs. The ranked deal lists
 of the four next moves live in :mod:`quotabook.moves`.
 
@@ -57,7 +57,7 @@ def _levels(by: str | Sequence[str]) -> list[str]:
 
 # -- the number stack ------------------------------------------------------------------------------------
 def number_stack(ds: Dataset, period: str | Period, *, by: str | Sequence[str] = "territory") -> pd.DataFrame:
-    """Closed, Commit, Best Case, Pipeline and Target per group: the DSM's five numbers (seed 000).
+    """Closed, Commit, Best Case, Pipeline and Target per group: the DSM's five numbers.
 
     Returns
     -------
@@ -70,10 +70,10 @@ def number_stack(ds: Dataset, period: str | Period, *, by: str | Sequence[str] =
     return out.rename(columns={**STACK_LABELS, "total_amount": "Total"})
 
 
-# -- coverage against the seed thresholds -----------------------------------------------------------------
+# -- coverage against the thresholds ----------------------------------------------------------------------
 def _coverage_weeks_below(ds: Dataset, period: Period, by: list[str], limit: float, weeks: int) -> pd.Series:
     """True per group where pipeline coverage was under ``limit`` at the report date and at each of the
-    ``weeks - 1`` weekly readings before it (seed 001: alert below 2.5× for two weeks)."""
+    ``weeks - 1`` weekly readings before it (alert below 2.5× for two weeks)."""
     below = None
     for k in range(weeks):  # one reading per week back; a handful of computes, never per row
         snapshot = ds if k == 0 else ds.as_of(ds.reference_date - pd.Timedelta(days=7 * k))
@@ -92,15 +92,15 @@ def _start_coverage(ds: Dataset, period: Period, by: list[str]) -> pd.Series:
 
 def coverage_status(ds: Dataset, period: str | Period, *, by: str | Sequence[str] = "territory") -> pd.DataFrame:
     """Attainment, forecast attainment, gap and the three coverages per group, with a status read against
-    the seed thresholds.
+    the workbook thresholds.
 
     While the period runs, the status is the most pressing of: ``Target reached`` (gap ≤ 0), ``Short of
     target`` (Closed + Commit + Best Case under target: coverage < 1×), ``Pipeline push`` (coverage under
-    pipeline_push_below, 1.5×, seed 000), ``Alert < 2.5×`` (pipeline coverage under coverage_alert_below
-    at each weekly reading of the last coverage_alert_weeks weeks, seed 001), ``Below 2.5×`` (under it this
+    pipeline_push_below, 1.5×), ``Alert < 2.5×`` (pipeline coverage under coverage_alert_below
+    at each weekly reading of the last coverage_alert_weeks weeks), ``Below 2.5×`` (under it this
     week only), ``Watch < 3×`` (under coverage_target_early), ``Covered 3×+`` and ``Covered 4×+``
     (coverage_target_mature). Once the period is over, ``start_pipeline_coverage`` gives the pipeline
-    coverage the day before it began and the status reads the result the seed 000 way: ``Target
+    coverage the day before it began and the status reads the result as volume or conversion: ``Target
     reached``, ``Missed: volume`` (under 3× going in: not enough at-bats) or ``Missed: conversion`` (enough
     pipeline, not converted).
 
@@ -155,7 +155,7 @@ def _status(frame: pd.DataFrame, ended: bool, t) -> pd.Series:
 
 # -- confidence, concentration and pipeline needs ---------------------------------------------------------
 def concentration(ds: Dataset, period: str | Period, *, by: str | Sequence[str] = "territory") -> pd.DataFrame:
-    """How confident and how concentrated the open forecast is per group (seed 000: "how concentrated is
+    """How confident and how concentrated the open forecast is per group ("how concentrated is
     our fate?").
 
     Returns

@@ -1,11 +1,11 @@
-"""Territory quota views (seed 001): the calibrated quota per territory beside the target actually set, and
+"""Territory quota views: the calibrated quota per territory beside the target actually set, and
 the fairness of the opportunity behind it.
 
 TACoS, propensity, expected conversion, capacity (with the ramp) and target are catalog metrics
 (``tam_amount``, ``propensity``, ``expected_conversion``, ``capacity_factor``, ``target_amount``). Expected
 conversion is the territory's win rate over the period and the three quarters before it, not one quarter's: a
 single quarter with no win would zero a quota. :func:`trailing_results` gives the same window's counts and
-deal sizes for the what-if. Weighted opportunity and quota are then seed 001's formulas
+deal sizes for the what-if. Weighted opportunity and quota then follow the calibration formula
 (:func:`quotabook.quota.allocation_table`). The fairness deviation is :func:`quotabook.quota.fairness_check`
 on TACoS × propensity, the same computation as the ``fairness_variance`` metric, with its sign kept so a
 territory reads as above or below the mean.
@@ -60,7 +60,7 @@ def trailing_results(ds: Dataset, period: str | Period, quarters: int = 4) -> pd
 
 
 def calibration(ds: Dataset, period: str | Period) -> pd.DataFrame:
-    """Seed 001's allocation table for the territories in ``ds``, with the target of ``period`` beside it.
+    """The allocation table for the territories in ``ds``, with the target of ``period`` beside it.
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Velocity views (seeds 001, 004): how fast deals move and where they stall or slip.
+"""Velocity views: how fast deals move and where they stall or slip.
 
 Each function takes the Dataset (already as of the report date and sliced to the region) and returns a
 tidy DataFrame. Figures that are catalog metrics (sales_cycle_days, median_sales_cycle_days,
@@ -117,7 +117,7 @@ def sales_cycle_stats(ds: Dataset, first: str | Period, last: str | Period | Non
 
 
 def time_in_stage_won_vs_lost(ds: Dataset, first: str | Period, last: str | Period | None = None) -> pd.DataFrame:
-    """Days won and lost deals spent in each stage (seed 004: lost deals linger, 15.9 vs 3.6 days).
+    """Days won and lost deals spent in each stage (InsightSquared: lost deals linger, 15.9 vs 3.6 days).
 
     Stage stays that ended in the period count, split by the deal's outcome now. The means are the catalog
     metric ``time_in_stage_days`` computed by stage and outcome.
@@ -182,7 +182,7 @@ def at_period_end(ds: Dataset, period: str | Period | None) -> Dataset:
 
 
 def pipeline_aging(ds: Dataset, *, aged_only: bool = False, period: str | Period | None = None) -> pd.DataFrame:
-    """Open deals with their age in stage against the won-deal median (seed 001's pipeline aging).
+    """Open deals with their age in stage against the won-deal median (pipeline aging).
 
     With ``period``, the deals open at the end of that period (now, for the current one), the list
     ``aged_deal_count`` counts for it; without, the deals open at the report date.
@@ -209,7 +209,7 @@ def pipeline_aging(ds: Dataset, *, aged_only: bool = False, period: str | Period
 def aging_summary(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
                   by: str | Sequence[str] = "territory") -> pd.DataFrame:
     """Aged, stale and open deal counts and the pipeline aging share per group, from the catalog metrics,
-    with ``aging_alert`` where the share is above ``aging_alert_share`` (seed 001: under 20%)."""
+    with ``aging_alert`` where the share is above ``aging_alert_share`` (the rule of thumb: under 20%)."""
     period, levels = _window(ds, first, last), _levels(by)
     wide = compute_wide(["aged_deal_count", "stale_deal_count", "open_deal_count", "pipeline_aging_share"], ds,
                         period, by=levels)
@@ -221,7 +221,7 @@ def aging_summary(ds: Dataset, first: str | Period, last: str | Period | None = 
 
 def stale_deals(ds: Dataset, period: str | Period | None = None) -> pd.DataFrame:
     """Open deals with no stage progression for longer than ``stale_days`` (``proposal_stale_days`` in the
-    Proposal step); seed 001: such deals risk a 30% loss rate, escalate at once.
+    Proposal step); such deals risk a 30% loss rate: escalate at once.
 
     With ``period``, the deals open at the end of that period (now, for the current one), the list
     ``stale_deal_count`` counts for it; without, the deals open at the report date.
@@ -243,13 +243,13 @@ def stale_deals(ds: Dataset, period: str | Period | None = None) -> pd.DataFrame
 # -- cohorts -------------------------------------------------------------------------------------------------
 def cohort_velocity(ds: Dataset, first: str | Period | None = None, last: str | Period | None = None, *,
                     slowdown: float | None = None) -> pd.DataFrame:
-    """Velocity of each creation-month cohort (seed 001: group deals by entry month and track progression).
+    """Velocity of each creation-month cohort (group deals by entry month and track progression).
 
     Parameters
     ----------
     first, last : optional quarters bounding the creation dates; all deals by default.
     slowdown : a cohort whose mean cycle is more than this fraction above the baseline is ``slow``
-        (default: the workbook threshold ``cohort_slowdown``, 0.20 per seed 001).
+        (default: the workbook threshold ``cohort_slowdown``, 0.20).
 
     Returns
     -------
@@ -307,7 +307,7 @@ def slippage_table(ds: Dataset, first: str | Period, last: str | Period | None =
     DataFrame
         ``by...``, ``deals`` (closing in the period), ``close_date_push_count`` (catalog metric: pushes of
         those deals so far), ``deals_pushed`` (pushed at least once), ``red_flag_deals`` (pushed
-        ``slippage_red_flag_pushes`` times or more, seed 004), ``slipped_deals`` and ``slipped_amount``
+        ``slippage_red_flag_pushes`` times or more, InsightSquared's red flag), ``slipped_deals`` and ``slipped_amount``
         (catalog metric, reporting currency).
     """
     period, levels = _window(ds, first, last), _levels(by)

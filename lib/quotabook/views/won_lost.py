@@ -1,4 +1,4 @@
-"""Won / lost views (seed 004 chapter 4, seed 002): the breakdown tables behind "sales results".
+"""Won / lost views (InsightSquared, Scott Cowley): the breakdown tables behind "sales results".
 
 Each function takes the Dataset (already as of the report date and sliced to the region) and a fiscal
 quarter or a range of quarters (``first`` .. ``last`` inclusive) and returns a tidy DataFrame. Every
@@ -71,7 +71,7 @@ def _wide_over_quarters(names: list[str], ds: Dataset, quarters: list[Period], b
 # -- views ---------------------------------------------------------------------------------------
 def win_rate_over_time(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
                        by: str | Sequence[str] = "district") -> pd.DataFrame:
-    """Win rate by close-date quarter: is the team converting more or less of what it closes? (seed 004)
+    """Win rate by close-date quarter: is the team converting more or less of what it closes? (InsightSquared)
 
     Deals are cohorted by close date, so open deals never drag the rate down and a quarter's rate is
     final once the quarter ends.
@@ -95,7 +95,7 @@ def win_rate_over_time(ds: Dataset, first: str | Period, last: str | Period | No
 
 def bookings_trend(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
                    by: str | Sequence[str] = "district") -> pd.DataFrame:
-    """Bookings by close-date quarter: are we booking more, and larger, deals over time? (seed 004)
+    """Bookings by close-date quarter: are we booking more, and larger, deals over time? (InsightSquared)
 
     Returns
     -------
@@ -110,7 +110,7 @@ def bookings_trend(ds: Dataset, first: str | Period, last: str | Period | None =
 
 def lost_by_reason(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
                    by: str | Sequence[str] | None = None) -> pd.DataFrame:
-    """Lost deals by loss reason over the window: which objections cost the most deals? (seed 004)
+    """Lost deals by loss reason over the window: which objections cost the most deals? (InsightSquared)
 
     Lost deals without a reason are shown as ``"(no reason given)"``. When the source has no loss reasons
     at all the table is empty and ``attrs["unavailable"]["lost_by_reason"]`` says what is needed.
@@ -168,7 +168,7 @@ def _band_labels(edges: np.ndarray, currency: str) -> list[str]:
 def win_rate_by_deal_size(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
                           edges: Sequence[float] | None = None, quantiles: int = 4,
                           by: str | Sequence[str] = "district") -> pd.DataFrame:
-    """Win rate by deal-size band over the window: where in deal size do we win? (seed 004)
+    """Win rate by deal-size band over the window: where in deal size do we win? (InsightSquared)
 
     Each band's metrics come from ``compute`` on the band's deals at a geographic level (``by``), which
     lists every group with zeros, so a band with only won or only lost deals still gets its win rate.
@@ -212,7 +212,7 @@ def win_rate_by_deal_size(ds: Dataset, first: str | Period, last: str | Period |
 
 
 def sales_cycle_by_rep(ds: Dataset, first: str | Period, last: str | Period | None = None) -> pd.DataFrame:
-    """Sales cycle of each rep's won deals over the window: who moves deals fastest? (seed 004)
+    """Sales cycle of each rep's won deals over the window: who moves deals fastest? (InsightSquared)
 
     Returns
     -------
@@ -231,12 +231,12 @@ def sales_cycle_by_rep(ds: Dataset, first: str | Period, last: str | Period | No
 
 
 def closed_vs_goals(ds: Dataset, period: str | Period, *, by: str | Sequence[str] = "owner") -> pd.DataFrame:
-    """Each rep's bookings against target, in count and value, for one fiscal quarter (seed 004).
+    """Each rep's bookings against target, in count and value, for one fiscal quarter (InsightSquared).
 
     The value goal is the bookings target (``targets``, through each rep's territory). For the count,
-    ``deals_needed`` answers seed 004's "how many deals does the rep still need to book to hit the goal?":
+    ``deals_needed`` answers InsightSquared's "how many deals does the rep still need to book to hit the goal?":
     the remaining gap over the rep's average deal size of the quarter (the average of all reps in view when
-    the rep has won nothing), rounded up; and ``rule_of_thumb_low`` / ``_high`` give seed 002's 6-8 won
+    the rep has won nothing), rounded up; and ``rule_of_thumb_low`` / ``_high`` give Scott Cowley's 6-8 won
     deals per rep per month over the quarter's three months.
 
     Returns
@@ -272,7 +272,7 @@ def trailing_window(ds: Dataset, period: str | Period, quarters: int = 4) -> tup
     """(first, last) quarter labels of the ``quarters`` fiscal quarters ending with ``period``, starting no
     earlier than the quarter of the first close date in the data, so a trend never opens on empty quarters.
 
-    Seed 004 reads won/lost results over the previous twelve months: four quarters is the default.
+    InsightSquared reads won/lost results over the previous twelve months: four quarters is the default.
     """
     last = ds.period(period)
     first = ds.calendar.shift(last, -(quarters - 1))
@@ -294,7 +294,7 @@ def quarter_in_progress(ds: Dataset, period: str | Period) -> str | None:
 def customers_over_time(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
                         by: str | Sequence[str] = "district") -> pd.DataFrame:
     """Customers and revenue run rate by quarter: is the customer base and the bookings pace growing?
-    (seed 002)
+    (Scott Cowley)
 
     Customers are distinct accounts with a won deal (they need ``opportunities.account_id``); the run rate
     is the won amount of the three months ending with each quarter (with the report date while it runs)

@@ -1,8 +1,8 @@
-"""Measures of theme 2, activity ratios (seed 004 chapter 1, seed 002): activity counts, goals and reps.
+"""Measures of theme 2, activity ratios (InsightSquared, Scott Cowley): activity counts, goals and reps.
 
 Activities belong to a rep (``owner``) and are grouped through the rep's territory. Counts are of
 activities dated in the period. A connected call is logged twice in the canonical data, as a ``dial``
-and as a ``connect`` (demo convention, as seed 004's table counts connects among dials), so Dial:Connect
+and as a ``connect`` (demo convention, as InsightSquared's table counts connects among dials), so Dial:Connect
 is dials over connects. Ratios (Dial:Connect, Opportunity:Deal, per-rep rules of thumb, goal attainment)
 are evaluated by ``compute`` from their catalog declaration; nothing here divides.
 

@@ -1,4 +1,4 @@
-"""Measures of theme 3, the funnel (seeds 001 and 004): Lead → SAL → SQL → Opportunity → Proposal → Won.
+"""Measures of theme 3, the funnel: Lead → SAL → SQL → Opportunity → Proposal → Won.
 
 Every step is counted on a *creation cohort*: leads created in the period and how far they went, then
 opportunities created in the period and how far they went. Reaching a step implies having passed the

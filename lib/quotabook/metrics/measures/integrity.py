@@ -1,4 +1,4 @@
-"""Pipeline integrity measures of theme 6, forecast (seed 004, "Pipeline Integrity"): the red flags of a
+"""Pipeline integrity measures of theme 6, forecast (InsightSquared, "Pipeline Integrity"): the red flags of a
 soon-to-close deal — close date moved 5 or more times, lingering in its stage 6× longer than an average
 deal, 3× larger than an average deal, not worked on for a few weeks.
 
@@ -31,7 +31,7 @@ FLAGS = {
 
 def average_won_deal_size(ds: Dataset) -> float:
     """Average amount (reporting currency) of deals won in the twelve months up to the report date (the
-    four quarters before it, seed 004's "average deal"); NaN when there are none."""
+    four quarters before it, InsightSquared's "average deal"); NaN when there are none."""
     o, ref = ds.opportunities, ds.reference_date
     close = pd.to_datetime(o["close_date"])
     recent = o["is_won"].astype(bool) & (close > ref - pd.DateOffset(months=12)) & (close <= ref)

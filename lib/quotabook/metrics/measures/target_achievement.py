@@ -1,12 +1,12 @@
-"""Measures of theme 1, target achievement (seeds 000 and 001): the number stack per territory.
+"""Measures of theme 1, target achievement: the number stack per territory.
 
 Open amounts count deals whose close date falls in the period; closed amounts count deals won with a
 close date in the period. The forecast category of a closed-won deal is Closed whatever the CRM says.
 All amounts are in the reporting currency; counts are numbers of deals or accounts.
 
 Besides the stack itself (closed, commit, best case, pipeline, open pipeline, target) the module holds
-the deal concentration behind Commit + Best Case (count, largest deal) and the four "next moves" of
-seed 000 as amounts or counts: weak Commit to reclassify, Best Case to promote, pull-in and expansion
+the deal concentration behind Commit + Best Case (count, largest deal) and the four "next moves"
+as amounts or counts: weak Commit to reclassify, Best Case to promote, pull-in and expansion
 candidates, pipeline push. The deal-level lists behind the next moves (:func:`weak_commit_deals`,
 :func:`promotable_best_case_deals`, :func:`pull_in_deals`, :func:`expansion_candidates`) are public so
 :mod:`quotabook.moves` can rank and explain them; each test they apply
@@ -108,7 +108,7 @@ def close_date_pushed(ctx: Context, deals: pd.DataFrame) -> pd.Series:
 
 def _evidence_complete(ctx: Context, deals: pd.DataFrame) -> pd.Series:
     """True where every evidence flag the source fills (economic buyer, champion, decision criteria,
-    paper process; seed 000's MEDDPICC check) is True for the deal; a blank flag is missing evidence."""
+    paper process; a MEDDPICC check) is True for the deal; a blank flag is missing evidence."""
     flags = [f for f in EVIDENCE_FLAGS if f in deals and ctx.opportunities[f].notna().any()]
     if not flags:
         return pd.Series(True, index=deals.index)
@@ -116,7 +116,7 @@ def _evidence_complete(ctx: Context, deals: pd.DataFrame) -> pd.Series:
 
 
 def weak_commit_deals(ctx: Context) -> pd.DataFrame:
-    """Open Commit deals of the period with the reasons each lacks recent proof (seed 000, next move 1).
+    """Open Commit deals of the period with the reasons each lacks recent proof (next move 1).
 
     Returns
     -------
@@ -163,7 +163,7 @@ def _similar_win_rate(ctx: Context, deals: pd.DataFrame) -> tuple[pd.Series, flo
 
 
 def promotable_best_case_deals(ctx: Context) -> pd.DataFrame:
-    """Open Best Case deals of the period with the tests for promotion to Commit (seed 000, next move 2).
+    """Open Best Case deals of the period with the tests for promotion to Commit (next move 2).
 
     Returns
     -------
@@ -192,7 +192,7 @@ def promotable_best_case_deals(ctx: Context) -> pd.DataFrame:
 
 def pull_in_deals(ctx: Context, *columns: str) -> pd.DataFrame:
     """Open deals at or past ``commit_min_stage_order`` with a close date in the next fiscal quarter, which
-    could be pulled into this one (seed 000, next move 3); ``amount``, ``columns`` and the grouping columns."""
+    could be pulled into this one (next move 3); ``amount``, ``columns`` and the grouping columns."""
     nxt = ctx.ds.calendar.shift(ctx.period, 1)
     o = ctx.opportunities
     late = _stage_order(ctx, o["stage"]) >= ctx.threshold("commit_min_stage_order")
@@ -200,8 +200,8 @@ def pull_in_deals(ctx: Context, *columns: str) -> pd.DataFrame:
 
 
 def expansion_candidates(ctx: Context, *columns: str) -> pd.DataFrame:
-    """Accounts won in the period or the three quarters before it with no open Expansion deal (seed 000,
-    next move 3): one row per account, its latest won deal of those four quarters (``account_id``,
+    """Accounts won in the period or the three quarters before it with no open Expansion deal (next
+    move 3): one row per account, its latest won deal of those four quarters (``account_id``,
     ``close_date``, ``opportunity_id``, ``columns`` and the grouping columns)."""
     o = ctx.opportunities
     first = ctx.ds.calendar.shift(ctx.period, -3)
@@ -270,7 +270,7 @@ def largest_deal_amount(ctx: Context) -> pd.Series:
     return ctx.agg(_rows(ctx, _open_in_period(ctx, _FORECAST_DEALS), "amount"), "amount", "max").fillna(0.0)
 
 
-# -- the four next moves (seed 000) -----------------------------------------------------------------
+# -- the four next moves ------------------------------------------------------------------------------
 @measure("weak_commit_amount")
 def weak_commit_amount(ctx: Context) -> pd.Series:
     """Commit amount lacking recent proof, to reclassify as Best Case (reporting currency)."""

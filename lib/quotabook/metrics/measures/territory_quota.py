@@ -1,4 +1,4 @@
-"""Measures of theme 5, territory quota (seed 001): the inputs of quota calibration. TACoS, propensity and
+"""Measures of theme 5, territory quota: the inputs of quota calibration. TACoS, propensity and
 capacity come from the territories table; expected conversion is each territory's win rate over the last
 ``conversion_quarters`` quarters (four by default: one quarter is too few deals, and a territory that closed
 nothing takes the win rate of everything in view). Weighted opportunity and the calibrated quota are derived
@@ -31,7 +31,7 @@ def _weighted_mean(ctx: Context, frame: pd.DataFrame, value: str, weight: pd.Ser
 
 
 def territory_capacity(ctx: Context) -> pd.Series:
-    """Capacity factor per territory row (0-1): the territories table's value, or else seed 001's ramp —
+    """Capacity factor per territory row (0-1): the territories table's value, or else the ramp —
     ``ramp_capacity_factor`` for owners in their first ``ramp_months`` months (tenure inferred from their
     first deal or activity, see :func:`quotabook.quota.owner_tenure_months`), else 1."""
     ds, t = ctx.ds, ctx.ds.territories

@@ -1,15 +1,15 @@
-"""Measures of theme 4, velocity (seeds 001, 004): sales cycle, lead to close, pipeline aging, stale deals
+"""Measures of theme 4, velocity: sales cycle, lead to close, pipeline aging, stale deals
 and slippage. Sales velocity and pipeline aging share are a derived and a ratio metric, evaluated by
 :mod:`quotabook.metrics.compute` from the catalog, never here.
 
 Row selections live in small functions (``won_in_period``, ``aging``, ``stale``) that the velocity views
 reuse, so a list shown in a report and the count next to it cannot drift apart.
 
-Seed 001 defines average deal velocity as "Sum(close_date − created_date) / count of closed-won
+A common write-up defines average deal velocity as "Sum(close_date − created_date) / count of closed-won
 opportunities" and gives two examples that divide by different things: "100 deals spend a total of 9,000
 days in the pipeline and 50 close won → 180 days" (every deal's days over the won deals) and "100 deals,
 8,000 days total = 80 days avg" (every deal's days over every deal). ``sales_cycle_days`` follows the
-seed's SQL (``AVG`` over closed-won deals, i.e. won deals' days over won deals); :func:`deal_velocity`
+write-up's SQL (``AVG`` over closed-won deals, i.e. won deals' days over won deals); :func:`deal_velocity`
 and :func:`funnel_days_per_won_deal` reproduce the literal "total days / closed-won deals" arithmetic. The
 8,000 / 100 example agrees with the formula only when all 100 deals are closed-won.
 """
@@ -42,7 +42,7 @@ def cycle_days(opportunities: pd.DataFrame) -> pd.Series:
 
 
 def deal_velocity(total_days, closed_won_deals):
-    """Seed 001's average deal velocity, literally: total days in the funnel ÷ closed-won deals (days).
+    """Average deal velocity as commonly written, literally: total days in the funnel ÷ closed-won deals (days).
 
     Vectorised (scalars, arrays or Series); NaN where there are no closed-won deals.
     """
@@ -52,7 +52,7 @@ def deal_velocity(total_days, closed_won_deals):
 
 def funnel_days_per_won_deal(opportunities: pd.DataFrame) -> float:
     """Days all ``opportunities`` spent from creation to close, divided by the number of them that were won
-    (seed 001's "100 deals spend 9,000 days, 50 close won → 180 days"); NaN without won deals."""
+    (the worked "100 deals spend 9,000 days, 50 close won → 180 days"); NaN without won deals."""
     return float(deal_velocity(cycle_days(opportunities).sum(), opportunities["is_won"].astype(bool).sum()))
 
 
@@ -71,7 +71,7 @@ def open_deals(ds: Dataset) -> pd.DataFrame:
 
 
 def aging(ds: Dataset) -> pd.DataFrame:
-    """Open deals with the aging test of seed 001 ("% deals > stage median × 1.5").
+    """Open deals with the pipeline aging test ("% deals > stage median × 1.5").
 
     Adds ``won_median_days`` (median days won deals spent in the deal's current stage, from history),
     ``aging_limit_days`` (``aging_stage_multiple`` × that median), ``stage_multiple`` (days in stage ÷ the
@@ -88,7 +88,7 @@ def aging(ds: Dataset) -> pd.DataFrame:
 
 
 def stale(ds: Dataset) -> pd.DataFrame:
-    """Open deals with the stale test of seed 001: no stage progression for more than ``stale_days``, or
+    """Open deals with the stale test: no stage progression for more than ``stale_days``, or
     ``proposal_stale_days`` for deals in the Proposal funnel step. Adds ``stale_limit_days`` and ``stale``."""
     o = open_deals(ds)
     step = o["stage"].map(ds.settings.stage_table()["funnel_step"])

@@ -1,9 +1,9 @@
-"""Measures of theme 7, won / lost (seed 004 chapter 4, seed 002): what the period's closed deals came to.
+"""Measures of theme 7, won / lost (InsightSquared, Scott Cowley): what the period's closed deals came to.
 
 Deals are cohorted by close date, not creation date, so open deals never enter a won/lost figure and a
-quarter's numbers are final once it closes (seed 004). Won value is ``closed_amount`` (theme 1); win rate,
+quarter's numbers are final once it closes (InsightSquared). Won value is ``closed_amount`` (theme 1); win rate,
 closed count and average deal size are ratios / derived metrics evaluated from the catalog. Customer
-counts follow seed 002: one customer per distinct ``account_id`` with a won deal.
+counts follow Scott Cowley: one customer per distinct ``account_id`` with a won deal.
 """
 
 from __future__ import annotations
