@@ -142,7 +142,7 @@ def test_activities_follow_the_prospecting_flow(tables):
     assert 100_000 <= len(acts) <= 250_000
     assert set(acts["type"]) <= set(ACTIVITY_TYPES)
     counts = acts["type"].value_counts()
-    assert 10 <= counts["dial"] / counts["connect"] <= 14  # seed 004: about 12:1
+    assert 10 <= counts["dial"] / counts["connect"] <= 14  # InsightSquared: about 12:1
     assert counts["connect"] > counts["meeting_booked"]
     assert acts.loc[acts["type"].isin(["dial", "connect"]), "opportunity_id"].isna().all()
     timed = acts["type"].isin(["connect", "meeting_held"])
@@ -161,7 +161,7 @@ def test_converted_leads_match_their_opportunity(tables, opps):
     assert not converted["opportunity_id"].duplicated().any()
 
 
-def test_lead_conversion_rates_sit_in_seed_001_bands(tables):
+def test_lead_conversion_rates_sit_in_the_benchmark_bands(tables):
     bands = SETTINGS.benchmarks["funnel_conversion"]
     for segment, leads in tables["leads"].groupby("segment"):
         reached = [leads[c].notna().sum() for c in ("created_date", "sal_date", "sql_date", "converted_date")]
@@ -210,7 +210,7 @@ def test_red_flags_have_material(tables, opps):
     prev = history.groupby("opportunity_id")["close_date"].shift()
     open_rows = ~history["stage"].isin(["Closed Won", "Closed Lost"])
     pushes = history[open_rows & (history["close_date"] > prev)].groupby("opportunity_id").size()
-    assert (pushes >= 5).sum() >= 5  # seed 004's slippage red flag fires
+    assert (pushes >= 5).sum() >= 5  # InsightSquared's slippage red flag fires
     assert (pushes == 1).sum() > (pushes >= 5).sum()
     commits = opps[opps["forecast_category"] == "Commit"]
     stale = (SNAPSHOT - commits["last_activity_date"]).dt.days > 14

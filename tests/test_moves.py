@@ -1,4 +1,4 @@
-"""Seed 000's four next moves as ranked, explained lists: one hand-built deal per reason, the ranking, the
+"""The four next moves as ranked, explained lists: one hand-built deal per reason, the ranking, the
 explanations, the forecast impact of moves 1 and 2, and the formatted tables a notebook shows."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Contact details are masked where text reaches the reader (seed 001 governance: "masking fields like email
+"""Contact details are masked where text reaches the reader (data governance: "masking fields like email
 in dashboards"): emails as ``j***@example.com``, phone numbers as ``+1 (555) ***-**67``, in table cells and row
 labels, Markdown and findings, chart labels and the pack index, unless the workbook's ``privacy`` settings turn
 it off."""

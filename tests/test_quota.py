@@ -1,4 +1,4 @@
-"""Quota calibration (seed 001): the worked example and the allocation table reproduced exactly, the
+"""Quota calibration: the worked example and the allocation table reproduced exactly, the
 fairness check naming its outliers, ramp for new hires, linearity in every input (hypothesis), and the
 territory-quota catalog metrics computed from a territories table."""
 
@@ -33,21 +33,21 @@ SEED_TABLE = pd.DataFrame({"rep": ["AE1", "AE2", "AE3", "AE4", "AE5"], "tam": [1
                            "propensity": 0.8, "capacity_factor": 0.8})
 
 
-def test_seed_001_worked_example():
+def test_worked_example():
     """$50M TAM across 5 AEs, propensity 0.8, 25% conversion: $10M each, weighted $2M, quota $1.6M at 80%."""
     assert weighted_opportunity(50 * M / 5, 0.8, 0.25) == 2 * M
     assert quota_per_rep(50 * M, 5, 0.8, 0.25, 0.8) == 1.6 * M
     assert calibrated_quota(10 * M, 0.8, 0.25, 0.8) == 1_600_000.00
 
 
-def test_seed_001_allocation_table_exactly():
+def test_worked_allocation_table_exactly():
     table = allocation_table(SEED_TABLE, 0.25, name="rep")
     assert table["rep"].tolist() == ["AE1", "AE2", "AE3", "AE4", "AE5"]
     assert table["tam"].tolist() == [12 * M, 10 * M, 9 * M, 10 * M, 9 * M]
     assert table["weighted_opportunity"].tolist() == [2.4 * M, 2.0 * M, 1.8 * M, 2.0 * M, 1.8 * M]
     assert table["quota"].tolist() == [1_920_000.0, 1_600_000.0, 1_440_000.0, 1_600_000.0, 1_440_000.0]
     assert table["tam"].sum() == 50 * M
-    # the same in the seed's $M units, to the cent of a million
+    # the same in the worked example's $M units, to the cent of a million
     in_millions = allocation_table(SEED_TABLE.assign(tam=SEED_TABLE["tam"] / M), 0.25, name="rep")
     assert in_millions["weighted_opportunity"].round(2).tolist() == [2.4, 2.0, 1.8, 2.0, 1.8]
     assert in_millions["quota"].tolist() == [1.92, 1.60, 1.44, 1.60, 1.44]
@@ -69,7 +69,7 @@ def test_fairness_names_the_outliers_of_the_seed_table():
 
 
 def test_ramp_for_new_hires():
-    assert capacity_adjustment(tenure_months=6) == 0.70           # seed 001: 70% in the first 12 months
+    assert capacity_adjustment(tenure_months=6) == 0.70           # 70% in the first 12 months
     assert capacity_adjustment(tenure_months=12) == 1.0
     assert capacity_adjustment(tenure_months=np.inf) == 1.0
     assert capacity_adjustment(0.8, 3) == 0.8                      # a given capacity wins
@@ -116,7 +116,7 @@ def test_quota_scales_linearly_with_each_input(tam, propensity, conversion, capa
 
 # -- the catalog metrics of the territory_quota theme ------------------------------------------------------
 def seed_dataset(capacity=(0.8,) * 5, region=("East", "East", "East", "West", "West")) -> Dataset:
-    """Seed 001's five territories, each with one won and three lost deals this year (win rate 25%)."""
+    """The worked example's five territories, each with one won and three lost deals this year (win rate 25%)."""
     settings_ = load_settings()
     terr = pd.DataFrame({"territory": [f"AE{i}" for i in range(1, 6)], "region": list(region), "district": "D",
                          "owner": [f"rep{i}" for i in range(1, 6)], "tam": SEED_TABLE["tam"], "propensity": 0.8,

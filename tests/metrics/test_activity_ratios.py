@@ -1,4 +1,5 @@
-"""Activity measures and table formatting (seed 004 chapter 1, seed 002): seed 004's SDR ratios from a hand-built
+"""Activity measures and table formatting (InsightSquared, Scott Cowley): InsightSquared's SDR ratios from a
+hand-built
 team with its exact counts, the N:1 rounding rule that reproduces every cell, counts by type and goals, per rep
 per month rules of thumb, and "not available" when activities or goals are missing."""
 
@@ -17,9 +18,9 @@ from quotabook.metrics.catalog import format_value
 
 T = pd.Timestamp
 
-# Seed 004, "Sales Activity Efficiency Ratios" (verbatim, tab-separated). The rep names are as the table prints
+# InsightSquared, "Sales Activity Efficiency Ratios" (verbatim, tab-separated). The rep names are as the table prints
 # them (the text around it spells the third one "Shawn Marion").
-SEED_004_TABLE = """\
+INSIGHTSQUARED_TABLE = """\
 SDRs\tDials\tConnects\tOpps\tDeals\tDial : Connect\tDial : Opp\tOpp : Deal\tDial : Deal
 Steve Nash\t3,844\t333\t11\t1\t12:1\t349:1\t11:1\t3,844:1
 Jeff Hornacek\t4,285\t339\t15\t2\t13:1\t286:1\t8:1\t2,143:1
@@ -30,8 +31,8 @@ Total: 4\t15,018\t1,265\t73\t18\t12:1\t206:1\t6:1\t1155:1
 
 
 def seed_table() -> pd.DataFrame:
-    """The seed's table as text cells, indexed by the first column."""
-    rows = [line.split("\t") for line in SEED_004_TABLE.splitlines()]
+    """The guide's table as text cells, indexed by the first column."""
+    rows = [line.split("\t") for line in INSIGHTSQUARED_TABLE.splitlines()]
     return pd.DataFrame(rows[1:], columns=rows[0]).set_index("SDRs")
 
 
@@ -42,7 +43,7 @@ def seed_counts() -> pd.DataFrame:
 
 
 def sdr_dataset():
-    """A team whose 2026-Q1 activities and deals are exactly seed 004's counts: one territory per rep, each
+    """A team whose 2026-Q1 activities and deals are exactly InsightSquared's counts: one territory per rep, each
     dial and connect an activity row (a connect is also logged as a dial, so connects never exceed dials),
     Opps = opportunities created in the quarter, Deals = those of them won in the quarter. A few rows outside
     the quarter (a Q2 dial, a deal created in Q2) check nothing leaks in."""
@@ -82,7 +83,7 @@ SDR_METRICS = ["dial_count", "connect_count", "opportunity_count", "won_count", 
                "dial_to_opportunity", "opportunity_to_deal", "dial_to_deal"]
 
 
-def test_seed_004_counts_and_exact_ratios_per_rep(sdr):
+def test_insightsquared_counts_and_exact_ratios_per_rep(sdr):
     wide = compute_wide(SDR_METRICS, sdr, "2026-Q1", by="owner")
     counts = seed_counts()
     got = wide.loc[counts.index, ["dial_count", "connect_count", "opportunity_count", "won_count"]]
@@ -92,7 +93,7 @@ def test_seed_004_counts_and_exact_ratios_per_rep(sdr):
     assert wide.loc["Jared Dudley", "opportunity_to_deal"] == 20 / 6
 
 
-def test_seed_004_ratios_roll_up_to_ratios_of_sums(sdr):
+def test_insightsquared_ratios_roll_up_to_ratios_of_sums(sdr):
     # The whole team (by district, through each rep's territory) is sums over sums, never an average of rows.
     team = compute(SDR_METRICS, sdr, "2026-Q1", by="district").set_index("metric")
     assert team.loc["dial_count", "value"] == 15013  # 3,844 + 4,285 + 2,911 + 3,973
@@ -102,7 +103,7 @@ def test_seed_004_ratios_roll_up_to_ratios_of_sums(sdr):
 
 
 def test_the_n_to_1_rounding_rule_reproduces_every_seed_cell():
-    """Seed 004 rounds the exact ratio *half up* to a whole number. Every per-rep cell follows from its row:
+    """InsightSquared rounds the exact ratio *half up* to a whole number. Every per-rep cell follows from its row:
     Steve Nash 3,844/333 = 11.54 -> 12:1, 3,844/11 = 349.45 -> 349:1, 11/1 -> 11:1, 3,844/1 -> 3,844:1; Jeff
     Hornacek 4,285/339 = 12.64 -> 13:1, 4,285/15 = 285.67 -> 286:1, 15/2 = 7.5 -> 8:1, 4,285/2 = 2,142.5 ->
     2,143:1; Shawn 2,911/251 = 11.60 -> 12:1, 2,911/27 = 107.81 -> 108:1, 27/4 = 6.75 -> 7:1, 2,911/4 = 727.75
@@ -120,8 +121,8 @@ def test_the_n_to_1_rounding_rule_reproduces_every_seed_cell():
     assert f"{math.floor(3844 / 333)}:1" != seed.loc["Steve Nash", "Dial : Connect"]  # truncation: 11:1
 
 
-def test_seed_004_total_row_ratio_cells_come_from_the_true_sums_and_two_count_cells_are_wrong():
-    """The seed's Total row is inconsistent with its own rows: it prints 15,018 dials and 18 deals, but the rows
+def test_insightsquared_total_row_ratio_cells_come_from_the_true_sums_and_two_count_cells_are_wrong():
+    """The guide's Total row is inconsistent with its own rows: it prints 15,018 dials and 18 deals, but the rows
     sum to 3,844 + 4,285 + 2,911 + 3,973 = 15,013 dials and 1 + 2 + 4 + 6 = 13 deals (connects 1,265 and opps 73
     do add up). Its ratio cells were computed from the true sums: 15,013/1,265 = 11.87 -> 12:1, 15,013/73 =
     205.66 -> 206:1, 73/13 = 5.62 -> 6:1 and 15,013/13 = 1,154.85 -> 1155:1. From the printed 15,018 and 18
@@ -131,7 +132,7 @@ def test_seed_004_total_row_ratio_cells_come_from_the_true_sums_and_two_count_ce
     total = seed.loc["Total: 4"]
     sums = counts.sum()
     assert (sums["Dials"], sums["Connects"], sums["Opps"], sums["Deals"]) == (15013, 1265, 73, 13)
-    assert (total["Dials"], total["Deals"]) == ("15,018", "18")  # the seed's typos
+    assert (total["Dials"], total["Deals"]) == ("15,018", "18")  # the guide's typos
     from_sums = [fmt.n_to_1(15013 / 1265), fmt.n_to_1(15013 / 73), fmt.n_to_1(73 / 13),
                  fmt.n_to_1(15013 / 13, thousands=False)]
     assert from_sums == total[["Dial : Connect", "Dial : Opp", "Opp : Deal", "Dial : Deal"]].tolist()
@@ -139,7 +140,7 @@ def test_seed_004_total_row_ratio_cells_come_from_the_true_sums_and_two_count_ce
     assert fmt.n_to_1(15013 / 13) == "1,155:1"
 
 
-def test_seed_004_text_figures():
+def test_insightsquared_text_figures():
     # "Steve Nash is making about 25% more calls than Shawn Marion": 3,844 / 2,911 = 1.32, 32% more (Shawn makes
     # 24% fewer, as the catalog words it); "5 times more productive at generating deals": 3,844:1 / 728:1 = 5.3.
     counts = seed_counts()

@@ -104,7 +104,7 @@ def test_ratio_formula_names_its_numerator_and_denominator(catalog):
     assert catalog.get("attainment").formula == "Closed / Target"
 
 
-def test_seed_benchmarks_and_alert_keys_are_declared(catalog):
+def test_cited_benchmarks_and_alert_keys_are_declared(catalog):
     win_rate = catalog.get("win_rate").benchmark
     assert win_rate.band == (0.22, 0.35) and "CSO Insights 2024" in win_rate.source
     assert catalog.get("forecast_accuracy").benchmark.band == (0.75, 0.85)

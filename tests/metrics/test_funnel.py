@@ -1,4 +1,4 @@
-"""Funnel measures (seed 001, 004) on hand-built tables whose answers are worked out in the comments: lead
+"""Funnel measures on hand-built tables whose answers are worked out in the comments: lead
 cohort steps, opportunity steps, win rate by close-date cohort (cross-checked in DuckDB SQL), pipeline
 state, time in stage, and rates in [0, 1] on random data (hypothesis)."""
 

@@ -1,4 +1,4 @@
-"""Pipeline integrity flags of the forecast theme (seed 004): one hand-built deal on each side of each red
+"""Pipeline integrity flags of the forecast theme (InsightSquared): one hand-built deal on each side of each red
 flag (5 pushes, 6× the average stage age, 3× the average deal size, 21 days without activity), the
 at-risk count of soon-to-close deals, per-deal and per-group values, thresholds from the workbook, and
 the same flags as of past dates."""

@@ -1,4 +1,4 @@
-"""Theme 1, target achievement: hand-worked number stacks, seed 000 / 001 coverage examples, the next-move
+"""Theme 1, target achievement: hand-worked number stacks, the coverage examples, the next-move
 measures on inline frames, hypothesis invariants on random datasets and a DuckDB SQL cross-check.
 
 The helpers at the top (``build_dataset``, ``deal``, ``random_datasets``) are shared with test_won_lost.py.
@@ -159,9 +159,9 @@ def test_number_stack_as_of_a_past_date(tiny_folder):
     assert deals.set_index("opportunity_id").loc["A", ["late_stage", "recent_activity"]].tolist() == [True, False]
 
 
-# -- seeds 001 and 000 ----------------------------------------------------------------------------------
-def test_seed_001_coverage_examples_reproduced_exactly():
-    """Seed 001: "$1.5M pipeline / $500K quota = 3x" and "$1.2M weighted / $400K quota = 3x"."""
+# -- coverage examples -----------------------------------------------------------------------------------
+def test_pipeline_coverage_examples_reproduced_exactly():
+    """The worked examples: "$1.5M pipeline / $500K quota = 3x" and "$1.2M weighted / $400K quota = 3x"."""
     opps = [deal("P1", "T1", category="Pipeline", amount=1_000_000), deal("P2", "T1", category="Best Case",
                                                                           amount=300_000),
             deal("P3", "T1", category="Commit", amount=200_000),
@@ -171,13 +171,13 @@ def test_seed_001_coverage_examples_reproduced_exactly():
     got = compute(["pipeline_coverage", "coverage"], ds, "2026-Q3").set_index(["territory", "metric"])
     assert got.loc[("T1", "pipeline_coverage"), ["numerator", "denominator", "value"]].tolist() == [
         1_500_000.0, 500_000.0, 3.0]
-    # the stack (Closed + Commit + Best Case) the seed weights: 1.2M against a 400K quota
+    # the stack (Closed + Commit + Best Case) the example weights: 1.2M against a 400K quota
     assert got.loc[("T2", "coverage"), ["numerator", "denominator", "value"]].tolist() == [
         1_200_000.0, 400_000.0, 3.0]
 
 
 @pytest.mark.skipif("weighted_forecast" not in MEASURES, reason="forecast measures not registered")
-def test_seed_001_weighted_pipeline_example():
+def test_weighted_pipeline_example():
     """The probability-weighted version: 2.4M at 50% is 1.2M weighted against a 400K quota, 3x."""
     ds = build_dataset([deal("W", "T2", stage="Negotiation", amount=2_400_000, probability=50.0)],
                        targets=targets("2026-Q3", T2=400_000), as_of="2026-07-15")
@@ -185,8 +185,8 @@ def test_seed_001_weighted_pipeline_example():
     assert got["weighted_forecast"] / got["target_amount"] == 3.0
 
 
-def test_seed_000_coverage_thresholds():
-    """Seed 000: coverage under 1x is mathematically short; under 1.5x calls for a pipeline push of
+def test_coverage_thresholds_short_and_push():
+    """Coverage under 1x is mathematically short; under 1.5x calls for a pipeline push of
     1.5 x target - total. Territories at 0.8x, 1.2x, 1.5x."""
     opps = [deal("A", "T1", category="Commit", amount=800), deal("B", "T2", category="Best Case", amount=1200),
             deal("C", "T3", stage="Closed Won", amount=900, close="2026-07-10"),

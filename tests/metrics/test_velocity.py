@@ -1,4 +1,4 @@
-"""Theme 4, velocity: seed 001's deal velocity examples (9,000 days / 50 won = 180; 100 deals, 8,000 days =
+"""Theme 4, velocity: the worked deal velocity examples (9,000 days / 50 won = 180; 100 deals, 8,000 days =
 80), its pipeline aging example (15% of 200 opportunities over 45 days in qualification), stale and aging
 thresholds read from the workbook, close-date pushes and slipped value as of past dates, and hypothesis
 invariants. The inline builders at the top are shared with the integrity and view tests."""
@@ -73,11 +73,11 @@ def value(ds: Dataset, metric: str, period: str, by="district", group="D") -> fl
     return float(compute_wide([metric], ds, period, by=by).loc[group, metric])
 
 
-# -- seed 001: average deal velocity ----------------------------------------------------------------------
-def test_seed_001_velocity_9000_days_over_50_closed_won_deals_is_180():
+# -- average deal velocity --------------------------------------------------------------------------------
+def test_velocity_9000_days_over_50_closed_won_deals_is_180():
     """ "100 deals spend a total of 9,000 days in the pipeline and 50 close won, average velocity is 180 days."
 
-    The seed divides the days of all 100 deals by the 50 won ones. Its formula names that denominator
+    The example divides the days of all 100 deals by the 50 won ones. Its formula names that denominator
     ("count of closed-won opportunities") but its SQL averages over won deals only; the catalog metric
     sales_cycle_days follows the SQL, so on the same deals it gives the won deals' own average.
     """
@@ -90,7 +90,7 @@ def test_seed_001_velocity_9000_days_over_50_closed_won_deals_is_180():
     assert np.isnan(deal_velocity(9000, 0))
 
 
-def test_seed_001_velocity_table_100_deals_8000_days_is_80():
+def test_velocity_table_100_deals_8000_days_is_80():
     """ "100 deals, 8,000 days total = 80 days avg": the table divides by all 100 deals, which agrees with
     the closed-won formula only when all 100 were won — as built here (60 and 100 days alternately)."""
     deals = [deal(f"W{i}", created="2026-01-30" if i % 2 else "2025-12-21", close="2026-03-31", stage="Closed Won")
@@ -123,7 +123,7 @@ def test_lead_to_close_uses_the_first_lead_of_a_won_deal(tiny):
     assert missing.empty and "needs table leads" in missing.attrs["unavailable"]["lead_to_close_days"]
 
 
-# -- seed 001: pipeline aging --------------------------------------------------------------------------------
+# -- pipeline aging ------------------------------------------------------------------------------------------
 REF = T("2026-03-31")
 
 
@@ -148,7 +148,7 @@ def aging_dataset(aged_days: list[int], fresh_days: list[int], workbook=SETTINGS
                  as_of=REF, workbook=workbook)
 
 
-def test_seed_001_aging_15_percent_of_200_opportunities_over_45_days_in_qualification():
+def test_aging_15_percent_of_200_opportunities_over_45_days_in_qualification():
     ds = aging_dataset(aged_days=list(range(46, 76)), fresh_days=[45] * 100 + [10] * 70)   # 30 + 170 = 200
     got = compute_wide(["aged_deal_count", "open_deal_count", "pipeline_aging_share"], ds, "2026-Q1", by="district")
     assert got.loc["D"].tolist() == [30.0, 200.0, 0.15]
@@ -168,7 +168,7 @@ def test_aging_threshold_is_read_from_the_workbook():
     assert share == 0.5 and load_catalog().get("pipeline_aging_share").alert.fires(share, SETTINGS)
 
 
-# -- seed 001: stale deals -------------------------------------------------------------------------------------
+# -- stale deals -----------------------------------------------------------------------------------------------
 def stale_dataset(workbook=SETTINGS, as_of=REF) -> Dataset:
     """Open deals whose current stage began the given number of days before Mar 31, 2026."""
     cases = {"disc61": ("Discovery", 61), "disc60": ("Discovery", 60), "prop46": ("Proposal", 46),

@@ -1,6 +1,6 @@
 """Notebook 01 (activity ratios): its findings and charts on hand-built teams whose answers are worked out below.
 
-Seed 004's SDR team (tests/metrics/test_activity_ratios.py), quarter 2026-Q1, complete: 15,013 dials, 1,265
+InsightSquared's SDR team (tests/metrics/test_activity_ratios.py), quarter 2026-Q1, complete: 15,013 dials, 1,265
 connects, 73 opportunities, 13 deals, no meetings, no goals, no leads. Dial:Deal 15,013 / 13 = 1,154.8 -> 1,155:1,
 the example team's own figure. Dial:Connect 11.87 is within 5% of the example's 12 ("on a par"); Opp:Deal 5.6
 beats its 6. Jeff Hornacek dials most (4,285) for 2 deals (2,143 per deal); Jared Dudley needs 662 per deal.
@@ -53,13 +53,14 @@ def colours(ax) -> list[str]:
 
 
 # -- findings -----------------------------------------------------------------------------------------------
-def test_findings_on_seed_004s_team(sdr):
+def test_findings_on_insightsquareds_team(sdr):
     found = say.activity_ratio_findings(sdr)
     assert found.sentences == [
         "The district's reps made 15,013 dials in 2026-Q1 and won 13 deals: one deal every 1,155 dials "
         "(Dial:Deal 1,155:1), where InsightSquared's example SDR team needed 1,155.",
         "Dial:Connect is the weakest link of the activity chain: at 12:1 it only matches the 12:1 of "
-        "InsightSquared's example team (Opportunity:Deal 6:1 against 6:1); coach voicemails, emails, call times, lists.",
+        "InsightSquared's example team (Opportunity:Deal 6:1 against 6:1); coach voicemails, emails, call times, "
+        "lists.",
         "Jeff Hornacek dials the most (4,285) but needs 2,143 dials per deal, while Jared Dudley wins one every "
         "662 dials; Jared Dudley's weakest link is Connect:Meeting, which has no result yet: coach explaining the "
         "product.",

@@ -4,11 +4,11 @@
 Worked by hand:
 - Closed in Q1 (close-date cohort): B and F won (East), D and E lost (West): win rate 2 / 4 = 50%, above the
   22–35% band; West 0 of 2, East 2 of 2. A closes in Q1 but is open, so it does not count.
-- Against seed 001's bands by segment, only Enterprise Proposal→Won is below (0 of 2 against 15–30%), on far
+- Against the benchmark bands by segment, only Enterprise Proposal→Won is below (0 of 2 against 15–30%), on far
   fewer than ten deals: named, flagged as thin, no alert.
 - Largest drop: Proposal→Won, 3 of 4 proposals (75%).
 - Stage spells ended in Q1: Solution 75 days (F, won) is the longest median; SMB Opportunity→Proposal took 36
-  days against seed 001's 10–20.
+  days against the benchmark 10–20.
 - Open at 31 Mar: A (Ann, Proposal, 1,200) and C (Bob, Negotiation, 900): Ann holds 57% of 2,100.
 """
 

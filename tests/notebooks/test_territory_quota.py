@@ -1,4 +1,4 @@
-"""The territory quota notebook (04): its findings on seed 001's five territories, the calibration table,
+"""The territory quota notebook (04): its findings on the worked example's five territories, the calibration table,
 and the charts' titles, axes and colours; data without TACoS gives sentences, not errors."""
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ SEED_TERRITORIES = [
 
 
 def seed_report(*, territories=SEED_TERRITORIES, open_deals=True) -> Report:
-    """Seed 001's five AEs, each with one won and three lost deals in Q1 2026 (win rate 25%), a $100K Q3 target
-    each; AE1 has a $60K Commit and a $40K Best Case open in Q3 (report date Aug 1)."""
+    """The worked example's five AEs, each with one won and three lost deals in Q1 2026 (win rate 25%), a $100K
+    Q3 target each; AE1 has a $60K Commit and a $40K Best Case open in Q3 (report date Aug 1)."""
     opps = [deal(f"H{t}{i}", t, stage="Closed Won" if i == 0 else "Closed Lost", close="2026-02-10", amount=10_000)
             for t in ("AE1", "AE2", "AE3", "AE4", "AE5") for i in range(4)]
     if open_deals:
@@ -39,7 +39,7 @@ def seed_report(*, territories=SEED_TERRITORIES, open_deals=True) -> Report:
     return Report(ds=ds, period=ds.period(Q3), region="East", catalog=load_catalog())
 
 
-def test_calibration_reproduces_seed_001_allocation_and_splits_the_target_by_it():
+def test_calibration_reproduces_the_worked_allocation_and_splits_the_target_by_it():
     cal = calibration(seed_report().ds, Q3).set_index("territory")
     assert cal["conversion"].tolist() == [0.25] * 5
     assert cal.loc[["AE1", "AE2", "AE3", "AE4", "AE5"], "quota"].tolist() == [1_920_000.0, 1_600_000.0,
@@ -51,7 +51,7 @@ def test_calibration_reproduces_seed_001_allocation_and_splits_the_target_by_it(
     assert cal.loc["AE3", "fair"]                                                           # exactly −10%: within
 
 
-def test_findings_on_seed_001_territories():
+def test_findings_on_the_worked_example_territories():
     rep = seed_report()
     found = territory_quota_findings(rep)
     assert found.sentences == [

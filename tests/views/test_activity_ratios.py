@@ -1,5 +1,5 @@
-"""Activity views: seed 004's SDR table reproduced cell by cell from a team with its exact counts (and where the
-seed's Total row contradicts its own rows), results against goals, and the seed 002 rules of thumb per rep."""
+"""Activity views: InsightSquared's SDR table reproduced cell by cell from a team with its exact counts (and where
+the guide's Total row contradicts its own rows), results against goals, and Scott Cowley's rules of thumb per rep."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from quotabook.views.activity_ratios import (
     weekly_activity,
 )
 
-# The seed's headers -> ours.
+# The guide's headers -> ours.
 SEED_HEADERS = {"Dials": "Dials", "Connects": "Connects", "Opps": "Opps", "Deals": "Deals",
                 "Dial : Connect": "Dial:Connect", "Dial : Opp": "Dial:Opp", "Opp : Deal": "Opp:Deal",
                 "Dial : Deal": "Dial:Deal"}
@@ -43,7 +43,7 @@ def team():
                          activity_goals=GOALS, leads=LEADS)
 
 
-def test_seed_004_sdr_table_rep_rows_exactly(sdr):
+def test_insightsquared_sdr_table_rep_rows_exactly(sdr):
     table = activity_efficiency(sdr, "2026-Q1", formatted=True)
     seed = seed_table().rename(columns=SEED_HEADERS)
     reps = seed.index.drop("Total: 4")
@@ -51,11 +51,11 @@ def test_seed_004_sdr_table_rep_rows_exactly(sdr):
     assert table.loc[reps].to_dict("index") == seed.loc[reps].to_dict("index")  # every cell, as printed
 
 
-def test_seed_004_sdr_table_total_row(sdr):
+def test_insightsquared_sdr_table_total_row(sdr):
     """Total row from the column sums: 15,013 dials, 1,265 connects, 73 opps, 13 deals -> 12:1, 206:1, 6:1,
-    1,155:1. The seed prints the same four ratios (its Dial:Deal without the thousands separator, "1155:1") but
+    1,155:1. The guide prints the same four ratios (its Dial:Deal without the thousands separator, "1155:1") but
     15,018 dials and 18 deals, which its rows do not add up to (3,844 + 4,285 + 2,911 + 3,973 = 15,013;
-    1 + 2 + 4 + 6 = 13) and from which its own ratios would be 4:1 and 834:1: typos in the seed."""
+    1 + 2 + 4 + 6 = 13) and from which its own ratios would be 4:1 and 834:1: typos in the guide."""
     table = activity_efficiency(sdr, "2026-Q1", formatted=True)
     seed = seed_table().rename(columns=SEED_HEADERS).loc["Total: 4"]
     ours = table.loc["Total: 4"]
@@ -65,7 +65,7 @@ def test_seed_004_sdr_table_total_row(sdr):
     assert ours["Dial:Deal"] == "1,155:1" and seed["Dial:Deal"] == "1155:1"
     assert ours["Dial:Deal"].replace(",", "") == seed["Dial:Deal"]
     assert (ours["Dials"], ours["Deals"]) == ("15,013", "13")
-    assert (seed["Dials"], seed["Deals"]) == ("15,018", "18")  # inconsistent with the seed's rows
+    assert (seed["Dials"], seed["Deals"]) == ("15,018", "18")  # inconsistent with the guide's rows
 
 
 def test_numeric_table_total_is_ratios_of_sums(sdr):
@@ -145,7 +145,7 @@ def test_activity_counts_per_rep_with_a_total_row(sdr):
 def test_activity_chain_total_is_a_ratio_of_sums_and_a_missing_result_is_empty(sdr, team):
     chain = activity_chain(sdr, "2026-Q1").set_index("Rep")
     assert list(chain.columns) == list(CHAIN_COLUMNS.values())
-    assert chain.loc["Total: 4", "Dial : Deal"] == pytest.approx(15013 / 13)  # seed 004's 1,155:1
+    assert chain.loc["Total: 4", "Dial : Deal"] == pytest.approx(15013 / 13)  # InsightSquared's 1,155:1
     assert chain.loc["Jeff Hornacek", "Opp : Deal"] == 7.5
     assert np.isnan(chain.loc["Total: 4", "Connect : Meeting"])  # no meetings booked: no ratio, not infinity
     ann = activity_chain(team, "2026-Q1").set_index("Rep").loc["Ann"]
@@ -153,9 +153,9 @@ def test_activity_chain_total_is_a_ratio_of_sums_and_a_missing_result_is_empty(s
     assert ann.tolist() == [2.0, 1.0, 0.5, 1.0, 2.0, 2.0]
 
 
-def test_chain_against_seed_004s_example_team(sdr):
+def test_chain_against_insightsquareds_example_team(sdr):
     ref = chain_vs_reference(sdr, "2026-Q1")
-    # The seed's own team reproduces the reference: 11.87 vs 12, 205.7 vs 206, 1,154.8 vs 1,155 (on a par) and
+    # The guide's own team reproduces the reference: 11.87 vs 12, 205.7 vs 206, 1,154.8 vs 1,155 (on a par) and
     # 5.6 vs 6 (better, 6.4% lower); no reference for the meeting links, no meetings at all here.
     assert ref.loc["dial_to_connect", ["Example team", "Reading"]].tolist() == [12.0, "on a par"]
     assert ref.loc["opportunity_to_deal", "Reading"] == "better"

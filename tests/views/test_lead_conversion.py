@@ -77,7 +77,7 @@ def test_drop_off_uses_lead_to_opportunity_without_sal_or_sql_dates(ds):
     lead = drop.iloc[0]
     assert lead[["entered", "converted", "dropped"]].tolist() == [8, 5, 3]
     assert lead["conversion"] == pytest.approx(5 / 8)
-    assert lead["status"] == "no benchmark"  # seed 001 gives bands for the finer steps only
+    assert lead["status"] == "no benchmark"  # the workbook gives bands for the finer steps only
     # The notes still say what the finer steps need.
     assert drop.attrs["unavailable"]["lead_to_sal"] == "lead_to_sal not available: needs column leads.sal_date"
     table = views.drop_off_table(drop)

@@ -1,5 +1,5 @@
-"""Velocity views: sales cycle quartiles by rep and segment, time in stage for won vs lost deals (seed 004's
-3.6 vs 15.9 days), the aging and stale lists agreeing with their catalog counts (seed 001's 15% of 200),
+"""Velocity views: sales cycle quartiles by rep and segment, time in stage for won vs lost deals (InsightSquared's
+3.6 vs 15.9 days), the aging and stale lists agreeing with their catalog counts (the worked example's 15% of 200),
 cohort velocity by creation month, and the slippage table, also as of past dates."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ def test_sales_cycle_quartiles_by_rep_and_segment():
     assert by_rep["sales_cycle_days"].equals(catalog.reindex(by_rep.index))
 
 
-def test_time_in_stage_won_vs_lost_reproduces_seed_004s_example():
+def test_time_in_stage_won_vs_lost_reproduces_insightsquareds_example():
     """ "Lost Deals spend almost 5 times as long in the Qualifying Stage as Won Deals (15.9 days vs. 3.6)." """
     start = T("2026-01-05")
     won_q, lost_q = pd.Timedelta(days=3.6), pd.Timedelta(days=15.9)
