@@ -37,9 +37,11 @@ def _demo(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         return 0
-    out = Path(args.out) if args.out else demo_folder()
+    # CSV goes to its own folder: a folder holding a table as CSV and Parquet is refused when loaded.
+    default = demo_folder().with_name(f"{demo_folder().name}-csv") if args.csv else demo_folder()
+    out = Path(args.out) if args.out else default
     start = time.perf_counter()
-    formats = ("parquet", "csv") if args.csv else ("parquet",)
+    formats = ("csv",) if args.csv else ("parquet",)
     paths = demo.write(demo.generate(seed=args.seed), out, formats=formats)
     print(f"wrote {len(paths)} files to {out} in {time.perf_counter() - start:.1f}s (seed {args.seed})")
     return 0
@@ -49,10 +51,19 @@ def _validate(args: argparse.Namespace) -> int:
     from .loading import validate_source
 
     source = args.source or args.path
-    report, tables = validate_source(source)
+    report, tables = validate_source(source, keep_raw=bool(args.rejects))
     print(f"source: {source}")
     print(report.summary(limit=args.limit))
     _warn_keyword_regions(tables.get("territories"))
+    if args.rejects:
+        path = Path(args.rejects)
+        rows = report.rejected_rows()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            rows.to_csv(path, index=False, lineterminator="\n")
+        except OSError as exc:
+            raise ConfigError(f"cannot write the rejects file: {exc}", key="--rejects") from None
+        print(f"wrote {len(rows)} rejected row(s) with their reasons to {path}")
     return 0 if report.ok else 1
 
 
@@ -188,9 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="generate the demo district (deterministic for a seed)")
-    p.add_argument("--out", help="output folder (default: data/demo in the project)")
+    p.add_argument("--out", help="output folder (default: data/demo in the project, data/demo-csv with --csv)")
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--csv", action="store_true", help="also write CSV next to Parquet")
+    p.add_argument("--csv", action="store_true",
+                   help="write CSV instead of Parquet, by default into data/demo-csv (one format per folder: a "
+                        "table in two files is refused when loaded)")
     p.add_argument("--scale", type=int, metavar="N",
                    help="instead of the 16-territory district, an organisation of N territories built from "
                         "ceil(N/16) demo districts (each its own derived seed, relabelled to unique regions, "
@@ -205,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", nargs="?", default="demo", help="folder of CSV/Parquet files, or 'demo'")
     p.add_argument("--source", help=_SOURCE_HELP)
     p.add_argument("--limit", type=int, default=50, help="problems to print (all are counted)")
+    p.add_argument("--rejects", metavar="FILE.csv",
+                   help="write every rejected row to this CSV: table, file, row, column, reason and message (a "
+                        "row's problems joined by '; '), then the row's own columns as read")
     p.set_defaults(func=_validate)
 
     p = sub.add_parser("metrics", help="list the metric catalog")

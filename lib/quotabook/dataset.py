@@ -268,7 +268,9 @@ class Dataset:
         """
         day = pd.Timestamp(date).normalize()
         cutoff = day + pd.Timedelta(days=1)
-        opps = filter_rows(self.opportunities, self.opportunities["created_date"] < cutoff)
+        created = self.opportunities["created_date"]
+        # An open deal kept without a created date (quotabook.kept) is in the pipeline now, since when unknown.
+        opps = filter_rows(self.opportunities, (created < cutoff) | created.isna())
         hist = self.opportunity_history
         hist = filter_rows(hist, is_in(hist["opportunity_id"], opps["opportunity_id"]))
         known_hist = filter_rows(hist, hist["changed_at"] < cutoff)

@@ -2,7 +2,7 @@
 
 Reading is :func:`quotabook.sources.read_raw`'s job; this module validates and builds the Dataset.
 A folder holds one file per table, named for it: ``opportunities.parquet`` or ``opportunities.csv``
-(``.csv.gz`` too); Parquet wins when both exist. ``opportunities`` and ``territories`` are required;
+(``.csv.gz`` too); a table in two files is an error naming both. ``opportunities`` and ``territories`` are required;
 the other tables are optional and metrics that need them say so.
 """
 
@@ -19,6 +19,7 @@ import pyarrow as pa
 from .cache import cached, exclusive
 from .dataset import Dataset, empty_table
 from .errors import DataQualityWarning, DataValidationError
+from .kept import kept_notes
 from .schemas import TABLES, Reason
 from .settings import Settings, load_settings
 from .sources import read_raw
@@ -75,25 +76,27 @@ def ensure_demo(folder: Path | None = None, settings: Settings | None = None) ->
 
 
 def find_table_files(folder: Path) -> dict[str, Path]:
-    """The file for each canonical table present in ``folder`` (Parquet preferred over CSV)."""
+    """The file of each canonical table present in ``folder``; SourceError when a table is in two files."""
     from .sources.folder import find_table_files as find
 
     return find(Path(folder))
 
 
 def validate_source(source: str | os.PathLike | None = None, *, settings: Settings | None = None,
-                    region: str | None = None) -> tuple[ValidationReport, dict[str, pd.DataFrame]]:
+                    region: str | None = None, keep_raw: bool = False
+                    ) -> tuple[ValidationReport, dict[str, pd.DataFrame]]:
     """Read and validate every table of ``source`` (folder, mapping YAML, database or demo) without
     building a Dataset.
 
     Returns the report and the usable tables. Unreadable files and rows a mapping could not convert
     are reported, not raised. ``region`` reaches SQL sources, which read only that region's rows.
+    ``keep_raw`` keeps the rows as read in the report, for its rejects file (``report.rejected_rows()``).
     """
     settings = settings or load_settings()
     raw = read_raw(source, settings, region=region)
     file_level = [p for p in raw.problems if p.get("row") is None]
     row_level = [p for p in raw.problems if p.get("row") is not None]
-    report = validate_tables(raw.tables, settings.stage_names)
+    report = validate_tables(raw.tables, settings.stage_names, keep_raw=keep_raw)
     # A mapping that already named a missing export column (or the wrong delimiter) says it better than the
     # canonical column names do: validation's own record of the same trouble goes.
     said = {(p["table"], p["reason"]) for p in file_level}
@@ -178,6 +181,8 @@ def load(source: str | os.PathLike | None = None, *, region: str | None = None, 
         n = len(report.rejects)
         warnings.warn(f"{n} problem(s) in {source or DEMO}; affected rows are set aside in dataset.rejects",
                       DataQualityWarning, stacklevel=2)
+    for note in kept_notes(ds):  # rows kept although incomplete: said once, in the reader's words
+        warnings.warn(note, DataQualityWarning, stacklevel=2)
     if as_of is not None:
         ds = ds.as_of(as_of)
     return ds

@@ -44,6 +44,7 @@ class Reason(StrEnum):
     """Why a row (or a whole file) was set aside. The value is the code shown in reject tables."""
 
     UNREADABLE_FILE = "unreadable_file"
+    AMBIGUOUS_FILE = "ambiguous_file"
     EMPTY_FILE = "empty_file"
     WRONG_DELIMITER = "wrong_delimiter"
     MISSING_COLUMN = "missing_column"
@@ -77,6 +78,9 @@ class Column:
     min: float | None = None
     max: float | None = None
     description: str = ""
+    # A required column an open deal may leave blank (real CRMs leave early deals without an amount or close
+    # date): the column must be in the file, and a closed deal (``is_closed`` true) still needs a value.
+    blank_when_open: bool = False
 
 
 @dataclass(frozen=True)
@@ -93,10 +97,18 @@ class TableSpec:
     refs: dict[str, str] = field(default_factory=dict)  # column -> "table.column" it must exist in
     # Dates that record something that already happened (a deal's creation, a logged change): never after today.
     not_in_future: tuple[str, ...] = ()
+    # Reference columns (of ``refs``) cleared rather than rejected when the row they point to was rejected:
+    # a call logged on a deal with a bad amount still happened, and still counts for its owner.
+    detachable: tuple[str, ...] = ()
 
     @property
     def required_columns(self) -> list[str]:
         return [c.name for c in self.columns if c.required]
+
+    @property
+    def blank_when_open(self) -> list[str]:
+        """Required columns an open row may leave blank (see :attr:`Column.blank_when_open`)."""
+        return [c.name for c in self.columns if c.blank_when_open]
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -106,8 +118,9 @@ class TableSpec:
 AMOUNT_MAX = 1e12
 
 
-def _amount(name: str, required: bool = False, desc: str = "") -> Column:
-    return Column(name, "number", required, min=0, max=AMOUNT_MAX, description=desc or "in the deal's currency")
+def _amount(name: str, required: bool = False, desc: str = "", blank_when_open: bool = False) -> Column:
+    return Column(name, "number", required, min=0, max=AMOUNT_MAX, description=desc or "in the deal's currency",
+                  blank_when_open=blank_when_open)
 
 
 def _probability() -> Column:
@@ -126,11 +139,11 @@ TABLES: dict[str, TableSpec] = {
                 Column("account_name", "string"),
                 Column("owner", "string", True, description="the account executive who owns the deal"),
                 Column("territory", "string", True),
-                Column("created_date", "date", True),
-                Column("close_date", "date", True, description="expected or actual close date"),
+                Column("created_date", "date", True, blank_when_open=True),
+                Column("close_date", "date", True, description="expected or actual close date", blank_when_open=True),
                 Column("stage", "string", True, description="a stage of the workbook stage map"),
                 Column("forecast_category", "category", allowed=FORECAST_CATEGORIES),
-                _amount("amount", True),
+                _amount("amount", True, blank_when_open=True),
                 Column("currency", "string", description="ISO code; absent means the reporting currency"),
                 _probability(),
                 Column("is_closed", "bool", True),
@@ -181,6 +194,7 @@ TABLES: dict[str, TableSpec] = {
             key=("activity_id",),
             description="one row per dial, connect, email or meeting",
             refs={"opportunity_id": "opportunities.opportunity_id"},
+            detachable=("opportunity_id",),
         ),
         TableSpec(
             "leads",
@@ -269,7 +283,9 @@ def pandera_schema(spec: TableSpec, stages: list[str] | None = None) -> pa.DataF
         if col.name == "period":
             checks.append(pa.Check.str_matches(r"^\d{4}-Q[1-4]$", error=Reason.BAD_PERIOD.value,
                                                ignore_na=True))
-        columns[col.name] = pa.Column(nullable=not col.required, checks=checks, required=col.required)
+        # A value an open deal may leave blank is checked row by row in validation (closed deals need it).
+        columns[col.name] = pa.Column(nullable=not col.required or col.blank_when_open, checks=checks,
+                                      required=col.required)
 
     frame_checks = []
     for earlier, later, reason in spec.date_order:

@@ -37,11 +37,13 @@ import pyarrow.compute as pc
 from .errors import DataValidationError, UnreadableFileError
 from .schemas import TABLES, Column, Reason, TableSpec, pandera_schema
 from .sources.convert import EXCEL_EPOCH
+from .sources.convert import ROW as ROW_COLUMN
 
 __all__ = ["REJECT_COLUMNS", "TableResult", "ValidationReport", "file_problem", "read_csv_file", "read_parquet_file",
            "read_table_file", "shown_delimiter", "validate_table", "validate_tables"]
 
 REJECT_COLUMNS = ["table", "file", "row", "column", "reason", "value", "message"]
+DETACHED_COLUMNS = ["column", "value", "owner"]
 NA_STRINGS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "none", "#N/A"]
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
@@ -80,6 +82,11 @@ class TableResult:
     # Kept only for the tables other tables refer to (opportunities, territories): a set of millions of
     # activity ids would cost seconds and a gigabyte for nothing.
     keys_read: frozenset = frozenset()
+    # Rows kept with a reference cleared because the row it pointed to was rejected (activities of a rejected
+    # deal): one record per row, with the reference column, the id it held and the row's owner.
+    detached: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DETACHED_COLUMNS))
+    # The rows as read (only when validation is asked to keep them, for a rejects file).
+    raw: pd.DataFrame | None = None
 
     @property
     def used(self) -> int:
@@ -112,13 +119,85 @@ class ValidationReport:
     def ok(self) -> bool:
         return not self.file_problems and all(r.rejected_rows == 0 for r in self.tables.values())
 
+    def reason_counts(self) -> pd.DataFrame:
+        """Problems per reason, table and column (``count``), the most frequent first: what to fix first."""
+        rejects = self.rejects
+        if rejects.empty:
+            return pd.DataFrame(columns=["reason", "table", "column", "count"])
+        keys = rejects[["reason", "table", "column"]].astype(object).fillna("")
+        counts = keys.value_counts(sort=False).rename("count").reset_index()
+        return counts.sort_values(["count", "reason", "table", "column"], ascending=[False, True, True, True],
+                                  kind="stable").reset_index(drop=True)
+
+    def kept(self) -> list[str]:
+        """Rows kept although incomplete, one line each: open deals with blanks, activities of rejected deals."""
+        from .kept import BLANK_COLUMNS, blank_open_counts  # deferred: a small module, only for reports
+
+        lines = []
+        opps = self.tables.get("opportunities")
+        if opps is not None:
+            lines += [f"opportunities: {n:,} open deal(s) {BLANK_COLUMNS[col]}"
+                      for col, n in blank_open_counts(opps.data).items() if n]
+        for r in self.tables.values():
+            if len(r.detached):
+                deals = r.detached["value"].nunique()
+                lines.append(f"{r.name}: {len(r.detached):,} row(s) of {deals:,} rejected deal(s) kept without "
+                             "their deal")
+        return lines
+
+    def rejected_rows(self) -> pd.DataFrame:
+        """Every rejected row as it was read, one line per row with all its problems (like Salesforce Data
+        Loader's error file): ``table``, ``file``, ``row``, ``column``, ``reason``, ``message`` (several joined
+        by "; "), then the row's own columns. Needs the rows as read: validate with ``keep_raw=True``.
+        Whole-file problems (no row) are listed with their reason and no columns of their own."""
+        rejects = self.rejects
+        head = ["table", "file", "row", "column", "reason", "message"]
+        if rejects.empty:
+            return pd.DataFrame(columns=head)
+        text = rejects[head].astype(object).fillna("").astype(str)
+        text["row"] = rejects["row"]
+        grouped = text.groupby(["table", "file", "row"], sort=False, dropna=False).agg(
+            {c: lambda v: "; ".join(dict.fromkeys(x for x in v if x)) for c in ("column", "reason", "message")})
+        grouped = grouped.reset_index()
+        frames = []
+        for (table, file), part in grouped.groupby(["table", "file"], sort=False, dropna=False):
+            result = self.tables.get(table)
+            raw = result.raw if result is not None and result.file == file else None
+            rows = part["row"]
+            if raw is not None and rows.notna().any():
+                positions = rows.fillna(0).astype(int).to_numpy() - 1
+                inside = (positions >= 0) & (positions < len(raw))
+                own = raw.iloc[positions[inside]].drop(columns=[ROW_COLUMN], errors="ignore")
+                own = own.reset_index(drop=True).set_axis(part.index[inside])
+                part = part.join(own.rename(columns=lambda c: c if c not in head else f"{c} (own)"))
+            frames.append(part)
+        out = pd.concat(frames, ignore_index=True)
+        out["row"] = out["row"].astype("Int64")
+        return out
+
     def summary(self, limit: int = 50) -> str:
-        """A plain-text report: counts per table, then each problem as file:row column — reason."""
+        """A plain-text report: counts per table, rows kept incomplete, problems per reason, table and column,
+        then the first ``limit`` problems as file:row column — reason."""
         lines = ["table                 read    used  rejected  file"]
         for r in self.tables.values():
             lines.append(f"{r.name:<20} {r.read:>6} {r.used:>7} {r.rejected_rows:>9}  {r.file}")
+        kept = self.kept()
+        if kept:
+            lines.append("")
+            lines.append("kept although incomplete (not problems):")
+            lines += [f"  {line}" for line in kept]
         rejects = self.rejects
         if len(rejects):
+            lines.append("")
+            lines.append("problems by reason:")
+            counts = self.reason_counts()
+            widths = [max(len(h), *(len(str(v)) for v in counts[h])) for h in ("reason", "table", "column")]
+            lines.append("  " + "  ".join(h.ljust(w) for h, w in zip(("reason", "table", "column"), widths,
+                                                                        strict=True)) + "  count")
+            for rec in counts.itertuples(index=False):
+                cells = [str(rec.reason), str(rec.table), str(rec.column) or "-"]
+                lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
+                             + f"  {rec.count:>5}")
             lines.append("")
             lines.append(f"{len(rejects)} problem(s):")
             for rec in rejects.head(limit).itertuples(index=False):
@@ -570,6 +649,7 @@ def validate_table(spec: TableSpec, raw: pd.DataFrame, file: str,
         data[c] = raw[c]
 
     found.extend(_pandera_failures(spec, data, file, stages))
+    found.extend(_closed_needs(spec, data, file))
     found.extend(_duplicate_keys(spec, data, file))
     rejects = pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=REJECT_COLUMNS)
     # A value that failed to parse is reported as such, not again as "missing".
@@ -667,7 +747,8 @@ _PERIOD = r"\d{4}-Q[1-4]"
 
 def _rules_hold(spec: TableSpec, data: pd.DataFrame, stages) -> bool:
     """True only when no row of ``data`` can break a rule of :func:`pandera_schema`: required values present,
-    ranges, allowed values, stage map, period format, date order, won implies closed.
+    ranges, allowed values, stage map, period format, date order, won implies closed (and the values a closed
+    deal needs, checked by :func:`_closed_needs`).
 
     Each check is at least as strict as pandera's own, so True is never wrong; False (or a check that
     cannot run on what it is given) just means pandera decides. Allowed values are checked on the distinct
@@ -680,7 +761,7 @@ def _rules_hold(spec: TableSpec, data: pd.DataFrame, stages) -> bool:
             if col.name not in data:
                 continue
             values = data[col.name]
-            if col.required and values.isna().any():
+            if col.required and not col.blank_when_open and values.isna().any():
                 return False
             if col.min is not None and (values < col.min).any():
                 return False
@@ -699,6 +780,11 @@ def _rules_hold(spec: TableSpec, data: pd.DataFrame, stages) -> bool:
             if earlier in data and later in data and (
                     data[later].notna() & data[earlier].notna() & (data[later] < data[earlier])).any():
                 return False
+        blank_when_open = [c for c in spec.blank_when_open if c in data]
+        if blank_when_open and "is_closed" in data:  # a closed row needs them (see _closed_needs)
+            closed = data["is_closed"].fillna(False).astype(bool)
+            if (data[blank_when_open].isna().any(axis=1) & closed).any():
+                return False
         if {"is_won", "is_closed"} <= {c.name for c in spec.columns}:
             won = data["is_won"].fillna(False).astype(bool)
             if (won & ~data["is_closed"].fillna(False).astype(bool)).any():
@@ -706,6 +792,34 @@ def _rules_hold(spec: TableSpec, data: pd.DataFrame, stages) -> bool:
     except (TypeError, ValueError, KeyError, pa.ArrowException):
         return False
     return True
+
+
+# Why a closed deal cannot do without a value an open deal may leave blank.
+_CLOSED_NEEDS = {
+    "amount": "a closed deal needs its amount: it is the value won or lost that bookings, win value and deal "
+              "size count (only an open deal may leave it blank)",
+    "close_date": "a closed deal needs its close date: it places the win or loss in a period (only an open deal "
+                  "may leave it blank)",
+    "created_date": "a closed deal needs its created date: it gives the deal's sales cycle (only an open deal may "
+                    "leave it blank)",
+}
+
+
+def _closed_needs(spec: TableSpec, data: pd.DataFrame, file: str) -> list[pd.DataFrame]:
+    """Reject records for closed rows (``is_closed`` true) that leave blank a value only an open row may
+    leave blank (see :attr:`quotabook.schemas.Column.blank_when_open`)."""
+    columns = [c for c in spec.blank_when_open if c in data]
+    if not columns or "is_closed" not in data:
+        return []
+    closed = data["is_closed"].fillna(False).astype(bool)
+    out = []
+    for column in columns:
+        blank = closed & data[column].isna()
+        if blank.any():
+            rows = pd.Series(data.index[blank])
+            message = _CLOSED_NEEDS.get(column, _MESSAGES[Reason.MISSING_VALUE])
+            out.append(_records(spec, file, rows, column, Reason.MISSING_VALUE, None, message))
+    return out
 
 
 def _distinct(values: pd.Series) -> list:
@@ -838,7 +952,12 @@ def _fingerprints(data: pa.ChunkedArray) -> np.ndarray | None:
 # -- cross-table references ---------------------------------------------------------------------------
 def validate_references(results: dict[str, TableResult]) -> None:
     """Reject rows that refer to ids absent from the table they point to (after that table's own
-    validation, so a deal rejected for a bad date also takes its history rows with it)."""
+    validation, so a deal rejected for a bad date also takes its history rows with it: a history row is the
+    deal's state, which cannot be placed without the deal).
+
+    A reference column a table declares ``detachable`` (an activity's deal) is cleared instead when the row
+    it points to was rejected: the activity is kept, unlinked, and recorded in ``TableResult.detached``.
+    """
     from .dataset import is_in  # deferred: dataset imports this module
     for name, result in results.items():
         spec = TABLES[name]
@@ -853,14 +972,23 @@ def validate_references(results: dict[str, TableResult]) -> None:
             if not bad.any():
                 continue
             reason = Reason.UNKNOWN_TERRITORY if t_table == "territories" else Reason.UNKNOWN_OPPORTUNITY
-            rows = pd.Series(result.data.index[bad])
             noun = t_table.removesuffix("ies") + "y" if t_table.endswith("ies") else t_table.removesuffix("s")
             rejected = values[bad].astype(str).str.strip().isin(results[t_table].keys_read)
+            if column in spec.detachable and rejected.any():
+                _detach(result, column, rejected.index[rejected.to_numpy()])
+                bad = bad & ~bad.index.isin(rejected.index[rejected.to_numpy()])
+                if not bad.any():
+                    continue
+                rejected = rejected[~rejected]
+                values = result.data[column]
+            rows = pd.Series(result.data.index[bad])
             message = pd.Series(f"refers to {'an' if noun[0] in 'aeiou' else 'a'} {noun} that is not in {t_table}",
                                 index=rejected.index, dtype=object)
             target = results[t_table]
             message[rejected] = (f"refers to {'an' if noun[0] in 'aeiou' else 'a'} {noun} that was rejected "
-                                 f"(see that row's own problem in {Path(target.file).name})")
+                                 f"(see that row's own problem in {Path(target.file).name})"
+                                 + (": a deal's history cannot be placed without the deal"
+                                    if name == "opportunity_history" else ""))
             if target.read and not target.used:
                 message[:] = (f"refers to {'an' if noun[0] in 'aeiou' else 'a'} {noun}, but every row of "
                               f"{Path(target.file).name} was rejected (see its own problem)")
@@ -870,13 +998,27 @@ def validate_references(results: dict[str, TableResult]) -> None:
             result.rejected_rows += int(bad.sum())
 
 
-def validate_tables(raw_tables: dict[str, tuple[pd.DataFrame, str]], stages: list[str]) -> ValidationReport:
-    """Validate every table given as ``{name: (raw frame, file label)}``, then cross-table references."""
+def _detach(result: TableResult, column: str, index: pd.Index) -> None:
+    """Keep the rows at ``index`` of ``result`` with ``column`` cleared, recording what it held."""
+    owner = result.data.loc[index, "owner"] if "owner" in result.data else pd.Series(None, index=index)
+    record = pd.DataFrame({"column": column, "value": result.data.loc[index, column].astype(str).to_numpy(),
+                           "owner": owner.to_numpy()}, columns=DETACHED_COLUMNS)
+    result.detached = pd.concat([f for f in (result.detached, record) if len(f)], ignore_index=True)
+    result.data[column] = result.data[column].mask(result.data.index.isin(index))
+
+
+def validate_tables(raw_tables: dict[str, tuple[pd.DataFrame, str]], stages: list[str], *,
+                    keep_raw: bool = False) -> ValidationReport:
+    """Validate every table given as ``{name: (raw frame, file label)}``, then cross-table references.
+
+    ``keep_raw`` keeps each table's rows as read (``TableResult.raw``), for :meth:`ValidationReport.rejected_rows`.
+    """
     report = ValidationReport()
     for name, (raw, file) in raw_tables.items():
         result, problems = validate_table(TABLES[name], raw, file, stages)
         report.file_problems.extend(problems)
         if result is not None:
+            result.raw = raw.reset_index(drop=True) if keep_raw else None
             report.tables[name] = result
     validate_references(report.tables)
     for result in report.tables.values():

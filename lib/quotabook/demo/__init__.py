@@ -13,7 +13,8 @@ ids, to Parquet.
 
 >>> from quotabook import demo
 >>> tables = demo.generate(seed=7)
->>> demo.write(tables, "data/demo", formats=("parquet", "csv"))  # doctest: +SKIP
+>>> demo.write(tables, "data/demo")                          # doctest: +SKIP
+>>> demo.write(tables, "data/demo-csv", formats=("csv",))   # doctest: +SKIP
 """
 
 from .build import generate

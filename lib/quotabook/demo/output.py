@@ -1,4 +1,7 @@
-"""Write the demo tables to disk as Parquet (and CSV), byte-for-byte reproducible.
+"""Write the demo tables to disk as Parquet or CSV, byte-for-byte reproducible.
+
+One format per folder: a folder holding ``opportunities.csv`` and ``opportunities.parquet`` is refused
+when loaded (which one is current cannot be told), so writing a table removes its file in the other format.
 
 Parquet is written with pyarrow from a table without the pandas index; no timestamps or host details
 enter the file, so the same tables always give the same bytes. CSV uses ISO dates (``YYYY-MM-DD``),
@@ -18,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ..schemas import TABLES
+from ..sources.folder import EXTENSIONS as TABLE_EXTENSIONS
 
 __all__ = ["FORMATS", "write"]
 
@@ -27,24 +31,30 @@ FORMATS = ("parquet", "csv")
 def write(
     tables: Mapping[str, pd.DataFrame], folder: str | os.PathLike, formats: Iterable[str] = ("parquet",)
 ) -> list[Path]:
-    """Write each table as ``<folder>/<table>.parquet`` and, if asked, ``<table>.csv``.
+    """Write each table as ``<folder>/<table>.parquet`` or, with ``formats=("csv",)``, ``<table>.csv``.
 
-    Files are written to a temporary name and renamed, so a reader never sees half a file.
+    Files are written to a temporary name and renamed, so a reader never sees half a file. The table's file
+    in another format (``.parquet``, ``.csv``, ``.csv.gz``), if the folder holds one, is removed: the folder
+    keeps one file per table.
 
     Returns
     -------
     list[pathlib.Path]
-        The files written, table by table in the order given, Parquet before CSV.
+        The files written, table by table in the order given.
 
     Raises
     ------
     ValueError
-        A format other than ``parquet`` or ``csv`` was asked for.
+        A format other than ``parquet`` or ``csv`` was asked for, or both at once (write each format to
+        its own folder).
     """
     formats = tuple(formats)
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
         raise ValueError(f"unknown format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+    if len(set(formats)) != 1:
+        raise ValueError(f"write one format per folder, got {', '.join(formats) or 'none'}: a folder holding a "
+                         "table as both CSV and Parquet is refused when loaded")
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -60,6 +70,10 @@ def write(
                 _csv_frame(name, df).to_csv(tmp, index=False, lineterminator="\n", float_format="%.15g")
             tmp.replace(path)
             written.append(path)
+            for ext in TABLE_EXTENSIONS:
+                other = out / f"{name}{ext}"
+                if other != path and other.is_file():
+                    other.unlink()
     return written
 
 

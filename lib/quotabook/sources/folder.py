@@ -1,4 +1,7 @@
-"""A folder of canonical table files (``opportunities.parquet`` or ``.csv``, ...), read as they are."""
+"""A folder of canonical table files (``opportunities.parquet`` or ``.csv``, ...), read as they are.
+
+One file per table: a folder holding both ``opportunities.csv`` and ``opportunities.parquet`` is an error
+naming both, never a silent choice (an edit to the file not chosen would be ignored)."""
 
 from __future__ import annotations
 
@@ -6,27 +9,49 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..errors import UnreadableFileError
+from ..errors import SourceError, UnreadableFileError
 from ..schemas import TABLES, Reason
 from ..validation import file_problem, read_table_file
 from .base import RawSource
 from .convert import ROW
 
-__all__ = ["EXTENSIONS", "find_table_files", "malformed_problems", "read_folder"]
+__all__ = ["EXTENSIONS", "find_table_files", "malformed_problems", "read_folder", "table_files", "two_files_message"]
 
 EXTENSIONS = (".parquet", ".csv", ".csv.gz")
 
 
-def find_table_files(folder: Path) -> dict[str, Path]:
-    """The file for each canonical table present in ``folder`` (Parquet preferred over CSV)."""
-    found: dict[str, Path] = {}
+def table_files(folder: Path) -> dict[str, list[Path]]:
+    """Every file of each canonical table present in ``folder`` (``opportunities.parquet``, ``.csv``,
+    ``.csv.gz``), in the order of :data:`EXTENSIONS`; more than one is an error for the caller to report."""
+    found: dict[str, list[Path]] = {}
     for name in TABLES:
-        for ext in EXTENSIONS:
-            path = folder / f"{name}{ext}"
-            if path.is_file():
-                found[name] = path
-                break
+        paths = [folder / f"{name}{ext}" for ext in EXTENSIONS if (folder / f"{name}{ext}").is_file()]
+        if paths:
+            found[name] = paths
     return found
+
+
+def two_files_message(name: str, paths: list[Path]) -> str:
+    """Why a table given by several files is not read: which one is current cannot be told."""
+    shown = " and ".join(p.name for p in paths)
+    return (f"table {name!r} is in {len(paths)} files, {shown}: quotabook cannot tell which one is current "
+            "(an edit to one would be ignored); keep one of them in the folder")
+
+
+def find_table_files(folder: Path) -> dict[str, Path]:
+    """The file of each canonical table present in ``folder``.
+
+    Raises
+    ------
+    SourceError
+        A table is in more than one file (``opportunities.csv`` and ``opportunities.parquet``); the message
+        names both.
+    """
+    found = table_files(folder)
+    for name, paths in found.items():
+        if len(paths) > 1:
+            raise SourceError(f"{folder}: {two_files_message(name, paths)}")
+    return {name: paths[0] for name, paths in found.items()}
 
 
 def malformed_problems(table: str, file: str, frame: pd.DataFrame, malformed: dict[int, str], *,
@@ -43,9 +68,14 @@ def malformed_problems(table: str, file: str, frame: pd.DataFrame, malformed: di
 
 def read_folder(folder: Path, label: str | None = None) -> RawSource:
     """Read every table file of ``folder``; unreadable files and missing required tables are problems."""
-    files = find_table_files(folder)
+    files = table_files(folder)
     raw = RawSource(label=label or str(folder))
-    for name, path in files.items():
+    for name, paths in files.items():
+        if len(paths) > 1:
+            raw.problems.append(file_problem(name, " and ".join(str(p) for p in paths), Reason.AMBIGUOUS_FILE.value,
+                                             two_files_message(name, paths)))
+            continue
+        path = paths[0]
         spec = TABLES[name]
         known = [*spec.required_columns, *(c.name for c in spec.columns if not c.required)]
         try:

@@ -11,7 +11,8 @@ source    folder | salesforce | hubspot  (which base the files overlay)
 remove    base files to delete first
 mapping   overrides merged into the shipped mapping (exports only)
 exit      the exit code ``quotabook validate`` must return (0 clean, 1 data rejected)
-load      ok | warns | raises: what ``quotabook.load`` does with it; ``load_message`` is in the error
+load      ok | notes | warns | raises: what ``quotabook.load`` does with it (notes: no problem, but a data note
+          about rows kept incomplete); ``load_message`` is in the error or the note
 problems  every reject expected: file (a suffix), row (null for the whole file), column, reason and a piece
           of the message; no other reason may appear
 counts    {table: [read, used, rejected]} for the tables named
@@ -159,12 +160,13 @@ CASES: dict[str, dict] = {
         counts={"opportunities": [5, 4, 1]}),
     "parquet_truncated": dict(
         about="a Parquet file cut to half its size",
-        files={"opportunities.parquet": parquet_bytes(OPPORTUNITIES)[:700]}, exit=1, load="raises",
+        files={"opportunities.parquet": parquet_bytes(OPPORTUNITIES)[:700]}, remove=["opportunities.csv"], exit=1,
+        load="raises",
         load_message="not a readable Parquet file",
         problems=[P("opportunities.parquet", None, None, "unreadable_file", "not a readable Parquet file")]),
     "parquet_not_parquet": dict(
         about="a text file saved with a .parquet name (optional table)",
-        files={"activities.parquet": b"activity_id,owner\n1,Ann\n"}, exit=1, load="warns",
+        files={"activities.parquet": b"activity_id,owner\n1,Ann\n"}, remove=["activities.csv"], exit=1, load="warns",
         problems=[P("activities.parquet", None, None, "unreadable_file", "not a readable Parquet file")]),
     # -- encodings and BOMs --------------------------------------------------------------------------------
     "latin1_csv": dict(
@@ -267,11 +269,44 @@ CASES: dict[str, dict] = {
     "null_strings_required": dict(
         about='"null", "None" and "NaN" where a value is required',
         files={OPP: OPPORTUNITIES + opp(opportunity_id="null") + opp(opportunity_id="F", owner="None")
-               + opp(opportunity_id="G", amount="NaN")}, exit=1, load="warns",
+               + opp(opportunity_id="G", amount="NaN", stage="Closed Won", forecast_category="Closed",
+                     is_closed="true", is_won="true")}, exit=1, load="warns",
         problems=[P(OPP, 5, "opportunity_id", "missing_value", "a required value is empty"),
                   P(OPP, 6, "owner", "missing_value", "a required value is empty"),
-                  P(OPP, 7, "amount", "missing_value", "a required value is empty")],
+                  P(OPP, 7, "amount", "missing_value", "a closed deal needs its amount")],
         counts={"opportunities": [7, 4, 3]}),
+    "open_deal_blanks": dict(
+        about="open deals without an amount, a close date or a created date (early-stage deals in real CRMs): "
+              "kept, counted and named in one data note",
+        files={OPP: OPPORTUNITIES + opp(amount="") + opp(opportunity_id="F", close_date="null")
+               + opp(opportunity_id="G", created_date="")}, exit=0, load="notes",
+        load_message=r"3 open deal\(s\) are kept with blanks",
+        problems=[], counts={"opportunities": [7, 7, 0]}),
+    "closed_deal_blanks": dict(
+        about="closed deals without a close date (no period to place them in) or an amount (no value won)",
+        files={OPP: OPPORTUNITIES + opp(close_date="", stage="Closed Won", forecast_category="Closed",
+                                        is_closed="true", is_won="true")
+               + opp(opportunity_id="F", amount="", stage="Closed Lost", forecast_category="Omitted",
+                     is_closed="true", is_won="false")}, exit=1, load="warns",
+        problems=[P(OPP, 5, "close_date", "missing_value", "a closed deal needs its close date"),
+                  P(OPP, 6, "amount", "missing_value", "a closed deal needs its amount")],
+        counts={"opportunities": [6, 4, 2]}),
+    "rejected_deal_keeps_activities": dict(
+        about="a deal rejected for its amount: its activities are kept without it, its history goes with it",
+        files={OPP: OPPORTUNITIES + opp(amount="-500"),
+               "activities.csv": ACTIVITIES + "3,Ann,2026-01-07T10:00:00,dial,E\n4,Ann,2026-01-08T10:00:00,email,E\n",
+               "opportunity_history.csv": HISTORY + "E,2026-01-01T09:00:00,Discovery,10,2026-03-01,Pipeline,10\n"},
+        exit=1, load="warns",
+        problems=[P(OPP, 5, "amount", "negative_amount", "amount is negative"),
+                  P("opportunity_history.csv", 5, "opportunity_id", "unknown_opportunity",
+                    "cannot be placed without the deal")],
+        counts={"opportunities": [5, 4, 1], "activities": [4, 4, 0], "opportunity_history": [5, 4, 1]}),
+    "two_files_one_table": dict(
+        about="opportunities.csv next to opportunities.parquet (an edit to one would be ignored)",
+        files={"opportunities.parquet": parquet_bytes(OPPORTUNITIES)}, exit=1, load="raises",
+        load_message="cannot tell which one is current",
+        problems=[P("opportunities.csv", None, None, "ambiguous_file",
+                    "table 'opportunities' is in 2 files, opportunities.parquet and opportunities.csv")]),
     "null_strings_optional": dict(
         about='"null" and "None" in optional columns are blanks, not values',
         files={OPP: OPPORTUNITIES + opp(forecast_category="None", loss_reason="null")}, exit=0, load="ok",

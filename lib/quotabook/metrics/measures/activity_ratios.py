@@ -145,7 +145,7 @@ def _rep_count(ctx: Context) -> pd.Series:
     t = ctx.ds.territories
     named = ctx.nunique(t[t["owner"].notna()], "owner")
     o = ctx.opportunities
-    active = (o["created_date"] < ctx.period.end) & (
+    active = ((o["created_date"] < ctx.period.end) | o["created_date"].isna()) & (
         ~o["is_closed"].fillna(False).astype(bool) | (o["close_date"] >= ctx.period.start))
     keep = list(dict.fromkeys(["owner", "territory", *(c for c in ctx.by if c in o)]))
     dealers = ctx.nunique(o.loc[active, keep], "owner")

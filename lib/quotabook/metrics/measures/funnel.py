@@ -49,8 +49,10 @@ def _count_where(ctx: Context, frame: pd.DataFrame, mask: pd.Series, *, unplaced
 
 
 def _open_at(opps: pd.DataFrame, moment: pd.Timestamp) -> pd.Series:
-    """Mask: deals created before ``moment`` and not closed before it (closed deals close on close_date)."""
-    return (opps["created_date"] < moment) & (~_flag(opps["is_closed"]) | (opps["close_date"] >= moment))
+    """Mask: deals created before ``moment`` and not closed before it (closed deals close on close_date).
+    An open deal without a created date counts as created (it is in the pipeline; since when is unknown)."""
+    created = opps["created_date"]
+    return ((created < moment) | created.isna()) & (~_flag(opps["is_closed"]) | (opps["close_date"] >= moment))
 
 
 def lead_steps_reached(leads: pd.DataFrame) -> pd.DataFrame:
