@@ -149,7 +149,7 @@ class Report:
         shown = frame if len(frame) <= max_rows else frame.head(max_rows)
         text = privacy.mask_frame(fmt.format_frame(shown, resolved, self.currency), self.privacy)
         # Cells, row and column labels come from the data: shown as text, never read as HTML.
-        styler = fmt.literal_style(text)
+        styler = fmt.literal_style(text, na_rep=fmt.MISSING)  # a blank (a deal kept without a close date) reads "–"
         if not index:
             styler = styler.hide(axis="index")
         right = [c for c in text.columns if c in resolved or pd.api.types.is_numeric_dtype(shown[c])]

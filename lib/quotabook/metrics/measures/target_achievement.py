@@ -263,6 +263,14 @@ def deal_count(ctx: Context) -> pd.Series:
     return ctx.count(_rows(ctx, _open_in_period(ctx, _FORECAST_DEALS)))
 
 
+@measure("priced_deal_count")
+def priced_deal_count(ctx: Context) -> pd.Series:
+    """Open Commit and Best Case deals closing in the period that have an amount (count of deals): the
+    divisor of the average selling price, so a deal kept without an amount is not a zero-value deal."""
+    deals = _rows(ctx, _open_in_period(ctx, _FORECAST_DEALS), "amount")
+    return ctx.count(deals[deals["amount"].notna()])
+
+
 @measure("largest_deal_amount")
 def largest_deal_amount(ctx: Context) -> pd.Series:
     """Amount of the biggest open Commit or Best Case deal closing in the period (reporting currency);
