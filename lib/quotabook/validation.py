@@ -159,6 +159,10 @@ class ValidationReport:
         grouped = text.groupby(["table", "file", "row"], sort=False, dropna=False).agg(
             {c: lambda v: "; ".join(dict.fromkeys(x for x in v if x)) for c in ("column", "reason", "message")})
         grouped = grouped.reset_index()
+        order = pd.factorize(grouped["table"])[0]  # tables as the report lists them, rows in file order
+        grouped = grouped.assign(_table=order).sort_values(["_table", "file", "row"], kind="stable",
+                                                            na_position="first").drop(columns="_table")
+        grouped = grouped.reset_index(drop=True)
         frames = []
         for (table, file), part in grouped.groupby(["table", "file"], sort=False, dropna=False):
             result = self.tables.get(table)
