@@ -1,6 +1,7 @@
 """Rows kept although incomplete, counted and named in one data note each.
 
-Two kinds: open deals with blank values, and activities of a rejected deal (kept without their deal).
+Three kinds: open deals with blank values, activities of a rejected deal (kept without their deal), and
+cells a column mapping filled (``fill`` in :mod:`quotabook.sources.mapping`): a value the CRM did not hold.
 
 **Open deals with blanks.**
 Real CRMs leave early-stage deals without an amount, an expected close date or (in some exports) a created
@@ -23,11 +24,17 @@ state at a moment, which cannot be placed without the deal; the note counts them
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
-from .dataset import ALL_REGIONS, Dataset
+from .sources.base import FILLED
 
-__all__ = ["BLANK_COLUMNS", "blank_open_counts", "blank_open_note", "detached_note", "kept_notes"]
+if TYPE_CHECKING:
+    from .dataset import Dataset
+
+__all__ = ["BLANK_COLUMNS", "FILLED", "blank_open_counts", "blank_open_note", "detached_note", "filled_counts",
+           "filled_note", "kept_notes"]
 
 # The opportunity columns an open deal may leave blank, with the words a note uses for each blank.
 BLANK_COLUMNS = {"amount": "without an amount", "close_date": "without a close date",
@@ -84,6 +91,8 @@ def detached_note(ds: Dataset) -> str | None:
     if result is None or result.detached.empty:
         return None
     detached = result.detached
+    from .dataset import ALL_REGIONS  # deferred: validation reads this module, and dataset imports validation
+
     if ds.region != ALL_REGIONS:
         detached = detached[detached["owner"].isin(set(ds.activities["owner"].dropna()))]
     if detached.empty:
@@ -102,6 +111,29 @@ def detached_note(ds: Dataset) -> str | None:
             f"not for any deal.{history_text}")
 
 
+def filled_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """Cells a mapping filled in ``frame``: one row per column and way of filling (``column``, ``how``,
+    ``count``), from the ``filled_<column>`` records the mapping left."""
+    rows = [{"column": col.removeprefix(FILLED), "how": how, "count": int(n)}
+            for col in frame.columns if str(col).startswith(FILLED)
+            for how, n in frame[col].dropna().astype(str).value_counts(sort=False).items()]
+    return pd.DataFrame(rows, columns=["column", "how", "count"])
+
+
+def filled_note(ds: Dataset) -> str | None:
+    """The data note naming the values a column mapping filled (deals' amounts from a price list, ...), which
+    the figures then include as if the CRM held them; None when nothing was filled."""
+    nouns = {"opportunities": "deal(s)", "activities": "activit(ies)", "leads": "lead(s)",
+             "opportunity_history": "history row(s)", "territories": "territor(ies)", "targets": "target(s)"}
+    parts = [f"the {row.column.replace('_', ' ')} of {row.count:,} {noun} from {row.how}"
+             for name, noun in nouns.items()
+             for row in filled_counts(getattr(ds, name)).itertuples(index=False)]
+    if not parts:
+        return None
+    return (f"The source mapping filled blank cells, and the figures include these values as if the CRM held "
+            f"them: {'; '.join(parts)}.")
+
+
 def kept_notes(ds: Dataset) -> list[str]:
-    """The data notes about rows kept although incomplete in ``ds`` (none, one or two)."""
-    return [n for n in (blank_open_note(ds.opportunities), detached_note(ds)) if n]
+    """The data notes about rows kept although incomplete in ``ds`` (none to three)."""
+    return [n for n in (blank_open_note(ds.opportunities), detached_note(ds), filled_note(ds)) if n]

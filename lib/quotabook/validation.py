@@ -39,13 +39,15 @@ from .schemas import TABLES, Column, Reason, TableSpec, pandera_schema
 from .sources.convert import EXCEL_EPOCH
 from .sources.convert import ROW as ROW_COLUMN
 
-__all__ = ["REJECT_COLUMNS", "TableResult", "ValidationReport", "file_problem", "read_csv_file", "read_parquet_file",
-           "read_table_file", "shown_delimiter", "validate_table", "validate_tables"]
+__all__ = ["DETACHED_COLUMNS", "REJECT_COLUMNS", "TRUE_TEXT", "TableResult", "ValidationReport", "file_problem",
+           "read_csv_file", "read_parquet_file", "read_table_file", "shown_delimiter", "validate_table",
+           "validate_tables"]
 
 REJECT_COLUMNS = ["table", "file", "row", "column", "reason", "value", "message"]
 DETACHED_COLUMNS = ["column", "value", "owner"]
 NA_STRINGS = ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "none", "#N/A"]
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+TRUE_TEXT = frozenset(_TRUE)  # text read as true (case-insensitive, stripped)
 _FALSE = {"false", "f", "no", "n", "0", "0.0"}
 _MESSAGES = {
     Reason.MISSING_VALUE: "a required value is empty",
@@ -130,8 +132,9 @@ class ValidationReport:
                                   kind="stable").reset_index(drop=True)
 
     def kept(self) -> list[str]:
-        """Rows kept although incomplete, one line each: open deals with blanks, activities of rejected deals."""
-        from .kept import BLANK_COLUMNS, blank_open_counts  # deferred: a small module, only for reports
+        """Rows kept although incomplete, one line each: open deals with blanks, cells a mapping filled,
+        activities of rejected deals."""
+        from .kept import BLANK_COLUMNS, blank_open_counts, filled_counts  # deferred: only for reports
 
         lines = []
         opps = self.tables.get("opportunities")
@@ -139,6 +142,8 @@ class ValidationReport:
             lines += [f"opportunities: {n:,} open deal(s) {BLANK_COLUMNS[col]}"
                       for col, n in blank_open_counts(opps.data).items() if n]
         for r in self.tables.values():
+            lines += [f"{r.name}: {row.count:,} blank {row.column} cell(s) filled from {row.how} by the mapping"
+                      for row in filled_counts(r.data).itertuples(index=False)]
             if len(r.detached):
                 deals = r.detached["value"].nunique()
                 lines.append(f"{r.name}: {len(r.detached):,} row(s) of {deals:,} rejected deal(s) kept without "

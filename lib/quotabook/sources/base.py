@@ -13,7 +13,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-__all__ = ["RawSource"]
+__all__ = ["FILLED", "RawSource"]
+
+# Prefix of the column in which a reader records, per row, how it filled a blank cell of a column
+# (``filled_amount``: "prices (List price) by Product"); see ``fill`` in :mod:`quotabook.sources.mapping`.
+FILLED = "filled_"
 
 
 @dataclass

@@ -15,8 +15,8 @@ import pandas as pd
 from ..errors import UnreadableFileError
 from ..schemas import TABLES
 from ..settings import Settings
-from ..validation import file_problem, read_csv_file, read_parquet_file, shown_delimiter
-from .base import RawSource
+from ..validation import TRUE_TEXT, file_problem, read_csv_file, read_parquet_file, shown_delimiter
+from .base import FILLED, RawSource
 from .convert import ROW, parse_amounts, parse_dates
 from .currency import convert_tables, load_rates
 from .folder import malformed_problems
@@ -34,7 +34,8 @@ def _expected_names(spec: dict, table: str) -> list[str]:
     names = [str(spec[k]) for k in ("key", "value") if k in spec]
     for value in (spec.get("columns") or {}).values():
         names += [value] if isinstance(value, str) else value
-    names += [str(d["match"]) for d in (spec.get("derive") or {}).values() if isinstance(d, dict) and "match" in d]
+    for how in (*(spec.get("derive") or {}).values(), *(spec.get("fill") or {}).values()):
+        names += [str(how[k]) for k in ("match", "column") if isinstance(how, dict) and k in how]
     names += [c.name for c in TABLES[table].columns] if table in TABLES else []
     return list(dict.fromkeys(names))
 
@@ -154,6 +155,22 @@ def _lookup(mapping: Mapping, name: str, built: dict[str, pd.DataFrame], cache: 
     return cache[name]
 
 
+def _side_table(mapping: Mapping, spec: dict, built: dict, cache: dict) -> tuple[pd.DataFrame | None, str, str,
+                                                                                  dict]:
+    """The side table a ``lookup`` of ``derive`` or ``fill`` reads (None when no file is there), its key and
+    value columns (the spec's own, else those of its ``lookups`` entry) and that entry."""
+    lookup = mapping.raw.get("lookups", {}).get(spec["lookup"], {})
+    key, value = spec.get("key", lookup.get("key")), spec.get("value", lookup.get("value"))
+    return _lookup(mapping, spec["lookup"], built, cache), key, value, lookup
+
+
+def _looked_up(values: pd.Series, side: pd.DataFrame, key: str, value: str) -> pd.Series:
+    """``side``'s ``value`` for each of ``values`` found in its ``key`` column (the first row of a repeated
+    key), missing where none is."""
+    pairs = side.dropna(subset=[key]).drop_duplicates(key)
+    return values.map(pd.Series(pairs[value].to_numpy(), index=pairs[key].to_numpy()))
+
+
 def _derive(frame: pd.DataFrame, raw: pd.DataFrame, column: str, spec: dict, *, table: str, file: str, where: str,
             mapping: Mapping, settings: Settings, built: dict, cache: dict, problems: list[dict]) -> None:
     """Fill ``column`` from the stage map, a lookup, a row number or another column (canonical or export)."""
@@ -174,9 +191,7 @@ def _derive(frame: pd.DataFrame, raw: pd.DataFrame, column: str, spec: dict, *, 
         elif spec["copy"] in raw:
             frame[column] = raw[spec["copy"]]
     elif "lookup" in spec:
-        side = _lookup(mapping, spec["lookup"], built, cache)
-        lookup = mapping.raw.get("lookups", {}).get(spec["lookup"], {})
-        key, value = spec.get("key", lookup.get("key")), spec.get("value", lookup.get("value"))
+        side, key, value, lookup = _side_table(mapping, spec, built, cache)
         match = spec["match"]
         if match not in frame and match not in raw:
             problems.append(file_problem(table, file, "missing_column",
@@ -197,9 +212,7 @@ def _derive(frame: pd.DataFrame, raw: pd.DataFrame, column: str, spec: dict, *, 
             problems.append(file_problem(table, file, "missing_column",
                                          f"lookup {spec['lookup']!r} lacks column {key!r} or {value!r}"))
             return
-        pairs = side.dropna(subset=[key]).drop_duplicates(key)
-        table_map = pd.Series(pairs[value].to_numpy(), index=pairs[key].to_numpy())
-        found = values.map(table_map)
+        found = _looked_up(values, side, key, value)
         if unmatched == "keep":
             frame[column] = found.where(found.notna(), values)
             return
@@ -211,6 +224,64 @@ def _derive(frame: pd.DataFrame, raw: pd.DataFrame, column: str, spec: dict, *, 
         problems.extend(_row_problems(table, file, missed, column, reason, values,
                                       f"{match} value not found in {spec['lookup']} ({key}) "
                                       f"for {where}.derive.{column}"))
+
+
+
+
+def _closed_rows(frame: pd.DataFrame, settings: Settings) -> pd.Series:
+    """Rows of a deal table that are closed: ``is_closed`` as given (true / 1 / yes), else the stage map's
+    flag for the row's stage (what ``derive: {is_closed: {stage_flag: is_closed}}`` will set)."""
+    if "is_closed" in frame and frame["is_closed"].notna().any():
+        return frame["is_closed"].astype("string").str.strip().str.lower().isin(TRUE_TEXT).fillna(False)
+    if "stage" in frame:
+        return frame["stage"].map(settings.stage_table()["is_closed"]).fillna(False).astype(bool)
+    return pd.Series(False, index=frame.index)
+
+
+def _fill(frame: pd.DataFrame, raw: pd.DataFrame, column: str, spec: dict, *, table: str, file: str, where: str,
+          mapping: Mapping, settings: Settings, built: dict, cache: dict, problems: list[dict]) -> None:
+    """Fill the blank cells of ``column`` (see ``fill`` in :mod:`.mapping`) from a constant, another column of
+    the row or a lookup, recording how in ``filled_<column>``; cells it cannot supply stay blank."""
+    key_of = f"{where}.fill.{column}"
+    current = frame[column].astype(object) if column in frame else pd.Series(None, index=frame.index, dtype=object)
+    blank = current.isna() | current.astype("string").str.strip().eq("").fillna(False)
+    if spec.get("only_open"):
+        blank &= ~_closed_rows(frame, settings)
+    if "constant" in spec:
+        value = spec["constant"]
+        values = pd.Series("true" if value is True else "false" if value is False else str(value),
+                           index=frame.index, dtype=object)
+        how = f"the constant {value}"
+    else:
+        source = spec["column"] if "column" in spec else spec["match"]
+        if source not in frame and source not in raw:
+            problems.append(file_problem(table, file, "missing_column",
+                                         f"column {source!r} needed by {key_of} is not in the export", source))
+            return
+        given = frame[source] if source in frame else raw[source]
+        if "column" in spec:
+            values, how = given, f"column {source}"
+        else:
+            side, key, value, lookup = _side_table(mapping, spec, built, cache)
+            if side is None:
+                if not lookup.get("optional"):
+                    problems.append(file_problem(table, file, "missing_table",
+                                                 f"lookup {spec['lookup']!r} for {key_of}: no file found"))
+                return
+            if key not in side or value not in side:
+                problems.append(file_problem(table, file, "missing_column",
+                                             f"lookup {spec['lookup']!r} for {key_of} lacks column {key!r} or "
+                                             f"{value!r}"))
+                return
+            values = _looked_up(given, side, key, value)
+            how = f"{spec['lookup']} ({value}) by {source}"
+    filled = blank & values.notna() & values.astype("string").str.strip().ne("").fillna(False)
+    if not filled.any():
+        return
+    frame[column] = current.where(~filled, values.astype(object))
+    record = frame[f"{FILLED}{column}"] if f"{FILLED}{column}" in frame else pd.Series(None, index=frame.index,
+                                                                                       dtype=object)
+    frame[f"{FILLED}{column}"] = record.where(~filled, how)
 
 
 def _build_part(part: dict, table: str, where: str, mapping: Mapping, settings: Settings, built: dict,
@@ -245,12 +316,13 @@ def _build_part(part: dict, table: str, where: str, mapping: Mapping, settings: 
     frame = pd.DataFrame(index=raw.index)
     derive = part.get("derive") or {}
     constants = part.get("constants") or {}
+    fills = part.get("fill") or {}
     for column, names in (part.get("columns") or {}).items():
         names = [names] if isinstance(names, str) else names
         found = next((n for n in names if n in raw.columns), None)
         if found is not None:
             frame[column] = raw[found]
-        elif column in spec.required_columns and column not in derive and column not in constants:
+        elif column in spec.required_columns and not {column} & (set(derive) | set(constants) | set(fills)):
             problems.append(file_problem(table, file, "missing_column",
                                          f"no column {' or '.join(map(repr, names))} (for {column}) in the export; "
                                          f"found: {', '.join(map(str, raw.columns))}", column))
@@ -264,6 +336,9 @@ def _build_part(part: dict, table: str, where: str, mapping: Mapping, settings: 
     for column, table_map in (part.get("values") or {}).items():
         if column in frame:
             problems += _map_values(frame, column, table_map, table, file, where, mapping, settings)
+    for column, fspec in fills.items():  # before parsing: a filled amount or date is read as the export's own
+        _fill(frame, raw, column, fspec, table=table, file=file, where=where, mapping=mapping, settings=settings,
+              built=built, cache=cache, problems=problems)
     for column in [c for c in _MONEY if c in frame]:
         amounts, failed, codes = parse_amounts(frame[column], part.get("decimal"))
         problems += _row_problems(table, file, failed, column, "bad_number", frame[column],

@@ -22,9 +22,23 @@ A mapping is a YAML file in ``params/sources/`` (see ``salesforce.yaml`` and ``h
           territory: {lookup: territories, match: owner, key: owner, value: territory}
           owner: {lookup: users, match: OwnerId, unmatched: keep}     # unmatched: reject | keep | blank
           activity_id: {row_id: "task-"}
+        fill:                            # per row: a blank cell takes a value, filled cells are counted
+          amount: {lookup: list_prices, match: Product, only_open: true}  # the product's list price
+          forecast_category: {constant: Pipeline}                       # a constant
+          close_date: {column: ExpectedCloseDate}                          # another column of the row
       activities:
         parts: [{file: "*Task.csv", ...}, {file: "*Event.csv", ...}]   # several exports, one table
       territories: {from: opportunities, columns: {territory: territory}, constants: {region: All}}
+
+``fill`` differs from ``constants`` and ``derive``, which set a whole column: it touches only the blank
+cells of a column (or every cell, when the export lacks the column) and leaves given values alone. Each
+fill is exactly one of ``constant``, ``column`` (the same row's value of another export or
+canonical column) or ``lookup`` (a value from a ``lookups`` side table or a canonical table, found by
+``match``, with ``key`` / ``value`` as for ``derive``); ``only_open: true`` (opportunities only) fills open
+deals alone, so a closed deal's booked value is never an estimate. A cell the fill cannot supply (no match
+in the lookup) stays blank and is treated as any blank is. Filled cells are read like the export's own
+(``$1,234.50``, dates in ``date_format``) and counted: ``quotabook validate`` lists them and the reports
+say so in a data note.
 
 This module reads and checks the mapping file: mistakes raise :class:`~quotabook.errors.ConfigError`
 naming the file and the key. :mod:`quotabook.sources.exports` reads the exports it names.
@@ -46,11 +60,14 @@ __all__ = ["Mapping", "check_mapping", "find_files", "load_mapping", "table_orde
 
 _TOP_KEYS = {"label", "folder", "extends", "currency", "lookups", "tables", "description"}
 _PART_KEYS = {"file", "from", "delimiter", "encoding", "date_format", "decimal", "columns", "values", "dates",
-              "scale", "constants", "derive", "optional"}
+              "scale", "constants", "derive", "fill", "optional"}
 _TABLE_KEYS = _PART_KEYS | {"parts"}
 _LOOKUP_KEYS = {"file", "key", "value", "delimiter", "encoding", "optional"}
 _DERIVE_KINDS = {"stage_flag", "lookup", "row_id", "copy"}
 _STAGE_FLAGS = {"is_closed", "is_won", "probability", "funnel_step", "order"}
+_FILL_KINDS = {"constant", "column", "lookup"}
+_FILL_KEYS = {"constant": {"constant", "only_open"}, "column": {"column", "only_open"},
+              "lookup": {"lookup", "match", "key", "value", "only_open"}}
 
 
 @dataclass
@@ -178,7 +195,7 @@ def _check_part(mapping: Mapping, table: str, part: Any, where: str, lookups: se
     if part.get("decimal", ".") not in (".", ","):
         raise _fail(file, f"{where}.decimal", "must be '.' or ','")
     canonical = {c.name for c in TABLES[table].columns}
-    for key in ("columns", "values", "dates", "scale", "constants", "derive"):
+    for key in ("columns", "values", "dates", "scale", "constants", "derive", "fill"):
         section = part.get(key) or {}
         if not isinstance(section, dict):
             raise _fail(file, f"{where}.{key}", "expected a mapping keyed by canonical column")
@@ -195,6 +212,8 @@ def _check_part(mapping: Mapping, table: str, part: Any, where: str, lookups: se
                 raise _fail(file, f"{where}.scale.{column}", f"expected a number, got {value!r}")
             if key == "derive":
                 _check_derive(file, f"{where}.derive.{column}", value, lookups)
+            if key == "fill":
+                _check_fill(file, f"{where}.fill.{column}", value, lookups, table)
 
 
 def _check_derive(file: Path, where: str, spec: Any, lookups: set[str]) -> None:
@@ -214,14 +233,43 @@ def _check_derive(file: Path, where: str, spec: Any, lookups: set[str]) -> None:
             raise _fail(file, where, "a lookup in a canonical table needs key and value columns")
 
 
+def _check_fill(file: Path, where: str, spec: Any, lookups: set[str], table: str) -> None:
+    """A per-row fill: exactly one of constant / column / lookup, and only the keys its kind takes."""
+    if not isinstance(spec, dict) or len(set(spec) & _FILL_KINDS) != 1:
+        raise _fail(file, where, "expected exactly one of constant (a value), column (another column of the row) "
+                                 "or lookup (a side table), e.g. {constant: Pipeline}")
+    kind = next(k for k in spec if k in _FILL_KINDS)
+    allowed = _FILL_KEYS[kind]
+    for key in spec:
+        if key not in allowed:
+            raise _fail(file, f"{where}.{key}", f"not a key of a {kind} fill (allowed: {', '.join(sorted(allowed))})")
+    if "only_open" in spec:
+        if not isinstance(spec["only_open"], bool):
+            raise _fail(file, f"{where}.only_open", f"expected true or false, got {spec['only_open']!r}")
+        if table != "opportunities":
+            raise _fail(file, f"{where}.only_open", "only opportunities have open and closed rows")
+    if kind == "constant" and (spec["constant"] is None or isinstance(spec["constant"], (dict, list))):
+        raise _fail(file, f"{where}.constant", f"expected a single value, got {spec['constant']!r}")
+    if kind == "column" and not isinstance(spec["column"], str):
+        raise _fail(file, f"{where}.column", f"expected a column name, got {spec['column']!r}")
+    if kind == "lookup":
+        target = spec["lookup"]
+        if target not in lookups and target not in TABLES:
+            raise _fail(file, f"{where}.lookup", f"{target!r} is neither in lookups nor a canonical table")
+        if not isinstance(spec.get("match"), str):
+            raise _fail(file, f"{where}.match", "required: the column of the row whose value is looked up")
+        if target in TABLES and not {"key", "value"} <= set(spec):
+            raise _fail(file, where, "a lookup in a canonical table needs key and value columns")
+
+
 def _deps(name: str, spec: dict) -> set[str]:
     deps = set()
     for part in spec.get("parts", [spec]):
         if "from" in part:
             deps.add(part["from"])
-        for derive in (part.get("derive") or {}).values():
-            if derive.get("lookup") in TABLES:
-                deps.add(derive["lookup"])
+        for how in (*(part.get("derive") or {}).values(), *(part.get("fill") or {}).values()):
+            if how.get("lookup") in TABLES:
+                deps.add(how["lookup"])
     return deps - {name}
 
 
