@@ -138,6 +138,23 @@ def test_blank_values_never_print_as_nan_in_a_deal_table(blanks):
     assert "nan" not in text.lower() and "NaT" not in text and "–" in text
 
 
+def test_the_concentration_finding_leaves_deals_without_an_amount_out_and_says_so(blanks):
+    from quotabook.findings import target_achievement as say
+    from quotabook.metrics import load_catalog
+    from quotabook.notebook import Report
+
+    ds, _ = load_noted(blanks)
+    rep = Report(ds=ds, period=ds.period("2026-Q1"), region="ALL", catalog=load_catalog())
+    with warnings.catch_warnings():  # W1 and L1 have no history: past weeks show them open, noted elsewhere
+        warnings.simplefilter("ignore", DataQualityWarning)
+        sentences = say.target_achievement_findings(rep).sentences
+    sentence = next(s for s in sentences if "carry Commit" in s)
+    # Four deals, two with an amount (O1 1000, O4 400): average 700; each region has one deal with an
+    # amount, which is always all of its own forecast, so no region is named as the most concentrated.
+    assert sentence == ("4 deals carry Commit + Best Case (average $700, 2 without an amount left out); the "
+                        "largest, $1K, is 71% of it.")
+
+
 def test_a_closed_deal_still_needs_its_amount_close_date_and_created_date(tmp_path):
     source = write(tmp_path / "crm", opportunities=OPP_HEADER + """\
 W1,Ann,T1,2025-12-01,,Closed Won,Closed,600,true,true

@@ -271,7 +271,7 @@ def test_without_targets_or_categories_every_part_still_renders_with_a_note():
     assert f.sentences == [
         "The district has closed $600K in 2026-Q3 but has no target for it: attainment and coverage cannot be read.",
         "So far it has won 1 deal at a 100% win rate.",
-        "Not available for this data: Commit, Best Case, Total (Closed + Commit + Best Case) and 10 more (needs "
+        "Not available for this data: Commit, Best Case, Total (Closed + Commit + Best Case) and 11 more (needs "
         "column opportunities.forecast_category); Target, Attainment, Gap to target and 2 more (needs table "
         "targets).",
     ]

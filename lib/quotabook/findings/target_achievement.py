@@ -29,9 +29,9 @@ __all__ = ["SHOWN_METRICS", "confidence_table", "coverage_rules", "coverage_tabl
 
 SCOPE_METRICS = ["closed_amount", "commit_amount", "best_case_amount", "total_amount", "target_amount", "attainment",
                  "forecast_attainment", "gap", "coverage", "pipeline_coverage", "open_pipeline_amount", "win_rate",
-                 "won_count", "required_new_pipeline", "commit_share", "deal_count", "average_selling_price",
-                 "largest_deal_amount", "top_deal_share", "weak_commit_amount", "promotable_best_case_amount",
-                 "pipeline_push_amount"]
+                 "won_count", "required_new_pipeline", "commit_share", "deal_count", "priced_deal_count",
+                 "average_selling_price", "largest_deal_amount", "top_deal_share", "weak_commit_amount",
+                 "promotable_best_case_amount", "pipeline_push_amount"]
 #: The metrics the notebook shows (its glossary).
 SHOWN_METRICS = ["closed_amount", "commit_amount", "best_case_amount", "pipeline_amount", "total_amount",
                  "target_amount", "attainment", "forecast_attainment", "gap", "coverage", "coverage_of_remaining",
@@ -200,14 +200,23 @@ def _concentration_sentence(rep, s: pd.Series, level: str) -> str:
     """How many deals carry the open forecast, their average size and the largest deal's share."""
     if not s["deal_count"] > 0:
         return ""
+    # Open deals kept without an amount (quotabook.kept) are deals, but their value is unknown.
+    unpriced = s["deal_count"] - s.get("priced_deal_count", s["deal_count"])
+    if unpriced >= s["deal_count"]:
+        return f"{s['deal_count']:.0f} deals carry Commit + Best Case, none with an amount: their value is unknown."
+    left_out = f", {unpriced:.0f} without an amount left out" if unpriced > 0 else ""
     conc = views.concentration(rep.ds, rep.period, by=level)
-    text = (f"{s['deal_count']:.0f} deals carry Commit + Best Case (average {rep.money(s['average_selling_price'])}); "
-            f"the largest, {rep.money(s['largest_deal_amount'])}, is {rep.pct(s['top_deal_share'])} of it")
-    conc = conc[conc["deal_count"] > 1]  # one deal is always all of its group's forecast: nothing to compare
+    text = (f"{s['deal_count']:.0f} deals carry Commit + Best Case (average {rep.money(s['average_selling_price'])}"
+            f"{left_out}); the largest, {rep.money(s['largest_deal_amount'])}, is {rep.pct(s['top_deal_share'])} "
+            "of it")
+    # One deal (with an amount) is always all of its group's forecast: nothing to compare.
+    conc = conc[conc["priced_deal_count"] > 1]
     if len(conc) > 1:
         top = conc.sort_values("top_deal_share", ascending=False, kind="stable").iloc[0]
-        text += (f"; concentration is highest in {top[level]}, where the largest of its {top['deal_count']:.0f} "
-                 f"deals is {rep.pct(top['top_deal_share'])} of its Commit + Best Case")
+        priced = " with an amount" if top["priced_deal_count"] < top["deal_count"] else ""
+        text += (f"; concentration is highest in {top[level]}, where the largest of its "
+                 f"{top['priced_deal_count']:.0f} deals{priced} is {rep.pct(top['top_deal_share'])} of its "
+                 "Commit + Best Case")
     return text + "."
 
 

@@ -162,10 +162,12 @@ def concentration(ds: Dataset, period: str | Period, *, by: str | Sequence[str] 
     -------
     DataFrame
         The ``by`` levels, ``commit_share`` (share 0-1 of Commit + Best Case that is Commit),
-        ``deal_count`` (deals behind Commit + Best Case), ``average_selling_price``, ``largest_deal_amount``
-        (reporting currency) and ``top_deal_share`` (share 0-1 of Commit + Best Case in the largest deal).
+        ``deal_count`` (deals behind Commit + Best Case), ``priced_deal_count`` (those with an amount),
+        ``average_selling_price``, ``largest_deal_amount`` (reporting currency) and ``top_deal_share`` (share
+        0-1 of Commit + Best Case in the largest deal).
     """
-    names = ["commit_share", "deal_count", "average_selling_price", "largest_deal_amount", "top_deal_share"]
+    names = ["commit_share", "deal_count", "priced_deal_count", "average_selling_price", "largest_deal_amount",
+             "top_deal_share"]
     return _wide(names, ds, period, by)
 
 
