@@ -15,6 +15,8 @@ from quotabook.theme import PALETTE
 @pytest.mark.parametrize(("value", "code", "text"), [
     (1_234_567, "USD", "$1.2M"), (850_000, "USD", "$850K"), (999, "USD", "$999"), (0, "USD", "$0"),
     (-2_500_000, "EUR", "-€2.5M"), (3.4e9, "GBP", "£3.4B"), (1_200_000, "SEK", "1.2M SEK"), (float("nan"), "USD", "–"),
+    # The ticks of an axis around zero (a chart with no value in it) read $0, never -$0.
+    (-0.04, "USD", "$0"), (-0.4, "SEK", "0 SEK"), (-0.6, "USD", "-$1"),
 ])
 def test_currency_text(value, code, text):
     assert currency_text(value, code) == text

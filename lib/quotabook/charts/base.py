@@ -166,12 +166,14 @@ def currency_text(value: float, code: str = "USD", *, decimals: int | None = Non
     """
     if value is None or pd.isna(value):
         return "–"
-    sign, v = ("-" if value < 0 else ""), abs(float(value))
+    v = abs(float(value))
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K"), (1.0, "")):
         if v >= size or size == 1.0:
             places = decimals if decimals is not None else (1 if size >= 1e6 else 0)
             number = f"{v / size:,.{places}f}{suffix}"
             break
+    # A sign only where the shown figure is not zero: an axis around 0 (a chart of no value) reads $0, not -$0.
+    sign = "-" if value < 0 and any(c in "123456789" for c in number) else ""
     symbol = _SYMBOLS.get(code)
     return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {code}".rstrip()
 
