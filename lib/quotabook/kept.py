@@ -32,9 +32,10 @@ from .sources.base import FILLED
 
 if TYPE_CHECKING:
     from .dataset import Dataset
+    from .validation import TableResult
 
 __all__ = ["BLANK_COLUMNS", "FILLED", "blank_open_counts", "blank_open_note", "detached_note", "filled_counts",
-           "filled_note", "kept_notes"]
+           "filled_note", "kept_lines", "kept_notes"]
 
 # The opportunity columns an open deal may leave blank, with the words a note uses for each blank.
 BLANK_COLUMNS = {"amount": "without an amount", "close_date": "without a close date",
@@ -137,3 +138,20 @@ def filled_note(ds: Dataset) -> str | None:
 def kept_notes(ds: Dataset) -> list[str]:
     """The data notes about rows kept although incomplete in ``ds`` (none to three)."""
     return [n for n in (blank_open_note(ds.opportunities), detached_note(ds), filled_note(ds)) if n]
+
+
+def kept_lines(tables: dict[str, TableResult]) -> list[str]:
+    """One line per kind of row kept although incomplete in validated ``tables`` (for ``quotabook validate``):
+    open deals with each blank, cells a mapping filled, rows kept without their rejected deal."""
+    lines = []
+    opps = tables.get("opportunities")
+    if opps is not None:
+        lines += [f"opportunities: {n:,} open deal(s) {BLANK_COLUMNS[col]}"
+                  for col, n in blank_open_counts(opps.data).items() if n]
+    for r in tables.values():
+        lines += [f"{r.name}: {row.count:,} blank {row.column} cell(s) filled from {row.how} by the mapping"
+                  for row in filled_counts(r.data).itertuples(index=False)]
+        if len(r.detached):
+            deals = r.detached["value"].nunique()
+            lines.append(f"{r.name}: {len(r.detached):,} row(s) of {deals:,} rejected deal(s) kept without their deal")
+    return lines

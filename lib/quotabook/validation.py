@@ -37,7 +37,6 @@ import pyarrow.compute as pc
 from .errors import DataValidationError, UnreadableFileError
 from .schemas import TABLES, Column, Reason, TableSpec, pandera_schema
 from .sources.convert import EXCEL_EPOCH
-from .sources.convert import ROW as ROW_COLUMN
 
 __all__ = ["DETACHED_COLUMNS", "REJECT_COLUMNS", "TRUE_TEXT", "TableResult", "ValidationReport", "file_problem",
            "read_csv_file", "read_parquet_file", "read_table_file", "shown_delimiter", "validate_table",
@@ -123,66 +122,22 @@ class ValidationReport:
 
     def reason_counts(self) -> pd.DataFrame:
         """Problems per reason, table and column (``count``), the most frequent first: what to fix first."""
-        rejects = self.rejects
-        if rejects.empty:
-            return pd.DataFrame(columns=["reason", "table", "column", "count"])
-        keys = rejects[["reason", "table", "column"]].astype(object).fillna("")
-        counts = keys.value_counts(sort=False).rename("count").reset_index()
-        return counts.sort_values(["count", "reason", "table", "column"], ascending=[False, True, True, True],
-                                  kind="stable").reset_index(drop=True)
+        from .rejects import reason_counts  # deferred: only reports need it
+
+        return reason_counts(self.rejects)
 
     def kept(self) -> list[str]:
         """Rows kept although incomplete, one line each: open deals with blanks, cells a mapping filled,
-        activities of rejected deals."""
-        from .kept import BLANK_COLUMNS, blank_open_counts, filled_counts  # deferred: only for reports
+        activities of rejected deals (see :mod:`quotabook.kept`)."""
+        from .kept import kept_lines  # deferred: only reports need it
 
-        lines = []
-        opps = self.tables.get("opportunities")
-        if opps is not None:
-            lines += [f"opportunities: {n:,} open deal(s) {BLANK_COLUMNS[col]}"
-                      for col, n in blank_open_counts(opps.data).items() if n]
-        for r in self.tables.values():
-            lines += [f"{r.name}: {row.count:,} blank {row.column} cell(s) filled from {row.how} by the mapping"
-                      for row in filled_counts(r.data).itertuples(index=False)]
-            if len(r.detached):
-                deals = r.detached["value"].nunique()
-                lines.append(f"{r.name}: {len(r.detached):,} row(s) of {deals:,} rejected deal(s) kept without "
-                             "their deal")
-        return lines
+        return kept_lines(self.tables)
 
     def rejected_rows(self) -> pd.DataFrame:
-        """Every rejected row as it was read, one line per row with all its problems (like Salesforce Data
-        Loader's error file): ``table``, ``file``, ``row``, ``column``, ``reason``, ``message`` (several joined
-        by "; "), then the row's own columns. Needs the rows as read: validate with ``keep_raw=True``.
-        Whole-file problems (no row) are listed with their reason and no columns of their own."""
-        rejects = self.rejects
-        head = ["table", "file", "row", "column", "reason", "message"]
-        if rejects.empty:
-            return pd.DataFrame(columns=head)
-        text = rejects[head].astype(object).fillna("").astype(str)
-        text["row"] = rejects["row"]
-        grouped = text.groupby(["table", "file", "row"], sort=False, dropna=False).agg(
-            {c: lambda v: "; ".join(dict.fromkeys(x for x in v if x)) for c in ("column", "reason", "message")})
-        grouped = grouped.reset_index()
-        order = pd.factorize(grouped["table"])[0]  # tables as the report lists them, rows in file order
-        grouped = grouped.assign(_table=order).sort_values(["_table", "file", "row"], kind="stable",
-                                                            na_position="first").drop(columns="_table")
-        grouped = grouped.reset_index(drop=True)
-        frames = []
-        for (table, file), part in grouped.groupby(["table", "file"], sort=False, dropna=False):
-            result = self.tables.get(table)
-            raw = result.raw if result is not None and result.file == file else None
-            rows = part["row"]
-            if raw is not None and rows.notna().any():
-                positions = rows.fillna(0).astype(int).to_numpy() - 1
-                inside = (positions >= 0) & (positions < len(raw))
-                own = raw.iloc[positions[inside]].drop(columns=[ROW_COLUMN], errors="ignore")
-                own = own.reset_index(drop=True).set_axis(part.index[inside])
-                part = part.join(own.rename(columns=lambda c: c if c not in head else f"{c} (own)"))
-            frames.append(part)
-        out = pd.concat(frames, ignore_index=True)
-        out["row"] = out["row"].astype("Int64")
-        return out
+        """Every rejected row as it was read, with its reasons (see :func:`quotabook.rejects.rejected_rows`)."""
+        from .rejects import rejected_rows  # deferred: only the rejects file needs it
+
+        return rejected_rows(self)
 
     def summary(self, limit: int = 50) -> str:
         """A plain-text report: counts per table, rows kept incomplete, problems per reason, table and column,
