@@ -72,8 +72,9 @@ def read_folder(folder: Path, label: str | None = None) -> RawSource:
     raw = RawSource(label=label or str(folder))
     for name, paths in files.items():
         if len(paths) > 1:
+            hint = " (the demo: run `quotabook demo` to write it afresh)" if label == "demo" else ""
             raw.problems.append(file_problem(name, " and ".join(str(p) for p in paths), Reason.AMBIGUOUS_FILE.value,
-                                             two_files_message(name, paths)))
+                                             two_files_message(name, paths) + hint))
             continue
         path = paths[0]
         spec = TABLES[name]
