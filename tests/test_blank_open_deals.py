@@ -247,3 +247,43 @@ def test_an_activity_on_a_deal_that_never_existed_is_still_rejected(tmp_path):
     assert report.rejects["row"].tolist() == [1, 2, 3]
     assert np.all(report.counts().set_index("table").loc["activities", ["read", "used", "rejected"]] == [5, 2, 3])
     assert pd.isna(report.tables["activities"].detached.get("value")).all()
+
+
+# -- the pages, end to end ----------------------------------------------------------------------------------
+@pytest.mark.slow
+def test_pages_on_an_export_whose_open_deals_lack_amounts_and_dates_render_without_nan(tmp_path):
+    """The demo district with what real CRMs leave blank: every open deal without an amount (and its history
+    too), every other one also without a close date, every third without a created date. The target and
+    velocity pages build, say it once in a data note, and print no nan, NaT or -$0."""
+    import re
+
+    from quotabook.loading import ensure_demo
+    from quotabook.pack import build_pack
+
+    data = tmp_path / "export"
+    data.mkdir()
+    for path in ensure_demo().glob("*.parquet"):
+        (data / path.name).write_bytes(path.read_bytes())
+    opps = pd.read_parquet(data / "opportunities.parquet")
+    is_open = ~opps["is_closed"].astype(bool).to_numpy()
+    position = np.arange(len(opps))
+    opps.loc[is_open, "amount"] = np.nan
+    opps.loc[is_open & (position % 2 == 0), "close_date"] = pd.NaT
+    opps.loc[is_open & (position % 3 == 0), "created_date"] = pd.NaT
+    opps.to_parquet(data / "opportunities.parquet", index=False)
+    history = pd.read_parquet(data / "opportunity_history.parquet")
+    for column in ("amount", "close_date"):  # history would give the blanks back in past views
+        blanked = history["opportunity_id"].isin(opps.loc[opps[column].isna(), "opportunity_id"])
+        history.loc[blanked, column] = None
+    history.to_parquet(data / "opportunity_history.parquet", index=False)
+    ds, _ = load_noted(data)
+    period = ds.calendar.period_of(ds.reference_date).label
+
+    result = build_pack(period, regions=["district"], notebooks=["00_target_achievement", "03_velocity"],
+                        data=str(data), formats=("html",), out=tmp_path / "reports", progress=False, workers=1)
+    assert result.ok, result.failures
+    for page in (result.out_dir / "district").glob("*.html"):
+        text = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style).*?</\1>", "", page.read_text(), flags=re.S))
+        assert len(re.findall(r"open deal\(s\) are kept with blanks", text)) == 1, page.name
+        for bad in (r"\bnan\b", r"\bNaN\b", r"\bNaT\b", r"-\$0\b", "Traceback"):
+            assert not re.search(bad, text), (page.name, bad)
