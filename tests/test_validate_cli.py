@@ -113,3 +113,11 @@ def test_demo_csv_writes_csv_only_and_the_folder_loads(tmp_path, capsys):
     assert "wrote 7 files" in capsys.readouterr().out
     assert sorted(p.suffix for p in out.iterdir()) == [".csv"] * 7
     assert len(load(out, region="East").opportunities) > 0
+
+
+def test_an_unwritable_rejects_file_is_a_usage_error_not_a_traceback(bad_folder, tmp_path, capsys):
+    target = tmp_path / "a-folder"
+    target.mkdir()
+    assert main(["validate", str(bad_folder), "--rejects", str(target)]) == 2
+    err = capsys.readouterr().err
+    assert "cannot write the rejects file" in err and "Traceback" not in err
