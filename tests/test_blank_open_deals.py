@@ -126,6 +126,10 @@ def test_deals_without_a_created_date_count_as_open_at_any_date(blanks):
     with pytest.warns(DataQualityWarning, match="2 deal"):  # W1 and L1 closed later and have no history
         past = ds.as_of("2026-01-11").opportunities
     assert sorted(past["opportunity_id"]) == ["L1", "O1", "O2", "O4", "W1"]
+    # The pipeline trend's weekly snapshots agree with as_of.
+    from quotabook.forecast.trend import snapshots
+
+    assert sorted(snapshots(ds, ["2026-01-11"])["opportunity_id"]) == ["L1", "O1", "O2", "O4", "W1"]
 
 
 def test_blank_values_never_print_as_nan_in_a_deal_table(blanks):

@@ -30,7 +30,8 @@ def snapshots(ds: Dataset, dates) -> pd.DataFrame:
     dates = pd.DatetimeIndex(pd.to_datetime(list(dates))).normalize()
     o = ds.opportunities[["opportunity_id", "territory", "owner", "created_date", "is_closed", *_FIELDS]]
     grid = o.merge(pd.DataFrame({"date": dates}), how="cross")
-    grid = grid[grid["created_date"] < grid["date"] + pd.Timedelta(days=1)]
+    # A deal kept without a created date (quotabook.kept) is taken to exist at every date, as in Dataset.as_of.
+    grid = grid[grid["created_date"].isna() | (grid["created_date"] < grid["date"] + pd.Timedelta(days=1))]
     grid["cutoff"] = (grid["date"] + pd.Timedelta(days=1)).astype("datetime64[ns]")
     h = ds.opportunity_history
     fields = [c for c in _FIELDS if c in h]
