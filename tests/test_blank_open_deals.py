@@ -7,6 +7,7 @@ data note's exact words and the metrics' values, worked out by hand in the comme
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from pathlib import Path
 
@@ -130,6 +131,22 @@ def test_deals_without_a_created_date_count_as_open_at_any_date(blanks):
     from quotabook.forecast.trend import snapshots
 
     assert sorted(snapshots(ds, ["2026-01-11"])["opportunity_id"]) == ["L1", "O1", "O2", "O4", "W1"]
+
+
+def test_a_deal_of_unknown_age_gets_its_stages_win_rate_over_every_age(blanks):
+    from quotabook.forecast.learning import AGE_LABELS, learned_win_probability
+
+    ds, _ = load_noted(blanks)
+    ds = dataclasses.replace(ds, as_of_date=pd.Timestamp("2026-02-01"))  # the report date, fixed
+    stages = ["Proposal", "Solution"]
+    rates = pd.DataFrame({"rate": [0.5, 0.3, np.nan, 0.1, 0.1, *[np.nan] * 5]},
+                         index=pd.MultiIndex.from_product([stages, AGE_LABELS], names=["stage", "age_band"]))
+    deals = ds.opportunities.set_index("opportunity_id").loc[["O2", "O4", "O5"]]
+    got = learned_win_probability(ds, deals, rates)
+    # O2 (Proposal, created 2026-01-10, 22 days before the report date): the 0-29 days band, 0.5.
+    # O4 (Proposal, no created date): the mean of Proposal's known bands, (0.5 + 0.3 + 0.1 + 0.1) / 4 = 0.25.
+    # O5 (Solution, which no closed deal passed through): the overall win rate of closed deals, 1 of 2.
+    assert got.round(6).tolist() == [0.5, 0.25, 0.5]
 
 
 def test_blank_values_never_print_as_nan_in_a_deal_table(blanks):

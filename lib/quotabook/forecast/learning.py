@@ -155,7 +155,8 @@ def stage_age_win_rates(ds: Dataset, min_deals: int = MIN_DEALS) -> pd.DataFrame
 def learned_win_probability(ds: Dataset, deals: pd.DataFrame, rates: pd.DataFrame | None = None) -> pd.Series:
     """Each open deal's learned win rate (0-1) from its stage and its age at the dataset's date.
 
-    A stage the stage map does not know gets the overall win rate of closed deals (0 when none closed).
+    A deal without a created date (age unknown) gets the mean of its stage's rates over the age bands. A stage
+    the stage map does not know gets the overall win rate of closed deals (0 when none closed).
     Aligned with ``deals``.
     """
     rates = stage_age_win_rates(ds) if rates is None else rates
@@ -165,6 +166,12 @@ def learned_win_probability(ds: Dataset, deals: pd.DataFrame, rates: pd.DataFram
     age = (ds.reference_date.normalize() - pd.to_datetime(deals["created_date"]).dt.normalize()) / _DAY
     band = np.searchsorted(np.asarray(AGE_BANDS[1:], dtype="float64"), age.clip(lower=0).to_numpy(), side="right")
     rate = np.where(stage >= 0, table[np.maximum(stage, 0), np.minimum(band, len(AGE_LABELS) - 1)], np.nan)
+    unknown_age = age.isna().to_numpy()
+    if unknown_age.any():  # an open deal kept without a created date: its stage's rate over every age band
+        known = ~np.isnan(table)
+        stage_rate = np.where(known.any(axis=1), np.where(known, table, 0.0).sum(axis=1)
+                              / np.maximum(known.sum(axis=1), 1), np.nan)
+        rate = np.where(unknown_age & (stage >= 0), stage_rate[np.maximum(stage, 0)], rate)
     rate = pd.Series(rate, index=deals.index, dtype="float64")
     if rate.isna().any():
         o = ds.opportunities
