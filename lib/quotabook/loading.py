@@ -2,8 +2,10 @@
 
 Reading is :func:`quotabook.sources.read_raw`'s job; this module validates and builds the Dataset.
 A folder holds one file per table, named for it: ``opportunities.parquet`` or ``opportunities.csv``
-(``.csv.gz`` too); a table in two files is an error naming both. ``opportunities`` and ``territories`` are required;
-the other tables are optional and metrics that need them say so.
+(``.csv.gz`` too); a table in two files is an error naming both. ``opportunities`` and ``territories``
+are required; the other tables are optional and metrics that need them say so. Rows kept although
+incomplete (open deals with blanks, activities of a rejected deal, cells a mapping filled) are said once
+in a data note (:mod:`quotabook.kept`).
 """
 
 from __future__ import annotations
@@ -181,10 +183,10 @@ def load(source: str | os.PathLike | None = None, *, region: str | None = None, 
         n = len(report.rejects)
         warnings.warn(f"{n} problem(s) in {source or DEMO}; affected rows are set aside in dataset.rejects",
                       DataQualityWarning, stacklevel=2)
-    for note in kept_notes(ds):  # rows kept although incomplete: said once, in the reader's words
-        warnings.warn(note, DataQualityWarning, stacklevel=2)
     if as_of is not None:
         ds = ds.as_of(as_of)
+    for note in kept_notes(ds):  # rows kept although incomplete: said once, in the reader's words
+        warnings.warn(note, DataQualityWarning, stacklevel=2)
     return ds
 
 

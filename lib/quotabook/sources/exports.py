@@ -226,8 +226,6 @@ def _derive(frame: pd.DataFrame, raw: pd.DataFrame, column: str, spec: dict, *, 
                                       f"for {where}.derive.{column}"))
 
 
-
-
 def _closed_rows(frame: pd.DataFrame, settings: Settings) -> pd.Series:
     """Rows of a deal table that are closed: ``is_closed`` as given (true / 1 / yes), else the stage map's
     flag for the row's stage (what ``derive: {is_closed: {stage_flag: is_closed}}`` will set)."""
