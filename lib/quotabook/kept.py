@@ -94,7 +94,7 @@ def detached_note(ds: Dataset) -> str | None:
     detached = result.detached
     from .dataset import ALL_REGIONS  # deferred: validation reads this module, and dataset imports validation
 
-    if ds.region != ALL_REGIONS:
+    if ds.region is not ALL_REGIONS:
         detached = detached[detached["owner"].isin(set(ds.activities["owner"].dropna()))]
     if detached.empty:
         return None
