@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .errors import DataQualityWarning, MetricUnavailable
-from .fiscal import FiscalCalendar, Period
+from .fiscal import FiscalCalendar, Period, iso_date
 from .schemas import TABLES
 from .scope import unknown_region
 from .settings import Settings
@@ -140,7 +140,9 @@ class Dataset:
     """Validated tables plus settings. ``as_of_date`` is None for the data as loaded (its own snapshot).
 
     Attributes are the canonical tables (see :mod:`quotabook.schemas`); ``present`` names the tables the
-    source actually had, so metrics can tell "no leads table" from "no leads".
+    source actually had, so metrics can tell "no leads table" from "no leads". ``source_date`` is the latest
+    dated event of the whole source (:meth:`latest_event`), taken when the dataset is first built and kept by
+    its region slices and past dates, so every region of a source shares one "today".
     """
 
     opportunities: pd.DataFrame
@@ -156,6 +158,26 @@ class Dataset:
     source: str = ""
     region: str | None = ALL_REGIONS
     as_of_date: pd.Timestamp | None = None
+    source_date: pd.Timestamp | None = None
+
+    def __post_init__(self) -> None:
+        if self.source_date is None:  # built from tables (not sliced from a dataset that knew its source)
+            self.source_date = self.latest_event()
+
+    def __repr__(self) -> str:
+        """A few lines: where from, which region, as of when, and rows per table (never the tables)."""
+        date = self.reference_date.date()
+        how = "as given" if self.as_of_date is not None else "latest dated event"
+        scope = "district" if self.region is None else f"region {self.region}"
+        lines = [f"<Dataset {self.source or '(built by hand)'} · {scope} · as of {date} ({how})"]
+        for name in TABLES:
+            frame = getattr(self, name)
+            shown = f"{len(frame):>10,} rows" if name in self.present or len(frame) else "    (absent)"
+            lines.append(f"  {name:<20}{shown}")
+        regions = self.regions
+        names = ", ".join(regions[:8]) + (f" and {len(regions) - 8} more" if len(regions) > 8 else "")
+        lines.append(f"  regions ({len(regions)}): {names or '(none)'}>")
+        return "\n".join(lines)
 
     # -- basics ----------------------------------------------------------------------------------
     @property
@@ -163,7 +185,8 @@ class Dataset:
         return FiscalCalendar.from_settings(self.settings)
 
     def period(self, label: str | Period) -> Period:
-        """The fiscal quarter named ``label`` in this workbook's calendar."""
+        """The fiscal period named ``label`` in this workbook's calendar: ``2026-Q3``, ``2026-H2``, ``2026`` or
+        ``FY2026`` (the fiscal year), or ``2026-01-01..2026-06-30`` (see :meth:`FiscalCalendar.period`)."""
         return self.calendar.period(label)
 
     @property
@@ -180,13 +203,30 @@ class Dataset:
 
     @property
     def reference_date(self) -> pd.Timestamp:
-        """'Today' for this data: the as-of date, or else the latest date the data knows about."""
+        """'Today' for this data: the as-of date given, else the latest dated event of the whole source
+        (:attr:`source_date`, the same for every region slice), else (no date at all) the calendar's today."""
         if self.as_of_date is not None:
             return self.as_of_date
-        candidates = [self.opportunity_history["changed_at"].max(), self.activities["activity_date"].max(),
-                      self.opportunities["created_date"].max()]
-        known = [c for c in candidates if pd.notna(c)]
-        return pd.Timestamp(max(known)).normalize() if known else pd.Timestamp.today().normalize()
+        if self.source_date is not None:
+            return self.source_date
+        return pd.Timestamp.today().normalize()
+
+    def latest_event(self) -> pd.Timestamp | None:
+        """The day of the latest dated event in these tables, or None when nothing is dated.
+
+        Events are things that happened: deals created, closed deals' actual close dates, history changes,
+        activities and lead milestones (created, SAL, SQL, converted, disqualified). An open deal's close
+        date is a forecast, not an event, and never counts: a pipeline dated next year does not make
+        "today" next year.
+        """
+        o = self.opportunities
+        closed = o["is_closed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+        milestones = ("created_date", "sal_date", "sql_date", "converted_date", "disqualified_date")
+        dates = [o["created_date"], o["close_date"][closed], self.opportunity_history["changed_at"],
+                 self.activities["activity_date"], *(self.leads[c] for c in milestones if c in self.leads)]
+        latest = [pd.to_datetime(d).max() for d in dates if len(d)]
+        latest = [d for d in latest if pd.notna(d)]
+        return pd.Timestamp(max(latest)).normalize() if latest else None
 
     @property
     def regions(self) -> list[str]:
@@ -265,8 +305,10 @@ class Dataset:
         current fields, except that a deal closed after the date is shown open in the first open stage —
         a DataQualityWarning says how many deals this applied to. ``is_closed`` / ``is_won`` follow the
         stage map; ``stage_entered_at`` is when the deal entered the stage it is in at the date.
+
+        ``date`` is a date or ISO text (``2026-09-15``; any other text is a :class:`ConfigError`).
         """
-        day = pd.Timestamp(date).normalize()
+        day = iso_date(date)
         cutoff = day + pd.Timedelta(days=1)
         created = self.opportunities["created_date"]
         # An open deal kept without a created date (quotabook.kept) is in the pipeline now, since when unknown.

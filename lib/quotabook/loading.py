@@ -21,6 +21,7 @@ import pyarrow as pa
 from .cache import cached, exclusive
 from .dataset import Dataset, empty_table
 from .errors import DataQualityWarning, DataValidationError
+from .fiscal import iso_date
 from .kept import kept_notes
 from .schemas import TABLES, Reason
 from .settings import Settings, load_settings
@@ -160,7 +161,8 @@ def load(source: str | os.PathLike | None = None, *, region: str | None = None, 
     source : folder path, mapping YAML (``params/sources/salesforce.yaml``), ``duckdb:///file.db`` or
         ``env:VARNAME``, or ``"demo"`` / None for the built-in demo district (generated on first use).
     region : a region name exactly as in the data, or None (:data:`quotabook.ALL_REGIONS`) for the whole district.
-    as_of : a date; the dataset as it stood at the end of that day (see :meth:`Dataset.as_of`).
+    as_of : a date (or ISO text, ``2026-09-15``); the dataset as it stood at the end of that day (see
+        :meth:`Dataset.as_of`). None: the data as it stands, as of its latest dated event.
     settings : workbook settings; by default ``params/workbook.yaml`` (see :mod:`quotabook.settings`).
     strict : raise instead of warning when any row was rejected.
 
@@ -170,7 +172,10 @@ def load(source: str | os.PathLike | None = None, *, region: str | None = None, 
         The source cannot be found or read.
     DataValidationError
         A required table is missing or unusable, or (``strict``) any row was rejected.
+    ConfigError
+        ``as_of`` is not a date or ISO date text (``01/02/2026`` is refused: January or February?).
     """
+    day = None if as_of is None else iso_date(as_of)  # before any reading: a bad date fails at once
     settings = settings or load_settings()
     # In a pack, each region's validated slice is built once and shared by its notebooks (quotabook.cache).
     ds = cached(source, region, settings, lambda: _validated(source, region, settings))
@@ -183,8 +188,8 @@ def load(source: str | os.PathLike | None = None, *, region: str | None = None, 
         n = len(report.rejects)
         warnings.warn(f"{n} problem(s) in {source or DEMO}; affected rows are set aside in dataset.rejects",
                       DataQualityWarning, stacklevel=2)
-    if as_of is not None:
-        ds = ds.as_of(as_of)
+    if day is not None:
+        ds = ds.as_of(day)
     for note in kept_notes(ds):  # rows kept although incomplete: said once, in the reader's words
         warnings.warn(note, DataQualityWarning, stacklevel=2)
     return ds

@@ -27,7 +27,7 @@ from . import privacy
 from .charts.base import currency_text, use_svg
 from .charts.base import plain as escape_dollars  # "$1M" -> "\\$1M": Markdown too reads $...$ as maths
 from .dataset import ALL_REGIONS, Dataset
-from .fiscal import Period
+from .fiscal import Period, PeriodState
 from .loading import load
 from .metrics import compute_wide, load_catalog
 from .metrics import format as fmt
@@ -96,20 +96,39 @@ class Report:
 
     @property
     def as_of(self) -> pd.Timestamp:
-        """'Today' for this report: the as-of date given, else the latest date in the data."""
+        """'Today' for this report: the as-of date given, else the latest dated event of the whole source
+        (the same for the district and every region)."""
         return self.ds.reference_date
+
+    @property
+    def state(self) -> PeriodState:
+        """Where the period stands at the report date (not started, running, finished) and the words that
+        go with it ("so far", "to date", weeks left): every such sentence asks this one object."""
+        return self.period.state(self.as_of)
 
     @property
     def period_progress(self) -> float:
         """Share of the period elapsed at the report date (0 before it starts, 1 once it has ended)."""
-        start, end = pd.Timestamp(self.period.start), pd.Timestamp(self.period.end)
-        return float(min(max((self.as_of + pd.Timedelta(days=1) - start) / (end - start), 0.0), 1.0))
+        return self.state.progress
 
     @property
     def weeks_left(self) -> int:
         """Whole weeks left in the period after the report date (0 once it has ended)."""
-        days = (pd.Timestamp(self.period.end) - (self.as_of + pd.Timedelta(days=1))).days
-        return max(days, 0) // 7
+        return self.state.weeks_left
+
+    def as_of_statement(self) -> str:
+        """The line at the top of every page: the one date the figures are as of, why that date, and where
+        the period stands then ("**Figures as of 15 Nov 2026**, the latest dated event in the data. 2026-Q4
+        (1 Oct – 31 Dec 2026): 50% of the quarter has gone, 6 full weeks left.")."""
+        day, latest = self.as_of, self.ds.source_date
+        when = f"**Figures as of {day.day} {day:%b %Y}**"
+        if latest is None:
+            why = " (the data holds no dated event)"
+        elif day == latest:
+            why = ", the latest dated event in the data"
+        else:
+            why = f" (the latest dated event in the data is {latest.day} {latest:%b %Y})"
+        return f"{when}{why}. {self.state.summary()}"
 
     # -- numbers ----------------------------------------------------------------------------------------
     def metrics(self, names: str | Iterable[str], by: str | Sequence[str] | None = None,
@@ -284,10 +303,15 @@ def start(region: str | None = WHOLE, period: str = "2026-Q3", as_of=None, data:
     region : the scope as the CLI writes it (a notebook's ``region`` parameter, ``papermill -p region …``):
         ``"district"`` (or None) for the whole district, a region name exactly as in the data, or
         ``"region:NAME"`` for a region whose name reads as a keyword (see :mod:`quotabook.scope`).
-    period : fiscal quarter, e.g. ``"2026-Q3"``.
-    as_of : date the report is written as of (``None``: the data as it stands).
+    period : ``"2026-Q3"``, ``"2026-H2"``, ``"2026"`` / ``"FY2026"`` (fiscal year) or
+        ``"2026-01-01..2026-06-30"``.
+    as_of : ISO date the report is written as of (``None``: the data as it stands, as of its latest dated
+        event; a pack passes the one date of the whole source to all its pages).
     data : ``"demo"`` for the demo district, a folder of canonical tables, a source mapping YAML,
         ``duckdb:///file.db`` or ``env:VAR`` (see :func:`quotabook.load`).
+
+    In a notebook, the page then opens with :meth:`Report.as_of_statement`: the one date its figures are
+    as of and where the period stands.
     """
     use_svg()
     pd.set_option("display.max_columns", 30)
@@ -297,4 +321,15 @@ def start(region: str | None = WHOLE, period: str = "2026-Q3", as_of=None, data:
     if scope is ALL_REGIONS:
         parse_scope(region, ds.regions)  # warns when the data also has a region named like the keyword
     privacy.configure(ds.settings.privacy)  # charts and pack records mask as this workbook says
-    return Report(ds=ds, period=ds.period(period), region=scope, catalog=load_catalog())
+    rep = Report(ds=ds, period=ds.period(period), region=scope, catalog=load_catalog())
+    _show(rep.markdown(rep.as_of_statement()))
+    return rep
+
+
+def _show(obj) -> None:
+    """Display ``obj`` in a running notebook; nothing elsewhere (a script or a test has no page to show on)."""
+    from IPython import get_ipython
+    from IPython.display import display
+
+    if get_ipython() is not None:
+        display(obj)

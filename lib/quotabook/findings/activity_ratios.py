@@ -25,7 +25,7 @@ __all__ = ["activity_ratio_findings", "chain_sentence", "goals_sentence", "rules
 
 def _when(rep) -> str:
     """"in 2026-Q3", or "so far in 2026-Q4" for a quarter still running."""
-    return f"{'so far ' if rep.period_progress < 1 else ''}in {rep.period.label}"
+    return rep.state.in_period()
 
 
 def _plural(n: float, word: str) -> str:

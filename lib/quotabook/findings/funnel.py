@@ -59,7 +59,7 @@ def _missing(frame: pd.DataFrame, what: str) -> str:
 def win_rate_sentence(rep, rates: pd.DataFrame, source: str = "") -> tuple[str, dict[str, str], list[dict]]:
     """The scope's win rate (closed-date cohort) against the band, and the group lowest and highest."""
     total = rates.iloc[-1] if len(rates) else None
-    when = f"{'so far ' if rep.period_progress < 1 else ''}in {rep.period.label}"
+    when = rep.state.in_period()
     if total is None or pd.isna(total["Win rate"]):
         return f"{rep.label} has closed no deal {when}, so there is no win rate yet.", {}, []
     band = _band(total["low"], total["high"])

@@ -121,12 +121,11 @@ def _stand_sentence(rep, s: pd.Series) -> str:
             return (f"{label} has closed {rep.money(s['closed_amount'])} in {period} but has no target for it: "
                     "attainment and coverage cannot be read.")
         return f"{label} has no target for {period}: attainment and coverage cannot be read."
-    if rep.period_progress <= 0:
-        when = f"{period} has not started yet ({rep.weeks_left} weeks to run)"
+    if rep.state.future:
+        when = f"{period} has not started yet"
         return (f"{when}: Closed + Commit covers {rep.pct(s['forecast_attainment'])} of {_mid(label)}'s "
                 f"{rep.money(s['target_amount'])} target and the full stack {rep.times(s['coverage'])}.")
-    left = f"with {rep.weeks_left} week{'s' if rep.weeks_left != 1 else ''} left" if rep.weeks_left \
-        else "in the last week"
+    left = f"with {rep.state.weeks_left_text()}" if rep.weeks_left else rep.state.weeks_left_text()
     text = (f"{label} has closed {rep.money(s['closed_amount'])} of its {rep.money(s['target_amount'])} "
             f"{period} target ({rep.pct(s['attainment'])}) {left}")
     if _ok(s["forecast_attainment"]):
@@ -225,7 +224,8 @@ def _running_findings(rep, s: pd.Series, cov: pd.DataFrame) -> tuple[list[str], 
                  _confidence_sentence(rep, s), _concentration_sentence(rep, s, rep.level)]
     if sum(bool(x) for x in sentences) < 3 and s["won_count"] > 0:  # little to read: say what has been won
         rate = f" at a {rep.pct(s['win_rate'])} win rate" if _ok(s["win_rate"]) else ""
-        sentences.append(f"So far it has won {s['won_count']:.0f} deal{'' if s['won_count'] == 1 else 's'}{rate}.")
+        won = f"{s['won_count']:.0f} deal{'' if s['won_count'] == 1 else 's'}"
+        sentences.append(f"{rep.state.so_far('So far it') or 'It'} has won {won}{rate}.")
     headlines = {"Attainment": rep.pct(s["attainment"]), "Forecast attainment": rep.pct(s["forecast_attainment"]),
                  "Coverage": rep.times(s["coverage"]), "Pipeline coverage": rep.times(s["pipeline_coverage"])}
     return sentences, headlines, _alerts(rep, cov)
@@ -282,17 +282,18 @@ def _ended_findings(rep, s: pd.Series, cov: pd.DataFrame) -> tuple[list[str], di
 
 # -- notes and tables ------------------------------------------------------------------------------------------
 def period_note(rep):
-    """Markdown: the period, the report date and the time left (or that the figures are final)."""
-    day = rep.as_of.strftime("%d %b %Y")
-    if _ended(rep):
-        text = (f"**{rep.period.label}** ended on {rep.period.last_day.strftime('%d %b %Y')}; as of {day} its figures "
-                "are final and nothing is left open, so the coverage section shows how well covered each "
-                f"{rep.level} was the day before the quarter began.")
-    elif rep.period_progress <= 0:
-        text = f"**{rep.period.label}** has not started yet (as of {day}): the figures are the pipeline dated in it."
+    """Markdown: how to read this page's figures for where the period stands (the date and the weeks left
+    are stated once, at the top of the page: :meth:`quotabook.notebook.Report.as_of_statement`)."""
+    noun = rep.period.noun
+    if rep.state.finished:
+        text = (f"*{rep.period.label} is over: Closed is final and nothing is left open, so the coverage section "
+                f"shows how well covered each {rep.level} was the day before the {noun} began.*")
+    elif rep.state.future:
+        text = (f"*{rep.period.label} has not started: nothing in it is closed yet, and Commit, Best Case and "
+                "Pipeline are the open deals dated in it.*")
     else:
-        text = (f"**{rep.period.label}**, as of {day}: {rep.pct(rep.period_progress)} of the quarter has gone, "
-                f"{rep.weeks_left} full week{'s' if rep.weeks_left != 1 else ''} left.")
+        text = (f"*{rep.period.label} is under way: Closed counts the deals won so far; Commit, Best Case and "
+                f"Pipeline are the open deals dated in the rest of the {noun}.*")
     return rep.markdown(text)
 
 

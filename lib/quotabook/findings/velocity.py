@@ -26,8 +26,9 @@ SCOPE_METRICS = list(dict.fromkeys(["sales_cycle_days", "median_sales_cycle_days
 
 # -- wording helpers --------------------------------------------------------------------------------------
 def _ongoing(rep) -> bool:
-    """Whether the report date falls before the period's last day (the current quarter)."""
-    return pd.Timestamp(rep.period.end) - pd.Timedelta(days=1) >= rep.as_of
+    """Whether the period is not over at the report date (running, or not started): point-in-time counts
+    are then taken on the report date, not at the period's end."""
+    return not rep.state.finished
 
 
 def when_open(rep) -> str:
@@ -67,7 +68,7 @@ def _cycle(rep, row: pd.Series, groups: pd.Series) -> tuple[str, list]:
     mean, median = _value(row, "sales_cycle_days"), _value(row, "median_sales_cycle_days")
     metric = rep.catalog.get("sales_cycle_days")
     alert = metric.alert.value(rep.settings)
-    so_far = " so far" if _ongoing(rep) else ""
+    so_far = rep.state.so_far()
     if pd.isna(mean):
         return f"No deal was won in {rep.period.label}{so_far}, so there is no sales cycle to measure.", []
     goal = metric.benchmark.band[1] if metric.benchmark else None

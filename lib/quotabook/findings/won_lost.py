@@ -171,7 +171,7 @@ def won_lost_findings(rep) -> Findings:
     rep : :class:`quotabook.notebook.Report` for a region or the district.
     """
     s = _scope(rep)
-    running = views.quarter_in_progress(rep.ds, rep.period) is not None
+    running = rep.state.running
     first, last = _window(rep)
     trend_first, _ = views.trailing_window(rep.ds, rep.period, TREND_QUARTERS)
     goals = views.closed_vs_goals(rep.ds, rep.period)
@@ -191,8 +191,7 @@ def won_lost_findings(rep) -> Findings:
 # -- tables and notes -------------------------------------------------------------------------------------------
 def goals_table(rep, goals: pd.DataFrame):
     """Each rep's bookings against goal as a formatted table, with the deals still needed (or short)."""
-    running = views.quarter_in_progress(rep.ds, rep.period) is not None
-    needed = "Deals still needed" if running else "Deals short"
+    needed = "Deals short" if rep.state.finished else "Deals still needed"
     cols = {"owner": "Rep", "won_count": "Won deals", "closed_amount": "Bookings", "target_amount": "Goal",
             "attainment": "Attainment", "gap": "Gap", "deals_needed": needed}
     table = goals.reindex(columns=list(cols)).rename(columns=cols)  # no targets: goal columns stay empty
@@ -213,8 +212,7 @@ def customers_note(rep, customers: pd.DataFrame):
     if customers.empty:
         return rep.markdown("*Customers and run rate: no quarter with data in the window.*")
     last = customers.iloc[-1]
-    running = views.quarter_in_progress(rep.ds, rep.period) is not None
-    when = f"{last['period']} to date" if running else f"the end of {last['period']}"
+    when = rep.ds.period(last["period"]).state(rep.as_of).to_date()
     parts = []
     if "run_rate_revenue" in customers:
         parts.append(f"a revenue run rate of {rep.money(last['run_rate_revenue'])} a year (the last three months' "

@@ -37,7 +37,7 @@ COVERAGE_METRICS = ["target_amount", "attainment", "forecast_attainment", "gap",
 # -- helpers ---------------------------------------------------------------------------------------------
 def period_ended(ds: Dataset, period: str | Period) -> bool:
     """Whether ``period`` was over at the report date (its last day reached): its figures are final."""
-    return bool(ds.reference_date.normalize() >= ds.period(period).last_day)
+    return ds.period(period).state(ds.reference_date).finished
 
 
 def _wide(names: list[str], ds: Dataset, period: str | Period, by: str | Sequence[str]) -> pd.DataFrame:

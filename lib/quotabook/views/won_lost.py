@@ -285,10 +285,13 @@ def trailing_window(ds: Dataset, period: str | Period, quarters: int = 4) -> tup
 
 
 def quarter_in_progress(ds: Dataset, period: str | Period) -> str | None:
-    """The label of ``period`` when it is still running at the report date (its figures are to date), else
-    None."""
-    quarter = ds.period(period)
-    return quarter.label if ds.reference_date.normalize() < quarter.last_day else None
+    """The label of the quarter of ``period`` still running at the report date (its figures are to date,
+    marked so in the quarterly charts), else None: a finished or not yet started quarter is never "to date".
+    For a half or a year, the running quarter inside it."""
+    p, ref = ds.period(period), ds.reference_date
+    current = ds.calendar.period_of(ref)
+    inside = p.start <= current.start and current.end <= p.end
+    return current.label if inside and current.state(ref).running else None
 
 
 def customers_over_time(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
