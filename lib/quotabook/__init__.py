@@ -1,8 +1,20 @@
 """quotabook: will the sales team hit its number, and what should it do about it?
 
-The notebook-facing API: load a dataset (a folder of canonical tables, or the demo district), move it
-to a past date or a region, and read the workbook settings and fiscal calendar.
+The public API: load a dataset (a folder of canonical tables, a mapping YAML, a database or the demo
+district), move it to a past date or a region, compute catalog metrics for any fiscal period, and read
+the workbook settings and fiscal calendar::
+
+    import quotabook as qb
+    ds = qb.load("demo")                                    # repr(ds): tables x rows, regions, as-of
+    qb.compute_wide("win_rate", ds, "FY2026", by="region")  # one column per metric, one row per region
+    qb.catalog().get("win_rate").formula                    # what a metric means
+
+``compute``, ``compute_wide`` and ``catalog`` are imported on first use, so ``import quotabook`` stays light.
 """
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from .dataset import ALL_REGIONS, Dataset
 from .errors import (
@@ -14,7 +26,7 @@ from .errors import (
     QuotabookError,
     SourceError,
 )
-from .fiscal import FiscalCalendar, Period
+from .fiscal import FiscalCalendar, Period, PeriodState
 from .loading import load, validate_source
 from .settings import Settings, load_settings
 
@@ -28,11 +40,36 @@ __all__ = [
     "FiscalCalendar",
     "MetricUnavailable",
     "Period",
+    "PeriodState",
     "QuotabookError",
     "Settings",
     "SourceError",
+    "catalog",
+    "compute",
+    "compute_wide",
     "load",
     "load_settings",
     "validate_source",
 ]
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .metrics.catalog import Catalog
+    from .metrics.compute import compute, compute_wide
+
+
+def catalog() -> Catalog:
+    """The metric catalog: iterate it, ``catalog().get("win_rate")`` for one metric's label, formula, unit
+    and benchmark, ``catalog().to_frame()`` for all of them."""
+    from .metrics import load_catalog
+
+    return load_catalog()
+
+
+def __getattr__(name: str):
+    """``quotabook.compute`` and ``quotabook.compute_wide``, imported from :mod:`quotabook.metrics` on first use."""
+    if name in ("compute", "compute_wide"):
+        from . import metrics
+
+        return getattr(metrics, name)
+    raise AttributeError(f"module 'quotabook' has no attribute {name!r}")

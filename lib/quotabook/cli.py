@@ -17,6 +17,8 @@ from .errors import ConfigError, DataValidationError, QuotabookError
 
 __all__ = ["main"]
 
+_PERIOD_HELP = ("fiscal quarter 2026-Q3, half 2026-H2, fiscal year 2026 or FY2026 (by the workbook's fiscal start "
+                "month), or a date range 2026-01-01..2026-06-30")
 _SOURCE_HELP = ("folder of canonical tables, a mapping such as params/sources/salesforce.yaml, duckdb:///file.db, "
                 "env:VARNAME (a database URL held in that environment variable), or 'demo'")
 
@@ -189,6 +191,14 @@ def _say_why_rerun(result) -> None:
 
 def _app(args: argparse.Namespace) -> int:
     from .app import serve
+    from .fiscal import FiscalCalendar, iso_date
+    from .settings import load_settings
+
+    # Checked here, where the error can be printed: the app itself runs in another process.
+    if args.as_of is not None:
+        args.as_of = iso_date(args.as_of).date().isoformat()
+    if args.period is not None:
+        args.period = FiscalCalendar.from_settings(load_settings()).period(args.period).label
 
     return serve(region=args.region, period=args.period, data=args.data, as_of=args.as_of, port=args.port,
                  open_browser=args.open)
@@ -230,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("pack", help="build the report pack for a period into reports/<period>/ "
                                     "(exit 1 if a notebook failed; the pack is still written)")
-    p.add_argument("--period", required=True, help="fiscal quarter, e.g. 2026-Q3")
+    p.add_argument("--period", required=True, help=_PERIOD_HELP)
     p.add_argument("--regions", help="comma-separated: region names exactly as in the data, 'district' (the whole "
                                      "district), 'all' (every region and the district), region:NAME (a region "
                                      "named like a keyword) (default: the pack's, all)")
@@ -239,7 +249,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data-snapshot", dest="data_snapshot",
                    help="an id of the data's state (e.g. a database's replication batch), recorded in the manifest; "
                         "--resume reruns everything when it differs (for a database it replaces counting its tables)")
-    p.add_argument("--as-of", dest="as_of", help="build as the data stood on this date (YYYY-MM-DD)")
+    p.add_argument("--as-of", dest="as_of", help="build as the data stood on this date (YYYY-MM-DD; default: the "
+                                                 "latest dated event of the whole source, one date for every page)")
     p.add_argument("--formats", help="comma-separated: html, pdf (default: the pack's, html,pdf)")
     p.add_argument("--workers", type=int, help="notebooks run at once (default: one per core)")
     p.add_argument("--scheduler", help="run the notebooks on a Dask cluster: tcp://host:8786, a scheduler JSON "
@@ -271,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("app", help="serve the what-if sliders as a web app on localhost (Voilà; Ctrl-C stops it)")
     p.add_argument("--region", help="region to open on, as --regions spells it (default: district, the whole "
                                     "district; switchable in the app)")
-    p.add_argument("--period", help="fiscal quarter, e.g. 2026-Q4 (default: the quarter of the report date)")
+    p.add_argument("--period", help=_PERIOD_HELP + " (default: the quarter of the report date)")
     p.add_argument("--data", default="demo", help=_SOURCE_HELP)
     p.add_argument("--as-of", dest="as_of", help="the data as it stood on this date (YYYY-MM-DD)")
     p.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default: 8866)")

@@ -100,7 +100,7 @@ def test_pack_on_a_local_cluster_isolates_the_failure_and_records_the_scheduler(
     assert manifest["runs"]["west/01_broken"]["log"] == "logs/west/01_broken.log"
     assert (pack / "logs" / "west" / "01_broken.log").is_file()
     executed = nbformat.read(pack / "east" / "00_ok.ipynb", as_version=4).metadata.papermill
-    assert executed.parameters == {"region": "East", "period": "2026-Q3", "as_of": None, "data": str(data)}
+    assert executed.parameters == {"region": "East", "period": "2026-Q3", "as_of": "2026-02-20", "data": str(data)}
     assert 'href="west/01_broken.html#papermill-error-cell"' in (pack / "index.html").read_text(encoding="utf-8")
     assert not list(pack.rglob(".*qbtmp*"))
 

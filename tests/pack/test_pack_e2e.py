@@ -48,7 +48,7 @@ def test_pack_end_to_end_isolates_the_failure_and_resume_reruns_only_it(tmp_path
     assert list(manifest["runs"]) == ["east/00_ok", "east/01_broken", "west/00_ok", "west/01_broken"]
     assert all(run["parameters"]["data"] == str(data) for run in manifest["runs"].values())
     executed = nbformat.read(pack / "east" / "00_ok.ipynb", as_version=4).metadata.papermill
-    assert executed.parameters == {"region": "East", "period": "2026-Q3", "as_of": None, "data": str(data)}
+    assert executed.parameters == {"region": "East", "period": "2026-Q3", "as_of": "2026-02-20", "data": str(data)}
     assert executed.output_path == "00_ok.ipynb"  # not the temporary it was executed into
 
     index = (pack / "index.html").read_text(encoding="utf-8")

@@ -64,7 +64,8 @@ def test_manifest_records_inputs_hashes_parameters_versions_and_statuses(plan):
     assert back["summary"] == {"runs": 4, "ok": 3, "failed": 1, "reused": 0}
     entry = back["runs"]["west/01_broken"]
     assert entry["failure"]["ename"] == "ValueError" and entry["outputs"]["html"] == "west/01_broken.html"
-    assert entry["parameters"] == {"region": "West", "period": "2026-Q3", "as_of": None, "data": plan.data}
+    assert entry["parameters"] == {"region": "West", "period": "2026-Q3", "as_of": "2026-02-20",
+                                   "data": plan.data}
 
 
 def test_data_hash_changes_when_a_data_file_changes(plan):

@@ -68,7 +68,11 @@ def test_plan_runs_every_notebook_for_the_district_and_every_region(data_folder,
     assert [r.key for r in plan.runs] == ["district/00_ok", "district/01_broken", "east/00_ok", "east/01_broken",
                                           "west/00_ok", "west/01_broken"]
     district = plan.runs[0]
-    assert district.parameters == {"region": "district", "period": "2026-Q3", "as_of": None, "data": str(data_folder)}
+    # One as-of for every run: the source's latest dated event (deal B closed on 20 Feb; deal A's expected
+    # close date, 30 Mar, is a forecast and does not count), although East's own latest event is 5 Jan.
+    assert district.parameters == {"region": "district", "period": "2026-Q3", "as_of": "2026-02-20",
+                                   "data": str(data_folder)}
+    assert {r.parameters["as_of"] for r in plan.runs} == {"2026-02-20"} and plan.as_of == "2026-02-20"
     assert set(district.parameters) == set(PACK_PARAMETERS)
     assert plan.runs[2].ipynb == (tmp_path / "reports" / "2026-Q3" / "east" / "00_ok.ipynb").resolve()
     assert plan.runs[0].title == "Target achievement (fixture)"

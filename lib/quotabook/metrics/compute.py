@@ -22,12 +22,12 @@ import numpy as np
 import pandas as pd
 
 from ..dataset import Dataset, lead_owner_territory
-from ..errors import MetricUnavailable
+from ..errors import ConfigError, MetricUnavailable
 from ..fiscal import Period
 from .catalog import Catalog, Metric, load_catalog
 
-__all__ = ["BLANK", "GEO_LEVELS", "LEVEL_COLUMNS", "MEASURES", "UNASSIGNED", "Context", "compute", "compute_wide",
-           "map_keys", "measure"]
+__all__ = ["BLANK", "GEO_LEVELS", "LEVEL_COLUMNS", "MEASURES", "QUARTER_ONLY", "UNASSIGNED", "Context", "compute",
+           "compute_wide", "grouping_levels", "map_keys", "measure"]
 
 GEO_LEVELS = ("district", "region", "territory", "owner")
 #: The group of rows no owner places in a territory (ownerless leads): listed, never dropped.
@@ -41,6 +41,20 @@ LEVEL_COLUMNS = {"lead_source": ("lead_source", "source"), "source": ("source", 
 #: Levels whose blank values form a "(blank)" group instead of being left out.
 _BLANK_LISTED = frozenset(LEVEL_COLUMNS)
 MEASURES: dict[str, Callable[[Context], pd.Series]] = {}
+#: Metrics that only mean something for one fiscal quarter, with why (in the reader's words): for a half, a
+#: year or a date range they are "not available" with this reason rather than a number that would mislead.
+#: Metrics computed from them (forecast accuracy from the backtest, ...) become unavailable with them.
+QUARTER_ONLY = {
+    "run_rate_forecast": "it compares the same point of earlier quarters",
+    "monte_carlo_p10": "it simulates one quarter's bookings",
+    "monte_carlo_p50": "it simulates one quarter's bookings",
+    "monte_carlo_p90": "it simulates one quarter's bookings",
+    "target_probability": "it simulates one quarter's bookings",
+    "backtest_forecast": "it rebuilds the forecast at a week of the quarter",
+    "weak_commit_amount": "Commit calls are made for a quarter",
+    "promotable_best_case_amount": "Commit calls are made for a quarter",
+    "pull_in_amount": "it looks at the deals dated in the next quarter",
+}
 
 
 def measure(name: str) -> Callable:
@@ -100,6 +114,21 @@ class Context:
 
     def threshold(self, key: str) -> float:
         return self.ds.settings.threshold(key)
+
+    def in_period_quarters(self, frame: pd.DataFrame, metric: str, what: str) -> pd.DataFrame:
+        """Rows of a table set per fiscal quarter (``period`` column: targets, activity goals) that belong to
+        the period: its own quarter, or every quarter of a half, a year or a date range of whole quarters
+        (so a year's target is the sum of its quarters'). A range that cuts a quarter has no such figure.
+
+        Raises
+        ------
+        MetricUnavailable
+            ``metric``, for a date range that does not begin and end on fiscal quarter boundaries.
+        """
+        if not self.period.whole_quarters:
+            raise MetricUnavailable(metric, [f"a period of whole fiscal quarters ({what} are set per quarter; "
+                                             f"{self.period.label} cuts a quarter)"])
+        return frame[frame["period"].isin(list(self.period.quarters))]
 
     # -- grouping --------------------------------------------------------------------------------
     def keys(self, frame: pd.DataFrame, unplaced: bool = False) -> list[pd.Series]:
@@ -249,6 +278,9 @@ def _evaluate(metric: Metric, ctx: Context, catalog: Catalog) -> tuple[pd.Series
     """(value, numerator, denominator) of one metric at the context's level."""
     if metric.name in ctx.cache:
         return ctx.cache[metric.name]
+    if metric.name in QUARTER_ONLY and not ctx.period.is_quarter:
+        raise MetricUnavailable(metric.name, [f"a fiscal quarter ({QUARTER_ONLY[metric.name]}; {ctx.period.label} "
+                                              f"is a {ctx.period.noun})"])
     for need in metric.requires:
         table, _, column = need.partition(".")
         ctx.ds.require(metric.name, table, *([column] if column else []))
@@ -287,6 +319,24 @@ def _levels(by: str | Sequence[str]) -> tuple[str, ...]:
     return (by,) if isinstance(by, str) else tuple(by)
 
 
+def grouping_levels(ds: Dataset) -> list[str]:
+    """Every level ``compute`` can group by on ``ds``: the geographic levels, then the columns of the
+    territories, opportunities, leads and activities (segment, type, lead_source, source ...)."""
+    columns = [c for name in ("territories", "opportunities", "leads", "activities") for c in getattr(ds, name).columns]
+    return list(dict.fromkeys([*GEO_LEVELS, *sorted(set(columns) - set(GEO_LEVELS))]))
+
+
+def _check_levels(ds: Dataset, levels: tuple[str, ...]) -> None:
+    """Refuse a grouping no table has (``by="rep"``), naming the valid ones: it would otherwise give an
+    empty frame, every metric "not available"."""
+    if not levels:
+        raise ConfigError("compute needs at least one grouping level in by", key="by")
+    valid = grouping_levels(ds)
+    if unknown := [level for level in levels if level not in valid]:
+        raise ConfigError(f"cannot group by {', '.join(map(repr, unknown))}: by is one of {', '.join(GEO_LEVELS)} "
+                          f"(owner is the rep), or a column: {', '.join(valid[len(GEO_LEVELS):])}", key="by")
+
+
 def compute(names: str | Iterable[str], ds: Dataset, period: str | Period, *, by: str | Sequence[str] = "territory",
             catalog: Catalog | None = None, skip_unavailable: bool = True) -> pd.DataFrame:
     """Long-form metric values: one row per group and metric, with numerator and denominator for ratios.
@@ -295,15 +345,18 @@ def compute(names: str | Iterable[str], ds: Dataset, period: str | Period, *, by
     ----------
     names : metric name(s) from the catalog (aliases accepted).
     ds : the dataset, already as of the report date and sliced to the region.
-    period : fiscal quarter such as ``"2026-Q3"``.
-    by : level(s) to group by: ``territory``, ``region``, ``district``, ``owner``, ``lead_source`` (leads and
-        deals alike, blanks as "(blank)") or opportunity columns. Leads no owner places form the group
-        "Unassigned" (see :meth:`Context.keys`).
+    period : ``"2026-Q3"``, ``"2026-H2"``, ``"2026"`` / ``"FY2026"`` (fiscal year) or ``"2026-01-01..2026-06-30"``;
+        metrics that only mean something for a quarter (:data:`QUARTER_ONLY`) are unavailable for longer ones.
+    by : level(s) to group by: ``territory``, ``region``, ``district``, ``owner`` (the rep), ``lead_source``
+        (leads and deals alike, blanks as "(blank)") or a column of the territories, opportunities, leads or
+        activities (:func:`grouping_levels`). Leads no owner places form the group "Unassigned" (see
+        :meth:`Context.keys`). Anything else is a :class:`ConfigError` listing the valid levels.
     skip_unavailable : metrics whose optional inputs are missing are left out and listed in
         ``result.attrs["unavailable"]`` (metric -> reason) instead of raising :class:`MetricUnavailable`.
     """
     catalog = catalog or load_catalog()
     names = [names] if isinstance(names, str) else list(names)
+    _check_levels(ds, _levels(by))
     ctx = Context(ds, ds.period(period), _levels(by), catalog)
     frames, unavailable = [], {}
     for name in names:

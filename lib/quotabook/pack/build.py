@@ -177,7 +177,7 @@ def build_pack(period: str, *, regions=None, notebooks=None, data=None, formats=
 
     Parameters
     ----------
-    period : fiscal quarter, e.g. ``"2026-Q3"``.
+    period : ``"2026-Q3"``, ``"2026-H2"``, ``"2026"`` / ``"FY2026"`` or ``"2026-01-01..2026-06-30"``.
     regions : scopes as :mod:`quotabook.scope` reads them (region names exactly as in the data, ``"district"``,
         ``"all"``, ``"region:NAME"``); default: the pack YAML's.
     notebooks : notebook stems; default: the pack YAML's list, in its order.
@@ -197,7 +197,8 @@ def build_pack(period: str, *, regions=None, notebooks=None, data=None, formats=
     notebook_timeout : seconds one whole notebook may run before it is stopped and reported failed
         (``NotebookTimeoutError``); None: no limit beyond ``timeout`` per cell.
     progress : show a progress bar on stderr.
-    as_of : ISO date passed to notebooks (the data as it stood that day), or None.
+    as_of : ISO date passed to notebooks (the data as it stood that day); None: the latest dated event of
+        the whole source, found once at planning, so every page of the pack is as of the same day.
     notebooks_dir : where ``<stem>.ipynb`` files are found; default ``notebooks/`` of the project.
     executor : ``"local"`` (process pool), ``"serial"`` (this process) or ``"dask"`` (a Dask cluster).
     scheduler : Dask scheduler address (``tcp://host:8786``), scheduler JSON file, or ``"local"`` for a
@@ -222,25 +223,27 @@ def build_pack(period: str, *, regions=None, notebooks=None, data=None, formats=
     resumed = None
     if data is None:
         data = resumed = resumed_data(period, out) if resume else "demo"
-    plan = make_plan(period, regions=regions, notebooks=notebooks, data=data, formats=formats, out=out, pack=pack,
-                     as_of=as_of, timeout=timeout, notebooks_dir=notebooks_dir)
-    want_pdf = "pdf" in plan.formats
-    if want_pdf:
-        from .pdf import check_browser
-
-        check_browser()
-    plan.out_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temporaries(plan.out_dir)
-    inputs = describe_inputs(plan, snapshot=data_snapshot)
-    previous = read_manifest(plan.out_dir) if resume else None
-    todo, kept, reasons = select_runs(plan, previous, inputs) if resume else (list(plan.runs), {}, {})
-    if plan.formats and executor != "dask":
-        from .render import warm_up
-
-        warm_up()  # the HTML exporter is built once here, before the pool forks, so every worker inherits it
-    options = {"scheduler": scheduler or "local"} if executor == "dask" else {}
     with contextlib.ExitStack() as stack:
-        stack.enter_context(region_cache())  # before the pool starts: workers and their kernels inherit it
+        # Set before planning, which loads the whole source once for the pack's as-of date (the district's runs
+        # reuse it), and before the pool starts: workers and their kernels inherit it.
+        stack.enter_context(region_cache())
+        plan = make_plan(period, regions=regions, notebooks=notebooks, data=data, formats=formats, out=out, pack=pack,
+                         as_of=as_of, timeout=timeout, notebooks_dir=notebooks_dir)
+        want_pdf = "pdf" in plan.formats
+        if want_pdf:
+            from .pdf import check_browser
+
+            check_browser()
+        plan.out_dir.mkdir(parents=True, exist_ok=True)
+        remove_stale_temporaries(plan.out_dir)
+        inputs = describe_inputs(plan, snapshot=data_snapshot)
+        previous = read_manifest(plan.out_dir) if resume else None
+        todo, kept, reasons = select_runs(plan, previous, inputs) if resume else (list(plan.runs), {}, {})
+        if plan.formats and executor != "dask":
+            from .render import warm_up
+
+            warm_up()  # the HTML exporter is built once here, before the pool forks, so every worker inherits it
+        options = {"scheduler": scheduler or "local"} if executor == "dask" else {}
         pool = get_executor(executor, workers, **options)
         if hasattr(pool, "close"):
             stack.callback(pool.close)

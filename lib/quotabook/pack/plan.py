@@ -1,9 +1,14 @@
 """Plan a report pack: which notebook runs for which region, with which parameters, written where.
 
 Planning does everything that can fail cheaply before any kernel starts: it reads the pack YAML
-(``params/packs/<pack>.yaml``), checks the period, resolves the data folder and its regions, finds every
-notebook and checks that each accepts the pack's parameters (``papermill.inspect_notebook``), and maps
-region names to safe folder names. A run is one notebook for one region.
+(``params/packs/<pack>.yaml``), checks the period (a quarter, half, fiscal year or date range) and the
+as-of date, resolves the data folder and its regions, finds every notebook and checks that each accepts
+the pack's parameters (``papermill.inspect_notebook``), and maps region names to safe folder names. A run
+is one notebook for one region.
+
+One date for the whole pack: without ``as_of``, planning reads the source once and takes its latest dated
+event (:func:`source_as_of`), and every run receives that date, so the district and every region are
+written as of the same day whatever each region's own latest event.
 
 Output layout (all under ``out/<period>/``, never outside it)::
 
@@ -21,12 +26,11 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 
 import yaml
 
-from ..errors import ConfigError, PackError, SourceError
+from ..errors import ConfigError, DataValidationError, PackError, SourceError
 from ..scope import WHOLE, parse_region_list, scope_parameter
 
 __all__ = [
@@ -41,6 +45,7 @@ __all__ = [
     "project_root",
     "safe_path",
     "slugify",
+    "source_as_of",
 ]
 
 #: The label (and folder) of the whole-district run; notebooks receive ``region="district"`` for it, the
@@ -203,12 +208,33 @@ def _check_period(period: str) -> str:
 
 
 def _check_as_of(as_of) -> str | None:
+    """``as_of`` as ``YYYY-MM-DD``, None when not given; anything but an ISO date is a ConfigError (never cut
+    to its first ten characters: ``2026-09-15; rm -rf /`` is refused)."""
+    from ..fiscal import iso_date
+
     if as_of is None or as_of == "":
         return None
+    return iso_date(as_of).date().isoformat()
+
+
+def source_as_of(data: str) -> str | None:
+    """The latest dated event of the whole source ``data`` (see :meth:`quotabook.Dataset.latest_event`), as
+    ``YYYY-MM-DD``: the one "today" every page of a pack is written as of. None when the source cannot be
+    loaded (each notebook then reports why) or holds no dated event.
+
+    In a build the load is kept in the pack's region cache, so the district's notebooks reuse it.
+    """
+    import warnings
+
+    from ..loading import load
+
     try:
-        return date.fromisoformat(str(as_of)[:10]).isoformat()
-    except ValueError:
-        raise ConfigError(f"as_of {as_of!r} is not an ISO date like 2026-09-15", key="as_of") from None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # rejected rows are each notebook's data note, not planning's
+            latest = load(data).source_date
+    except (DataValidationError, SourceError):
+        return None
+    return None if latest is None else latest.date().isoformat()
 
 
 def resolve_data(data: str | os.PathLike) -> tuple[str, Path | None]:
@@ -335,7 +361,8 @@ def make_plan(period: str, *, regions: Sequence[str] | None = None, notebooks: S
     Raises
     ------
     ConfigError
-        Bad period, as_of, format or pack file.
+        Bad period (not a quarter, half, fiscal year or ISO date range; outside the years quotabook holds),
+        as_of (not an ISO date), format or pack file.
     SourceError
         The data folder does not exist.
     PackError
@@ -344,6 +371,7 @@ def make_plan(period: str, *, regions: Sequence[str] | None = None, notebooks: S
     label = _check_period(period)
     as_of_iso = _check_as_of(as_of)
     data_param, folder = resolve_data(data)
+    as_of_iso = as_of_iso or source_as_of(data_param)
     root = project_root()
     spec = load_pack_spec(pack, root)
     formats = tuple(formats) if formats is not None else spec.formats

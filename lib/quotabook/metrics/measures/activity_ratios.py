@@ -127,8 +127,8 @@ def activity_goal(ctx: Context) -> pd.Series:
     Only (owner, type) pairs that have a goal are listed when grouping by type, so a type without a goal
     has no attainment instead of a 0% one.
     """
-    g = ctx.ds.activity_goals
-    return ctx.sum(g[g["period"] == ctx.period.label], "goal")
+    g = ctx.in_period_quarters(ctx.ds.activity_goals, "activity_goal", "activity goals")
+    return ctx.sum(g, "goal")
 
 
 @measure("rep_count")

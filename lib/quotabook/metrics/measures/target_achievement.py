@@ -252,8 +252,8 @@ def open_pipeline_amount(ctx: Context) -> pd.Series:
 @measure("target_amount")
 def target_amount(ctx: Context) -> pd.Series:
     """Bookings target of the period (reporting currency), summed over the territories of each group."""
-    t = ctx.ds.targets
-    return ctx.sum(t[t["period"] == ctx.period.label], "target_amount")
+    t = ctx.in_period_quarters(ctx.ds.targets, "target_amount", "targets")
+    return ctx.sum(t, "target_amount")
 
 
 # -- deal concentration behind Commit + Best Case ------------------------------------------------
