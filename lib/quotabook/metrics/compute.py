@@ -333,8 +333,12 @@ def _check_levels(ds: Dataset, levels: tuple[str, ...]) -> None:
         raise ConfigError("compute needs at least one grouping level in by", key="by")
     valid = grouping_levels(ds)
     if unknown := [level for level in levels if level not in valid]:
+        frames = [getattr(ds, name) for name in ("territories", "opportunities", "leads", "activities")]
+        words = sorted({c for f in frames for c in f.columns if c not in GEO_LEVELS and not c.endswith(("_id", "_date"))
+                        and not pd.api.types.is_numeric_dtype(f[c])})
         raise ConfigError(f"cannot group by {', '.join(map(repr, unknown))}: by is one of {', '.join(GEO_LEVELS)} "
-                          f"(owner is the rep), or a column: {', '.join(valid[len(GEO_LEVELS):])}", key="by")
+                          f"(owner is the rep), or a column of the territories, opportunities, leads or activities "
+                          f"such as {', '.join(words)}", key="by")
 
 
 def compute(names: str | Iterable[str], ds: Dataset, period: str | Period, *, by: str | Sequence[str] = "territory",
