@@ -171,3 +171,25 @@ def test_run_rate_is_not_zero_beside_booked_money():
     wide = qb.compute_wide(["closed_amount", "run_rate_revenue"], old_crm.build(), "2015-Q1", by="district")
     assert wide.loc["D", "closed_amount"] == 3000
     assert wide.loc["D", "run_rate_revenue"] == 3000 * 4  # the three months to 25 Feb: O3 only
+
+
+# -- a pack of a past quarter: one date on every page ----------------------------------------------------------
+@pytest.mark.slow
+def test_a_pack_of_a_past_quarter_states_one_as_of_on_every_page(tmp_path):
+    import html
+    import re
+
+    from quotabook.pack import build_pack
+
+    folder = old_crm.write(tmp_path / "crm")
+    result = build_pack("2014-Q4", regions=["East", "district"], notebooks=["00_target_achievement", "06_won_lost"],
+                        data=str(folder), formats=("html",), workers=2, progress=False, out=tmp_path / "reports")
+    assert result.ok, result.failures
+    pages = sorted((tmp_path / "reports" / "2014-Q4").glob("*/*.html"))
+    assert len(pages) == 4
+    for page in pages:
+        text = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page.read_text(encoding="utf-8"))))
+        # East's own latest event is 20 Jan 2015: its pages are as of the district's day all the same.
+        assert text.count("Figures as of") == 1 and "Figures as of 25 Feb 2015" in text, page
+        assert "2014-Q4 (1 Oct 2014 – 31 Dec 2014) is over: its figures are final." in text, page
+        assert not [w for w in _RUNNING_WORDS if w in text], page

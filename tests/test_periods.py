@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -144,3 +145,16 @@ def test_the_fiscal_year_follows_the_workbooks_start_month(crm):
     # FY2015 = Feb 2014 - Jan 2015: O1 won and O2 lost (Nov/Dec 2014); O3 (Feb 2015) is FY2016.
     assert qb.compute_wide("closed_amount", feb, "FY2015", by="district").loc["D", "closed_amount"] == 1000
     assert qb.compute_wide("closed_amount", feb, "FY2016", by="district").loc["D", "closed_amount"] == 3000
+
+
+@pytest.mark.parametrize(("text", "label"), [("2014", "FY2014"), ("FY2014", "FY2014"), ("2014-h2", "2014-H2"),
+                                             ("2014-07-01..2014-12-31", "2014-07-01..2014-12-31")])
+def test_a_pack_plans_any_period_into_its_own_folder(tmp_path, text, label):
+    from quotabook.pack.plan import make_plan
+
+    fixtures = Path(__file__).parent / "pack" / "fixtures"
+    data = old_crm.write(tmp_path / "crm")
+    plan = make_plan(text, data=str(data), out=tmp_path / "r", pack=fixtures / "pack.yaml",
+                     notebooks_dir=fixtures / "notebooks", regions=["East", "district"])
+    assert plan.period == label and plan.out_dir == (tmp_path / "r" / label).resolve()
+    assert {(r.parameters["period"], r.parameters["as_of"]) for r in plan.runs} == {(label, "2015-02-25")}
