@@ -204,12 +204,13 @@ class PeriodState:
         name = label or self.period.label
         return f"{name} to date" if self.running else f"the {'start' if self.future else 'end'} of {name}"
 
-    def weeks_left_text(self) -> str:
-        """"2 full weeks left", "in its last week" (running), "" otherwise."""
+    def weeks_left_text(self, full: bool = True) -> str:
+        """"2 full weeks left" ("2 weeks left" with ``full=False``), "in its last week" while the period runs;
+        "" otherwise (a finished or future period has no weeks "left")."""
         if not self.running:
             return ""
         n = self.weeks_left
-        return f"{n} full week{'s' if n != 1 else ''} left" if n else "in its last week"
+        return f"{n}{' full' if full else ''} week{'s' if n != 1 else ''} left" if n else "in its last week"
 
     def summary(self) -> str:
         """One sentence: the period's dates and where it stands (over, how far along, or when it begins)."""

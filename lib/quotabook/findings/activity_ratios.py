@@ -121,8 +121,11 @@ def goals_sentence(rep, goals: pd.DataFrame) -> tuple[str, dict[str, str], list[
     n_reps = goals["owner"].nunique()
     behind = list(dict.fromkeys(gaps["Rep"]))
     headline = {"Reps behind an activity goal": f"{len(behind)} of {n_reps}"}
+    noun = rep.period.noun
     if not behind:
-        pace = "" if progress >= 1 else f" for {fmt.percent(progress)} of the quarter gone"
+        pace = rep.state.so_far(f" for {fmt.percent(progress)} of the {noun} gone")
+        if rep.state.future:
+            pace = f" (the {noun} has not started)"
         return f"All {n_reps} reps are on pace with every activity goal{pace}.", headline, []
     details = []
     for name in behind[:3]:
@@ -130,8 +133,8 @@ def goals_sentence(rep, goals: pd.DataFrame) -> tuple[str, dict[str, str], list[
         shares = ", ".join(f"{a.lower()} {fmt.percent(v)}" for a, v in zip(rows["Activity"], rows["Attainment"],
                                                                           strict=True))
         details.append(f"{name} ({shares})")
-    pace = "share of the goal done" if progress >= 1 else (
-        f"share of the quarter's goal done, with {fmt.percent(progress)} of the quarter gone")
+    pace = "share of the goal done" if rep.state.finished else (
+        f"share of the {noun}'s goal done, with {fmt.percent(progress)} of the {noun} gone")
     if len(behind) > len(details):
         details.append(f"{len(behind) - len(details)} more")
     verb = "is" if len(behind) == 1 else "are"

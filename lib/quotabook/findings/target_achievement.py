@@ -125,7 +125,8 @@ def _stand_sentence(rep, s: pd.Series) -> str:
         when = f"{period} has not started yet"
         return (f"{when}: Closed + Commit covers {rep.pct(s['forecast_attainment'])} of {_mid(label)}'s "
                 f"{rep.money(s['target_amount'])} target and the full stack {rep.times(s['coverage'])}.")
-    left = f"with {rep.state.weeks_left_text()}" if rep.weeks_left else rep.state.weeks_left_text()
+    left = rep.state.weeks_left_text(full=False)
+    left = f"with {left}" if rep.weeks_left else left
     text = (f"{label} has closed {rep.money(s['closed_amount'])} of its {rep.money(s['target_amount'])} "
             f"{period} target ({rep.pct(s['attainment'])}) {left}")
     if _ok(s["forecast_attainment"]):

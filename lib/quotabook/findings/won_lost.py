@@ -83,7 +83,7 @@ def _window(rep) -> tuple[str, str]:
 
 # -- sentences ------------------------------------------------------------------------------------------------
 def _bookings_sentence(rep, s: pd.Series, goals: pd.DataFrame, running: bool) -> str:
-    period = rep.period.label + (" so far" if running else "")
+    period = rep.period.label + rep.state.so_far()
     if not s["won_count"] > 0:
         text = f"{rep.label} has won no deal in {period}"
         return text + (f" against a {rep.money(s['target_amount'])} target." if s["target_amount"] > 0 else ".")
