@@ -193,3 +193,10 @@ def test_a_pack_of_a_past_quarter_states_one_as_of_on_every_page(tmp_path):
         assert text.count("Figures as of") == 1 and "Figures as of 25 Feb 2015" in text, page
         assert "2014-Q4 (1 Oct 2014 – 31 Dec 2014) is over: its figures are final." in text, page
         assert not [w for w in _RUNNING_WORDS if w in text], page
+
+
+def test_a_date_given_is_stated_beside_the_datas_own():
+    past = _report(old_crm.build().as_of("2014-12-31"), "2014-Q4")
+    assert past.as_of_statement() == (
+        "**Figures as of 31 Dec 2014** (the latest dated event in the data is 25 Feb 2015). "
+        "2014-Q4 (1 Oct 2014 – 31 Dec 2014) is over: its figures are final.")

@@ -113,7 +113,7 @@ def build_overview(ds: Dataset, period: str, out_dir: str | os.PathLike) -> Path
 <p><b>{html.escape(headline)}</b></p>
 <p class="note">Data: {html.escape(ds.source)}, as of {ds.reference_date.date()}; amounts in {ds.currency};
 period {p.start.date()} – {p.last_day.date()}.</p>
-{_chart_svg(table, ds.currency, p.label, closed=p.end <= ds.reference_date)}
+{_chart_svg(table, ds.currency, p.label, closed=p.state(ds.reference_date).finished)}
 <h2>By region</h2>{regions.to_html()}
 <h2>By territory</h2>{styled.to_html()}
 <p class="note">Attainment = Closed / Target. Coverage = (Closed + Commit + Best Case) / Target.
