@@ -7,7 +7,6 @@ source or catalog error.
 from __future__ import annotations
 
 import argparse
-import re
 import signal
 import sys
 import time
@@ -157,24 +156,13 @@ def _send(pack_dir: Path, recipients: str) -> int:
 
 
 def _period(args: argparse.Namespace) -> int:
-    from .fiscal import FiscalCalendar
+    from .fiscal import FiscalCalendar, iso_date
     from .settings import load_settings
 
     calendar = FiscalCalendar.from_settings(load_settings())
     day = args.date or time.strftime("%Y-%m-%d")
-    print(calendar.shift(calendar.period_of(_iso_day(day)), args.offset).label)
+    print(calendar.shift(calendar.period_of(iso_date(day, "date")), args.offset).label)
     return 0
-
-
-def _iso_day(text: str):
-    import pandas as pd
-
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
-        raise ConfigError(f"expected an ISO date like 2026-09-15, got {text!r}", key="date")
-    try:
-        return pd.Timestamp(text.strip())
-    except ValueError as exc:
-        raise ConfigError(f"not a date: {text!r} ({exc})", key="date") from None
 
 
 def _say_why_rerun(result) -> None:

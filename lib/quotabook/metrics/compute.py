@@ -52,6 +52,7 @@ QUARTER_ONLY = {
     "target_probability": "it simulates one quarter's bookings",
     "backtest_forecast": "it rebuilds the forecast at a week of the quarter",
     "weak_commit_amount": "Commit calls are made for a quarter",
+    "commit_call_amount": "Commit calls are made for a quarter, at a week of it",
     "promotable_best_case_amount": "Commit calls are made for a quarter",
     "pull_in_amount": "it looks at the deals dated in the next quarter",
 }

@@ -96,7 +96,7 @@ def quarter_trend(ds: Dataset, period: str | Period, *, by: str = "district", qu
                 continue
             long = compute(names, base.as_of(day), q, by=by, catalog=catalog)
             unavailable.update(long.attrs.get("unavailable", {}))
-            frames.append(long.assign(period=q.label, read_at=day, partial=q.last_day > ref))
+            frames.append(long.assign(period=q.label, read_at=day, partial=q.state(ref).running))
     cols = ["period", by, "metric", "value", "read_at", "partial"]
     rows = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
     same_point = _same_point(base, period, ref, end_metrics, by, catalog) if period.last_day > ref else None
