@@ -142,7 +142,9 @@ class Dataset:
     Attributes are the canonical tables (see :mod:`quotabook.schemas`); ``present`` names the tables the
     source actually had, so metrics can tell "no leads table" from "no leads". ``source_date`` is the latest
     dated event of the whole source (:meth:`latest_event`), taken when the dataset is first built and kept by
-    its region slices and past dates, so every region of a source shares one "today".
+    its region slices and past dates, so every region of a source shares one "today". (A database source read
+    for one region only knows that region's events: a pack therefore finds the date on the whole source
+    once and passes it to every run as ``as_of``.)
     """
 
     opportunities: pd.DataFrame
