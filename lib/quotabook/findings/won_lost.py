@@ -103,7 +103,9 @@ def _win_rate_sentence(rep, s: pd.Series, trend: pd.DataFrame) -> str:
     if not s["closed_count"] > 0:
         return f"No deal closed in {rep.period.label}, so there is no win rate yet."
     text = f"It won {rep.pct(s['win_rate'])} of the {_count(s['closed_count'], 'deal')} it closed"
-    earlier = trend[(trend["period"] < rep.period.label) & (trend["closed_count"] > 0)]
+    # Quarters before the period (quarter labels sort in time; a half, a year or a range starts in its first one).
+    first = rep.ds.calendar.period_of(rep.period.start).label
+    earlier = trend[(trend["period"] < first) & (trend["closed_count"] > 0)]
     if len(earlier):
         prev = earlier.iloc[-1]
         now, before = round(s["win_rate"], 2), round(prev["win_rate"], 2)  # as the percentages read
