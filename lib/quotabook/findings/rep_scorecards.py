@@ -22,7 +22,9 @@ RAMP_DAYS = 365
 
 
 def _running(report) -> bool:
-    return report.period.last_day >= report.as_of.normalize()
+    """Whether the period is under way at the report date (:class:`quotabook.fiscal.PeriodState`): only then
+    do figures read "so far"; a finished or not yet started period never does."""
+    return report.state.running
 
 
 def _value(report, metric: str, value) -> str:
@@ -45,7 +47,7 @@ def _names(names) -> str:
 def scorecard_findings(report, cards: Scorecards) -> Findings:
     """Three to five sentences on the team, with headlines and alerts for the pack index."""
     team = cards.team
-    so_far = " so far" if _running(report) else ""
+    so_far = report.state.so_far()
     sentences = []
     if team.empty:
         return Findings(sentences=[f"No rep owns a territory in {report.label}."])
