@@ -4,6 +4,7 @@ words that depend on it ("so far", "to date", "has not started", weeks left) fol
 
 from __future__ import annotations
 
+import os
 import warnings
 
 import pandas as pd
@@ -200,3 +201,20 @@ def test_a_date_given_is_stated_beside_the_datas_own():
     assert past.as_of_statement() == (
         "**Figures as of 31 Dec 2014** (the latest dated event in the data is 25 Feb 2015). "
         "2014-Q4 (1 Oct 2014 – 31 Dec 2014) is over: its figures are final.")
+
+
+@pytest.mark.parametrize(("regions", "cached"), [(["East"], 0), (["East", "district"], 1)])
+def test_planning_finds_the_date_once_and_caches_the_source_only_for_a_district_run(tmp_path, monkeypatch,
+                                                                                  regions, cached):
+    from pathlib import Path
+
+    from quotabook import cache
+    from quotabook.pack.plan import make_plan
+
+    fixtures = Path(__file__).parent / "pack" / "fixtures"
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
+    plan = make_plan("2014-Q4", data=str(old_crm.write(tmp_path / "crm")), out=tmp_path / "r", regions=regions,
+                     pack=fixtures / "pack.yaml", notebooks_dir=fixtures / "notebooks")
+    assert plan.as_of == "2015-02-25" and {r.parameters["as_of"] for r in plan.runs} == {"2015-02-25"}
+    assert len(list((tmp_path / "cache").glob("*.pickle"))) == cached
+    assert os.environ[cache.ENV] == str(tmp_path / "cache")  # the cache setting is left as it was

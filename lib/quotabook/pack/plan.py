@@ -217,23 +217,29 @@ def _check_as_of(as_of) -> str | None:
     return iso_date(as_of).date().isoformat()
 
 
-def source_as_of(data: str) -> str | None:
+def source_as_of(data: str, *, keep: bool = True) -> str | None:
     """The latest dated event of the whole source ``data`` (see :meth:`quotabook.Dataset.latest_event`), as
     ``YYYY-MM-DD``: the one "today" every page of a pack is written as of. None when the source cannot be
     loaded (each notebook then reports why) or holds no dated event.
 
-    In a build the load is kept in the pack's region cache, so the district's notebooks reuse it.
+    In a build the whole source loaded here is kept in the pack's region cache when ``keep`` (the district's
+    notebooks then reuse it); without a district run it is not written there, where nothing would read it.
     """
     import warnings
 
+    from .. import cache
     from ..loading import load
 
+    parked = None if keep else os.environ.pop(cache.ENV, None)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # rejected rows are each notebook's data note, not planning's
             latest = load(data).source_date
     except (DataValidationError, SourceError):
         return None
+    finally:
+        if parked is not None:
+            os.environ[cache.ENV] = parked
     return None if latest is None else latest.date().isoformat()
 
 
@@ -371,7 +377,6 @@ def make_plan(period: str, *, regions: Sequence[str] | None = None, notebooks: S
     label = _check_period(period)
     as_of_iso = _check_as_of(as_of)
     data_param, folder = resolve_data(data)
-    as_of_iso = as_of_iso or source_as_of(data_param)
     root = project_root()
     spec = load_pack_spec(pack, root)
     formats = tuple(formats) if formats is not None else spec.formats
@@ -382,6 +387,7 @@ def make_plan(period: str, *, regions: Sequence[str] | None = None, notebooks: S
     paths = check_notebooks(stems, nb_dir)
     chosen = _choose_regions(list(regions) if regions else list(spec.regions),
                              data_regions(folder if folder is not None and folder.is_dir() else data_param))
+    as_of_iso = as_of_iso or source_as_of(data_param, keep=any(name == DISTRICT for name, _ in chosen))
     out_dir = safe_path(Path(out), label)
     titles = {stem: notebook_title(path) for stem, path in paths.items()}
     runs = []
