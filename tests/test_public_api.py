@@ -46,14 +46,14 @@ def test_the_readme_example_runs_and_says_what_it_prints():
     assert rates.loc["East"].round(3).tolist() == [0.296, 128, 305]
     assert (rates["win_rate"] == rates["won_count"] / (rates["won_count"] + rates["lost_count"])).all()
     printed = out.getvalue()
-    assert printed.startswith("<Dataset demo · region ALL · as of ") and "Won deals / Closed deals" in printed
+    assert printed.startswith("<Dataset demo · district · as of ") and "Won deals / Closed deals" in printed
     assert scope["east"].region == "East" and scope["east"].reference_date == pd.Timestamp("2026-09-15")
 
 
 def test_a_dataset_prints_in_a_few_lines():
     ds = old_crm.build()
     text = repr(ds)
-    assert text.splitlines()[0] == "<Dataset old-crm · region ALL · as of 2015-02-25 (latest dated event)"
+    assert text.splitlines()[0] == "<Dataset old-crm · district · as of 2015-02-25 (latest dated event)"
     assert "  opportunities                5 rows" in text and "  activity_goals          (absent)" in text
     assert text.endswith("regions (2): East, West>") and len(text.splitlines()) == 9
     assert "O1" not in text  # no ids, however large the tables

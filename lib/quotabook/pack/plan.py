@@ -387,7 +387,7 @@ def make_plan(period: str, *, regions: Sequence[str] | None = None, notebooks: S
     paths = check_notebooks(stems, nb_dir)
     chosen = _choose_regions(list(regions) if regions else list(spec.regions),
                              data_regions(folder if folder is not None and folder.is_dir() else data_param))
-    as_of_iso = as_of_iso or source_as_of(data_param, keep=any(name == DISTRICT for name, _ in chosen))
+    as_of_iso = as_of_iso or source_as_of(data_param, keep=any(slug == DISTRICT for _, slug in chosen))
     out_dir = safe_path(Path(out), label)
     titles = {stem: notebook_title(path) for stem, path in paths.items()}
     runs = []
