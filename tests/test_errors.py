@@ -40,6 +40,9 @@ def test_a_failure_outside_any_cell_is_not_called_a_start_up_failure():
     from quotabook.errors import NotebookFailure
 
     assert "failed at cell 4: ValueError" in str(NotebookFailure("00_x", "East", 4, "ValueError", "bad"))
+    # a cell that ran is named as the page numbers it, with its section
+    numbered = NotebookFailure("00_x", "East", 8, "ValueError", "bad", execution_count=5, section="Coverage")
+    assert 'failed at In [5] (section "Coverage"): ValueError' in str(numbered)
     assert "failed at start-up: DeadKernelError" in str(NotebookFailure("00_x", "East", None, "DeadKernelError", "x"))
     for ename in ("WorkerLost", "DiskFullError", "NotebookTimeoutError"):
         assert f"failed at the run: {ename}" in str(NotebookFailure("00_x", "East", None, ename, "x"))

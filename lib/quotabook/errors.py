@@ -155,7 +155,10 @@ class NotebookFailure:
 
     ``cell_index`` counts the cells of the executed notebook (None when the kernel never ran a cell,
     e.g. it failed to start); ``html_anchor`` is the fragment of the rendered page that shows the error
-    (papermill's banner), empty when no page was rendered. Plain fields, so it pickles across processes.
+    (papermill's banner), empty when no page was rendered. ``execution_count`` is the cell's number as the
+    page and Jupyter show it ("In [5]"), ``section`` the heading above the cell: messages name the cell by
+    these, the way a reader finds it (the index into the cells also counts markdown and papermill's
+    injected-parameters cell, so it matches nothing on the page). Plain fields, so it pickles across processes.
     ``evalue`` is redacted (:func:`quotabook.privacy.redact_secrets`): a driver's error raised in a notebook may
     quote a connection string, and failures reach the manifest, the index and the console.
     """
@@ -166,6 +169,8 @@ class NotebookFailure:
     ename: str
     evalue: str
     html_anchor: str = ""
+    execution_count: int | None = None
+    section: str = ""
 
     def __post_init__(self) -> None:
         from .privacy import redact_secrets
@@ -173,8 +178,8 @@ class NotebookFailure:
         object.__setattr__(self, "evalue", redact_secrets(self.evalue))
 
     def __str__(self) -> str:
-        return f"{self.theme} for {self.region} failed at {failure_place(self.cell_index, self.ename)}: " \
-               f"{self.ename}: {self.evalue}"
+        where = failure_place(self.cell_index, self.ename, self.execution_count, self.section)
+        return f"{self.theme} for {self.region} failed at {where}: {self.ename}: {self.evalue}"
 
 
 #: Failures of the run itself rather than of a cell or of the kernel's start (a lost worker, a full disk,
@@ -182,11 +187,16 @@ class NotebookFailure:
 RUN_FAILURES = ("WorkerLost", "DiskFullError", "NotebookTimeoutError")
 
 
-def failure_place(cell_index: int | None, ename: str) -> str:
-    """Where a notebook run failed, for messages: ``cell 7``, ``start-up``, or ``the run`` for failures that
-    belong to no cell (:data:`RUN_FAILURES`)."""
+def failure_place(cell_index: int | None, ename: str, execution_count: int | None = None,
+                  section: str = "") -> str:
+    """Where a notebook run failed, for messages, numbered as the page shows the cell: ``In [5] (section
+    "Coverage")``; ``cell 7`` (the index in the notebook) only for a cell that never got a number;
+    ``start-up``, or ``the run`` for failures that belong to no cell (:data:`RUN_FAILURES`)."""
+    under = f' (section "{section}")' if section else ""
+    if execution_count is not None:
+        return f"In [{execution_count}]{under}"
     if cell_index is not None:
-        return f"cell {cell_index}"
+        return f"cell {cell_index}{under}"
     return "the run" if ename in RUN_FAILURES else "start-up"
 
 

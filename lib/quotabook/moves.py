@@ -34,10 +34,11 @@ from .metrics.measures.target_achievement import (
     weak_commit_deals,
 )
 from .schemas import EVIDENCE_FLAGS
+from .text import names
 from .views.target_achievement import period_ended
 
-__all__ = ["MOVES", "NextMoves", "expand", "impact", "next_moves", "promote", "pull_in", "push", "reclassify",
-           "summary", "table", "tables"]
+__all__ = ["MOVES", "NextMoves", "expand", "impact", "next_moves", "nothing_to_do", "promote", "pull_in", "push",
+           "reclassify", "summary", "table", "tables"]
 
 #: Each move's key and its heading (the order of the play).
 MOVES = {
@@ -355,9 +356,8 @@ _HEADERS = {"territory": "Territory", "region": "Region", "deal": "Deal", "stage
 _NONE = {
     "reclassify": "No weak Commit: every Commit deal closing in the period has recent proof.",
     "promote": "No Best Case deal passes every test for Commit this period.",
-    "expand": "No recent customer lacks an open expansion deal (or the data has no account or deal type).",
+    "expand": "No recent customer lacks an open expansion deal.",
     "pull_in": "No late-stage deal is dated next quarter.",
-    "push": "No {level} with a target still to win is under the coverage bar: no pipeline push needed.",
     "impact": "No forecast to show for this period.",
 }
 _NONE_NEAR = "No Best Case deal passes, or misses by a single test, the tests for Commit this period."
@@ -369,6 +369,62 @@ _OVER = {  # once the period is over nothing in it is open: what each move can n
     "push": "no pipeline push can change it",
     "impact": "moves 1 and 2 can no longer change its forecast",
 }
+
+
+def _no_categories(rep) -> bool:
+    return not rep.ds.has("opportunities", "forecast_category")
+
+
+def _push_none(rep) -> str:
+    """Why the push list is empty, in agreement with the coverage table beside it: no target, no coverage
+    to read (no forecast categories), or no group under the bar, naming any group whose pipeline coverage
+    still fires its catalog alert (``pipeline_coverage``'s :meth:`~quotabook.metrics.catalog.Alert.fires`)."""
+    level = rep.level
+    wide = rep.metrics(["pipeline_coverage", "target_amount", "gap"]).reindex(
+        columns=["pipeline_coverage", "target_amount", "gap"])  # a metric the data cannot give stays NaN
+    if not (wide["target_amount"] > 0).any():
+        return f"No {level} has a target for {rep.period.label}, so no pipeline push can be sized."
+    live = wide[(wide["target_amount"] > 0) & (wide["gap"] > 0)]
+    alert = rep.catalog.get("pipeline_coverage").alert
+    firing = live.index[alert.fires(live["pipeline_coverage"], rep.settings).fillna(False).astype(bool)]
+    under = (f"open pipeline in {names(list(firing))} is under the {alert.value(rep.settings):g}× pipeline "
+             f"coverage alert, so {'it needs' if len(firing) == 1 else 'they need'} more pipeline all the same"
+             if len(firing) else "")
+    if _no_categories(rep):
+        text = ("The data has no forecast categories (column opportunities.forecast_category), so coverage "
+                "(Closed + Commit + Best Case ÷ target) and the push it calls for cannot be read")
+        return text + (f"; {under}." if under else ".")
+    if live.empty:
+        return f"Every {level} with a target has reached it: no pipeline push needed."
+    if under:
+        return (f"No {level} with a target still to win is under the "
+                f"{rep.settings.threshold('pipeline_push_below'):g}× coverage bar for a pipeline push, but {under}.")
+    return f"No {level} with a target still to win is under the coverage bar: no pipeline push needed."
+
+
+def nothing_to_do(rep, move: str, *, near: bool = False) -> str:
+    """The sentence shown instead of an empty move list: why it is empty, in terms the rest of the page
+    agrees with. Without forecast categories there is no Commit or Best Case to test (not "every Commit has
+    proof"); with none closing in the period, there is nothing to test."""
+    period = rep.period.label
+    if move in ("reclassify", "promote", "impact") and _no_categories(rep):
+        what = {"reclassify": "Commit to test for proof", "promote": "Best Case to test for Commit",
+                "impact": "Commit or Best Case for moves 1 and 2 to change"}[move]
+        return f"The data has no forecast categories (column opportunities.forecast_category): no {what}."
+    if move in ("reclassify", "promote"):
+        metric, name = ("commit_amount", "Commit") if move == "reclassify" else ("best_case_amount", "Best Case")
+        if not rep.totals([metric]).get(metric, 0.0) > 0:
+            return f"No open {name} deal closes in {period}: nothing to {move}."
+    if move == "push":
+        return _push_none(rep)
+    if move == "expand":
+        lacking = {c: w for c, w in (("account_id", "account"), ("type", "deal type"))
+                   if not rep.ds.has("opportunities", c)}
+        if lacking:  # say which, not "none (or the data lacks something)"
+            columns = " and ".join(f"opportunities.{c}" for c in lacking)
+            return (f"The data has no {' or '.join(lacking.values())} on its deals (column"
+                    f"{'s' if len(lacking) > 1 else ''} {columns}), so expansion plays cannot be found.")
+    return _NONE_NEAR if near else _NONE[move]
 
 
 def frame_for(rep, move: str, *, near: bool = False) -> pd.DataFrame:
@@ -395,7 +451,7 @@ def table(rep, move: str, *, limit: int = 10, near: bool = False):
     near = near and move == "promote"
     frame = frame_for(rep, move, near=near)
     if frame.empty:
-        return rep.markdown(f"*{_NONE_NEAR if near else _NONE[move].format(level=rep.level)}*")
+        return rep.markdown(f"*{nothing_to_do(rep, move, near=near)}*")
     spec = dict(_TABLES[move])
     if "territory" in spec and "territory" not in frame:
         spec = {rep.level if k == "territory" else k: v for k, v in spec.items()}

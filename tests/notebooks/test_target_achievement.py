@@ -270,7 +270,7 @@ def test_without_targets_or_categories_every_part_still_renders_with_a_note():
     f = say.target_achievement_findings(rep)
     assert f.sentences == [
         "The district has closed $600K in 2026-Q3 but has no target for it: attainment and coverage cannot be read.",
-        "So far it has won 1 deal at a 100% win rate.",
+        "So far it has won 1 deal (no lost deal is recorded, so its 100% win rate says little).",
         "Not available for this data: Commit, Best Case, Total (Closed + Commit + Best Case) and 11 more (needs "
         "column opportunities.forecast_category); Target, Attainment, Gap to target and 2 more (needs table "
         "targets).",
@@ -280,5 +280,7 @@ def test_without_targets_or_categories_every_part_still_renders_with_a_note():
         "The district has no target for 2026-Q3: the bars show the forecast categories only")
     cov = views.coverage_status(ds, rep.period, by=rep.level)
     assert cov["status"].tolist() == ["No target", "No target"]
+    # no forecast categories means no Commit to test, not "every Commit has proof"
     assert moves.table(rep, "reclassify").data == (
-        "*No weak Commit: every Commit deal closing in the period has recent proof.*")
+        "*The data has no forecast categories (column opportunities.forecast_category): no Commit to test for proof.*")
+    assert moves.table(rep, "push").data.startswith("*No region has a target for 2026-Q3")

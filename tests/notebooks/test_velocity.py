@@ -10,7 +10,8 @@ The district (two regions, as of 15 Apr 2026, period 2026-Q1), worked by hand:
   aged, O1 is not (1 of 2 = 50%, over the 20% alert); both are past the 60-day stale limit.
 - Sales velocity: 2 open deals × 2/3 win rate × 2,000 average won deal ÷ 95 days = 28.07 per day.
 - O1 was dated 20 Mar until it was pushed to 15 May on 25 Mar: 2,000 slipped out of Q1.
-- On 15 Apr nobody has worked O1 (95 days since creation) or O2 (257 days): both close within 90 days and carry
+- The activities table holds one email (on W1, the day it was won): on 15 Apr nobody has worked O1 (95 days
+  since creation) or O2 (257 days): both close within 90 days and carry
   the no-activity flag, worth 3,000; O2 is further past the threshold, so it ranks first.
 """
 
@@ -58,7 +59,9 @@ def district(with_history: bool = True, as_of: str = AS_OF):
             + steps("O1", ("2026-01-10", "Discovery", "2026-03-20"), ("2026-03-25", "Discovery", "2026-05-15"),
                     amount=2000)
             + steps("O2", ("2025-08-01", "Discovery"), close="2026-06-30"))
-    return build(opps, history=hist if with_history else None, as_of=as_of)
+    worked = [{"activity_id": "1", "owner": "Ann", "activity_date": "2026-02-10", "type": "email",
+               "opportunity_id": "W1"}]  # the data records activity, so a deal nobody worked is flagged
+    return build(opps, history=hist if with_history else None, activities=worked, as_of=as_of)
 
 
 def report(ds, period: str = "2026-Q1", region: str | None = None) -> Report:

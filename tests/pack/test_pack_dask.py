@@ -82,7 +82,8 @@ def test_pack_on_a_local_cluster_isolates_the_failure_and_records_the_scheduler(
             "--formats", "html", "--scheduler", "local"]
 
     assert main(argv) == 1  # West's 01_broken failed; the rest completed and the pack is written
-    assert "01_broken for West failed at cell 4: ValueError: no funnel data for West" in capsys.readouterr().err
+    assert ('01_broken for West failed at In [4] (section "Funnel (fixture that fails for one region)"): '
+            "ValueError: no funnel data for West") in capsys.readouterr().err
     pack = out / "2026-Q3"
     for region in ("east", "west"):
         for stem in ("00_ok", "01_broken"):

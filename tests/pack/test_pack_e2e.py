@@ -28,7 +28,8 @@ def test_pack_end_to_end_isolates_the_failure_and_resume_reruns_only_it(tmp_path
             "--formats", "html,pdf" if has_pdf else "html"]
 
     assert main(argv) == 1  # one notebook failed, the pack is still written
-    assert "01_broken for West failed at cell 4: ValueError: no funnel data for West" in capsys.readouterr().err
+    assert ('01_broken for West failed at In [4] (section "Funnel (fixture that fails for one region)"): '
+            "ValueError: no funnel data for West") in capsys.readouterr().err
     pack = out / "2026-Q3"
     for region in ("east", "west"):
         for stem in ("00_ok", "01_broken"):
@@ -52,7 +53,8 @@ def test_pack_end_to_end_isolates_the_failure_and_resume_reruns_only_it(tmp_path
     assert executed.output_path == "00_ok.ipynb"  # not the temporary it was executed into
 
     index = (pack / "index.html").read_text(encoding="utf-8")
-    assert "Failures (1)" in index and "cell 4: ValueError: no funnel data for West" in index
+    assert "Failures (1)" in index and "In [4] (section &quot;Funnel (fixture that fails for one region)&quot;): " \
+        "ValueError: no funnel data for West" in index
     assert 'href="west/01_broken.html#papermill-error-cell"' in index
     assert "Coverage below 3x" in index and "820,000" in index
     assert 'id="papermill-error-cell"' in (pack / "west" / "01_broken.html").read_text(encoding="utf-8")

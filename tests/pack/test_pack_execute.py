@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import signal
 import time
+from dataclasses import asdict
 
 import nbformat
 import pytest
@@ -80,3 +81,28 @@ def test_a_hung_notebook_is_stopped_at_the_timeout_and_reported(tmp_path):
     assert nb.cells[outcome.failure.cell_index].source.startswith("import time")
     assert run.html.is_file() and outcome.log == str(tmp_path / "logs" / "sleep.log")
     assert [p.name for p in run.ipynb.parent.iterdir() if p.name.startswith(".")] == []  # no temporaries left
+
+
+@pytest.mark.slow
+def test_a_failed_cell_is_named_as_the_page_names_it(tmp_path):
+    # The executed notebook holds markdown, papermill's injected parameters and its two error banners before
+    # the failing cell, so its index (6; papermill reports 4, its index before the banners) is not what a
+    # reader sees: the page's banner says "In [4]" (its execution count), and the failure, the index and the
+    # message say the same, with the section it sits in.
+    from quotabook.pack.index import _failure_text
+
+    data = write_data(tmp_path / "data")
+    plan = make_plan("2026-Q3", data=data, out=tmp_path / "reports", pack=PACK_YAML, notebooks_dir=NOTEBOOKS,
+                     notebooks=["01_broken"], regions=["West"], formats=["html"])
+    run = plan.runs[0]
+    outcome = execute_run(Task(run, timeout=60))
+    failure = outcome.failure
+    nb = nbformat.read(run.ipynb, as_version=4)
+    count = nb.cells[failure.cell_index].execution_count
+    assert failure.execution_count == count == 4 and nb.cells[failure.cell_index].source.startswith("if region")
+    assert failure.section == "Funnel (fixture that fails for one region)"
+    page = run.html.read_text(encoding="utf-8")
+    assert "An Exception was encountered at" in page and f"In [{count}]'" in page  # papermill's banner
+    where = 'In [4] (section "Funnel (fixture that fails for one region)")'
+    assert f"01_broken for West failed at {where}: ValueError: no funnel data for West" == str(failure)
+    assert _failure_text(asdict(failure)) == f"{where}: ValueError: no funnel data for West"

@@ -75,12 +75,26 @@ def test_flags_as_of_past_dates(tiny_folder):
     assert sorted(mar.index) == ["A", "C"]                                          # B won, D lost
 
 
+WORKED_B = [{"activity_id": "1", "owner": "Ann", "activity_date": "2026-01-20", "type": "email", "opportunity_id": "b"}]
+
+
 def test_without_history_the_history_flags_are_noted_not_raised():
-    ds = build([deal("a"), deal("b", stage="Closed Won", close="2026-02-01")], as_of="2026-03-01")
+    ds = build([deal("a"), deal("b", stage="Closed Won", close="2026-02-01")], activities=WORKED_B,
+               as_of="2026-03-01")
     flags = risk_flags(ds)
     assert flags["opportunity_id"].tolist() == ["a"] and flags["pushes"].tolist() == [0]
     assert set(flags.attrs["unavailable"]) == {"flag_pushes", "flag_stage_age"}
-    assert flags["reasons"].tolist() == ["no activity for 55 days (red flag at 21)"]   # created Jan 5
+    assert flags["reasons"].tolist() == ["no activity for 55 days (red flag at 21)"]   # never worked, created Jan 5
+
+
+def test_without_any_activity_data_no_deal_is_flagged_for_inactivity():
+    # No activities table and no last_activity_date: days since activity are unknown, not days since creation
+    # (a page once said "no activity for 377 days" of an export that records no activity at all).
+    ds = build([deal("a"), deal("b", stage="Closed Won", close="2026-02-01")], as_of="2026-03-01")
+    flags = risk_flags(ds)
+    assert flags["days_since_activity"].isna().all() and not flags["flag_no_activity"].any()
+    assert flags["reasons"].tolist() == [""]
+    assert "needs table activities" in flags.attrs["unavailable"]["flag_no_activity"]
 
 
 def test_flag_summary_counts_each_flag_among_deals_closing_soon():

@@ -14,6 +14,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..text import names as join_names
 from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis
 from .base import plain as _tx
 
@@ -184,8 +185,13 @@ def lost_reason_bars(lost: pd.DataFrame, *, currency: str, scope: str, title: st
     data = lost.reset_index(drop=True)
     if title is None:
         top = data.iloc[0]
-        title = (f"{top['loss_reason']} is {_mid(scope)}'s top loss reason: {top['lost_count']:.0f} of "
-                 f"{data['lost_count'].sum():.0f} lost deals ({_pct(top['count_share'])})")
+        tied = data.loc[data["lost_count"] == top["lost_count"], "loss_reason"].astype(str).tolist()
+        if len(tied) > 1:  # a tie names every reason at the top, as the findings do
+            title = (f"{join_names(tied)} are {_mid(scope)}'s top loss reasons: {top['lost_count']:.0f} of "
+                     f"{data['lost_count'].sum():.0f} lost deals ({_pct(top['count_share'])}) each")
+        else:
+            title = (f"{top['loss_reason']} is {_mid(scope)}'s top loss reason: {top['lost_count']:.0f} of "
+                     f"{data['lost_count'].sum():.0f} lost deals ({_pct(top['count_share'])})")
     fig, ax = new_figure(len(data))
     names = data["loss_reason"].astype(str)
     ax.barh(names, data["lost_count"], color=category_color("Lost"), height=0.6, label="Lost deals")

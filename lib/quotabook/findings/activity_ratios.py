@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..metrics import format as fmt
+from ..text import names, plural
 from ..views import activity_ratios as views
 from . import Findings
 
@@ -26,16 +27,6 @@ __all__ = ["activity_ratio_findings", "chain_sentence", "goals_sentence", "rules
 def _when(rep) -> str:
     """"in 2026-Q3", or "so far in 2026-Q4" for a quarter still running."""
     return rep.state.in_period()
-
-
-def _plural(n: float, word: str) -> str:
-    return f"{fmt.count(n)} {word}{'' if n == 1 else 's'}"
-
-
-def _names(items: list[str], limit: int = 3) -> str:
-    """"A", "A and B", "A, B and C", "A, B, C and 2 more"."""
-    shown = items[:limit] + ([f"{len(items) - limit} more"] if len(items) > limit else [])
-    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
 
 
 def _missing(frame: pd.DataFrame, what: str) -> str:
@@ -51,13 +42,16 @@ def volume_sentence(rep, counts: pd.DataFrame, reference: pd.DataFrame) -> tuple
     total = counts.iloc[-1]
     dials, deals = float(total["Dials"]), float(total.get("Deals won", np.nan))
     per_deal = reference.loc["dial_to_deal"] if "dial_to_deal" in reference.index else None
-    lead = f"{rep.label}'s reps made {_plural(dials, 'dial')} {_when(rep)}"
+    lead = f"{rep.label}'s reps made {plural(dials, 'dial')} {_when(rep)}"
+    if dials == 0:  # "one deal every 0 dials" would read as a result; it is a gap in what is logged
+        won = "" if pd.isna(deals) or deals == 0 else f" while winning {plural(deals, 'deal')}"
+        return f"{rep.label}'s reps logged no dials {_when(rep)}{won}, so dials per deal cannot be read.", {}
     if pd.isna(deals) or deals == 0 or per_deal is None or pd.isna(per_deal["Team"]):
         return f"{lead} and have not won a deal from them yet.", {"Dials": fmt.count(dials)}
     ratio = fmt.n_to_1(per_deal["Team"])
     ref = per_deal["Example team"]
     versus = "" if pd.isna(ref) else f", where InsightSquared's example SDR team needed {fmt.count(ref)}"
-    return (f"{lead} and won {_plural(deals, 'deal')}: one deal every {fmt.count(per_deal['Team'])} dials "
+    return (f"{lead} and won {plural(deals, 'deal')}: one deal every {fmt.count(per_deal['Team'])} dials "
             f"(Dial:Deal {ratio}){versus}.", {"Dials per deal": ratio})
 
 
@@ -65,7 +59,10 @@ def chain_sentence(reference: pd.DataFrame) -> tuple[str | None, dict[str, str]]
     """The weakest consecutive link of the chain against InsightSquared's example team (highest team / reference)."""
     if reference.empty:
         return None, {}
-    links = reference[reference.index.isin(views.CHAIN_STEPS) & reference["Team ÷ example"].notna()]
+    # a team ratio of 0 (no dials, connects or opportunities recorded against results) is missing data, not
+    # a link that "beats" the example team
+    links = reference[reference.index.isin(views.CHAIN_STEPS) & reference["Team ÷ example"].notna()
+                      & (reference["Team"] > 0)]
     if links.empty:
         return None, {}
     weakest = links.loc[links["Team ÷ example"].idxmax()]
@@ -95,7 +92,10 @@ def spotlight_sentence(chain: pd.DataFrame, counts: pd.DataFrame, weakest: pd.Da
     parts = []
     if len(data) > 1 and data[_DIAL_DEAL].notna().any():
         busy, best = data.loc[data["Dials"].idxmax()], data.loc[data[_DIAL_DEAL].idxmin()]
-        if busy["Rep"] != best["Rep"]:
+        # a tie for the most dials or the fewest dials per deal names no single rep
+        unique = ((data["Dials"] == busy["Dials"]).sum() == 1
+                  and (data[_DIAL_DEAL].map(fmt.count) == fmt.count(best[_DIAL_DEAL])).sum() == 1)
+        if unique and busy["Rep"] != best["Rep"]:
             cost = ("has no deal to show for them yet" if pd.isna(busy[_DIAL_DEAL])
                     else f"needs {fmt.count(busy[_DIAL_DEAL])} dials per deal")
             parts.append(f"{busy['Rep']} dials the most ({fmt.count(busy['Dials'])}) but {cost}, while {best['Rep']} "
@@ -138,8 +138,8 @@ def goals_sentence(rep, goals: pd.DataFrame) -> tuple[str, dict[str, str], list[
     if len(behind) > len(details):
         details.append(f"{len(behind) - len(details)} more")
     verb = "is" if len(behind) == 1 else "are"
-    sentence = f"{len(behind)} of {n_reps} reps {verb} behind an activity goal ({pace}): {_names(details, limit=4)}."
-    alert = {"message": f"{rep.label}: {len(behind)} of {n_reps} reps behind an activity goal ({_names(behind)})",
+    sentence = f"{len(behind)} of {n_reps} reps {verb} behind an activity goal ({pace}): {names(details, limit=4)}."
+    alert = {"message": f"{rep.label}: {len(behind)} of {n_reps} reps behind an activity goal ({names(behind)})",
              "level": "warning"}
     return sentence, headline, [alert]
 
@@ -162,7 +162,7 @@ def rules_sentence(rules: pd.DataFrame) -> str | None:
     if not monthly:
         return f"Against Scott Cowley's bare-minimum rules of thumb, each rep{held[5:]}." if held else None
     return ("Against Scott Cowley's bare-minimum rules of thumb, each rep averages per month "
-            + _names(monthly, limit=4) + held + ".")
+            + names(monthly, limit=4) + held + ".")
 
 
 # -- the notebook's opening ---------------------------------------------------------------------------------

@@ -11,11 +11,11 @@ here so it is tested.
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from ..forecast import study
+from ..forecast.monte_carlo import range_statement
+from ..text import extremes, is_number, mid, names, noun, plural
 from . import Findings
 
 __all__ = ["SHOWN_METRICS", "forecast_findings", "table"]
@@ -26,22 +26,6 @@ SHOWN_METRICS = ["closed_amount", "target_amount", "category_forecast", "weighte
                  "monte_carlo_p90", "target_probability", "backtest_forecast", "forecast_accuracy", "forecast_bias",
                  "pipeline_inflow_amount", "pipeline_outflow_amount", "net_pipeline_flow", "open_pipeline_amount",
                  "commit_call_amount", "commit_accuracy", "commit_bias"]
-
-
-def _ok(value) -> bool:
-    return value is not None and pd.notna(value) and not (isinstance(value, float) and math.isinf(value))
-
-
-def _mid(label: str) -> str:
-    """The scope label inside a sentence: "the district", but "West" stays "West"."""
-    return label[0].lower() + label[1:] if label.startswith("The ") else label
-
-
-def _names(values: list[str], limit: int = 3) -> str:
-    values = [str(v) for v in values]
-    if len(values) > limit:
-        return ", ".join(values[:limit]) + f" and {len(values) - limit} more"
-    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
 
 
 def table(rep, built: tuple[pd.DataFrame, dict], *, caption: str):
@@ -64,6 +48,11 @@ def _where(rep, actual: float, low: float, high: float) -> str:
     return "inside it" if low <= actual <= high else ("below it" if actual < low else "above it")
 
 
+def _mc_range(rep, fx, row) -> tuple[str, bool]:
+    """The Monte Carlo P10-P90 range of ``row`` in words (a single figure, with why, when it has no spread)."""
+    return range_statement(row["low"], row["high"], rep.money, open_deals=len(fx.scored_deals))
+
+
 def _outlook(rep, fx) -> tuple[str, dict, list]:
     o, a = fx.outlook, fx.outlook.attrs
     label, period = rep.label, rep.period.label
@@ -71,32 +60,39 @@ def _outlook(rep, fx) -> tuple[str, dict, list]:
     has_mc = "monte_carlo_p50" in mc.index
     target, closed = a.get("target"), a.get("closed")
     headlines, alerts = {}, []
-    if not _ok(target) or target <= 0:
+    if not is_number(target) or target <= 0:
         text = f"{label} has no target for {period} in the data, so the forecast cannot be set against one"
         if has_mc:
-            row = mc.loc["monte_carlo_p50"]
-            text += f"; Monte Carlo puts bookings at {rep.money(row['low'])}-{rep.money(row['high'])}"
+            text += f"; Monte Carlo puts bookings at {_mc_range(rep, fx, mc.loc['monte_carlo_p50'])[0]}"
         return text + ".", headlines, alerts
-    if a.get("is_review") and _ok(a.get("actual")):
+    if a.get("is_review") and is_number(a.get("actual")):
         actual = a["actual"]
         text = (f"{label} closed {period} at {rep.money(actual)} against a {rep.money(target)} target "
                 f"({rep.pct(actual / target)})")
         if has_mc:
             row = mc.loc["monte_carlo_p50"]
+            stated, single = _mc_range(rep, fx, row)
             where = _where(rep, actual, row["low"], row["high"])
+            if single:
+                where = "at that figure" if rep.money(actual) == rep.money(row["low"]) else where
             text += (f"; on {a['forecast_date']:%B %d} (week {rep.settings.threshold('backtest_week'):g}) the Monte "
-                     f"Carlo range was {rep.money(row['low'])}-{rep.money(row['high'])} with a "
+                     f"Carlo {'forecast' if single else 'range'} was {stated}, with a "
                      f"{rep.pct(a['target_probability'])} chance of target, and the outcome landed {where}")
         headlines["Bookings"] = rep.money(actual)
         headlines["Attainment"] = rep.pct(actual / target)
         return text + ".", headlines, alerts
     text = (f"{label} has closed {rep.money(closed)} of its {rep.money(target)} {period} target "
             f"({rep.pct(closed / target)})")
-    if has_mc and _ok(a.get("target_probability")):
+    if has_mc and is_number(a.get("target_probability")):
         row = mc.loc["monte_carlo_p50"]
         prob = a["target_probability"]
-        text += (f"; the Monte Carlo forecast puts the quarter at {rep.money(row['low'])}-{rep.money(row['high'])} "
-                 f"(median {rep.money(row['forecast'])}), a {rep.pct(prob)} chance of reaching target")
+        stated, single = _mc_range(rep, fx, row)
+        if single:
+            text += (f"; the Monte Carlo forecast puts the quarter at {stated} (a {rep.pct(prob)} chance of "
+                     "reaching target)")
+        else:
+            text += (f"; the Monte Carlo forecast puts the quarter at {stated} (median {rep.money(row['forecast'])}), "
+                     f"a {rep.pct(prob)} chance of reaching target")
         headlines["Forecast (P50)"] = rep.money(row["forecast"])
         headlines["Chance of target"] = rep.pct(prob)
         limit = rep.settings.threshold("target_probability_alert_below")
@@ -110,37 +106,42 @@ def _methods(rep, fx) -> str | None:
     o = fx.outlook.dropna(subset=["forecast"])
     if len(o) < 2:
         return None
-    low, high = o.loc[o["forecast"].idxmin()], o.loc[o["forecast"].idxmax()]
-    verb = f"On {fx.forecast_date:%B %d} the {len(o)} methods ranged" if fx.is_review else \
-        f"The {len(o)} methods range"
-    text = (f"{verb} from {rep.money(low['forecast'])} ({low['method']}) to "
-            f"{rep.money(high['forecast'])} ({high['method']})")
+    spread = extremes(o.set_index("method")["forecast"], rep.money)
+    n = len(o)
+    if spread.tied:  # every method says the same: no lowest and highest to name
+        text = (f"On {fx.forecast_date:%B %d} all {n} methods gave {spread.low_text}" if fx.is_review else
+                f"All {n} methods give {spread.low_text}")
+    else:
+        verb = f"On {fx.forecast_date:%B %d} the {n} methods ranged" if fx.is_review else f"The {n} methods range"
+        text = (f"{verb} from {spread.low_text} ({names(spread.low)}) to {spread.high_text} "
+                f"({names(spread.high)})")
     g = fx.by_level
     if {"monte_carlo_p50", "target_amount"} <= set(g.columns) and len(g):
         short = g.index[(g["target_amount"] > 0) & (g["monte_carlo_p50"] < g["target_amount"])]
-        plural = {"territory": "territories", "region": "regions"}.get(rep.level, rep.level + "s")
-        are = "were" if fx.is_review else "are"
+        groups = {1: f"its one {rep.level}", 2: f"both {noun(rep.level)}"}.get(
+            len(g), f"all {plural(len(g), rep.level)}")
+        are = ("were" if fx.is_review else "are") if len(g) > 1 else ("was" if fx.is_review else "is")
         if len(short) == len(g):
-            text += f"; all {len(g)} {plural} {are} short of target on the Monte Carlo median"
+            text += f"; {groups} {are} short of target on the Monte Carlo median"
         elif len(short):
-            are = are if len(short) > 1 else {"are": "is", "were": "was"}[are]
-            text += f"; {len(short)} of {len(g)} {plural} {are} short of target on the Monte Carlo median: " \
-                    f"{_names(list(short))}"
+            are = ("were" if fx.is_review else "are") if len(short) > 1 else ("was" if fx.is_review else "is")
+            text += (f"; {len(short)} of {plural(len(g), rep.level)} {are} short of target on the Monte Carlo "
+                     f"median: {names(list(short))}")
         else:
-            text += f"; all {len(g)} {plural} {'reached' if fx.is_review else 'reach'} target on the Monte Carlo median"
+            text += f"; {groups} {'reached' if fx.is_review else 'reach'} target on the Monte Carlo median"
     return text + "."
 
 
 def _backtest(rep, fx) -> tuple[str, dict, list]:
     s = fx.backtest_summary
     if s.empty:
-        return (f"There is not yet a completed quarter in the data to backtest the methods for {_mid(rep.label)}.",
+        return (f"There is not yet a completed quarter in the data to backtest the methods for {mid(rep.label)}.",
                 {}, [])
     best, worst = s.iloc[0], s.iloc[-1]
     quarters = fx.backtest.dropna(subset=["accuracy"])["period"].nunique()
     when = "the last quarter" if quarters == 1 else f"each of the last {quarters} quarters"
     text = (f"Rerun on the pipeline as it stood in {when}, {best['method']} has been "
-            f"the most accurate forecast for {_mid(rep.label)} ({rep.pct(best['accuracy'])} on average, bias "
+            f"the most accurate forecast for {mid(rep.label)} ({rep.pct(best['accuracy'])} on average, bias "
             f"{best['bias']:+.0%}), so it is the one to lead with")
     if len(s) > 1:
         direction = "over-calls" if worst["bias"] > 0 else "under-calls"
@@ -166,10 +167,11 @@ def _pipeline(rep, fx) -> tuple[str | None, list]:
                      f"and {rep.money(outflow)} went out ({rep.money(-t['won'])} won, {rep.money(-t['lost'])} lost, "
                      f"{rep.money(-t['slipped_out'])} slipped out)")
     alerts = []
-    if change and _ok(change.get("change_13w")):
-        word = "up" if change["change_13w"] >= 0 else "down"
-        parts.append(f"all open pipeline stands at {rep.money(change['now'])}, {word} "
-                     f"{abs(change['change_13w']):.0%} on 13 weeks earlier")
+    if change and is_number(change.get("change_13w")):
+        moved = f"{abs(change['change_13w']):.0%}"
+        word = ("unchanged on" if moved == "0%" else
+                f"{'up' if change['change_13w'] > 0 else 'down'} {moved} on")
+        parts.append(f"all open pipeline stands at {rep.money(change['now'])}, {word} 13 weeks earlier")
         limit = rep.settings.threshold("pipeline_trend_alert_below")
         if change["change_13w"] < limit:
             alerts.append(f"{rep.label}: open pipeline shrank {abs(change['change_13w']):.0%} over 13 weeks")
@@ -184,9 +186,16 @@ def _strike_zone(rep, fx) -> str | None:
         return None
     zone = d[d["in_strike_zone"]]
     overall = fx.zone.attrs.get("overall_win_rate")
-    return (f"{len(zone)} of the {len(d)} open deals dated in {rep.period.label} ({rep.money(zone['amount'].sum())}) "
-            f"sit in the strike zone, sizes and ages where similar deals won at least the overall "
-            f"{rep.pct(overall)}: work those first.")
+    if not overall > 0:  # nothing won to learn from: every cell "wins at least" 0%, which says nothing
+        return None
+    deals = "the 1 open deal" if len(d) == 1 else f"the {len(d)} open deals"
+    if zone.empty:
+        return (f"None of {deals} dated in {rep.period.label} sits in the strike zone (sizes and ages where "
+                f"similar deals won at least the overall {rep.pct(overall)}).")
+    sit = "sits" if len(zone) == 1 else "sit"
+    return (f"{len(zone)} of {deals} dated in {rep.period.label} ({rep.money(zone['amount'].sum())}) {sit} in the "
+            f"strike zone, sizes and ages where similar deals won at least the overall {rep.pct(overall)}: work "
+            f"{'it' if len(zone) == 1 else 'those'} first.")
 
 
 def forecast_findings(rep) -> Findings:

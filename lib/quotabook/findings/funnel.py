@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..fiscal import Period
 from ..metrics import format as fmt
+from ..text import NO_LOST, extremes, names, one_sided, plural, spread
 from ..views import funnel as views
 from . import Findings
 
@@ -64,16 +65,24 @@ def win_rate_sentence(rep, rates: pd.DataFrame, source: str = "") -> tuple[str, 
         return f"{rep.label} has closed no deal {when}, so there is no win rate yet.", {}, []
     band = _band(total["low"], total["high"])
     cite = f" ({source})" if source else ""
-    text = (f"{rep.label} won {fmt.percent(total['Win rate'])} of the deals it closed {when} "
-            f"({fmt.count(total['Won'])} of {fmt.count(total['Closed'])}), {total['status']} the {band} "
-            f"benchmark{cite}")
-    groups = rates.iloc[:-1].dropna(subset=["Win rate"])
-    if len(groups) > 1:
-        low, high = groups.loc[groups["Win rate"].idxmin()], groups.loc[groups["Win rate"].idxmax()]
-        text += (f"; {low['group']} is lowest at {fmt.percent(low['Win rate'])} ({fmt.count(low['Won'])} of "
-                 f"{fmt.count(low['Closed'])}), {high['group']} highest at {fmt.percent(high['Win rate'])}")
+    missing = one_sided(total["Won"], total["Closed"]) == NO_LOST and NO_LOST
+    counts = f"{fmt.count(total['Won'])} of {fmt.count(total['Closed'])}"
+    if missing:  # 100% with no loss recorded: say what is missing, do not compare
+        text = (f"{rep.label} won {fmt.percent(total['Win rate'])} of the deals it closed {when} ({counts}), but "
+                f"{missing}, so the win rate is not set against the {band} benchmark{cite}")
+    else:
+        text = (f"{rep.label} won {fmt.percent(total['Win rate'])} of the deals it closed {when} ({counts}), "
+                f"{total['status']} the {band} benchmark{cite}")
+    groups = rates.iloc[:-1].dropna(subset=["Win rate"]).set_index("group")
+    ex = extremes(groups["Win rate"], fmt.percent)
+    if ex is not None and ex.count > 1 and not ex.tied and len(ex.low) == len(ex.high) == 1:
+        low = groups.loc[ex.low[0]]
+        text += (f"; {ex.low[0]} is lowest at {ex.low_text} ({fmt.count(low['Won'])} of {fmt.count(low['Closed'])}), "
+                 f"{ex.high[0]} highest at {ex.high_text}")
+    elif ex is not None and ex.count > 1:  # ties: named as ties, never as both extremes
+        text += f"; {spread(groups['Win rate'], fmt.percent, rep.level)}"
     alerts = []
-    if total["status"] == "below":
+    if total["status"] == "below" and not missing:
         alerts.append({"message": f"{rep.label}: win rate {fmt.percent(total['Win rate'])} is below the {band} "
                                   "benchmark", "level": "warning"})
     return text + ".", {"Win rate": fmt.percent(total["Win rate"])}, alerts
@@ -108,18 +117,29 @@ def leak_sentence(rep, ranked: pd.DataFrame, quarters: int = FUNNEL_QUARTERS) ->
 
 
 def drop_sentence(drop: pd.DataFrame) -> str | None:
-    """Where most leads and deals drop out, in the whole funnel and once an opportunity exists."""
+    """Where most leads and deals drop out, in the whole funnel and once an opportunity exists; that
+    nothing drops when every step keeps all it got (never "the largest share drops ...: 0%")."""
     known = drop[drop["drop_off"].notna() & (drop["entered"] > 0)]
     if known.empty:
         return None
     worst = known.loc[known["drop_off"].idxmax()]
-    text = (f"The largest share drops at {worst['step']}: {fmt.percent(worst['drop_off'])} of "
-            f"{fmt.count(worst['entered'])} {views.STEP_NOUNS.get(worst['from_step'], 'items')} do not go on")
-    deals = known[known["from_step"].isin(["Opportunity", "Proposal"])]
-    if len(deals) and worst["from_step"] not in ("Opportunity", "Proposal"):
+    if fmt.percent(worst["drop_off"]) == fmt.percent(0.0):
+        steps = names(known["step"].astype(str).tolist(), limit=4)
+        return f"Nothing drops out of the funnel in this window: every item that reached {steps} went on."
+    tied = known[known["drop_off"].map(fmt.percent) == fmt.percent(worst["drop_off"])]
+    if len(tied) == 1:
+        text = (f"The largest share drops at {worst['step']}: {fmt.percent(worst['drop_off'])} of "
+                f"{_entered(worst['from_step'], worst['entered'])} "
+                f"{'does' if worst['entered'] == 1 else 'do'} not go on")
+    else:  # a tie: every step losing that share is named, none is "the" largest
+        where = names([f"{r['step']} (of {_entered(r['from_step'], r['entered'])})" for _, r in tied.iterrows()])
+        text = f"The largest share, {fmt.percent(worst['drop_off'])}, drops at {where} alike"
+    deals = known[known["from_step"].isin(["Opportunity", "Proposal"]) & ~known.index.isin(tied.index)]
+    deals = deals[deals["drop_off"] > 0]
+    if len(deals) and not tied["from_step"].isin(["Opportunity", "Proposal"]).any():
         d = deals.loc[deals["drop_off"].idxmax()]
         text += (f"; once an opportunity exists, {d['step']} loses the most ({fmt.percent(d['drop_off'])} of "
-                 f"{fmt.count(d['entered'])} {views.STEP_NOUNS.get(d['from_step'], 'items')})")
+                 f"{_entered(d['from_step'], d['entered'])})")
     return text + "."
 
 
@@ -165,6 +185,11 @@ def lead_sentence(rep, leads: pd.DataFrame, unassigned: int | None, quarters: in
     return text + "."
 
 
+def _entered(step: str, n: float) -> str:
+    """How many entered a funnel step, with their noun: "1 proposal", "4 proposals"."""
+    return plural(n, views.STEP_NOUNS.get(step, "items").removesuffix("s").replace("opportunitie", "opportunity"))
+
+
 def slowest_sentence(stages: pd.DataFrame, days: pd.DataFrame) -> tuple[str, dict[str, str]]:
     """The CRM stage deals spend longest in (median, won vs lost) and the funnel step slowest against
     the benchmark days for its segment."""
@@ -172,11 +197,16 @@ def slowest_sentence(stages: pd.DataFrame, days: pd.DataFrame) -> tuple[str, dic
     if everything.empty:
         return _missing(stages, "Time in stage"), {}
     slow = everything.loc[everything["median_days"].idxmax()]
+    longest = extremes(everything.set_index("stage")["median_days"], lambda d: f"{d:.0f}")
     by = stages[stages["stage"] == slow["stage"]].set_index("outcome")["median_days"]
-    text = f"Deals spend longest in {slow['stage']} (median {slow['median_days']:.0f} days"
-    if {"won", "lost"} <= set(by.dropna().index):
-        text += f"; lost deals {by['lost']:.0f}, won deals {by['won']:.0f}"
-    text += ")"
+    if len(longest.high) > 1:  # a tie: no single stage is where deals spend longest
+        where = "every stage" if longest.tied else names(longest.high)
+        text = f"Deals spend the same median {slow['median_days']:.0f} days in {where}"
+    else:
+        text = f"Deals spend longest in {slow['stage']} (median {slow['median_days']:.0f} days"
+        if {"won", "lost"} <= set(by.dropna().index):
+            text += f"; lost deals {by['lost']:.0f}, won deals {by['won']:.0f}"
+        text += ")"
     rated = days[days["median_days"].notna() & days["high"].notna() & (days["items"] > 0)]
     if len(rated):
         over = rated.assign(_r=rated["median_days"] / rated["high"])
@@ -193,10 +223,20 @@ def pipeline_sentence(rep, pipeline: pd.DataFrame, when: str) -> str | None:
     whole = float(totals.sum())
     if whole <= 0:
         return None
-    top = totals.idxmax()
-    stage = pipeline.groupby("stage")["amount"].sum()
-    return (f"{rep.money(whole)} was open at {when}; {top} holds {fmt.percent(totals[top] / whole)} of it, and the "
-            f"largest stage is {stage.idxmax()} ({fmt.percent(stage.max() / whole)}).")
+    shares = totals / whole
+    top = extremes(shares, fmt.percent)
+    stages = extremes(pipeline.groupby("stage")["amount"].sum() / whole, fmt.percent)
+    holds = "holds" if len(top.high) == 1 else "each hold"
+    text = f"{rep.money(whole)} was open at {when}; "
+    if top.tied and top.count > 1:
+        text += f"{names(top.high)} hold {top.high_text} of it each"
+    else:
+        text += f"{names(top.high)} {holds} {top.high_text} of it"
+    if stages.tied and stages.count > 1:
+        return text + f", spread evenly over {names(stages.high)} ({stages.high_text} each)."
+    if len(stages.high) > 1:
+        return text + f", and the largest stages are {names(stages.high)} ({stages.high_text} each)."
+    return text + f", and the largest stage is {stages.high[0]} ({stages.high_text})."
 
 
 # -- the notebook's opening ---------------------------------------------------------------------------------

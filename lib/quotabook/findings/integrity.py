@@ -44,6 +44,8 @@ def integrity_sentence(rep, summary: pd.DataFrame | None = None, riskiest: pd.Da
     if not a["closing_soon"]:
         return f"No open deal is dated to close by {until}, so there is no near-term pipeline to check for red flags."
     if not a["at_risk"]:
+        if a["closing_soon"] == 1:
+            return f"The 1 open deal closing by {until} carries no red flag."
         return f"None of the {a['closing_soon']} open deals closing by {until} carries a red flag."
     riskiest = riskiest_deals(rep.ds, 1) if riskiest is None else riskiest
     top = riskiest.iloc[0]

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..charts.rep_scorecards import rep_card
 from ..metrics import format as fmt
+from ..text import extremes, names
 from ..views.rep_scorecards import SCORECARD_METRICS, Scorecards
 from . import Findings
 
@@ -39,11 +40,6 @@ def _value(report, metric: str, value) -> str:
     return fmt.by_unit(value, unit, report.currency)
 
 
-def _names(names) -> str:
-    names = list(names)
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + f" and {names[-1]}"
-
-
 def scorecard_findings(report, cards: Scorecards) -> Findings:
     """Three to five sentences on the team, with headlines and alerts for the pack index."""
     team = cards.team
@@ -54,15 +50,20 @@ def scorecard_findings(report, cards: Scorecards) -> Findings:
     if "attainment" in team and team["attainment"].notna().any():
         at = team["attainment"].dropna()
         reached = int((at >= 1).sum())
-        best = at.max()
-        leaders = at[at == best].index.tolist()
-        lead = (f"{_names(leaders)} {'leads' if len(leaders) == 1 else 'lead'} at {report.pct(best)}"
-                if len(at) > 1 and (at != best).any() else f"all at {report.pct(best)}")
-        sentences.append(f"{reached} of {len(at)} reps with a target {'have' if _running(report) else ''} reached it"
-                         f"{so_far} in {report.period.label}; {lead}.".replace("  ", " "))
+        ex = extremes(at, report.pct)  # compared as printed: two reps at "80%" are level, neither leads
+        if len(at) == 1:  # one rep: no "0 of 1 reps", no "all at"
+            did = ("has reached" if _running(report) else "reached") if reached else (
+                "has not reached" if _running(report) else "did not reach")
+            sentences.append(f"{at.index[0]}, the one rep with a target, {did} it{so_far} in "
+                             f"{report.period.label}: {ex.high_text}.")
+        else:
+            lead = (f"{'both' if len(at) == 2 else 'all'} at {ex.high_text}" if ex.tied else
+                    f"{names(ex.high, limit=None)} {'leads' if len(ex.high) == 1 else 'lead'} at {ex.high_text}")
+            sentences.append(f"{reached} of {len(at)} reps with a target {'have' if _running(report) else ''} "
+                             f"reached it{so_far} in {report.period.label}; {lead}.".replace("  ", " "))
         low = at[at < 0.5]
         if len(low):
-            named = _names(f"{n} ({report.pct(v)})" for n, v in low.items())
+            named = names((f"{n} ({report.pct(v)})" for n, v in low.items()), limit=None)
             sentences.append(f"Under half of target{so_far}: {named}.")
     else:
         total = report.money(team["closed_amount"].sum())
@@ -70,7 +71,8 @@ def scorecard_findings(report, cards: Scorecards) -> Findings:
                          f"{so_far}).")
     over = team[(team["commit_band"] != "") & (team["commit_bias"] > 0.15)]
     if len(over):
-        named = _names(f"{n} ({report.pct(r['commit_accuracy'])} of the call won)" for n, r in over.iterrows())
+        named = names((f"{n} ({report.pct(r['commit_accuracy'])} of the call won)" for n, r in over.iterrows()),
+                      limit=None)
         sentences.append(f"Commit over-called over the last four quarters: {named}. Haircut their calls and ask "
                          "for the evidence behind each Commit.")
     elif "commit_accuracy" in cards.unavailable:
@@ -79,13 +81,14 @@ def scorecard_findings(report, cards: Scorecards) -> Findings:
         new = team[team["rep_tenure_days"] < RAMP_DAYS]
         if len(new):
             sentences.append("Ramping (under a year since their first activity): "
-                             + _names(f"{n} ({int(r['rep_tenure_days'])} days)" for n, r in new.iterrows())
+                             + names((f"{n} ({int(r['rep_tenure_days'])} days)" for n, r in new.iterrows()), limit=None)
                              + "; read their figures against a ramp, not the team.")
     if "activity_goal_attainment" in team:
         short = team[team["activity_goal_attainment"] < 0.8]
         if len(short):
             sentences.append("Activity under 80% of goal: "
-                             + _names(f"{n} ({report.pct(v)})" for n, v in short["activity_goal_attainment"].items())
+                             + names((f"{n} ({report.pct(v)})" for n, v in short["activity_goal_attainment"].items()),
+                                   limit=None)
                              + ".")
     headlines = {"Reps": str(len(team))}
     if "attainment" in team and team["attainment"].notna().any():

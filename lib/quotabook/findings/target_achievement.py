@@ -16,11 +16,10 @@ catalog, through the views or :mod:`quotabook.moves`; the wording lives here so 
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 
 from .. import moves
+from ..text import NO_LOST, extremes, is_number, mid, names, noun, one_sided, plural
 from ..views import target_achievement as views
 from . import Findings
 
@@ -29,9 +28,9 @@ __all__ = ["SHOWN_METRICS", "confidence_table", "coverage_rules", "coverage_tabl
 
 SCOPE_METRICS = ["closed_amount", "commit_amount", "best_case_amount", "total_amount", "target_amount", "attainment",
                  "forecast_attainment", "gap", "coverage", "pipeline_coverage", "open_pipeline_amount", "win_rate",
-                 "won_count", "required_new_pipeline", "commit_share", "deal_count", "priced_deal_count",
-                 "average_selling_price", "largest_deal_amount", "top_deal_share", "weak_commit_amount",
-                 "promotable_best_case_amount", "pipeline_push_amount"]
+                 "won_count", "closed_count", "required_new_pipeline", "commit_share", "deal_count",
+                 "priced_deal_count", "average_selling_price", "largest_deal_amount", "top_deal_share",
+                 "weak_commit_amount", "promotable_best_case_amount", "pipeline_push_amount"]
 #: The metrics the notebook shows (its glossary).
 SHOWN_METRICS = ["closed_amount", "commit_amount", "best_case_amount", "pipeline_amount", "total_amount",
                  "target_amount", "attainment", "forecast_attainment", "gap", "coverage", "coverage_of_remaining",
@@ -42,29 +41,6 @@ SHOWN_METRICS = ["closed_amount", "commit_amount", "best_case_amount", "pipeline
 
 
 # -- small helpers ------------------------------------------------------------------------------------------
-def _ok(value) -> bool:
-    return value is not None and not (isinstance(value, float) and math.isnan(value)) and pd.notna(value)
-
-
-def _names(values: list[str], limit: int = 3) -> str:
-    """"A", "A and B", "A, B and C", "A, B, C and 2 more"."""
-    values = [str(v) for v in values]
-    if len(values) > limit:
-        return ", ".join(values[:limit]) + f" and {len(values) - limit} more"
-    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
-
-
-def _mid(label: str) -> str:
-    """The scope label inside a sentence: "the district", but "West" stays "West"."""
-    return label[0].lower() + label[1:] if label.startswith("The ") else label
-
-
-def _plural(level: str, n: int = 2) -> str:
-    if n == 1:
-        return level
-    return {"territory": "territories", "region": "regions"}.get(level, level + "s")
-
-
 def _scope(rep) -> tuple[pd.Series, dict[str, str]]:
     """The scope's catalog metrics as one Series (NaN where unavailable) and the unavailable notes."""
     wide = rep.metrics(SCOPE_METRICS, by=rep.scope_level)
@@ -80,7 +56,7 @@ def _unavailable_sentence(rep, unavailable: dict[str, str]) -> str | None:
     for name, note in unavailable.items():
         need = note.split("needs", 1)[-1].strip() if "needs" in note else note
         by_need.setdefault(need, []).append(rep.catalog.get(name).label)
-    parts = [f"{_names(labels)} (needs {need})" for need, labels in by_need.items()]
+    parts = [f"{names(labels)} (needs {need})" for need, labels in by_need.items()]
     return f"Not available for this data: {'; '.join(parts)}."
 
 
@@ -123,13 +99,13 @@ def _stand_sentence(rep, s: pd.Series) -> str:
         return f"{label} has no target for {period}: attainment and coverage cannot be read."
     if rep.state.future:
         when = f"{period} has not started yet"
-        return (f"{when}: Closed + Commit covers {rep.pct(s['forecast_attainment'])} of {_mid(label)}'s "
+        return (f"{when}: Closed + Commit covers {rep.pct(s['forecast_attainment'])} of {mid(label)}'s "
                 f"{rep.money(s['target_amount'])} target and the full stack {rep.times(s['coverage'])}.")
     left = rep.state.weeks_left_text(full=False)
     left = f"with {left}" if rep.weeks_left else left
     text = (f"{label} has closed {rep.money(s['closed_amount'])} of its {rep.money(s['target_amount'])} "
             f"{period} target ({rep.pct(s['attainment'])}) {left}")
-    if _ok(s["forecast_attainment"]):
+    if is_number(s["forecast_attainment"]):
         text += (f"; Closed + Commit reaches {rep.pct(s['forecast_attainment'])} of target and Closed + Commit + "
                  f"Best Case {rep.times(s['coverage'])}")
     return text + "."
@@ -146,15 +122,15 @@ def _coverage_sentence(rep, cov: pd.DataFrame) -> str:
     watch = name[status.isin([f"Below {t('coverage_alert_below'):g}×", f"Watch < {t('coverage_target_early'):g}×"])]
     parts = []
     if short:
-        parts.append(f"{_names(short)} cannot reach target even if every Commit and Best Case deal closes")
+        parts.append(f"{names(short)} cannot reach target even if every Commit and Best Case deal closes")
     if push:
-        parts.append(f"{_names(push)} {'is' if len(push) == 1 else 'are'} under the "
+        parts.append(f"{names(push)} {'is' if len(push) == 1 else 'are'} under the "
                      f"{t('pipeline_push_below'):g}× coverage line that calls for a pipeline push")
     if alert:
-        parts.append(f"open pipeline in {_names(alert)} has covered less than {t('coverage_alert_below'):g}× of "
+        parts.append(f"open pipeline in {names(alert)} has covered less than {t('coverage_alert_below'):g}× of "
                      f"the remaining target for {int(t('coverage_alert_weeks'))} weeks, which should alert leadership")
     if len(watch):
-        parts.append(f"{_names(watch.tolist())} {'is' if len(watch) == 1 else 'are'} under the "
+        parts.append(f"{names(watch.tolist())} {'is' if len(watch) == 1 else 'are'} under the "
                      f"{t('coverage_target_early'):g}× pipeline coverage wanted early in a quarter")
     if parts:
         text = "; ".join(parts)
@@ -171,7 +147,12 @@ def _needs_sentence(rep, s: pd.Series) -> str:
     if not s["gap"] > 0:
         return (f"{rep.label} is already at target: {rep.money(-s['gap'])} above it."
                 if s["target_amount"] > 0 else "")
-    if not _ok(s["required_new_pipeline"]) or not s["win_rate"] > 0:
+    missing = one_sided(s["won_count"], s["closed_count"])
+    if missing:  # a 100% (or 0%) win rate from one side of the ledger cannot size a pipeline
+        return (f"{rep.money(s['gap'])} is left to win; {missing} in {rep.period.label}, so its win rate "
+                f"({rep.pct(s['win_rate'])}) cannot size the pipeline it takes; "
+                f"{rep.money(s['open_pipeline_amount'])} is open.")
+    if not is_number(s["required_new_pipeline"]) or not s["win_rate"] > 0:
         return (f"{rep.money(s['gap'])} is left to win; no deal has closed yet in {rep.period.label}, so there is "
                 "no win rate to size the pipeline it takes.")
     text = (f"At the period's {rep.pct(s['win_rate'])} win rate, winning the remaining {rep.money(s['gap'])} takes "
@@ -184,7 +165,7 @@ def _needs_sentence(rep, s: pd.Series) -> str:
 
 def _confidence_sentence(rep, s: pd.Series) -> str:
     """Commit share, the Commit without proof, and the Best Case ready to move up (next moves 1 and 2)."""
-    if not _ok(s["commit_amount"]) or not (s["commit_amount"] + s["best_case_amount"]) > 0:
+    if not is_number(s["commit_amount"]) or not (s["commit_amount"] + s["best_case_amount"]) > 0:
         return ""
     text = f"Commit is {rep.pct(s['commit_share'])} of the open forecast"
     if s["weak_commit_amount"] > 0:
@@ -206,16 +187,22 @@ def _concentration_sentence(rep, s: pd.Series, level: str) -> str:
         return f"{s['deal_count']:.0f} deals carry Commit + Best Case, none with an amount: their value is unknown."
     left_out = f", {unpriced:.0f} without an amount left out" if unpriced > 0 else ""
     conc = views.concentration(rep.ds, rep.period, by=level)
-    text = (f"{s['deal_count']:.0f} deals carry Commit + Best Case (average {rep.money(s['average_selling_price'])}"
-            f"{left_out}); the largest, {rep.money(s['largest_deal_amount'])}, is {rep.pct(s['top_deal_share'])} "
-            "of it")
+    priced = s.get("priced_deal_count", s["deal_count"])
+    if s["deal_count"] == 1 and priced == 1:
+        text = (f"1 deal carries all of Commit + Best Case ({rep.money(s['largest_deal_amount'])}): the forecast "
+                "rests on it alone")
+    else:
+        text = (f"{plural(s['deal_count'], 'deal')} carry Commit + Best Case (average "
+                f"{rep.money(s['average_selling_price'])}{left_out}); the largest, "
+                f"{rep.money(s['largest_deal_amount'])}, is {rep.pct(s['top_deal_share'])} of it")
     # One deal (with an amount) is always all of its group's forecast: nothing to compare.
     conc = conc[conc["priced_deal_count"] > 1]
-    if len(conc) > 1:
-        top = conc.sort_values("top_deal_share", ascending=False, kind="stable").iloc[0]
-        priced = " with an amount" if top["priced_deal_count"] < top["deal_count"] else ""
-        text += (f"; concentration is highest in {top[level]}, where the largest of its "
-                 f"{top['priced_deal_count']:.0f} deals{priced} is {rep.pct(top['top_deal_share'])} of its "
+    ex = extremes(conc.set_index(level)["top_deal_share"], rep.pct) if len(conc) > 1 else None
+    if ex is not None and not ex.tied and len(ex.high) == 1:  # a tie names no "highest"
+        top = conc.set_index(level).loc[ex.high[0]]
+        with_amount = " with an amount" if top["priced_deal_count"] < top["deal_count"] else ""
+        text += (f"; concentration is highest in {ex.high[0]}, where the largest of its "
+                 f"{top['priced_deal_count']:.0f} deals{with_amount} is {rep.pct(top['top_deal_share'])} of its "
                  "Commit + Best Case")
     return text + "."
 
@@ -224,9 +211,10 @@ def _running_findings(rep, s: pd.Series, cov: pd.DataFrame) -> tuple[list[str], 
     sentences = [_stand_sentence(rep, s), _coverage_sentence(rep, cov), _needs_sentence(rep, s),
                  _confidence_sentence(rep, s), _concentration_sentence(rep, s, rep.level)]
     if sum(bool(x) for x in sentences) < 3 and s["won_count"] > 0:  # little to read: say what has been won
-        rate = f" at a {rep.pct(s['win_rate'])} win rate" if _ok(s["win_rate"]) else ""
-        won = f"{s['won_count']:.0f} deal{'' if s['won_count'] == 1 else 's'}"
-        sentences.append(f"{rep.state.so_far('So far it') or 'It'} has won {won}{rate}.")
+        missing = one_sided(s["won_count"], s["closed_count"])
+        rate = (f" ({missing}, so its {rep.pct(s['win_rate'])} win rate says little)" if missing == NO_LOST
+                else f" at a {rep.pct(s['win_rate'])} win rate" if is_number(s["win_rate"]) else "")
+        sentences.append(f"{rep.state.so_far('So far it') or 'It'} has won {plural(s['won_count'], 'deal')}{rate}.")
     headlines = {"Attainment": rep.pct(s["attainment"]), "Forecast attainment": rep.pct(s["forecast_attainment"]),
                  "Coverage": rep.times(s["coverage"]), "Pipeline coverage": rep.times(s["pipeline_coverage"])}
     return sentences, headlines, _alerts(rep, cov)
@@ -262,21 +250,28 @@ def _ended_findings(rep, s: pd.Series, cov: pd.DataFrame) -> tuple[list[str], di
     hit = with_target[with_target["status"] == "Target reached"]
     second = ""
     if len(with_target) > 1:
-        best, worst = with_target.iloc[0], with_target.iloc[-1]
-        second = (f"{len(hit)} of {len(with_target)} {_plural(level)} reached target; {best[level]} led at "
-                  f"{rep.pct(best['attainment'])} and {worst[level]} ended at {rep.pct(worst['attainment'])}.")
+        ex = extremes(with_target.set_index(level)["attainment"], rep.pct)
+        second = f"{len(hit)} of {len(with_target)} {noun(level)} reached target; "
+        if ex is None:
+            second = second.removesuffix("; ") + "."
+        elif ex.tied:
+            second += f"{'both' if ex.count == 2 else 'all'} ended at {ex.high_text}."
+        else:
+            second += (f"{names(ex.high)} led at {ex.high_text} and {names(ex.low)} ended at {ex.low_text}.")
     early = rep.settings.threshold("coverage_target_early")
     volume = with_target.loc[with_target["status"] == "Missed: volume", level].astype(str).tolist()
     conversion = with_target.loc[with_target["status"] == "Missed: conversion", level].astype(str).tolist()
     parts = []
     if volume:
-        parts.append(f"{_names(volume)} went in with under {early:g}× pipeline coverage (a volume problem)")
+        parts.append(f"{names(volume)} went in with under {early:g}× pipeline coverage (a volume problem)")
     if conversion:
-        parts.append(f"{_names(conversion)} had {early:g}× or more going in but did not convert it")
+        parts.append(f"{names(conversion)} had {early:g}× or more going in but did not convert it")
     third = ("Of the misses, " + "; ".join(parts) + ".") if parts else ""
     fourth = ""
-    if _ok(s["win_rate"]):
-        fourth = (f"It won {rep.pct(s['win_rate'])} of the deals it closed ({s['won_count']:.0f} won); nothing is "
+    if is_number(s["win_rate"]):
+        missing = one_sided(s["won_count"], s["closed_count"])
+        won = f"({plural(s['won_count'], 'won deal')}; {missing})" if missing else f"({s['won_count']:.0f} won)"
+        fourth = (f"It won {rep.pct(s['win_rate'])} of the deals it closed {won}; nothing is "
                   f"left open in {period}, so for the live view run this notebook for {_current_quarter(rep)}.")
     return [first, second, third, fourth], headlines, []
 
@@ -341,10 +336,12 @@ def impact_note(rep):
     None once the period is over: the impact table (:func:`quotabook.moves.table`) says so itself."""
     if _ended(rep):
         return None
+    if not rep.ds.has("opportunities", "forecast_category"):  # no Commit or Best Case for the moves to change
+        return rep.markdown(moves.nothing_to_do(rep, "impact"))
     scope = moves.impact(rep.ds, rep.period, by=rep.scope_level)
     if scope.empty:
         return rep.markdown(f"*No forecast to move in {rep.period.label}.*")
-    s, label = scope.iloc[0], _mid(rep.label)
+    s, label = scope.iloc[0], mid(rep.label)
     weak, promoted = -s["reclassified"], s["promoted"]
     if not (weak > 0 or promoted > 0):
         return rep.markdown(f"No Commit lacks proof and no Best Case is ready to promote: {label}'s Closed + "
@@ -354,12 +351,12 @@ def impact_note(rep):
     text = " and ".join(m for m in moved if m)
     text = (text[0].upper() + text[1:] + f" takes {label}'s Closed + Commit from {rep.money(s['forecast'])} to "
             f"{rep.money(s['forecast_after'])}")
-    if _ok(s["forecast_attainment"]):
+    if is_number(s["forecast_attainment"]):
         text += f" ({rep.pct(s['forecast_attainment'])} of target to {rep.pct(s['attainment_after'])})"
     groups = moves.impact(rep.ds, rep.period, by=rep.level)
     lose = groups.loc[(groups["forecast_attainment"] >= 1) & (groups["attainment_after"] < 1), rep.level].tolist()
     if lose:
-        text += (f". {_names(lose, 4)} {'reaches' if len(lose) == 1 else 'reach'} target on today's Commit but not "
+        text += (f". {names(lose, 4)} {'reaches' if len(lose) == 1 else 'reach'} target on today's Commit but not "
                  "on proof alone: get that proof before the forecast call")
     return rep.markdown(text + ".")
 

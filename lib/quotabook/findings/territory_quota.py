@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import whatif
 from ..quota import fairness_outliers
+from ..text import extremes, mid, names, noun, upper_first
 from ..views.territory_quota import calibration
 from . import Findings
 
@@ -30,6 +31,9 @@ def calibration_sentence(rep, cal: pd.DataFrame) -> str:
         return f"No target is set for {rep.period.label}, so the calibrated quota has nothing to compare with."
     ranked = cal.sort_values("target_gap", ascending=False, kind="stable")
     over, under = ranked.iloc[0], ranked.iloc[-1]
+    if rep.money(over["target_gap"]) == rep.money(0.0) == rep.money(under["target_gap"]):
+        return (f"Split by calibrated quota (TACoS × propensity × win rate × capacity), every "
+                f"territory's {rep.period.label} target matches what its opportunity supports.")
     text = (f"Split by calibrated quota (TACoS × propensity × win rate × capacity), "
             f"{over['territory']}'s {rep.period.label} target of {rep.money(over['target_amount'])} would be "
             f"{rep.money(over['calibrated_target'])}: it carries {rep.money(over['target_gap'])} more than its "
@@ -42,17 +46,19 @@ def calibration_sentence(rep, cal: pd.DataFrame) -> str:
 def fairness_sentence(rep, cal: pd.DataFrame) -> tuple[str, list]:
     """How many territories sit outside the fairness band (weighted opportunity within ±10% of the
     mean), the two furthest named, and the alert it fires."""
-    if cal.empty:
+    if len(cal) < 2:  # one territory is always "the mean": there is nothing to be fair against
         return "", []
     tolerance = rep.settings.threshold("fairness_tolerance")
     table = cal.assign(_opportunity=cal["tam_amount"] * cal["propensity"])
     outliers = fairness_outliers(table, value="_opportunity", name="territory", tolerance=tolerance)
     if outliers.empty:
-        return (f"All {len(cal)} territories hold weighted opportunity within ±{tolerance:.0%} of the mean: "
+        every = "Both" if len(cal) == 2 else f"All {len(cal)}"
+        return (f"{every} territories hold weighted opportunity within ±{tolerance:.0%} of the mean: "
                 "the territory design passes the fairness check."), []
     named = "; ".join(outliers.head(2).tolist())
-    count = f"All {len(cal)}" if len(outliers) == len(cal) else f"{len(outliers)} of {len(cal)}"
-    text = (f"{count} territories sit outside the ±{tolerance:.0%} fairness band of "
+    count = (("Both" if len(cal) == 2 else f"All {len(cal)}") + " territories sit" if len(outliers) == len(cal)
+             else f"{len(outliers)} of {len(cal)} territories {'sits' if len(outliers) == 1 else 'sit'}")
+    text = (f"{count} outside the ±{tolerance:.0%} fairness band of "
             f"weighted opportunity (TACoS × propensity) — {named}: review the account split before the next "
             "planning cycle.")
     alert = {"message": f"Fairness: {len(outliers)} of {len(cal)} territories outside ±{tolerance:.0%} of the mean "
@@ -67,17 +73,13 @@ def ramp_sentence(rep, cal: pd.DataFrame) -> str:
     ramp = rep.settings.threshold("ramp_capacity_factor")
     ramping = cal[cal["capacity_factor"] <= ramp + 1e-9]
     if len(ramping):
-        names = _and(ramping["territory"].astype(str).tolist())
-        return (f"{names} {'runs' if len(ramping) == 1 else 'run'} at {ramp:.0%} capacity, the ramp level for new "
+        who = names(ramping["territory"].astype(str).tolist(), limit=len(ramping))
+        return (f"{who} {'runs' if len(ramping) == 1 else 'run'} at {ramp:.0%} capacity, the ramp level for new "
                 f"hires, so {'its' if len(ramping) == 1 else 'their'} calibrated quota is {1 - ramp:.0%} below a "
                 "fully ramped seller's.")
     low = cal.loc[cal["capacity_factor"].idxmin()]
     return (f"No territory is on a new-hire ramp; the lowest capacity is {low['territory']} at "
             f"{low['capacity_factor']:.0%}, which scales its calibrated quota down by the same share.")
-
-
-def _and(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _scope_name(rep) -> str:
@@ -110,16 +112,24 @@ def whatif_sentences(rep, base: whatif.WhatIfBase) -> tuple[list[str], dict]:
                 f"would have meant {rep.pct(lower['attainment'])})."], final
     share = rep.settings.threshold("best_case_share")
     worse = _scope_row(base, whatif.Adjustments(conversion=-0.2))
-    sentences = [f"At the forecast call (Closed + Commit + {share:.0%} of Best Case) {rep.label} projects "
+    sentences = [f"At the forecast call (Closed + Commit + {share:.0%} of Best Case) {mid(rep.label)} projects "
                  f"{rep.money(now['projected'])} against {rep.money(now['target'])} ({rep.pct(now['attainment'])}), "
                  f"a {rep.pct(now['probability'])} chance of reaching target; if every open deal converts 20% "
                  f"less often it projects {rep.pct(worse['attainment'])} ({rep.pct(worse['probability'])} chance)."]
     grid = whatif.scenario_table(base, by=rep.level)
     forecast = grid[grid["scenario"] == "As forecast"].dropna(subset=["attainment"])
-    if len(forecast) > 1:
-        name = forecast.loc[forecast["attainment"].idxmin(), rep.level]
-        rows = grid[grid[rep.level] == name]
-        now_row, worst = forecast.set_index(rep.level).loc[name], rows.loc[rows["attainment"].idxmin()]
+    furthest = extremes(forecast.set_index(rep.level)["attainment"], rep.pct) if len(forecast) > 1 else None
+    if furthest is not None and furthest.tied:
+        sentences.append(f"{upper_first(noun(rep.level))} stand level on the forecast call: "
+                         f"{'both' if furthest.count == 2 else 'all'} at {furthest.low_text} of target.")
+    elif furthest is not None and len(furthest.low) > 1:
+        sentences.append(f"Furthest from target on the forecast call: {names(furthest.low)}, each at "
+                         f"{furthest.low_text}.")
+    elif furthest is not None:
+        name = furthest.low[0]
+        rows = grid[grid[rep.level].astype(str) == name]
+        now_row = forecast.set_index(forecast[rep.level].astype(str)).loc[name]
+        worst = rows.loc[rows["attainment"].idxmin()]
         text = (f"The {rep.level} furthest from target is {name}, at {rep.pct(now_row['attainment'])} on the "
                 f"forecast call ({rep.pct(now_row['probability'])} chance)")
         if worst["attainment"] < now_row["attainment"] - 0.005:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..text import NO_LOST, extremes, names, noun, one_sided, plural
 from ..views import velocity as views
 from ..views.integrity import flag_summary, riskiest_deals
 from . import Findings
@@ -21,7 +22,7 @@ __all__ = ["SCOPE_METRICS", "cycle_table", "slippage_summary_table", "slipped_de
 
 SCOPE_METRICS = list(dict.fromkeys(["sales_cycle_days", "median_sales_cycle_days", *views.VELOCITY_FACTORS,
                                     "sales_velocity", "pipeline_aging_share", "aged_deal_count", "stale_deal_count",
-                                    "slipped_amount"]))
+                                    "slipped_amount", "won_count", "closed_count"]))
 
 
 # -- wording helpers --------------------------------------------------------------------------------------
@@ -34,11 +35,6 @@ def _ongoing(rep) -> bool:
 def when_open(rep) -> str:
     """When the point-in-time counts (aged, stale, open deals) are taken: the period's end, or today."""
     return f"on {say_date(rep.as_of)}" if _ongoing(rep) else f"at the end of {rep.period.label}"
-
-
-def _deals(n: float, noun: str = "deal") -> str:
-    """"1 deal", "12 deals" (or another noun)."""
-    return f"{n:,.0f} {noun}" if n == 1 else f"{n:,.0f} {noun}s"
 
 
 def _days(x: float) -> str:
@@ -81,8 +77,11 @@ def _cycle(rep, row: pd.Series, groups: pd.Series) -> tuple[str, list]:
     text = (f"Deals won in {rep.period.label}{so_far} took {_days(mean)} on average from creation to the win "
             f"(median {median:,.0f}), {status}")
     groups = groups.dropna()
-    if len(groups) > 1:
-        text += f"; {groups.idxmax()} is slowest at {_days(groups.max())}"
+    slow = extremes(groups, _days)
+    if slow is not None and slow.count > 1:  # a tie names no slowest group
+        level = noun(rep.level)
+        text += (f"; {'both' if slow.count == 2 else 'all'} {level} took {slow.high_text}" if slow.tied else
+                 f"; {names(slow.high)} {'is' if len(slow.high) == 1 else 'are'} slowest at {slow.high_text}")
     alerts = [f"{rep.label} sales cycle {_days(mean)}, above the {alert:g}-day alert"] if status.startswith("above") \
         else []
     alerts += [f"{name} sales cycle {_days(days)}, above the {alert:g}-day alert"
@@ -94,10 +93,14 @@ def _velocity(rep, row: pd.Series) -> str:
     vel = _value(row, "sales_velocity")
     if pd.isna(vel):
         return f"Sales velocity cannot be worked out for {rep.period.label}: it needs deals won in the period."
-    deals = _deals(_value(row, "open_deal_count"), "open deal")
-    return (f"Sales velocity is {rep.money(vel)} of bookings per day: {deals} "
+    deals = plural(_value(row, "open_deal_count"), "open deal")
+    text = (f"Sales velocity is {rep.money(vel)} of bookings per day: {deals} "
             f"× {rep.pct(_value(row, 'win_rate'))} win rate × {rep.money(_value(row, 'average_deal_size'))} "
-            f"average deal ÷ {_days(_value(row, 'sales_cycle_days'))} of sales cycle.")
+            f"average deal ÷ {_days(_value(row, 'sales_cycle_days'))} of sales cycle")
+    missing = one_sided(_value(row, "won_count"), _value(row, "closed_count"))
+    if missing == NO_LOST:  # the 100% win rate, and the velocity with it, overstate
+        text += f"; {missing}, so the win rate and the velocity built on it are overstated"
+    return text + "."
 
 
 def _aging(rep, row: pd.Series, unavailable: dict) -> tuple[str, list]:
@@ -108,7 +111,7 @@ def _aging(rep, row: pd.Series, unavailable: dict) -> tuple[str, list]:
         return f"No deal was open {when_open(rep)}, so nothing was aged or stale.", []
     limit = t("aging_alert_share")
     over = rep.catalog.get("pipeline_aging_share").alert.fires(share, rep.settings)
-    text = (f"{rep.pct(share)} of the {_deals(_value(row, 'open_deal_count'))} open {when_open(rep)} were aged "
+    text = (f"{rep.pct(share)} of the {plural(_value(row, 'open_deal_count'), 'deal')} open {when_open(rep)} were aged "
             f"(in their stage over {t('aging_stage_multiple'):g}× the won-deal median), "
             f"{'above' if over else 'within'} the {rep.pct(limit)} alert; "
             f"{_value(row, 'stale_deal_count'):,.0f} were stale (no stage progress for {t('stale_days'):g} days, "
@@ -124,12 +127,13 @@ def _slippage(rep, unavailable: dict) -> tuple[str, list]:
     red = rep.settings.threshold("slippage_red_flag_pushes")
     p = rep.period.label
     if s["slipped_amount"] > 0:
-        text = f"{rep.money(s['slipped_amount'])} once expected in {p} slipped out of it ({_deals(s['slipped_deals'])})"
+        text = (f"{rep.money(s['slipped_amount'])} once expected in {p} slipped out of it "
+                f"({plural(s['slipped_deals'], 'deal')})")
     else:
         text = f"Nothing expected in {p} slipped out of it"
-    text += (f"; the {_deals(s['deals'])} dated in {p} had their close dates pushed {s['close_date_push_count']:,.0f} "
-             f"times, {s['red_flag_deals']} of them {red:g} times or more.")
-    alerts = [f"{rep.label}: {_deals(s['red_flag_deals'])} dated in {p} pushed {red:g}+ times"] \
+    text += (f"; the {plural(s['deals'], 'deal')} dated in {p} had their close dates pushed "
+             f"{s['close_date_push_count']:,.0f} times, {s['red_flag_deals']} of them {red:g} times or more.")
+    alerts = [f"{rep.label}: {plural(s['red_flag_deals'], 'deal')} dated in {p} pushed {red:g}+ times"] \
         if s["red_flag_deals"] else []
     return text, alerts
 

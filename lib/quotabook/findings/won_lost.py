@@ -15,6 +15,7 @@ import math
 
 import pandas as pd
 
+from ..text import NO_LOST, extremes, mid, names, one_sided, plural
 from ..views import won_lost as views
 from . import Findings
 from .target_achievement import money_table
@@ -30,27 +31,6 @@ SCOPE_METRICS = ["won_count", "closed_amount", "target_amount", "attainment", "w
 SHOWN_METRICS = ["won_count", "lost_count", "closed_count", "closed_amount", "lost_amount", "target_amount",
                  "attainment", "gap", "win_rate", "average_deal_size", "sales_cycle_days", "median_sales_cycle_days",
                  "customer_count", "new_customer_count", "run_rate_revenue"]
-
-
-def _ok(value) -> bool:
-    return value is not None and pd.notna(value) and not (isinstance(value, float) and math.isinf(value))
-
-
-def _names(values: list[str], limit: int = 3) -> str:
-    values = [str(v) for v in values]
-    if len(values) > limit:
-        return ", ".join(values[:limit]) + f" and {len(values) - limit} more"
-    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
-
-
-def _count(n: float, noun: str) -> str:
-    """"1 won deal", "3 won deals"."""
-    return f"{n:.0f} {noun}{'' if n == 1 else 's'}"
-
-
-def _mid(label: str) -> str:
-    """The scope label inside a sentence: "the district", but "West" stays "West"."""
-    return label[0].lower() + label[1:] if label.startswith("The ") else label
 
 
 def _band(low: float, high: float, rep) -> str:
@@ -87,22 +67,27 @@ def _bookings_sentence(rep, s: pd.Series, goals: pd.DataFrame, running: bool) ->
     if not s["won_count"] > 0:
         text = f"{rep.label} has won no deal in {period}"
         return text + (f" against a {rep.money(s['target_amount'])} target." if s["target_amount"] > 0 else ".")
-    text = (f"{rep.label} booked {rep.money(s['closed_amount'])} from {_count(s['won_count'], 'won deal')} in {period} "
+    text = (f"{rep.label} booked {rep.money(s['closed_amount'])} from {plural(s['won_count'], 'won deal')} in {period} "
             f"(average {rep.money(s['average_deal_size'])})")
     if s["target_amount"] > 0:
         text += f", {rep.pct(s['attainment'])} of its {rep.money(s['target_amount'])} target"
     with_goal = goals[goals["target_amount"] > 0] if "target_amount" in goals else goals.iloc[0:0]
     if len(with_goal):
         hit = int((with_goal["attainment"] >= 1).sum())
-        verb = "have reached" if running else "reached"
-        text += f"; {hit} of {len(with_goal)} reps {verb} their goal"
+        if len(with_goal) == 1:
+            verb = ("has reached" if running else "reached") if hit else ("has not reached" if running
+                                                                             else "did not reach")
+            text += f"; its one rep with a goal, {with_goal['owner'].iloc[0]}, {verb} it"
+        else:
+            verb = "have reached" if running else "reached"
+            text += f"; {hit} of {len(with_goal)} reps {verb} their goal"
     return text + "."
 
 
 def _win_rate_sentence(rep, s: pd.Series, trend: pd.DataFrame) -> str:
     if not s["closed_count"] > 0:
         return f"No deal closed in {rep.period.label}, so there is no win rate yet."
-    text = f"It won {rep.pct(s['win_rate'])} of the {_count(s['closed_count'], 'deal')} it closed"
+    text = f"It won {rep.pct(s['win_rate'])} of the {plural(s['closed_count'], 'deal')} it closed"
     # Quarters before the period (quarter labels sort in time; a half, a year or a range starts in its first one).
     first = rep.ds.calendar.period_of(rep.period.start).label
     earlier = trend[(trend["period"] < first) & (trend["closed_count"] > 0)]
@@ -112,6 +97,9 @@ def _win_rate_sentence(rep, s: pd.Series, trend: pd.DataFrame) -> str:
         move = "up from" if now > before else "down from" if now < before else "level with"
         text += f", {move} {rep.pct(prev['win_rate'])} in {prev['period']}"
     band, source = benchmark(rep, "win_rate")
+    missing = one_sided(s["won_count"], s["closed_count"])
+    if missing == NO_LOST:  # a 100% rate with no loss recorded says what the data lacks, not how the team sells
+        return text + f"; {missing} in {rep.period.label}, so it is not set against a benchmark."
     if band is not None:
         low, high = band
         where = "below" if s["win_rate"] < low else "above" if s["win_rate"] > high else "within"
@@ -125,34 +113,54 @@ def _loss_sentence(rep, lost: pd.DataFrame) -> str:
         if "lost_by_reason" in lost.attrs.get("unavailable", {}):
             return "Loss reasons are not recorded in this data (needs column opportunities.loss_reason)."
         return f"No deal was lost over {window}."
-    top = lost.iloc[0]
+    top, total = lost.iloc[0], lost["lost_count"].sum()
+    value = (f"{rep.money(top['lost_amount'])} of value" if top["lost_amount"] > 0
+             else "with no amount recorded")  # lost deals zeroed by the CRM: their value is unknown, not $0
+    ties = lost.loc[lost["lost_count"] == top["lost_count"], "loss_reason"].astype(str).tolist()
+    if top["lost_count"] == total:
+        every = {1: "the one lost deal", 2: "both lost deals"}.get(int(total), f"all {total:.0f} lost deals")
+        return f"{top['loss_reason']} is the reason given for {every} over {window}, {value}."
+    if len(ties) > 1:  # no single top reason
+        return (f"{names(ties)} are the top loss reasons over {window}, {top['lost_count']:.0f} of "
+                f"{total:.0f} lost deals ({rep.pct(top['count_share'])}) each.")
     return (f"{top['loss_reason']} is the top loss reason over {window}: {top['lost_count']:.0f} of "
-            f"{lost['lost_count'].sum():.0f} lost deals ({rep.pct(top['count_share'])}), "
-            f"{rep.money(top['lost_amount'])} of value.")
+            f"{plural(total, 'lost deal')} ({rep.pct(top['count_share'])}), {value}.")
 
 
 def _size_sentence(rep, bands: pd.DataFrame) -> str:
+    """Where in deal size the team wins most and least. Bands with the same win rate are one finding, not a
+    best and a worst; closed deals without an amount (which no band can hold) are said to be left out."""
     data = bands[bands["closed_count"] > 0].reset_index(drop=True)
+    window = bands.attrs.get("period", "")
+    unplaced = {k: n for k, n in (bands.attrs.get("unplaced") or {}).items() if n}
+    note = ""
+    if unplaced:
+        left = names([plural(n, f"{kind} deal") for kind, n in unplaced.items()])
+        note = (f"; {left} without an amount cannot be placed in a size band and "
+                f"{'is' if sum(unplaced.values()) == 1 else 'are'} left out")
     if len(data) < 2:
-        return ""
-    best, worst = data.loc[data["win_rate"].idxmax()], data.loc[data["win_rate"].idxmin()]
-    best_band, worst_band = _band(best["band_low"], best["band_high"], rep), _band(worst["band_low"],
-                                                                                    worst["band_high"], rep)
-    return (f"By deal size, it wins {rep.pct(best['win_rate'])} of deals {best_band} and "
-            f"{rep.pct(worst['win_rate'])} of deals {worst_band} ({bands.attrs.get('period', '')}).")
+        return f"Win rate by deal size cannot be read over {window}{note}." if note else ""
+    labels = [_band(low, high, rep) for low, high in zip(data["band_low"], data["band_high"], strict=True)]
+    ex = extremes(pd.Series(data["win_rate"].to_numpy(), index=labels), rep.pct)
+    if ex.tied:
+        return f"By deal size, it wins {ex.low_text} of deals in every size band ({window}{note})."
+    return (f"By deal size, it wins {ex.high_text} of deals {names(ex.high)} and {ex.low_text} of deals "
+            f"{names(ex.low)} ({window}{note}).")
 
 
 def _cycle_sentence(rep, cycle: pd.DataFrame) -> str:
-    data = cycle[cycle["won_count"] > 0].sort_values("sales_cycle_days", kind="stable")
+    data = cycle[cycle["won_count"] > 0]
     if data.empty:
         return ""
     mean = (data["sales_cycle_days"] * data["won_count"]).sum() / data["won_count"].sum()
     text = f"Won deals took {mean:.0f} days from creation on average over {cycle.attrs.get('period', '')}"
-    if len(data) > 1:
-        fast, slow = data.iloc[0], data.iloc[-1]
-        text += (f"; {fast['owner']} is fastest at {fast['sales_cycle_days']:.0f} days and {slow['owner']} "
-                 f"slowest at {slow['sales_cycle_days']:.0f}")
-    return text + "."
+    ex = extremes(data.set_index("owner")["sales_cycle_days"], lambda d: f"{d:.0f}")
+    if ex.count < 2:
+        return text + "."
+    if ex.tied:  # no fastest or slowest to name
+        return text + f"; {'both' if ex.count == 2 else f'all {ex.count}'} reps took {ex.low_text} days."
+    fast = f"{names(ex.low)} {'is' if len(ex.low) == 1 else 'are'} fastest at {ex.low_text} days"
+    return text + f"; {fast} and {names(ex.high)} slowest at {ex.high_text}."
 
 
 def _alerts(rep, cycle: pd.DataFrame) -> list[dict]:
@@ -161,8 +169,8 @@ def _alerts(rep, cycle: pd.DataFrame) -> list[dict]:
     slow = cycle[(cycle["won_count"] > 0) & (cycle["sales_cycle_days"] > limit)]
     if slow.empty:
         return []
-    names = _names([f"{r.owner} ({r.sales_cycle_days:.0f} days)" for r in slow.itertuples()])
-    return [{"message": f"Sales cycle over {limit:g} days: {names}", "level": "warning"}]
+    who = names([f"{r.owner} ({r.sales_cycle_days:.0f} days)" for r in slow.itertuples()])
+    return [{"message": f"Sales cycle over {limit:g} days: {who}", "level": "warning"}]
 
 
 def won_lost_findings(rep) -> Findings:
@@ -222,11 +230,11 @@ def customers_note(rep, customers: pd.DataFrame):
     if "customer_count" in customers:
         parts.append(f"{last['customer_count']:.0f} customers, {last['new_customer_count']:.0f} of them new in the "
                      f"quarter (counted from the first quarter of data, {customers['period'].iloc[0]})")
-    text = f"At {when}, {_mid(rep.label)} has " + " and ".join(parts) + "." if parts else ""
+    text = f"At {when}, {mid(rep.label)} has " + " and ".join(parts) + "." if parts else ""
     by_need: dict[str, list[str]] = {}
     for name, note in unavailable.items():
         by_need.setdefault(note.split("not available: ")[-1], []).append(rep.catalog.get(name).label)
-    missing = [f"{_names(labels)} {'is' if len(labels) == 1 else 'are'} not available for this data ({need})"
+    missing = [f"{names(labels)} {'is' if len(labels) == 1 else 'are'} not available for this data ({need})"
                for need, labels in by_need.items()]
     if missing:
         text = (text + " " if text else "") + "; ".join(missing) + "."

@@ -17,6 +17,8 @@ same results.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -25,7 +27,7 @@ from ..fiscal import Period
 from .deals import open_pipeline
 from .learning import learned_win_probability, slip_rate
 
-__all__ = ["DEFAULT_SEED", "DEFAULT_SIMULATIONS", "landing_odds", "simulate", "summarise"]
+__all__ = ["DEFAULT_SEED", "DEFAULT_SIMULATIONS", "landing_odds", "range_statement", "simulate", "summarise"]
 
 DEFAULT_SIMULATIONS = 10_000
 DEFAULT_SEED = 2026
@@ -99,3 +101,19 @@ def summarise(simulated: np.ndarray, closed, target=None, index=None) -> pd.Data
         reached = (total >= target[:, None]).mean(axis=1)
         out["target_probability"] = np.where(np.isfinite(target) & (target > 0), reached, np.nan)
     return out
+
+
+def range_statement(low: float, high: float, money: Callable[[float], str], *, open_deals: int) -> tuple[str, bool]:
+    """The P10-P90 range as a reader should see it, and whether it is a single figure.
+
+    ``"$2.4M-$3.1M"`` normally. When both ends print the same ("$2.8M-$2.8M" reads as a typo) the range is
+    stated as one figure with why: nothing dated in the period is left open (``open_deals`` is 0, so every
+    deal is decided), or the open deals are too few, too small or too certain to move the rounded figure.
+    """
+    lo, hi = money(low), money(high)
+    if lo != hi:
+        return f"{lo}-{hi}", False
+    if open_deals <= 0:
+        return f"{lo} with no spread, as every deal dated in the period is already decided", True
+    deals = "the 1 open deal" if open_deals == 1 else f"the {open_deals:,} open deals"
+    return f"{lo} with no spread, as {deals} left in the period cannot move the rounded figure", True

@@ -19,7 +19,7 @@ import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from time import monotonic, perf_counter
@@ -120,7 +120,40 @@ def _stopped_cell(nb) -> int | None:
     return last
 
 
+def _heading_above(nb, index: int) -> str:
+    """The last Markdown heading at or above cell ``index`` ("Coverage against the bars"), or ""."""
+    for cell in reversed(nb.cells[: index + 1]):
+        if cell.get("cell_type") == "markdown":
+            headings = [line.lstrip("#").strip() for line in str(cell.get("source", "")).splitlines()
+                        if line.startswith("#")]
+            if headings:
+                return headings[-1]
+    return ""
+
+
+def _numbered(failure: NotebookFailure, nb) -> NotebookFailure:
+    """``failure`` with its cell's number as the page shows it ("In [5]") and the section it sits in, so the
+    index, the error message and the page name the cell the same way.
+
+    The cell is found again in the notebook as written: papermill reports the index the cell had while it
+    ran, then inserts its error banners above it (one at the top, one just before the cell), so that index
+    points two cells too early in the saved notebook.
+    """
+    if nb is None or failure.cell_index is None:
+        return failure
+    index = _stopped_cell(nb)
+    if index is None or not 0 <= index < len(nb.cells):
+        return failure
+    count = nb.cells[index].get("execution_count")
+    return replace(failure, cell_index=index, execution_count=int(count) if count is not None else None,
+                   section=_heading_above(nb, index))
+
+
 def _failure(run: Run, exc: BaseException, nb, task: Task, over_budget: bool) -> NotebookFailure:
+    return _numbered(_cause(run, exc, nb, task, over_budget), nb)
+
+
+def _cause(run: Run, exc: BaseException, nb, task: Task, over_budget: bool) -> NotebookFailure:
     from papermill.exceptions import PapermillExecutionError
 
     if isinstance(exc, PapermillExecutionError):

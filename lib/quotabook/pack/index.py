@@ -53,7 +53,8 @@ def _link(path: str | None, label: str, anchor: str = "") -> str:
 
 
 def _failure_text(failure: dict) -> str:
-    where = failure_place(failure.get("cell_index"), failure.get("ename", ""))
+    where = failure_place(failure.get("cell_index"), failure.get("ename", ""), failure.get("execution_count"),
+                          failure.get("section", ""))
     return f"{where}: {failure.get('ename', '')}: {failure.get('evalue', '')}"
 
 

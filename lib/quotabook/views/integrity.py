@@ -23,7 +23,7 @@ import pandas as pd
 from ..dataset import Dataset
 from ..fiscal import Period
 from ..metrics import compute_wide
-from ..metrics.measures.integrity import FLAGS, deal_flags
+from ..metrics.measures.integrity import FLAGS, activity_known, deal_flags
 
 __all__ = ["INTEGRITY_METRICS", "at_risk_deals", "flag_summary", "integrity_summary", "risk_flags", "riskiest_deals",
            "short_reasons"]
@@ -96,6 +96,9 @@ def risk_flags(ds: Dataset, *, flagged_only: bool = False, soon_only: bool = Fal
     if not ds.has("opportunity_history"):
         unavailable["flag_pushes"] = "close-date pushes not available: needs table opportunity_history"
         unavailable["flag_stage_age"] = "stage age not available: needs table opportunity_history"
+    if not activity_known(ds):
+        unavailable["flag_no_activity"] = ("days without activity not available: needs table activities (linked "
+                                           "to deals) or column opportunities.last_activity_date")
     out.attrs = {"unavailable": unavailable, "period": str(ds.reference_date.date())}
     return out
 

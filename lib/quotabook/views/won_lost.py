@@ -186,18 +186,24 @@ def win_rate_by_deal_size(ds: Dataset, first: str | Period, last: str | Period |
         One row per band and group, smallest band first: ``deal_size_band`` (ordered label in the reporting
         currency), ``band_low`` and ``band_high`` (reporting currency), the ``by`` levels, ``won_count``,
         ``lost_count``, ``closed_count`` (deals), ``win_rate`` (share 0-1, NaN where nothing closed) and
-        ``closed_amount`` (won value, reporting currency).
+        ``closed_amount`` (won value, reporting currency). ``attrs["unplaced"]``: how many deals closed in
+        the window (``{"won": n, "lost": n}``) had no amount (blank or 0) and so sit in no band.
     """
     window = _window(ds, first, last)
     levels = _levels(by)
     o = ds.opportunities
+    closed = o["is_closed"].fillna(False).astype(bool) & window.contains(o["close_date"])
+    # A deal recorded at amount 0 (or none) has no size: many CRMs zero a lost deal's amount. Placed in the
+    # lowest band it would make that band's win rate say something about bookkeeping, not about size.
+    sized = o["amount"].astype("float64") > 0
     if edges is None:
-        closed = o["is_closed"].fillna(False).astype(bool) & window.contains(o["close_date"])
-        bounds = size_band_edges(o.loc[closed, "amount"], quantiles)
+        bounds = size_band_edges(o.loc[closed & sized, "amount"], quantiles)
     else:
         bounds = np.asarray(edges, dtype="float64")
     labels = _band_labels(bounds, ds.currency)
-    band = pd.cut(o["amount"], bounds, right=False, labels=range(len(labels))).astype("float64")
+    band = pd.cut(o["amount"].where(sized), bounds, right=False, labels=range(len(labels))).astype("float64")
+    won = o["is_won"].fillna(False).astype(bool)
+    unplaced = {"won": int((closed & ~sized & won).sum()), "lost": int((closed & ~sized & ~won).sum())}
     names = ["won_count", "lost_count", "closed_count", "win_rate", "closed_amount"]
     frames, unavailable = [], {}
     for i, label in enumerate(labels):  # one compute per band (a handful), never per row
@@ -208,7 +214,9 @@ def win_rate_by_deal_size(ds: Dataset, first: str | Period, last: str | Period |
     out = pd.concat(frames, ignore_index=True)
     out[BAND_COLUMN] = pd.Categorical(out[BAND_COLUMN], categories=labels, ordered=True)
     cols = [BAND_COLUMN, "band_low", "band_high", *levels, *[n for n in names if n in out]]
-    return _with_attrs(out[cols], window.label, unavailable)
+    out = _with_attrs(out[cols], window.label, unavailable)
+    out.attrs["unplaced"] = unplaced
+    return out
 
 
 def sales_cycle_by_rep(ds: Dataset, first: str | Period, last: str | Period | None = None) -> pd.DataFrame:

@@ -18,7 +18,7 @@ from ...dataset import Dataset
 from ..compute import Context, measure
 from ..history import close_date_pushes, days_between, days_in_current_stage, lookup, stage_days, stage_runs
 
-__all__ = ["FLAGS", "average_won_deal_size", "deal_flags", "last_touch"]
+__all__ = ["FLAGS", "activity_known", "average_won_deal_size", "deal_flags", "last_touch"]
 
 # flag column -> (value column, workbook threshold key); a flag is raised at or above its threshold
 FLAGS = {
@@ -48,6 +48,15 @@ def last_touch(ds: Dataset, deals: pd.DataFrame) -> pd.Series:
     return pd.concat([stored.dt.normalize(), latest.dt.normalize()], axis=1).max(axis=1).rename("last_touch")
 
 
+def activity_known(ds: Dataset) -> bool:
+    """Whether the data records when any deal was worked on: activities linked to deals, or a
+    ``last_activity_date``. Without either, "days since activity" would only be days since creation,
+    and a "no activity for 377 days" flag would be a claim the data cannot make."""
+    o = ds.opportunities
+    return bool(ds.activities["opportunity_id"].notna().any()
+                or ("last_activity_date" in o and o["last_activity_date"].notna().any()))
+
+
 def deal_flags(ds: Dataset) -> pd.DataFrame:
     """Every open deal at the report date with its four integrity values and red flags.
 
@@ -55,7 +64,8 @@ def deal_flags(ds: Dataset) -> pd.DataFrame:
     days), ``stage_average_days`` (mean days deals that left the stage spent in it), ``stage_age_multiple``
     (days in stage ÷ that average), ``average_deal_size`` (see :func:`average_won_deal_size`, reporting
     currency), ``deal_size_multiple`` (amount ÷ that average), ``last_touch`` and ``days_since_activity``
-    (whole days since the deal was last worked on, or since it was created when it never was), one boolean
+    (whole days since the deal was last worked on, or since it was created when it never was; NaN for every
+    deal when the data records no activity at all, see :func:`activity_known`), one boolean
     ``flag_*`` column per :data:`FLAGS` entry, ``risk_flags`` (how many flags are raised, 0-4) and
     ``closes_soon`` (close date no later than ``integrity_soon_days`` days after the report date, 90 by
     default, overdue included).
@@ -72,7 +82,8 @@ def deal_flags(ds: Dataset) -> pd.DataFrame:
     out["average_deal_size"] = size
     out["deal_size_multiple"] = out["amount"].astype("float64") / (size if size > 0 else np.nan)
     out["last_touch"] = last_touch(ds, out)
-    out["days_since_activity"] = days_between(out["last_touch"].fillna(pd.to_datetime(out["created_date"])), ref)
+    out["days_since_activity"] = (days_between(out["last_touch"].fillna(pd.to_datetime(out["created_date"])), ref)
+                                  if activity_known(ds) else np.nan)  # no activity data: unknown, never flagged
     for flag, (column, key) in FLAGS.items():
         out[flag] = (out[column] >= settings.threshold(key)).astype(bool)
     out["risk_flags"] = out[list(FLAGS)].sum(axis=1).astype("int64")

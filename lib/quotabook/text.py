@@ -1,0 +1,137 @@
+"""Words for the findings: counts with their noun, lists of names, the scope inside a sentence, and extremes
+that know about ties. One module, so every notebook says "1 deal" / "2 deals" and names its lowest and
+highest the same way.
+
+The rule the ranking helpers keep: a sentence never names one group as the lowest and the same (or an
+equal) group as the highest. Values are compared as the page prints them (``show``), so 60.2% and 59.8%
+are a tie at "60%": naming one of them "lowest at 60%" and the other "highest at 60%" would read as a
+contradiction.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .metrics import format as fmt
+
+__all__ = ["NO_LOST", "Extremes", "extremes", "is_number", "mid", "names", "noun", "one_sided", "percent", "plural",
+           "spread", "upper_first"]
+
+#: Plurals that do not just add an "s".
+_PLURALS = {"territory": "territories", "opportunity": "opportunities", "company": "companies",
+            "activity": "activities", "is": "are", "was": "were", "has": "have"}
+
+percent = fmt.percent  # "42%": the one percentage format of the reports
+#: What a 100% win rate lacks (see :func:`one_sided`).
+NO_LOST = "no lost deal is recorded"
+
+
+def is_number(value) -> bool:
+    """True for a finite number (not None, NaN, NA or ±inf)."""
+    try:
+        return value is not None and not pd.isna(value) and not math.isinf(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def noun(word: str, n: float = 2) -> str:
+    """``word`` in the singular for ``n == 1``, else its plural ("territory" → "territories")."""
+    if n == 1:
+        return word
+    head, _, last = word.rpartition(" ")
+    many = _PLURALS.get(last) or (last[:-1] + "ies" if last.endswith("y") and last[-2:-1] not in "aeiou"
+                                  else last + "s")
+    return f"{head} {many}" if head else many
+
+
+def plural(n: float, word: str) -> str:
+    """"1 deal", "12 deals", "1,204 open deals" (thousands separated)."""
+    return f"{fmt.count(n)} {noun(word, n)}"
+
+
+def names(values: Iterable, limit: int | None = 3) -> str:
+    """"A", "A and B", "A, B and C", "A, B, C and 2 more" (``limit=None``: every name)."""
+    values = [str(v) for v in values]
+    if not values:
+        return ""
+    if limit is not None and len(values) > limit:
+        return ", ".join(values[:limit]) + f" and {len(values) - limit} more"
+    return values[0] if len(values) == 1 else ", ".join(values[:-1]) + " and " + values[-1]
+
+
+def mid(label: str) -> str:
+    """The scope label inside a sentence: "The district" becomes "the district", "West" stays "West"."""
+    return label[0].lower() + label[1:] if label.startswith("The ") else label
+
+
+def upper_first(text: str) -> str:
+    """``text`` with its first letter capitalised (a sentence built from parts)."""
+    return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class Extremes:
+    """The lowest and highest of a set of named values, as printed. ``low`` and ``high`` list every name
+    printed at that value (ties), ``count`` how many names had a value."""
+
+    low: list[str]
+    low_text: str
+    high: list[str]
+    high_text: str
+    count: int
+
+    @property
+    def tied(self) -> bool:
+        """Whether every value prints the same: there is no lowest or highest to name."""
+        return self.low_text == self.high_text
+
+
+def extremes(values: pd.Series, show: Callable[[float], str]) -> Extremes | None:
+    """Lowest and highest of ``values`` (index: names; NaN ignored), compared as ``show`` prints them.
+    None when no value is known."""
+    known = values.dropna()
+    if known.empty:
+        return None
+    printed = pd.Series([show(v) for v in known], index=known.index)
+    low_text, high_text = show(known.min()), show(known.max())
+    return Extremes(low=[str(n) for n in printed.index[printed == low_text]], low_text=low_text,
+                    high=[str(n) for n in printed.index[printed == high_text]], high_text=high_text,
+                    count=len(known))
+
+
+def spread(values: pd.Series, show: Callable[[float], str], what: str, *, low: str = "lowest",
+           high: str = "highest") -> str | None:
+    """The lowest and highest of ``values`` in words, ties named as ties; None with fewer than two values.
+
+    ``what`` is the noun of the groups ("region", "rep"). Examples: "East is lowest at 20%, West highest at
+    60%"; "East and North are lowest at 20%, West highest at 60%"; "both regions are at 100%"; "all 3 reps
+    are at 80 days".
+    """
+    ex = extremes(values, show)
+    if ex is None or ex.count < 2:
+        return None
+    if ex.tied:
+        group = f"both {noun(what)}" if ex.count == 2 else f"all {plural(ex.count, what)}"
+        return f"{group} are at {ex.low_text}"
+    return (f"{names(ex.low)} {'is' if len(ex.low) == 1 else 'are'} {low} at {ex.low_text}, "
+            f"{names(ex.high)} {high} at {ex.high_text}")
+
+
+def one_sided(won: float, closed: float) -> str | None:
+    """What a win rate of 100% or 0% is missing: "no lost deal is recorded" when every closed deal was won,
+    "no won deal is recorded" when every one was lost; None for a two-sided count (or nothing closed).
+
+    A 100% rate says more about the export (lost deals are often left out) than about selling, so the
+    findings say what is missing (:data:`NO_LOST`) instead of comparing it with a benchmark. A 0% rate with
+    lost deals recorded is a real result (and still compared), but it cannot size a pipeline."""
+    if not (is_number(closed) and closed > 0 and is_number(won)):
+        return None
+    if won >= closed:
+        return NO_LOST
+    if won <= 0:
+        return "no won deal is recorded"
+    return None
