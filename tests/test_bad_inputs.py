@@ -196,3 +196,48 @@ def test_a_gigabyte_of_garbage_is_refused_with_a_message_in_bounded_memory(kind,
     problem = next(ln for ln in done.stdout.splitlines() if target.name in ln and "unreadable_file" in ln)
     expected = "not a table: its first line names none of" if text else "binary data, not CSV text"
     assert expected in problem, problem
+
+
+# -- YAML alias bombs (issue 15) -------------------------------------------------------------------------
+def _alias_bomb(levels: int = 10, width: int = 9) -> str:
+    """A few hundred bytes standing for ``width ** levels`` values (3.5 billion for 10 × 9)."""
+    lines = ['a0: &a0 "boom"']
+    for level in range(1, levels + 1):
+        lines.append(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * width)}]")
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize("kind", ["mapping", "pack", "workbook"])
+def test_a_yaml_alias_bomb_is_refused_at_once_naming_the_file(kind, tmp_path, capsys, monkeypatch):
+    import time
+
+    from quotabook.pack.plan import load_pack_spec
+    from quotabook.settings import load_settings
+
+    bomb = tmp_path / f"{kind}.yaml"
+    bomb.write_text(_alias_bomb() + ("tables: {}\n" if kind == "mapping" else "notebooks: [00_ok]\n"),
+                    encoding="utf-8")
+    start = time.perf_counter()
+    if kind == "mapping":
+        code = main(["validate", "--source", str(bomb)])
+        err = capsys.readouterr().err
+        assert code == 2 and "Traceback" not in err
+    else:
+        with pytest.raises(QuotabookError) as info:
+            if kind == "pack":
+                load_pack_spec(bomb)
+            else:
+                load_settings(bomb)
+        err = str(info.value)
+    assert time.perf_counter() - start < 1.0
+    assert str(bomb) in err and "aliases (*name) expand to more than 200,000 values" in err
+
+
+def test_a_recursive_alias_is_refused_and_ordinary_anchors_still_load(tmp_path):
+    from quotabook.errors import ConfigError
+    from quotabook.yaml_files import safe_load
+
+    with pytest.raises(ConfigError, match=r"file x\.yaml: an alias at line 1 refers to a value that contains it"):
+        safe_load("a: &a [1, *a]\n", file="x.yaml")
+    text = "base: &b {delimiter: ';', encoding: latin-1}\ntables:\n  deals: {<<: *b, file: d.csv}\n"
+    assert safe_load(text)["tables"]["deals"] == {"delimiter": ";", "encoding": "latin-1", "file": "d.csv"}

@@ -18,6 +18,7 @@ import yaml
 
 from .errors import ConfigError
 from .privacy import Privacy
+from .yaml_files import safe_load
 
 __all__ = ["Settings", "Stage", "find_workbook_file", "load_settings"]
 
@@ -105,7 +106,7 @@ def load_settings(path: str | os.PathLike | None = None) -> Settings:
 @cache
 def _load_settings_cached(file: str, _mtime: int) -> Settings:
     try:
-        raw = yaml.safe_load(Path(file).read_text(encoding="utf-8"))
+        raw = safe_load(Path(file).read_text(encoding="utf-8"), file=Path(file))
     except FileNotFoundError:
         raise ConfigError("workbook settings file not found", file=file) from None
     except yaml.YAMLError as exc:

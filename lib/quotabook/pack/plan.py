@@ -32,6 +32,7 @@ import yaml
 
 from ..errors import ConfigError, DataValidationError, PackError, SourceError
 from ..scope import WHOLE, parse_region_list, scope_parameter
+from ..yaml_files import safe_load
 
 __all__ = [
     "DISTRICT",
@@ -139,7 +140,7 @@ def load_pack_spec(pack: str | os.PathLike, root: Path | None = None) -> PackSpe
     else:
         file = (root or project_root()) / "params" / "packs" / f"{text}.yaml"
     try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
+        raw = safe_load(file.read_text(encoding="utf-8"), file=file)
     except FileNotFoundError:
         raise ConfigError(f"pack file not found (known packs live in params/packs/): {file}", file=str(file)) from None
     except yaml.YAMLError as exc:

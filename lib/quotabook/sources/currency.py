@@ -14,6 +14,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..settings import Settings
+from ..yaml_files import safe_load
 from .convert import ROW
 
 __all__ = ["AMOUNT_COLUMNS", "convert_tables", "find_rates_file", "load_rates"]
@@ -47,7 +48,7 @@ def load_rates(spec, settings: Settings, *, file: str | None = None, key: str = 
         if file and not path.is_absolute():
             path = Path(file).parent / path
         try:
-            spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+            spec = safe_load(path.read_text(encoding="utf-8"), file=path)
         except FileNotFoundError:
             raise ConfigError("currency rates file not found", file=str(path), key=key) from None
         except yaml.YAMLError as exc:

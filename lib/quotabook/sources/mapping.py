@@ -55,6 +55,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..schemas import TABLES
+from ..yaml_files import safe_load
 
 __all__ = ["Mapping", "check_mapping", "find_files", "load_mapping", "table_order"]
 
@@ -91,7 +92,7 @@ def _fail(file: Path, key: str, message: str) -> ConfigError:
 
 def _read_yaml(path: Path) -> dict:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = safe_load(path.read_text(encoding="utf-8"), file=path)
     except FileNotFoundError:
         raise ConfigError("mapping file not found", file=str(path)) from None
     except yaml.YAMLError as exc:
