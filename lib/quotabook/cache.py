@@ -7,7 +7,9 @@ for its kernels), :func:`cached` keeps each loaded region there as a pickle, key
 its content: the files of the source (path, size, modification time), the workbook settings, the region and
 quotabook's version. Any change to one of them is a new key, so a stale slice can never be served. Only file
 sources (the demo, a folder of table files) are cached; a database is read afresh, since its rows change
-without a file to fingerprint. The folder is private to one pack build and removed with it.
+without a file to fingerprint. The folder is private to one pack build and removed with it
+(:func:`private_folder`); it names the build's process in an owner file, so a folder left by a build that was
+killed outright (SIGKILL, a power cut) is removed by the next build (:func:`remove_stale_folders`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import contextlib
 import hashlib
 import os
 import pickle
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -24,10 +28,63 @@ if TYPE_CHECKING:
     from .dataset import Dataset
     from .settings import Settings
 
-__all__ = ["ENV", "cached", "exclusive", "source_key"]
+__all__ = ["ENV", "PREFIX", "cached", "exclusive", "private_folder", "remove_stale_folders", "source_key"]
 
 #: The environment variable naming the cache folder; unset (the default) means no cache.
 ENV = "QUOTABOOK_CACHE_DIR"
+#: How a pack's cache folder in the system temporary directory is named.
+PREFIX = "quotabook-cache-"
+_OWNER = ".owner"
+
+
+def _process_identity(pid: int) -> str | None:
+    """``"<pid> <start time>"`` of a live process (the start time tells a reused pid apart), or None if
+    there is no such process. Without ``/proc`` the start time is left out."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    except OSError:  # no /proc here: is the pid alive at all?
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return None
+        except PermissionError:
+            pass
+        return str(pid)
+    fields = stat.rpartition(")")[2].split()
+    if fields and fields[0] in ("Z", "X"):  # exited, waiting to be reaped: not running any more
+        return None
+    return f"{pid} {fields[19]}" if len(fields) > 19 else str(pid)
+
+
+def remove_stale_folders(root: str | os.PathLike | None = None) -> list[Path]:
+    """Remove the cache folders under ``root`` (default: the system temporary directory) whose owning build
+    is gone (killed before it could clean up); return them. A folder whose owner still runs, or that has no
+    owner file (not made by :func:`private_folder`), is left alone."""
+    removed = []
+    for folder in Path(root or tempfile.gettempdir()).glob(f"{PREFIX}*"):
+        try:
+            owner = (folder / _OWNER).read_text(encoding="utf-8").strip()
+        except OSError:
+            continue
+        pid = owner.split()[0] if owner else ""
+        if pid.isdigit() and _process_identity(int(pid)) != owner:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+@contextlib.contextmanager
+def private_folder() -> Iterator[Path]:
+    """A new cache folder in the system temporary directory for one build, owned by this process (see
+    :func:`remove_stale_folders`) and removed when the block ends, however it ends."""
+    folder = Path(tempfile.mkdtemp(prefix=PREFIX))
+    try:
+        (folder / _OWNER).write_text(_process_identity(os.getpid()) or str(os.getpid()), encoding="utf-8")
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextlib.contextmanager

@@ -109,6 +109,7 @@ def _overview(args: argparse.Namespace) -> int:
 
 def _pack(args: argparse.Namespace) -> int:
     from .pack import build_pack
+    from .pack.executors import PackTerminated
 
     if args.overview:
         return _overview(args)
@@ -126,9 +127,10 @@ def _pack(args: argparse.Namespace) -> int:
                             notebook_timeout=args.notebook_timeout,
                             **({"scheduler": args.scheduler} if args.scheduler else {}),
                             **({"data_snapshot": args.data_snapshot} if args.data_snapshot else {}))
-    except KeyboardInterrupt:
-        print("quotabook: interrupted; finished notebooks are kept, run again with --resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (PackTerminated): the workers are stopped
+        how, code = ("terminated", 143) if isinstance(exc, PackTerminated) else ("interrupted", 130)
+        print(f"quotabook: {how}; finished notebooks are kept, run again with --resume", file=sys.stderr)
+        return code
     _say_why_rerun(result)
     kept = f", {len(result.reused)} kept" if result.reused else ""
     print(f"wrote {result.index} ({len(result.executed)} notebooks run{kept}, {len(result.pdfs)} PDFs, "

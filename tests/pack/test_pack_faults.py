@@ -7,6 +7,7 @@ environment it writes ``<region>.started`` (its kernel's process id) and waits f
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import json
@@ -16,12 +17,13 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
-from packtools import NOTEBOOKS, PACK_YAML, TERRITORIES, write_data
+from packtools import CHROMIUM, NOTEBOOKS, PACK_YAML, TERRITORIES, write_data
 
 from quotabook.cli import main
 from quotabook.pack import build_pack, files, make_plan
@@ -39,9 +41,9 @@ def _argv(data: Path, out: Path, *extra: str) -> list[str]:
             "--workers", "2", "--formats", "html", "--quiet", *extra]
 
 
-def _start(argv: list[str], gate: Path, cwd: Path) -> subprocess.Popen:
+def _start(argv: list[str], gate: Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen:
     """``python -m quotabook <argv>`` in its own session (so a signal reaches only the process meant)."""
-    env = {**os.environ, "QUOTABOOK_TEST_GATE": str(gate)}
+    env = {**os.environ, "QUOTABOOK_TEST_GATE": str(gate), **(env or {})}
     return subprocess.Popen([sys.executable, "-m", "quotabook", *argv], cwd=cwd, env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True)
 
@@ -313,3 +315,118 @@ def test_a_pack_on_a_full_disk_leaves_every_previous_file_whole_and_names_the_fi
     filler.unlink()  # space again: the pack is still complete, nothing needs to run
     assert main([*argv, "--resume"]) == 0
     assert _manifest(pack)["summary"] == {"runs": 2, "ok": 2, "failed": 0, "reused": 2}
+
+
+# -- SIGTERM and SIGKILL of the build itself (issue 15) -------------------------------------------------
+def _descendants(pid: int) -> set[int]:
+    """Every live process below ``pid`` (workers, kernels, playwright's driver, Chromium), from ``/proc``."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            child = int(stat.parent.name)
+            children.setdefault(_parent_pid(child), []).append(child)
+        except (OSError, ValueError):
+            continue
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _browser_started(proc: subprocess.Popen) -> set[int]:
+    """Wait until the build has Chromium running (printing a PDF); return the build's process tree then."""
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        tree = _descendants(proc.pid)
+        for pid in tree:
+            with contextlib.suppress(OSError):
+                if b"chromium" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                    return tree
+        if proc.poll() is not None:
+            pytest.fail(f"the pack ended before printing a PDF: {proc.communicate()[1]}")
+        time.sleep(0.02)
+    pytest.fail("no PDF was printed within 4 minutes")
+
+
+def _stop_build(proc: subprocess.Popen, sig: signal.Signals, tree: set[int]) -> str:
+    """Send ``sig`` to the build's main process only; return its stderr once it has ended."""
+    os.kill(proc.pid, sig)
+    _, err = proc.communicate(timeout=120)
+    expected = 143 if sig == signal.SIGTERM else -signal.SIGKILL
+    assert proc.returncode == expected, err
+    if sig == signal.SIGTERM:  # stopped as Ctrl-C stops it: a message, no traceback
+        assert "terminated; finished notebooks are kept, run again with --resume" in err and "Traceback" not in err
+    alive = [pid for pid in tree if not _gone(pid, within=40)]
+    assert not alive, f"processes of the stopped build still alive: {alive}"
+    return err
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CHROMIUM.is_file(), reason="needs Chromium for the PDF stage")
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_a_terminated_or_killed_build_leaves_no_process_no_cache_and_a_resumable_record(tmp_path, sig):
+    # The build's temporary directory, where its cache folder goes and the test can see it (short: Chromium's
+    # socket path in it must stay under 108 bytes).
+    temp = Path(tempfile.mkdtemp(prefix="qb-"))
+    try:
+        _terminate_and_kill(tmp_path, temp, sig)
+    finally:
+        shutil.rmtree(temp, ignore_errors=True)
+
+
+def _terminate_and_kill(tmp_path: Path, temp: Path, sig: signal.Signals) -> None:
+    data = write_data(tmp_path / "data", THREE_REGIONS)
+    out, gate = tmp_path / "reports", tmp_path / "gate"
+    pack = out / PERIOD
+    gate.mkdir()
+    argv = [*_argv(data, out)[:-3], "--formats", "html,pdf", "--quiet"]
+    env = {"TMPDIR": str(temp)}
+
+    def caches() -> list[str]:
+        return [p.name for p in temp.glob("quotabook-cache-*")]
+
+    # 1. mid-execution: two runs finished, two kernels waiting at the gate
+    proc = _start(argv, gate, tmp_path, env)
+    try:
+        _gated(gate, proc)
+        tree = _descendants(proc.pid)
+        assert len(tree) >= 4  # two workers and their kernels
+        _stop_build(proc, sig, tree)
+    finally:
+        _stop_group(proc)
+    if sig == signal.SIGTERM:
+        assert caches() == []
+    manifest = _manifest(pack)  # written as each run finished, so even SIGKILL leaves it
+    first = sorted(k for k, r in manifest["runs"].items() if r["status"] == "ok")
+    assert len(first) == 2 and not any(k.endswith("/gate") for k in first), manifest["runs"]
+    assert manifest["state"] == ("stopped" if sig == signal.SIGTERM else "building")
+    assert "This pack is incomplete" in (pack / "index.html").read_text(encoding="utf-8")
+
+    # 2. mid-PDF: the resumed build has Chromium printing a region
+    (gate / "release").touch()
+    proc = _start([*argv, "--resume"], gate, tmp_path, env)
+    try:
+        tree = _browser_started(proc)
+        _stop_build(proc, sig, tree)
+    finally:
+        _stop_group(proc)
+    manifest = _manifest(pack)
+    second = sorted(k for k, r in manifest["runs"].items() if r["status"] == "ok")
+    assert set(first) < set(second), "the runs finished before the first stop were lost"
+    assert _temporaries(pack) == [] or sig == signal.SIGKILL  # SIGKILL leaves temporaries to the next build
+
+    # 3. the next build removes what a killed build left, and keeps every run that had finished
+    proc = _start([*argv, "--resume"], gate, tmp_path, env)
+    try:
+        _, err = proc.communicate(timeout=300)
+    finally:
+        _stop_group(proc)
+    assert proc.returncode == 0, err
+    manifest = _manifest(pack)
+    assert sorted(k for k, r in manifest["runs"].items() if r["reused"]) == second
+    assert manifest["summary"] == {"runs": 6, "ok": 6, "failed": 0, "reused": len(second)}
+    assert manifest["state"] == "complete" and len(list(pack.glob("*/*.pdf"))) == 3
+    assert "This pack is incomplete" not in (pack / "index.html").read_text(encoding="utf-8")
+    assert caches() == [] and _temporaries(pack) == []

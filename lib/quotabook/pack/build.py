@@ -3,8 +3,11 @@
 plan (everything checkable before a kernel starts) → execute the runs in an executor, each writing its
 notebook and page (on a Dask cluster each run returns them and they are written here) → as soon as a
 region's runs are all done, print its PDF in the one browser of the pack (overlapping the remaining
-executions) → write ``manifest.json`` and ``index.html``. The manifest and
-index are written even when the build is interrupted, so ``resume=True`` can pick up where it stopped.
+executions) → write ``manifest.json`` and ``index.html``. The manifest and index are rewritten when the
+build starts and after every run and PDF (``state`` says whether the build completed), so a build stopped
+in any way (Ctrl-C, SIGTERM, even SIGKILL) leaves a record ``resume=True`` can pick up from, and an index
+that never links to pages newer than its figures. SIGTERM stops a build as Ctrl-C does; the pool's workers
+die with the build; one pack folder takes one build at a time (a lock).
 """
 
 from __future__ import annotations
@@ -12,16 +15,16 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-import tempfile
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from time import perf_counter
 
 from ..errors import NotebookFailure, PackError
 from .execute import RunOutcome, Task, execute_run
-from .executors import get_executor
-from .files import atomic_write_text, remove_stale_temporaries
+from .executors import get_executor, terminate_as_interrupt
+from .files import atomic_write_text, pack_lock, remove_stale_temporaries
 from .history import previous_pack, write_history
 from .index import render_index
 from .manifest import describe_inputs, new_manifest, read_manifest, run_entry, select_runs, versions, write_manifest
@@ -77,24 +80,25 @@ def _print_region(printer, plan: Plan, name: str, slug: str, manifest: dict) -> 
     from .pdf import Section, compose_document
     from .render import notebook_body
 
-    head = notebook_body(nbformat.v4.new_notebook())[0]
-    sections = []
-    for run in plan.runs_for(slug):
-        entry = manifest["runs"][run.key]
-        if entry["status"] == "ok":
-            body = notebook_body(nbformat.read(run.ipynb, as_version=4))[1]
-            sections.append(Section(run.stem, run.title, body=body))
-        else:
-            failure = entry.get("failure") or {}
-            sections.append(Section(run.stem, run.title, failure=f"{failure.get('ename')}: {failure.get('evalue')}"))
-    label = "District (all regions)" if slug == DISTRICT else name
-    document = compose_document(head=head, pack_title=plan.spec.title, region=label, period=plan.period,
-                                generated=datetime.now().strftime("%Y-%m-%d %H:%M"), data=str(plan.data),
-                                sections=sections)
     target = plan.pdf_path(slug)
-    try:
+    label = "District (all regions)" if slug == DISTRICT else name
+    try:  # a region folder removed mid-build, or a print failure, fails this region's PDF; the pack goes on
+        head = notebook_body(nbformat.v4.new_notebook())[0]
+        sections = []
+        for run in plan.runs_for(slug):
+            entry = manifest["runs"][run.key]
+            if entry["status"] == "ok":
+                body = notebook_body(nbformat.read(run.ipynb, as_version=4))[1]
+                sections.append(Section(run.stem, run.title, body=body))
+            else:
+                failure = entry.get("failure") or {}
+                sections.append(Section(run.stem, run.title,
+                                        failure=f"{failure.get('ename')}: {failure.get('evalue')}"))
+        document = compose_document(head=head, pack_title=plan.spec.title, region=label, period=plan.period,
+                                    generated=datetime.now().strftime("%Y-%m-%d %H:%M"), data=str(plan.data),
+                                    sections=sections)
         printed = printer.print(document, target, footer=f"{plan.spec.title} · {label} · {plan.period}")
-    except Exception as exc:  # a print failure is reported for this region; the pack goes on
+    except Exception as exc:
         return {"name": name, "slug": slug, "pdf": None, "pdf_status": "failed",
                 "error": f"{type(exc).__name__}: {exc}"}
     return {"name": name, "slug": slug, "pdf": target.relative_to(plan.out_dir).as_posix(), "pdf_status": "ok",
@@ -138,8 +142,9 @@ def region_cache():
     if os.environ.get(cache.ENV):
         yield
         return
-    with tempfile.TemporaryDirectory(prefix="quotabook-cache-") as folder:
-        os.environ[cache.ENV] = folder
+    cache.remove_stale_folders()  # of a build that was killed outright
+    with cache.private_folder() as folder:
+        os.environ[cache.ENV] = str(folder)
         try:
             yield
         finally:
@@ -221,20 +226,20 @@ def build_pack(period: str, *, regions=None, notebooks=None, data=None, formats=
     if scheduler:
         executor = "dask"
     resumed = None
-    if data is None:
-        data = resumed = resumed_data(period, out) if resume else "demo"
     with contextlib.ExitStack() as stack:
+        stack.enter_context(terminate_as_interrupt())  # SIGTERM stops the build as Ctrl-C does
+        if data is None:
+            data = resumed = resumed_data(period, out) if resume else "demo"
         # Set before planning, which loads the whole source once for the pack's as-of date (the district's runs
         # reuse it), and before the pool starts: workers and their kernels inherit it.
         stack.enter_context(region_cache())
-        plan = make_plan(period, regions=regions, notebooks=notebooks, data=data, formats=formats, out=out, pack=pack,
-                         as_of=as_of, timeout=timeout, notebooks_dir=notebooks_dir)
-        want_pdf = "pdf" in plan.formats
-        if want_pdf:
+        plan = make_plan(period, regions=regions, notebooks=notebooks, data=data, formats=formats, out=out,
+                         pack=pack, as_of=as_of, timeout=timeout, notebooks_dir=notebooks_dir)
+        if "pdf" in plan.formats:
             from .pdf import check_browser
 
             check_browser()
-        plan.out_dir.mkdir(parents=True, exist_ok=True)
+        stack.enter_context(pack_lock(plan.out_dir))  # writable, and no other build writing into it
         remove_stale_temporaries(plan.out_dir)
         inputs = describe_inputs(plan, snapshot=data_snapshot)
         previous = read_manifest(plan.out_dir) if resume else None
@@ -257,10 +262,49 @@ def build_pack(period: str, *, regions=None, notebooks=None, data=None, formats=
     return result
 
 
+def _missing_output(entry: dict, out_dir: Path) -> str | None:
+    """The first output file an ``ok`` run or region records that is not on disk (e.g. its folder was
+    removed during the build), or None."""
+    paths = list((entry.get("outputs") or {}).values())
+    if entry.get("pdf_status") == "ok" and entry.get("pdf"):
+        paths.append(entry["pdf"])
+    return next((p for p in paths if not (out_dir / p).is_file()), None)
+
+
+def _check_outputs(manifest: dict, out_dir: Path) -> None:
+    """Record as failed every ``ok`` run or PDF whose file is gone: a manifest never lists a missing file
+    as ok (a region folder deleted mid-build fails that region's runs and PDF, nothing else)."""
+    for entry in manifest["runs"].values():
+        missing = _missing_output(entry, out_dir) if entry["status"] == "ok" else None
+        if missing:
+            failure = NotebookFailure(entry["notebook"], entry["region"], None, "FileNotFoundError",
+                                      f"{missing} was written but is no longer there (was its folder removed "
+                                      "during the build?); run again with --resume")
+            entry.update(status="failed", failure=asdict(failure), reused=False)
+    for region in manifest["regions"]:
+        missing = _missing_output(region, out_dir)
+        if missing:
+            region.update(pdf=None, pdf_status="failed",
+                          error=f"FileNotFoundError: {missing} was written but is no longer there")
+
+
+def _save(plan: Plan, manifest: dict, result: PackResult, state: str) -> None:
+    """Write ``manifest.json`` and ``index.html`` as they stand (``state``: ``building`` while runs are still
+    due, then ``complete`` or ``stopped``), so a build killed at any point leaves a record ``--resume`` can
+    use and an index that links only to pages of this build or kept from the last."""
+    manifest["state"] = state
+    manifest["runs"] = {r.key: manifest["runs"][r.key] for r in plan.runs if r.key in manifest["runs"]}
+    _check_outputs(manifest, plan.out_dir)
+    write_manifest(plan.out_dir, manifest)
+    atomic_write_text(result.index, render_index(manifest))
+
+
 def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict | None, todo, kept: dict,
                   resume: bool, progress: bool, start: float, notebook_timeout: float | None = None,
                   reasons: dict[str, str] | None = None) -> PackResult:
-    """Run ``todo`` in ``pool``, print the PDFs as regions complete, write the manifest and index."""
+    """Run ``todo`` in ``pool``, print the PDFs as regions complete, write the manifest and index.
+
+    The manifest and index are rewritten first (only the kept runs), then after every run and every PDF."""
     want_pdf = "pdf" in plan.formats
     manifest = new_manifest(plan, inputs, workers=pool.workers, resume=resume)
     manifest["executor"] = pool.describe() if hasattr(pool, "describe") else {"name": executor,
@@ -277,8 +321,10 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
             entry.update(old_regions[entry["slug"]])
     result = PackResult(out_dir=plan.out_dir, index=plan.out_dir / "index.html",
                         manifest=plan.out_dir / "manifest.json", reused=sorted(kept))
+    _save(plan, manifest, result, "building")  # before any page is replaced: no index links to newer pages
     execute_start = perf_counter()
-    pdfs = _PdfStage(plan, manifest, pdf_due)
+    pdfs = _PdfStage(plan, manifest, pdf_due, lambda: _save(plan, manifest, result, "building"))
+    state = "stopped"
     with contextlib.ExitStack() as stack:
         outcomes = _submit(pool, _tasks(plan, todo, notebook_timeout))  # now, before any thread or browser starts
         bar = stack.enter_context(_progress(len(todo) + len(pdf_due), progress, plan.period))
@@ -292,6 +338,7 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
                     continue
                 manifest["runs"][task.run.key] = run_entry(task.run, outcome, inputs)
                 manifest["runs"][task.run.key]["rerun_reason"] = (reasons or {}).get(task.run.key)
+                _save(plan, manifest, result, "building")
                 result.executed.append(task.run.key)
                 bar.update(1)
                 if outcome.status != "ok":
@@ -300,18 +347,17 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
             if interrupted:
                 raise KeyboardInterrupt
             pdfs.print_complete_regions(stack, bar)  # regions where nothing had to run, only the PDF
+            state = "complete"
         finally:
             close = getattr(outcomes, "close", None)
             if close is not None:  # stop the workers (interrupting their runs) before the manifest is written
                 close()
             remove_stale_temporaries(plan.out_dir)  # e.g. of a worker that was killed mid-write
-            manifest["runs"] = {r.key: manifest["runs"][r.key] for r in plan.runs if r.key in manifest["runs"]}
             if pdfs.printer is not None:
                 manifest["versions"] = versions(pdfs.printer.version)
             manifest["timings"] = {"execute_wall": round(perf_counter() - execute_start - pdfs.seconds, 3),
                                    "pdf": round(pdfs.seconds, 3), "total": round(perf_counter() - start, 3)}
-            write_manifest(plan.out_dir, manifest)
-            atomic_write_text(result.index, render_index(manifest))
+            _save(plan, manifest, result, state)
     runs = manifest["runs"].values()
     result.rerun_reasons = {key: reasons[key] for key in result.executed if key in (reasons or {})}
     result.failures = [NotebookFailure(**r["failure"]) for r in runs if r["status"] != "ok" and r.get("failure")]
@@ -324,8 +370,8 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
 class _PdfStage:
     """Prints each due region's PDF as soon as all of its runs are done, in one browser launched on first use."""
 
-    def __init__(self, plan: Plan, manifest: dict, due: list[tuple[str, str]]):
-        self.plan, self.manifest, self.due = plan, manifest, due
+    def __init__(self, plan: Plan, manifest: dict, due: list[tuple[str, str]], saved: Callable[[], None]):
+        self.plan, self.manifest, self.due, self.saved = plan, manifest, due, saved
         self.printer = None
         self.printed: set[str] = set()
         self.seconds = 0.0
@@ -343,4 +389,5 @@ class _PdfStage:
             entry.update(_print_region(self.printer, self.plan, name, slug, self.manifest))
             self.printed.add(slug)
             self.seconds += perf_counter() - start
+            self.saved()
             bar.update(1)

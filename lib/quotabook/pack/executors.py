@@ -18,10 +18,14 @@ machine's disk, so runs must return their outputs; see :mod:`quotabook.pack.dask
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import ctypes.util
 import multiprocessing
 import multiprocessing.process
 import os
 import signal
+import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -31,7 +35,8 @@ from typing import Any, Protocol, TypeVar
 
 from ..errors import PackError
 
-__all__ = ["EXECUTORS", "Executor", "LocalPoolExecutor", "SerialExecutor", "WorkerLost", "get_executor"]
+__all__ = ["EXECUTORS", "Executor", "LocalPoolExecutor", "PackTerminated", "SerialExecutor", "WorkerLost",
+           "get_executor", "terminate_as_interrupt"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -71,17 +76,84 @@ def _exit_reason(code: int | None) -> str:
     return f"exited with code {code}"
 
 
+class PackTerminated(KeyboardInterrupt):
+    """The build was asked to stop by SIGTERM; handled like Ctrl-C (runs stopped, finished ones recorded)."""
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """For the duration, SIGTERM of this process raises :class:`PackTerminated` (once; a second SIGTERM
+    while stopping is ignored, so it cannot cut the clean-up short). SIGPIPE is ignored meanwhile (the CLI
+    lets it end ``quotabook metrics | head`` quietly), so a pipe to a child that has gone, such as
+    playwright's driver while a stopped build closes its browser, is an error to handle, not sudden death
+    before the manifest is written. Only in the main thread, where Python runs signal handlers; elsewhere
+    a no-op."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum, frame):
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        raise PackTerminated
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    pipe = signal.signal(signal.SIGPIPE, signal.SIG_IGN) if hasattr(signal, "SIGPIPE") else None
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        if pipe is not None:
+            signal.signal(signal.SIGPIPE, pipe)
+
+
+#: Seconds a worker told to stop (SIGINT, SIGTERM, its parent's death) gets to stop its kernel before it
+#: is ended by SIGALRM, so that no worker can outlive a dead build for long.
+_STOP_GRACE = 30
+
+
 def _interrupt_once(signum, frame) -> None:
-    """A worker's SIGINT handler: the first Ctrl-C (from the terminal or from the parent) raises
-    ``KeyboardInterrupt``; any later one is ignored, so it cannot cut short the kernel's clean-up."""
+    """A worker's SIGINT and SIGTERM handler: the first signal (Ctrl-C from the terminal, the parent
+    stopping the pool, the parent's death) raises ``KeyboardInterrupt``; any later one is ignored, so it
+    cannot cut short the kernel's clean-up, which is bounded by an alarm instead."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    signal.alarm(_STOP_GRACE)
     raise KeyboardInterrupt
 
 
-def _worker_loop(conn: Connection, fn: Callable) -> None:
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel send this worker SIGTERM when its parent (the build) dies, even by SIGKILL.
+
+    Linux: ``prctl(PR_SET_PDEATHSIG)``. Elsewhere a daemon thread watches the parent's pid. Either way the
+    worker stops its run and kernel as for Ctrl-C (:func:`_interrupt_once`). If the parent is already gone
+    by the time this runs, the worker stops at once.
+    """
+    armed = False
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            armed = libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0) == 0
+    if not armed:
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(1)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        threading.Thread(target=watch, name="quotabook-parent-watch", daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the death signal was armed
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _worker_loop(conn: Connection, fn: Callable, parent: int) -> None:
     """A pool process: receive ``(task_id, task)``, send back ``(task_id, result or exception)``; stop on None."""
     signal.signal(signal.SIGINT, _interrupt_once)
+    signal.signal(signal.SIGTERM, _interrupt_once)
     try:
+        _die_with_parent(parent)
         while (message := conn.recv()) is not None:
             task_id, task = message
             try:
@@ -107,7 +179,8 @@ class _Worker:
     @classmethod
     def start(cls, context, fn: Callable) -> _Worker:
         parent, child = context.Pipe()
-        process = context.Process(target=_worker_loop, args=(child, fn), daemon=True, name="quotabook-pack-worker")
+        process = context.Process(target=_worker_loop, args=(child, fn, os.getpid()), daemon=True,
+                                  name="quotabook-pack-worker")
         process.start()
         child.close()
         return cls(process, parent)

@@ -25,6 +25,7 @@ th, td { text-align: left; padding: 5px 8px; border-bottom: 1px solid #e2e8f0; v
 th { background: #f7fafc; }
 .ok { color: #276749; font-weight: 600; } .failed { color: #9b2c2c; font-weight: 600; }
 .reused { color: #718096; font-size: 12px; }
+.unfinished { background: #ebf8ff; border: 1px solid #90cdf4; }
 .box { border-radius: 4px; padding: 10px 14px; margin: 12px 0 20px 0; }
 .failures { background: #fff5f5; border: 1px solid #feb2b2; }
 .alerts { background: #fffaf0; border: 1px solid #fbd38d; }
@@ -144,8 +145,14 @@ def render_index(manifest: dict) -> str:
     nav = " · ".join(f'<a href="#region-{html.escape(r["slug"])}">{html.escape(_label(r))}</a>'
                      for r in manifest["regions"])
     title = f"{manifest['title']} — {manifest['period']}"
+    state = manifest.get("state", "complete")
+    unfinished = "" if state == "complete" else (
+        '<div class="box unfinished"><strong>This pack is incomplete:</strong> its build '
+        + ("is still running or was killed" if state == "building" else "was stopped")
+        + " before every notebook ran. Only the pages linked below belong to it; run the pack again with "
+        "<code>--resume</code> to complete it.</div>")
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
             f'content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title><style>{_CSS}</style>'
-            f'</head><body><h1>{html.escape(title)}</h1><div class="meta">{meta}</div><p>{nav}</p>'
+            f'</head><body><h1>{html.escape(title)}</h1><div class="meta">{meta}</div>{unfinished}<p>{nav}</p>'
             f"{_failures(manifest)}{_alerts(manifest)}{regions}"
             '<p class="meta">Details: <a href="manifest.json">manifest.json</a></p></body></html>')

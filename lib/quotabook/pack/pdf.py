@@ -132,10 +132,16 @@ class PdfPrinter:
         return self
 
     def __exit__(self, *exc_info) -> None:
-        if self._browser is not None:
-            self._browser.close()
-        if self._playwright is not None:
-            self._playwright.stop()
+        """Close the browser and playwright's driver. Also after Ctrl-C or SIGTERM cut a print short, when
+        playwright may refuse a clean close: the driver is stopped anyway, which ends its Chromium."""
+        try:
+            if self._browser is not None:
+                self._browser.close()
+        except Exception:  # interrupted mid-call: stopping the driver below still ends the browser
+            pass
+        finally:
+            if self._playwright is not None:
+                self._playwright.stop()
 
     def print(self, document: str, target: Path, *, footer: str = "") -> PrintResult:
         """Print ``document`` to ``target`` (A4, page numbers in the footer), written atomically."""
