@@ -241,3 +241,12 @@ def test_a_recursive_alias_is_refused_and_ordinary_anchors_still_load(tmp_path):
         safe_load("a: &a [1, *a]\n", file="x.yaml")
     text = "base: &b {delimiter: ';', encoding: latin-1}\ntables:\n  deals: {<<: *b, file: d.csv}\n"
     assert safe_load(text)["tables"]["deals"] == {"delimiter": ";", "encoding": "latin-1", "file": "d.csv"}
+
+
+def test_validate_prints_the_root_cause_before_the_problems_it_causes(tmp_path, capsys):
+    source, _ = build("region_of_spaces", tmp_path)
+    assert main(["validate", "--source", str(source), "--limit", "1"]) == 1
+    out = capsys.readouterr().out
+    problems = out.split("problem(s), root causes first:\n", 1)[1].splitlines()
+    assert "territories.csv, row 1, column 'region': missing_value" in problems[0]
+    assert problems[1].startswith("  … and ")

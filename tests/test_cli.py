@@ -1,5 +1,9 @@
 """The command line: each subcommand's output and exit code (0 ok, 1 rejected data, 2 config error)."""
 
+from pathlib import Path
+
+import pytest
+
 from conftest import OPPORTUNITIES, TERRITORIES, write_folder
 from quotabook.cli import main
 
@@ -151,3 +155,46 @@ def test_validate_source_with_a_broken_mapping_is_a_config_error(tmp_path, capsy
     (tmp_path / "m.yaml").write_text("tables: {deals: {file: a.csv}}\n")
     assert main(["validate", "--source", str(tmp_path / "m.yaml")]) == 2
     assert "key 'tables.deals': not a canonical table" in capsys.readouterr().err
+
+
+
+@pytest.mark.parametrize(("argv", "expected"), [
+    (["pack", "--period", "2026-Q3", "--workers", "0"], "argument --workers: must be above zero, got 0"),
+    (["pack", "--period", "2026-Q3", "--workers", "-2"], "argument --workers: must be above zero, got -2"),
+    (["pack", "--period", "2026-Q3", "--timeout", "-5"], "argument --timeout: must be above zero, got -5"),
+    (["pack", "--period", "2026-Q3", "--timeout", "nan"], "argument --timeout: must be above zero, got nan"),
+    (["pack", "--period", "2026-Q3", "--notebook-timeout", "0"], "argument --notebook-timeout: must be above zero"),
+    (["pack", "--period", "2026-Q3", "--workers", "two"], "argument --workers: expected a number, got 'two'"),
+    (["validate", "--limit", "-1"], "argument --limit: must be zero or more, got -1"),
+    (["demo", "--workers", "0"], "argument --workers: must be above zero, got 0"),
+])
+def test_counts_and_time_limits_out_of_range_are_usage_errors(argv, expected, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    assert expected in capsys.readouterr().err
+
+
+def test_a_notebook_that_is_not_json_or_names_no_kernel_is_a_clear_planning_error(tmp_path, capsys):
+    import nbformat
+
+    folder = tmp_path / "notebooks"
+    folder.mkdir()
+    (folder / "broken.ipynb").write_text('{"cells": [', encoding="utf-8")
+    cell = nbformat.v4.new_code_cell("region = 'ALL'", metadata={"tags": ["parameters"]})
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    nbformat.write(nb, folder / "nokernel.ipynb")
+    nb.metadata["kernelspec"] = {"name": "julia-9", "display_name": "Julia", "language": "julia"}
+    nbformat.write(nb, folder / "julia.ipynb")
+    data = write_folder(tmp_path / "data", territories=TERRITORIES, opportunities=OPPORTUNITIES)
+    pack = Path(__file__).parent / "pack" / "fixtures" / "pack.yaml"
+    code = main(["pack", "--period", "2026-Q3", "--data", str(data), "--out", str(tmp_path / "out"), "--pack",
+                 str(pack), "--notebooks-dir", str(folder), "--notebooks", "broken,nokernel,julia", "--quiet",
+                 "--formats", "html"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "3 notebook(s) of the pack cannot be run:" in err
+    assert f"{folder / 'broken.ipynb'}: not a readable notebook (" in err
+    assert f"{folder / 'nokernel.ipynb'}: no kernelspec in its metadata" in err
+    assert f"{folder / 'julia.ipynb'}: asks for kernel 'julia-9', which is not installed (installed: " in err
+    assert not (tmp_path / "out").exists()

@@ -7,6 +7,7 @@ source or catalog error.
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 import time
@@ -92,6 +93,20 @@ def _metrics(args: argparse.Namespace) -> int:
         print(f"{row.name:<34}{row.theme:<20}{row.unit:<18}{row.formula}")
     print(f"\n{len(frame)} metric(s); `quotabook metrics --markdown` prints the full glossary")
     return 0
+
+
+def _positive(kind: type, *, zero: bool = False):
+    """An argparse type: a number of ``kind`` above zero (or at least zero), refused with a usage error."""
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+            raise argparse.ArgumentTypeError(f"must be {'zero or more' if zero else 'above zero'}, got {text}")
+        return value
+
+    return parse
 
 
 def _csv(text: str | None) -> list[str] | None:
@@ -209,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
                         "ceil(N/16) demo districts (each its own derived seed, relabelled to unique regions, "
                         "territories, reps and ids), streamed to Parquet district by district; needs --out. "
                         "1,000 territories: ~190k opportunities, ~1.1M history rows, ~12M activities, 170 MB")
-    p.add_argument("--workers", type=int, default=None,
+    p.add_argument("--workers", type=_positive(int), default=None,
                    help="with --scale: processes generating districts (default 2); output is the same")
     p.set_defaults(func=_demo)
 
@@ -217,7 +232,8 @@ def build_parser() -> argparse.ArgumentParser:
                                         "were rejected")
     p.add_argument("path", nargs="?", default="demo", help="folder of CSV/Parquet files, or 'demo'")
     p.add_argument("--source", help=_SOURCE_HELP)
-    p.add_argument("--limit", type=int, default=50, help="problems to print (all are counted)")
+    p.add_argument("--limit", type=_positive(int, zero=True), default=50,
+                   help="problems to print (all are counted; 0: only the counts)")
     p.add_argument("--rejects", metavar="FILE.csv",
                    help="write every rejected row to this CSV: table, file, row, column, reason and message (a "
                         "row's problems joined by '; '), then the row's own columns as read")
@@ -242,15 +258,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", dest="as_of", help="build as the data stood on this date (YYYY-MM-DD; default: the "
                                                  "latest dated event of the whole source, one date for every page)")
     p.add_argument("--formats", help="comma-separated: html, pdf (default: the pack's, html,pdf)")
-    p.add_argument("--workers", type=int, help="notebooks run at once (default: one per core)")
+    p.add_argument("--workers", type=_positive(int), help="notebooks run at once (default: one per core)")
     p.add_argument("--scheduler", help="run the notebooks on a Dask cluster: tcp://host:8786, a scheduler JSON "
                                        "file, or 'local' for a LocalCluster of --workers processes (default: a "
                                        "process pool on this machine)")
     p.add_argument("--resume", action="store_true",
                    help="keep the notebooks of the previous build whose inputs (data, workbook, rates, notebook, "
                         "quotabook) are unchanged; run the rest and say why")
-    p.add_argument("--timeout", type=float, default=600, help="seconds one cell may run (default: 600)")
-    p.add_argument("--notebook-timeout", dest="notebook_timeout", type=float,
+    p.add_argument("--timeout", type=_positive(float), default=600, help="seconds one cell may run (default: 600)")
+    p.add_argument("--notebook-timeout", dest="notebook_timeout", type=_positive(float),
                    help="seconds one whole notebook may run before it is stopped and reported (default: no limit)")
     p.add_argument("--out", default="reports", help="output folder (default: reports)")
     p.add_argument("--pack", default="quarterly", help="pack definition in params/packs/ (default: quarterly)")
@@ -275,7 +291,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--period", help=_PERIOD_HELP + " (default: the quarter of the report date)")
     p.add_argument("--data", default="demo", help=_SOURCE_HELP)
     p.add_argument("--as-of", dest="as_of", help="the data as it stood on this date (YYYY-MM-DD)")
-    p.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default: 8866)")
+    p.add_argument("--port", type=_positive(int), default=8866, help="port on 127.0.0.1 (default: 8866)")
     p.add_argument("--open", action="store_true", help="open it in the default browser")
     p.set_defaults(func=_app)
     return parser

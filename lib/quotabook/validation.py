@@ -151,7 +151,9 @@ class ValidationReport:
             lines.append("kept although incomplete (not problems):")
             lines += [f"  {line}" for line in kept]
         rejects = self.rejects
-        if len(rejects):
+        if len(rejects):  # root causes first: a rejected territory row before the deals it orphans
+            follow_on = rejects["reason"].isin([Reason.UNKNOWN_TERRITORY.value, Reason.UNKNOWN_OPPORTUNITY.value])
+            rejects = rejects.iloc[follow_on.to_numpy().argsort(kind="stable")]
             lines.append("")
             lines.append("problems by reason:")
             counts = self.reason_counts()
@@ -163,7 +165,7 @@ class ValidationReport:
                 lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
                              + f"  {rec.count:>5}")
             lines.append("")
-            lines.append(f"{len(rejects)} problem(s):")
+            lines.append(f"{len(rejects)} problem(s)" + (", root causes first" if follow_on.any() else "") + ":")
             for rec in rejects.head(limit).itertuples(index=False):
                 row = f", row {int(rec.row)}" if pd.notna(rec.row) else ""
                 col = f", column {rec.column!r}" if isinstance(rec.column, str) and rec.column else ""

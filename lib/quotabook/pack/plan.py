@@ -332,13 +332,33 @@ def notebook_title(path: Path) -> str:
     return re.sub(r"^\d+_", "", path.stem).replace("_", " ").capitalize()
 
 
+def _notebook_problem(path: Path) -> str | None:
+    """Why papermill could not run the notebook at ``path`` (not a notebook, no kernel), or None."""
+    import nbformat
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    try:
+        nb = nbformat.read(path, as_version=4)
+    except Exception as exc:  # invalid JSON, or JSON that is not a notebook
+        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"{path}: not a readable notebook ({reason[:200]})"
+    name = (nb.metadata.get("kernelspec") or {}).get("name")
+    if not name:
+        return f"{path}: no kernelspec in its metadata; save it from Jupyter with a kernel (e.g. python3)"
+    installed = KernelSpecManager().find_kernel_specs()
+    if name not in installed:
+        return f"{path}: asks for kernel {name!r}, which is not installed (installed: {', '.join(sorted(installed))})"
+    return None
+
+
 def check_notebooks(stems: Sequence[str], notebooks_dir: Path) -> dict[str, Path]:
     """The path of each notebook, after checking they all exist and declare every pack parameter.
 
     Raises
     ------
     PackError
-        Listing every missing notebook, or every notebook whose ``parameters`` cell lacks a parameter.
+        Listing every missing notebook, every one that is not a readable notebook or names no installed
+        kernel, or every notebook whose ``parameters`` cell lacks a parameter.
     """
     import papermill
 
@@ -348,6 +368,9 @@ def check_notebooks(stems: Sequence[str], notebooks_dir: Path) -> dict[str, Path
     if missing := [str(p) for p in paths.values() if not p.is_file()]:
         raise PackError(f"{len(missing)} notebook(s) of the pack do not exist yet:\n"
                         + "\n".join(f"  - {m}" for m in missing))
+    if unreadable := [problem for path in paths.values() if (problem := _notebook_problem(path))]:
+        raise PackError(f"{len(unreadable)} notebook(s) of the pack cannot be run:\n"
+                        + "\n".join(f"  - {m}" for m in unreadable))
     problems = []
     for path in paths.values():
         declared = set(papermill.inspect_notebook(str(path)))

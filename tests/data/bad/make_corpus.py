@@ -333,6 +333,14 @@ CASES: dict[str, dict] = {
         files={OPP: OPPORTUNITIES + opp(territory="T9")}, exit=1, load="warns",
         problems=[P(OPP, 5, "territory", "unknown_territory", "not in territories")],
         counts={"opportunities": [5, 4, 1]}),
+    "region_of_spaces": dict(
+        about="territory T1's region is only spaces: its deals, their history and its targets follow it out",
+        files={"territories.csv": TERRITORIES.replace("T1,East,", "T1,   ,")}, exit=1, load="warns",
+        problems=[P("territories.csv", 1, "region", "missing_value", "a required value is empty"),
+                  P(OPP, 1, "territory", "unknown_territory", "refers to a territory that was rejected"),
+                  P("opportunity_history.csv", 1, "opportunity_id", "unknown_opportunity",
+                    "refers to an opportunity that was rejected")],
+        counts={"territories": [2, 1, 1]}),
     "targets_unknown_territory": dict(
         about="a target for territory T9",
         files={"targets.csv": TARGETS + "2026-Q1,T9,5000\n"}, exit=1, load="warns",
