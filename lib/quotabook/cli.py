@@ -125,6 +125,7 @@ def _overview(args: argparse.Namespace) -> int:
 def _pack(args: argparse.Namespace) -> int:
     from .pack import build_pack
     from .pack.executors import PackTerminated
+    from .privacy import mask
 
     if args.overview:
         return _overview(args)
@@ -151,7 +152,7 @@ def _pack(args: argparse.Namespace) -> int:
     print(f"wrote {result.index} ({len(result.executed)} notebooks run{kept}, {len(result.pdfs)} PDFs, "
           f"{result.seconds:.1f}s)")
     for failure in result.failures:
-        print(f"quotabook: failed: {failure}", file=sys.stderr)
+        print(f"quotabook: failed: {mask(str(failure))}", file=sys.stderr)
     for slug, error in result.pdf_errors.items():
         print(f"quotabook: PDF for {slug} failed: {error}", file=sys.stderr)
     if args.email is not None:

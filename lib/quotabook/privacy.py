@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["EMAIL", "HIDDEN", "MASK", "MIN_SECRET", "PHONE", "SECRET_KEY", "Privacy", "active", "configure",
            "connection_problem", "connection_secrets", "is_secret_key", "mask", "mask_connection", "mask_email",
-           "mask_frame", "mask_phone", "redact_secrets"]
+           "mask_frame", "mask_phone", "mask_tree", "redact_secrets"]
 
 #: The character that replaces a hidden character.
 MASK = "*"
@@ -136,6 +136,19 @@ def mask_frame(frame: pd.DataFrame, policy: Privacy | None = None) -> pd.DataFra
     masked = frame.apply(lambda column: mask(column, policy))
     masked.index = mask(frame.index, policy) if frame.index.nlevels == 1 else frame.index
     return masked
+
+
+def mask_tree(value: Any, policy: Privacy | None = None) -> Any:
+    """A copy of ``value`` (JSON-like: dicts, lists, tuples, strings, numbers) with every string, keys
+    included, masked as :func:`mask` does: for a record written whole, such as a pack's manifest, whose
+    names (regions, territories) come from the data."""
+    if isinstance(value, str):
+        return mask(value, policy)
+    if isinstance(value, dict):
+        return {mask_tree(k, policy): mask_tree(v, policy) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(mask_tree(v, policy) for v in value)
+    return value
 
 
 def _is_index(values: Any) -> bool:

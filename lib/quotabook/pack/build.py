@@ -22,6 +22,7 @@ from pathlib import Path
 from time import perf_counter
 
 from ..errors import NotebookFailure, PackError
+from ..privacy import configure, mask, mask_tree
 from .execute import RunOutcome, Task, execute_run
 from .executors import get_executor, terminate_as_interrupt
 from .files import atomic_write_text, pack_lock, remove_stale_temporaries
@@ -81,7 +82,7 @@ def _print_region(printer, plan: Plan, name: str, slug: str, manifest: dict) -> 
     from .render import notebook_body
 
     target = plan.pdf_path(slug)
-    label = "District (all regions)" if slug == DISTRICT else name
+    label = "District (all regions)" if slug == DISTRICT else mask(name)
     try:  # a region folder removed mid-build, or a print failure, fails this region's PDF; the pack goes on
         head = notebook_body(nbformat.v4.new_notebook())[0]
         sections = []
@@ -93,9 +94,9 @@ def _print_region(printer, plan: Plan, name: str, slug: str, manifest: dict) -> 
             else:
                 failure = entry.get("failure") or {}
                 sections.append(Section(run.stem, run.title,
-                                        failure=f"{failure.get('ename')}: {failure.get('evalue')}"))
+                                        failure=mask(f"{failure.get('ename')}: {failure.get('evalue')}")))
         document = compose_document(head=head, pack_title=plan.spec.title, region=label, period=plan.period,
-                                    generated=datetime.now().strftime("%Y-%m-%d %H:%M"), data=str(plan.data),
+                                    generated=datetime.now().strftime("%Y-%m-%d %H:%M"), data=mask(str(plan.data)),
                                     sections=sections)
         printed = printer.print(document, target, footer=f"{plan.spec.title} · {label} · {plan.period}")
     except Exception as exc:
@@ -228,6 +229,7 @@ def build_pack(period: str, *, regions=None, notebooks=None, data=None, formats=
     resumed = None
     with contextlib.ExitStack() as stack:
         stack.enter_context(terminate_as_interrupt())  # SIGTERM stops the build as Ctrl-C does
+        stack.callback(configure, configure(_privacy_policy()))  # what every output masks (see _save)
         if data is None:
             data = resumed = resumed_data(period, out) if resume else "demo"
         # Set before planning, which loads the whole source once for the pack's as-of date (the district's runs
@@ -260,6 +262,14 @@ def build_pack(period: str, *, regions=None, notebooks=None, data=None, formats=
                 write_history(plan.out_dir.parent)
     result.resumed_data = resumed
     return result
+
+
+def _privacy_policy():
+    """The workbook's privacy policy (:mod:`quotabook.privacy`), applied to the names in every output of the
+    pack: folder and file names, manifest, index, page titles, PDF cover and footer."""
+    from ..settings import load_settings
+
+    return load_settings().privacy
 
 
 def _missing_output(entry: dict, out_dir: Path) -> str | None:
@@ -295,8 +305,10 @@ def _save(plan: Plan, manifest: dict, result: PackResult, state: str) -> None:
     manifest["state"] = state
     manifest["runs"] = {r.key: manifest["runs"][r.key] for r in plan.runs if r.key in manifest["runs"]}
     _check_outputs(manifest, plan.out_dir)
-    write_manifest(plan.out_dir, manifest)
-    atomic_write_text(result.index, render_index(manifest))
+    written = mask_tree(manifest)  # names from the data (regions, territories) may hold contact details
+    write_manifest(plan.out_dir, written)
+    manifest["summary"] = written["summary"]
+    atomic_write_text(result.index, render_index(written))
 
 
 def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict | None, todo, kept: dict,

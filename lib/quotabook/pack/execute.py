@@ -25,6 +25,7 @@ from pathlib import Path
 from time import monotonic, perf_counter
 
 from ..errors import NotebookFailure
+from ..privacy import mask, mask_tree
 from .files import atomic_write_text, disk_full, is_disk_full, temporary_path
 from .plan import Run
 
@@ -217,6 +218,17 @@ def execute_run(task: Task) -> RunOutcome:
         return RunOutcome(key=run.key, status="interrupted", started_at="")
 
 
+def _mask_parameters(nb) -> None:
+    """Mask contact details in the parameters papermill recorded in the executed notebook (its metadata and
+    the injected cell): a region named after a person's email is data, and an executed notebook an output."""
+    meta = nb.metadata.get("papermill", {})
+    if isinstance(meta.get("parameters"), dict):
+        meta["parameters"] = mask_tree(meta["parameters"])
+    for cell in nb.cells:
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", ()):
+            cell.source = mask(cell.source)
+
+
 def _execute(task: Task) -> RunOutcome:
     import nbformat
     import papermill
@@ -252,6 +264,7 @@ def _execute(task: Task) -> RunOutcome:
                     raise
         if nb is not None:
             nb.metadata.setdefault("papermill", {})["output_path"] = run.ipynb.name
+            _mask_parameters(nb)
             outcome.headlines, outcome.alerts = extract_records(nb)
         if error is not None:
             outcome.status = "failed"
@@ -261,7 +274,7 @@ def _execute(task: Task) -> RunOutcome:
             outcome.outputs["ipynb"] = run.ipynb.name
         if nb is not None and task.write_html:
             start = perf_counter()
-            page = notebook_html(nb, title=f"{run.title} — {run.region} — {run.parameters['period']}")
+            page = notebook_html(nb, title=mask(f"{run.title} — {run.region} — {run.parameters['period']}"))
             atomic_write_text(run.html, page)
             outcome.timings["html"] = round(perf_counter() - start, 3)
             outcome.outputs["html"] = run.html.name

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 
+from ..privacy import mask_tree
 from .execute import RunOutcome
 from .files import atomic_write_text
 from .fingerprint import describe_inputs, file_sha256, rerun_reason, run_fingerprint
@@ -119,9 +120,10 @@ def _why_rerun(run: Run, entry: dict | None, old_inputs: dict, inputs: dict, out
         return "not in the previous build"
     if entry.get("status") != "ok":
         return f"it {entry.get('status') or 'did not finish'} in the previous build"
-    if entry.get("parameters") != run.parameters:
+    parameters = mask_tree(dict(run.parameters))  # the manifest holds them masked (see privacy.mask_tree)
+    if entry.get("parameters") != parameters:
         old = entry.get("parameters") or {}
-        changed = sorted(k for k in set(old) | set(run.parameters) if old.get(k) != run.parameters.get(k))
+        changed = sorted(k for k in set(old) | set(parameters) if old.get(k) != parameters.get(k))
         return f"parameters changed ({', '.join(changed)})"
     if reason := rerun_reason(entry, run.stem, old_inputs, inputs):
         return reason

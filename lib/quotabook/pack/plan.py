@@ -62,11 +62,14 @@ _STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 def slugify(name: str, *, default: str = "region") -> str:
     """A folder name for ``name``: lower-case ASCII letters, digits and single hyphens.
 
-    Region names come from data and may hold quotes, slashes, ``..`` or accents; the slug can hold none
-    of them, so it can never climb out of the pack folder. ``"Nord/Süd"`` → ``"nord-sud"``; a name with
+    Region names come from data and may hold quotes, slashes, ``..``, accents or contact details; the slug
+    can hold none of them (contacts are masked first, see :mod:`quotabook.privacy`), so it can never climb
+    out of the pack folder nor print an email address. ``"Nord/Süd"`` → ``"nord-sud"``; a name with
     no usable characters becomes ``default``.
     """
-    ascii_name = unicodedata.normalize("NFKD", str(name)).encode("ascii", "ignore").decode("ascii")
+    from ..privacy import mask  # a contact in a region's name must not reach a folder or file name
+
+    ascii_name = unicodedata.normalize("NFKD", mask(str(name))).encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     return slug[:60].rstrip("-") or default
 
