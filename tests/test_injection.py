@@ -306,3 +306,30 @@ def test_code_spans_print_verbatim_while_the_prose_around_them_is_escaped():
     text = "**Booked** (`meeting_booked_count`): meeting_booked by <b>x</b> for $5, `ann@example.com`"
     assert safe_markdown(text, None, names) == (
         "**Booked** (`meeting_booked_count`): meeting\\_booked by &lt;b&gt;x&lt;/b&gt; for \\$5, `a***@example.com`")
+
+
+# -- bare URLs never become live links (issue 15) --------------------------------------------------------------
+URLS = ["https://evil.example/login", "http://evil.example", "www.evil.example/login", "ftp://files.evil.example/x",
+        "Acme (see https://evil.example/login?a=1&b=2)"]
+
+
+@pytest.mark.parametrize("name", URLS)
+def test_a_bare_url_in_a_name_prints_as_typed_and_never_becomes_a_link(name):
+    ds = SimpleNamespace(opportunities=pd.DataFrame({"name": [name, "Plain"], "amount": [1, 2]}))
+    for names in (literal_names(ds), None):  # known to the report, or text it has never seen
+        page = markdown_page(safe_markdown(f"**Top deal**: {name} won.", names=names))
+        assert {tag for tag, _ in page.elements} == {"p", "strong"}, page.elements  # no <a>
+        assert squeeze(f"Top deal: {name} won.") == page.visible
+
+
+def test_a_bare_url_in_a_finding_is_no_link_in_the_rendered_page():
+    import nbformat
+
+    from quotabook.pack.render import notebook_html
+
+    text = safe_markdown("- Biggest loss: https://evil.example/login (Acme www.evil.example)")
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("", outputs=[nbformat.v4.new_output(
+        "display_data", data={"text/markdown": text})])])
+    page = notebook_html(nb)
+    assert "evil.example" in page and not re.search(r"<a\b[^>]*evil", page)
+    assert "https://evil.example/login" in html.unescape(re.sub(r"<[^>]+>", "", page))

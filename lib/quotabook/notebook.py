@@ -225,12 +225,16 @@ class Report:
 #: Stands in for a masked character inside Markdown until the text is escaped (then it becomes ``\*``).
 _HIDDEN = "\ue000"
 #: Characters that make a data value worth escaping in Markdown (they can start markup mid-sentence).
-_MARKUP = r"[\\`*_\[\]<>&$|~#\n\ue000]"
+_MARKUP = r"[\\`*_\[\]<>&$|~#\n\ue000]|://|www\."
 #: ASCII punctuation CommonMark lets a backslash escape (``&`` and ``;`` are left to the HTML entities).
 _PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:\"'=^])")
 _HTML = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 #: A value worth a closer look: markup characters, or an "@" or digits a phone mask could hide.
-_CANDIDATE = r"[\\`*_\[\]<>&$|~#\n@]|[+(]\d|\d[ .)\-]+\d"
+_CANDIDATE = r"[\\`*_\[\]<>&$|~#\n@]|[+(]\d|\d[ .)\-]+\d|://|www\."
+#: The start of what a Markdown renderer would turn into a live link by itself (GFM autolinks, mistune's
+#: url plugin): a scheme and "://", or "www.". Escaped (``https\://``, ``www\.``) it prints the same but
+#: never links: a name from the data must never become a link a reader could click.
+_AUTOLINK = r"(?<![\w\\])(?:[A-Za-z][A-Za-z0-9+.\-]*:(?=//)|www\.)"
 
 
 def md_literal(text: str) -> str:
@@ -271,13 +275,14 @@ def literal_names(ds: Dataset, policy: privacy.Privacy | None = None) -> re.Patt
 def safe_markdown(text: str, policy: privacy.Privacy | None = None, names: re.Pattern | None = None) -> str:
     """``text`` (our Markdown, with data values in it) ready to display: contact details masked, the data
     values matched by ``names`` escaped with :func:`md_literal`, any other ``<``, ``>``, ``&`` as entities,
-    masked characters as ``\\*`` and dollar signs escaped. Our own inline code spans
-    (`` `meeting_booked_count` ``) print verbatim in Markdown, so they are left as they are (masked only): an
-    escape there would show. A data value wins over a code span that would start inside it, so backticks in
-    a name never make code."""
+    masked characters as ``\\*``, dollar signs and the start of a bare URL escaped (no autolink). Our own
+    inline code spans (`` `meeting_booked_count` ``) print verbatim in Markdown, so they are left as they are
+    (masked only): an escape there would show. A data value wins over a code span that would start inside it,
+    so backticks in a name never make code."""
     text = privacy.mask(str(text), policy or privacy.Privacy(), char=_HIDDEN)
     token = re.compile(("(?P<name>" + names.pattern + ")|" if names is not None else "")
-                       + r"(?P<code>`[^`\n]+`)|(?P<dollar>(?<!\\)\$)|(?P<other>[<>&\ue000])")
+                       + r"(?P<code>`[^`\n]+`)|(?P<dollar>(?<!\\)\$)|(?P<other>[<>&\ue000])|(?P<link>"
+                       + _AUTOLINK + ")")
 
     def escape(match: re.Match) -> str:
         kind, found = match.lastgroup, match.group()
@@ -287,6 +292,8 @@ def safe_markdown(text: str, policy: privacy.Privacy | None = None, names: re.Pa
             return found.replace(_HIDDEN, "*")
         if kind == "dollar":
             return "\\$"
+        if kind == "link":  # "https:" -> "https\:", "www." -> "www\.": the same text, never a live link
+            return found[:-1] + "\\" + found[-1]
         return "\\*" if found == _HIDDEN else _HTML[found]
 
     return token.sub(escape, text)
