@@ -250,3 +250,28 @@ def test_validate_prints_the_root_cause_before_the_problems_it_causes(tmp_path, 
     problems = out.split("problem(s), root causes first:\n", 1)[1].splitlines()
     assert "territories.csv, row 1, column 'region': missing_value" in problems[0]
     assert problems[1].startswith("  … and ")
+
+
+# -- Unicode spellings (issue 15) ----------------------------------------------------------------------------------
+def test_a_name_in_two_unicode_forms_is_one_region_with_a_data_note(tmp_path, capsys):
+    import unicodedata
+
+    from quotabook.pack.plan import data_regions
+
+    nfc, nfd = "Z\u00fcrich", "Zu\u0308rich"
+    assert nfc != nfd and unicodedata.normalize("NFC", nfd) == nfc
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "territories.csv").write_text(f"territory,region,district,owner,segment\nT1,{nfc},D,Ann,SMB\n"
+                                            f"T2,{nfd},D,Bo\u0308,SMB\nT3,Bern,D,Cy,SMB\n", encoding="utf-8")
+    (folder / "opportunities.csv").write_text(
+        "opportunity_id,owner,territory,created_date,close_date,stage,forecast_category,amount,is_closed,is_won\n"
+        "A,Ann,T1,2026-01-05,2026-03-30,Closed Won,Closed,100,true,true\n"
+        "B,Bo\u0308,T2,2026-01-05,2026-03-30,Closed Won,Closed,200,true,true\n", encoding="utf-8")
+    with pytest.warns(DataQualityWarning, match=r"column 'region': 'Zürich' written in more than one Unicode form"):
+        ds = load(folder)
+    assert ds.regions == ["Bern", nfc] and data_regions(folder) == ["Bern", nfc]
+    assert ds.for_region(nfc).opportunities["amount"].sum() == 300  # both spellings' deals, one region
+    assert set(ds.territories["owner"]) == {"Ann", "B\u00f6", "Cy"}  # NFC everywhere, no merge to report there
+    assert main(["validate", str(folder)]) == 0
+    assert "note: " in capsys.readouterr().out

@@ -188,6 +188,8 @@ def load(source: str | os.PathLike | None = None, *, region: str | None = None, 
         n = len(report.rejects)
         warnings.warn(f"{n} problem(s) in {source or DEMO}; affected rows are set aside in dataset.rejects",
                       DataQualityWarning, stacklevel=2)
+    for note in report.notes:  # e.g. two Unicode spellings of one region, read as one
+        warnings.warn(note, DataQualityWarning, stacklevel=2)
     if day is not None:
         ds = ds.as_of(day)
     for note in kept_notes(ds):  # rows kept although incomplete: said once, in the reader's words

@@ -88,6 +88,8 @@ class TableResult:
     detached: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=DETACHED_COLUMNS))
     # The rows as read (only when validation is asked to keep them, for a rejects file).
     raw: pd.DataFrame | None = None
+    #: What the reader should know although no row was rejected (e.g. two Unicode spellings read as one).
+    notes: tuple[str, ...] = ()
 
     @property
     def used(self) -> int:
@@ -115,6 +117,11 @@ class ValidationReport:
         rows = [{"table": r.name, "file": r.file, "read": r.read, "used": r.used, "rejected": r.rejected_rows}
                 for r in self.tables.values()]
         return pd.DataFrame(rows, columns=["table", "file", "read", "used", "rejected"])
+
+    @property
+    def notes(self) -> list[str]:
+        """Data notes of every table (see :attr:`TableResult.notes`)."""
+        return [note for r in self.tables.values() for note in r.notes]
 
     @property
     def ok(self) -> bool:
@@ -176,6 +183,7 @@ class ValidationReport:
         else:
             lines.append("")
             lines.append("no problems found")
+        lines.extend(f"note: {note}" for note in self.notes)
         return "\n".join(lines)
 
     def raise_if_unusable(self) -> None:
@@ -609,6 +617,7 @@ def validate_table(spec: TableSpec, raw: pd.DataFrame, file: str,
             pos = pd.Series(raw.index[failed])
             values = raw.loc[failed, col.name]
             found.append(_records(spec, file, pos, col.name, reason, values, _explain(reason, values)))
+    notes = tuple(filter(None, (_nfc(data, col.name, file) for col in known if col.kind in _TEXT_KINDS)))
     found.extend(_future_dates(spec, data, file))
     extra = [c for c in raw.columns if c not in data.columns]
     for c in extra:  # columns outside the canonical schema travel along untouched
@@ -628,7 +637,40 @@ def validate_table(spec: TableSpec, raw: pd.DataFrame, file: str,
     if bad_rows:
         data = data[~data.index.isin(list(bad_rows))]
     keys = _keys_read(raw[spec.key[0]]) if len(spec.key) == 1 and spec.name in _REFERENCED else frozenset()
-    return TableResult(spec.name, file, data, rejects, read, len(bad_rows), keys), []
+    return TableResult(spec.name, file, data, rejects, read, len(bad_rows), keys, notes=notes), []
+
+
+_TEXT_KINDS = ("id", "string", "category")
+
+
+def _nfc(data: pd.DataFrame, column: str, file: str) -> str | None:
+    """Put the text of ``data[column]`` in Unicode NFC, so that "Zürich" typed as one character or as "u" plus
+    a combining diaeresis is one region, not two with the same heading; return a note naming the values
+    that were written in more than one form (None when none was). Only distinct non-ASCII values are
+    looked at (ASCII is always NFC): an all-ASCII column costs one vectorised test."""
+    values = data[column]
+    arrow = _arrow(values)
+    if arrow is not None:
+        if pc.all(pc.string_is_ascii(arrow)).as_py() is not False:
+            return None
+    elif not pd.api.types.is_object_dtype(values) and not pd.api.types.is_string_dtype(values):
+        return None
+    distinct = pd.Series(pd.unique(values.dropna()), dtype="object")
+    distinct = distinct[distinct.map(type).eq(str)]
+    wide = distinct[~distinct.str.isascii()]
+    normal = wide.str.normalize("NFC")
+    changed = normal.ne(wide)
+    if not changed.any():
+        return None
+    data[column] = values.replace(dict(zip(wide[changed], normal[changed], strict=True)))
+    forms = pd.concat([distinct[distinct.str.isascii()], wide]).groupby(
+        pd.concat([distinct[distinct.str.isascii()], normal])).nunique()
+    merged = sorted(forms[forms > 1].index)
+    if not merged:
+        return None
+    shown = ", ".join(repr(m) for m in merged[:5]) + (f" and {len(merged) - 5} more" if len(merged) > 5 else "")
+    return (f"{file}, column {column!r}: {shown} written in more than one Unicode form (e.g. an accent as a "
+            "separate character); each is read as one value")
 
 
 # Tables that other tables refer to: only their keys are needed to explain a reference to a rejected row.

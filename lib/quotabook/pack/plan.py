@@ -307,7 +307,9 @@ def data_regions(folder: Path | str) -> list[str]:
     territories, _malformed = read_table_file(files["territories"])
     if "region" not in territories.columns:
         raise PackError(f"{files['territories']} has no 'region' column")
-    return sorted({str(r).strip() for r in territories["region"].dropna() if str(r).strip()})
+    # NFC, as validation reads them: "Zürich" typed in two Unicode forms is one region
+    return sorted({unicodedata.normalize("NFC", str(r).strip()) for r in territories["region"].dropna()
+                   if str(r).strip()})
 
 
 def _choose_regions(wanted: Sequence[str], known: list[str]) -> list[tuple[str, str]]:
