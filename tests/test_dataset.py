@@ -103,3 +103,39 @@ def test_as_of_a_date_before_any_activity(tiny_folder):
     assert ds.opportunities["opportunity_id"].tolist() == ["D"]
     assert ds.opportunities["last_activity_date"].isna().all()
     assert len(ds.activities) == 0
+
+
+# -- activities of a rep with territories in two regions (issue 15) ------------------------------------------------
+def test_each_activity_counts_in_one_region_by_its_deal_else_its_owners_home_region(tmp_path):
+    """Ann owns T1 (East) and T2 (West): her activity on a West deal counts in West, her others in East (a tie:
+    one territory each, so the region first by name), once; Dan owns no territory, only a West deal; Eve
+    nothing at all (counted in the district only)."""
+    folder = write_folder(
+        tmp_path / "two",
+        territories="territory,region,district,owner,segment\nT1,East,D,Ann,SMB\nT2,West,D,Ann,SMB\n"
+                    "T3,West,D,Bob,SMB\nT4,East,D,Cy,SMB\n",
+        opportunities="opportunity_id,owner,territory,created_date,close_date,stage,forecast_category,amount,"
+                      "is_closed,is_won\nW1,Ann,T2,2026-01-05,2026-03-30,Proposal,Commit,100,false,false\n"
+                      "W2,Dan,T3,2026-01-05,2026-03-30,Proposal,Commit,100,false,false\n",
+        activities="activity_id,owner,activity_date,type,opportunity_id\n"
+                   "a1,Ann,2026-01-06T10:00:00,dial,W1\na2,Ann,2026-01-07T10:00:00,dial,\n"
+                   "a3,Bob,2026-01-07T10:00:00,dial,\na4,Cy,2026-01-07T10:00:00,dial,\n"
+                   "a5,Dan,2026-01-07T10:00:00,dial,\na6,Eve,2026-01-07T10:00:00,dial,\n")
+    ds = load(folder)
+    with pytest.warns(DataQualityWarning, match=r"1 rep\(s\) own territories in more than one region \(Ann\)"):
+        east = ds.for_region("East")
+    assert sorted(east.activities["activity_id"]) == ["a2", "a4"]
+    with pytest.warns(DataQualityWarning, match="the region where they own the most, ties by name"):
+        west = ds.for_region("West")
+    assert sorted(west.activities["activity_id"]) == ["a1", "a3", "a5"]
+    with pytest.warns(DataQualityWarning):
+        homes = ds.owner_home_regions()
+    assert homes.to_dict() == {"Ann": "East", "Bob": "West", "Cy": "East", "Dan": "West"}
+
+
+def test_the_glossary_says_how_activities_are_attributed_to_regions():
+    from quotabook.metrics import load_catalog
+
+    activity = load_catalog().to_markdown(used=["dial_count"])
+    assert "Activities count in the region of the deal they are on, else in the region of their owner's" in activity
+    assert "Activities count" not in load_catalog().to_markdown(used=["win_rate"])

@@ -30,6 +30,9 @@ __all__ = ["ALL_REGIONS", "STATE_FIELDS", "UNASSIGNED_LEADS", "Dataset", "canoni
 #: The whole organisation as a scope: ``None``, a value no region name in the data can equal (see
 #: :mod:`quotabook.scope` for how text spells it: ``district``).
 ALL_REGIONS = None
+#: How a region's activities are chosen (:meth:`Dataset.for_region`), as the glossary and data notes say it.
+ACTIVITY_RULE = ("in the region of the deal they are on, else in the region of their owner's territories (an "
+                 "owner with territories in several regions: the region where they own the most, ties by name)")
 # Fields of a deal that change over time and are tracked by opportunity_history.
 STATE_FIELDS = ["stage", "amount", "close_date", "forecast_category", "probability"]
 
@@ -248,6 +251,30 @@ class Dataset:
             raise MetricUnavailable(metric, missing)
 
     # -- slicing ---------------------------------------------------------------------------------
+    def owner_home_regions(self) -> pd.Series:
+        """The one region each owner's activities that are on no deal count in (:data:`ACTIVITY_RULE`): the
+        region of their territories, else of their deals; an owner in several regions is counted in the one
+        where they own the most territories (or deals), ties by region name, and a data note says so once.
+        Indexed by owner."""
+        terr = self.territories[["owner", "region"]].dropna().assign(rank=0)
+        opps = self.opportunities[["owner", "territory"]].merge(self.territories[["territory", "region"]],
+                                                                on="territory")
+        pairs = pd.concat([terr, opps[["owner", "region"]].dropna().assign(rank=1)], ignore_index=True)
+        if pairs.empty:
+            return pd.Series(dtype="object", name="region")
+        counts = pairs.groupby(["owner", "rank", "region"], observed=True).size().rename("n").reset_index()
+        counts = counts[counts["rank"].eq(counts.groupby("owner")["rank"].transform("min"))]
+        ordered = counts.sort_values(["owner", "n", "region"], ascending=[True, False, True])
+        homes = ordered.drop_duplicates("owner").set_index("owner")["region"]
+        several = ordered.groupby("owner")["region"].nunique()
+        if (several > 1).any():
+            names = sorted(several.index[several > 1])
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+            warnings.warn(f"{len(names)} rep(s) own territories in more than one region ({shown}): their "
+                          f"activities on no deal are counted once, {ACTIVITY_RULE}", DataQualityWarning,
+                          stacklevel=3)
+        return homes
+
     def for_region(self, region: str | None) -> Dataset:
         """The slice of one region; ``None`` (:data:`ALL_REGIONS`) is the whole district.
 
@@ -275,9 +302,11 @@ class Dataset:
         opps = self.opportunities[is_in(self.opportunities["territory"], names)]
         ids = set(opps["opportunity_id"])
         owners = set(terr["owner"].dropna()) | set(opps["owner"])
-        acts = self.activities
+        acts = self.activities  # by the deal's region when on a deal, else by the owner's home region
         on_deal = is_in(acts["opportunity_id"], ids)
-        acts = acts[on_deal | (acts["opportunity_id"].isna() & is_in(acts["owner"], owners))]
+        homes = self.owner_home_regions()
+        at_home = set(homes.index[homes.eq(region)])
+        acts = acts[on_deal | (acts["opportunity_id"].isna() & is_in(acts["owner"], at_home))]
         leads = _region_leads(self.leads, lead_owner_territory(self.territories, self.opportunities), names)
         return replace(
             self,

@@ -204,6 +204,10 @@ class Catalog:
             if metrics:
                 out += ["", f"### {title}"]
                 out += [line for m in metrics for line in _glossary_entry(m, settings)]
+        if any(src.startswith("activities.") for m in self._metrics.values() if m.name in keep for src in m.source):
+            from ..dataset import ACTIVITY_RULE
+
+            out += ["", f"Activities count {ACTIVITY_RULE}, so no activity is counted in two regions."]
         return "\n".join(out) + "\n"
 
 
