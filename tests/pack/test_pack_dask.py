@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -54,6 +58,32 @@ def test_an_unreachable_scheduler_is_a_pack_error_without_the_password(monkeypat
     with pytest.raises(PackError) as caught:
         dask_executor.DaskExecutor(scheduler="tcp://alice:s3cret@127.0.0.1:1")
     assert "127.0.0.1:1" in str(caught.value) and "s3cret" not in str(caught.value)
+
+
+def test_a_refused_scheduler_address_fails_at_once_without_making_a_client():
+    start = time.perf_counter()
+    with pytest.raises(PackError, match=r"cannot reach the Dask scheduler at tcp://127\.0\.0\.1:1: Connection refused"):
+        dask_executor.DaskExecutor(scheduler="tcp://127.0.0.1:1")
+    assert time.perf_counter() - start < 3
+
+
+def test_an_address_that_never_answers_fails_within_the_timeout_and_without_a_traceback(tmp_path):
+    """A listener that accepts and says nothing (a firewall, a proxy, another service): the Client's own
+    clean-up used to wait twice its timeout and print ``Exception ignored in Client.__del__``."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+        code = ("import gc\nfrom quotabook.errors import PackError\nfrom quotabook.pack import dask_executor\n"
+                "dask_executor.PROBE_TIMEOUT = 2\ntry:\n"
+                f"    dask_executor.DaskExecutor(scheduler='tcp://127.0.0.1:{port}')\n"
+                "except PackError as exc:\n    print(exc)\ngc.collect()\n")
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert time.perf_counter() - start < 15
+    assert f"cannot reach the Dask scheduler at tcp://127.0.0.1:{port}" in done.stdout, done.stdout + done.stderr
+    assert f"tcp://127.0.0.1:{port}: no Dask scheduler answered there within 2 s" in done.stdout
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
 
 
 @pytest.mark.slow

@@ -22,6 +22,7 @@ import contextlib
 import dataclasses
 import logging
 import os
+import socket
 import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -37,7 +38,69 @@ __all__ = ["DaskExecutor", "DetachedOutcome", "RemoteTask", "execute_detached", 
            "redact_address", "remote_tasks"]
 
 #: Seconds to wait for a remote scheduler before giving up.
-CONNECT_TIMEOUT = 20
+CONNECT_TIMEOUT = 10
+#: Seconds a scheduler's address gets to accept a plain TCP connection before a Client is made for it.
+PROBE_TIMEOUT = 5.0
+
+
+def _client_class():
+    """:class:`distributed.Client` that, when it could not connect, closes within a second when collected,
+    quietly: the plain Client's ``__del__`` waits twice its connect timeout and prints a traceback
+    (``Exception ignored in Client.__del__``) after the user has already been told the scheduler is
+    unreachable."""
+    from distributed import Client
+
+    class QuietClient(Client):
+        _failed_start = False
+
+        def start(self, **kwargs):
+            try:
+                return super().start(**kwargs)
+            except BaseException:
+                self._failed_start = True
+                raise
+
+        def __del__(self):
+            if not self._failed_start:
+                super().__del__()
+                return
+            with contextlib.suppress(Exception):
+                self.close(timeout=1)
+
+    return QuietClient
+
+
+def probe_scheduler(address: str, timeout: float | None = None) -> None:
+    """Fail fast when no Dask scheduler listens at a ``tcp://`` or ``tls://`` address (for ``tcp://``, one
+    that accepts the connection but never sends the handshake a Dask server sends first counts as none).
+
+    A :class:`distributed.Client` for an unreachable address waits its whole connect timeout, and then its
+    clean-up waits again (``Exception ignored in Client.__del__ … timed out after 40 s``). A bare TCP
+    connection answers in ``timeout`` seconds (default :data:`PROBE_TIMEOUT`) at most, and no Client is
+    made for an address that would fail.
+
+    Raises
+    ------
+    PackError
+        Nothing accepted the connection (refused, unknown host, no answer in time); the address is shown
+        without credentials.
+    """
+    timeout = PROBE_TIMEOUT if timeout is None else timeout
+    parts = urlsplit(address if "://" in address else f"tcp://{address}")
+    if parts.scheme not in ("tcp", "tls") or not parts.hostname:
+        return  # another transport (inproc, ucx): left to distributed
+    try:
+        port = parts.port or 8786
+        with socket.create_connection((parts.hostname, port), timeout=timeout) as conn:
+            # A Dask server sends its handshake as soon as it accepts (distributed.comm.core); a client
+            # waits for it with no time limit, so a listener that never speaks would hang the build.
+            if parts.scheme == "tcp" and not conn.recv(1):
+                raise ConnectionResetError("closed the connection without a word")
+    except (OSError, ValueError) as exc:
+        reason = (f"no Dask scheduler answered there within {timeout:g} s" if isinstance(exc, TimeoutError)
+                  else getattr(exc, "strerror", None) or str(exc) or type(exc).__name__)
+        raise PackError(f"cannot reach the Dask scheduler at {redact_address(address)}: {reason}") from None
+
 
 # One run at a time per worker process: a run redirects the process's stdout/stderr to its log and sets
 # environment variables for its kernel, both process-wide. Start workers with `--nthreads 1` to use every core.
@@ -164,7 +227,9 @@ class DaskExecutor:
     shared_filesystem = False
 
     def __init__(self, workers: int | None = None, scheduler: str = "local"):
-        from distributed import Client, LocalCluster
+        from distributed import LocalCluster
+
+        Client = _client_class()
 
         self.scheduler = "local" if scheduler in (None, "", "local") else str(scheduler)
         self._cluster = None
@@ -179,12 +244,17 @@ class DaskExecutor:
             elif self.scheduler.endswith(".json") and Path(self.scheduler).is_file():
                 self._client = Client(scheduler_file=self.scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
             else:
+                probe_scheduler(self.scheduler)
                 self._client = Client(self.scheduler, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        except PackError:
+            raise
         except Exception as exc:  # unreachable scheduler, bad address, workers that would not start
             self.close()
             where = ("start a LocalCluster" if self.scheduler == "local"
                      else f"reach the Dask scheduler at {redact_address(self.scheduler)}")
-            raise PackError(f"cannot {where}: {type(exc).__name__}") from None
+            hint = "" if self.scheduler == "local" else (
+                f" (no Dask scheduler answered there within {CONNECT_TIMEOUT} s: is one listening at that address?)")
+            raise PackError(f"cannot {where}: {type(exc).__name__}{hint}") from None
         self.workers = max(1, sum(self._client.nthreads().values()))  # worker threads: runs at once
 
     def describe(self) -> dict:
