@@ -275,3 +275,25 @@ def test_a_name_in_two_unicode_forms_is_one_region_with_a_data_note(tmp_path, ca
     assert set(ds.territories["owner"]) == {"Ann", "B\u00f6", "Cy"}  # NFC everywhere, no merge to report there
     assert main(["validate", str(folder)]) == 0
     assert "note: " in capsys.readouterr().out
+
+
+# -- a workbook copied without its rates file (issue 15) -----------------------------------------------------------
+def test_a_workbook_copy_without_rates_names_the_rates_file_it_looked_for(tmp_path):
+    from quotabook.settings import load_settings
+
+    book = tmp_path / "book"
+    book.mkdir()
+    text = (ROOT / "params" / "workbook.yaml").read_text(encoding="utf-8")
+    (book / "workbook.yaml").write_text(text.replace("currency: USD ", "currency: EUR ", 1), encoding="utf-8")
+    settings = load_settings(book / "workbook.yaml")
+    assert settings.currency == "EUR"
+    folder = tmp_path / "data"
+    shutil.copytree(BAD / "_base" / "folder", folder)
+    opps = pd.read_csv(folder / "opportunities.csv", dtype=str)
+    opps.assign(currency="USD").to_csv(folder / "opportunities.csv", index=False)
+    report, _ = validate_source(folder, settings=settings)
+    currency = report.rejects[report.rejects["column"].eq("currency")]
+    expected = (f"no exchange rate for 'USD' in the rates file {book / 'currency_rates.yaml'} (there is none, "
+                "so only EUR is known) (known: EUR)")
+    assert len(currency) == 4 and set(currency["message"]) == {expected}
+    assert not report.rejects["message"].str.contains("params/currency_rates.yaml").any()

@@ -103,14 +103,13 @@ def read_raw(source: str | os.PathLike | None, settings: Settings, region: str |
 
 
 def _convert_currency(raw: RawSource, settings: Settings) -> None:
-    from .currency import convert_tables, find_rates_file, load_rates
+    from .currency import convert_tables, load_rates, rates_label
 
     opps = raw.tables.get("opportunities")
     if opps is None or "currency" not in opps[0]:
         return
-    rates_file = find_rates_file(settings)
     rates = load_rates(None, settings)
-    raw.problems += convert_tables(raw.tables, settings, rates, str(rates_file or "params/currency_rates.yaml"))
+    raw.problems += convert_tables(raw.tables, settings, rates, rates_label(settings))
 
 
 def source_regions(source: str | os.PathLike | None, settings: Settings) -> list[str]:

@@ -17,7 +17,7 @@ from ..settings import Settings
 from ..yaml_files import safe_load
 from .convert import ROW
 
-__all__ = ["AMOUNT_COLUMNS", "convert_tables", "find_rates_file", "load_rates"]
+__all__ = ["AMOUNT_COLUMNS", "convert_tables", "find_rates_file", "load_rates", "rates_label"]
 
 # Which columns hold money, per canonical table (targets and TAM are already in the reporting currency).
 AMOUNT_COLUMNS = {"opportunities": ("amount",), "opportunity_history": ("amount",)}
@@ -30,6 +30,19 @@ def find_rates_file(settings: Settings) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
+
+
+def rates_label(settings: Settings) -> str:
+    """Where the rates of :func:`load_rates` ``(None, settings)`` came from, as an error message names it: the
+    rates file beside the workbook settings actually read, or, when there is none, the file that was looked
+    for (so a workbook copied without its rates file is not told about a file it never read)."""
+    found = find_rates_file(settings)
+    if found is not None:
+        return str(found)
+    if settings.source:
+        wanted = Path(settings.source).with_name("currency_rates.yaml")
+        return f"the rates file {wanted} (there is none, so only {settings.currency} is known)"
+    return f"the rates (no rates file, so only {settings.currency} is known)"
 
 
 def load_rates(spec, settings: Settings, *, file: str | None = None, key: str = "rates") -> dict[str, float]:

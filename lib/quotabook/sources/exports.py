@@ -18,7 +18,7 @@ from ..settings import Settings
 from ..validation import TRUE_TEXT, file_problem, read_csv_file, read_parquet_file, shown_delimiter
 from .base import FILLED, RawSource
 from .convert import ROW, parse_amounts, parse_dates
-from .currency import convert_tables, load_rates
+from .currency import convert_tables, load_rates, rates_label
 from .folder import malformed_problems
 from .mapping import Mapping, find_files, load_mapping, table_order
 
@@ -410,7 +410,7 @@ def read_mapping(path: str | Path, settings: Settings) -> RawSource:
     tables = {name: (frame, origins[name]) for name, frame in built.items()}
     rates_spec = (mapping.raw.get("currency") or {}).get("rates")
     rates = load_rates(rates_spec, settings, file=str(mapping.file), key="currency.rates")
-    label = f"currency.rates in {mapping.file.name}" if rates_spec else "params/currency_rates.yaml"
+    label = f"currency.rates in {mapping.file.name}" if rates_spec else rates_label(settings)
     problems += convert_tables(tables, settings, rates, label)
     # A row the reader could not split is reported as that, not again for each of its garbled cells.
     broken = {(p["table"], p["row"]) for p in problems if p["reason"] == "malformed_row"}
