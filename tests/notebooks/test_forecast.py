@@ -190,3 +190,14 @@ def test_trend_and_strike_zone_charts():
     heat = charts.strike_zone_heatmap(fx.zone, currency="USD")
     texts = [t.get_text() for t in heat.axes[0].texts]
     assert any(t.endswith("open") for t in texts) and heat._suptitle.get_text().startswith("Strike zone: deals ")
+
+
+def test_groups_without_a_target_are_never_said_to_reach_it():
+    """Every 2026-Q3 target is 0 (issue 15): no territory 'reached target on the Monte Carlo median'."""
+    ds = dataset()
+    ds = ds.__class__(**{**ds.__dict__, "targets": ds.targets.assign(
+        target_amount=ds.targets["target_amount"].where(ds.targets["period"] != "2026-Q3", 0.0))})
+    rep = Report(ds=ds, period=ds.period("2026-Q3"), region="ALL", catalog=load_catalog())
+    text = " ".join(forecast_findings(rep).sentences)
+    assert "target on the Monte Carlo median" not in text
+    assert "; none of the 2 regions has a target above zero to measure them against." in text

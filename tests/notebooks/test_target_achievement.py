@@ -284,3 +284,16 @@ def test_without_targets_or_categories_every_part_still_renders_with_a_note():
     assert moves.table(rep, "reclassify").data == (
         "*The data has no forecast categories (column opportunities.forecast_category): no Commit to test for proof.*")
     assert moves.table(rep, "push").data.startswith("*No region has a target for 2026-Q3")
+
+
+def test_a_quarter_that_has_not_started_fires_no_alert():
+    """As of 15 April, before any deal was created and before 2026-Q3 begins: every coverage is 0×, but
+    nothing can be late yet (issue 15)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        rep = report(as_of="2026-04-15")
+        assert rep.period.start > rep.ds.reference_date
+        f = say.target_achievement_findings(rep)
+        cov = views.coverage_status(rep.ds, rep.period, by="territory")
+    assert f.alerts == [] and not cov["alert"].any()
+    assert not any("should alert leadership" in s for s in f.sentences)

@@ -117,18 +117,24 @@ def _methods(rep, fx) -> str | None:
                 f"({names(spread.high)})")
     g = fx.by_level
     if {"monte_carlo_p50", "target_amount"} <= set(g.columns) and len(g):
-        short = g.index[(g["target_amount"] > 0) & (g["monte_carlo_p50"] < g["target_amount"])]
-        groups = {1: f"its one {rep.level}", 2: f"both {noun(rep.level)}"}.get(
-            len(g), f"all {plural(len(g), rep.level)}")
-        are = ("were" if fx.is_review else "are") if len(g) > 1 else ("was" if fx.is_review else "is")
-        if len(short) == len(g):
-            text += f"; {groups} {are} short of target on the Monte Carlo median"
+        targeted = g[g["target_amount"] > 0]  # a group without a target neither reaches nor misses one
+        if targeted.empty:
+            whom = f"its one {rep.level} has" if len(g) == 1 else f"none of the {plural(len(g), rep.level)} has"
+            return text + f"; {whom} a target above zero to measure {'it' if len(g) == 1 else 'them'} against."
+        short = targeted.index[targeted["monte_carlo_p50"] < targeted["target_amount"]]
+        n = len(targeted)
+        untargeted = f" ({len(g) - n} without a target)" if n < len(g) else ""
+        groups = {1: f"its one {rep.level}", 2: f"both {noun(rep.level)}"}.get(n, f"all {plural(n, rep.level)}")
+        groups += " with a target" if untargeted else ""
+        are = ("were" if fx.is_review else "are") if n > 1 else ("was" if fx.is_review else "is")
+        if len(short) == n:
+            text += f"; {groups} {are} short of target on the Monte Carlo median{untargeted}"
         elif len(short):
             are = ("were" if fx.is_review else "are") if len(short) > 1 else ("was" if fx.is_review else "is")
-            text += (f"; {len(short)} of {plural(len(g), rep.level)} {are} short of target on the Monte Carlo "
-                     f"median: {names(list(short))}")
+            text += (f"; {len(short)} of {plural(n, rep.level)} {are} short of target on the Monte Carlo "
+                     f"median{untargeted}: {names(list(short))}")
         else:
-            text += f"; {groups} {'reached' if fx.is_review else 'reach'} target on the Monte Carlo median"
+            text += f"; {groups} {'reached' if fx.is_review else 'reach'} target on the Monte Carlo median{untargeted}"
     return text + "."
 
 

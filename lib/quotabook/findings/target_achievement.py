@@ -222,9 +222,12 @@ def _running_findings(rep, s: pd.Series, cov: pd.DataFrame) -> tuple[list[str], 
 
 def _alerts(rep, cov: pd.DataFrame) -> list[dict]:
     """The catalog alerts that fire while the period runs: coverage under the push line (coverage's alert)
-    and pipeline coverage under the alert bar for the weeks the workbook asks (pipeline_coverage's alert)."""
+    and pipeline coverage under the alert bar for the weeks the workbook asks (pipeline_coverage's alert).
+    None before the period starts (an ``as_of`` before the quarter: no deal could have been worked yet)."""
     t = rep.settings.threshold
     out = []
+    if rep.period.start > rep.ds.reference_date:  # the quarter has not started: nothing is late yet
+        return out
     live = cov[(cov["gap"] > 0) & (cov["target_amount"] > 0)]
     for _, row in live[live["coverage"] < t("pipeline_push_below")].iterrows():
         out.append({"message": f"{row[rep.level]}: coverage {rep.times(row['coverage'], 2)} is under the "

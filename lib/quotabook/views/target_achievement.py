@@ -109,7 +109,8 @@ def coverage_status(ds: Dataset, period: str | Period, *, by: str | Sequence[str
     DataFrame
         The ``by`` levels, ``target_amount``, ``attainment``, ``forecast_attainment`` (shares 0-1),
         ``gap`` (reporting currency), ``coverage``, ``coverage_of_remaining``, ``pipeline_coverage``
-        (multiples), ``alert`` (bool: the two-week pipeline coverage alert fired), ``start_pipeline_coverage``
+        (multiples), ``alert`` (bool: the two-week pipeline coverage alert fired; never before the period
+        starts), ``start_pipeline_coverage``
         (multiple; NaN while the period runs) and ``status`` (text).
     """
     levels = _levels(by)
@@ -122,6 +123,9 @@ def coverage_status(ds: Dataset, period: str | Period, *, by: str | Sequence[str
         start = _start_coverage(ds, quarter, levels).reindex(index).to_numpy()
         out["alert"] = False
         out["start_pipeline_coverage"] = start
+    elif quarter.start > ds.reference_date:  # not started yet: no reading of it can be late
+        out["alert"] = False
+        out["start_pipeline_coverage"] = np.nan
     else:
         weeks = int(t("coverage_alert_weeks"))
         below = _coverage_weeks_below(ds, quarter, levels, t("coverage_alert_below"), weeks)
