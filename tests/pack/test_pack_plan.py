@@ -94,6 +94,16 @@ def test_an_unknown_region_names_the_known_ones_and_a_case_slip_says_which(data_
         _plan(data_folder, tmp_path, regions=["ALL"])
 
 
+def test_an_unknown_region_among_ten_thousand_lists_twenty_and_a_count(tmp_path):
+    rows = "".join(f"T{i},R{i:05d},D\n" for i in range(10_000))
+    data = write_data(tmp_path / "data", territories="territory,region,district\n" + rows)
+    with pytest.raises(PackError) as info:
+        _plan(data, tmp_path, regions=["Nope"])
+    message = str(info.value)
+    assert "unknown region 'Nope'; regions in the data: 'R00000', 'R00001', " in message
+    assert "'R00019' and 9980 more" in message and "R00020" not in message and len(message) < 500
+
+
 def test_hostile_region_names_stay_inside_the_pack_folder(tmp_path):
     nasty = "territory,region,district\nT1,../../outside,D\nT2,\"a/b\\\\c\",D\n"
     data = write_data(tmp_path / "data", territories=nasty)
