@@ -197,7 +197,7 @@ def test_groups_without_a_target_are_never_said_to_reach_it():
     ds = dataset()
     ds = ds.__class__(**{**ds.__dict__, "targets": ds.targets.assign(
         target_amount=ds.targets["target_amount"].where(ds.targets["period"] != "2026-Q3", 0.0))})
-    rep = Report(ds=ds, period=ds.period("2026-Q3"), region="ALL", catalog=load_catalog())
+    rep = Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
     text = " ".join(forecast_findings(rep).sentences)
     assert "target on the Monte Carlo median" not in text
     assert "; none of the 2 regions has a target above zero to measure them against." in text
