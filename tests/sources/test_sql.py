@@ -98,6 +98,25 @@ def test_region_rows_are_filtered_in_the_query_and_match_the_dataset_slice(shape
         assert sorted(got.iloc[:, 0]) == sorted(getattr(expected, name).iloc[:, 0]), name
 
 
+def test_a_rep_in_two_regions_has_the_same_activities_in_the_query_as_in_the_slice(tmp_path):
+    """Ann owns T1 (East) and T4, T5 (West): her activity on no deal counts in West only, in the region read
+    by SQL as in Dataset.for_region; Dan owns no territory, only a deal in East (issue 15)."""
+    territories = pd.concat([TERRITORIES, pd.DataFrame({"territory": ["T4", "T5"], "region": "West",
+                                                        "district": "D", "owner": "Ann"})], ignore_index=True)
+    opps = pd.concat([OPPORTUNITIES, OPPORTUNITIES.iloc[[2]].assign(opportunity_id="D1", owner="Dan")],
+                     ignore_index=True)
+    acts = pd.concat([ACTIVITIES, ACTIVITIES.iloc[[3]].assign(activity_id="X5", owner="Dan")], ignore_index=True)
+    source = write_duckdb(tmp_path / "two.db", {**SMALL, "territories": territories, "opportunities": opps,
+                                                "activities": acts})
+    with pytest.warns(quotabook.DataQualityWarning, match=r"\(Ann\)"):
+        whole = quotabook.load(source)
+        sliced = {region: sorted(whole.for_region(region).activities["activity_id"]) for region in ("East", "West")}
+    assert sliced == {"East": ["X1", "X5"], "West": ["X2", "X3"]}
+    for region, expected in sliced.items():
+        raw = read_sql(source, SETTINGS, region)
+        assert sorted(raw.tables["activities"][0]["activity_id"]) == expected, region
+
+
 def test_a_replica_with_lower_cased_fields_and_api_forecast_categories(tmp_path):
     frames = to_replica(SMALL)
     opp = frames["opportunity"].drop(columns=["ForecastCategoryName"])

@@ -213,11 +213,20 @@ def _region_filtered(selects: Mapping[str, str]) -> dict[str, str]:
               f"AND ro3.owner NOT IN (SELECT owner FROM {first} f0)) lo WHERE lo.rn = 1)")
     lead_owners = (f"(SELECT f1.owner FROM {first} f1 WHERE f1.territory IN {terr} "
                    f"UNION SELECT l1.owner FROM {latest} l1 WHERE l1.territory IN {terr})")
+    # Activities on no deal follow Dataset.owner_home_regions: the region where the owner holds the most
+    # territories (else the most deals), ties by region name.
+    by_region = (f"SELECT owner, region, 0 AS rnk, COUNT(*) AS n FROM ({selects['territories']}) rt4 WHERE owner IS "
+                 f"NOT NULL AND region IS NOT NULL GROUP BY owner, region UNION ALL SELECT ro4.owner, rt5.region, "
+                 f"1 AS rnk, COUNT(*) AS n FROM ({selects['opportunities']}) ro4 JOIN ({selects['territories']}) rt5 "
+                 f"ON ro4.territory = rt5.territory WHERE ro4.owner IS NOT NULL AND rt5.region IS NOT NULL GROUP BY "
+                 f"ro4.owner, rt5.region")
+    at_home = (f"(SELECT h.owner FROM (SELECT owner, region, ROW_NUMBER() OVER (PARTITION BY owner ORDER BY rnk, "
+               f"n DESC, region) AS rn FROM ({by_region}) c) h WHERE h.rn = 1 AND h.region = :{REGION_PARAM})")
     wrap = {
         "territories": f"x.region = :{REGION_PARAM}",
         "opportunities": f"x.territory IN {terr}",
         "opportunity_history": f"x.opportunity_id IN {ids}",
-        "activities": f"(x.opportunity_id IN {ids} OR (x.opportunity_id IS NULL AND x.owner IN {owners}))",
+        "activities": f"(x.opportunity_id IN {ids} OR (x.opportunity_id IS NULL AND x.owner IN {at_home}))",
         "leads": f"x.owner IN {lead_owners}",
         "targets": f"x.territory IN {terr}",
         "activity_goals": f"x.owner IN {owners}",
