@@ -144,7 +144,7 @@ def test_markdown_escapes_html_and_line_breaks_even_for_names_it_does_not_know()
 
 def test_findings_sentences_name_hostile_groups_literally():
     """A real findings sentence over hostile territory names, through the report's Markdown."""
-    from quotabook.findings.won_lost import _names
+    from quotabook.text import names as _names
 
     ds = SimpleNamespace(territories=pd.DataFrame({"territory": list(HOSTILE["territory"].values())}))
     sentence = f"Reps reached goal in {_names(list(HOSTILE['territory'].values()), limit=5)}."
