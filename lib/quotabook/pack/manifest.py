@@ -120,13 +120,14 @@ def _why_rerun(run: Run, entry: dict | None, old_inputs: dict, inputs: dict, out
         return "not in the previous build"
     if entry.get("status") != "ok":
         return f"it {entry.get('status') or 'did not finish'} in the previous build"
+    # Inputs first: changed data also moves the pack's as-of date (its latest event), and the data is the cause.
+    if reason := rerun_reason(entry, run.stem, old_inputs, inputs):
+        return reason
     parameters = mask_tree(dict(run.parameters))  # the manifest holds them masked (see privacy.mask_tree)
     if entry.get("parameters") != parameters:
         old = entry.get("parameters") or {}
         changed = sorted(k for k in set(old) | set(parameters) if old.get(k) != parameters.get(k))
         return f"parameters changed ({', '.join(changed)})"
-    if reason := rerun_reason(entry, run.stem, old_inputs, inputs):
-        return reason
     needed = ["ipynb"] + (["html"] if "html" in formats else [])
     outputs = entry.get("outputs") or {}
     if missing := [kind for kind in needed if kind not in outputs or not (out_dir / outputs[kind]).is_file()]:
