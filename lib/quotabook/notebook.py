@@ -26,6 +26,7 @@ import pandas as pd
 from . import privacy
 from .charts.base import currency_text, use_svg
 from .charts.base import plain as escape_dollars  # "$1M" -> "\\$1M": Markdown too reads $...$ as maths
+from .charts.unavailable import unavailable_note
 from .dataset import ALL_REGIONS, Dataset
 from .fiscal import Period, PeriodState
 from .loading import load
@@ -36,7 +37,7 @@ from .notes import show_data_notes
 from .scope import WHOLE, parse_scope, scope_label
 from .settings import Settings
 
-__all__ = ["Report", "escape_dollars", "md_literal", "start"]
+__all__ = ["Report", "empty_table_caption", "escape_dollars", "md_literal", "start"]
 
 _TABLE_CSS = [
     {"selector": "", "props": "border-collapse: collapse; font-size: 9.5pt; margin: 0.4em 0 1em 0;"},
@@ -179,6 +180,9 @@ class Report:
             styler = styler.set_properties(subset=left, **{"text-align": "left"})
         if len(frame) > max_rows:
             caption = f"{caption + ' — ' if caption else ''}first {max_rows} of {len(frame)} rows"
+        if frame.empty:  # no column headings over nothing: the caption says why the table is empty
+            styler = styler.hide(axis="columns")
+            caption = empty_table_caption(frame, caption)
         return styler.set_caption(html.escape(privacy.mask(caption, self.privacy))) if caption else styler
 
     @property
@@ -220,6 +224,14 @@ class Report:
     def glossary(self, used: Iterable[str]):
         """The definitions of the metrics the notebook showed (and what they are computed from)."""
         return self.markdown(self.catalog.to_markdown(used=list(used), settings=self.settings))
+
+
+def empty_table_caption(frame: pd.DataFrame, caption: str | None = None) -> str:
+    """The caption of a table with no row, saying why: what the data lacks (the view's "not available: needs
+    table activities" notes, each reason once), else that there is nothing to list."""
+    note = unavailable_note(frame, "")
+    why = note[0].lower() + note[1:] if note else "none."
+    return f"{caption} — {why}" if caption else why[0].upper() + why[1:]
 
 
 #: Stands in for a masked character inside Markdown until the text is escaped (then it becomes ``\*``).

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 import matplotlib
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
@@ -259,8 +260,9 @@ def stacked_bars_vs_target(table: pd.DataFrame, *, label: str, categories: Seque
         values = table[cat].astype("float64").fillna(0.0)
         ax.barh(names, values, left=left, color=category_color(cat, COLORS[0]), label=cat, height=0.7)
         left = left + values
-    if target is not None:
-        ax.scatter(table[target].astype("float64"), names, marker="|", s=500, linewidths=2.5,
+    goal = table[target].astype("float64") if target is not None else pd.Series(np.nan, index=table.index)
+    if goal.notna().any():  # rows without a target get no tick (a NaN beside a name breaks the category axis)
+        ax.scatter(goal[goal.notna()], names[goal.notna()], marker="|", s=500, linewidths=2.5,
                    color=category_color("Target"), label="Target", zorder=3)
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)

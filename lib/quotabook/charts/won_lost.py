@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from ..text import names as join_names
 from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis
 from .base import plain as _tx
+from .unavailable import unavailable_note
 
 __all__ = ["bookings_bars", "closed_vs_goals_bars", "customers_and_run_rate", "lost_reason_bars", "no_data",
            "sales_cycle_bars", "win_rate_by_size_bars", "win_rate_trend"]
@@ -66,30 +67,39 @@ def closed_vs_goals_bars(goals: pd.DataFrame, *, currency: str, scope: str, labe
     goals = goals.assign(**dict.fromkeys(missing, np.nan))  # no targets in the data: bars without goals
     data = goals.sort_values(["attainment", "closed_amount"], ascending=False, na_position="last", kind="stable")
     data = data.reset_index(drop=True)
-    if title is None:
-        with_goal = data[data["target_amount"] > 0]
+    goal = data["target_amount"].astype("float64")
+    has_goal = goal > 0
+    if title is None and not has_goal.any():
+        title = f"{scope}: won value per rep in {period}" + (" so far" if period == to_date else "")
+    elif title is None:
+        with_goal = data[has_goal]
         hit = int((with_goal["attainment"] >= 1).sum())
         verb = "have reached" if period == to_date else "reached"
         title = f"{scope}: {hit} of {len(with_goal)} reps {verb} their {period} goal"
         title += " so far" if period == to_date else ""
-        if len(with_goal):
-            top = with_goal.iloc[0]
-            title += f"; {top[label]} leads at {_pct(top['attainment'])}"
+        title += f"; {with_goal.iloc[0][label]} leads at {_pct(with_goal.iloc[0]['attainment'])}"
     fig, ax = new_figure(len(data))
     names = data[label].astype(str)
     ax.barh(names, data["closed_amount"].fillna(0), color=category_color("Won"), height=0.6, label="Won (bookings)")
-    ax.scatter(data["target_amount"], names, marker="|", s=400, linewidths=2.5, color=category_color("Target"),
-               label="Target", zorder=3)
-    right = float(np.nanmax([data["closed_amount"].max(), data["target_amount"].max(), 1.0]))
-    texts = [f"{n:.0f} won · {_pct(a)}" for n, a in zip(data["won_count"].fillna(0), data["attainment"], strict=True)]
-    ends = np.fmax(data["closed_amount"].fillna(0), data["target_amount"].fillna(0))
+    if goal.notna().any():  # a rep without a target gets no tick (a NaN beside a name breaks the category axis)
+        ax.scatter(goal[goal.notna()], names[goal.notna()], marker="|", s=400, linewidths=2.5,
+                   color=category_color("Target"), label="Target", zorder=3)
+    right = float(np.nanmax([data["closed_amount"].max(), goal.max(), 1.0]))
+    texts = [f"{n:.0f} won" + ("" if pd.isna(a) else f" · {_pct(a)}")
+             for n, a in zip(data["won_count"].fillna(0), data["attainment"], strict=True)]
+    ends = np.fmax(data["closed_amount"].fillna(0), goal.fillna(0))
     _end_labels(ax, ends, texts, pad=right * 0.015)
     ax.set_xlim(0, right * 1.25)
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
     currency_axis(ax, currency, axis="x")
-    return finish(fig, ax, _tx(title), subtitle=f"{period}: won value per rep against the rep's territory target; "
-                  "labels: deals won · attainment", xlabel=f"Won value ({currency})")
+    if has_goal.any():
+        subtitle = f"{period}: won value per rep against the rep's territory target; labels: deals won · attainment"
+    else:  # say why there is no goal to read against, once, in the chart's own place
+        why = unavailable_note(goals, "No rep has a target for the period.").replace("Not available", "Goals "
+                                                                                     "not available", 1)
+        subtitle = f"{period}: won value per rep; labels: deals won\n{why}"
+    return finish(fig, ax, _tx(title), subtitle=subtitle, xlabel=f"Won value ({currency})")
 
 
 # -- win rate ----------------------------------------------------------------------------------------------
