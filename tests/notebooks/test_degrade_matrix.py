@@ -161,7 +161,10 @@ BAD_TEXT = {
     "a traceback": re.compile(r"Traceback \(most recent call last\)|\b[A-Z]\w*(Error|Exception)\b"),
     "nan": re.compile(r"(?<![\w-])(nan|NaN|NaT|<NA>|None)(?![\w-])"),
     "inf": re.compile(r"(?<![\w-])[-−]?inf(inity)?(?![\w-])", re.I),
-    "a range with equal ends": re.compile(rf"(?<![\w.,])({_AMOUNT})\s*(?:–|\bto\b)\s*\1(?![\w.,%])"),
+    "a range with equal ends": re.compile(rf"(?<![\w.,-])({_AMOUNT})\s*(?:–|\bto\b)\s*\1(?![\w.,%])"
+                                          rf"|(?<![\w.,-])([-−]?[$€£]\d[\d.,]*\s?[KMB]?)\s*-\s*\2(?![\w.,%])"),
+    "an internal name for what is missing": re.compile(r"\b[a-z]+(?:_[a-z]+)+ not available|not available:[^.\n]*"
+                                                        r"not available:"),
     "a negative zero": re.compile(r"[-−]\s?[$€£]?0(?:\.0+)?\s?[KMB%]?(?![\d.,])"),
 }
 _UNAVAILABLE = re.compile(r"[^.\n]*\bnot available\b[^\n]*", re.I)

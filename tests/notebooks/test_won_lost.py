@@ -14,6 +14,8 @@ Territories T1 (Ann) and T2 (Bob) in East, T3 (Cy) in West; 2026-Q3 targets 1,00
 
 from __future__ import annotations
 
+import io
+
 import matplotlib.colors as mcolors
 import numpy as np
 import pytest
@@ -216,6 +218,8 @@ def test_goals_table_and_chart_without_targets_leave_the_goal_empty():
     table = say.goals_table(rep, goals).data
     assert table["Rep"].tolist() == ["Ann", "Bob", "Cy"] and set(table["Goal"]) == {"–"}
     fig = closed_vs_goals_bars(goals, currency="USD", scope=rep.label)
-    assert fig._suptitle.get_text() == "The district: 0 of 0 reps reached their 2026-Q3 goal"
+    assert fig._suptitle.get_text() == "The district: won value per rep in 2026-Q3"  # not "0 of 0 reps reached"
+    assert fig.axes[0].get_title(loc="left").endswith("Goals not available: needs table targets.")
+    fig.savefig(io.BytesIO(), format="svg")  # drawing it raised matplotlib's ConversionError (issue 14)
     first = say.won_lost_findings(rep).sentences[0]
     assert first == "The district booked $600K from 1 won deal in 2026-Q3 (average $600K)."

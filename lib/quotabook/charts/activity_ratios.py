@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from ..metrics import format as fmt
 from ..views.activity_ratios import CHAIN_COLUMNS
-from .base import COLORS, finish, new_figure, percent_axis
+from .base import COLORS, finish, new_figure, no_data, percent_axis
 from .unavailable import unavailable_chart
 
 __all__ = ["TYPE_COLORS", "activity_by_type", "goal_attainment", "volume_vs_efficiency", "weekly_activity"]
@@ -200,8 +200,13 @@ def weekly_activity(weekly: pd.DataFrame) -> Figure:
         :func:`~quotabook.views.activity_ratios.weekly_activity` (week, counts, dial_to_connect).
     """
     series = {"dial_count": "Dials", "connect_count": "Connects", "meeting_booked_count": "Meetings booked"}
+    if set(series) & set(weekly.attrs.get("unavailable") or {}):  # the weeks are listed, their counts unknown
+        return unavailable_chart("Weekly activity not available", weekly, "no activity data")
     if weekly.empty or not set(series) <= set(weekly.columns):
         return unavailable_chart("No complete week to show yet", weekly, "no complete week of activity yet")
+    if not weekly[list(series)].fillna(0).to_numpy().any():  # empty axes would say nothing
+        return no_data("No dial, connect or meeting booked week by week",
+                       "No dial, connect or meeting booked was logged in the period's complete weeks.")
     fig, axes = new_figure(height=3.0, ncols=3)
     for ax, (column, name) in zip(axes, series.items(), strict=True):
         ax.bar(weekly["week"], weekly[column], color=TYPE_COLORS[name], width=0.75)

@@ -61,8 +61,11 @@ def outlook_title(outlook: pd.DataFrame, scope: str, period: str, currency: str)
     mc = outlook[outlook["metric"] == "monte_carlo_p50"]
     target = a.get("target")
     if a.get("is_review") and pd.notna(a.get("actual")):
-        made = "made" if pd.notna(target) and a["actual"] >= target else "missed"
-        head = f"{scope} {made} {period}'s {money(target)} target with {money(a['actual'])}"
+        if pd.notna(target) and target > 0:
+            made = "made" if a["actual"] >= target else "missed"
+            head = f"{scope} {made} {period}'s {money(target)} target with {money(a['actual'])}"
+        else:  # no target in the data: nothing was made or missed
+            head = f"{scope} booked {money(a['actual'])} in {period}"
         if len(mc):
             return f"{head}; on {a['forecast_date']:%b %d} Monte Carlo said {money(mc['low'].iloc[0])}-" \
                    f"{money(mc['high'].iloc[0])}"

@@ -227,6 +227,8 @@ def lost_by_stage(lost: pd.DataFrame) -> Figure:
     lost : pandas.DataFrame
         :func:`quotabook.views.funnel.lost_from_stage` with no grouping.
     """
+    if lost.empty and lost.attrs.get("unavailable"):
+        return unavailable_chart("Where lost deals drop out: not available", lost, "")
     if lost.empty:
         return unavailable_chart("No lost deals in the window", lost, "no deal was lost in the window")
     fig, ax = new_figure(len(lost))

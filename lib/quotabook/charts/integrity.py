@@ -33,9 +33,11 @@ def red_flag_bars(summary: pd.DataFrame, *, currency: str) -> Figure:
     y = np.arange(len(summary))
     ax.barh(y, summary["deals"], color=WARN_COLOR, height=0.6)
     pad = max(float(summary["deals"].max()), 1.0) * 0.015
-    for yy, (deals, amount) in enumerate(zip(summary["deals"], summary["amount"], strict=True)):
-        ax.text(deals + pad, yy, plain(f"{deals} deals · {currency_text(amount, currency)}"), va="center",
-                fontsize=8.5)
+    missing = set(a.get("unavailable") or {})  # flags the data cannot raise: said so, not drawn as zero
+    for yy, (flag, deals, amount) in enumerate(zip(summary["flag"], summary["deals"], summary["amount"],
+                                                   strict=True)):
+        text = "not available" if flag in missing else f"{deals} deals · {currency_text(amount, currency)}"
+        ax.text(deals + pad, yy, plain(text), va="center", fontsize=8.5)
     ax.set_yticks(y, summary["label"])
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)

@@ -189,9 +189,8 @@ def lost_reason_bars(lost: pd.DataFrame, *, currency: str, scope: str, title: st
     """
     period = lost.attrs.get("period", "the window")
     if lost.empty:
-        note = lost.attrs.get("unavailable", {}).get("lost_by_reason")
         return no_data(_tx(title or f"{scope}: no loss reasons to show for {period}"),
-                       f"Not available: {note}." if note else "No deals were lost in the window.")
+                       unavailable_note(lost, "No deals were lost in the window."))
     data = lost.reset_index(drop=True)
     if title is None:
         top = data.iloc[0]

@@ -70,7 +70,8 @@ def integrity_note(rep):
     notes = flag_summary(rep.ds).attrs.get("unavailable", {})
     if not notes:
         return None
-    return rep.markdown("**Not available:** " + "; ".join(dict.fromkeys(notes.values())) + ".")
+    text = "; ".join(dict.fromkeys(notes.values()))
+    return rep.markdown(text[0].upper() + text[1:] + ".")
 
 
 def riskiest_table(rep, n: int = 8):

@@ -260,7 +260,7 @@ def lost_from_stage(ds: Dataset, first: str | Period, last: str | Period | None 
     """Where deals drop out: the deals lost in the window, by the stage they were in before being lost.
 
     The stage comes from the change history (the last stage spell before the lost stage); deals without
-    history show as "(no history)".
+    history show as "(no history)". Without any history the frame is empty and ``attrs["unavailable"]`` says so.
 
     Parameters
     ----------
@@ -279,6 +279,10 @@ def lost_from_stage(ds: Dataset, first: str | Period, last: str | Period | None 
     """
     period = _window(ds, first, last)
     levels = _levels(by)
+    cols = [*levels, "stage", "stage_order", "deals", "amount", "share"]
+    if not ds.has("opportunity_history"):  # every lost deal would sit under "(no history)": nothing to read
+        note = {"stage at loss": "the stage lost deals left not available: needs table opportunity_history"}
+        return _attrs(pd.DataFrame({c: pd.Series(dtype="float64") for c in cols}), period, note)
     o = ds.opportunities
     closed, won = o["is_closed"].fillna(False).astype(bool), o["is_won"].fillna(False).astype(bool)
     lost = o[closed & ~won & period.contains(o["close_date"])]
@@ -294,7 +298,7 @@ def lost_from_stage(ds: Dataset, first: str | Period, last: str | Period | None 
     out["share"] = out["deals"] / total
     out["stage_order"] = out["stage"].map(ds.settings.stage_table()["order"]).astype("float64")
     out = out.sort_values([*levels, "stage_order"], kind="stable", na_position="last").reset_index(drop=True)
-    return _attrs(out[[*levels, "stage", "stage_order", "deals", "amount", "share"]], period, {})
+    return _attrs(out[cols], period, {})
 
 
 # -- time ------------------------------------------------------------------------------------------------
