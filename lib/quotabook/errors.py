@@ -141,6 +141,15 @@ class MetricUnavailable(QuotabookError):
         return (MetricUnavailable, (self.metric, self.missing))
 
 
+def unavailable_sentence(note: str) -> str:
+    """A "<name> not available: needs ..." note in the reader's words, as a sentence: the metric or view name
+    as words and capitalised ("stale_deals not available: needs table opportunity_history" → "Stale deals not
+    available: needs table opportunity_history"); any other text comes back capitalised."""
+    name, found, need = str(note).strip().rstrip(".").partition(" not available: ")
+    text = f"{name.replace('_', ' ')} not available: {need}" if found else name
+    return text[:1].upper() + text[1:]
+
+
 class QuotabookWarning(UserWarning):
     """Base class of quotabook's warnings."""
 

@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
+from ..errors import unavailable_sentence
 from ..metrics import format as fmt
 from ..views.funnel import STEP_NOUNS
 from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, percent_axis
@@ -118,7 +119,9 @@ def funnel(drop: pd.DataFrame, *, window: str = "") -> Figure:
     worst = known.loc[known["drop_off"].idxmax()]
     title = (f"The biggest drop is {worst['step']}: {_pct(worst['drop_off'])} of {fmt.count(worst['entered'])} "
              f"{STEP_NOUNS.get(worst['from_step'], 'items')} do not go on")
-    _caption(fig, f"Creation cohorts{' ' + window if window else ''}: how many reached each step (count)")
+    missing = "".join(f"\n{unavailable_sentence(n)}." for n in dict.fromkeys(
+        (drop.attrs.get("unavailable") or {}).values()))  # a panel left out says why, under the chart
+    _caption(fig, f"Creation cohorts{' ' + window if window else ''}: how many reached each step (count){missing}")
     return finish(fig, axes[0], _title(title), legend=False)
 
 

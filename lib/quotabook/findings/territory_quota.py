@@ -25,8 +25,8 @@ __all__ = ["calibration_sentence", "fairness_sentence", "ramp_sentence", "territ
 def calibration_sentence(rep, cal: pd.DataFrame) -> str:
     """Which territory carries the most target beyond what its calibrated quota supports, and which the least."""
     if cal.empty:
-        notes = "; ".join(dict.fromkeys(cal.attrs.get("unavailable", {}).values()))
-        return f"Quota calibration is not available for this data ({notes or 'no TACoS or propensity'})."
+        needs = dict.fromkeys(str(n).split("not available: ", 1)[-1] for n in cal.attrs.get("unavailable", {}).values())
+        return f"Quota calibration is not available for this data ({'; '.join(needs) or 'no TACoS or propensity'})."
     if cal["target_amount"].fillna(0).sum() <= 0:
         return f"No target is set for {rep.period.label}, so the calibrated quota has nothing to compare with."
     ranked = cal.sort_values("target_gap", ascending=False, kind="stable")

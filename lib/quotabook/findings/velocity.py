@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..errors import unavailable_sentence
 from ..text import NO_LOST, extremes, names, noun, one_sided, plural
 from ..views import velocity as views
 from ..views.integrity import flag_summary, riskiest_deals
@@ -176,15 +177,8 @@ def velocity_arithmetic(rep):
 
 def unavailable_note(rep, *frames: pd.DataFrame):
     """Markdown listing what the frames could not compute (``attrs["unavailable"]``), or None when all could."""
-    notes = dict.fromkeys(_sentence(n) for f in frames for n in f.attrs.get("unavailable", {}).values())
-    return rep.markdown("; ".join(notes) + ".") if notes else None
-
-
-def _sentence(note: str) -> str:
-    """A view's note in the reader's words: "stale_deals not available: needs X" → "Stale deals not available:
-    needs X" (the view's name as words, said once)."""
-    name, found, need = str(note).partition(" not available: ")
-    return f"{name.replace('_', ' ').capitalize()} not available: {need}" if found else str(note)
+    notes = dict.fromkeys(unavailable_sentence(n) for f in frames for n in f.attrs.get("unavailable", {}).values())
+    return rep.markdown(". ".join(notes) + ".") if notes else None
 
 
 def _level_name(rep, by: str) -> str:
