@@ -4,7 +4,7 @@ Real CRMs leave both blank on early-stage deals, and loading keeps such deals (c
 note) rather than rejecting them, so every view, chart and finding must take a NaN amount or a missing close
 date on an open deal in its stride, above all in the quarter under way. The export of
 :func:`quotabook.testing.crm_export` gets a blank amount on every fourth open deal and a blank close date on
-every fifth, and the seven notebooks' code runs in this process on that dataset (no kernel: fast, and a
+every fifth, and every themed notebook's code runs in this process on that dataset (no kernel: fast, and a
 failure shows its own traceback). Every value a cell shows is rendered as the page would render it (a chart
 drawn to SVG, a table to HTML, Markdown as text) and checked like the pages of the degrade matrix: no nan, no
 inf, no degenerate range, no negative zero.

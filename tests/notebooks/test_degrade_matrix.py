@@ -4,8 +4,8 @@ A realistic export that is not the demo (:func:`quotabook.testing.crm_export`: P
 through the workbook stage map, 2014-2016 dates, three regions, lost deals at amount 0, open deals) is built
 in these cases: without one optional table or one key optional column at a time (lead source and type, which
 few pages read, in one case); with every lost deal's amount zeroed by the CRM; deals only (opportunities and
-territories); and bare (deals only, with the required columns alone). For each case the report pack builds all seven
-notebooks as HTML, with papermill, for a past quarter (2016-Q3 of data pulled in December 2016): for the
+territories); and bare (deals only, with the required columns alone). For each case the report pack builds every
+themed notebook as HTML, with papermill, for a past quarter (2016-Q3 of data pulled in December 2016): for the
 district in every case, and for one region as well in the deals-only and bare cases.
 
 Each case is one build shared by every check of it, and one test, so parallel test workers never build a
@@ -30,14 +30,15 @@ from pathlib import Path
 import pytest
 
 from quotabook.pack import build_pack
+from quotabook.pack.plan import load_pack_spec
 from quotabook.testing import OPTIONAL_TABLES, Export, crm_export
 
 pytestmark = pytest.mark.slow
 
 PERIOD = "2016-Q3"  # over: the export was pulled on 20 December 2016
 REGION = "Benelux"
-NOTEBOOKS = ("00_target_achievement", "01_activity_ratios", "02_funnel", "03_velocity", "04_territory_quota",
-             "05_forecast", "06_won_lost")
+#: Every themed notebook of the quarterly pack, in its order (a notebook added to the pack joins the matrix).
+NOTEBOOKS = load_pack_spec("quarterly").notebooks
 #: Columns of the opportunities table a loader requires; every other one is optional.
 REQUIRED_DEAL_COLUMNS = ("opportunity_id", "owner", "territory", "created_date", "close_date", "stage", "amount",
                          "is_closed", "is_won")
