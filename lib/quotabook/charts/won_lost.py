@@ -96,8 +96,8 @@ def closed_vs_goals_bars(goals: pd.DataFrame, *, currency: str, scope: str, labe
     if has_goal.any():
         subtitle = f"{period}: won value per rep against the rep's territory target; labels: deals won · attainment"
     else:  # say why there is no goal to read against, once, in the chart's own place
-        why = unavailable_note(goals, "No rep has a target for the period.").replace("Not available", "Goals "
-                                                                                     "not available", 1)
+        why = unavailable_note(goals, "No rep has a target for the period.").replace("Not available", "Goals not "
+                                                                                     "available", 1)
         subtitle = f"{period}: won value per rep; labels: deals won\n{why}"
     return finish(fig, ax, _tx(title), subtitle=subtitle, xlabel=f"Won value ({currency})")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..errors import unavailable_sentence
 from ..views.integrity import flag_summary, riskiest_deals
 
 __all__ = ["integrity_note", "integrity_sentence", "md_text", "red_flag_alert", "riskiest_table", "say_date", "wrap"]
@@ -70,8 +71,7 @@ def integrity_note(rep):
     notes = flag_summary(rep.ds).attrs.get("unavailable", {})
     if not notes:
         return None
-    text = "; ".join(dict.fromkeys(notes.values()))
-    return rep.markdown(text[0].upper() + text[1:] + ".")
+    return rep.markdown(". ".join(dict.fromkeys(unavailable_sentence(n) for n in notes.values())) + ".")
 
 
 def riskiest_table(rep, n: int = 8):

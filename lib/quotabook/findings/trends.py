@@ -83,7 +83,8 @@ def trend_sentences(report, trend: Trend) -> list[str]:
 def trend_notes(report, trend: Trend):
     """The sentences of :func:`trend_sentences` as a Markdown list for the page (what could not be shown last)."""
     lines = [f"- {line}" for line in trend_sentences(report, trend)]
-    lines += [f"- Not shown: {report.catalog.get(m).label} ({why})." for m, why in trend.unavailable.items()]
+    lines += [f"- Not shown: {report.catalog.get(m).label} ({str(why).split('not available: ', 1)[-1]})."
+              for m, why in trend.unavailable.items()]  # what it needs, not the metric's internal name again
     return report.markdown("\n".join(lines) if lines else "No quarter of the data has figures to compare yet.")
 
 
