@@ -26,6 +26,7 @@ import quotabook.notebook
 from notebooks.test_degrade_matrix import NOTEBOOKS, REGION, bad_text
 from quotabook.dataset import Dataset, canonical_table
 from quotabook.schemas import TABLES
+from quotabook.scope import WHOLE
 from quotabook.settings import load_settings
 from quotabook.testing import crm_export
 
@@ -71,7 +72,7 @@ def shown(value) -> str:
 def run_cells(stem: str, region: str, ds: Dataset, monkeypatch) -> list[str]:
     """Run the notebook's code cells here on ``ds``; return the text each cell's last value shows."""
     monkeypatch.setattr(quotabook.notebook, "load", lambda *a, region=None, **k: ds.for_region(region)
-                        if region else ds)
+                        if region is not None else ds)
     nb = nbformat.read(NOTEBOOK_DIR / f"{stem}.ipynb", as_version=4)
     namespace = {"region": region, "period": LIVE_PERIOD, "as_of": None, "data": "inline"}
     texts = []
@@ -87,7 +88,7 @@ def run_cells(stem: str, region: str, ds: Dataset, monkeypatch) -> list[str]:
     return texts
 
 
-@pytest.mark.parametrize("region", ["ALL", REGION])
+@pytest.mark.parametrize("region", [WHOLE, REGION])
 @pytest.mark.parametrize("stem", NOTEBOOKS)
 def test_open_deals_without_amount_or_close_date_do_not_break_a_page(stem, region, blank_dataset, monkeypatch):
     problems = [p for text in run_cells(stem, region, blank_dataset, monkeypatch) for p in bad_text(text)]

@@ -171,7 +171,7 @@ BAD_TEXT = {
                                           rf"|(?<![\w.,-])([-−]?[$€£]\d[\d.,]*\s?[KMB]?)\s*-\s*\2(?![\w.,%])"),
     "an internal name for what is missing": re.compile(r"\b[a-z]+(?:_[a-z]+)+ not available|Not available:[^.;\n]*"
                                                         r" not available:"),
-    "a negative zero": re.compile(r"[-−]\s?[$€£]?0(?:\.0+)?\s?[KMB%]?(?![\d.,])"),
+    "a negative zero": re.compile(r"(?<![\w-])[-−][$€£]?0(?:\.0+)?\s?[KMB%]?(?![\d.,])"),
 }
 _UNAVAILABLE = re.compile(r"[^.\n]*\bnot available:[^\n]*", re.I)  # a note giving its reason
 
