@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .. import yaml_files
 from ..settings import PACKAGED_WORKBOOK
 
 __all__ = ["OPTIONAL_TABLES", "STAGES", "Export", "crm_export"]
@@ -98,7 +99,7 @@ class Export:
 
     def workbook(self) -> dict:
         """The packaged workbook settings with this CRM's stage map in place of the default one."""
-        settings = yaml.safe_load(PACKAGED_WORKBOOK.read_text(encoding="utf-8"))
+        settings = yaml_files.safe_load(PACKAGED_WORKBOOK.read_text(encoding="utf-8"), file=PACKAGED_WORKBOOK)
         settings["stages"] = [dict(stage) for stage in self.stages]
         return settings
 
