@@ -172,7 +172,7 @@ def test_the_forecast_page_names_who_over_calls_and_who_sandbags():
     assert "**Over-call**" in note and "Ann (60%)" in note and "**Sandbag**" in note and "Bob (160%)" in note
     assert "0 of 2 reps called within 85–115% overall." in note
     frame, units = fx.trust_table()
-    assert list(frame["Owner"]) == ["Bob", "Ann"] and "Call now" not in frame  # a finished quarter: no haircut
+    assert list(frame["Owner"]) == ["Bob", "Ann", "District (team)"] and "Call now" not in frame  # finished: no haircut
     assert frame.set_index("Owner").loc["Ann", ["Week 2", "Week 6", "Week 10"]].tolist() == [0.5, 0.5, 1.0]
     assert units["Accuracy"] == "percent"
     live = ForecastStudy(build(as_of="2025-03-10"), build().period("2025-Q1"), "territory", "region")
@@ -188,3 +188,15 @@ def test_the_trust_table_is_empty_not_broken_without_calls():
     frame, _ = fx.trust_table()
     assert frame.empty and list(frame.columns[:4]) == ["Owner", "Week 2", "Week 6", "Week 10"]
     assert fx.trust_note().startswith("Commit accuracy cannot be judged:")
+
+
+def test_team_rows_add_up_their_reps_calls():
+    from quotabook.forecast.study import ForecastStudy
+
+    fx = ForecastStudy(build(), build().period("2025-Q1"), "region", "district")
+    frame = fx.trust_table()[0].set_index("Owner")
+    # East: Ann and Bob; calls 200 + 0, 200 + 0, 100 + 50 = 550 against 180 won three times = 540
+    for team in ("East (team)", "District (team)"):
+        assert frame.loc[team, "Accuracy"] == pytest.approx(540 / 550) and frame.loc[team, "Band"] == "green"
+    assert frame.loc["East (team)", "Week 10"] == pytest.approx(180 / 150)
+    assert list(frame.index[:2]) == ["Bob", "Ann"]  # reps first, worst first; then the teams

@@ -192,7 +192,7 @@ class ForecastStudy:
 
     @property
     def _scope_name(self) -> str:
-        return "District" if self.scope_level == "district" else str(self.ds.region)
+        return "District" if self.scope_level == "district" or self.ds.region is None else str(self.ds.region)
 
     def backtest_table(self) -> tuple[pd.DataFrame, dict]:
         """Backtest summary per method, most accurate first, with the recommended one marked."""
@@ -258,10 +258,27 @@ class ForecastStudy:
                                        simulations=BACKTEST_SIMULATIONS)
         return trust.summarise_calibration(rows)
 
+    def _teams(self) -> list[tuple[pd.Series, str]]:
+        """How owners roll up into the team rows of the trust table: per region (district scope only), then
+        the whole scope. Each item maps owner → team name."""
+        terr = self.ds.territories.dropna(subset=["owner"]).drop_duplicates("owner").set_index("owner")
+        scope = f"{self._scope_name} (team)"
+        teams = []
+        if self.scope_level == "district" and "region" in terr:
+            teams.append((terr["region"].astype("str") + " (team)", "region"))
+        owners = pd.Index(self.commit_history["owner"].dropna().unique()) if len(self.commit_history) else []
+        teams.append((pd.Series(scope, index=pd.Index(owners, dtype="object")), "scope"))
+        return teams
+
     def trust_table(self) -> tuple[pd.DataFrame, dict]:
-        """Per owner: accuracy at each call week and overall, bias, band and, while the period runs, the
-        Commit call now and that call on the owner's record (call × accuracy)."""
-        table = trust.owner_call_table(self.commit_history, by="owner")
+        """Per owner, then per team (each region at district scope, and the whole scope): accuracy at each call
+        week and overall, bias, band and, while the period runs, the Commit call now and that call on the
+        record (call × accuracy). A team's figures are its members' calls and wins added up."""
+        history = self.commit_history
+        frames = [trust.owner_call_table(history, by="owner")]
+        for groups, _ in self._teams():
+            frames.append(trust.owner_call_table(trust.roll_up(history, groups, name="team"), by="team"))
+        table = pd.concat(frames)
         out = pd.DataFrame({"Owner": table.index.astype("str")})
         for week in trust.CALL_WEEKS:
             out[f"Week {week}"] = table[f"week_{week}"].to_numpy(dtype="float64")
@@ -271,7 +288,11 @@ class ForecastStudy:
         units = {**{f"Week {w}": "percent" for w in trust.CALL_WEEKS}, "Accuracy": "percent", "Bias": "percent"}
         if not self.is_review and len(table):
             now = compute_wide(["closed_amount", "commit_amount"], self.ds, self.period, by="owner")
-            call = (now["closed_amount"] + now["commit_amount"]).reindex(table.index).fillna(0.0)
+            per_owner = (now["closed_amount"] + now["commit_amount"]).astype("float64")
+            call = pd.concat([per_owner.groupby(m.reindex(per_owner.index)).sum() for m in
+                              [pd.Series(per_owner.index, index=per_owner.index),
+                               *[g for g, _ in self._teams()]]])
+            call = call[~call.index.duplicated()].reindex(table.index).fillna(0.0)
             out["Call now"] = call.to_numpy(dtype="float64")
             out["On their record"] = (call * table["accuracy"]).to_numpy(dtype="float64")
             units.update({"Call now": "currency", "On their record": "currency"})

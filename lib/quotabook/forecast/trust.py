@@ -36,7 +36,7 @@ from .backtest import _lean, completed_quarters
 from .deals import week_start
 
 __all__ = ["CALL_WEEKS", "GREEN", "RANGE_TARGET", "accuracy_band", "commit_accuracy", "commit_history",
-           "range_calibration", "summarise_calibration", "trust_statement"]
+           "range_calibration", "roll_up", "summarise_calibration", "trust_statement"]
 
 CALL_WEEKS = (2, 6, 10)
 #: Accuracy bands (won ÷ call): green inside ``GREEN``, amber inside ``AMBER`` but outside green, else red.
@@ -102,6 +102,20 @@ def commit_history(ds: Dataset, *, quarters: int = 4, weeks: Iterable[int] = CAL
     out["accuracy"] = out["won"] / out["call"].where(out["call"] > 0)
     out["bias"] = (out["call"] - out["won"]) / out["won"].where(out["won"] > 0)
     return out[cols]
+
+
+def roll_up(history: pd.DataFrame, groups: pd.Series, *, by: str = "owner", name: str = "team") -> pd.DataFrame:
+    """The calls of :func:`commit_history` (one row per ``by`` member) summed per team: ``groups`` maps each
+    member to its team (a region, or one name for the whole scope). A team's call is its members' calls added
+    up, as is what it won, so its accuracy reconciles with theirs (ratio of sums)."""
+    cols = ["period", "week", "as_of", name, "call", "won"]
+    if history.empty:
+        return pd.DataFrame(columns=[*cols, "accuracy", "bias"])
+    rows = history.assign(**{name: history[by].map(groups).fillna("(no territory)")})
+    out = rows.groupby(["period", "week", "as_of", name], sort=True, as_index=False)[["call", "won"]].sum()
+    out["accuracy"] = out["won"] / out["call"].where(out["call"] > 0)
+    out["bias"] = (out["call"] - out["won"]) / out["won"].where(out["won"] > 0)
+    return out
 
 
 def commit_accuracy(history: pd.DataFrame, by: str = "owner", week: int | None = None) -> pd.DataFrame:
