@@ -46,8 +46,8 @@ def test_validate_counts_problems_per_reason_table_and_column_before_listing_the
         ["bad_date", "opportunities", "created_date", "1"],           # F
         ["missing_value", "opportunities", "close_date", "1"],        # G: closed, no close date
     ]
-    assert out.index("problems by reason:") < out.index("6 problem(s):")
-    listed = out.split("6 problem(s):\n", 1)[1].splitlines()
+    assert out.index("problems by reason:") < out.index("6 problem(s), root causes first:")
+    listed = out.split("6 problem(s), root causes first:\n", 1)[1].splitlines()
     assert len(listed) == 3 and listed[2] == "  … and 4 more (see the rejects table)"
 
 
