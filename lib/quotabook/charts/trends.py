@@ -90,4 +90,5 @@ def trend_panels(trend: Trend, *, catalog: Catalog, title: str, currency: str = 
         spare[0].text(0.02, 0.5, textwrap.fill(note, 34), transform=spare[0].transAxes, fontsize=8.5,
                       color="#444444", va="center")
         return finish(fig, flat[0], title, legend=False)
-    return finish(fig, flat[0], title, legend=False, subtitle=note)
+    fig.supxlabel(note, fontsize=8, color="#444444", x=0.01, ha="left")  # laid out below the panels
+    return finish(fig, flat[0], title, legend=False)
