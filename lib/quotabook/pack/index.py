@@ -1,7 +1,10 @@
 """``index.html``: the pack's front page, rendered from the manifest alone.
 
-Failures first (region, theme, the cell, the exception name and value, a link to where the page shows
-it), then the alerts that fired, then one block per region: its PDF, and per theme the status, the
+The scoreboard first: one row per region (the whole organisation last) with the headline figures its
+target-achievement and forecast pages recorded, each region linked to its page — the business status, apart
+from whether the notebooks ran. Then failures (region, theme, the cell, the exception name and value, a link
+to where the page shows it), then the alerts that fired, most severe first and each linked to the page that
+explains it, then one block per region: its PDF, and per theme the status, the
 headline figures recorded with :func:`quotabook.pack.record` and links to the page and the executed
 notebook. Self-contained: inline styles, no scripts, relative links only.
 """
@@ -34,7 +37,18 @@ th { background: #f7fafc; }
 dl.hl { display: grid; grid-template-columns: max-content auto; gap: 0 10px; margin: 0; }
 dl.hl dt { color: #4a5568; } dl.hl dd { margin: 0; font-weight: 600; }
 code { font-size: 13px; }
+.wrap { overflow-x: auto; } .scoreboard td, .scoreboard th { white-space: nowrap; }
+.scoreboard td.num { text-align: right; font-weight: 600; } .scoreboard tr.whole td { border-top: 2px solid #4a5568; }
+@media (max-width: 600px) { body { margin: 12px auto; padding: 0 10px; } table { font-size: 13px; }
+  dl.hl { grid-template-columns: auto; } }
+@media (prefers-color-scheme: dark) { body { background: #1a202c; color: #e2e8f0; } th { background: #2d3748; }
+  a { color: #90cdf4; } .meta, dl.hl dt { color: #a0aec0; } .failures { background: #3b1d1d; }
+  .alerts { background: #3b2f1d; } .unfinished { background: #1d2f3b; } }
 """
+#: The themes whose headline figures make the scoreboard, in this order.
+SCOREBOARD_THEMES = ("00_target_achievement", "05_forecast")
+#: Alert levels, most severe first (the catalog's severities).
+LEVELS = ("critical", "warning", "info")
 
 
 def format_headline(value) -> str:
@@ -80,16 +94,51 @@ def _failures(manifest: dict) -> str:
 
 
 def _alerts(manifest: dict) -> str:
-    rows = []
-    for entry in manifest["runs"].values():
+    """Every alert fired, most severe first (then in pack order), each linked to the page that explains it."""
+    ranked = []
+    for order, entry in enumerate(manifest["runs"].values()):
         for alert in entry.get("alerts") or ():
             level = str(alert.get("level", "warning"))
-            rows.append(f"<tr><td>{html.escape(entry['region'])}</td><td>{html.escape(entry['title'])}</td>"
-                        f'<td class="level-{html.escape(level)}">{html.escape(level)}</td>'
-                        f"<td>{html.escape(str(alert.get('message', '')))}</td></tr>")
-    if not rows:
+            rank = LEVELS.index(level) if level in LEVELS else len(LEVELS)
+            page = _link((entry.get("outputs") or {}).get("html"), entry["title"]) or html.escape(entry["title"])
+            ranked.append((rank, order, f"<tr><td>{html.escape(entry['region'])}</td><td>{page}</td>"
+                                        f'<td class="level-{html.escape(level)}">{html.escape(level)}</td>'
+                                        f"<td>{html.escape(str(alert.get('message', '')))}</td></tr>"))
+    if not ranked:
         return '<p class="meta">No alerts fired.</p>'
+    rows = [row for _, _, row in sorted(ranked, key=lambda item: item[:2])]
     return _box("alerts", "Alerts fired", ["Region", "Theme", "Level", "Alert"], rows)
+
+
+def _scoreboard(manifest: dict) -> str:
+    """Region × headline figures of the target-achievement and forecast pages, the whole organisation last."""
+    runs = manifest["runs"].values()
+    regions = sorted(manifest["regions"], key=lambda r: r["slug"] == "district")
+    columns: dict[str, None] = {}
+    rows = []
+    for region in regions:
+        cells: dict[str, str] = {}
+        first_page = None
+        for stem in SCOREBOARD_THEMES:
+            entry = next((e for e in runs if e["slug"] == region["slug"] and e.get("notebook") == stem), None)
+            if entry is None or entry.get("status") != "ok":
+                continue
+            first_page = first_page or (entry.get("outputs") or {}).get("html")
+            for key, value in (entry.get("headlines") or {}).items():
+                columns.setdefault(str(key), None)
+                cells.setdefault(str(key), format_headline(value))
+        rows.append((region, first_page, cells))
+    if not columns:
+        return ""
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in ["Region", *columns])
+    body = []
+    for region, page, cells in rows:
+        name = _link(page, _label(region)) or html.escape(_label(region))
+        values = "".join(f'<td class="num">{html.escape(cells.get(c, "–"))}</td>' for c in columns)
+        whole = ' class="whole"' if region["slug"] == "district" else ""
+        body.append(f"<tr{whole}><td>{name}</td>{values}</tr>")
+    return (f'<h2>Scoreboard</h2><div class="wrap"><table class="scoreboard"><tr>{head}</tr>{"".join(body)}'
+            "</table></div>")
 
 
 def _box(kind: str, title: str, headers: list[str], rows: list[str]) -> str:
@@ -154,5 +203,5 @@ def render_index(manifest: dict) -> str:
     return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
             f'content="width=device-width, initial-scale=1"><title>{html.escape(title)}</title><style>{_CSS}</style>'
             f'</head><body><h1>{html.escape(title)}</h1><div class="meta">{meta}</div>{unfinished}<p>{nav}</p>'
-            f"{_failures(manifest)}{_alerts(manifest)}{regions}"
+            f"{_scoreboard(manifest)}{_failures(manifest)}{_alerts(manifest)}{regions}"
             '<p class="meta">Details: <a href="manifest.json">manifest.json</a></p></body></html>')
