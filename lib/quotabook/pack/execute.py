@@ -172,6 +172,12 @@ def _cause(run: Run, exc: BaseException, nb, task: Task, over_budget: bool) -> N
     return NotebookFailure(run.stem, run.region, cell, type(exc).__name__, str(exc).strip()[:2000])
 
 
+#: Seconds a kernel may take to answer after it starts. papermill's 60 s default is too short on a busy machine
+#: (two pack workers, their kernels and a browser on two cores, or a CI run beside them): a kernel slow to start
+#: is not a notebook that failed, and reporting it as one made a pack fail at random.
+KERNEL_START_TIMEOUT = 180
+
+
 def _time_limits(task: Task) -> tuple[dict, Callable[[], bool]]:
     """papermill keyword arguments enforcing both limits, and a test of whether the notebook's budget ran out.
 
@@ -252,7 +258,7 @@ def _execute(task: Task) -> RunOutcome:
             try:
                 papermill.execute_notebook(str(run.notebook), str(tmp), parameters=dict(run.parameters),
                                            progress_bar=False, log_output=False, cwd=str(run.notebook.parent),
-                                           **limits)
+                                           start_timeout=KERNEL_START_TIMEOUT, **limits)
             except Exception as exc:  # any failure of this notebook is recorded, never raised
                 error = exc
         outcome.timings["execute"] = round(perf_counter() - start, 3)
