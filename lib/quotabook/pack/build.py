@@ -231,7 +231,8 @@ def build_pack(period: str, *, regions=None, notebooks=None, data=None, formats=
         stack.enter_context(terminate_as_interrupt())  # SIGTERM stops the build as Ctrl-C does
         stack.callback(configure, configure(_privacy_policy()))  # what every output masks (see _save)
         if data is None:
-            data = resumed = resumed_data(period, out) if resume else "demo"
+            resumed = resumed_data(period, out) if resume else None  # only a resume reads the old manifest
+            data = resumed or "demo"
         # Set before planning, which loads the whole source once for the pack's as-of date (the district's runs
         # reuse it), and before the pool starts: workers and their kernels inherit it.
         stack.enter_context(region_cache())
