@@ -147,6 +147,10 @@ class Report:
         """Compact money for sentences: ``$1.2M``."""
         return currency_text(value, self.currency)
 
+    def figure(self, value: float, unit: str) -> str:
+        """A value as sentences and compact tables show it: money compact (``$48K``), else by its catalog unit."""
+        return self.money(value) if unit == "currency" else fmt.by_unit(value, unit, self.currency)
+
     @staticmethod
     def pct(value: float, decimals: int = 0) -> str:
         return fmt.percent(value, decimals)

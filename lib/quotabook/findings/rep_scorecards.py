@@ -9,7 +9,6 @@ from __future__ import annotations
 import pandas as pd
 
 from ..charts.rep_scorecards import rep_card
-from ..metrics import format as fmt
 from ..text import extremes, names
 from ..views.rep_scorecards import SCORECARD_METRICS, Scorecards
 from . import Findings
@@ -30,14 +29,11 @@ def _running(report) -> bool:
 
 def _value(report, metric: str, value) -> str:
     """One figure as the page shows it: compact money ($980K), whole days of tenure, else by catalog unit."""
-    unit = report.catalog.get(metric).unit
     if pd.isna(value):
         return "–"
-    if unit == "currency":
-        return report.money(value)
     if metric == "rep_tenure_days":
         return f"{int(value):,} days"
-    return fmt.by_unit(value, unit, report.currency)
+    return report.figure(value, report.catalog.get(metric).unit)
 
 
 def scorecard_findings(report, cards: Scorecards) -> Findings:

@@ -9,20 +9,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..metrics import format as fmt
 from ..views.trends import Trend, changes
 
 __all__ = ["change_text", "headline", "trend_notes", "trend_sentences", "trend_table"]
 
 #: Metrics whose fall is good news (a shorter cycle).
 _LOWER_IS_BETTER = {"sales_cycle_days"}
-
-
-def _shown(report, value: float, unit: str) -> str:
-    """A value as the page shows it: compact money (``$48K``), else by its catalog unit."""
-    if unit == "currency":
-        return report.money(value)
-    return fmt.by_unit(value, unit, report.currency)
 
 
 def change_text(change: float, unit: str) -> str:
@@ -69,7 +61,7 @@ def trend_sentences(report, trend: Trend) -> list[str]:
             out.append(f"{m.label}: no figure for {label}{' yet' if running else ''} "
                        "(nothing it measures has happened in the quarter).")
             continue
-        value = _shown(report, row["value"], m.unit)
+        value = report.figure(row["value"], m.unit)
         at = "" if metric == "pipeline_coverage" else point  # coverage is read at every quarter's start
         parts = [p for p in (
             _compare(row["value"], row["previous"], row["qoq"], m.unit, f"{before}{at}") if before else None,
@@ -104,7 +96,7 @@ def headline(report, trend: Trend) -> str:
     running = bool(table["partial"].any()) and metric != "pipeline_coverage"
     since = "the same point of last quarter" if running else "last quarter"
     return (f"{m.label} {direction} {change_text(row['qoq'], m.unit).lstrip('+−')} on {since} "
-            f"({trend_word}): {_shown(report, row['value'], m.unit)} against {_shown(report, row['previous'], m.unit)}")
+            f"({trend_word}): {report.figure(row['value'], m.unit)} against {report.figure(row['previous'], m.unit)}")
 
 
 def trend_table(report, trend: Trend):
@@ -120,10 +112,10 @@ def trend_table(report, trend: Trend):
     for metric, row in table.iterrows():
         m = report.catalog.get(metric)
         rows.append({"Metric": m.label + (" (quarter start)" if metric == "pipeline_coverage" else ""),
-                     label + (" so far" if running else ""): _shown(report, row["value"], m.unit),
-                     before: _shown(report, row["previous"], m.unit),
+                     label + (" so far" if running else ""): report.figure(row["value"], m.unit),
+                     before: report.figure(row["previous"], m.unit),
                      "QoQ": change_text(row["qoq"], m.unit),
-                     ago: _shown(report, row["year_ago"], m.unit),
+                     ago: report.figure(row["year_ago"], m.unit),
                      "YoY": change_text(row["yoy"], m.unit)})
     frame = pd.DataFrame(rows)
     caption = f"{report.label}: {label} against the quarter before and the same quarter a year earlier"

@@ -275,8 +275,9 @@ class ForecastStudy:
         week and overall, bias, band and, while the period runs, the Commit call now and that call on the
         record (call × accuracy). A team's figures are its members' calls and wins added up."""
         history = self.commit_history
+        teams = [groups for groups, _ in self._teams()]
         frames = [trust.owner_call_table(history, by="owner")]
-        for groups, _ in self._teams():
+        for groups in teams:
             frames.append(trust.owner_call_table(trust.roll_up(history, groups, name="team"), by="team"))
         table = pd.concat(frames)
         out = pd.DataFrame({"Owner": table.index.astype("str")})
@@ -291,7 +292,7 @@ class ForecastStudy:
             per_owner = (now["closed_amount"] + now["commit_amount"]).astype("float64")
             call = pd.concat([per_owner.groupby(m.reindex(per_owner.index)).sum() for m in
                               [pd.Series(per_owner.index, index=per_owner.index),
-                               *[g for g, _ in self._teams()]]])
+                               *teams]])
             call = call[~call.index.duplicated()].reindex(table.index).fillna(0.0)
             out["Call now"] = call.to_numpy(dtype="float64")
             out["On their record"] = (call * table["accuracy"]).to_numpy(dtype="float64")

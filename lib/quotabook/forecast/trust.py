@@ -75,8 +75,7 @@ def commit_history(ds: Dataset, *, quarters: int = 4, weeks: Iterable[int] = CAL
     MetricUnavailable
         No opportunity history or no forecast categories: past calls cannot be rebuilt.
     """
-    ds.require("commit accuracy", "opportunity_history")
-    ds.require("commit accuracy", "opportunities", "forecast_category")
+    _require_calls(ds)
     lean = _lean(ds, None)
     catalog = load_catalog()
     frames = []
@@ -240,11 +239,16 @@ def trust_statement(summary: dict) -> str:
     return text
 
 
+def _require_calls(ds: Dataset) -> None:
+    """Raise :class:`MetricUnavailable` unless past Commit calls can be rebuilt (history and categories)."""
+    ds.require("commit accuracy", "opportunity_history")
+    ds.require("commit accuracy", "opportunities", "forecast_category")
+
+
 def calls_unavailable(ds: Dataset) -> str | None:
     """Why commit accuracy cannot be computed for ``ds`` (reader's words), or None when it can."""
     try:
-        ds.require("commit accuracy", "opportunity_history")
-        ds.require("commit accuracy", "opportunities", "forecast_category")
+        _require_calls(ds)
     except MetricUnavailable as exc:
         return str(exc)
     return None
