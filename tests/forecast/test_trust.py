@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 from quotabook import load_settings
-from quotabook.dataset import Dataset, canonical_table
+from quotabook.dataset import Dataset
 from quotabook.errors import MetricUnavailable
 from quotabook.forecast import trust
 from quotabook.metrics import compute_wide
-from quotabook.schemas import TABLES
+from quotabook.testing import inline_dataset
 
 SETTINGS = load_settings()
 TERRITORIES = [{"territory": "T1", "region": "East", "district": "D", "owner": "Ann"},
@@ -58,9 +58,7 @@ HISTORY = [
 def build(opportunities=OPPORTUNITIES, history=HISTORY, targets=None, as_of="2025-04-10") -> Dataset:
     given = {"opportunities": opportunities, "territories": TERRITORIES, "opportunity_history": history,
              "targets": targets}
-    frames = {name: canonical_table(name, given.get(name)) for name in TABLES}
-    return Dataset(**frames, settings=SETTINGS, present=frozenset(n for n, r in given.items() if r is not None),
-                   source="inline", as_of_date=pd.Timestamp(as_of))
+    return inline_dataset(given, as_of=as_of, settings=SETTINGS)
 
 
 def test_commit_calls_are_rebuilt_as_they_stood_each_call_week():

@@ -4,16 +4,15 @@ over-caller flagged, and no targets at all (exact figures worked out in the comm
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from quotabook import load_settings
-from quotabook.dataset import Dataset, canonical_table
+from quotabook.dataset import Dataset
 from quotabook.errors import DataQualityWarning
 from quotabook.findings import rep_scorecards as text
 from quotabook.metrics import compute_wide, load_catalog
 from quotabook.notebook import Report
-from quotabook.schemas import TABLES
+from quotabook.testing import inline_dataset
 from quotabook.views.rep_scorecards import scorecards, top_deals
 
 SETTINGS = load_settings()
@@ -64,9 +63,7 @@ ACTIVITIES = [{"activity_id": "X1", "owner": "Ann", "activity_date": "2024-12-01
 def build(deals=DEALS, targets=TARGETS, activities=ACTIVITIES, history=HISTORY, as_of="2025-04-10") -> Dataset:
     given = {"opportunities": deals, "territories": TERRITORIES, "targets": targets, "activities": activities,
              "opportunity_history": history}
-    frames = {name: canonical_table(name, given.get(name)) for name in TABLES}
-    return Dataset(**frames, settings=SETTINGS, present=frozenset(n for n, r in given.items() if r is not None),
-                   source="inline", as_of_date=pd.Timestamp(as_of))
+    return inline_dataset(given, as_of=as_of, settings=SETTINGS)
 
 
 def report_for(ds: Dataset) -> Report:

@@ -7,15 +7,14 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from quotabook import load_settings
-from quotabook.dataset import Dataset, canonical_table
+from quotabook.dataset import Dataset
 from quotabook.findings import trends as text
 from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
-from quotabook.schemas import TABLES
+from quotabook.testing import inline_dataset
 from quotabook.views.trends import changes, quarter_trend
 
 SETTINGS = load_settings()
@@ -54,9 +53,7 @@ def build(deals=DEALS, extra_history=(), targets=TARGETS, as_of="2025-07-15") ->
     """The deals as they stand now (``deals``), with the history of :data:`DEALS` plus ``extra_history``."""
     given = {"opportunities": [_deal(*d) for d in deals], "territories": TERRITORIES, "targets": targets,
              "opportunity_history": [r for d in DEALS for r in _life(*d)] + list(extra_history)}
-    frames = {name: canonical_table(name, given.get(name)) for name in TABLES}
-    return Dataset(**frames, settings=SETTINGS, present=frozenset(n for n, r in given.items() if r is not None),
-                   source="inline", as_of_date=pd.Timestamp(as_of))
+    return inline_dataset(given, as_of=as_of, settings=SETTINGS)
 
 
 def _table(trend):
