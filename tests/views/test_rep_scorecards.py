@@ -133,3 +133,14 @@ def test_without_history_commit_accuracy_says_what_is_missing():
         cards = scorecards(ds, "2025-Q1")
     assert cards.team["commit_accuracy"].isna().all() and "opportunity_history" in cards.unavailable["commit_accuracy"]
     assert any("cannot be judged" in s for s in text.scorecard_findings(report_for(ds), cards).sentences)
+
+
+def test_the_team_table_splits_into_two_parts_that_hold_every_column_once():
+    report = report_for(build())
+    cards = scorecards(build(), "2025-Q1")
+    whole = list(text.team_table(report, cards).data.columns)
+    results = list(text.team_table(report, cards, part="results").data.columns)
+    habits = list(text.team_table(report, cards, part="habits").data.columns)
+    assert results[:2] == habits[:2] == ["Rank", "Rep"]  # each part says whose row it is
+    assert sorted(results + habits[2:]) == sorted(whole)
+    assert len(results) <= 9 and len(habits) <= 9  # each fits a printed A4 page
