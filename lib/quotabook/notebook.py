@@ -117,6 +117,14 @@ class Report:
         """Whole weeks left in the period after the report date (0 once it has ended)."""
         return self.state.weeks_left
 
+    @property
+    def moves_period(self) -> Period:
+        """The period the next moves are for: the report's own period until it is over; once it is, the quarter
+        holding the as-of date (a finished quarter's review looks ahead to the quarter in progress)."""
+        if not self.state.finished:
+            return self.period
+        return self.ds.calendar.period_of(self.as_of)
+
     def as_of_statement(self) -> str:
         """The line at the top of every page: the one date the figures are as of, why that date, and where
         the period stands then ("**Figures as of 15 Nov 2026**, the latest dated event in the data. 2026-Q4
