@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-PERIOD ?= 2026-Q3
+PERIOD ?=
 DEMO   := data/demo/opportunities.parquet
 
 .DEFAULT_GOAL := help
@@ -35,8 +35,8 @@ $(CHROMIUM):
 	@SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); $$SUDO apt-get update -qq && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 
-pack: $(STAMP) $(DEMO) $(CHROMIUM) ## build the demo report pack for PERIOD (default 2026-Q3): every region + district, HTML + PDF
-	$(BIN)/quotabook pack --period $(PERIOD)
+pack: $(STAMP) $(DEMO) $(CHROMIUM) ## build the demo pack, every region + district, HTML + PDF: the quarter in progress (PERIOD=2026-Q3 for another)
+	$(BIN)/quotabook pack $(if $(PERIOD),--period $(PERIOD))
 
 test: $(STAMP) ## run the whole test suite
 	$(BIN)/python -m pytest -q -n auto

@@ -198,3 +198,57 @@ def test_a_notebook_that_is_not_json_or_names_no_kernel_is_a_clear_planning_erro
     assert f"{folder / 'nokernel.ipynb'}: no kernelspec in its metadata" in err
     assert f"{folder / 'julia.ipynb'}: asks for kernel 'julia-9', which is not installed (installed: " in err
     assert not (tmp_path / "out").exists()
+
+
+# -- the default period: the quarter the data has reached (issue 16) --------------------------------------------
+def test_pack_without_a_period_builds_the_quarter_holding_the_datas_as_of_date(tmp_path, capsys):
+    import old_crm
+    from quotabook.pack import make_plan
+
+    folder = old_crm.write(tmp_path / "crm")  # latest event 25 Feb 2015: 2015-Q1 is the quarter in progress
+    fixtures = Path(__file__).parent / "pack" / "fixtures"
+    plan = make_plan(None, data=str(folder), out=tmp_path / "r", regions=["East"], pack=fixtures / "pack.yaml",
+                     notebooks_dir=fixtures / "notebooks")
+    assert (plan.period, plan.as_of) == ("2015-Q1", "2015-02-25")
+    assert plan.out_dir == tmp_path / "r" / "2015-Q1"
+    assert {r.parameters["period"] for r in plan.runs} == {"2015-Q1"}
+    # a date given moves the default with it: as of 31 Dec 2014 the quarter is 2014-Q4
+    assert make_plan(None, data=str(folder), out=tmp_path / "r", regions=["East"], as_of="2014-12-31",
+                     pack=fixtures / "pack.yaml", notebooks_dir=fixtures / "notebooks").period == "2014-Q4"
+    assert main(["pack", "--data", str(folder), "--out", str(tmp_path / "o"), "--overview"]) == 0
+    out = capsys.readouterr().out
+    assert "period 2015-Q1: the quarter holding the data's as-of date, 25 Feb 2015" in out
+    assert (tmp_path / "o" / "2015-Q1" / "index.html").is_file()
+
+
+def test_pack_without_a_period_passes_none_and_says_which_period_it_built(monkeypatch, capsys):
+    import quotabook.pack
+    from quotabook.pack import PackResult
+
+    calls: list = []
+
+    def build_pack(period, **kwargs):
+        calls.append(period)
+        return PackResult(out_dir=Path("reports/2026-Q4"), index=Path("reports/2026-Q4/index.html"),
+                          manifest=Path("reports/2026-Q4/manifest.json"), period="2026-Q4", as_of="2026-11-15")
+
+    monkeypatch.setattr(quotabook.pack, "build_pack", build_pack)
+    assert main(["pack", "--quiet"]) == 0
+    assert calls == [None]
+    assert "period 2026-Q4: the quarter holding the data's as-of date, 15 Nov 2026" in capsys.readouterr().out
+    assert main(["pack", "--period", "2026-Q3", "--quiet"]) == 0
+    assert "the quarter holding" not in capsys.readouterr().out  # a period asked for is not announced
+
+
+def test_resume_without_period_or_data_is_refused_with_why(tmp_path, capsys):
+    assert main(["pack", "--resume", "--out", str(tmp_path), "--quiet"]) == 2
+    assert "--resume without --period needs --data" in capsys.readouterr().err
+
+
+def test_without_any_dated_event_the_period_must_be_given():
+    from quotabook.errors import ConfigError
+    from quotabook.pack.plan import quarter_in_progress
+
+    assert quarter_in_progress("2026-11-15") == "2026-Q4" and quarter_in_progress("2026-09-30") == "2026-Q3"
+    with pytest.raises(ConfigError, match=r"no period given.*pass the period"):
+        quarter_in_progress(None)

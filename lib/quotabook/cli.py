@@ -118,8 +118,20 @@ def _overview(args: argparse.Namespace) -> int:
     from .report import build_overview
 
     ds = load(args.data, as_of=args.as_of)
-    print(f"wrote {build_overview(ds, args.period, args.out)}")
+    period = args.period or ds.calendar.period_of(ds.reference_date).label
+    if args.period is None:
+        print(_default_period_line(period, ds.reference_date))
+    print(f"wrote {build_overview(ds, period, args.out)}")
     return 0
+
+
+def _default_period_line(period: str, as_of) -> str:
+    """What a pack built without ``--period`` is for, said once: the quarter holding the data's as-of date."""
+    from .fiscal import iso_date
+
+    day = iso_date(as_of)
+    return (f"period {period}: the quarter holding the data's as-of date, {day.day} {day:%b %Y} "
+            "(pass --period for another, e.g. the quarter just finished)")
 
 
 def _pack(args: argparse.Namespace) -> int:
@@ -148,6 +160,8 @@ def _pack(args: argparse.Namespace) -> int:
         print(f"quotabook: {how}; finished notebooks are kept, run again with --resume", file=sys.stderr)
         return code
     _say_why_rerun(result)
+    if args.period is None:
+        print(_default_period_line(result.period, result.as_of))
     kept = f", {len(result.reused)} kept" if result.reused else ""
     print(f"wrote {result.index} ({len(result.executed)} notebooks run{kept}, {len(result.pdfs)} PDFs, "
           f"{result.seconds:.1f}s)")
@@ -247,7 +261,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("pack", help="build the report pack for a period into reports/<period>/ "
                                     "(exit 1 if a notebook failed; the pack is still written)")
-    p.add_argument("--period", required=True, help=_PERIOD_HELP)
+    p.add_argument("--period", help=_PERIOD_HELP + " (default: the quarter holding the as-of date, the quarter in "
+                                                   "progress; a finished quarter's pack is its review, with the "
+                                                   "next moves of the quarter in progress)")
     p.add_argument("--regions", help="comma-separated: region names exactly as in the data, 'district' (the whole "
                                      "district), 'all' (every region and the district), region:NAME (a region "
                                      "named like a keyword) (default: the pack's, all)")

@@ -51,6 +51,9 @@ class PackResult:
     resumed_data: str | None = None
     pdfs: list[Path] = field(default_factory=list)
     seconds: float = 0.0
+    #: The period built (its label) and the one as-of date of every page (``YYYY-MM-DD``; None: none found).
+    period: str = ""
+    as_of: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -173,7 +176,7 @@ def resumed_data(period: str, out: str | os.PathLike) -> str:
     return str(data)
 
 
-def build_pack(period: str, *, regions=None, notebooks=None, data=None, formats=("html", "pdf"),
+def build_pack(period: str | None = None, *, regions=None, notebooks=None, data=None, formats=("html", "pdf"),
                workers: int | None = None, resume: bool = False, out: str | os.PathLike = "reports",
                pack: str | os.PathLike = "quarterly", timeout: float | None = 600, progress: bool = True,
                as_of=None, notebooks_dir: str | os.PathLike | None = None, executor: str = "local",
@@ -183,7 +186,10 @@ def build_pack(period: str, *, regions=None, notebooks=None, data=None, formats=
 
     Parameters
     ----------
-    period : ``"2026-Q3"``, ``"2026-H2"``, ``"2026"`` / ``"FY2026"`` or ``"2026-01-01..2026-06-30"``.
+    period : ``"2026-Q3"``, ``"2026-H2"``, ``"2026"`` / ``"FY2026"`` or ``"2026-01-01..2026-06-30"``; None: the
+        quarter holding the as-of date (the quarter in progress, as far as the data goes), recorded in
+        ``PackResult.period``. A finished quarter's pack is its review, with the next moves of the quarter in
+        progress.
     regions : scopes as :mod:`quotabook.scope` reads them (region names exactly as in the data, ``"district"``,
         ``"all"``, ``"region:NAME"``); default: the pack YAML's.
     notebooks : notebook stems; default: the pack YAML's list, in its order.
@@ -231,6 +237,9 @@ def build_pack(period: str, *, regions=None, notebooks=None, data=None, formats=
         stack.enter_context(terminate_as_interrupt())  # SIGTERM stops the build as Ctrl-C does
         stack.callback(configure, configure(_privacy_policy()))  # what every output masks (see _save)
         if data is None:
+            if resume and period is None:  # the period comes from the data, the data from the pack resumed
+                raise PackError("--resume without --period needs --data: the period is the quarter the data has "
+                                "reached, and which pack to resume (and so its data) depends on the period")
             resumed = resumed_data(period, out) if resume else None  # only a resume reads the old manifest
             data = resumed or "demo"
         # Set before planning, which loads the whole source once for the pack's as-of date (the district's runs
@@ -333,7 +342,8 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
         if want_pdf and (entry["name"], entry["slug"]) not in pdf_due:
             entry.update(old_regions[entry["slug"]])
     result = PackResult(out_dir=plan.out_dir, index=plan.out_dir / "index.html",
-                        manifest=plan.out_dir / "manifest.json", reused=sorted(kept))
+                        manifest=plan.out_dir / "manifest.json", reused=sorted(kept), period=plan.period,
+                        as_of=plan.as_of)
     _save(plan, manifest, result, "building")  # before any page is replaced: no index links to newer pages
     execute_start = perf_counter()
     pdfs = _PdfStage(plan, manifest, pdf_due, lambda: _save(plan, manifest, result, "building"))

@@ -44,6 +44,7 @@ __all__ = [
     "load_pack_spec",
     "make_plan",
     "project_root",
+    "quarter_in_progress",
     "safe_path",
     "slugify",
     "source_as_of",
@@ -209,6 +210,25 @@ def _check_period(period: str) -> str:
     from ..settings import load_settings
 
     return FiscalCalendar.from_settings(load_settings()).period(period).label
+
+
+def quarter_in_progress(as_of: str | None) -> str:
+    """The fiscal quarter holding the pack's as-of date (``YYYY-MM-DD``): the period a pack is built for when
+    none is asked for, so the default pack is the quarter the data has reached, with its next moves live.
+
+    Raises
+    ------
+    ConfigError
+        There is no as-of date (the source could not be loaded, or holds no dated event): no quarter to
+        take, so the period must be given.
+    """
+    from ..fiscal import FiscalCalendar
+    from ..settings import load_settings
+
+    if as_of is None:
+        raise ConfigError("no period given, and the data holds no dated event (or could not be loaded) to take "
+                          "the quarter in progress from: pass the period, e.g. --period 2026-Q3", key="period")
+    return FiscalCalendar.from_settings(load_settings()).period_of(as_of).label
 
 
 def _check_as_of(as_of) -> str | None:
@@ -387,11 +407,12 @@ def check_notebooks(stems: Sequence[str], notebooks_dir: Path) -> dict[str, Path
     return paths
 
 
-def make_plan(period: str, *, regions: Sequence[str] | None = None, notebooks: Sequence[str] | None = None,
+def make_plan(period: str | None, *, regions: Sequence[str] | None = None, notebooks: Sequence[str] | None = None,
               data: str | os.PathLike = "demo", formats: Sequence[str] | None = None,
               out: str | os.PathLike = "reports", pack: str | os.PathLike = "quarterly", as_of=None,
               timeout: float | None = 600, notebooks_dir: str | os.PathLike | None = None) -> Plan:
-    """Check the request and list every run (see the module docstring for what is checked).
+    """Check the request and list every run (see the module docstring for what is checked). ``period`` None:
+    the quarter holding the as-of date (:func:`quarter_in_progress`).
 
     Raises
     ------
@@ -403,7 +424,7 @@ def make_plan(period: str, *, regions: Sequence[str] | None = None, notebooks: S
     PackError
         A notebook is missing or lacks a pack parameter; an unknown region; a connection string as data.
     """
-    label = _check_period(period)
+    label = _check_period(period) if period is not None else None  # a bad period fails before the data loads
     as_of_iso = _check_as_of(as_of)
     data_param, folder = resolve_data(data)
     root = project_root()
@@ -417,6 +438,7 @@ def make_plan(period: str, *, regions: Sequence[str] | None = None, notebooks: S
     chosen = _choose_regions(list(regions) if regions else list(spec.regions),
                              data_regions(folder if folder is not None and folder.is_dir() else data_param))
     as_of_iso = as_of_iso or source_as_of(data_param, keep=any(slug == DISTRICT for _, slug in chosen))
+    label = label or quarter_in_progress(as_of_iso)
     out_dir = safe_path(Path(out), label)
     titles = {stem: notebook_title(path) for stem, path in paths.items()}
     runs = []
