@@ -180,7 +180,7 @@ def test_table_formats_a_move_for_a_notebook_and_says_when_there_is_nothing_to_d
     assert shown["Close date"].iloc[0] == "Aug 15, 2026"
     assert "5 in all" in styler.caption
     empty = moves.table(rep, "pull_in")
-    assert "No late-stage deal is dated next quarter." in empty.data
+    assert "No late-stage deal is dated 2026-Q4, the quarter after 2026-Q3." in empty.data
     district = moves.table(_report(commit_dataset(), None), "impact")
     assert district.data.columns[0] == "Region"
     assert set(moves.tables(rep)) == {*moves.MOVES, "impact"}

@@ -12,11 +12,16 @@ Every list has ``region`` and ``territory`` so a notebook can show it for a regi
 are in the reporting currency, dates are days. :func:`impact` shows how Closed + Commit moves per territory
 or region if moves 1 and 2 are applied. For notebooks: :func:`table` (one formatted table per move) and
 :func:`summary` (the amounts per move per territory or region).
+
+The moves are always for a period with something left to move: a report's own period while it runs, and once
+it is over the quarter in progress at the as-of date (:attr:`quotabook.notebook.Report.moves_period`,
+:func:`moves_report`). A finished quarter's review so looks ahead; its tables say for which quarter and as of
+which date (:func:`outlook_label`), and its page says so once (:func:`outlook_note`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -35,10 +40,9 @@ from .metrics.measures.target_achievement import (
 )
 from .schemas import EVIDENCE_FLAGS
 from .text import names
-from .views.target_achievement import period_ended
 
-__all__ = ["MOVES", "NextMoves", "expand", "impact", "next_moves", "nothing_to_do", "promote", "pull_in", "push",
-           "reclassify", "summary", "table", "tables"]
+__all__ = ["MOVES", "NextMoves", "expand", "impact", "is_outlook", "moves_report", "next_moves", "nothing_to_do",
+           "outlook_label", "outlook_note", "promote", "pull_in", "push", "reclassify", "summary", "table", "tables"]
 
 #: Each move's key and its heading (the order of the play).
 MOVES = {
@@ -353,22 +357,48 @@ _HEADERS = {"territory": "Territory", "region": "Region", "deal": "Deal", "stage
             "forecast": "Closed + Commit", "reclassified": "Move 1", "promoted": "Move 2",
             "forecast_after": "After moves", "forecast_attainment": "Attainment now",
             "attainment_after": "Attainment after"}
-_NONE = {
-    "reclassify": "No weak Commit: every Commit deal closing in the period has recent proof.",
-    "promote": "No Best Case deal passes every test for Commit this period.",
+_NONE = {  # {period}: the period the moves are for; {following}: the quarter after it
+    "reclassify": "No weak Commit: every Commit deal closing in {period} has recent proof.",
+    "promote": "No Best Case deal passes every test for Commit in {period}.",
     "expand": "No recent customer lacks an open expansion deal.",
-    "pull_in": "No late-stage deal is dated next quarter.",
-    "impact": "No forecast to show for this period.",
+    "pull_in": "No late-stage deal is dated {following}, the quarter after {period}.",
+    "impact": "No forecast to show for {period}.",
 }
-_NONE_NEAR = "No Best Case deal passes, or misses by a single test, the tests for Commit this period."
-_OVER = {  # once the period is over nothing in it is open: what each move can no longer do
-    "reclassify": "no Commit is left to reclassify",
-    "promote": "no Best Case is left to promote",
-    "expand": "expansion plays belong to the live quarter",
-    "pull_in": "no deal can be pulled into it",
-    "push": "no pipeline push can change it",
-    "impact": "moves 1 and 2 can no longer change its forecast",
-}
+_NONE_NEAR = "No Best Case deal passes, or misses by a single test, the tests for Commit in {period}."
+
+
+# -- which period the moves are for --------------------------------------------------------------------------
+def moves_report(rep):
+    """``rep`` as its next moves read it: ``rep`` itself while its period runs (or lies ahead); once the period
+    is over, the same scope for :attr:`~quotabook.notebook.Report.moves_period`, the quarter in progress at the
+    as-of date. A finished quarter has nothing open left to move, so its review looks ahead instead of listing
+    deals that can no longer be worked."""
+    period = rep.moves_period
+    return rep if period == rep.period else replace(rep, period=period)
+
+
+def is_outlook(rep) -> bool:
+    """Whether ``rep``'s moves are for another period than its own (a finished period's review)."""
+    return rep.moves_period != rep.period
+
+
+def outlook_label(rep) -> str:
+    """The period the moves are for and the one date they are read on: "2026-Q4 as of 15 Nov 2026"."""
+    day = rep.as_of
+    return f"{rep.moves_period.label} as of {day.day} {day:%b %Y}"
+
+
+def outlook_note(rep) -> str:
+    """Markdown, said once on a finished period's page (empty while it runs): a heading naming the period the
+    next moves are for and the as-of date, and why they are not the finished period's own."""
+    if not is_outlook(rep):
+        return ""
+    live = rep.moves_period
+    which = "the quarter in progress" if live.state(rep.as_of).running else "the next quarter"
+    return (f"### Outlook: {outlook_label(rep)} — next moves\n\n"
+            f"*{rep.period.label} is over and nothing in it is left open, so the moves below are for {live.label}, "
+            f"{which}, as the data stood on the as-of date. Its figures are not final: they move as deals are won, "
+            "lost or slip.*")
 
 
 def _no_categories(rep) -> bool:
@@ -405,7 +435,9 @@ def _push_none(rep) -> str:
 def nothing_to_do(rep, move: str, *, near: bool = False) -> str:
     """The sentence shown instead of an empty move list: why it is empty, in terms the rest of the page
     agrees with. Without forecast categories there is no Commit or Best Case to test (not "every Commit has
-    proof"); with none closing in the period, there is nothing to test."""
+    proof"); with none closing in the period, there is nothing to test. The period is the one the moves are
+    for (:func:`moves_report`)."""
+    rep = moves_report(rep)
     period = rep.period.label
     if move in ("reclassify", "promote", "impact") and _no_categories(rep):
         what = {"reclassify": "Commit to test for proof", "promote": "Best Case to test for Commit",
@@ -424,12 +456,15 @@ def nothing_to_do(rep, move: str, *, near: bool = False) -> str:
             columns = " and ".join(f"opportunities.{c}" for c in lacking)
             return (f"The data has no {' or '.join(lacking.values())} on its deals (column"
                     f"{'s' if len(lacking) > 1 else ''} {columns}), so expansion plays cannot be found.")
-    return _NONE_NEAR if near else _NONE[move]
+    following = rep.ds.calendar.shift(rep.period, 1).label
+    return (_NONE_NEAR if near else _NONE[move]).format(period=period, following=following)
 
 
 def frame_for(rep, move: str, *, near: bool = False) -> pd.DataFrame:
-    """The ranked frame of one move (see :data:`MOVES`, or ``"impact"``) for a notebook's report; ``near``
-    adds the Best Case deals one test short to ``"promote"`` (see :func:`promote`)."""
+    """The ranked frame of one move (see :data:`MOVES`, or ``"impact"``) for a notebook's report, for the period
+    its moves are for (:func:`moves_report`); ``near`` adds the Best Case deals one test short to ``"promote"``
+    (see :func:`promote`)."""
+    rep = moves_report(rep)
     if move in ("push", "impact"):
         return {"push": push, "impact": impact}[move](rep.ds, rep.period, rep.level)
     if move == "promote":
@@ -439,15 +474,13 @@ def frame_for(rep, move: str, *, near: bool = False) -> pd.DataFrame:
 
 def table(rep, move: str, *, limit: int = 10, near: bool = False):
     """One move as a formatted table for a notebook (at most ``limit`` rows, largest first), or a sentence
-    saying there is nothing to do, or that the period is over (nothing in it is open: the moves are for a
-    running quarter). ``near=True`` lists, after the Best Case deals ready for Commit, those one test short
-    (their Why names the test). ``rep`` is a :class:`quotabook.notebook.Report`."""
+    saying there is nothing to do. Once the report's period is over the list is the quarter in progress's
+    (:func:`moves_report`), its caption naming that quarter and the as-of date. ``near=True`` lists, after
+    the Best Case deals ready for Commit, those one test short (their Why names the test). ``rep`` is a
+    :class:`quotabook.notebook.Report`."""
     if move not in _TABLES:
         raise ValueError(f"unknown move {move!r}: one of {', '.join(_TABLES)}")
-    if period_ended(rep.ds, rep.period):
-        live = rep.ds.calendar.period_of(rep.as_of).label
-        return rep.markdown(f"*{rep.period.label} is over: {_OVER[move]} (run it for {live} for the live "
-                            "list).*")
+    outlook = is_outlook(rep)
     near = near and move == "promote"
     frame = frame_for(rep, move, near=near)
     if frame.empty:
@@ -467,6 +500,8 @@ def table(rep, move: str, *, limit: int = 10, near: bool = False):
         ready = int((frame["status"] == "promote").sum())
         short = len(frame) - ready
         title += f": {ready} ready" + (f", then {short} one test short" if short else "")
+    if outlook:  # a finished period's review: say whose moves these are
+        title += f" — {outlook_label(rep)}"
     caption = f"{title} — {len(frame)} in all" if len(frame) > limit else title
     # roll-ups (push, impact) in compact money like the notebook's other tables, so seven columns fit the page;
     # a deal's own amount stays exact
@@ -491,9 +526,12 @@ _SUMMARY = ["weak_commit_amount", "promotable_best_case_amount", "pull_in_amount
 
 
 def summary(rep):
-    """The size of each move per territory (a region's report) or region (the district's), formatted."""
+    """The size of each move per territory (a region's report) or region (the district's), formatted, for the
+    period the moves are for (:func:`moves_report`)."""
+    caption = "The four moves in numbers" + (f" — {outlook_label(rep)}" if is_outlook(rep) else "")
+    rep = moves_report(rep)
     wide = rep.metrics(_SUMMARY)
     shown = wide.reindex(columns=[c for c in _SUMMARY if c in wide.columns]).reset_index()
     labels = {m: rep.catalog.get(m).label for m in shown.columns if m != rep.level}
     return rep.table(shown.rename(columns={rep.level: rep.level.capitalize(), **labels}),
-                     {labels[m]: m for m in labels}, caption="The four moves in numbers")
+                     {labels[m]: m for m in labels}, caption=caption)

@@ -120,10 +120,12 @@ class Report:
     @property
     def moves_period(self) -> Period:
         """The period the next moves are for: the report's own period until it is over; once it is, the quarter
-        holding the as-of date (a finished quarter's review looks ahead to the quarter in progress)."""
+        holding the as-of date (a finished quarter's review looks ahead to the quarter in progress), or the next
+        one when the as-of date is that quarter's last day (the data is as of the end of that day: it is over)."""
         if not self.state.finished:
             return self.period
-        return self.ds.calendar.period_of(self.as_of)
+        current = self.ds.calendar.period_of(self.as_of)
+        return self.ds.calendar.shift(current, 1) if current.state(self.as_of).finished else current
 
     def as_of_statement(self) -> str:
         """The line at the top of every page: the one date the figures are as of, why that date, and where

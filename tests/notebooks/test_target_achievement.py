@@ -168,23 +168,69 @@ def test_coverage_table_has_a_total_row_and_compact_money():
     assert table["Status"].tolist() == ["Pipeline push", "Short of target", "Pipeline push"]  # district: 1.07×
 
 
-def test_over_period_tables_say_so():
+def _review(as_of: str = "2026-10-15") -> Report:
+    """The district's 2026-Q3, over on ``as_of``, with 2026-Q4 under way: T1 holds a 300K Commit at Solution
+    (too early a stage: weak) closing 20 Nov, and T2 a 100K Best Case at Discovery closing 2 Dec."""
+    q4 = [deal("Q4C", "T1", close="2026-11-20", stage="Solution", category="Commit", amount=300 * K,
+               created="2026-09-01", name="Quartz Ltd - Suite"),
+          deal("Q4B", "T2", close="2026-12-02", stage="Discovery", category="Best Case", amount=100 * K,
+               created="2026-09-01")]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        over = report(as_of="2026-10-15")
-        note = say.needs_table(over, views.pipeline_needs(over.ds, over.period, by=over.level))
-        move = moves.table(over, "reclassify")
-        rules = say.move_rules(over)
-        impact = say.impact_note(over)
-    assert note.data.startswith("*2026-Q3 is over and nothing is left open")
-    assert move.data == "*2026-Q3 is over: no Commit is left to reclassify (run it for 2026-Q4 for the live list).*"
-    assert rules.data.startswith("*2026-Q3 is over and nothing is left open: no move is left to make in it.")
-    assert impact is None  # the impact table below says the period is over
+        ds = dataset(as_of)
+        ds = build_dataset([*ds.opportunities.to_dict("records"), *q4], history=ds.opportunity_history,
+                           targets=ds.targets, as_of=as_of)
+    return Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
+
+
+def test_a_finished_quarters_moves_are_the_quarter_in_progress_captioned_with_it():
+    over = _review()
+    assert over.state.finished and over.moves_period.label == "2026-Q4"
+    frame = moves.frame_for(over, "reclassify")
+    # Q3's C1 and C3 are still open past their dates but Q3 is over: only Q4's weak Commit is listed
+    assert frame["opportunity_id"].tolist() == ["Q4C"]
+    weak = moves.table(over, "reclassify")
+    assert weak.caption == "1. Weak Commits to reclassify as Best Case — 2026-Q4 as of 15 Oct 2026"
+    assert weak.data["Deal"].tolist() == ["Quartz Ltd - Suite"]
+    assert weak.data["Why"].tolist() == ["stage Solution is before Proposal"]
+    # an empty list names the quarter it is about, and never asks anyone to run anything
+    promote = moves.table(over, "promote", near=True).data
+    assert promote == "*No Best Case deal passes, or misses by a single test, the tests for Commit in 2026-Q4.*"
+    said = " ".join(t.data for t in (moves.table(over, m) for m in [*moves.MOVES, "impact"]) if isinstance(t.data, str))
+    assert "run" not in said.lower() and "2026-Q3" not in said
+
+
+@pytest.mark.filterwarnings("ignore::quotabook.errors.DataQualityWarning")  # Q3 deals without history
+def test_a_finished_quarters_page_says_once_whose_moves_they_are():
+    over = _review()
+    rules = say.move_rules(over).data
+    assert rules.count("### Outlook: 2026-Q4 as of 15 Oct 2026 — next moves") == 1
+    assert "the moves below are for 2026-Q4, the quarter in progress" in rules
+    assert "open deals at Proposal or later dated 2027-Q1" in rules  # the plays of the quarter after Q4
+    note = say.needs_table(over, views.pipeline_needs(over.ds, over.period, by=over.level)).data
+    assert note == ("*2026-Q3 is over and nothing in it was left open: no gap left to fill with pipeline. The "
+                    "outlook for 2026-Q4 as of 15 Oct 2026 is under Next moves.*")
+    # moves 1 and 2 on Q4: Closed + Commit 300K (Q4C), minus the weak Q4C
+    assert say.impact_note(over).data == ("Reclassifying \\$300K of weak Commit takes the district's Closed + "
+                                          "Commit from \\$300K to \\$0.")
+    findings = say.target_achievement_findings(over).sentences
+    assert findings[-1].endswith("so the next moves at the end of this page are for 2026-Q4 as of 15 Oct 2026.")
+    # the same page for the quarter in progress says nothing of an outlook: its moves are its own
+    live = Report(ds=over.ds, period=over.ds.period("2026-Q4"), region=None, catalog=load_catalog())
+    assert live.moves_period == live.period and "Outlook" not in say.move_rules(live).data
+    assert moves.table(live, "reclassify").caption == "1. Weak Commits to reclassify as Best Case"
+
+
+def test_on_a_quarters_last_day_its_review_looks_to_the_next_quarter():
+    over = _review("2026-09-30")  # the data is as of the end of 30 Sep: 2026-Q3 is over
+    assert over.state.finished and over.moves_period.label == "2026-Q4"
+    assert moves.table(over, "reclassify").caption.endswith("— 2026-Q4 as of 30 Sep 2026")
 
 
 def test_rules_note_uses_the_workbook_thresholds():
     text = say.coverage_rules(report()).data
-    assert "under 1.5×" in text and "3× early in a quarter" in text and "under 2.5× for 2 weekly readings" in text
+    assert "under 1.5×" in text and "3× early in a quarter" in text
+    assert "under 2.5× at 2 readings in a row, a week apart" in text
     rules = say.move_rules(report()).data
     assert "no activity in the last 14 days" in rules and "a stage before Proposal" in rules
     assert "open deals at Proposal or later dated 2026-Q4" in rules
@@ -221,8 +267,8 @@ def test_impact_note_names_who_reaches_target_only_on_commit_without_proof():
     ds = build_dataset(opps, targets=targets("2026-Q3", T1=1000 * K, T2=1000 * K), as_of="2026-08-19")
     rep = Report(ds=ds.for_region("East"), period=ds.period("2026-Q3"), region="East", catalog=load_catalog())
     assert say.impact_note(rep).data.endswith(
-        "(115% of target to 100%). T1 reaches target on today's Commit but not on proof alone: get that proof "
-        "before the forecast call.")
+        "(115% of target to 100%). T1 reaches target on the current Commit but not on proof alone: get that "
+        "proof before the forecast call.")
 
 
 # -- charts -----------------------------------------------------------------------------------------------------

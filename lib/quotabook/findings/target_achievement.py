@@ -60,10 +60,6 @@ def _unavailable_sentence(rep, unavailable: dict[str, str]) -> str | None:
     return f"Not available for this data: {'; '.join(parts)}."
 
 
-def _current_quarter(rep) -> str:
-    return rep.ds.calendar.period_of(rep.as_of).label
-
-
 def _ended(rep) -> bool:
     return views.period_ended(rep.ds, rep.period)
 
@@ -274,8 +270,8 @@ def _ended_findings(rep, s: pd.Series, cov: pd.DataFrame) -> tuple[list[str], di
     if is_number(s["win_rate"]):
         missing = one_sided(s["won_count"], s["closed_count"])
         won = f"({plural(s['won_count'], 'won deal')}; {missing})" if missing else f"({s['won_count']:.0f} won)"
-        fourth = (f"It won {rep.pct(s['win_rate'])} of the deals it closed {won}; nothing is "
-                  f"left open in {period}, so for the live view run this notebook for {_current_quarter(rep)}.")
+        fourth = (f"It won {rep.pct(s['win_rate'])} of the deals it closed {won}; nothing is left open in "
+                  f"{period}, so the next moves at the end of this page are for {moves.outlook_label(rep)}.")
     return [first, second, third, fourth], headlines, []
 
 
@@ -305,17 +301,18 @@ def coverage_rules(rep):
         f"- **Coverage** under 1× — the quarter is mathematically short; under {push:g}× — launch a fast-turn "
         "pipeline push (status *Short of target* / *Pipeline push*).\n"
         f"- **Pipeline coverage** of {early:g}× early in a quarter, {mature:g}× for a mature recurring-revenue "
-        f"business; under {alert:g}× for {weeks} weekly readings in a row alerts leadership (status *Alert*; "
-        f"*Below* when only this week's reading is under it; *Watch* under {early:g}×).\n"
+        f"business; under {alert:g}× at {weeks} readings in a row, a week apart, alerts leadership (status "
+        f"*Alert*; *Below* when only the latest reading is under it; *Watch* under {early:g}×).\n"
         f"- Once the quarter is over: *Missed: volume* — it went in with under {early:g}× pipeline coverage, too "
         "few at-bats; *Missed: conversion* — the pipeline was there and was not converted.")
 
 
 def move_rules(rep):
-    """Markdown: the tests behind the four next-move lists, with the workbook's values (or, once the period
-    is over, that nothing in it is left to move)."""
-    if _ended(rep):
-        return _over_note(rep, "no move is left to make in it")
+    """Markdown: the tests behind the four next-move lists, with the workbook's values; once the period is
+    over, followed by the outlook heading (:func:`quotabook.moves.outlook_note`): the lists are then the quarter
+    in progress's, said once for the page rather than under every table."""
+    outlook = moves.outlook_note(rep)
+    rep = moves.moves_report(rep)
     t = rep.settings.threshold
     stage = next((s.name for s in sorted(rep.settings.stages, key=lambda s: s.order)
                   if s.order >= t("commit_min_stage_order")), "the late stages")
@@ -330,15 +327,16 @@ def move_rules(rep):
         "place. Deals one test short follow the ready ones; their *Why* names the test they miss.\n"
         f"- **3. Plays**: *pull-in*, open deals at {stage} or later dated {following}; *expansion*, accounts won "
         "in the last four quarters with no open expansion deal.\n"
-        f"- **4. Pipeline push**: Closed + Commit + Best Case under {bar:g}× target while the target is not won.")
+        f"- **4. Pipeline push**: Closed + Commit + Best Case under {bar:g}× target while the target is not won."
+        + (f"\n\n{outlook}" if outlook else ""))
 
 
 def impact_note(rep):
     """Markdown: how moves 1 and 2 change the scope's Closed + Commit and its forecast attainment
-    (:func:`quotabook.moves.impact`), and which groups reach target today only on Commit without proof.
-    None once the period is over: the impact table (:func:`quotabook.moves.table`) says so itself."""
-    if _ended(rep):
-        return None
+    (:func:`quotabook.moves.impact`), and which groups reach target on the current Commit only, without proof.
+    For the period the moves are for (:func:`quotabook.moves.moves_report`: the quarter in progress once the
+    report's own period is over)."""
+    rep = moves.moves_report(rep)
     if not rep.ds.has("opportunities", "forecast_category"):  # no Commit or Best Case for the moves to change
         return rep.markdown(moves.nothing_to_do(rep, "impact"))
     scope = moves.impact(rep.ds, rep.period, by=rep.scope_level)
@@ -359,8 +357,8 @@ def impact_note(rep):
     groups = moves.impact(rep.ds, rep.period, by=rep.level)
     lose = groups.loc[(groups["forecast_attainment"] >= 1) & (groups["attainment_after"] < 1), rep.level].tolist()
     if lose:
-        text += (f". {names(lose, 4)} {'reaches' if len(lose) == 1 else 'reach'} target on today's Commit but not "
-                 "on proof alone: get that proof before the forecast call")
+        text += (f". {names(lose, 4)} {'reaches' if len(lose) == 1 else 'reach'} target on the current Commit but "
+                 "not on proof alone: get that proof before the forecast call")
     return rep.markdown(text + ".")
 
 
@@ -419,9 +417,10 @@ def coverage_table(rep, cov: pd.DataFrame):
 
 
 def _over_note(rep, what: str):
-    """Markdown: the period is over, so ``what`` ("no Commit to inspect") is all there is to say."""
-    return rep.markdown(f"*{rep.period.label} is over and nothing is left open: {what}. Run this notebook for "
-                        f"{_current_quarter(rep)} for the live view.*")
+    """Markdown: the period is over, so ``what`` ("no open forecast to weigh") is all there is to say; the
+    quarter in progress is the page's outlook, under the next moves."""
+    return rep.markdown(f"*{rep.period.label} is over and nothing in it was left open: {what}. The outlook for "
+                        f"{moves.outlook_label(rep)} is under Next moves.*")
 
 
 def confidence_table(rep, conc: pd.DataFrame):
