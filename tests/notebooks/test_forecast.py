@@ -33,10 +33,10 @@ DEALS = [  # id, territory, created, close, stage, amount (K), category
 ]
 
 
-def dataset(*, history: bool = True, as_of: str = "2026-08-15"):
-    opps = [deal(i, t, created=c, close=d, stage=s, amount=a * K, category=f) for i, t, c, d, s, a, f in DEALS]
+def dataset(*, history: bool = True, as_of: str = "2026-08-15", deals=DEALS):
+    opps = [deal(i, t, created=c, close=d, stage=s, amount=a * K, category=f) for i, t, c, d, s, a, f in deals]
     rows = []
-    for i, _t, created, close, stage, amount, category in DEALS:
+    for i, _t, created, close, stage, amount, category in deals:
         closed = stage.startswith("Closed")
         rows.append({"opportunity_id": i, "changed_at": created, "stage": "Proposal" if closed else stage,
                      "amount": amount * K, "close_date": close,
@@ -88,9 +88,33 @@ def test_a_finished_quarter_is_judged_against_what_it_booked():
     fx = study(rep)
     assert fx.is_review and str(fx.forecast_date.date()) == "2026-08-12"   # week 7 of 2026-Q3
     f = forecast_findings(rep)
-    assert f.sentences[0].startswith("The district closed 2026-Q3 at $300K against a $1.3M target (23%); on "
-                                     "August 12 (week 7) the Monte Carlo range was ")
+    assert f.sentences[0].startswith("The district closed 2026-Q3 at $300K against a $1.3M target (23%); in week "
+                                     "7 (12 Aug 2026) the Monte Carlo range was ")
+    assert f.sentences[1].startswith("In week 7 (12 Aug 2026) the 5 methods ranged from ")
     assert f.headlines["Bookings"] == "$300K" and f.headlines["Attainment"] == "23%"
+    # one as-of date per page: the forecast made mid-quarter is dated as such, never "as of" another day
+    fig = charts.outlook_ranges(fx.outlook, scope=rep.label, period="2026-Q3", currency="USD")
+    assert fig.axes[0].get_title(loc="left") == "Forecast of 2026-Q3 bookings by method as it stood in week 7 " \
+                                                 "(12 Aug 2026)"
+    assert "as of" not in " ".join(f.sentences)
+
+
+def test_a_finished_quarters_strike_zone_looks_ahead_to_the_quarter_in_progress():
+    # Q4N, a 250K Commit at Negotiation dated 30 Nov, is open on 20 Oct; Q3's open deals are past (Q3 is over)
+    rep = report(as_of="2026-10-20", deals=[*DEALS, ("Q4N", "T1", "2026-09-01", "2026-11-30", "Negotiation", 250,
+                                                     "Commit")])
+    fx = study(rep)
+    assert fx.looks_ahead and fx.deals_period.label == "2026-Q4"
+    assert fx.ranked_deals["opportunity_id"].tolist() == ["Q4N"]
+    assert fx.deals_caption() == ("Outlook: open deals dated in 2026-Q4 with the highest expected value, as of "
+                                  "20 Oct 2026")
+    said = forecast_findings(rep).sentences[-1]
+    assert said.startswith("Outlook for 2026-Q4, as of 20 Oct 2026: ") and "2026-Q3" not in said
+    assert "work those first" not in said and "work it first" not in said
+    # while the quarter runs the list is its own, with no outlook
+    live = study(report())
+    assert not live.looks_ahead
+    assert live.deals_caption() == "Open deals dated in 2026-Q3 with the highest expected value"
 
 
 def test_a_region_reads_its_territories():

@@ -55,7 +55,8 @@ def test_findings_on_the_worked_example_territories():
     rep = seed_report()
     found = territory_quota_findings(rep)
     assert found.sentences == [
-        "Split by calibrated quota (TACoS × propensity × win rate × capacity), AE3's 2026-Q3 target of "
+        "Split in proportion to each territory's yearly calibrated quota (its addressable market, TACoS, × "
+        "propensity × win rate × capacity), AE3's 2026-Q3 target of "
         "$100K would be $90K: it carries $10K more than its opportunity supports, while AE1 carries $20K less.",
         "1 of 5 territories sits outside the ±10% fairness band of weighted opportunity (TACoS × propensity) — "
         "AE1: 20% above the mean: review the account split before the next planning cycle.",
@@ -66,7 +67,8 @@ def test_findings_on_the_worked_example_territories():
         # four territories project nothing on the call: a tie, so none is "the" furthest from target
         "Furthest from target on the forecast call: AE2, AE3, AE4 and 1 more, each at 0%.",
     ]
-    assert found.headlines == {"Calibrated quota (year)": "$8.0M", "Outside fairness band": "1 of 5",
+    assert found.headlines == {"Calibrated quota (yearly)": "$8.0M a year, beside a $500K 2026-Q3 target",
+                               "Outside fairness band": "1 of 5",
                                "Projected attainment": "16%", "Chance of target": "0%"}
     assert found.alerts == [{"message": "Fairness: 1 of 5 territories outside ±10% of the mean weighted opportunity "
                                         "(AE1: 20% above the mean)", "level": "warning"}]
@@ -98,6 +100,8 @@ def test_calibration_table_fits_eight_columns():
     rep = seed_report()
     shown = calibration_table(rep, calibration(rep.ds, Q3)).data
     assert len(shown.columns) == 8
+    assert shown.columns[5:].tolist() == ["Calibrated quota (yearly)", "Target (2026-Q3)",
+                                          "2026-Q3 target split by quota"]
     assert shown.iloc[0].tolist() == ["AE1", "$12.0M", "80%", "25%", "80%", "$1.9M", "$100K", "$120K"]
 
 

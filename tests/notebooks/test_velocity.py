@@ -89,8 +89,9 @@ def test_findings_sentences_are_computed_from_the_hand_worked_district(rep):
         "above the 20% alert; 2 were stale (no stage progress for 60 days, 45 in Proposal).",
         "$2K once expected in 2026-Q1 slipped out of it (1 deal); the 3 deals dated in 2026-Q1 had their close "
         "dates pushed 5 times, 1 of them 5 times or more.",
-        "2 of the 2 open deals closing by 14 Jul 2026 carry at least one red flag, worth $3K; the riskiest is Echo "
-        "Platform (Bob, $1K): no activity for 257 days.",
+        # 2026-Q1 is over on 15 Apr: the deals closing soon lie after it, and the sentence says so
+        "Outlook as of 15 Apr 2026, after 2026-Q1: 2 of the 2 open deals closing by 14 Jul 2026 carry at least one "
+        "red flag, worth $3K; the riskiest is Echo Platform (Bob, $1K): no activity for 257 days.",
     ]
     assert all("$" not in s.replace("\\$", "") for s in f.sentences)       # Markdown-safe: no maths between $ signs
 
@@ -102,8 +103,8 @@ def test_findings_headlines_and_alerts(rep):
     assert f.alerts == ["West sales cycle 130 days, above the 120-day alert",
                         "The district: 50% of open deals aged, above the 20% alert",
                         "The district: 1 deal dated in 2026-Q1 pushed 5+ times",
-                        {"message": "The district: 2 red-flag deals worth $3K due to close by 14 Jul 2026",
-                         "level": "warning"}]
+                        {"message": "The district: 2 red-flag deals worth $3K open on 15 Apr 2026 and dated to "
+                                    "close by 14 Jul 2026", "level": "warning"}]
 
 
 def test_findings_for_a_region_in_the_current_quarter_say_so_far_and_today():

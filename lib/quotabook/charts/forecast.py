@@ -53,6 +53,14 @@ def _money_axis(ax, currency: str) -> None:
 
 
 # -- will we hit the number? -------------------------------------------------------------------------------
+def _made_when(attrs: dict) -> str:
+    """When a finished period's forecast was made: "in week 7 (12 Aug 2026)", never "as of" another date than
+    the page's own (``attrs``: :attr:`quotabook.forecast.ForecastStudy.outlook`'s)."""
+    day = attrs["forecast_date"]
+    week = attrs.get("forecast_week")
+    return f"in week {week} ({day.day} {day:%b %Y})" if week else f"on {day.day} {day:%b %Y}"
+
+
 def outlook_title(outlook: pd.DataFrame, scope: str, period: str, currency: str) -> str:
     """The finding of :func:`outlook_ranges`: the chance of target and the Monte Carlo range (or, for a period
     over, what it closed at against the range at the review date)."""
@@ -67,7 +75,7 @@ def outlook_title(outlook: pd.DataFrame, scope: str, period: str, currency: str)
         else:  # no target in the data: nothing was made or missed
             head = f"{scope} booked {money(a['actual'])} in {period}"
         if len(mc):
-            return f"{head}; on {a['forecast_date']:%b %d} Monte Carlo said {money(mc['low'].iloc[0])}-" \
+            return f"{head}; {_made_when(a)} Monte Carlo said {money(mc['low'].iloc[0])}-" \
                    f"{money(mc['high'].iloc[0])}"
         return head
     if len(mc) and pd.notna(a.get("target_probability")):
@@ -113,8 +121,10 @@ def outlook_ranges(outlook: pd.DataFrame, *, scope: str, period: str, currency: 
     ax.set_ylim(len(outlook) - 0.4, -0.9)
     ax.grid(axis="y", visible=False)
     _money_axis(ax, currency)
-    when = f"as of {a['forecast_date']:%b %d, %Y}" if a.get("forecast_date") is not None else ""
-    subtitle = f"Forecast of {period} bookings by method, {when}"
+    day = a.get("forecast_date")
+    when = "" if day is None else (f" as it stood {_made_when(a)}" if a.get("is_review")
+                                   else f", as of {day.day} {day:%b %Y}")
+    subtitle = f"Forecast of {period} bookings by method{when}"
     return finish(fig, ax, _tx(title or outlook_title(outlook, scope, period, currency)), subtitle=subtitle,
                   xlabel=f"Bookings ({currency})")
 

@@ -17,6 +17,7 @@ from ..forecast import study
 from ..forecast.monte_carlo import range_statement
 from ..text import extremes, is_number, mid, names, noun, plural
 from . import Findings
+from .integrity import say_date
 
 __all__ = ["SHOWN_METRICS", "forecast_findings", "table"]
 
@@ -75,8 +76,8 @@ def _outlook(rep, fx) -> tuple[str, dict, list]:
             where = _where(rep, actual, row["low"], row["high"])
             if single:
                 where = "at that figure" if rep.money(actual) == rep.money(row["low"]) else where
-            text += (f"; on {a['forecast_date']:%B %d} (week {rep.settings.threshold('backtest_week'):g}) the Monte "
-                     f"Carlo {'forecast' if single else 'range'} was {stated}, with a "
+            text += (f"; in week {rep.settings.threshold('backtest_week'):g} ({say_date(a['forecast_date'])}) the "
+                     f"Monte Carlo {'forecast' if single else 'range'} was {stated}, with a "
                      f"{rep.pct(a['target_probability'])} chance of target, and the outcome landed {where}")
         headlines["Bookings"] = rep.money(actual)
         headlines["Attainment"] = rep.pct(actual / target)
@@ -109,10 +110,10 @@ def _methods(rep, fx) -> str | None:
     spread = extremes(o.set_index("method")["forecast"], rep.money)
     n = len(o)
     if spread.tied:  # every method says the same: no lowest and highest to name
-        text = (f"On {fx.forecast_date:%B %d} all {n} methods gave {spread.low_text}" if fx.is_review else
+        text = (f"{_then(rep, fx)} all {n} methods gave {spread.low_text}" if fx.is_review else
                 f"All {n} methods give {spread.low_text}")
     else:
-        verb = f"On {fx.forecast_date:%B %d} the {n} methods ranged" if fx.is_review else f"The {n} methods range"
+        verb = f"{_then(rep, fx)} the {n} methods ranged" if fx.is_review else f"The {n} methods range"
         text = (f"{verb} from {spread.low_text} ({names(spread.low)}) to {spread.high_text} "
                 f"({names(spread.high)})")
     g = fx.by_level
@@ -186,22 +187,34 @@ def _pipeline(rep, fx) -> tuple[str | None, list]:
     return "; ".join(parts) + ".", alerts
 
 
+def _then(rep, fx) -> str:
+    """When a review's forecast was made: "In week 7 (12 Aug 2026)" (never "as of": a page has one as-of date)."""
+    return f"In week {rep.settings.threshold('backtest_week'):g} ({say_date(fx.forecast_date)})"
+
+
 def _strike_zone(rep, fx) -> str | None:
-    d = fx.scored_deals
+    """The open deals in the strike zone: the period's while it runs; a finished period's review names those of
+    the quarter in progress (:attr:`~quotabook.forecast.ForecastStudy.ranked_deals`), labelled as its outlook."""
+    d = fx.ranked_deals
     if d.empty or d["win_rate"].isna().all():
         return None
     zone = d[d["in_strike_zone"]]
     overall = fx.zone.attrs.get("overall_win_rate")
     if not overall > 0:  # nothing won to learn from: every cell "wins at least" 0%, which says nothing
         return None
+    period = (fx.deals_period if fx.looks_ahead else rep.period).label
+    lead = f"Outlook for {period}, as of {say_date(rep.as_of)}: " if fx.looks_ahead else ""
     deals = "the 1 open deal" if len(d) == 1 else f"the {len(d)} open deals"
     if zone.empty:
-        return (f"None of {deals} dated in {rep.period.label} sits in the strike zone (sizes and ages where "
-                f"similar deals won at least the overall {rep.pct(overall)}).")
+        text = (f"none of {deals} dated in {period} sits in the strike zone (sizes and ages where similar deals "
+                f"won at least the overall {rep.pct(overall)}).")
+        return lead + text if lead else text[0].upper() + text[1:]
     sit = "sits" if len(zone) == 1 else "sit"
-    return (f"{len(zone)} of {deals} dated in {rep.period.label} ({rep.money(zone['amount'].sum())}) {sit} in the "
-            f"strike zone, sizes and ages where similar deals won at least the overall {rep.pct(overall)}: work "
-            f"{'it' if len(zone) == 1 else 'those'} first.")
+    first = (f"the {period} deal{'' if len(zone) == 1 else 's'} to work first" if fx.looks_ahead
+             else f"work {'it' if len(zone) == 1 else 'those'} first")
+    return (f"{lead}{len(zone)} of {deals} dated in {period} ({rep.money(zone['amount'].sum())}) {sit} in the "
+            f"strike zone, sizes and ages where similar deals won at least the overall {rep.pct(overall)}: "
+            f"{first}.")
 
 
 def forecast_findings(rep) -> Findings:

@@ -2,7 +2,8 @@
 they are worth, and the riskiest of them with the reasons.
 
 Everything here looks forward from the report date (``rep.as_of``), whatever the period: the deals to raise in
-this week's pipeline review. The numbers come from :mod:`quotabook.views.integrity`.
+the next pipeline review. On a finished period's page these deals lie after it, so the sentence and the table say
+they are the outlook as of that date (:func:`outlook`). The numbers come from :mod:`quotabook.views.integrity`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import pandas as pd
 from ..errors import unavailable_sentence
 from ..views.integrity import flag_summary, riskiest_deals
 
-__all__ = ["integrity_note", "integrity_sentence", "md_text", "red_flag_alert", "riskiest_table", "say_date", "wrap"]
+__all__ = ["integrity_note", "integrity_sentence", "md_text", "outlook", "red_flag_alert", "riskiest_table",
+           "say_date", "wrap"]
 
 #: Cells that wrap onto several lines (long deal names, reasons), so a table fits the page width.
 WRAP = "white-space: normal; min-width: 9em; max-width: 15em; text-align: left;"
@@ -37,23 +39,38 @@ def say_date(day) -> str:
     return f"{day.day} {day:%b %Y}"
 
 
+def outlook(rep) -> str:
+    """What opens a look-ahead sentence on a finished period's page, "Outlook as of 15 Nov 2026, after 2026-Q3: ",
+    so deals closing after the period are never read as the period's own; "" while it runs or lies ahead."""
+    return f"Outlook as of {say_date(rep.as_of)}, after {rep.period.label}: " if rep.state.finished else ""
+
+
+def _lead(rep, sentence: str) -> str:
+    """``sentence`` opened by :func:`outlook` (its first letter lowered after it)."""
+    lead = outlook(rep)
+    return lead + sentence[0].lower() + sentence[1:] if lead and not sentence[:2].isupper() else lead + sentence
+
+
 def integrity_sentence(rep, summary: pd.DataFrame | None = None, riskiest: pd.DataFrame | None = None) -> str:
-    """One sentence: red-flag deals among the open deals closing soon, their value, and the riskiest one."""
+    """One sentence: red-flag deals among the open deals closing soon, their value, and the riskiest one (on a
+    finished period's page, labelled as the outlook after it)."""
     summary = flag_summary(rep.ds) if summary is None else summary
     a = summary.attrs
     until = say_date(a["soon_until"])
     if not a["closing_soon"]:
-        return f"No open deal is dated to close by {until}, so there is no near-term pipeline to check for red flags."
+        return _lead(rep, f"No open deal is dated to close by {until}, so there is no near-term pipeline to check "
+                          "for red flags.")
     if not a["at_risk"]:
         if a["closing_soon"] == 1:
-            return f"The 1 open deal closing by {until} carries no red flag."
-        return f"None of the {a['closing_soon']} open deals closing by {until} carries a red flag."
+            return _lead(rep, f"The 1 open deal closing by {until} carries no red flag.")
+        return _lead(rep, f"None of the {a['closing_soon']} open deals closing by {until} carries a red flag.")
     riskiest = riskiest_deals(rep.ds, 1) if riskiest is None else riskiest
     top = riskiest.iloc[0]
     verb = "carries" if a["at_risk"] == 1 else "carry"
-    return (f"{a['at_risk']} of the {a['closing_soon']} open deals closing by {until} {verb} at least one red flag, "
-            f"worth {rep.money(a['at_risk_amount'])}; the riskiest is {top['name']} ({top['owner']}, "
-            f"{rep.money(top['amount'])}): {top['why']}.")
+    return outlook(rep) + (
+        f"{a['at_risk']} of the {a['closing_soon']} open deals closing by {until} {verb} at least one red flag, "
+        f"worth {rep.money(a['at_risk_amount'])}; the riskiest is {top['name']} ({top['owner']}, "
+        f"{rep.money(top['amount'])}): {top['why']}.")
 
 
 def red_flag_alert(rep, summary: pd.DataFrame) -> dict | None:
@@ -62,8 +79,8 @@ def red_flag_alert(rep, summary: pd.DataFrame) -> dict | None:
     if not a["at_risk"]:
         return None
     deals = f"{a['at_risk']} red-flag deal{'' if a['at_risk'] == 1 else 's'}"
-    return {"message": f"{rep.label}: {deals} worth {rep.money(a['at_risk_amount'])} due to close by "
-                       f"{say_date(a['soon_until'])}", "level": "warning"}
+    return {"message": f"{rep.label}: {deals} worth {rep.money(a['at_risk_amount'])} open on "
+                       f"{say_date(rep.as_of)} and dated to close by {say_date(a['soon_until'])}", "level": "warning"}
 
 
 def integrity_note(rep):
@@ -82,7 +99,7 @@ def riskiest_table(rep, n: int = 8):
     deals = riskiest_deals(rep.ds, n)
     until = rep.as_of + pd.Timedelta(days=rep.settings.threshold("integrity_soon_days"))
     if deals.empty:
-        return rep.markdown(f"No open deal closing by {say_date(until)} carries a red flag.")
+        return rep.markdown(_lead(rep, f"No open deal closing by {say_date(until)} carries a red flag."))
     frame = pd.DataFrame({
         "Deal (owner, stage)": deals["name"] + " (" + deals["owner"] + ", " + deals["stage"] + ")",
         "Amount": deals["amount"],
@@ -90,7 +107,7 @@ def riskiest_table(rep, n: int = 8):
         "Red flags": deals["risk_score"].astype(str) + " of 4",
         "Why": deals["why"],
     })
-    caption = (f"Riskiest open deals closing by {say_date(until)} ({len(deals)} of {deals.attrs['deals']} with a red "
-               "flag)")
+    caption = _lead(rep, f"Riskiest open deals closing by {say_date(until)} ({len(deals)} of {deals.attrs['deals']} "
+                         "with a red flag)")
     return wrap(rep.table(frame, {"Amount": "currency"}, caption=caption),
                 {"Deal (owner, stage)": WRAP_WIDE, "Why": WRAP_WIDE})

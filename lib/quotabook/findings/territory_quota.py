@@ -22,6 +22,11 @@ __all__ = ["calibration_sentence", "fairness_sentence", "ramp_sentence", "territ
            "whatif_sentences"]
 
 
+#: What the calibrated quota is, in a DSM's words: a yearly figure, compared with a period's target only by share.
+_CALIBRATED = ("each territory's yearly calibrated quota (its addressable market, TACoS, × propensity × win rate × "
+               "capacity)")
+
+
 def calibration_sentence(rep, cal: pd.DataFrame) -> str:
     """Which territory carries the most target beyond what its calibrated quota supports, and which the least."""
     if cal.empty:
@@ -32,9 +37,9 @@ def calibration_sentence(rep, cal: pd.DataFrame) -> str:
     ranked = cal.sort_values("target_gap", ascending=False, kind="stable")
     over, under = ranked.iloc[0], ranked.iloc[-1]
     if rep.money(over["target_gap"]) == rep.money(0.0) == rep.money(under["target_gap"]):
-        return (f"Split by calibrated quota (TACoS × propensity × win rate × capacity), every "
-                f"territory's {rep.period.label} target matches what its opportunity supports.")
-    text = (f"Split by calibrated quota (TACoS × propensity × win rate × capacity), "
+        return (f"Split in proportion to {_CALIBRATED}, every territory's {rep.period.label} target matches "
+                "what its opportunity supports.")
+    text = (f"Split in proportion to {_CALIBRATED}, "
             f"{over['territory']}'s {rep.period.label} target of {rep.money(over['target_amount'])} would be "
             f"{rep.money(over['calibrated_target'])}: it carries {rep.money(over['target_gap'])} more than its "
             "opportunity supports")
@@ -147,7 +152,10 @@ def territory_quota_findings(rep) -> Findings:
     headlines = {}
     if not cal.empty:
         outside = int((~cal["fair"].astype(bool)).sum())
-        headlines = {"Calibrated quota (year)": rep.money(cal["quota"].sum()),
+        # a yearly figure, set beside the period's target it is split against, so neither is read as the other
+        target = cal["target_amount"].fillna(0).sum()
+        beside = f", beside a {rep.money(target)} {rep.period.label} target" if target > 0 else ""
+        headlines = {"Calibrated quota (yearly)": f"{rep.money(cal['quota'].sum())} a year{beside}",
                      "Outside fairness band": f"{outside} of {len(cal)}"}
     more, whatif_headlines = whatif_sentences(rep, whatif.build_base(rep.ds, rep.period))
     sentences += more
@@ -155,9 +163,9 @@ def territory_quota_findings(rep) -> Findings:
     return Findings([s for s in sentences if s][:5], headlines=headlines, alerts=alerts)
 
 
-_TABLE = {"territory": "Territory", "tam_amount": "TACoS", "propensity": "Propensity",
-          "conversion": "Win rate (4 quarters)", "capacity_factor": "Capacity", "quota": "Calibrated quota (year)",
-          "target_amount": "Target", "calibrated_target": "Target split by quota"}
+_TABLE = {"territory": "Territory", "tam_amount": "TACoS (yearly market)", "propensity": "Propensity",
+          "conversion": "Win rate (4 quarters)", "capacity_factor": "Capacity", "quota": "Calibrated quota (yearly)",
+          "target_amount": "Target ({period})", "calibrated_target": "{period} target split by quota"}
 _MONEY = ["tam_amount", "quota", "target_amount", "calibrated_target"]
 
 
@@ -171,6 +179,8 @@ def calibration_table(rep, cal: pd.DataFrame):
     for column in _MONEY:
         shown[column] = [rep.money(v) for v in shown[column]]
     units = {_TABLE[c]: "percent" for c in ("propensity", "conversion", "capacity_factor")}
-    styler = rep.table(shown.rename(columns=_TABLE), units,
-                       caption=f"Quota calibration per territory — target for {rep.period.label}")
-    return styler.set_properties(subset=[_TABLE[c] for c in _MONEY], **{"text-align": "right"})
+    headers = {c: h.format(period=rep.period.label) for c, h in _TABLE.items()}
+    styler = rep.table(shown.rename(columns=headers), units,
+                       caption=f"Quota calibration per territory: the yearly calibrated quota, and the "
+                               f"{rep.period.label} target beside the same total split in its proportions")
+    return styler.set_properties(subset=[headers[c] for c in _MONEY], **{"text-align": "right"})

@@ -3,7 +3,9 @@
 The forecast is read as of :func:`quotabook.forecast.deals.review_date`: the report date while the period
 runs, or, for a period already over, the start of week ``backtest_week`` — then the notebook also shows the
 actual bookings the forecast is judged against. Backtests, the pipeline waterfall and the trend use the data
-as of the report date (they need what happened after). Amounts are in the reporting currency.
+as of the report date (they need what happened after). A finished period's review ranks no deal of its own for
+the strike zone (none is left to work): it ranks the open deals of the quarter in progress as of the report date
+(``deals_period``, :attr:`quotabook.notebook.Report.moves_period`). Amounts are in the reporting currency.
 """
 
 from __future__ import annotations
@@ -50,6 +52,9 @@ class ForecastStudy:
     period: Period
     level: str
     scope_level: str
+    #: The period whose open deals the strike-zone table ranks (None: ``period``); a review passes the quarter
+    #: in progress, so its list is deals that can still be worked.
+    deals_period: Period | None = None
 
     # -- when ---------------------------------------------------------------------------------------------
     @cached_property
@@ -90,8 +95,8 @@ class ForecastStudy:
     @cached_property
     def outlook(self) -> pd.DataFrame:
         """The scope's forecast per method: ``metric``, ``method``, ``forecast`` and, for Monte Carlo,
-        ``low`` / ``high`` (P10 / P90); ``attrs`` carry closed, target, actual, target_probability and the
-        forecast date."""
+        ``low`` / ``high`` (P10 / P90); ``attrs`` carry closed, target, actual, target_probability, the
+        forecast date and, for a review, ``forecast_week`` (the week of the period it was made in, 1 = first)."""
         t = self.totals
         rows = [{"metric": m, "method": label, "forecast": t.get(m, float("nan")),
                  "low": t.get("monte_carlo_p10") if m == "monte_carlo_p50" else float("nan"),
@@ -100,7 +105,9 @@ class ForecastStudy:
         out = pd.DataFrame(rows, columns=["metric", "method", "forecast", "low", "high"])
         out.attrs = {"closed": t.get("closed_amount"), "target": t.get("target_amount"),
                      "actual": t.get("actual"), "target_probability": t.get("target_probability"),
-                     "forecast_date": self.forecast_date, "is_review": self.is_review}
+                     "forecast_date": self.forecast_date, "is_review": self.is_review,
+                     "forecast_week": (int((self.forecast_date - self.period.start).days // 7) + 1
+                                       if self.is_review else None)}
         return out
 
     def note(self) -> str:
@@ -143,10 +150,31 @@ class ForecastStudy:
     def trend(self) -> pd.DataFrame:
         return pipeline_trend(self.ds, self.period)
 
+    @property
+    def looks_ahead(self) -> bool:
+        """True for a review whose strike-zone list is another (live) period's: ``deals_period``."""
+        return self.is_review and self.deals_period is not None and self.deals_period != self.period
+
     @cached_property
     def zone(self) -> pd.DataFrame:
-        """Strike-zone cells learned from deals closed by the forecast date."""
-        return strike_zone(self.ds_forecast)
+        """Strike-zone cells learned from deals closed by the forecast date (by the report date when the list
+        looks ahead to ``deals_period``)."""
+        return strike_zone(self.ds if self.looks_ahead else self.ds_forecast)
+
+    @cached_property
+    def ranked_deals(self) -> pd.DataFrame:
+        """The open deals the strike-zone table ranks: :attr:`scored_deals`, or for a review that looks ahead
+        the open deals of ``deals_period`` as of the report date, scored the same way."""
+        return score_open_deals(self.ds, self.deals_period, self.zone) if self.looks_ahead else self.scored_deals
+
+    def deals_caption(self) -> str:
+        """The caption of :meth:`deals_table`, naming the period its deals are dated in (and, for a review
+        looking ahead, the date they are open on)."""
+        if not self.looks_ahead:
+            return f"Open deals dated in {self.period.label} with the highest expected value"
+        day = self.ds.reference_date
+        return (f"Outlook: open deals dated in {self.deals_period.label} with the highest expected value, as of "
+                f"{day.day} {day:%b %Y}")
 
     @cached_property
     def scored_deals(self) -> pd.DataFrame:
@@ -220,8 +248,9 @@ class ForecastStudy:
         return out, dict.fromkeys(["Start", "Inflow", "Won", "Lost", "Slipped or cut", "End", "Net flow"], "currency")
 
     def deals_table(self, n: int = 10) -> tuple[pd.DataFrame, dict]:
-        """The ``n`` open deals of the period with the highest expected value (amount × strike-zone win rate)."""
-        d = self.scored_deals.head(n)
+        """The ``n`` open deals of :attr:`ranked_deals` with the highest expected value (amount × strike-zone
+        win rate)."""
+        d = self.ranked_deals.head(n)
         names = (d["name"] if "name" in d and d["name"].notna().all() else d["opportunity_id"]).astype("str")
         names = names.where(names.str.len() <= 30, names.str.slice(0, 29) + "…")
         out = pd.DataFrame({"Deal": names, "Owner": d["owner"], "Stage": d["stage"],
@@ -334,7 +363,8 @@ def study(report) -> ForecastStudy:
     hit = _CACHE.get(id(report))
     if hit is not None and hit[0] is report:
         return hit[1]
-    result = ForecastStudy(report.ds, report.period, report.level, report.scope_level)
+    result = ForecastStudy(report.ds, report.period, report.level, report.scope_level,
+                           deals_period=report.moves_period)
     _CACHE.clear()  # one report at a time: a notebook run holds one
     _CACHE[id(report)] = (report, result)
     return result
