@@ -387,3 +387,61 @@ def test_the_opening_figures_are_those_of_the_scope_table(corpus, name, as_of):
         assert booked.startswith(f"{rep.label} booked {rep.money(s['closed_amount'])} from {won} in 2026-Q3")
     else:
         assert booked.startswith(f"{rep.label} has won no deal in 2026-Q3")
+
+
+# -- one time frame per page (issue 16) ---------------------------------------------------------------------
+#: Words that place the reader inside a running quarter: never on a finished quarter's page.
+LIVE_WORDS = ("this week", "so far", "weekly", "today", "due to close by", "work those first", "work it first")
+#: Never on any page: a DSM cannot run a notebook.
+RUN_IT = ("run it for", "run this", "live list", "live view")
+AS_OF = re.compile(r"\bas of (\d{1,2} [A-Z][a-z]{2} \d{4}|[A-Z][a-z]+ \d{1,2}(?:, \d{4})?)")
+
+
+def _prose() -> str:
+    """The Markdown cells of every notebook: the words a page shows besides what the library computes."""
+    from pathlib import Path
+
+    import nbformat
+
+    notebooks = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
+    assert notebooks
+    return "\n".join(c.source for path in notebooks for c in nbformat.read(path, 4).cells if c.cell_type == "markdown")
+
+
+def page_text(rep: Report, said: dict[str, list[str]]) -> str:
+    """What a reader of ``rep``'s pages reads, the code being invisible: the notebooks' prose, every findings
+    sentence, and the notes, captions and sentences the library puts beside the tables, move lists, strike zone,
+    red-flag list and forecast chart, plus the glossary."""
+    from quotabook.charts import forecast as forecast_charts
+    from quotabook.findings import integrity
+
+    shown = [target_achievement.period_note(rep), target_achievement.coverage_rules(rep),
+             target_achievement.move_rules(rep), target_achievement.impact_note(rep),
+             target_achievement.needs_table(rep, ta_views.pipeline_needs(rep.ds, rep.period, by=rep.level)),
+             target_achievement.confidence_table(rep, ta_views.concentration(rep.ds, rep.period, by=rep.level)),
+             *(moves.table(rep, m, near=m == "promote") for m in [*moves.MOVES, "impact"]), moves.summary(rep),
+             integrity.riskiest_table(rep), rep.glossary([m.name for m in rep.catalog])]
+    words = [getattr(s, "caption", None) or text(s) or "" for s in shown if s is not None]
+    fx = study(rep)
+    figure = forecast_charts.outlook_ranges(fx.outlook, scope=rep.label, period=rep.period.label, currency="USD")
+    words += [fx.deals_caption(), figure.axes[0].get_title(loc="left"), figure._suptitle.get_text()]
+    return "\n".join([_prose(), rep.as_of_statement(), *(s for group in said.values() for s in group), *words])
+
+
+@pytest.mark.parametrize(("name", "as_of"), [("all_won", ENDED), ("ties", ENDED), ("all_won", RUNNING),
+                                             ("no_categories", RUNNING), ("ties@South", RUNNING)])
+def test_a_page_keeps_one_time_frame_and_one_as_of_date(corpus, name, as_of):
+    rep, said = corpus[name, as_of]
+    page = page_text(rep, said).replace("\\", "")
+    day = f"{rep.as_of.day} {rep.as_of:%b %Y}"
+    assert not [w for w in RUN_IT if w in page.lower()]
+    # "as of" only ever names the page's one date
+    assert {m for m in AS_OF.findall(page)} <= {day}, AS_OF.findall(page)
+    if rep.state.finished:  # 2026-Q3 over on 15 Oct: past tense, and what lies after it labelled as the outlook
+        found = [w for w in LIVE_WORDS if w in page.lower()]
+        assert not found, [line for line in page.splitlines() if any(w in line.lower() for w in found)]
+        assert page.count("### Outlook: 2026-Q4 as of 15 Oct 2026 — next moves") == 1
+        assert "Weak Commits to reclassify as Best Case — 2026-Q4 as of 15 Oct 2026" in page or \
+            "No open Commit deal closes in 2026-Q4" in page
+    else:  # the quarter in progress: its moves are its own, no outlook of another quarter
+        assert "Outlook" not in page and "2026-Q4 as of" not in page
