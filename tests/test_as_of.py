@@ -175,6 +175,11 @@ def test_run_rate_is_not_zero_beside_booked_money():
 
 
 # -- a pack of a past quarter: one date on every page ----------------------------------------------------------
+#: Words a finished quarter's review never holds (issue 16): a DSM cannot run a notebook, and the quarter is over.
+_REVIEW_BANNED = ("run it for", "run this", "live list", "live view", "this week", "weekly", "today",
+                  "due to close by", "work those first")
+
+
 @pytest.mark.slow
 def test_a_pack_of_a_past_quarter_states_one_as_of_on_every_page(tmp_path):
     import html
@@ -194,6 +199,10 @@ def test_a_pack_of_a_past_quarter_states_one_as_of_on_every_page(tmp_path):
         assert text.count("Figures as of") == 1 and "Figures as of 25 Feb 2015" in text, page
         assert "2014-Q4 (1 Oct 2014 – 31 Dec 2014) is over: its figures are final." in text, page
         assert not [w for w in _RUNNING_WORDS if w in text], page
+        # a review in the past tense: nothing to run, no "this week"; its next moves are the quarter in progress's
+        assert not [w for w in _REVIEW_BANNED if w in text.lower()], page
+        if page.stem == "00_target_achievement":
+            assert text.count("Outlook: 2015-Q1 as of 25 Feb 2015 — next moves") == 1, page
 
 
 def test_a_date_given_is_stated_beside_the_datas_own():
