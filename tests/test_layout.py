@@ -44,3 +44,22 @@ def test_ci_runs_the_readme_test_command():
 def test_reports_folder_is_ignored_except_its_readme():
     ignore = (ROOT / ".gitignore").read_text().splitlines()
     assert "/reports/*" in ignore and "!/reports/README.md" in ignore
+
+
+def test_make_pack_builds_the_quarter_in_progress_unless_a_period_is_given():
+    import shutil
+    import subprocess
+
+    import pytest
+
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+
+    def pack_command(*args: str) -> str:
+        # -n prints the recipes without running them; the last is the pack's own command
+        out = subprocess.run(["make", "-n", "--no-print-directory", "pack", *args], cwd=ROOT, capture_output=True,
+                             text=True, check=True).stdout
+        return out.strip().splitlines()[-1].strip()
+
+    assert pack_command("PERIOD=") == ".venv/bin/quotabook pack"  # no --period: the CLI takes the data's quarter
+    assert pack_command("PERIOD=2026-Q2") == ".venv/bin/quotabook pack --period 2026-Q2"
