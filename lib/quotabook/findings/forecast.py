@@ -178,7 +178,9 @@ def _pipeline(rep, fx) -> tuple[str | None, list]:
         moved = f"{abs(change['change_13w']):.0%}"
         word = ("unchanged on" if moved == "0%" else
                 f"{'up' if change['change_13w'] > 0 else 'down'} {moved} on")
-        parts.append(f"all open pipeline stands at {rep.money(change['now'])}, {word} 13 weeks earlier")
+        # a finished period's page dates the figure: it is the as-of date's, after the period
+        when = f" on {say_date(rep.as_of)}" if fx.is_review else ""
+        parts.append(f"all open pipeline stands at {rep.money(change['now'])}{when}, {word} 13 weeks earlier")
         limit = rep.settings.threshold("pipeline_trend_alert_below")
         if change["change_13w"] < limit:
             alerts.append(f"{rep.label}: open pipeline shrank {abs(change['change_13w']):.0%} over 13 weeks")
