@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .sources.base import FILLED
+from .schemas import FILLED
+from .scope import ALL_REGIONS
 
 if TYPE_CHECKING:
     from .dataset import Dataset
@@ -92,8 +93,6 @@ def detached_note(ds: Dataset) -> str | None:
     if result is None or result.detached.empty:
         return None
     detached = result.detached
-    from .dataset import ALL_REGIONS  # deferred: validation reads this module, and dataset imports validation
-
     if ds.region is not ALL_REGIONS:
         detached = detached[detached["owner"].isin(set(ds.activities["owner"].dropna()))]
     if detached.empty:

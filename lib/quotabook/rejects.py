@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .sources.convert import ROW
+from .schemas import ROW
 
 if TYPE_CHECKING:
     from .validation import ValidationReport

@@ -23,8 +23,10 @@ if TYPE_CHECKING:
 __all__ = [
     "ACTIVITY_TYPES",
     "AMOUNT_MAX",
+    "FILLED",
     "FORECAST_CATEGORIES",
     "OPPORTUNITY_TYPES",
+    "ROW",
     "SEGMENTS",
     "TABLES",
     "Column",
@@ -32,6 +34,12 @@ __all__ = [
     "TableSpec",
     "pandera_schema",
 ]
+
+# Columns a reader adds to a raw table beside the canonical ones (readers write them, validation carries them):
+ROW = "_row"  # 1-based row of a raw table, kept through validation so loading can set mapped-out rows aside
+# Prefix of the column in which a reader records, per row, how it filled a blank cell of a column
+# (``filled_amount``: "prices (List price) by Product"); see ``fill`` in :mod:`quotabook.sources.mapping`.
+FILLED = "filled_"
 
 FORECAST_CATEGORIES = ("Pipeline", "Best Case", "Commit", "Closed", "Omitted")
 OPPORTUNITY_TYPES = ("New Business", "Expansion", "Renewal")

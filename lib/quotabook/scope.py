@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from .errors import ConfigError, QuotabookWarning
 
 __all__ = [
+    "ALL_REGIONS",
     "EVERY",
     "PREFIX",
     "WHOLE",
@@ -40,6 +41,9 @@ __all__ = [
     "unknown_region",
 ]
 
+#: The whole organisation as a scope: ``None``, a value no region name in the data can equal (text spells it
+#: :data:`WHOLE`, ``district``).
+ALL_REGIONS = None
 #: The keyword of the whole-organisation scope in text (the CLI, pack YAML, notebook parameters).
 WHOLE = "district"
 #: The keyword of "every region and the district" in a list of regions.

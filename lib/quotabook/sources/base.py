@@ -13,11 +13,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from ..schemas import FILLED
+
 __all__ = ["FILLED", "RawSource"]
 
-# Prefix of the column in which a reader records, per row, how it filled a blank cell of a column
-# (``filled_amount``: "prices (List price) by Product"); see ``fill`` in :mod:`quotabook.sources.mapping`.
-FILLED = "filled_"
 
 
 @dataclass

@@ -10,15 +10,15 @@ import re
 
 import pandas as pd
 
-__all__ = ["ROW", "SYMBOLS", "parse_amounts", "parse_dates"]
+from ..schemas import ROW
+from ..validation.coercion import EXCEL_EPOCH
 
-ROW = "_row"  # 1-based row of a raw table, kept through validation so loading can set mapped-out rows aside
+__all__ = ["ROW", "SYMBOLS", "parse_amounts", "parse_dates"]
 
 # Currency symbols an export may glue to an amount, and the ISO code each stands for.
 SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "CHF": "CHF", "A$": "AUD", "C$": "CAD"}
 _CODE = re.compile(r"^(?P<pre>[A-Z]{3}|US\$|A\$|C\$|[$€£¥])?\s*(?P<num>[-+(]?[\d.,\s'’]*\d[\d.,\s'’]*\)?)\s*"
                    r"(?P<post>[A-Z]{3}|[$€£¥])?$")
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (it counts the phantom 1900-02-29)
 
 
 def _number(text: str, decimal: str | None) -> float | None:
