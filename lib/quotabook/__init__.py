@@ -29,6 +29,7 @@ from .errors import (
 from .fiscal import FiscalCalendar, Period, PeriodState
 from .loading import load, validate_source
 from .settings import Settings, load_settings
+from .version import __version__
 
 __all__ = [
     "ALL_REGIONS",
@@ -44,6 +45,7 @@ __all__ = [
     "QuotabookError",
     "Settings",
     "SourceError",
+    "__version__",
     "catalog",
     "compute",
     "compute_wide",
@@ -51,7 +53,6 @@ __all__ = [
     "load_settings",
     "validate_source",
 ]
-__version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from .metrics.catalog import Catalog

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from .dataset import Dataset
     from .settings import Settings
 
+from .demo_home import DEMO, demo_folder
+from .files import atomic_output, exclusive
+from .version import __version__
+
 __all__ = ["ENV", "PREFIX", "cached", "exclusive", "private_folder", "remove_stale_folders", "source_key"]
 
 #: The environment variable naming the cache folder; unset (the default) means no cache.
@@ -87,27 +91,8 @@ def private_folder() -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-@contextlib.contextmanager
-def exclusive(lock_path: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``lock_path`` (POSIX ``flock``; a no-op where there is none), so that of
-    several processes asking for the same thing at once, one makes it while the others wait."""
-    try:
-        import fcntl
-    except ImportError:  # pragma: no cover - Windows
-        yield
-        return
-    with open(lock_path, "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _source_folder(source: str | os.PathLike | None) -> Path | None:
     """The folder behind a file source, or None for anything else (databases, mapping YAMLs)."""
-    from .loading import DEMO, demo_folder
-
     if source is None or str(source) == DEMO:
         return demo_folder()
     text = str(source)
@@ -119,8 +104,6 @@ def _source_folder(source: str | os.PathLike | None) -> Path | None:
 
 def source_key(source: str | os.PathLike | None, region: str | None, settings: Settings) -> str | None:
     """The cache key of ``source`` sliced to ``region`` under ``settings``, or None when it is not cacheable."""
-    from . import __version__
-
     folder = _source_folder(source)
     if folder is None or not folder.is_dir():
         return None
@@ -155,8 +138,6 @@ def cached(source: str | os.PathLike | None, region: str | None, settings: Setti
             except Exception:  # a damaged cache file is rebuilt, whatever its fault
                 path.unlink(missing_ok=True)
         ds = build()
-        from .pack.files import atomic_output  # written whole or not at all, as every pack output
-
         with atomic_output(path) as partial, open(partial, "wb") as handle:
             pickle.dump(ds, handle, protocol=pickle.HIGHEST_PROTOCOL)
     return ds

@@ -11,78 +11,31 @@ in a data note (:mod:`quotabook.kept`).
 from __future__ import annotations
 
 import os
-import shutil
 import warnings
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
-from .cache import cached, exclusive
+from .cache import cached
 from .dataset import Dataset, empty_table
+from .demo_home import DEMO, demo_folder, ensure_demo
 from .errors import DataQualityWarning, DataValidationError
 from .fiscal import iso_date
 from .kept import kept_notes
-from .schemas import TABLES, Reason
+from .schemas import ROW, TABLES, Reason
 from .settings import Settings, load_settings
 from .sources import read_raw
-from .sources.convert import ROW
+from .sources.folder import find_table_files as _find_table_files
 from .validation import REJECT_COLUMNS, ValidationReport, validate_references, validate_tables
 
-__all__ = ["DEMO", "demo_folder", "find_table_files", "load", "validate_source"]
+__all__ = ["DEMO", "demo_folder", "ensure_demo", "find_table_files", "load", "validate_source"]
 
-DEMO = "demo"
-
-
-def demo_folder() -> Path:
-    """Where the demo district lives: ``$QUOTABOOK_DEMO_DIR``, else ``data/demo`` in the project (the
-    folder holding ``params/workbook.yaml``), else ``~/.cache/quotabook/demo``."""
-    if env := os.environ.get("QUOTABOOK_DEMO_DIR"):
-        return Path(env)
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "params" / "workbook.yaml").is_file():
-            return folder / "data" / "demo"
-    return Path.home() / ".cache" / "quotabook" / "demo"
-
-
-def _demo_complete(folder: Path) -> bool:
-    """Every table of the demo district is in ``folder``."""
-    from .demo.build import TABLE_ORDER
-
-    return all((folder / f"{name}.parquet").is_file() for name in TABLE_ORDER)
-
-
-def ensure_demo(folder: Path | None = None, settings: Settings | None = None) -> Path:
-    """Generate the demo district into ``folder`` unless it is already there (deterministic, seed 7).
-
-    Safe when several processes ask at once (parallel tests, a pack's workers): one generates under a lock
-    into a staging folder while the others wait, and the files appear in ``folder`` only once all are
-    written, so nobody reads half a district.
-    """
-    folder = Path(folder or demo_folder())
-    if _demo_complete(folder):
-        return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with exclusive(folder.parent / f".{folder.name}.lock"):
-        if not _demo_complete(folder):  # nobody wrote it while this process waited for the lock
-            from . import demo  # deferred: only needed the first time
-
-            staging = folder.parent / f".{folder.name}.{os.getpid()}.partial"
-            shutil.rmtree(staging, ignore_errors=True)
-            written = demo.write(demo.generate(settings=settings), staging)
-            folder.mkdir(exist_ok=True)
-            for path in sorted(written, key=lambda p: p.name == "opportunities.parquet"):  # the key file last
-                path.replace(folder / path.name)
-            shutil.rmtree(staging, ignore_errors=True)
-    return folder
 
 
 def find_table_files(folder: Path) -> dict[str, Path]:
     """The file of each canonical table present in ``folder``; SourceError when a table is in two files."""
-    from .sources.folder import find_table_files as find
-
-    return find(Path(folder))
+    return _find_table_files(Path(folder))
 
 
 def validate_source(source: str | os.PathLike | None = None, *, settings: Settings | None = None,

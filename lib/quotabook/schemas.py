@@ -29,12 +29,15 @@ __all__ = [
     "ROW",
     "SEGMENTS",
     "TABLES",
+    "TABLE_EXTENSIONS",
     "Column",
     "Reason",
     "TableSpec",
     "pandera_schema",
 ]
 
+#: How the file of a canonical table may end (``opportunities.parquet``, ``.csv``, ``.csv.gz``), in order of preference.
+TABLE_EXTENSIONS = (".parquet", ".csv", ".csv.gz")
 # Columns a reader adds to a raw table beside the canonical ones (readers write them, validation carries them):
 ROW = "_row"  # 1-based row of a raw table, kept through validation so loading can set mapped-out rows aside
 # Prefix of the column in which a reader records, per row, how it filled a blank cell of a column

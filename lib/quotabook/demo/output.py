@@ -20,8 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ..schemas import TABLES
-from ..sources.folder import EXTENSIONS as TABLE_EXTENSIONS
+from ..schemas import TABLE_EXTENSIONS, TABLES
 
 __all__ = ["FORMATS", "write"]
 

@@ -108,7 +108,7 @@ def _name(path: Path, base: Path) -> str:
 def package_fingerprint() -> dict:
     """The quotabook version and a SHA-256 over the package's files (code, metric catalog, defaults): a page
     computed by other code is not the same page, even under the same version number."""
-    from .. import __version__
+    from ..version import __version__
 
     root = Path(__file__).resolve().parents[1]
     digest = hashlib.sha256()

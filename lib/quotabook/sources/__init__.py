@@ -17,13 +17,13 @@ import os
 import re
 from pathlib import Path
 
+from ..demo_home import DEMO, ensure_demo
 from ..errors import SourceError
 from ..settings import Settings
 from .base import RawSource
 
 __all__ = ["RawSource", "is_mapping", "is_sql", "read_raw", "source_regions"]
 
-DEMO = "demo"
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
 
 
@@ -40,8 +40,6 @@ def is_mapping(source) -> bool:
 
 def _folder(source, settings: Settings) -> Path:
     if source is None or str(source) == DEMO:
-        from ..loading import ensure_demo  # deferred: loading imports this package
-
         return ensure_demo(settings=settings)
     folder = Path(str(source)).expanduser()
     if not folder.exists():

@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import SourceError, UnreadableFileError
+from ..schemas import TABLE_EXTENSIONS as EXTENSIONS
 from ..schemas import TABLES, Reason
 from ..validation import file_problem, read_table_file
 from .base import RawSource
@@ -17,7 +18,6 @@ from .convert import ROW
 
 __all__ = ["EXTENSIONS", "find_table_files", "malformed_problems", "read_folder", "table_files", "two_files_message"]
 
-EXTENSIONS = (".parquet", ".csv", ".csv.gz")
 
 
 def table_files(folder: Path) -> dict[str, list[Path]]:
