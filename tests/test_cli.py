@@ -252,3 +252,27 @@ def test_without_any_dated_event_the_period_must_be_given():
     assert quarter_in_progress("2026-11-15") == "2026-Q4" and quarter_in_progress("2026-09-30") == "2026-Q3"
     with pytest.raises(ConfigError, match=r"no period given.*pass the period"):
         quarter_in_progress(None)
+
+
+def test_version_prints_the_installed_package_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out.strip() == f"quotabook {version('quotabook')}"
+
+
+@pytest.mark.parametrize("argv", [[], ["demo"], ["validate"], ["metrics"], ["pack"], ["period"], ["app"]])
+def test_help_is_written_for_users(argv, capsys):
+    """Every --help page says what the command does in plain text: no reST markup, no developer docstring."""
+    with pytest.raises(SystemExit) as stop:
+        main([*argv, "--help"])
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert "`" not in out and ":func:" not in out and ":mod:" not in out
+    assert "argument parsing" not in out and "library function" not in out
+    description = out.split("\n\n")[1]  # the paragraph after the usage line
+    assert description[0].isupper() and description.rstrip().endswith(".")
+    if not argv:
+        assert "examples:" in out and "exit codes:" in out and "--version" in out

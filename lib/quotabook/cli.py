@@ -14,11 +14,25 @@ import time
 from pathlib import Path
 
 from .errors import ConfigError, DataValidationError, QuotabookError
+from .version import __version__
 
 __all__ = ["main"]
 
 _PERIOD_HELP = ("fiscal quarter 2026-Q3, half 2026-H2, fiscal year 2026 or FY2026 (by the workbook's fiscal start "
                 "month), or a date range 2026-01-01..2026-06-30")
+_DESCRIPTION = """Quarterly sales report packs for district managers: will the team hit its number, and what
+should it do about it? Generate the demo district, check your CRM data, list the metrics and build
+the HTML/PDF pack for a quarter."""
+_EPILOG = """examples:
+  quotabook demo                                 generate the demo district into data/demo
+  quotabook validate params/sources/salesforce.yaml
+                                                 check a CRM export; exit 1 if rows were rejected
+  quotabook metrics --theme funnel               what each funnel metric means
+  quotabook pack --period 2026-Q3 --regions East --formats html
+                                                 one region's pages for a quarter, into reports/
+
+exit codes: 0 ok; 1 data was rejected or a report failed (what could be written is written);
+2 a usage, configuration, source or catalog error. 'quotabook COMMAND --help' describes a command."""
 _SOURCE_HELP = ("folder of canonical tables, a mapping such as params/sources/salesforce.yaml, duckdb:///file.db, "
                 "env:VARNAME (a database URL held in that environment variable), or 'demo'")
 
@@ -224,13 +238,22 @@ def _app(args: argparse.Namespace) -> int:
                  open_browser=args.open)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="quotabook", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+def _command(sub, name: str, summary: str) -> argparse.ArgumentParser:
+    """A subcommand whose one-line summary in ``quotabook --help`` also opens its own ``--help``."""
+    return sub.add_parser(name, help=summary, description=summary[:1].upper() + summary[1:] + ".")
 
-    p = sub.add_parser("demo", help="generate the demo district (deterministic for a seed)")
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line parser: every option's help is written for the person running the command."""
+    parser = argparse.ArgumentParser(prog="quotabook", description=_DESCRIPTION, epilog=_EPILOG,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = _command(sub, "demo", "generate the demo district (deterministic for a seed)")
     p.add_argument("--out", help="output folder (default: data/demo in the project, data/demo-csv with --csv)")
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--seed", type=int, default=7,
+                   help="random seed: one seed always gives the same tables (default: 7)")
     p.add_argument("--csv", action="store_true",
                    help="write CSV instead of Parquet, by default into data/demo-csv (one format per folder: a "
                         "table in two files is refused when loaded)")
@@ -243,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --scale: processes generating districts (default 2); output is the same")
     p.set_defaults(func=_demo)
 
-    p = sub.add_parser("validate", help="validate a source (folder, mapping YAML, database); exit 1 if rows "
+    p = _command(sub, "validate", "validate a source (folder, mapping YAML, database); exit 1 if rows "
                                         "were rejected")
     p.add_argument("path", nargs="?", default="demo", help="folder of CSV/Parquet files, or 'demo'")
     p.add_argument("--source", help=_SOURCE_HELP)
@@ -254,12 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "row's problems joined by '; '), then the row's own columns as read")
     p.set_defaults(func=_validate)
 
-    p = sub.add_parser("metrics", help="list the metric catalog")
+    p = _command(sub, "metrics", "list the metric catalog")
     p.add_argument("--markdown", action="store_true", help="print the glossary as Markdown")
     p.add_argument("--theme", help="only this theme (e.g. funnel)")
     p.set_defaults(func=_metrics)
 
-    p = sub.add_parser("pack", help="build the report pack for a period into reports/<period>/ "
+    p = _command(sub, "pack", "build the report pack for a period into reports/<period>/ "
                                     "(exit 1 if a notebook failed; the pack is still written)")
     p.add_argument("--period", help=_PERIOD_HELP + " (default: the quarter holding the as-of date, the quarter in "
                                                    "progress; a finished quarter's pack is its review, with the "
@@ -296,13 +319,13 @@ def build_parser() -> argparse.ArgumentParser:
                         "QUOTABOOK_SMTP_HOST, _PORT, _USER, _PASSWORD, _STARTTLS (environment only)")
     p.set_defaults(func=_pack)
 
-    p = sub.add_parser("period", help="print the fiscal quarter of a date (default today), for schedules: "
-                                      "`quotabook pack --period \"$(quotabook period --offset -1)\"`")
+    p = _command(sub, "period", "print the fiscal quarter of a date (default today), for schedules, e.g. "
+                                      "quotabook pack --period \"$(quotabook period --offset -1)\"")
     p.add_argument("--date", help="a day, YYYY-MM-DD (default: today)")
     p.add_argument("--offset", type=int, default=0, help="quarters after (negative: before) that one")
     p.set_defaults(func=_period)
 
-    p = sub.add_parser("app", help="serve the what-if sliders as a web app on localhost (Voilà; Ctrl-C stops it)")
+    p = _command(sub, "app", "serve the what-if sliders as a web app on localhost (Voilà; Ctrl-C stops it)")
     p.add_argument("--region", help="region to open on, as --regions spells it (default: district, the whole "
                                     "district; switchable in the app)")
     p.add_argument("--period", help=_PERIOD_HELP + " (default: the quarter of the report date)")
