@@ -5,7 +5,7 @@
 A synthetic pipeline of ``--deals`` open deals (log-normal amounts, landing probabilities 0-90%, 16
 territories) is simulated ``--simulations`` times three ways:
 
-- **vectorised**: :func:`quotabook.forecast.monte_carlo.simulate` (16-bit draws compared with each deal's
+- **vectorised**: :func:`quotabook.metrics.forecasting.monte_carlo.simulate` (16-bit draws compared with each deal's
   probability in blocks of 64 deals, one matrix product per block), the whole run, best of ``--repeat``;
 - **per-simulation loop**: one numpy draw per deal and a ``bincount`` per territory for each simulated
   quarter, the way one would write it first; run for ``--loop-simulations`` quarters and scaled up;
@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from quotabook.forecast.monte_carlo import simulate
+from quotabook.metrics.forecasting.monte_carlo import simulate
 
 TERRITORIES = 16
 

@@ -134,7 +134,7 @@ def test_deals_without_a_created_date_count_as_open_at_any_date(blanks):
 
 
 def test_a_deal_of_unknown_age_gets_its_stages_win_rate_over_every_age(blanks):
-    from quotabook.forecast.learning import AGE_LABELS, learned_win_probability
+    from quotabook.metrics.forecasting.learning import AGE_LABELS, learned_win_probability
 
     ds, _ = load_noted(blanks)
     ds = dataclasses.replace(ds, as_of_date=pd.Timestamp("2026-02-01"))  # the report date, fixed

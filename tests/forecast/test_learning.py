@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from metrics.test_target_achievement import build_dataset, deal
-from quotabook.forecast.learning import (
+from quotabook.metrics.forecasting.learning import (
     age_band,
     learned_win_probability,
     passed_bands,

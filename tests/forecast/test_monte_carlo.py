@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from metrics.test_target_achievement import build_dataset, deal, targets, wide
-from quotabook.forecast.monte_carlo import landing_odds, simulate, summarise
+from quotabook.metrics.forecasting.monte_carlo import landing_odds, simulate, summarise
 
 
 def test_mean_equals_the_sum_of_expected_values():

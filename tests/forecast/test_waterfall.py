@@ -9,7 +9,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from metrics.test_target_achievement import STAGE_NAMES, STAGES, build_dataset, deal, wide
-from quotabook.forecast.waterfall import FLOW_COLUMNS, INFLOWS, OUTFLOWS, flows, period_flows, waterfall_steps
+from quotabook.metrics.forecasting.waterfall import (
+    FLOW_COLUMNS,
+    INFLOWS,
+    OUTFLOWS,
+    flows,
+    period_flows,
+    waterfall_steps,
+)
 
 # Period 2026-Q3; window from the end of 30 Jun to the end of 31 Aug. (id, created, history rows, final deal)
 # history rows: (changed_at, stage, amount, close_date, forecast_category)

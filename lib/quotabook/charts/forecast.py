@@ -17,8 +17,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from ..forecast.methods import METHOD_LABELS
-from ..forecast.waterfall import INFLOWS
+from ..metrics.forecasting.methods import METHOD_LABELS
+from ..metrics.forecasting.waterfall import INFLOWS
 from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis
 from .base import plain as _tx
 
@@ -215,8 +215,8 @@ def pipeline_waterfall(steps: pd.DataFrame, *, scope: str, period: str, currency
                        title: str | None = None) -> Figure:
     """The period's pipeline from start to end through each inflow and outflow, as a waterfall.
 
-    ``steps``: :func:`quotabook.forecast.waterfall.waterfall_steps` (``step``, ``key``, ``amount``, ``bottom``,
-    ``top``), amounts in the reporting currency.
+    ``steps``: :func:`quotabook.metrics.forecasting.waterfall.waterfall_steps` (``step``, ``key``, ``amount``,
+    ``bottom``, ``top``), amounts in the reporting currency.
     """
     fig, ax = new_figure(height=4.2)
     colors = {"start": COLORS[0], "end": COLORS[0], "won": category_color("Won"), "lost": category_color("Lost"),

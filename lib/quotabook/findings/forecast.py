@@ -14,7 +14,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..forecast import study
-from ..forecast.monte_carlo import range_statement
+from ..metrics.forecasting.monte_carlo import range_statement
 from ..text import extremes, is_number, mid, names, noun, plural
 from . import Findings
 from .integrity import say_date

@@ -24,8 +24,8 @@ from ..dataset import Dataset
 from ..errors import DataQualityWarning
 from ..fiscal import Period
 from ..metrics import compute_wide, load_catalog
-from .deals import DEAL_COLUMNS, GROUP_COLUMNS, week_start, without_activity
-from .methods import METHOD_LABELS
+from ..metrics.forecasting.deals import DEAL_COLUMNS, GROUP_COLUMNS, week_start, without_activity
+from ..metrics.forecasting.methods import METHOD_LABELS
 
 __all__ = ["BACKTEST_METRICS", "DEFAULT_WEEKS", "backtest", "completed_quarters", "recommend", "summarise"]
 

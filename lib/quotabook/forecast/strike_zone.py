@@ -21,8 +21,8 @@ import pandas as pd
 
 from ..dataset import Dataset
 from ..metrics import format as fmt
-from .deals import flag
-from .learning import AGE_LABELS, age_band, passed_bands
+from ..metrics.forecasting.deals import flag
+from ..metrics.forecasting.learning import AGE_LABELS, age_band, passed_bands
 
 __all__ = ["score_open_deals", "size_bands", "strike_zone"]
 

@@ -1,6 +1,6 @@
 """Everything the forecast notebook shows, computed once per report: :func:`study` (cached per report).
 
-The forecast is read as of :func:`quotabook.forecast.deals.review_date`: the report date while the period
+The forecast is read as of :func:`quotabook.metrics.forecasting.deals.review_date`: the report date while the period
 runs, or, for a period already over, the start of week ``backtest_week`` — then the notebook also shows the
 actual bookings the forecast is judged against. Backtests, the pipeline waterfall and the trend use the data
 as of the report date (they need what happened after). A finished period's review ranks no deal of its own for
@@ -18,13 +18,13 @@ import pandas as pd
 from ..dataset import Dataset
 from ..fiscal import Period
 from ..metrics import compute_wide, load_catalog
+from ..metrics.forecasting.deals import review_date, without_activity
+from ..metrics.forecasting.methods import METHOD_LABELS
+from ..metrics.forecasting.waterfall import period_flows, waterfall_steps
 from . import trust
 from .backtest import backtest, recommend, summarise
-from .deals import review_date, without_activity
-from .methods import METHOD_LABELS
 from .strike_zone import score_open_deals, strike_zone
 from .trend import pipeline_trend
-from .waterfall import period_flows, waterfall_steps
 
 __all__ = ["BACKTEST_QUARTERS", "BACKTEST_WEEKS", "FORECAST_METRICS", "ForecastStudy", "study"]
 

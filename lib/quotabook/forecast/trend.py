@@ -15,8 +15,8 @@ import pandas as pd
 
 from ..dataset import Dataset
 from ..fiscal import Period
+from ..metrics.forecasting.deals import flag
 from ..metrics.history import lookup
-from .deals import flag
 
 __all__ = ["TREND_QUARTERS", "pipeline_trend", "snapshots", "trend_dates"]
 

@@ -32,8 +32,8 @@ import pandas as pd
 from ..dataset import Dataset
 from ..errors import DataQualityWarning, MetricUnavailable
 from ..metrics import compute_wide, load_catalog
+from ..metrics.forecasting.deals import week_start
 from .backtest import _lean, completed_quarters
-from .deals import week_start
 
 __all__ = ["CALL_WEEKS", "GREEN", "RANGE_TARGET", "accuracy_band", "commit_accuracy", "commit_history",
            "range_calibration", "roll_up", "summarise_calibration", "trust_statement"]

@@ -16,8 +16,8 @@ import pandas as pd
 from ..dataset import Dataset
 from ..fiscal import Period
 from ..forecast import trust
-from ..forecast.deals import without_activity
 from ..metrics import compute
+from ..metrics.forecasting.deals import without_activity
 
 __all__ = ["SCORECARD_METRICS", "Scorecards", "quarters_by_owner", "scorecards", "top_deals"]
 

@@ -19,8 +19,8 @@ import pandas as pd
 
 from ..dataset import Dataset
 from ..fiscal import Period
-from ..forecast.deals import without_activity
 from ..metrics import compute, load_catalog
+from ..metrics.forecasting.deals import without_activity
 
 __all__ = ["READ_AT_START", "TREND_METRICS", "Trend", "changes", "quarter_trend"]
 

@@ -1,10 +1,9 @@
 """Measures of theme 6, forecast: the five forecast methods, the backtest forecast and the pipeline flows.
 
-The computations live in :mod:`quotabook.forecast` (imported inside the functions: that package builds on
-the metric library, so importing it here at module level would be circular). Each method gives a
-per-deal forecast frame whose ``value`` the context sums per group, so a region's forecast is exactly the
-sum of its territories'. Monte Carlo percentiles are not additive: one joint simulation is run per
-compute call and each group's percentiles are read from it. All amounts are in the reporting currency.
+The computations live in :mod:`quotabook.metrics.forecasting`. Each method gives a per-deal forecast frame
+whose ``value`` the context sums per group, so a region's forecast is exactly the sum of its territories'.
+Monte Carlo percentiles are not additive: one joint simulation is run per compute call and each group's
+percentiles are read from it. All amounts are in the reporting currency.
 """
 
 from __future__ import annotations
@@ -13,6 +12,12 @@ import numpy as np
 import pandas as pd
 
 from ..compute import Context, measure
+from ..forecasting import methods
+from ..forecasting.deals import closed_deals, open_pipeline, week_start, without_activity
+from ..forecasting.learning import stage_age_win_rates
+from ..forecasting.methods import category
+from ..forecasting.monte_carlo import DEFAULT_SEED, landing_odds, simulate, summarise
+from ..forecasting.waterfall import period_flows
 
 __all__: list[str] = []
 
@@ -20,8 +25,6 @@ __all__: list[str] = []
 def _rates(ctx: Context) -> pd.DataFrame:
     """Learned win rates by stage and age band, once per compute call (historical method and Monte Carlo)."""
     if "_win_rates" not in ctx.cache:
-        from ...forecast.learning import stage_age_win_rates
-
         ctx.cache["_win_rates"] = stage_age_win_rates(ctx.ds)
     return ctx.cache["_win_rates"]
 
@@ -29,8 +32,6 @@ def _rates(ctx: Context) -> pd.DataFrame:
 def _pipe(ctx: Context) -> pd.DataFrame:
     """The period's open pipeline, once per compute call (every method starts from it)."""
     if "_pipe" not in ctx.cache:
-        from ...forecast.deals import open_pipeline
-
         ctx.cache["_pipe"] = open_pipeline(ctx.ds, ctx.period)
     return ctx.cache["_pipe"]
 
@@ -38,15 +39,11 @@ def _pipe(ctx: Context) -> pd.DataFrame:
 def _closed(ctx: Context) -> pd.DataFrame:
     """The period's won deals as a forecast frame, once per compute call."""
     if "_closed" not in ctx.cache:
-        from ...forecast.deals import closed_deals
-
         ctx.cache["_closed"] = closed_deals(ctx.ds, ctx.period)
     return ctx.cache["_closed"]
 
 
 def _frame(ctx: Context, method: str) -> pd.DataFrame:
-    from ...forecast import methods
-
     if method == "run_rate_forecast":
         return methods.run_rate(ctx.ds, ctx.period, closed=_closed(ctx))
     if method == "historical_win_rate_forecast":
@@ -87,8 +84,6 @@ def _monte_carlo(ctx: Context) -> pd.DataFrame:
     """P10 / P50 / P90 / mean / target_probability per group, from one simulation per compute call."""
     if "_monte_carlo" in ctx.cache:
         return ctx.cache["_monte_carlo"]
-    from ...forecast.monte_carlo import DEFAULT_SEED, landing_odds, simulate, summarise
-
     closed = ctx.metric("closed_amount")
     deals = landing_odds(ctx.ds, ctx.period, _rates(ctx), pipe=_pipe(ctx))
     codes = closed.index.get_indexer(_group_index(ctx, ctx.keys(deals)))
@@ -131,8 +126,6 @@ def target_probability(ctx: Context) -> pd.Series:
 def backtest_forecast(ctx: Context) -> pd.Series:
     """The historical win-rate forecast of the period as it stood at the start of week ``backtest_week``,
     rebuilt with ``Dataset.as_of``; NaN until the period has ended (there is nothing to judge it against)."""
-    from ...forecast.deals import week_start, without_activity
-
     groups = ctx.metric("closed_amount").index
     if ctx.period.last_day > ctx.reference_date.normalize():
         return pd.Series(np.nan, index=groups)
@@ -149,9 +142,6 @@ def commit_call_amount(ctx: Context) -> pd.Series:
     """Closed + Commit of the period as it stood at the start of week ``commit_call_week``: the call the team
     made that week, rebuilt with ``Dataset.as_of``. Zero for a group that had neither; NaN while that day is
     still ahead of the report date (no call made yet)."""
-    from ...forecast.deals import week_start, without_activity
-    from ...forecast.methods import category
-
     ctx.ds.require("commit_call_amount", "opportunity_history")
     ctx.ds.require("commit_call_amount", "opportunities", "forecast_category")
     groups = ctx.metric("closed_amount").index
@@ -167,8 +157,6 @@ def commit_call_amount(ctx: Context) -> pd.Series:
 # -- pipeline flows ----------------------------------------------------------------------------------------
 def _flows(ctx: Context) -> pd.DataFrame:
     if "_flows" not in ctx.cache:
-        from ...forecast.waterfall import period_flows
-
         ctx.cache["_flows"] = period_flows(ctx.ds, ctx.period)
     return ctx.cache["_flows"]
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..dataset import Dataset
-from ..metrics.history import stage_runs
+from ...dataset import Dataset
+from ..history import stage_runs
 from .deals import flag
 
 __all__ = ["AGE_BANDS", "AGE_LABELS", "MIN_DEALS", "SLIP_QUARTERS", "age_band", "learned_win_probability",

@@ -18,8 +18,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from ..dataset import Dataset, empty_table
-from ..fiscal import Period
+from ...dataset import Dataset, empty_table
+from ...fiscal import Period
 
 __all__ = ["DEAL_COLUMNS", "FRAME_COLUMNS", "GROUP_COLUMNS", "closed_deals", "contributions", "deal_table",
            "elapsed_days", "flag", "open_pipeline", "period_days", "review_date", "week_start", "without_activity"]

@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..dataset import Dataset
-from ..fiscal import Period
+from ...dataset import Dataset
+from ...fiscal import Period
 from .deals import flag, without_activity
 
 __all__ = ["FLOW_COLUMNS", "INFLOWS", "OUTFLOWS", "STEPS", "flows", "period_flows", "waterfall_steps"]

@@ -3,12 +3,12 @@
 1. **Category** (the forecast call): closed + Commit + ``best_case_share`` × Best Case.
 2. **Stage-weighted**: closed + each open deal × its CRM probability (the stage map's default without one).
 3. **Historical win rate**: closed + each open deal × the win rate this team had for deals at the same stage
-   and age band (:mod:`quotabook.forecast.learning`, learned only from deals closed by the dataset's date).
+   and age band (:mod:`quotabook.metrics.forecasting.learning`, learned only from deals closed by the dataset's date).
 4. **Run-rate**: closed + what the previous ``RUN_RATE_QUARTERS`` quarters booked, on average, *after the same
    point of the quarter*. Bookings bunch up at quarter end, so the week of the quarter matters: at week 10 a
    plain daily rate × days left would miss the hockey stick that history shows still to come.
 
-The fifth method, Monte Carlo, is in :mod:`quotabook.forecast.monte_carlo`. ``METHODS`` maps the catalog
+The fifth method, Monte Carlo, is in :mod:`quotabook.metrics.forecasting.monte_carlo`. ``METHODS`` maps the catalog
 metric of each method to its function; the catalog measures sum the frames' ``value`` per group.
 """
 
@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ..dataset import Dataset
-from ..fiscal import Period
+from ...dataset import Dataset
+from ...fiscal import Period
 from .deals import closed_deals, contributions, deal_table, elapsed_days, flag, open_pipeline, period_days
 from .learning import learned_win_probability
 
@@ -31,8 +31,8 @@ def category(ds: Dataset, period: Period, best_case_share: float | None = None, 
              pipe: pd.DataFrame | None = None, closed: pd.DataFrame | None = None) -> pd.DataFrame:
     """Closed + Commit + a share of Best Case (``best_case_share`` from the workbook by default).
 
-    ``pipe`` / ``closed``: :func:`~quotabook.forecast.deals.open_pipeline` and ``closed_deals`` when the caller
-    has them already (every method starts from the same two; the measures compute them once).
+    ``pipe`` / ``closed``: :func:`~quotabook.metrics.forecasting.deals.open_pipeline` and ``closed_deals`` when the
+    caller has them already (every method starts from the same two; the measures compute them once).
     """
     share = ds.settings.threshold("best_case_share") if best_case_share is None else best_case_share
     pipe = open_pipeline(ds, period) if pipe is None else pipe
@@ -51,7 +51,7 @@ def weighted(ds: Dataset, period: Period, *, pipe: pd.DataFrame | None = None,
 def historical_win_rate(ds: Dataset, period: Period, rates: pd.DataFrame | None = None, *,
                         pipe: pd.DataFrame | None = None, closed: pd.DataFrame | None = None) -> pd.DataFrame:
     """Closed + open pipeline × the learned win rate of its stage and age band (``rates``: from
-    :func:`~quotabook.forecast.learning.stage_age_win_rates` when the caller has them)."""
+    :func:`~quotabook.metrics.forecasting.learning.stage_age_win_rates` when the caller has them)."""
     pipe = open_pipeline(ds, period) if pipe is None else pipe
     rate = learned_win_probability(ds, pipe, rates)
     return _stack(_closed(ds, period, closed), contributions(pipe, "pipeline", rate))

@@ -2,7 +2,7 @@
 reaching target.
 
 In each simulated quarter every open deal dated in the period is won with its learned win probability
-(:func:`quotabook.forecast.learning.learned_win_probability`) and, if won, slips out of the period with the
+(:func:`quotabook.metrics.forecasting.learning.learned_win_probability`) and, if won, slips out of the period with the
 learned slip rate. The two are taken as independent, so a deal lands in the period with probability
 ``p_land = p_win × (1 − slip)`` and one uniform draw per deal and simulation decides it. Simulated bookings
 = closed so far + the amounts of the deals that landed.
@@ -22,8 +22,8 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ..dataset import Dataset
-from ..fiscal import Period
+from ...dataset import Dataset
+from ...fiscal import Period
 from .deals import open_pipeline
 from .learning import learned_win_probability, slip_rate
 
