@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import OPPORTUNITIES, TERRITORIES, write_folder
 from quotabook.cli import main
+from quotabook.testing.tiny import OPPORTUNITIES, TERRITORIES, write_folder
 
 
 def test_validate_clean_folder_exits_zero(tiny_folder, capsys):

@@ -4,8 +4,8 @@ mid-February, D lost) and region slicing."""
 import pandas as pd
 import pytest
 
-from conftest import HISTORY, OPPORTUNITIES, TERRITORIES, write_folder
 from quotabook import ConfigError, DataQualityWarning, MetricUnavailable, load
+from quotabook.testing.tiny import HISTORY, OPPORTUNITIES, TERRITORIES, write_folder
 
 T = pd.Timestamp
 

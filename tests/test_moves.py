@@ -6,10 +6,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from metrics.test_target_achievement import EVIDENCE_OK, build_dataset, deal, targets, wide
 from quotabook import moves
 from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
+from quotabook.testing import EVIDENCE_OK, build_dataset, deal, targets, wide
 
 Q3 = "2026-Q3"
 

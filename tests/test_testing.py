@@ -63,3 +63,44 @@ def test_tables_and_columns_can_be_left_out_and_unknown_names_are_refused(export
         export.without("quotas")
     with pytest.raises(KeyError, match="has no column"):
         export.without_columns("leads", "amount")
+
+
+# -- the inline builders ----------------------------------------------------------------------------------
+def test_build_dataset_takes_rows_frames_or_csv_and_leaves_the_rest_absent():
+    from quotabook.testing import TERRITORIES, build_dataset, deal, frame, targets
+
+    ds = build_dataset([deal("A", stage="Closed Won", amount=500), deal("B", "T3")],
+                       targets=targets("2026-Q3", T1=1000, T3=0),
+                       activities="activity_id,owner,activity_date,type\n1,Ann,2026-07-01T09:00:00,dial\n",
+                       as_of="2026-08-01")
+    assert ds.present == frozenset({"opportunities", "territories", "targets", "activities"})
+    assert ds.territories["territory"].tolist() == [t["territory"] for t in TERRITORIES]
+    assert ds.opportunities[["opportunity_id", "owner", "is_closed", "is_won", "forecast_category"]].to_dict(
+        "records") == [{"opportunity_id": "A", "owner": "Ann", "is_closed": True, "is_won": True,
+                        "forecast_category": "Closed"},
+                       {"opportunity_id": "B", "owner": "Cy", "is_closed": False, "is_won": False,
+                        "forecast_category": "Pipeline"}]
+    assert ds.targets["target_amount"].tolist() == [1000.0, 0.0]
+    assert ds.activities["activity_date"].tolist() == [pd.Timestamp("2026-07-01 09:00")]
+    assert ds.leads.empty and "leads" not in ds.present
+
+    csv = frame("opportunity_id,amount,is_won,close_date\nX,12.5,true,2026-01-31\nY,,false,\n", "opportunities")
+    assert csv["amount"].tolist()[0] == 12.5 and pd.isna(csv["amount"].tolist()[1])
+    assert csv["is_won"].tolist() == [True, False]
+    assert str(csv["close_date"].dtype).startswith("datetime64")
+
+
+def test_build_dataset_refuses_a_table_it_does_not_know_and_deal_a_stage_outside_the_map():
+    from quotabook.testing import build_dataset, deal
+
+    with pytest.raises(TypeError, match="no canonical table oportunities"):
+        build_dataset(oportunities=[deal("A")])
+    with pytest.raises(ValueError, match="stage 'Signed' is not in the stage map"):
+        deal("A", stage="Signed")
+
+
+def test_a_dataset_without_territories_says_so():
+    from quotabook.testing import build_dataset, deal
+
+    ds = build_dataset([deal("A")], territories=None)
+    assert "territories" not in ds.present and ds.territories.empty

@@ -9,11 +9,11 @@ import gzip
 import pandas as pd
 import pytest
 
-from conftest import ACTIVITIES, HISTORY, OPPORTUNITIES, TERRITORIES, write_folder
 from quotabook import load
 from quotabook.cli import main
 from quotabook.errors import DataValidationError, SourceError
 from quotabook.loading import find_table_files
+from quotabook.testing.tiny import ACTIVITIES, HISTORY, OPPORTUNITIES, TERRITORIES, write_folder
 
 # Rows 5-8 of opportunities: E negative, F negative and a bad date, G a closed deal without a close date,
 # H clean. A's history and activities stay; history row 9 points at E (rejected), row 10 at ZZ (unknown).

@@ -7,9 +7,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import OPPORTUNITIES, TERRITORIES, write_folder
 from quotabook import DataQualityWarning, DataValidationError, load, validate_source
 from quotabook.schemas import TABLES
+from quotabook.testing.tiny import OPPORTUNITIES, TERRITORIES, write_folder
 from quotabook.validation import validate_table
 
 

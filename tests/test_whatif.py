@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.test_target_achievement import TERRITORIES, build_dataset, deal, targets, wide
 from quotabook import whatif
 from quotabook.metrics import MEASURES
+from quotabook.testing import TERRITORIES, build_dataset, deal, targets, wide
 from quotabook.whatif import EVERY_TERRITORY, Adjustments, WhatIfBase
 
 Q3 = "2026-Q3"

@@ -13,9 +13,9 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from metrics.test_target_achievement import build_dataset, deal, targets
 from quotabook.forecast.backtest import backtest, completed_quarters, recommend, summarise
 from quotabook.metrics import compute_wide
+from quotabook.testing import build_dataset, deal, targets
 
 METRICS = ["category_forecast", "weighted_forecast", "historical_win_rate_forecast", "run_rate_forecast",
            "monte_carlo_p50"]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from metrics.test_target_achievement import build_dataset, deal
 from quotabook.metrics.forecasting.learning import (
     age_band,
     learned_win_probability,
@@ -24,6 +23,7 @@ from quotabook.metrics.forecasting.learning import (
     slip_rate,
     stage_age_win_rates,
 )
+from quotabook.testing import build_dataset, deal
 
 CREATED = "2026-01-01"
 

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.test_target_achievement import build_dataset, deal, targets, wide
 from quotabook.metrics.forecasting import methods
 from quotabook.metrics.forecasting.deals import closed_deals, elapsed_days, open_pipeline, review_date, week_start
 from quotabook.metrics.forecasting.learning import stage_age_win_rates
+from quotabook.testing import build_dataset, deal, targets, wide
 
 AS_OF = "2026-08-01"
 

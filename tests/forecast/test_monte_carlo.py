@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.test_target_achievement import build_dataset, deal, targets, wide
 from quotabook.metrics.forecasting.monte_carlo import landing_odds, simulate, summarise
+from quotabook.testing import build_dataset, deal, targets, wide
 
 
 def test_mean_equals_the_sum_of_expected_values():

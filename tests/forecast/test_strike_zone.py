@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.test_target_achievement import build_dataset, deal
 from quotabook.forecast.strike_zone import score_open_deals, size_bands, strike_zone
+from quotabook.testing import build_dataset, deal
 
 CLOSED = [("a", 10, True, 20), ("b", 20, False, 45), ("c", 30, True, 10), ("d", 40, False, 70), ("e", 50, True, 35),
           ("f", 60, False, 35), ("g", 70, True, 5), ("h", 80, False, 5), ("i", 90, False, 200)]

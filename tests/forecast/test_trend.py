@@ -9,10 +9,10 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from metrics.test_target_achievement import build_dataset, deal, targets
 from quotabook.errors import DataQualityWarning
 from quotabook.forecast.trend import pipeline_trend, snapshots, trend_dates
 from quotabook.loading import load
+from quotabook.testing import build_dataset, deal, targets
 
 from .test_waterfall import _dataset, random_story
 

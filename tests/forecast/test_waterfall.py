@@ -8,7 +8,6 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from metrics.test_target_achievement import STAGE_NAMES, STAGES, build_dataset, deal, wide
 from quotabook.metrics.forecasting.waterfall import (
     FLOW_COLUMNS,
     INFLOWS,
@@ -17,6 +16,10 @@ from quotabook.metrics.forecasting.waterfall import (
     period_flows,
     waterfall_steps,
 )
+from quotabook.testing import build_dataset, deal, stage_map, wide
+
+STAGES = stage_map()
+STAGE_NAMES = list(STAGES)
 
 # Period 2026-Q3; window from the end of 30 Jun to the end of 31 Aug. (id, created, history rows, final deal)
 # history rows: (changed_at, stage, amount, close_date, forecast_category)

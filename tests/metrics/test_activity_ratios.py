@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.test_funnel import build_dataset
 from quotabook.metrics import compute, compute_wide
 from quotabook.metrics import format as fmt
 from quotabook.metrics.catalog import format_value
+from quotabook.testing import build_dataset
 
 T = pd.Timestamp
 

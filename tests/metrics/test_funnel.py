@@ -4,8 +4,6 @@ state, time in stage, and rates in [0, 1] on random data (hypothesis)."""
 
 from __future__ import annotations
 
-from io import StringIO
-
 import duckdb
 import numpy as np
 import pandas as pd
@@ -13,81 +11,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quotabook.dataset import Dataset, empty_table
+from quotabook.dataset import Dataset
 from quotabook.metrics import MEASURES, compute, compute_wide, load_catalog
 from quotabook.metrics.measures.funnel import lead_steps_reached, stage_spells
-from quotabook.schemas import TABLES
 from quotabook.settings import load_settings
+from quotabook.testing import build_dataset, frame
 
 T = pd.Timestamp
 SETTINGS = load_settings()
-EMPTY = {name: empty_table(name) for name in TABLES}  # built once: empty frames are slow to make
-
-
-def frame(csv: str, table: str) -> pd.DataFrame:
-    """A canonical table from CSV text, with the canonical dtypes (dates, booleans, numbers)."""
-    raw = pd.read_csv(StringIO(csv), dtype=str, keep_default_na=False, na_values=[""])
-    base = EMPTY[table]
-    out = {}
-    for col in raw.columns:
-        kind = TABLES[table].column(col).kind
-        if kind in ("date", "datetime"):
-            out[col] = pd.to_datetime(raw[col])
-        elif kind == "bool":
-            out[col] = raw[col].map({"true": True, "false": False}).astype("boolean")
-        elif kind == "number":
-            out[col] = pd.to_numeric(raw[col]).astype("float64")
-        else:
-            out[col] = raw[col].astype(base[col].dtype)
-    return pd.DataFrame(out)
-
-
-def build_dataset(as_of: str | None = None, **tables: pd.DataFrame | str) -> Dataset:
-    """A Dataset from canonical frames (or CSV text); tables not given are absent (not in ``present``)."""
-    frames = {}
-    for name in TABLES:
-        base = EMPTY[name]
-        given = tables.get(name)
-        if given is None:
-            frames[name] = base.copy()
-            continue
-        data = frame(given, name) if isinstance(given, str) else given.copy()
-        for col in base.columns.difference(data.columns):
-            data[col] = pd.Series(index=data.index, dtype=base[col].dtype)
-        frames[name] = data.reset_index(drop=True)
-    return Dataset(**frames, settings=SETTINGS, present=frozenset(tables),
-                   as_of_date=T(as_of) if as_of else None)
-
-
-def _stand_in_for_won_lost(mp: pytest.MonkeyPatch) -> None:
-    """win_rate is won_count / (won_count + lost_count), measures of theme won/lost: stand in for them (by
-    their catalog formulas) only if that theme's module is not registered."""
-    def won(ctx):
-        o = ctx.closing_in_period()
-        return ctx.count(o[o["is_won"].fillna(False).astype(bool)])
-
-    def lost(ctx):
-        o = ctx.closing_in_period()
-        return ctx.count(o[o["is_closed"].fillna(False).astype(bool) & ~o["is_won"].fillna(False).astype(bool)])
-
-    for name, fn in (("won_count", won), ("lost_count", lost)):
-        if name not in MEASURES:
-            mp.setitem(MEASURES, name, fn)
-
-
-@pytest.fixture
-def fallback_won_lost(monkeypatch):
-    _stand_in_for_won_lost(monkeypatch)
-
-
-@pytest.fixture(scope="module")
-def fallback_won_lost_module():
-    """The same for hypothesis tests, which cannot use function-scoped fixtures."""
-    mp = pytest.MonkeyPatch()
-    _stand_in_for_won_lost(mp)
-    yield
-    mp.undo()
-
 
 TERRITORIES = """\
 territory,region,district,owner,segment
@@ -215,7 +146,7 @@ def test_opportunity_cohort_steps_hand_worked(ds):
     assert compute_wide(["proposal_count"], no_history, "2026-Q1").loc["T2", "proposal_count"] == 1
 
 
-def test_win_rate_is_cohorted_by_close_date_and_excludes_open_deals(ds, fallback_won_lost):
+def test_win_rate_is_cohorted_by_close_date_and_excludes_open_deals(ds):
     long = compute(["win_rate"], ds, "2026-Q1", by="district").set_index("district")
     # B, F won (F created in 2025), D, E lost; A is open with a Q1 close date and does not count.
     assert long.loc["D", ["numerator", "denominator"]].tolist() == [2, 4]
@@ -299,7 +230,7 @@ def _random_deals(seed: int, n: int = 600) -> pd.DataFrame:
 
 
 @pytest.mark.parametrize("period", ["2025-Q4", "2026-Q1", "2026-Q2"])
-def test_win_rate_per_territory_matches_duckdb_sql(period, fallback_won_lost):
+def test_win_rate_per_territory_matches_duckdb_sql(period):
     territories = pd.DataFrame({"territory": [f"T{i}" for i in range(1, 10)], "region": "R", "district": "D",
                                 "owner": [f"rep{i}" for i in range(1, 10)]})  # T9 has no deals at all
     opps = _random_deals(seed=int(period[-1]))
@@ -390,7 +321,7 @@ def funnel_data(draw) -> Dataset:
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=funnel_data(), period=st.sampled_from(["2025-Q4", "2026-Q1", "2026-Q2"]),
        by=st.sampled_from(["territory", "district", "segment", "owner"]))
-def test_rates_lie_in_0_1_and_numerators_never_exceed_denominators(fallback_won_lost_module, data, period, by):
+def test_rates_lie_in_0_1_and_numerators_never_exceed_denominators(data, period, by):
     # win_rate's inputs (theme won/lost) list only observed groups for a non-territory level such as segment,
     # so its closed count can be missing there; the funnel's own steps list every group of their cohort.
     long = compute([r for r in RATES if by != "segment" or r != "win_rate"], data, period, by=by)

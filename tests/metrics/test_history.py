@@ -11,7 +11,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ACTIVITIES, HISTORY, OPPORTUNITIES, TARGETS, TERRITORIES, write_folder
 from quotabook.loading import load
 from quotabook.metrics.history import (
     close_date_pushes,
@@ -24,6 +23,7 @@ from quotabook.metrics.history import (
     stage_runs,
     won_stage_median_days,
 )
+from quotabook.testing.tiny import ACTIVITIES, HISTORY, OPPORTUNITIES, TARGETS, TERRITORIES, write_folder
 
 T = pd.Timestamp
 

@@ -13,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.test_funnel import build_dataset, frame
 from quotabook import load
 from quotabook.dataset import UNASSIGNED_LEADS, unassigned_lead_count
 from quotabook.metrics import compute, compute_wide, load_catalog
 from quotabook.metrics.compute import BLANK, UNASSIGNED
+from quotabook.testing import build_dataset, frame
 from sources.sqltools import write_duckdb
 
 T = pd.Timestamp

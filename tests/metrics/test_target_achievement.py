@@ -1,7 +1,7 @@
 """Theme 1, target achievement: hand-worked number stacks, the coverage examples, the next-move
 measures on inline frames, hypothesis invariants on random datasets and a DuckDB SQL cross-check.
 
-The helpers at the top (``build_dataset``, ``deal``, ``random_datasets``) are shared with test_won_lost.py.
+The datasets are built with :mod:`quotabook.testing`; ``random_datasets`` is shared with test_won_lost.py.
 """
 
 from __future__ import annotations
@@ -15,56 +15,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quotabook.dataset import Dataset, canonical_table
+from quotabook.dataset import Dataset
 from quotabook.loading import load
-from quotabook.metrics import MEASURES, Context, compute, compute_wide, load_catalog
+from quotabook.metrics import MEASURES, Context, compute, load_catalog
 from quotabook.metrics.measures.target_achievement import promotable_best_case_deals, weak_commit_deals
-from quotabook.schemas import TABLES
 from quotabook.settings import load_settings
+from quotabook.testing import build_dataset, deal, targets, wide
 
 SETTINGS = load_settings()
 STAGES = {s.name: s for s in SETTINGS.stages}
-TERRITORIES = [
-    {"territory": "T1", "region": "East", "district": "D", "owner": "Ann"},
-    {"territory": "T2", "region": "East", "district": "D", "owner": "Bob"},
-    {"territory": "T3", "region": "West", "district": "D", "owner": "Cy"},
-]
-OWNERS = {t["territory"]: t["owner"] for t in TERRITORIES}
 EVIDENCE_OK = {"economic_buyer": True, "champion": True, "decision_criteria": True, "paper_process": True}
 STACK = ["closed_amount", "commit_amount", "best_case_amount", "pipeline_amount", "open_pipeline_amount",
          "target_amount"]
-
-
-# -- building datasets inline ---------------------------------------------------------------------------
-def build_dataset(opportunities, *, territories=None, targets=None, history=None, activities=None,
-                  as_of: str | None = None) -> Dataset:
-    """A Dataset straight from inline rows; ``as_of`` fixes the report date (the tables are taken as they
-    stand on it). Tables left None are absent from the source."""
-    given_tables = {"opportunities": opportunities, "territories": TERRITORIES if territories is None else territories,
-                    "targets": targets, "opportunity_history": history, "activities": activities}
-    frames = {name: canonical_table(name, given_tables.get(name)) for name in TABLES}
-    present = frozenset(n for n, rows in given_tables.items() if rows is not None)
-    return Dataset(**frames, settings=SETTINGS, present=present, source="inline",
-                   as_of_date=pd.Timestamp(as_of) if as_of else None)
-
-
-def deal(opportunity_id: str, territory: str = "T1", *, close: str = "2026-08-15", stage: str = "Negotiation",
-         category: str | None = None, amount: float = 1000.0, created: str = "2026-01-02", **extra) -> dict:
-    """One opportunity row; closed / won flags follow the stage map, the category defaults to Closed (won),
-    Omitted (lost) or Pipeline (open)."""
-    s = STAGES[stage]
-    default = "Closed" if s.is_won else "Omitted" if s.is_closed else "Pipeline"
-    return {"opportunity_id": opportunity_id, "owner": OWNERS.get(territory, "Zed"), "territory": territory,
-            "created_date": created, "close_date": close, "stage": stage, "forecast_category": category or default,
-            "amount": float(amount), "is_closed": s.is_closed, "is_won": s.is_won, **extra}
-
-
-def targets(period: str, **amounts: float) -> list[dict]:
-    return [{"period": period, "territory": t, "target_amount": float(a)} for t, a in amounts.items()]
-
-
-def wide(names, ds: Dataset, period: str, by="territory") -> pd.DataFrame:
-    return compute_wide(names, ds, period, by=by)
 
 
 # -- random small datasets (hypothesis) -------------------------------------------------------------------

@@ -13,13 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import ACTIVITIES, HISTORY, OPPORTUNITIES, TARGETS, TERRITORIES, write_folder
 from quotabook.dataset import Dataset, canonical_table
 from quotabook.loading import load
 from quotabook.metrics import compute, compute_wide, load_catalog
 from quotabook.metrics.measures.velocity import aging, deal_velocity, funnel_days_per_won_deal, stale
 from quotabook.schemas import TABLES
 from quotabook.settings import load_settings
+from quotabook.testing.tiny import ACTIVITIES, HISTORY, OPPORTUNITIES, TARGETS, TERRITORIES, write_folder
 
 SETTINGS = load_settings()
 STAGES = {s.name: s for s in SETTINGS.stages}

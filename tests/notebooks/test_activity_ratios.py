@@ -18,7 +18,6 @@ import pandas as pd
 import pytest
 
 from metrics.test_activity_ratios import ACTIVITIES, GOALS, LEADS, OPPORTUNITIES, TERRITORIES, sdr_dataset
-from metrics.test_funnel import build_dataset
 from quotabook.charts.activity_ratios import (
     TYPE_COLORS,
     activity_by_type,
@@ -29,6 +28,7 @@ from quotabook.charts.activity_ratios import (
 from quotabook.findings import activity_ratios as say
 from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
+from quotabook.testing import build_dataset
 from quotabook.views import activity_ratios as views
 
 ORANGE, BLUE = "#e69f00", "#0072b2"

@@ -13,13 +13,13 @@ from __future__ import annotations
 import matplotlib.colors as mcolors
 import pytest
 
-from metrics.test_target_achievement import build_dataset, deal, targets
 from quotabook.charts import category_color
 from quotabook.charts import forecast as charts
 from quotabook.findings.forecast import SHOWN_METRICS, forecast_findings, table
 from quotabook.forecast import study
 from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
+from quotabook.testing import build_dataset, deal, targets
 
 K = 1000.0
 DEALS = [  # id, territory, created, close, stage, amount (K), category

@@ -18,7 +18,7 @@ import matplotlib.colors as mcolors
 import pandas as pd
 import pytest
 
-from metrics.test_funnel import HISTORY, LEADS, OPPORTUNITIES, TERRITORIES, build_dataset, frame
+from metrics.test_funnel import HISTORY, LEADS, OPPORTUNITIES, TERRITORIES
 from quotabook.charts import category_color
 from quotabook.charts.funnel import (
     STATUS_COLORS,
@@ -32,6 +32,7 @@ from quotabook.charts.funnel import (
 from quotabook.findings import funnel as say
 from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
+from quotabook.testing import build_dataset, frame
 from quotabook.views import funnel as views
 
 

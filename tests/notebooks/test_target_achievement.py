@@ -27,7 +27,6 @@ import matplotlib.colors as mcolors
 import pandas as pd
 import pytest
 
-from metrics.test_target_achievement import build_dataset, deal, targets
 from quotabook import moves
 from quotabook.charts import category_color
 from quotabook.charts.target_achievement import OK_COLOR, WARN_COLOR, coverage_bars, no_data, stack_vs_target
@@ -35,6 +34,7 @@ from quotabook.errors import DataQualityWarning
 from quotabook.findings import target_achievement as say
 from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
+from quotabook.testing import build_dataset, deal, targets
 from quotabook.views import target_achievement as views
 
 K = 1000.0

@@ -9,13 +9,13 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from metrics.test_target_achievement import build_dataset, deal, targets
 from quotabook import whatif
 from quotabook.charts import territory_quota as charts
 from quotabook.charts.base import category_color
 from quotabook.findings.territory_quota import calibration_table, territory_quota_findings
 from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
+from quotabook.testing import build_dataset, deal, targets
 from quotabook.views.territory_quota import calibration
 
 M = 1_000_000

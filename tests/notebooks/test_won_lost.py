@@ -20,7 +20,6 @@ import matplotlib.colors as mcolors
 import numpy as np
 import pytest
 
-from metrics.test_target_achievement import build_dataset, deal, targets
 from quotabook.charts import category_color
 from quotabook.charts.won_lost import (
     bookings_bars,
@@ -34,6 +33,7 @@ from quotabook.charts.won_lost import (
 from quotabook.findings import won_lost as say
 from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
+from quotabook.testing import build_dataset, deal, targets
 from quotabook.views import won_lost as views
 
 K = 1000.0

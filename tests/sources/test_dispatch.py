@@ -5,10 +5,10 @@ import types
 
 import pytest
 
-from conftest import OPPORTUNITIES, TERRITORIES, write_folder
 from quotabook import ConfigError, SourceError, load_settings, validate_source
 from quotabook.sources import RawSource, read_raw, source_regions
 from quotabook.sources.currency import load_rates
+from quotabook.testing.tiny import OPPORTUNITIES, TERRITORIES, write_folder
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from metrics.test_activity_ratios import ACTIVITIES, GOALS, LEADS, OPPORTUNITIES, TERRITORIES, sdr_dataset, seed_table
-from metrics.test_funnel import build_dataset
 from quotabook.metrics import compute_wide
+from quotabook.testing import build_dataset
 from quotabook.views.activity_ratios import (
     CHAIN_COLUMNS,
     EFFICIENCY_COLUMNS,

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.test_funnel import HISTORY, LEADS, OPPORTUNITIES, TERRITORIES, build_dataset
+from metrics.test_funnel import HISTORY, LEADS, OPPORTUNITIES, TERRITORIES
 from quotabook.metrics import compute
+from quotabook.testing import build_dataset
 from quotabook.views.funnel import (
     band_text,
     benchmarks_by_segment,
