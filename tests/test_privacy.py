@@ -114,7 +114,7 @@ def test_tables_and_markdown_mask_contacts_unless_turned_off():
 
 
 def test_chart_labels_and_index_records_mask_contacts_as_configured(capsys):
-    from quotabook.pack.headlines import record
+    from quotabook.headlines import record
 
     fig, ax = new_figure(2)
     ax.barh(PII["account_name"], [1, 2])

@@ -26,7 +26,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from .charts.base import currency_text
 from .dataset import Dataset
 from .fiscal import Period
 from .metrics import compute_wide
@@ -39,7 +38,7 @@ from .metrics.measures.target_achievement import (
     weak_commit_deals,
 )
 from .schemas import EVIDENCE_FLAGS
-from .text import names
+from .text import currency_text, names
 
 __all__ = ["MOVES", "NextMoves", "expand", "impact", "is_outlook", "moves_report", "next_moves", "nothing_to_do",
            "outlook_label", "outlook_note", "promote", "pull_in", "push", "reclassify", "summary", "table", "tables"]

@@ -24,8 +24,7 @@ from functools import cached_property, partial
 import pandas as pd
 
 from . import privacy
-from .charts.base import currency_text, use_svg
-from .charts.base import plain as escape_dollars  # "$1M" -> "\\$1M": Markdown too reads $...$ as maths
+from .charts.base import use_svg
 from .charts.unavailable import unavailable_note
 from .dataset import ALL_REGIONS, Dataset
 from .fiscal import Period, PeriodState
@@ -36,6 +35,9 @@ from .metrics.catalog import Catalog
 from .notes import show_data_notes
 from .scope import WHOLE, parse_scope, scope_label
 from .settings import Settings
+from .text import MASK_STAND_IN as _HIDDEN
+from .text import currency_text, md_literal
+from .text import plain as escape_dollars  # "$1M" -> "\\$1M": Markdown too reads $...$ as maths
 
 __all__ = ["Report", "empty_table_caption", "escape_dollars", "md_literal", "start"]
 
@@ -248,12 +250,8 @@ def empty_table_caption(frame: pd.DataFrame, caption: str | None = None) -> str:
     return f"{caption} — {why}" if caption else why[0].upper() + why[1:]
 
 
-#: Stands in for a masked character inside Markdown until the text is escaped (then it becomes ``\*``).
-_HIDDEN = "\ue000"
 #: Characters that make a data value worth escaping in Markdown (they can start markup mid-sentence).
 _MARKUP = r"[\\`*_\[\]<>&$|~#\n\ue000]|://|www\."
-#: ASCII punctuation CommonMark lets a backslash escape (``&`` and ``;`` are left to the HTML entities).
-_PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:\"'=^])")
 _HTML = {"<": "&lt;", ">": "&gt;", "&": "&amp;"}
 #: A value worth a closer look: markup characters, or an "@" or digits a phone mask could hide.
 _CANDIDATE = r"[\\`*_\[\]<>&$|~#\n@]|[+(]\d|\d[ .)\-]+\d|://|www\."
@@ -261,13 +259,6 @@ _CANDIDATE = r"[\\`*_\[\]<>&$|~#\n@]|[+(]\d|\d[ .)\-]+\d|://|www\."
 #: url plugin): a scheme and "://", or "www.". Escaped (``https\://``, ``www\.``) it prints the same but
 #: never links: a name from the data must never become a link a reader could click.
 _AUTOLINK = r"(?<![\w\\])(?:[A-Za-z][A-Za-z0-9+.\-]*:(?=//)|www\.)"
-
-
-def md_literal(text: str) -> str:
-    """``text`` escaped for Markdown so it prints exactly as typed: HTML entities for ``<``, ``>``, ``&``,
-    a backslash before every other Markdown punctuation character, line breaks as spaces."""
-    text = html.escape(str(text), quote=False).replace("\r", " ").replace("\n", " ")
-    return _PUNCT.sub(r"\\\1", text).replace(_HIDDEN, "\\*")
 
 
 def literal_names(ds: Dataset, policy: privacy.Privacy | None = None) -> re.Pattern | None:

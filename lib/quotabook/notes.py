@@ -15,6 +15,7 @@ import re
 import warnings
 
 from .errors import QuotabookWarning
+from .text import md_literal
 
 __all__ = ["data_note", "show_data_notes"]
 
@@ -23,8 +24,6 @@ _NUMBERS = re.compile(r"\d[\d,.:-]*")
 
 def data_note(message: str) -> str:
     """The Markdown of one note: the message quoted, shown literally (no HTML or Markdown in it acts)."""
-    from .notebook import md_literal  # deferred: notebook imports this module
-
     return f"> **Data note:** {md_literal(' '.join(str(message).split()))}"
 
 

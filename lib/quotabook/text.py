@@ -1,6 +1,7 @@
 """Words for the findings: counts with their noun, lists of names, the scope inside a sentence, and extremes
 that know about ties. One module, so every notebook says "1 deal" / "2 deals" and names its lowest and
-highest the same way.
+highest the same way. Also the text every page shares, whatever draws it: compact money (``$1.2M``), dollar
+signs escaped (matplotlib and Markdown read ``$...$`` as mathematics) and Markdown escaping of data values.
 
 The rule the ranking helpers keep: a sentence never names one group as the lowest and the same (or an
 equal) group as the highest. Values are compared as the page prints them (``show``), so 60.2% and 59.8%
@@ -10,7 +11,9 @@ contradiction.
 
 from __future__ import annotations
 
+import html
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -18,8 +21,8 @@ import pandas as pd
 
 from .metrics import format as fmt
 
-__all__ = ["NO_LOST", "Extremes", "extremes", "is_number", "mid", "names", "noun", "one_sided", "percent", "plural",
-           "spread", "upper_first"]
+__all__ = ["MASK_STAND_IN", "NO_LOST", "UNESCAPED_DOLLAR", "Extremes", "currency_text", "extremes", "is_number",
+           "md_literal", "mid", "names", "noun", "one_sided", "percent", "plain", "plural", "spread", "upper_first"]
 
 #: Plurals that do not just add an "s".
 _PLURALS = {"territory": "territories", "opportunity": "opportunities", "company": "companies",
@@ -135,3 +138,47 @@ def one_sided(won: float, closed: float) -> str | None:
     if won <= 0:
         return "no won deal is recorded"
     return None
+
+
+# -- text any page shows: money, dollars, Markdown ----------------------------------------------------------
+_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
+#: A dollar sign not already escaped with a backslash.
+UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
+
+
+def plain(text: str) -> str:
+    """Text with dollar signs escaped for matplotlib, which reads "$1M ... $2M" as mathematics otherwise
+    (an already escaped ``\\$`` is left alone)."""
+    return UNESCAPED_DOLLAR.sub(r"\\$", text)
+
+
+def currency_text(value: float, code: str = "USD", *, decimals: int | None = None) -> str:
+    """A compact money amount for titles and bar labels: ``$1.2M``, ``$850K``, ``€3.4B``, ``1.2M SEK``.
+
+    ``decimals`` defaults to 1 for millions and above, 0 below. Missing values show as "–".
+    """
+    if value is None or pd.isna(value):
+        return "–"
+    v = abs(float(value))
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K"), (1.0, "")):
+        if v >= size or size == 1.0:
+            places = decimals if decimals is not None else (1 if size >= 1e6 else 0)
+            number = f"{v / size:,.{places}f}{suffix}"
+            break
+    # A sign only where the shown figure is not zero: an axis around 0 (a chart of no value) reads $0, not -$0.
+    sign = "-" if value < 0 and any(c in "123456789" for c in number) else ""
+    symbol = _SYMBOLS.get(code)
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {code}".rstrip()
+
+
+#: Stands in for a masked character inside Markdown until the text is escaped (then it becomes ``\*``).
+MASK_STAND_IN = "\ue000"
+#: ASCII punctuation CommonMark lets a backslash escape (``&`` and ``;`` are left to the HTML entities).
+_PUNCT = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:\"'=^])")
+
+
+def md_literal(text: str) -> str:
+    """``text`` escaped for Markdown so it prints exactly as typed: HTML entities for ``<``, ``>``, ``&``,
+    a backslash before every other Markdown punctuation character, line breaks as spaces."""
+    text = html.escape(str(text), quote=False).replace("\r", " ").replace("\n", " ")
+    return _PUNCT.sub(r"\\\1", text).replace(MASK_STAND_IN, "\\*")

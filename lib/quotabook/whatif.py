@@ -35,6 +35,7 @@ import pandas as pd
 from .dataset import Dataset
 from .fiscal import Period
 from .metrics import compute, compute_wide
+from .text import currency_text
 from .views.territory_quota import trailing_results
 
 __all__ = ["DEFAULT_SCENARIOS", "Adjustments", "WhatIfBase", "WhatIfResult", "build_base", "project", "rollup",
@@ -309,8 +310,6 @@ EVERY_TERRITORY = ("every territory",)
 
 def _money(value: float, code: str) -> str:
     """Compact money, with one decimal in thousands so small what-if moves still show ("$1.7K")."""
-    from .charts.base import currency_text
-
     return currency_text(value, code, decimals=1 if 1e3 <= abs(value) < 1e6 else None)
 
 

@@ -7,7 +7,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from packtools import assert_offline
 
-from quotabook.pack.headlines import RECORD_MIME
+from quotabook.headlines import RECORD_MIME
 from quotabook.pack.render import extract_records, find_network_refs, notebook_body, notebook_html, strip_records
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="

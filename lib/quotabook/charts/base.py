@@ -7,7 +7,6 @@ fits an A4 or Letter page with margins at 100% scale.
 
 from __future__ import annotations
 
-import re
 import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,6 +21,8 @@ from matplotlib.text import Text
 from matplotlib.ticker import Formatter, FuncFormatter, PercentFormatter
 
 from .. import privacy
+from ..text import UNESCAPED_DOLLAR as _DOLLAR
+from ..text import currency_text, plain
 from ..theme import PALETTE
 
 __all__ = ["COLORS", "MAX_WIDTH", "RC", "category_color", "currency_axis", "currency_text", "finish", "literal",
@@ -56,7 +57,7 @@ RC = {
     "axes.prop_cycle": matplotlib.cycler(color=COLORS),
     "figure.constrained_layout.use": True,
 }
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
+
 
 
 @contextmanager
@@ -79,12 +80,6 @@ def use_svg() -> None:
     set_matplotlib_formats("svg")
 
 
-def plain(text: str) -> str:
-    """Text with dollar signs escaped for matplotlib, which reads "$1M ... $2M" as mathematics otherwise
-    (an already escaped ``\\$`` is left alone)."""
-    return _DOLLAR.sub(r"\\$", text)
-
-
 def literal(text: str) -> str:
     """Text from the data as a chart shows it: contact details masked (:mod:`quotabook.privacy`) and, when
     it holds two or more dollar signs (what matplotlib would typeset as mathematics), every dollar escaped,
@@ -93,9 +88,6 @@ def literal(text: str) -> str:
     matplotlib prints ``\\textbf{x}`` as it is)."""
     text = privacy.mask(str(text))
     return plain(text) if len(_DOLLAR.findall(text)) > 1 else text
-
-
-_DOLLAR = re.compile(r"(?<!\\)\$")
 
 
 class _LiteralTicks(Formatter):
@@ -158,25 +150,6 @@ def no_data(title: str, message: str) -> Figure:
 def category_color(name: str, default: str = "#7f7f7f") -> str:
     """The colour of a forecast category, Target, Won or Lost (the same in every chart)."""
     return PALETTE.get(name, default)
-
-
-def currency_text(value: float, code: str = "USD", *, decimals: int | None = None) -> str:
-    """A compact money amount for titles and bar labels: ``$1.2M``, ``$850K``, ``€3.4B``, ``1.2M SEK``.
-
-    ``decimals`` defaults to 1 for millions and above, 0 below. Missing values show as "–".
-    """
-    if value is None or pd.isna(value):
-        return "–"
-    v = abs(float(value))
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K"), (1.0, "")):
-        if v >= size or size == 1.0:
-            places = decimals if decimals is not None else (1 if size >= 1e6 else 0)
-            number = f"{v / size:,.{places}f}{suffix}"
-            break
-    # A sign only where the shown figure is not zero: an axis around 0 (a chart of no value) reads $0, not -$0.
-    sign = "-" if value < 0 and any(c in "123456789" for c in number) else ""
-    symbol = _SYMBOLS.get(code)
-    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {code}".rstrip()
 
 
 def currency_axis(ax: Axes, code: str = "USD", axis: str = "y") -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..headlines import record
+
 __all__ = ["Findings"]
 
 
@@ -28,7 +30,5 @@ class Findings:
 
     def show(self, report, title: str = "What matters this period"):
         """Record headlines and alerts for the pack index and return the findings as Markdown to display."""
-        from ..pack.headlines import record
-
         record(self.headlines, alerts=self.alerts)
         return report.findings(self.sentences, title=title)

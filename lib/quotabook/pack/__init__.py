@@ -6,8 +6,8 @@ figures and alerts on the pack index. Importing this package is cheap (papermill
 playwright load only when a pack is built), because kernels import it for ``record``.
 """
 
+from ..headlines import RECORD_MIME, record
 from .build import PackResult, build_pack
-from .headlines import RECORD_MIME, record
 from .plan import DISTRICT, PACK_PARAMETERS, make_plan, slugify
 
 __all__ = ["DISTRICT", "PACK_PARAMETERS", "RECORD_MIME", "PackResult", "build_pack", "make_plan", "record", "slugify"]

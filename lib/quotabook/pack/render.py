@@ -18,7 +18,7 @@ import logging
 import re
 from functools import cache
 
-from .headlines import RECORD_MIME, normalise_alerts, normalise_headlines
+from ..headlines import RECORD_MIME, normalise_alerts, normalise_headlines
 
 __all__ = [
     "PRINT_CSS",

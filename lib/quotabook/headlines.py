@@ -1,6 +1,7 @@
 """``record``: how a notebook hands its headline figures and alerts to the pack index.
 
-A notebook calls ``quotabook.pack.record({"Attainment": "82%"}, alerts=["Coverage below 3x"])`` once
+A notebook calls ``quotabook.pack.record({"Attainment": "82%"}, alerts=["Coverage below 3x"])`` (a findings
+block's ``show`` calls it for the page) once
 (or more: later calls add to and override earlier ones). It displays one output of the MIME type
 ``application/vnd.quotabook+json``; the pack renderer reads those outputs from the executed notebook
 for ``index.html`` and ``manifest.json`` and removes them from the HTML and PDF. Interactively, Jupyter
@@ -18,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Mapping
 
-from ..privacy import mask
+from .privacy import mask
 
 __all__ = ["RECORD_MIME", "normalise_alerts", "normalise_headlines", "record"]
 
