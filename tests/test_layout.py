@@ -1,5 +1,7 @@
 """The project's promises about its own shape: top-level layout, README, environment.yml ≡ pyproject."""
 
+import ast
+import functools
 import re
 import tomllib
 from pathlib import Path
@@ -63,3 +65,166 @@ def test_make_pack_builds_the_quarter_in_progress_unless_a_period_is_given():
 
     assert pack_command("PERIOD=") == ".venv/bin/quotabook pack"  # no --period: the CLI takes the data's quarter
     assert pack_command("PERIOD=2026-Q2") == ".venv/bin/quotabook pack --period 2026-Q2"
+
+
+# -- layering --------------------------------------------------------------------------------------------
+# quotabook's modules and packages, lowest layer first. A module may import from its own layer and the layers
+# below it, never from a layer above; and no two modules (or top-level packages) may import each other,
+# however indirectly. ``quotabook`` is the package itself (its ``__init__``: the public API), on top.
+LAYERS: list[tuple[str, set[str]]] = [
+    ("core", {"errors", "version", "yaml_files", "privacy", "settings", "fiscal", "scope", "files", "frames"}),
+    ("data", {"schemas", "validation", "kept", "rejects", "dataset", "demo", "demo_home", "sources", "cache",
+              "loading"}),
+    ("metrics", {"metrics", "quota"}),
+    ("forecast", {"forecast"}),
+    ("page text", {"text", "theme", "notes", "headlines"}),  # what every page shares, whatever draws it
+    ("views", {"views"}),
+    ("next moves and what-if", {"moves", "whatif"}),
+    ("charts", {"charts"}),
+    ("findings", {"findings"}),
+    ("report", {"report", "notebook"}),
+    ("pack", {"pack"}),
+    ("entry points", {"cli", "app", "testing", "__main__", "quotabook"}),
+]
+PACKAGE = ROOT / "lib" / "quotabook"
+
+
+def _module_name(path: Path, package: Path) -> str:
+    parts = path.relative_to(package.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _runtime_nodes(tree: ast.AST):
+    """Every node of ``tree`` outside ``if TYPE_CHECKING:`` blocks (imports there are for type checkers only,
+    never run); imports inside functions are included: a deferred import is still a dependency."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.If) and "TYPE_CHECKING" in ast.unparse(child.test):
+                stack.extend(child.orelse)
+            else:
+                stack.append(child)
+
+
+@functools.cache
+def _imports(root: Path = PACKAGE) -> dict[str, list[tuple[str, int]]]:
+    """``{module: [(imported quotabook module, line), ...]}`` for every module of the package at ``root``."""
+    paths = {_module_name(p, root): p for p in root.rglob("*.py")}
+    graph = {}
+    for name, path in paths.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found = []
+        for node in _runtime_nodes(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found += [(alias.name, node.lineno) for alias in node.names if alias.name.split(".")[0] == "quotabook"]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*anchor, base] if base else anchor)
+                if base.split(".")[0] != "quotabook":
+                    continue
+                for alias in node.names:  # ``from . import x``: x may be a module
+                    sub = f"{base}.{alias.name}"
+                    found.append((sub if sub in paths else base, node.lineno))
+        graph[name] = sorted(set(found), key=lambda item: (item[1], item[0]))
+    return graph
+
+
+def _unit(module: str) -> str:
+    """The top-level module or package ``module`` belongs to (``quotabook`` for the package itself)."""
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 else "quotabook"
+
+
+def _cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one node (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(edges.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def _explain(component: list[str], graph, key) -> str:
+    lines = [f"{src}:{line} imports {dst}" for src, targets in sorted(graph.items()) for dst, line in targets
+             if key(src) in component and key(dst) in component and key(src) != key(dst)]
+    return " <-> ".join(component) + "\n    " + "\n    ".join(lines)
+
+
+def test_every_module_has_a_layer():
+    declared = set().union(*(units for _, units in LAYERS))
+    units = {_unit(m) for m in _imports()}
+    assert not units - declared, f"place these in LAYERS (tests/test_layout.py): {sorted(units - declared)}"
+    assert not declared - units, f"LAYERS names modules that do not exist: {sorted(declared - units)}"
+
+
+def test_no_import_reaches_up_a_layer():
+    rank = {unit: i for i, (_, units) in enumerate(LAYERS) for unit in units}
+    upward = [f"{src}:{line} ({LAYERS[rank[_unit(src)]][0]}) imports {dst} ({LAYERS[rank[_unit(dst)]][0]})"
+              for src, targets in sorted(_imports().items()) for dst, line in targets
+              if rank[_unit(dst)] > rank[_unit(src)]]
+    assert not upward, "imports from a higher layer:\n" + "\n".join(upward)
+
+
+def test_no_two_top_level_modules_or_packages_import_each_other():
+    graph = _imports()
+    edges: dict[str, set[str]] = {}
+    for src, targets in graph.items():
+        edges.setdefault(_unit(src), set()).update(_unit(dst) for dst, _ in targets if _unit(dst) != _unit(src))
+    cycles = _cycles(edges)
+    assert not cycles, "import cycles:\n" + "\n".join(_explain(c, graph, _unit) for c in cycles)
+
+
+def test_no_two_modules_import_each_other():
+    graph = _imports()
+    edges = {src: {dst for dst, _ in targets if dst != src} for src, targets in graph.items()}
+    cycles = _cycles(edges)
+    assert not cycles, "import cycles:\n" + "\n".join(_explain(c, graph, lambda m: m) for c in cycles)
+
+
+def test_the_layering_test_sees_deferred_and_relative_imports(tmp_path):
+    """The parser behind the tests above: an import inside a function counts, one under TYPE_CHECKING does not,
+    and relative imports resolve to the module they name."""
+    package = tmp_path / "quotabook"
+    (package / "metrics").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "metrics" / "__init__.py").write_text("from . import compute\n")
+    (package / "metrics" / "compute.py").write_text("from ..dataset import Dataset\n")
+    (package / "dataset.py").write_text(
+        "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from .metrics import compute\n\n\n"
+        "def later():\n    from .metrics.compute import x\n")
+    graph = _imports(package)
+    assert graph["quotabook.metrics"] == [("quotabook.metrics.compute", 1)]
+    assert graph["quotabook.metrics.compute"] == [("quotabook.dataset", 1)]
+    assert graph["quotabook.dataset"] == [("quotabook.metrics.compute", 8)]
+    assert _cycles({k: {d for d, _ in v} for k, v in graph.items()}) == [["quotabook.dataset",
+                                                                          "quotabook.metrics.compute"]]

@@ -29,7 +29,6 @@ from .errors import (
 from .fiscal import FiscalCalendar, Period, PeriodState
 from .loading import load, validate_source
 from .settings import Settings, load_settings
-from .version import __version__
 
 __all__ = [
     "ALL_REGIONS",
@@ -68,9 +67,14 @@ def catalog() -> Catalog:
 
 
 def __getattr__(name: str):
-    """``quotabook.compute`` and ``quotabook.compute_wide``, imported from :mod:`quotabook.metrics` on first use."""
+    """``quotabook.compute`` and ``quotabook.compute_wide``, imported from :mod:`quotabook.metrics` on first use;
+    ``quotabook.__version__``, read from the package metadata on first use."""
     if name in ("compute", "compute_wide"):
         from . import metrics
 
         return getattr(metrics, name)
+    if name == "__version__":
+        from . import version
+
+        return version.__version__
     raise AttributeError(f"module 'quotabook' has no attribute {name!r}")

@@ -28,9 +28,9 @@ if TYPE_CHECKING:
     from .dataset import Dataset
     from .settings import Settings
 
+from . import version
 from .demo_home import DEMO, demo_folder
 from .files import atomic_output, exclusive
-from .version import __version__
 
 __all__ = ["ENV", "PREFIX", "cached", "exclusive", "private_folder", "remove_stale_folders", "source_key"]
 
@@ -112,7 +112,7 @@ def source_key(source: str | os.PathLike | None, region: str | None, settings: S
         stat = path.stat()
         digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
     digest.update(repr(settings).encode())
-    digest.update(f"{folder}\0{region!r}\0{__version__}".encode())  # repr: None is not "None"
+    digest.update(f"{folder}\0{region!r}\0{version.__version__}".encode())  # repr: None is not "None"
     return digest.hexdigest()[:32]
 
 

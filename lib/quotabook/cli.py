@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from .errors import ConfigError, DataValidationError, QuotabookError
-from .version import __version__
+from .version import package_version
 
 __all__ = ["main"]
 
@@ -247,7 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The command line parser: every option's help is written for the person running the command."""
     parser = argparse.ArgumentParser(prog="quotabook", description=_DESCRIPTION, epilog=_EPILOG,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = _command(sub, "demo", "generate the demo district (deterministic for a seed)")

@@ -6,8 +6,6 @@ import os
 import shutil
 from pathlib import Path
 
-from .demo import generate, write
-from .demo.build import TABLE_ORDER
 from .files import exclusive
 from .settings import Settings
 
@@ -31,6 +29,8 @@ def demo_folder() -> Path:
 
 def _demo_complete(folder: Path) -> bool:
     """Every table of the demo district is in ``folder``."""
+    from .demo.build import TABLE_ORDER  # deferred, as below: the generator is only needed for the demo
+
     return all((folder / f"{name}.parquet").is_file() for name in TABLE_ORDER)
 
 
@@ -47,6 +47,8 @@ def ensure_demo(folder: Path | None = None, settings: Settings | None = None) ->
     folder.parent.mkdir(parents=True, exist_ok=True)
     with exclusive(folder.parent / f".{folder.name}.lock"):
         if not _demo_complete(folder):  # nobody wrote it while this process waited for the lock
+            from .demo import generate, write  # deferred: the generator loads pyarrow.parquet and more
+
             staging = folder.parent / f".{folder.name}.{os.getpid()}.partial"
             shutil.rmtree(staging, ignore_errors=True)
             written = write(generate(settings=settings), staging)

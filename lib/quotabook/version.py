@@ -1,19 +1,30 @@
-"""quotabook's version, read from the installed package's metadata (``pyproject.toml`` is its one source)."""
+"""quotabook's version, read from the installed package's metadata (``pyproject.toml`` is its one source).
+
+Read on first use (``quotabook.__version__``, :func:`package_version`): ``importlib.metadata`` is not needed
+to import the package, and a kernel that never asks for the version does not load it.
+"""
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import functools
 
-__all__ = ["__version__"]
+__all__ = ["package_version"]  # and __version__, through __getattr__
 
 
-def _installed_version() -> str:
+@functools.cache
+def package_version() -> str:
     """The version pip recorded for the ``quotabook`` distribution; ``0+unknown`` when the package is run
     from a source tree that was never installed (its version then cannot be known)."""
+    from importlib.metadata import PackageNotFoundError, version  # deferred: it imports the email package
+
     try:
         return version("quotabook")
     except PackageNotFoundError:
         return "0+unknown"
 
 
-__version__ = _installed_version()
+def __getattr__(name: str) -> str:
+    """``quotabook.version.__version__``, read from the metadata on first use."""
+    if name == "__version__":
+        return package_version()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

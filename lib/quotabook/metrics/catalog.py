@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..dataset import ACTIVITY_RULE
 from ..errors import CatalogError, CatalogIssue
 from ..settings import Settings, load_settings
 from .rules import ALERT_WHEN, FILE, THEMES, Checker, expression_names, hint, read_entries
@@ -205,8 +206,6 @@ class Catalog:
                 out += ["", f"### {title}"]
                 out += [line for m in metrics for line in _glossary_entry(m, settings)]
         if any(src.startswith("activities.") for m in self._metrics.values() if m.name in keep for src in m.source):
-            from ..dataset import ACTIVITY_RULE
-
             out += ["", f"Activities count {ACTIVITY_RULE}, so no activity is counted in two regions."]
         return "\n".join(out) + "\n"
 

@@ -21,6 +21,9 @@ from ..demo_home import DEMO, ensure_demo
 from ..errors import SourceError
 from ..settings import Settings
 from .base import RawSource
+from .currency import convert_tables, load_rates, rates_label
+from .exports import read_mapping
+from .folder import read_folder
 
 __all__ = ["RawSource", "is_mapping", "is_sql", "read_raw", "source_regions"]
 
@@ -86,14 +89,10 @@ def read_raw(source: str | os.PathLike | None, settings: Settings, region: str |
         raise SourceError(f"unsupported source {match.group(1)!r}://: put a database connection string in an "
                           "environment variable and pass it as env:VARNAME (or use duckdb:///path.db)")
     if text is not None and is_mapping(text):
-        from .exports import read_mapping
-
         path = _find_mapping(Path(text).expanduser())
         if path is None:
             raise SourceError(f"mapping file not found: {text}")
         return read_mapping(path, settings)
-    from .folder import read_folder
-
     folder = _folder(source, settings)
     raw = read_folder(folder, label=DEMO if text in (None, DEMO) else str(folder))
     _convert_currency(raw, settings)
@@ -101,8 +100,6 @@ def read_raw(source: str | os.PathLike | None, settings: Settings, region: str |
 
 
 def _convert_currency(raw: RawSource, settings: Settings) -> None:
-    from .currency import convert_tables, load_rates, rates_label
-
     opps = raw.tables.get("opportunities")
     if opps is None or "currency" not in opps[0]:
         return

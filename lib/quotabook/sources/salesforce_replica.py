@@ -32,6 +32,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from ..schemas import TABLES
+
 __all__ = ["MOST_LIKELY", "REPLICA_TABLES", "is_replica", "replica_selects", "to_replica"]
 
 #: The Salesforce objects a replica must hold (``account`` is optional).
@@ -160,8 +162,6 @@ def to_replica(tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
     """Canonical tables (``opportunities``, ``opportunity_history``, ``activities``, ``territories``, …) as the
     frames of a Salesforce replica: ``opportunity``, ``opportunity_history``, ``task``, ``event``, ``user``,
     ``account``, plus the planning tables unchanged. :func:`replica_selects` reads them back exactly."""
-    from ..schemas import TABLES
-
     def full(name: str) -> pd.DataFrame:  # absent optional columns become empty ones
         frame = tables[name]
         return frame.reindex(columns=[*frame.columns, *(c.name for c in TABLES[name].columns

@@ -29,6 +29,7 @@ import pandas as pd
 from ..errors import SourceError
 from ..privacy import connection_problem, connection_secrets, mask_connection, redact_secrets
 from ..schemas import TABLES
+from ..validation import file_problem
 from .base import RawSource
 from .salesforce_replica import MOST_LIKELY, REPLICA_TABLES, is_replica, quote, replica_selects
 
@@ -280,8 +281,6 @@ def read_sql(source: str, settings=None, region: str | None = None, *, most_like
             table = _origin_table(name, shape)
             frame = db.query(sql, params, what=f"{name} ({shape})")
             raw.tables[name] = (frame, f"table {table} in {label}")
-    from ..validation import file_problem
-
     for name, spec in TABLES.items():
         if spec.required_table and name not in raw.tables:
             raw.problems.append(file_problem(name, label, "missing_table",
