@@ -1,4 +1,5 @@
-"""The project's promises about its own shape: top-level layout, README, environment.yml ≡ pyproject."""
+"""The project's promises about its own shape: top-level layout, README, environment.yml ≡ pyproject, and the
+layering of lib/quotabook (no import from a higher layer, no import cycle)."""
 
 import ast
 import functools

@@ -1,6 +1,6 @@
 """Shared helpers of the pack tests: fixture paths, a two-region data folder, the offline-page check.
 
-(Not a conftest.py: a second ``conftest`` module would shadow ``tests/conftest.py`` for ``from conftest import``.)"""
+(A module, not a conftest.py: the pack tests import its helpers by name.)"""
 
 from __future__ import annotations
 
