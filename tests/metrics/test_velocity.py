@@ -13,12 +13,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quotabook.dataset import Dataset, canonical_table
+from quotabook.dataset import Dataset
 from quotabook.loading import load
 from quotabook.metrics import compute, compute_wide, load_catalog
 from quotabook.metrics.measures.velocity import aging, deal_velocity, funnel_days_per_won_deal, stale
-from quotabook.schemas import TABLES
 from quotabook.settings import load_settings
+from quotabook.testing import build_dataset
 from quotabook.testing.tiny import ACTIVITIES, HISTORY, OPPORTUNITIES, TARGETS, TERRITORIES, write_folder
 
 SETTINGS = load_settings()
@@ -33,12 +33,10 @@ VELOCITY = [m.name for m in load_catalog().by_theme("velocity")]
 # -- building datasets inline (shared with test_integrity.py and tests/views) ------------------------------
 def build(opportunities, *, history=None, activities=None, leads=None, territories=None, as_of=None,
           workbook=SETTINGS) -> Dataset:
-    """A Dataset from inline rows, rebuilt ``as_of`` a date when given (tables left None are absent)."""
-    given_tables = {"opportunities": opportunities, "territories": GEO if territories is None else territories,
-                    "opportunity_history": history, "activities": activities, "leads": leads}
-    frames = {name: canonical_table(name, given_tables.get(name)) for name in TABLES}
-    present = frozenset(n for n, rows in given_tables.items() if rows is not None)
-    ds = Dataset(**frames, settings=workbook, present=present, source="inline")
+    """A Dataset from inline rows (:func:`quotabook.testing.build_dataset` on the two territories of ``GEO``),
+    rebuilt ``as_of`` a date when given (tables left None are absent)."""
+    ds = build_dataset(opportunities, territories=GEO if territories is None else territories, history=history,
+                       activities=activities, leads=leads, settings=workbook)
     return ds.as_of(as_of) if as_of is not None else ds
 
 
