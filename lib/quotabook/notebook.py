@@ -32,6 +32,7 @@ from .loading import load
 from .metrics import compute_wide, load_catalog
 from .metrics import format as fmt
 from .metrics.catalog import Catalog
+from .metrics.glossary import GlossaryDisplay, glossary_entries
 from .notes import show_data_notes
 from .scope import WHOLE, parse_scope, scope_label
 from .settings import Settings
@@ -237,9 +238,12 @@ class Report:
         items = [f"- {line}" for line in lines if line]
         return self.markdown(f"### {title}\n\n" + "\n".join(items))
 
-    def glossary(self, used: Iterable[str]):
-        """The definitions of the metrics the notebook showed (and what they are computed from)."""
-        return self.markdown(self.catalog.to_markdown(used=list(used), settings=self.settings))
+    def glossary(self, used: Iterable[str]) -> GlossaryDisplay:
+        """The definitions of the metrics the notebook showed (and what they are computed from): Markdown on
+        the page, with each entry also carried as data so a region's PDF can print one glossary for all its
+        themes (:mod:`quotabook.metrics.glossary`). Each entry is escaped as :meth:`markdown` escapes text."""
+        entries = glossary_entries(self.catalog, list(used), self.settings)
+        return GlossaryDisplay(entries, escape=lambda text: safe_markdown(text, self.privacy, self._literal_names))
 
 
 def empty_table_caption(frame: pd.DataFrame, caption: str | None = None) -> str:

@@ -12,7 +12,6 @@ import pytest
 from quotabook.errors import CatalogError, CatalogIssue
 from quotabook.metrics import Catalog, Metric, load_catalog, validate
 from quotabook.metrics.catalog import CATALOG_FILE, THEMES, Alert, format_value
-from quotabook.settings import load_settings
 
 # Two valid simple metrics; each rule test appends an entry after them, so its first line is BASE_LINES + 1.
 BASE = textwrap.dedent("""\
@@ -40,16 +39,6 @@ BASE = textwrap.dedent("""\
       unit: count
 """)
 BASE_LINES = BASE.count("\n")
-
-
-@pytest.fixture(scope="module")
-def settings():
-    return load_settings()
-
-
-@pytest.fixture(scope="module")
-def catalog():
-    return load_catalog()
 
 
 def issues_of(extra: str, settings) -> list[CatalogIssue]:

@@ -28,10 +28,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from ..dataset import ACTIVITY_RULE
 from ..errors import CatalogError, CatalogIssue
 from ..settings import Settings, load_settings
-from .rules import ALERT_WHEN, FILE, THEMES, Checker, expression_names, hint, read_entries
+from .glossary import format_value, glossary_entries, glossary_markdown
+from .rules import FILE, THEMES, Checker, expression_names, hint, read_entries
 
 __all__ = ["CATALOG_FILE", "THEMES", "Alert", "Benchmark", "Catalog", "Metric", "format_value", "load_catalog",
            "validate"]
@@ -195,59 +195,7 @@ class Catalog:
         settings : Settings, optional
             Where alert and parameter values are read; the workbook settings by default.
         """
-        settings = settings or load_settings()
-        keep = set(self.closure(used)) if used is not None else set(self._metrics)
-        out = ["## Metric glossary", "",
-               "Definitions of the metrics in this report. Alert thresholds and parameters are read from "
-               "the workbook settings (params/workbook.yaml)."]
-        for theme, title in THEMES.items():
-            metrics = [m for m in self.by_theme(theme) if m.name in keep]
-            if metrics:
-                out += ["", f"### {title}"]
-                out += [line for m in metrics for line in _glossary_entry(m, settings)]
-        if any(src.startswith("activities.") for m in self._metrics.values() if m.name in keep for src in m.source):
-            out += ["", f"Activities count {ACTIVITY_RULE}, so no activity is counted in two regions."]
-        return "\n".join(out) + "\n"
-
-
-def format_value(value: float, unit: str, currency: str = "") -> str:
-    """A number as the glossary shows it in ``unit`` (percent 0–1 → "22%", ratio → "3×", n_to_1 → "12:1")."""
-    if unit == "percent":
-        return f"{value * 100:.4g}%"
-    if unit in ("currency", "currency_per_day"):
-        text = f"{value:,.0f} {currency}".strip()
-        return text + " per day" if unit == "currency_per_day" else text
-    suffix = {"ratio": "×", "n_to_1": ":1", "days": " days"}.get(unit, "")
-    return f"{value:g}{suffix}"
-
-
-def _glossary_entry(m: Metric, settings: Settings) -> list[str]:
-    def fmt(v: float) -> str:
-        return format_value(v, m.unit, settings.currency)
-
-    direction = {"higher": "higher is better", "lower": "lower is better",
-                 "none": "neither higher nor lower is better"}[m.direction]
-    lines = ["", f"**{m.label}** (`{m.name}`): {m.purpose.strip()}", "",
-             f"- Formula: {m.formula.strip()}", f"- Source: {', '.join(m.source) or 'computed'}",
-             f"- Cadence: {m.cadence}; direction: {direction}; unit: {m.unit}; category: {m.category}"]
-    if m.requires:
-        lines.append(f"- Needs optional data: {', '.join(m.requires)}")
-    if m.parameters:
-        values = ", ".join(f"`{k}` = {settings.threshold(k):g}" for k in m.parameters)
-        lines.append(f"- Parameters: {values}")
-    if b := m.benchmark:
-        low, high = fmt(b.band[0]), fmt(b.band[1])
-        unit_text = re.search(r"(%|×|:1| days)$", high)
-        if unit_text and low.endswith(unit_text[0]):  # "90–120 days", not "90 days–120 days"
-            low = low.removesuffix(unit_text[0])
-        band = high if b.band[0] == b.band[1] else f"up to {high}" if b.band[0] == 0 else f"{low}–{high}"
-        lines.append(f"- Benchmark: {band}{f' ({b.note})' if b.note else ''}; source: {b.source}")
-    if a := m.alert:
-        weeks = a.weeks(settings)
-        run = f" for {weeks} consecutive weeks" if weeks else ""
-        lines.append(f"- Alert: when {ALERT_WHEN[a.when]} {fmt(a.value(settings))}{run} "
-                     f"(threshold `{a.threshold}`)")
-    return lines
+        return glossary_markdown(glossary_entries(self, used, settings or load_settings()))
 
 
 def load_catalog(path: str | Path | None = None, settings: Settings | None = None) -> Catalog:

@@ -1,0 +1,69 @@
+"""The glossary as entries: what a notebook displays, what a PDF merges into its one appendix."""
+
+from __future__ import annotations
+
+import pytest
+
+from quotabook.metrics.glossary import (
+    GLOSSARY_MIME,
+    GlossaryDisplay,
+    GlossaryEntry,
+    entries_from_output,
+    glossary_entries,
+    glossary_markdown,
+    merge_entries,
+)
+
+
+def test_entries_are_the_metrics_used_and_what_they_are_computed_from_in_catalog_order(catalog, settings):
+    entries = glossary_entries(catalog, ["win_rate", "attainment"], settings)
+    names = [e.name for e in entries]
+    assert set(names) == set(catalog.closure(["win_rate", "attainment"]))
+    assert names == [n for n in catalog.names if n in names]  # catalog order, whatever order they were asked in
+    assert [e.order for e in entries] == sorted(e.order for e in entries)
+    attainment = next(e for e in entries if e.name == "attainment")
+    assert attainment.theme == "target_achievement" and attainment.text.startswith("**Attainment** (`attainment`)")
+
+
+def test_the_markdown_of_the_entries_is_the_catalog_glossary(catalog, settings):
+    used = ["dial_count", "win_rate", "pipeline_coverage"]
+    assert glossary_markdown(glossary_entries(catalog, used, settings)) == catalog.to_markdown(used, settings=settings)
+
+
+def test_merging_glossaries_keeps_each_metric_once_in_catalog_order(catalog, settings):
+    funnel = glossary_entries(catalog, ["win_rate"], settings)
+    activity = glossary_entries(catalog, ["dial_count", "win_rate"], settings)
+    merged = merge_entries([activity, funnel])
+    names = [e.name for e in merged]
+    assert len(names) == len(set(names)) and set(names) == set(catalog.closure(["dial_count", "win_rate"]))
+    assert names == [n for n in catalog.names if n in names]
+    text = glossary_markdown(merged)
+    assert text.count("(`win_rate`)") == 1 and text.count("## Metric glossary") == 1
+    assert "Activities count in the region of the deal" in text  # dial_count is counted from activities
+
+
+def test_a_displayed_glossary_carries_markdown_for_the_page_and_its_entries_as_data(catalog, settings):
+    entries = glossary_entries(catalog, ["win_rate"], settings)
+    shown = GlossaryDisplay(entries, escape=lambda text: text.replace("Win rate", "WIN RATE"))
+    bundle = shown._repr_mimebundle_()
+    assert "**WIN RATE** (`win_rate`)" in bundle["text/markdown"]
+    assert bundle["text/plain"] == f"Metric glossary: {len(entries)} metric(s)"
+    back = entries_from_output({"output_type": "display_data", "data": bundle})
+    assert [e.name for e in back] == [e.name for e in entries]
+    assert back[0].text == shown.entries[0].text  # the escaped text: the PDF shows what the page shows
+
+
+def test_outputs_that_are_no_glossary_and_broken_glossary_data():
+    assert entries_from_output({"output_type": "stream", "text": "x"}) is None
+    assert entries_from_output({"data": {"text/markdown": "## Metric glossary"}}) is None
+    with pytest.raises(ValueError, match="not a list of glossary entries"):
+        entries_from_output({"data": {GLOSSARY_MIME: {"entries": [{"name": "win_rate"}]}}})
+
+
+def test_entries_of_a_metric_without_benchmark_or_alert_hand_made():
+    one = GlossaryEntry("x_count", "funnel", 3, "**X** (`x_count`): things.")
+    two = GlossaryEntry("a_rate", "target_achievement", 9, "**A** (`a_rate`): share.")
+    text = glossary_markdown(merge_entries([[one], [two, one]]))
+    # themes in THEMES order (target achievement before funnel), whatever the catalog positions
+    assert text.index("### Target achievement") < text.index("**A**") < text.index("### Funnel") < text.index("**X**")
+    assert "Activities count" not in text
