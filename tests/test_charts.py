@@ -80,3 +80,39 @@ def test_dollars_in_narration_stay_money_not_maths():
     assert escape_dollars("from $1.2M to $2M") == r"from \$1.2M to \$2M"
     assert escape_dollars(r"already \$5") == r"already \$5"
     assert Report.markdown("closed $10K")._repr_markdown_() == r"closed \$10K"
+
+
+def test_every_text_of_a_chart_prints_at_8_points_or_more_on_a4():
+    from matplotlib.text import Text
+
+    from quotabook.charts.base import MIN_PRINT_PT, print_scale
+
+    fig, ax = new_figure(height=3)  # 9 inches wide: printed at about 80%
+    ax.barh(["a", "b"], [1, 2])
+    ax.text(1, 0, "small label", fontsize=7)
+    ax.set_xticks([0, 1, 2], ["0", "1", "2"], fontsize=6)
+    fig = finish(fig, ax, "Title", subtitle="what is plotted", note="a note")
+    fig.canvas.draw()  # tick labels are made again at draw time
+    scale = print_scale(fig)
+    assert 0.75 < scale < 0.85
+    printed = [t.get_fontsize() * scale for t in fig.findobj(Text) if t.get_text() and t.get_visible()]
+    assert min(printed) >= MIN_PRINT_PT - 1e-9
+    assert fig._suptitle.get_fontsize() == 12  # larger text is left as it was
+
+    small, ax = new_figure(height=2, width=6)  # fits the page: prints at its own size
+    ax.plot([0, 1], [0, 1])
+    small = finish(small, ax, "Small")
+    assert print_scale(small) == 1.0 and min(t.get_fontsize() for t in small.findobj(Text) if t.get_text()) >= 8
+
+
+def test_a_chart_is_described_by_its_title_and_panel_titles():
+    from quotabook.charts.base import _svg_with_alt, chart_alt, no_data
+
+    fig, ax = new_figure(height=3)
+    ax.plot([0, 1], [0, 1])
+    fig = finish(fig, ax, "West lags at 19%: \\$1.2M short", subtitle="Win rate by region")
+    assert chart_alt(fig) == "West lags at 19%: $1.2M short. Win rate by region"
+    assert chart_alt(no_data("Nothing to plot", "No deals.")) == "Nothing to plot"
+    data, meta = _svg_with_alt(lambda f: "<svg/>", fig)
+    assert data == "<svg/>" and meta == {"alt": chart_alt(fig)}
+    assert _svg_with_alt(lambda f: None, fig) is None  # an empty figure shows nothing, as IPython's printer says

@@ -10,6 +10,7 @@ from __future__ import annotations
 import textwrap
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from functools import partial
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -25,12 +26,19 @@ from ..text import UNESCAPED_DOLLAR as _DOLLAR
 from ..text import currency_text, plain
 from ..theme import PALETTE
 
-__all__ = ["COLORS", "MAX_WIDTH", "RC", "category_color", "currency_axis", "currency_text", "finish", "literal",
-           "new_figure", "no_data", "percent_axis", "plain", "readable_labels", "show_literally",
-           "stacked_bars_vs_target", "style", "use_svg"]
+__all__ = ["COLORS", "MAX_WIDTH", "MIN_PRINT_PT", "PRINT_HEIGHT", "PRINT_WIDTH", "RC", "category_color", "chart_alt",
+           "currency_axis", "currency_text", "finish", "literal", "new_figure", "no_data", "percent_axis", "plain",
+           "print_legible", "print_scale", "readable_labels", "show_literally", "stacked_bars_vs_target", "style",
+           "use_svg"]
 
-#: Widest chart, inches: fits A4 / Letter portrait with 2 cm margins without scaling.
+#: Widest chart, inches. Pages show it at that size; a PDF scales it to :data:`PRINT_WIDTH`.
 MAX_WIDTH = 9.0
+#: Widest and tallest a chart prints on A4 (inches): the width between the PDF's margins, and the most height
+#: the print CSS gives an image (``quotabook.pack.render.PRINT_CSS``). A larger chart is scaled down to fit.
+PRINT_WIDTH = 7.3
+PRINT_HEIGHT = 9.0
+#: The smallest text a chart may print at, in points, once scaled to the page (:func:`print_legible`).
+MIN_PRINT_PT = 8.0
 #: Colours for everything that is not a forecast category: series 1, 2, 3 ... (Okabe-Ito, colour-blind safe).
 COLORS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000"]
 #: Matplotlib settings of the house style.
@@ -78,6 +86,16 @@ def use_svg() -> None:
     except ImportError:  # pragma: no cover - matplotlib-inline ships with ipykernel
         return
     set_matplotlib_formats("svg")
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    # Each chart's output carries its alt text (its title): the pack's pages and PDF show it to screen readers.
+    svg = shell.display_formatter.formatters["image/svg+xml"]
+    draw = svg.lookup_by_type(Figure)
+    if not (isinstance(draw, partial) and draw.func is _svg_with_alt):
+        svg.for_type(Figure, partial(_svg_with_alt, draw))
 
 
 def literal(text: str) -> str:
@@ -211,8 +229,47 @@ def finish(fig: Figure, ax: Axes, title: str, *, subtitle: str | None = None, xl
     if note:
         fig.text(0.01, 0.0, note, ha="left", va="bottom", fontsize=8, color="#555555")
     show_literally(fig)
+    print_legible(fig)
     plt.close(fig)  # the notebook displays the returned figure once; nothing is left for plt.show()
     return fig
+
+
+def print_scale(fig: Figure) -> float:
+    """How much a PDF shrinks ``fig`` to fit the page (1.0: it prints at its own size)."""
+    width, height = fig.get_size_inches()
+    return min(1.0, PRINT_WIDTH / width, PRINT_HEIGHT / height)
+
+
+def print_legible(fig: Figure) -> Figure:
+    """Raise every text of ``fig`` (titles, labels, legends, annotations, tick labels) that would print under
+    :data:`MIN_PRINT_PT` once the figure is scaled to the page (:func:`print_scale`): a 9-inch chart prints
+    at 79% on A4, so its 8-point labels would print at 6.3 points. Larger text is left as it is.
+
+    Called by :func:`finish`, so every chart is covered; idempotent.
+    """
+    least = MIN_PRINT_PT / print_scale(fig)
+    for text in fig.findobj(Text):
+        if text.get_fontsize() < least:
+            text.set_fontsize(least)
+    for ax in fig.axes:  # tick labels are made again at each draw: raise the axis' own setting
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            ticks = axis.get_major_ticks() + axis.get_minor_ticks()
+            if not ticks or min(min(t.label1.get_fontsize(), t.label2.get_fontsize()) for t in ticks) < least:
+                ax.tick_params(axis=name, which="both", labelsize=least)
+    return fig
+
+
+def chart_alt(fig: Figure) -> str:
+    """A chart's text alternative: its title (the finding) and what its panels show (their titles)."""
+    parts = [fig.get_suptitle(), *(ax.get_title(loc) for ax in fig.axes for loc in ("left", "center", "right"))]
+    seen = dict.fromkeys(" ".join(p.replace("\\$", "$").split()) for p in parts if p and p.strip())
+    return ". ".join(p.rstrip(".") for p in seen) or "Chart"
+
+
+def _svg_with_alt(draw, fig: Figure):
+    """The SVG of ``fig`` as ``draw`` makes it, with the chart's alt text in the output's metadata."""
+    data = draw(fig)
+    return None if data is None else (data, {"alt": chart_alt(fig)})
 
 
 def stacked_bars_vs_target(table: pd.DataFrame, *, label: str, categories: Sequence[str], target: str | None,
