@@ -1,4 +1,4 @@
-"""The region PDF: its document (cover, contents, one section per theme) and the browser check."""
+"""The region PDF: its document (title and contents, one section per theme, one glossary) and the browser check."""
 
 from __future__ import annotations
 
@@ -6,22 +6,39 @@ import pytest
 from packtools import assert_offline
 
 from quotabook.errors import PackError
-from quotabook.pack.pdf import Section, check_browser, compose_document
+from quotabook.pack.pdf import GLOSSARY_ANCHOR, Section, check_browser, compose_document
 
 
-def test_document_has_cover_contents_and_each_theme_on_its_own_page():
+def test_document_has_title_and_contents_first_then_each_theme_and_one_glossary():
+    sections = [Section("00_target_achievement", "Target achievement", body="<p>82%</p>"),
+                Section("02_funnel", "Funnel", failure="ValueError: no funnel data")]
     doc = compose_document(head="<style>.x{}</style>", pack_title="Quarterly sales pack", region="West",
-                           period="2026-Q3", generated="2026-10-01 08:00", data="demo",
-                           sections=[Section("00_target_achievement", "Target achievement", body="<p>82%</p>"),
-                                     Section("02_funnel", "Funnel", failure="ValueError: no funnel data")])
+                           period="2026-Q3", generated="2026-10-01 08:00", data="demo", sections=sections,
+                           glossary="<h2>Metric glossary</h2><p>Win rate</p>")
     assert_offline(doc)
-    cover = doc.split('class="qb-toc"')[0]
-    assert "West · 2026-Q3" in cover and "2026-10-01 08:00" in cover and "Quarterly sales pack" in cover
-    assert '<a href="#theme-00_target_achievement">Target achievement</a>' in doc
-    assert '<a href="#theme-02_funnel">Funnel</a> <span class="qb-failed">(not available: failed)</span>' in doc
-    assert doc.index('id="theme-00_target_achievement"') < doc.index('id="theme-02_funnel"')
-    assert "<p>82%</p>" in doc and "ValueError: no funnel data" in doc
-    assert ".qb-theme { break-before: page; }" in doc
+    front = doc.split('class="qb-theme"')[0]
+    assert "West · 2026-Q3" in front and "2026-10-01 08:00" in front and "Quarterly sales pack" in front
+    # contents: every theme and the glossary, a dash where the page is not known yet
+    assert ('<a href="#theme-00_target_achievement"><span class="qb-title">Target achievement</span>'
+            '<span class="qb-dots"></span><span class="qb-page">–</span></a>') in front
+    assert '<span class="qb-title">Funnel <span class="qb-failed">(not available: failed)</span></span>' in front
+    assert f'<a href="#{GLOSSARY_ANCHOR}"><span class="qb-title">Metric glossary</span>' in front
+    assert doc.index('id="theme-00_target_achievement"') < doc.index('id="theme-02_funnel"') < doc.index(
+        f'id="{GLOSSARY_ANCHOR}"')
+    assert "<p>82%</p>" in doc and "ValueError: no funnel data" in doc and doc.count("<h2>Metric glossary</h2>") == 1
+    assert ".qb-appendix { break-before: page; }" in doc  # the themes flow; only the glossary opens a page
+
+
+def test_contents_show_the_page_numbers_given_and_take_the_same_room_without_them():
+    sections = [Section("a", "Alpha", body="<h1>Alpha</h1>"), Section("b", "Beta", body="<h1>Beta</h1>")]
+    kwargs = dict(head="", pack_title="P", region="East", period="2026-Q3", generated="now", data="demo",
+                  sections=sections)
+    numbered = compose_document(**kwargs, pages={"theme-a": 1, "theme-b": 7})
+    assert '<span class="qb-page">1</span>' in numbered and '<span class="qb-page">7</span>' in numbered
+    assert "Metric glossary" not in numbered  # no glossary given: no contents line for it
+    blank = compose_document(**kwargs)
+    assert blank.count('<span class="qb-page">–</span>') == 2
+    assert blank.replace("–", "0") == numbered.replace(">1<", ">0<").replace(">7<", ">0<")
 
 
 def test_names_from_the_data_are_escaped_in_the_document():

@@ -8,7 +8,21 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from packtools import assert_offline
 
 from quotabook.headlines import RECORD_MIME
-from quotabook.pack.render import extract_records, find_network_refs, notebook_body, notebook_html, strip_records
+from quotabook.metrics import load_catalog
+from quotabook.metrics.glossary import GLOSSARY_MIME
+from quotabook.pack.navigation import PageNav
+from quotabook.pack.render import (
+    PRINT_CSS,
+    extract_records,
+    find_network_refs,
+    glossary_body,
+    name_scope,
+    notebook_body,
+    notebook_html,
+    pdf_section,
+    split_glossary,
+    strip_records,
+)
 
 PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>'
@@ -96,3 +110,88 @@ def test_record_helper_displays_json_with_a_text_fallback(monkeypatch):
     nb = new_notebook(cells=[new_code_cell("x", outputs=[new_output("display_data", data=data)])])
     nb = nbformat.reads(nbformat.writes(nb), as_version=4)  # written with sorted keys, as papermill does
     assert list(extract_records(nb)[0]) == ["Win rate", "Closed"]  # the order given is kept
+
+
+# -- glossary, alt text and navigation (issue 16) ----------------------------------------------------------------
+
+def _glossary_output(names):
+    from quotabook.metrics import load_catalog
+    from quotabook.metrics.glossary import GlossaryDisplay, glossary_entries
+    from quotabook.settings import load_settings
+
+    bundle = GlossaryDisplay(glossary_entries(load_catalog(), names, load_settings()))._repr_mimebundle_()
+    return new_output("display_data", data=bundle)
+
+
+def _soup(page: str):
+    from bs4 import BeautifulSoup
+
+    return BeautifulSoup(page, "html.parser")
+
+
+def _headings(soup, name: str) -> list[str]:
+    return [h.get_text(" ", strip=True).removesuffix("¶").strip() for h in soup.find_all(name)]
+
+
+def test_the_page_folds_its_glossary_and_the_pdf_section_leaves_it_out(executed):
+    executed.cells.append(new_code_cell("rep.glossary([...])", outputs=[_glossary_output(["win_rate"])]))
+    soup = _soup(notebook_html(executed))
+    (folded,) = soup.select("details.qb-glossary")
+    shown = load_catalog().closure(["win_rate"])  # the metric and what it is computed from
+    assert folded.summary.get_text() == f"Metric glossary: how the {len(shown)} metrics on this page are defined"
+    assert _headings(folded, "h2") == ["Metric glossary"] and "win_rate" in folded.get_text()
+
+    body, entries = pdf_section(executed)
+    assert [e.name for e in entries] == shown
+    assert "Metric glossary" not in body and "Funnel" in body
+    assert any(o.get("data", {}).get(GLOSSARY_MIME) for c in executed.cells for o in c.get("outputs", ())), \
+        "the executed notebook is left as it was"
+
+
+def test_glossaries_of_several_outputs_are_merged_once_and_render_as_one_body(executed):
+    executed.cells.append(new_code_cell("g1", outputs=[_glossary_output(["win_rate"])]))
+    executed.cells.append(new_code_cell("g2", outputs=[_glossary_output(["won_count", "dial_count"])]))
+    nb, entries = split_glossary(executed)
+    assert [e.name for e in entries].count("won_count") == 1
+    assert not any(GLOSSARY_MIME in o.get("data", {}) for c in nb.cells for o in c.get("outputs", ()))
+    soup = _soup(glossary_body(entries))
+    assert _headings(soup, "h2") == ["Metric glossary"]
+    assert [c.get_text() for c in soup.find_all("code")].count("won_count") == 1
+    assert "Activities count in the region" in soup.get_text()
+
+
+def test_a_chart_image_has_its_title_as_alt_text_and_a_default_without_one(executed):
+    executed.cells.append(new_code_cell("chart", outputs=[new_output(
+        "display_data", data={"image/svg+xml": SVG}, metadata={"image/svg+xml": {"alt": 'West lags: "19%" <win>'}})]))
+    soup = _soup(notebook_html(executed))
+    alts = [img["alt"] for img in soup.select(".jp-RenderedSVG img")]
+    assert alts == ["Chart", 'West lags: "19%" <win>']  # the fixture's SVG has no title; the chart's is escaped
+    assert not soup.select(".jp-RenderedSVG img:not([alt])")
+
+
+def test_the_page_header_links_back_to_the_index_and_to_the_neighbour_themes(executed):
+    nav = PageNav(theme="Funnel", scope="East", period="2026-Q3", index_href="../index.html#region-east",
+                  prev=("Activity ratios", "01_activity_ratios.html"), next=("Velocity", "03_velocity.html"))
+    soup = _soup(notebook_html(executed, nav=nav))
+    links = [(a["href"], a.get_text()) for a in soup.select("nav.qb-nav a")]
+    assert links == [("../index.html#region-east", "↑ Pack index · 2026-Q3"),
+                     ("01_activity_ratios.html", "← Activity ratios"), ("03_velocity.html", "Velocity →")]
+    assert soup.select_one("nav.qb-nav").find_next("main") is not None  # the header comes before the content
+    h1 = soup.find("h1")
+    assert h1.get_text(" ", strip=True).removesuffix("¶").strip() == "Funnel East · 2026-Q3"
+    assert h1.contents[-1].name == "a"  # the ¶ anchor link stays last
+    # the PDF's body has no header and no scope line: its first page names the scope once
+    body = notebook_body(executed)[1]
+    assert "qb-nav" not in body and "qb-scope" not in body
+
+
+def test_a_body_without_a_heading_gets_one_naming_theme_and_scope():
+    scope = '<span class="qb-scope">West · 2026-Q3</span>'
+    assert name_scope("<p>x</p>", scope, "Funnel <b>") == f"<h1>Funnel &lt;b&gt;{scope}</h1><p>x</p>"
+    assert name_scope("<h1>A</h1><h1>B</h1>", scope, "T") == f"<h1>A{scope}</h1><h1>B</h1>"
+
+
+def test_dark_and_narrow_screens_have_their_styles_and_print_keeps_them_out():
+    assert "@media screen and (prefers-color-scheme: dark)" in PRINT_CSS
+    assert "@media (max-width: 600px)" in PRINT_CSS
+    assert ".qb-nav { display: none; }" in PRINT_CSS.split("@media print", 1)[1]

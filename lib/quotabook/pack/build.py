@@ -22,6 +22,7 @@ from pathlib import Path
 from time import perf_counter
 
 from ..errors import NotebookFailure, PackError
+from ..metrics.glossary import merge_entries
 from ..privacy import configure, mask, mask_tree
 from .execute import RunOutcome, Task, execute_run
 from .executors import get_executor, terminate_as_interrupt
@@ -29,6 +30,7 @@ from .files import atomic_write_text, pack_lock, remove_stale_temporaries
 from .history import previous_pack, write_history
 from .index import render_index
 from .manifest import describe_inputs, new_manifest, read_manifest, run_entry, select_runs, versions, write_manifest
+from .navigation import page_navs, scope_name
 from .plan import DISTRICT, Plan, _check_period, make_plan, safe_path
 
 __all__ = ["PackResult", "build_pack"]
@@ -78,30 +80,39 @@ def _progress(total: int, enabled: bool, period: str):
 
 
 def _print_region(printer, plan: Plan, name: str, slug: str, manifest: dict) -> dict:
-    """Print one region's PDF; return its manifest entry (never raises for a print failure)."""
+    """Print one region's PDF: its themes in pack order without their glossaries, then one glossary of every
+    metric they show, and contents with page numbers. Return its manifest entry (never raises for a print
+    failure)."""
     import nbformat
 
-    from .pdf import Section, compose_document
-    from .render import notebook_body
+    from .pdf import Section, compose_document, print_with_contents
+    from .render import glossary_body, notebook_body, pdf_section
 
     target = plan.pdf_path(slug)
-    label = "District (all regions)" if slug == DISTRICT else mask(name)
+    label = scope_name(name, slug, DISTRICT)
     try:  # a region folder removed mid-build, or a print failure, fails this region's PDF; the pack goes on
         head = notebook_body(nbformat.v4.new_notebook())[0]
-        sections = []
+        sections, glossaries = [], []
         for run in plan.runs_for(slug):
             entry = manifest["runs"][run.key]
             if entry["status"] == "ok":
-                body = notebook_body(nbformat.read(run.ipynb, as_version=4))[1]
+                body, entries = pdf_section(nbformat.read(run.ipynb, as_version=4))
                 sections.append(Section(run.stem, run.title, body=body))
+                glossaries.append(entries)
             else:
                 failure = entry.get("failure") or {}
                 sections.append(Section(run.stem, run.title,
                                         failure=mask(f"{failure.get('ename')}: {failure.get('evalue')}")))
-        document = compose_document(head=head, pack_title=plan.spec.title, region=label, period=plan.period,
-                                    generated=datetime.now().strftime("%Y-%m-%d %H:%M"), data=mask(str(plan.data)),
-                                    sections=sections)
-        printed = printer.print(document, target, footer=f"{plan.spec.title} · {label} · {plan.period}")
+        entries = merge_entries(glossaries)
+        glossary = glossary_body(entries) if entries else None
+        generated = datetime.now().strftime("%Y-%m-%d %H:%M")
+
+        def document(pages):
+            return compose_document(head=head, pack_title=plan.spec.title, region=label, period=plan.period,
+                                    generated=generated, data=mask(str(plan.data)), sections=sections,
+                                    glossary=glossary, pages=pages)
+
+        printed = print_with_contents(printer, document, target, footer=f"{plan.spec.title} · {label} · {plan.period}")
     except Exception as exc:
         return {"name": name, "slug": slug, "pdf": None, "pdf_status": "failed",
                 "error": f"{type(exc).__name__}: {exc}"}
@@ -115,8 +126,10 @@ def _tasks(plan: Plan, runs, notebook_timeout: float | None = None) -> list[Task
     if plan.data == "demo":  # kernels must find the same demo folder that was hashed, whatever their cwd
         env["QUOTABOOK_DEMO_DIR"] = str(plan.data_folder)
     logs = safe_path(plan.out_dir, "logs")
+    navs = page_navs(plan.runs, plan.period, DISTRICT)
     return [Task(run=run, timeout=plan.timeout, notebook_timeout=notebook_timeout, write_html="html" in plan.formats,
-                 log=safe_path(logs, run.slug, f"{run.stem}.log"), env=tuple(env.items())) for run in runs]
+                 log=safe_path(logs, run.slug, f"{run.stem}.log"), env=tuple(env.items()), nav=navs[run.key])
+            for run in runs]
 
 
 def _failed_outcome(task: Task, exc: BaseException) -> RunOutcome:

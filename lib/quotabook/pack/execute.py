@@ -27,6 +27,7 @@ from time import monotonic, perf_counter
 from ..errors import NotebookFailure
 from ..privacy import mask, mask_tree
 from .files import atomic_write_text, disk_full, is_disk_full, temporary_path
+from .navigation import PageNav
 from .plan import Run
 
 __all__ = ["ERROR_ANCHOR", "RunOutcome", "Task", "execute_run"]
@@ -47,6 +48,7 @@ class Task:
     write_html: bool = True
     log: Path | None = None
     env: tuple[tuple[str, str], ...] = ()
+    nav: PageNav | None = None  # the page's header and H1 scope (None: a page without navigation)
 
 
 @dataclass
@@ -280,7 +282,8 @@ def _execute(task: Task) -> RunOutcome:
             outcome.outputs["ipynb"] = run.ipynb.name
         if nb is not None and task.write_html:
             start = perf_counter()
-            page = notebook_html(nb, title=mask(f"{run.title} — {run.region} — {run.parameters['period']}"))
+            page = notebook_html(nb, title=mask(f"{run.title} — {run.region} — {run.parameters['period']}"),
+                                 nav=task.nav)
             atomic_write_text(run.html, page)
             outcome.timings["html"] = round(perf_counter() - start, 3)
             outcome.outputs["html"] = run.html.name

@@ -1,16 +1,23 @@
-"""One PDF per region: a cover, a table of contents, then every theme, printed by Debian's Chromium.
+"""One PDF per region: title and contents, every theme, one glossary, printed by Debian's Chromium.
 
 nbconvert's ``webpdf`` exporter would start a browser per page and cannot be pointed at a system
 browser, and playwright cannot download its own browser here. So playwright drives the ``chromium``
 package from apt (``executable_path``), launched once per pack and reused for every region. The page is
 one HTML document stitched from the notebooks' rendered bodies (see :func:`compose_document`); every
 network request is blocked and counted, so a PDF can only show what is embedded.
+
+Chromium prints the PDF's bookmarks (from the headings) and tags (a tagged PDF, images with their alt
+text). It cannot number the contents itself (no CSS ``target-counter``), so :func:`print_with_contents`
+prints twice: once to learn on which page each section landed (the named destinations of the contents'
+links, read with pypdf), then with those numbers in the contents, which take the same room either way.
 """
 
 from __future__ import annotations
 
 import html
+import io
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from time import perf_counter
@@ -18,7 +25,8 @@ from time import perf_counter
 from ..errors import PackError
 from .files import atomic_write_bytes
 
-__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "PdfPrinter", "Section", "check_browser", "compose_document"]
+__all__ = ["CHROMIUM", "CHROMIUM_ARGS", "GLOSSARY_ANCHOR", "PdfPrinter", "PrintResult", "Section", "anchor_pages",
+           "check_browser", "compose_document", "print_with_contents"]
 
 CHROMIUM = os.environ.get("QUOTABOOK_CHROMIUM", "/usr/bin/chromium")
 #: Flags that keep Chromium headless, sandbox-free (root in containers) and silent offline.
@@ -42,6 +50,10 @@ def check_browser(path: str = CHROMIUM) -> None:
     except ImportError:
         raise PackError("PDF output needs playwright: `pip install playwright` (no `playwright install`: "
                         "the system Chromium is used)") from None
+    try:
+        import pypdf  # noqa: F401
+    except ImportError:
+        raise PackError("PDF output needs pypdf (the contents' page numbers): `pip install pypdf`") from None
 
 
 @dataclass
@@ -53,47 +65,115 @@ class Section:
     body: str | None = None
     failure: str | None = None
 
+    @property
+    def anchor(self) -> str:
+        return f"theme-{self.stem}"
+
+
+#: The anchor of the glossary appendix (its contents line and bookmark).
+GLOSSARY_ANCHOR = "glossary"
 
 _DOC_CSS = """
 body { font-family: var(--jp-content-font-family, "DejaVu Sans", Arial, sans-serif); color: #1a202c; }
-.qb-cover { break-after: page; padding-top: 70mm; }
-.qb-cover h1 { font-size: 30px; margin: 0 0 6px 0; }
-.qb-cover .qb-sub { font-size: 20px; color: #2d3748; margin-bottom: 28px; }
-.qb-cover dl { display: grid; grid-template-columns: max-content auto; gap: 4px 16px; color: #4a5568; }
-.qb-cover dt { font-weight: 600; }
-.qb-toc { break-after: page; }
-.qb-toc ol { font-size: 15px; line-height: 1.9; }
-.qb-toc a { color: #1a365d; text-decoration: none; }
+.qb-cover { border-bottom: 2px solid #1a365d; padding-bottom: 4mm; margin-bottom: 5mm; }
+.qb-cover h1 { font-size: 22pt; margin: 0 0 1mm 0; color: #1a365d; }
+.qb-cover .qb-sub { font-size: 14pt; color: #2d3748; margin-bottom: 3mm; }
+.qb-cover .qb-meta { font-size: 8.5pt; color: #4a5568; }
+.qb-toc h2 { font-size: 12pt; margin: 4mm 0 1.5mm 0; }
+.qb-toc ol { font-size: 10pt; line-height: 1.55; margin: 0; padding-left: 6mm; }
+.qb-toc li a { display: flex; color: #1a365d; text-decoration: none; }
+.qb-toc li a .qb-title { flex: 0 1 auto; }
+.qb-toc li a .qb-dots { flex: 1 1 auto; border-bottom: 1px dotted #a0aec0; margin: 0 2mm 1.2mm 2mm; }
+.qb-toc li a .qb-page { flex: 0 0 auto; min-width: 7mm; text-align: right; font-variant-numeric: tabular-nums; }
 .qb-toc .qb-failed, .qb-failure { color: #9b2c2c; }
-.qb-theme { break-before: page; }
+.qb-front { break-after: avoid; }
+.qb-theme h1 { border-top: 1.5px solid #1a365d; padding-top: 2.5mm; }
+.qb-appendix { break-before: page; }
 .qb-failure { border: 1px solid #feb2b2; background: #fff5f5; padding: 12px 16px; border-radius: 4px; }
+.qb-appendix .jp-RenderedMarkdown { column-count: 2; column-gap: 6mm; font-size: 7.6pt; line-height: 1.28; }
+.qb-appendix .jp-RenderedMarkdown h2 { column-span: all; }
+.qb-appendix .jp-RenderedMarkdown h3 { font-size: 9.5pt; margin: 2mm 0 0.8mm 0; break-after: avoid; }
+.qb-appendix .jp-RenderedMarkdown p { margin: 1.3mm 0 0 0; break-after: avoid; }
+.qb-appendix .jp-RenderedMarkdown ul { margin: 0; padding: 0; list-style: none; color: #2d3748; }
+.qb-appendix .jp-RenderedMarkdown li { display: inline; margin: 0; }
+.qb-appendix .jp-RenderedMarkdown li + li::before { content: " · "; color: #718096; }
+.qb-appendix .jp-RenderedMarkdown code { font-size: 7pt; padding: 0 1px; }
 """
 
 
 def compose_document(*, head: str, pack_title: str, region: str, period: str, generated: str, data: str,
-                     sections: list[Section]) -> str:
-    """The region's printable document: cover (region, period, generation date, data), contents with
-    links to each theme (a failed theme is marked), then each theme starting on a new page."""
+                     sections: list[Section], glossary: str | None = None,
+                     pages: Mapping[str, int] | None = None) -> str:
+    """The region's printable document: a title block (region, period, generation date, data) and the
+    contents on the first page, then each theme (a failed theme is marked in the contents and shown as its
+    failure), one after the other with no page left half empty between them, then, on a new page, the one
+    glossary of the whole PDF, in two columns
+    (``glossary``: a rendered body, see :func:`quotabook.pack.render.glossary_body`).
+
+    ``pages`` maps each section's anchor (and :data:`GLOSSARY_ANCHOR`) to its page number, for the contents;
+    without it the contents show a dash, taking the same room, so that printing the document again with
+    the page numbers found (:func:`print_with_contents`) lays out every page the same way.
+    """
     esc = html.escape
-    toc = "".join(
-        f'<li><a href="#theme-{esc(s.stem)}">{esc(s.title)}</a>'
-        + (' <span class="qb-failed">(not available: failed)</span>' if s.failure else "") + "</li>"
-        for s in sections)
+    pages = pages or {}
+    entries = [(s.anchor, s.title, s.failure is not None) for s in sections]
+    if glossary is not None:
+        entries.append((GLOSSARY_ANCHOR, "Metric glossary", False))
+
+    def line(anchor: str, title: str, failed: bool) -> str:
+        mark = ' <span class="qb-failed">(not available: failed)</span>' if failed else ""
+        number = pages.get(anchor)
+        return (f'<li><a href="#{esc(anchor)}"><span class="qb-title">{esc(title)}{mark}</span>'
+                f'<span class="qb-dots"></span><span class="qb-page">{number if number else "–"}</span></a></li>')
+
     parts = []
     for s in sections:
         content = s.body if s.failure is None else (
             f'<h1>{esc(s.title)}</h1><div class="qb-failure"><strong>This section could not be produced.</strong>'
             f"<br>{esc(s.failure)}<br>See the pack index for details.</div>")
-        parts.append(f'<section class="qb-theme" id="theme-{esc(s.stem)}">{content}</section>')
+        parts.append(f'<section class="qb-theme" id="{esc(s.anchor)}">{content}</section>')
+    if glossary is not None:
+        parts.append(f'<section class="qb-theme qb-appendix" id="{GLOSSARY_ANCHOR}">{glossary}</section>')
     return (
         f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{esc(pack_title)} — {esc(region)} — '
         f"{esc(period)}</title>{head}<style>{_DOC_CSS}</style></head>"
         '<body class="jp-Notebook" data-jp-theme-light="true" data-jp-theme-name="JupyterLab Light"><main>'
-        f'<section class="qb-cover"><h1>{esc(pack_title)}</h1><div class="qb-sub">{esc(region)} · {esc(period)}</div>'
-        f"<dl><dt>Region</dt><dd>{esc(region)}</dd><dt>Period</dt><dd>{esc(period)}</dd>"
-        f"<dt>Generated</dt><dd>{esc(generated)}</dd><dt>Data</dt><dd>{esc(data)}</dd></dl></section>"
-        f'<section class="qb-toc"><h1>Contents</h1><ol>{toc}</ol></section>'
+        f'<div class="qb-front"><header class="qb-cover"><h1>{esc(pack_title)}</h1>'
+        f'<div class="qb-sub">{esc(region)} · {esc(period)}</div>'
+        f'<div class="qb-meta">Generated {esc(generated)} · Data: {esc(data)}</div></header>'
+        f'<nav class="qb-toc" aria-label="Contents"><h2>Contents</h2><ol>'
+        + "".join(line(*e) for e in entries) + "</ol></nav></div>"
         + "".join(parts) + "</main></body></html>")
+
+
+def anchor_pages(pdf: bytes) -> dict[str, int]:
+    """The page (from 1) each named destination of a printed PDF lands on: Chromium names one after each
+    element an internal link points to (the contents' ``#theme-...`` links)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    return {str(name).lstrip("/"): reader.get_destination_page_number(dest) + 1
+            for name, dest in reader.named_destinations.items()}
+
+
+def print_with_contents(printer: PdfPrinter, document: Callable[[Mapping[str, int] | None], str], target: Path, *,
+                        footer: str = "", attempts: int = 3) -> PrintResult:
+    """Print a document whose contents list page numbers: print it, read where each anchor landed, print it
+    again with those numbers (the contents take the same room with or without them), until the numbers
+    printed are the numbers found (twice, in practice; at most ``attempts`` prints). Writes ``target``."""
+    pages: dict[str, int] | None = None
+    total = 0.0
+    for _ in range(attempts):
+        pdf, result = printer.render(document(pages), footer=footer)
+        total += result.seconds
+        found = anchor_pages(pdf)
+        if found == pages:
+            break
+        pages = found
+    atomic_write_bytes(target, pdf)
+    result.seconds = round(total, 3)
+    result.pages = pages or {}
+    return result
 
 
 @dataclass
@@ -103,6 +183,8 @@ class PrintResult:
     seconds: float
     blocked: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    #: Page (from 1) of each section and of the glossary, as the contents show them.
+    pages: dict[str, int] = field(default_factory=dict)
 
 
 class PdfPrinter:
@@ -143,8 +225,10 @@ class PdfPrinter:
             if self._playwright is not None:
                 self._playwright.stop()
 
-    def print(self, document: str, target: Path, *, footer: str = "") -> PrintResult:
-        """Print ``document`` to ``target`` (A4, page numbers in the footer), written atomically."""
+    def render(self, document: str, *, footer: str = "") -> tuple[bytes, PrintResult]:
+        """``document`` printed on A4 with page numbers in the footer, bookmarks (the PDF outline, from the
+        headings) and tags (a tagged PDF: headings, lists, tables and images with their alt text reach a
+        screen reader): the PDF's bytes and how the print went."""
         start = perf_counter()
         result = PrintResult(0.0)
         page = self._browser.new_page()
@@ -156,13 +240,18 @@ class PdfPrinter:
             page.route("**/*", block)
             page.on("console", lambda msg: msg.type == "error" and result.console_errors.append(msg.text))
             page.set_content(document, wait_until="load")
-            footer_html = (f'<div style="font-size:9px;color:#718096;width:100%;padding:0 14mm;display:flex;'
+            footer_html = (f'<div style="font-size:9px;color:#718096;width:100%;padding:0 12mm;display:flex;'
                            f'justify-content:space-between"><span>{html.escape(footer)}</span><span>'
                            '<span class="pageNumber"></span> / <span class="totalPages"></span></span></div>')
-            pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
+            pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True, outline=True, tagged=True,
                            display_header_footer=True, header_template="<div></div>", footer_template=footer_html)
         finally:
             page.close()
-        atomic_write_bytes(target, pdf)
         result.seconds = round(perf_counter() - start, 3)
+        return pdf, result
+
+    def print(self, document: str, target: Path, *, footer: str = "") -> PrintResult:
+        """Print ``document`` to ``target`` (see :meth:`render`), written atomically."""
+        pdf, result = self.render(document, footer=footer)
+        atomic_write_bytes(target, pdf)
         return result

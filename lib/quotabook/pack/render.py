@@ -14,18 +14,25 @@ for the index and removed before rendering.
 from __future__ import annotations
 
 import copy
+import html
 import logging
 import re
 from functools import cache
 
 from ..headlines import RECORD_MIME, normalise_alerts, normalise_headlines
+from ..metrics.glossary import GLOSSARY_MIME, GlossaryEntry, entries_from_output, glossary_markdown, merge_entries
+from .navigation import PageNav
 
 __all__ = [
     "PRINT_CSS",
     "extract_records",
     "find_network_refs",
+    "glossary_body",
+    "name_scope",
     "notebook_body",
     "notebook_html",
+    "pdf_section",
+    "split_glossary",
     "strip_records",
     "warm_up",
 ]
@@ -33,28 +40,77 @@ __all__ = [
 _HEAD_START, _HEAD_END = "<!-- quotabook:head -->", "<!-- /quotabook:head -->"
 _BODY_START, _BODY_END = "<!-- quotabook:body -->", "<!-- /quotabook:body -->"
 
-#: Print rules shared by the HTML pages and the PDF: A4, margins, nothing split across pages that
-#: should not be (figures, tables, single outputs), readable tables, images never wider than the page.
+#: Rules shared by the HTML pages and the PDF. On screen: readable at 390 px (nothing wider than the window:
+#: wide tables scroll inside their own box), the page header, the folded glossary, dark styles when the
+#: reader's system asks for them. In print: A4, a compact type scale (body 9 pt, tables 8 pt), nothing split
+#: across pages that should not be (figures, tables, single outputs), headings kept with what follows them,
+#: charts at most the width of the page and 230 mm tall (see ``quotabook.charts.base.PRINT_WIDTH``).
 PRINT_CSS = """
-@page { size: A4; margin: 16mm 14mm 18mm 14mm; }
+@page { size: A4; margin: 12mm 12mm 15mm 12mm; }
 body.jp-Notebook { max-width: 1100px; margin: 0 auto; padding: 12px 20px; }
 .jp-OutputArea-output img, .jp-OutputArea-output svg, .jp-RenderedMarkdown img { max-width: 100%; height: auto; }
 .jp-RenderedHTMLCommon table { font-size: 11.5px; border-collapse: collapse; }
 .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 2px 6px; }
 .jp-Cell.jp-CodeCell:not(:has(.jp-OutputArea-output)) { display: none; }
 .jp-mod-noInput .jp-Cell-inputWrapper { display: none; }
+.jp-RenderedHTML:has(> table), .jp-RenderedHTML:has(> div > table) { overflow-x: auto; }
+.qb-nav { max-width: 1100px; margin: 0 auto; padding: 10px 20px 0 20px; display: flex; flex-wrap: wrap;
+          gap: 6px 18px; font: 14px/1.4 var(--jp-ui-font-family, sans-serif); }
+.qb-nav a { color: var(--jp-content-link-color, #1a56db); text-decoration: none; }
+.qb-nav a:hover { text-decoration: underline; }
+.qb-nav .qb-next { margin-left: auto; }
+.qb-scope { display: block; font-size: 0.55em; font-weight: normal; color: var(--jp-ui-font-color2, #4a5568);
+            margin-top: 0.35em; }
+details.qb-glossary > summary { cursor: pointer; font-weight: 600; margin: 1.2em 0 0.4em 0; }
+@media (max-width: 600px) {
+  body.jp-Notebook { padding: 8px 10px; }
+  .qb-nav { padding: 8px 10px 0 10px; }
+  .jp-RenderedHTMLCommon h1 { font-size: 1.45em; }
+  .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea-child, .jp-OutputArea-output { padding-left: 0; margin-left: 0; }
+  .jp-OutputArea-output { overflow-x: auto; }
+}
+@media screen and (prefers-color-scheme: dark) {
+  :root { --jp-layout-color0: #16191f; --jp-layout-color1: #1d2129; --jp-layout-color2: #2a2f3a;
+          --jp-layout-color3: #3a4150; --jp-content-font-color0: #f4f6fa; --jp-content-font-color1: #e2e8f0;
+          --jp-content-font-color2: #cbd5e0; --jp-content-font-color3: #a0aec0; --jp-ui-font-color0: #f4f6fa;
+          --jp-ui-font-color1: #e2e8f0; --jp-ui-font-color2: #cbd5e0; --jp-border-color1: #4a5568;
+          --jp-border-color2: #3a4150; --jp-content-link-color: #90cdf4;
+          --jp-rendermime-table-row-background: #1d2129; --jp-rendermime-table-row-hover-background: #2a2f3a;
+          --jp-rendermime-error-background: #3b1f24; --jp-cell-editor-background: #1d2129; color-scheme: dark; }
+  body.jp-Notebook, body { background: var(--jp-layout-color0); color: var(--jp-content-font-color1); }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th, .jp-RenderedHTMLCommon caption {
+    color: var(--jp-content-font-color1) !important; border-color: var(--jp-border-color1) !important; }
+  .jp-RenderedHTMLCommon tr:nth-child(odd) { background: var(--jp-layout-color0); }
+  .jp-RenderedSVG img, .jp-RenderedImage img { background: #ffffff; border-radius: 4px; }
+}
 @media print {
+  :root { --jp-content-font-size1: 9pt; --jp-content-line-height: 1.35; --jp-content-heading-margin-top: 0.9em;
+          --jp-content-heading-margin-bottom: 0.45em; }
+  .qb-nav { display: none; }
   body.jp-Notebook { max-width: none; padding: 0; }
-  .jp-OutputArea-output, .jp-RenderedImage, .jp-RenderedSVG, figure, table, img, svg, pre {
+  .jp-Cell { padding: 0; }
+  .jp-OutputArea-output { margin: 0; }
+  .jp-RenderedHTMLCommon p, .jp-RenderedHTMLCommon ul, .jp-RenderedHTMLCommon ol { margin-bottom: 0.45em; }
+  .jp-RenderedHTMLCommon h1 { font-size: 17pt; }
+  .jp-RenderedHTMLCommon h2 { font-size: 13pt; }
+  .jp-RenderedHTMLCommon h3 { font-size: 11pt; }
+  .jp-RenderedHTMLCommon table { font-size: 8pt !important; margin: 0.2em 0 0.7em 0 !important; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 1px 5px !important; line-height: 1.25; }
+  .jp-RenderedHTMLCommon td { max-width: 32em !important; }
+  .jp-OutputArea-output, .jp-RenderedImage, .jp-RenderedSVG, figure, table, img, svg, pre, tr {
     break-inside: avoid; page-break-inside: avoid;
   }
-  h1, h2, h3, h4 { break-after: avoid; page-break-after: avoid; }
-  .jp-OutputArea-output img { max-height: 245mm; object-fit: contain; }
+  .jp-RenderedHTML:has(> table), .jp-RenderedHTML:has(> div > table) { overflow: visible; }
+  h1, h2, h3, h4, caption { break-after: avoid; page-break-after: avoid; }
+  .jp-OutputArea-output img { max-height: 230mm; object-fit: contain; object-position: left top; }
+  details.qb-glossary > summary { display: none; }
 }
 """
 
-# Extends nbconvert's lab page: no CDN scripts (require.js, MathJax, mermaid, widget manager), our
-# print rules, and markers around head styles and body so the PDF can stitch notebooks together.
+# Extends nbconvert's lab page: no CDN scripts (require.js, MathJax, mermaid, widget manager), our CSS, the
+# page header (``resources.quotabook_nav``), charts whose alt text is their title (the ``alt`` the house SVG
+# formatter puts in the output's metadata, see quotabook.charts.base.use_svg), the glossary folded in a
+# <details>, and markers around head styles and body so the PDF can stitch notebooks together.
 _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {%- block jupyter_widgets -%}{%- endblock jupyter_widgets -%}
@@ -67,13 +123,32 @@ _TEMPLATE = """{%- extends 'lab/index.html.j2' -%}
 """ + _HEAD_END + """
 {%- endblock notebook_css -%}
 {%- block body_header -%}
-{{ super() }}
+<body class="jp-Notebook" data-jp-theme-light="true" data-jp-theme-name="JupyterLab Light">
+{{ resources.quotabook_nav }}
+<main>
 """ + _BODY_START + """
 {%- endblock body_header -%}
 {%- block body_footer -%}
 """ + _BODY_END + """
 {{ super() }}
 {%- endblock body_footer -%}
+{%- block output -%}
+{%- set glossary = output.get('data', {}).get('""" + GLOSSARY_MIME + """') -%}
+{%- if glossary -%}
+<details class="qb-glossary"><summary>Metric glossary: how the {{ glossary.get('entries', []) | length }} \
+metrics on this page are defined</summary>
+{{ super() }}
+</details>
+{%- else -%}
+{{ super() }}
+{%- endif -%}
+{%- endblock output -%}
+{%- block data_svg scoped -%}
+{%- set alt = output.get('metadata', {}).get('image/svg+xml', {}).get('alt') or 'Chart' -%}
+<div class="jp-RenderedSVG jp-OutputArea-output {{ extra_class }}" data-mime-type="image/svg+xml">
+<img alt="{{ alt | escape_html }}" src="data:image/svg+xml;base64,{{ output.data['image/svg+xml'] | text_base64 }}">
+</div>
+{%- endblock data_svg -%}
 """
 
 
@@ -125,13 +200,33 @@ def strip_records(nb):
     return nb
 
 
-def notebook_html(nb, title: str | None = None) -> str:
-    """The notebook as one self-contained HTML page, without code cells or prompts."""
+def notebook_html(nb, title: str | None = None, nav: PageNav | None = None) -> str:
+    """The notebook as one self-contained HTML page, without code cells or prompts. With ``nav``, the page
+    opens with its header (the pack index, previous and next theme) and its H1 names scope and period."""
     nb = strip_records(nb)
     if title:
         nb.metadata["title"] = title
-    body, _ = _exporter().from_notebook_node(nb, resources={"quotabook_css": PRINT_CSS})
-    return body
+    resources = {"quotabook_css": PRINT_CSS, "quotabook_nav": nav.header_html() if nav else ""}
+    page, _ = _exporter().from_notebook_node(nb, resources=resources)
+    if nav is not None:
+        head, body = page.split(_BODY_START, 1)
+        page = head + _BODY_START + name_scope(body, nav.heading_html(), nav.theme)
+    return page
+
+
+def name_scope(body: str, scope_html: str, theme: str) -> str:
+    """``body`` whose first H1 also names the scope and period (``scope_html``, inserted before the heading's
+    anchor link); a body without an H1 gets one, made of ``theme`` and the scope."""
+    match = _FIRST_H1.search(body)
+    if match is None:
+        return f"<h1>{html.escape(theme)}{scope_html}</h1>" + body
+    inner = match["inner"]
+    anchor = inner.find('<a class="anchor-link"')
+    inner = inner + scope_html if anchor < 0 else inner[:anchor] + scope_html + inner[anchor:]
+    return body[:match.start("inner")] + inner + body[match.end("inner"):]
+
+
+_FIRST_H1 = re.compile(r"<h1\b[^>]*>(?P<inner>.*?)</h1>", re.DOTALL)
 
 
 def _between(text: str, start: str, end: str) -> str:
@@ -144,6 +239,44 @@ def notebook_body(nb) -> tuple[str, str]:
     several notebooks into one document (the PDF). The head is the same for every notebook."""
     page = notebook_html(nb)
     return _between(page, _HEAD_START, _HEAD_END), _between(page, _BODY_START, _BODY_END)
+
+
+def split_glossary(nb) -> tuple[object, list[GlossaryEntry]]:
+    """A copy of ``nb`` without its glossary outputs, and the entries they held (in catalog order, each
+    metric once): a PDF prints one glossary for all its themes instead of one after each.
+
+    Raises
+    ------
+    ValueError
+        A glossary output whose data is not a list of entries.
+    """
+    nb = copy.deepcopy(nb)
+    groups = []
+    for cell in nb.cells:
+        kept = []
+        for output in cell.get("outputs", ()):
+            entries = entries_from_output(output)
+            if entries is None:
+                kept.append(output)
+            else:
+                groups.append(entries)
+        if "outputs" in cell:
+            cell.outputs = kept
+    return nb, merge_entries(groups)
+
+
+def pdf_section(nb) -> tuple[str, list[GlossaryEntry]]:
+    """One theme's part of a PDF: the rendered body without its glossary, and the glossary entries it had."""
+    nb, entries = split_glossary(nb)
+    return notebook_body(nb)[1], entries
+
+
+def glossary_body(entries: list[GlossaryEntry]) -> str:
+    """The rendered body of one glossary of ``entries`` (a PDF's appendix), styled as the notebooks are."""
+    import nbformat
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(glossary_markdown(entries))])
+    return notebook_body(nb)[1]
 
 
 # Elements that load what their src/href names (an <a href> is a link, not a load), and CSS url()/@import.
