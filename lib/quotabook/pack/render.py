@@ -61,7 +61,8 @@ body.jp-Notebook { max-width: 1100px; margin: 0 auto; padding: 12px 20px; }
 .qb-nav .qb-next { margin-left: auto; }
 .qb-scope { display: block; font-size: 0.55em; font-weight: normal; color: var(--jp-ui-font-color2, #4a5568);
             margin-top: 0.35em; }
-details.qb-glossary > summary { cursor: pointer; font-weight: 600; margin: 1.2em 0 0.4em 0; }
+details.qb-glossary > summary { cursor: pointer; font-weight: 600; margin: 1.2em 0 0.4em 0;
+  font-family: var(--jp-content-font-family); font-size: var(--jp-content-font-size1); }
 @media (max-width: 600px) {
   body.jp-Notebook { padding: 8px 10px; }
   .qb-nav { padding: 8px 10px 0 10px; }
@@ -101,6 +102,13 @@ details.qb-glossary > summary { cursor: pointer; font-weight: 600; margin: 1.2em
     break-inside: avoid; page-break-inside: avoid;
   }
   .jp-RenderedHTML:has(> table), .jp-RenderedHTML:has(> div > table) { overflow: visible; }
+  /* A long two-column table (label | value, e.g. a rep's card) prints as two pairs per line: half the height. */
+  table:not(:has(th:nth-child(3), td:nth-child(3))):has(tbody tr:nth-child(8)) > tbody {
+    display: grid; grid-template-columns: repeat(2, max-content max-content); column-gap: 0; }
+  table:not(:has(th:nth-child(3), td:nth-child(3))):has(tbody tr:nth-child(8)) > tbody > tr { display: contents; }
+  table:not(:has(th:nth-child(3), td:nth-child(3))):has(tbody tr:nth-child(8)) > tbody > tr > td:nth-child(2) {
+    padding-right: 8mm !important; }
+  table:not(:has(th:nth-child(3), td:nth-child(3))):has(tbody tr:nth-child(8)) > thead { display: none; }
   h1, h2, h3, h4, caption { break-after: avoid; page-break-after: avoid; }
   .jp-OutputArea-output img { max-height: 230mm; object-fit: contain; object-position: left top; }
   details.qb-glossary > summary { display: none; }

@@ -1,0 +1,131 @@
+"""A region's printed PDF and its pages, end to end on a small pack of two themes written here.
+
+One build (module-scoped) of two notebooks for one region, each showing a chart and its glossary, with
+overlapping metrics; every assertion reads what that build wrote: the PDF (bookmarks, tags, contents whose
+page numbers are where the sections landed, one glossary of the union in catalog order, no per-theme
+glossary) and the HTML pages (header links, H1 with scope and period, chart alt text, folded glossary).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from packtools import CHROMIUM, write_data
+
+from quotabook.pack.build import build_pack
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not CHROMIUM.is_file(), reason=f"needs Debian's chromium at {CHROMIUM}")]
+
+THEMES = {
+    "00_alpha": ("Alpha theme: where we stand", "Alpha chart: nothing to draw yet", ["attainment", "win_rate"]),
+    "01_beta": ("Beta theme", "Beta chart: still nothing", ["win_rate", "dial_count"]),
+}
+
+
+def _notebook(title: str, chart: str, metrics: list[str]):
+    params = new_code_cell('region = "district"\nperiod = "2026-Q1"\nas_of = None\ndata = "demo"')
+    params.metadata["tags"] = ["parameters"]
+    return new_notebook(cells=[
+        new_markdown_cell(f"# {title}\n\nA theme of the print test."), params,
+        new_code_cell("from quotabook.charts.base import no_data\nfrom quotabook.notebook import start\n"
+                      "rep = start(region, period, as_of, data)"),
+        new_markdown_cell("## What the chart says"),
+        new_code_cell(f"no_data({chart!r}, 'No deal to plot.')"),
+        new_code_cell(f"rep.glossary({metrics!r})"),
+    ], metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory):
+    root = tmp_path_factory.mktemp("print")
+    notebooks = root / "notebooks"
+    notebooks.mkdir()
+    for stem, (title, chart, metrics) in THEMES.items():
+        nbformat.write(_notebook(title, chart, metrics), notebooks / f"{stem}.ipynb")
+    spec = root / "pack.yaml"
+    spec.write_text("title: Print test pack\nnotebooks: [00_alpha, 01_beta]\nregions: [East]\n"
+                    "formats: [html, pdf]\n", encoding="utf-8")
+    result = build_pack("2026-Q1", data=str(write_data(root / "data")), out=root / "reports", pack=spec,
+                        notebooks_dir=notebooks, workers=2, progress=False)
+    assert result.ok, result.failures or result.pdf_errors
+    return result.out_dir
+
+
+@pytest.fixture(scope="module")
+def printed(pack) -> bytes:
+    (path,) = (pack / "east").glob("*.pdf")
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def pdf(printed):
+    from pypdf import PdfReader
+
+    return PdfReader(io.BytesIO(printed))
+
+
+def _outline_titles(reader) -> list[str]:
+    titles, todo = [], list(reader.outline)
+    while todo:
+        item = todo.pop(0)
+        if isinstance(item, list):
+            todo[:0] = item
+        else:
+            titles.append(" ".join(item.title.split()))
+    return titles
+
+
+def test_the_pdf_has_bookmarks_and_tags(pdf):
+    titles = _outline_titles(pdf)
+    for expected in ("Alpha theme: where we stand", "Beta theme", "What the chart says", "Metric glossary"):
+        assert expected in titles, titles
+    root = pdf.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root  # a tagged PDF
+
+
+def test_the_contents_give_the_page_each_section_starts_on(pdf, printed):
+    from quotabook.pack.pdf import GLOSSARY_ANCHOR, anchor_pages
+
+    pages = anchor_pages(printed)
+    assert {"theme-00_alpha", "theme-01_beta", GLOSSARY_ANCHOR} <= set(pages)
+    contents = " ".join(pdf.pages[0].extract_text().split())
+    for title, anchor in (("Alpha theme: where we stand", "theme-00_alpha"), ("Beta theme", "theme-01_beta"),
+                          ("Metric glossary", GLOSSARY_ANCHOR)):
+        assert re.search(re.escape(title) + r"\s*" + str(pages[anchor]) + r"\b", contents), (title, contents)
+    assert pages["theme-00_alpha"] == 1  # the first theme starts under the contents, on the first page
+    assert pages[GLOSSARY_ANCHOR] == len(pdf.pages)  # the glossary is last, on its own page
+    assert len(pdf.pages) <= 3
+
+
+def test_the_pdf_has_one_glossary_of_every_metric_its_themes_show(pdf):
+    text = " ".join(unicodedata.normalize("NFKC", " ".join(p.extract_text() for p in pdf.pages)).split())  # "ﬁ"
+    assert text.count("Definitions of the metrics in this report") == 1  # not one per theme
+    for name in ("win_rate", "closed_amount", "dial_count"):  # both themes' metrics, the shared one once
+        assert len(re.findall(rf"\b{name}\b", text)) == 1, name
+    assert text.index("closed_amount") < text.index("dial_count") < text.index("win_rate")  # catalog order
+    glossary = text[text.index("Definitions of the metrics in this report"):]
+    assert "Alpha chart" not in glossary and "What the chart says" not in glossary
+
+
+def test_each_page_links_back_to_the_index_and_to_its_neighbour(pack):
+    from bs4 import BeautifulSoup
+
+    index = BeautifulSoup((pack / "index.html").read_text(encoding="utf-8"), "html.parser")
+    assert index.find(id="region-east") is not None  # where the pages' back link lands
+    for stem, neighbour in (("00_alpha", ("01_beta.html", "Beta theme →")),
+                            ("01_beta", ("00_alpha.html", "← Alpha theme"))):
+        soup = BeautifulSoup((pack / "east" / f"{stem}.html").read_text(encoding="utf-8"), "html.parser")
+        links = [(a["href"], a.get_text()) for a in soup.select("nav.qb-nav a")]
+        assert links == [("../index.html#region-east", "↑ Pack index · 2026-Q1"), neighbour]
+        title, chart, _ = THEMES[stem]
+        h1 = soup.find("h1").get_text(" ", strip=True).removesuffix("¶").strip()
+        assert h1 == f"{title} East · 2026-Q1"
+        assert [img["alt"] for img in soup.select("img")] == [chart]
+        assert "No description has been provided" not in str(soup)
+        assert soup.select_one("details.qb-glossary summary").get_text().startswith("Metric glossary: how the")
