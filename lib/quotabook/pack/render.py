@@ -8,7 +8,11 @@ Consequences: LaTeX in Markdown shows as source and widgets show their static fa
 notebooks draw their charts outside widgets for that reason.
 
 The ``application/vnd.quotabook+json`` outputs written by :func:`quotabook.pack.record` are read here
-for the index and removed before rendering.
+for the index and removed before rendering. Glossary outputs (:data:`~quotabook.metrics.glossary.GLOSSARY_MIME`)
+are folded in a ``<details>`` on the page and left out of a PDF's sections (:func:`pdf_section`), whose one
+glossary is :func:`glossary_body` of them all. Chart images take their alt text from the chart's title, which
+the house SVG formatter puts in the output's metadata; a page given its :class:`~quotabook.pack.navigation.PageNav`
+opens with links to the index and the neighbouring themes, and its H1 names scope and period.
 """
 
 from __future__ import annotations
