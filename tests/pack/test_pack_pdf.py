@@ -50,3 +50,40 @@ def test_names_from_the_data_are_escaped_in_the_document():
 def test_missing_chromium_is_a_pack_error_naming_the_apt_package(tmp_path):
     with pytest.raises(PackError, match="apt-get install chromium"):
         check_browser(str(tmp_path / "no-chromium"))
+
+
+class _FakePrinter:
+    """Stands in for Chromium: each print returns the document it was given (as bytes) and records how."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, bool]] = []
+
+    def render(self, document: str, *, footer: str = "", tagged: bool = True):
+        from quotabook.pack.pdf import PrintResult
+
+        self.calls.append((document, tagged))
+        return document.encode(), PrintResult(0.5)
+
+
+def test_contents_are_numbered_from_a_first_plain_print_then_printed_tagged(tmp_path, monkeypatch):
+    import quotabook.pack.pdf as pdf
+
+    landed = iter([{"theme-a": 1, "theme-b": 3}, {"theme-a": 1, "theme-b": 3}])
+    monkeypatch.setattr(pdf, "anchor_pages", lambda printed: next(landed))
+    printer = _FakePrinter()
+    result = pdf.print_with_contents(printer, lambda pages: f"contents {dict(pages or {})}", tmp_path / "x.pdf")
+    assert [tagged for _, tagged in printer.calls] == [False, True]
+    assert printer.calls[1][0] == "contents {'theme-a': 1, 'theme-b': 3}"
+    assert (tmp_path / "x.pdf").read_bytes() == printer.calls[-1][0].encode()  # the tagged, numbered print
+    assert result.pages == {"theme-a": 1, "theme-b": 3} and result.seconds == 1.0
+
+
+def test_a_contents_page_that_moves_the_sections_is_printed_again(tmp_path, monkeypatch):
+    import quotabook.pack.pdf as pdf
+
+    landed = iter([{"theme-a": 1}, {"theme-a": 2}, {"theme-a": 2}])
+    monkeypatch.setattr(pdf, "anchor_pages", lambda printed: next(landed))
+    printer = _FakePrinter()
+    result = pdf.print_with_contents(printer, lambda pages: f"contents {dict(pages or {})}", tmp_path / "x.pdf")
+    assert [tagged for _, tagged in printer.calls] == [False, True, True]
+    assert result.pages == {"theme-a": 2} and printer.calls[-1][0] == "contents {'theme-a': 2}"

@@ -158,16 +158,18 @@ def anchor_pages(pdf: bytes) -> dict[str, int]:
 
 def print_with_contents(printer: PdfPrinter, document: Callable[[Mapping[str, int] | None], str], target: Path, *,
                         footer: str = "", attempts: int = 3) -> PrintResult:
-    """Print a document whose contents list page numbers: print it, read where each anchor landed, print it
-    again with those numbers (the contents take the same room with or without them), until the numbers
-    printed are the numbers found (twice, in practice; at most ``attempts`` prints). Writes ``target``."""
+    """Print a document whose contents list page numbers: print it once, plain (untagged: faster), to read
+    where each anchor landed, then again, tagged and with those numbers in the contents (which take the same
+    room either way), until the numbers printed are the numbers found (two prints, in practice; at most
+    ``attempts``). Writes ``target``; ``pages`` of the result are the numbers the contents show."""
     pages: dict[str, int] | None = None
     total = 0.0
-    for _ in range(attempts):
-        pdf, result = printer.render(document(pages), footer=footer)
+    for attempt in range(max(attempts, 2)):
+        final = attempt > 0
+        pdf, result = printer.render(document(pages), footer=footer, tagged=final)
         total += result.seconds
         found = anchor_pages(pdf)
-        if found == pages:
+        if final and found == pages:
             break
         pages = found
     atomic_write_bytes(target, pdf)
@@ -225,10 +227,10 @@ class PdfPrinter:
             if self._playwright is not None:
                 self._playwright.stop()
 
-    def render(self, document: str, *, footer: str = "") -> tuple[bytes, PrintResult]:
-        """``document`` printed on A4 with page numbers in the footer, bookmarks (the PDF outline, from the
-        headings) and tags (a tagged PDF: headings, lists, tables and images with their alt text reach a
-        screen reader): the PDF's bytes and how the print went."""
+    def render(self, document: str, *, footer: str = "", tagged: bool = True) -> tuple[bytes, PrintResult]:
+        """``document`` printed on A4 with page numbers in the footer and, when ``tagged``, bookmarks (the PDF
+        outline, from the headings) and tags (a tagged PDF: headings, lists, tables and images with their
+        alt text reach a screen reader): the PDF's bytes and how the print went."""
         start = perf_counter()
         result = PrintResult(0.0)
         page = self._browser.new_page()
@@ -243,7 +245,7 @@ class PdfPrinter:
             footer_html = (f'<div style="font-size:9px;color:#718096;width:100%;padding:0 12mm;display:flex;'
                            f'justify-content:space-between"><span>{html.escape(footer)}</span><span>'
                            '<span class="pageNumber"></span> / <span class="totalPages"></span></span></div>')
-            pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True, outline=True, tagged=True,
+            pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True, outline=tagged, tagged=tagged,
                            display_header_footer=True, header_template="<div></div>", footer_template=footer_html)
         finally:
             page.close()
