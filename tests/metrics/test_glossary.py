@@ -12,6 +12,7 @@ from quotabook.metrics.glossary import (
     glossary_entries,
     glossary_markdown,
     merge_entries,
+    source_text,
 )
 
 
@@ -67,3 +68,10 @@ def test_entries_of_a_metric_without_benchmark_or_alert_hand_made():
     # themes in THEMES order (target achievement before funnel), whatever the catalog positions
     assert text.index("### Target achievement") < text.index("**A**") < text.index("### Funnel") < text.index("**X**")
     assert "Activities count" not in text
+
+
+def test_sources_are_grouped_by_table_in_the_order_they_come():
+    assert source_text(["opportunities.amount", "opportunities.is_won", "targets.target_amount",
+                        "opportunities.close_date"]) == ("opportunities (amount, is_won, close_date); "
+                                                         "targets (target_amount)")
+    assert source_text(["activities"]) == "activities" and source_text([]) == "computed"

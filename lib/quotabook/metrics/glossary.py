@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .catalog import Catalog, Metric
 
 __all__ = ["GLOSSARY_MIME", "GlossaryDisplay", "GlossaryEntry", "entries_from_output", "format_value",
-           "glossary_entries", "glossary_markdown", "merge_entries"]
+           "glossary_entries", "glossary_markdown", "merge_entries", "source_text"]
 
 #: MIME type of the data a displayed glossary carries: ``{"entries": [GlossaryEntry as a dict, ...]}``.
 GLOSSARY_MIME = "application/vnd.quotabook.glossary+json"
@@ -60,6 +60,17 @@ def format_value(value: float, unit: str, currency: str = "") -> str:
     return f"{value:g}{suffix}"
 
 
+def source_text(source: Iterable[str]) -> str:
+    """The columns a metric reads, grouped by table in the order they come: ``opportunities.amount,
+    opportunities.is_won, targets.target_amount`` → "opportunities (amount, is_won); targets (target_amount)".
+    A name without a table stays as it is; no source at all reads "computed"."""
+    tables: dict[str, list[str]] = {}
+    for item in source:
+        table, _, column = item.partition(".")
+        tables.setdefault(table if column else item, []).extend([column] if column else [])
+    return "; ".join(f"{t} ({', '.join(c)})" if c else t for t, c in tables.items()) or "computed"
+
+
 def entry_markdown(m: Metric, settings: Settings) -> str:
     """The Markdown of one metric's definition: its label and name, purpose, then one bullet per field."""
     def fmt(v: float) -> str:
@@ -68,7 +79,7 @@ def entry_markdown(m: Metric, settings: Settings) -> str:
     direction = {"higher": "higher is better", "lower": "lower is better",
                  "none": "neither higher nor lower is better"}[m.direction]
     lines = [f"**{m.label}** (`{m.name}`): {m.purpose.strip()}", "",
-             f"- Formula: {m.formula.strip()}", f"- Source: {', '.join(m.source) or 'computed'}",
+             f"- Formula: {m.formula.strip()}", f"- Source: {source_text(m.source)}",
              f"- Cadence: {m.cadence}; direction: {direction}; unit: {m.unit}; category: {m.category}"]
     if m.requires:
         lines.append(f"- Needs optional data: {', '.join(m.requires)}")
