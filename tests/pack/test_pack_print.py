@@ -129,3 +129,26 @@ def test_each_page_links_back_to_the_index_and_to_its_neighbour(pack):
         assert [img["alt"] for img in soup.select("img")] == [chart]
         assert "No description has been provided" not in str(soup)
         assert soup.select_one("details.qb-glossary summary").get_text().startswith("Metric glossary: how the")
+
+
+def test_a_page_fits_a_390_px_phone_and_follows_a_dark_system_theme(pack):
+    from playwright.sync_api import sync_playwright
+
+    from quotabook.pack.pdf import CHROMIUM_ARGS
+
+    page_url = (pack / "east" / "00_alpha.html").as_uri()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
+        try:
+            phone = browser.new_context(viewport={"width": 390, "height": 844}, offline=True)
+            page = phone.new_page()
+            page.goto(page_url, wait_until="load")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing scrolls sideways
+            assert page.locator("nav.qb-nav a").first.is_visible()
+            dark = browser.new_context(color_scheme="dark", offline=True).new_page()
+            dark.goto(page_url, wait_until="load")
+            background = dark.evaluate("getComputedStyle(document.body).backgroundColor")
+            red, green, blue = (int(v) for v in re.findall(r"\d+", background)[:3])
+            assert max(red, green, blue) < 60, background
+        finally:
+            browser.close()
