@@ -85,6 +85,8 @@ def test_the_pdf_has_bookmarks_and_tags(pdf):
     titles = _outline_titles(pdf)
     for expected in ("Alpha theme: where we stand", "Beta theme", "What the chart says", "Metric glossary"):
         assert expected in titles, titles
+    top = [" ".join(o.title.split()) for o in pdf.outline if not isinstance(o, list)]
+    assert top[-3:] == ["Alpha theme: where we stand", "Beta theme", "Metric glossary"]  # parts, in order
     root = pdf.trailer["/Root"]
     assert bool(root["/MarkInfo"]["/Marked"]) and "/StructTreeRoot" in root  # a tagged PDF
 

@@ -9,6 +9,7 @@ from packtools import assert_offline
 
 from quotabook.headlines import RECORD_MIME
 from quotabook.metrics import load_catalog
+from quotabook.metrics.catalog import THEMES
 from quotabook.metrics.glossary import GLOSSARY_MIME
 from quotabook.pack.navigation import PageNav
 from quotabook.pack.render import (
@@ -155,7 +156,9 @@ def test_glossaries_of_several_outputs_are_merged_once_and_render_as_one_body(ex
     assert [e.name for e in entries].count("won_count") == 1
     assert not any(GLOSSARY_MIME in o.get("data", {}) for c in nb.cells for o in c.get("outputs", ()))
     soup = _soup(glossary_body(entries))
-    assert _headings(soup, "h2") == ["Metric glossary"]
+    assert _headings(soup, "h1") == ["Metric glossary"]  # a part of the PDF of its own
+    themes = _headings(soup, "h2")  # one level down: the themes, in catalog order
+    assert {"Activity ratios", "Funnel"} <= set(themes) and themes == [t for t in THEMES.values() if t in themes]
     assert [c.get_text() for c in soup.find_all("code")].count("won_count") == 1
     assert "Activities count in the region" in soup.get_text()
 

@@ -110,15 +110,17 @@ def glossary_entries(catalog: Catalog, used: Iterable[str] | None, settings: Set
             for order, m in enumerate(catalog) if keep is None or m.name in keep]
 
 
-def glossary_markdown(entries: Iterable[GlossaryEntry], *, title: str = TITLE, intro: str = INTRO) -> str:
-    """The glossary as Markdown: a heading, the intro, then the entries grouped under their theme's title
-    (themes in :data:`THEMES` order, entries in catalog order) and, when any is counted from activities, how
-    activities are given to regions."""
+def glossary_markdown(entries: Iterable[GlossaryEntry], *, title: str = TITLE, intro: str = INTRO,
+                      level: int = 2) -> str:
+    """The glossary as Markdown: a heading (of ``level``: 2 closing a report, 1 for a PDF's appendix, a part
+    of its own), the intro, then the entries grouped under their theme's title one level down (themes in
+    :data:`THEMES` order, entries in catalog order) and, when any is counted from activities, how activities
+    are given to regions."""
     entries = sorted(entries, key=lambda e: e.order)
-    out = [f"## {title}", "", intro]
+    out = [f"{'#' * level} {title}", "", intro]
     for theme, theme_title in THEMES.items():
         if shown := [e for e in entries if e.theme == theme]:
-            out += ["", f"### {theme_title}"]
+            out += ["", f"{'#' * (level + 1)} {theme_title}"]
             out += [line for e in shown for line in ("", e.text)]
     if any(e.activities for e in entries):
         out += ["", f"Activities count {ACTIVITY_RULE}, so no activity is counted in two regions."]

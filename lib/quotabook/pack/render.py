@@ -284,10 +284,11 @@ def pdf_section(nb) -> tuple[str, list[GlossaryEntry]]:
 
 
 def glossary_body(entries: list[GlossaryEntry]) -> str:
-    """The rendered body of one glossary of ``entries`` (a PDF's appendix), styled as the notebooks are."""
+    """The rendered body of one glossary of ``entries`` (a PDF's appendix: a part of its own, so its heading
+    is an H1, a top-level bookmark beside the themes), styled as the notebooks are."""
     import nbformat
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(glossary_markdown(entries))])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(glossary_markdown(entries, level=1))])
     return notebook_body(nb)[1]
 
 
