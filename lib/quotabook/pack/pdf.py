@@ -90,7 +90,7 @@ body { font-family: var(--jp-content-font-family, "DejaVu Sans", Arial, sans-ser
 .qb-theme h1 { border-top: 1.5px solid #1a365d; padding-top: 2.5mm; }
 .qb-appendix { break-before: page; }
 .qb-failure { border: 1px solid #feb2b2; background: #fff5f5; padding: 12px 16px; border-radius: 4px; }
-.qb-appendix .jp-RenderedMarkdown { column-count: 2; column-gap: 6mm; font-size: 7.6pt; line-height: 1.28; }
+.qb-appendix .jp-RenderedMarkdown { column-count: 2; column-gap: 6mm; font-size: 7.6pt; line-height: 1.24; }
 .qb-appendix .jp-RenderedMarkdown h1 { column-span: all; }
 .qb-appendix .jp-RenderedMarkdown h2 { font-size: 9.5pt; margin: 2mm 0 0.8mm 0; break-after: avoid; }
 .qb-appendix .jp-RenderedMarkdown p { margin: 1.3mm 0 0 0; break-after: avoid; }
