@@ -33,12 +33,14 @@ import numpy as np
 import pandas as pd
 
 from .dataset import Dataset
-from .fiscal import Period
+from .fiscal import Period, PeriodState
 from .metrics import compute, compute_wide
 from .text import currency_text
 from .views.territory_quota import trailing_results
 
-__all__ = ["DEFAULT_SCENARIOS", "Adjustments", "WhatIfBase", "WhatIfResult", "build_base", "project", "rollup",
+__all__ = ["CONTROLS", "DEFAULT_SCENARIOS", "NEW_PIPELINE_MODES", "Adjustments", "WhatIfBase", "WhatIfResult",
+           "build_base", "inert_controls", "inert_note", "make_widget", "new_pipeline_text", "project", "rollup",
+           "spread_new_pipeline",
            "scenario_table", "sensitivity_grid", "widget"]
 
 Value = float | Mapping[str, float] | pd.Series
@@ -303,6 +305,80 @@ def sensitivity_grid(base: WhatIfBase, conversion: Sequence[float] = (-0.2, -0.1
     return pd.DataFrame(rows)
 
 
+# -- what still moves a period, and how new pipeline is spread ---------------------------------------------
+#: The what-if's controls as readers see them, in the order the widget shows them.
+CONTROLS = {"conversion": "Conversion change", "commit": "Commit realisation", "best_case": "Best Case realisation",
+            "new_pipeline": "New pipeline", "quota": "Quota change"}
+#: How the new pipeline amount is read: one total spread evenly over the territories, or that much to each.
+NEW_PIPELINE_MODES = {"total": "In total", "each": "Per territory"}
+
+
+def inert_controls(base: WhatIfBase, state: PeriodState | None = None) -> dict[str, str]:
+    """The controls that cannot move ``base``'s projection, each with the reason in a reader's words (the
+    others still move it). ``state`` says where the period stands at the report date (None: still running).
+
+    Commit and Best Case realisation need open deals of that category dated in the period; new pipeline
+    needs a period still to come or running (nothing new closes in a period that has ended) and a territory
+    that has won a deal in the last four quarters (it converts at that win rate); conversion needs one of
+    the three; the quota change needs a target.
+    """
+    period = base.period or "the period"
+    why: dict[str, str] = {}
+    if not np.nansum(base.commit) > 0:
+        why["commit"] = f"no open Commit deal is dated in {period}"
+    if not np.nansum(base.best_case) > 0:
+        why["best_case"] = f"no open Best Case deal is dated in {period}"
+    if state is not None and state.finished:
+        why["new_pipeline"] = "new pipeline cannot close in a period that has ended"
+    elif not (np.nan_to_num(base.win_rate) > 0).any():
+        why["new_pipeline"] = "no deal was won in the last four quarters, so new pipeline would convert at 0%"
+    if {"commit", "best_case", "new_pipeline"} <= why.keys():
+        why["conversion"] = "nothing open is left to convert"
+    if not (np.nan_to_num(base.target) > 0).any():
+        why["quota"] = f"no target is set for {period}"
+    return why
+
+
+def inert_note(base: WhatIfBase, state: PeriodState | None, inert: Mapping[str, str]) -> str:
+    """One paragraph (HTML) saying why the greyed-out controls do not move the projection and which still do;
+    empty when every control moves it."""
+    live = [CONTROLS[k].lower() for k in CONTROLS if k not in inert]
+    parts = []
+    if state is not None and state.finished:
+        end, day = state.period.last_day, state.as_of
+        parts.append(f"<b>{html.escape(base.period)} ended on {end.day} {end:%b %Y}</b>: with the data as of "
+                     f"{day.day} {day:%b %Y} its bookings are final.")
+    if inert:
+        still = ("Nothing moves it any more" if not live else
+                 f"Only the {live[0]} still moves it" if len(live) == 1 else
+                 f"Still moving it: {', '.join(live[:-1])} and {live[-1]}")
+        greyed = "; ".join(f"{CONTROLS[k]} ({html.escape(reason)})" for k, reason in inert.items())
+        parts.append(f"{still}. Greyed out: {greyed}.")
+    return " ".join(parts)
+
+
+def spread_new_pipeline(amount: float, count: int, mode: str) -> float:
+    """The new pipeline each of ``count`` territories gets when the reader asks for ``amount`` ``mode``
+    (``total``: split evenly; ``each``: that much to every territory)."""
+    if mode not in NEW_PIPELINE_MODES:
+        raise ValueError(f"new pipeline mode must be one of {', '.join(NEW_PIPELINE_MODES)}, got {mode!r}")
+    return amount / count if mode == "total" and count else float(amount)
+
+
+def new_pipeline_text(amount: float, count: int, mode: str, code: str, territory: str | None = None) -> str:
+    """How a new pipeline amount lands, in words: "$400K in total, $25K to each of the 16 territories",
+    "$25K to each of the 16 territories, $400K in total", or "$400K to T1"."""
+    if amount <= 0:
+        return "none"
+    if territory is not None:
+        return f"{_money(amount, code)} to {html.escape(str(territory))} only"
+    each = spread_new_pipeline(amount, count, mode)
+    where = f"each of the {count} territories" if count != 1 else "its one territory"
+    if mode == "total":
+        return f"{_money(amount, code)} in total, {_money(each, code)} to {where}"
+    return f"{_money(each, code)} to {where}, {_money(each * count, code)} in total"
+
+
 # -- the interactive widget --------------------------------------------------------------------------------
 #: The "Apply to" choice of every territory: a value no territory name (a string) can equal.
 EVERY_TERRITORY = ("every territory",)
@@ -345,65 +421,146 @@ def result_html(rows: pd.DataFrame, level: str, total: pd.Series | None, code: s
             f"</thead><tbody>{body}</tbody></table>")
 
 
-def _controls(base: WhatIfBase, code: str) -> dict:
+_STYLE = {"description_width": "11em"}
+
+
+def _controls(base: WhatIfBase) -> dict:
     import ipywidgets as w
 
-    style = {"description_width": "11em"}
     layout = w.Layout(width="34em")
-    step = max(float(np.nanmax(base.target, initial=0.0)) / 20, 1000.0)
-    magnitude = 10 ** math.floor(math.log10(step))
-    step = math.ceil(step / magnitude) * magnitude
+    # continuous_update off: one recompute (table and chart) when a slider is let go, not one per pixel dragged
+    common = {"style": _STYLE, "layout": layout, "continuous_update": False}
     return {
-        "conversion": w.FloatSlider(value=0.0, min=-0.3, max=0.3, step=0.05, description="Conversion change",
-                                    readout_format="+.0%", style=style, layout=layout),
-        "commit": w.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.05, description="Commit realisation",
-                                readout_format=".0%", style=style, layout=layout),
+        "conversion": w.FloatSlider(value=0.0, min=-0.3, max=0.3, step=0.05, description=CONTROLS["conversion"],
+                                    readout_format="+.0%", **common),
+        "commit": w.FloatSlider(value=1.0, min=0.0, max=1.0, step=0.05, description=CONTROLS["commit"],
+                                readout_format=".0%", **common),
         "best_case": w.FloatSlider(value=base.best_case_share, min=0.0, max=1.0, step=0.05,
-                                   description="Best Case realisation", readout_format=".0%", style=style,
-                                   layout=layout),
-        "new_pipeline": w.FloatSlider(value=0.0, min=0.0, max=step * 20, step=step,
-                                      description=f"New pipeline ({code})", readout_format=",.0f", style=style,
-                                      layout=layout),
-        "quota": w.FloatSlider(value=0.0, min=-0.3, max=0.3, step=0.05, description="Quota change",
-                               readout_format="+.0%", style=style, layout=layout),
+                                   description=CONTROLS["best_case"], readout_format=".0%", **common),
+        "new_pipeline": w.FloatSlider(value=0.0, min=0.0, max=1.0, step=1.0,
+                                      description=f"{CONTROLS['new_pipeline']} ({base.currency})",
+                                      readout_format=",.0f", **common),
+        "quota": w.FloatSlider(value=0.0, min=-0.3, max=0.3, step=0.05, description=CONTROLS["quota"],
+                               readout_format="+.0%", **common),
     }
+
+
+def _round_step(amount: float) -> float:
+    """A slider step of about ``amount`` ÷ 20, rounded up to one significant figure (at least 1,000)."""
+    step = max(amount / 20, 1000.0)
+    magnitude = 10 ** math.floor(math.log10(step))
+    return math.ceil(step / magnitude) * magnitude
 
 
 def _make_widget_class():
     import ipywidgets as w
 
-    class WhatIfWidget(w.VBox):
-        """Sliders over :func:`project`: every move recomputes the table (``table.value``, HTML) and the
-        one-line summary (``summary.value``). ``apply_to`` picks all territories or one."""
+    from .charts.base import svg_markup
+    from .charts.territory_quota import projection_bars
 
-        def __init__(self, base: WhatIfBase, *, level: str = "territory", scope: str = "Total"):
-            self.base, self.level, self.scope = base, level, scope
-            code = base.currency
-            self.controls = _controls(base, code)
-            choices = [("All territories", EVERY_TERRITORY), *((t, t) for t in sorted(base.territory))]
-            self.apply_to = w.Dropdown(options=choices, value=EVERY_TERRITORY, description="Apply to",
-                                       style={"description_width": "11em"}, layout=w.Layout(width="34em"))
+    class WhatIfWidget(w.VBox):
+        """Sliders over :func:`project`: every move recomputes the one-line summary (``summary.value``), the
+        chart of projected bookings against target per territory (``chart.value``, SVG) and the table
+        (``table.value``, HTML). ``apply_to`` picks all territories or one; ``pipeline_mode`` says whether
+        the new pipeline amount is a total spread evenly over the territories or added to each one.
+        :meth:`set_scope` swaps the scope (region, period) and keeps every slider where the reader put it."""
+
+        def __init__(self, base: WhatIfBase, *, level: str = "territory", scope: str = "Total",
+                     state: PeriodState | None = None):
+            self._quiet = True
+            self.base = base
+            self.controls = _controls(base)
+            self.pipeline_mode = w.ToggleButtons(options=[(v, k) for k, v in NEW_PIPELINE_MODES.items()],
+                                                 value="total", description="New pipeline is", style=_STYLE,
+                                                 tooltips=["One amount for the scope, split evenly over its "
+                                                           "territories", "This amount added to every territory"])
+            self.apply_to = w.Dropdown(options=[("All territories", EVERY_TERRITORY)], value=EVERY_TERRITORY,
+                                       description="Apply to", style=_STYLE, layout=w.Layout(width="34em"))
             self.reset = w.Button(description="Reset", tooltip="Back to the current forecast")
+            self.status = w.HTML()
             self.summary = w.HTML()
+            self.chart = w.HTML()
             self.table = w.HTML()
+            self.note = w.HTML()
             for control in [*self.controls.values(), self.apply_to]:
                 control.observe(self.update, names="value")
+            self.pipeline_mode.observe(self._mode_changed, names="value")
             self.reset.on_click(self._reset)
-            note = w.HTML("<small>Deals are won or lost independently at these rates; the chance of target is a "
-                          "normal approximation. New pipeline is added to each territory in scope and converts at "
-                          "its win rate of the last four quarters.</small>")
-            super().__init__([*self.controls.values(), w.HBox([self.apply_to, self.reset]), self.summary,
-                              self.table, note])
+            c = self.controls
+            super().__init__([self.status, c["conversion"], c["commit"], c["best_case"], c["new_pipeline"],
+                              self.pipeline_mode, c["quota"], w.HBox([self.apply_to, self.reset]), self.summary,
+                              self.chart, self.table, self.note])
+            self.set_scope(base, level=level, scope=scope, state=state)
+
+        # -- scope ------------------------------------------------------------------------------------
+        def set_scope(self, base: WhatIfBase, *, level: str, scope: str, state: PeriodState | None = None) -> None:
+            """Show ``base`` (another region or period) with the sliders as they are: the scenario is kept. A
+            territory picked under "Apply to" that is not in the new scope falls back to all territories."""
+            self._quiet = True
+            try:
+                self.base, self.level, self.scope, self.state = base, level, scope, state
+                kept = self.apply_to.value
+                self.apply_to.options = [("All territories", EVERY_TERRITORY),
+                                         *((t, t) for t in sorted(base.territory))]
+                self.apply_to.value = kept if kept == EVERY_TERRITORY or kept in base._index else EVERY_TERRITORY
+                self._fit_new_pipeline()
+                self.inert = inert_controls(base, state)
+                for name, control in self.controls.items():
+                    control.disabled = name in self.inert
+                self.pipeline_mode.disabled = "new_pipeline" in self.inert
+                note = inert_note(base, state, self.inert)
+                self.status.value = (f"<p class='qb-whatif-status' style='margin:0.3em 0;max-width:52em'>{note}</p>"
+                                     if note else "")
+            finally:
+                self._quiet = False
             self.update()
 
+        def _territories(self) -> int:
+            return 1 if self.apply_to.value != EVERY_TERRITORY else len(self.base)
+
+        def _fit_new_pipeline(self) -> None:
+            """The new pipeline slider's range: up to the scope's target in total (the largest territory's
+            target per territory), never below the amount already set."""
+            slider, target = self.controls["new_pipeline"], np.nan_to_num(self.base.target)
+            if self.pipeline_mode.value == "total" and self.apply_to.value == EVERY_TERRITORY:
+                nominal = float(target.sum())
+            else:
+                nominal = float(target.max(initial=0.0))
+            step = _round_step(nominal)
+            top = max(step * 20, math.ceil(slider.value / step) * step)
+            if top >= slider.max:
+                slider.max, slider.step = top, step
+            else:
+                slider.step, slider.max = step, top
+
+        def _mode_changed(self, change) -> None:
+            """In total ↔ per territory: the amount is converted, so the scenario (and the projection) stays."""
+            count = self._territories()
+            slider = self.controls["new_pipeline"]
+            self._quiet = True
+            try:
+                value = slider.value / count if change["new"] == "each" else slider.value * count
+                slider.max = max(slider.max, value)
+                slider.value = value
+                self._fit_new_pipeline()
+            finally:
+                self._quiet = False
+            self.update()
+
+        # -- the projection ---------------------------------------------------------------------------
         def adjustments(self) -> Adjustments:
-            """The sliders as :class:`Adjustments` (applied to one territory or all)."""
+            """The sliders as :class:`Adjustments` (applied to one territory or all); greyed-out controls
+            count as unchanged, and new pipeline in total is split evenly over the territories."""
             c = {k: s.value for k, s in self.controls.items()}
             values = {"conversion": c["conversion"], "commit": c["commit"] - 1.0,
                       "best_case": c["best_case"] - self.base.best_case_share,
                       "new_pipeline": c["new_pipeline"], "quota": c["quota"]}
+            for name in self.inert:
+                values[name] = 0.0
             if self.apply_to.value != EVERY_TERRITORY:
-                values = {k: {self.apply_to.value: v} for k, v in values.items()}
+                return Adjustments(**{k: {self.apply_to.value: v} for k, v in values.items()})
+            values["new_pipeline"] = spread_new_pipeline(values["new_pipeline"], len(self.base),
+                                                         self.pipeline_mode.value)
             return Adjustments(**values)
 
         def result(self) -> WhatIfResult:
@@ -411,6 +568,8 @@ def _make_widget_class():
 
         def update(self, _change=None) -> None:
             """Recompute and redraw (the slider callback)."""
+            if self._quiet:
+                return
             result = self.result()
             rows = rollup(result, self.level)
             whole = rows[["target", "projected", "change", "mean", "variance"]].sum()  # groups partition the scope
@@ -420,18 +579,36 @@ def _make_widget_class():
             total = pd.Series({"name": self.scope, "target": target, "projected": whole["projected"],
                                "attainment": att, "change": whole["change"], "probability": prob})
             code = self.base.currency
+            amount = 0.0 if "new_pipeline" in self.inert else self.controls["new_pipeline"].value
+            one = None if self.apply_to.value == EVERY_TERRITORY else self.apply_to.value
+            added = new_pipeline_text(amount, len(self.base), self.pipeline_mode.value, code, one)
             self.summary.value = (f"<b>{html.escape(self.scope)}: projected {_money(whole['projected'], code)} "
                                   f"against a target of {_money(target, code)} ({_pct(att)}); chance of reaching "
                                   f"target {_pct(prob)}; change vs the forecast call "
-                                  f"{_signed_money(whole['change'], code)}.</b>")
+                                  f"{_signed_money(whole['change'], code)}.</b><br>"
+                                  f"<span class='qb-new-pipeline'>New pipeline added: {added}.</span>")
+            chart = result.territories.assign(closed=self.base.closed)
+            self.chart.value = ("<div class='qb-whatif-chart' style='max-width:100%;overflow-x:auto'>"
+                                + svg_markup(projection_bars(chart, currency=code, scope=self.scope,
+                                                             period=self.base.period))
+                                + "</div>")
             self.table.value = result_html(rows, self.level, total, code)
+            self.note.value = ("<small>Deals are won or lost independently at these rates; the chance of target is "
+                               "a normal approximation. New pipeline converts at each territory's win rate of the "
+                               "last four quarters; <i>In total</i> splits the amount evenly over the territories "
+                               "in scope, <i>Per territory</i> adds it to each one.</small>")
 
         def _reset(self, _button=None) -> None:
             defaults = {"conversion": 0.0, "commit": 1.0, "best_case": self.base.best_case_share,
                         "new_pipeline": 0.0, "quota": 0.0}
-            for key, control in self.controls.items():
-                control.value = defaults[key]
-            self.apply_to.value = EVERY_TERRITORY
+            self._quiet = True
+            try:
+                for key, control in self.controls.items():
+                    control.value = defaults[key]
+                self.apply_to.value = EVERY_TERRITORY
+            finally:
+                self._quiet = False
+            self.update()
 
     return WhatIfWidget
 
@@ -439,16 +616,18 @@ def _make_widget_class():
 _WIDGET_CLASS = None
 
 
-def make_widget(base: WhatIfBase, *, level: str = "territory", scope: str = "Total"):
-    """The what-if widget over ``base``: rows per ``level`` and a total row named ``scope``."""
+def make_widget(base: WhatIfBase, *, level: str = "territory", scope: str = "Total",
+                state: PeriodState | None = None):
+    """The what-if widget over ``base``: rows per ``level`` and a total row named ``scope``; ``state`` (where
+    the period stands at the report date) greys out the sliders a finished period no longer responds to."""
     global _WIDGET_CLASS
     if _WIDGET_CLASS is None:
         _WIDGET_CLASS = _make_widget_class()
-    return _WIDGET_CLASS(base, level=level, scope=scope)
+    return _WIDGET_CLASS(base, level=level, scope=scope, state=state)
 
 
 def widget(rep):
     """The what-if sliders for a notebook's report (``rep`` from :func:`quotabook.notebook.start`): one
     row per territory (a region) or region (the district) plus the scope's total. Widget state does not
     survive into static reports; packs show :func:`scenario_table` and :func:`sensitivity_grid` instead."""
-    return make_widget(build_base(rep.ds, rep.period), level=rep.level, scope=rep.label)
+    return make_widget(build_base(rep.ds, rep.period), level=rep.level, scope=rep.label, state=rep.state)
