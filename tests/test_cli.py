@@ -113,28 +113,7 @@ def test_app_starts_voila_on_localhost_with_its_options(monkeypatch):
     monkeypatch.setattr(quotabook.app, "serve", lambda **kwargs: calls.append(kwargs) or 0)
     assert main(["app", "--region", "West", "--period", "2026-Q4", "--port", "9001"]) == 0
     assert calls == [{"region": "West", "period": "2026-Q4", "data": "demo", "as_of": None, "port": 9001,
-                      "open_browser": False}]
-
-
-def test_app_serve_passes_the_options_to_the_kernel_through_the_environment(monkeypatch, tmp_path, capsys):
-    import subprocess
-
-    import quotabook.app
-
-    seen: dict = {}
-
-    def run(command, env, check):
-        seen.update(command=command, env=env)
-        return subprocess.CompletedProcess(command, 0)
-
-    monkeypatch.setattr(quotabook.app.subprocess, "run", run)
-    monkeypatch.chdir(tmp_path)
-    assert quotabook.app.serve(region="East", data="folder", port=9002) == 0
-    env = seen["env"]
-    assert env["QUOTABOOK_APP_REGION"] == "East" and "QUOTABOOK_APP_PERIOD" not in env
-    assert env["QUOTABOOK_APP_DATA"] == str(tmp_path / "folder")      # relative to where the command ran
-    assert "--Voila.ip=127.0.0.1" in seen["command"] and "--port=9002" in seen["command"]
-    assert "http://127.0.0.1:9002/" in capsys.readouterr().out
+                      "open_browser": False, "cull_after": 600.0}]
 
 
 def test_validate_source_mapping_exits_one_and_names_the_unknown_stage(tmp_path, capsys):

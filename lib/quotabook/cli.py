@@ -225,17 +225,13 @@ def _say_why_rerun(result) -> None:
 
 def _app(args: argparse.Namespace) -> int:
     from .app import serve
-    from .fiscal import FiscalCalendar, iso_date
-    from .settings import load_settings
+    from .fiscal import iso_date
 
-    # Checked here, where the error can be printed: the app itself runs in another process.
+    # Checked here, where the error can be printed (the period and region are checked against the data by serve).
     if args.as_of is not None:
         args.as_of = iso_date(args.as_of).date().isoformat()
-    if args.period is not None:
-        args.period = FiscalCalendar.from_settings(load_settings()).period(args.period).label
-
     return serve(region=args.region, period=args.period, data=args.data, as_of=args.as_of, port=args.port,
-                 open_browser=args.open)
+                 open_browser=args.open, cull_after=args.cull_after)
 
 
 def _command(sub, name: str, summary: str) -> argparse.ArgumentParser:
@@ -325,13 +321,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--offset", type=int, default=0, help="quarters after (negative: before) that one")
     p.set_defaults(func=_period)
 
-    p = _command(sub, "app", "serve the what-if sliders as a web app on localhost (Voilà; Ctrl-C stops it)")
+    p = _command(sub, "app", "serve the what-if sliders as a web app on localhost (Voilà; Ctrl-C or SIGTERM stops "
+                             "it and its kernels)")
     p.add_argument("--region", help="region to open on, as --regions spells it (default: district, the whole "
                                     "district; switchable in the app)")
-    p.add_argument("--period", help=_PERIOD_HELP + " (default: the quarter of the report date)")
+    p.add_argument("--period", help=_PERIOD_HELP + " (default: the pack's, the quarter holding the data's as-of "
+                                   "date; switchable in the app)")
     p.add_argument("--data", default="demo", help=_SOURCE_HELP)
     p.add_argument("--as-of", dest="as_of", help="the data as it stood on this date (YYYY-MM-DD)")
-    p.add_argument("--port", type=_positive(int), default=8866, help="port on 127.0.0.1 (default: 8866)")
+    p.add_argument("--port", type=_positive(int), default=8866,
+                   help="port on 127.0.0.1 (default: 8866; if it is taken, a free one: the address is printed)")
+    p.add_argument("--cull-after", dest="cull_after", type=_positive(float, zero=True), default=600,
+                   help="seconds a kernel whose page was closed may sit idle before it is shut down (default: 600; "
+                        "0: never)")
     p.add_argument("--open", action="store_true", help="open it in the default browser")
     p.set_defaults(func=_app)
     return parser

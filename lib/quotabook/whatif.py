@@ -40,8 +40,7 @@ from .views.territory_quota import trailing_results
 
 __all__ = ["CONTROLS", "DEFAULT_SCENARIOS", "NEW_PIPELINE_MODES", "Adjustments", "WhatIfBase", "WhatIfResult",
            "build_base", "inert_controls", "inert_note", "make_widget", "new_pipeline_text", "project", "rollup",
-           "spread_new_pipeline",
-           "scenario_table", "sensitivity_grid", "widget"]
+           "scenario_table", "sensitivity_grid", "spread_new_pipeline", "widget"]
 
 Value = float | Mapping[str, float] | pd.Series
 
