@@ -196,3 +196,66 @@ def test_widget_for_a_report_shows_one_row_per_level_and_the_scope_total():
     assert w.table.value.count("<tr>") == 1 + 2 + 1                     # header, East, West, total
     assert "font-weight:bold;" in w.table.value                          # the total row
     assert np.isclose(w.result().territories["projected"].sum(), 500 + 350)
+
+
+# -- new pipeline: in total or per territory, said in words ------------------------------------------------------
+def test_new_pipeline_in_total_is_split_evenly_and_per_territory_adds_to_each():
+    """small_base: win rates 25%, 50%, 0%. $300 in total is $100 each: 0.25×100 + 0.5×100 = +$75. $300 per
+    territory: 0.25×300 + 0.5×300 = +$225. Switching the mode converts the amount: the projection stays."""
+    w = whatif.make_widget(small_base(), level="territory", scope="East")
+    assert w.pipeline_mode.value == "total"
+    w.controls["new_pipeline"].value = 3000
+    assert "change vs the forecast call +$750" in w.summary.value
+    assert "New pipeline added: $3.0K in total, $1.0K to each of the 3 territories" in w.summary.value
+    w.pipeline_mode.value = "each"                                   # $3,000 in total is $1,000 per territory
+    assert w.controls["new_pipeline"].value == 1000 and "+$750" in w.summary.value
+    assert "New pipeline added: $1.0K to each of the 3 territories, $3.0K in total" in w.summary.value
+    w.controls["new_pipeline"].value = 3000
+    assert "+$2.2K" in w.summary.value                               # 0.25×3,000 + 0.5×3,000 = 2,250
+    w.apply_to.value = "T2"                                          # one territory: the amount goes there
+    assert "New pipeline added: $3.0K to T2 only" in w.summary.value and "+$1.5K" in w.summary.value
+
+
+def test_the_pipeline_amount_in_words():
+    assert whatif.spread_new_pipeline(400_000, 16, "total") == 25_000
+    assert whatif.spread_new_pipeline(400_000, 16, "each") == 400_000
+    assert whatif.new_pipeline_text(400_000, 16, "total", "USD") == \
+        "$400.0K in total, $25.0K to each of the 16 territories"
+    assert whatif.new_pipeline_text(0, 16, "each", "USD") == "none"
+    with pytest.raises(ValueError, match="total, each"):
+        whatif.spread_new_pipeline(1, 2, "per rep")
+
+
+# -- what a period still responds to -----------------------------------------------------------------------------
+def test_inert_controls_by_what_is_left_open_and_whether_the_period_ended():
+    from quotabook.fiscal import FiscalCalendar
+
+    base = small_base()                                     # Commit and Best Case open, win rates, targets
+    q3 = FiscalCalendar().period(Q3)
+    assert whatif.inert_controls(base, q3.state("2026-08-01")) == {}
+    ended = whatif.inert_controls(base, q3.state("2026-10-05"))
+    assert ended == {"new_pipeline": "new pipeline cannot close in a period that has ended"}
+    closed = WhatIfBase.from_frame(pd.DataFrame({"territory": ["T1"], "region": "R", "district": "D",
+                                                 "closed": [50.0], "commit": [0.0], "best_case": [0.0],
+                                                 "target": [np.nan], "win_rate": [0.0]}), period=Q3)
+    inert = whatif.inert_controls(closed, q3.state("2026-10-05"))
+    assert list(inert) == ["commit", "best_case", "new_pipeline", "conversion", "quota"]
+    note = whatif.inert_note(closed, q3.state("2026-10-05"), inert)
+    assert note.startswith("<b>2026-Q3 ended on 30 Sep 2026</b>: with the data as of 5 Oct 2026")
+    assert "Nothing moves it any more" in note and "Quota change (no target is set for 2026-Q3)" in note
+    running = whatif.inert_controls(closed, q3.state("2026-08-01"))
+    assert running["new_pipeline"].startswith("no deal was won in the last four quarters")
+
+
+def test_the_widget_greys_out_inert_sliders_and_draws_projected_against_target_per_territory():
+    from quotabook.fiscal import FiscalCalendar
+
+    w = whatif.make_widget(small_base(), level="territory", scope="East",
+                           state=FiscalCalendar().period(Q3).state("2026-10-05"))
+    assert w.controls["new_pipeline"].disabled and w.pipeline_mode.disabled
+    assert not any(w.controls[k].disabled for k in ("conversion", "commit", "best_case", "quota"))
+    w.controls["new_pipeline"].value = 5000                       # greyed out: counts as nothing
+    assert "change vs the forecast call –" in w.summary.value
+    # T1 500 of 500, T2 300 of 300, T3 0 of 100: one of three short, by $100
+    assert "1 of 3 territories are projected short of target; T3 by $100" in w.chart.value
+    assert "<svg" in w.chart.value

@@ -341,7 +341,7 @@ def inert_controls(base: WhatIfBase, state: PeriodState | None = None) -> dict[s
 def inert_note(base: WhatIfBase, state: PeriodState | None, inert: Mapping[str, str]) -> str:
     """One paragraph (HTML) saying why the greyed-out controls do not move the projection and which still do;
     empty when every control moves it."""
-    live = [CONTROLS[k].lower() for k in CONTROLS if k not in inert]
+    live = [CONTROLS[k] for k in CONTROLS if k not in inert]
     parts = []
     if state is not None and state.finished:
         end, day = state.period.last_day, state.as_of

@@ -40,14 +40,15 @@ CULL_AFTER = 600.0
 
 
 def free_port(preferred: int = DEFAULT_PORT, host: str = HOST) -> int:
-    """``preferred`` when nothing listens on it, else a free port the system picks."""
-    with socket.socket() as probe:
-        try:
-            probe.bind((host, preferred))
-            return preferred
-        except OSError as exc:
-            if exc.errno not in (errno.EADDRINUSE, errno.EACCES):
-                raise
+    """``preferred`` when nothing listens on it, else (or for 0) a free port the system picks."""
+    if preferred:
+        with socket.socket() as probe:
+            try:
+                probe.bind((host, preferred))
+                return preferred
+            except OSError as exc:
+                if exc.errno not in (errno.EADDRINUSE, errno.EACCES):
+                    raise
     with socket.socket() as probe:
         probe.bind((host, 0))
         return probe.getsockname()[1]

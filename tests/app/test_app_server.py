@@ -1,0 +1,110 @@
+"""Serving the app without a browser: the port really served, the Voilà command (no port moving, idle kernels
+culled), the kernels' environment, and stopping a process tree whose children sit in sessions of their own
+(as jupyter_client starts kernels) on SIGTERM: no process and no bound port left."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+
+import psutil
+import pytest
+
+from quotabook.app import APP_NOTEBOOK, ENV, VoilaServer, app_environment, free_port, voila_command
+from quotabook.app.server import run_until_stopped
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def test_free_port_keeps_the_port_asked_unless_it_is_taken():
+    port = free_port(0)  # the system's pick: free
+    assert free_port(port) == port
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        other = free_port(port)
+        assert other != port and not _listening(other)
+
+
+def test_voila_command_serves_exactly_that_port_on_localhost_and_culls_idle_kernels():
+    command = voila_command(port=9123, cull_after=300)
+    assert command[1:4] == ["-m", "voila", str(APP_NOTEBOOK)]
+    for flag in ("--port=9123", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--no-browser",
+                 "--MappingKernelManager.cull_idle_timeout=300", "--MappingKernelManager.cull_interval=30"):
+        assert flag in command
+    assert "--MappingKernelManager.cull_interval=1" in voila_command(cull_after=4)
+    assert "--MappingKernelManager.cull_idle_timeout=0" in voila_command(cull_after=0)
+
+
+def test_the_kernels_get_the_options_and_an_absolute_data_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    env = app_environment(region="East", period="2026-Q4", data="folder", as_of=None,
+                          base={ENV["as_of"]: "2020-01-01", "PATH": "/bin"})
+    assert env[ENV["region"]] == "East" and env[ENV["period"]] == "2026-Q4"
+    assert env[ENV["data"]] == str(tmp_path / "folder")      # the kernel starts elsewhere: relative to here
+    assert ENV["as_of"] not in env and env["PATH"] == "/bin"  # a stale option of the caller is not inherited
+    assert app_environment(region=None, period=None, data="env:CRM_URL", as_of=None, base={})[ENV["data"]] == \
+        "env:CRM_URL"
+
+
+# A stand-in for Voilà: it starts a "kernel" in a session of its own that ignores SIGTERM (what a stuck kernel
+# does), then listens on the port until SIGTERM.
+FAKE_VOILA = textwrap.dedent("""\
+    import signal, socket, subprocess, sys, time
+    kernel = subprocess.Popen([sys.executable, "-c",
+        "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(600)"],
+        start_new_session=True)
+    server = socket.socket()
+    server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    server.bind(("127.0.0.1", int(sys.argv[1])))
+    server.listen()
+    time.sleep(600)
+""")
+
+
+def _fake_server(tmp_path, port: int) -> VoilaServer:
+    script = tmp_path / "fake_voila.py"
+    script.write_text(FAKE_VOILA)
+    return VoilaServer([sys.executable, str(script), str(port)], port=port, stdout=subprocess.DEVNULL)
+
+
+def _wait_for_kernel(server: VoilaServer) -> list:
+    for _ in range(100):
+        tree = server.processes()
+        if len(tree) == 2:
+            return tree
+        psutil.wait_procs([], timeout=0.05)
+    raise AssertionError(f"the fake Voilà started no kernel: {tree}")
+
+
+def test_sigterm_stops_the_server_and_every_process_under_it_and_frees_the_port(tmp_path):
+    port = free_port(0)
+    server = _fake_server(tmp_path, port)
+    seen: list = []
+
+    def ready(srv: VoilaServer) -> None:
+        seen.extend(_wait_for_kernel(srv))
+        assert _listening(port)
+        os.kill(os.getpid(), signal.SIGTERM)  # as `kill <quotabook app>` would
+
+    said: list[str] = []
+    previous = signal.getsignal(signal.SIGTERM)
+    assert run_until_stopped(server, on_ready=ready, say=said.append) == 0
+    assert signal.getsignal(signal.SIGTERM) is previous           # the caller's handler is back
+    assert len(seen) == 2 and not any(p.is_running() for p in seen)
+    assert not _listening(port)
+    assert said == [f"stopped on SIGTERM: Voilà and its 1 kernel process(es) ended, port {port} freed"]
+
+
+def test_a_server_that_dies_before_listening_is_reported_with_its_exit_code():
+    server = VoilaServer([sys.executable, "-c", "raise SystemExit(3)"], port=free_port(0))
+    said: list[str] = []
+    assert run_until_stopped(server, on_ready=lambda s: pytest.fail("not ready"), say=said.append) == 3
+    assert "Voilà stopped before it served" in said[0] and "exit code 3" in said[0]
