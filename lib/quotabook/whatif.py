@@ -39,8 +39,8 @@ from .text import currency_text
 from .views.territory_quota import trailing_results
 
 __all__ = ["CONTROLS", "DEFAULT_SCENARIOS", "NEW_PIPELINE_MODES", "Adjustments", "WhatIfBase", "WhatIfResult",
-           "build_base", "inert_controls", "inert_note", "make_widget", "new_pipeline_text", "project", "rollup",
-           "scenario_table", "sensitivity_grid", "spread_new_pipeline", "widget"]
+           "app_instructions", "build_base", "inert_controls", "inert_note", "make_widget", "new_pipeline_text",
+           "project", "rollup", "scenario_table", "sensitivity_grid", "spread_new_pipeline", "widget"]
 
 Value = float | Mapping[str, float] | pd.Series
 
@@ -623,6 +623,27 @@ def make_widget(base: WhatIfBase, *, level: str = "territory", scope: str = "Tot
     if _WIDGET_CLASS is None:
         _WIDGET_CLASS = _make_widget_class()
     return _WIDGET_CLASS(base, level=level, scope=scope, state=state)
+
+
+def app_instructions(rep, *, data: str | None = "demo", as_of=None) -> str:
+    """How to open the what-if app for a notebook's scope and period (Markdown for ``rep.markdown``): the exact
+    ``quotabook app`` command, what it prints, how to stop it; for a finished period also the command for the
+    quarter in progress, where every slider still moves."""
+    from .app import app_command
+    from .scope import scope_parameter
+
+    day = None if as_of is None else pd.Timestamp(as_of).date().isoformat()
+    command = app_command(scope_parameter(rep.region), rep.period.label, data=data, as_of=day)
+    text = (f"**Try the sliders in your browser.** In a terminal in the quotabook folder run `{command}`: it "
+            f"opens the what-if on {rep.label} for {rep.period.label}, prints the address to open "
+            "(http://127.0.0.1:8866/, or another port if that one is taken) and stops on Ctrl-C. In the app you "
+            "can switch region and quarter without losing the scenario, and enter new pipeline in total for the "
+            "scope or per territory.")
+    if rep.state.finished:
+        ahead = app_command(scope_parameter(rep.region), rep.moves_period.label, data=data, as_of=day)
+        text += (f" {rep.period.label} has ended, so there only the quota change still moves the result; for the "
+                 f"quarter in progress run `{ahead}`.")
+    return text
 
 
 def widget(rep):

@@ -37,6 +37,7 @@ def test_voila_command_serves_exactly_that_port_on_localhost_and_culls_idle_kern
     command = voila_command(port=9123, cull_after=300)
     assert command[1:4] == ["-m", "voila", str(APP_NOTEBOOK)]
     for flag in ("--port=9123", "--Voila.ip=127.0.0.1", "--Voila.port_retries=0", "--no-browser",
+                 "--template=quotabook",
                  "--MappingKernelManager.cull_idle_timeout=300", "--MappingKernelManager.cull_interval=30"):
         assert flag in command
     assert "--MappingKernelManager.cull_interval=1" in voila_command(cull_after=4)
@@ -108,3 +109,15 @@ def test_a_server_that_dies_before_listening_is_reported_with_its_exit_code():
     said: list[str] = []
     assert run_until_stopped(server, on_ready=lambda s: pytest.fail("not ready"), say=said.append) == 3
     assert "Voilà stopped before it served" in said[0] and "exit code 3" in said[0]
+
+
+def test_the_offline_template_is_voilas_lab_page_without_links_to_another_host(tmp_path):
+    from quotabook.app.server import TEMPLATE, offline_template
+
+    folder = offline_template(tmp_path)
+    assert folder == tmp_path / "voila" / "templates" / TEMPLATE
+    page = (folder / "index.html.j2").read_text()
+    assert "cdn.jsdelivr.net" not in page and "https://" not in page.split("{%- block notebook_css")[1][:2000]
+    assert "{%- block notebook_css -%}" in page and (folder / "conf.json").read_text().strip() == \
+        '{"base_template": "lab"}'
+    assert f"--template={TEMPLATE}" in voila_command() and "--template" not in " ".join(voila_command(template=None))

@@ -5,19 +5,48 @@ starts Voilà with the region, period, data and as-of date in environment variab
 kernels it launches inherit, prints the address it really serves and runs until Ctrl-C or SIGTERM, which stop
 Voilà and every kernel it started (:mod:`quotabook.app.server`). The notebook's one cell calls :func:`view`
 (:mod:`quotabook.app.view`): scope and period pickers over :func:`quotabook.whatif.make_widget`'s sliders.
-Voilà renders outputs only (no code) and runs entirely offline.
+Voilà renders outputs only (no code); the page fetches nothing from the internet (its template's CDN links are
+removed: :func:`quotabook.app.server.offline_template`).
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
-from .server import APP_NOTEBOOK, CULL_AFTER, DEFAULT_PORT, VoilaServer, free_port, run_until_stopped, voila_command
+from .server import (
+    APP_NOTEBOOK,
+    CULL_AFTER,
+    DEFAULT_PORT,
+    VoilaServer,
+    free_port,
+    offline_template,
+    run_until_stopped,
+    voila_command,
+)
 from .view import ENV, period_choices, start_point, view
 
-__all__ = ["APP_NOTEBOOK", "CULL_AFTER", "DEFAULT_PORT", "ENV", "VoilaServer", "app_environment", "free_port",
+__all__ = ["APP_NOTEBOOK", "CULL_AFTER", "DEFAULT_PORT", "ENV", "VoilaServer", "app_command", "app_environment",
+           "free_port",
            "period_choices", "serve", "start_point", "view", "voila_command"]
+
+
+def app_command(region: str, period: str, *, data: str | None = None, as_of: str | None = None) -> str:
+    """The shell command that opens the app on ``region`` (as the CLI spells it: ``district``, ``East``) and
+    ``period``: ``quotabook app --region East --period 2026-Q4``, with ``--data`` unless it is the demo and
+    ``--as-of`` when given; every value shell-quoted."""
+    import shlex
+
+    from ..loading import DEMO
+
+    parts = ["quotabook", "app", "--region", region, "--period", period]
+    if data and data != DEMO:
+        parts += ["--data", str(data)]
+    if as_of:
+        parts += ["--as-of", str(as_of)]
+    return shlex.join(parts)
 
 
 def app_environment(*, region: str | None, period: str | None, data: str, as_of: str | None,
@@ -56,7 +85,10 @@ def serve(*, region: str | None = None, period: str | None = None, data: str = "
     chosen = free_port(port)
     if chosen != port:
         say(f"port {port} is in use; serving on port {chosen} instead")
+    templates = Path(tempfile.mkdtemp(prefix="quotabook-app-"))
+    offline_template(templates)
     env = app_environment(region=scope_parameter(scope), period=start.label, data=data, as_of=as_of)
+    env["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(templates), env.get("JUPYTER_PATH")]))
     server = VoilaServer(voila_command(port=chosen, cull_after=cull_after), port=chosen, env=env)
     day = full.reference_date
 
@@ -68,5 +100,8 @@ def serve(*, region: str | None = None, period: str | None = None, data: str = "
 
             webbrowser.open(server.url)
 
-    return run_until_stopped(server, on_ready=ready, say=say)
+    try:
+        return run_until_stopped(server, on_ready=ready, say=say)
+    finally:
+        shutil.rmtree(templates, ignore_errors=True)
 

@@ -11,6 +11,8 @@ Why each piece:
   starts each kernel in a session of its own, so a signal to Voilà's group alone would not reach them.
 - **Linux parent-death signal**: should ``quotabook`` itself be killed outright (SIGKILL), Voilà gets SIGTERM
   from the kernel and still shuts its kernels down.
+- **Nothing is fetched from the internet**: Voilà's ``lab`` page template links Font Awesome from a CDN;
+  :func:`offline_template` writes the same template without those links, which Voilà is pointed at.
 - **Idle kernels are culled**: each page load starts a kernel (~280 MB); one whose tab was closed is shut
   down after :data:`CULL_AFTER` seconds idle (jupyter_server's ``MappingKernelManager.cull_idle_timeout``;
   kernels with an open tab are kept, ``cull_connected`` stays off).
@@ -21,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -29,7 +32,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["APP_NOTEBOOK", "CULL_AFTER", "DEFAULT_PORT", "HOST", "VoilaServer", "free_port", "voila_command"]
+__all__ = ["APP_NOTEBOOK", "CULL_AFTER", "DEFAULT_PORT", "HOST", "TEMPLATE", "VoilaServer", "free_port",
+           "offline_template", "voila_command"]
 
 #: The notebook Voilà serves.
 APP_NOTEBOOK = Path(__file__).with_name("whatif.ipynb")
@@ -37,6 +41,29 @@ HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
 #: Seconds a kernel with no open page may sit idle before it is shut down.
 CULL_AFTER = 600.0
+#: The name of the offline page template :func:`offline_template` writes.
+TEMPLATE = "quotabook"
+_REMOTE_LINK = re.compile(r"^\s*<link\b[^>]*\bhref=[\"']?(https?:)?//[^>]*>\s*$", re.M)
+
+
+def offline_template(root: Path) -> Path:
+    """Write under ``root`` (to be put on ``JUPYTER_PATH``) a Voilà template named :data:`TEMPLATE`: Voilà's
+    ``lab`` page with every ``<link>`` to another host removed (it links Font Awesome from a CDN), everything
+    else inherited from ``lab``. Returns the template's folder; a ConfigError when Voilà's ``lab`` page is not
+    installed."""
+    from jupyter_core.paths import jupyter_path
+
+    from ..errors import ConfigError
+
+    found = [Path(d) / "lab" / "index.html.j2" for d in jupyter_path("voila", "templates")]
+    source = next((f for f in found if f.is_file()), None)
+    if source is None:
+        raise ConfigError(f"Voilà's lab template is not installed (looked in {', '.join(map(str, found))})")
+    folder = root / "voila" / "templates" / TEMPLATE
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "conf.json").write_text('{"base_template": "lab"}\n', encoding="utf-8")
+    (folder / "index.html.j2").write_text(_REMOTE_LINK.sub("", source.read_text(encoding="utf-8")), encoding="utf-8")
+    return folder
 
 
 def free_port(preferred: int = DEFAULT_PORT, host: str = HOST) -> int:
@@ -55,15 +82,17 @@ def free_port(preferred: int = DEFAULT_PORT, host: str = HOST) -> int:
 
 
 def voila_command(*, port: int = DEFAULT_PORT, notebook: Path = APP_NOTEBOOK, cull_after: float = CULL_AFTER,
-                  cull_interval: float | None = None) -> list[str]:
+                  cull_interval: float | None = None, template: str | None = TEMPLATE) -> list[str]:
     """The Voilà command line serving ``notebook`` on 127.0.0.1:``port`` exactly (no moving to another port),
     light theme, no tracebacks, no browser, idle kernels culled after ``cull_after`` seconds (0: never),
-    checked every ``cull_interval`` seconds (default: a tenth of ``cull_after``, 1 to 60)."""
+    checked every ``cull_interval`` seconds (default: a tenth of ``cull_after``, 1 to 60), with the page
+    ``template`` (default: :func:`offline_template`'s; None: Voilà's own)."""
     interval = cull_interval if cull_interval is not None else min(max(cull_after / 10, 1.0), 60.0)
     return [sys.executable, "-m", "voila", str(notebook), f"--port={port}", f"--Voila.ip={HOST}",
             "--Voila.port_retries=0", "--theme=light", "--show_tracebacks=False", "--no-browser",
             f"--MappingKernelManager.cull_idle_timeout={int(cull_after)}",
-            f"--MappingKernelManager.cull_interval={max(int(interval), 1)}"]
+            f"--MappingKernelManager.cull_interval={max(int(interval), 1)}",
+            *([f"--template={template}"] if template else [])]
 
 
 def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec

@@ -305,7 +305,8 @@ def svg_markup(fig: Figure) -> str:
     import io
 
     buf = io.StringIO()
-    fig.savefig(buf, format="svg", bbox_inches="tight")
+    with style():  # the house settings at save time too: text stays text (svg.fonttype none), as on pages
+        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     svg = buf.getvalue()
     return svg[svg.index("<svg"):]

@@ -222,10 +222,13 @@ def projection_bars(table: pd.DataFrame, *, currency: str, scope: str, period: s
     elif short.any():
         gap = (data["target"] - data["projected"]).where(short)
         worst = data.loc[gap.idxmax()]
-        count = f"All {int(with_target.sum())}" if short.sum() == with_target.sum() else \
-            f"{int(short.sum())} of {int(with_target.sum())}"
-        title = (f"{count} territories are projected short of target; {worst['territory']} by "
-                 f"{currency_text(worst['target'] - worst['projected'], currency)}")
+        missing = currency_text(worst["target"] - worst["projected"], currency)
+        if with_target.sum() == 1:
+            title = f"{worst['territory']} is projected {missing} short of target"
+        else:
+            count = f"All {int(with_target.sum())}" if short.sum() == with_target.sum() else \
+                f"{int(short.sum())} of {int(with_target.sum())}"
+            title = f"{count} territories are projected short of target; {worst['territory']} by {missing}"
     else:
         title = f"Every territory with a target is projected to reach it ({int(with_target.sum())})"
     return stacked_bars_vs_target(data, label="territory", categories=["Closed", EXPECTED], target="target",
