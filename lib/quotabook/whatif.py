@@ -641,8 +641,8 @@ def app_instructions(rep, *, data: str | None = "demo", as_of=None) -> str:
             "scope or per territory.")
     if rep.state.finished:
         ahead = app_command(scope_parameter(rep.region), rep.moves_period.label, data=data, as_of=day)
-        text += (f" {rep.period.label} has ended, so there only the quota change still moves the result; for the "
-                 f"quarter in progress run `{ahead}`.")
+        text += (f" {rep.period.label} has ended, so new pipeline no longer counts there (the app says which "
+                 f"sliders still move it); for the quarter in progress run `{ahead}`.")
     return text
 
 

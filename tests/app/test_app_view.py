@@ -70,3 +70,22 @@ def test_start_point_defaults_to_the_district_and_the_quarter_of_the_as_of_date(
     assert period_choices(full, full.period("2025-Q1")) == ["2025-Q1", "2026-Q1", "2026-Q2", "2026-Q3"]
     with pytest.raises(QuotabookError, match="North"):
         start_point(full, "North")
+
+
+def test_the_territory_quota_page_gives_the_exact_command_for_its_scope_and_period(tiny_folder):
+    from quotabook.app import app_command
+    from quotabook.notebook import start
+    from quotabook.whatif import app_instructions
+
+    assert app_command("North East", "2026-Q4", data="my data/crm", as_of="2026-11-15") == \
+        "quotabook app --region 'North East' --period 2026-Q4 --data 'my data/crm' --as-of 2026-11-15"
+    assert app_command("district", "2026-Q4", data="demo") == "quotabook app --region district --period 2026-Q4"
+    running = start("East", "2026-Q1", None, str(tiny_folder))            # as of 1 Mar 2026
+    text = app_instructions(running, data=str(tiny_folder))
+    assert f"`quotabook app --region East --period 2026-Q1 --data {tiny_folder}`" in text
+    assert "has ended" not in text
+    ended = start("district", "2026-Q1", "2026-04-15", str(tiny_folder))
+    text = app_instructions(ended, data=str(tiny_folder), as_of="2026-04-15")
+    assert "`quotabook app --region district --period 2026-Q1 --data" in text and "on The district for 2026-Q1" in text
+    assert "2026-Q1 has ended, so new pipeline no longer counts there" in text
+    assert f"run `quotabook app --region district --period 2026-Q2 --data {tiny_folder} --as-of 2026-04-15`" in text
