@@ -220,7 +220,7 @@ def test_the_pipeline_amount_in_words():
     assert whatif.spread_new_pipeline(400_000, 16, "total") == 25_000
     assert whatif.spread_new_pipeline(400_000, 16, "each") == 400_000
     assert whatif.new_pipeline_text(400_000, 16, "total", "USD") == \
-        "$400.0K in total, $25.0K to each of the 16 territories"
+        "$400K in total, $25K to each of the 16 territories"
     assert whatif.new_pipeline_text(0, 16, "each", "USD") == "none"
     with pytest.raises(ValueError, match="total, each"):
         whatif.spread_new_pipeline(1, 2, "per rep")

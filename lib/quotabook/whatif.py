@@ -384,8 +384,9 @@ EVERY_TERRITORY = ("every territory",)
 
 
 def _money(value: float, code: str) -> str:
-    """Compact money, with one decimal in thousands so small what-if moves still show ("$1.7K")."""
-    return currency_text(value, code, decimals=1 if 1e3 <= abs(value) < 1e6 else None)
+    """Compact money as pages write it ("$42K", "$1.2M"), with one decimal under ten thousand so small what-if
+    moves still show ("$1.7K")."""
+    return currency_text(value, code, decimals=1 if 1e3 <= abs(value) < 1e4 else None)
 
 
 def _pct(value: float) -> str:
