@@ -10,8 +10,8 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
 
-import psutil
 import pytest
 
 from quotabook.app import APP_NOTEBOOK, ENV, VoilaServer, app_environment, free_port, voila_command
@@ -81,11 +81,12 @@ def _wait_for_kernel(server: VoilaServer) -> list:
         tree = server.processes()
         if len(tree) == 2:
             return tree
-        psutil.wait_procs([], timeout=0.05)
+        time.sleep(0.05)
     raise AssertionError(f"the fake Voilà started no kernel: {tree}")
 
 
-def test_sigterm_stops_the_server_and_every_process_under_it_and_frees_the_port(tmp_path):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_a_stop_signal_stops_the_server_and_every_process_under_it_and_frees_the_port(tmp_path, sig):
     port = free_port(0)
     server = _fake_server(tmp_path, port)
     seen: list = []
@@ -93,15 +94,15 @@ def test_sigterm_stops_the_server_and_every_process_under_it_and_frees_the_port(
     def ready(srv: VoilaServer) -> None:
         seen.extend(_wait_for_kernel(srv))
         assert _listening(port)
-        os.kill(os.getpid(), signal.SIGTERM)  # as `kill <quotabook app>` would
+        os.kill(os.getpid(), sig)  # as `kill <quotabook app>` or Ctrl-C would
 
     said: list[str] = []
-    previous = signal.getsignal(signal.SIGTERM)
+    previous = signal.getsignal(sig)
     assert run_until_stopped(server, on_ready=ready, say=said.append) == 0
-    assert signal.getsignal(signal.SIGTERM) is previous           # the caller's handler is back
+    assert signal.getsignal(sig) is previous                       # the caller's handler is back
     assert len(seen) == 2 and not any(p.is_running() for p in seen)
     assert not _listening(port)
-    assert said == [f"stopped on SIGTERM: Voilà and its 1 kernel process(es) ended, port {port} freed"]
+    assert said == [f"stopped on {sig.name}: Voilà and its 1 kernel process(es) ended, port {port} freed"]
 
 
 def test_a_server_that_dies_before_listening_is_reported_with_its_exit_code():
@@ -121,3 +122,11 @@ def test_the_offline_template_is_voilas_lab_page_without_links_to_another_host(t
     assert "{%- block notebook_css -%}" in page and (folder / "conf.json").read_text().strip() == \
         '{"base_template": "lab"}'
     assert f"--template={TEMPLATE}" in voila_command() and "--template" not in " ".join(voila_command(template=None))
+
+
+def test_the_cli_refuses_an_unknown_region_before_starting_anything(tiny_folder, capsys, monkeypatch):
+    from quotabook.cli import main
+
+    monkeypatch.setattr(VoilaServer, "start", lambda self: pytest.fail("Voilà started"))
+    assert main(["app", "--data", str(tiny_folder), "--region", "North"]) == 2
+    assert "North" in capsys.readouterr().err
