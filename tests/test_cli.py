@@ -113,7 +113,7 @@ def test_app_starts_voila_on_localhost_with_its_options(monkeypatch):
     monkeypatch.setattr(quotabook.app, "serve", lambda **kwargs: calls.append(kwargs) or 0)
     assert main(["app", "--region", "West", "--period", "2026-Q4", "--port", "9001"]) == 0
     assert calls == [{"region": "West", "period": "2026-Q4", "data": "demo", "as_of": None, "port": 9001,
-                      "open_browser": False, "cull_after": 600.0}]
+                      "open_browser": False, "cull_after": 300.0}]
 
 
 def test_validate_source_mapping_exits_one_and_names_the_unknown_stage(tmp_path, capsys):

@@ -331,9 +331,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--as-of", dest="as_of", help="the data as it stood on this date (YYYY-MM-DD)")
     p.add_argument("--port", type=_positive(int), default=8866,
                    help="port on 127.0.0.1 (default: 8866; if it is taken, a free one: the address is printed)")
-    p.add_argument("--cull-after", dest="cull_after", type=_positive(float, zero=True), default=600,
-                   help="seconds a kernel whose page was closed may sit idle before it is shut down (default: 600; "
-                        "0: never)")
+    p.add_argument("--cull-after", dest="cull_after", type=_positive(float, zero=True), default=300,
+                   help="seconds a kernel whose page was closed may sit idle before it is shut down (default: 300; "
+                        "0: never; a kernel with its page open is kept)")
     p.add_argument("--open", action="store_true", help="open it in the default browser")
     p.set_defaults(func=_app)
     return parser

@@ -40,7 +40,7 @@ APP_NOTEBOOK = Path(__file__).with_name("whatif.ipynb")
 HOST = "127.0.0.1"
 DEFAULT_PORT = 8866
 #: Seconds a kernel with no open page may sit idle before it is shut down.
-CULL_AFTER = 600.0
+CULL_AFTER = 300.0
 #: The name of the offline page template :func:`offline_template` writes.
 TEMPLATE = "quotabook"
 _REMOTE_LINK = re.compile(r"^\s*<link\b[^>]*\bhref=[\"']?(https?:)?//[^>]*>\s*$", re.M)
@@ -187,11 +187,15 @@ def _raise_stop(signum, _frame) -> None:
     raise _Stop(signum)
 
 
+#: Ctrl-C, ``kill``, and the terminal closing.
+_STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
 def run_until_stopped(server: VoilaServer, *, on_ready: Callable[[VoilaServer], None],
                       say: Callable[[str], None]) -> int:
-    """Start ``server``, call ``on_ready`` once it listens, and run until SIGINT / SIGTERM (exit code 0) or
+    """Start ``server``, call ``on_ready`` once it listens, and run until SIGINT / SIGTERM / SIGHUP (exit code 0) or
     until Voilà exits by itself (its exit code, 1 at least). Voilà and its kernels are stopped either way."""
-    previous = {sig: signal.signal(sig, _raise_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    previous = {sig: signal.signal(sig, _raise_stop) for sig in _STOP_SIGNALS}
     try:
         server.start()
         if not server.wait_ready():
