@@ -235,6 +235,11 @@ def test_inert_controls_by_what_is_left_open_and_whether_the_period_ended():
     assert whatif.inert_controls(base, q3.state("2026-08-01")) == {}
     ended = whatif.inert_controls(base, q3.state("2026-10-05"))
     assert ended == {"new_pipeline": "new pipeline cannot close in a period that has ended"}
+    assert "Still moving it: conversion change, Commit realisation, Best Case realisation and quota change. " \
+        "Greyed out: New pipeline (new pipeline cannot close" in whatif.inert_note(base, q3.state("2026-10-05"), ended)
+    quota_only = {"conversion": "a", "commit": "b", "best_case": "c", "new_pipeline": "d"}
+    assert "Only the quota change still moves it." in whatif.inert_note(base, None, quota_only)
+    assert whatif.inert_note(base, q3.state("2026-08-01"), {}) == ""
     closed = WhatIfBase.from_frame(pd.DataFrame({"territory": ["T1"], "region": "R", "district": "D",
                                                  "closed": [50.0], "commit": [0.0], "best_case": [0.0],
                                                  "target": [np.nan], "win_rate": [0.0]}), period=Q3)

@@ -308,6 +308,9 @@ def sensitivity_grid(base: WhatIfBase, conversion: Sequence[float] = (-0.2, -0.1
 #: The what-if's controls as readers see them, in the order the widget shows them.
 CONTROLS = {"conversion": "Conversion change", "commit": "Commit realisation", "best_case": "Best Case realisation",
             "new_pipeline": "New pipeline", "quota": "Quota change"}
+#: The same controls as a sentence names them ("only the quota change still moves it").
+_IN_A_SENTENCE = {"conversion": "conversion change", "commit": "Commit realisation",
+                  "best_case": "Best Case realisation", "new_pipeline": "new pipeline", "quota": "quota change"}
 #: How the new pipeline amount is read: one total spread evenly over the territories, or that much to each.
 NEW_PIPELINE_MODES = {"total": "In total", "each": "Per territory"}
 
@@ -341,7 +344,7 @@ def inert_controls(base: WhatIfBase, state: PeriodState | None = None) -> dict[s
 def inert_note(base: WhatIfBase, state: PeriodState | None, inert: Mapping[str, str]) -> str:
     """One paragraph (HTML) saying why the greyed-out controls do not move the projection and which still do;
     empty when every control moves it."""
-    live = [CONTROLS[k] for k in CONTROLS if k not in inert]
+    live = [_IN_A_SENTENCE[k] for k in CONTROLS if k not in inert]
     parts = []
     if state is not None and state.finished:
         end, day = state.period.last_day, state.as_of
