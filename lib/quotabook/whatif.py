@@ -458,8 +458,7 @@ def _round_step(amount: float) -> float:
 def _make_widget_class():
     import ipywidgets as w
 
-    from .charts.base import svg_markup
-    from .charts.territory_quota import projection_bars
+    from .charts.whatif import projection_svg
 
     class WhatIfWidget(w.VBox):
         """Sliders over :func:`project`: every move recomputes the one-line summary (``summary.value``), the
@@ -590,10 +589,11 @@ def _make_widget_class():
                                   f"target {_pct(prob)}; change vs the forecast call "
                                   f"{_signed_money(whole['change'], code)}.</b><br>"
                                   f"<span class='qb-new-pipeline'>New pipeline added: {added}.</span>")
-            chart = result.territories.assign(closed=self.base.closed)
-            self.chart.value = ("<div class='qb-whatif-chart' style='max-width:100%;overflow-x:auto'>"
-                                + svg_markup(projection_bars(chart, currency=code, scope=self.scope,
-                                                             period=self.base.period))
+            t = result.territories
+            chart = pd.DataFrame({"territory": self.base.territory, "closed": self.base.closed,
+                                  "projected": t["projected"].to_numpy(), "target": t["target"].to_numpy()})
+            self.chart.value = ("<div class='qb-whatif-chart' style='max-width:100%'>"
+                                + projection_svg(chart, currency=code, scope=self.scope, period=self.base.period)
                                 + "</div>")
             self.table.value = result_html(rows, self.level, total, code)
             self.note.value = ("<small>Deals are won or lost independently at these rates; the chance of target is "

@@ -29,7 +29,7 @@ from ..theme import PALETTE
 __all__ = ["COLORS", "MAX_WIDTH", "MIN_PRINT_PT", "PRINT_HEIGHT", "PRINT_WIDTH", "RC", "category_color", "chart_alt",
            "currency_axis", "currency_text", "finish", "literal", "new_figure", "no_data", "percent_axis", "plain",
            "print_legible", "print_scale", "readable_labels", "show_literally", "stacked_bars_vs_target", "style",
-           "svg_markup", "use_svg"]
+           "use_svg"]
 
 #: Widest chart, inches. Pages show it at that size; a PDF scales it to :data:`PRINT_WIDTH`.
 MAX_WIDTH = 9.0
@@ -298,15 +298,3 @@ def stacked_bars_vs_target(table: pd.DataFrame, *, label: str, categories: Seque
     ax.grid(axis="y", visible=False)
     currency_axis(ax, currency, axis="x")
     return finish(fig, ax, title, subtitle=subtitle, xlabel=xlabel or f"Amount ({currency})")
-
-
-def svg_markup(fig: Figure) -> str:
-    """``fig`` as inline ``<svg>`` markup (no XML prolog), for HTML built by hand: a widget's HTML, a page."""
-    import io
-
-    buf = io.StringIO()
-    with style():  # the house settings at save time too: text stays text (svg.fonttype none), as on pages
-        fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
-    plt.close(fig)
-    svg = buf.getvalue()
-    return svg[svg.index("<svg"):]

@@ -13,22 +13,11 @@ import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from .base import (
-    COLORS,
-    category_color,
-    currency_axis,
-    currency_text,
-    finish,
-    new_figure,
-    no_data,
-    percent_axis,
-    stacked_bars_vs_target,
-)
+from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis
 from .base import plain as _plain
 from .unavailable import unavailable_note
 
-__all__ = ["calibration_bars", "fairness_bars", "no_data", "projection_bars", "scenario_heatmap",
-           "sensitivity_heatmap"]
+__all__ = ["calibration_bars", "fairness_bars", "no_data", "scenario_heatmap", "sensitivity_heatmap"]
 
 #: Inside the fairness band, and outside it.
 FAIR_COLOR, UNFAIR_COLOR = COLORS[0], COLORS[1]
@@ -195,43 +184,3 @@ def sensitivity_heatmap(grid: pd.DataFrame, *, scope: str, period: str) -> Figur
         title = f"{scope} reaches target in {int(reached.sum().sum())} of {reached.size} combinations"
     return finish(fig, ax, title, subtitle=f"{period}: projected attainment (top) and chance of target (below)",
                   xlabel="Quota change", ylabel="Conversion change", legend=False)
-
-
-#: The part of a what-if projection still to come (open deals and new pipeline), beside Closed.
-EXPECTED = "Expected from open deals and new pipeline"
-
-
-def projection_bars(table: pd.DataFrame, *, currency: str, scope: str, period: str) -> Figure:
-    """Per territory, the what-if's projected bookings (Closed, then what the open deals and new pipeline are
-    expected to add) against its target, the target marked on each bar: the chart of ``quotabook app``.
-
-    Parameters
-    ----------
-    table : one row per territory: ``territory``, ``closed``, ``projected`` and ``target`` (currency), as
-        :func:`quotabook.whatif.project` gives them (``closed`` from its base).
-    scope, period : who and when, for the title.
-    """
-    if table.empty:
-        return no_data(f"{scope}: no territory to project for {period}", "The scope holds no territory.")
-    data = table.assign(**{"Closed": table["closed"].astype("float64"),
-                           EXPECTED: (table["projected"] - table["closed"]).clip(lower=0.0).astype("float64")})
-    with_target = data["target"].notna() & (data["target"] > 0)
-    short = with_target & (data["projected"] < data["target"] - 0.5)
-    if not with_target.any():
-        title = f"{scope}: no target is set for {period}"
-    elif short.any():
-        gap = (data["target"] - data["projected"]).where(short)
-        worst = data.loc[gap.idxmax()]
-        missing = currency_text(worst["target"] - worst["projected"], currency)
-        if with_target.sum() == 1:
-            title = f"{worst['territory']} is projected {missing} short of target"
-        else:
-            count = f"All {int(with_target.sum())}" if short.sum() == with_target.sum() else \
-                f"{int(short.sum())} of {int(with_target.sum())}"
-            title = f"{count} territories are projected short of target; {worst['territory']} by {missing}"
-    else:
-        title = f"Every territory with a target is projected to reach it ({int(with_target.sum())})"
-    return stacked_bars_vs_target(data, label="territory", categories=["Closed", EXPECTED], target="target",
-                                  currency=currency, title=_plain(title),
-                                  subtitle=f"{period}: projected bookings per territory under this scenario, "
-                                           "against target", xlabel=f"Bookings ({currency})")
