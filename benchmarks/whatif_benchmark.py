@@ -5,8 +5,8 @@ Pipeline deals, then times, in the same run:
 
 - **recompute**: :func:`quotabook.whatif.project` on the precomputed base plus the roll-ups to region and
   district, for random adjustments (what every slider move does);
-- **widget callback**: setting one slider of the what-if widget (project, roll-ups and the HTML table of the
-  regions), in-process, no browser;
+- **widget callback**: setting one slider of the what-if widget (project, roll-ups, the HTML table of the
+  regions and the chart of projected against target per territory), in-process, no browser;
 - **baseline**: the same projection recomputed from the deal table on every move (catalog metrics, Σ deal²
   and four-quarter win rates via :func:`quotabook.whatif.build_base`, then project), which is what a
   callback without a precomputed base would have to do.
