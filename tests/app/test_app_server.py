@@ -53,6 +53,10 @@ def test_the_kernels_get_the_options_and_an_absolute_data_folder(tmp_path, monke
     assert ENV["as_of"] not in env and env["PATH"] == "/bin"  # a stale option of the caller is not inherited
     assert app_environment(region=None, period=None, data="env:CRM_URL", as_of=None, base={})[ENV["data"]] == \
         "env:CRM_URL"
+    (tmp_path / "crm.duckdb").write_bytes(b"")
+    duck = app_environment(region=None, period=None, data="duckdb:///crm.duckdb?access_mode=read_only", as_of=None,
+                           base={})[ENV["data"]]
+    assert duck == f"duckdb:///{tmp_path / 'crm.duckdb'}?access_mode=read_only"   # four slashes: absolute
 
 
 # A stand-in for Voilà: it starts a "kernel" in a session of its own that ignores SIGTERM (what a stuck kernel

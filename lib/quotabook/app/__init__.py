@@ -53,13 +53,18 @@ def app_environment(*, region: str | None, period: str | None, data: str, as_of:
                     base: dict[str, str] | None = None) -> dict[str, str]:
     """The environment Voilà and its kernels run in: ``base`` (default: this process's) with the app's options
     (:data:`ENV`) and the workbook and demo folder found from here (the kernel starts in the notebook's folder,
-    so a relative data path is made absolute)."""
+    so a relative data path, or DuckDB file, is made absolute)."""
     from ..loading import DEMO, demo_folder
     from ..settings import find_workbook_file
 
     env = dict(os.environ if base is None else base)
-    if data != DEMO:
-        data = str(Path(data).resolve()) if "://" not in data and not data.startswith("env:") else data
+    if data.startswith("duckdb://"):  # SQLAlchemy's duckdb:///relative.db: made duckdb:////absolute.db
+        from ..sources.sql import duckdb_path
+
+        query = data.partition("?")[2]
+        data = f"duckdb:///{duckdb_path(data).resolve()}" + (f"?{query}" if query else "")
+    elif data != DEMO and not data.startswith("env:"):
+        data = str(Path(data).resolve())
     for key, value in {"region": region, "period": period, "data": data, "as_of": as_of}.items():
         if value:
             env[ENV[key]] = str(value)
