@@ -12,6 +12,7 @@ import sys
 import textwrap
 import time
 
+import psutil
 import pytest
 
 from quotabook.app import APP_NOTEBOOK, ENV, VoilaServer, app_environment, free_port, voila_command
@@ -134,3 +135,26 @@ def test_the_cli_refuses_an_unknown_region_before_starting_anything(tiny_folder,
     monkeypatch.setattr(VoilaServer, "start", lambda self: pytest.fail("Voilà started"))
     assert main(["app", "--data", str(tiny_folder), "--region", "North"]) == 2
     assert "North" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's prctl")
+def test_voila_gets_sigterm_when_quotabook_itself_is_killed_outright():
+    """SIGKILL cannot be caught, so `quotabook app` cannot stop Voilà then: the kernel sends Voilà SIGTERM (on
+    which real Voilà shuts its kernels down)."""
+    parent = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""\
+        import sys, time
+        from quotabook.app.server import VoilaServer
+        server = VoilaServer([sys.executable, "-c", "import time; time.sleep(600)"], port=0).start()
+        print(server.proc.pid, flush=True)
+        time.sleep(600)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        child = psutil.Process(int(parent.stdout.readline()))
+        assert child.is_running()
+        parent.kill()
+        parent.wait()
+        child.wait(timeout=20)                    # ends by itself: psutil raises TimeoutExpired otherwise
+        assert not child.is_running()
+    finally:
+        parent.kill()
+        parent.wait()

@@ -95,13 +95,23 @@ def voila_command(*, port: int = DEFAULT_PORT, notebook: Path = APP_NOTEBOOK, cu
             *([f"--template={template}"] if template else [])]
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Linux: SIGTERM this process when its parent dies (prctl PR_SET_PDEATHSIG); elsewhere nothing."""
-    if sys.platform.startswith("linux"):
-        import ctypes
+def _parent_death_signal() -> Callable[[], None] | None:
+    """Linux: a function that asks for SIGTERM when the parent dies (prctl PR_SET_PDEATHSIG), to run in the
+    child between fork and exec. libc is loaded here, in the parent, so the child only makes the call (no
+    dynamic loading after fork, which could deadlock in a process with threads). None elsewhere."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
 
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+
+    def ask() -> None:  # pragma: no cover - runs in the child
+        prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+    return ask
 
 
 class VoilaServer:
@@ -124,7 +134,7 @@ class VoilaServer:
 
     def start(self) -> VoilaServer:
         self.proc = subprocess.Popen(self.command, env=self.env, stdout=self.stdout, stderr=self.stderr,
-                                     start_new_session=True, preexec_fn=_die_with_parent)
+                                     start_new_session=True, preexec_fn=_parent_death_signal())
         return self
 
     def __enter__(self) -> VoilaServer:
