@@ -518,7 +518,7 @@ def _make_widget_class():
             self.update()
 
         def _territories(self) -> int:
-            return 1 if self.apply_to.value != EVERY_TERRITORY else len(self.base)
+            return 1 if self.apply_to.value != EVERY_TERRITORY else max(len(self.base), 1)
 
         def _fit_new_pipeline(self) -> None:
             """The new pipeline slider's range: up to the scope's target in total (the largest territory's
