@@ -16,7 +16,7 @@ import psutil
 import pytest
 
 from quotabook.app import APP_NOTEBOOK, ENV, VoilaServer, app_environment, free_port, voila_command
-from quotabook.app.server import run_until_stopped
+from quotabook.app.server import run_until_stopped, still_running
 
 
 def _listening(port: int) -> bool:
@@ -105,7 +105,7 @@ def test_a_stop_signal_stops_the_server_and_every_process_under_it_and_frees_the
     previous = signal.getsignal(sig)
     assert run_until_stopped(server, on_ready=ready, say=said.append) == 0
     assert signal.getsignal(sig) is previous                       # the caller's handler is back
-    assert len(seen) == 2 and not any(p.is_running() for p in seen)
+    assert len(seen) == 2 and still_running(seen) == []
     assert not _listening(port)
     assert said == [f"stopped on {sig.name}: Voilà and its 1 kernel process(es) ended, port {port} freed"]
 

@@ -33,7 +33,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 __all__ = ["APP_NOTEBOOK", "CULL_AFTER", "DEFAULT_PORT", "HOST", "TEMPLATE", "VoilaServer", "free_port",
-           "offline_template", "voila_command"]
+           "offline_template", "still_running", "voila_command"]
 
 #: The notebook Voilà serves.
 APP_NOTEBOOK = Path(__file__).with_name("whatif.ipynb")
@@ -114,6 +114,20 @@ def _parent_death_signal() -> Callable[[], None] | None:
     return ask
 
 
+def still_running(processes: list) -> list:
+    """Those of ``processes`` (psutil Process objects) still running: a zombie has ended (only its exit status
+    waits to be collected) and so has a process that is gone."""
+    import psutil
+
+    def running(proc) -> bool:
+        try:
+            return proc.is_running() and proc.status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+
+    return [proc for proc in processes if running(proc)]
+
+
 class VoilaServer:
     """One Voilà process and the process tree it grows (kernels), started and stopped as a whole.
 
@@ -178,11 +192,13 @@ class VoilaServer:
         tree = self.processes()
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGTERM)
-        _, alive = psutil.wait_procs(tree, timeout=grace)
-        for proc in alive:
-            with contextlib.suppress(psutil.NoSuchProcess):
+        deadline = time.monotonic() + grace
+        while still_running(tree) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for proc in still_running(tree):
+            with contextlib.suppress(psutil.Error):
                 proc.kill()
-        psutil.wait_procs(alive, timeout=5)
+        psutil.wait_procs(tree, timeout=5)
         with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(self.proc.pid, signal.SIGKILL)  # anything else left in Voilà's group
         self.proc.wait()
