@@ -80,7 +80,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("forecast", {"forecast"}),
     ("page text", {"text", "theme", "notes", "headlines"}),  # what every page shares, whatever draws it
     ("views", {"views"}),
-    ("next moves and what-if", {"moves", "whatif"}),
+    ("next moves and what-if", {"moves", "whatif", "whatif_chart"}),
     ("charts", {"charts"}),
     ("findings", {"findings"}),
     ("report", {"report", "notebook"}),

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 import numpy as np
 import pandas as pd
 
-from quotabook.charts.whatif import projection_svg, projection_title
+from quotabook.whatif_chart import projection_svg, projection_title
 
 NS = {"s": "http://www.w3.org/2000/svg"}
 

@@ -39,8 +39,9 @@ from .text import currency_text
 from .views.territory_quota import trailing_results
 
 __all__ = ["CONTROLS", "DEFAULT_SCENARIOS", "NEW_PIPELINE_MODES", "Adjustments", "WhatIfBase", "WhatIfResult",
-           "app_instructions", "build_base", "inert_controls", "inert_note", "make_widget", "new_pipeline_text",
-           "project", "rollup", "scenario_table", "sensitivity_grid", "spread_new_pipeline", "widget"]
+           "app_command", "app_instructions", "build_base", "inert_controls", "inert_note", "make_widget",
+           "new_pipeline_text", "project", "rollup", "scenario_table", "sensitivity_grid", "spread_new_pipeline",
+           "widget"]
 
 Value = float | Mapping[str, float] | pd.Series
 
@@ -458,7 +459,7 @@ def _round_step(amount: float) -> float:
 def _make_widget_class():
     import ipywidgets as w
 
-    from .charts.whatif import projection_svg
+    from .whatif_chart import projection_svg
 
     class WhatIfWidget(w.VBox):
         """Sliders over :func:`project`: every move recomputes the one-line summary (``summary.value``), the
@@ -629,11 +630,24 @@ def make_widget(base: WhatIfBase, *, level: str = "territory", scope: str = "Tot
     return _WIDGET_CLASS(base, level=level, scope=scope, state=state)
 
 
+def app_command(region: str, period: str, *, data: str | None = None, as_of: str | None = None) -> str:
+    """The shell command that opens the what-if app on ``region`` (as the CLI spells it: ``district``,
+    ``East``) and ``period``: ``quotabook app --region East --period 2026-Q4``, with ``--data`` unless it is the
+    demo and ``--as-of`` when given; every value shell-quoted."""
+    import shlex
+
+    parts = ["quotabook", "app", "--region", region, "--period", period]
+    if data and data != "demo":
+        parts += ["--data", str(data)]
+    if as_of:
+        parts += ["--as-of", str(as_of)]
+    return shlex.join(parts)
+
+
 def app_instructions(rep, *, data: str | None = "demo", as_of=None) -> str:
     """How to open the what-if app for a notebook's scope and period (Markdown for ``rep.markdown``): the exact
     ``quotabook app`` command, what it prints, how to stop it; for a finished period also the command for the
     quarter in progress, where every slider still moves."""
-    from .app import app_command
     from .scope import scope_parameter
 
     day = None if as_of is None else pd.Timestamp(as_of).date().isoformat()

@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..whatif import app_command
 from .server import (
     APP_NOTEBOOK,
     CULL_AFTER,
@@ -31,22 +32,6 @@ from .view import ENV, period_choices, start_point, view
 __all__ = ["APP_NOTEBOOK", "CULL_AFTER", "DEFAULT_PORT", "ENV", "VoilaServer", "app_command", "app_environment",
            "free_port",
            "period_choices", "serve", "start_point", "view", "voila_command"]
-
-
-def app_command(region: str, period: str, *, data: str | None = None, as_of: str | None = None) -> str:
-    """The shell command that opens the app on ``region`` (as the CLI spells it: ``district``, ``East``) and
-    ``period``: ``quotabook app --region East --period 2026-Q4``, with ``--data`` unless it is the demo and
-    ``--as-of`` when given; every value shell-quoted."""
-    import shlex
-
-    from ..loading import DEMO
-
-    parts = ["quotabook", "app", "--region", region, "--period", period]
-    if data and data != DEMO:
-        parts += ["--data", str(data)]
-    if as_of:
-        parts += ["--as-of", str(as_of)]
-    return shlex.join(parts)
 
 
 def app_environment(*, region: str | None, period: str | None, data: str, as_of: str | None,

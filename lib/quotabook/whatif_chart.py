@@ -3,7 +3,8 @@
 Every slider move redraws it, so it is drawn without matplotlib (a figure saved as SVG takes a few hundred
 milliseconds; this takes about one for 30 bars, inside the what-if's 50 ms budget per move, see
 ``benchmarks/whatif_benchmark.py``). It keeps the house look: the category colours of :mod:`quotabook.theme`
-(Closed, Target), compact money from :func:`quotabook.charts.base.currency_text`, a title that states the
+(Closed green, Target vermilion; what is still expected in Commit's blue, lighter, as it is not all Commit),
+compact money from :func:`quotabook.text.currency_text`, a title that states the
 finding and a subtitle saying what is plotted. Text stays text (selectable, searchable, read by screen
 readers); names from the data are masked (:mod:`quotabook.privacy`) and escaped.
 """
@@ -16,8 +17,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import MaxNLocator
 
-from .. import privacy
-from .base import COLORS, category_color, currency_text
+from . import privacy
+from .text import currency_text
+from .theme import PALETTE
 
 __all__ = ["EXPECTED", "LIMIT", "projection_svg", "projection_title"]
 
@@ -97,7 +99,7 @@ def projection_svg(table: pd.DataFrame, *, currency: str, scope: str, period: st
                      "stroke='#ddd' stroke-width='1'/>"
                      f"<text x='{px:.1f}' y='{height - _BOTTOM + 18}' font-size='11' text-anchor='middle' "
                      f"fill='#444'>{html.escape(currency_text(tick, currency))}</text>")
-    green, blue, mark = category_color("Closed"), COLORS[4], category_color("Target")
+    green, blue, mark = PALETTE["Closed"], PALETTE["Commit"], PALETTE["Target"]
     names = [_text(n) for n in table["territory"].to_numpy()[rows]]  # masked once per name: the costly part
     x_closed, x_projected, x_target = x(closed), x(projected), x(np.nan_to_num(target))
 
@@ -110,7 +112,8 @@ def projection_svg(table: pd.DataFrame, *, currency: str, scope: str, period: st
                      f"<rect x='{_LABEL}' y='{y + 4}' width='{x_closed[i] - _LABEL:.1f}' height='14' fill='{green}'>"
                      f"<title>{name}: Closed {money(closed[i])}</title></rect>"
                      f"<rect x='{x_closed[i]:.1f}' y='{y + 4}' width='{x_projected[i] - x_closed[i]:.1f}' "
-                     f"height='14' fill='{blue}'><title>{name}: projected {money(projected[i])}</title></rect>")
+                     f"height='14' fill='{blue}' fill-opacity='0.55'>"
+                     f"<title>{name}: projected {money(projected[i])}</title></rect>")
         if np.isfinite(target[i]):
             parts.append(f"<line x1='{x_target[i]:.1f}' x2='{x_target[i]:.1f}' y1='{y + 1}' y2='{y + 21}' "
                          f"stroke='{mark}' stroke-width='3'><title>{name}: target {money(target[i])}</title></line>")
@@ -118,7 +121,9 @@ def projection_svg(table: pd.DataFrame, *, currency: str, scope: str, period: st
     for j, (label, color, shape) in enumerate((("Closed", green, "rect"), (EXPECTED, blue, "rect"),
                                                ("Target", mark, "line"))):
         lx = 4 + j * 210 if j < 2 else 4 + 2 * 210 + 120
-        sample = (f"<rect x='{lx}' y='{legend_y - 9}' width='12' height='10' fill='{color}'/>" if shape == "rect"
+        fade = " fill-opacity='0.55'" if label == EXPECTED else ""
+        sample = (f"<rect x='{lx}' y='{legend_y - 9}' width='12' height='10' fill='{color}'{fade}/>"
+                  if shape == "rect"
                   else f"<line x1='{lx + 6}' x2='{lx + 6}' y1='{legend_y - 11}' y2='{legend_y + 2}' "
                        f"stroke='{color}' stroke-width='3'/>")
         parts.append(f"{sample}<text x='{lx + 17}' y='{legend_y}' font-size='11'>{_text(label)}</text>")
