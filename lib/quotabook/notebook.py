@@ -29,6 +29,7 @@ from .charts.unavailable import unavailable_note
 from .dataset import ALL_REGIONS, Dataset
 from .fiscal import Period, PeriodState
 from .loading import load
+from .metrics import cache as metric_cache
 from .metrics import compute_wide, load_catalog
 from .metrics import format as fmt
 from .metrics.catalog import Catalog
@@ -346,6 +347,7 @@ def start(region: str | None = WHOLE, period: str = "2026-Q3", as_of=None, data:
     show_data_notes()  # data-quality warnings: one short note each, not Python's warning text
     scope = parse_scope(region)
     ds = load(data, region=scope, as_of=as_of)
+    metric_cache.register(ds, data, scope)  # in a pack, the scope's notebooks share their metric values
     if scope is ALL_REGIONS:
         parse_scope(region, ds.regions)  # warns when the data also has a region named like the keyword
     privacy.configure(ds.settings.privacy)  # charts and pack records mask as this workbook says

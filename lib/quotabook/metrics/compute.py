@@ -24,6 +24,7 @@ import pandas as pd
 from ..dataset import Dataset, lead_owner_territory
 from ..errors import ConfigError, MetricUnavailable
 from ..fiscal import Period
+from .cache import store_for
 from .catalog import Catalog, Metric, load_catalog
 
 __all__ = ["BLANK", "GEO_LEVELS", "LEVEL_COLUMNS", "MEASURES", "QUARTER_ONLY", "UNASSIGNED", "Context", "compute",
@@ -363,6 +364,10 @@ def compute(names: str | Iterable[str], ds: Dataset, period: str | Period, *, by
     names = [names] if isinstance(names, str) else list(names)
     _check_levels(ds, _levels(by))
     ctx = Context(ds, ds.period(period), _levels(by), catalog)
+    # In a pack, values another notebook of the scope already computed are read, not recomputed.
+    store = store_for(ds, ctx.period, ctx.by, catalog)
+    known = store.read() if store is not None else {}
+    ctx.cache.update(known)
     frames, unavailable = [], {}
     for name in names:
         metric = catalog.get(name)
@@ -375,6 +380,8 @@ def compute(names: str | Iterable[str], ds: Dataset, period: str | Period, *, by
             continue
         frame = pd.DataFrame({"metric": metric.name, "value": value, "numerator": num, "denominator": den})
         frames.append(frame.reset_index())
+    if store is not None and len(ctx.cache) > len(known):
+        store.add({name: value for name, value in ctx.cache.items() if name not in known})
     cols = [*ctx.by, "metric", "value", "numerator", "denominator"]
     out = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
     out.attrs["unavailable"] = unavailable
