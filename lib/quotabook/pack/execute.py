@@ -26,6 +26,7 @@ from time import monotonic, perf_counter
 
 from ..errors import NotebookFailure
 from ..privacy import mask, mask_tree
+from . import kernels
 from .files import atomic_write_text, disk_full, is_disk_full, temporary_path
 from .navigation import PageNav
 from .plan import Run
@@ -254,15 +255,26 @@ def _execute(task: Task) -> RunOutcome:
     nb = None
     limits, over_budget = _time_limits(task)
     start = perf_counter()
+    chatter = b""
     try:
         error: BaseException | None = None
         with _environ(dict(task.env)), _output_to(log_tmp):
+            spare = _kernel_started_ahead(task)
             try:
                 papermill.execute_notebook(str(run.notebook), str(tmp), parameters=dict(run.parameters),
                                            progress_bar=False, log_output=False, cwd=str(run.notebook.parent),
-                                           start_timeout=KERNEL_START_TIMEOUT, **limits)
+                                           start_timeout=KERNEL_START_TIMEOUT, **limits,
+                                           **({"km": spare.km} if spare is not None else {}))
             except Exception as exc:  # any failure of this notebook is recorded, never raised
                 error = exc
+            except BaseException:  # Ctrl-C, SIGTERM: its kernel goes at once, as the worker stops
+                if spare is not None:
+                    kernels.stop(spare, now=True)
+                raise
+            if spare is not None:  # papermill stops only the kernels it started
+                chatter = kernels.stop(spare)
+        if chatter:
+            _write_log(log_tmp, chatter)
         outcome.timings["execute"] = round(perf_counter() - start, 3)
         if tmp.exists():
             try:
@@ -301,6 +313,33 @@ def _execute(task: Task) -> RunOutcome:
         if log_tmp is not None:
             _keep_log(outcome, log_tmp, task.log)
     return outcome
+
+
+def _kernel_started_ahead(task: Task) -> kernels.Spare | None:
+    """In a pool worker: the kernel started for this run during the previous one (None for the first run, or
+    when it was started for another kernel, folder or environment, or died), and the next run's kernel started
+    now, importing what the notebooks import while this one runs (see :mod:`quotabook.pack.kernels`)."""
+    if not kernels.enabled():
+        return None
+    folder = task.run.notebook.parent
+    try:
+        name = kernels.kernel_name(task.run.notebook)
+        modules = kernels.folder_modules(folder)
+    except (OSError, ValueError):  # an unreadable notebook: papermill reports it, with a kernel of its own
+        return None
+    spare = kernels.take(name, folder, task.env)
+    kernels.start_spare(name, folder, task.env, modules)
+    return spare
+
+
+def _write_log(log_tmp: Path | None, chatter: bytes) -> None:
+    """Add what a kernel started ahead printed to the run's log (or, without one, to this process's stderr,
+    where a kernel started by papermill would have printed it)."""
+    if log_tmp is None:
+        os.write(2, chatter)
+        return
+    with contextlib.suppress(OSError), open(log_tmp, "ab") as handle:
+        handle.write(chatter)
 
 
 def _keep_log(outcome: RunOutcome, log_tmp: Path, log: Path) -> None:

@@ -38,6 +38,9 @@ from ..errors import PackError
 __all__ = ["EXECUTORS", "Executor", "LocalPoolExecutor", "PackTerminated", "SerialExecutor", "WorkerLost",
            "get_executor", "terminate_as_interrupt"]
 
+#: The name of the local pool's worker processes (:mod:`quotabook.pack.kernels` keeps spare kernels only there).
+WORKER_NAME = "quotabook-pack-worker"
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -180,7 +183,7 @@ class _Worker:
     def start(cls, context, fn: Callable) -> _Worker:
         parent, child = context.Pipe()
         process = context.Process(target=_worker_loop, args=(child, fn, os.getpid()), daemon=True,
-                                  name="quotabook-pack-worker")
+                                  name=WORKER_NAME)
         process.start()
         child.close()
         return cls(process, parent)
