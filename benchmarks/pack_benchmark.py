@@ -11,10 +11,15 @@ district and every region of the data:
 
 - **pack**: ``quotabook pack`` (one command: process pool, in-process HTML, index, manifest), once with
   ``--formats html`` (the like-for-like comparison) and once with ``--formats html,pdf``;
+- **pack, no kernels ahead** (``--ab``): ``--formats html`` with ``QUOTABOOK_KERNELS_AHEAD=0``, each run starting
+  its own kernel (what the kernels started ahead save);
+- **pack, other library** (``--compare-lib DIR``): ``--formats html`` with the quotabook package of ``DIR`` (e.g.
+  ``git archive <commit> lib | tar -x -C /tmp/base`` then ``--compare-lib /tmp/base/lib``): a before/after of a change;
 - **baseline**: per run, sequentially, the ``papermill`` CLI then ``jupyter nbconvert --to html --no-input``.
 
-Each is timed as a whole subprocess, start-up included. Results go to stdout (and ``--json FILE``);
-benchmarks/README.md records them with the machine.
+Each is timed as a whole subprocess, start-up included, with the machine's load average (1 minute) before and
+after it: the machine may be shared, and the ratios mean little unless both sides ran under the same load.
+Results go to stdout (and ``--json FILE``); benchmarks/README.md records them with the machine.
 """
 
 from __future__ import annotations
@@ -85,6 +90,11 @@ def notebook(theme: int) -> nbformat.NotebookNode:
     return nb
 
 
+def load() -> float:
+    """The 1-minute load average."""
+    return round(os.getloadavg()[0], 2)
+
+
 def timed(cmd: list[str], **kwargs) -> float:
     start = time.perf_counter()
     subprocess.run(cmd, check=kwargs.pop("check", True), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -114,7 +124,7 @@ def baseline(nb_dir: Path, stems: list[str], regions: list[str], data: str, out:
 
 
 def pack(nb_dir: Path, pack_yaml: Path, data: str, out: Path, formats: str, workers: int | None,
-         period: str = PERIOD, regions: list[str] | None = None) -> float:
+         period: str = PERIOD, regions: list[str] | None = None, env: dict[str, str] | None = None) -> float:
     cmd = [str(BIN / "quotabook"), "pack", "--period", period, "--data", data, "--out", str(out), "--pack",
            str(pack_yaml), "--notebooks-dir", str(nb_dir), "--formats", formats, "--quiet"]
     if regions:
@@ -122,7 +132,8 @@ def pack(nb_dir: Path, pack_yaml: Path, data: str, out: Path, formats: str, work
     if workers:
         cmd += ["--workers", str(workers)]
     start = time.perf_counter()
-    code = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+    code = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                          env={**os.environ, **(env or {})}).returncode
     elapsed = time.perf_counter() - start
     if code != 0:
         raise SystemExit(f"pack failed with exit {code}: {' '.join(cmd)}")
@@ -138,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--real", action="store_true", help="the themed notebooks on the demo district, 2026-Q3")
     parser.add_argument("--regions", help="with --real: comma-separated regions, district for the whole district")
+    parser.add_argument("--ab", action="store_true", help="also time the pack without kernels started ahead")
+    parser.add_argument("--compare-lib", help="also time the pack with the quotabook package under this lib folder")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="qb-bench-"))
@@ -165,22 +178,33 @@ def main(argv: list[str] | None = None) -> int:
         # Warm the OS file cache (imports, kernel) so that neither side pays for a cold start alone.
         timed([str(BIN / "papermill"), str(nb_dir / f"{stems[0]}.ipynb"), str(work / "warm.ipynb"), "-y",
                json.dumps({"region": "district", "period": period, "as_of": None, "data": data}), "--cwd", str(ROOT)])
-        results: dict = {"runs": runs, "notebooks": len(stems), "regions": len(regions), "cores": os.cpu_count()}
-        results["pack_html"] = pack(nb_dir, pack_yaml, data, work / "pack-html", "html", args.workers, period,
-                                    regions if args.real else None)
-        print(f"pack (html)       {results['pack_html']:7.1f} s", flush=True)
-        if not args.no_pdf and Path("/usr/bin/chromium").is_file():
-            results["pack_html_pdf"] = pack(nb_dir, pack_yaml, data, work / "pack-pdf", "html,pdf", args.workers,
-                                            period, regions if args.real else None)
-            print(f"pack (html + pdf) {results['pack_html_pdf']:7.1f} s", flush=True)
+        results: dict = {"runs": runs, "notebooks": len(stems), "regions": len(regions), "cores": os.cpu_count(),
+                         "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()}
+        print(results["uptime"], flush=True)
+        chosen = regions if args.real else None
+        variants = [("pack_html", "html", {}), ("pack_html_pdf", "html,pdf", {})]
+        if args.no_pdf or not Path("/usr/bin/chromium").is_file():
+            variants.pop()
+        if args.ab:
+            variants.append(("pack_html_cold_kernels", "html", {"QUOTABOOK_KERNELS_AHEAD": "0"}))
+        if args.compare_lib:
+            variants.append(("pack_html_other_lib", "html", {"PYTHONPATH": str(Path(args.compare_lib).resolve())}))
+        for name, formats, env in variants:
+            before = load()
+            results[name] = pack(nb_dir, pack_yaml, data, work / name, formats, args.workers, period, chosen, env)
+            results[f"{name}_load"] = [before, load()]
+            print(f"{name:<24} {results[name]:7.1f} s   (load {before} -> {load()})", flush=True)
         (work / "baseline").mkdir()
+        before = load()
         results["baseline"] = baseline(nb_dir, stems, regions, data, work / "baseline", period)
-        print(f"baseline (CLIs)   {results['baseline']:7.1f} s  ({results['baseline'] / runs:.1f} s per run)")
-        results["ratio_html"] = results["baseline"] / results["pack_html"]
-        print(f"ratio baseline / pack (html):       {results['ratio_html']:.1f}x")
-        if "pack_html_pdf" in results:
-            results["ratio_html_pdf"] = results["baseline"] / results["pack_html_pdf"]
-            print(f"ratio baseline / pack (html + pdf): {results['ratio_html_pdf']:.1f}x  (the baseline makes no PDF)")
+        results["baseline_load"] = [before, load()]
+        print(f"{'baseline (CLIs)':<24} {results['baseline']:7.1f} s   (load {before} -> {load()}; "
+              f"{results['baseline'] / runs:.1f} s per run)")
+        for name, _, _ in variants:
+            results[f"ratio_{name}"] = results["baseline"] / results[name]
+            print(f"ratio baseline / {name:<24} {results[f'ratio_{name}']:.1f}x")
+        results["uptime_end"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+        print(results["uptime_end"])
         if args.json:
             Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     finally:
