@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 
-__all__ = ["package_version"]  # and __version__, through __getattr__
+__all__ = ["package_version", "source_sha256"]  # and __version__, through __getattr__
 
 
 @functools.cache
@@ -21,6 +21,21 @@ def package_version() -> str:
         return version("quotabook")
     except PackageNotFoundError:
         return "0+unknown"
+
+
+def source_sha256() -> str:
+    """A SHA-256 over the package's files (code, metric catalog, defaults), read now: code edited under the
+    same version number is other code (a pack's fingerprint, the metric cache's key)."""
+    import hashlib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                       and p.suffix not in (".pyc", ".pyo")):
+        digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def __getattr__(name: str) -> str:

@@ -11,12 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import write_folder
 from quotabook import cache
 from quotabook.metrics import MEASURES, compute, compute_wide
 from quotabook.metrics import cache as metric_cache
 from quotabook.metrics.catalog import CATALOG_FILE, Catalog
 from quotabook.notebook import start
+from quotabook.testing.tiny import write_folder
 
 # Two regions; one rep's lost deal is at amount 0 and an open Commit has no other deal beside it.
 TERRITORIES = """\

@@ -106,9 +106,9 @@ def _catalog_digest(catalog: Catalog) -> str:
 @functools.cache
 def _code_digest() -> str:
     """quotabook's version and a digest of its files (measures, catalog, defaults): other code, other values."""
-    from ..pack.fingerprint import package_fingerprint
+    from ..version import package_version, source_sha256
 
-    return json.dumps(package_fingerprint(), sort_keys=True)
+    return f"{package_version()}\0{source_sha256()}"
 
 
 def _frame_key(dataset: str, period: Period, by: tuple[str, ...], catalog: Catalog) -> str:
@@ -148,8 +148,7 @@ class FrameStore:
     def add(self, values: Values) -> None:
         """Merge ``values`` into the file (under a lock: two kernels of a region may add at once; a value
         already there is kept), written whole or not at all."""
-        from ..cache import exclusive
-        from ..pack.files import atomic_output
+        from ..files import atomic_output, exclusive
 
         with exclusive(self.path.with_name(f".{self.path.stem}.lock")):
             stored = self.read()

@@ -34,12 +34,10 @@ from multiprocessing.connection import Connection, wait
 from typing import Any, Protocol, TypeVar
 
 from ..errors import PackError
+from .kernels import WORKER_NAME
 
 __all__ = ["EXECUTORS", "Executor", "LocalPoolExecutor", "PackTerminated", "SerialExecutor", "WorkerLost",
            "get_executor", "terminate_as_interrupt"]
-
-#: The name of the local pool's worker processes (:mod:`quotabook.pack.kernels` keeps spare kernels only there).
-WORKER_NAME = "quotabook-pack-worker"
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -108,15 +108,9 @@ def _name(path: Path, base: Path) -> str:
 def package_fingerprint() -> dict:
     """The quotabook version and a SHA-256 over the package's files (code, metric catalog, defaults): a page
     computed by other code is not the same page, even under the same version number."""
-    from ..version import __version__
+    from ..version import __version__, source_sha256
 
-    root = Path(__file__).resolve().parents[1]
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts
-                       and p.suffix not in (".pyc", ".pyo")):
-        digest.update(f"{path.relative_to(root).as_posix()}\0".encode())
-        digest.update(path.read_bytes())
-    return {"version": __version__, "sha256": digest.hexdigest()}
+    return {"version": __version__, "sha256": source_sha256()}
 
 
 def _settings_files(kernel_folder: Path) -> tuple[dict | None, dict | None]:

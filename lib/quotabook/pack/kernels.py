@@ -29,11 +29,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .executors import WORKER_NAME
+__all__ = ["PRELOAD_ENV", "SWITCH", "WORKER_NAME", "Spare", "discard", "enabled", "notebook_modules", "preload",
+           "start_spare", "stop", "take"]
 
-__all__ = ["PRELOAD_ENV", "SWITCH", "Spare", "discard", "enabled", "notebook_modules", "preload", "start_spare",
-           "stop", "take"]
-
+#: The name of the local pool's worker processes (:class:`quotabook.pack.executors.LocalPoolExecutor`), the only
+#: processes that keep spares.
+WORKER_NAME = "quotabook-pack-worker"
 #: The environment variable that turns spares off when ``0``.
 SWITCH = "QUOTABOOK_KERNELS_AHEAD"
 #: The environment variable handing a spare kernel the modules to import (removed once read).
