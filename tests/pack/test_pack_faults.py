@@ -25,8 +25,9 @@ import nbformat
 import pytest
 from packtools import CHROMIUM, NOTEBOOKS, PACK_YAML, TERRITORIES, write_data
 
+from quotabook import files  # where atomic writes live (quotabook.pack.files re-exports them)
 from quotabook.cli import main
-from quotabook.pack import build_pack, files, make_plan
+from quotabook.pack import build_pack, make_plan
 from quotabook.pack.execute import Task, execute_run
 from quotabook.pack.files import DiskFullError, atomic_write_bytes, atomic_write_text
 
