@@ -24,7 +24,8 @@ def test_validate_exits_one_and_lists_each_problem(tmp_path, capsys):
 
 def test_pack_writes_the_overview(tiny_folder, tmp_path, capsys):
     assert main(["pack", "--period", "2026-Q1", "--data", str(tiny_folder), "--out", str(tmp_path), "--overview"]) == 0
-    assert (tmp_path / "2026-Q1" / "index.html").is_file()
+    assert (tmp_path / "2026-Q1" / "overview.html").is_file()
+    assert not (tmp_path / "2026-Q1" / "index.html").exists(), "--overview never writes (or overwrites) an index"
 
 
 def test_bad_period_is_a_config_error_with_exit_two(tiny_folder, tmp_path, capsys):

@@ -23,7 +23,7 @@ def test_standing_is_worked_by_hand(tiny_folder):
 def test_overview_is_self_contained_html(tiny_folder, tmp_path):
     path = build_overview(load(tiny_folder), "2026-Q1", tmp_path)
     html = path.read_text()
-    assert path == tmp_path / "2026-Q1" / "index.html"
+    assert path == tmp_path / "2026-Q1" / "overview.html"  # never the pack's index
     assert "<svg" in html and "Where we stand — 2026-Q1" in html
     assert not re.search(r"""(src|href)=["']https?://""", html), "no network resources"
     assert not list(tmp_path.rglob("*.tmp"))

@@ -1,8 +1,10 @@
 """``record``: how a notebook hands its headline figures and alerts to the pack index.
 
 A notebook calls ``quotabook.pack.record({"Attainment": "82%"}, alerts=["Coverage below 3x"])`` (a findings
-block's ``show`` calls it for the page) once
-(or more: later calls add to and override earlier ones). It displays one output of the MIME type
+block's ``show`` calls it for the page) once (or more: later calls add to and override earlier ones). The
+executive summary also records ``figures``: numbers with their catalog unit (``{"group", "scope", "key",
+"label", "value", "unit", "currency", "href"}``), which the index formats itself with
+:func:`quotabook.text.figure`, the formatter the pages use. Each call displays one output of the MIME type
 ``application/vnd.quotabook+json``; the pack renderer reads those outputs from the executed notebook
 for ``index.html`` and ``manifest.json`` and removes them from the HTML and PDF. Interactively, Jupyter
 shows the ``text/plain`` fallback, so the analyst sees what the pack will show.
@@ -21,9 +23,12 @@ from collections.abc import Iterable, Mapping
 
 from .privacy import mask
 
-__all__ = ["RECORD_MIME", "normalise_alerts", "normalise_headlines", "record"]
+__all__ = ["FIGURE_KEYS", "RECORD_MIME", "extract_figures", "normalise_alerts", "normalise_figures",
+           "normalise_headlines", "record"]
 
 RECORD_MIME = "application/vnd.quotabook+json"
+#: The fields a recorded figure carries (anything else is dropped).
+FIGURE_KEYS = ("group", "scope", "key", "label", "metric", "value", "unit", "currency", "href")
 
 
 def _jsonable(value):
@@ -53,7 +58,38 @@ def normalise_alerts(alerts: Iterable) -> list[dict]:
     return out
 
 
-def record(headlines: Mapping[str, object] | None = None, alerts: Iterable | None = None) -> None:
+def normalise_figures(figures: Iterable) -> list[dict]:
+    """Recorded figures as dicts of :data:`FIGURE_KEYS`; a value that is not a finite number becomes None (shown
+    as "–"), so a malformed record never breaks the index."""
+    out = []
+    for item in figures or ():
+        if not isinstance(item, Mapping):
+            continue
+        figure = {key: item.get(key) for key in FIGURE_KEYS}
+        value = figure["value"]
+        finite = isinstance(value, int | float) and not isinstance(value, bool) and value == value \
+            and abs(value) != float("inf")
+        figure["value"] = float(value) if finite else None
+        figure["scope"] = bool(figure["scope"])
+        figure.update({key: str(figure[key] or "") for key in ("group", "key", "label", "metric", "unit", "currency",
+                                                               "href")})
+        out.append(figure)
+    return out
+
+
+def extract_figures(nb) -> list[dict]:
+    """The figures the executed notebook recorded (a later record's figures replace an earlier one's)."""
+    figures: list[dict] = []
+    for cell in nb.cells:
+        for output in cell.get("outputs", ()):
+            payload = output.get("data", {}).get(RECORD_MIME)
+            if isinstance(payload, dict) and payload.get("figures"):
+                figures = normalise_figures(payload["figures"])
+    return figures
+
+
+def record(headlines: Mapping[str, object] | None = None, alerts: Iterable | None = None,
+           figures: Iterable[Mapping] | None = None) -> None:
     """Record headline figures and alerts fired for the pack index.
 
     Parameters
@@ -61,6 +97,8 @@ def record(headlines: Mapping[str, object] | None = None, alerts: Iterable | Non
     headlines : mapping of label -> value, shown as given (format amounts and ratios in the notebook,
         e.g. ``{"Attainment": "82%", "Closed": "$1.2M"}``); numbers are shown with thousands separators.
     alerts : strings, or mappings with ``message`` and ``level`` (``info`` / ``warning`` / ``critical``).
+    figures : numbers for the index's scoreboard, each a mapping of :data:`FIGURE_KEYS` (``value`` a number in
+        its catalog ``unit``; the index formats it as the pages do).
 
     Returns None, so a trailing ``record(...)`` adds nothing to the cell's visible output.
     """
@@ -68,9 +106,11 @@ def record(headlines: Mapping[str, object] | None = None, alerts: Iterable | Non
     pairs = [[mask(str(label)), mask(value) if isinstance(value, str) else value]
              for label, value in dict(headlines or {}).items()]
     shown = [{**a, "message": mask(a["message"])} for a in normalise_alerts(alerts or ())]
-    payload = {"headlines": pairs, "alerts": shown}
+    numbers = [{**f, "group": mask(f["group"]), "label": mask(f["label"])} for f in normalise_figures(figures or ())]
+    payload = {"headlines": pairs, "alerts": shown, "figures": numbers}
     payload = json.loads(json.dumps(payload, default=_jsonable))
-    lines = [f"{k}: {v}" for k, v in payload["headlines"]] + [f"ALERT: {a['message']}" for a in payload["alerts"]]
+    lines = ([f"{k}: {v}" for k, v in payload["headlines"]] + [f"ALERT: {a['message']}" for a in payload["alerts"]]
+             + [f"{f['group']} · {f['label']}: {f['value']} ({f['unit']})" for f in numbers])
     try:
         from IPython.display import display
     except ImportError:  # pragma: no cover - outside IPython there is nothing to display

@@ -39,6 +39,7 @@ from .scope import WHOLE, parse_scope, scope_label
 from .settings import Settings
 from .text import MASK_STAND_IN as _HIDDEN
 from .text import currency_text, md_literal
+from .text import figure as figure_text
 from .text import plain as escape_dollars  # "$1M" -> "\\$1M": Markdown too reads $...$ as maths
 
 __all__ = ["Report", "empty_table_caption", "escape_dollars", "md_literal", "start"]
@@ -163,7 +164,7 @@ class Report:
 
     def figure(self, value: float, unit: str) -> str:
         """A value as sentences and compact tables show it: money compact (``$48K``), else by its catalog unit."""
-        return self.money(value) if unit == "currency" else fmt.by_unit(value, unit, self.currency)
+        return figure_text(value, unit, self.currency)
 
     @staticmethod
     def pct(value: float, decimals: int = 0) -> str:

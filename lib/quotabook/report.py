@@ -1,8 +1,9 @@
 """A single self-contained HTML overview of a period: the data that was read, and where each territory
 stands against target (Closed, Commit, Best Case, Pipeline, Target, attainment, coverage).
 
-This is the one-page report ``quotabook pack`` builds until the themed notebook packs replace it. It
-loads nothing from the network: styles are inline and the chart is embedded SVG.
+Every pack holds it as ``overview.html`` beside its ``index.html`` (which it never replaces);
+``quotabook pack --overview`` writes only it. It loads nothing from the network: styles are inline and
+the chart is embedded SVG.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from .fiscal import Period
 from .metrics.format import literal_style
 from .theme import CATEGORY_ORDER, PALETTE, report_style
 
-__all__ = ["build_overview", "period_standing"]
+__all__ = ["OVERVIEW", "build_overview", "period_standing"]
+
+#: The overview's file name in a pack folder.
+OVERVIEW = "overview.html"
 
 
 # Overview column -> catalog metric. The numbers come from the metric library, not from this module.
@@ -92,7 +96,8 @@ def _literal(frame: pd.DataFrame, formats: dict | None = None) -> Styler:
 
 
 def build_overview(ds: Dataset, period: str, out_dir: str | os.PathLike) -> Path:
-    """Write ``<out_dir>/<period>/index.html`` and return its path (written atomically)."""
+    """Write ``<out_dir>/<period>/overview.html`` and return its path (written atomically; the pack's
+    ``index.html`` in the same folder is never touched)."""
     p = ds.period(period)
     table = period_standing(ds, p)
     money = {c: "{:,.0f}" for c in [*CATEGORY_ORDER, "Target"]}
@@ -109,6 +114,7 @@ def build_overview(ds: Dataset, period: str, out_dir: str | os.PathLike) -> Path
                 f"({closed / target:.0%})." if target else "No targets for this period.")
     body = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>quotabook — {html.escape(p.label)}</title><style>{_CSS}</style></head><body>
+<p class="note"><a href="index.html">Pack index</a></p>
 <h1>Where we stand — {html.escape(p.label)}</h1>
 <p><b>{html.escape(headline)}</b></p>
 <p class="note">Data: {html.escape(ds.source)}, as of {ds.reference_date.date()}; amounts in {ds.currency};
@@ -123,7 +129,7 @@ Open amounts count deals whose close date falls in the period.</p>
 </body></html>"""
     folder = Path(out_dir) / p.label
     folder.mkdir(parents=True, exist_ok=True)
-    target_path = folder / "index.html"
+    target_path = folder / OVERVIEW
     tmp = target_path.with_suffix(".html.tmp")
     tmp.write_text(body, encoding="utf-8")
     os.replace(tmp, target_path)

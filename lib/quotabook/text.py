@@ -21,8 +21,8 @@ import pandas as pd
 
 from .metrics import format as fmt
 
-__all__ = ["MASK_STAND_IN", "NO_LOST", "UNESCAPED_DOLLAR", "Extremes", "currency_text", "extremes", "is_number",
-           "md_literal", "mid", "names", "noun", "one_sided", "percent", "plain", "plural", "spread", "upper_first"]
+__all__ = ["MASK_STAND_IN", "NO_LOST", "UNESCAPED_DOLLAR", "Extremes", "currency_text", "extremes", "figure",
+           "is_number", "md_literal", "mid", "names", "noun", "one_sided", "percent", "plain", "plural", "spread", "upper_first"]
 
 #: Plurals that do not just add an "s".
 _PLURALS = {"territory": "territories", "opportunity": "opportunities", "company": "companies",
@@ -169,6 +169,13 @@ def currency_text(value: float, code: str = "USD", *, decimals: int | None = Non
     sign = "-" if value < 0 and any(c in "123456789" for c in number) else ""
     symbol = _SYMBOLS.get(code)
     return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {code}".rstrip()
+
+
+def figure(value, unit: str, code: str = "USD") -> str:
+    """One value as sentences, compact tables and the pack index show it: money compact (``$48K``), anything
+    else by its catalog unit (``82%``, ``2.8×``, ``12:1``). The one formatter the executive summary, the
+    pages' compact tables and ``index.html`` share, so a figure reads the same everywhere."""
+    return currency_text(value, code) if unit == "currency" else str(fmt.by_unit(value, unit, code))
 
 
 #: Stands in for a masked character inside Markdown until the text is escaped (then it becomes ``\*``).

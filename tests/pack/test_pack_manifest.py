@@ -118,7 +118,7 @@ def test_index_lists_failures_alerts_headlines_and_links(plan):
     assert 'href="west/01_broken.html#papermill-error-cell"' in page
     assert "Alerts fired (4)" in page and "Coverage below 3x in West" in page
     assert "820,000" in page and 'href="east/00_ok.html"' in page and 'href="east/00_ok.ipynb"' in page
-    assert "3 of 4 notebooks ok, 1 failed" in page
+    assert "3 of 4 notebooks ran, 1 failed" in page
 
 
 def test_index_lists_the_runs_an_interrupted_build_never_reached(plan):

@@ -60,6 +60,7 @@ class Alert:
     threshold: str
     when: str  # below | above | at_or_below | at_or_above
     for_weeks: int | str | None = None
+    severity: str = "warning"  # critical | warning | info: how the pack index ranks the alert
 
     def value(self, settings: Settings) -> float:
         """The threshold value the workbook settings give."""
@@ -180,7 +181,7 @@ class Catalog:
             row.update(benchmark_low=b.band[0] if b else None, benchmark_high=b.band[1] if b else None,
                        benchmark_source=b.source if b else None, benchmark_note=b.note if b else None,
                        alert_threshold=a.threshold if a else None, alert_when=a.when if a else None,
-                       alert_for_weeks=a.for_weeks if a else None)
+                       alert_for_weeks=a.for_weeks if a else None, alert_severity=a.severity if a else None)
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -299,7 +300,7 @@ def _build(entries: list[Mapping], lines: list[dict[str, int]]) -> list[Metric]:
             expression=" ".join(e["expression"].split()) if e.get("expression") else None,
             benchmark=Benchmark((float(b["band"][0]), float(b["band"][1])), b["source"], b.get("note") or "")
             if b else None,
-            alert=Alert(a["threshold"], a["when"], a.get("for_weeks")) if a else None,
+            alert=Alert(a["threshold"], a["when"], a.get("for_weeks"), a.get("severity", "warning")) if a else None,
             requires=resolve(e["name"])[1], parameters=tuple(e.get("parameters") or ()),
             aliases=tuple(e.get("aliases") or ()), line=where.get("")))
     return metrics

@@ -19,7 +19,7 @@ import yaml
 from ..errors import CatalogIssue
 from ..schemas import TABLES
 
-__all__ = ["ALERT_WHEN", "CADENCES", "ENUMS", "FILE", "THEMES", "Checker", "expression_names", "hint", "read_entries"]
+__all__ = ["ALERT_WHEN", "CADENCES", "ENUMS", "FILE", "SEVERITIES", "THEMES", "Checker", "expression_names", "hint", "read_entries"]
 
 THEMES = {"target_achievement": "Target achievement", "activity_ratios": "Activity ratios", "funnel": "Funnel",
           "velocity": "Velocity", "territory_quota": "Territory quota", "forecast": "Forecast",
@@ -30,6 +30,8 @@ ENUMS = {"theme": tuple(THEMES), "type": ("simple", "ratio", "derived"), "cadenc
          "direction": ("higher", "lower", "none"),
          "unit": ("currency", "ratio", "percent", "n_to_1", "days", "count", "currency_per_day")}
 ALERT_WHEN = {"below": "below", "above": "above", "at_or_below": "at or below", "at_or_above": "at or above"}
+#: How serious an alert is, most severe first: the pack index ranks alerts by it.
+SEVERITIES = ("critical", "warning", "info")
 REQUIRED = ("name", "label", "theme", "type", "purpose", "cadence", "category", "direction", "unit")
 OPTIONAL = ("formula", "source", "numerator", "denominator", "expression", "benchmark", "alert", "requires",
             "parameters", "aliases")
@@ -247,8 +249,10 @@ class Checker:
         if not isinstance(a, Mapping):
             self.add(i, "alert", "must be null or {threshold: <workbook threshold key>, when: ..., for_weeks: ...}")
             return
-        for key in set(a) - {"threshold", "when", "for_weeks"}:
-            self.add(i, f"alert.{key}", "unknown field; allowed: threshold, when, for_weeks")
+        for key in set(a) - {"threshold", "when", "for_weeks", "severity"}:
+            self.add(i, f"alert.{key}", "unknown field; allowed: threshold, when, for_weeks, severity")
+        if a.get("severity", "warning") not in SEVERITIES:
+            self.add(i, "alert.severity", f"unknown value {a.get('severity')!r}; allowed: {', '.join(SEVERITIES)}")
         key = a.get("threshold")
         if not isinstance(key, str) or key not in self.thresholds:
             self.add(i, "alert.threshold", f"{key!r} is not a workbook threshold (params/workbook.yaml)"

@@ -287,6 +287,25 @@ def build_pack(period: str | None = None, *, regions=None, notebooks=None, data=
     return result
 
 
+def write_overview(plan: Plan) -> str | None:
+    """Write the one-page overview of the period (:func:`quotabook.report.build_overview`) as ``overview.html``
+    beside the index, and return its name relative to the pack folder; None when the source cannot be loaded
+    (every notebook then reports why)."""
+    import warnings
+
+    from ..errors import QuotabookError
+    from ..loading import load
+    from ..report import build_overview
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # rejected rows are each notebook's data note
+            ds = load(plan.data, as_of=plan.as_of)
+        return build_overview(ds, plan.period, plan.out_dir.parent).name
+    except QuotabookError:
+        return None
+
+
 def _privacy_policy():
     """The workbook's privacy policy (:mod:`quotabook.privacy`), applied to the names in every output of the
     pack: folder and file names, manifest, index, page titles, PDF cover and footer."""
@@ -346,6 +365,7 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
                                                                                "workers": pool.workers}
     manifest["runs"] = dict(kept)
     manifest["previous_pack"] = previous_pack(plan.out_dir.parent, plan.period)
+    manifest["overview"] = write_overview(plan)
     old_regions = {r["slug"]: r for r in (previous or {}).get("regions", [])}
     todo_slugs = {run.slug for run in todo}
     pdf_due = [(name, slug) for name, slug in plan.regions if want_pdf and (

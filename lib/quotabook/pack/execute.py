@@ -64,6 +64,7 @@ class RunOutcome:
     failure: NotebookFailure | None = None
     headlines: dict = field(default_factory=dict)
     alerts: list = field(default_factory=list)
+    figures: list = field(default_factory=list)
     timings: dict = field(default_factory=dict)
     outputs: dict = field(default_factory=dict)
     network_refs: list = field(default_factory=list)
@@ -242,6 +243,7 @@ def _execute(task: Task) -> RunOutcome:
     import nbformat
     import papermill
 
+    from ..headlines import extract_figures
     from .render import extract_records, find_network_refs, notebook_html
 
     run = task.run
@@ -286,6 +288,7 @@ def _execute(task: Task) -> RunOutcome:
             nb.metadata.setdefault("papermill", {})["output_path"] = run.ipynb.name
             _mask_parameters(nb)
             outcome.headlines, outcome.alerts = extract_records(nb)
+            outcome.figures = extract_figures(nb)
         if error is not None:
             outcome.status = "failed"
             outcome.failure = _failure(run, error, nb, task, over_budget())

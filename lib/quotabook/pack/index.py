@@ -1,8 +1,10 @@
 """``index.html``: the pack's front page, rendered from the manifest alone.
 
-The scoreboard first: one row per region (the whole organisation last) with the headline figures its
-target-achievement and forecast pages recorded, each region linked to its page — the business status, apart
-from whether the notebooks ran. Then failures (region, theme, the cell, the exception name and value, a link
+The scoreboard first: one row per region (the whole organisation last) with the Target, Closed, Forecast, Gap,
+Attainment and Coverage its executive summary (:mod:`quotabook.summary`) recorded as numbers with their catalog
+unit, formatted here with :func:`quotabook.text.figure` as the pages format them, each linked to the
+section that shows it — the business status, apart from whether the notebooks ran (their run status is
+said separately: "ran" or "failed"). Then failures (region, theme, the cell, the exception name and value, a link
 to where the page shows it), then the alerts that fired, most severe first and each linked to the page that
 explains it, then one block per region: its PDF, and per theme the status, the
 headline figures recorded with :func:`quotabook.pack.record` and links to the page and the executed
@@ -16,6 +18,7 @@ from numbers import Number
 from urllib.parse import quote
 
 from ..errors import failure_place
+from ..text import figure as figure_text
 
 __all__ = ["format_headline", "render_index"]
 
@@ -45,8 +48,12 @@ code { font-size: 13px; }
   a { color: #90cdf4; } .meta, dl.hl dt { color: #a0aec0; } .failures { background: #3b1d1d; }
   .alerts { background: #3b2f1d; } .unfinished { background: #1d2f3b; } }
 """
-#: The themes whose headline figures make the scoreboard, in this order.
-SCOREBOARD_THEMES = ("00_target_achievement", "05_forecast")
+#: The notebook whose recorded figures make the scoreboard (the executive summary, :mod:`quotabook.summary`).
+SUMMARY_STEM = "summary"
+#: The scoreboard's columns: the summary's figure key, or the one standing in for it (a finished period records
+#: the pipeline coverage going in where a running one records coverage).
+SCOREBOARD_COLUMNS = (("target", "target"), ("closed", "closed"), ("forecast", "forecast"), ("gap", "gap"),
+                      ("attainment", "attainment"), ("coverage", "coverage_going_in"))
 #: Alert levels, most severe first (the catalog's severities).
 LEVELS = ("critical", "warning", "info")
 
@@ -110,35 +117,64 @@ def _alerts(manifest: dict) -> str:
     return _box("alerts", "Alerts fired", ["Region", "Theme", "Level", "Alert"], rows)
 
 
+def _summary_figures(manifest: dict) -> dict[str, tuple[dict | None, dict[str, dict]]]:
+    """Per region slug: its executive summary run (None when it did not run) and the figures of its own row,
+    keyed by column. A region without a summary of its own takes its row from the district's summary,
+    linked to the district's pages."""
+    runs = [e for e in manifest["runs"].values() if e.get("notebook") == SUMMARY_STEM and e.get("status") == "ok"]
+    out: dict[str, tuple[dict | None, dict[str, dict]]] = {}
+    for entry in runs:
+        own = {f["key"]: f for f in entry.get("figures") or () if f.get("scope")}
+        out[entry["slug"]] = (entry, own)
+    district = next((e for e in runs if e["slug"] == "district"), None)
+    for region in manifest["regions"]:
+        if region["slug"] in out or district is None:
+            continue
+        rows = {f["key"]: f for f in district.get("figures") or ()
+                if not f.get("scope") and f.get("group") == region["name"]}
+        if rows:
+            out[region["slug"]] = (district, rows)
+    return out
+
+
+def _figure_cell(figure: dict | None, folder: str) -> str:
+    """A scoreboard cell: the figure formatted by its catalog unit as the pages format it, linked to the
+    section of the page that shows it."""
+    if figure is None:
+        return '<td class="num">–</td>'
+    text = html.escape(figure_text(figure["value"], figure["unit"], figure.get("currency", "")))
+    href = figure.get("href")
+    if href:
+        text = f'<a href="{html.escape(quote(folder + "/" + href, safe="/#?-_.~"))}">{text}</a>'
+    return f'<td class="num">{text}</td>'
+
+
 def _scoreboard(manifest: dict) -> str:
-    """Region × headline figures of the target-achievement and forecast pages, the whole organisation last."""
-    runs = manifest["runs"].values()
-    regions = sorted(manifest["regions"], key=lambda r: r["slug"] == "district")
-    columns: dict[str, None] = {}
-    rows = []
-    for region in regions:
-        cells: dict[str, str] = {}
-        first_page = None
-        for stem in SCOREBOARD_THEMES:
-            entry = next((e for e in runs if e["slug"] == region["slug"] and e.get("notebook") == stem), None)
-            if entry is None or entry.get("status") != "ok":
-                continue
-            first_page = first_page or (entry.get("outputs") or {}).get("html")
-            for key, value in (entry.get("headlines") or {}).items():
-                columns.setdefault(str(key), None)
-                cells.setdefault(str(key), format_headline(value))
-        rows.append((region, first_page, cells))
-    if not columns:
+    """Region × Target, Closed, Forecast, Gap, Attainment and Coverage, the whole organisation last: the figures
+    each scope's executive summary recorded, formatted here as the pages format them. Empty when no summary
+    ran."""
+    figures = _summary_figures(manifest)
+    if not figures:
         return ""
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in ["Region", *columns])
+    recorded = {key for _, own in figures.values() for key in own}
+    columns = [key if key in recorded else alt for key, alt in SCOREBOARD_COLUMNS]
+    labels = {}
+    for _, own in figures.values():
+        for key in columns:
+            if key in own:
+                labels.setdefault(key, own[key]["label"])
+    head = "".join(f"<th>{html.escape(labels.get(k, k.title()))}</th>" for k in columns)
     body = []
-    for region, page, cells in rows:
+    for region in sorted(manifest["regions"], key=lambda r: r["slug"] == "district"):
+        entry, own = figures.get(region["slug"], (None, {}))
+        page = (entry.get("outputs") or {}).get("html") if entry else None
         name = _link(page, _label(region)) or html.escape(_label(region))
-        values = "".join(f'<td class="num">{html.escape(cells.get(c, "–"))}</td>' for c in columns)
+        folder = entry["slug"] if entry else region["slug"]
+        cells = "".join(_figure_cell(own.get(k), folder) for k in columns)
         whole = ' class="whole"' if region["slug"] == "district" else ""
-        body.append(f"<tr{whole}><td>{name}</td>{values}</tr>")
-    return (f'<h2>Scoreboard</h2><div class="wrap"><table class="scoreboard"><tr>{head}</tr>{"".join(body)}'
-            "</table></div>")
+        body.append(f"<tr{whole}><td>{name}</td>{cells}</tr>")
+    return (f'<h2>Scoreboard</h2><div class="wrap"><table class="scoreboard"><tr><th>Region</th>{head}</tr>'
+            f'{"".join(body)}</table></div>')
 
 
 def _box(kind: str, title: str, headers: list[str], rows: list[str]) -> str:
@@ -158,7 +194,8 @@ def _region(manifest: dict, region: dict) -> str:
     rows = []
     for entry in entries:
         outputs = entry.get("outputs") or {}
-        status = f'<span class="{"ok" if entry["status"] == "ok" else "failed"}">{html.escape(entry["status"])}</span>'
+        ran = entry["status"] == "ok"  # whether the notebook ran: its business figures are on the scoreboard
+        status = f'<span class="{"ok" if ran else "failed"}">{"ran" if ran else html.escape(entry["status"])}</span>'
         if entry.get("reused"):
             status += ' <span class="reused">(kept from the previous build)</span>'
         headlines = "".join(f"<dt>{html.escape(str(k))}</dt><dd>{html.escape(format_headline(v))}</dd>"
@@ -173,7 +210,7 @@ def _region(manifest: dict, region: dict) -> str:
                         "<td>the build stopped before this notebook ran</td><td>run again with --resume</td></tr>")
     label = _label(region)
     return (f'<h2 id="region-{html.escape(region["slug"])}">{html.escape(label)}</h2>'
-            f"<p>{pdf}</p><table><tr><th>Theme</th><th>Status</th><th>Headline figures</th><th>Open</th></tr>"
+            f"<p>{pdf}</p><table><tr><th>Theme</th><th>Notebook run</th><th>Headline figures</th><th>Open</th></tr>"
             f"{''.join(rows)}</table>")
 
 
@@ -183,12 +220,14 @@ def render_index(manifest: dict) -> str:
     summary = manifest.get("summary") or {}
     as_of = f" · as of {html.escape(params['as_of'])}" if params.get("as_of") else ""
     meta = (f"Generated {html.escape(manifest['generated_at'])} · data <code>{html.escape(str(params['data']))}</code>"
-            f"{as_of} · {summary.get('ok', 0)} of {summary.get('runs', 0)} notebooks ok"
+            f"{as_of} · {summary.get('ok', 0)} of {summary.get('runs', 0)} notebooks ran"
             + (f", {summary['failed']} failed" if summary.get("failed") else "")
             + (f", {summary['reused']} kept from the previous build" if summary.get("reused") else ""))
     previous = manifest.get("previous_pack")
     if previous:
         meta += f" · previous period: {_link(f'../{previous}/index.html', str(previous))}"
+    if manifest.get("overview"):
+        meta += f" · {_link(manifest['overview'], 'one-page overview')}"
     meta += f" · {_link('../index.html', 'all packs')}"
     regions = "".join(_region(manifest, r) for r in manifest["regions"])
     nav = " · ".join(f'<a href="#region-{html.escape(r["slug"])}">{html.escape(_label(r))}</a>'

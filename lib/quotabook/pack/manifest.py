@@ -87,7 +87,7 @@ def run_entry(run: Run, outcome: RunOutcome, inputs: dict) -> dict:
         "fingerprint": run_fingerprint(inputs, run.stem),
         "status": outcome.status,
         "failure": asdict(outcome.failure) if outcome.failure else None,
-        "headlines": outcome.headlines, "alerts": outcome.alerts,
+        "headlines": outcome.headlines, "alerts": outcome.alerts, "figures": outcome.figures,
         "timings": outcome.timings, "started_at": outcome.started_at,
         "outputs": {kind: f"{run.slug}/{name}" for kind, name in outcome.outputs.items()},
         "network_refs": outcome.network_refs, "reused": False,

@@ -1,0 +1,461 @@
+"""The executive summary that opens every scope of a pack: will we hit the number, and what next.
+
+One page a district sales manager reads in two minutes: per group one step down (regions of the district,
+territories of a region) and for the whole scope last, the figures that answer "will we hit it" (Target,
+Closed, Commit, Best Case, the Monte Carlo forecast and chance of target, gap, attainment, coverage); the
+top next moves with their deals and owners; and the three biggest risks, each linked to the section of
+the themed pages that explains it.
+
+Every figure here is computed by the functions the sections themselves call, with the same arguments
+(:func:`quotabook.views.target_achievement.number_stack` and ``coverage_status`` for the target
+achievement page, :func:`quotabook.forecast.study` — the same Monte Carlo seed and simulations — for the
+forecast page, :mod:`quotabook.moves` for the next moves) and formatted as those sections format it, so a
+figure here reads exactly as it does where it links to. The wording lives here so it is tested; the
+notebook (``notebooks/summary.ipynb``) only calls :func:`build` and :meth:`ExecutiveSummary.show`.
+
+Once the report's period is over its figures are final (nothing is left open: no Commit or Best Case,
+coverage is the pipeline coverage going in) and the next moves look ahead to
+:attr:`quotabook.notebook.Report.moves_period`, the quarter holding the as-of date, labelled with it.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import moves, privacy
+from .forecast import study
+from .forecast.monte_carlo import range_statement
+from .metrics import format as fmt
+from .text import is_number, mid, names, noun, plural
+from .views import target_achievement as views
+
+__all__ = ["COLUMNS", "SHOWN_METRICS", "ExecutiveSummary", "Figure", "Risk", "Section", "TopMove", "build", "heading_anchor"]
+
+TARGET_PAGE = "00_target_achievement"
+FORECAST_PAGE = "05_forecast"
+#: How many deals of each deal move (reclassify, promote, pull in) the summary lists, and how many risks.
+TOP_DEALS = 2
+TOP_RISKS = 3
+
+
+def heading_anchor(heading: str) -> str:
+    """The ``id`` the rendered page gives a Markdown heading (nbconvert: spaces become hyphens)."""
+    return "-".join(str(heading).split())
+
+
+@dataclass(frozen=True)
+class Section:
+    """A section of a themed page: the notebook stem and the heading it opens with."""
+
+    page: str
+    heading: str
+
+    @property
+    def href(self) -> str:
+        """Relative link from the summary page (the pages of a scope share one folder)."""
+        return f"{self.page}.html#{heading_anchor(self.heading)}"
+
+
+STACK = Section(TARGET_PAGE, "Where we stand against target")
+COVERAGE = Section(TARGET_PAGE, "Attainment and coverage")
+CONCENTRATION = Section(TARGET_PAGE, "Forecast confidence and concentration")
+METHODS = Section(FORECAST_PAGE, "The five methods side by side")
+OUTLOOK = Section(FORECAST_PAGE, "What matters this period")
+MOVE_SECTIONS = {
+    "reclassify": Section(TARGET_PAGE, "1. Reclassify weak Commits"),
+    "promote": Section(TARGET_PAGE, "2. Promote high-confidence Best Case"),
+    "pull_in": Section(TARGET_PAGE, "3. Pull-in and expansion plays"),
+    "push": Section(TARGET_PAGE, "4. Pipeline push"),
+}
+_MOVE_WORDS = {"reclassify": "Reclassify to Best Case", "promote": "Promote to Commit",
+               "pull_in": "Pull into the quarter", "push": "Pipeline push"}
+
+
+@dataclass(frozen=True)
+class Column:
+    """One scoreboard column: its label, catalog metric and unit, and the section that shows the figure."""
+
+    key: str
+    label: str
+    metric: str
+    unit: str
+    section: Section
+
+
+#: The scoreboard's columns, in order. ``running`` columns show while the period runs, ``ended`` once over.
+COLUMNS = {
+    "target": Column("target", "Target", "target_amount", "currency", STACK),
+    "closed": Column("closed", "Closed", "closed_amount", "currency", STACK),
+    "commit": Column("commit", "Commit", "commit_amount", "currency", STACK),
+    "best_case": Column("best_case", "Best Case", "best_case_amount", "currency", STACK),
+    "forecast": Column("forecast", "Forecast (P50)", "monte_carlo_p50", "currency", METHODS),
+    "chance": Column("chance", "Chance of target", "target_probability", "percent", METHODS),
+    "gap": Column("gap", "Gap", "gap", "currency", COVERAGE),
+    "attainment": Column("attainment", "Attainment", "attainment", "percent", COVERAGE),
+    "coverage": Column("coverage", "Coverage", "coverage", "ratio", COVERAGE),
+    "coverage_going_in": Column("coverage_going_in", "Pipeline coverage going in", "pipeline_coverage", "ratio",
+                                COVERAGE),
+}
+#: The catalog metrics the summary shows (its glossary).
+SHOWN_METRICS = ["target_amount", "closed_amount", "commit_amount", "best_case_amount", "monte_carlo_p10",
+                 "monte_carlo_p50", "monte_carlo_p90", "target_probability", "gap", "attainment", "coverage",
+                 "pipeline_coverage", "weak_commit_amount", "promotable_best_case_amount", "pull_in_amount",
+                 "pipeline_push_amount"]
+_RUNNING = ["target", "closed", "commit", "best_case", "forecast", "chance", "gap", "attainment", "coverage"]
+_ENDED = ["target", "closed", "forecast", "chance", "gap", "attainment", "coverage_going_in"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One figure as the summary shows it (``text``) and the value and unit behind it, linked to its section."""
+
+    group: str
+    column: str
+    label: str
+    value: float
+    unit: str
+    text: str
+    section: Section
+    scope: bool = False
+
+
+@dataclass(frozen=True)
+class TopMove:
+    """One line of the top moves: the move, the deal (or territory) and its owner, the amount as the move's
+    own table shows it, and why."""
+
+    move: str
+    deal: str
+    owner: str
+    group: str
+    amount: str
+    why: str
+    section: Section
+
+
+@dataclass(frozen=True)
+class Risk:
+    """One of the biggest risks: a sentence, its catalog alert's severity and the section explaining it."""
+
+    text: str
+    level: str
+    size: float
+    section: Section
+
+
+@dataclass
+class ExecutiveSummary:
+    """The summary of one report: scoreboard figures (groups, then the scope), sentences, moves and risks."""
+
+    report: object
+    columns: list[str]
+    table: pd.DataFrame  # one row per group then the scope; values by column key; "group", "is_scope"
+    sentences: list[str]
+    moves: list[TopMove]
+    moves_note: str
+    risks: list[Risk]
+    outlook: str = ""
+    figures: list[Figure] = field(default_factory=list)
+
+    # -- the page ------------------------------------------------------------------------------------------
+    def show(self, title: str = "Will we hit the number?"):
+        """Record the scoreboard figures for the pack index and display the summary (findings, scoreboard,
+        risks, top moves) as one HTML block."""
+        from IPython.display import HTML, display
+
+        from .headlines import record
+
+        rep = self.report
+        record(figures=[_record_of(f, rep.currency) for f in self.figures],
+               alerts=[{"message": r.text, "level": r.level} for r in self.risks])
+        display(rep.findings(self.sentences, title=title))
+        return HTML(self.html())
+
+    def html(self) -> str:
+        """The scoreboard, the risks and the top moves as HTML (every value escaped, contact details masked)."""
+        return (f'<div class="qb-summary">{_scoreboard_html(self)}{_risks_html(self)}{_moves_html(self)}'
+                "</div>")
+
+
+# -- building it ------------------------------------------------------------------------------------------
+def build(rep) -> ExecutiveSummary:
+    """The executive summary of ``rep`` (a :class:`quotabook.notebook.Report`): its figures computed as the
+    target achievement and forecast pages compute them."""
+    ended = rep.state.finished
+    keys = _ENDED if ended else _RUNNING
+    frame = _figures_frame(rep)
+    has_forecast = frame[["forecast", "chance"]].notna().any().any()
+    keys = [k for k in keys if has_forecast or k not in ("forecast", "chance")]
+    if not rep.ds.has("opportunities", "forecast_category"):  # no Commit or Best Case to show, nor coverage
+        keys = [k for k in keys if k not in ("commit", "best_case", "coverage")]
+    figures = _figures(rep, frame, keys)
+    fx = study(rep)
+    outlook = _outlook(rep, fx)
+    summary = ExecutiveSummary(report=rep, columns=keys, table=frame, sentences=[], moves=_top_moves(rep),
+                               moves_note=_moves_note(rep), risks=_risks(rep, frame), outlook=outlook,
+                               figures=figures)
+    summary.sentences = _sentences(rep, frame, outlook, ended)
+    return summary
+
+
+def _figures_frame(rep) -> pd.DataFrame:
+    """Per group then for the scope: every column's value, from the very calls the sections make."""
+    level, scope = rep.level, rep.scope_level
+    fx = study(rep)
+    rows = []
+    for by, table, forecast in ((level, fx.by_level, None), (scope, None, fx.totals)):
+        stack = views.number_stack(rep.ds, rep.period, by=by).set_index(by)
+        cov = views.coverage_status(rep.ds, rep.period, by=by).set_index(by)
+        part = pd.DataFrame(index=stack.index.astype("str"))
+        part["target"] = stack["Target"].to_numpy()
+        part["closed"] = stack["Closed"].to_numpy()
+        part["commit"] = stack["Commit"].to_numpy()
+        part["best_case"] = stack["Best Case"].to_numpy()
+        cov.index = cov.index.astype("str")
+        for key, column in (("gap", "gap"), ("attainment", "attainment"), ("coverage", "coverage"),
+                            ("coverage_going_in", "start_pipeline_coverage")):
+            part[key] = cov[column].reindex(part.index).to_numpy(dtype="float64")
+        if table is not None:
+            t = table.copy()
+            t.index = t.index.astype("str")
+            part["forecast"] = t.get("monte_carlo_p50", pd.Series(dtype="float64")).reindex(part.index).to_numpy()
+            part["chance"] = t.get("target_probability", pd.Series(dtype="float64")).reindex(part.index).to_numpy()
+            part["is_scope"] = False
+        else:
+            part["forecast"] = forecast.get("monte_carlo_p50", np.nan)
+            part["chance"] = forecast.get("target_probability", np.nan)
+            part.index = [rep.label]
+            part["is_scope"] = True
+        rows.append(part)
+    out = pd.concat(rows).rename_axis("group").reset_index()
+    return out.astype({k: "float64" for k in COLUMNS if k in out})
+
+
+def _figures(rep, frame: pd.DataFrame, keys: Sequence[str]) -> list[Figure]:
+    """Every shown value as a :class:`Figure`, formatted as its section formats it."""
+    out = []
+    for row in frame.itertuples(index=False):  # a handful of groups: one figure per cell shown
+        for key in keys:
+            col = COLUMNS[key]
+            value = float(getattr(row, key))
+            out.append(Figure(group=str(row.group), column=key, label=col.label, value=value, unit=col.unit,
+                              text=rep.figure(value, col.unit), section=col.section, scope=bool(row.is_scope)))
+    return out
+
+
+def _record_of(f: Figure, currency: str) -> dict:
+    """A figure as :func:`quotabook.pack.record` carries it: the number and its catalog unit (the index formats
+    it with :func:`quotabook.metrics.format.figure`, as here), and the section it links to."""
+    return {"group": f.group, "scope": f.scope, "key": f.column, "label": f.label, "metric": COLUMNS[f.column].metric,
+            "value": None if not np.isfinite(f.value) else f.value, "unit": f.unit, "currency": currency,
+            "href": f.section.href}
+
+
+# -- sentences ----------------------------------------------------------------------------------------------
+def _outlook(rep, fx) -> str:
+    """The scope's Monte Carlo P10-P90 range as the forecast page states it ("" without one)."""
+    t = fx.totals
+    if not (is_number(t.get("monte_carlo_p10")) and is_number(t.get("monte_carlo_p90"))):
+        return ""
+    return range_statement(t["monte_carlo_p10"], t["monte_carlo_p90"], rep.money,
+                           open_deals=len(fx.scored_deals))[0]
+
+
+def _sentences(rep, frame: pd.DataFrame, outlook: str, ended: bool) -> list[str]:
+    """Three to four sentences, each true of the scoreboard beside them: where the scope stands, the
+    forecast, which groups fall short, and what the moves are for."""
+    scope = frame[frame["is_scope"]].iloc[0]
+    groups = frame[~frame["is_scope"]]
+    label, period = rep.label, rep.period.label
+    s = []
+    if not scope["target"] > 0:
+        s.append(f"{label} has no target for {period}: it {'closed' if ended else 'has closed'} "
+                 f"{rep.money(scope['closed'])}, and attainment, gap and chance of target cannot be read.")
+    elif ended:
+        over = "above" if scope["gap"] <= 0 else "short of"
+        s.append(f"{period} is over: {label} closed {rep.money(scope['closed'])} against its "
+                 f"{rep.money(scope['target'])} target ({rep.pct(scope['attainment'])}), "
+                 f"{rep.money(abs(scope['gap']))} {over} it.")
+    else:
+        text = (f"{label} has closed {rep.money(scope['closed'])} of its {rep.money(scope['target'])} {period} "
+                f"target ({rep.pct(scope['attainment'])})")
+        if is_number(scope["coverage"]):
+            text += f"; Closed + Commit + Best Case covers {rep.times(scope['coverage'])} of it"
+        s.append(text + ".")
+    if outlook and is_number(scope["chance"]) and not ended:
+        s.append(f"The Monte Carlo forecast puts {period} at {outlook}, a {rep.pct(scope['chance'])} chance "
+                 "of reaching target.")
+    elif outlook and not ended:
+        s.append(f"The Monte Carlo forecast puts {period} at {outlook}.")
+    s.append(_groups_sentence(rep, groups, ended))
+    return [x for x in s if x]
+
+
+def _groups_sentence(rep, groups: pd.DataFrame, ended: bool) -> str:
+    """How many groups with a target reach it: by the Monte Carlo median while the period runs, by Closed once
+    it is over; "" when no group has a target."""
+    targeted = groups[groups["target"] > 0]
+    if targeted.empty:
+        return ""
+    n, level = len(targeted), rep.level
+    if ended:
+        hit = targeted.loc[targeted["gap"] <= 0, "group"].tolist()
+        return (f"{len(hit)} of {plural(n, level)} with a target reached it" + (f": {names(hit)}." if hit else "."))
+    if targeted["forecast"].isna().all():
+        return ""
+    short = targeted.loc[targeted["forecast"] < targeted["target"], "group"].tolist()
+    if not short:
+        whom = f"its one {level}" if n == 1 else f"all {plural(n, level)} with a target"
+        return f"On the Monte Carlo median {whom} reach{'es' if n == 1 else ''} target."
+    if len(short) == n:
+        whom = f"its one {level}" if n == 1 else f"all {plural(n, level)} with a target"
+        return f"On the Monte Carlo median {whom} {'falls' if n == 1 else 'fall'} short of target."
+    return (f"On the Monte Carlo median {len(short)} of {plural(n, level)} with a target "
+            f"{'falls' if len(short) == 1 else 'fall'} short of it: {names(short)}.")
+
+
+# -- top moves ----------------------------------------------------------------------------------------------
+def _moves_note(rep) -> str:
+    """Which period the moves are for and as of when (a finished period's review looks ahead)."""
+    day = rep.as_of
+    when = f"{day.day} {day:%b %Y}"
+    target = rep.moves_period.label
+    if rep.moves_period.label != rep.period.label:
+        return (f"{rep.period.label} is over, so these moves are for {target}, the quarter in progress on "
+                f"{when}.")
+    return f"Moves for {target} as of {when}, largest first; each links to its full list."
+
+
+def _top_moves(rep) -> list[TopMove]:
+    """The first deals of moves 1-3 and the groups of move 4, for :attr:`Report.moves_period`, ranked as the
+    moves' own tables rank them (their first rows)."""
+    ds, period = rep.ds, rep.moves_period
+    code = rep.currency
+    out = []
+    for move, frame in (("reclassify", moves.reclassify(ds, period)),
+                        ("promote", moves.promote(ds, period, near=True)),
+                        ("pull_in", moves.pull_in(ds, period))):
+        if move == "promote":
+            frame = frame[frame["status"] == "promote"]
+        for row in frame.head(TOP_DEALS).itertuples(index=False):
+            out.append(TopMove(move=move, deal=str(row.deal), owner=_text(row.owner), group=_text(row.territory),
+                               amount=str(fmt.by_unit(row.amount, "currency", code)), why=str(row.why),
+                               section=MOVE_SECTIONS[move]))
+    push = moves.push(ds, period, rep.level)
+    for row in push.head(TOP_DEALS).to_dict("records"):
+        out.append(TopMove(move="push", deal="", owner=_owner_of(rep, row[rep.level]), group=str(row[rep.level]),
+                           amount=rep.money(row["pipeline_push_amount"]),
+                           why=f"add {rep.money(row['pipeline_push_amount'])} of pipeline: coverage "
+                               f"{rep.times(row['coverage'])}, under the "
+                               f"{rep.settings.threshold('pipeline_push_below'):g}× bar",
+                           section=MOVE_SECTIONS["push"]))
+    return out
+
+
+def _text(value) -> str:
+    return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
+
+
+def _owner_of(rep, group: str) -> str:
+    """The owner of a territory (a region's push names no single owner)."""
+    if rep.level != "territory":
+        return ""
+    owners = rep.ds.territories.drop_duplicates("territory").set_index("territory")["owner"]
+    return _text(owners.get(group))
+
+
+# -- risks ---------------------------------------------------------------------------------------------------
+def _severity(rep, metric: str) -> str:
+    return rep.catalog.get(metric).alert.severity
+
+
+def _risks(rep, frame: pd.DataFrame) -> list[Risk]:
+    """The three biggest risks to the number, from the catalog alerts that fire on the scoreboard: coverage
+    under the pipeline-push line (``coverage``), a low chance of target (``target_probability``) and the
+    pipeline coverage alert (``pipeline_coverage``), most severe first, then largest gap. Each sentence
+    states figures the scoreboard and its section show. None once the period is over: its number is in."""
+    if rep.state.finished or rep.state.future:
+        return []
+    t = rep.settings.threshold
+    live = frame[(frame["target"] > 0) & (frame["gap"] > 0)]
+    risks = []
+    push = t("pipeline_push_below")
+    for row in live[live["coverage"] < push].itertuples(index=False):
+        where = "cannot reach target even if every Commit and Best Case deal closes" if row.coverage < 1 else (
+            f"is under the {push:g}× line that calls for a pipeline push")
+        risks.append(Risk(f"{row.group}: Closed + Commit + Best Case covers {rep.times(row.coverage)} of target "
+                          f"and {where}; {rep.money(row.gap)} is left to win.",
+                          _severity(rep, "coverage"), float(row.gap), COVERAGE))
+    limit = t("target_probability_alert_below")
+    for row in live[live["chance"] < limit].itertuples(index=False):
+        risks.append(Risk(f"{row.group}: only a {rep.pct(row.chance)} chance of reaching target on the Monte "
+                          f"Carlo forecast (median {rep.money(row.forecast)} against {rep.money(row.target)}).",
+                          _severity(rep, "target_probability"), float(row.gap), METHODS))
+    alert = views.coverage_status(rep.ds, rep.period, by=rep.level)
+    firing = alert.loc[alert["alert"].astype(bool) & (alert["gap"] > 0), rep.level].astype("str").tolist()
+    if firing:
+        gap = float(frame.loc[frame["group"].isin(firing) & ~frame["is_scope"], "gap"].sum())
+        risks.append(Risk(f"Open pipeline in {names(firing)} has covered less than {t('coverage_alert_below'):g}× "
+                          f"of the remaining target for {int(t('coverage_alert_weeks'))} weeks.",
+                          _severity(rep, "pipeline_coverage"), gap, COVERAGE))
+    order = {"critical": 0, "warning": 1, "info": 2}
+    risks.sort(key=lambda r: (order.get(r.level, 3), -r.size))
+    return risks[:TOP_RISKS]
+
+
+# -- HTML ------------------------------------------------------------------------------------------------------
+def _esc(rep, text: str) -> str:
+    return html.escape(privacy.mask(str(text), rep.privacy))
+
+
+def _scoreboard_html(summary: ExecutiveSummary) -> str:
+    rep = summary.report
+    head = "".join(f'<th><a href="{html.escape(COLUMNS[k].section.href)}">{html.escape(COLUMNS[k].label)}</a></th>'
+                   for k in summary.columns)
+    by_group: dict[str, list[Figure]] = {}
+    for f in summary.figures:
+        by_group.setdefault(f.group, []).append(f)
+    rows = []
+    for group, figures in by_group.items():
+        cells = "".join(f'<td class="num"><a href="{html.escape(f.section.href)}">{html.escape(f.text)}</a></td>'
+                        for f in figures)
+        style = ' style="border-top: 2px solid #4a5568; font-weight: 600"' if figures[0].scope else ""
+        rows.append(f"<tr{style}><td>{_esc(rep, group)}</td>{cells}</tr>")
+    caption = f"{rep.period.label} scoreboard, {noun(rep.level)} then {mid(rep.label)}"
+    if rep.state.finished:
+        caption += " (final; the forecast as it stood mid-quarter)"
+    return (f'<table class="qb-scoreboard"><caption>{_esc(rep, caption)}</caption><tr><th>'
+            f'{html.escape(rep.level.title())}</th>{head}</tr>{"".join(rows)}</table>')
+
+
+def _risks_html(summary: ExecutiveSummary) -> str:
+    rep = summary.report
+    if rep.state.finished:
+        return ""
+    if not summary.risks:
+        return ("<h3>Biggest risks</h3><p>No catalog alert on the number fires: coverage is above the push line, "
+                "the chance of target above its alert and no pipeline coverage alert has held.</p>")
+    items = "".join(f'<li><strong>{html.escape(r.level)}</strong>: {_esc(rep, r.text)} '
+                    f'<a href="{html.escape(r.section.href)}">See {html.escape(r.section.heading)}</a></li>'
+                    for r in summary.risks)
+    return f"<h3>Biggest risks</h3><ol>{items}</ol>"
+
+
+def _moves_html(summary: ExecutiveSummary) -> str:
+    rep = summary.report
+    note = f"<p>{_esc(rep, summary.moves_note)}</p>"
+    if not summary.moves:
+        return (f"<h3>Top moves for {_esc(rep, rep.moves_period.label)}</h3>{note}<p>No deal or "
+                f"{html.escape(rep.level)} is on a move list: see the next moves section for why.</p>")
+    rows = "".join(
+        f'<tr><td><a href="{html.escape(m.section.href)}">{html.escape(_MOVE_WORDS[m.move])}</a></td>'
+        f"<td>{_esc(rep, m.deal or m.group)}</td><td>{_esc(rep, m.owner)}</td>"
+        f'<td class="num">{html.escape(m.amount)}</td><td>{_esc(rep, m.why)}</td></tr>' for m in summary.moves)
+    return (f"<h3>Top moves for {_esc(rep, rep.moves_period.label)}</h3>{note}<table class=\"qb-moves\"><tr>"
+            f"<th>Move</th><th>Deal or {html.escape(rep.level)}</th><th>Owner</th><th>Amount</th><th>Why</th></tr>"
+            f"{rows}</table>")
