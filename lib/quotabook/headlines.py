@@ -107,7 +107,7 @@ def record(headlines: Mapping[str, object] | None = None, alerts: Iterable | Non
              for label, value in dict(headlines or {}).items()]
     shown = [{**a, "message": mask(a["message"])} for a in normalise_alerts(alerts or ())]
     numbers = [{**f, "group": mask(f["group"]), "label": mask(f["label"])} for f in normalise_figures(figures or ())]
-    payload = {"headlines": pairs, "alerts": shown, "figures": numbers}
+    payload = {"headlines": pairs, "alerts": shown, **({"figures": numbers} if numbers else {})}
     payload = json.loads(json.dumps(payload, default=_jsonable))
     lines = ([f"{k}: {v}" for k, v in payload["headlines"]] + [f"ALERT: {a['message']}" for a in payload["alerts"]]
              + [f"{f['group']} · {f['label']}: {f['value']} ({f['unit']})" for f in numbers])

@@ -34,7 +34,7 @@ from .metrics import format as fmt
 from .text import is_number, mid, names, noun, plural
 from .views import target_achievement as views
 
-__all__ = ["COLUMNS", "SHOWN_METRICS", "ExecutiveSummary", "Figure", "Risk", "Section", "TopMove", "build", "heading_anchor"]
+__all__ = ["COLUMNS", "PAGE_TITLES", "SHOWN_METRICS", "ExecutiveSummary", "Figure", "Risk", "Section", "TopMove", "build", "heading_anchor"]
 
 TARGET_PAGE = "00_target_achievement"
 FORECAST_PAGE = "05_forecast"
@@ -61,6 +61,8 @@ class Section:
         return f"{self.page}.html#{heading_anchor(self.heading)}"
 
 
+#: How the summary names the themed pages it links to.
+PAGE_TITLES = {TARGET_PAGE: "Target achievement", FORECAST_PAGE: "Forecast"}
 STACK = Section(TARGET_PAGE, "Where we stand against target")
 COVERAGE = Section(TARGET_PAGE, "Attainment and coverage")
 CONCENTRATION = Section(TARGET_PAGE, "Forecast confidence and concentration")
@@ -146,6 +148,7 @@ class Risk:
     level: str
     size: float
     section: Section
+    group: str = ""
 
 
 @dataclass
@@ -163,23 +166,23 @@ class ExecutiveSummary:
     figures: list[Figure] = field(default_factory=list)
 
     # -- the page ------------------------------------------------------------------------------------------
-    def show(self, title: str = "Will we hit the number?"):
+    def show(self, title: str = "In brief"):
         """Record the scoreboard figures for the pack index and display the summary (findings, scoreboard,
-        risks, top moves) as one HTML block."""
+        risks, top moves) as one HTML block. The risks are not recorded as alerts: they are a selection of
+        the alerts the themed pages record, which the index lists already."""
         from IPython.display import HTML, display
 
         from .headlines import record
 
         rep = self.report
-        record(figures=[_record_of(f, rep.currency) for f in self.figures],
-               alerts=[{"message": r.text, "level": r.level} for r in self.risks])
+        record(figures=[_record_of(f, rep.currency) for f in self.figures])
         display(rep.findings(self.sentences, title=title))
         return HTML(self.html())
 
     def html(self) -> str:
         """The scoreboard, the risks and the top moves as HTML (every value escaped, contact details masked)."""
-        return (f'<div class="qb-summary">{_scoreboard_html(self)}{_risks_html(self)}{_moves_html(self)}'
-                "</div>")
+        return (f'<div class="qb-summary"><style>{_CSS}</style>{_scoreboard_html(self)}{_risks_html(self)}'
+                f"{_moves_html(self)}</div>")
 
 
 # -- building it ------------------------------------------------------------------------------------------
@@ -390,42 +393,65 @@ def _risks(rep, frame: pd.DataFrame) -> list[Risk]:
             f"is under the {push:g}× line that calls for a pipeline push")
         risks.append(Risk(f"{row.group}: Closed + Commit + Best Case covers {rep.times(row.coverage)} of target "
                           f"and {where}; {rep.money(row.gap)} is left to win.",
-                          _severity(rep, "coverage"), float(row.gap), COVERAGE))
+                          # under 1× the quarter is short whatever closes: as the target achievement page ranks it
+                          "critical" if row.coverage < 1 else _severity(rep, "coverage"), float(row.gap), COVERAGE,
+                          str(row.group)))
     limit = t("target_probability_alert_below")
     for row in live[live["chance"] < limit].itertuples(index=False):
         risks.append(Risk(f"{row.group}: only a {rep.pct(row.chance)} chance of reaching target on the Monte "
                           f"Carlo forecast (median {rep.money(row.forecast)} against {rep.money(row.target)}).",
-                          _severity(rep, "target_probability"), float(row.gap), METHODS))
+                          _severity(rep, "target_probability"), float(row.gap), METHODS, str(row.group)))
     alert = views.coverage_status(rep.ds, rep.period, by=rep.level)
     firing = alert.loc[alert["alert"].astype(bool) & (alert["gap"] > 0), rep.level].astype("str").tolist()
     if firing:
         gap = float(frame.loc[frame["group"].isin(firing) & ~frame["is_scope"], "gap"].sum())
         risks.append(Risk(f"Open pipeline in {names(firing)} has covered less than {t('coverage_alert_below'):g}× "
                           f"of the remaining target for {int(t('coverage_alert_weeks'))} weeks.",
-                          _severity(rep, "pipeline_coverage"), gap, COVERAGE))
+                          _severity(rep, "pipeline_coverage"), gap, COVERAGE, ", ".join(firing)))
     order = {"critical": 0, "warning": 1, "info": 2}
     risks.sort(key=lambda r: (order.get(r.level, 3), -r.size))
-    return risks[:TOP_RISKS]
+    # One risk per group (its most severe): three risks about one region would hide the others.
+    seen: set[str] = set()
+    kept = [r for r in risks if not (r.group in seen or seen.add(r.group))]
+    return kept[:TOP_RISKS]
 
 
 # -- HTML ------------------------------------------------------------------------------------------------------
+#: Text columns left, figures right (Jupyter's table style right-aligns every cell); scoped to the summary.
+_CSS = (".qb-summary table { border-collapse: collapse; margin: 0.4em 0 1em 0; font-size: 10pt; } "
+        ".qb-summary th, .qb-summary td { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: left; "
+        "vertical-align: top; } .qb-summary td.num, .qb-summary th.num { text-align: right; white-space: nowrap; } "
+        ".qb-summary caption { caption-side: top; text-align: left; font-weight: bold; padding: 4px 0; } "
+        ".qb-summary tr.scope td { border-top: 2px solid #4a5568; font-weight: 600; }")
+
+
+def _link(href: str, text: str, *, figure: bool = False) -> str:
+    """``text`` (already escaped) linked to ``href``; ``figure`` marks a value that reads the same on that page."""
+    kind = ' class="fig"' if figure else ""
+    return f'<a{kind} href="{html.escape(href)}">{text}</a>'
+
+
+def _see(section: Section) -> str:
+    return _link(section.href, html.escape(f"{PAGE_TITLES.get(section.page, section.page)}: {section.heading}"))
+
+
 def _esc(rep, text: str) -> str:
     return html.escape(privacy.mask(str(text), rep.privacy))
 
 
 def _scoreboard_html(summary: ExecutiveSummary) -> str:
     rep = summary.report
-    head = "".join(f'<th><a href="{html.escape(COLUMNS[k].section.href)}">{html.escape(COLUMNS[k].label)}</a></th>'
+    head = "".join(f'<th class="num">{_link(COLUMNS[k].section.href, html.escape(COLUMNS[k].label))}</th>'
                    for k in summary.columns)
     by_group: dict[str, list[Figure]] = {}
     for f in summary.figures:
         by_group.setdefault(f.group, []).append(f)
     rows = []
     for group, figures in by_group.items():
-        cells = "".join(f'<td class="num"><a href="{html.escape(f.section.href)}">{html.escape(f.text)}</a></td>'
+        cells = "".join(f'<td class="num">{_link(f.section.href, html.escape(f.text), figure=True)}</td>'
                         for f in figures)
-        style = ' style="border-top: 2px solid #4a5568; font-weight: 600"' if figures[0].scope else ""
-        rows.append(f"<tr{style}><td>{_esc(rep, group)}</td>{cells}</tr>")
+        scope = ' class="scope"' if figures[0].scope else ""
+        rows.append(f"<tr{scope}><td>{_esc(rep, group)}</td>{cells}</tr>")
     caption = f"{rep.period.label} scoreboard, {noun(rep.level)} then {mid(rep.label)}"
     if rep.state.finished:
         caption += " (final; the forecast as it stood mid-quarter)"
@@ -440,8 +466,7 @@ def _risks_html(summary: ExecutiveSummary) -> str:
     if not summary.risks:
         return ("<h3>Biggest risks</h3><p>No catalog alert on the number fires: coverage is above the push line, "
                 "the chance of target above its alert and no pipeline coverage alert has held.</p>")
-    items = "".join(f'<li><strong>{html.escape(r.level)}</strong>: {_esc(rep, r.text)} '
-                    f'<a href="{html.escape(r.section.href)}">See {html.escape(r.section.heading)}</a></li>'
+    items = "".join(f"<li><strong>{html.escape(r.level)}</strong>: {_esc(rep, r.text)} See {_see(r.section)}.</li>"
                     for r in summary.risks)
     return f"<h3>Biggest risks</h3><ol>{items}</ol>"
 
@@ -453,9 +478,10 @@ def _moves_html(summary: ExecutiveSummary) -> str:
         return (f"<h3>Top moves for {_esc(rep, rep.moves_period.label)}</h3>{note}<p>No deal or "
                 f"{html.escape(rep.level)} is on a move list: see the next moves section for why.</p>")
     rows = "".join(
-        f'<tr><td><a href="{html.escape(m.section.href)}">{html.escape(_MOVE_WORDS[m.move])}</a></td>'
-        f"<td>{_esc(rep, m.deal or m.group)}</td><td>{_esc(rep, m.owner)}</td>"
-        f'<td class="num">{html.escape(m.amount)}</td><td>{_esc(rep, m.why)}</td></tr>' for m in summary.moves)
+        f"<tr><td>{_link(m.section.href, html.escape(_MOVE_WORDS[m.move]))}</td>"
+        f"<td>{_link(m.section.href, _esc(rep, m.deal or m.group), figure=True)}</td><td>{_esc(rep, m.owner)}</td>"
+        f'<td class="num">{_link(m.section.href, html.escape(m.amount), figure=True)}</td>'
+        f"<td>{_esc(rep, m.why)}</td></tr>" for m in summary.moves)
     return (f"<h3>Top moves for {_esc(rep, rep.moves_period.label)}</h3>{note}<table class=\"qb-moves\"><tr>"
-            f"<th>Move</th><th>Deal or {html.escape(rep.level)}</th><th>Owner</th><th>Amount</th><th>Why</th></tr>"
-            f"{rows}</table>")
+            f'<th>Move</th><th>Deal or {html.escape(rep.level)}</th><th>Owner</th><th class="num">Amount</th>'
+            f"<th>Why</th></tr>{rows}</table>")

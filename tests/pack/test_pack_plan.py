@@ -52,7 +52,7 @@ def test_safe_path_refuses_to_leave_the_pack_folder(tmp_path):
 
 def test_the_quarterly_pack_lists_the_themes_in_order():
     spec = load_pack_spec("quarterly", project_root())
-    assert spec.notebooks == ("00_target_achievement", "01_activity_ratios", "02_funnel", "03_velocity",
+    assert spec.notebooks == ("summary", "00_target_achievement", "01_activity_ratios", "02_funnel", "03_velocity",
                               "04_territory_quota", "05_forecast", "06_won_lost", "07_rep_scorecards")
     assert spec.regions == ("all",) and spec.formats == ("html", "pdf")
 

@@ -113,6 +113,30 @@ def test_record_helper_displays_json_with_a_text_fallback(monkeypatch):
     assert list(extract_records(nb)[0]) == ["Win rate", "Closed"]  # the order given is kept
 
 
+def test_recorded_figures_carry_numbers_with_their_unit_masked_and_survive_the_notebook(monkeypatch):
+    import IPython.display
+    import numpy as np
+
+    from quotabook.pack import record
+    from quotabook.headlines import extract_figures
+
+    shown = []
+    monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: shown.append((obj, kw)))
+    record(figures=[{"group": "ann@example.com", "scope": np.bool_(True), "key": "closed", "label": "Closed",
+                     "metric": "closed_amount", "value": np.float64(895_400.0), "unit": "currency",
+                     "currency": "USD", "href": "00_target_achievement.html#Where-we-stand-against-target"},
+                    {"group": "East", "scope": False, "key": "chance", "label": "Chance of target",
+                     "value": float("nan"), "unit": "percent", "currency": "USD", "href": ""}])
+    (data, _), = shown
+    nb = new_notebook(cells=[new_code_cell("x", outputs=[new_output("display_data", data=data)])])
+    figures = extract_figures(nbformat.reads(nbformat.writes(nb), as_version=4))
+    assert figures[0] == {"group": "a***@example.com", "scope": True, "key": "closed", "label": "Closed",
+                          "metric": "closed_amount", "value": 895_400.0, "unit": "currency", "currency": "USD",
+                          "href": "00_target_achievement.html#Where-we-stand-against-target"}
+    assert figures[1]["value"] is None and figures[1]["metric"] == ""  # NaN is no figure: the index shows "–"
+    assert "ann@example.com" not in data["text/plain"]
+
+
 # -- glossary, alt text and navigation (issue 16) ----------------------------------------------------------------
 
 def _glossary_output(names):

@@ -98,8 +98,9 @@ def _outlook(rep, fx) -> tuple[str, dict, list]:
         headlines["Chance of target"] = rep.pct(prob)
         limit = rep.settings.threshold("target_probability_alert_below")
         if prob < limit:
-            alerts.append(f"{label}: only a {rep.pct(prob)} chance of reaching the {period} target "
-                          f"(alert below {rep.pct(limit)})")
+            alerts.append({"message": f"{label}: only a {rep.pct(prob)} chance of reaching the {period} target "
+                                      f"(alert below {rep.pct(limit)})",
+                           "level": rep.catalog.get("target_probability").alert.severity})
     return text + ".", headlines, alerts
 
 

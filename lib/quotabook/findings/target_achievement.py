@@ -228,11 +228,12 @@ def _alerts(rep, cov: pd.DataFrame) -> list[dict]:
     for _, row in live[live["coverage"] < t("pipeline_push_below")].iterrows():
         out.append({"message": f"{row[rep.level]}: coverage {rep.times(row['coverage'], 2)} is under the "
                                f"{t('pipeline_push_below'):g}× pipeline-push line",
-                    "level": "critical" if row["coverage"] < 1 else "warning"})
+                    # under 1× the quarter is mathematically short: more than the catalog's push-line severity
+                    "level": "critical" if row["coverage"] < 1 else rep.catalog.get("coverage").alert.severity})
     for _, row in live[live["alert"].astype(bool)].iterrows():
         out.append({"message": f"{row[rep.level]}: pipeline coverage {rep.times(row['pipeline_coverage'], 2)} under "
                                f"{t('coverage_alert_below'):g}× for {int(t('coverage_alert_weeks'))} weeks",
-                    "level": "warning"})
+                    "level": rep.catalog.get("pipeline_coverage").alert.severity})
     return out
 
 

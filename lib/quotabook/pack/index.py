@@ -108,7 +108,8 @@ def _alerts(manifest: dict) -> str:
             level = str(alert.get("level", "warning"))
             rank = LEVELS.index(level) if level in LEVELS else len(LEVELS)
             page = _link((entry.get("outputs") or {}).get("html"), entry["title"]) or html.escape(entry["title"])
-            ranked.append((rank, order, f"<tr><td>{html.escape(entry['region'])}</td><td>{page}</td>"
+            where = _label({"slug": entry.get("slug"), "name": entry["region"]})
+            ranked.append((rank, order, f"<tr><td>{html.escape(where)}</td><td>{page}</td>"
                                         f'<td class="level-{html.escape(level)}">{html.escape(level)}</td>'
                                         f"<td>{html.escape(str(alert.get('message', '')))}</td></tr>"))
     if not ranked:
