@@ -34,7 +34,8 @@ from .metrics import format as fmt
 from .text import is_number, mid, names, noun, plural
 from .views import target_achievement as views
 
-__all__ = ["COLUMNS", "PAGE_TITLES", "SHOWN_METRICS", "ExecutiveSummary", "Figure", "Risk", "Section", "TopMove", "build", "heading_anchor"]
+__all__ = ["COLUMNS", "PAGE_TITLES", "SHOWN_METRICS", "ExecutiveSummary", "Figure", "Risk", "Section", "TopMove",
+           "build", "heading_anchor"]
 
 TARGET_PAGE = "00_target_achievement"
 FORECAST_PAGE = "05_forecast"
@@ -312,11 +313,11 @@ def _groups_sentence(rep, groups: pd.DataFrame, ended: bool) -> str:
     if targeted["forecast"].isna().all():
         return ""
     short = targeted.loc[targeted["forecast"] < targeted["target"], "group"].tolist()
+    whom = {1: f"its one {level}", 2: f"both {noun(level)}"}.get(n, f"all {plural(n, level)}")
+    whom += " with a target" if n < len(groups) else ""
     if not short:
-        whom = f"its one {level}" if n == 1 else f"all {plural(n, level)} with a target"
         return f"On the Monte Carlo median {whom} reach{'es' if n == 1 else ''} target."
     if len(short) == n:
-        whom = f"its one {level}" if n == 1 else f"all {plural(n, level)} with a target"
         return f"On the Monte Carlo median {whom} {'falls' if n == 1 else 'fall'} short of target."
     return (f"On the Monte Carlo median {len(short)} of {plural(n, level)} with a target "
             f"{'falls' if len(short) == 1 else 'fall'} short of it: {names(short)}.")
@@ -378,14 +379,17 @@ def _severity(rep, metric: str) -> str:
 
 
 def _risks(rep, frame: pd.DataFrame) -> list[Risk]:
-    """The three biggest risks to the number, from the catalog alerts that fire on the scoreboard: coverage
-    under the pipeline-push line (``coverage``), a low chance of target (``target_probability``) and the
-    pipeline coverage alert (``pipeline_coverage``), most severe first, then largest gap. Each sentence
-    states figures the scoreboard and its section show. None once the period is over: its number is in."""
+    """The three biggest risks to the number, from the catalog alerts that fire on the scoreboard's groups:
+    coverage under the pipeline-push line (``coverage``; under 1× critical, as the target achievement page
+    ranks it), a low chance of target (``target_probability``) and the pipeline coverage alert
+    (``pipeline_coverage``), most severe first (the catalog's severity), then largest gap, one per group.
+    Each sentence states figures the scoreboard and its section show. None once the period is over (its
+    number is in) or before it starts."""
     if rep.state.finished or rep.state.future:
         return []
     t = rep.settings.threshold
-    live = frame[(frame["target"] > 0) & (frame["gap"] > 0)]
+    # The groups, not the scope: the opening sentences state the scope's coverage and chance; risks say where.
+    live = frame[(frame["target"] > 0) & (frame["gap"] > 0) & ~frame["is_scope"]]
     risks = []
     push = t("pipeline_push_below")
     for row in live[live["coverage"] < push].itertuples(index=False):
@@ -401,13 +405,13 @@ def _risks(rep, frame: pd.DataFrame) -> list[Risk]:
         risks.append(Risk(f"{row.group}: only a {rep.pct(row.chance)} chance of reaching target on the Monte "
                           f"Carlo forecast (median {rep.money(row.forecast)} against {rep.money(row.target)}).",
                           _severity(rep, "target_probability"), float(row.gap), METHODS, str(row.group)))
-    alert = views.coverage_status(rep.ds, rep.period, by=rep.level)
-    firing = alert.loc[alert["alert"].astype(bool) & (alert["gap"] > 0), rep.level].astype("str").tolist()
-    if firing:
-        gap = float(frame.loc[frame["group"].isin(firing) & ~frame["is_scope"], "gap"].sum())
-        risks.append(Risk(f"Open pipeline in {names(firing)} has covered less than {t('coverage_alert_below'):g}× "
-                          f"of the remaining target for {int(t('coverage_alert_weeks'))} weeks.",
-                          _severity(rep, "pipeline_coverage"), gap, COVERAGE, ", ".join(firing)))
+    cov = views.coverage_status(rep.ds, rep.period, by=rep.level)
+    firing = cov[cov["alert"].astype(bool) & (cov["gap"] > 0)]
+    for name, pipeline in zip(firing[rep.level].astype("str"), firing["pipeline_coverage"], strict=True):
+        gap = float(frame.loc[(frame["group"] == name) & ~frame["is_scope"], "gap"].sum())
+        risks.append(Risk(f"{name}: open pipeline covers {rep.times(pipeline)} of the target still to win and has "
+                          f"stayed under {t('coverage_alert_below'):g}× for {int(t('coverage_alert_weeks'))} weeks.",
+                          _severity(rep, "pipeline_coverage"), gap, COVERAGE, name))
     order = {"critical": 0, "warning": 1, "info": 2}
     risks.sort(key=lambda r: (order.get(r.level, 3), -r.size))
     # One risk per group (its most severe): three risks about one region would hide the others.

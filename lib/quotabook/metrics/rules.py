@@ -19,7 +19,8 @@ import yaml
 from ..errors import CatalogIssue
 from ..schemas import TABLES
 
-__all__ = ["ALERT_WHEN", "CADENCES", "ENUMS", "FILE", "SEVERITIES", "THEMES", "Checker", "expression_names", "hint", "read_entries"]
+__all__ = ["ALERT_WHEN", "CADENCES", "ENUMS", "FILE", "SEVERITIES", "THEMES",
+           "Checker", "expression_names", "hint", "read_entries"]
 
 THEMES = {"target_achievement": "Target achievement", "activity_ratios": "Activity ratios", "funnel": "Funnel",
           "velocity": "Velocity", "territory_quota": "Territory quota", "forecast": "Forecast",

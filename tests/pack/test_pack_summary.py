@@ -1,0 +1,116 @@
+"""End to end: every figure of a pack's executive summary reads the same in the section it links to, and the
+index's scoreboard shows the summaries' own figures.
+
+One small pack, built once for the module: a realistic export that is not the demo
+(:func:`quotabook.testing.crm_export`, Pipedrive stage names, 2014-2016), the quarter under way when it was pulled
+(2016-Q4), one region (Nordics) and the district, HTML only, the summary with the two pages it links to.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from quotabook.pack import build_pack
+from quotabook.testing import crm_export
+
+pytestmark = pytest.mark.slow
+NOTEBOOKS = ["summary", "00_target_achievement", "05_forecast"]
+
+
+@pytest.fixture(scope="module")
+def pack(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("summary-pack")
+    folder = crm_export().write(root / "export")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("QUOTABOOK_WORKBOOK", str(folder / "workbook.yaml"))  # the export's stage map; kernels inherit it
+    try:
+        result = build_pack("2016-Q4", regions=["Nordics", "district"], notebooks=NOTEBOOKS, data=str(folder),
+                            formats=("html",), out=root / "reports", workers=2, progress=False)
+    finally:
+        patch.undo()
+    assert result.exit_code == 0, result.failures
+    return result.out_dir
+
+
+class _Links(HTMLParser):
+    """``(href, class, text)`` of every link of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.open: list[list[str]] = []
+        self.links: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "a":
+            found = dict(attrs)
+            self.open.append([found.get("href") or "", found.get("class") or "", ""])
+
+    def handle_endtag(self, tag):
+        if tag == "a" and self.open:
+            self.links.append(tuple(self.open.pop()))
+
+    def handle_data(self, data):
+        for link in self.open:
+            link[2] += data
+
+
+def links(page: str) -> list[tuple[str, str, str]]:
+    parser = _Links()
+    parser.feed(page)
+    return parser.links
+
+
+def section_text(page: str, anchor: str) -> str:
+    """The text of the section opened by the heading ``id=anchor``, up to the next heading of its level or above."""
+    start = page.index(f'id="{anchor}"')
+    level = int(page[page.rindex("<h", 0, start) + 2])
+    stop = re.compile(rf"<h[1-{level}][ >]").search(page, start)
+    body = page[start:stop.start() if stop else len(page)]
+    body = re.sub(r"<style.*?</style>|<script.*?</script>", " ", body, flags=re.S)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
+
+
+@pytest.mark.parametrize("scope", ["nordics", "district"])
+def test_every_summary_figure_reads_the_same_in_the_section_it_links_to(pack, scope):
+    page = (pack / scope / "summary.html").read_text(encoding="utf-8")
+    figures = [(href, text) for href, kind, text in links(page) if kind == "fig"]
+    assert len(figures) >= 3 * 7, "a scoreboard of regions (or territories) and the scope, and the top moves"
+    missing = []
+    for href, text in figures:
+        file, anchor = href.split("#", 1)
+        target = (pack / scope / file).read_text(encoding="utf-8")
+        if " ".join(text.split()) not in section_text(target, anchor):
+            missing.append(f"{text!r} not in {href}")
+    assert not missing, "\n".join(missing)
+
+
+@pytest.mark.parametrize("scope", ["nordics", "district"])
+def test_every_link_of_the_summary_lands_on_a_heading_of_the_pack(pack, scope):
+    page = (pack / scope / "summary.html").read_text(encoding="utf-8")
+    for href, _, _ in links(page):
+        if href.startswith("#") or "#" not in href:
+            continue
+        file, anchor = href.split("#", 1)
+        assert f'id="{anchor}"' in (pack / scope / file).read_text(encoding="utf-8"), href
+
+
+def test_the_index_scoreboard_shows_each_scopes_own_summary_figures(pack):
+    index = (pack / "index.html").read_text(encoding="utf-8")
+    start = index.index("<h2>Scoreboard</h2>")
+    board = index[start:index.index("</table>", start)]
+    assert board.index(">Nordics<") < board.index(">District (all regions)<")
+    for scope in ("nordics", "district"):
+        page = (pack / scope / "summary.html").read_text(encoding="utf-8")
+        row = page[page.index('<tr class="scope">'):page.index("</tr>", page.index('<tr class="scope">'))]
+        on_summary = {(href, text) for href, kind, text in links(row) if kind == "fig"}
+        on_index = [(href.removeprefix(f"{scope}/"), text) for href, _, text in links(board)
+                    if href.startswith(f"{scope}/") and "#" in href]
+        assert len(on_index) == 6, on_index  # Target, Closed, Forecast, Gap, Attainment, Coverage
+        assert set(on_index) <= on_summary, (scope, set(on_index) - on_summary)
+    assert '<a href="overview.html">one-page overview</a>' in index
+    assert "Where we stand" in (pack / "overview.html").read_text(encoding="utf-8")
