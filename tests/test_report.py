@@ -41,3 +41,17 @@ def test_overview_shows_hostile_names_literally_and_masks_contact_details(tmp_pa
                           tmp_path).read_text(encoding="utf-8")
     assert "<script>alert" not in page and "<img src=x" not in page and "ann@example.com" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;&#34;&gt;&lt;img src=x onerror=alert(1)&gt; a***@example.com" in page
+
+
+def test_overview_without_targets_leaves_target_attainment_and_coverage_blank(tiny_folder, tmp_path):
+    from dataclasses import replace
+
+    from quotabook.dataset import canonical_table
+
+    ds = load(tiny_folder)
+    ds = replace(ds, targets=canonical_table("targets", None), present=ds.present - {"targets"})
+    table = period_standing(ds, "2026-Q1")
+    assert table[["Target", "Attainment", "Coverage"]].isna().all().all()
+    page = build_overview(ds, "2026-Q1", tmp_path).read_text(encoding="utf-8")
+    assert "No targets for this period." in page and "no targets in the data" in page
+    assert "cannot reach target" not in page and "inf%" not in page

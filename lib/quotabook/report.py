@@ -40,7 +40,9 @@ def period_standing(ds: Dataset, period: str | Period) -> pd.DataFrame:
     Amounts in the reporting currency; ratios are blank where the target is zero."""
     from .metrics import compute_wide  # deferred: loads the catalog
 
-    values = compute_wide(list(_STANDING.values()), ds, period, by="territory")
+    # a metric the data cannot give (no targets table: no Target, attainment or coverage) stays blank
+    names = list(_STANDING.values())
+    values = compute_wide(names, ds, period, by="territory").reindex(columns=names)
     table = values.rename(columns={v: k for k, v in _STANDING.items()})[list(_STANDING)]
     terr = ds.territories.set_index("territory")[["region", "owner"]]
     table = terr.join(table, how="left")
@@ -61,12 +63,16 @@ def _chart_svg(table: pd.DataFrame, currency: str, period: str, closed: bool) ->
         for cat in ("Closed", "Commit", "Best Case"):
             ax.barh(labels, table[cat], left=left, color=PALETTE[cat], label=cat)
             left += table[cat]
-        ax.scatter(table["Target"], labels, marker="|", s=420, linewidths=3, color=PALETTE["Target"],
-                   label="Target", zorder=3)
+        targeted = table["Target"].notna()
+        if targeted.any():  # no targets table: bars only, never a tick at an invented zero
+            ax.scatter(table.loc[targeted, "Target"], labels[targeted], marker="|", s=420, linewidths=3,
+                       color=PALETTE["Target"], label="Target", zorder=3)
         ax.invert_yaxis()
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1e3:,.0f}K"))
         ax.set_xlabel(f"Amount ({currency})")
-        if closed:  # a finished quarter: only Closed counts
+        if not targeted.any():
+            title = f"{period}: no targets in the data, so no territory is read against one"
+        elif closed:  # a finished quarter: only Closed counts
             short = int((table["Attainment"].fillna(0) < 1).sum())
             title = f"{period}: {short} of {len(table)} territories finished below target"
         else:
@@ -106,7 +112,7 @@ def build_overview(ds: Dataset, period: str, out_dir: str | os.PathLike) -> Path
     styled = _literal(shown, {**money, "Attainment": "{:.0%}", "Coverage": "{:.1f}×"})
     counts = _literal(privacy.mask_frame(ds.counts))
     region_totals = table.groupby("region")[[*CATEGORY_ORDER, "Target"]].sum()
-    region_totals["Attainment"] = region_totals["Closed"] / region_totals["Target"]
+    region_totals["Attainment"] = region_totals["Closed"] / region_totals["Target"].where(region_totals["Target"] > 0)
     regions = _literal(privacy.mask_frame(region_totals.reset_index().rename(columns={"region": "Region"})),
                        {**money, "Attainment": "{:.0%}"})
     closed, target = table["Closed"].sum(), table["Target"].sum()

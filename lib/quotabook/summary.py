@@ -178,12 +178,23 @@ class ExecutiveSummary:
         rep = self.report
         record(figures=[_record_of(f, rep.currency) for f in self.figures])
         display(rep.findings(self.sentences, title=title))
-        return HTML(self.html())
+        # three outputs, not one: a printed page keeps each whole, so smaller blocks flow without half-empty pages
+        *first, last = self.blocks()
+        for block in first:
+            display(HTML(block))
+        return HTML(last)
+
+    def blocks(self) -> list[str]:
+        """The scoreboard, the risks and the top moves, each as an HTML block (every value escaped, contact
+        details masked)."""
+        style = f"<style>{_CSS}</style>"
+        parts = [_scoreboard_html(self), _risks_html(self), _moves_html(self)]
+        return [f'<div class="qb-summary">{style if i == 0 else ""}{part}</div>' for i, part in enumerate(parts)
+                if part]
 
     def html(self) -> str:
-        """The scoreboard, the risks and the top moves as HTML (every value escaped, contact details masked)."""
-        return (f'<div class="qb-summary"><style>{_CSS}</style>{_scoreboard_html(self)}{_risks_html(self)}'
-                f"{_moves_html(self)}</div>")
+        """The whole summary below its sentences as one HTML string."""
+        return "".join(self.blocks())
 
 
 # -- building it ------------------------------------------------------------------------------------------

@@ -287,13 +287,12 @@ def build_pack(period: str | None = None, *, regions=None, notebooks=None, data=
     return result
 
 
-def write_overview(plan: Plan) -> str | None:
+def write_overview(plan: Plan) -> tuple[str | None, str | None]:
     """Write the one-page overview of the period (:func:`quotabook.report.build_overview`) as ``overview.html``
-    beside the index, and return its name relative to the pack folder; None when the source cannot be loaded
-    (every notebook then reports why)."""
+    beside the index. Returns its name relative to the pack folder, or None and why it could not be written
+    (the index lists that with the failures; the themed pages are built all the same)."""
     import warnings
 
-    from ..errors import QuotabookError
     from ..loading import load
     from ..report import build_overview
 
@@ -301,9 +300,9 @@ def write_overview(plan: Plan) -> str | None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # rejected rows are each notebook's data note
             ds = load(plan.data, as_of=plan.as_of)
-        return build_overview(ds, plan.period, plan.out_dir.parent).name
-    except QuotabookError:
-        return None
+        return build_overview(ds, plan.period, plan.out_dir.parent).name, None
+    except Exception as exc:  # an optional page never stops the pack: the index says what went wrong
+        return None, mask(f"{type(exc).__name__}: {exc}")
 
 
 def _privacy_policy():
@@ -365,7 +364,7 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
                                                                                "workers": pool.workers}
     manifest["runs"] = dict(kept)
     manifest["previous_pack"] = previous_pack(plan.out_dir.parent, plan.period)
-    manifest["overview"] = write_overview(plan)
+    manifest["overview"], manifest["overview_error"] = write_overview(plan)
     old_regions = {r["slug"]: r for r in (previous or {}).get("regions", [])}
     todo_slugs = {run.slug for run in todo}
     pdf_due = [(name, slug) for name, slug in plan.regions if want_pdf and (

@@ -97,6 +97,9 @@ def _failures(manifest: dict) -> str:
         if region.get("pdf_status") == "failed":
             rows.append(f"<tr><td>{html.escape(region['name'])}</td><td>PDF</td>"
                         f"<td><code>{html.escape(region.get('error') or '')}</code></td><td></td></tr>")
+    if manifest.get("overview_error"):
+        rows.append(f"<tr><td>All</td><td>One-page overview</td><td><code>{html.escape(manifest['overview_error'])}"
+                    "</code></td><td></td></tr>")
     return _box("failures", "Failures", ["Region", "Theme", "Error", "Open"], rows) if rows else ""
 
 
