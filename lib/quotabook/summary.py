@@ -433,11 +433,14 @@ def _risks(rep, frame: pd.DataFrame) -> list[Risk]:
 
 # -- HTML ------------------------------------------------------------------------------------------------------
 #: Text columns left, figures right (Jupyter's table style right-aligns every cell); scoped to the summary.
-_CSS = (".qb-summary table { border-collapse: collapse; margin: 0.4em 0 1em 0; font-size: 10pt; } "
-        ".qb-summary th, .qb-summary td { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: left; "
-        "vertical-align: top; } .qb-summary td.num, .qb-summary th.num { text-align: right; white-space: nowrap; } "
-        ".qb-summary caption { caption-side: top; text-align: left; font-weight: bold; padding: 4px 0; } "
-        ".qb-summary tr.scope td { border-top: 2px solid #4a5568; font-weight: 600; }")
+_CSS = (".qb-summary table.qb { border-collapse: collapse; margin: 0.4em 0 1em 0; font-size: 9pt; "
+        "table-layout: auto; } "
+        ".qb-summary table.qb th, .qb-summary table.qb td { padding: 2px 5px; border-bottom: 1px solid #ddd; "
+        "text-align: left; vertical-align: top; white-space: normal; } "
+        ".qb-summary table.qb td.num, .qb-summary table.qb th.num { text-align: right; } "
+        ".qb-summary table.qb td.num { white-space: nowrap; } "
+        ".qb-summary table.qb caption { caption-side: top; text-align: left; font-weight: bold; padding: 4px 0; } "
+        ".qb-summary table.qb tr.scope td { border-top: 2px solid #4a5568; font-weight: 600; }")
 
 
 def _link(href: str, text: str, *, figure: bool = False) -> str:
@@ -470,7 +473,7 @@ def _scoreboard_html(summary: ExecutiveSummary) -> str:
     caption = f"{rep.period.label} scoreboard, {noun(rep.level)} then {mid(rep.label)}"
     if rep.state.finished:
         caption += " (final; the forecast as it stood mid-quarter)"
-    return (f'<table class="qb-scoreboard"><caption>{_esc(rep, caption)}</caption><tr><th>'
+    return (f'<table class="qb qb-scoreboard"><caption>{_esc(rep, caption)}</caption><tr><th>'
             f'{html.escape(rep.level.title())}</th>{head}</tr>{"".join(rows)}</table>')
 
 
@@ -497,6 +500,6 @@ def _moves_html(summary: ExecutiveSummary) -> str:
         f"<td>{_link(m.section.href, _esc(rep, m.deal or m.group), figure=True)}</td><td>{_esc(rep, m.owner)}</td>"
         f'<td class="num">{_link(m.section.href, html.escape(m.amount), figure=True)}</td>'
         f"<td>{_esc(rep, m.why)}</td></tr>" for m in summary.moves)
-    return (f"<h3>Top moves for {_esc(rep, rep.moves_period.label)}</h3>{note}<table class=\"qb-moves\"><tr>"
+    return (f"<h3>Top moves for {_esc(rep, rep.moves_period.label)}</h3>{note}<table class=\"qb qb-moves\"><tr>"
             f'<th>Move</th><th>Deal or {html.escape(rep.level)}</th><th>Owner</th><th class="num">Amount</th>'
             f"<th>Why</th></tr>{rows}</table>")
