@@ -48,11 +48,15 @@ def normalise_headlines(headlines) -> dict:
 
 
 def normalise_alerts(alerts: Iterable) -> list[dict]:
-    """Alerts as ``{"message": str, "level": str}``; a bare string is a ``warning``."""
+    """Alerts as ``{"message": str, "level": str}``, plus ``anchor`` (the ``id`` of the page's section that
+    explains it) when given; a bare string is a ``warning``."""
     out = []
     for alert in alerts or ():
         if isinstance(alert, Mapping):
-            out.append({"message": str(alert.get("message", "")), "level": str(alert.get("level", "warning"))})
+            item = {"message": str(alert.get("message", "")), "level": str(alert.get("level", "warning"))}
+            if isinstance(alert.get("anchor"), str) and alert["anchor"]:
+                item["anchor"] = alert["anchor"]
+            out.append(item)
         else:
             out.append({"message": str(alert), "level": "warning"})
     return out
@@ -96,7 +100,8 @@ def record(headlines: Mapping[str, object] | None = None, alerts: Iterable | Non
     ----------
     headlines : mapping of label -> value, shown as given (format amounts and ratios in the notebook,
         e.g. ``{"Attainment": "82%", "Closed": "$1.2M"}``); numbers are shown with thousands separators.
-    alerts : strings, or mappings with ``message`` and ``level`` (``info`` / ``warning`` / ``critical``).
+    alerts : strings, or mappings with ``message``, ``level`` (``info`` / ``warning`` / ``critical``) and
+        optionally ``anchor``, the section of the page that explains the alert (the index links there).
     figures : numbers for the index's scoreboard, each a mapping of :data:`FIGURE_KEYS` (``value`` a number in
         its catalog ``unit``; the index formats it as the pages do).
 

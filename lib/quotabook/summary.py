@@ -31,22 +31,17 @@ from . import moves, privacy
 from .forecast import study
 from .forecast.monte_carlo import range_statement
 from .metrics import format as fmt
-from .text import is_number, mid, names, noun, plural
+from .text import heading_anchor, is_number, mid, names, noun, plural
 from .views import target_achievement as views
 
 __all__ = ["COLUMNS", "PAGE_TITLES", "SHOWN_METRICS", "ExecutiveSummary", "Figure", "Risk", "Section", "TopMove",
-           "build", "heading_anchor"]
+           "build"]
 
 TARGET_PAGE = "00_target_achievement"
 FORECAST_PAGE = "05_forecast"
 #: How many deals of each deal move (reclassify, promote, pull in) the summary lists, and how many risks.
 TOP_DEALS = 2
 TOP_RISKS = 3
-
-
-def heading_anchor(heading: str) -> str:
-    """The ``id`` the rendered page gives a Markdown heading (nbconvert: spaces become hyphens)."""
-    return "-".join(str(heading).split())
 
 
 @dataclass(frozen=True)

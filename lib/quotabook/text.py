@@ -22,7 +22,8 @@ import pandas as pd
 from .metrics import format as fmt
 
 __all__ = ["MASK_STAND_IN", "NO_LOST", "UNESCAPED_DOLLAR", "Extremes", "currency_text", "extremes", "figure",
-           "is_number", "md_literal", "mid", "names", "noun", "one_sided", "percent", "plain", "plural", "spread", "upper_first"]
+           "heading_anchor", "is_number", "md_literal", "mid", "names", "noun", "one_sided", "percent", "plain",
+           "plural", "spread", "upper_first"]
 
 #: Plurals that do not just add an "s".
 _PLURALS = {"territory": "territories", "opportunity": "opportunities", "company": "companies",
@@ -189,3 +190,10 @@ def md_literal(text: str) -> str:
     a backslash before every other Markdown punctuation character, line breaks as spaces."""
     text = html.escape(str(text), quote=False).replace("\r", " ").replace("\n", " ")
     return _PUNCT.sub(r"\\\1", text).replace(MASK_STAND_IN, "\\*")
+
+
+def heading_anchor(heading: str) -> str:
+    """The ``id`` a rendered page gives a Markdown heading (nbconvert: spaces become hyphens), so a summary figure
+    or an index alert can link to the section that explains it: "Attainment and coverage" →
+    "Attainment-and-coverage"."""
+    return "-".join(str(heading).split())

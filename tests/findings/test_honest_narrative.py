@@ -26,7 +26,7 @@ import re
 import pandas as pd
 import pytest
 
-from quotabook import moves
+from quotabook import moves, summary
 from quotabook.dataset import Dataset, canonical_table
 from quotabook.findings import (
     activity_ratios,
@@ -163,6 +163,8 @@ def everything(rep: Report) -> dict[str, list[str]]:
     out["trends"] = [trends.headline(rep, trend), *trends.trend_sentences(rep, trend)]
     out = {k: [s.replace("\\$", "$") for s in v] for k, v in out.items()}
     out["moves"] = [t for t in (text(moves.table(rep, m)) for m in [*moves.MOVES, "impact"]) if t]
+    built = summary.build(rep)  # the executive summary: its sentences and its risks
+    out["summary"] = [*built.sentences, *(r.text for r in built.risks)]
     out["notes"] = [t for t in (text(target_achievement.impact_note(rep)),) if t]
     return out
 

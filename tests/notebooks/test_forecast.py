@@ -80,7 +80,7 @@ def test_findings_read_the_outlook_methods_backtest_pipeline_and_strike_zone():
     assert f.headlines["Most accurate method"].startswith(best["method"])
     if prob < 0.5:
         assert {"message": f"The district: only a {rep.pct(prob)} chance of reaching the 2026-Q3 target (alert "
-                           "below 50%)", "level": "critical"} in f.alerts  # the catalog's severity
+                           "below 50%)", "level": "critical", "anchor": "Will-we-hit-the-number?"} in f.alerts
 
 
 def test_a_finished_quarter_is_judged_against_what_it_booked():

@@ -88,10 +88,13 @@ def test_findings_say_where_the_district_stands_what_is_short_and_what_it_takes(
     ]
     assert f.headlines == {"Attainment": "60%", "Forecast attainment": "78%", "Coverage": "1.1×",
                            "Pipeline coverage": "1.2×"}
+    # levels: the catalog's severity (coverage under 1× is short whatever closes: critical); each alert names
+    # the section explaining it, for the index's link
+    where = {"anchor": "Attainment-and-coverage"}
     assert f.alerts == [
-        {"message": "East: coverage 1.43× is under the 1.5× pipeline-push line", "level": "warning"},
-        {"message": "West: coverage 0.35× is under the 1.5× pipeline-push line", "level": "critical"},
-        {"message": "West: pipeline coverage 0.35× under 2.5× for 2 weeks", "level": "warning"},
+        {"message": "East: coverage 1.43× is under the 1.5× pipeline-push line", "level": "warning", **where},
+        {"message": "West: coverage 0.35× is under the 1.5× pipeline-push line", "level": "critical", **where},
+        {"message": "West: pipeline coverage 0.35× under 2.5× for 2 weeks", "level": "warning", **where},
     ]
 
 

@@ -49,7 +49,7 @@ def _manifest(west_summary=False):
         "east/00_target_achievement": _run("East", "east", "00_target_achievement", "Target achievement",
                                            {"Attainment": "53%"},
                                            [{"message": "EAST-03: coverage 0.40× is under the 1.5× line",
-                                             "level": "critical"}]),
+                                             "level": "critical", "anchor": "Attainment-and-coverage"}]),
         "east/05_forecast": _run("East", "east", "05_forecast", "Forecast", {"Forecast (P50)": "$1.4M"},
                                  [{"message": "chance of target 12%", "level": "warning"}]),
         "district/summary": _run("district", "district", "summary", "Executive summary",
@@ -164,7 +164,9 @@ def test_alerts_are_ranked_by_severity_and_link_the_page_that_explains_them():
     alerts = page[page.index("Alerts fired"):]
     order = [alerts.index(m) for m in ("coverage 0.40×", "chance of target 12%", "West short", "district info")]
     assert order == sorted(order)  # critical, then the warnings in pack order, then info
-    assert '<a href="east/00_target_achievement.html">Target achievement</a>' in alerts
+    # linked to the section that explains the alert where the notebook names it, else to the page
+    assert '<a href="east/00_target_achievement.html#Attainment-and-coverage">Target achievement</a>' in alerts
+    assert '<a href="west/00_target_achievement.html">Target achievement</a>' in alerts
     assert "<td>District (all regions)</td>" in alerts
 
 

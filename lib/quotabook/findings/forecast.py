@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..forecast import study
 from ..metrics.forecasting.monte_carlo import range_statement
-from ..text import extremes, is_number, mid, names, noun, plural
+from ..text import extremes, heading_anchor, is_number, mid, names, noun, plural
 from . import Findings
 from .integrity import say_date
 
@@ -100,7 +100,8 @@ def _outlook(rep, fx) -> tuple[str, dict, list]:
         if prob < limit:
             alerts.append({"message": f"{label}: only a {rep.pct(prob)} chance of reaching the {period} target "
                                       f"(alert below {rep.pct(limit)})",
-                           "level": rep.catalog.get("target_probability").alert.severity})
+                           "level": rep.catalog.get("target_probability").alert.severity,
+                           "anchor": heading_anchor("Will we hit the number?")})
     return text + ".", headlines, alerts
 
 

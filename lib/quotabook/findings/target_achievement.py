@@ -19,7 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import moves
-from ..text import NO_LOST, extremes, is_number, mid, names, noun, one_sided, plural
+from ..text import NO_LOST, extremes, heading_anchor, is_number, mid, names, noun, one_sided, plural
 from ..views import target_achievement as views
 from . import Findings
 
@@ -38,6 +38,9 @@ SHOWN_METRICS = ["closed_amount", "commit_amount", "best_case_amount", "pipeline
                  "pipeline_push_amount", "deal_count", "average_selling_price", "largest_deal_amount",
                  "top_deal_share", "weak_commit_amount", "promotable_best_case_amount", "pull_in_amount",
                  "expansion_candidate_count"]
+
+#: The section explaining the coverage alerts (its Markdown heading in the notebook), for the index's links.
+COVERAGE_ANCHOR = heading_anchor("Attainment and coverage")
 
 
 # -- small helpers ------------------------------------------------------------------------------------------
@@ -229,11 +232,12 @@ def _alerts(rep, cov: pd.DataFrame) -> list[dict]:
         out.append({"message": f"{row[rep.level]}: coverage {rep.times(row['coverage'], 2)} is under the "
                                f"{t('pipeline_push_below'):g}× pipeline-push line",
                     # under 1× the quarter is mathematically short: more than the catalog's push-line severity
-                    "level": "critical" if row["coverage"] < 1 else rep.catalog.get("coverage").alert.severity})
+                    "level": "critical" if row["coverage"] < 1 else rep.catalog.get("coverage").alert.severity,
+                    "anchor": COVERAGE_ANCHOR})
     for _, row in live[live["alert"].astype(bool)].iterrows():
         out.append({"message": f"{row[rep.level]}: pipeline coverage {rep.times(row['pipeline_coverage'], 2)} under "
                                f"{t('coverage_alert_below'):g}× for {int(t('coverage_alert_weeks'))} weeks",
-                    "level": rep.catalog.get("pipeline_coverage").alert.severity})
+                    "level": rep.catalog.get("pipeline_coverage").alert.severity, "anchor": COVERAGE_ANCHOR})
     return out
 
 

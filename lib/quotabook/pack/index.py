@@ -110,7 +110,8 @@ def _alerts(manifest: dict) -> str:
         for alert in entry.get("alerts") or ():
             level = str(alert.get("level", "warning"))
             rank = LEVELS.index(level) if level in LEVELS else len(LEVELS)
-            page = _link((entry.get("outputs") or {}).get("html"), entry["title"]) or html.escape(entry["title"])
+            page = _link((entry.get("outputs") or {}).get("html"), entry["title"], alert.get("anchor") or "") \
+                or html.escape(entry["title"])
             where = _label({"slug": entry.get("slug"), "name": entry["region"]})
             ranked.append((rank, order, f"<tr><td>{html.escape(where)}</td><td>{page}</td>"
                                         f'<td class="level-{html.escape(level)}">{html.escape(level)}</td>'
