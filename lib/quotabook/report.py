@@ -22,7 +22,7 @@ from .fiscal import Period
 from .metrics.format import literal_style
 from .theme import CATEGORY_ORDER, PALETTE, report_style
 
-__all__ = ["OVERVIEW", "build_overview", "period_standing"]
+__all__ = ["OVERVIEW", "build_overview", "overview_html", "period_standing"]
 
 #: The overview's file name in a pack folder.
 OVERVIEW = "overview.html"
@@ -101,9 +101,8 @@ def _literal(frame: pd.DataFrame, formats: dict | None = None) -> Styler:
     return literal_style(frame, formats, na_rep="–").hide(axis="index")
 
 
-def build_overview(ds: Dataset, period: str, out_dir: str | os.PathLike) -> Path:
-    """Write ``<out_dir>/<period>/overview.html`` and return its path (written atomically; the pack's
-    ``index.html`` in the same folder is never touched)."""
+def overview_html(ds: Dataset, period: str | Period) -> str:
+    """The overview page of ``period`` as one self-contained HTML string."""
     p = ds.period(period)
     table = period_standing(ds, p)
     money = {c: "{:,.0f}" for c in [*CATEGORY_ORDER, "Target"]}
@@ -133,10 +132,17 @@ Open amounts count deals whose close date falls in the period.</p>
 <h2>Data read</h2>{counts.to_html()}
 <p class="note">Rows read = rows used + rows rejected, per table.</p>
 </body></html>"""
+    return body
+
+
+def build_overview(ds: Dataset, period: str, out_dir: str | os.PathLike) -> Path:
+    """Write ``<out_dir>/<period>/overview.html`` and return its path (written atomically; the pack's
+    ``index.html`` in the same folder is never touched)."""
+    p = ds.period(period)
     folder = Path(out_dir) / p.label
     folder.mkdir(parents=True, exist_ok=True)
     target_path = folder / OVERVIEW
     tmp = target_path.with_suffix(".html.tmp")
-    tmp.write_text(body, encoding="utf-8")
+    tmp.write_text(overview_html(ds, p), encoding="utf-8")
     os.replace(tmp, target_path)
     return target_path

@@ -294,13 +294,15 @@ def write_overview(plan: Plan) -> tuple[str | None, str | None]:
     import warnings
 
     from ..loading import load
-    from ..report import build_overview
+    from ..report import OVERVIEW, overview_html
 
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # rejected rows are each notebook's data note
             ds = load(plan.data, as_of=plan.as_of)
-        return build_overview(ds, plan.period, plan.out_dir.parent).name, None
+        # written as every pack file is: atomically, a full disk named, no temporary left behind
+        atomic_write_text(safe_path(plan.out_dir, OVERVIEW), overview_html(ds, plan.period))
+        return OVERVIEW, None
     except Exception as exc:  # an optional page never stops the pack: the index says what went wrong
         return None, mask(f"{type(exc).__name__}: {exc}")
 

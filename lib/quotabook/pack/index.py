@@ -41,7 +41,8 @@ dl.hl { display: grid; grid-template-columns: max-content auto; gap: 0 10px; mar
 dl.hl dt { color: #4a5568; } dl.hl dd { margin: 0; font-weight: 600; }
 code { font-size: 13px; }
 .wrap { overflow-x: auto; } .scoreboard td, .scoreboard th { white-space: nowrap; }
-.scoreboard td.num, .scoreboard th + th { text-align: right; font-weight: 600; } .scoreboard tr.whole td { border-top: 2px solid #4a5568; }
+.scoreboard td.num, .scoreboard th + th { text-align: right; font-weight: 600; }
+.scoreboard tr.whole td { border-top: 2px solid #4a5568; }
 @media (max-width: 600px) { body { margin: 12px auto; padding: 0 10px; } table { font-size: 13px; }
   dl.hl { grid-template-columns: auto; } }
 @media (prefers-color-scheme: dark) { body { background: #1a202c; color: #e2e8f0; } th { background: #2d3748; }
