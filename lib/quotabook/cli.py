@@ -308,7 +308,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pack", default="quarterly", help="pack definition in params/packs/ (default: quarterly)")
     p.add_argument("--notebooks-dir", dest="notebooks_dir", help="where <stem>.ipynb live (default: notebooks/)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
-    p.add_argument("--overview", action="store_true", help="only the one-page period overview, as <out>/<period>/overview.html (no notebooks; every pack holds it too)")
+    p.add_argument("--overview", action="store_true",
+                   help="only the one-page period overview, <out>/<period>/overview.html (every pack holds it too)")
     p.add_argument("--email", metavar="ADDRESSES",
                    help="when built, email the index summary with the region PDFs attached (linked above "
                         "QUOTABOOK_EMAIL_MAX_MB) to these comma-separated addresses; the SMTP server comes from "
