@@ -288,7 +288,7 @@ def _sentences(rep, frame: pd.DataFrame, outlook: str, ended: bool) -> list[str]
                  f"{rep.money(scope['closed'])}, and attainment, gap and chance of target cannot be read.")
     elif ended:
         over = "above" if scope["gap"] <= 0 else "short of"
-        s.append(f"{period} is over: {label} closed {rep.money(scope['closed'])} against its "
+        s.append(f"{period} is over: {mid(label)} closed {rep.money(scope['closed'])} against its "
                  f"{rep.money(scope['target'])} target ({rep.pct(scope['attainment'])}), "
                  f"{rep.money(abs(scope['gap']))} {over} it.")
     else:
