@@ -158,6 +158,7 @@ def test_a_finished_quarter_reads_final_figures_and_looks_ahead_to_the_quarter_i
     built = summary.build(rep)
     assert "commit" not in built.columns and "coverage" not in built.columns
     assert built.columns[-1] == "coverage_going_in"
+    assert {f.label for f in built.figures if f.column == "forecast"} == {"Mid-quarter forecast (P50)"}
     assert built.sentences[0] == "2026-Q3 is over: the district closed $100K against its $400K target (25%), $300K " \
                                  "short of it."
     assert not any("Monte Carlo forecast puts" in s for s in built.sentences)

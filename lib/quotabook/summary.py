@@ -246,6 +246,16 @@ def _figures_frame(rep) -> pd.DataFrame:
     return out.astype({k: "float64" for k in COLUMNS if k in out})
 
 
+def column_label(rep, key: str) -> str:
+    """A column's heading: once the period is over the forecast columns are those of the forecast as it stood
+    mid-period (the forecast page shows them so), and say it."""
+    label = COLUMNS[key].label
+    if rep.state.finished and key in ("forecast", "chance"):
+        when = f"Mid-{rep.period.noun}"
+        return {"forecast": f"{when} forecast (P50)", "chance": f"{when} chance of target"}[key]
+    return label
+
+
 def _figures(rep, frame: pd.DataFrame, keys: Sequence[str]) -> list[Figure]:
     """Every shown value as a :class:`Figure`, formatted as its section formats it."""
     out = []
@@ -253,8 +263,9 @@ def _figures(rep, frame: pd.DataFrame, keys: Sequence[str]) -> list[Figure]:
         for key in keys:
             col = COLUMNS[key]
             value = float(getattr(row, key))
-            out.append(Figure(group=str(row.group), column=key, label=col.label, value=value, unit=col.unit,
-                              text=rep.figure(value, col.unit), section=col.section, scope=bool(row.is_scope)))
+            out.append(Figure(group=str(row.group), column=key, label=column_label(rep, key), value=value,
+                              unit=col.unit, text=rep.figure(value, col.unit), section=col.section,
+                              scope=bool(row.is_scope)))
     return out
 
 
@@ -454,7 +465,7 @@ def _esc(rep, text: str) -> str:
 
 def _scoreboard_html(summary: ExecutiveSummary) -> str:
     rep = summary.report
-    head = "".join(f'<th class="num">{_link(COLUMNS[k].section.href, html.escape(COLUMNS[k].label))}</th>'
+    head = "".join(f'<th class="num">{_link(COLUMNS[k].section.href, html.escape(column_label(rep, k)))}</th>'
                    for k in summary.columns)
     by_group: dict[str, list[Figure]] = {}
     for f in summary.figures:
@@ -467,7 +478,7 @@ def _scoreboard_html(summary: ExecutiveSummary) -> str:
         rows.append(f"<tr{scope}><td>{_esc(rep, group)}</td>{cells}</tr>")
     caption = f"{rep.period.label} scoreboard, {noun(rep.level)} then {mid(rep.label)}"
     if rep.state.finished:
-        caption += " (final; the forecast as it stood mid-quarter)"
+        caption += " (final)"
     return (f'<table class="qb qb-scoreboard"><caption>{_esc(rep, caption)}</caption><tr><th>'
             f'{html.escape(rep.level.title())}</th>{head}</tr>{"".join(rows)}</table>')
 
