@@ -198,7 +198,7 @@ def test_pack_without_a_period_builds_the_quarter_holding_the_datas_as_of_date(t
     assert main(["pack", "--data", str(folder), "--out", str(tmp_path / "o"), "--overview"]) == 0
     out = capsys.readouterr().out
     assert "period 2015-Q1: the quarter holding the data's as-of date, 25 Feb 2015" in out
-    assert (tmp_path / "o" / "2015-Q1" / "index.html").is_file()
+    assert (tmp_path / "o" / "2015-Q1" / "overview.html").is_file()  # never the pack's index.html
 
 
 def test_pack_without_a_period_passes_none_and_says_which_period_it_built(monkeypatch, capsys):
