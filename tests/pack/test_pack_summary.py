@@ -1,9 +1,10 @@
 """End to end: every figure of a pack's executive summary reads the same in the section it links to, and the
 index's scoreboard shows the summaries' own figures.
 
-One small pack, built once for the module: a realistic export that is not the demo
-(:func:`quotabook.testing.crm_export`, Pipedrive stage names, 2014-2016), the quarter under way when it was pulled
-(2016-Q4), one region (Nordics) and the district, HTML only, the summary with the two pages it links to.
+Two small packs, built once for the module from a realistic export that is not the demo
+(:func:`quotabook.testing.crm_export`, Pipedrive stage names, 2014-2016), HTML only, the summary with the two
+pages it links to: the quarter under way when it was pulled (2016-Q4) for one region (Nordics) and the
+district, and the quarter before (2016-Q3, finished: a review) for the district.
 """
 
 from __future__ import annotations
@@ -23,18 +24,31 @@ NOTEBOOKS = ["summary", "00_target_achievement", "05_forecast"]
 
 
 @pytest.fixture(scope="module")
-def pack(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("summary-pack")
-    folder = crm_export().write(root / "export")
+def export(tmp_path_factory) -> Path:
+    folder = crm_export().write(tmp_path_factory.mktemp("summary-export"))
     patch = pytest.MonkeyPatch()
     patch.setenv("QUOTABOOK_WORKBOOK", str(folder / "workbook.yaml"))  # the export's stage map; kernels inherit it
-    try:
-        result = build_pack("2016-Q4", regions=["Nordics", "district"], notebooks=NOTEBOOKS, data=str(folder),
-                            formats=("html",), out=root / "reports", workers=2, progress=False)
-    finally:
-        patch.undo()
+    yield folder
+    patch.undo()
+
+
+def _build(folder: Path, period: str, regions: list[str]) -> Path:
+    result = build_pack(period, regions=regions, notebooks=NOTEBOOKS, data=str(folder), formats=("html",),
+                        out=folder.parent / "reports", workers=2, progress=False)
     assert result.exit_code == 0, result.failures
     return result.out_dir
+
+
+@pytest.fixture(scope="module")
+def pack(export) -> Path:
+    """The quarter under way, one region and the district."""
+    return _build(export, "2016-Q4", ["Nordics", "district"])
+
+
+@pytest.fixture(scope="module")
+def review(export) -> Path:
+    """A finished quarter (2016-Q3), the district only: a review whose moves are 2016-Q4's."""
+    return _build(export, "2016-Q3", ["district"])
 
 
 class _Links(HTMLParser):
@@ -75,11 +89,17 @@ def section_text(page: str, anchor: str) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", body)).split())
 
 
-@pytest.mark.parametrize("scope", ["nordics", "district"])
-def test_every_summary_figure_reads_the_same_in_the_section_it_links_to(pack, scope):
+CASES = [("pack", "nordics"), ("pack", "district"), ("review", "district")]
+
+
+@pytest.mark.parametrize(("built", "scope"), CASES)
+def test_every_summary_figure_reads_the_same_in_the_section_it_links_to(request, built, scope):
+    pack = request.getfixturevalue(built)
     page = (pack / scope / "summary.html").read_text(encoding="utf-8")
     figures = [(href, text) for href, kind, text in links(page) if kind == "fig"]
     assert len(figures) >= 3 * 7, "a scoreboard of regions (or territories) and the scope, and the top moves"
+    if built == "review":  # the moves of a finished quarter's review are those of the quarter in progress
+        assert "Top moves for 2016-Q4" in page and "2016-Q3 is over, so these moves are for 2016-Q4" in page
     missing = []
     for href, text in figures:
         file, anchor = href.split("#", 1)
@@ -89,8 +109,9 @@ def test_every_summary_figure_reads_the_same_in_the_section_it_links_to(pack, sc
     assert not missing, "\n".join(missing)
 
 
-@pytest.mark.parametrize("scope", ["nordics", "district"])
-def test_every_link_of_the_summary_lands_on_a_heading_of_the_pack(pack, scope):
+@pytest.mark.parametrize(("built", "scope"), CASES)
+def test_every_link_of_the_summary_lands_on_a_heading_of_the_pack(request, built, scope):
+    pack = request.getfixturevalue(built)
     page = (pack / scope / "summary.html").read_text(encoding="utf-8")
     for href, _, _ in links(page):
         if href.startswith("#") or "#" not in href:
