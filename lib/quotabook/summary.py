@@ -163,9 +163,9 @@ class ExecutiveSummary:
 
     # -- the page ------------------------------------------------------------------------------------------
     def show(self, title: str = "In brief"):
-        """Record the scoreboard figures for the pack index and display the summary (findings, scoreboard,
-        risks, top moves) as one HTML block. The risks are not recorded as alerts: they are a selection of
-        the alerts the themed pages record, which the index lists already."""
+        """Record the scoreboard figures for the pack index and display the summary: the sentences, then the
+        scoreboard, the risks and the top moves (:meth:`blocks`). The risks are not recorded as alerts: they
+        are a selection of the alerts the themed pages record, which the index lists already."""
         from IPython.display import HTML, display
 
         from .headlines import record
@@ -228,8 +228,10 @@ def _figures_frame(rep) -> pd.DataFrame:
         part["best_case"] = stack["Best Case"].to_numpy()
         cov.index = cov.index.astype("str")
         for key, column in (("gap", "gap"), ("attainment", "attainment"), ("coverage", "coverage"),
-                            ("coverage_going_in", "start_pipeline_coverage")):
+                            ("coverage_going_in", "start_pipeline_coverage"),
+                            ("pipeline_coverage", "pipeline_coverage")):
             part[key] = cov[column].reindex(part.index).to_numpy(dtype="float64")
+        part["alert"] = cov["alert"].reindex(part.index).fillna(False).astype(bool).to_numpy()  # pipeline coverage
         if table is not None:
             t = table.copy()
             t.index = t.index.astype("str")
@@ -422,13 +424,10 @@ def _risks(rep, frame: pd.DataFrame) -> list[Risk]:
         risks.append(Risk(f"{row.group}: only a {rep.pct(row.chance)} chance of reaching target on the Monte "
                           f"Carlo forecast (median {rep.money(row.forecast)} against {rep.money(row.target)}).",
                           _severity(rep, "target_probability"), float(row.gap), METHODS, str(row.group)))
-    cov = views.coverage_status(rep.ds, rep.period, by=rep.level)
-    firing = cov[cov["alert"].astype(bool) & (cov["gap"] > 0)]
-    for name, pipeline in zip(firing[rep.level].astype("str"), firing["pipeline_coverage"], strict=True):
-        gap = float(frame.loc[(frame["group"] == name) & ~frame["is_scope"], "gap"].sum())
+    for name, pipeline, gap in live.loc[live["alert"], ["group", "pipeline_coverage", "gap"]].itertuples(index=False):
         risks.append(Risk(f"{name}: open pipeline covers {rep.times(pipeline)} of the target still to win and has "
                           f"stayed under {t('coverage_alert_below'):g}× for {int(t('coverage_alert_weeks'))} weeks.",
-                          _severity(rep, "pipeline_coverage"), gap, COVERAGE, name))
+                          _severity(rep, "pipeline_coverage"), float(gap), COVERAGE, str(name)))
     order = {"critical": 0, "warning": 1, "info": 2}
     risks.sort(key=lambda r: (order.get(r.level, 3), -r.size))
     # One risk per group (its most severe): three risks about one region would hide the others.
