@@ -82,7 +82,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("views", {"views"}),
     ("next moves and what-if", {"moves", "whatif", "whatif_chart"}),
     ("charts", {"charts"}),
-    ("findings", {"findings"}),
+    ("findings", {"findings", "summary"}),  # the summary: the opening of every scope, from the sections' own calls
     ("report", {"report", "notebook"}),
     ("pack", {"pack"}),
     ("entry points", {"cli", "app", "testing", "__main__", "quotabook"}),

@@ -29,8 +29,8 @@ import pandas as pd
 
 from . import moves, privacy
 from .forecast import study
-from .forecast.monte_carlo import range_statement
 from .metrics import format as fmt
+from .metrics.forecasting.monte_carlo import range_statement
 from .text import heading_anchor, is_number, mid, names, noun, plural
 from .views import target_achievement as views
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from quotabook.pack.headlines import normalise_figures
+from quotabook.headlines import normalise_figures
 from quotabook.pack.index import render_index
 
 SECTIONS = {"target": "00_target_achievement.html#Where-we-stand-against-target",

@@ -117,8 +117,8 @@ def test_recorded_figures_carry_numbers_with_their_unit_masked_and_survive_the_n
     import IPython.display
     import numpy as np
 
-    from quotabook.pack import record
     from quotabook.headlines import extract_figures
+    from quotabook.pack import record
 
     shown = []
     monkeypatch.setattr(IPython.display, "display", lambda obj, **kw: shown.append((obj, kw)))
