@@ -1,4 +1,4 @@
-"""A small real pack (one region, the scoreboard's themes and the territory-quota page, HTML only) opened in
+"""A small real pack (one region, the scoreboard's notebooks and the territory-quota page, HTML only) opened in
 headless chromium at 1400×900.
 
 Written against facts that hold while the index and pages evolve: the index opens without errors, a table
@@ -22,15 +22,15 @@ import pytest
 from browsertools import SCREEN, in_first_screen, need_chromium, open_browser, watch
 
 from quotabook.cli import main
-from quotabook.pack.index import SCOREBOARD_THEMES
+from quotabook.pack.index import SCOREBOARD_NOTEBOOKS
 
 PERIOD = "2026-Q4"  # the quarter holding the demo's as-of date (15 Nov 2026): the pack `make pack` builds
 REGION = "East"
 
 
 def build_small_pack(out: Path) -> Path:
-    """The demo pack for :data:`REGION` only, the scoreboard's themes and the territory-quota page, HTML only."""
-    notebooks = ",".join([*SCOREBOARD_THEMES, "04_territory_quota"])
+    """The demo pack for :data:`REGION` only, the scoreboard's notebooks and the territory-quota page, HTML only."""
+    notebooks = ",".join([*SCOREBOARD_NOTEBOOKS, "04_territory_quota"])
     assert main(["pack", "--period", PERIOD, "--regions", REGION, "--notebooks", notebooks, "--formats", "html",
                  "--workers", "2", "--out", str(out), "--quiet"]) == 0
     return out / PERIOD

@@ -51,6 +51,8 @@ code { font-size: 13px; }
 """
 #: The notebook whose recorded figures make the scoreboard (the executive summary, :mod:`quotabook.summary`).
 SUMMARY_STEM = "summary"
+#: The notebooks a scoreboard needs: the summary and the pages its figures link to.
+SCOREBOARD_NOTEBOOKS = (SUMMARY_STEM, "00_target_achievement", "05_forecast")
 #: The scoreboard's columns: the summary's figure key, or the one standing in for it (a finished period records
 #: the pipeline coverage going in where a running one records coverage).
 SCOREBOARD_COLUMNS = (("target", "target"), ("closed", "closed"), ("forecast", "forecast"), ("gap", "gap"),
