@@ -61,8 +61,21 @@ def test_notebook_declares_the_pack_parameters_with_demo_defaults(stem):
     exec(tagged[0].source, {}, scope)  # plain assignments only
     assert set(PACK_PARAMETERS) <= set(scope)
     assert scope["region"] == "district" and scope["data"] == "demo" and scope["as_of"] is None
-    assert re.fullmatch(r"\d{4}-Q[1-4]", scope["period"])
+    assert scope["period"] is None  # run by hand, a notebook opens on the quarter in progress, as a pack does
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+
+
+def test_start_without_a_period_opens_on_the_quarter_holding_the_as_of_date(tmp_path, monkeypatch):
+    """A notebook run by hand with its default ``period = None`` reads the quarter in progress at the data's
+    as-of date (here a 2015 export: 2015-Q1), the period ``quotabook pack`` builds by default."""
+    from quotabook.notebook import start
+    from quotabook.testing import crm_export
+
+    folder = crm_export().write(tmp_path / "export")
+    monkeypatch.setenv("QUOTABOOK_WORKBOOK", str(folder / "workbook.yaml"))
+    report = start("district", None, "2015-02-10", str(folder))
+    assert report.period.label == "2015-Q1" and report.state.running
+    assert start("district", "2014-Q4", "2015-02-10", str(folder)).state.finished
 
 
 @pytest.mark.parametrize("stem", EXPECTED)

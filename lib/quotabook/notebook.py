@@ -325,7 +325,7 @@ def safe_markdown(text: str, policy: privacy.Privacy | None = None, names: re.Pa
 _UNITS = {"count", "currency", "currency_per_day", "percent", "ratio", "n_to_1", "days"}
 
 
-def start(region: str | None = WHOLE, period: str = "2026-Q3", as_of=None, data: str | None = "demo") -> Report:
+def start(region: str | None = WHOLE, period: str | None = None, as_of=None, data: str | None = "demo") -> Report:
     """Load the data for a notebook run and return its :class:`Report`.
 
     Parameters
@@ -334,7 +334,8 @@ def start(region: str | None = WHOLE, period: str = "2026-Q3", as_of=None, data:
         ``"district"`` (or None) for the whole district, a region name exactly as in the data, or
         ``"region:NAME"`` for a region whose name reads as a keyword (see :mod:`quotabook.scope`).
     period : ``"2026-Q3"``, ``"2026-H2"``, ``"2026"`` / ``"FY2026"`` (fiscal year) or
-        ``"2026-01-01..2026-06-30"``.
+        ``"2026-01-01..2026-06-30"``; ``None``: the quarter holding the as-of date (the quarter in progress,
+        as ``quotabook pack`` picks it).
     as_of : ISO date the report is written as of (``None``: the data as it stands, as of its latest dated
         event; a pack passes the one date of the whole source to all its pages).
     data : ``"demo"`` for the demo district, a folder of canonical tables, a source mapping YAML,
@@ -352,7 +353,8 @@ def start(region: str | None = WHOLE, period: str = "2026-Q3", as_of=None, data:
     if scope is ALL_REGIONS:
         parse_scope(region, ds.regions)  # warns when the data also has a region named like the keyword
     privacy.configure(ds.settings.privacy)  # charts and pack records mask as this workbook says
-    rep = Report(ds=ds, period=ds.period(period), region=scope, catalog=load_catalog())
+    chosen = ds.period(period) if period is not None else ds.calendar.period_of(ds.reference_date)
+    rep = Report(ds=ds, period=chosen, region=scope, catalog=load_catalog())
     _show(rep.markdown(rep.as_of_statement()))
     return rep
 
