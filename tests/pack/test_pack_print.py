@@ -1,4 +1,5 @@
-"""A region's printed PDF and its pages, end to end on a small pack of two themes written here.
+"""A region's printed PDF and its pages, end to end on a small pack of two themes written here; and the print
+layout (cards, long tables, the glossary's columns) on documents composed here.
 
 One build (module-scoped) of two notebooks for one region, each showing a chart and its glossary, with
 overlapping metrics; every assertion reads what that build wrote: the PDF (bookmarks, tags, contents whose
@@ -154,3 +155,106 @@ def test_a_page_fits_a_390_px_phone_and_follows_a_dark_system_theme(pack):
             assert max(red, green, blue) < 60, background
         finally:
             browser.close()
+
+
+# Print layout, on documents composed here and laid out by the same Chromium with print styles (no pack build):
+# where a PDF's pages go (issue 16, "Concise PDF").
+
+def _markdown_body(text: str) -> str:
+    from quotabook.pack.render import notebook_body
+
+    return notebook_body(new_notebook(cells=[new_markdown_cell(text)]))[1]
+
+
+def _document(body: str, glossary: str | None = None) -> str:
+    from quotabook.pack.pdf import Section, compose_document
+    from quotabook.pack.render import notebook_body
+
+    return compose_document(head=notebook_body(new_notebook())[0], pack_title="P", region="East", period="2026-Q1",
+                            generated="now", data="demo", sections=[Section("t", "Theme", body=body)],
+                            glossary=glossary)
+
+
+@pytest.fixture(scope="module")
+def print_page():
+    """A Chromium page laid out as it prints (A4 content width, print media)."""
+    from playwright.sync_api import sync_playwright
+
+    from quotabook.pack.pdf import CHROMIUM_ARGS
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
+        page = browser.new_page(viewport={"width": round(186 / 25.4 * 96), "height": 1000})
+        page.emulate_media(media="print")
+        yield page
+        browser.close()
+
+
+def _rows(cells: list[dict]) -> list[float]:
+    return sorted({round(c["top"]) for c in cells})
+
+
+def test_a_card_of_twelve_pairs_prints_three_pairs_a_line_and_a_short_card_two(print_page):
+    labels = ["Closed", "Target", "Attainment", "Pipeline coverage", "Win rate", "Sales cycle (mean)",
+              "Average deal size", "Activity goal attainment", "Tenure", "Commit accuracy", "Commit bias", "Band"]
+    def table(pairs: list[str]) -> str:
+        return "\n".join(["| Figure | Value |", "|---|---|", *(f"| {label} | {i}% |" for i, label in enumerate(pairs))])
+
+    card, short = table(labels), table(labels[:8])
+    print_page.set_content(_document(_markdown_body(card + "\n\nBetween.\n\n" + short)))
+    tables = print_page.evaluate("""() => [...document.querySelectorAll('table')].map(t =>
+        [...t.querySelectorAll('td')].map(c => ({top: c.getBoundingClientRect().top})))""")
+    assert len(tables[0]) == 24 and len(_rows(tables[0])) == 4  # 12 pairs, 3 a line
+    assert len(tables[1]) == 16 and len(_rows(tables[1])) == 4  # 8 pairs, 2 a line
+    assert print_page.evaluate("getComputedStyle(document.querySelector('thead')).display") == "none"
+
+
+def test_a_long_table_goes_on_below_the_text_on_the_next_page_with_its_header(print_page):
+    """A table taller than the room left is not pushed whole onto a new page (which left most of a page
+    empty): it starts where it is and its header repeats; a short table still never splits."""
+    from pypdf import PdfReader
+
+    filler = "\n\n".join(f"Paragraph {i} of the text that comes first, long enough to fill a line or two of "
+                         "the printed page with words." for i in range(34))
+    body = _markdown_body(f"{filler}\n\n| Deal name | Amount long header | Third |\n|---|---|---|\n"
+                          + "\n".join(f"| Deal {i:02d} | {i * 1000} | z |" for i in range(60)))
+    print_page.set_content(_document(body))
+    printed = print_page.pdf(format="A4", prefer_css_page_size=True)
+    pages = [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(printed)).pages]
+    first = next(i for i, text in enumerate(pages) if "Deal 00" in text)
+    assert "Paragraph 33" in pages[first]  # the table starts under the text, on the same page
+    assert "Deal 59" not in pages[first]
+    later = next(i for i, text in enumerate(pages) if "Deal 59" in text)
+    assert later > first and "Amount long header" in pages[later]  # the header repeats
+
+    short = _markdown_body(f"{filler}\n\n| Deal name | Amount |\n|---|---|\n"
+                           + "\n".join(f"| Deal {i:02d} | {i} |" for i in range(12)))
+    print_page.set_content(_document(short))
+    pages = [" ".join(p.extract_text().split())
+             for p in PdfReader(io.BytesIO(print_page.pdf(format="A4", prefer_css_page_size=True))).pages]
+    assert [i for i, text in enumerate(pages) if "Deal 00" in text] == [i for i, text in enumerate(pages)
+                                                                         if "Deal 11" in text]  # whole
+
+
+def test_the_glossary_prints_in_three_columns_each_entry_running_on_from_its_purpose(print_page):
+    from quotabook.metrics.glossary import GlossaryEntry
+    from quotabook.pack.render import glossary_body
+
+    entries = [GlossaryEntry(f"m{i}", "target_achievement", i, f"**Metric {i}** (`m{i}`): a use.\n\n- Formula: a / b\n"
+                             "- Source: opportunities (amount, is_won)\n- Cadence: week")
+               for i in range(60)]
+    print_page.set_content(_document("<p>x</p>", glossary=glossary_body(entries)))
+    found = print_page.evaluate("""() => {
+        const md = document.querySelector('.qb-appendix .jp-RenderedMarkdown');
+        const p = [...md.querySelectorAll('p')].find(e => e.textContent.startsWith('Metric 7 '));
+        const li = p.nextElementSibling.querySelector('li');
+        const next = [...md.querySelectorAll('p')].find(e => e.textContent.startsWith('Metric 8 '));
+        const r = e => [...e.getClientRects()].at(-1);  // an inline box's last line
+        return {columns: getComputedStyle(md).columnCount, size: parseFloat(getComputedStyle(md).fontSize),
+                pBottom: r(p).bottom, liTop: li.getClientRects()[0].top,
+                lastLiBottom: r(p.nextElementSibling.lastElementChild).bottom, nextTop: r(next).top};
+    }""")
+    assert found["columns"] == "3"
+    assert found["size"] * 0.75 >= 7.5  # CSS px to points: still legible
+    assert found["liTop"] < found["pBottom"]  # the formula runs on from the purpose, on its line
+    assert found["nextTop"] >= found["lastLiBottom"]  # yet the next entry starts on a line of its own

@@ -46,9 +46,11 @@ _BODY_START, _BODY_END = "<!-- quotabook:body -->", "<!-- /quotabook:body -->"
 
 #: Rules shared by the HTML pages and the PDF. On screen: readable at 390 px (nothing wider than the window:
 #: wide tables scroll inside their own box), the page header, the folded glossary, dark styles when the
-#: reader's system asks for them. In print: A4, a compact type scale (body 9 pt, tables 8 pt), nothing split
-#: across pages that should not be (figures, tables, single outputs), headings kept with what follows them,
-#: charts at most the width of the page and 230 mm tall (see ``quotabook.charts.base.PRINT_WIDTH``).
+#: reader's system asks for them. In print: A4, a compact type scale (body 9 pt, tables 8 pt, tight spacing),
+#: no chart, short table or table row split across pages, while a long table goes on below the text before it
+#: with its header repeated (not pushed whole onto a new page, leaving the rest of one empty), label | value
+#: cards two or three pairs a line, headings kept with what follows them, charts at most the width of the page
+#: and 230 mm tall (see ``quotabook.charts.base.PRINT_WIDTH``).
 PRINT_CSS = """
 @page { size: A4; margin: 12mm 12mm 15mm 12mm; }
 body.jp-Notebook { max-width: 1100px; margin: 0 auto; padding: 12px 20px; }
@@ -89,8 +91,8 @@ details.qb-glossary > summary { cursor: pointer; font-weight: 600; margin: 1.2em
   .jp-RenderedSVG img, .jp-RenderedImage img { background: #ffffff; border-radius: 4px; }
 }
 @media print {
-  :root { --jp-content-font-size1: 9pt; --jp-content-line-height: 1.35; --jp-content-heading-margin-top: 0.9em;
-          --jp-content-heading-margin-bottom: 0.45em; }
+  :root { --jp-content-font-size1: 9pt; --jp-content-line-height: 1.3; --jp-content-heading-margin-top: 0.7em;
+          --jp-content-heading-margin-bottom: 0.35em; }
   .qb-nav { display: none; }
   body.jp-Notebook { max-width: none; padding: 0; }
   .jp-Cell { padding: 0; }
@@ -100,19 +102,26 @@ details.qb-glossary > summary { cursor: pointer; font-weight: 600; margin: 1.2em
   .jp-RenderedHTMLCommon h2 { font-size: 13pt; }
   .jp-RenderedHTMLCommon h3 { font-size: 11pt; }
   .jp-RenderedHTMLCommon table { font-size: 8pt !important; margin: 0.2em 0 0.7em 0 !important; }
-  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 1px 5px !important; line-height: 1.25; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 0.5px 5px !important; line-height: 1.15; }
   .jp-RenderedHTMLCommon td { max-width: 32em !important; }
-  .jp-OutputArea-output, .jp-RenderedImage, .jp-RenderedSVG, figure, table, img, svg, pre, tr {
+  .jp-RenderedImage, .jp-RenderedSVG, figure, img, svg, pre, tr, li {
     break-inside: avoid; page-break-inside: avoid;
   }
+  /* A table taller than the room left on a page goes on below it, its header repeated, instead of leaving
+     the rest of the page empty; a short one (up to 12 rows) stays whole. */
+  table:not(:has(tbody tr:nth-child(13))) { break-inside: avoid; page-break-inside: avoid; }
+  thead { display: table-header-group; }
   .jp-RenderedHTML:has(> table), .jp-RenderedHTML:has(> div > table) { overflow: visible; }
-  /* A long two-column table (label | value, e.g. a rep's card) prints as two pairs per line: half the height. */
+  /* A long two-column table (label | value) prints as two pairs per line: half the height. */
   table:not(:has(th:nth-child(3), td:nth-child(3))):has(tbody tr:nth-child(8)) > tbody {
     display: grid; grid-template-columns: repeat(2, max-content max-content); column-gap: 0; }
   table:not(:has(th:nth-child(3), td:nth-child(3))):has(tbody tr:nth-child(8)) > tbody > tr { display: contents; }
   table:not(:has(th:nth-child(3), td:nth-child(3))):has(tbody tr:nth-child(8)) > tbody > tr > td:nth-child(2) {
     padding-right: 8mm !important; }
   table:not(:has(th:nth-child(3), td:nth-child(3))):has(tbody tr:nth-child(8)) > thead { display: none; }
+  /* Twelve pairs or more (a rep's card): three pairs per line. */
+  table:not(:has(th:nth-child(3), td:nth-child(3))):has(tbody tr:nth-child(12)) > tbody {
+    grid-template-columns: repeat(3, max-content max-content); }
   h1, h2, h3, h4, caption { break-after: avoid; page-break-after: avoid; }
   .jp-OutputArea-output img { max-height: 230mm; object-fit: contain; object-position: left top; }
   details.qb-glossary > summary { display: none; }
