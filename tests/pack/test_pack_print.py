@@ -9,6 +9,7 @@ glossary) and the HTML pages (header links, H1 with scope and period, chart alt 
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 import unicodedata
@@ -258,3 +259,23 @@ def test_the_glossary_prints_in_three_columns_each_entry_running_on_from_its_pur
     assert found["size"] * 0.75 >= 7.5  # CSS px to points: still legible
     assert found["liTop"] < found["pBottom"]  # the formula runs on from the purpose, on its line
     assert found["nextTop"] >= found["lastLiBottom"]  # yet the next entry starts on a line of its own
+
+
+def test_a_chart_prints_no_larger_than_its_text_is_sized_for(print_page):
+    """The print CSS and ``charts.base`` agree: a wide or tall chart prints at most PRINT_WIDTH by PRINT_HEIGHT
+    inches, the size :func:`~quotabook.charts.base.print_legible` raises its text for (8 points or more)."""
+    from quotabook.charts.base import PRINT_HEIGHT, PRINT_WIDTH
+
+    def chart(width: float, height: float) -> str:
+        svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}in" height="{height}in" '
+               f'viewBox="0 0 {width * 72} {height * 72}"><rect width="10" height="10"/></svg>')
+        return (f'<div class="jp-RenderedSVG jp-OutputArea-output"><img alt="c" '
+                f'src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}"></div>')
+
+    print_page.set_content(_document(chart(9.0, 4.2) + chart(4.0, 12.0) + chart(5.0, 2.0)))
+    sizes = print_page.evaluate("""() => [...document.querySelectorAll('img')].map(i => {
+        const r = i.getBoundingClientRect(); return [r.width / 96, r.height / 96]; })""")
+    wide, tall, small = sizes
+    assert wide == pytest.approx((PRINT_WIDTH, 4.2 * PRINT_WIDTH / 9), abs=0.02)
+    assert tall[1] == pytest.approx(PRINT_HEIGHT, abs=0.02)  # the box is capped; the chart is contained in it
+    assert small == pytest.approx((5.0, 2.0), abs=0.02)  # a chart that fits prints at its own size

@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.text import Text
-from matplotlib.ticker import Formatter, FuncFormatter, PercentFormatter
+from matplotlib.ticker import AutoLocator, Formatter, FuncFormatter, MaxNLocator, PercentFormatter
 
 from .. import privacy
 from ..text import UNESCAPED_DOLLAR as _DOLLAR
@@ -33,10 +33,12 @@ __all__ = ["COLORS", "MAX_WIDTH", "MIN_PRINT_PT", "PRINT_HEIGHT", "PRINT_WIDTH",
 
 #: Widest chart, inches. Pages show it at that size; a PDF scales it to :data:`PRINT_WIDTH`.
 MAX_WIDTH = 9.0
-#: Widest and tallest a chart prints on A4 (inches): the width between the PDF's margins, and the most height
-#: the print CSS gives an image (``quotabook.pack.render.PRINT_CSS``). A larger chart is scaled down to fit.
-PRINT_WIDTH = 7.3
-PRINT_HEIGHT = 9.0
+#: Widest and tallest a chart prints on A4 (inches): the most the print CSS gives an image
+#: (``quotabook.pack.render.PRINT_CSS``: 160 mm wide, a little less than the 186 mm between the PDF's margins,
+#: so that more charts share a page; 230 mm tall). A larger chart is scaled down to fit, and its text is
+#: sized for that (:func:`print_legible`).
+PRINT_WIDTH = 160 / 25.4
+PRINT_HEIGHT = 230 / 25.4
 #: The smallest text a chart may print at, in points, once scaled to the page (:func:`print_legible`).
 MIN_PRINT_PT = 8.0
 #: Colours for everything that is not a forecast category: series 1, 2, 3 ... (Okabe-Ito, colour-blind safe).
@@ -243,7 +245,7 @@ def print_scale(fig: Figure) -> float:
 def print_legible(fig: Figure) -> Figure:
     """Raise every text of ``fig`` (titles, labels, legends, annotations, tick labels) that would print under
     :data:`MIN_PRINT_PT` once the figure is scaled to the page (:func:`print_scale`): a 9-inch chart prints
-    at 79% on A4, so its 8-point labels would print at 6.3 points. Larger text is left as it is.
+    at 70% on A4, so its 8-point labels would print at 5.6 points. Larger text is left as it is.
 
     Called by :func:`finish`, so every chart is covered; idempotent.
     """
@@ -256,7 +258,17 @@ def print_legible(fig: Figure) -> Figure:
             ticks = axis.get_major_ticks() + axis.get_minor_ticks()
             if not ticks or min(min(t.label1.get_fontsize(), t.label2.get_fontsize()) for t in ticks) < least:
                 ax.tick_params(axis=name, which="both", labelsize=least)
+        _space_ticks(ax, least)
     return fig
+
+
+def _space_ticks(ax: Axes, points: float) -> None:
+    """Give the x axis of ``ax``, when matplotlib places its ticks (the default locator), at most one tick per
+    four label heights of width: with labels raised for print, "75%" and "100%" of a narrow panel would touch.
+    Ticks a chart placed itself are left alone."""
+    if type(ax.xaxis.get_major_locator()) is AutoLocator:
+        length = ax.get_position().width * ax.figure.get_figwidth() * 72
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=max(2, int(length // (4 * points))), steps=[1, 2, 2.5, 5, 10]))
 
 
 def chart_alt(fig: Figure) -> str:

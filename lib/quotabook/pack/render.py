@@ -49,8 +49,9 @@ _BODY_START, _BODY_END = "<!-- quotabook:body -->", "<!-- /quotabook:body -->"
 #: reader's system asks for them. In print: A4, a compact type scale (body 9 pt, tables 8 pt, tight spacing),
 #: no chart, short table or table row split across pages, while a long table goes on below the text before it
 #: with its header repeated (not pushed whole onto a new page, leaving the rest of one empty), label | value
-#: cards two or three pairs a line, headings kept with what follows them, charts at most the width of the page
-#: and 230 mm tall (see ``quotabook.charts.base.PRINT_WIDTH``).
+#: cards two or three pairs a line, headings kept with what follows them, charts at most 160 mm wide (six
+#: sevenths of the page: three more charts a page or so) and 230 mm tall (``quotabook.charts.base.PRINT_WIDTH``
+#: and ``PRINT_HEIGHT``, which the charts' smallest text is sized for).
 PRINT_CSS = """
 @page { size: A4; margin: 12mm 12mm 15mm 12mm; }
 body.jp-Notebook { max-width: 1100px; margin: 0 auto; padding: 12px 20px; }
@@ -123,7 +124,8 @@ details.qb-glossary > summary { cursor: pointer; font-weight: 600; margin: 1.2em
   table:not(:has(th:nth-child(3), td:nth-child(3))):has(tbody tr:nth-child(12)) > tbody {
     grid-template-columns: repeat(3, max-content max-content); }
   h1, h2, h3, h4, caption { break-after: avoid; page-break-after: avoid; }
-  .jp-OutputArea-output img { max-height: 230mm; object-fit: contain; object-position: left top; }
+  .jp-OutputArea-output img { max-width: 160mm !important; max-height: 230mm; object-fit: contain;
+                               object-position: left top; }
   details.qb-glossary > summary { display: none; }
 }
 """
