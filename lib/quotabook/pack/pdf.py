@@ -90,7 +90,7 @@ body { font-family: var(--jp-content-font-family, "DejaVu Sans", Arial, sans-ser
 .qb-theme h1 { border-top: 1.5px solid #1a365d; padding-top: 2.5mm; }
 .qb-appendix { break-before: page; }
 .qb-failure { border: 1px solid #feb2b2; background: #fff5f5; padding: 12px 16px; border-radius: 4px; }
-.qb-appendix .jp-RenderedMarkdown { column-count: 3; column-gap: 5mm; font-size: 7.6pt; line-height: 1.22; }
+.qb-appendix .jp-RenderedMarkdown { column-count: 2; column-gap: 6mm; font-size: 7.6pt; line-height: 1.22; }
 .qb-appendix .jp-RenderedMarkdown h1 { column-span: all; }
 .qb-appendix .jp-RenderedMarkdown h2 { font-size: 9.5pt; margin: 2mm 0 0.8mm 0; break-after: avoid; }
 .qb-appendix .jp-RenderedMarkdown p { margin: 1.3mm 0 0 0; break-after: avoid; }
@@ -111,7 +111,7 @@ def compose_document(*, head: str, pack_title: str, region: str, period: str, ge
     """The region's printable document: a title block (region, period, generation date, data) and the
     contents on the first page, then each theme (a failed theme is marked in the contents and shown as its
     failure), one after the other with no page left half empty between them, then, on a new page, the one
-    glossary of the whole PDF, in three columns, each entry's fields running on from its purpose
+    glossary of the whole PDF, in two columns, each entry's fields running on from its purpose
     (``glossary``: a rendered body, see :func:`quotabook.pack.render.glossary_body`).
 
     ``pages`` maps each section's anchor (and :data:`GLOSSARY_ANCHOR`) to its page number, for the contents;
