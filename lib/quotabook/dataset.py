@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from . import activities as activity
+from .activities import ActivityStore
 from .errors import DataQualityWarning, MetricUnavailable
 from .fiscal import FiscalCalendar, Period, iso_date
 from .frames import is_in
@@ -136,6 +138,11 @@ class Dataset:
     region: str | None = ALL_REGIONS
     as_of_date: pd.Timestamp | None = None
     source_date: pd.Timestamp | None = None
+    #: Activities kept on disk (a Parquet file queried with DuckDB) instead of in ``activities``, for tables
+    #: too large for memory; ``activities`` is then empty. Read activities through :mod:`quotabook.activities`.
+    activity_store: ActivityStore | None = None
+    #: Summaries computed from this dataset's tables (activity counts per owner × type × day, ...), each once.
+    derived: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.source_date is None:  # built from tables (not sliced from a dataset that knew its source)
@@ -148,8 +155,8 @@ class Dataset:
         scope = "district" if self.region is None else f"region {self.region}"
         lines = [f"<Dataset {self.source or '(built by hand)'} · {scope} · as of {date} ({how})"]
         for name in TABLES:
-            frame = getattr(self, name)
-            shown = f"{len(frame):>10,} rows" if name in self.present or len(frame) else "    (absent)"
+            rows = activity.activity_rows(self) if name == "activities" else len(getattr(self, name))
+            shown = f"{rows:>10,} rows" if name in self.present or rows else "    (absent)"
             lines.append(f"  {name:<20}{shown}")
         regions = self.regions
         names = ", ".join(regions[:8]) + (f" and {len(regions) - 8} more" if len(regions) > 8 else "")
@@ -200,8 +207,9 @@ class Dataset:
         closed = o["is_closed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
         milestones = ("created_date", "sal_date", "sql_date", "converted_date", "disqualified_date")
         dates = [o["created_date"], o["close_date"][closed], self.opportunity_history["changed_at"],
-                 self.activities["activity_date"], *(self.leads[c] for c in milestones if c in self.leads)]
+                 *(self.leads[c] for c in milestones if c in self.leads)]
         latest = [pd.to_datetime(d).max() for d in dates if len(d)]
+        latest.append(activity.latest_activity(self))
         latest = [d for d in latest if pd.notna(d)]
         return pd.Timestamp(max(latest)).normalize() if latest else None
 
@@ -211,14 +219,21 @@ class Dataset:
 
     def has(self, table: str, *columns: str) -> bool:
         """True when the source had ``table`` with at least one row and a value in every column named."""
-        frame = getattr(self, table)
-        return table in self.present and len(frame) > 0 and all(frame[c].notna().any() for c in columns)
+        return table in self.present and self._rows(table) > 0 and all(self._known(table, c) for c in columns)
+
+    def _rows(self, table: str) -> int:
+        return activity.activity_rows(self) if table == "activities" else len(getattr(self, table))
+
+    def _known(self, table: str, column: str) -> bool:
+        if table == "activities":
+            return activity.column_known(self, column)
+        return bool(getattr(self, table)[column].notna().any())
 
     def require(self, metric: str, table: str, *columns: str) -> None:
         """Raise :class:`MetricUnavailable` naming what ``metric`` needs when the data lacks it."""
-        if table not in self.present or len(getattr(self, table)) == 0:
+        if table not in self.present or self._rows(table) == 0:
             raise MetricUnavailable(metric, [f"table {table}"])
-        missing = [f"column {table}.{c}" for c in columns if getattr(self, table)[c].isna().all()]
+        missing = [f"column {table}.{c}" for c in columns if not self._known(table, c)]
         if missing:
             raise MetricUnavailable(metric, missing)
 
@@ -275,16 +290,19 @@ class Dataset:
         ids = set(opps["opportunity_id"])
         owners = set(terr["owner"].dropna()) | set(opps["owner"])
         acts = self.activities  # by the deal's region when on a deal, else by the owner's home region
-        on_deal = is_in(acts["opportunity_id"], ids)
         homes = self.owner_home_regions()
         at_home = set(homes.index[homes.eq(region)])
-        acts = acts[on_deal | (acts["opportunity_id"].isna() & is_in(acts["owner"], at_home))]
+        store = None if self.activity_store is None else self.activity_store.for_region(ids, at_home)
+        if store is None:
+            on_deal = is_in(acts["opportunity_id"], ids)
+            acts = acts[on_deal | (acts["opportunity_id"].isna() & is_in(acts["owner"], at_home))]
         leads = _region_leads(self.leads, lead_owner_territory(self.territories, self.opportunities), names)
         return replace(
             self,
             opportunities=opps.reset_index(drop=True),
             opportunity_history=self._rows_for(self.opportunity_history, ids),
             activities=acts.reset_index(drop=True),
+            activity_store=store,
             leads=leads.reset_index(drop=True),
             territories=terr.reset_index(drop=True),
             targets=self.targets[is_in(self.targets["territory"], names)].reset_index(drop=True),
@@ -351,13 +369,15 @@ class Dataset:
         opps = opps.reset_index()
 
         acts = filter_rows(self.activities, self.activities["activity_date"] < cutoff)
+        store = None if self.activity_store is None else self.activity_store.as_of(cutoff)
         if "last_activity_date" in opps:
-            opps["last_activity_date"] = _last_activity(opps, acts, self.activities, cutoff)
+            opps["last_activity_date"] = _last_activity(self, opps, cutoff)
         return replace(
             self,
             opportunities=opps,
             opportunity_history=known_hist.reset_index(drop=True),
             activities=acts.reset_index(drop=True),
+            activity_store=store,
             leads=_leads_as_of(self.leads, cutoff, self.opportunities),
             as_of_date=day,
         )
@@ -396,11 +416,11 @@ def _state_at(hist: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([last.drop(columns="changed_at"), first])
 
 
-def _last_activity(opps: pd.DataFrame, acts: pd.DataFrame, all_acts: pd.DataFrame, cutoff) -> pd.Series:
+def _last_activity(ds: Dataset, opps: pd.DataFrame, cutoff) -> pd.Series:
     """Latest activity on each deal before the cutoff; without linked activities, the stored value if it
     is not in the future of the cutoff."""
-    if "opportunity_id" in acts and all_acts["opportunity_id"].notna().any():
-        latest = acts.groupby("opportunity_id")["activity_date"].max().dt.normalize()
+    if activity.activities_linked(ds):
+        latest = activity.deal_last_activity(ds, before=cutoff).dt.normalize()
         # reindex, not map: mapping through an empty datetime Series (no activity yet) fails in pandas
         return pd.Series(latest.reindex(opps["opportunity_id"].to_numpy()).to_numpy(), index=opps.index,
                          dtype="datetime64[ns]")

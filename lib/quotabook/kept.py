@@ -94,7 +94,9 @@ def detached_note(ds: Dataset) -> str | None:
         return None
     detached = result.detached
     if ds.region is not ALL_REGIONS:
-        detached = detached[detached["owner"].isin(set(ds.activities["owner"].dropna()))]
+        from .activities import activity_owners
+
+        detached = detached[detached["owner"].isin(activity_owners(ds))]
     if detached.empty:
         return None
     deals = pd.unique(detached["value"])

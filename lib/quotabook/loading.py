@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
+from .activities import ActivityStore
 from .cache import cached
 from .dataset import Dataset, empty_table
 from .demo_home import DEMO, demo_folder, ensure_demo
@@ -48,7 +49,13 @@ def validate_source(source: str | os.PathLike | None = None, *, settings: Settin
     are reported, not raised. ``region`` reaches SQL sources, which read only that region's rows.
     ``keep_raw`` keeps the rows as read in the report, for its rejects file (``report.rejected_rows()``).
     """
-    settings = settings or load_settings()
+    report, tables, _ = _read_and_validate(source, settings or load_settings(), region, keep_raw)
+    return report, tables
+
+
+def _read_and_validate(source, settings: Settings, region: str | None, keep_raw: bool = False
+                       ) -> tuple[ValidationReport, dict[str, pd.DataFrame], dict[str, ActivityStore]]:
+    """:func:`validate_source`, and the stores of the tables validated on disk (too large for memory)."""
     raw = read_raw(source, settings, region=region)
     file_level = [p for p in raw.problems if p.get("row") is None]
     row_level = [p for p in raw.problems if p.get("row") is not None]
@@ -61,8 +68,24 @@ def validate_source(source: str | os.PathLike | None = None, *, settings: Settin
     report.file_problems[:0] = file_level
     _reword_whole_file_rejects(report, file_level)
     _set_aside(report, row_level)
+    stores = _validate_deferred(raw, report, settings)
     tables = {name: result.data for name, result in report.tables.items()}
-    return report, tables
+    return report, tables, stores
+
+
+def _validate_deferred(raw, report: ValidationReport, settings: Settings) -> dict[str, ActivityStore]:
+    """Validate the tables the reader left on disk, in batches, once the tables they refer to are validated."""
+    from .chunked import validate_on_disk  # deferred: only large tables need DuckDB
+
+    stores = {}
+    for name, (path, label) in raw.deferred.items():
+        targets = {t.split(".")[0] for t in TABLES[name].refs.values()}
+        references = {t: report.tables[t] for t in targets if t in report.tables}
+        result, stores[name], problems = validate_on_disk(name, path, label, references, settings.stage_names)
+        report.tables[name] = result
+        report.file_problems.extend(problems)
+    report.tables = {n: report.tables[n] for n in [*TABLES, *report.tables] if n in report.tables}
+    return stores
 
 
 def _reword_whole_file_rejects(report: ValidationReport, file_level: list[dict]) -> None:
@@ -152,7 +175,7 @@ def load(source: str | os.PathLike | None = None, *, region: str | None = None, 
 
 def _validated(source: str | os.PathLike | None, region: str | None, settings: Settings) -> Dataset:
     """Read and validate ``source`` (raising when a required table is unusable) and slice ``region``."""
-    report, tables = validate_source(source, settings=settings, region=region)
+    report, tables, stores = _read_and_validate(source, settings, region)
     report.raise_if_unusable()
     frames = {}
     for name in TABLES:
@@ -166,7 +189,9 @@ def _validated(source: str | os.PathLike | None, region: str | None, settings: S
         frames[name] = frame
     present = frozenset(n for n, t in tables.items() if t is not None)
     label = DEMO if source is None or str(source) == DEMO else str(source)
-    ds = Dataset(**frames, settings=settings, report=report, present=present, source=label)
+    present |= frozenset(stores)
+    ds = Dataset(**frames, settings=settings, report=report, present=present, source=label,
+                 activity_store=stores.get("activities"))
     ds = ds.for_region(region) if region is not None else ds
     # Reading and validating leave freed Arrow buffers (raw columns, trimmed text) in Arrow's allocator,
     # which keeps them for reuse: hundreds of MB on a big organisation. Hand them back to the system.

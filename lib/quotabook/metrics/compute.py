@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..activities import activity_columns
 from ..dataset import Dataset, lead_owner_territory
 from ..errors import ConfigError, MetricUnavailable
 from ..fiscal import Period
@@ -324,7 +325,8 @@ def _levels(by: str | Sequence[str]) -> tuple[str, ...]:
 def grouping_levels(ds: Dataset) -> list[str]:
     """Every level ``compute`` can group by on ``ds``: the geographic levels, then the columns of the
     territories, opportunities, leads and activities (segment, type, lead_source, source ...)."""
-    columns = [c for name in ("territories", "opportunities", "leads", "activities") for c in getattr(ds, name).columns]
+    columns = [c for name in ("territories", "opportunities", "leads") for c in getattr(ds, name).columns]
+    columns += activity_columns(ds)
     return list(dict.fromkeys([*GEO_LEVELS, *sorted(set(columns) - set(GEO_LEVELS))]))
 
 

@@ -10,6 +10,7 @@ are returned as records built with :func:`quotabook.validation.file_problem`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pandas as pd
 
@@ -31,3 +32,5 @@ class RawSource:
     tables: dict[str, tuple[pd.DataFrame, str]] = field(default_factory=dict)
     problems: list[dict] = field(default_factory=list)
     label: str = ""
+    #: Tables left on disk to be validated in batches (too large for memory): name -> (Parquet file, origin).
+    deferred: dict[str, tuple[Path, str]] = field(default_factory=dict)

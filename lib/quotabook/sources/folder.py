@@ -66,6 +66,23 @@ def malformed_problems(table: str, file: str, frame: pd.DataFrame, malformed: di
              "value": None, "message": why} for pos, why in sorted(malformed.items())]
 
 
+#: Tables that can stay on disk when too large for memory (see :mod:`quotabook.activities`).
+ON_DISK = ("activities",)
+
+
+def _too_large(path: Path) -> bool:
+    """A Parquet file of more rows than :func:`quotabook.activities.in_memory_limit` (a CSV is read whole)."""
+    from ..activities import in_memory_limit
+    from .parquet_scan import parquet_rows
+
+    if not path.name.lower().endswith(".parquet"):
+        return False
+    try:
+        return parquet_rows(path) > in_memory_limit()
+    except Exception:  # an unreadable footer: the ordinary reader says what is wrong with the file
+        return False
+
+
 def read_folder(folder: Path, label: str | None = None) -> RawSource:
     """Read every table file of ``folder``; unreadable files and missing required tables are problems."""
     files = table_files(folder)
@@ -77,6 +94,9 @@ def read_folder(folder: Path, label: str | None = None) -> RawSource:
                                              two_files_message(name, paths) + hint))
             continue
         path = paths[0]
+        if name in ON_DISK and _too_large(path):
+            raw.deferred[name] = (path, str(path))
+            continue
         spec = TABLES[name]
         known = [*spec.required_columns, *(c.name for c in spec.columns if not c.required)]
         try:

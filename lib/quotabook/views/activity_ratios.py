@@ -525,7 +525,8 @@ def weekly_activity(ds: Dataset, period: str | Period, *, catalog: Catalog | Non
         return number.where(p.contains(dates) & (number <= n_weeks)).astype("Float64")
 
     a, o = ds.activities, ds.opportunities
-    weekly = replace(ds, activities=a.assign(week=week(a["activity_date"])),
+    store = None if ds.activity_store is None else ds.activity_store.derive("week", week)
+    weekly = replace(ds, activities=a.assign(week=week(a["activity_date"])), activity_store=store,
                      opportunities=o.assign(week=week(o["created_date"])))
     wide = compute_wide(names, weekly, p, by="week", catalog=catalog)
     attrs = dict(wide.attrs)

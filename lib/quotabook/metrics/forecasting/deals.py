@@ -34,7 +34,7 @@ _DAY = pd.Timedelta(days=1)
 
 def without_activity(ds: Dataset) -> Dataset:
     """The dataset without activities and leads, which no forecast reads: ``as_of`` on it is quicker."""
-    return replace(ds, activities=empty_table("activities"), leads=empty_table("leads"))
+    return replace(ds, activities=empty_table("activities"), activity_store=None, leads=empty_table("leads"))
 
 
 def deal_table(ds: Dataset) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from ...activities import GRAIN, activity_columns, activity_counts
 from ...schemas import ACTIVITY_TYPES
 from ..compute import GEO_LEVELS, Context, measure
 
@@ -34,12 +35,13 @@ def _memo(ctx: Context, key: str, make: Callable[[], Any]) -> Any:
 
 
 def _activities_in_period(ctx: Context) -> pd.DataFrame:
-    """Activities dated in the period, with only the columns counting and grouping need (cached)."""
+    """Activities dated in the period counted per owner × type × day and any activity column grouped by
+    (``rows``; :func:`quotabook.activities.activity_counts`, in pandas or DuckDB alike), cached."""
 
     def make() -> pd.DataFrame:
-        a = ctx.ds.activities
-        keep = list(dict.fromkeys(["owner", "type", *(c for c in ctx.by if c in a)]))
-        return a.loc[ctx.period.contains(a["activity_date"]), keep]
+        extra = [c for c in ctx.by if c in activity_columns(ctx.ds)]
+        a = activity_counts(ctx.ds, extra)
+        return a.loc[ctx.period.contains(a["activity_date"]), list(dict.fromkeys([*GRAIN, *extra, "rows"]))]
 
     return _memo(ctx, "_activities_in_period", make)
 
@@ -69,8 +71,8 @@ def _count_of_type(ctx: Context, kind: str | None) -> pd.Series:
     of the period, so all activity metrics list the same groups whatever the grouping."""
     a = _activities_in_period(ctx)
     if kind is None:
-        return _all_types(ctx, ctx.count(a))
-    return _all_types(ctx, ctx.sum(a.assign(_hit=(a["type"] == kind).astype("float64")), "_hit"))
+        return _all_types(ctx, ctx.sum(a, "rows"))
+    return _all_types(ctx, ctx.sum(a.assign(_hit=a["rows"].where(a["type"] == kind, 0)), "_hit"))
 
 
 def elapsed_share(ctx: Context) -> float:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...activities import activities_linked, deal_last_activity
 from ...dataset import Dataset
 from ..compute import Context, measure
 from ..history import close_date_pushes, days_between, days_in_current_stage, lookup, stage_days, stage_runs
@@ -43,8 +44,7 @@ def last_touch(ds: Dataset, deals: pd.DataFrame) -> pd.Series:
     activity in the activities table (NaT when neither exists). Aligned with ``deals``."""
     stored = (pd.to_datetime(deals["last_activity_date"]) if "last_activity_date" in deals
               else pd.Series(pd.NaT, index=deals.index, dtype="datetime64[ns]"))
-    acts = ds.activities.dropna(subset=["opportunity_id"])
-    latest = pd.to_datetime(lookup(deals["opportunity_id"], acts.groupby("opportunity_id")["activity_date"].max()))
+    latest = pd.to_datetime(lookup(deals["opportunity_id"], deal_last_activity(ds)))
     return pd.concat([stored.dt.normalize(), latest.dt.normalize()], axis=1).max(axis=1).rename("last_touch")
 
 
@@ -53,7 +53,7 @@ def activity_known(ds: Dataset) -> bool:
     ``last_activity_date``. Without either, "days since activity" would only be days since creation,
     and a "no activity for 377 days" flag would be a claim the data cannot make."""
     o = ds.opportunities
-    return bool(ds.activities["opportunity_id"].notna().any()
+    return bool(activities_linked(ds)
                 or ("last_activity_date" in o and o["last_activity_date"].notna().any()))
 
 

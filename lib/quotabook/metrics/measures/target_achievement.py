@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ...activities import activities_linked, deal_last_activity
 from ...dataset import is_in
 from ...schemas import EVIDENCE_FLAGS
 from ..compute import Context, measure
@@ -73,10 +74,7 @@ def last_activity_dates(ctx: Context, deals: pd.DataFrame) -> pd.Series:
     Takes the later of the latest linked activity (``activities.opportunity_id``) and the stored
     ``last_activity_date``; NaT where neither is known. Dates are normalised to midnight.
     """
-    acts = ctx.ds.activities[["opportunity_id", "activity_date"]]
-    known = acts["opportunity_id"].notna() & (acts["activity_date"] < ctx.reference_date.normalize()
-                                               + pd.Timedelta(days=1))
-    linked = acts[known].groupby("opportunity_id")["activity_date"].max()
+    linked = deal_last_activity(ctx.ds, before=ctx.reference_date.normalize() + pd.Timedelta(days=1))
     from_acts = pd.Series(linked.dt.normalize().reindex(deals["opportunity_id"]).to_numpy(), index=deals.index,
                           dtype="datetime64[ns]")
     stored = (pd.to_datetime(deals["last_activity_date"]).dt.normalize() if "last_activity_date" in deals
@@ -85,8 +83,8 @@ def last_activity_dates(ctx: Context, deals: pd.DataFrame) -> pd.Series:
 
 
 def _has_activity_data(ctx: Context) -> bool:
-    o, a = ctx.opportunities, ctx.ds.activities
-    return bool(a["opportunity_id"].notna().any()
+    o = ctx.opportunities
+    return bool(activities_linked(ctx.ds)
                 or ("last_activity_date" in o and o["last_activity_date"].notna().any()))
 
 

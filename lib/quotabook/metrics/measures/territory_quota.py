@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ...activities import activity_counts, first_activity
 from ...quota import capacity_adjustment, fairness_check, owner_tenure_months
 from ..compute import Context, measure
 
@@ -35,7 +36,8 @@ def territory_capacity(ctx: Context) -> pd.Series:
     ``ramp_capacity_factor`` for owners in their first ``ramp_months`` months (tenure inferred from their
     first deal or activity, see :func:`quotabook.quota.owner_tenure_months`), else 1."""
     ds, t = ctx.ds, ctx.ds.territories
-    tenure = t["owner"].map(owner_tenure_months(ds.opportunities, ds.activities, ctx.reference_date))
+    first = first_activity(activity_counts(ds))  # each owner's first activity, from the per-day counts
+    tenure = t["owner"].map(owner_tenure_months(ds.opportunities, first, ctx.reference_date))
     return capacity_adjustment(t["capacity_factor"], tenure, ramp_factor=ctx.threshold("ramp_capacity_factor"),
                                ramp_months=ctx.threshold("ramp_months"))
 

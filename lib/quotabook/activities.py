@@ -1,0 +1,332 @@
+"""Activities at the grain metrics read them: counts per owner × type × day, and each deal's latest activity.
+
+Every activity metric (counts per type, Dial:Connect, per-rep rates, results against goals, tenure from a
+rep's first activity) needs activities counted per owner, type and day, never one row per activity; the
+deal-level checks (no recent activity on a Commit deal, days since a deal was last touched) need each deal's
+latest activity. This module gives both, from either of two places the activities can be:
+
+- **in pandas** (``Dataset.activities``, the usual case): summarised with a pandas ``groupby``;
+- **in a Parquet file queried with DuckDB** (:class:`ActivityStore`): a source whose activity table is larger
+  than :func:`in_memory_limit` rows is validated in chunks into a Parquet file of its usable rows and never
+  held in pandas whole; region slices and past dates narrow the store's SQL (``WHERE``), and the same
+  aggregations run as SQL ``GROUP BY``.
+
+The two paths give the same frame (columns :data:`GRAIN` then ``rows``, ``first_at``, ``last_at``), so each
+catalog measure keeps one definition over it (``tests/test_activities.py`` compares them on random data).
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+import pyarrow as pa
+
+if TYPE_CHECKING:
+    from .dataset import Dataset
+
+__all__ = ["GRAIN", "LIMIT_ENV", "SUMMARY", "ActivityStore", "activities_linked", "activity_columns",
+           "activity_counts", "activity_owners", "activity_rows", "deal_last_activity", "in_memory_limit",
+           "summarise"]
+
+#: The grain of :func:`activity_counts`: one row per owner, activity type and day (midnight).
+GRAIN = ("owner", "type", "activity_date")
+#: What each grain row holds: the activities counted, the first and the last activity's timestamp.
+SUMMARY = ("rows", "first_at", "last_at")
+#: Environment variable: the largest activity table (rows) loaded into pandas; larger Parquet tables stay on disk.
+LIMIT_ENV = "QUOTABOOK_ACTIVITIES_IN_MEMORY"
+_DEFAULT_LIMIT = 2_000_000
+
+
+def in_memory_limit() -> int:
+    """Rows of activities above which a Parquet activity table is kept on disk and queried with DuckDB
+    (``$QUOTABOOK_ACTIVITIES_IN_MEMORY``, default 2,000,000: about 250 MB in pandas)."""
+    text = os.environ.get(LIMIT_ENV, "").strip().replace("_", "").replace(",", "")
+    return int(text) if text.isdigit() else _DEFAULT_LIMIT
+
+
+# -- the pandas path ------------------------------------------------------------------------------------
+def summarise(acts: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataFrame:
+    """``acts`` (activity rows) counted per :data:`GRAIN` and the ``extra`` columns (blanks form their own
+    group), sorted by them: ``rows`` (count), ``first_at`` and ``last_at`` (timestamps)."""
+    keys = [*GRAIN, *extra]
+    stamp = pd.to_datetime(acts["activity_date"])
+    frame = pd.DataFrame({c: acts[c] for c in keys if c != "activity_date"} | {"activity_date": stamp.dt.normalize(),
+                                                                                "_at": stamp})
+    if frame.empty:
+        out = frame[keys].iloc[:0].assign(rows=pd.Series(dtype="int64"), first_at=stamp.iloc[:0],
+                                          last_at=stamp.iloc[:0])
+        return out.reset_index(drop=True)
+    out = (frame.groupby(keys, dropna=False, observed=True, sort=True)["_at"]
+           .agg(rows="size", first_at="min", last_at="max").reset_index())
+    out["rows"] = out["rows"].astype("int64")
+    return out
+
+
+def _last_by_deal(acts: pd.DataFrame) -> pd.Series:
+    linked = acts[acts["opportunity_id"].notna()]
+    return linked.groupby("opportunity_id")["activity_date"].max().astype("datetime64[ns]")
+
+
+# -- the DuckDB path ------------------------------------------------------------------------------------
+_DIRS: list[Path] = []
+_LOCK = threading.Lock()
+
+
+def store_folder() -> Path:
+    """A new folder for validated activity files: inside a pack's cache folder when one is set (so the
+    region datasets cached there can still read it, and it goes with the build), else in the system's
+    temporary folder, removed when this process exits."""
+    from .cache import ENV  # the pack's cache folder, if any
+
+    parent = os.environ.get(ENV, "").strip() or None
+    if parent:
+        Path(parent).mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="quotabook-activities-", dir=parent))
+    if parent is None:
+        with _LOCK:
+            if not _DIRS:
+                atexit.register(lambda: [shutil.rmtree(d, ignore_errors=True) for d in _DIRS])
+            _DIRS.append(folder)
+    return folder
+
+
+@dataclass(frozen=True)
+class ActivityStore:
+    """Validated activities in a Parquet file, queried with DuckDB and never loaded whole.
+
+    ``path`` holds only rows validation kept (rejected rows are in the dataset's report, like any other
+    table's). A region slice keeps the activities on its deals (``deal_ids``) and those on no deal of its
+    owners (``owners``); ``cutoff`` keeps the activities before a moment (a past as-of date). ``derived``
+    adds columns computed from the day of each grain row (a view's week number).
+    """
+
+    path: Path
+    columns: tuple[str, ...]
+    dtypes: tuple[tuple[str, str], ...] = ()
+    deal_ids: pa.Array | None = field(default=None, repr=False)
+    owners: pa.Array | None = field(default=None, repr=False)
+    cutoff: pd.Timestamp | None = None
+    derived: tuple[tuple[str, Callable[[pd.Series], pd.Series]], ...] = field(default=(), repr=False)
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __getstate__(self) -> dict:  # a pickled store (a pack's cached region) carries no query results
+        state = {f: getattr(self, f) for f in self.__dataclass_fields__ if f != "_memo"}
+        state["derived"] = ()  # functions of a view, not part of the data
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for key, value in state.items():
+            object.__setattr__(self, key, value)
+        object.__setattr__(self, "_memo", {})
+
+    # -- narrowing ------------------------------------------------------------------------------------
+    def for_region(self, deal_ids, owners) -> ActivityStore:
+        """The activities on ``deal_ids`` and those on no deal logged by ``owners``."""
+        return replace(self, deal_ids=_strings(deal_ids), owners=_strings(owners), _memo={})
+
+    def as_of(self, cutoff: pd.Timestamp) -> ActivityStore:
+        """The activities dated before ``cutoff``."""
+        cut = pd.Timestamp(cutoff) if self.cutoff is None else min(self.cutoff, pd.Timestamp(cutoff))
+        return replace(self, cutoff=cut, _memo={})
+
+    def derive(self, name: str, fn: Callable[[pd.Series], pd.Series]) -> ActivityStore:
+        """This store with a column ``name`` = ``fn(day)`` on every grain row (``day`` is ``activity_date``)."""
+        return replace(self, columns=(*self.columns, name), derived=(*self.derived, (name, fn)), _memo={})
+
+    # -- queries --------------------------------------------------------------------------------------
+    def counts(self, extra: Sequence[str] = ()) -> pd.DataFrame:
+        """Activities per :data:`GRAIN` and ``extra`` columns: ``rows``, ``first_at``, ``last_at`` (as
+        :func:`summarise` gives them)."""
+        derived = dict(self.derived)
+        stored = tuple(c for c in extra if c not in derived)
+        key = ("counts", stored)
+        if key not in self._memo:
+            keys = [*GRAIN, *stored]
+            cols = ", ".join(_quote(c) if c != "activity_date" else 'date_trunc(\'day\', "activity_date") AS '
+                             '"activity_date"' for c in keys)
+            order = ", ".join(f"{i} NULLS LAST" for i in range(1, len(keys) + 1))
+            sql = (f"SELECT {cols}, count(*) AS rows, min(activity_date) AS first_at, max(activity_date) AS "
+                   f"last_at FROM acts WHERE {self._where()} GROUP BY ALL ORDER BY {order}")
+            self._memo[key] = self._typed(self._query(sql).to_pandas())
+        out = self._memo[key]
+        for name, fn in self.derived:
+            if name in extra:
+                out = out.assign(**{name: fn(out["activity_date"])})
+        return out
+
+    def last_by_deal(self, before: pd.Timestamp | None = None) -> pd.Series:
+        """Each deal's latest activity (timestamp), of the activities before ``before`` when given;
+        indexed by opportunity_id."""
+        key = ("last", before)
+        if key not in self._memo:
+            cut = f" AND activity_date < TIMESTAMP '{pd.Timestamp(before).isoformat()}'" if before is not None else ""
+            sql = (f"SELECT opportunity_id, max(activity_date) AS activity_date FROM acts WHERE {self._where()}"
+                   f" AND opportunity_id IS NOT NULL{cut} GROUP BY ALL ORDER BY 1")
+            frame = self._query(sql).to_pandas()
+            ids = frame["opportunity_id"].astype(self._dtype("opportunity_id"))
+            self._memo[key] = pd.Series(frame["activity_date"].astype("datetime64[ns]").to_numpy(),
+                                        index=pd.Index(ids, name="opportunity_id"), name="activity_date")
+        return self._memo[key]
+
+    def rows(self) -> int:
+        """How many activities the store holds (after its region and date)."""
+        if "rows" not in self._memo:
+            self._memo["rows"] = int(self._query(f"SELECT count(*) AS n FROM acts WHERE {self._where()}")
+                                     .column(0)[0].as_py())
+        return self._memo["rows"]
+
+    def known(self, column: str) -> bool:
+        """Whether any activity has a value in ``column``."""
+        key = ("known", column)
+        if key not in self._memo:
+            if column in dict(self.derived) or column not in self.columns:
+                self._memo[key] = column in dict(self.derived)
+            else:
+                sql = f"SELECT count(*) FROM acts WHERE {self._where()} AND {_quote(column)} IS NOT NULL LIMIT 1"
+                self._memo[key] = bool(self._query(sql).column(0)[0].as_py())
+        return self._memo[key]
+
+    # -- plumbing -------------------------------------------------------------------------------------
+    def _where(self) -> str:
+        parts = ["TRUE"]
+        if self.deal_ids is not None:
+            parts.append("(opportunity_id IN (SELECT v FROM deal_ids) OR (opportunity_id IS NULL AND owner IN "
+                         "(SELECT v FROM home_owners)))")
+        if self.cutoff is not None:
+            parts.append(f"activity_date < TIMESTAMP '{self.cutoff.isoformat()}'")
+        return " AND ".join(parts)
+
+    def _query(self, sql: str) -> pa.Table:
+        import duckdb  # deferred: only large activity tables need it
+
+        from .sources.parquet_scan import arrow_table
+
+        con = duckdb.connect()
+        try:
+            con.execute("SET preserve_insertion_order = false")
+            con.execute(f"CREATE VIEW acts AS SELECT * FROM read_parquet('{_literal(self.path)}')")
+            if self.deal_ids is not None:
+                deal_ids = pa.table({"v": self.deal_ids})
+                home_owners = pa.table({"v": self.owners})
+                con.register("deal_ids", deal_ids)
+                con.register("home_owners", home_owners)
+            return arrow_table(con.sql(sql))
+        finally:
+            con.close()
+
+    def _dtype(self, column: str):
+        return dict(self.dtypes).get(column, "str")
+
+    def _typed(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """DuckDB's result with the dtypes the pandas path gives (text as ``str``, times in ns)."""
+        for col in frame.columns:
+            if col in ("activity_date", "first_at", "last_at"):
+                frame[col] = frame[col].astype("datetime64[ns]")
+            elif col == "rows":
+                frame[col] = frame[col].astype("int64")
+            else:
+                frame[col] = frame[col].astype(self._dtype(col))
+        return frame
+
+
+def _strings(values) -> pa.Array:
+    array = pa.array(pd.Series(list(values) if not isinstance(values, pd.Series | pd.Index) else values,
+                               dtype="object").dropna().astype(str).unique(), type=pa.string())
+    return array
+
+
+def _quote(column: str) -> str:
+    return '"' + column.replace('"', '""') + '"'
+
+
+def _literal(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+# -- one reading of activities, whichever path ------------------------------------------------------------
+def _memo(ds: Dataset, key, make: Callable):
+    if key not in ds.derived:
+        ds.derived[key] = make()
+    return ds.derived[key]
+
+
+def activity_counts(ds: Dataset, extra: Sequence[str] = ()) -> pd.DataFrame:
+    """The dataset's activities per owner × type × day (and ``extra`` activity columns): ``rows``,
+    ``first_at``, ``last_at``. From the store when the activities stay on disk, else from pandas."""
+    extra = tuple(dict.fromkeys(c for c in extra if c not in GRAIN))
+    if ds.activity_store is not None:
+        return ds.activity_store.counts(extra)
+    return _memo(ds, ("activity_counts", extra), lambda: summarise(ds.activities, extra))
+
+
+def deal_last_activity(ds: Dataset, before: pd.Timestamp | None = None) -> pd.Series:
+    """Each deal's latest activity (timestamp, not normalised), indexed by opportunity_id; only activities
+    before ``before`` when given."""
+    if ds.activity_store is not None:
+        return ds.activity_store.last_by_deal(before)
+
+    def make() -> pd.Series:
+        a = ds.activities[["opportunity_id", "activity_date"]]
+        return _last_by_deal(a if before is None else a[a["activity_date"] < before])
+
+    return _memo(ds, ("deal_last_activity", before), make)
+
+
+def activities_linked(ds: Dataset) -> bool:
+    """Whether any activity is on a deal."""
+    if ds.activity_store is not None:
+        return ds.activity_store.known("opportunity_id")
+    return bool(ds.activities["opportunity_id"].notna().any())
+
+
+def activity_rows(ds: Dataset) -> int:
+    """How many activities the dataset holds."""
+    return ds.activity_store.rows() if ds.activity_store is not None else len(ds.activities)
+
+
+def activity_owners(ds: Dataset) -> set:
+    """The owners who logged at least one of the dataset's activities."""
+    if ds.activity_store is not None:
+        return set(activity_counts(ds)["owner"].dropna())
+    return set(ds.activities["owner"].dropna())
+
+
+def activity_columns(ds: Dataset) -> list[str]:
+    """The columns of the activity table (those a metric can group by)."""
+    if ds.activity_store is not None:
+        return list(ds.activity_store.columns)
+    return list(ds.activities.columns)
+
+
+def column_known(ds: Dataset, column: str) -> bool:
+    """Whether any activity has a value in ``column``."""
+    if ds.activity_store is not None:
+        return ds.activity_store.known(column)
+    return column in ds.activities and bool(ds.activities[column].notna().any())
+
+
+def first_activity(counts: pd.DataFrame) -> pd.DataFrame:
+    """``owner`` and ``activity_date`` (each grain row's first activity): what reads "when did this rep
+    start logging activities" needs, from :func:`activity_counts`."""
+    return pd.DataFrame({"owner": counts["owner"], "activity_date": counts["first_at"]})
+
+
+def latest_activity(ds: Dataset) -> pd.Timestamp | None:
+    """The latest activity's timestamp, or None without activities."""
+    if ds.activity_store is not None:
+        counts = activity_counts(ds)
+        last = counts["last_at"].max() if len(counts) else pd.NaT
+    else:
+        dates = ds.activities["activity_date"]
+        last = pd.to_datetime(dates).max() if len(dates) else pd.NaT
+    return None if pd.isna(last) else pd.Timestamp(last)
+
