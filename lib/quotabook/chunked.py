@@ -50,7 +50,7 @@ def _duplicated(path: Path, key: str, where: str, tables: dict) -> pa.Array:
         literal = str(path).replace("'", "''")
         column = '"' + key.replace('"', '""') + '"'
         sql = (f"SELECT CAST(trim(CAST({column} AS VARCHAR)) AS VARCHAR) AS v FROM read_parquet('{literal}') "
-               f"WHERE {where} AND {column} IS NOT NULL GROUP BY 1 HAVING count(*) > 1")
+               f"x WHERE {where} AND {column} IS NOT NULL GROUP BY 1 HAVING count(*) > 1")
         return arrow_table(con.sql(sql)).column("v").combine_chunks()
     finally:
         con.close()

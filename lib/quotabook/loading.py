@@ -14,12 +14,13 @@ import os
 import warnings
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from .activities import ActivityStore
 from .cache import cached
-from .dataset import Dataset, empty_table
+from .dataset import UNASSIGNED_LEADS, Dataset, empty_table
 from .demo_home import DEMO, demo_folder, ensure_demo
 from .errors import DataQualityWarning, DataValidationError
 from .fiscal import iso_date
@@ -68,9 +69,28 @@ def _read_and_validate(source, settings: Settings, region: str | None, keep_raw:
     report.file_problems[:0] = file_level
     _reword_whole_file_rejects(report, file_level)
     _set_aside(report, row_level)
+    _rows_in_file(raw, report)
     stores = _validate_deferred(raw, report, settings)
     tables = {name: result.data for name, result in report.tables.items()}
+    if raw.unplaced_leads is not None and "leads" in tables:
+        tables["leads"].attrs[_UNPLACED] = raw.unplaced_leads
     return report, tables, stores
+
+
+# Where a region read in part keeps the whole source's unplaced leads until the region slice is made.
+_UNPLACED = "source_unplaced_leads"
+
+
+def _rows_in_file(raw, report: ValidationReport) -> None:
+    """For tables read in part (a region's rows), each reject's row as numbered in its file."""
+    for name, rows in raw.file_rows.items():
+        result = report.tables.get(name)
+        if result is not None and len(result.rejects):
+            at = result.rejects["row"].to_numpy(dtype="float64")
+            known = ~np.isnan(at)
+            fixed = at.copy()
+            fixed[known] = rows[at[known].astype("int64") - 1] + 1
+            result.rejects["row"] = pd.Series(fixed, index=result.rejects.index).astype(result.rejects["row"].dtype)
 
 
 def _validate_deferred(raw, report: ValidationReport, settings: Settings) -> dict[str, ActivityStore]:
@@ -81,7 +101,8 @@ def _validate_deferred(raw, report: ValidationReport, settings: Settings) -> dic
     for name, (path, label) in raw.deferred.items():
         targets = {t.split(".")[0] for t in TABLES[name].refs.values()}
         references = {t: report.tables[t] for t in targets if t in report.tables}
-        result, stores[name], problems = validate_on_disk(name, path, label, references, settings.stage_names)
+        result, stores[name], problems = validate_on_disk(name, path, label, references, settings.stage_names,
+                                                          where=raw.where.get(name, "TRUE"))
         report.tables[name] = result
         report.file_problems.extend(problems)
     report.tables = {n: report.tables[n] for n in [*TABLES, *report.tables] if n in report.tables}
@@ -193,6 +214,8 @@ def _validated(source: str | os.PathLike | None, region: str | None, settings: S
     ds = Dataset(**frames, settings=settings, report=report, present=present, source=label,
                  activity_store=stores.get("activities"))
     ds = ds.for_region(region) if region is not None else ds
+    if _UNPLACED in frames["leads"].attrs and region is not None:  # the district's count, not the slice's
+        ds.leads.attrs[UNASSIGNED_LEADS] = frames["leads"].attrs[_UNPLACED]
     # Reading and validating leave freed Arrow buffers (raw columns, trimmed text) in Arrow's allocator,
     # which keeps them for reuse: hundreds of MB on a big organisation. Hand them back to the system.
     pa.default_memory_pool().release_unused()

@@ -68,8 +68,8 @@ def _find_mapping(path: Path) -> Path | None:
 def read_raw(source: str | os.PathLike | None, settings: Settings, region: str | None = None) -> RawSource:
     """Read ``source`` into raw canonical tables (not yet validated).
 
-    ``region`` is pushed down by SQL sources (only that region's rows are read); file sources read
-    everything and the dataset is sliced after validation.
+    ``region`` is pushed down by SQL sources and by folders of Parquet files (only that region's rows are
+    read); CSV files and mapped exports are read whole and the dataset is sliced after validation.
 
     Raises
     ------
@@ -94,7 +94,7 @@ def read_raw(source: str | os.PathLike | None, settings: Settings, region: str |
             raise SourceError(f"mapping file not found: {text}")
         return read_mapping(path, settings)
     folder = _folder(source, settings)
-    raw = read_folder(folder, label=DEMO if text in (None, DEMO) else str(folder))
+    raw = read_folder(folder, label=DEMO if text in (None, DEMO) else str(folder), region=region)
     _convert_currency(raw, settings)
     return raw
 

@@ -34,3 +34,10 @@ class RawSource:
     label: str = ""
     #: Tables left on disk to be validated in batches (too large for memory): name -> (Parquet file, origin).
     deferred: dict[str, tuple[Path, str]] = field(default_factory=dict)
+    #: For tables read in part (a region's rows): each row's 0-based row number in its file, so a reject
+    #: names the row a user finds in the file.
+    file_rows: dict[str, object] = field(default_factory=dict)
+    #: For a region read in part: the SQL condition (on row ``x``) keeping each table's rows of the region.
+    where: dict[str, str] = field(default_factory=dict)
+    #: For a region read in part: the source's leads no owner places, per created day (see ``UNASSIGNED_LEADS``).
+    unplaced_leads: tuple | None = None

@@ -15,6 +15,7 @@ from ..schemas import TABLES, Reason
 from ..validation import file_problem, read_table_file
 from .base import RawSource
 from .convert import ROW
+from .parquet_scan import scan_frame
 
 __all__ = ["EXTENSIONS", "find_table_files", "malformed_problems", "read_folder", "table_files", "two_files_message"]
 
@@ -83,10 +84,53 @@ def _too_large(path: Path) -> bool:
         return False
 
 
-def read_folder(folder: Path, label: str | None = None) -> RawSource:
-    """Read every table file of ``folder``; unreadable files and missing required tables are problems."""
+def _region_pushdown(files: dict[str, list[Path]], region: str | None) -> dict[str, str]:
+    """The condition keeping each table's rows of ``region`` (:func:`quotabook.sources.sql.region_conditions`
+    over the Parquet files), when every table is one Parquet file; else {} (CSV files are read whole and
+    the dataset is sliced after validation)."""
+    if region is None or "territories" not in files or "opportunities" not in files:
+        return {}
+    if any(len(p) != 1 or not p[0].name.lower().endswith(".parquet") for p in files.values()):
+        return {}
+    from .sql import REGION_PARAM, region_conditions
+
+    selects = {name: "SELECT * FROM read_parquet('" + str(paths[0]).replace("'", "''") + "')"
+               for name, paths in files.items()}
+    literal = "'" + str(region).replace("'", "''") + "'"
+    return {name: cond.replace(f":{REGION_PARAM}", literal) for name, cond in region_conditions(selects).items()}
+
+
+def _unplaced_leads(files: dict[str, list[Path]]) -> tuple[tuple[int, int], ...]:
+    """The leads of the whole folder no owner places in a territory, per created day (days since 1970-01-01,
+    count), as :data:`quotabook.dataset.UNASSIGNED_LEADS` keeps them: a region read in part still says how many
+    leads no region holds."""
+    import duckdb
+
+    def parquet(name: str) -> str:
+        return "read_parquet('" + str(files[name][0]).replace("'", "''") + "')"
+
+    sql = (f"SELECT CAST(TRY_CAST(created_date AS DATE) - DATE '1970-01-01' AS BIGINT) AS d, count(*) AS n "
+           f"FROM {parquet('leads')} WHERE TRY_CAST(created_date AS DATE) IS NOT NULL AND (owner IS NULL OR owner "
+           f"NOT IN (SELECT owner FROM {parquet('territories')} WHERE owner IS NOT NULL AND territory IS NOT NULL "
+           f"UNION SELECT owner FROM {parquet('opportunities')} WHERE owner IS NOT NULL AND territory IS NOT NULL))"
+           f" GROUP BY 1 ORDER BY 1")
+    with duckdb.connect() as con:
+        return tuple((int(d), int(n)) for d, n in con.sql(sql).fetchall())
+
+
+def read_folder(folder: Path, label: str | None = None, region: str | None = None) -> RawSource:
+    """Read every table file of ``folder``; unreadable files and missing required tables are problems.
+
+    With ``region``, a folder of Parquet files is read in part: only the region's rows of each table (the
+    rules of :meth:`quotabook.Dataset.for_region`, applied by DuckDB as a database applies them), each table's
+    origin saying so, so its counts are those of the region's rows. As for a database, the rules see the rows
+    before validation: an activity on a deal that validation rejects stays with the deal's region (read whole,
+    it would count, detached, in its owner's home region)."""
     files = table_files(folder)
     raw = RawSource(label=label or str(folder))
+    raw.where = _region_pushdown(files, region)
+    if raw.where and "leads" in files:
+        raw.unplaced_leads = _unplaced_leads(files)
     for name, paths in files.items():
         if len(paths) > 1:
             hint = " (the demo: run `quotabook demo` to write it afresh)" if label == "demo" else ""
@@ -94,13 +138,20 @@ def read_folder(folder: Path, label: str | None = None) -> RawSource:
                                              two_files_message(name, paths) + hint))
             continue
         path = paths[0]
+        origin = str(path) if name not in raw.where else f"{path} (the rows of region {region})"
         if name in ON_DISK and _too_large(path):
-            raw.deferred[name] = (path, str(path))
+            raw.deferred[name] = (path, origin)
             continue
         spec = TABLES[name]
         known = [*spec.required_columns, *(c.name for c in spec.columns if not c.required)]
         try:
-            frame, malformed = read_table_file(path, known)
+            if name in raw.where:
+                if path.stat().st_size == 0:
+                    raise UnreadableFileError("the file is empty (0 bytes)", Reason.EMPTY_FILE.value)
+                frame, raw.file_rows[name] = scan_frame(path, raw.where[name])
+                malformed = {}
+            else:
+                frame, malformed = read_table_file(path, known)
         except UnreadableFileError as exc:
             raw.problems.append(file_problem(name, str(path), exc.reason, str(exc)))
             continue
@@ -109,7 +160,7 @@ def read_folder(folder: Path, label: str | None = None) -> RawSource:
                                              f"cannot read the file: {type(exc).__name__}: {exc}"))
             continue
         raw.problems += malformed_problems(name, str(path), frame, malformed)
-        raw.tables[name] = (frame, str(path))
+        raw.tables[name] = (frame, origin)
     for name, table in TABLES.items():
         if table.required_table and name not in files:
             raw.problems.append(file_problem(name, str(folder / f"{name}.parquet|.csv"), "missing_table",

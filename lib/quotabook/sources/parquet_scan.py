@@ -58,7 +58,7 @@ def scan(path: Path, where: str = "TRUE", tables: Mapping[str, pa.Table] | None 
     con = _connect(tables or {})
     try:
         reader = arrow_reader(con.sql(f"SELECT {select}, {ROW_IN_FILE} FROM read_parquet('{literal}', "
-                                          f"file_row_number=true) WHERE {where}"), batch_rows)
+                                          f"file_row_number=true) x WHERE {where}"), batch_rows)
         target = pa.schema([schema.field(c) for c in wanted])
         for batch in reader:
             table = pa.Table.from_batches([batch])

@@ -199,6 +199,14 @@ def _region_filtered(selects: Mapping[str, str]) -> dict[str, str]:
     """Wrap each SELECT so only the region's rows come back (``:region`` is the bound parameter).
 
     The rules are those of ``Dataset.for_region``, written as SQL so the database applies them."""
+    wrap = region_conditions(selects)
+    return {name: f"SELECT * FROM ({sql}) x WHERE {wrap[name]}" for name, sql in selects.items()}
+
+
+def region_conditions(selects: Mapping[str, str]) -> dict[str, str]:
+    """Per canonical table, the SQL condition on its row ``x`` that keeps the region's rows (``:region`` is the
+    region), the tables being read by ``selects``: the rules of ``Dataset.for_region``, as SQL, for a database
+    and for a folder of Parquet files read with DuckDB alike."""
     terr = f"(SELECT territory FROM ({selects['territories']}) rt WHERE rt.region = :{REGION_PARAM})"
     opps = f"(SELECT * FROM ({selects['opportunities']}) ro WHERE ro.territory IN {terr})"
     ids = f"(SELECT opportunity_id FROM {opps} ri)"
@@ -232,7 +240,7 @@ def _region_filtered(selects: Mapping[str, str]) -> dict[str, str]:
         "targets": f"x.territory IN {terr}",
         "activity_goals": f"x.owner IN {owners}",
     }
-    return {name: f"SELECT * FROM ({sql}) x WHERE {wrap[name]}" for name, sql in selects.items()}
+    return wrap
 
 
 def _check_filterable(db_tables: Mapping[str, Mapping[str, str]], selects: Mapping[str, str]) -> None:
