@@ -139,7 +139,18 @@ def test_cli_writes_a_scaled_organisation_and_validate_accepts_it(tmp_path, caps
     (["demo", "--scale", "4"], "--scale needs --out"),
     (["demo", "--scale", "0", "--out", "x"], "at least 1 territory"),
     (["demo", "--scale", "4", "--out", "x", "--csv"], "Parquet only"),
+    (["demo", "--deals", "0", "--out", "x"], "at least 1 deal"),
+    (["demo", "--deals", "500", "--scale", "3", "--out", "x"], "not both"),
 ])
 def test_cli_rejects_a_scale_it_cannot_write(argv, message, capsys):
     assert main(argv) == 2
     assert message in capsys.readouterr().err
+
+
+def test_deals_target_sizes_the_organisation(tmp_path, capsys):
+    """``--deals N`` writes the territories that hold about N deals: 600 deals is three territories."""
+    from quotabook.demo.scale import territories_for_deals
+
+    assert territories_for_deals(600) == 3 and territories_for_deals(1_000_000) == 5279
+    assert main(["demo", "--deals", "600", "--out", str(tmp_path / "org"), "--seed", str(SEED), "--workers", "1"]) == 0
+    assert "wrote 3 territories" in capsys.readouterr().out

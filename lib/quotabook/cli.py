@@ -41,15 +41,19 @@ def _demo(args: argparse.Namespace) -> int:
     from . import demo
     from .loading import demo_folder
 
-    if args.scale is not None:
-        from .demo.scale import write_scaled
+    if args.scale is not None or args.deals is not None:
+        from .demo.scale import territories_for_deals, write_scaled
 
+        flag = "--scale" if args.scale is not None else "--deals"
+        if args.scale is not None and args.deals is not None:
+            raise ConfigError("give --scale (territories) or --deals (opportunities), not both")
         if not args.out:
-            raise ConfigError("--scale needs --out: a large organisation is not written over data/demo")
+            raise ConfigError(f"{flag} needs --out: a large organisation is not written over data/demo")
         if args.csv:
-            raise ConfigError("--scale writes Parquet only (CSV is not streamed); drop --csv")
+            raise ConfigError(f"{flag} writes Parquet only (CSV is not streamed); drop --csv")
         try:
-            print(write_scaled(args.scale, args.out, seed=args.seed, workers=args.workers).summary())
+            territories = args.scale if args.scale is not None else territories_for_deals(args.deals)
+            print(write_scaled(territories, args.out, seed=args.seed, workers=args.workers).summary())
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
         return 0
@@ -258,8 +262,12 @@ def build_parser() -> argparse.ArgumentParser:
                         "ceil(N/16) demo districts (each its own derived seed, relabelled to unique regions, "
                         "territories, reps and ids), streamed to Parquet district by district; needs --out. "
                         "1,000 territories: ~190k opportunities, ~1.1M history rows, ~12M activities, 170 MB")
+    p.add_argument("--deals", type=int, metavar="N",
+                   help="like --scale, sized for about N opportunities (~189 per territory over eight quarters: "
+                        "--deals 1000000 writes 5,279 territories, ~66M activities, in minutes, one district "
+                        "at a time in bounded memory)")
     p.add_argument("--workers", type=_positive(int), default=None,
-                   help="with --scale: processes generating districts (default 2); output is the same")
+                   help="with --scale or --deals: processes generating districts (default 2); output is the same")
     p.set_defaults(func=_demo)
 
     p = _command(sub, "validate", "validate a source (folder, mapping YAML, database); exit 1 if rows "
