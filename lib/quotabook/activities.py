@@ -206,11 +206,9 @@ class ActivityStore:
         return " AND ".join(parts)
 
     def _query(self, sql: str) -> pa.Table:
-        import duckdb  # deferred: only large activity tables need it
+        from .sources.parquet_scan import arrow_table, connect
 
-        from .sources.parquet_scan import arrow_table
-
-        con = duckdb.connect()
+        con = connect()
         try:
             con.execute("SET preserve_insertion_order = false")
             con.execute(f"CREATE VIEW acts AS SELECT * FROM read_parquet('{_literal(self.path)}')")

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 from .activities import ActivityStore, store_folder
 from .dataset import empty_table, is_in
 from .schemas import TABLES
-from .sources.parquet_scan import arrow_table, scan
+from .sources.parquet_scan import arrow_table, connect, scan
 from .validation import DETACHED_COLUMNS, REJECT_COLUMNS, TableResult, validate_references, validate_table
 
 __all__ = ["OnDiskResult", "validate_on_disk"]
@@ -41,12 +41,8 @@ _KINDS = {"date": pa.timestamp("ns"), "datetime": pa.timestamp("ns"), "number": 
 
 def _duplicated(path: Path, key: str, where: str, tables: dict) -> pa.Array:
     """The values of ``key`` found on more than one row of the file (among the rows ``where`` keeps)."""
-    import duckdb
-
-    con = duckdb.connect()
+    con = connect(tables)
     try:
-        for name, table in tables.items():
-            con.register(name, table)
         literal = str(path).replace("'", "''")
         column = '"' + key.replace('"', '""') + '"'
         sql = (f"SELECT CAST(trim(CAST({column} AS VARCHAR)) AS VARCHAR) AS v FROM read_parquet('{literal}') "

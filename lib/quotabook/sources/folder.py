@@ -104,7 +104,7 @@ def _unplaced_leads(files: dict[str, list[Path]]) -> tuple[tuple[int, int], ...]
     """The leads of the whole folder no owner places in a territory, per created day (days since 1970-01-01,
     count), as :data:`quotabook.dataset.UNASSIGNED_LEADS` keeps them: a region read in part still says how many
     leads no region holds."""
-    import duckdb
+    from .parquet_scan import connect
 
     def parquet(name: str) -> str:
         return "read_parquet('" + str(files[name][0]).replace("'", "''") + "')"
@@ -114,8 +114,11 @@ def _unplaced_leads(files: dict[str, list[Path]]) -> tuple[tuple[int, int], ...]
            f"NOT IN (SELECT owner FROM {parquet('territories')} WHERE owner IS NOT NULL AND territory IS NOT NULL "
            f"UNION SELECT owner FROM {parquet('opportunities')} WHERE owner IS NOT NULL AND territory IS NOT NULL))"
            f" GROUP BY 1 ORDER BY 1")
-    with duckdb.connect() as con:
+    con = connect()
+    try:
         return tuple((int(d), int(n)) for d, n in con.sql(sql).fetchall())
+    finally:
+        con.close()
 
 
 def read_folder(folder: Path, label: str | None = None, region: str | None = None) -> RawSource:

@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["ROW_IN_FILE", "arrow_reader", "arrow_table", "parquet_rows", "scan", "scan_frame"]
+__all__ = ["ROW_IN_FILE", "arrow_reader", "arrow_table", "connect", "parquet_rows", "scan", "scan_frame"]
 
 #: Column holding each row's 0-based position in its file, as DuckDB numbers it (``file_row_number``).
 ROW_IN_FILE = "file_row_number"
@@ -38,10 +38,14 @@ def arrow_reader(result, rows: int):
     return fetch(rows)
 
 
-def _connect(tables: Mapping[str, pa.Table]):
+def connect(tables: Mapping[str, pa.Table] | None = None):
+    """An in-memory DuckDB connection with the Arrow ``tables`` registered by name, printing nothing (DuckDB's
+    progress bar would land in a notebook's output)."""
     import duckdb  # deferred: only filtered and chunked reads need it
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    tables = tables or {}
     for name, table in tables.items():
         con.register(name, table)
     return con
@@ -55,7 +59,7 @@ def scan(path: Path, where: str = "TRUE", tables: Mapping[str, pa.Table] | None 
     wanted = [f.name for f in schema if columns is None or f.name in columns]
     select = ", ".join('"' + c.replace('"', '""') + '"' for c in wanted)
     literal = str(path).replace("'", "''")
-    con = _connect(tables or {})
+    con = connect(tables)
     try:
         reader = arrow_reader(con.sql(f"SELECT {select}, {ROW_IN_FILE} FROM read_parquet('{literal}', "
                                           f"file_row_number=true) x WHERE {where}"), batch_rows)
