@@ -30,6 +30,8 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pyarrow as pa
 
+from .sources.parquet_scan import LIMIT_ENV, in_memory_limit
+
 if TYPE_CHECKING:
     from .dataset import Dataset
 
@@ -41,18 +43,6 @@ __all__ = ["GRAIN", "LIMIT_ENV", "SUMMARY", "ActivityStore", "activities_linked"
 GRAIN = ("owner", "type", "activity_date")
 #: What each grain row holds: the activities counted, the first and the last activity's timestamp.
 SUMMARY = ("rows", "first_at", "last_at")
-#: Environment variable: the largest activity table (rows) loaded into pandas; larger Parquet tables stay on disk.
-LIMIT_ENV = "QUOTABOOK_ACTIVITIES_IN_MEMORY"
-_DEFAULT_LIMIT = 2_000_000
-
-
-def in_memory_limit() -> int:
-    """Rows of activities above which a Parquet activity table is kept on disk and queried with DuckDB
-    (``$QUOTABOOK_ACTIVITIES_IN_MEMORY``, default 2,000,000: about 250 MB in pandas)."""
-    text = os.environ.get(LIMIT_ENV, "").strip().replace("_", "").replace(",", "")
-    return int(text) if text.isdigit() else _DEFAULT_LIMIT
-
-
 # -- the pandas path ------------------------------------------------------------------------------------
 def summarise(acts: pd.DataFrame, extra: Sequence[str] = ()) -> pd.DataFrame:
     """``acts`` (activity rows) counted per :data:`GRAIN` and the ``extra`` columns (blanks form their own

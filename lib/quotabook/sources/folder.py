@@ -73,8 +73,7 @@ ON_DISK = ("activities",)
 
 def _too_large(path: Path) -> bool:
     """A Parquet file of more rows than :func:`quotabook.activities.in_memory_limit` (a CSV is read whole)."""
-    from ..activities import in_memory_limit
-    from .parquet_scan import parquet_rows
+    from .parquet_scan import in_memory_limit, parquet_rows
 
     if not path.name.lower().endswith(".parquet"):
         return False

@@ -7,6 +7,7 @@ number in the file, so a problem found in it is reported at the row a user can f
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -15,7 +16,20 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-__all__ = ["ROW_IN_FILE", "arrow_reader", "arrow_table", "connect", "parquet_rows", "scan", "scan_frame"]
+__all__ = ["LIMIT_ENV", "ROW_IN_FILE", "arrow_reader", "arrow_table", "connect", "in_memory_limit", "parquet_rows",
+           "scan", "scan_frame"]
+
+#: Environment variable: the largest activity table (rows) loaded into pandas; larger Parquet tables stay on disk.
+LIMIT_ENV = "QUOTABOOK_ACTIVITIES_IN_MEMORY"
+_DEFAULT_LIMIT = 2_000_000
+
+
+def in_memory_limit() -> int:
+    """Rows of activities above which a Parquet activity table is kept on disk and queried with DuckDB
+    (``$QUOTABOOK_ACTIVITIES_IN_MEMORY``, default 2,000,000: about 250 MB in pandas)."""
+    text = os.environ.get(LIMIT_ENV, "").strip().replace("_", "").replace(",", "")
+    return int(text) if text.isdigit() else _DEFAULT_LIMIT
+
 
 #: Column holding each row's 0-based position in its file, as DuckDB numbers it (``file_row_number``).
 ROW_IN_FILE = "file_row_number"
