@@ -74,8 +74,8 @@ def test_make_pack_builds_the_quarter_in_progress_unless_a_period_is_given():
 # however indirectly. ``quotabook`` is the package itself (its ``__init__``: the public API), on top.
 LAYERS: list[tuple[str, set[str]]] = [
     ("core", {"errors", "version", "yaml_files", "privacy", "settings", "fiscal", "scope", "files", "frames"}),
-    ("data", {"schemas", "validation", "kept", "rejects", "dataset", "demo", "demo_home", "sources", "cache",
-              "loading"}),
+    ("data", {"schemas", "validation", "kept", "rejects", "dataset", "activities", "chunked", "demo", "demo_home",
+              "sources", "cache", "loading"}),
     ("metrics", {"metrics", "quota"}),
     ("forecast", {"forecast"}),
     ("page text", {"text", "theme", "notes", "headlines"}),  # what every page shares, whatever draws it

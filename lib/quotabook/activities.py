@@ -36,7 +36,7 @@ if TYPE_CHECKING:
     from .dataset import Dataset
 
 __all__ = ["GRAIN", "LIMIT_ENV", "SUMMARY", "ActivityStore", "activities_linked", "activity_columns",
-           "activity_counts", "activity_owners", "activity_rows", "deal_last_activity", "in_memory_limit",
+           "activity_counts", "activity_rows", "deal_last_activity", "in_memory_limit",
            "summarise"]
 
 #: The grain of :func:`activity_counts`: one row per owner, activity type and day (midnight).
@@ -279,13 +279,6 @@ def activities_linked(ds: Dataset) -> bool:
 def activity_rows(ds: Dataset) -> int:
     """How many activities the dataset holds."""
     return ds.activity_store.rows() if ds.activity_store is not None else len(ds.activities)
-
-
-def activity_owners(ds: Dataset) -> set:
-    """The owners who logged at least one of the dataset's activities."""
-    if ds.activity_store is not None:
-        return set(activity_counts(ds)["owner"].dropna())
-    return set(ds.activities["owner"].dropna())
 
 
 def activity_columns(ds: Dataset) -> list[str]:

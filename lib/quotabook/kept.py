@@ -94,9 +94,9 @@ def detached_note(ds: Dataset) -> str | None:
         return None
     detached = result.detached
     if ds.region is not ALL_REGIONS:
-        from .activities import activity_owners
-
-        detached = detached[detached["owner"].isin(activity_owners(ds))]
+        # The owners of the slice's activities, wherever they are held (pandas, or counted on disk by DuckDB).
+        acts = ds.activities if ds.activity_store is None else ds.activity_store.counts()
+        detached = detached[detached["owner"].isin(set(acts["owner"].dropna()))]
     if detached.empty:
         return None
     deals = pd.unique(detached["value"])
