@@ -113,7 +113,13 @@ def source_regions(source: str | os.PathLike | None, settings: Settings) -> list
         from .sql import sql_regions
 
         return sql_regions(str(source), settings)
-    raw = read_raw(source, settings)
+    if source is None or not is_mapping(source):  # a folder: its territories file alone, not every table
+        from .folder import read_folder
+
+        folder = _folder(source, settings)
+        raw = read_folder(folder, only=("territories",))
+    else:
+        raw = read_raw(source, settings)
     territories = raw.tables.get("territories")
     if territories is None or "region" not in territories[0]:
         return []

@@ -120,15 +120,17 @@ def _unplaced_leads(files: dict[str, list[Path]]) -> tuple[tuple[int, int], ...]
         con.close()
 
 
-def read_folder(folder: Path, label: str | None = None, region: str | None = None) -> RawSource:
+def read_folder(folder: Path, label: str | None = None, region: str | None = None,
+                only: tuple[str, ...] | None = None) -> RawSource:
     """Read every table file of ``folder``; unreadable files and missing required tables are problems.
 
     With ``region``, a folder of Parquet files is read in part: only the region's rows of each table (the
     rules of :meth:`quotabook.Dataset.for_region`, applied by DuckDB as a database applies them), each table's
     origin saying so, so its counts are those of the region's rows. As for a database, the rules see the rows
     before validation: an activity on a deal that validation rejects stays with the deal's region (read whole,
-    it would count, detached, in its owner's home region)."""
-    files = table_files(folder)
+    it would count, detached, in its owner's home region). ``only`` reads just those tables (the regions of a
+    folder are in its territories file: a million deals need not be read to list them)."""
+    files = {n: p for n, p in table_files(folder).items() if only is None or n in only}
     raw = RawSource(label=label or str(folder))
     raw.where = _region_pushdown(files, region)
     if raw.where and "leads" in files:
@@ -164,7 +166,7 @@ def read_folder(folder: Path, label: str | None = None, region: str | None = Non
         raw.problems += malformed_problems(name, str(path), frame, malformed)
         raw.tables[name] = (frame, origin)
     for name, table in TABLES.items():
-        if table.required_table and name not in files:
+        if table.required_table and name not in files and (only is None or name in only):
             raw.problems.append(file_problem(name, str(folder / f"{name}.parquet|.csv"), "missing_table",
                                              f"required table {name!r} not found in {folder}"))
     return raw
