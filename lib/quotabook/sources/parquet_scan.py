@@ -66,7 +66,7 @@ def connect(tables: Mapping[str, pa.Table] | None = None):
     # DuckDB would otherwise take up to 80% of the machine's memory for its buffers; past this it spills to
     # the system's temporary folder (a region's filters over a 65-million-row file peaked at 5.4 GB without it).
     con.execute(f"SET memory_limit = '{_DUCKDB_MEMORY}'")
-    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/quotabook-duckdb'")
+    con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/quotabook-duckdb-{os.getpid()}'")  # one per process
     tables = tables or {}
     for name, table in tables.items():
         con.register(name, table)
