@@ -10,6 +10,8 @@ Territories T1 and T2 in East, T3 in West; report date 15 Aug 2026, 2026-Q3 runn
 
 from __future__ import annotations
 
+import dataclasses
+
 import matplotlib.colors as mcolors
 import pytest
 
@@ -219,8 +221,8 @@ def test_trend_and_strike_zone_charts():
 def test_groups_without_a_target_are_never_said_to_reach_it():
     """Every 2026-Q3 target is 0 (issue 15): no territory 'reached target on the Monte Carlo median'."""
     ds = dataset()
-    ds = ds.__class__(**{**ds.__dict__, "targets": ds.targets.assign(
-        target_amount=ds.targets["target_amount"].where(ds.targets["period"] != "2026-Q3", 0.0))})
+    ds = dataclasses.replace(ds, targets=ds.targets.assign(
+        target_amount=ds.targets["target_amount"].where(ds.targets["period"] != "2026-Q3", 0.0)))
     rep = Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
     text = " ".join(forecast_findings(rep).sentences)
     assert "target on the Monte Carlo median" not in text

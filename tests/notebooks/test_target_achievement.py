@@ -20,6 +20,7 @@ The district (territories T1, T2 in East and T3 in West; each with a 1.0M target
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import warnings
 
@@ -121,8 +122,8 @@ def test_findings_once_the_period_is_over_read_the_result_and_volume_versus_conv
 
 def test_findings_without_forecast_categories_say_what_is_missing():
     ds = dataset()
-    rep = Report(ds=ds.__class__(**{**ds.__dict__, "opportunities": ds.opportunities.assign(
-        forecast_category=pd.NA)}), period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
+    ds = dataclasses.replace(ds, opportunities=ds.opportunities.assign(forecast_category=pd.NA))
+    rep = Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
     f = say.target_achievement_findings(rep)
     assert f.sentences[-1].startswith("Not available for this data: ")
     assert "opportunities.forecast_category" in f.sentences[-1]
