@@ -73,7 +73,7 @@ def test_report_progress_and_scope(tiny_folder):
     assert east.metrics(["won_count"]).index.tolist() == ["T1"]
     html = east.table(pd.DataFrame({"Closed": [1200.0], "Win rate": [0.25]}),
                       {"Closed": "currency", "Win rate": "win_rate"}).to_html()
-    assert "1,200 USD" in html and "25%" in html
+    assert "$1K" in html and "25%" in html
 
 
 def test_dollars_in_narration_stay_money_not_maths():

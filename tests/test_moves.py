@@ -176,7 +176,7 @@ def test_table_formats_a_move_for_a_notebook_and_says_when_there_is_nothing_to_d
     styler = moves.table(rep, "reclassify", limit=3)
     shown = styler.data
     assert list(shown.columns) == ["Territory", "Deal", "Stage", "Close date", "Amount", "Why"]
-    assert shown["Amount"].tolist() == ["1,600 USD", "800 USD", "400 USD"]
+    assert shown["Amount"].tolist() == ["$2K", "$800", "$400"]
     assert shown["Close date"].iloc[0] == "Aug 15, 2026"
     assert "5 in all" in styler.caption
     empty = moves.table(rep, "pull_in")
@@ -191,7 +191,7 @@ def test_table_formats_a_move_for_a_notebook_and_says_when_there_is_nothing_to_d
 def test_summary_shows_the_size_of_each_move_per_territory():
     shown = moves.summary(_report(commit_dataset())).data
     assert shown.columns[0] == "Territory"
-    assert shown.set_index("Territory").loc["T1", "Weak Commit"] == "3,400 USD"
+    assert shown.set_index("Territory").loc["T1", "Weak Commit"] == "$3K"
 
 
 def test_next_moves_bundles_every_list():

@@ -23,12 +23,14 @@ from collections.abc import Iterable, Mapping
 
 from .privacy import mask
 
-__all__ = ["FIGURE_KEYS", "RECORD_MIME", "extract_figures", "normalise_alerts", "normalise_figures",
-           "normalise_headlines", "record"]
+__all__ = ["FIGURE_KEYS", "RECORD_MIME", "TABLE_MIME", "extract_figures", "normalise_alerts", "normalise_figures",
+           "normalise_headlines", "record", "record_table"]
 
 RECORD_MIME = "application/vnd.quotabook+json"
 #: The fields a recorded figure carries (anything else is dropped).
 FIGURE_KEYS = ("group", "scope", "key", "label", "metric", "value", "unit", "currency", "href")
+#: The raw values of a table a page shows, for the pack's CSV and XLSX exports (:mod:`quotabook.pack.tables`).
+TABLE_MIME = "application/vnd.quotabook.table+json"
 
 
 def _jsonable(value):
@@ -122,3 +124,22 @@ def record(headlines: Mapping[str, object] | None = None, alerts: Iterable | Non
         return
     display({RECORD_MIME: payload, "text/plain": "Recorded for the pack index:\n" + "\n".join(lines)},
             raw=True, metadata={"quotabook": "record"})
+
+
+def record_table(frame, *, units: Mapping[str, str], title: str, currency: str = "") -> None:
+    """Display ``frame`` (headers as the page prints them, raw values) as a hidden table output for the pack.
+
+    Dates are written as ISO text, missing values as empty cells. Returns None; outside IPython nothing
+    happens."""
+    payload = json.loads(frame.to_json(orient="split", index=False, date_format="iso", default_handler=str))
+    payload.update(title=str(title), units={str(k): v for k, v in units.items() if k in frame.columns},
+                   currency=currency)
+    payload["columns"] = [str(c) for c in payload["columns"]]
+    try:
+        from IPython import get_ipython
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - outside IPython there is no page to hand it to
+        return
+    if get_ipython() is not None:
+        display({TABLE_MIME: payload, "text/plain": f"Table for the pack's exports: {title}"}, raw=True,
+                metadata={"quotabook": "table"})

@@ -502,13 +502,7 @@ def table(rep, move: str, *, limit: int = 10, near: bool = False):
     if outlook:  # a finished period's review: say whose moves these are
         title += f" — {outlook_label(rep)}"
     caption = f"{title} — {len(frame)} in all" if len(frame) > limit else title
-    # roll-ups (push, impact) in compact money like the notebook's other tables, so seven columns fit the page;
-    # a deal's own amount stays exact
-    compact = [c for c, u in units.items() if u == "currency"] if move in ("push", "impact") else []
-    shown = shown.assign(**{c: shown[c].map(rep.money) for c in compact})
-    styler = rep.table(shown, {c: u for c, u in units.items() if c not in compact}, caption=caption, max_rows=limit)
-    if compact:
-        styler = styler.set_properties(subset=compact, **{"text-align": "right", "white-space": "nowrap"})
+    styler = rep.table(shown, units, caption=caption, max_rows=limit)  # money compact, as on every page
     if "Close date" in shown:  # a date on one line; the words get the width
         styler = styler.set_properties(subset=["Close date"], **{"white-space": "nowrap"})
     wrap = [c for c in ("Why", "Deal", "Account") if c in shown]

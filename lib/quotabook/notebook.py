@@ -18,7 +18,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, partial
 
 import pandas as pd
@@ -28,21 +28,26 @@ from .charts.base import use_svg
 from .charts.unavailable import unavailable_note
 from .dataset import ALL_REGIONS, Dataset
 from .fiscal import Period, PeriodState
+from .headlines import record_table
 from .loading import load
 from .metrics import cache as metric_cache
 from .metrics import compute_wide, load_catalog
 from .metrics import format as fmt
-from .metrics.catalog import Catalog
+from .metrics.catalog import Catalog, use_catalog
 from .metrics.glossary import GlossaryDisplay, glossary_entries
 from .notes import show_data_notes
 from .scope import WHOLE, parse_scope, scope_label
 from .settings import Settings
+from .text import (
+    COLUMN_LABELS,
+    currency_text,
+    md_literal,
+    plain,  # "$1M" -> "\\$1M": Markdown too reads $...$ as maths
+)
 from .text import MASK_STAND_IN as _HIDDEN
-from .text import currency_text, md_literal
 from .text import figure as figure_text
-from .text import plain as escape_dollars  # "$1M" -> "\\$1M": Markdown too reads $...$ as maths
 
-__all__ = ["Report", "empty_table_caption", "escape_dollars", "md_literal", "start"]
+__all__ = ["Report", "empty_table_caption", "md_literal", "plain", "start"]
 
 _TABLE_CSS = [
     {"selector": "", "props": "border-collapse: collapse; font-size: 9.5pt; margin: 0.4em 0 1em 0;"},
@@ -71,6 +76,9 @@ class Report:
     period: Period
     region: str | None  # None: the whole district (quotabook.ALL_REGIONS)
     catalog: Catalog
+    #: Catalog metrics the page showed (tables, charts), in order of first use: the page's glossary.
+    shown_metrics: list[str] = field(default_factory=list)
+    _tables: int = field(default=0, repr=False)
 
     # -- who and when ---------------------------------------------------------------------------------
     @property
@@ -178,31 +186,89 @@ class Report:
         return self.catalog.get(metric).unit
 
     # -- display ----------------------------------------------------------------------------------------
-    def table(self, frame: pd.DataFrame, units: Mapping[str, str] | None = None, *, caption: str | None = None,
-              index: bool = False, max_rows: int = 40):
-        """``frame`` as a formatted table (a pandas Styler) for HTML and PDF: each column in ``units`` (column
-        → catalog unit, or a catalog metric name whose unit is used) formatted, numbers right-aligned,
-        long tables cut to ``max_rows`` with a note, so no table runs off the page unnoticed."""
-        units = dict(units or {})
-        resolved = {c: (u if u in _UNITS else self.unit_of(u)) for c, u in units.items()}
+    def table(self, frame: pd.DataFrame, metrics: Sequence[str] | Mapping[str, str] | None = None,
+              units: Mapping[str, str] | None = None, *, caption: str | None = None, index: bool = False,
+              max_rows: int = 40):
+        """``frame`` as a formatted table (a pandas Styler) for HTML and PDF, its value columns read from the
+        catalog.
+
+        - A column named by a catalog metric (``win_rate``) is headed by the metric's label ("Win rate") and
+          formatted by its unit ("31%"); ``metrics`` may name such columns explicitly, or map a column
+          headed otherwise ("Team ratio") to the metric whose unit it shows. Either way the metric is added
+          to :attr:`shown_metrics`, which :meth:`glossary` lists.
+        - ``units`` formats columns that hold no metric (column → unit: count, currency, percent, ratio,
+          n_to_1, days, currency_per_day); a legacy ``metrics`` mapping whose values are units does the same.
+        - Other columns named by a key of :data:`quotabook.text.COLUMN_LABELS` (``territory``, ``owner``,
+          ``deal``) get that label.
+
+        Numbers are right-aligned, long tables cut to ``max_rows`` with a note (no table runs off the page
+        unnoticed). The whole frame, unformatted and masked as the pages are, is also recorded for the
+        pack's CSV and XLSX exports (:mod:`quotabook.pack.tables`)."""
+        labels, resolved = self._columns(frame, metrics, units)
         shown = frame if len(frame) <= max_rows else frame.head(max_rows)
         text = privacy.mask_frame(fmt.format_frame(shown, resolved, self.currency), self.privacy)
+        text = text.rename(columns=labels)
+        right = [labels.get(c, c) for c in shown.columns
+                 if c in resolved or pd.api.types.is_numeric_dtype(shown[c])]
         # Cells, row and column labels come from the data: shown as text, never read as HTML.
         styler = fmt.literal_style(text, na_rep=fmt.MISSING)  # a blank (a deal kept without a close date) reads "–"
         if not index:
             styler = styler.hide(axis="index")
-        right = [c for c in text.columns if c in resolved or pd.api.types.is_numeric_dtype(shown[c])]
         styler = styler.set_table_styles(_TABLE_CSS)  # text cells wrap; numbers stay on one line
         styler = styler.set_properties(subset=right, **{"text-align": "right", "white-space": "nowrap"})
         left = [c for c in text.columns if c not in right]  # names and words: Jupyter's CSS would right-align them
         if left:
             styler = styler.set_properties(subset=left, **{"text-align": "left"})
+        full_caption = caption
         if len(frame) > max_rows:
             caption = f"{caption + ' — ' if caption else ''}first {max_rows} of {len(frame)} rows"
         if frame.empty:  # no column headings over nothing: the caption says why the table is empty
             styler = styler.hide(axis="columns")
             caption = empty_table_caption(frame, caption)
+        else:
+            self._export(frame.rename(columns=labels), {labels.get(c, c): u for c, u in resolved.items()},
+                         full_caption, index=index)
         return styler.set_caption(html.escape(privacy.mask(caption, self.privacy))) if caption else styler
+
+    def _columns(self, frame: pd.DataFrame, metrics, units) -> tuple[dict[str, str], dict[str, str]]:
+        """(column → header, column → unit) for :meth:`table`; records the metrics shown."""
+        units = dict(units or {})
+        explicit: dict[str, str] = {}
+        if isinstance(metrics, Mapping):
+            for column, what in metrics.items():
+                (units if what in fmt.UNITS else explicit)[column] = what
+        else:
+            explicit = {m: m for m in metrics or ()}
+            if missing := [m for m in explicit if m not in frame.columns]:
+                raise KeyError(f"metric column(s) {missing} not in the table (columns: {list(frame.columns)})")
+        known = self.catalog if self.catalog is not None else ()  # a Report built by hand may carry none
+        named = {c: c for c in frame.columns if isinstance(c, str) and c not in units and c in known}
+        shown = {**named, **explicit}
+        labels = {c: self.catalog.get(m).label for c, m in shown.items() if c == m}
+        labels.update({c: COLUMN_LABELS[c] for c in frame.columns
+                       if isinstance(c, str) and c in COLUMN_LABELS and c not in shown})
+        resolved = {c: (u if u in fmt.UNITS else self.unit_of(u)) for c, u in units.items()}
+        for c, u in units.items():
+            if u not in fmt.UNITS:  # a legacy units mapping naming a metric: that metric is shown
+                shown.setdefault(c, u)
+        resolved.update({c: self.unit_of(m) for c, m in shown.items() if c not in resolved})
+        self.note_metrics(shown.values())
+        return labels, resolved
+
+    def note_metrics(self, names: Iterable[str]) -> None:
+        """Add catalog metrics to :attr:`shown_metrics` (a chart or a sentence showing them): the page's
+        glossary lists them."""
+        for name in names:
+            metric = self.catalog.get(name).name if self.catalog is not None else name
+            if metric not in self.shown_metrics:
+                self.shown_metrics.append(metric)
+
+    def _export(self, frame: pd.DataFrame, units: Mapping[str, str], caption: str | None, *, index: bool) -> None:
+        """Hand the table's numbers to the pack (CSV / XLSX); nothing shows on the page."""
+        record_table(privacy.mask_frame(frame.reset_index() if index else frame, self.privacy), units=units,
+                     title=privacy.mask(caption or f"Table {self._tables + 1}", self.privacy),
+                     currency=self.currency)
+        self._tables += 1
 
     @property
     def privacy(self) -> privacy.Privacy:
@@ -240,11 +306,14 @@ class Report:
         items = [f"- {line}" for line in lines if line]
         return self.markdown(f"### {title}\n\n" + "\n".join(items))
 
-    def glossary(self, used: Iterable[str]) -> GlossaryDisplay:
-        """The definitions of the metrics the notebook showed (and what they are computed from): Markdown on
-        the page, with each entry also carried as data so a region's PDF can print one glossary for all its
-        themes (:mod:`quotabook.metrics.glossary`). Each entry is escaped as :meth:`markdown` escapes text."""
-        entries = glossary_entries(self.catalog, list(used), self.settings)
+    def glossary(self, used: Iterable[str] | None = None) -> GlossaryDisplay:
+        """The definitions of the metrics the page showed (and what they are computed from): Markdown on the
+        page, with each entry also carried as data so a region's PDF can print one glossary for all its themes
+        (:mod:`quotabook.metrics.glossary`). By default the metrics the page's tables, charts and computations
+        recorded (:attr:`shown_metrics`), else those named in ``used``. Each entry is escaped as
+        :meth:`markdown` escapes text."""
+        names = self.shown_metrics if used is None else list(used)
+        entries = glossary_entries(self.catalog, list(names), self.settings)
         return GlossaryDisplay(entries, escape=lambda text: safe_markdown(text, self.privacy, self._literal_names))
 
 
@@ -322,9 +391,6 @@ def safe_markdown(text: str, policy: privacy.Privacy | None = None, names: re.Pa
     return token.sub(escape, text)
 
 
-_UNITS = {"count", "currency", "currency_per_day", "percent", "ratio", "n_to_1", "days"}
-
-
 def start(region: str | None = WHOLE, period: str | None = None, as_of=None, data: str | None = "demo") -> Report:
     """Load the data for a notebook run and return its :class:`Report`.
 
@@ -355,6 +421,7 @@ def start(region: str | None = WHOLE, period: str | None = None, as_of=None, dat
     privacy.configure(ds.settings.privacy)  # charts and pack records mask as this workbook says
     chosen = ds.period(period) if period is not None else ds.calendar.period_of(ds.reference_date)
     rep = Report(ds=ds, period=chosen, region=scope, catalog=load_catalog())
+    use_catalog(rep.catalog, rep.shown_metrics)  # chart labels come from it; the metrics they show join the glossary
     _show(rep.markdown(rep.as_of_statement()))
     return rep
 

@@ -21,15 +21,25 @@ import pandas as pd
 
 from .metrics import format as fmt
 
-__all__ = ["MASK_STAND_IN", "NO_LOST", "UNESCAPED_DOLLAR", "Extremes", "currency_text", "extremes", "figure",
-           "heading_anchor", "is_number", "md_literal", "mid", "names", "noun", "one_sided", "percent", "plain",
-           "plural", "spread", "upper_first"]
+__all__ = ["COLUMN_LABELS", "MASK_STAND_IN", "NO_LOST", "UNESCAPED_DOLLAR", "Extremes", "currency_text", "extremes",
+           "figure", "heading_anchor", "is_number", "md_literal", "mid", "names", "noun", "one_sided", "percent",
+           "plain", "plural", "spread", "upper_first"]
 
 #: Plurals that do not just add an "s".
 _PLURALS = {"territory": "territories", "opportunity": "opportunities", "company": "companies",
             "activity": "activities", "is": "are", "was": "were", "has": "have"}
 
 percent = fmt.percent  # "42%": the one percentage format of the reports
+
+#: Headers of the columns that hold no metric (names, dates, words), for every table of the reports; a metric's
+#: column is headed by its catalog label instead (:meth:`quotabook.notebook.Report.table`).
+COLUMN_LABELS = {
+    "district": "District", "region": "Region", "territory": "Territory", "owner": "Rep", "team": "Team",
+    "segment": "Segment", "stage": "Stage", "deal": "Deal", "opportunity_name": "Deal", "account": "Account",
+    "account_name": "Account", "close_date": "Close date", "created_date": "Created", "forecast_category": "Category",
+    "type": "Activity", "step": "Step", "reason": "Reason", "status": "Status", "why": "Why", "week": "Week",
+    "month": "Month", "quarter": "Quarter", "period": "Period", "method": "Method", "amount": "Amount",
+}
 #: What a 100% win rate lacks (see :func:`one_sided`).
 NO_LOST = "no lost deal is recorded"
 
@@ -142,7 +152,6 @@ def one_sided(won: float, closed: float) -> str | None:
 
 
 # -- text any page shows: money, dollars, Markdown ----------------------------------------------------------
-_SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
 #: A dollar sign not already escaped with a backslash.
 UNESCAPED_DOLLAR = re.compile(r"(?<!\\)\$")
 
@@ -154,22 +163,9 @@ def plain(text: str) -> str:
 
 
 def currency_text(value: float, code: str = "USD", *, decimals: int | None = None) -> str:
-    """A compact money amount for titles and bar labels: ``$1.2M``, ``$850K``, ``€3.4B``, ``1.2M SEK``.
-
-    ``decimals`` defaults to 1 for millions and above, 0 below. Missing values show as "–".
-    """
-    if value is None or pd.isna(value):
-        return "–"
-    v = abs(float(value))
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K"), (1.0, "")):
-        if v >= size or size == 1.0:
-            places = decimals if decimals is not None else (1 if size >= 1e6 else 0)
-            number = f"{v / size:,.{places}f}{suffix}"
-            break
-    # A sign only where the shown figure is not zero: an axis around 0 (a chart of no value) reads $0, not -$0.
-    sign = "-" if value < 0 and any(c in "123456789" for c in number) else ""
-    symbol = _SYMBOLS.get(code)
-    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {code}".rstrip()
+    """A compact money amount for titles, sentences and bar labels: ``$1.2M``, ``$850K``, ``€3.4B``,
+    ``1.2M SEK`` (:func:`quotabook.metrics.format.currency`, the one money format of the reports)."""
+    return str(fmt.currency(value, code, decimals=decimals))
 
 
 def figure(value, unit: str, code: str = "USD") -> str:

@@ -223,10 +223,11 @@ def test_the_win_rate_sentences_state_the_table_and_what_a_one_sided_rate_lacks(
     total = win_rate_row(rep)
     opening = said["funnel"][0]
     shown = re.search(r"won (\d+%) of the deals it closed .*?\((\d+) of (\d+)\)", opening)
-    assert shown.groups() == (fmt.percent(total["Win rate"]), f"{total['Won']:.0f}", f"{total['Closed']:.0f}")
+    assert shown.groups() == (fmt.percent(total["win_rate"]), f"{total['won_count']:.0f}",
+                              f"{total['closed_count']:.0f}")
     closing = said["won_lost"][1]
-    assert closing.startswith(f"It won {fmt.percent(total['Win rate'])} of the {total['Closed']:.0f} deal")
-    if total["Won"] == total["Closed"]:  # 100% with no lost deal: say so, never "above the benchmark"
+    assert closing.startswith(f"It won {fmt.percent(total['win_rate'])} of the {total['closed_count']:.0f} deal")
+    if total["won_count"] == total["closed_count"]:  # 100% with no lost deal: say so, never "above the benchmark"
         for sentence in (opening, closing):
             assert "no lost deal is recorded" in sentence and "above" not in sentence, sentence
     else:
@@ -262,7 +263,7 @@ def test_a_named_extreme_is_the_extreme_of_its_table(corpus, name, as_of):
     if m:
         assert cycle[m[1]] == cycle.min() == int(m[2]) and cycle[m[3]] == cycle.max() == int(m[4])
     rates = funnel_views.win_rate_by(rep.ds, rep.period, by=rep.level, catalog=rep.catalog).iloc[:-1]
-    rates = rates.dropna(subset=["Win rate"]).set_index("group")["Win rate"].map(fmt.percent)
+    rates = rates.dropna(subset=["win_rate"]).set_index("group")["win_rate"].map(fmt.percent)
     m = re.search(r"; (\w+) is lowest at (\d+%) .*?, (\w+) highest at (\d+%)", said["funnel"][0])
     if m:
         assert rates[m[1]] == m[2] and rates[m[3]] == m[4] and m[2] != m[4]

@@ -265,11 +265,13 @@ def test_other_formats_and_their_agreement_with_the_glossary():
     assert fmt.percent(pd.Series([0.2222, 0.285, 1.0, np.nan])).tolist() == ["22%", "29%", "100%", "–"]
     assert fmt.percent(0.2222, decimals=1) == "22.2%"
     assert fmt.multiple(3) == "3.0×" and fmt.multiple(2.95) == "3.0×"
-    assert fmt.currency(1234567.8, "USD") == "1,234,568 USD" == format_value(1234567.8, "currency", "USD")
-    assert fmt.currency(pd.Series([1_234_567.0, 350_000.0, 2.5e9, -1500.0]), compact=True).tolist() == [
-        "1.2M", "350K", "2.5B", "-2K"]
+    # one compact money format for tables, sentences, charts and the glossary
+    assert fmt.currency(1234567.8, "USD") == "$1.2M" == format_value(1234567.8, "currency", "USD")
+    assert fmt.currency(pd.Series([1_234_567.0, 350_000.0, 2.5e9, -1500.0, 420.0])).tolist() == [
+        "1.2M", "350K", "2.5B", "-2K", "420"]
+    assert fmt.currency(1_200_000, "SEK") == "1.2M SEK" and fmt.currency(-0.4, "USD") == "$0"
     assert fmt.days(15.94) == "15.9 days" and fmt.count(15013) == "15,013"
-    assert fmt.by_unit(1000, "currency_per_day", "USD") == "1,000 USD per day"
+    assert fmt.by_unit(42_377, "currency_per_day", "USD") == "$42K per day"
     assert fmt.round_half_up(pd.Series([0.5, 1.5, 2.5, -0.5])).tolist() == [1, 2, 3, -1]
     with pytest.raises(ValueError, match="unknown unit"):
         fmt.by_unit(1, "furlongs")

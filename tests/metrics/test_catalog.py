@@ -154,7 +154,7 @@ def test_format_value_by_unit():
     assert format_value(0.2, "percent") == "20%"
     assert format_value(2.5, "ratio") == "2.5×"
     assert format_value(12, "n_to_1") == "12:1"
-    assert format_value(1600000, "currency", "USD") == "1,600,000 USD"
+    assert format_value(1600000, "currency", "USD") == "$1.6M"  # the one money format of the reports
 
 
 def test_alert_fires_on_the_side_it_names(settings):

@@ -141,7 +141,7 @@ def test_tables_show_the_promised_columns(rep):
     assert cycle.set_index("Rep").loc["Bob", "Median"] == "130.0 days"
     speed = say.velocity_table(rep).data
     assert speed["Region"].tolist() == ["East", "West", "The district"]
-    assert speed.iloc[-1]["Velocity"] == "28 USD per day"
+    assert speed.iloc[-1]["Velocity"] == "$28 per day"
     stale = say.stale_table(rep).data
     assert stale["Deal"].tolist() == ["Echo Platform", "Delta Renewal"] and stale["Days over"].tolist() == ["182",
                                                                                                           "20"]
@@ -150,7 +150,7 @@ def test_tables_show_the_promised_columns(rep):
     assert say.slippage_summary_table(rep).data.set_index("Region").loc["West", "Pushed 5+ times"] == "1"
     riskiest = risk.riskiest_table(rep).data
     assert riskiest.columns.tolist() == ["Deal (owner, stage)", "Amount", "Close date", "Red flags", "Why"]
-    assert riskiest.iloc[0].tolist() == ["Echo Platform (Bob, Discovery)", "1,000 USD", "2026-06-30", "1 of 4",
+    assert riskiest.iloc[0].tolist() == ["Echo Platform (Bob, Discovery)", "$1K", "2026-06-30", "1 of 4",
                                          "no activity for 257 days"]
 
 

@@ -188,7 +188,7 @@ def test_step_days_table_leaves_out_steps_nothing_went_through(ds):
 def test_win_rate_by_group_and_total_against_the_band(ds):
     rates = win_rate_by(ds, "2026-Q1", by="region").set_index("group")
     # Closed in Q1: East B and F won; West D and E lost. A (open, closing in Q1) is left out.
-    assert rates[["Won", "Closed", "Win rate", "status"]].to_numpy().tolist() == [
+    assert rates[["won_count", "closed_count", "win_rate", "status"]].to_numpy().tolist() == [
         [2, 2, 1.0, "above"], [0, 2, 0.0, "below"], [2, 4, 0.5, "above"]]
     assert rates.index.tolist() == ["East", "West", "Total"]
     assert rates["low"].iloc[0] == 0.22 and rates.attrs["source"].startswith("CSO Insights 2024")

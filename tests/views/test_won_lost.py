@@ -134,7 +134,7 @@ def test_lost_by_reason_without_reasons_is_unavailable(district):
 
 def test_win_rate_by_fixed_deal_size_bands(district):
     got = win_rate_by_deal_size(district, "2026-Q1", "2026-Q3", edges=[0, 1000, 10_000, np.inf])
-    assert got["deal_size_band"].astype(str).tolist() == ["0–1,000 USD", "1,000–10,000 USD", "10,000+ USD"]
+    assert got["deal_size_band"].astype(str).tolist() == ["$0–$1K", "$1K–$10K", "$10K+"]
     assert got["won_count"].tolist() == [2.0, 1.0, 1.0]        # w1 w4 | w2 | w3
     assert got["lost_count"].tolist() == [4.0, 1.0, 1.0]       # l1 l2 l3 l5 | l4 | l6
     assert got["closed_count"].tolist() == [6.0, 2.0, 2.0]

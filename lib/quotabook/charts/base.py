@@ -174,8 +174,8 @@ def category_color(name: str, default: str = "#7f7f7f") -> str:
 
 def currency_axis(ax: Axes, code: str = "USD", axis: str = "y") -> None:
     """Format the ``x`` or ``y`` axis as compact money in ``code`` (``$0``, ``$500K``, ``$1.0M``)."""
-    fmt = FuncFormatter(lambda v, _pos: currency_text(v, code))
-    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(fmt)
+    money = FuncFormatter(lambda v, _pos: currency_text(v, code))
+    (ax.yaxis if axis == "y" else ax.xaxis).set_major_formatter(money)
 
 
 def percent_axis(ax: Axes, axis: str = "y", *, decimals: int = 0) -> None:

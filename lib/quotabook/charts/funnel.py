@@ -20,6 +20,7 @@ from matplotlib.patches import Patch
 
 from ..errors import unavailable_sentence
 from ..metrics import format as fmt
+from ..metrics.catalog import label
 from ..views.funnel import STEP_NOUNS
 from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, percent_axis
 from .base import plain as _plain
@@ -188,7 +189,7 @@ def win_rate(rates: pd.DataFrame, *, scope: str = "", period: str = "") -> Figur
     scope, period : str
         The report's scope ("West") and quarter, for the title and caption.
     """
-    if rates.empty or rates["Win rate"].isna().all():
+    if rates.empty or rates["win_rate"].isna().all():
         return unavailable_chart("No closed deals yet", rates, "no deal closed in the period")
     fig, ax = new_figure(len(rates))
     y = np.arange(len(rates))
@@ -196,8 +197,9 @@ def win_rate(rates: pd.DataFrame, *, scope: str = "", period: str = "") -> Figur
     low, high = rates["low"].iloc[0], rates["high"].iloc[0]
     if pd.notna(low) and pd.notna(high):
         ax.axvspan(low, high, color=_BAND, zorder=0, label=f"Benchmark {fmt.count(low * 100)}–{fmt.count(high * 100)}%")
-    ax.barh(y, rates["Win rate"].fillna(0.0), color=colours, height=0.65, zorder=2)
-    for yi, (rate, won, closed) in enumerate(zip(rates["Win rate"], rates["Won"], rates["Closed"], strict=True)):
+    ax.barh(y, rates["win_rate"].fillna(0.0), color=colours, height=0.65, zorder=2)
+    counts = zip(rates["win_rate"], rates["won_count"], rates["closed_count"], strict=True)
+    for yi, (rate, won, closed) in enumerate(counts):
         text = "nothing closed" if pd.isna(rate) else f"{_pct(rate)}  ({fmt.count(won)} of {fmt.count(closed)})"
         ax.text((0 if pd.isna(rate) else rate) + 0.01, yi, text, va="center", fontsize=8, zorder=3)
     whole = ("All of " + (scope[0].lower() + scope[1:] if scope.startswith("The ") else scope)) if scope else "Total"
@@ -205,20 +207,20 @@ def win_rate(rates: pd.DataFrame, *, scope: str = "", period: str = "") -> Figur
     ax.set_yticks(y, labels)
     ax.get_yticklabels()[-1].set_fontweight("bold")
     ax.invert_yaxis()
-    reach = max(float(rates["Win rate"].max()) + 0.15, (high if pd.notna(high) else 0.0) + 0.1, 0.3)
+    reach = max(float(rates["win_rate"].max()) + 0.15, (high if pd.notna(high) else 0.0) + 0.1, 0.3)
     ax.set_xlim(0, min(reach, 1.05))
     percent_axis(ax, axis="x")
     ax.grid(axis="y", visible=False)
     total = rates.iloc[-1]
     where = {"below": "below", "within": "within", "above": "above"}.get(total["status"], "against")
     band = f"{fmt.count(low * 100)}–{fmt.count(high * 100)}%"
-    title = f"{scope or 'The team'} wins {_pct(total['Win rate'])} of closed deals, {where} the {band} band"
-    groups = rates.iloc[:-1].dropna(subset=["Win rate"])
+    title = f"{scope or 'The team'} wins {_pct(total['win_rate'])} of closed deals, {where} the {band} band"
+    groups = rates.iloc[:-1].dropna(subset=["win_rate"])
     if len(groups) > 1:
-        lag = groups.loc[groups["Win rate"].idxmin()]
-        title += f"; {lag['group']} lags at {_pct(lag['Win rate'])}"
+        lag = groups.loc[groups["win_rate"].idxmin()]
+        title += f"; {lag['group']} lags at {_pct(lag['win_rate'])}"
     subtitle = f"Won / closed (won or lost) in {period or 'the period'}; open deals excluded"
-    return finish(fig, ax, _title(title), subtitle=subtitle, xlabel="Win rate")
+    return finish(fig, ax, _title(title), subtitle=subtitle, xlabel=label("win_rate"))
 
 
 def lost_by_stage(lost: pd.DataFrame) -> Figure:

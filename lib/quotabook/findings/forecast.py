@@ -30,13 +30,10 @@ SHOWN_METRICS = ["closed_amount", "target_amount", "category_forecast", "weighte
 
 
 def table(rep, built: tuple[pd.DataFrame, dict], *, caption: str):
-    """A table from :class:`~quotabook.forecast.ForecastStudy` (``(frame, units)``) formatted for the page: money
-    in compact form ("$1.6M", "$542K", right-aligned) so eight columns fit the width, the rest by unit."""
+    """A table from :class:`~quotabook.forecast.ForecastStudy` (``(frame, units)``) formatted for the page (money
+    compact, "$1.6M", so eight columns fit the width; the rest by unit)."""
     frame, units = built
-    money = [c for c, unit in units.items() if unit == "currency" and c in frame]
-    shown = frame.assign(**{c: frame[c].map(rep.money) for c in money})
-    styler = rep.table(shown, {c: u for c, u in units.items() if c not in money}, caption=caption)
-    return styler.set_properties(subset=money, **{"text-align": "right"}) if money else styler
+    return rep.table(frame, units, caption=caption)
 
 
 def _where(rep, actual: float, low: float, high: float) -> str:

@@ -61,31 +61,32 @@ def win_rate_sentence(rep, rates: pd.DataFrame, source: str = "") -> tuple[str, 
     """The scope's win rate (closed-date cohort) against the band, and the group lowest and highest."""
     total = rates.iloc[-1] if len(rates) else None
     when = rep.state.in_period()
-    if total is None or pd.isna(total["Win rate"]):
+    if total is None or pd.isna(total["win_rate"]):
         return f"{rep.label} has closed no deal {when}, so there is no win rate yet.", {}, []
     band = _band(total["low"], total["high"])
     cite = f" ({source})" if source else ""
-    missing = one_sided(total["Won"], total["Closed"]) == NO_LOST and NO_LOST
-    counts = f"{fmt.count(total['Won'])} of {fmt.count(total['Closed'])}"
+    missing = one_sided(total["won_count"], total["closed_count"]) == NO_LOST and NO_LOST
+    counts = f"{fmt.count(total['won_count'])} of {fmt.count(total['closed_count'])}"
     if missing:  # 100% with no loss recorded: say what is missing, do not compare
-        text = (f"{rep.label} won {fmt.percent(total['Win rate'])} of the deals it closed {when} ({counts}), but "
+        text = (f"{rep.label} won {fmt.percent(total['win_rate'])} of the deals it closed {when} ({counts}), but "
                 f"{missing}, so the win rate is not set against the {band} benchmark{cite}")
     else:
-        text = (f"{rep.label} won {fmt.percent(total['Win rate'])} of the deals it closed {when} ({counts}), "
+        text = (f"{rep.label} won {fmt.percent(total['win_rate'])} of the deals it closed {when} ({counts}), "
                 f"{total['status']} the {band} benchmark{cite}")
-    groups = rates.iloc[:-1].dropna(subset=["Win rate"]).set_index("group")
-    ex = extremes(groups["Win rate"], fmt.percent)
+    groups = rates.iloc[:-1].dropna(subset=["win_rate"]).set_index("group")
+    ex = extremes(groups["win_rate"], fmt.percent)
     if ex is not None and ex.count > 1 and not ex.tied and len(ex.low) == len(ex.high) == 1:
         low = groups.loc[ex.low[0]]
-        text += (f"; {ex.low[0]} is lowest at {ex.low_text} ({fmt.count(low['Won'])} of {fmt.count(low['Closed'])}), "
+        text += (f"; {ex.low[0]} is lowest at {ex.low_text} "
+                 f"({fmt.count(low['won_count'])} of {fmt.count(low['closed_count'])}), "
                  f"{ex.high[0]} highest at {ex.high_text}")
     elif ex is not None and ex.count > 1:  # ties: named as ties, never as both extremes
-        text += f"; {spread(groups['Win rate'], fmt.percent, rep.level)}"
+        text += f"; {spread(groups['win_rate'], fmt.percent, rep.level)}"
     alerts = []
     if total["status"] == "below" and not missing:
-        alerts.append({"message": f"{rep.label}: win rate {fmt.percent(total['Win rate'])} is below the {band} "
+        alerts.append({"message": f"{rep.label}: win rate {fmt.percent(total['win_rate'])} is below the {band} "
                                   "benchmark", "level": "warning"})
-    return text + ".", {"Win rate": fmt.percent(total["Win rate"])}, alerts
+    return text + ".", {rep.catalog.get("win_rate").label: fmt.percent(total["win_rate"])}, alerts
 
 
 def leak_sentence(rep, ranked: pd.DataFrame, quarters: int = FUNNEL_QUARTERS) -> tuple[str, dict[str, str],
@@ -173,7 +174,7 @@ def lead_sentence(rep, leads: pd.DataFrame, unassigned: int | None, quarters: in
         text = (f"Of the {fmt.count(n)} leads created {window}, {_share(total['Lead→Opp'])} "
                 f"({fmt.count(total['Converted'])}) became an opportunity")
         if "Lead→Won" in leads and total["Won"] > 0:
-            text += f" and {_share(total['Lead→Won'])} ({fmt.count(total['Won'])}) a won deal"
+            text += f" and {_share(total['Lead→Won'])} ({fmt.count(total['won_count'])}) a won deal"
         elif "Lead→Won" in leads:
             text += ", none of them a won deal yet"
         text += "; recent leads are still converting"

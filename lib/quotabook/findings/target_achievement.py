@@ -23,7 +23,7 @@ from ..text import NO_LOST, extremes, heading_anchor, is_number, mid, names, nou
 from ..views import target_achievement as views
 from . import Findings
 
-__all__ = ["SHOWN_METRICS", "confidence_table", "coverage_rules", "coverage_table", "impact_note", "money_table",
+__all__ = ["SHOWN_METRICS", "confidence_table", "coverage_rules", "coverage_table", "impact_note",
            "move_rules", "needs_table", "period_note", "stack_table", "target_achievement_findings"]
 
 SCOPE_METRICS = ["closed_amount", "commit_amount", "best_case_amount", "total_amount", "target_amount", "attainment",
@@ -220,24 +220,27 @@ def _running_findings(rep, s: pd.Series, cov: pd.DataFrame) -> tuple[list[str], 
 
 
 def _alerts(rep, cov: pd.DataFrame) -> list[dict]:
-    """The catalog alerts that fire while the period runs: coverage under the push line (coverage's alert)
-    and pipeline coverage under the alert bar for the weeks the workbook asks (pipeline_coverage's alert).
-    None before the period starts (an ``as_of`` before the quarter: no deal could have been worked yet)."""
-    t = rep.settings.threshold
+    """The catalog alerts that fire while the period runs (:meth:`~quotabook.metrics.catalog.Catalog.alerts`):
+    coverage under the pipeline-push line (critical under 1×: Closed + Commit + Best Case short of target) and
+    pipeline coverage under its bar for the weeks the workbook asks (evaluated with its weekly readings by
+    :func:`~quotabook.views.target_achievement.coverage_status`, the ``alert`` column). None before the period
+    starts (an ``as_of`` before the quarter: no deal could have been worked yet), nor for a group with no target
+    or its target reached."""
     out = []
     if rep.period.start > rep.ds.reference_date:  # the quarter has not started: nothing is late yet
         return out
-    live = cov[(cov["gap"] > 0) & (cov["target_amount"] > 0)]
-    for _, row in live[live["coverage"] < t("pipeline_push_below")].iterrows():
-        out.append({"message": f"{row[rep.level]}: coverage {rep.times(row['coverage'], 2)} is under the "
-                               f"{t('pipeline_push_below'):g}× pipeline-push line",
+    live = cov[(cov["gap"] > 0) & (cov["target_amount"] > 0)].set_index(rep.level)
+    fired = rep.catalog.alerts(live[["coverage"]], rep.settings)
+    severity = rep.catalog.get("coverage").alert.severity
+    for group, value, limit in fired[["group", "value", "threshold"]].itertuples(index=False):
+        out.append({"message": f"{group}: coverage {rep.times(value, 2)} is under the {limit:g}× pipeline-push line",
                     # under 1× the quarter is mathematically short: more than the catalog's push-line severity
-                    "level": "critical" if row["coverage"] < 1 else rep.catalog.get("coverage").alert.severity,
-                    "anchor": COVERAGE_ANCHOR})
-    for _, row in live[live["alert"].astype(bool)].iterrows():
-        out.append({"message": f"{row[rep.level]}: pipeline coverage {rep.times(row['pipeline_coverage'], 2)} under "
-                               f"{t('coverage_alert_below'):g}× for {int(t('coverage_alert_weeks'))} weeks",
-                    "level": rep.catalog.get("pipeline_coverage").alert.severity, "anchor": COVERAGE_ANCHOR})
+                    "level": "critical" if value < 1 else severity, "anchor": COVERAGE_ANCHOR})
+    pipeline = rep.catalog.get("pipeline_coverage").alert
+    limit, weeks = pipeline.value(rep.settings), pipeline.weeks(rep.settings) or 1
+    for group, value in live.loc[live["alert"].astype(bool), "pipeline_coverage"].items():
+        out.append({"message": f"{group}: pipeline coverage {rep.times(value, 2)} under {limit:g}× for {weeks} weeks",
+                    "level": pipeline.severity, "anchor": COVERAGE_ANCHOR})
     return out
 
 
@@ -367,17 +370,6 @@ def impact_note(rep):
     return rep.markdown(text + ".")
 
 
-def money_table(rep, frame: pd.DataFrame, units: dict[str, str], *, caption: str):
-    """``rep.table`` with money in compact form ("$1.6M", "$542K") so a table of amounts fits the page width,
-    right-aligned like the other numbers."""
-    money = [c for c, unit in units.items() if unit == "currency" and c in frame]
-    shown = frame.assign(**{c: frame[c].map(rep.money) for c in money})
-    styler = rep.table(shown, {c: u for c, u in units.items() if c not in money}, caption=caption)
-    if money:
-        styler = styler.set_properties(subset=money, **{"text-align": "right"})
-    return styler
-
-
 def _with_total(rep, frame: pd.DataFrame, scope: pd.DataFrame) -> pd.DataFrame:
     """``frame`` (one row per group) with the scope's own row appended, labelled "Total" (computed for the
     scope, not summed: ratios and the push are the scope's own)."""
@@ -394,7 +386,7 @@ def stack_table(rep, stack: pd.DataFrame):
     table = _with_total(rep, stack, scope)[cols].rename(columns={rep.level: rep.level.title(),
                                                                   "Total": "Closed + Commit + Best Case"})
     units = {c: "currency" for c in table.columns[1:]}
-    return money_table(rep, table, units, caption=f"The number stack, {rep.period.label}")
+    return rep.table(table, units, caption=f"The number stack, {rep.period.label}")
 
 
 def coverage_table(rep, cov: pd.DataFrame):
@@ -418,7 +410,7 @@ def coverage_table(rep, cov: pd.DataFrame):
         table["coverage_of_remaining"] = table["coverage_of_remaining"].where(live)
         table["pipeline_coverage"] = table["pipeline_coverage"].where(live)
     table = table[list(cols)].rename(columns=cols)
-    return money_table(rep, table, units, caption=f"Attainment and coverage, {rep.period.label}")
+    return rep.table(table, units, caption=f"Attainment and coverage, {rep.period.label}")
 
 
 def _over_note(rep, what: str):
@@ -439,7 +431,7 @@ def confidence_table(rep, conc: pd.DataFrame):
     table = _with_total(rep, conc, scope)[list(cols)].rename(columns=cols)
     units = {"Commit share": "percent", "Deals": "count", "ASP": "currency", "Largest deal": "currency",
              "Top-deal share": "percent"}
-    return money_table(rep, table, units, caption="Forecast confidence and concentration behind Commit + Best Case")
+    return rep.table(table, units, caption="Forecast confidence and concentration behind Commit + Best Case")
 
 
 def needs_table(rep, needs: pd.DataFrame):
@@ -454,4 +446,4 @@ def needs_table(rep, needs: pd.DataFrame):
     table["Gap"] = table["Gap"].clip(lower=0)
     units = {"Gap": "currency", "Win rate": "percent", "Required new pipeline": "currency",
              "Open pipeline": "currency", "Push to 1.5×": "currency"}
-    return money_table(rep, table, units, caption=f"Pipeline needed to close the gap, {rep.period.label}")
+    return rep.table(table, units, caption=f"Pipeline needed to close the gap, {rep.period.label}")

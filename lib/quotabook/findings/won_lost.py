@@ -18,7 +18,6 @@ import pandas as pd
 from ..text import NO_LOST, extremes, mid, names, one_sided, plural
 from ..views import won_lost as views
 from . import Findings
-from .target_achievement import money_table
 
 __all__ = ["SHOWN_METRICS", "TREND_QUARTERS", "WINDOW_QUARTERS", "benchmark", "customers_note", "goals_table",
            "won_lost_findings"]
@@ -213,7 +212,7 @@ def goals_table(rep, goals: pd.DataFrame):
     if "rule_of_thumb_low" in goals and len(goals):
         low, high = goals["rule_of_thumb_low"].iloc[0], goals["rule_of_thumb_high"].iloc[0]
         caption += f" (rule of thumb: {low:.0f}–{high:.0f} won deals per rep a quarter, Scott Cowley, as cited)"
-    return money_table(rep, table, units, caption=caption)
+    return rep.table(table, units, caption=caption)
 
 
 def customers_note(rep, customers: pd.DataFrame):

@@ -60,7 +60,7 @@ def _size_band(amounts: pd.Series, edges: list[float], labels: list[str]) -> pd.
 
 def _money(value: float) -> str:
     """Compact amount without the currency code ("12K", "1.5M"): band labels; axes name the currency."""
-    return str(fmt.currency(value, compact=True))
+    return str(fmt.currency(value))
 
 
 def strike_zone(ds: Dataset) -> pd.DataFrame:

@@ -21,7 +21,7 @@ Units: ``currency`` (reporting currency), ``ratio`` (a multiple, shown 3.2×), `
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from functools import cache
 from pathlib import Path
@@ -33,8 +33,8 @@ from ..settings import Settings, load_settings
 from .glossary import format_value, glossary_entries, glossary_markdown
 from .rules import FILE, THEMES, Checker, expression_names, hint, read_entries
 
-__all__ = ["CATALOG_FILE", "THEMES", "Alert", "Benchmark", "Catalog", "Metric", "format_value", "load_catalog",
-           "validate"]
+__all__ = ["CATALOG_FILE", "THEMES", "Alert", "Benchmark", "Catalog", "Metric", "active_catalog", "format_value",
+           "label", "load_catalog", "use_catalog", "validate"]
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
 
@@ -171,6 +171,54 @@ class Catalog:
         m = self.get(metric) if isinstance(metric, str) else metric
         return m.alert.value(settings or load_settings()) if m.alert else None
 
+    def alerts(self, values: pd.DataFrame | pd.Series, settings: Settings | None = None, *,
+               history: Sequence[pd.DataFrame] = ()) -> pd.DataFrame:
+        """Every catalog alert that fires on ``values``: the one place alerts are evaluated (threshold, direction
+        and ``for_weeks``), for the findings, the pack index and the next moves.
+
+        Parameters
+        ----------
+        values : DataFrame
+            One row per group (the index names it), one column per metric (``compute_wide``'s shape); a
+            Series is one group's metrics. Metrics without an alert, or not in the catalog, are ignored;
+            a missing value never fires.
+        settings : Settings, optional
+            Where threshold values are read; the workbook settings by default.
+        history : sequence of DataFrame
+            Earlier readings of the same metrics, most recent first, one per week (the reading a week
+            before ``values``, two weeks before, ...). An alert with ``for_weeks`` n fires only where its
+            condition also held at each of the n - 1 readings before; a reading that is missing counts as
+            not holding (an alert is never raised on weeks nobody looked at).
+
+        Returns
+        -------
+        DataFrame
+            One row per alert fired, in catalog order then group order: ``group`` (the index label),
+            ``metric``, ``label``, ``value``, ``threshold`` (the value from the settings), ``when`` (below |
+            above | at_or_below | at_or_above) and ``weeks`` (the run it held for; 1 for an alert with none).
+        """
+        settings = settings or load_settings()
+        frame = values.to_frame().T if isinstance(values, pd.Series) else values
+        columns = ["group", "metric", "label", "value", "threshold", "when", "weeks"]
+        found = []
+        for name in frame.columns:
+            if not isinstance(name, str) or name not in self or (m := self.get(name)).alert is None:
+                continue
+            value = pd.to_numeric(frame[name], errors="coerce")
+            held = m.alert.fires(value, settings).fillna(False).astype(bool)
+            weeks = m.alert.weeks(settings) or 1
+            for reading in list(history)[:weeks - 1]:
+                earlier = pd.to_numeric(reading[name], errors="coerce") if name in reading else pd.Series(dtype=float)
+                earlier = earlier.reindex(frame.index)
+                held &= m.alert.fires(earlier, settings).fillna(False).astype(bool)
+            if len(history) < weeks - 1:
+                held &= False
+            if held.any():
+                found.append(pd.DataFrame({"group": frame.index[held.to_numpy()], "metric": m.name, "label": m.label,
+                                           "value": value[held].to_numpy(), "threshold": m.alert.value(settings),
+                                           "when": m.alert.when, "weeks": weeks}))
+        return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=columns)
+
     def to_frame(self) -> pd.DataFrame:
         """One row per metric, one column per field; benchmark and alert are spread over flat columns."""
         rows = []
@@ -197,6 +245,32 @@ class Catalog:
             Where alert and parameter values are read; the workbook settings by default.
         """
         return glossary_markdown(glossary_entries(self, used, settings or load_settings()))
+
+
+#: The catalog a page is using and the list its shown metrics go to (:func:`use_catalog`).
+_ACTIVE: dict[str, object] = {"catalog": None, "shown": None}
+
+
+def use_catalog(catalog: Catalog | None, shown: list[str] | None = None) -> None:
+    """Make ``catalog`` the one :func:`label` reads (a notebook's :class:`~quotabook.notebook.Report` sets its
+    own at start), and ``shown`` the list each labelled metric is added to (the page's glossary). None: back
+    to the packaged catalog, nothing recorded."""
+    _ACTIVE.update(catalog=catalog, shown=shown)
+
+
+def active_catalog() -> Catalog:
+    """The catalog set by :func:`use_catalog`, else the packaged one."""
+    return _ACTIVE["catalog"] or load_catalog()  # type: ignore[return-value]
+
+
+def label(metric: str) -> str:
+    """The label of ``metric`` in the active catalog, for a chart axis, legend or header: a label changed in
+    the catalog changes every chart. The metric is recorded as shown on the page (its glossary lists it)."""
+    m = active_catalog().get(metric)
+    shown = _ACTIVE["shown"]
+    if isinstance(shown, list) and m.name not in shown:
+        shown.append(m.name)
+    return m.label
 
 
 def load_catalog(path: str | Path | None = None, settings: Settings | None = None) -> Catalog:

@@ -3,7 +3,7 @@
 The catalog's :func:`~quotabook.metrics.catalog.format_value` writes single values for the glossary
 (benchmark bands, alert thresholds: "22%", "3×", "12:1" with up to four significant digits). Tables need
 fixed rounding instead, so every cell of a column reads alike: these helpers share its unit names and
-suffixes (``percent`` → "22%", ``ratio`` → "3.0×", ``n_to_1`` → "12:1", ``currency`` → "1,200 USD",
+suffixes (``percent`` → "22%", ``ratio`` → "3.0×", ``n_to_1`` → "12:1", ``currency`` → "$1.2M",
 ``days`` → "15.9 days") and round half up to a fixed number of decimals.
 
 Rounding is *half up* (away from zero at exactly .5), after dropping floating-point noise below 1e-9, never
@@ -20,10 +20,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING", "by_unit", "count", "currency", "days", "format_frame", "literal_style", "multiple", "n_to_1",
-           "percent", "round_half_up"]
+__all__ = ["MISSING", "SYMBOLS", "UNITS", "by_unit", "count", "currency", "days", "format_frame", "literal_style",
+           "multiple", "n_to_1", "percent", "round_half_up"]
 
 MISSING = "–"
+#: The catalog's units (``unit`` of a metric), each with one format: see :func:`by_unit`.
+UNITS = frozenset({"count", "currency", "currency_per_day", "percent", "ratio", "n_to_1", "days"})
 _THOUSANDS = r"\B(?=(\d{3})+(?!\d))"
 
 
@@ -101,33 +103,37 @@ def count(value: Any, decimals: int = 0) -> pd.Series | str:
     return _out(_fixed(x, decimals), scalar)
 
 
-def currency(value: Any, code: str = "", *, decimals: int = 0, compact: bool = False) -> pd.Series | str:
-    """Amounts in the reporting currency: "1,200 USD" (as the glossary writes them), or with ``compact``
-    "1.2M USD" / "350K USD" (one decimal for millions and billions, none for thousands).
+#: Currency symbols written before a compact amount ("$1.2M"); other codes follow it ("1.2M SEK").
+SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
+
+
+def currency(value: Any, code: str = "", *, decimals: int | None = None) -> pd.Series | str:
+    """Amounts in the reporting currency, compact, as every page, table, chart and the index write them:
+    "$1.2M", "$850K", "$420", "€3.4B", "1.2M SEK" (one decimal for millions and billions, none below;
+    ``decimals`` overrides). The symbol of :data:`SYMBOLS` goes before the number, any other code after it;
+    no code gives the bare number ("1.2M"). A sign shows only where the printed figure is not zero ("$0",
+    never "-$0"). Exact amounts are what the CSV and XLSX exports of a pack hold.
 
     Parameters
     ----------
     value : scalar or pandas.Series
         Amounts in the reporting currency.
     code : str
-        Currency code appended after the number (none when empty).
-    decimals : int
-        Places after the decimal point when not compact.
-    compact : bool
-        Scale to K / M / B.
+        Currency code ("USD").
+    decimals : int, optional
+        Places after the decimal point at every scale.
     """
     x, scalar = _series(value)
-    if compact:
-        size = np.abs(x)
-        parts = [(size >= 1e9, 1e9, "B", 1), (size >= 1e6, 1e6, "M", 1), (size >= 1e3, 1e3, "K", 0)]
-        text = _fixed(x, 0)
-        for mask, div, suffix, places in reversed(parts):  # largest scale last, so it wins
-            text = text.where(~mask, _fixed(x / div, places) + suffix)
-    else:
-        text = _fixed(x, decimals)
-    if code:
-        text = text.where(text == MISSING, text + " " + code)
-    return _out(text, scalar)
+    size = np.abs(x)
+    scales = [(1e9, "B", 1), (1e6, "M", 1), (1e3, "K", 0)]
+    text = _fixed(size, decimals or 0)
+    for bound, suffix, places in reversed(scales):  # largest scale last, so it wins
+        text = text.where(~(size >= bound), _fixed(size / bound, places if decimals is None else decimals) + suffix)
+    shown = text.str.contains(r"[1-9]", regex=True)
+    sign = pd.Series(np.where((x < 0) & shown, "-", ""), index=x.index)
+    symbol = SYMBOLS.get(code)
+    text = sign + (symbol + text if symbol else text + (" " + code if code else ""))
+    return _out(text.where(np.isfinite(x), MISSING), scalar)
 
 
 def percent(value: Any, decimals: int = 0) -> pd.Series | str:

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from ..dataset import ACTIVITY_RULE
+from .format import by_unit
 from .rules import ALERT_WHEN, THEMES
 
 if TYPE_CHECKING:
@@ -54,8 +55,7 @@ def format_value(value: float, unit: str, currency: str = "") -> str:
     if unit == "percent":
         return f"{value * 100:.4g}%"
     if unit in ("currency", "currency_per_day"):
-        text = f"{value:,.0f} {currency}".strip()
-        return text + " per day" if unit == "currency_per_day" else text
+        return str(by_unit(value, unit, currency))  # "$42K", "$42K per day": the reports' one money format
     suffix = {"ratio": "×", "n_to_1": ":1", "days": " days"}.get(unit, "")
     return f"{value:g}{suffix}"
 

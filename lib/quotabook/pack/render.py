@@ -26,6 +26,7 @@ from functools import cache
 from ..headlines import RECORD_MIME, normalise_alerts, normalise_headlines
 from ..metrics.glossary import GLOSSARY_MIME, GlossaryEntry, entries_from_output, glossary_markdown, merge_entries
 from .navigation import PageNav
+from .tables import TABLE_MIME
 
 __all__ = [
     "PRINT_CSS",
@@ -215,11 +216,12 @@ def extract_records(nb) -> tuple[dict, list[dict]]:
 
 
 def strip_records(nb):
-    """A copy of ``nb`` without the record outputs (they are data for the index, not report content)."""
+    """A copy of ``nb`` without the record and table-export outputs (data for the index and the CSV / XLSX
+    exports, not report content)."""
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if "outputs" in cell:
-            cell.outputs = [o for o in cell.outputs if RECORD_MIME not in o.get("data", {})]
+            cell.outputs = [o for o in cell.outputs if not {RECORD_MIME, TABLE_MIME} & set(o.get("data", {}))]
     return nb
 
 

@@ -621,8 +621,9 @@ def win_rate_by(ds: Dataset, period: str | Period, *, by: str = "territory",
     Returns
     -------
     pandas.DataFrame
-        One row per group, then ``Total``: ``group`` (name), ``Won``, ``Closed`` (counts), ``Win rate`` (share
-        0–1, NaN with nothing closed), ``low`` / ``high`` (the catalog band, 22–35%) and ``status``.
+        One row per group, then ``Total``: ``group`` (name), ``won_count``, ``closed_count`` (counts),
+        ``win_rate`` (share 0–1, NaN with nothing closed), ``low`` / ``high`` (the catalog band, 22–35%) and
+        ``status``. Value columns are named by their catalog metric (labels and formats come from there).
         ``attrs["source"]`` cites the band.
     """
     catalog = catalog or load_catalog()
@@ -634,10 +635,10 @@ def win_rate_by(ds: Dataset, period: str | Period, *, by: str = "territory",
     table.loc["Total"] = [won / closed if closed else np.nan, won, closed]
     bench = catalog.get("win_rate").benchmark
     low, high = (bench.band if bench else (np.nan, np.nan))
-    out = pd.DataFrame({"group": table.index.astype("str"), "Won": table["won_count"].to_numpy(dtype=float),
-                        "Closed": table["closed_count"].to_numpy(dtype=float),
-                        "Win rate": table["win_rate"].to_numpy(dtype=float), "low": low, "high": high})
-    out["status"] = _status(out["Win rate"], out["low"], out["high"])
+    out = pd.DataFrame({"group": table.index.astype("str"), **{m: table[m].to_numpy(dtype=float) for m in
+                                                                 ("won_count", "closed_count", "win_rate")},
+                        "low": low, "high": high})
+    out["status"] = _status(out["win_rate"], out["low"], out["high"])
     out.attrs = {**attrs, "source": bench.source if bench else "", "by": by}
     return out
 

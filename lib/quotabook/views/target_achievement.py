@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..dataset import Dataset
 from ..fiscal import Period
-from ..metrics import compute_wide
+from ..metrics import compute_wide, load_catalog
 
 __all__ = ["STACK_LABELS", "concentration", "coverage_status", "number_stack", "period_ended", "pipeline_needs"]
 
@@ -71,16 +71,15 @@ def number_stack(ds: Dataset, period: str | Period, *, by: str | Sequence[str] =
 
 
 # -- coverage against the thresholds ----------------------------------------------------------------------
-def _coverage_weeks_below(ds: Dataset, period: Period, by: list[str], limit: float, weeks: int) -> pd.Series:
-    """True per group where pipeline coverage was under ``limit`` at the report date and at each of the
-    ``weeks - 1`` weekly readings before it (alert below 2.5× for two weeks)."""
-    below = None
-    for k in range(weeks):  # one reading per week back; a handful of computes, never per row
-        snapshot = ds if k == 0 else ds.as_of(ds.reference_date - pd.Timedelta(days=7 * k))
+def _earlier_readings(ds: Dataset, period: Period, by: list[str], index: pd.Index, weeks: int) -> list[pd.DataFrame]:
+    """Pipeline coverage per group at each of the ``weeks - 1`` weekly readings before the report date, most
+    recent first (the history :meth:`~quotabook.metrics.catalog.Catalog.alerts` reads for ``for_weeks``)."""
+    readings = []
+    for k in range(1, weeks):  # one reading per week back; a handful of computes, never per row
+        snapshot = ds.as_of(ds.reference_date - pd.Timedelta(days=7 * k))
         cov = compute_wide(["pipeline_coverage"], snapshot, period, by=by).reindex(columns=["pipeline_coverage"])
-        now = cov["pipeline_coverage"] < limit
-        below = now if below is None else (below & now.reindex(below.index, fill_value=False))
-    return below
+        readings.append(cov.reindex(index))
+    return readings
 
 
 def _start_coverage(ds: Dataset, period: Period, by: list[str]) -> pd.Series:
@@ -127,9 +126,12 @@ def coverage_status(ds: Dataset, period: str | Period, *, by: str | Sequence[str
         out["alert"] = False
         out["start_pipeline_coverage"] = np.nan
     else:
-        weeks = int(t("coverage_alert_weeks"))
-        below = _coverage_weeks_below(ds, quarter, levels, t("coverage_alert_below"), weeks)
-        out["alert"] = below.reindex(index, fill_value=False).to_numpy() & (out["gap"] > 0).to_numpy()
+        catalog = load_catalog()  # the catalog's alert: threshold, direction and the weeks it must hold
+        weeks = catalog.get("pipeline_coverage").alert.weeks(ds.settings) or 1
+        now = pd.DataFrame({"pipeline_coverage": out["pipeline_coverage"].to_numpy()}, index=index)
+        fired = catalog.alerts(now, ds.settings, history=_earlier_readings(ds, quarter, levels, index, weeks))
+        fired = fired[fired["metric"] == "pipeline_coverage"]
+        out["alert"] = index.isin(list(fired["group"])) & (out["gap"] > 0).to_numpy()
         out["start_pipeline_coverage"] = np.nan
     out["status"] = _status(out, ended, t)
     return out

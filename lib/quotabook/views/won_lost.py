@@ -24,6 +24,7 @@ from ..dataset import Dataset
 from ..errors import MetricUnavailable
 from ..fiscal import Period
 from ..metrics import compute, compute_wide
+from ..metrics import format as fmt
 
 __all__ = ["bookings_trend", "closed_vs_goals", "customers_over_time", "lost_by_reason", "quarter_in_progress",
            "sales_cycle_by_rep", "trailing_window", "win_rate_by_deal_size", "win_rate_over_time"]
@@ -160,9 +161,9 @@ def size_band_edges(amounts: pd.Series, quantiles: int = 4) -> np.ndarray:
 
 
 def _band_labels(edges: np.ndarray, currency: str) -> list[str]:
-    """One label per band (a handful), e.g. ``"10,000–50,000 USD"`` and ``"50,000+ USD"``."""
-    return [f"{lo:,.0f}+ {currency}".strip() if np.isinf(hi) else f"{lo:,.0f}–{hi:,.0f} {currency}".strip()
-            for lo, hi in pairwise(edges)]
+    """One label per band (a handful) in the reports' money format, e.g. ``"$10K–$50K"`` and ``"$50K+"``."""
+    return [f"{fmt.currency(lo, currency)}+" if np.isinf(hi)
+            else f"{fmt.currency(lo, currency)}–{fmt.currency(hi, currency)}" for lo, hi in pairwise(edges)]
 
 
 def win_rate_by_deal_size(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
