@@ -301,7 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "--resume reruns everything when it differs (for a database it replaces counting its tables)")
     p.add_argument("--as-of", dest="as_of", help="build as the data stood on this date (YYYY-MM-DD; default: the "
                                                  "latest dated event of the whole source, one date for every page)")
-    p.add_argument("--formats", help="comma-separated: html, pdf (default: the pack's, html,pdf)")
+    p.add_argument("--formats", help="comma-separated: html, pdf, csv, xlsx (csv and xlsx: every table of the "
+                                     "pages as data; default: the pack's, html,pdf)")
     p.add_argument("--workers", type=_positive(int), help="notebooks run at once (default: one per core)")
     p.add_argument("--scheduler", help="run the notebooks on a Dask cluster: tcp://host:8786, a scheduler JSON "
                                        "file, or 'local' for a LocalCluster of --workers processes (default: a "

@@ -415,6 +415,9 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
             manifest["timings"] = {"execute_wall": round(perf_counter() - execute_start - pdfs.seconds, 3),
                                    "pdf": round(pdfs.seconds, 3), "total": round(perf_counter() - start, 3)}
             _save(plan, manifest, result, state)
+    if {"csv", "xlsx"} & set(plan.formats):
+        _write_tables(plan, manifest)
+        _save(plan, manifest, result, state)
     runs = manifest["runs"].values()
     result.rerun_reasons = {key: reasons[key] for key in result.executed if key in (reasons or {})}
     result.failures = [NotebookFailure(**r["failure"]) for r in runs if r["status"] != "ok" and r.get("failure")]
@@ -422,6 +425,23 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
     result.pdfs = [plan.out_dir / r["pdf"] for r in manifest["regions"] if r.get("pdf_status") == "ok"]
     result.seconds = round(perf_counter() - start, 3)
     return result
+
+
+def _write_tables(plan: Plan, manifest: dict) -> None:
+    """Every table of every page as data (``--formats csv`` / ``xlsx``, :mod:`.tables`): per region, its CSV
+    files and workbook, listed in the region's manifest entry under ``tables``."""
+    from .tables import write_region_tables
+
+    for entry in manifest["regions"]:
+        slug = entry["slug"]
+        runs = [(r.stem, r.ipynb) for r in plan.runs_for(slug)
+                if manifest["runs"].get(r.key, {}).get("status") == "ok"]
+        workbook = (safe_path(plan.out_dir, slug, f"{plan.period}-{slug}-tables.xlsx")
+                    if "xlsx" in plan.formats else None)
+        try:
+            entry["tables"] = write_region_tables(runs, plan.out_dir / slug, workbook, csv="csv" in plan.formats)
+        except Exception as exc:  # a write failure costs the exports of this region, never the pack
+            entry["tables"] = {"error": f"{type(exc).__name__}: {exc}"}
 
 
 class _PdfStage:

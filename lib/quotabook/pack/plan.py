@@ -55,7 +55,11 @@ __all__ = [
 DISTRICT = WHOLE
 #: Parameters every pack notebook must declare in its ``parameters`` cell.
 PACK_PARAMETERS = ("region", "period", "as_of", "data")
-FORMATS = ("html", "pdf")
+#: Output formats a pack can write: pages (html), one PDF per region, and every table of every page as data
+#: (csv: one file per table; xlsx: one workbook per region, a sheet per table; see :mod:`.tables`).
+FORMATS = ("html", "pdf", "csv", "xlsx")
+#: What a pack writes when neither its YAML nor the command line names formats.
+DEFAULT_FORMATS = ("html", "pdf")
 _STEM = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
@@ -127,7 +131,7 @@ class PackSpec:
     title: str
     notebooks: tuple[str, ...]
     regions: tuple[str, ...] = ("all",)
-    formats: tuple[str, ...] = FORMATS
+    formats: tuple[str, ...] = DEFAULT_FORMATS
 
 
 def load_pack_spec(pack: str | os.PathLike, root: Path | None = None) -> PackSpec:
@@ -156,7 +160,7 @@ def load_pack_spec(pack: str | os.PathLike, root: Path | None = None) -> PackSpe
         raise ConfigError("expected a non-empty list of notebook stems", file=str(file), key="notebooks")
     regions = raw.get("regions", "all")
     regions = (regions,) if isinstance(regions, str) else tuple(str(r) for r in regions)
-    formats = tuple(raw.get("formats", FORMATS))
+    formats = tuple(raw.get("formats", DEFAULT_FORMATS))
     if bad := [f for f in formats if f not in FORMATS]:
         raise ConfigError(f"unknown format(s) {bad}; allowed: {list(FORMATS)}", file=str(file), key="formats")
     return PackSpec(name=file.stem, file=file, title=str(raw.get("title", file.stem)),
