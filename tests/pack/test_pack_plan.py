@@ -54,7 +54,7 @@ def test_the_quarterly_pack_lists_the_themes_in_order():
     spec = load_pack_spec("quarterly", project_root())
     assert spec.notebooks == ("summary", "00_target_achievement", "01_activity_ratios", "02_funnel", "03_velocity",
                               "04_territory_quota", "05_forecast", "06_won_lost", "07_rep_scorecards")
-    assert spec.regions == ("all",) and spec.formats == ("html", "pdf")
+    assert spec.regions == ("all",) and spec.formats == ("html", "pdf", "csv", "xlsx")
 
 
 def _plan(data, tmp_path, **kw):
