@@ -77,10 +77,10 @@ def test_report_progress_and_scope(tiny_folder):
 
 
 def test_dollars_in_narration_stay_money_not_maths():
-    from quotabook.notebook import escape_dollars
+    from quotabook.notebook import plain
 
-    assert escape_dollars("from $1.2M to $2M") == r"from \$1.2M to \$2M"
-    assert escape_dollars(r"already \$5") == r"already \$5"
+    assert plain("from $1.2M to $2M") == r"from \$1.2M to \$2M"
+    assert plain(r"already \$5") == r"already \$5"
     assert Report.markdown("closed $10K")._repr_markdown_() == r"closed \$10K"
 
 

@@ -22,8 +22,8 @@ import pandas as pd
 from .metrics import format as fmt
 
 __all__ = ["COLUMN_LABELS", "MASK_STAND_IN", "NO_LOST", "UNESCAPED_DOLLAR", "Extremes", "currency_text", "extremes",
-           "figure", "heading_anchor", "is_number", "md_literal", "mid", "names", "noun", "one_sided", "percent",
-           "plain", "plural", "spread", "upper_first"]
+           "figure", "heading_anchor", "is_number", "level_plural", "md_literal", "mid", "names", "noun", "one_sided",
+           "percent", "plain", "plural", "spread", "upper_first"]
 
 #: Plurals that do not just add an "s".
 _PLURALS = {"territory": "territories", "opportunity": "opportunities", "company": "companies",
@@ -60,6 +60,12 @@ def noun(word: str, n: float = 2) -> str:
     many = _PLURALS.get(last) or (last[:-1] + "ies" if last.endswith("y") and last[-2:-1] not in "aeiou"
                                   else last + "s")
     return f"{head} {many}" if head else many
+
+
+def level_plural(level: str) -> str:
+    """The plural of a grouping level as the reports name it: "territories", "regions", "reps" (the owner of a
+    deal is a rep), "segments"."""
+    return "reps" if level == "owner" else noun(level)
 
 
 def plural(n: float, word: str) -> str:

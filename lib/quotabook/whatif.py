@@ -35,6 +35,7 @@ import pandas as pd
 from .dataset import Dataset
 from .fiscal import Period, PeriodState
 from .metrics import compute, compute_wide
+from .metrics import format as fmt
 from .text import currency_text
 from .views.territory_quota import trailing_results
 
@@ -393,10 +394,6 @@ def _money(value: float, code: str) -> str:
     return currency_text(value, code, decimals=1 if 1e3 <= abs(value) < 1e4 else None)
 
 
-def _pct(value: float) -> str:
-    return "–" if value is None or not np.isfinite(value) else f"{value:.0%}"
-
-
 def _signed_money(value: float, code: str) -> str:
     if not np.isfinite(value) or abs(value) < 0.5:
         return "–"
@@ -412,7 +409,7 @@ def result_html(rows: pd.DataFrame, level: str, total: pd.Series | None, code: s
 
     def line(name, r, bold=False) -> str:
         values = [html.escape(str(name)), _money(r["target"], code), _money(r["projected"], code),
-                  _pct(r["attainment"]), _signed_money(r["change"], code), _pct(r["probability"])]
+                  fmt.percent(r["attainment"]), _signed_money(r["change"], code), fmt.percent(r["probability"])]
         weight = "font-weight:bold;" if bold else ""
         return "<tr>" + "".join(
             f"<td style='{weight}text-align:{'left' if i == 0 else 'right'};padding:2px 8px;"
@@ -586,8 +583,8 @@ def _make_widget_class():
             one = None if self.apply_to.value == EVERY_TERRITORY else self.apply_to.value
             added = new_pipeline_text(amount, len(self.base), self.pipeline_mode.value, code, one)
             self.summary.value = (f"<b>{html.escape(self.scope)}: projected {_money(whole['projected'], code)} "
-                                  f"against a target of {_money(target, code)} ({_pct(att)}); chance of reaching "
-                                  f"target {_pct(prob)}; change vs the forecast call "
+                                  f"against a target of {_money(target, code)} ({fmt.percent(att)}); chance of "
+                                  f"reaching target {fmt.percent(prob)}; change vs the forecast call "
                                   f"{_signed_money(whole['change'], code)}.</b><br>"
                                   f"<span class='qb-new-pipeline'>New pipeline added: {added}.</span>")
             t = result.territories

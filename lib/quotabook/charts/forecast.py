@@ -19,8 +19,8 @@ from matplotlib.ticker import MaxNLocator
 
 from ..metrics.forecasting.methods import METHOD_LABELS
 from ..metrics.forecasting.waterfall import INFLOWS
-from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis
-from .base import plain as _tx
+from ..text import mid
+from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis, plain
 
 __all__ = ["METHOD_COLORS", "backtest_lines", "methods_by_group", "no_data", "outlook_ranges", "pipeline_trend_area",
            "pipeline_waterfall", "strike_zone_heatmap"]
@@ -36,11 +36,6 @@ _INK = "#333333"
 _STAGE_GREENS = ["#c7e9c0", "#a1d99b", "#74c476", "#41ab5d", "#238b45", "#006d2c", "#00441b"]
 
 
-
-
-def _mid(scope: str) -> str:
-    """The scope's name inside a sentence: "the district", but "West" stays "West"."""
-    return scope[0].lower() + scope[1:] if scope.startswith("The ") else scope
 
 
 
@@ -125,7 +120,7 @@ def outlook_ranges(outlook: pd.DataFrame, *, scope: str, period: str, currency: 
     when = "" if day is None else (f" as it stood {_made_when(a)}" if a.get("is_review")
                                    else f", as of {day.day} {day:%b %Y}")
     subtitle = f"Forecast of {period} bookings by method{when}"
-    return finish(fig, ax, _tx(title or outlook_title(outlook, scope, period, currency)), subtitle=subtitle,
+    return finish(fig, ax, plain(title or outlook_title(outlook, scope, period, currency)), subtitle=subtitle,
                   xlabel=f"Bookings ({currency})")
 
 
@@ -158,7 +153,7 @@ def methods_by_group(by_level: pd.DataFrame, *, level: str, currency: str, title
     _money_axis(ax, currency)
     if title is None:
         title = _groups_title(data, level, methods)
-    return finish(fig, ax, _tx(title), subtitle=f"Forecast bookings per {level} by method, against target",
+    return finish(fig, ax, plain(title), subtitle=f"Forecast bookings per {level} by method, against target",
                   xlabel=f"Bookings ({currency})")
 
 
@@ -203,9 +198,9 @@ def backtest_lines(results: pd.DataFrame, summary: pd.DataFrame, *, scope: str,
     ax.set_xticks(weeks, [str(w) for w in weeks])
     quarters = r["period"].nunique()
     if title is None:
-        title = (f"{best['method']} has been the most accurate forecast for {_mid(scope)}: "
+        title = (f"{best['method']} has been the most accurate forecast for {mid(scope)}: "
                  f"{best['accuracy']:.0%} on average, bias {best['bias']:+.0%}")
-    return finish(fig, ax, _tx(title), subtitle=f"Backtest accuracy (1 - |forecast - actual| / actual), mean over "
+    return finish(fig, ax, plain(title), subtitle=f"Backtest accuracy (1 - |forecast - actual| / actual), mean over "
                   f"{quarters} quarter{'s' if quarters != 1 else ''}", xlabel="Week of the quarter the forecast "
                   "was made", ylabel="Accuracy")
 
@@ -242,7 +237,7 @@ def pipeline_waterfall(steps: pd.DataFrame, *, scope: str, period: str, currency
                  f"{currency_text(outflow, currency)} out")
     handles = [Patch(color=COLORS[2], label="Inflow"), Patch(color=COLORS[1], label="Outflow (open)"),
                Patch(color=category_color("Won"), label="Won"), Patch(color=category_color("Lost"), label="Lost")]
-    fig = finish(fig, ax, _tx(title), subtitle="Open pipeline dated in the period: start + inflows - outflows "
+    fig = finish(fig, ax, plain(title), subtitle="Open pipeline dated in the period: start + inflows - outflows "
                  "= end", ylabel=f"Pipeline ({currency})", legend=False)
     fig.legend(handles=handles, loc="outside lower left", ncols=4, handlelength=1.4)
     return fig
@@ -270,7 +265,7 @@ def pipeline_trend_area(trend: pd.DataFrame, *, scope: str, currency: str, multi
     ax.set_ylim(bottom=0)
     if title is None:
         title = _trend_title(per_date, scope, currency)
-    return finish(fig, ax, _tx(title), subtitle="Open pipeline by stage at each week (all close dates, Omitted left "
+    return finish(fig, ax, plain(title), subtitle="Open pipeline by stage at each week (all close dates, Omitted left "
                   "out)", ylabel=f"Open pipeline ({currency})")
 
 
@@ -323,7 +318,7 @@ def strike_zone_heatmap(zone: pd.DataFrame, *, currency: str, title: str | None 
     bar.set_label("Win rate")
     if title is None:
         title = _zone_title(zone, currency)
-    return finish(fig, ax, _tx(title), subtitle="Win rate of closed deals by size and by age they were still open "
+    return finish(fig, ax, plain(title), subtitle="Win rate of closed deals by size and by age they were still open "
                   "at; EV = win rate × average deal", xlabel="Deal age (days since created)",
                   ylabel=f"Deal size ({currency})", legend=False)
 

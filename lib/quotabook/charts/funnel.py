@@ -22,8 +22,7 @@ from ..errors import unavailable_sentence
 from ..metrics import format as fmt
 from ..metrics.catalog import label
 from ..views.funnel import STEP_NOUNS
-from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, percent_axis
-from .base import plain as _plain
+from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, percent_axis, plain
 from .unavailable import unavailable_chart
 
 __all__ = ["STATUS_COLORS", "conversion_vs_band", "funnel", "lost_by_stage", "pipeline_by_rep", "time_in_stage",
@@ -40,7 +39,7 @@ _COARSE_LEAD_STEP = "Lead→Opportunity"  # the one lead step of leads without S
 def _title(text: str, width: int = 88) -> str:
     """A finding title wrapped onto a second line when it would run past the page width, its dollar signs
     escaped (two of them would otherwise start matplotlib's maths mode)."""
-    return _plain(textwrap.fill(text, width))
+    return plain(textwrap.fill(text, width))
 
 
 
@@ -55,10 +54,6 @@ def _caption(fig: Figure, text: str) -> None:
     fig.supxlabel(text, fontsize=9, color="#444444", x=0.01, ha="left")
 
 
-def _pct(value: float) -> str:
-    return fmt.percent(value)
-
-
 # -- the funnel -------------------------------------------------------------------------------------------
 def _funnel_panel(ax, names: list[str], counts: list[float], rates: list[float], color: str) -> None:
     """Centred bars, widest on top, each labelled with its count and the conversion from the bar above."""
@@ -67,7 +62,7 @@ def _funnel_panel(ax, names: list[str], counts: list[float], rates: list[float],
     widths = np.asarray(counts, dtype=float)
     ax.barh(y, widths, left=-widths / 2, color=color, height=0.72)
     for yi, (count, rate) in enumerate(zip(counts, [np.nan, *rates], strict=True)):
-        label = fmt.count(count) + ("" if np.isnan(rate) else f"  ({_pct(rate)} of the step above)")
+        label = fmt.count(count) + ("" if np.isnan(rate) else f"  ({fmt.percent(rate)} of the step above)")
         ax.text(max(count / 2, top * 0.02) + top * 0.03, yi, label, va="center", fontsize=8.5, color="#333333")
     ax.set_yticks(y, names)
     ax.invert_yaxis()
@@ -118,7 +113,7 @@ def funnel(drop: pd.DataFrame, *, window: str = "") -> Figure:
         ax.set_title(name, loc="left", fontsize=9.5)
     known = drop[drop["drop_off"].notna() & (drop["entered"] > 0)]
     worst = known.loc[known["drop_off"].idxmax()]
-    title = (f"The biggest drop is {worst['step']}: {_pct(worst['drop_off'])} of {fmt.count(worst['entered'])} "
+    title = (f"The biggest drop is {worst['step']}: {fmt.percent(worst['drop_off'])} of {fmt.count(worst['entered'])} "
              f"{STEP_NOUNS.get(worst['from_step'], 'items')} do not go on")
     missing = "".join(f"\n{unavailable_sentence(n)}." for n in dict.fromkeys(
         (drop.attrs.get("unavailable") or {}).values()))  # a panel left out says why, under the chart
@@ -152,7 +147,7 @@ def conversion_vs_band(bench: pd.DataFrame, leaks: pd.DataFrame | None = None) -
         ax.scatter(rows["conversion"], y, color=colours, s=36, zorder=3)
         for yi, value in zip(y, rows["conversion"], strict=True):
             if pd.notna(value):
-                ax.text(value, yi - 0.32, _pct(value), ha="center", va="bottom", fontsize=7.5, color="#333333")
+                ax.text(value, yi - 0.32, fmt.percent(value), ha="center", va="bottom", fontsize=7.5, color="#333333")
         ax.set_yticks(y, steps)
         if not ax.yaxis_inverted():
             ax.invert_yaxis()
@@ -171,10 +166,10 @@ def conversion_vs_band(bench: pd.DataFrame, leaks: pd.DataFrame | None = None) -
         w = leaks.iloc[0]
         band = f"{fmt.count(w['low'] * 100)}–{fmt.count(w['high'] * 100)}%"
         if w["shortfall"] > 0:
-            title = f"{w['segment']} {w['step']} leaks most: {_pct(w['conversion'])} against {band}"
+            title = f"{w['segment']} {w['step']} leaks most: {fmt.percent(w['conversion'])} against {band}"
         else:
             title = (f"No step is below its band; {w['segment']} {w['step']} is closest to the floor "
-                     f"({_pct(w['conversion'])} against {band})")
+                     f"({fmt.percent(w['conversion'])} against {band})")
     return finish(fig, axes[0], _title(title), legend=False)
 
 
@@ -200,7 +195,7 @@ def win_rate(rates: pd.DataFrame, *, scope: str = "", period: str = "") -> Figur
     ax.barh(y, rates["win_rate"].fillna(0.0), color=colours, height=0.65, zorder=2)
     counts = zip(rates["win_rate"], rates["won_count"], rates["closed_count"], strict=True)
     for yi, (rate, won, closed) in enumerate(counts):
-        text = "nothing closed" if pd.isna(rate) else f"{_pct(rate)}  ({fmt.count(won)} of {fmt.count(closed)})"
+        text = "nothing closed" if pd.isna(rate) else f"{fmt.percent(rate)}  ({fmt.count(won)} of {fmt.count(closed)})"
         ax.text((0 if pd.isna(rate) else rate) + 0.01, yi, text, va="center", fontsize=8, zorder=3)
     whole = ("All of " + (scope[0].lower() + scope[1:] if scope.startswith("The ") else scope)) if scope else "Total"
     labels = [whole if g == "Total" else g for g in rates["group"]]
@@ -214,11 +209,11 @@ def win_rate(rates: pd.DataFrame, *, scope: str = "", period: str = "") -> Figur
     total = rates.iloc[-1]
     where = {"below": "below", "within": "within", "above": "above"}.get(total["status"], "against")
     band = f"{fmt.count(low * 100)}–{fmt.count(high * 100)}%"
-    title = f"{scope or 'The team'} wins {_pct(total['win_rate'])} of closed deals, {where} the {band} band"
+    title = f"{scope or 'The team'} wins {fmt.percent(total['win_rate'])} of closed deals, {where} the {band} band"
     groups = rates.iloc[:-1].dropna(subset=["win_rate"])
     if len(groups) > 1:
         lag = groups.loc[groups["win_rate"].idxmin()]
-        title += f"; {lag['group']} lags at {_pct(lag['win_rate'])}"
+        title += f"; {lag['group']} lags at {fmt.percent(lag['win_rate'])}"
     subtitle = f"Won / closed (won or lost) in {period or 'the period'}; open deals excluded"
     return finish(fig, ax, _title(title), subtitle=subtitle, xlabel=label("win_rate"))
 
@@ -241,14 +236,15 @@ def lost_by_stage(lost: pd.DataFrame) -> Figure:
     ax.barh(y, lost["deals"], color=category_color("Lost"), height=0.65)
     top = float(lost["deals"].max())
     for yi, (deals, share, amount) in enumerate(zip(lost["deals"], lost["share"], lost["amount"], strict=True)):
-        ax.text(deals + top * 0.02, yi, _plain(f"{fmt.count(deals)} ({_pct(share)}, {currency_text(amount)})"),
+        ax.text(deals + top * 0.02, yi, plain(f"{fmt.count(deals)} ({fmt.percent(share)}, {currency_text(amount)})"),
                 va="center", fontsize=8)
     ax.set_yticks(y, lost["stage"])
     ax.invert_yaxis()
     ax.set_xlim(0, top * 1.35)
     ax.grid(axis="y", visible=False)
     worst = lost.loc[lost["deals"].idxmax()]
-    title = f"Most lost deals drop out of {worst['stage']}: {_pct(worst['share'])} of {fmt.count(lost['deals'].sum())}"
+    title = (f"Most lost deals drop out of {worst['stage']}: {fmt.percent(worst['share'])} of "
+             f"{fmt.count(lost['deals'].sum())}")
     return finish(fig, ax, _title(title), subtitle=f"Deals lost in {_window(lost)}, by the stage they left (count; "
                   "share; value)", xlabel="Lost deals (count)")
 
@@ -319,14 +315,14 @@ def pipeline_by_rep(pipeline: pd.DataFrame, *, currency: str = "USD", when: str 
         ax.barh(table.index, values, left=left, color=shade, label=stage, height=0.7)
         left += values
     for yi, total in enumerate(left):
-        ax.text(total, yi, _plain("  " + currency_text(total, currency)), va="center", fontsize=8)
+        ax.text(total, yi, plain("  " + currency_text(total, currency)), va="center", fontsize=8)
     ax.invert_yaxis()
     ax.set_xlim(0, left.max() * 1.15)
     ax.grid(axis="y", visible=False)
     currency_axis(ax, currency, axis="x")
     whole = float(totals.sum())
     top = totals.index[0]
-    title = (f"{top} holds {_pct(totals.iloc[0] / whole)} of the open pipeline "
+    title = (f"{top} holds {fmt.percent(totals.iloc[0] / whole)} of the open pipeline "
              f"({currency_text(totals.iloc[0], currency)} of {currency_text(whole, currency)})")
     subtitle = f"Open pipeline by rep and stage{' at ' + when if when else ''}"
     return finish(fig, ax, _title(title), subtitle=subtitle, xlabel=f"Amount ({currency})")

@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FuncFormatter
 
+from ..text import level_plural, mid
 from ..theme import CATEGORY_ORDER
 from .base import COLORS, finish, new_figure, no_data, percent_axis, stacked_bars_vs_target
 
@@ -28,15 +29,6 @@ _LINE = "#333333"
 
 
 
-def _mid(scope: str) -> str:
-    """The scope's name inside a sentence: "the district", but "West" stays "West"."""
-    return scope[0].lower() + scope[1:] if scope.startswith("The ") else scope
-
-
-def _plural(level: str) -> str:
-    return {"territory": "territories", "region": "regions", "owner": "reps"}.get(level, level + "s")
-
-
 # -- the number stack ----------------------------------------------------------------------------------------
 def _stack_title(stack: pd.DataFrame, label: str, scope: str, period: str, ended: bool) -> str:
     """The finding of the stack chart: how many groups' stack reaches target (or reached it, once over)."""
@@ -47,14 +39,14 @@ def _stack_title(stack: pd.DataFrame, label: str, scope: str, period: str, ended
     if ended:
         hit = stack.loc[has_target & (stack["Closed"] >= stack["Target"]), label].astype(str).tolist()
         if len(hit) == n:
-            return f"Every {label} in {_mid(scope)} reached its {period} target"
-        return f"{len(hit)} of {n} {_plural(label)} in {_mid(scope)} reached their {period} target"
+            return f"Every {label} in {mid(scope)} reached its {period} target"
+        return f"{len(hit)} of {n} {level_plural(label)} in {mid(scope)} reached their {period} target"
     covered = has_target & (stack["Total"] >= stack["Target"])
     short = stack.loc[has_target & ~covered, label].astype(str).tolist()
     if not short:
-        return f"Closed + Commit + Best Case reaches target in every {label} of {_mid(scope)}"
+        return f"Closed + Commit + Best Case reaches target in every {label} of {mid(scope)}"
     names = ", ".join(short[:3]) + (" …" if len(short) > 3 else "")
-    return f"Closed + Commit + Best Case falls short of target in {len(short)} of {n} {_plural(label)}: {names}"
+    return f"Closed + Commit + Best Case falls short of target in {len(short)} of {n} {level_plural(label)}: {names}"
 
 
 def stack_vs_target(stack: pd.DataFrame, *, label: str, currency: str, scope: str, title: str | None = None
@@ -122,12 +114,12 @@ def _coverage_title(cov: pd.DataFrame, label: str, scope: str, ended: bool) -> s
     if ended:
         missed = cov.loc[status.str.startswith("Missed"), [label, "status"]]
         if missed.empty:
-            return f"Every {label} of {_mid(scope)} reached target"
+            return f"Every {label} of {mid(scope)} reached target"
         volume = missed.loc[missed["status"] == "Missed: volume", label].astype(str).tolist()
         if volume:
-            return (f"{len(missed)} of {n} {_plural(label)} missed target; {', '.join(volume[:3])} went in "
+            return (f"{len(missed)} of {n} {level_plural(label)} missed target; {', '.join(volume[:3])} went in "
                     f"with too little pipeline")
-        return f"{len(missed)} of {n} {_plural(label)} missed target despite enough pipeline going in"
+        return f"{len(missed)} of {n} {level_plural(label)} missed target despite enough pipeline going in"
     push = cov.loc[status.isin(["Short of target", "Pipeline push"]), label].astype(str).tolist()
     alert = cov.loc[cov["alert"].astype(bool), label].astype(str).tolist()
     if push:
@@ -136,7 +128,7 @@ def _coverage_title(cov: pd.DataFrame, label: str, scope: str, ended: bool) -> s
         return f"{', '.join(alert[:3])}: pipeline coverage under the 2.5× alert for two weeks"
     reached = int((status == "Target reached").sum())
     covered = int(status.str.startswith("Covered").sum())
-    return f"{covered + reached} of {n} {_plural(label)} in {_mid(scope)} are covered 3×+ or already at target"
+    return f"{covered + reached} of {n} {level_plural(label)} in {mid(scope)} are covered 3×+ or already at target"
 
 
 def coverage_bars(cov: pd.DataFrame, *, label: str, scope: str, thresholds: Mapping[str, float],

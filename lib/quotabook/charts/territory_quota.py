@@ -13,8 +13,8 @@ import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis
-from .base import plain as _plain
+from ..text import level_plural
+from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis, plain
 from .unavailable import unavailable_note
 
 __all__ = ["calibration_bars", "fairness_bars", "no_data", "scenario_heatmap", "sensitivity_heatmap"]
@@ -30,10 +30,6 @@ ATTAINMENT_CMAP = LinearSegmentedColormap.from_list("attainment", [COLORS[5], "#
 
 
 NO_PLANNING = "The data has no territory TACoS or propensity."
-
-
-def _plural(level: str) -> str:
-    return "territories" if level == "territory" else f"{level}s"
 
 
 def calibration_bars(table: pd.DataFrame, *, currency: str, scope: str, period: str) -> Figure:
@@ -67,7 +63,7 @@ def calibration_bars(table: pd.DataFrame, *, currency: str, scope: str, period: 
                  f"its calibrated quota supports")
         if under["target_gap"] < 0:
             title += f"; {under['territory']} {currency_text(-under['target_gap'], currency)} less"
-    return finish(fig, ax, _plain(title), subtitle=f"{period} target per territory, and the same total split by each "
+    return finish(fig, ax, plain(title), subtitle=f"{period} target per territory, and the same total split by each "
                   "territory's share of calibrated quota", xlabel=f"Target ({currency})")
 
 
@@ -141,7 +137,7 @@ def scenario_heatmap(grid: pd.DataFrame, *, by: str, scope: str, period: str) ->
     worst = att.min(axis=1)
     if short.any():
         count = f"All {len(att)}" if short.all() else f"{int(short.sum())} of {len(att)}"
-        title = (f"{count} {_plural(by)} fall short of target at the forecast call; the worst "
+        title = (f"{count} {level_plural(by)} fall short of target at the forecast call; the worst "
                  f"case is {worst.min():.0%} ({worst.idxmin()})")
     else:
         title = f"Every {by} reaches target at the forecast call; the toughest scenario leaves " \

@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from ..text import level_plural
 from .base import COLORS, category_color, currency_text, finish, new_figure, no_data, percent_axis, plain
 
 __all__ = ["aging_bars", "cohort_bars", "money_axis", "no_data", "plain", "sales_cycle_ranges", "slippage_bars",
@@ -84,19 +85,14 @@ def sales_cycle_ranges(stats: pd.DataFrame, *, label: str, scope: str, period: s
     if len(data) == 1:
         title = f"{scope}'s won deals took {_days(slow['median_sales_cycle_days'])} days (median) from creation to win"
     elif len(over):
-        title = (f"{len(over)} of {len(data)} {_plural(label)} average over the {alert_days:g}-day alert; slowest: "
-                 f"{slow[label]} (median {_days(slow['median_sales_cycle_days'])} days)")
+        title = (f"{len(over)} of {len(data)} {level_plural(label)} average over the {alert_days:g}-day alert; "
+                 f"slowest: {slow[label]} (median {_days(slow['median_sales_cycle_days'])} days)")
     else:
         fast = data.iloc[-1]
         title = (f"{slow[label]} closes slowest (median {_days(slow['median_sales_cycle_days'])} days), "
                  f"{fast[label]} fastest ({_days(fast['median_sales_cycle_days'])} days)")
     return finish(fig, ax, plain(title), subtitle=f"Days from creation to win, deals won in {period}",
                   xlabel="Sales cycle (days)")
-
-
-def _plural(level: str) -> str:
-    return {"territory": "territories", "owner": "reps", "segment": "segments", "region": "regions"}.get(
-        level, f"{level}s")
 
 
 def stage_time_bars(tis: pd.DataFrame, *, period: str) -> Figure:
@@ -182,7 +178,7 @@ def aging_bars(summary: pd.DataFrame, *, label: str, alert_share: float, multipl
     percent_axis(ax, axis="x")
     if over.any():
         worst = data.iloc[0]
-        title = (f"{over.sum()} of {len(data)} {_plural(label)} are over the {alert_share:.0%} aging alert; "
+        title = (f"{over.sum()} of {len(data)} {level_plural(label)} are over the {alert_share:.0%} aging alert; "
                  f"{worst[label]} worst at {worst['pipeline_aging_share']:.0%}")
     else:
         title = f"Every {label} keeps aged deals under the {alert_share:.0%} alert"

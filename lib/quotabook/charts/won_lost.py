@@ -14,9 +14,10 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..metrics import format as fmt
+from ..text import mid
 from ..text import names as join_names
-from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis
-from .base import plain as _tx
+from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis, plain
 from .unavailable import unavailable_note
 
 __all__ = ["bookings_bars", "closed_vs_goals_bars", "customers_and_run_rate", "lost_reason_bars", "no_data",
@@ -27,15 +28,6 @@ _LINE = "#333333"
 
 
 
-
-
-def _mid(scope: str) -> str:
-    """The scope's name inside a sentence: "the district", but "West" stays "West"."""
-    return scope[0].lower() + scope[1:] if scope.startswith("The ") else scope
-
-
-def _pct(value: float) -> str:
-    return "–" if pd.isna(value) else f"{value:.0%}"
 
 
 def _quarters(frame: pd.DataFrame, to_date: str | None) -> list[str]:
@@ -62,7 +54,7 @@ def closed_vs_goals_bars(goals: pd.DataFrame, *, currency: str, scope: str, labe
     """
     period = goals.attrs.get("period", "the period")
     if goals.empty:
-        return no_data(_tx(title or f"{scope}: no reps in view for {period}"), "No reps in view.")
+        return no_data(plain(title or f"{scope}: no reps in view for {period}"), "No reps in view.")
     missing = [c for c in ("won_count", "closed_amount", "target_amount", "attainment") if c not in goals]
     goals = goals.assign(**dict.fromkeys(missing, np.nan))  # no targets in the data: bars without goals
     data = goals.sort_values(["attainment", "closed_amount"], ascending=False, na_position="last", kind="stable")
@@ -77,7 +69,7 @@ def closed_vs_goals_bars(goals: pd.DataFrame, *, currency: str, scope: str, labe
         verb = "have reached" if period == to_date else "reached"
         title = f"{scope}: {hit} of {len(with_goal)} reps {verb} their {period} goal"
         title += " so far" if period == to_date else ""
-        title += f"; {with_goal.iloc[0][label]} leads at {_pct(with_goal.iloc[0]['attainment'])}"
+        title += f"; {with_goal.iloc[0][label]} leads at {fmt.percent(with_goal.iloc[0]['attainment'])}"
     fig, ax = new_figure(len(data))
     names = data[label].astype(str)
     ax.barh(names, data["closed_amount"].fillna(0), color=category_color("Won"), height=0.6, label="Won (bookings)")
@@ -85,7 +77,7 @@ def closed_vs_goals_bars(goals: pd.DataFrame, *, currency: str, scope: str, labe
         ax.scatter(goal[goal.notna()], names[goal.notna()], marker="|", s=400, linewidths=2.5,
                    color=category_color("Target"), label="Target", zorder=3)
     right = float(np.nanmax([data["closed_amount"].max(), goal.max(), 1.0]))
-    texts = [f"{n:.0f} won" + ("" if pd.isna(a) else f" · {_pct(a)}")
+    texts = [f"{n:.0f} won" + ("" if pd.isna(a) else f" · {fmt.percent(a)}")
              for n, a in zip(data["won_count"].fillna(0), data["attainment"], strict=True)]
     ends = np.fmax(data["closed_amount"].fillna(0), goal.fillna(0))
     _end_labels(ax, ends, texts, pad=right * 0.015)
@@ -99,7 +91,7 @@ def closed_vs_goals_bars(goals: pd.DataFrame, *, currency: str, scope: str, labe
         why = unavailable_note(goals, "No rep has a target for the period.").replace("Not available", "Goals not "
                                                                                      "available", 1)
         subtitle = f"{period}: won value per rep; labels: deals won\n{why}"
-    return finish(fig, ax, _tx(title), subtitle=subtitle, xlabel=f"Won value ({currency})")
+    return finish(fig, ax, plain(title), subtitle=subtitle, xlabel=f"Won value ({currency})")
 
 
 # -- win rate ----------------------------------------------------------------------------------------------
@@ -116,15 +108,15 @@ def win_rate_trend(trend: pd.DataFrame, *, scope: str, benchmark: tuple[float, f
     """
     data = trend[trend["closed_count"] > 0].reset_index(drop=True)
     if data.empty:
-        return no_data(_tx(title or f"{scope} closed no deal in the window"), "No closed deals: no win rate to show.")
+        return no_data(plain(title or f"{scope} closed no deal in the window"), "No closed deals: no win rate to show.")
     if title is None:
         last = data.iloc[-1]
-        title = f"{scope} won {_pct(last['win_rate'])} of the deals it closed in {last['period']}"
+        title = f"{scope} won {fmt.percent(last['win_rate'])} of the deals it closed in {last['period']}"
         if len(data) > 1:
             prev = data.iloc[-2]
             now, before = round(last["win_rate"], 2), round(prev["win_rate"], 2)  # as the labels show them
             move = "up from" if now > before else "down from" if now < before else "level with"
-            title += f", {move} {_pct(prev['win_rate'])} in {prev['period']}"
+            title += f", {move} {fmt.percent(prev['win_rate'])} in {prev['period']}"
     fig, ax = new_figure(height=3.8)
     x = np.arange(len(data))
     if benchmark is not None:
@@ -141,7 +133,7 @@ def win_rate_trend(trend: pd.DataFrame, *, scope: str, benchmark: tuple[float, f
     ax.set_xticks(x, _quarters(data, to_date))
     percent_axis(ax)
     subtitle = "Won ÷ closed (won + lost) deals by close-date quarter; labels: win rate, won/closed deals"
-    return finish(fig, ax, _tx(title), subtitle=subtitle, ylabel="Win rate")
+    return finish(fig, ax, plain(title), subtitle=subtitle, ylabel="Win rate")
 
 
 def win_rate_by_size_bars(bands: pd.DataFrame, *, currency: str, scope: str, title: str | None = None) -> Figure:
@@ -155,14 +147,14 @@ def win_rate_by_size_bars(bands: pd.DataFrame, *, currency: str, scope: str, tit
     period = bands.attrs.get("period", "the window")
     data = bands[bands["closed_count"] > 0].reset_index(drop=True)
     if data.empty:
-        return no_data(_tx(title or f"{scope} closed no deal in {period}"), "No closed deals: no win rate by size.")
+        return no_data(plain(title or f"{scope} closed no deal in {period}"), "No closed deals: no win rate by size.")
     names = [f"under {currency_text(hi, currency)}" if lo <= 0 else f"{currency_text(lo, currency)}+"
              if np.isinf(hi) else f"{currency_text(lo, currency)}–{currency_text(hi, currency)}"
              for lo, hi in zip(data["band_low"], data["band_high"], strict=True)]
     if title is None:
         best, worst = data["win_rate"].idxmax(), data["win_rate"].idxmin()
-        title = (f"{scope} wins {_pct(data.loc[best, 'win_rate'])} of deals {names[best]} and "
-                 f"{_pct(data.loc[worst, 'win_rate'])} of deals {names[worst]}")
+        title = (f"{scope} wins {fmt.percent(data.loc[best, 'win_rate'])} of deals {names[best]} and "
+                 f"{fmt.percent(data.loc[worst, 'win_rate'])} of deals {names[worst]}")
     fig, ax = new_figure(height=3.6)
     x = np.arange(len(data))
     ax.bar(x, data["win_rate"], color=COLORS[0], width=0.6)
@@ -170,12 +162,12 @@ def win_rate_by_size_bars(bands: pd.DataFrame, *, currency: str, scope: str, tit
                                                  strict=True)):
         ax.annotate(f"{rate:.0%} ({won:.0f}/{closed:.0f})", (xi, rate), textcoords="offset points", xytext=(0, 4),
                     ha="center", fontsize=8.5, color=_LINE)
-    ax.set_xticks(x, [_tx(n) for n in names])
+    ax.set_xticks(x, [plain(n) for n in names])
     ax.set_ylim(0, min(1.05, float(data["win_rate"].max()) + 0.12))
     ax.grid(axis="x", visible=False)
     percent_axis(ax)
     subtitle = f"{period}: win rate by deal amount (bands of about equal numbers of closed deals); labels: won/closed"
-    return finish(fig, ax, _tx(title), subtitle=subtitle, xlabel=f"Deal size ({currency})", ylabel="Win rate")
+    return finish(fig, ax, plain(title), subtitle=subtitle, xlabel=f"Deal size ({currency})", ylabel="Win rate")
 
 
 # -- why we lose ---------------------------------------------------------------------------------------------
@@ -189,29 +181,29 @@ def lost_reason_bars(lost: pd.DataFrame, *, currency: str, scope: str, title: st
     """
     period = lost.attrs.get("period", "the window")
     if lost.empty:
-        return no_data(_tx(title or f"{scope}: no loss reasons to show for {period}"),
+        return no_data(plain(title or f"{scope}: no loss reasons to show for {period}"),
                        unavailable_note(lost, "No deals were lost in the window."))
     data = lost.reset_index(drop=True)
     if title is None:
         top = data.iloc[0]
         tied = data.loc[data["lost_count"] == top["lost_count"], "loss_reason"].astype(str).tolist()
         if len(tied) > 1:  # a tie names every reason at the top, as the findings do
-            title = (f"{join_names(tied)} are {_mid(scope)}'s top loss reasons: {top['lost_count']:.0f} of "
-                     f"{data['lost_count'].sum():.0f} lost deals ({_pct(top['count_share'])}) each")
+            title = (f"{join_names(tied)} are {mid(scope)}'s top loss reasons: {top['lost_count']:.0f} of "
+                     f"{data['lost_count'].sum():.0f} lost deals ({fmt.percent(top['count_share'])}) each")
         else:
-            title = (f"{top['loss_reason']} is {_mid(scope)}'s top loss reason: {top['lost_count']:.0f} of "
-                     f"{data['lost_count'].sum():.0f} lost deals ({_pct(top['count_share'])})")
+            title = (f"{top['loss_reason']} is {mid(scope)}'s top loss reason: {top['lost_count']:.0f} of "
+                     f"{data['lost_count'].sum():.0f} lost deals ({fmt.percent(top['count_share'])})")
     fig, ax = new_figure(len(data))
     names = data["loss_reason"].astype(str)
     ax.barh(names, data["lost_count"], color=category_color("Lost"), height=0.6, label="Lost deals")
-    texts = [_tx(f"{s:.0%} · {currency_text(a, currency)}") for s, a in zip(data["count_share"], data["lost_amount"],
+    texts = [plain(f"{s:.0%} · {currency_text(a, currency)}") for s, a in zip(data["count_share"], data["lost_amount"],
                                                                       strict=True)]
     right = float(data["lost_count"].max())
     _end_labels(ax, data["lost_count"], texts, pad=right * 0.015)
     ax.set_xlim(0, right * 1.25)
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
-    return finish(fig, ax, _tx(title), subtitle=f"{period}: lost deals by the reason recorded; labels: share of lost "
+    return finish(fig, ax, plain(title), subtitle=f"{period}: lost deals by the reason recorded; labels: share of lost "
                   "deals · lost value", xlabel="Lost deals", legend=False)
 
 
@@ -229,7 +221,7 @@ def sales_cycle_bars(cycle: pd.DataFrame, *, scope: str, goal_days: float | None
     period = cycle.attrs.get("period", "the window")
     data = cycle[cycle["won_count"] > 0].sort_values("sales_cycle_days", kind="stable").reset_index(drop=True)
     if data.empty:
-        return no_data(_tx(title or f"{scope} won no deal in {period}"), "No won deals: no sales cycle to show.")
+        return no_data(plain(title or f"{scope} won no deal in {period}"), "No won deals: no sales cycle to show.")
     if title is None:
         fast, slow = data.iloc[0], data.iloc[-1]
         title = f"{fast['owner']} closes fastest ({fast['sales_cycle_days']:.0f} days on average)"
@@ -247,7 +239,7 @@ def sales_cycle_bars(cycle: pd.DataFrame, *, scope: str, goal_days: float | None
     ax.set_xlim(0, max(float(data["sales_cycle_days"].max()), alert_days or 0, goal_days or 0) * 1.1)
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
-    return finish(fig, ax, _tx(title), subtitle=f"{period}: days from opportunity creation to win, deals won in the "
+    return finish(fig, ax, plain(title), subtitle=f"{period}: days from opportunity creation to win, deals won in the "
                   "window", xlabel="Days")
 
 
@@ -263,7 +255,7 @@ def bookings_bars(trend: pd.DataFrame, *, currency: str, scope: str, to_date: st
     """
     data = trend.reset_index(drop=True)
     if data.empty or not (data["won_count"] > 0).any():
-        return no_data(_tx(title or f"{scope} booked nothing in the window"), "No won deals in the window.")
+        return no_data(plain(title or f"{scope} booked nothing in the window"), "No won deals in the window.")
     if title is None:
         last = data.iloc[-1]
         title = f"{scope} booked {currency_text(last['closed_amount'], currency)} in {last['period']}"
@@ -289,7 +281,7 @@ def bookings_bars(trend: pd.DataFrame, *, currency: str, scope: str, to_date: st
         if len(x) > 4:
             ax.tick_params(axis="x", labelrotation=45)
         ax.grid(axis="x", visible=False)
-    return finish(fig, left, _tx(title), legend=False)
+    return finish(fig, left, plain(title), legend=False)
 
 
 def customers_and_run_rate(customers: pd.DataFrame, *, currency: str, scope: str, to_date: str | None = None,
@@ -305,7 +297,7 @@ def customers_and_run_rate(customers: pd.DataFrame, *, currency: str, scope: str
     has_run_rate = "run_rate_revenue" in data
     has_customers = "customer_count" in data and "new_customer_count" in data
     if data.empty or not (has_run_rate or has_customers):
-        return no_data(_tx(title or f"{scope}: no run rate or customers to show"), "Not available for this data.")
+        return no_data(plain(title or f"{scope}: no run rate or customers to show"), "Not available for this data.")
     if title is None:
         last = data.iloc[-1]
         parts = []
@@ -338,4 +330,4 @@ def customers_and_run_rate(customers: pd.DataFrame, *, currency: str, scope: str
         right.set_title("New customers per quarter (labels: customers to date)", fontsize=9.5, loc="left")
         right.set_ylim(0, float(data["new_customer_count"].max()) * 1.25 or 1.0)
         right.grid(axis="x", visible=False)
-    return finish(fig, left, _tx(title), legend=False)
+    return finish(fig, left, plain(title), legend=False)

@@ -174,7 +174,7 @@ def lead_sentence(rep, leads: pd.DataFrame, unassigned: int | None, quarters: in
         text = (f"Of the {fmt.count(n)} leads created {window}, {_share(total['Lead→Opp'])} "
                 f"({fmt.count(total['Converted'])}) became an opportunity")
         if "Lead→Won" in leads and total["Won"] > 0:
-            text += f" and {_share(total['Lead→Won'])} ({fmt.count(total['won_count'])}) a won deal"
+            text += f" and {_share(total['Lead→Won'])} ({fmt.count(total['Won'])}) a won deal"
         elif "Lead→Won" in leads:
             text += ", none of them a won deal yet"
         text += "; recent leads are still converting"

@@ -34,7 +34,7 @@ from .glossary import format_value, glossary_entries, glossary_markdown
 from .rules import FILE, THEMES, Checker, expression_names, hint, read_entries
 
 __all__ = ["CATALOG_FILE", "THEMES", "Alert", "Benchmark", "Catalog", "Metric", "active_catalog", "format_value",
-           "label", "load_catalog", "use_catalog", "validate"]
+           "label", "load_catalog", "note_shown", "use_catalog", "validate"]
 
 CATALOG_FILE = Path(__file__).with_name("catalog.yaml")
 
@@ -267,10 +267,17 @@ def label(metric: str) -> str:
     """The label of ``metric`` in the active catalog, for a chart axis, legend or header: a label changed in
     the catalog changes every chart. The metric is recorded as shown on the page (its glossary lists it)."""
     m = active_catalog().get(metric)
-    shown = _ACTIVE["shown"]
-    if isinstance(shown, list) and m.name not in shown:
-        shown.append(m.name)
+    note_shown([m.name])
     return m.label
+
+
+def note_shown(names: Iterable[str]) -> None:
+    """Record catalog metric names as used by the page (:func:`use_catalog`'s list; nothing when none is set):
+    chart labels and every computation a page makes (:func:`quotabook.metrics.compute`), so the page's
+    glossary holds the metrics its tables, charts and sentences were built from, with no list kept by hand."""
+    shown = _ACTIVE["shown"]
+    if isinstance(shown, list):
+        shown.extend(n for n in dict.fromkeys(names) if n not in shown)
 
 
 def load_catalog(path: str | Path | None = None, settings: Settings | None = None) -> Catalog:

@@ -26,10 +26,23 @@ from ..dataset import Dataset, lead_owner_territory
 from ..errors import ConfigError, MetricUnavailable
 from ..fiscal import Period
 from .cache import store_for
-from .catalog import Catalog, Metric, load_catalog
+from .catalog import Catalog, Metric, load_catalog, note_shown
 
-__all__ = ["BLANK", "GEO_LEVELS", "LEVEL_COLUMNS", "MEASURES", "QUARTER_ONLY", "UNASSIGNED", "Context", "compute",
-           "compute_wide", "grouping_levels", "map_keys", "measure"]
+__all__ = [
+    "BLANK",
+    "GEO_LEVELS",
+    "LEVEL_COLUMNS",
+    "MEASURES",
+    "QUARTER_ONLY",
+    "UNASSIGNED",
+    "Context",
+    "compute",
+    "compute_wide",
+    "group_levels",
+    "grouping_levels",
+    "map_keys",
+    "measure",
+]
 
 GEO_LEVELS = ("district", "region", "territory", "owner")
 #: The group of rows no owner places in a territory (ownerless leads): listed, never dropped.
@@ -318,8 +331,9 @@ def _defined(ctx: Context, num: pd.Series, den: pd.Series) -> tuple[pd.Series, p
     return (num.drop(undefined), den.drop(undefined)) if len(undefined) else (num, den)
 
 
-def _levels(by: str | Sequence[str]) -> tuple[str, ...]:
-    return (by,) if isinstance(by, str) else tuple(by)
+def group_levels(by: str | Sequence[str] | None) -> list[str]:
+    """The grouping levels ``by`` names, as a list: ``"territory"`` → ``["territory"]``, None → ``[]``."""
+    return [] if by is None else [by] if isinstance(by, str) else list(by)
 
 
 def grouping_levels(ds: Dataset) -> list[str]:
@@ -364,8 +378,8 @@ def compute(names: str | Iterable[str], ds: Dataset, period: str | Period, *, by
     """
     catalog = catalog or load_catalog()
     names = [names] if isinstance(names, str) else list(names)
-    _check_levels(ds, _levels(by))
-    ctx = Context(ds, ds.period(period), _levels(by), catalog)
+    _check_levels(ds, tuple(group_levels(by)))
+    ctx = Context(ds, ds.period(period), tuple(group_levels(by)), catalog)
     # In a pack, values another notebook of the scope already computed are read, not recomputed.
     store = store_for(ds, ctx.period, ctx.by, catalog)
     known = store.read() if store is not None else {}
@@ -385,6 +399,7 @@ def compute(names: str | Iterable[str], ds: Dataset, period: str | Period, *, by
     if store is not None and len(ctx.cache) > len(known):
         store.add({name: value for name, value in ctx.cache.items() if name not in known})
     cols = [*ctx.by, "metric", "value", "numerator", "denominator"]
+    note_shown(catalog.get(n).name for n in names if catalog.get(n).name not in unavailable)  # the page's glossary
     out = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
     out.attrs["unavailable"] = unavailable
     out.attrs["period"] = ctx.period.label
@@ -395,7 +410,7 @@ def compute_wide(names: str | Iterable[str], ds: Dataset, period: str | Period, 
                  by: str | Sequence[str] = "territory", catalog: Catalog | None = None) -> pd.DataFrame:
     """The same values as :func:`compute`, one column per metric and one row per group."""
     long = compute(names, ds, period, by=by, catalog=catalog)
-    levels = list(_levels(by))
+    levels = group_levels(by)
     wide = long.set_index([*levels, "metric"])["value"].unstack("metric", sort=False)
     wide = wide[[m for m in dict.fromkeys(long["metric"]) if m in wide.columns]]
     wide.columns.name = None

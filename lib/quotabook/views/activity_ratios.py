@@ -23,6 +23,7 @@ from ..fiscal import Period
 from ..metrics import compute_wide
 from ..metrics import format as fmt
 from ..metrics.catalog import Catalog, load_catalog
+from ..metrics.compute import group_levels
 
 __all__ = ["CHAIN_COLUMNS", "CHAIN_STEPS", "CHAIN_UNITS", "COACHING", "COUNT_COLUMNS", "COUNT_UNITS",
            "EFFICIENCY_COLUMNS", "GAP_UNITS", "ON_A_PAR", "REFERENCE_UNITS", "RULES_OF_THUMB", "TYPE_LABELS",
@@ -82,10 +83,6 @@ TYPE_LABELS = {"dial": "Dials", "connect": "Connects", "email": "Emails", "meeti
 _RULE_HEADERS = {"leads": "Leads / month", "deals_created": "Deals created / month",
                  "deals_won": "Deals won / month", "final_stage_deals_open": "Final-stage open"}
 _NO_SUSPECTS = "not available: needs suspects (contacts targeted by outbound), which the canonical data does not hold"
-
-
-def _levels(by: str | Sequence[str]) -> list[str]:
-    return [by] if isinstance(by, str) else list(by)
 
 
 def total_row(wide: pd.DataFrame, catalog: Catalog | None = None) -> pd.Series:
@@ -168,7 +165,7 @@ def activity_efficiency(ds: Dataset, period: str | Period, *, by: str | Sequence
     if total:
         wide = _append_total(wide, catalog)
     table = wide.rename(columns=EFFICIENCY_COLUMNS)
-    if _levels(by) == ["owner"]:
+    if group_levels(by) == ["owner"]:
         table.index.name = "Rep"
     if formatted:
         units = {EFFICIENCY_COLUMNS[n]: catalog.get(n).unit for n in wide.columns}

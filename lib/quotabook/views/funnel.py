@@ -30,6 +30,7 @@ from ..fiscal import Period
 from ..metrics import compute, compute_wide
 from ..metrics import format as fmt
 from ..metrics.catalog import Catalog, load_catalog
+from ..metrics.compute import group_levels
 from ..metrics.measures.funnel import stage_spells, step_index
 
 __all__ = ["COHORT_UNITS", "DAYS_UNITS", "DROP_UNITS", "LEAD_COLUMNS", "LEAD_STEP", "LEAD_UNITS", "SEGMENT_UNITS",
@@ -52,10 +53,6 @@ UNKNOWN_STAGE = "(no history)"
 
 
 # -- helpers ---------------------------------------------------------------------------------------
-def _levels(by: str | Sequence[str] | None) -> list[str]:
-    return [] if by is None else [by] if isinstance(by, str) else list(by)
-
-
 def _window(ds: Dataset, first: str | Period, last: str | Period | None) -> Period:
     """One period covering ``first`` .. ``last``: the quarter itself, or a span labelled ``first..last``."""
     quarters = ds.calendar.range(first, first if last is None else last)
@@ -129,7 +126,7 @@ def cohort_conversion(ds: Dataset, first: str | Period, last: str | Period | Non
         ``entered`` and ``converted`` (counts) and ``conversion`` (share 0–1).
     """
     period = _window(ds, first, last)
-    levels = ["cohort", *_levels(by)]
+    levels = ["cohort", *group_levels(by)]
 
     def month(frame: pd.DataFrame) -> pd.DataFrame:
         return frame.assign(cohort=frame["created_date"].dt.to_period("M").astype("str"))
@@ -173,7 +170,7 @@ def lead_conversion(ds: Dataset, first: str | Period, last: str | Period | None 
         opportunity_id on leads: no Won and Lead→Won columns).
     """
     period = _window(ds, first, last)
-    levels = _levels(by)
+    levels = group_levels(by)
     wide = compute_wide(list(LEAD_COLUMNS), ds, period, by=levels or "district", catalog=catalog)
     unavailable = dict(wide.attrs.get("unavailable", {}))
     names = [m for m in LEAD_COLUMNS if m in wide.columns]
@@ -239,7 +236,7 @@ def drop_off(ds: Dataset, first: str | Period, last: str | Period | None = None,
     """
     catalog = catalog or load_catalog()
     period = _window(ds, first, last)
-    levels = _levels(by)
+    levels = group_levels(by)
     out = _steps(ds, period, levels, catalog)
     unavailable = out.attrs.get("unavailable", {})
     out["dropped"] = out["entered"] - out["converted"]
@@ -278,7 +275,7 @@ def lost_from_stage(ds: Dataset, first: str | Period, last: str | Period | None 
         the group's lost deals, 0–1), in stage order.
     """
     period = _window(ds, first, last)
-    levels = _levels(by)
+    levels = group_levels(by)
     cols = [*levels, "stage", "stage_order", "deals", "amount", "share"]
     if not ds.has("opportunity_history"):  # every lost deal would sit under "(no history)": nothing to read
         note = {"stage at loss": "the stage lost deals left not available: needs table opportunity_history"}
@@ -329,7 +326,7 @@ def time_in_stage(ds: Dataset, first: str | Period, last: str | Period | None = 
         ``attrs["unavailable"]`` when there is no change history.
     """
     period = _window(ds, first, last)
-    levels = _levels(by)
+    levels = group_levels(by)
     columns = [*levels, "stage", "stage_order", "outcome", "spells", "median_days", "mean_days"]
     frames, unavailable = [], {}
     for split in (["outcome"], []):  # by outcome, then all deals together

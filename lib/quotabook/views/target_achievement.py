@@ -24,6 +24,7 @@ import pandas as pd
 from ..dataset import Dataset
 from ..fiscal import Period
 from ..metrics import compute_wide, load_catalog
+from ..metrics.compute import group_levels
 
 __all__ = ["STACK_LABELS", "concentration", "coverage_status", "number_stack", "period_ended", "pipeline_needs"]
 
@@ -49,10 +50,6 @@ def _wide(names: list[str], ds: Dataset, period: str | Period, by: str | Sequenc
     out.attrs = {"unavailable": dict(wide.attrs.get("unavailable", {})), "period": ds.period(period).label,
                  "ended": period_ended(ds, period)}
     return out
-
-
-def _levels(by: str | Sequence[str]) -> list[str]:
-    return [by] if isinstance(by, str) else list(by)
 
 
 # -- the number stack ------------------------------------------------------------------------------------
@@ -112,7 +109,7 @@ def coverage_status(ds: Dataset, period: str | Period, *, by: str | Sequence[str
         starts), ``start_pipeline_coverage``
         (multiple; NaN while the period runs) and ``status`` (text).
     """
-    levels = _levels(by)
+    levels = group_levels(by)
     quarter = ds.period(period)
     out = _wide(COVERAGE_METRICS, ds, quarter, levels)
     t = ds.settings.threshold

@@ -22,6 +22,7 @@ from ..dataset import Dataset
 from ..errors import MetricUnavailable
 from ..fiscal import Period
 from ..metrics import Context, compute, compute_wide
+from ..metrics.compute import group_levels
 from ..metrics.history import close_date_pushes
 from ..metrics.measures.funnel import stage_spells
 from ..metrics.measures.velocity import aging, cycle_days, slipped, stale, won_in_period
@@ -50,10 +51,6 @@ def _window(ds: Dataset, first: str | Period, last: str | Period | None) -> Peri
     if len(quarters) == 1:
         return quarters[0]
     return Period(f"{quarters[0].label}..{quarters[-1].label}", quarters[0].start, quarters[-1].end)
-
-
-def _levels(by: str | Sequence[str]) -> tuple[str, ...]:
-    return (by,) if isinstance(by, str) else tuple(by)
 
 
 def _attrs(frame: pd.DataFrame, period: str, unavailable: dict | None = None) -> pd.DataFrame:
@@ -98,7 +95,7 @@ def sales_cycle_stats(ds: Dataset, first: str | Period, last: str | Period | Non
         catalog metrics), ``q1_days``, ``q3_days`` (quartiles), ``min_days`` and ``max_days``. Groups with
         no won deal show 0 deals and NaN days.
     """
-    period, levels = _window(ds, first, last), _levels(by)
+    period, levels = _window(ds, first, last), group_levels(by)
     wide = compute_wide(["sales_cycle_days", "median_sales_cycle_days"], ds, period, by=levels)
     ctx = Context(ds, period, levels)
     won = won_in_period(ds, period)
@@ -165,7 +162,7 @@ def sales_velocity_table(ds: Dataset, first: str | Period, last: str | Period | 
         ``average_deal_size`` (reporting currency), ``sales_cycle_days`` (days) and ``sales_velocity``
         (currency per day); NaN where a group won nothing in the period.
     """
-    period, levels = _window(ds, first, last), _levels(by)
+    period, levels = _window(ds, first, last), group_levels(by)
     wide = compute_wide([*VELOCITY_FACTORS, "sales_velocity"], ds, period, by=levels)
     out = wide.reset_index().reindex(columns=[*levels, *VELOCITY_FACTORS, "sales_velocity"])
     return _attrs(out, period.label, wide.attrs.get("unavailable"))
@@ -210,7 +207,7 @@ def aging_summary(ds: Dataset, first: str | Period, last: str | Period | None = 
                   by: str | Sequence[str] = "territory") -> pd.DataFrame:
     """Aged, stale and open deal counts and the pipeline aging share per group, from the catalog metrics,
     with ``aging_alert`` where the share is above ``aging_alert_share`` (the rule of thumb: under 20%)."""
-    period, levels = _window(ds, first, last), _levels(by)
+    period, levels = _window(ds, first, last), group_levels(by)
     wide = compute_wide(["aged_deal_count", "stale_deal_count", "open_deal_count", "pipeline_aging_share"], ds,
                         period, by=levels)
     out = wide.reset_index()
@@ -310,7 +307,7 @@ def slippage_table(ds: Dataset, first: str | Period, last: str | Period | None =
         ``slippage_red_flag_pushes`` times or more, InsightSquared's red flag), ``slipped_deals`` and ``slipped_amount``
         (catalog metric, reporting currency).
     """
-    period, levels = _window(ds, first, last), _levels(by)
+    period, levels = _window(ds, first, last), group_levels(by)
     wide = compute_wide(["close_date_push_count", "slipped_amount"], ds, period, by=levels)
     ctx = Context(ds, period, levels)
     o = ctx.closing_in_period()

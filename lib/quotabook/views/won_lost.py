@@ -25,6 +25,7 @@ from ..errors import MetricUnavailable
 from ..fiscal import Period
 from ..metrics import compute, compute_wide
 from ..metrics import format as fmt
+from ..metrics.compute import group_levels
 
 __all__ = ["bookings_trend", "closed_vs_goals", "customers_over_time", "lost_by_reason", "quarter_in_progress",
            "sales_cycle_by_rep", "trailing_window", "win_rate_by_deal_size", "win_rate_over_time"]
@@ -45,10 +46,6 @@ def _window(ds: Dataset, first: str | Period, last: str | Period | None) -> Peri
     if len(quarters) == 1:
         return quarters[0]
     return Period(f"{quarters[0].label}..{quarters[-1].label}", quarters[0].start, quarters[-1].end)
-
-
-def _levels(by: str | Sequence[str] | None) -> list[str]:
-    return [] if by is None else [by] if isinstance(by, str) else list(by)
 
 
 def _with_attrs(frame: pd.DataFrame, period: str, unavailable: dict[str, str]) -> pd.DataFrame:
@@ -91,7 +88,7 @@ def win_rate_over_time(ds: Dataset, first: str | Period, last: str | Period | No
         ``lost_amount`` (reporting currency).
     """
     names = ["won_count", "lost_count", "closed_count", "win_rate", "closed_amount", "lost_amount"]
-    return _wide_over_quarters(names, ds, _quarters(ds, first, last), _levels(by))
+    return _wide_over_quarters(names, ds, _quarters(ds, first, last), group_levels(by))
 
 
 def bookings_trend(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
@@ -106,7 +103,7 @@ def bookings_trend(ds: Dataset, first: str | Period, last: str | Period | None =
         won deal, NaN when nothing was won).
     """
     names = ["won_count", "closed_amount", "average_deal_size"]
-    return _wide_over_quarters(names, ds, _quarters(ds, first, last), _levels(by))
+    return _wide_over_quarters(names, ds, _quarters(ds, first, last), group_levels(by))
 
 
 def lost_by_reason(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
@@ -128,7 +125,7 @@ def lost_by_reason(ds: Dataset, first: str | Period, last: str | Period | None =
         ``count_share`` and ``amount_share`` (shares 0-1 of the group's lost deals and lost value); most
         frequent reason first.
     """
-    levels = _levels(by)
+    levels = group_levels(by)
     window = _window(ds, first, last)
     cols = [*levels, "loss_reason", "lost_count", "lost_amount", "count_share", "amount_share"]
     o = ds.opportunities
@@ -191,7 +188,7 @@ def win_rate_by_deal_size(ds: Dataset, first: str | Period, last: str | Period |
         the window (``{"won": n, "lost": n}``) had no amount (blank or 0) and so sit in no band.
     """
     window = _window(ds, first, last)
-    levels = _levels(by)
+    levels = group_levels(by)
     o = ds.opportunities
     closed = o["is_closed"].fillna(False).astype(bool) & window.contains(o["close_date"])
     # A deal recorded at amount 0 (or none) has no size: many CRMs zero a lost deal's amount. Placed in the
@@ -254,7 +251,7 @@ def closed_vs_goals(ds: Dataset, period: str | Period, *, by: str | Sequence[str
         ``rule_of_thumb_high`` (deals).
     """
     quarter = ds.period(period)
-    levels = _levels(by)
+    levels = group_levels(by)
     names = ["won_count", "closed_amount", "target_amount", "gap", "attainment", "average_deal_size"]
     long = compute(names, ds, quarter, by=levels)
     wide = long.set_index([*levels, "metric"])["value"].unstack("metric")
@@ -317,4 +314,4 @@ def customers_over_time(ds: Dataset, first: str | Period, last: str | Period | N
         ``run_rate_revenue`` (reporting currency per year).
     """
     names = ["customer_count", "new_customer_count", "run_rate_revenue"]
-    return _wide_over_quarters(names, ds, _quarters(ds, first, last), _levels(by))
+    return _wide_over_quarters(names, ds, _quarters(ds, first, last), group_levels(by))
