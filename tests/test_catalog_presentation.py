@@ -75,6 +75,25 @@ def test_the_glossary_lists_the_metrics_the_page_showed_and_the_explicit_list_st
     assert "**Win rate** (`win_rate`)" in report.glossary(["win_rate"]).data
 
 
+def test_metrics_computed_for_the_page_join_its_glossary_unless_unavailable():
+    from quotabook.metrics import compute
+    from quotabook.testing import inline_dataset
+
+    ds = inline_dataset({
+        "territories": [{"territory": "T1", "region": "North", "district": "D", "owner": "Ann", "segment": "SMB"}],
+        "opportunities": [{"opportunity_id": "A", "owner": "Ann", "territory": "T1", "created_date": "2026-01-05",
+                           "close_date": "2026-02-20", "stage": "Won", "forecast_category": "Closed",
+                           "amount": 0.0, "is_closed": True, "is_won": True}],
+        "activities": None}, as_of="2026-03-01")
+    report = _report(load_catalog())
+    use_catalog(report.catalog, report.shown_metrics)
+    compute(["won_count", "dial_count"], ds, "2026-Q1", by="region")  # no activities: dials are unavailable
+    assert report.shown_metrics == ["won_count"]
+    use_catalog(None)
+    compute(["closed_count"], ds, "2026-Q1", by="region")  # no page active: nothing recorded
+    assert report.shown_metrics == ["won_count"]
+
+
 def test_a_label_change_is_a_catalog_only_edit(tmp_path):
     text = CATALOG_FILE.read_text(encoding="utf-8")
     assert text.count("  label: Win rate\n") == 1

@@ -76,7 +76,8 @@ class Report:
     period: Period
     region: str | None  # None: the whole district (quotabook.ALL_REGIONS)
     catalog: Catalog
-    #: Catalog metrics the page showed (tables, charts), in order of first use: the page's glossary.
+    #: Catalog metrics the page showed, in order of first use: its tables' metric columns, its chart labels and
+    #: every metric computed for it (quotabook.metrics.compute records them while this report is active).
     shown_metrics: list[str] = field(default_factory=list)
     _tables: int = field(default=0, repr=False)
 

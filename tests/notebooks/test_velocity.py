@@ -141,7 +141,7 @@ def test_tables_show_the_promised_columns(rep):
     assert cycle.set_index("Rep").loc["Bob", "Median"] == "130.0 days"
     speed = say.velocity_table(rep).data
     assert speed["Region"].tolist() == ["East", "West", "The district"]
-    assert speed.iloc[-1]["Velocity"] == "$28 per day"
+    assert speed.iloc[-1]["Sales velocity"] == "$28 per day"
     stale = say.stale_table(rep).data
     assert stale["Deal"].tolist() == ["Echo Platform", "Delta Renewal"] and stale["Days over"].tolist() == ["182",
                                                                                                           "20"]

@@ -17,6 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from ..metrics.catalog import label
 from ..metrics.forecasting.methods import METHOD_LABELS
 from ..metrics.forecasting.waterfall import INFLOWS
 from ..text import mid
@@ -108,10 +109,10 @@ def outlook_ranges(outlook: pd.DataFrame, *, scope: str, period: str, currency: 
                     bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
     lines = [("target", "Target", category_color("Target"), "-"), ("closed", "Closed to date",
              category_color("Closed"), "--"), ("actual", "Actual bookings", "#000000", ":")]
-    for key, label, color, style in lines:
+    for key, legend, color, style in lines:
         value = a.get(key)
         if value is not None and pd.notna(value) and (key != "actual" or a.get("is_review")):
-            ax.axvline(value, color=color, linestyle=style, linewidth=2, label=label)
+            ax.axvline(value, color=color, linestyle=style, linewidth=2, label=legend)
     ax.set_yticks(y, names)
     ax.set_ylim(len(outlook) - 0.4, -0.9)
     ax.grid(axis="y", visible=False)
@@ -315,7 +316,7 @@ def strike_zone_heatmap(zone: pd.DataFrame, *, currency: str, title: str | None 
         ax.spines[side].set_visible(False)
     bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
     bar.ax.yaxis.set_major_formatter(lambda v, _p: f"{v:.0%}")
-    bar.set_label("Win rate")
+    bar.set_label(label("win_rate"))
     if title is None:
         title = _zone_title(zone, currency)
     return finish(fig, ax, plain(title), subtitle="Win rate of closed deals by size and by age they were still open "

@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..metrics import format as fmt
+from ..metrics.catalog import label
 from ..text import mid
 from ..text import names as join_names
 from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis, plain
@@ -123,7 +124,7 @@ def win_rate_trend(trend: pd.DataFrame, *, scope: str, benchmark: tuple[float, f
         ax.axhspan(benchmark[0], benchmark[1], color=COLORS[2], alpha=0.12,
                    label=f"Benchmark {benchmark[0]:.0%}–{benchmark[1]:.0%}" + (f" ({benchmark_source})"
                                                                                if benchmark_source else ""))
-    ax.plot(x, data["win_rate"], marker="o", color=COLORS[0], linewidth=2, label="Win rate")
+    ax.plot(x, data["win_rate"], marker="o", color=COLORS[0], linewidth=2, label=label("win_rate"))
     for xi, (rate, won, closed) in enumerate(zip(data["win_rate"], data["won_count"], data["closed_count"],
                                                  strict=True)):
         ax.annotate(f"{rate:.0%}\n{won:.0f}/{closed:.0f}", (xi, rate), textcoords="offset points", xytext=(0, 7),
@@ -133,7 +134,7 @@ def win_rate_trend(trend: pd.DataFrame, *, scope: str, benchmark: tuple[float, f
     ax.set_xticks(x, _quarters(data, to_date))
     percent_axis(ax)
     subtitle = "Won ÷ closed (won + lost) deals by close-date quarter; labels: win rate, won/closed deals"
-    return finish(fig, ax, plain(title), subtitle=subtitle, ylabel="Win rate")
+    return finish(fig, ax, plain(title), subtitle=subtitle, ylabel=label("win_rate"))
 
 
 def win_rate_by_size_bars(bands: pd.DataFrame, *, currency: str, scope: str, title: str | None = None) -> Figure:
@@ -167,7 +168,7 @@ def win_rate_by_size_bars(bands: pd.DataFrame, *, currency: str, scope: str, tit
     ax.grid(axis="x", visible=False)
     percent_axis(ax)
     subtitle = f"{period}: win rate by deal amount (bands of about equal numbers of closed deals); labels: won/closed"
-    return finish(fig, ax, plain(title), subtitle=subtitle, xlabel=f"Deal size ({currency})", ylabel="Win rate")
+    return finish(fig, ax, plain(title), subtitle=subtitle, xlabel=f"Deal size ({currency})", ylabel=label("win_rate"))
 
 
 # -- why we lose ---------------------------------------------------------------------------------------------

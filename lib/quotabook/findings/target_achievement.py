@@ -439,11 +439,7 @@ def needs_table(rep, needs: pd.DataFrame):
     if _ended(rep):
         return _over_note(rep, "no gap left to fill with pipeline")
     scope = views.pipeline_needs(rep.ds, rep.period, by=rep.scope_level)
-    cols = {rep.level: rep.level.title(), "gap": "Gap", "win_rate": "Win rate",
-            "required_new_pipeline": "Required new pipeline", "open_pipeline_amount": "Open pipeline",
-            "pipeline_push_amount": "Push to 1.5×"}
-    table = _with_total(rep, needs, scope)[list(cols)].rename(columns=cols)
-    table["Gap"] = table["Gap"].clip(lower=0)
-    units = {"Gap": "currency", "Win rate": "percent", "Required new pipeline": "currency",
-             "Open pipeline": "currency", "Push to 1.5×": "currency"}
-    return rep.table(table, units, caption=f"Pipeline needed to close the gap, {rep.period.label}")
+    metrics = ["gap", "win_rate", "required_new_pipeline", "open_pipeline_amount", "pipeline_push_amount"]
+    table = _with_total(rep, needs, scope)[[rep.level, *metrics]]
+    table["gap"] = table["gap"].clip(lower=0)
+    return rep.table(table, metrics, caption=f"Pipeline needed to close the gap, {rep.period.label}")

@@ -202,11 +202,8 @@ def velocity_table(rep):
     total = views.sales_velocity_table(rep.ds, rep.period, by=rep.scope_level)
     total = total.rename(columns={rep.scope_level: "name"}).assign(name=rep.label)
     frame = pd.concat([groups, total], ignore_index=True)
-    cols = {"name": _level_name(rep, rep.level), "open_deal_count": "Open deals", "win_rate": "Win rate",
-            "average_deal_size": "Average deal", "sales_cycle_days": "Sales cycle", "sales_velocity": "Velocity"}
-    units = {"Open deals": "count", "Win rate": "percent", "Average deal": "currency", "Sales cycle": "days",
-             "Velocity": "currency_per_day"}
-    return rep.table(frame[list(cols)].rename(columns=cols), units,
+    metrics = ["open_deal_count", "win_rate", "average_deal_size", "sales_cycle_days", "sales_velocity"]
+    return rep.table(frame[["name", *metrics]].rename(columns={"name": _level_name(rep, rep.level)}), metrics,
                      caption=f"Sales velocity in {rep.period.label}: open deals × win rate × average deal ÷ cycle")
 
 

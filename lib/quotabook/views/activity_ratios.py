@@ -54,7 +54,8 @@ COUNT_COLUMNS = {
     "meeting_booked_count": "Meetings booked", "meeting_held_count": "Meetings held",
     "opportunity_count": "Opps created", "won_count": "Deals won",
 }
-COUNT_UNITS = {header: "count" for header in COUNT_COLUMNS.values()}
+#: Each count column's metric, for :meth:`quotabook.notebook.Report.table` (unit, format and glossary from the catalog).
+COUNT_UNITS = {header: metric for metric, header in COUNT_COLUMNS.items()}
 # The activity chain as ratios (InsightSquared, "Sales Activity Efficiency Ratios"): the four consecutive links,
 # then the two end-to-end ratios. Metric -> column header, spaced and shortened as InsightSquared prints them
 # ("Dial : Opp"), so headers can wrap and six ratio columns fit the page.
@@ -63,7 +64,8 @@ CHAIN_COLUMNS = {
     "meeting_to_opportunity": "Meeting : Opp", "dial_to_opportunity": "Dial : Opp", "opportunity_to_deal": "Opp : Deal",
     "dial_to_deal": "Dial : Deal",
 }
-CHAIN_UNITS = {header: "n_to_1" for header in CHAIN_COLUMNS.values()}
+#: Each ratio column's metric, for :meth:`quotabook.notebook.Report.table` (unit, format and glossary from the catalog).
+CHAIN_UNITS = {header: metric for metric, header in CHAIN_COLUMNS.items()}
 #: The consecutive links of the chain: a dial becomes a connect, a meeting, an opportunity, a deal.
 CHAIN_STEPS = ("dial_to_connect", "connect_to_meeting", "meeting_to_opportunity", "opportunity_to_deal")
 #: What InsightSquared says to coach when a link is weak (Opportunity:Deal is the funnel's job: see 02_funnel).

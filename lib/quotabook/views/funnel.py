@@ -34,7 +34,7 @@ from ..metrics.compute import group_levels
 from ..metrics.measures.funnel import stage_spells, step_index
 
 __all__ = ["COHORT_UNITS", "DAYS_UNITS", "DROP_UNITS", "LEAD_COLUMNS", "LEAD_STEP", "LEAD_UNITS", "SEGMENT_UNITS",
-           "SHORT_STEPS", "STEPS", "STEP_NOUNS", "WIN_UNITS", "band_text", "benchmarks_by_segment", "cohort_conversion",
+           "SHORT_STEPS", "STEPS", "STEP_NOUNS", "band_text", "benchmarks_by_segment", "cohort_conversion",
            "cohort_table", "drop_off", "drop_off_table", "lead_conversion", "leaks", "lost_from_stage",
            "pipeline_by_rep_stage", "pipeline_table", "pipeline_units", "segment_table", "step_days_by_segment",
            "step_days_table", "time_in_stage", "unassigned_leads", "win_rate_by"]
@@ -499,7 +499,6 @@ DROP_UNITS = {"Entered": "count", "Went on": "count", "Dropped": "count", "Conve
 SEGMENT_UNITS = {"Entered": "count", "Converted": "count", "Conversion": "percent"}
 COHORT_UNITS = {"Leads": "count", "Opps": "count", **{s: "percent" for s in SHORT_STEPS.values()}}
 DAYS_UNITS = {"Items": "count", "Median days": "days"}
-WIN_UNITS = {"Won": "count", "Closed": "count", "Win rate": "percent"}
 
 
 def _unbroken(labels: pd.Series) -> pd.Series:
