@@ -141,3 +141,23 @@ def test_alerts_of_every_direction():
                            "close_date_push_count": [pushes - 1, pushes]}, index=["a", "b"])
     fired = catalog.alerts(values, settings)
     assert fired[["group", "metric"]].values.tolist() == [["b", "pipeline_aging_share"], ["b", "close_date_push_count"]]
+
+
+def test_rule_of_thumb_bands_are_the_catalogs_and_a_workbook_band_still_overrides(tmp_path):
+    from quotabook.views.activity_ratios import rule_bands
+
+    ds = SimpleNamespace(settings=load_settings())
+    catalog = load_catalog()
+    bands = rule_bands(ds, catalog)
+    assert bands["leads"] == catalog.get("leads_per_rep").benchmark.band == (70.0, 80.0)
+    assert bands["deals_won"] == catalog.get("deals_won_per_rep").benchmark.band
+    assert bands["suspects_added"] == (300.0, 300.0)  # no metric: the workbook's band
+    text = CATALOG_FILE.read_text(encoding="utf-8")
+    old = "benchmark: {band: [70, 80]"
+    assert text.count(old) == 1
+    edited = tmp_path / "catalog.yaml"
+    edited.write_text(text.replace(old, "benchmark: {band: [50, 60]"), encoding="utf-8")
+    assert rule_bands(ds, load_catalog(edited))["leads"] == (50.0, 60.0)  # a catalog-only edit
+    mine = replace(ds.settings, benchmarks={**ds.settings.benchmarks,
+                                            "rules_of_thumb_per_rep_month": {"leads": [10, 20]}})
+    assert rule_bands(SimpleNamespace(settings=mine), catalog)["leads"] == (10.0, 20.0)

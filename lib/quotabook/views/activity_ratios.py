@@ -28,7 +28,7 @@ from ..metrics.compute import group_levels
 __all__ = ["CHAIN_COLUMNS", "CHAIN_STEPS", "CHAIN_UNITS", "COACHING", "COUNT_COLUMNS", "COUNT_UNITS",
            "EFFICIENCY_COLUMNS", "GAP_UNITS", "ON_A_PAR", "REFERENCE_UNITS", "RULES_OF_THUMB", "TYPE_LABELS",
            "WEAKEST_UNITS", "activity_chain", "activity_counts", "activity_efficiency", "chain_vs_reference",
-           "goal_gaps", "goals_vs_results", "rules_of_thumb", "rules_table", "total_row", "weakest_steps",
+           "goal_gaps", "goals_vs_results", "rule_bands", "rules_of_thumb", "rules_table", "total_row", "weakest_steps",
            "weekly_activity"]
 
 # InsightSquared's SDR table: metric -> column header.
@@ -218,10 +218,22 @@ def goals_vs_results(ds: Dataset, period: str | Period, *, catalog: Catalog | No
     return out
 
 
+def rule_bands(ds: Dataset, catalog: Catalog | None = None) -> dict[str, tuple[float, float]]:
+    """Scott Cowley's bands per rule of thumb: the catalog benchmark of the rule's metric (leads_per_rep 70–80,
+    ...), so a band is changed in the catalog only; a rule with no metric (suspects added) takes its band from
+    the workbook's ``benchmarks.rules_of_thumb_per_rep_month``, where a band set for any rule also overrides
+    the catalog's for that workbook."""
+    catalog = catalog or load_catalog()
+    bands = {rule: catalog.get(m).benchmark.band for rule, m in RULES_OF_THUMB.items()
+             if m is not None and catalog.get(m).benchmark is not None}
+    override = ds.settings.benchmarks.get("rules_of_thumb_per_rep_month") or {}
+    bands.update({rule: (float(band[0]), float(band[1])) for rule, band in override.items() if rule in RULES_OF_THUMB})
+    return bands
+
+
 def rules_of_thumb(ds: Dataset, period: str | Period, *, team: bool = True,
                    catalog: Catalog | None = None) -> pd.DataFrame:
-    """Each rep against Scott Cowley's bare-minimum rules of thumb (bands in ``params/workbook.yaml``,
-    ``benchmarks.rules_of_thumb_per_rep_month``).
+    """Each rep against Scott Cowley's bare-minimum rules of thumb (bands: :func:`rule_bands`).
 
     Rates are per rep per month: a quarter's counts over rep-months elapsed by the report date (catalog
     metrics leads_per_rep, opportunities_per_rep, deals_won_per_rep); final-stage deals are the ones open
@@ -244,7 +256,7 @@ def rules_of_thumb(ds: Dataset, period: str | Period, *, team: bool = True,
         One row per rep and rule: ``owner, rule, label, metric, actual, low, high, status`` (below |
         within | above | not available) and ``note`` (the "not available: needs ..." reason, else empty).
     """
-    bands = ds.settings.benchmarks.get("rules_of_thumb_per_rep_month", {})
+    bands = rule_bands(ds, catalog)
     rules = {k: v for k, v in RULES_OF_THUMB.items() if k in bands}
     metrics = [m for m in rules.values() if m is not None]
     wide = compute_wide(metrics, ds, period, by="owner", catalog=catalog)

@@ -23,7 +23,7 @@ import pandas as pd
 from ..dataset import Dataset
 from ..errors import MetricUnavailable
 from ..fiscal import Period
-from ..metrics import compute, compute_wide
+from ..metrics import compute, compute_wide, load_catalog
 from ..metrics import format as fmt
 from ..metrics.compute import group_levels
 
@@ -261,7 +261,8 @@ def closed_vs_goals(ds: Dataset, period: str | Period, *, by: str | Sequence[str
         overall = ads["numerator"].sum() / ads["denominator"].sum() if ads["denominator"].sum() else np.nan
         size = wide["average_deal_size"].fillna(overall)
         wide["deals_needed"] = np.ceil(wide["gap"].clip(lower=0) / size.where(size > 0))
-    rule = ds.settings.benchmarks.get("rules_of_thumb_per_rep_month", {}).get("deals_won")
+    benchmark = load_catalog().get("deals_won_per_rep").benchmark  # Scott Cowley's deals won per rep per month
+    rule = benchmark.band if benchmark else None
     months = (quarter.end.year - quarter.start.year) * 12 + quarter.end.month - quarter.start.month
     if rule:
         wide["rule_of_thumb_low"] = float(rule[0]) * months
