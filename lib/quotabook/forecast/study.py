@@ -18,6 +18,7 @@ import pandas as pd
 from ..dataset import Dataset
 from ..fiscal import Period
 from ..metrics import compute_wide, load_catalog
+from ..metrics.catalog import note_shown
 from ..metrics.forecasting.deals import review_date, without_activity
 from ..metrics.forecasting.methods import METHOD_LABELS
 from ..metrics.forecasting.waterfall import period_flows, waterfall_steps
@@ -124,6 +125,7 @@ class ForecastStudy:
     @cached_property
     def backtest(self) -> pd.DataFrame:
         """Scope-level backtest over ``BACKTEST_QUARTERS`` quarters at ``BACKTEST_WEEKS``."""
+        note_shown(["backtest_forecast", "forecast_accuracy", "forecast_bias"])  # the page's glossary
         return backtest(self.ds, quarters=BACKTEST_QUARTERS, weeks=BACKTEST_WEEKS, by=self.scope_level,
                         simulations=BACKTEST_SIMULATIONS)
 
@@ -140,6 +142,7 @@ class ForecastStudy:
     @cached_property
     def flows(self) -> pd.DataFrame:
         """Per deal, how it moved the period's pipeline since the period began (see ``waterfall.flows``)."""
+        note_shown(["pipeline_inflow_amount", "pipeline_outflow_amount", "net_pipeline_flow", "open_pipeline_amount"])
         return period_flows(self.ds, self.period)
 
     @cached_property

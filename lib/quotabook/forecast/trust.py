@@ -32,6 +32,7 @@ import pandas as pd
 from ..dataset import Dataset
 from ..errors import DataQualityWarning, MetricUnavailable
 from ..metrics import compute_wide, load_catalog
+from ..metrics.catalog import note_shown
 from ..metrics.forecasting.deals import week_start
 from .backtest import _lean, completed_quarters
 
@@ -128,6 +129,7 @@ def commit_accuracy(history: pd.DataFrame, by: str = "owner", week: int | None =
         (calls below / above the green band: over-called / sandbagged) — sorted worst first (farthest from
         100%).
     """
+    note_shown(["commit_call_amount", "commit_accuracy", "commit_bias"])  # the page's glossary
     rows = history if week is None else history[history["week"] == week]
     rows = rows[rows["call"] > 0]
     cols = ["quarters", "calls", "call", "won", "accuracy", "bias", "band", "calls_over", "calls_under"]

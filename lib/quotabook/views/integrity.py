@@ -23,6 +23,7 @@ import pandas as pd
 from ..dataset import Dataset
 from ..fiscal import Period
 from ..metrics import compute_wide
+from ..metrics.catalog import note_shown
 from ..metrics.measures.integrity import FLAGS, activity_known, deal_flags
 
 __all__ = ["INTEGRITY_METRICS", "at_risk_deals", "flag_summary", "integrity_summary", "risk_flags", "riskiest_deals",
@@ -81,6 +82,8 @@ def risk_flags(ds: Dataset, *, flagged_only: bool = False, soon_only: bool = Fal
         ``days_since_activity`` (days), the four ``flag_*`` booleans, ``risk_score`` (0-4), ``severity``,
         ``reasons`` (text) and ``closes_soon``.
     """
+    # computed here, not by compute: the page's glossary lists them
+    note_shown(["stage_age_multiple", "deal_size_multiple", "days_since_activity", "at_risk_deal_count"])
     d = deal_flags(ds)
     ratios = {flag: d[column] / ds.settings.threshold(key) for flag, (column, key) in FLAGS.items()}
     d = d.assign(risk_score=d["risk_flags"],

@@ -24,6 +24,7 @@ import pandas as pd
 from ..dataset import Dataset
 from ..fiscal import Period
 from ..metrics import compute_wide
+from ..metrics.catalog import note_shown
 from ..quota import allocation_table, fairness_check
 
 __all__ = ["CALIBRATION_METRICS", "calibration", "trailing_results"]
@@ -73,6 +74,7 @@ def calibration(ds: Dataset, period: str | Period) -> pd.DataFrame:
         ``calibrated_target`` and ``target_gap``. ``attrs["unavailable"]`` lists metrics the data cannot
         support (e.g. no ``territories.tam``); then the frame is empty.
     """
+    note_shown(["weighted_opportunity", "quota", "fairness_variance"])  # computed here: the page's glossary lists them
     wide = compute_wide(CALIBRATION_METRICS, ds, period)
     unavailable = dict(wide.attrs.get("unavailable", {}))
     if {"tam_amount", "propensity"} & set(unavailable) or wide.empty:
