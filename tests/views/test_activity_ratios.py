@@ -145,9 +145,9 @@ def test_activity_counts_per_rep_with_a_total_row(sdr):
 def test_activity_chain_total_is_a_ratio_of_sums_and_a_missing_result_is_empty(sdr, team):
     chain = activity_chain(sdr, "2026-Q1").set_index("Rep")
     assert list(chain.columns) == list(CHAIN_COLUMNS.values())
-    assert chain.loc["Total: 4", "Dial : Deal"] == pytest.approx(15013 / 13)  # InsightSquared's 1,155:1
-    assert chain.loc["Jeff Hornacek", "Opp : Deal"] == 7.5
-    assert np.isnan(chain.loc["Total: 4", "Connect : Meeting"])  # no meetings booked: no ratio, not infinity
+    assert chain.loc["Total: 4", "dial_to_deal"] == pytest.approx(15013 / 13)  # InsightSquared's 1,155:1
+    assert chain.loc["Jeff Hornacek", "opportunity_to_deal"] == 7.5
+    assert np.isnan(chain.loc["Total: 4", "connect_to_meeting"])  # no meetings booked: no ratio, not infinity
     ann = activity_chain(team, "2026-Q1").set_index("Rep").loc["Ann"]
     # Ann, Q1: 2 dials, 1 connect, 1 meeting booked, 2 deals created (A, B), 1 won (B).
     assert ann.tolist() == [2.0, 1.0, 0.5, 1.0, 2.0, 2.0]

@@ -109,7 +109,7 @@ def volume_vs_efficiency(counts: pd.DataFrame, chain: pd.DataFrame) -> Figure:
     counts : pandas.DataFrame
         :func:`~quotabook.views.activity_ratios.activity_counts` (needs ``Dials``).
     chain : pandas.DataFrame
-        :func:`~quotabook.views.activity_ratios.activity_chain` (needs ``Dial : Deal``; its Total row is the
+        :func:`~quotabook.views.activity_ratios.activity_chain` (needs ``dial_to_deal``; its Total row is the
         team's ratio, drawn as a line).
     """
     reps = _reps(counts)

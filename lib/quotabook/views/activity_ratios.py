@@ -57,13 +57,10 @@ COUNT_COLUMNS = {
 #: Each count column's metric, for :meth:`quotabook.notebook.Report.table` (unit, format and glossary from the catalog).
 COUNT_UNITS = {header: metric for metric, header in COUNT_COLUMNS.items()}
 # The activity chain as ratios (InsightSquared, "Sales Activity Efficiency Ratios"): the four consecutive links,
-# then the two end-to-end ratios. Metric -> column header, spaced and shortened as InsightSquared prints them
-# ("Dial : Opp"), so headers can wrap and six ratio columns fit the page.
-CHAIN_COLUMNS = {
-    "dial_to_connect": "Dial : Connect", "connect_to_meeting": "Connect : Meeting",
-    "meeting_to_opportunity": "Meeting : Opp", "dial_to_opportunity": "Dial : Opp", "opportunity_to_deal": "Opp : Deal",
-    "dial_to_deal": "Dial : Deal",
-}
+# then the two end-to-end ratios. The columns keep their metric names: a table heads them with the catalog's
+# labels ("Dial:Connect"), the one spelling of every page (quotabook.notebook.Report.table).
+CHAIN_COLUMNS = {m: m for m in ("dial_to_connect", "connect_to_meeting", "meeting_to_opportunity",
+                                "dial_to_opportunity", "opportunity_to_deal", "dial_to_deal")}
 #: Each ratio column's metric, for :meth:`quotabook.notebook.Report.table` (unit, format and glossary from the catalog).
 CHAIN_UNITS = {header: metric for metric, header in CHAIN_COLUMNS.items()}
 #: The consecutive links of the chain: a dial becomes a connect, a meeting, an opportunity, a deal.
@@ -356,7 +353,7 @@ def activity_chain(ds: Dataset, period: str | Period, *, by: str | Sequence[str]
     -------
     pandas.DataFrame
         Leading group column(s) (``Rep``), then the ratios (activities per one result, plain numbers such as
-        11.8; NaN where the rep has no result yet) in :data:`CHAIN_COLUMNS` order. Format with
+        11.8; NaN where the rep has no result yet), named by metric in :data:`CHAIN_COLUMNS` order. Format with
         :data:`CHAIN_UNITS` ("12:1").
     """
     inputs = {m: m for m in ("dial_count", "connect_count", "meeting_booked_count", "opportunity_count", "won_count")}
