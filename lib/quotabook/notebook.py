@@ -189,7 +189,7 @@ class Report:
     # -- display ----------------------------------------------------------------------------------------
     def table(self, frame: pd.DataFrame, metrics: Sequence[str] | Mapping[str, str] | None = None,
               units: Mapping[str, str] | None = None, *, caption: str | None = None, index: bool = False,
-              max_rows: int = 40):
+              max_rows: int = 40, name: str | None = None):
         """``frame`` as a formatted table (a pandas Styler) for HTML and PDF, its value columns read from the
         catalog.
 
@@ -204,7 +204,8 @@ class Report:
 
         Numbers are right-aligned, long tables cut to ``max_rows`` with a note (no table runs off the page
         unnoticed). The whole frame, unformatted and masked as the pages are, is also recorded for the
-        pack's CSV and XLSX exports (:mod:`quotabook.pack.tables`)."""
+        pack's CSV and XLSX exports (:mod:`quotabook.pack.tables`), titled by the caption (or ``name`` when the
+        page shows none)."""
         labels, resolved = self._columns(frame, metrics, units)
         shown = frame if len(frame) <= max_rows else frame.head(max_rows)
         text = privacy.mask_frame(fmt.format_frame(shown, resolved, self.currency), self.privacy)
@@ -228,7 +229,7 @@ class Report:
             caption = empty_table_caption(frame, caption)
         else:
             self._export(frame.rename(columns=labels), {labels.get(c, c): u for c, u in resolved.items()},
-                         full_caption, index=index)
+                         full_caption or name, index=index)
         return styler.set_caption(html.escape(privacy.mask(caption, self.privacy))) if caption else styler
 
     def _columns(self, frame: pd.DataFrame, metrics, units) -> tuple[dict[str, str], dict[str, str]]:

@@ -147,7 +147,7 @@ def show_cards(report, cards: Scorecards) -> None:
         if row.get("commit_band"):
             rows.append({"Metric": "Commit band", "Value": row["commit_band"]})
         display(report.markdown(f"### {int(row['rank'])}. {owner}"))
-        display(report.table(pd.DataFrame(rows)))
+        display(report.table(pd.DataFrame(rows), name=f"Scorecard: {owner}"))
         display(report.markdown(_deals_line(report, owner, wins, losses)))
         history = cards.history[cards.history["owner"] == owner]
         calls = cards.calls[cards.calls["owner"] == owner]

@@ -74,7 +74,7 @@ def calibration(ds: Dataset, period: str | Period) -> pd.DataFrame:
         ``calibrated_target`` and ``target_gap``. ``attrs["unavailable"]`` lists metrics the data cannot
         support (e.g. no ``territories.tam``); then the frame is empty.
     """
-    note_shown(["weighted_opportunity", "quota", "fairness_variance"])  # computed here: the page's glossary lists them
+    note_shown(["win_rate", "weighted_opportunity", "quota", "fairness_variance"])  # computed here: for the glossary
     wide = compute_wide(CALIBRATION_METRICS, ds, period)
     unavailable = dict(wide.attrs.get("unavailable", {}))
     if {"tam_amount", "propensity"} & set(unavailable) or wide.empty:
