@@ -161,3 +161,20 @@ def test_rule_of_thumb_bands_are_the_catalogs_and_a_workbook_band_still_override
     mine = replace(ds.settings, benchmarks={**ds.settings.benchmarks,
                                             "rules_of_thumb_per_rep_month": {"leads": [10, 20]}})
     assert rule_bands(SimpleNamespace(settings=mine), catalog)["leads"] == (10.0, 20.0)
+
+
+def test_the_pack_gets_the_whole_table_raw_and_masked(monkeypatch):
+    import quotabook.pack.tables as tables
+
+    got = []
+    monkeypatch.setattr(tables, "record_table", lambda frame, **kw: got.append((frame, kw)))
+    report = _report(load_catalog())
+    frame = pd.DataFrame({"owner": [f"rep{i}@acme.com" for i in range(3)], "closed_amount": [1_234_567.5, 0.0, 1.0]})
+    report.table(frame, caption="Closed by rep", max_rows=2)  # the page shows 2 rows, the export holds 3
+    report.table(frame.iloc[0:0], caption="Nothing")  # an empty table exports nothing
+    report.table(frame, name="Scorecard")
+    ((exported, kw), (_, named)) = got
+    assert exported["Closed"].tolist() == [1_234_567.5, 0.0, 1.0]  # unrounded, not "$1.2M"
+    assert exported.columns.tolist() == ["Rep", "Closed"] and exported["Rep"].tolist() == ["r***@acme.com"] * 3
+    assert kw == {"units": {"Closed": "currency"}, "title": "Closed by rep", "currency": "USD"}
+    assert named["title"] == "Scorecard"

@@ -247,7 +247,7 @@ def _alerts(rep, cov: pd.DataFrame) -> list[dict]:
 def _ended_findings(rep, s: pd.Series, cov: pd.DataFrame) -> tuple[list[str], dict, list]:
     period, label, level = rep.period.label, rep.label, rep.level
     headlines = {"Attainment": rep.pct(s["attainment"]), "Closed": rep.money(s["closed_amount"]),
-                 "Win rate": rep.pct(s["win_rate"])}
+                 rep.catalog.get("win_rate").label: rep.pct(s["win_rate"])}
     if not s["target_amount"] > 0:
         return [f"{label} has no target for {period}: it closed {rep.money(s['closed_amount'])}."], headlines, []
     over = "above" if s["gap"] <= 0 else "short of"

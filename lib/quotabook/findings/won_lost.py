@@ -190,7 +190,7 @@ def won_lost_findings(rep) -> Findings:
     cycle = views.sales_cycle_by_rep(rep.ds, first, last)
     sentences = [_bookings_sentence(rep, s, goals, running), _win_rate_sentence(rep, s, trend),
                  _loss_sentence(rep, lost), _size_sentence(rep, bands), _cycle_sentence(rep, cycle)]
-    headlines = {"Bookings": rep.money(s["closed_amount"]), "Win rate": rep.pct(s["win_rate"]),
+    headlines = {"Bookings": rep.money(s["closed_amount"]), rep.catalog.get("win_rate").label: rep.pct(s["win_rate"]),
                  "Average deal size": rep.money(s["average_deal_size"])}
     if s["target_amount"] > 0:
         headlines["Attainment"] = rep.pct(s["attainment"])
