@@ -69,10 +69,10 @@ def test_the_glossary_lists_the_metrics_the_page_showed_and_the_explicit_list_st
     report = _report(load_catalog())
     report.table(pd.DataFrame({"owner": ["Ann"], "won_count": [2.0]}))
     label("win_rate")  # no catalog made active: a chart label records nothing on this report
-    shown = report.glossary().data
+    shown = report.glossary().markdown()
     assert "**Won deals** (`won_count`)" in shown
     assert "`win_rate`" not in shown and "`closed_amount`" not in shown
-    assert "**Win rate** (`win_rate`)" in report.glossary(["win_rate"]).data
+    assert "**Win rate** (`win_rate`)" in report.glossary(["win_rate"]).markdown()
 
 
 def test_metrics_computed_for_the_page_join_its_glossary_unless_unavailable():
@@ -105,7 +105,7 @@ def test_a_label_change_is_a_catalog_only_edit(tmp_path):
 
     header = report.table(_rates()[["group", "win_rate"]]).data.columns.tolist()
     axis = win_rate_chart(_rates(), scope="East", period="2026-Q1").axes[0].get_xlabel()
-    glossary = report.glossary().data
+    glossary = report.glossary().markdown()
 
     assert header == ["group", "Close rate"]
     assert axis == "Close rate"
@@ -164,10 +164,10 @@ def test_rule_of_thumb_bands_are_the_catalogs_and_a_workbook_band_still_override
 
 
 def test_the_pack_gets_the_whole_table_raw_and_masked(monkeypatch):
-    import quotabook.pack.tables as tables
+    import quotabook.notebook as notebook
 
     got = []
-    monkeypatch.setattr(tables, "record_table", lambda frame, **kw: got.append((frame, kw)))
+    monkeypatch.setattr(notebook, "record_table", lambda frame, **kw: got.append((frame, kw)))
     report = _report(load_catalog())
     frame = pd.DataFrame({"owner": [f"rep{i}@acme.com" for i in range(3)], "closed_amount": [1_234_567.5, 0.0, 1.0]})
     report.table(frame, caption="Closed by rep", max_rows=2)  # the page shows 2 rows, the export holds 3
