@@ -478,8 +478,8 @@ def _scoreboard_html(summary: ExecutiveSummary) -> str:
     caption = f"{rep.period.label} scoreboard, {noun(rep.level)} then {mid(rep.label)}"
     if rep.state.finished:
         caption += " (final)"
-    return (f'<table class="qb qb-scoreboard"><caption>{_esc(rep, caption)}</caption><tr><th>'
-            f'{html.escape(rep.level.title())}</th>{head}</tr>{"".join(rows)}</table>')
+    return (f'<table class="qb qb-scoreboard"><caption>{_esc(rep, caption)}</caption><thead><tr><th>'
+            f'{html.escape(rep.level.title())}</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
 
 
 def _risks_html(summary: ExecutiveSummary) -> str:
@@ -505,6 +505,6 @@ def _moves_html(summary: ExecutiveSummary) -> str:
         f"<td>{_link(m.section.href, _esc(rep, m.deal or m.group), figure=True)}</td><td>{_esc(rep, m.owner)}</td>"
         f'<td class="num">{_link(m.section.href, html.escape(m.amount), figure=True)}</td>'
         f"<td>{_esc(rep, m.why)}</td></tr>" for m in summary.moves)
-    return (f"<h3>Top moves for {_esc(rep, rep.moves_period.label)}</h3>{note}<table class=\"qb qb-moves\"><tr>"
+    return (f"<h3>Top moves for {_esc(rep, rep.moves_period.label)}</h3>{note}<table class=\"qb qb-moves\"><thead><tr>"
             f'<th>Move</th><th>Deal or {html.escape(rep.level)}</th><th>Owner</th><th class="num">Amount</th>'
-            f"<th>Why</th></tr>{rows}</table>")
+            f"<th>Why</th></tr></thead><tbody>{rows}</tbody></table>")
