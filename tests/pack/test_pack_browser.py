@@ -95,16 +95,16 @@ def browser_problems(root: Path, pages: list[Path]) -> list[str]:
             broken = page.evaluate("[...document.images].filter(i => !i.complete || i.naturalWidth === 0)"
                                    ".map(i => i.src.slice(0, 60))")
             problems.extend(f"{name}: image did not render: {src}" for src in broken)
-            if page_file.name == "summary.html":  # the executive summary is sentences, a scoreboard and moves
-                pass
-            elif page_file.name != "index.html":  # every themed page shows its charts (embedded images, inline SVG)
-                if page.locator('img[src^="data:image/"], .jp-RenderedSVG svg').count() == 0:
-                    problems.append(f"{name}: no chart")
-            else:  # every link of the index leads to a file of the pack
+            if page_file.name == "index.html":  # every link of the index leads to a file of the pack
                 hrefs = page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))")
                 missing = [h for h in hrefs if not h.startswith("#")
                            and not (page_file.parent / unquote(h.split("#")[0])).is_file()]
                 problems.extend(f"{name}: link to a missing file {h}" for h in missing)
+            # every themed page shows its charts (embedded images, inline SVG); the executive summary is
+            # sentences, a scoreboard and moves
+            elif page_file.name != "summary.html" and not page.locator(
+                    'img[src^="data:image/"], .jp-RenderedSVG svg').count():
+                problems.append(f"{name}: no chart")
         browser.close()
     return problems
 
