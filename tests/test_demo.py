@@ -14,6 +14,7 @@ import pytest
 
 from quotabook import demo
 from quotabook.fiscal import FiscalCalendar
+from quotabook.metrics.catalog import load_catalog
 from quotabook.schemas import ACTIVITY_TYPES, TABLES, pandera_schema
 from quotabook.settings import load_settings
 
@@ -162,14 +163,13 @@ def test_converted_leads_match_their_opportunity(tables, opps):
 
 
 def test_lead_conversion_rates_sit_in_the_benchmark_bands(tables):
-    bands = SETTINGS.benchmarks["funnel_conversion"]
+    catalog = load_catalog()
     for segment, leads in tables["leads"].groupby("segment"):
         reached = [leads[c].notna().sum() for c in ("created_date", "sal_date", "sql_date", "converted_date")]
-        for (step, lo_hi), a, b in zip(
-            [(s, bands[segment][s]["band"]) for s in ("Lead->SAL", "SAL->SQL", "SQL->Opportunity")],
-            reached[:-1], reached[1:], strict=True,
-        ):
-            assert lo_hi[0] - 0.02 <= b / a <= lo_hi[1] + 0.02, (segment, step, b / a)
+        for metric, a, b in zip(("lead_to_sal", "sal_to_sql", "sql_to_opportunity"), reached[:-1], reached[1:],
+                                strict=True):
+            low, high = catalog.get(metric).benchmark.for_segment(segment).band
+            assert low - 0.02 <= b / a <= high + 0.02, (segment, metric, b / a)
 
 
 # -- realism ----------------------------------------------------------------------------------------

@@ -38,3 +38,22 @@ def test_bad_workbook_settings_name_file_and_key(tmp_path, text, match):
     with pytest.raises(ConfigError, match=match) as err:
         load_settings(path)
     assert str(path) in str(err.value)
+
+
+@pytest.mark.parametrize(("section", "metric"), [("funnel_conversion", "lead_to_sal"),
+                                                 ("time_in_stage_days", "lead_to_sal_days")])
+def test_a_band_section_of_an_older_workbook_says_where_bands_live_now(tmp_path, section, metric):
+    path = tmp_path / "workbook.yaml"
+    packaged = (Path(__file__).parents[1] / "params" / "workbook.yaml").read_text(encoding="utf-8")
+    path.write_text(packaged.replace("benchmarks:\n", f"benchmarks:\n  {section}:\n    SMB: {{}}\n", 1))
+    with pytest.raises(ConfigError, match=rf"benchmarks\.{section}") as err:
+        load_settings(path)
+    assert "metric catalog" in str(err.value) and metric in str(err.value) and str(path) in str(err.value)
+
+
+def test_an_unknown_benchmark_section_is_named(tmp_path):
+    path = tmp_path / "workbook.yaml"
+    packaged = (Path(__file__).parents[1] / "params" / "workbook.yaml").read_text(encoding="utf-8")
+    path.write_text(packaged.replace("benchmarks:\n", "benchmarks:\n  win_rates: {}\n", 1))
+    with pytest.raises(ConfigError, match=r"benchmarks\.win_rates.*unknown benchmark section"):
+        load_settings(path)

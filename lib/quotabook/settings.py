@@ -159,10 +159,38 @@ def _parse(raw: dict, file: str) -> Settings:
         stages=tuple(stages),
         funnel_steps=tuple(raw.get("funnel_steps") or ("Lead", "SAL", "SQL", "Opportunity", "Proposal", "Won")),
         thresholds=thresholds,
-        benchmarks=raw.get("benchmarks") or {},
+        benchmarks=_benchmarks(raw.get("benchmarks"), file),
         privacy=privacy,
         source=file,
     )
+
+
+#: Workbook reference figures that are not a metric's band (every band lives in the metric catalog).
+BENCHMARK_KEYS = ("rules_of_thumb_per_rep_month", "activity_ratio_reference")
+#: Sections older workbooks held, now metric catalog benchmarks, and where each went.
+MOVED_BENCHMARKS = {
+    "funnel_conversion": "the segments of the catalog benchmarks of lead_to_sal, sal_to_sql, sql_to_opportunity, "
+                         "opportunity_to_proposal and proposal_to_won",
+    "time_in_stage_days": "the segments of the catalog benchmarks of lead_to_sal_days ... proposal_to_won_days",
+}
+
+
+def _benchmarks(raw: Any, file: str) -> dict[str, Any]:
+    """The ``benchmarks`` section: reference figures only; a band section of an older workbook is an error
+    that says where the band lives now (silently ignoring it would show bands the user did not set)."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"expected a mapping, got {raw!r}", file=file, key="benchmarks")
+    for key in raw:
+        if key in MOVED_BENCHMARKS:
+            raise ConfigError("benchmark bands live in the metric catalog (lib/quotabook/metrics/catalog.yaml): "
+                              f"edit {MOVED_BENCHMARKS[key]} there, and remove this section", file=file,
+                              key=f"benchmarks.{key}")
+        if key not in BENCHMARK_KEYS:
+            raise ConfigError(f"unknown benchmark section (known: {', '.join(BENCHMARK_KEYS)})", file=file,
+                              key=f"benchmarks.{key}")
+    return dict(raw)
 
 
 def _privacy(raw: Any, file: str) -> Privacy:

@@ -11,7 +11,7 @@ import pytest
 
 from quotabook.errors import CatalogError, CatalogIssue
 from quotabook.metrics import Catalog, Metric, load_catalog, validate
-from quotabook.metrics.catalog import CATALOG_FILE, THEMES, Alert, format_value
+from quotabook.metrics.catalog import CATALOG_FILE, THEMES, Alert, Benchmark, format_value
 
 # Two valid simple metrics; each rule test appends an entry after them, so its first line is BASE_LINES + 1.
 BASE = textwrap.dedent("""\
@@ -580,3 +580,54 @@ def test_parsed_entries_validate_without_line_numbers(settings):
         validate([{"name": "x_y", "label": "X"}], settings)
     assert {i.field for i in info.value.issues} >= {"theme", "type", "purpose"}
     assert all(i.line is None for i in info.value.issues)
+
+
+#: A percent metric whose benchmark is given per segment only; each test adds the segments under it.
+SEGMENTED = """\
+        - name: lost_share
+          label: Lost share
+          theme: won_lost
+          type: simple
+          purpose: P.
+          formula: F.
+          source: [opportunities.amount]
+          cadence: month
+          category: outcome
+          direction: lower
+          unit: percent
+          benchmark:
+            source: "SaaStr 2024, as cited"
+            segments:
+"""
+
+
+def test_segment_bands_take_the_benchmark_source_unless_they_name_one_and_span_the_band(settings):
+    text = BASE + textwrap.dedent(SEGMENTED + """\
+              SMB: {band: [0.10, 0.20]}
+              Enterprise: {band: [0.30, 0.45], source: "TOPO 2023, as cited"}
+    """)
+    b = Catalog.from_yaml(text, settings).get("lost_share").benchmark
+    assert b.band == (0.10, 0.45)  # no overall band: the range the segments span
+    assert b.for_segment("SMB") == Benchmark((0.10, 0.20), "SaaStr 2024, as cited")
+    assert b.for_segment("Enterprise").source == "TOPO 2023, as cited"
+    assert b.for_segment("Mid-Market") is None
+    assert b.segment_frame().to_dict("list") == {"segment": ["SMB", "Enterprise"], "low": [0.10, 0.30],
+                                                 "high": [0.20, 0.45],
+                                                 "source": ["SaaStr 2024, as cited", "TOPO 2023, as cited"]}
+
+
+def test_a_segment_band_is_checked_like_any_band(settings):
+    issue = only_issue(SEGMENTED + """\
+              SMB: {band: [20, 35]}
+    """, settings)
+    assert issue.field == "benchmark.segments.SMB.band" and "write 0.22, not 22" in issue.reason
+
+
+def test_every_funnel_step_has_a_band_per_segment_in_the_catalog(catalog):
+    for metric in ("lead_to_sal", "sal_to_sql", "sql_to_opportunity", "opportunity_to_proposal", "proposal_to_won"):
+        b = catalog.get(metric).benchmark
+        assert [s for s, _ in b.segments] == ["SMB", "Mid-Market", "Enterprise"]
+        assert all(b.band[0] <= s.band[0] <= s.band[1] <= b.band[1] for _, s in b.segments)
+    assert catalog.get("lead_to_sal").benchmark.for_segment("Enterprise").band == (0.08, 0.15)
+    days = catalog.get("proposal_to_won_days").benchmark
+    assert [s for s, _ in days.segments] == ["SMB", "Enterprise"] and days.for_segment("Enterprise").band == (45, 90)

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from metrics.test_funnel import HISTORY, LEADS, OPPORTUNITIES, TERRITORIES
-from quotabook.metrics import compute
+from quotabook.metrics import compute, load_catalog
+from quotabook.metrics.catalog import CATALOG_FILE
 from quotabook.testing import build_dataset
 from quotabook.views.funnel import (
     band_text,
@@ -125,6 +126,37 @@ def test_benchmarks_by_segment(ds):
     assert c.loc[("Mid-Market", "Proposal→Won"), "status"] == "no data"
     assert out.set_index(["segment", "step"]).loc[("SMB", "SQL→Opportunity"), "source"].startswith("TOPO 2023")
 
+
+
+def test_segment_bands_are_a_catalog_only_edit(ds, tmp_path):
+    """Both segment views read their bands from the catalog: a changed SMB band in a temporary catalog is
+    the band (and the status) the views show, with nothing else edited."""
+    text = CATALOG_FILE.read_text(encoding="utf-8")
+    old_rate, old_days = "SMB: {band: [0.15, 0.25], source:", "SMB: {band: [3, 7]}"
+    assert text.count(old_rate) == 1 and text.count(old_days) == 1
+    edited = tmp_path / "catalog.yaml"
+    edited.write_text(text.replace(old_rate, "SMB: {band: [0.95, 1.0], source:")
+                      .replace(old_days, "SMB: {band: [1, 2]}"), encoding="utf-8")
+    catalog = load_catalog(edited)
+    rate = benchmarks_by_segment(ds, "2026-Q1", catalog=catalog).set_index(["segment", "step"])
+    assert rate.loc[("SMB", "Lead→SAL"), ["low", "high", "status"]].tolist() == [0.95, 1.0, "within"]
+    days = step_days_by_segment(ds, "2026-Q1", catalog=catalog).set_index(["segment", "step"])
+    assert days.loc[("SMB", "Lead→SAL"), ["median_days", "low", "high", "status"]].tolist() == [3, 1, 2, "above"]
+
+
+def test_step_days_are_catalog_metrics_that_roll_up_by_any_level(ds):
+    """The days-per-step metrics compute by segment like the view, and by territory too (a median per group)."""
+    by_segment = compute(["lead_to_sal_days", "sal_to_sql_days"], ds, "2026-Q1", by="segment")
+    got = by_segment.set_index(["segment", "metric"])["value"]
+    assert got[("SMB", "lead_to_sal_days")] == 3 and got[("SMB", "sal_to_sql_days")] == 9
+    by_territory = compute(["opportunity_to_proposal_days"], ds, "2026-Q1", by="territory")
+    assert by_territory["value"].notna().any()
+    bare = build_dataset(territories=TERRITORIES, opportunities=OPPORTUNITIES)
+    out = step_days_by_segment(bare, "2026-Q1")
+    assert out["median_days"].isna().all() and (out["items"] == 0).all()
+    assert out.attrs["unavailable"] == {"lead steps": "lead steps not available: needs table leads",
+                                        "opportunity steps": "opportunity steps not available: needs table "
+                                                             "opportunity_history"}
 
 def test_pipeline_by_rep_stage(ds):
     out = pipeline_by_rep_stage(ds)

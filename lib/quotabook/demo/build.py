@@ -42,7 +42,7 @@ def generate(
     quarters
         Fiscal quarters covered, the last one being the quarter holding ``snapshot`` (in progress).
     settings
-        Workbook settings (stage map, fiscal calendar, currency, benchmark bands); read with
+        Workbook settings (stage map, fiscal calendar, currency); read with
         :func:`quotabook.settings.load_settings` when omitted.
 
     Returns
@@ -82,7 +82,7 @@ def generate(
         "opportunities": opportunities,
         "opportunity_history": deals.history,
         "activities": activities,
-        "leads": simulate_leads(rng_leads, org, deals, clock, settings, snapshot_bd),
+        "leads": simulate_leads(rng_leads, org, deals, clock, snapshot_bd),
         "territories": org.territories,
         "targets": build_targets(rng_plans, org, opportunities, calendar.labels(opportunities["close_date"]),
                                  periods, clock),

@@ -2,8 +2,10 @@
 
 Every inbound new-business deal (lead source Inbound, Event, Partner or Referral) is a converted lead
 whose converted date is the deal's created date. The leads that fell out are worked back from the
-conversions with the benchmark conversion rates by segment (the middle of each band in the workbook's
-benchmarks), and dated with its time-in-stage bands. Steps not reached by the snapshot stay empty.
+conversions with conversion rates by segment set at the middle of the published bands the metric catalog
+cites (lead_to_sal, sal_to_sql, sql_to_opportunity), and dated within its days-per-step bands (the demo is a
+simulated company: its rates are its own, and tests/test_demo.py checks they sit in the catalog's bands).
+Steps not reached by the snapshot stay empty.
 """
 
 from __future__ import annotations
@@ -18,43 +20,20 @@ from .org import Org
 
 __all__ = ["simulate_leads"]
 
-STEPS = ("Lead->SAL", "SAL->SQL", "SQL->Opportunity")
-# Fallbacks when the workbook lacks the benchmark bands: conversion rate and days in step, by segment.
-DEFAULT_RATE = np.array([[0.20, 0.60, 0.375], [0.16, 0.55, 0.325], [0.115, 0.40, 0.20]])
-DEFAULT_DAYS = np.array(
-    [[[3, 7], [5, 10], [7, 14]], [[6, 13], [9, 20], [13, 30]], [[10, 20], [14, 30], [20, 45]]]
+# Conversion rate and days in step (low, high) by segment (SMB, Mid-Market, Enterprise) x lead step (Lead->SAL,
+# SAL->SQL, SQL->Opportunity). Mid-Market days, for which no band is published, are the mean of SMB and Enterprise.
+RATE = np.array([[0.20, 0.60, 0.375], [0.16, 0.55, 0.325], [0.115, 0.40, 0.20]])
+DAYS = np.array(
+    [[[3, 7], [5, 10], [7, 14]], [[6.5, 13.5], [9.5, 20], [13.5, 29.5]], [[10, 20], [14, 30], [20, 45]]]
 )
 INBOUND = ("Inbound", "Event", "Partner", "Referral")
 
 
-def funnel_parameters(settings) -> tuple[np.ndarray, np.ndarray]:
-    """Conversion rates (segment x step) and day ranges (segment x step x [low, high]) from the workbook.
-
-    Rates are the middle of the benchmark bands; Mid-Market days, which the workbook does not give, are the
-    mean of SMB and Enterprise.
-    """
-    bench = settings.benchmarks or {}
-    rate = DEFAULT_RATE.copy()
-    for i, seg in enumerate(SEGMENTS):
-        for j, step in enumerate(STEPS):
-            band = bench.get("funnel_conversion", {}).get(seg, {}).get(step, {}).get("band")
-            if band:
-                rate[i, j] = float(np.mean(band))
-    days = DEFAULT_DAYS.astype(float).copy()
-    tis = bench.get("time_in_stage_days", {})
-    for i, seg in ((0, "SMB"), (2, "Enterprise")):
-        for j, step in enumerate(STEPS):
-            if step in tis.get(seg, {}):
-                days[i, j] = tis[seg][step]
-    days[1] = (days[0] + days[2]) / 2
-    return rate, days
-
-
 def simulate_leads(
-    rng: np.random.Generator, org: Org, deals: Deals, clock: BusinessClock, settings, snapshot_bd: int
+    rng: np.random.Generator, org: Org, deals: Deals, clock: BusinessClock, snapshot_bd: int
 ) -> pd.DataFrame:
     """The leads table: converted leads behind inbound deals plus those that dropped out or are open."""
-    rate, days = funnel_parameters(settings)
+    rate, days = RATE, DAYS
     opps = deals.opportunities
     conv = np.flatnonzero(np.isin(deals.source, INBOUND))
     seg = deals.seg[conv]

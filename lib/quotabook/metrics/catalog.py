@@ -46,10 +46,23 @@ class Benchmark:
     band: tuple[float, float]
     source: str
     note: str = ""
+    #: Bands that depend on the segment (SMB, Mid-Market, Enterprise), in catalog order; ``band`` is then the
+    #: range they span unless the catalog gives one.
+    segments: tuple[tuple[str, Benchmark], ...] = ()
 
     def contains(self, value: float) -> bool:
         """Whether ``value`` lies within the band (ends included)."""
         return self.band[0] <= value <= self.band[1]
+
+    def for_segment(self, segment: str) -> Benchmark | None:
+        """The band of one segment (None when the catalog gives that segment none)."""
+        return dict(self.segments).get(segment)
+
+    def segment_frame(self) -> pd.DataFrame:
+        """The per-segment bands as ``segment, low, high, source`` rows, in catalog order."""
+        return pd.DataFrame([(s, b.band[0], b.band[1], b.source) for s, b in self.segments],
+                            columns=["segment", "low", "high", "source"]).astype({"low": "float64",
+                                                                                  "high": "float64"})
 
 
 @dataclass(frozen=True)
@@ -379,9 +392,18 @@ def _build(entries: list[Mapping], lines: list[dict[str, int]]) -> list[Metric]:
             unit=e["unit"], source=resolve(e["name"])[0], numerator=e.get("numerator"),
             denominator=e.get("denominator"),
             expression=" ".join(e["expression"].split()) if e.get("expression") else None,
-            benchmark=Benchmark((float(b["band"][0]), float(b["band"][1])), b["source"], b.get("note") or "")
-            if b else None,
+            benchmark=_benchmark(b) if b else None,
             alert=Alert(a["threshold"], a["when"], a.get("for_weeks"), a.get("severity", "warning")) if a else None,
             requires=resolve(e["name"])[1], parameters=tuple(e.get("parameters") or ()),
             aliases=tuple(e.get("aliases") or ()), line=where.get("")))
     return metrics
+
+
+def _benchmark(b: Mapping) -> Benchmark:
+    """A validated benchmark entry as a :class:`Benchmark`; a segment's band takes the entry's source unless
+    it names its own, and without an overall ``band`` the band is the range the segments span."""
+    segments = tuple((str(name), Benchmark((float(s["band"][0]), float(s["band"][1])), s.get("source") or b["source"],
+                                           s.get("note") or ""))
+                     for name, s in (b.get("segments") or {}).items())
+    band = b.get("band") or [min(s.band[0] for _, s in segments), max(s.band[1] for _, s in segments)]
+    return Benchmark((float(band[0]), float(band[1])), b["source"], b.get("note") or "", segments)

@@ -263,9 +263,10 @@ class Context:
         """Distinct values of ``column`` per group."""
         return self._group(frame, frame[column], "nunique", 0.0).astype("float64")
 
-    def agg(self, frame: pd.DataFrame, column: str, how: str | Callable) -> pd.Series:
-        """Any other aggregation (mean, median, max, a quantile function) per group; NaN where empty."""
-        return self._group(frame, frame[column].astype("float64"), how, None)
+    def agg(self, frame: pd.DataFrame, column: str, how: str | Callable, *, unplaced: bool = False) -> pd.Series:
+        """Any other aggregation (mean, median, max, a quantile function) per group; NaN where empty;
+        ``unplaced``: see :meth:`keys`."""
+        return self._group(frame, frame[column].astype("float64"), how, None, unplaced)
 
 
 def _blank_listed(values: pd.Series) -> pd.Series:

@@ -87,12 +87,22 @@ def entry_markdown(m: Metric, settings: Settings) -> str:
         values = ", ".join(f"`{k}` = {settings.threshold(k):g}" for k in m.parameters)
         lines.append(f"- Parameters: {values}")
     if b := m.benchmark:
-        low, high = fmt(b.band[0]), fmt(b.band[1])
-        unit_text = re.search(r"(%|×|:1| days)$", high)
-        if unit_text and low.endswith(unit_text[0]):  # "90–120 days", not "90 days–120 days"
-            low = low.removesuffix(unit_text[0])
-        band = high if b.band[0] == b.band[1] else f"up to {high}" if b.band[0] == 0 else f"{low}–{high}"
-        lines.append(f"- Benchmark: {band}{f' ({b.note})' if b.note else ''}; source: {b.source}")
+        def band(low: float, high: float) -> str:
+            lo, hi = fmt(low), fmt(high)
+            unit_text = re.search(r"(%|×|:1| days)$", hi)
+            if unit_text and lo.endswith(unit_text[0]):  # "90–120 days", not "90 days–120 days"
+                lo = lo.removesuffix(unit_text[0])
+            return hi if low == high else f"up to {hi}" if low == 0 else f"{lo}–{hi}"
+
+        note = f" ({b.note})" if b.note else ""
+        if b.segments and all(s.source == b.source for _, s in b.segments):
+            bands = ", ".join(f"{name} {band(*s.band)}" for name, s in b.segments)
+            lines.append(f"- Benchmark by segment: {bands}{note}; source: {b.source}")
+        elif b.segments:
+            bands = "; ".join(f"{name} {band(*s.band)} ({s.source})" for name, s in b.segments)
+            lines.append(f"- Benchmark by segment: {bands}{note}")
+        else:
+            lines.append(f"- Benchmark: {band(*b.band)}{note}; source: {b.source}")
     if a := m.alert:
         weeks = a.weeks(settings)
         run = f" for {weeks} consecutive weeks" if weeks else ""

@@ -229,20 +229,39 @@ class Checker:
         if b is None:
             return
         if not isinstance(b, Mapping):
-            self.add(i, "benchmark", "must be null or {band: [low, high], source: ..., note: ...}")
+            self.add(i, "benchmark", "must be null or {band: [low, high], source: ..., note: ..., segments: ...}")
             return
-        for key in set(b) - {"band", "source", "note"}:
-            self.add(i, f"benchmark.{key}", "unknown field; allowed: band, source, note")
-        band = b.get("band")
-        if not (isinstance(band, list) and len(band) == 2 and all(map(_is_number, band))):
-            self.add(i, "benchmark.band", "must be [low, high], two numbers")
-        elif band[0] > band[1]:
-            self.add(i, "benchmark.band", f"low {band[0]} is above high {band[1]}; write [low, high]")
-        elif unit == "percent" and not (band[0] >= 0 and band[1] <= 2):
-            # a share: 0.22 for 22%; up to 2 (200%) so accuracy bands around 100% (0.85-1.15) can be written
-            self.add(i, "benchmark.band", "a percent band is a share (write 0.22, not 22; at most 2 for 200%)")
+        for key in set(b) - {"band", "source", "note", "segments"}:
+            self.add(i, f"benchmark.{key}", "unknown field; allowed: band, source, note, segments")
+        segments = b.get("segments")
+        if segments is not None and not (isinstance(segments, Mapping) and segments):
+            self.add(i, "benchmark.segments", "must map each segment to {band: [low, high], source: ...}")
+            segments = None
+        if "band" in b or not segments:
+            self.band(i, "benchmark.band", b.get("band"), unit)
+        for name, s in (segments or {}).items():
+            where = f"benchmark.segments.{name}"
+            if not isinstance(s, Mapping):
+                self.add(i, where, "must be {band: [low, high], source: ..., note: ...}")
+                continue
+            for key in set(s) - {"band", "source", "note"}:
+                self.add(i, f"{where}.{key}", "unknown field; allowed: band, source, note")
+            self.band(i, f"{where}.band", s.get("band"), unit)
+            if "source" in s and (_blank(s["source"]) or not isinstance(s["source"], str)):
+                self.add(i, f"{where}.source", "a segment's source names who and year, or is left out (the "
+                                               "benchmark's source then applies)")
         if _blank(b.get("source")) or not isinstance(b.get("source"), str):
             self.add(i, "benchmark.source", "a benchmark needs its source: who and year (\"Gartner 2023, as cited\")")
+
+    def band(self, i: int, field: str, band: Any, unit: Any) -> None:
+        """One ``[low, high]`` band: two numbers, low first; a percent band is a share."""
+        if not (isinstance(band, list) and len(band) == 2 and all(map(_is_number, band))):
+            self.add(i, field, "must be [low, high], two numbers")
+        elif band[0] > band[1]:
+            self.add(i, field, f"low {band[0]} is above high {band[1]}; write [low, high]")
+        elif unit == "percent" and not (band[0] >= 0 and band[1] <= 2):
+            # a share: 0.22 for 22%; up to 2 (200%) so accuracy bands around 100% (0.85-1.15) can be written
+            self.add(i, field, "a percent band is a share (write 0.22, not 22; at most 2 for 200%)")
 
     def alert(self, i: int, a: Any) -> None:
         if a is None:

@@ -19,6 +19,7 @@ no change history); ``result.attrs["period"]`` names the window.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 
@@ -30,8 +31,8 @@ from ..fiscal import Period
 from ..metrics import compute, compute_wide
 from ..metrics import format as fmt
 from ..metrics.catalog import Catalog, load_catalog
-from ..metrics.compute import group_levels
-from ..metrics.measures.funnel import stage_spells, step_index
+from ..metrics.compute import Context, group_levels
+from ..metrics.measures.funnel import STEP_DAYS, stage_spells, step_days_counts
 
 __all__ = ["COHORT_UNITS", "DAYS_UNITS", "DROP_UNITS", "LEAD_COLUMNS", "LEAD_STEP", "LEAD_UNITS", "SEGMENT_UNITS",
            "SHORT_STEPS", "STEPS", "STEP_NOUNS", "band_text", "benchmarks_by_segment", "cohort_conversion",
@@ -352,69 +353,51 @@ def time_in_stage(ds: Dataset, first: str | Period, last: str | Period | None = 
     return _attrs(out[columns], period, unavailable)
 
 
-def step_days_by_segment(ds: Dataset, first: str | Period, last: str | Period | None = None) -> pd.DataFrame:
-    """Median days per funnel step by segment, beside the time-in-stage bands (workbook
-    ``benchmarks.time_in_stage_days``).
+def step_days_by_segment(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
+                         catalog: Catalog | None = None) -> pd.DataFrame:
+    """Median days per funnel step by segment (the catalog's days-per-step metrics, ``lead_to_sal_days`` ...),
+    beside each segment's band from the same metrics' benchmarks.
 
-    Days per step: Lead→SAL = sal_date − created_date, SAL→SQL = sql_date − sal_date, SQL→Opportunity =
-    converted_date − sql_date (leads created in the window); Opportunity→Proposal = first entry into a
-    stage of funnel step Proposal (from the change history) − created_date, Proposal→Won = close date −
-    that entry (opportunities created in the window; won deals for the last step). Deals that never sat in
-    a Proposal-step stage are left out of both opportunity steps.
+    Lead→SAL, SAL→SQL and SQL→Opportunity are measured on leads created in the window (a lead no territory
+    places is in the segment "(blank)"); Opportunity→Proposal and Proposal→Won on opportunities created in it,
+    from the first entry into a stage of funnel step Proposal in the change history (won deals for the last
+    step). Deals that never sat in a Proposal-step stage are left out of both opportunity steps.
 
     Returns
     -------
     pandas.DataFrame
-        ``segment, step, items`` (count), ``median_days`` (calendar days), ``low, high`` (band, days;
-        empty where the workbook gives none, e.g. Mid-Market) and ``status``.
+        ``segment, step, metric, items`` (count), ``median_days`` (calendar days), ``low, high`` (band, days;
+        empty where the catalog gives none, e.g. Mid-Market) and ``status``.
     """
+    catalog = catalog or load_catalog()
     period = _window(ds, first, last)
-    parts, unavailable = [], {}
-    if ds.has("leads"):
-        leads = ds.leads[period.contains(ds.leads["created_date"])]
-        for (a, b, _), start, end in zip(STEPS[:3], ("created_date", "sal_date", "sql_date"),
-                                         ("sal_date", "sql_date", "converted_date"), strict=True):
-            parts.append(pd.DataFrame({"segment": leads["segment"], "step": f"{a}→{b}",
-                                       "days": (leads[end] - leads[start]) / _DAY}))
-    else:
-        unavailable["lead steps"] = "lead steps not available: needs table leads"
-    o = ds.opportunities[period.contains(ds.opportunities["created_date"])]
-    steps = list(ds.settings.funnel_steps)
-    if "Proposal" in steps and ds.has("opportunity_history"):
-        h = ds.opportunity_history
-        reached = h[h["stage"].map(step_index(ds)) == steps.index("Proposal")]
-        first_entry = reached.groupby("opportunity_id")["changed_at"].min()
-        proposal_at = pd.to_datetime(o["opportunity_id"].map(first_entry.to_dict()))
-        won = o["is_won"].fillna(False).astype(bool)
-        parts.append(pd.DataFrame({"segment": o["segment"], "step": "Opportunity→Proposal",
-                                   "days": (proposal_at - o["created_date"]) / _DAY}))
-        parts.append(pd.DataFrame({"segment": o["segment"], "step": "Proposal→Won",
-                                   "days": ((o["close_date"] - proposal_at) / _DAY).where(won)}))
-    elif "Proposal" in steps:  # without the change history nobody knows when a deal reached Proposal
-        unavailable["opportunity steps"] = "opportunity steps not available: needs table opportunity_history"
-    empty = pd.DataFrame({"segment": pd.Series(dtype="object"), "step": pd.Series(dtype="object"),
-                          "days": pd.Series(dtype="float64")})
-    days = pd.concat([empty, *parts], ignore_index=True).dropna(subset=["segment", "days"])
-    days = days[days["days"] >= 0]
-    out = days.groupby(["segment", "step"]).agg(items=("days", "size"), median_days=("days", "median")).reset_index()
-    bands = ds.settings.benchmarks.get("time_in_stage_days", {})
-    band_rows = [(seg, step.replace("->", "→"), float(lo), float(hi))
-                 for seg, by_step in bands.items() for step, (lo, hi) in by_step.items()]
-    band_frame = pd.DataFrame(band_rows, columns=["segment", "step", "low", "high"])
-    out = out.merge(band_frame, on=["segment", "step"], how="outer")
+    metrics = list(STEP_DAYS)
+    long = compute(metrics, ds, period, by="segment", catalog=catalog)
+    unavailable = {}
+    for metric, why in long.attrs.get("unavailable", {}).items():
+        group = "lead steps" if metric in metrics[:3] else "opportunity steps" if metric in metrics else metric
+        unavailable.setdefault(group, re.sub(r"^.*? not available", f"{group} not available", why))
+    values = long[["segment", "metric", "value"]].rename(columns={"value": "median_days"})
+    items = step_days_counts(Context(ds, period, ("segment",), catalog))
+    bands = pd.concat([catalog.get(m).benchmark.segment_frame().assign(metric=m) for m in metrics
+                       if catalog.get(m).benchmark], ignore_index=True)[["segment", "metric", "low", "high"]]
+    out = values.merge(items, on=["segment", "metric"], how="outer").merge(bands, on=["segment", "metric"],
+                                                                           how="outer")
     out["items"] = out["items"].fillna(0.0).astype("float64")
+    out["median_days"] = out["median_days"].astype("float64")
+    out["step"] = out["metric"].map({m: step for m, (step, *_) in STEP_DAYS.items()})
     out["status"] = _status(out["median_days"], out["low"], out["high"])
-    order = {f"{a}→{b}": i for i, (a, b, _) in enumerate(STEPS)}
-    out = (out.assign(_o=out["step"].map(order)).sort_values(["segment", "_o"], kind="stable")
-           .drop(columns="_o").reset_index(drop=True))
-    return _attrs(out[["segment", "step", "items", "median_days", "low", "high", "status"]], period, unavailable)
+    out = (out.assign(_o=out["metric"].map({m: i for i, m in enumerate(metrics)}))
+           .sort_values(["segment", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True))
+    return _attrs(out[["segment", "step", "metric", "items", "median_days", "low", "high", "status"]], period,
+                  unavailable)
 
 
 # -- benchmarks and pipeline -----------------------------------------------------------------------------
 def benchmarks_by_segment(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
                           catalog: Catalog | None = None) -> pd.DataFrame:
     """Stage-to-stage conversion by segment side by side with the benchmark bands for that segment
-    (workbook ``benchmarks.funnel_conversion``).
+    (the segment bands of each step's conversion metric in the catalog).
 
     Returns
     -------
@@ -428,16 +411,15 @@ def benchmarks_by_segment(ds: Dataset, first: str | Period, last: str | Period |
     unavailable = dict(actual.attrs.get("unavailable", {}))
     if ds.opportunities["segment"].isna().all():
         unavailable["segment"] = "segment breakdown not available: needs column opportunities.segment"
-    bands = ds.settings.benchmarks.get("funnel_conversion", {})
-    key_of = {f"{a}->{b}": m for a, b, m in STEPS}
-    band_rows = [(seg, key_of[step], float(b["band"][0]), float(b["band"][1]), b.get("source", ""))
-                 for seg, by_step in bands.items() for step, b in by_step.items() if step in key_of]
-    band_frame = pd.DataFrame(band_rows, columns=["segment", "metric", "low", "high", "source"])
+    catalog = catalog or load_catalog()
+    metrics = [m for *_, m in STEPS]
+    band_frame = pd.concat([catalog.get(m).benchmark.segment_frame().assign(metric=m) for m in metrics
+                            if catalog.get(m).benchmark], ignore_index=True)
     out = actual.merge(band_frame, on=["segment", "metric"], how="outer")
     names = out["metric"].map(_STEP_OF)
     out["step"] = names.str[0] + "→" + names.str[1]
     out["status"] = _status(out["conversion"], out["low"], out["high"])
-    segments = {s: i for i, s in enumerate(bands)}
+    segments = {s: i for i, s in enumerate(band_frame["segment"].unique())}
     out = (out.assign(_s=out["segment"].map(segments).fillna(len(segments)), _o=out["metric"].map(_ORDER))
            .sort_values(["_s", "segment", "_o"], kind="stable").reset_index(drop=True))
     cols = ["segment", "step", "metric", "entered", "converted", "conversion", "low", "high", "source", "status"]

@@ -23,7 +23,8 @@ from ...dataset import Dataset, deal_codes, is_in
 from ...errors import MetricUnavailable
 from ..compute import LEVEL_COLUMNS, Context, map_keys, measure
 
-__all__ = ["lead_steps_reached", "lead_won", "opportunity_step_reached", "stage_spells", "step_index"]
+__all__ = ["STEP_DAYS", "lead_steps_reached", "lead_won", "opportunity_step_reached", "proposal_entered_at",
+           "stage_spells", "step_days_counts", "step_index"]
 
 _DAY = pd.Timedelta(days=1)
 
@@ -273,3 +274,85 @@ def time_in_stage_days(ctx: Context) -> pd.Series:
     keep = ["territory", "owner", *(c for c in ctx.by if c in ctx.opportunities)]
     spells = stage_spells(ctx.ds, keep)
     return ctx.agg(spells[ctx.period.contains(spells["left_at"])], "days", "mean")
+
+
+# -- days per funnel step ----------------------------------------------------------------------------------
+#: Days-per-step metric -> (step, start, end): the lead steps measure between two dates of the lead; the
+#: opportunity steps between creation, the first entry into a Proposal-step stage and the close of a won deal.
+STEP_DAYS = {
+    "lead_to_sal_days": ("Lead→SAL", "created_date", "sal_date"),
+    "sal_to_sql_days": ("SAL→SQL", "sal_date", "sql_date"),
+    "sql_to_opportunity_days": ("SQL→Opportunity", "sql_date", "converted_date"),
+    "opportunity_to_proposal_days": ("Opportunity→Proposal", "created_date", "proposal_at"),
+    "proposal_to_won_days": ("Proposal→Won", "proposal_at", "close_date"),
+}
+
+
+def proposal_entered_at(ds: Dataset) -> pd.Series:
+    """When each opportunity first entered a stage of funnel step Proposal, from the change history (aligned
+    with ``ds.opportunities``; NaT for deals that never sat in one)."""
+    h = ds.opportunity_history
+    position = list(ds.settings.funnel_steps).index("Proposal")
+    reached = h[map_keys(h["stage"], step_index(ds)) == position]
+    first = reached.groupby("opportunity_id")["changed_at"].min()
+    return pd.to_datetime(map_keys(ds.opportunities["opportunity_id"], first))
+
+
+def _is_lead_step(metric: str) -> bool:
+    """Whether a days-per-step metric is measured on leads (else on opportunities)."""
+    return STEP_DAYS[metric][2] in ("sal_date", "sql_date", "converted_date")
+
+
+def _step_rows(ctx: Context, metric: str) -> tuple[pd.DataFrame, bool]:
+    """The cohort rows one funnel step is measured on, with their ``_days``, and whether they are leads
+    (placed as Unassigned when no owner places them): leads created in the period for the lead steps,
+    opportunities created in it for the opportunity steps (won deals for Proposal→Won). A step whose dates
+    are missing or run backwards (a data error) is left out."""
+    _, start, end = STEP_DAYS[metric]
+    lead_step = _is_lead_step(metric)
+    if lead_step:
+        frame = _created_in_period(ctx, ctx.ds.leads)
+    else:
+        _step_position(ctx, metric, "Proposal")
+        o = ctx.opportunities.assign(proposal_at=proposal_entered_at(ctx.ds).to_numpy())
+        frame = _created_in_period(ctx, o)
+        if end == "close_date":
+            frame = frame[_flag(frame["is_won"])]
+    days = (frame[end] - frame[start]) / _DAY
+    kept = days.notna() & (days >= 0)
+    return frame[kept].assign(_days=days[kept]), lead_step
+
+
+def _step_days(ctx: Context, metric: str) -> pd.Series:
+    """Median calendar days of one funnel step over its cohort (:func:`_step_rows`); NaN where a group has
+    none."""
+    rows, leads = _step_rows(ctx, metric)
+    return ctx.agg(rows, "_days", "median", unplaced=leads)
+
+
+def step_days_counts(ctx: Context) -> pd.DataFrame:
+    """How many leads or deals each days-per-step median is taken over, per group of ``ctx``: long form
+    ``[*ctx.by], metric, items`` (steps whose data is missing are left out)."""
+    parts = []
+    for metric in STEP_DAYS:
+        lead_step = _is_lead_step(metric)
+        if not ctx.ds.has("leads" if lead_step else "opportunity_history") or (
+                not lead_step and "Proposal" not in ctx.ds.settings.funnel_steps):
+            continue
+        rows, leads = _step_rows(ctx, metric)
+        parts.append(ctx.count(rows, unplaced=leads).rename("items").reset_index().assign(metric=metric))
+    columns = [*ctx.by, "metric", "items"]
+    return pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+
+
+def _register_step_days(name: str) -> None:
+    def step_days(ctx: Context) -> pd.Series:
+        return _step_days(ctx, name)
+
+    step_days.__name__ = step_days.__qualname__ = name
+    step_days.__doc__ = f"Median days of the funnel step {STEP_DAYS[name][0]} (see :func:`_step_days`)."
+    measure(name)(step_days)
+
+
+for _name in STEP_DAYS:
+    _register_step_days(_name)
