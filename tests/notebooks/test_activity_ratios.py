@@ -17,7 +17,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.test_activity_ratios import ACTIVITIES, GOALS, LEADS, OPPORTUNITIES, TERRITORIES, sdr_dataset
 from quotabook.charts.activity_ratios import (
     TYPE_COLORS,
     activity_by_type,
@@ -30,6 +29,7 @@ from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
 from quotabook.testing import build_dataset
 from quotabook.views import activity_ratios as views
+from worked.activity_ratios import ACTIVITIES, GOALS, LEADS, OPPORTUNITIES, TERRITORIES, sdr_dataset
 
 ORANGE, BLUE = "#e69f00", "#0072b2"
 

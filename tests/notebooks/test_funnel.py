@@ -18,7 +18,6 @@ import matplotlib.colors as mcolors
 import pandas as pd
 import pytest
 
-from metrics.test_funnel import HISTORY, LEADS, OPPORTUNITIES, TERRITORIES
 from quotabook.charts import category_color
 from quotabook.charts.funnel import (
     STATUS_COLORS,
@@ -34,6 +33,7 @@ from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
 from quotabook.testing import build_dataset, frame
 from quotabook.views import funnel as views
+from worked.funnel import HISTORY, LEADS, OPPORTUNITIES, TERRITORIES
 
 
 def report(ds, region: str | None = None, period: str = "2026-Q1") -> Report:

@@ -21,7 +21,6 @@ import matplotlib.colors as mcolors
 import pandas as pd
 import pytest
 
-from metrics.test_velocity import build, deal, steps
 from quotabook.charts import category_color
 from quotabook.charts.integrity import red_flag_bars
 from quotabook.charts.velocity import (
@@ -41,6 +40,7 @@ from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
 from quotabook.views import integrity as integrity_views
 from quotabook.views import velocity as views
+from worked.velocity import build, deal, steps
 
 AS_OF = "2026-04-15"
 

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.test_activity_ratios import ACTIVITIES, GOALS, LEADS, OPPORTUNITIES, TERRITORIES, sdr_dataset, seed_table
 from quotabook.metrics import compute_wide
 from quotabook.testing import build_dataset
 from quotabook.views.activity_ratios import (
@@ -25,6 +24,7 @@ from quotabook.views.activity_ratios import (
     weakest_steps,
     weekly_activity,
 )
+from worked.activity_ratios import ACTIVITIES, GOALS, LEADS, OPPORTUNITIES, TERRITORIES, sdr_dataset, seed_table
 
 # The guide's headers -> ours.
 SEED_HEADERS = {"Dials": "Dials", "Connects": "Connects", "Opps": "Opps", "Deals": "Deals",

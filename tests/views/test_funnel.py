@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.test_funnel import HISTORY, LEADS, OPPORTUNITIES, TERRITORIES
 from quotabook.metrics import compute, load_catalog
 from quotabook.metrics.catalog import CATALOG_FILE
 from quotabook.testing import build_dataset
@@ -30,6 +29,7 @@ from quotabook.views.funnel import (
     time_in_stage,
     win_rate_by,
 )
+from worked.funnel import HISTORY, LEADS, OPPORTUNITIES, TERRITORIES
 
 
 @pytest.fixture(scope="module")

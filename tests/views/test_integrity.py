@@ -7,8 +7,6 @@ from dataclasses import replace
 
 import pandas as pd
 
-from metrics.test_integrity import integrity_dataset
-from metrics.test_velocity import SETTINGS, build, deal
 from quotabook.loading import load
 from quotabook.metrics import compute_wide
 from quotabook.views.integrity import (
@@ -19,6 +17,8 @@ from quotabook.views.integrity import (
     riskiest_deals,
     short_reasons,
 )
+from worked.integrity import integrity_dataset
+from worked.velocity import SETTINGS, build, deal
 
 
 def test_each_flag_explained_and_deals_ranked_by_risk():

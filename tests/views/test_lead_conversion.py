@@ -13,13 +13,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.test_lead_conversion import LEADS, OPPORTUNITIES, TERRITORIES
 from quotabook.dataset import UNASSIGNED_LEADS
 from quotabook.findings import funnel as say
 from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
 from quotabook.testing import build_dataset
 from quotabook.views import funnel as views
+from worked.lead_conversion import LEADS, OPPORTUNITIES, TERRITORIES
 
 
 @pytest.fixture(scope="module")

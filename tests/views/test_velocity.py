@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from metrics.test_velocity import REF, T, aging_dataset, build, deal, stale_dataset, steps
 from quotabook.loading import load
 from quotabook.metrics import compute_wide
 from quotabook.views.velocity import (
@@ -24,6 +23,7 @@ from quotabook.views.velocity import (
     stale_deals,
     time_in_stage_won_vs_lost,
 )
+from worked.velocity import REF, T, aging_dataset, build, deal, stale_dataset, steps
 
 
 def test_sales_cycle_quartiles_by_rep_and_segment():
