@@ -26,10 +26,10 @@ from ..text import UNESCAPED_DOLLAR as _DOLLAR
 from ..text import currency_text, plain
 from ..theme import PALETTE
 
-__all__ = ["COLORS", "MAX_WIDTH", "MIN_PRINT_PT", "PRINT_HEIGHT", "PRINT_WIDTH", "RC", "category_color", "chart_alt",
-           "currency_axis", "currency_text", "finish", "literal", "new_figure", "no_data", "percent_axis", "plain",
-           "print_legible", "print_scale", "readable_labels", "show_literally", "stacked_bars_vs_target", "style",
-           "use_svg"]
+__all__ = ["CARD_WIDTH", "COLORS", "MAX_WIDTH", "MIN_PRINT_PT", "PRINT_HEIGHT", "PRINT_WIDTH", "RC", "category_color",
+           "chart_alt", "currency_axis", "currency_text", "finish", "literal", "new_figure", "no_data", "percent_axis",
+           "plain", "print_legible", "print_scale", "readable_labels", "show_literally", "stacked_bars_vs_target",
+           "style", "use_svg"]
 
 #: Widest chart, inches. Pages show it at that size; a PDF scales it to :data:`PRINT_WIDTH`.
 MAX_WIDTH = 9.0
@@ -39,6 +39,10 @@ MAX_WIDTH = 9.0
 #: sized for that (:func:`print_legible`).
 PRINT_WIDTH = 160 / 25.4
 PRINT_HEIGHT = 230 / 25.4
+#: Width of a chart drawn for a card printed two to a line (inches, 89 mm): half the page between the PDF's
+#: margins less the gap between the two cards (``quotabook.pack.render.PRINT_CSS``), so that such a chart
+#: prints at its own size and its text at the size it was drawn (at least :data:`MIN_PRINT_PT`).
+CARD_WIDTH = 3.5
 #: The smallest text a chart may print at, in points, once scaled to the page (:func:`print_legible`).
 MIN_PRINT_PT = 8.0
 #: Colours for everything that is not a forecast category: series 1, 2, 3 ... (Okabe-Ito, colour-blind safe).
@@ -209,13 +213,15 @@ def readable_labels(ax: Axes, axis: str = "x", *, width: int = 14) -> None:
 
 
 def finish(fig: Figure, ax: Axes, title: str, *, subtitle: str | None = None, xlabel: str | None = None,
-           ylabel: str | None = None, legend: bool | str = "auto", note: str | None = None) -> Figure:
-    """Title the figure with the finding (bold, left) and what is plotted (subtitle), label the axes, and
-    place the legend under the plot area, where it cannot cover data.
+           ylabel: str | None = None, legend: bool | str = "auto", note: str | None = None,
+           title_size: float = 12) -> Figure:
+    """Title the figure with the finding (bold, left, ``title_size`` points: a narrow card's chart takes a
+    smaller one, wrapped) and what is plotted (subtitle), label the axes, and place the legend under the
+    plot area, where it cannot cover data.
 
     Returns the figure, so a notebook cell can end with ``finish(...)`` and display it.
     """
-    fig.suptitle(plain(title), x=0.01, ha="left", fontsize=12, fontweight="bold")
+    fig.suptitle(plain(title), x=0.01, ha="left", fontsize=title_size, fontweight="bold")
     if subtitle:
         ax.set_title(plain(subtitle), fontsize=9.5, color="#444444", loc="left")
     if xlabel is not None:

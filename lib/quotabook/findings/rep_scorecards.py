@@ -13,10 +13,12 @@ from ..text import extremes, names
 from ..views.rep_scorecards import SCORECARD_METRICS, Scorecards
 from . import Findings
 
-__all__ = ["PARTS", "SHOWN_METRICS", "scorecard_findings", "show_cards", "team_table"]
+__all__ = ["CARD_CLASS", "PARTS", "SHOWN_METRICS", "scorecard_findings", "show_cards", "team_table"]
 
 #: Catalog metrics the notebook shows (its glossary).
 SHOWN_METRICS = [*SCORECARD_METRICS, "commit_accuracy", "commit_bias", "commit_call_amount"]
+#: The class of a card's table: the pack's CSS finds the cards by it (``quotabook.pack.render.PRINT_CSS``).
+CARD_CLASS = "qb-card"
 #: A rep within this many days of their first activity is read as ramping.
 RAMP_DAYS = 365
 
@@ -136,7 +138,9 @@ def team_table(report, cards: Scorecards, part: str | None = None):
 
 
 def show_cards(report, cards: Scorecards) -> None:
-    """Display one card per rep, in rank order: a compact table, the top win and loss, and two charts."""
+    """Display one card per rep, in rank order: a heading, a compact table (its class :data:`CARD_CLASS`), the
+    top win and loss, and two charts (:func:`~quotabook.charts.rep_scorecards.rep_card`, half a page wide):
+    four outputs a rep, which the pack's CSS sets two cards to a line in print and on a wide screen."""
     from IPython.display import display
 
     columns = _columns(report, cards)
@@ -147,7 +151,8 @@ def show_cards(report, cards: Scorecards) -> None:
         if row.get("commit_band"):
             rows.append({"Metric": "Commit band", "Value": row["commit_band"]})
         display(report.markdown(f"### {int(row['rank'])}. {owner}"))
-        display(report.table(pd.DataFrame(rows), name=f"Scorecard: {owner}"))
+        display(report.table(pd.DataFrame(rows), name=f"Scorecard: {owner}").set_table_attributes(
+            f'class="{CARD_CLASS}"'))
         display(report.markdown(_deals_line(report, owner, wins, losses)))
         history = cards.history[cards.history["owner"] == owner]
         calls = cards.calls[cards.calls["owner"] == owner]

@@ -92,11 +92,11 @@ def _print_region(printer, plan: Plan, name: str, slug: str, manifest: dict) -> 
     label = scope_name(name, slug, DISTRICT)
     try:  # a region folder removed mid-build, or a print failure, fails this region's PDF; the pack goes on
         head = notebook_body(nbformat.v4.new_notebook())[0]
-        sections, glossaries = [], []
+        sections, glossaries, shown = [], [], {}
         for run in plan.runs_for(slug):
             entry = manifest["runs"][run.key]
-            if entry["status"] == "ok":
-                body, entries = pdf_section(nbformat.read(run.ipynb, as_version=4))
+            if entry["status"] == "ok":  # a chart or table an earlier theme printed is printed once
+                body, entries = pdf_section(nbformat.read(run.ipynb, as_version=4), shown, run.title)
                 sections.append(Section(run.stem, run.title, body=body))
                 glossaries.append(entries)
             else:

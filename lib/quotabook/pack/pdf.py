@@ -90,7 +90,7 @@ body { font-family: var(--jp-content-font-family, "DejaVu Sans", Arial, sans-ser
 .qb-theme h1 { border-top: 1.5px solid #1a365d; padding-top: 2.5mm; }
 .qb-appendix { break-before: page; }
 .qb-failure { border: 1px solid #feb2b2; background: #fff5f5; padding: 12px 16px; border-radius: 4px; }
-.qb-appendix .jp-RenderedMarkdown { column-count: 2; column-gap: 6mm; font-size: 7.6pt; line-height: 1.22; }
+.qb-appendix .jp-RenderedMarkdown { column-count: 2; column-gap: 5mm; font-size: 7pt; line-height: 1.15; }
 .qb-appendix .jp-RenderedMarkdown h1 { column-span: all; }
 .qb-appendix .jp-RenderedMarkdown h2 { font-size: 9.5pt; margin: 2mm 0 0.8mm 0; break-after: avoid; }
 .qb-appendix .jp-RenderedMarkdown p { margin: 1.3mm 0 0 0; break-after: avoid; }
@@ -101,7 +101,7 @@ body { font-family: var(--jp-content-font-family, "DejaVu Sans", Arial, sans-ser
 .qb-appendix .jp-RenderedMarkdown ul { margin: 0; padding: 0; list-style: none; color: #2d3748; }
 .qb-appendix .jp-RenderedMarkdown li { display: inline; margin: 0; }
 .qb-appendix .jp-RenderedMarkdown li + li::before { content: " · "; color: #718096; }
-.qb-appendix .jp-RenderedMarkdown code { font-size: 7pt; padding: 0 1px; }
+.qb-appendix .jp-RenderedMarkdown code { font-size: 6.5pt; padding: 0 1px; }
 """
 
 
@@ -246,7 +246,7 @@ class PdfPrinter:
             page.route("**/*", block)
             page.on("console", lambda msg: msg.type == "error" and result.console_errors.append(msg.text))
             page.set_content(document, wait_until="load")
-            footer_html = (f'<div style="font-size:9px;color:#718096;width:100%;padding:0 12mm;display:flex;'
+            footer_html = (f'<div style="font-size:9px;color:#718096;width:100%;padding:0 10mm;display:flex;'
                            f'justify-content:space-between"><span>{html.escape(footer)}</span><span>'
                            '<span class="pageNumber"></span> / <span class="totalPages"></span></span></div>')
             pdf = page.pdf(format="A4", print_background=True, prefer_css_page_size=True, outline=tagged, tagged=tagged,

@@ -18,6 +18,7 @@ opens with links to the index and the neighbouring themes, and its H1 names scop
 from __future__ import annotations
 
 import copy
+import hashlib
 import html
 import logging
 import re
@@ -30,6 +31,7 @@ from .tables import TABLE_MIME
 
 __all__ = [
     "PRINT_CSS",
+    "drop_repeats",
     "extract_records",
     "find_network_refs",
     "glossary_body",
@@ -54,7 +56,7 @@ _BODY_START, _BODY_END = "<!-- quotabook:body -->", "<!-- /quotabook:body -->"
 #: sevenths of the page: three more charts a page or so) and 230 mm tall (``quotabook.charts.base.PRINT_WIDTH``
 #: and ``PRINT_HEIGHT``, which the charts' smallest text is sized for).
 PRINT_CSS = """
-@page { size: A4; margin: 12mm 12mm 15mm 12mm; }
+@page { size: A4; margin: 9mm 10mm 12mm 10mm; }
 body.jp-Notebook { max-width: 1100px; margin: 0 auto; padding: 12px 20px; }
 .jp-OutputArea-output img, .jp-OutputArea-output svg, .jp-RenderedMarkdown img { max-width: 100%; height: auto; }
 .jp-RenderedHTMLCommon table { font-size: 11.5px; border-collapse: collapse; }
@@ -71,6 +73,18 @@ body.jp-Notebook { max-width: 1100px; margin: 0 auto; padding: 12px 20px; }
             margin-top: 0.35em; }
 details.qb-glossary > summary { cursor: pointer; font-weight: 600; margin: 1.2em 0 0.4em 0;
   font-family: var(--jp-content-font-family); font-size: var(--jp-content-font-size1); }
+/* Rep cards (quotabook.findings.rep_scorecards.show_cards: four outputs a card, its table of class qb-card), two
+   to a line in print and on a wide screen, each card's outputs in its column, the two cards' rows aligned. */
+@media print, screen and (min-width: 900px) {
+  .jp-OutputArea:has(table.qb-card) { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr);
+                                       grid-auto-flow: row dense; column-gap: 5mm; align-items: start; }
+  .jp-OutputArea:has(table.qb-card) > .jp-OutputArea-child { display: block; min-width: 0; }
+  .jp-OutputArea:has(table.qb-card) > .jp-OutputArea-child:is(:nth-child(8n+1), :nth-child(8n+2), :nth-child(8n+3),
+    :nth-child(8n+4)) { grid-column: 1; }
+  .jp-OutputArea:has(table.qb-card) > .jp-OutputArea-child:is(:nth-child(8n+5), :nth-child(8n+6), :nth-child(8n+7),
+    :nth-child(8n)) { grid-column: 2; }
+  .jp-OutputArea:has(table.qb-card) .jp-OutputPrompt { display: none; }
+}
 @media (max-width: 600px) {
   body.jp-Notebook { padding: 8px 10px; }
   .qb-nav { padding: 8px 10px 0 10px; }
@@ -93,7 +107,7 @@ details.qb-glossary > summary { cursor: pointer; font-weight: 600; margin: 1.2em
   .jp-RenderedSVG img, .jp-RenderedImage img { background: #ffffff; border-radius: 4px; }
 }
 @media print {
-  :root { --jp-content-font-size1: 9pt; --jp-content-line-height: 1.3; --jp-content-heading-margin-top: 0.7em;
+  :root { --jp-content-font-size1: 8.5pt; --jp-content-line-height: 1.25; --jp-content-heading-margin-top: 0.7em;
           --jp-content-heading-margin-bottom: 0.35em; }
   .qb-nav { display: none; }
   body.jp-Notebook { max-width: none; padding: 0; }
@@ -103,7 +117,7 @@ details.qb-glossary > summary { cursor: pointer; font-weight: 600; margin: 1.2em
   .jp-RenderedHTMLCommon h1 { font-size: 17pt; }
   .jp-RenderedHTMLCommon h2 { font-size: 13pt; }
   .jp-RenderedHTMLCommon h3 { font-size: 11pt; }
-  .jp-RenderedHTMLCommon table { font-size: 8pt !important; margin: 0.2em 0 0.7em 0 !important; }
+  .jp-RenderedHTMLCommon table { font-size: 7.5pt !important; margin: 0.2em 0 0.7em 0 !important; }
   .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 0.5px 5px !important; line-height: 1.15; }
   .jp-RenderedHTMLCommon td { max-width: 32em !important; }
   .jp-RenderedImage, .jp-RenderedSVG, figure, img, svg, pre, tr, li {
@@ -124,6 +138,11 @@ details.qb-glossary > summary { cursor: pointer; font-weight: 600; margin: 1.2em
   /* Twelve pairs or more (a rep's card): three pairs per line. */
   table:not(:has(th:nth-child(3), td:nth-child(3))):has(tbody tr:nth-child(12)) > tbody {
     grid-template-columns: repeat(3, max-content max-content); }
+  /* A rep's card, half the page wide: two pairs a line, set closer. */
+  .jp-OutputArea table.qb-card { font-size: 7.2pt !important; }
+  table.qb-card > tbody { grid-template-columns: repeat(2, max-content max-content) !important; }
+  .jp-OutputArea .jp-OutputArea-output table.qb-card > tbody > tr > td { padding: 0.5px 2px !important; }
+  .jp-OutputArea .jp-OutputArea-output table.qb-card > tbody > tr > td:nth-child(2) { padding-right: 3mm !important; }
   h1, h2, h3, h4, caption { break-after: avoid; page-break-after: avoid; }
   .jp-OutputArea-output img { max-width: 160mm !important; max-height: 230mm; object-fit: contain;
                                object-position: left top; }
@@ -290,10 +309,75 @@ def split_glossary(nb) -> tuple[object, list[GlossaryEntry]]:
     return nb, merge_entries(groups)
 
 
-def pdf_section(nb) -> tuple[str, list[GlossaryEntry]]:
-    """One theme's part of a PDF: the rendered body without its glossary, and the glossary entries it had."""
+def pdf_section(nb, shown: dict[str, str] | None = None, title: str = "") -> tuple[str, list[GlossaryEntry]]:
+    """One theme's part of a PDF: the rendered body without its glossary, and the glossary entries it had.
+
+    With ``shown`` (the charts and tables printed so far in the PDF, see :func:`drop_repeats`), a chart or
+    table an earlier theme printed already is left out for a line naming that theme; this theme's are added
+    to ``shown`` under ``title``."""
     nb, entries = split_glossary(nb)
+    if shown is not None:
+        nb = drop_repeats(nb, shown, title)
     return notebook_body(nb)[1], entries
+
+
+def _fingerprint(output) -> str | None:
+    """What identifies a chart (its SVG without the date and the random ids matplotlib writes in it) or a
+    table (its HTML without the random ids pandas gives each rendering) or a long Markdown output (a list of
+    findings) among a PDF's outputs; None for anything else (a short line is never left out)."""
+    data = output.get("data") or {}
+    if "image/svg+xml" in data:
+        return "svg:" + hashlib.sha1(_SVG_VOLATILE.sub("", str(data["image/svg+xml"])).encode()).hexdigest()
+    table = data.get("text/html")
+    if isinstance(table, list):
+        table = "".join(table)
+    if table and "<table" in table:
+        return "table:" + hashlib.sha1(_STYLER_ID.sub("T_", table).encode()).hexdigest()
+    text = data.get("text/markdown")
+    if isinstance(text, list):
+        text = "".join(text)
+    if text and len(text) >= _LONG_TEXT:
+        return "text:" + hashlib.sha1(text.encode()).hexdigest()
+    return None
+
+
+#: A Markdown output this long (a paragraph, a list of findings) printed twice is a repeat; a shorter one ("No
+#: deal to show.") may rightly say the same thing in two places.
+_LONG_TEXT = 200
+
+
+_STYLER_ID = re.compile(r"T_[0-9a-f]{5}")
+_SVG_VOLATILE = re.compile(r"<dc:date>[^<]*</dc:date>|\b[pm][0-9a-f]{10}\b")
+
+
+def drop_repeats(nb, shown: dict[str, str], title: str):
+    """A copy of ``nb`` without the charts, tables and findings ``shown`` already holds (fingerprint → title
+    of the theme that printed it): two themes may show the same figure (the quarter-over-quarter headline
+    chart, table and findings sit in target achievement and in won / lost), and a PDF prints it once. Each
+    run of left-out outputs becomes one line naming where they are; ``shown`` gains this notebook's."""
+    import nbformat
+
+    nb = copy.deepcopy(nb)
+    noted = False  # the output just before is such a line: the next outputs left out join it
+    for cell in nb.cells:
+        if not cell.get("outputs"):
+            noted = noted and cell.cell_type == "code"  # text between starts a new run
+            continue
+        kept, where = [], None
+        for output in cell.outputs:
+            key = _fingerprint(output)
+            if key is not None and key in shown and shown[key] != title:
+                where = shown[key]
+                continue
+            if key is not None:
+                shown.setdefault(key, title)
+            kept.append(output)
+        if where is not None and (kept or not noted):
+            kept.append(nbformat.v4.new_output("display_data", data={
+                "text/markdown": f"*Printed in {html.escape(where)}, earlier in this PDF.*"}))
+        noted = where is not None
+        cell.outputs = kept
+    return nb
 
 
 def glossary_body(entries: list[GlossaryEntry]) -> str:
