@@ -139,3 +139,31 @@ def test_x_tick_labels_raised_for_print_never_touch_on_narrow_panels():
     assert len(boxes) >= 6  # each panel keeps a scale to read (0%, 50%, 100%)
     gap = min(right.x0 - left.x1 for left, right in pairwise(boxes))
     assert gap >= boxes[0].height / 2, [(b.x0, b.x1) for b in boxes]  # a visible space, not a hairline
+
+
+def test_a_rep_card_chart_is_half_a_page_wide_with_its_text_at_8_points_and_nothing_outside_it():
+    """A rep's card prints two to a line (the pack's print CSS): its chart is drawn CARD_WIDTH wide, so it prints
+    at its own size, every text at 8 points or more, the long title wrapped inside the figure; a rep with no
+    Commit call to compare says so inside the right panel."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.text import Text
+
+    from quotabook.charts.base import CARD_WIDTH, MIN_PRINT_PT, PRINT_WIDTH, print_scale
+    from quotabook.charts.rep_scorecards import rep_card
+
+    history = pd.DataFrame({"period": ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"],
+                            "closed_amount": [65e3, 0.0, 75e3, 1.07e6], "target_amount": [95e3, None, 1e5, 95e3]})
+    calls = pd.DataFrame({"period": ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"], "call": [85e3, 0.0, 65e3, 1.2e6],
+                          "won": [115e3, 66e3, 0.0, 72e3]})
+    title = "Christopher Montgomery-Whitfield: 92% of the Commit call won over four quarters"
+    for fig in (rep_card(history, calls, title=title), rep_card(history, calls.iloc[:0], title=title)):
+        assert tuple(fig.get_size_inches()) == (CARD_WIDTH, pytest.approx(2.7))
+        assert CARD_WIDTH * 2 < PRINT_WIDTH + 1  # two cards and the gap between them fit the page
+        assert print_scale(fig) == 1.0
+        renderer = FigureCanvasAgg(fig).get_renderer()
+        fig.draw(renderer)
+        texts = [t for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()]
+        assert min(t.get_fontsize() for t in texts) >= MIN_PRINT_PT
+        width = fig.bbox.width
+        assert all(t.get_window_extent(renderer).x1 <= width + 1 for t in texts)  # no text cut at the edge
+        assert "\n" in fig.get_suptitle()  # the long title wraps

@@ -16,7 +16,7 @@ import unicodedata
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from packtools import CHROMIUM, write_data
 
 from quotabook.pack.build import build_pack
@@ -161,6 +161,10 @@ def test_a_page_fits_a_390_px_phone_and_follows_a_dark_system_theme(pack):
 # Print layout, on documents composed here and laid out by the same Chromium with print styles (no pack build):
 # where a PDF's pages go (issue 16, "Concise PDF").
 
+#: Width between the PDF's left and right margins, millimetres (A4's 210 less the print CSS's @page margins).
+CONTENT_MM = 190
+
+
 def _markdown_body(text: str) -> str:
     from quotabook.pack.render import notebook_body
 
@@ -185,7 +189,7 @@ def print_page():
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS))
-        page = browser.new_page(viewport={"width": round(186 / 25.4 * 96), "height": 1000})
+        page = browser.new_page(viewport={"width": round(CONTENT_MM / 25.4 * 96), "height": 1000})
         page.emulate_media(media="print")
         yield page
         browser.close()
@@ -256,7 +260,7 @@ def test_the_glossary_prints_in_two_columns_each_entry_running_on_from_its_purpo
                 lastLiBottom: r(p.nextElementSibling.lastElementChild).bottom, nextTop: r(next).top};
     }""")
     assert found["columns"] == "2"  # three took as many pages (more lines wrap)
-    assert found["size"] * 0.75 >= 7.5  # CSS px to points: still legible
+    assert 6.99 <= found["size"] * 0.75 < 7.5  # CSS px to points (7 pt): reference text, small yet legible
     assert found["liTop"] < found["pBottom"]  # the formula runs on from the purpose, on its line
     assert found["nextTop"] >= found["lastLiBottom"]  # yet the next entry starts on a line of its own
 
@@ -279,3 +283,49 @@ def test_a_chart_prints_no_larger_than_its_text_is_sized_for(print_page):
     assert wide == pytest.approx((PRINT_WIDTH, 4.2 * PRINT_WIDTH / 9), abs=0.02)
     assert tall[1] == pytest.approx(PRINT_HEIGHT, abs=0.02)  # the box is capped; the chart is contained in it
     assert small == pytest.approx((5.0, 2.0), abs=0.02)  # a chart that fits prints at its own size
+
+
+def test_rep_cards_print_two_to_a_line_each_within_its_half_and_every_rep_kept(print_page):
+    """The rep-scorecards cell shows four outputs a rep (heading, card table, deals line, chart): in print the
+    cards go two to a line, the two headings level, each card's table two pairs a line inside its half of the
+    page, its chart (CARD_WIDTH wide) at its own size so its text stays at 8 points; a third card starts a new
+    line under the first. The card-table class comes from the notebook code that shows the cards."""
+    from quotabook.charts.base import CARD_WIDTH
+    from quotabook.findings.rep_scorecards import CARD_CLASS
+    from quotabook.pack.render import notebook_body
+
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{CARD_WIDTH * 72}pt" height="{2.7 * 72}pt" '
+           f'viewBox="0 0 {CARD_WIDTH * 72} {2.7 * 72}"><rect width="10" height="10"/></svg>')
+    labels = ["Closed", "Target", "Attainment", "Pipeline coverage", "Win rate", "Sales cycle (mean)",
+              "Average deal size", "Activity goal attainment", "Tenure", "Commit accuracy", "Commit bias",
+              "Commit band"]
+    outputs = []
+    for rep in ("Hannah Whitfield", "Priya Raman", "Olivia Bennett"):
+        rows = "".join(f"<tr><td>{label}</td><td>{'1,773 days' if label == 'Tenure' else '$1.07M'}</td></tr>"
+                       for label in labels)
+        outputs += [new_output("display_data", data={"text/markdown": f"### {rep}"}),
+                    new_output("display_data", data={"text/html": f'<table class="{CARD_CLASS}"><thead><tr>'
+                                                     f"<th>Metric</th><th>Value</th></tr></thead><tbody>{rows}"
+                                                     "</tbody></table>"}),
+                    new_output("display_data", data={"text/markdown": f"Largest win: a deal of {rep}."}),
+                    new_output("display_data", data={"image/svg+xml": svg}, metadata={"image/svg+xml": {"alt": rep}})]
+    body = notebook_body(new_notebook(cells=[new_code_cell("show_cards(rep, cards)", outputs=outputs)]))[1]
+    print_page.set_content(_document(body))
+    cards = print_page.evaluate("""() => [...document.querySelectorAll('.jp-OutputArea-child')].map(c => {
+        const r = c.getBoundingClientRect(), t = c.querySelector('table');
+        const cells = t ? [...t.querySelectorAll('td')].map(td => td.getBoundingClientRect()) : [];
+        const img = c.querySelector('img');
+        return {left: r.left, right: r.right, top: r.top, rows: new Set(cells.map(x => Math.round(x.top))).size,
+                cellRight: Math.max(0, ...cells.map(x => x.right)),
+                imgWidth: img ? img.getBoundingClientRect().width : 0};
+    })""")
+    assert len(cards) == 12  # every rep kept, four outputs each
+    heading = [cards[i] for i in (0, 4, 8)]
+    assert heading[0]["top"] == heading[1]["top"] and heading[1]["left"] > heading[0]["right"]  # side by side
+    assert heading[2]["left"] == heading[0]["left"] and heading[2]["top"] > cards[3]["top"]  # then a new line
+    half = CONTENT_MM / 25.4 * 96 / 2
+    for table in (cards[1], cards[5], cards[9]):
+        assert table["rows"] == 6  # twelve pairs, two a line
+        assert table["cellRight"] <= table["right"] + 0.5 and table["right"] - table["left"] <= half  # inside
+    for chart in (cards[3], cards[7]):
+        assert chart["imgWidth"] == pytest.approx(CARD_WIDTH * 96, abs=1)  # printed at its own size

@@ -14,6 +14,7 @@ from quotabook.metrics.glossary import GLOSSARY_MIME
 from quotabook.pack.navigation import PageNav
 from quotabook.pack.render import (
     PRINT_CSS,
+    drop_repeats,
     extract_records,
     find_network_refs,
     glossary_body,
@@ -222,3 +223,58 @@ def test_dark_and_narrow_screens_have_their_styles_and_print_keeps_them_out():
     assert "@media screen and (prefers-color-scheme: dark)" in PRINT_CSS
     assert "@media (max-width: 600px)" in PRINT_CSS
     assert ".qb-nav { display: none; }" in PRINT_CSS.split("@media print", 1)[1]
+
+
+def _chart(stamp: str, ident: str, bars: str = "10") -> dict:
+    """A chart's SVG output as matplotlib writes it: a date and random ids differ from one drawing to the next."""
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg"><metadata><dc:date>{stamp}</dc:date></metadata>'
+           f'<defs><clipPath id="p{ident}"><rect/></clipPath><path id="m{ident}"/></defs>'
+           f'<rect width="{bars}" clip-path="url(#p{ident})"/><use xlink:href="#m{ident}"/></svg>')
+    return new_output("display_data", data={"image/svg+xml": svg}, metadata={"image/svg+xml": {"alt": "QoQ"}})
+
+
+def _table(uuid: str, value: str = "$48K") -> dict:
+    html = (f'<style>#T_{uuid}_row0_col0 {{ text-align: right; }}</style><table id="T_{uuid}"><tbody><tr>'
+            f'<td id="T_{uuid}_row0_col0">{value}</td></tr></tbody></table>')
+    return new_output("display_data", data={"text/html": html})
+
+
+def _text(text: str) -> dict:
+    return new_output("display_data", data={"text/markdown": text})
+
+
+def test_a_chart_table_or_finding_an_earlier_theme_printed_is_printed_once_with_a_line_saying_where():
+    """The quarter-over-quarter chart, table and findings sit in two themes: the second prints one line naming
+    the first instead. The same figure drawn again (new date, new random ids) is still the same; a short line,
+    a different figure and a repeat within one theme are kept."""
+    findings = "- " + "Average deal size $48K so far, 27% above the same point of last quarter. " * 4
+    first = new_notebook(cells=[
+        new_markdown_cell("## Quarter over quarter"),
+        new_code_cell("chart", outputs=[_chart("2026-12-06T08:05", "12479bbe1a")]),
+        new_code_cell("table", outputs=[_table("1adcd"), _text(findings), _text("No deal to show.")]),
+        new_code_cell("again", outputs=[_table("1adcd")]),  # a repeat within one theme stays
+    ])
+    second = new_notebook(cells=[
+        new_markdown_cell("## Quarter over quarter"),
+        new_code_cell("chart", outputs=[_chart("2026-12-06T08:07", "df3d0ac76c")]),
+        new_code_cell("table", outputs=[_table("4d22e"), _text(findings)]),
+        new_markdown_cell("## Bookings"),
+        new_code_cell("more", outputs=[_text("No deal to show."), _chart("2026-12-06T08:07", "0a0a0a0a0a", "20"),
+                                       _table("aaaaa", "$50K")]),
+        new_code_cell("late", outputs=[_table("bbbbb")]),
+    ])
+    shown: dict[str, str] = {}
+    kept_first = drop_repeats(first, shown, "Target achievement")
+    assert [len(c.get("outputs", [])) for c in kept_first.cells] == [0, 1, 3, 1]  # nothing left out
+    assert len(shown) == 3  # its chart, table and findings (a short line is no figure)
+
+    kept = drop_repeats(second, shown, "Won / lost")
+    outputs = [[next(iter(o["data"].values())) for o in c.get("outputs", [])] for c in kept.cells]
+    note = "*Printed in Target achievement, earlier in this PDF.*"
+    assert outputs[1] == [note]  # the chart drawn again
+    assert outputs[2] == []  # its table and findings right after: the same line covers them
+    assert outputs[4][0] == "No deal to show." and len(outputs[4]) == 3  # a short line and new figures stay
+    assert outputs[5] == [note]  # after new output, a repeat gets its own line
+    assert second.cells[1].outputs[0]["data"]["image/svg+xml"].startswith("<svg")  # the notebook is untouched
+    body, _ = pdf_section(second, dict(shown), "Won / lost")
+    assert body.count("Printed in Target achievement") == 2 and "$50K" in body

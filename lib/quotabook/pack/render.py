@@ -49,11 +49,12 @@ _BODY_START, _BODY_END = "<!-- quotabook:body -->", "<!-- /quotabook:body -->"
 
 #: Rules shared by the HTML pages and the PDF. On screen: readable at 390 px (nothing wider than the window:
 #: wide tables scroll inside their own box), the page header, the folded glossary, dark styles when the
-#: reader's system asks for them. In print: A4, a compact type scale (body 9 pt, tables 8 pt, tight spacing),
-#: no chart, short table or table row split across pages, while a long table goes on below the text before it
-#: with its header repeated (not pushed whole onto a new page, leaving the rest of one empty), label | value
-#: cards two or three pairs a line, headings kept with what follows them, charts at most 160 mm wide (six
-#: sevenths of the page: three more charts a page or so) and 230 mm tall (``quotabook.charts.base.PRINT_WIDTH``
+#: reader's system asks for them. In print: A4 with 9–12 mm margins, a compact type scale (body 8.5 pt, tables
+#: 7.5 pt, tight spacing), no chart, short table or table row split across pages, while a long table goes on
+#: below the text before it with its header repeated (not pushed whole onto a new page, leaving the rest of one
+#: empty), label | value cards two or three pairs a line, rep cards two to a line (also on a wide screen; their
+#: charts are drawn half a page wide, ``quotabook.charts.base.CARD_WIDTH``), headings kept with what follows
+#: them, charts at most 160 mm wide (a little less than the page: three more charts a page or so) and 230 mm tall (``quotabook.charts.base.PRINT_WIDTH``
 #: and ``PRINT_HEIGHT``, which the charts' smallest text is sized for).
 PRINT_CSS = """
 @page { size: A4; margin: 9mm 10mm 12mm 10mm; }
