@@ -54,8 +54,8 @@ _BODY_START, _BODY_END = "<!-- quotabook:body -->", "<!-- /quotabook:body -->"
 #: below the text before it with its header repeated (not pushed whole onto a new page, leaving the rest of one
 #: empty), label | value cards two or three pairs a line, rep cards two to a line (also on a wide screen; their
 #: charts are drawn half a page wide, ``quotabook.charts.base.CARD_WIDTH``), headings kept with what follows
-#: them, charts at most 160 mm wide (a little less than the page: three more charts a page or so) and 230 mm tall (``quotabook.charts.base.PRINT_WIDTH``
-#: and ``PRINT_HEIGHT``, which the charts' smallest text is sized for).
+#: them, charts at most 160 mm wide (a little less than the page: three more charts a page or so) and 230 mm
+#: tall (``quotabook.charts.base.PRINT_WIDTH`` and ``PRINT_HEIGHT``, which the charts' smallest text is sized for).
 PRINT_CSS = """
 @page { size: A4; margin: 9mm 10mm 12mm 10mm; }
 body.jp-Notebook { max-width: 1100px; margin: 0 auto; padding: 12px 20px; }
