@@ -144,3 +144,28 @@ def test_the_team_table_splits_into_two_parts_that_hold_every_column_once():
     assert results[:2] == habits[:2] == ["Rank", "Rep"]  # each part says whose row it is
     assert sorted(results + habits[2:]) == sorted(whole)
     assert len(results) <= 9 and len(habits) <= 9  # each fits a printed A4 page
+
+
+def test_each_card_is_four_outputs_its_table_marked_for_the_two_to_a_line_print_layout(monkeypatch):
+    """The pack's CSS sets the cards two to a line by counting four outputs a card and finding the cell by its
+    card tables' class (``quotabook.pack.render.PRINT_CSS``): heading, table, deals line, chart, every rep."""
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    import quotabook.pack.render as render
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
+    ds = build(history=None)
+    with pytest.warns(DataQualityWarning):
+        cards = scorecards(ds, "2025-Q1")
+    text.show_cards(report_for(ds), cards)
+    assert len(shown) == 4 * len(cards.team) == 8
+    for owner, card in zip(cards.team.index, [shown[:4], shown[4:]], strict=True):
+        heading, table, deals, chart = card
+        assert heading.data.endswith(f". {owner}") and deals.data.startswith("Largest win")
+        assert f'class="{text.CARD_CLASS}"' in table.to_html()
+        assert isinstance(chart, Figure) and "No Commit call to" in " ".join(t.get_text() for t in chart.texts
+                                                                              + chart.axes[1].texts)
+        plt.close(chart)
+    assert f"table.{text.CARD_CLASS}" in render.PRINT_CSS and ":nth-child(8n+5)" in render.PRINT_CSS
