@@ -257,7 +257,8 @@ def test_a_chart_table_or_finding_an_earlier_theme_printed_is_printed_once_with_
     second = new_notebook(cells=[
         new_markdown_cell("## Quarter over quarter"),
         new_code_cell("chart", outputs=[_chart("2026-12-06T08:07", "df3d0ac76c")]),
-        new_code_cell("table", outputs=[_table("4d22e"), _text(findings)]),
+        new_code_cell("table", outputs=[new_output("display_data", data={RECORD_MIME: {"headlines": {}}}),
+                                        _table("4d22e"), _text(findings)]),
         new_markdown_cell("## Bookings"),
         new_code_cell("more", outputs=[_text("No deal to show."), _chart("2026-12-06T08:07", "0a0a0a0a0a", "20"),
                                        _table("aaaaa", "$50K")]),
@@ -272,7 +273,7 @@ def test_a_chart_table_or_finding_an_earlier_theme_printed_is_printed_once_with_
     outputs = [[next(iter(o["data"].values())) for o in c.get("outputs", [])] for c in kept.cells]
     note = "*Printed in Target achievement, earlier in this PDF.*"
     assert outputs[1] == [note]  # the chart drawn again
-    assert outputs[2] == []  # its table and findings right after: the same line covers them
+    assert outputs[2] == [{"headlines": {}}]  # its table and findings right after: the same line covers them
     assert outputs[4][0] == "No deal to show." and len(outputs[4]) == 3  # a short line and new figures stay
     assert outputs[5] == [note]  # after new output, a repeat gets its own line
     assert second.cells[1].outputs[0]["data"]["image/svg+xml"].startswith("<svg")  # the notebook is untouched

@@ -88,7 +88,6 @@ body { font-family: var(--jp-content-font-family, "DejaVu Sans", Arial, sans-ser
 .qb-toc .qb-failed, .qb-failure { color: #9b2c2c; }
 .qb-front { break-after: avoid; }
 .qb-theme h1 { border-top: 1.5px solid #1a365d; padding-top: 2.5mm; }
-.qb-appendix { break-before: page; }
 .qb-failure { border: 1px solid #feb2b2; background: #fff5f5; padding: 12px 16px; border-radius: 4px; }
 .qb-appendix .jp-RenderedMarkdown { column-count: 2; column-gap: 5mm; font-size: 7pt; line-height: 1.15; }
 .qb-appendix .jp-RenderedMarkdown h1 { column-span: all; }
@@ -110,8 +109,9 @@ def compose_document(*, head: str, pack_title: str, region: str, period: str, ge
                      pages: Mapping[str, int] | None = None) -> str:
     """The region's printable document: a title block (region, period, generation date, data) and the
     contents on the first page, then each theme (a failed theme is marked in the contents and shown as its
-    failure), one after the other with no page left half empty between them, then, on a new page, the one
-    glossary of the whole PDF, in two columns, each entry's fields running on from its purpose
+    failure), one after the other with no page left half empty between them, then, flowing on the same way,
+    the one glossary of the whole PDF, in two columns at 7 pt (reference text), each entry's fields running on
+    from its purpose
     (``glossary``: a rendered body, see :func:`quotabook.pack.render.glossary_body`).
 
     ``pages`` maps each section's anchor (and :data:`GLOSSARY_ANCHOR`) to its page number, for the contents;

@@ -373,7 +373,8 @@ def drop_repeats(nb, shown: dict[str, str], title: str):
             if key is not None:
                 shown.setdefault(key, title)
             kept.append(output)
-        if where is not None and (kept or not noted):
+        printed = [o for o in kept if not {RECORD_MIME, TABLE_MIME} & set(o.get("data", {}))]  # not data records
+        if where is not None and (printed or not noted):
             kept.append(nbformat.v4.new_output("display_data", data={
                 "text/markdown": f"*Printed in {html.escape(where)}, earlier in this PDF.*"}))
         noted = where is not None
