@@ -111,8 +111,7 @@ def compose_document(*, head: str, pack_title: str, region: str, period: str, ge
     contents on the first page, then each theme (a failed theme is marked in the contents and shown as its
     failure), one after the other with no page left half empty between them, then, flowing on the same way,
     the one glossary of the whole PDF, in two columns at 7 pt (reference text), each entry's fields running on
-    from its purpose
-    (``glossary``: a rendered body, see :func:`quotabook.pack.render.glossary_body`).
+    from its purpose (``glossary``: a rendered body, see :func:`quotabook.pack.render.glossary_body`).
 
     ``pages`` maps each section's anchor (and :data:`GLOSSARY_ANCHOR`) to its page number, for the contents;
     without it the contents show a dash, taking the same room, so that printing the document again with
