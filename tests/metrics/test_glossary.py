@@ -9,9 +9,11 @@ from quotabook.metrics.glossary import (
     GlossaryDisplay,
     GlossaryEntry,
     entries_from_output,
+    entry_markdown,
     glossary_entries,
     glossary_markdown,
     merge_entries,
+    printed,
     source_text,
 )
 
@@ -75,3 +77,18 @@ def test_sources_are_grouped_by_table_in_the_order_they_come():
                         "opportunities.close_date"]) == ("opportunities (amount, is_won, close_date); "
                                                          "targets (target_amount)")
     assert source_text(["activities"]) == "activities" and source_text([]) == "computed"
+
+
+def test_a_printed_entry_keeps_the_meaning_and_drops_the_data_columns(catalog, settings):
+    """The PDF's glossary (reference text on paper) leaves out the CRM columns a metric reads and its cadence
+    line; its direction joins the formula; purpose, benchmark with source and alert with its value stay."""
+    entry = entry_markdown(catalog.get("pipeline_coverage"), settings)
+    assert "- Source: opportunities (amount" in entry and "- Cadence: week; direction: higher is better" in entry
+    shown = printed(entry)
+    assert "- Source:" not in shown and "Cadence" not in shown
+    assert "- Formula: Open pipeline / Gap to target; higher is better\n" in shown
+    kept = [line for line in entry.splitlines() if not line.startswith(("- Source:", "- Cadence:", "- Formula:"))]
+    assert [line for line in shown.splitlines() if not line.startswith("- Formula:")] == kept
+    page = glossary_markdown([GlossaryEntry("win_rate", "won_lost", 0, entry_markdown(catalog.get("win_rate"),
+                                                                                    settings))], for_print=True)
+    assert "CSO Insights 2024, as cited" in page and "- Source:" not in page and "glossary at the foot" in page

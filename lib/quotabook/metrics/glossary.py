@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .catalog import Catalog, Metric
 
 __all__ = ["GLOSSARY_MIME", "GlossaryDisplay", "GlossaryEntry", "entries_from_output", "format_value",
-           "glossary_entries", "glossary_markdown", "merge_entries", "source_text"]
+           "glossary_entries", "glossary_markdown", "merge_entries", "printed", "source_text"]
 
 #: MIME type of the data a displayed glossary carries: ``{"entries": [GlossaryEntry as a dict, ...]}``.
 GLOSSARY_MIME = "application/vnd.quotabook.glossary+json"
@@ -120,18 +120,38 @@ def glossary_entries(catalog: Catalog, used: Iterable[str] | None, settings: Set
             for order, m in enumerate(catalog) if keep is None or m.name in keep]
 
 
-def glossary_markdown(entries: Iterable[GlossaryEntry], *, title: str = TITLE, intro: str = INTRO,
-                      level: int = 2) -> str:
+#: A printed glossary's intro: the data columns and cadence each metric is read from are in the HTML pages.
+PRINT_INTRO = (INTRO + " Which data columns each metric reads, and its cadence, are in the glossary at the foot of "
+               "each HTML page.")
+_CADENCE_LINE = re.compile(r"^- Cadence: [^;]*; direction: ([^;]*); unit: [^;]*; category: .*$", re.M)
+
+
+def printed(text: str) -> str:
+    """One entry as a printed glossary shows it: :func:`entry_markdown` without the data columns it reads and
+    without its cadence line, whose direction joins the formula ("Open pipeline / Gap to target; higher is
+    better"). A PDF's glossary is reference text, and a third of each entry's words named CRM columns a DSM
+    reading on paper never needs."""
+    direction = _CADENCE_LINE.search(text)
+    kept = [line for line in text.split("\n") if not (line.startswith("- Source: ") or _CADENCE_LINE.match(line))]
+    text = "\n".join(kept)
+    if direction:
+        text = re.sub(r"^(- Formula: .*?)\.?$", lambda m: f"{m[1]}; {direction[1]}", text, count=1, flags=re.M)
+    return text
+
+
+def glossary_markdown(entries: Iterable[GlossaryEntry], *, title: str = TITLE, intro: str | None = None,
+                      level: int = 2, for_print: bool = False) -> str:
     """The glossary as Markdown: a heading (of ``level``: 2 closing a report, 1 for a PDF's appendix, a part
     of its own), the intro, then the entries grouped under their theme's title one level down (themes in
     :data:`THEMES` order, entries in catalog order) and, when any is counted from activities, how activities
-    are given to regions."""
+    are given to regions. ``for_print``: each entry as :func:`printed` shows it."""
     entries = sorted(entries, key=lambda e: e.order)
+    intro = intro if intro is not None else PRINT_INTRO if for_print else INTRO
     out = [f"{'#' * level} {title}", "", intro]
     for theme, theme_title in THEMES.items():
         if shown := [e for e in entries if e.theme == theme]:
             out += ["", f"{'#' * (level + 1)} {theme_title}"]
-            out += [line for e in shown for line in ("", e.text)]
+            out += [line for e in shown for line in ("", printed(e.text) if for_print else e.text)]
     if any(e.activities for e in entries):
         out += ["", f"Activities count {ACTIVITY_RULE}, so no activity is counted in two regions."]
     return "\n".join(out) + "\n"

@@ -384,10 +384,12 @@ def drop_repeats(nb, shown: dict[str, str], title: str):
 
 def glossary_body(entries: list[GlossaryEntry]) -> str:
     """The rendered body of one glossary of ``entries`` (a PDF's appendix: a part of its own, so its heading
-    is an H1, a top-level bookmark beside the themes), styled as the notebooks are."""
+    is an H1, a top-level bookmark beside the themes), styled as the notebooks are, each entry as printed
+    (:func:`quotabook.metrics.glossary.printed`: without the data columns it reads)."""
     import nbformat
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(glossary_markdown(entries, level=1))])
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(glossary_markdown(entries, level=1,
+                                                                                         for_print=True))])
     return notebook_body(nb)[1]
 
 
