@@ -395,7 +395,7 @@ def outlook_note(rep) -> str:
     live = rep.moves_period
     which = "the quarter in progress" if live.state(rep.as_of).running else "the next quarter"
     return (f"### Outlook: {outlook_label(rep)} — next moves\n\n"
-            f"*{rep.period.label} is over and nothing in it is left open, so the moves below are for {live.label}, "
+            f"*{rep.period.label} is over and nothing more can close in it, so the moves below are for {live.label}, "
             f"{which}, as the data stood on the as-of date. Its figures are not final: they move as deals are won, "
             "lost or slip.*")
 

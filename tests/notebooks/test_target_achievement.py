@@ -115,7 +115,7 @@ def test_findings_once_the_period_is_over_read_the_result_and_volume_versus_conv
         "0 of 2 regions reached target; East led at 90% and West ended at 0%.",
         "Of the misses, East and West went in with under 3× pipeline coverage (a volume problem).",
     ]
-    assert f.sentences[3].startswith("It won 67% of the deals it closed (2 won); nothing is left open in 2026-Q3")
+    assert f.sentences[3].startswith("It won 67% of the deals it closed (2 won); nothing more can close in 2026-Q3")
     assert f.headlines == {"Attainment": "60%", "Closed": "$1.8M", "Win rate": "67%"}
     assert f.alerts == []
 
@@ -212,7 +212,7 @@ def test_a_finished_quarters_page_says_once_whose_moves_they_are():
     assert "the moves below are for 2026-Q4, the quarter in progress" in rules
     assert "open deals at Proposal or later dated 2027-Q1" in rules  # the plays of the quarter after Q4
     note = say.needs_table(over, views.pipeline_needs(over.ds, over.period, by=over.level)).data
-    assert note == ("*2026-Q3 is over and nothing in it was left open: no gap left to fill with pipeline. The "
+    assert note == ("*2026-Q3 is over and nothing more can close in it: no gap left to fill with pipeline. The "
                     "outlook for 2026-Q4 as of 15 Oct 2026 is under Next moves.*")
     # moves 1 and 2 on Q4: Closed + Commit 300K (Q4C), minus the weak Q4C
     assert say.impact_note(over).data == ("Reclassifying \\$300K of weak Commit takes the district's Closed + "

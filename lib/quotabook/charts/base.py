@@ -309,8 +309,10 @@ def stacked_bars_vs_target(table: pd.DataFrame, *, label: str, categories: Seque
         ax.barh(names, values, left=left, color=category_color(cat, COLORS[0]), label=cat, height=0.7)
         left = left + values
     goal = table[target].astype("float64") if target is not None else pd.Series(np.nan, index=table.index)
-    if goal.notna().any():  # rows without a target get no tick (a NaN beside a name breaks the category axis)
-        ax.scatter(goal[goal.notna()], names[goal.notna()], marker="|", s=500, linewidths=2.5,
+    # rows without a target (NaN, or 0: none set) get no tick (a NaN beside a name breaks the category axis)
+    has = goal.gt(0)
+    if has.any():
+        ax.scatter(goal[has], names[has], marker="|", s=500, linewidths=2.5,
                    color=category_color("Target"), label="Target", zorder=3)
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)

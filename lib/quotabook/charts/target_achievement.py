@@ -35,7 +35,8 @@ def _stack_title(stack: pd.DataFrame, label: str, scope: str, period: str, ended
     has_target = stack["Target"] > 0
     n = int(has_target.sum())
     if n == 0:
-        return f"{scope} has no target for {period}: the bars show the forecast categories only"
+        shown = "what it closed" if ended else "the forecast categories only"
+        return f"{scope} has no target for {period}: the bars show {shown}"
     if ended:
         hit = stack.loc[has_target & (stack["Closed"] >= stack["Target"]), label].astype(str).tolist()
         if len(hit) == n:
@@ -63,12 +64,17 @@ def stack_vs_target(stack: pd.DataFrame, *, label: str, currency: str, scope: st
     period = stack.attrs.get("period", "the period")
     if stack.empty:
         return no_data(title or f"{scope}: nothing to show for {period}", "No territories in view.")
-    categories = [c for c in CATEGORY_ORDER if c in stack and stack[c].fillna(0).gt(0).any()] or ["Closed"]
-    title = title or _stack_title(stack, label, scope, period, bool(stack.attrs.get("ended")))
-    ended = " (final: the period is over)" if stack.attrs.get("ended") else " closing in the period"
-    subtitle = f"{period}: {', '.join(categories)}{ended}; the tick marks each target"
-    return stacked_bars_vs_target(stack, label=label, categories=categories, target="Target", currency=currency,
-                                  title=title, subtitle=subtitle)
+    ended = bool(stack.attrs.get("ended"))
+    # Once the period is over only Closed is its result: a deal dated in it and still open did not close in it
+    # (it is overdue), so Commit, Best Case and Pipeline are not drawn, as the page's table and text say.
+    categories = ["Closed"] if ended else (
+        [c for c in CATEGORY_ORDER if c in stack and stack[c].fillna(0).gt(0).any()] or ["Closed"])
+    title = title or _stack_title(stack, label, scope, period, ended)
+    has_target = bool(stack["Target"].gt(0).any())
+    when = " (final: the period is over)" if ended else " closing in the period"
+    subtitle = f"{period}: {', '.join(categories)}{when}" + ("; the tick marks each target" if has_target else "")
+    return stacked_bars_vs_target(stack, label=label, categories=categories, target="Target" if has_target else None,
+                                  currency=currency, title=title, subtitle=subtitle)
 
 
 # -- coverage against the bars ------------------------------------------------------------------------------

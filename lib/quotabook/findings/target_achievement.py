@@ -278,7 +278,7 @@ def _ended_findings(rep, s: pd.Series, cov: pd.DataFrame) -> tuple[list[str], di
     if is_number(s["win_rate"]):
         missing = one_sided(s["won_count"], s["closed_count"])
         won = f"({plural(s['won_count'], 'won deal')}; {missing})" if missing else f"({s['won_count']:.0f} won)"
-        fourth = (f"It won {rep.pct(s['win_rate'])} of the deals it closed {won}; nothing is left open in "
+        fourth = (f"It won {rep.pct(s['win_rate'])} of the deals it closed {won}; nothing more can close in "
                   f"{period}, so the next moves at the end of this page are for {moves.outlook_label(rep)}.")
     return [first, second, third, fourth], headlines, []
 
@@ -289,8 +289,15 @@ def period_note(rep):
     are stated once, at the top of the page: :meth:`quotabook.notebook.Report.as_of_statement`)."""
     noun = rep.period.noun
     if rep.state.finished:
-        text = (f"*{rep.period.label} is over: Closed is final and nothing is left open, so the coverage section "
-                f"shows how well covered each {rep.level} was the day before the {noun} began.*")
+        text = (f"*{rep.period.label} is over: Closed is final, so the coverage section shows how well covered each "
+                f"{rep.level} was the day before the {noun} began.")
+        overdue, amount = views.open_past_end(rep.ds, rep.period)
+        if overdue:  # dated in the period, never closed: not part of its result, and not "nothing left open"
+            value = rep.money(amount) if amount > 0 else "no amount recorded"
+            text += (f" {plural(overdue, 'deal')} dated in it ({value}) "
+                     f"{'is' if overdue == 1 else 'are'} still open past its end: not part of its result, "
+                     "overdue and in need of a new close date.")
+        text += "*"
     elif rep.state.future:
         text = (f"*{rep.period.label} has not started: nothing in it is closed yet, and Commit, Best Case and "
                 "Pipeline are the open deals dated in it.*")
@@ -414,9 +421,10 @@ def coverage_table(rep, cov: pd.DataFrame):
 
 
 def _over_note(rep, what: str):
-    """Markdown: the period is over, so ``what`` ("no open forecast to weigh") is all there is to say; the
+    """Markdown: the period is over (nothing more can close in it, even a deal still open and dated in it), so
+    ``what`` ("no open forecast to weigh") is all there is to say; the
     quarter in progress is the page's outlook, under the next moves."""
-    return rep.markdown(f"*{rep.period.label} is over and nothing in it was left open: {what}. The outlook for "
+    return rep.markdown(f"*{rep.period.label} is over and nothing more can close in it: {what}. The outlook for "
                         f"{moves.outlook_label(rep)} is under Next moves.*")
 
 

@@ -11,7 +11,8 @@ currency.
 
 ``result.attrs["unavailable"]`` maps a metric to a "not available: needs ..." note when the data lacks
 what it needs; ``result.attrs["period"]`` names the period and ``result.attrs["ended"]`` says whether the
-period was over at the report date (its figures are final and nothing is left open).
+period was over at the report date (its figures are final: nothing more can close in it; deals dated in it and
+still open are overdue, :func:`open_past_end`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from ..fiscal import Period
 from ..metrics import compute_wide, load_catalog
 from ..metrics.compute import group_levels
 
-__all__ = ["STACK_LABELS", "concentration", "coverage_status", "number_stack", "period_ended", "pipeline_needs"]
+__all__ = ["STACK_LABELS", "concentration", "coverage_status", "number_stack", "open_past_end", "period_ended",
+           "pipeline_needs"]
 
 #: Catalog metric -> the forecast category name the charts colour it by.
 STACK_LABELS = {"closed_amount": "Closed", "commit_amount": "Commit", "best_case_amount": "Best Case",
@@ -39,6 +41,21 @@ COVERAGE_METRICS = ["target_amount", "attainment", "forecast_attainment", "gap",
 def period_ended(ds: Dataset, period: str | Period) -> bool:
     """Whether ``period`` was over at the report date (its last day reached): its figures are final."""
     return ds.period(period).state(ds.reference_date).finished
+
+
+def open_past_end(ds: Dataset, period: str | Period) -> tuple[int, float]:
+    """Deals dated in ``period`` and still open at the report date, once the period is over: how many, and their
+    amount (reporting currency; deals without an amount add nothing). They did not close in it, so they are not
+    part of its result, only overdue: a finished quarter's page says so rather than "nothing is left open".
+    Forecast category Omitted is left out, as in ``open_pipeline_amount``. (0, 0.0) while the period runs."""
+    quarter = ds.period(period)
+    if not period_ended(ds, quarter):
+        return 0, 0.0
+    o = ds.opportunities
+    keep = quarter.contains(o["close_date"]) & ~o["is_closed"].fillna(False).astype(bool)
+    if "forecast_category" in o:
+        keep &= o["forecast_category"].ne("Omitted").fillna(True).astype(bool)
+    return int(keep.sum()), float(o.loc[keep, "amount"].sum())
 
 
 def _wide(names: list[str], ds: Dataset, period: str | Period, by: str | Sequence[str]) -> pd.DataFrame:
