@@ -121,5 +121,5 @@ def test_a_target_of_zero_is_no_target_and_gets_no_tick():
     ds = build_dataset(_deals(), targets=targets("2026-Q3", T1=100 * K, T2=0.0, T3=0.0),
                        as_of="2026-08-19").for_region("East")
     rep = Report(ds=ds, period=ds.period("2026-Q3"), region="East", catalog=load_catalog())
-    _fig, ax, _drawn, ticks = _chart(rep)
+    _fig, _ax, _drawn, ticks = _chart(rep)
     assert len(ticks) == 1 and ticks[0].get_offsets()[:, 0].tolist() == [100 * K]  # T1 only
