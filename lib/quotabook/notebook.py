@@ -189,7 +189,8 @@ class Report:
     # -- display ----------------------------------------------------------------------------------------
     def table(self, frame: pd.DataFrame, metrics: Sequence[str] | Mapping[str, str] | None = None,
               units: Mapping[str, str] | None = None, *, caption: str | None = None, index: bool = False,
-              max_rows: int = 40, name: str | None = None):
+              max_rows: int = 40, name: str | None = None, links: Mapping[str, Sequence[str]] | None = None,
+              row_class: Sequence[str] | None = None):
         """``frame`` as a formatted table (a pandas Styler) for HTML and PDF, its value columns read from the
         catalog.
 
@@ -205,7 +206,11 @@ class Report:
         Numbers are right-aligned, long tables cut to ``max_rows`` with a note (no table runs off the page
         unnoticed). The whole frame, unformatted and masked as the pages are, is also recorded for the
         pack's CSV and XLSX exports (:mod:`quotabook.pack.tables`), titled by the caption (or ``name`` when the
-        page shows none)."""
+        page shows none).
+
+        ``links`` (column → one href per row, "" for none) makes those cells links to the section that shows
+        the figure (``<a class="fig">``, the executive summary's cells); ``row_class`` (one CSS class per row,
+        "" for none) marks rows, e.g. the scope's own row. Neither changes the exported numbers."""
         labels, resolved = self._columns(frame, metrics, units)
         shown = frame if len(frame) <= max_rows else frame.head(max_rows)
         text = privacy.mask_frame(fmt.format_frame(shown, resolved, self.currency), self.privacy)
@@ -213,7 +218,15 @@ class Report:
         right = [labels.get(c, c) for c in shown.columns
                  if c in resolved or pd.api.types.is_numeric_dtype(shown[c])]
         # Cells, row and column labels come from the data: shown as text, never read as HTML.
+        linked = {labels.get(c, c): h for c, h in (links or {}).items()}
+        if linked:
+            text = _linked(text, shown.index, linked)
         styler = fmt.literal_style(text, na_rep=fmt.MISSING)  # a blank (a deal kept without a close date) reads "–"
+        if linked:  # escaped by _linked already: shown as built
+            styler = styler.format(subset=list(linked), escape=None)
+        if row_class is not None:
+            classes = pd.Series(list(row_class)[:len(shown)], index=text.index, dtype="object").fillna("")
+            styler = styler.set_td_classes(pd.DataFrame({c: classes for c in text.columns}, index=text.index))
         if not index:
             styler = styler.hide(axis="index")
         styler = styler.set_table_styles(_TABLE_CSS)  # text cells wrap; numbers stay on one line
@@ -317,6 +330,17 @@ class Report:
         names = self.shown_metrics if used is None else list(used)
         entries = glossary_entries(self.catalog, list(names), self.settings)
         return GlossaryDisplay(entries, escape=lambda text: safe_markdown(text, self.privacy, self._literal_names))
+
+
+def _linked(text: pd.DataFrame, rows: pd.Index, links: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+    """``text`` (formatted cells) with each column of ``links`` (header → one href per row of the frame, ""
+    for none) escaped and wrapped in ``<a class="fig" href>`` links: HTML to show as it is."""
+    out = text.copy()
+    for column, hrefs in links.items():
+        href = pd.Series(list(hrefs), index=rows, dtype="object").reindex(text.index).fillna("").astype(str)
+        cell = text[column].fillna(fmt.MISSING).astype(str).map(html.escape)
+        out[column] = cell.where(href == "", '<a class="fig" href="' + href.map(html.escape) + '">' + cell + "</a>")
+    return out
 
 
 def empty_table_caption(frame: pd.DataFrame, caption: str | None = None) -> str:

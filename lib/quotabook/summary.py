@@ -125,7 +125,7 @@ class Figure:
 @dataclass(frozen=True)
 class TopMove:
     """One line of the top moves: the move, the deal (or territory) and its owner, the amount as the move's
-    own table shows it, and why."""
+    own table shows it (and as a number), and why."""
 
     move: str
     deal: str
@@ -134,6 +134,7 @@ class TopMove:
     amount: str
     why: str
     section: Section
+    value: float = float("nan")  # the amount as a number (reporting currency), for the pack's table exports
 
 
 @dataclass(frozen=True)
@@ -165,7 +166,9 @@ class ExecutiveSummary:
     def show(self, title: str = "In brief"):
         """Record the scoreboard figures for the pack index and display the summary: the sentences, then the
         scoreboard, the risks and the top moves (:meth:`blocks`). The risks are not recorded as alerts: they
-        are a selection of the alerts the themed pages record, which the index lists already."""
+        are a selection of the alerts the themed pages record, which the index lists already. The two tables
+        go through :meth:`quotabook.notebook.Report.table`, so the pack exports them (``--formats csv,xlsx``)
+        with the numbers behind the figures shown."""
         from IPython.display import HTML, display
 
         from .headlines import record
@@ -173,19 +176,22 @@ class ExecutiveSummary:
         rep = self.report
         record(figures=[_record_of(f, rep.currency) for f in self.figures])
         display(rep.findings(self.sentences, title=title))
-        # three outputs, not one: a printed page keeps each whole, so smaller blocks flow without half-empty pages
-        *first, last = self.blocks()
+        # separate outputs, not one: a printed page keeps each whole, so smaller blocks flow without half-empty pages
+        *first, last = self._parts()
         for block in first:
-            display(HTML(block))
-        return HTML(last)
+            display(block if not isinstance(block, str) else HTML(block))
+        return last if not isinstance(last, str) else HTML(last)
+
+    def _parts(self) -> list:
+        """The scoreboard (a Styler), the risks (HTML), the top moves' heading and note (HTML) and their table
+        (a Styler); a part with nothing to say is left out."""
+        parts = [scoreboard_table(self), _risks_html(self), _moves_heading_html(self), moves_table(self)]
+        return [p for p in parts if p is not None and not (isinstance(p, str) and not p)]
 
     def blocks(self) -> list[str]:
         """The scoreboard, the risks and the top moves, each as an HTML block (every value escaped, contact
         details masked)."""
-        style = f"<style>{_CSS}</style>"
-        parts = [_scoreboard_html(self), _risks_html(self), _moves_html(self)]
-        return [f'<div class="qb-summary">{style if i == 0 else ""}{part}</div>' for i, part in enumerate(parts)
-                if part]
+        return [p if isinstance(p, str) else p.to_html() for p in self._parts()]
 
     def html(self) -> str:
         """The whole summary below its sentences as one HTML string."""
@@ -368,7 +374,7 @@ def _top_moves(rep) -> list[TopMove]:
         for row in frame.head(TOP_DEALS).itertuples(index=False):
             out.append(TopMove(move=move, deal=str(row.deal), owner=_text(row.owner), group=_text(row.territory),
                                amount=str(fmt.by_unit(row.amount, "currency", code)), why=str(row.why),
-                               section=MOVE_SECTIONS[move]))
+                               section=MOVE_SECTIONS[move], value=float(row.amount)))
     push = moves.push(ds, period, rep.level)
     for row in push.head(TOP_DEALS).to_dict("records"):
         out.append(TopMove(move="push", deal="", owner=_owner_of(rep, row[rep.level]), group=str(row[rep.level]),
@@ -376,7 +382,7 @@ def _top_moves(rep) -> list[TopMove]:
                            why=f"add {rep.money(row['pipeline_push_amount'])} of pipeline: coverage "
                                f"{rep.times(row['coverage'])}, under the "
                                f"{rep.settings.threshold('pipeline_push_below'):g}× bar",
-                           section=MOVE_SECTIONS["push"]))
+                           section=MOVE_SECTIONS["push"], value=float(row["pipeline_push_amount"])))
     return out
 
 
@@ -437,17 +443,6 @@ def _risks(rep, frame: pd.DataFrame) -> list[Risk]:
 
 
 # -- HTML ------------------------------------------------------------------------------------------------------
-#: Text columns left, figures right (Jupyter's table style right-aligns every cell); scoped to the summary.
-_CSS = (".qb-summary table.qb { border-collapse: collapse; margin: 0.4em 0 1em 0; font-size: 9pt; "
-        "table-layout: auto; } "
-        ".qb-summary table.qb th, .qb-summary table.qb td { padding: 2px 5px; border-bottom: 1px solid #ddd; "
-        "text-align: left; vertical-align: top; white-space: normal; } "
-        ".qb-summary table.qb td.num, .qb-summary table.qb th.num { text-align: right; } "
-        ".qb-summary table.qb td.num { white-space: nowrap; } "
-        ".qb-summary table.qb caption { caption-side: top; text-align: left; font-weight: bold; padding: 4px 0; } "
-        ".qb-summary table.qb tr.scope td { border-top: 2px solid #4a5568; font-weight: 600; }")
-
-
 def _link(href: str, text: str, *, figure: bool = False) -> str:
     """``text`` (already escaped) linked to ``href``; ``figure`` marks a value that reads the same on that page."""
     kind = ' class="fig"' if figure else ""
@@ -462,24 +457,57 @@ def _esc(rep, text: str) -> str:
     return html.escape(privacy.mask(str(text), rep.privacy))
 
 
-def _scoreboard_html(summary: ExecutiveSummary) -> str:
+#: The scope's own row of the scoreboard, under its groups: a rule above it, and bold.
+_SCOPE_CSS = [{"selector": "td.scope", "props": "border-top: 2px solid #4a5568; font-weight: 600;"}]
+
+
+def scoreboard_frame(summary: ExecutiveSummary) -> pd.DataFrame:
+    """The scoreboard as numbers: the group (then the scope) and one column per shown figure, headed as the
+    page heads it, in the reporting currency, shares 0-1 and multiples."""
+    rep, table = summary.report, summary.table
+    out = pd.DataFrame({rep.level.title(): table["group"].astype(str).to_numpy()})
+    for key in summary.columns:
+        out[column_label(rep, key)] = table[key].to_numpy(dtype="float64")
+    return out
+
+
+def scoreboard_table(summary: ExecutiveSummary):
+    """The scoreboard through :meth:`quotabook.notebook.Report.table`: every figure linked to the section that
+    shows it, the scope's row last and marked; the numbers go to the pack's table exports."""
     rep = summary.report
-    head = "".join(f'<th class="num">{_link(COLUMNS[k].section.href, html.escape(column_label(rep, k)))}</th>'
-                   for k in summary.columns)
-    by_group: dict[str, list[Figure]] = {}
-    for f in summary.figures:
-        by_group.setdefault(f.group, []).append(f)
-    rows = []
-    for group, figures in by_group.items():
-        cells = "".join(f'<td class="num">{_link(f.section.href, html.escape(f.text), figure=True)}</td>'
-                        for f in figures)
-        scope = ' class="scope"' if figures[0].scope else ""
-        rows.append(f"<tr{scope}><td>{_esc(rep, group)}</td>{cells}</tr>")
+    frame = scoreboard_frame(summary)
+    headers = {column_label(rep, k): COLUMNS[k] for k in summary.columns}
     caption = f"{rep.period.label} scoreboard, {noun(rep.level)} then {mid(rep.label)}"
     if rep.state.finished:
         caption += " (final)"
-    return (f'<table class="qb qb-scoreboard"><caption>{_esc(rep, caption)}</caption><thead><tr><th>'
-            f'{html.escape(rep.level.title())}</th>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>')
+    styler = rep.table(frame, metrics={h: c.metric for h, c in headers.items()},
+                       units={h: c.unit for h, c in headers.items()}, caption=caption,
+                       links={h: [c.section.href] * len(frame) for h, c in headers.items()},
+                       row_class=np.where(summary.table["is_scope"].to_numpy(dtype=bool), "scope", ""))
+    return styler.set_table_styles(_SCOPE_CSS, overwrite=False)
+
+
+def moves_frame(summary: ExecutiveSummary) -> pd.DataFrame:
+    """The top moves as a table: the move, the deal (or group), its owner, the amount (a number, reporting
+    currency) and why."""
+    rep = summary.report
+    return pd.DataFrame({"Move": [_MOVE_WORDS[m.move] for m in summary.moves],
+                         f"Deal or {rep.level}": [m.deal or m.group for m in summary.moves],
+                         "Owner": [m.owner for m in summary.moves],
+                         "Amount": pd.Series([m.value for m in summary.moves], dtype="float64"),
+                         "Why": [m.why for m in summary.moves]})
+
+
+def moves_table(summary: ExecutiveSummary):
+    """The top moves through :meth:`quotabook.notebook.Report.table`, the move, deal and amount linked to the
+    move's full list (None without a move: the heading's note says why)."""
+    if not summary.moves:
+        return None
+    rep = summary.report
+    frame = moves_frame(summary)
+    hrefs = [m.section.href for m in summary.moves]
+    return rep.table(frame, units={"Amount": "currency"}, caption=f"Top moves for {rep.moves_period.label}",
+                     links={"Move": hrefs, f"Deal or {rep.level}": hrefs, "Amount": hrefs})
 
 
 def _risks_html(summary: ExecutiveSummary) -> str:
@@ -494,17 +522,11 @@ def _risks_html(summary: ExecutiveSummary) -> str:
     return f"<h3>Biggest risks</h3><ol>{items}</ol>"
 
 
-def _moves_html(summary: ExecutiveSummary) -> str:
+def _moves_heading_html(summary: ExecutiveSummary) -> str:
+    """The top moves' heading and which period they are for (with why the list is empty, when it is)."""
     rep = summary.report
-    note = f"<p>{_esc(rep, summary.moves_note)}</p>"
+    text = f"<h3>Top moves for {_esc(rep, rep.moves_period.label)}</h3><p>{_esc(rep, summary.moves_note)}</p>"
     if not summary.moves:
-        return (f"<h3>Top moves for {_esc(rep, rep.moves_period.label)}</h3>{note}<p>No deal or "
-                f"{html.escape(rep.level)} is on a move list: see the next moves section for why.</p>")
-    rows = "".join(
-        f"<tr><td>{_link(m.section.href, html.escape(_MOVE_WORDS[m.move]))}</td>"
-        f"<td>{_link(m.section.href, _esc(rep, m.deal or m.group), figure=True)}</td><td>{_esc(rep, m.owner)}</td>"
-        f'<td class="num">{_link(m.section.href, html.escape(m.amount), figure=True)}</td>'
-        f"<td>{_esc(rep, m.why)}</td></tr>" for m in summary.moves)
-    return (f"<h3>Top moves for {_esc(rep, rep.moves_period.label)}</h3>{note}<table class=\"qb qb-moves\"><thead><tr>"
-            f'<th>Move</th><th>Deal or {html.escape(rep.level)}</th><th>Owner</th><th class="num">Amount</th>'
-            f"<th>Why</th></tr></thead><tbody>{rows}</tbody></table>")
+        text += (f"<p>No deal or {html.escape(rep.level)} is on a move list: see the next moves section for "
+                 "why.</p>")
+    return text

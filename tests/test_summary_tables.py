@@ -1,0 +1,86 @@
+"""The executive summary's tables (scoreboard, top moves) go through Report.table like every page's, so the pack
+exports them (``--formats csv,xlsx``) with the numbers the summary prints.
+
+The district is tests/test_summary.py's (regions North and South, a 200K 2026-Q3 target each, read on 25 Aug
+2026): North 80K closed, South 20K; the district 100K of 400K (25%), coverage 0.6×. South's untouched 30K
+Commit at Proposal is a weak Commit (a top move).
+
+The test runs the real path: Report.table → quotabook.headlines.record_table (an IPython display, captured
+here) → the notebook's outputs → quotabook.pack.tables.write_region_tables → a CSV read by pandas.
+"""
+
+from __future__ import annotations
+
+import nbformat
+import pandas as pd
+import pytest
+from test_pack_tables import _Tables  # the caption and cell texts of every <table>
+
+from quotabook import summary
+from quotabook.pack.tables import write_region_tables
+from quotabook.text import figure
+from test_summary import report
+
+pytestmark = pytest.mark.filterwarnings("ignore::quotabook.errors.DataQualityWarning")
+
+
+@pytest.fixture
+def exported(monkeypatch, tmp_path):
+    """The summary's HTML tables and the CSV files the pack writes from what the summary recorded."""
+    outputs = []
+    monkeypatch.setattr("IPython.get_ipython", lambda: object())  # record_table hands tables out only in a kernel
+    monkeypatch.setattr("IPython.display.display",
+                        lambda data, raw=False, metadata=None: outputs.append(
+                            nbformat.v4.new_output("display_data", data=data, metadata=metadata or {})))
+    rep = report()
+    built = summary.build(rep)
+    page = built.html()  # renders the scoreboard and the moves through Report.table, recording each once
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("executive.show()", outputs=outputs)]
+    nbformat.write(nb, tmp_path / "summary.ipynb")
+    written = write_region_tables([("summary", tmp_path / "summary.ipynb")], tmp_path / "district", None)
+    parser = _Tables()
+    parser.feed(page)
+    return rep, built, parser.tables, [pd.read_csv(tmp_path / "district" / f) for f in written["csv"]], written
+
+
+def test_the_scoreboard_and_the_top_moves_are_exported_as_csv(exported):
+    _rep, _built, _html, csvs, written = exported
+    assert written["csv"] == ["tables/summary-01-2026-q3-scoreboard-regions-then-the-dist.csv",
+                              "tables/summary-02-top-moves-for-2026-q3.csv"]
+    board, moves = csvs
+    assert board.columns.tolist() == ["Region", "Target", "Closed", "Commit", "Best Case", "Forecast (P50)",
+                                      "Chance of target", "Gap", "Attainment", "Coverage"]
+    assert board["Region"].tolist() == ["North", "South", "The district"]
+    # raw numbers, not the page's "$80K": hand-worked in the module docstring
+    assert board["Closed"].tolist() == [80_000.0, 20_000.0, 100_000.0]
+    assert board["Attainment"].tolist() == [0.4, 0.1, 0.25]
+    assert board["Coverage"].round(3).tolist() == [0.9, 0.25, 0.575]
+    assert moves["Deal or region"].tolist()[0] == "Deal O3" and moves["Amount"].tolist()[0] == 30_000.0
+
+
+def test_every_exported_number_prints_as_the_summary_shows_it(exported):
+    rep, built, html_tables, csvs, _ = exported
+    units = {summary.column_label(rep, k): summary.COLUMNS[k].unit for k in built.columns}
+    units["Amount"] = "currency"
+    assert len(html_tables) == len(csvs) == 2
+    compared = 0
+    for shown, data in zip(html_tables, csvs, strict=True):
+        header, *rows = shown["rows"]
+        assert header == data.columns.tolist()
+        for position, column in enumerate(data.columns):
+            printed = [row[position] for row in rows]
+            if column in units:  # a number: the page prints the exported value in its unit's one format
+                assert [figure(v, units[column], rep.currency) for v in data[column]] == printed, column
+                compared += len(printed)
+            else:
+                assert data[column].fillna("").astype(str).tolist() == printed, column
+    assert compared >= 3 * 9  # every figure of the scoreboard, and the moves' amounts
+
+
+def test_the_scope_row_is_marked_and_every_figure_still_links_to_its_section(exported):
+    _rep, built, _html, _csvs, _ = exported
+    page = built.html()
+    assert page.count(" scope") >= len(built.columns) + 1  # each cell of the scope's row carries the class
+    for f in built.figures:
+        assert f'<a class="fig" href="{f.section.href}">{f.text}</a>' in page
