@@ -78,8 +78,14 @@ def chain_sentence(reference: pd.DataFrame) -> tuple[str | None, dict[str, str]]
     if weakest["Reading"] == "on a par":
         return (f"{weakest['Step']} is the weakest link of the activity chain: at {team} it only matches the {ref} "
                 f"of InsightSquared's example team{rest}; coach {weakest['Coach on']}.", headline)
-    return (f"Every link with an InsightSquared reference beats the example team; the closest to it, so the one to "
-            f"watch, is {weakest['Step']} at {team} against {ref}{rest}.", headline)
+    referenced = reference[reference.index.isin(views.CHAIN_STEPS) & reference["Example team"].notna()]
+    if len(links) == 1 and len(referenced) > 1:  # one link measured: "every link" would speak for the others too
+        return (f"{weakest['Step']} is the only link with an InsightSquared reference the data can measure, and it "
+                f"beats the example team: {team} against {ref}.", headline)
+    every = "Every link with an InsightSquared reference" if len(links) == len(referenced) else (
+        f"Each of the {len(links)} links with an InsightSquared reference the data can measure")
+    return (f"{every} beats the example team; the closest to it, so the one to watch, is {weakest['Step']} at "
+            f"{team} against {ref}{rest}.", headline)
 
 
 def spotlight_sentence(chain: pd.DataFrame, counts: pd.DataFrame, weakest: pd.DataFrame) -> str | None:

@@ -1,0 +1,47 @@
+"""Sentences and chart titles that were untrue on data that is not the demo, found by building packs of other
+CRMs' exports (quotabook.testing.crm_export: no targets, no activities, no history, a finished 2016 quarter)
+and reading every page. Each test is the smallest hand-made case that triggered the untrue text.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from quotabook.findings import activity_ratios as activity_text
+
+#: InsightSquared's example team, as views.activity_ratios.chain_reference sets it beside the team's ratios.
+_COACH = {"dial_to_connect": "voicemails, emails, call times, lists", "opportunity_to_deal": "qualifying and closing",
+          "dial_to_opportunity": "the whole chain above"}
+
+
+def _reference(team: dict[str, float]) -> pd.DataFrame:
+    """The chain-against-reference frame for the links in ``team`` (metric → team ratio; NaN: no data)."""
+    steps = {"dial_to_connect": ("Dial:Connect", 12.0), "dial_to_opportunity": ("Dial:Opportunity", 206.0),
+             "opportunity_to_deal": ("Opportunity:Deal", 6.0)}
+    rows = []
+    for metric, value in team.items():
+        step, example = steps[metric]
+        ratio = value / example if pd.notna(value) else float("nan")
+        reading = "no data" if pd.isna(value) else "better" if ratio < 0.9 else "worse"
+        rows.append({"metric": metric, "Step": step, "Team": value, "Example team": example,
+                     "Team ÷ example": ratio, "Reading": reading, "Coach on": _COACH[metric]})
+    return pd.DataFrame(rows).set_index("metric")
+
+
+def test_one_measurable_link_is_not_every_link():
+    """No activities table: only Opportunity:Deal (3:1) can be read, while Dial:Connect and Dial:Opportunity
+    have a reference and no data. "Every link with an InsightSquared reference beats the example team" spoke for
+    the two links the table beside it shows as "no data"."""
+    text, headline = activity_text.chain_sentence(
+        _reference({"dial_to_connect": float("nan"), "dial_to_opportunity": float("nan"),
+                    "opportunity_to_deal": 3.0}))
+    assert text == ("Opportunity:Deal is the only link with an InsightSquared reference the data can measure, and it "
+                    "beats the example team: 3:1 against 6:1.")
+    assert headline == {"Weakest link": "Opportunity:Deal 3:1"}
+
+
+def test_every_link_is_said_when_every_referenced_link_is_measured():
+    measured = _reference({"dial_to_connect": 6.0, "dial_to_opportunity": 50.0, "opportunity_to_deal": 4.0})
+    text, _ = activity_text.chain_sentence(measured)
+    assert text == ("Every link with an InsightSquared reference beats the example team; the closest to it, so the one "
+                    "to watch, is Opportunity:Deal at 4:1 against 6:1 (Dial:Connect 6:1 against 12:1).")
