@@ -199,7 +199,9 @@ def test_velocity_and_slippage_titles_escape_dollars(rep):
     fig = velocity_bars(views.sales_velocity_table(rep.ds, rep.period, by="region"), label="region", currency="USD",
                         period="2026-Q1")
     # West: 1 open × 1/1 won × 3,000 ÷ 130 days = 23.08; East: 1 open × 1/2 won × 1,000 ÷ 60 days = 8.33
-    assert _title(fig) == r"West books fastest, \$23.1 a day; East slowest at \$8.3"
+    # in the table's one money format: $23 and $8, not a chart-only $23.1 (issue 16)
+    assert _title(fig) == r"West books fastest, \$23 a day; East slowest at \$8"
+    assert [t.get_text() for t in fig.axes[0].texts] == [r"\$23 per day", r"\$8 per day"]
     assert fig.axes[0].get_xlabel() == "Bookings per day (USD)"
     slip = views.slippage_table(rep.ds, rep.period, by="region")
     fig = slippage_bars(slip, label="region", currency="USD", period="2026-Q1")

@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from ..metrics import format as fmt
 from ..text import level_plural
 from .base import COLORS, category_color, currency_text, finish, new_figure, no_data, percent_axis, plain
 
@@ -137,16 +138,17 @@ def velocity_bars(table: pd.DataFrame, *, label: str, currency: str, period: str
     fig, ax = new_figure(len(data))
     names = data[label].astype(str)
     ax.barh(names, data["sales_velocity"], color=OK_COLOR, height=0.6)
-    texts = data["sales_velocity"].map(lambda v: f"{currency_text(v, currency, decimals=1)}/day")
+    # the table's one format for money per day ("$497 per day"), not a chart-only "$497.0/day"
+    texts = fmt.by_unit(data["sales_velocity"], "currency_per_day", currency)
     _bar_labels(ax, data["sales_velocity"], texts, pad=float(data["sales_velocity"].max()) * 0.01)
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
     ax.set_xlim(0, float(data["sales_velocity"].max()) * 1.18)
     money_axis(ax, currency, float(data["sales_velocity"].max()))
     top, low = data.iloc[0], data.iloc[-1]
-    title = f"{top[label]} books fastest, {currency_text(top['sales_velocity'], currency, decimals=1)} a day"
+    title = f"{top[label]} books fastest, {currency_text(top['sales_velocity'], currency)} a day"
     if len(data) > 1:
-        title += f"; {low[label]} slowest at {currency_text(low['sales_velocity'], currency, decimals=1)}"
+        title += f"; {low[label]} slowest at {currency_text(low['sales_velocity'], currency)}"
     return finish(fig, ax, plain(title), subtitle=f"Sales velocity in {period}: open deals × win rate × average deal "
                   "÷ sales cycle", xlabel=f"Bookings per day ({currency})")
 
