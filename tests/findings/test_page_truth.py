@@ -45,3 +45,26 @@ def test_every_link_is_said_when_every_referenced_link_is_measured():
     text, _ = activity_text.chain_sentence(measured)
     assert text == ("Every link with an InsightSquared reference beats the example team; the closest to it, so the one "
                     "to watch, is Opportunity:Deal at 4:1 against 6:1 (Dial:Connect 6:1 against 12:1).")
+
+
+def _report(ds, period: str = "2026-Q3", region: str | None = None):
+    from quotabook.metrics import load_catalog
+    from quotabook.notebook import Report
+
+    return Report(ds=ds, period=ds.period(period), region=region, catalog=load_catalog())
+
+
+def test_deals_closing_by_a_date_say_how_many_are_already_past_their_close_date():
+    """A 2016 export: open deals dated in 2014 sat among the "open deals closing by 20 Mar 2017", read beside a
+    section promising "the open deals dated to close in the next 90 days". On 19 Aug 2026: O1 is dated 30 Jun 2026
+    (overdue), O2 15 Sep 2026; neither carries a red flag (no history, no activity data)."""
+    from quotabook.findings import integrity as integrity_text
+    from quotabook.testing import build_dataset, deal
+    from quotabook.views.integrity import flag_summary
+
+    ds = build_dataset([deal("O1", close="2026-06-30", amount=1000.0), deal("O2", close="2026-09-15", amount=1000.0),
+                        deal("W1", close="2026-07-20", stage="Closed Won", amount=1000.0)], as_of="2026-08-19")
+    summary = flag_summary(ds)
+    assert (summary.attrs["closing_soon"], summary.attrs["overdue"]) == (2, 1)
+    assert integrity_text.integrity_sentence(_report(ds), summary) == (
+        "None of the 2 open deals closing by 17 Nov 2026 (1 is already past the close date) carries a red flag.")

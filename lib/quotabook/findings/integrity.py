@@ -60,15 +60,20 @@ def integrity_sentence(rep, summary: pd.DataFrame | None = None, riskiest: pd.Da
     if not a["closing_soon"]:
         return _lead(rep, f"No open deal is dated to close by {until}, so there is no near-term pipeline to check "
                           "for red flags.")
+    # "closing by" a date counts the deals already past their close date too: said, so none reads as upcoming
+    overdue = a.get("overdue", 0)
+    which = ("it is" if a["closing_soon"] == 1 else "all are" if overdue == a["closing_soon"]
+             else f"{overdue} {'is' if overdue == 1 else 'are'}")
+    past = f" ({which} already past the close date)" if overdue else ""
     if not a["at_risk"]:
         if a["closing_soon"] == 1:
-            return _lead(rep, f"The 1 open deal closing by {until} carries no red flag.")
-        return _lead(rep, f"None of the {a['closing_soon']} open deals closing by {until} carries a red flag.")
+            return _lead(rep, f"The 1 open deal closing by {until}{past} carries no red flag.")
+        return _lead(rep, f"None of the {a['closing_soon']} open deals closing by {until}{past} carries a red flag.")
     riskiest = riskiest_deals(rep.ds, 1) if riskiest is None else riskiest
     top = riskiest.iloc[0]
     verb = "carries" if a["at_risk"] == 1 else "carry"
     return outlook(rep) + (
-        f"{a['at_risk']} of the {a['closing_soon']} open deals closing by {until} {verb} at least one red flag, "
+        f"{a['at_risk']} of the {a['closing_soon']} open deals closing by {until}{past} {verb} at least one red flag, "
         f"worth {rep.money(a['at_risk_amount'])}; the riskiest is {top['name']} ({top['owner']}, "
         f"{rep.money(top['amount'])}): {top['why']}.")
 

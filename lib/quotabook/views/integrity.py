@@ -182,7 +182,8 @@ def flag_summary(ds: Dataset) -> pd.DataFrame:
         One row per flag in :data:`FLAGS` order: ``flag``, ``label`` (with its threshold), ``deals`` (count)
         and ``amount`` (reporting currency). ``attrs``: ``soon_until`` (last close date reviewed),
         ``closing_soon`` (open deals closing by then), ``at_risk`` and ``at_risk_amount`` (deals with any
-        flag and their value), ``unavailable`` (flags the data cannot raise, with the reason).
+        flag and their value), ``overdue`` (of the deals closing soon, those dated before the report date: still
+        open past their close date), ``unavailable`` (flags the data cannot raise, with the reason).
     """
     flags = risk_flags(ds, soon_only=True)
     labels = _label_flags(ds)
@@ -191,6 +192,7 @@ def flag_summary(ds: Dataset) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=["flag", "label", "deals", "amount"])
     risky = flags[flags["risk_score"] > 0]
     soon = ds.reference_date + pd.Timedelta(days=ds.settings.threshold("integrity_soon_days"))
+    overdue = int((pd.to_datetime(flags["close_date"]) < ds.reference_date.normalize()).sum())
     out.attrs = {**flags.attrs, "soon_until": soon, "closing_soon": len(flags), "at_risk": len(risky),
-                 "at_risk_amount": float(risky["amount"].sum())}
+                 "at_risk_amount": float(risky["amount"].sum()), "overdue": overdue}
     return out
