@@ -73,6 +73,25 @@ def plural(n: float, word: str) -> str:
     return f"{fmt.count(n)} {noun(word, n)}"
 
 
+def signed_pct(value: float) -> str:
+    """A signed whole percentage, "+12%" / "-3%", and "0%" for what rounds to nothing (never "-0%" or "+0%"),
+    as the tables print it."""
+    text = f"{value:+.0%}"
+    return "0%" if text in ("+0%", "-0%") else text
+
+
+def every(n: int, word: str) -> str:
+    """All ``n`` of ``word`` as a title opens on it: "The one territory", "Both territories", "All 5 territories"
+    (never "All 1 territories" or "All 2 regions"). The verb after it agrees with ``n`` (:func:`verb`)."""
+    n = int(n)
+    return f"The one {word}" if n == 1 else f"Both {noun(word)}" if n == 2 else f"All {n} {noun(word)}"
+
+
+def verb(n: float, one: str, many: str) -> str:
+    """``one`` for a single subject, else ``many``: ``verb(n, "sits", "sit")``."""
+    return one if n == 1 else many
+
+
 def names(values: Iterable, limit: int | None = 3) -> str:
     """"A", "A and B", "A, B and C", "A, B, C and 2 more" (``limit=None``: every name)."""
     values = [str(v) for v in values]

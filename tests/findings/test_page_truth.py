@@ -68,3 +68,30 @@ def test_deals_closing_by_a_date_say_how_many_are_already_past_their_close_date(
     assert (summary.attrs["closing_soon"], summary.attrs["overdue"]) == (2, 1)
     assert integrity_text.integrity_sentence(_report(ds), summary) == (
         "None of the 2 open deals closing by 17 Nov 2026 (1 is already past the close date) carries a red flag.")
+
+
+def test_titles_count_one_and_two_groups_in_words():
+    """A one-territory region read "All 1 territories fall short"; two read "All 2 regions"."""
+    from quotabook.charts.forecast import _groups_title
+    from quotabook.text import every, signed_pct
+
+    assert [every(n, "territory") for n in (1, 2, 5)] == ["The one territory", "Both territories", "All 5 territories"]
+    two = pd.DataFrame({"monte_carlo_p50": [10.0, 20.0], "target_amount": [50.0, 50.0]}, index=["East", "West"])
+    assert _groups_title(two, "region", []) == "Both regions are forecast short of target (Monte Carlo median)"
+    assert _groups_title(two.iloc[:1], "territory", []) == (
+        "The one territory is forecast short of target (Monte Carlo median)")
+    # a bias that rounds to nothing prints as the backtest table prints it, not "-0%"
+    assert [signed_pct(v) for v in (-0.004, 0.004, 0.25, -0.11)] == ["0%", "0%", "+25%", "-11%"]
+
+
+def test_a_forecast_range_without_spread_is_not_printed_as_a_range():
+    """Every deal of the quarter decided: the findings said "$16K with no spread" and the chart "likely range
+    $16K-$16K"."""
+    from quotabook.charts.forecast import outlook_title
+
+    outlook = pd.DataFrame({"metric": ["monte_carlo_p50"], "low": [16_000.0], "high": [16_000.0]})
+    outlook.attrs = {"target": 109_000.0, "target_probability": 0.0}
+    assert outlook_title(outlook, "Nordics", "2016-Q4", "USD") == (
+        "Nordics: 0% chance of reaching the $109K target; $16K with no spread")
+    outlook["high"] = 40_000.0
+    assert outlook_title(outlook, "Nordics", "2016-Q4", "USD").endswith("likely range $16K-$40K")

@@ -132,7 +132,7 @@ def test_range_calibration_counts_outcomes_inside_p10_p90():
     assert (s["ranges"], s["quarters"], s["inside"], s["below"], s["above"]) == (5, 3, 0.6, 0.2, 0.2)
     # scored: A/Q1 reached (0.9 → 0.01), B/Q1 not (0.2 → 0.04), B/Q2 reached (0.6 → 0.16): mean 0.07
     assert s["chances"] == 3 and s["brier"] == pytest.approx(0.07)
-    assert "60% of the time (5 range(s) tested" in trust.trust_statement(s)
+    assert "60% of the time (5 ranges tested" in trust.trust_statement(s)
     assert "too few to judge" in trust.trust_statement(s)
 
 

@@ -26,7 +26,7 @@ SEED_TERRITORIES = [
 ]
 
 
-def seed_report(*, territories=SEED_TERRITORIES, open_deals=True) -> Report:
+def seed_report(*, territories=SEED_TERRITORIES, open_deals=True, as_of: str = "2026-08-01") -> Report:
     """The worked example's five AEs, each with one won and three lost deals in Q1 2026 (win rate 25%), a $100K
     Q3 target each; AE1 has a $60K Commit and a $40K Best Case open in Q3 (report date Aug 1)."""
     opps = [deal(f"H{t}{i}", t, stage="Closed Won" if i == 0 else "Closed Lost", close="2026-02-10", amount=10_000)
@@ -34,7 +34,7 @@ def seed_report(*, territories=SEED_TERRITORIES, open_deals=True) -> Report:
     if open_deals:
         opps += [deal("C1", "AE1", amount=60_000, category="Commit"), deal("B1", "AE1", amount=40_000,
                                                                           category="Best Case")]
-    ds = build_dataset(opps, territories=territories, as_of="2026-08-01",
+    ds = build_dataset(opps, territories=territories, as_of=as_of,
                        targets=targets(Q3, **dict.fromkeys(["AE1", "AE2", "AE3", "AE4", "AE5"], 100_000)))
     return Report(ds=ds, period=ds.period(Q3), region="East", catalog=load_catalog())
 
@@ -76,12 +76,18 @@ def test_findings_on_the_worked_example_territories():
 
 def test_findings_name_new_hires_on_the_ramp_and_a_closed_period():
     ramping = [{**t, "capacity_factor": 0.7 if t["territory"] in ("AE2", "AE4") else 1.0} for t in SEED_TERRITORIES]
-    found = territory_quota_findings(seed_report(territories=ramping, open_deals=False))
+    found = territory_quota_findings(seed_report(territories=ramping, open_deals=False, as_of="2026-10-15"))
     assert ("AE2 and AE4 run at 70% capacity, the ramp level for new hires, so their calibrated quota is 30% below "
             "a fully ramped seller's.") in found.sentences
     assert found.sentences[-1] == ("2026-Q3 has nothing left open for East: bookings are final at 0% of target, so "
                                    "only the quota moves the what-if (a 10% lower quota would have meant 0%).")
     assert found.headlines["Attainment (final)"] == "0%" and "Chance of target" not in found.headlines
+    # on 1 Aug nothing open is dated in 2026-Q3 either, but two months are left: its bookings are not final
+    running = territory_quota_findings(seed_report(territories=ramping, open_deals=False))
+    assert running.sentences[-1] == (
+        "No open Commit or Best Case is dated in 2026-Q3 for East: bookings stand at 0% of target unless new deals "
+        "close before it ends, so only the quota moves the what-if (a 10% lower quota would mean 0%).")
+    assert "Attainment (final)" not in running.headlines
 
 
 def test_without_tacos_the_notebook_says_so_instead_of_failing():
@@ -120,7 +126,7 @@ def test_calibration_and_fairness_charts():
     assert {category_color("Target"), charts.COLORS[0]} <= _bar_colors(ax)
     fig = charts.fairness_bars(cal, tolerance=0.1, scope="East")
     ax = fig.axes[0]
-    assert fig._suptitle.get_text() == ("1 of 5 territories sit outside the ±10% fairness band; AE1 is 20% above "
+    assert fig._suptitle.get_text() == ("1 of 5 territories sits outside the ±10% fairness band; AE1 is 20% above "
                                         "the mean")
     colors = {to_hex(p.get_facecolor()): p.get_width() for p in ax.patches if p.get_height() == 0.65}
     assert colors[charts.UNFAIR_COLOR] == pytest.approx(0.2)

@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..metrics import format as fmt
+from ..text import every
 from ..views.activity_ratios import CHAIN_COLUMNS
 from .base import COLORS, finish, new_figure, no_data, percent_axis
 from .unavailable import unavailable_chart
@@ -185,7 +186,7 @@ def goal_attainment(goals: pd.DataFrame, *, progress: float = 1.0) -> Figure:
         title = (f"{n_off} of {n_reps} reps behind an activity goal; {worst['owner']} furthest "
                  f"({_TYPE_HEADERS.get(worst['type'], worst['type']).lower()} at {fmt.percent(worst['attainment'])})")
     else:
-        title = f"All {n_reps} reps on pace for every activity goal"
+        title = f"{every(n_reps, 'rep')} on pace for every activity goal"
     pace = "" if progress >= 1.0 else f"; dotted line: pace for today ({fmt.percent(progress)} of the quarter gone)"
     _caption(fig, f"Activities done as a share of the quarter's goal; dashed line: the goal{pace}")
     return finish(fig, axes[0], _title(title), legend=False)

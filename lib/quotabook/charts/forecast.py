@@ -20,7 +20,7 @@ from matplotlib.ticker import MaxNLocator
 from ..metrics.catalog import label
 from ..metrics.forecasting.methods import METHOD_LABELS
 from ..metrics.forecasting.waterfall import INFLOWS
-from ..text import mid
+from ..text import every, mid, signed_pct, verb
 from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis, plain
 
 __all__ = ["METHOD_COLORS", "backtest_lines", "methods_by_group", "no_data", "outlook_ranges", "pipeline_trend_area",
@@ -75,8 +75,9 @@ def outlook_title(outlook: pd.DataFrame, scope: str, period: str, currency: str)
                    f"{money(mc['high'].iloc[0])}"
         return head
     if len(mc) and pd.notna(a.get("target_probability")):
-        return (f"{scope}: {a['target_probability']:.0%} chance of reaching the {money(target)} target; "
-                f"likely range {money(mc['low'].iloc[0])}-{money(mc['high'].iloc[0])}")
+        low, high = money(mc["low"].iloc[0]), money(mc["high"].iloc[0])
+        likely = f"likely range {low}-{high}" if low != high else f"{low} with no spread"
+        return f"{scope}: {a['target_probability']:.0%} chance of reaching the {money(target)} target; {likely}"
     if len(outlook):
         spread = outlook["forecast"]
         return f"{scope}: the methods forecast {money(spread.min())}-{money(spread.max())} for {period}"
@@ -165,7 +166,8 @@ def _groups_title(data: pd.DataFrame, level: str, methods: list[str]) -> str:
         if len(short) == 0:
             return f"Every one of the {len(data)} {plural} is forecast to reach target (Monte Carlo median)"
         if len(short) == len(data):
-            return f"All {len(data)} {plural} are forecast short of target (Monte Carlo median)"
+            return (f"{every(len(data), level)} {verb(len(data), 'is', 'are')} forecast short of target "
+                    "(Monte Carlo median)")
         names = ", ".join(str(s) for s in short[:3]) + (" and others" if len(short) > 3 else "")
         return f"{len(short)} of {len(data)} {plural} are forecast short of target: {names}"
     spread = data[methods].max(axis=1) - data[methods].min(axis=1)
@@ -200,7 +202,7 @@ def backtest_lines(results: pd.DataFrame, summary: pd.DataFrame, *, scope: str,
     quarters = r["period"].nunique()
     if title is None:
         title = (f"{best['method']} has been the most accurate forecast for {mid(scope)}: "
-                 f"{best['accuracy']:.0%} on average, bias {best['bias']:+.0%}")
+                 f"{best['accuracy']:.0%} on average, bias {signed_pct(best['bias'])}")
     return finish(fig, ax, plain(title), subtitle=f"Backtest accuracy (1 - |forecast - actual| / actual), mean over "
                   f"{quarters} quarter{'s' if quarters != 1 else ''}", xlabel="Week of the quarter the forecast "
                   "was made", ylabel="Accuracy")
@@ -279,7 +281,7 @@ def _trend_title(per_date: pd.DataFrame, scope: str, currency: str) -> str:
     head += f", {'up' if change >= 0 else 'down'} {abs(change):.0%} since {per_date.index[0]:%b %Y}"
     t_now, t_first = per_date["target"].iloc[-1], per_date["target"].iloc[0]
     if pd.notna(t_now) and pd.notna(t_first) and t_first:
-        head += f"; the quarterly target moved {(t_now - t_first) / t_first:+.0%}"
+        head += f"; the quarterly target moved {signed_pct((t_now - t_first) / t_first)}"
     return head
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 from matplotlib.colors import LinearSegmentedColormap, TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from ..text import level_plural
+from ..text import every, level_plural, verb
 from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis, plain
 from .unavailable import unavailable_note
 
@@ -89,10 +89,12 @@ def fairness_bars(table: pd.DataFrame, *, tolerance: float, scope: str) -> Figur
     outside = int((~inside).sum())
     worst = data.loc[data["deviation"].abs().idxmax()]
     side = "above" if worst["deviation"] > 0 else "below"
-    count = f"All {len(data)}" if outside == len(data) else f"{outside} of {len(data)}"
-    title = (f"{count} territories sit outside the ±{tolerance:.0%} fairness band; "
+    n = len(data)
+    count = (every(n, "territory") + " " + verb(n, "sits", "sit") if outside == n
+             else f"{outside} of {n} territories " + verb(outside, "sits", "sit"))
+    title = (f"{count} outside the ±{tolerance:.0%} fairness band; "
              f"{worst['territory']} is {abs(worst['deviation']):.0%} {side} the mean") if outside else (
-             f"All {len(data)} territories sit within the ±{tolerance:.0%} fairness band")
+             f"{every(n, 'territory')} {verb(n, 'sits', 'sit')} within the ±{tolerance:.0%} fairness band")
     return finish(fig, ax, title, subtitle="Weighted opportunity (TACoS × propensity) against the mean of the "
                   "territories shown", xlabel="Deviation from the mean")
 
@@ -136,8 +138,10 @@ def scenario_heatmap(grid: pd.DataFrame, *, by: str, scope: str, period: str) ->
     short = att[base] < 1
     worst = att.min(axis=1)
     if short.any():
-        count = f"All {len(att)}" if short.all() else f"{int(short.sum())} of {len(att)}"
-        title = (f"{count} {level_plural(by)} fall short of target at the forecast call; the worst "
+        word = "rep" if by == "owner" else by
+        count = (f"{every(len(att), word)} {verb(len(att), 'falls', 'fall')}" if short.all() else
+                 f"{int(short.sum())} of {len(att)} {level_plural(by)} {verb(int(short.sum()), 'falls', 'fall')}")
+        title = (f"{count} short of target at the forecast call; the worst "
                  f"case is {worst.min():.0%} ({worst.idxmin()})")
     else:
         title = f"Every {by} reaches target at the forecast call; the toughest scenario leaves " \

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..forecast import study
 from ..metrics.forecasting.monte_carlo import range_statement
-from ..text import extremes, heading_anchor, is_number, mid, names, noun, plural
+from ..text import extremes, heading_anchor, is_number, mid, names, noun, plural, signed_pct
 from . import Findings
 from .integrity import say_date
 
@@ -148,7 +148,7 @@ def _backtest(rep, fx) -> tuple[str, dict, list]:
     when = "the last quarter" if quarters == 1 else f"each of the last {quarters} quarters"
     text = (f"Rerun on the pipeline as it stood in {when}, {best['method']} has been "
             f"the most accurate forecast for {mid(rep.label)} ({rep.pct(best['accuracy'])} on average, bias "
-            f"{best['bias']:+.0%}), so it is the one to lead with")
+            f"{signed_pct(best['bias'])}), so it is the one to lead with")
     if len(s) > 1:
         direction = "over-calls" if worst["bias"] > 0 else "under-calls"
         text += (f"; {worst['method']} has been the least accurate ({rep.pct(worst['accuracy'])}) and "

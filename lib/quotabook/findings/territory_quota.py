@@ -111,10 +111,15 @@ def whatif_sentences(rep, base: whatif.WhatIfBase) -> tuple[list[str], dict]:
     open_amount = float(base.commit.sum() + base.best_case.sum())
     if open_amount <= 0:
         lower = _scope_row(base, whatif.Adjustments(quota=-0.1))
-        final = {"Attainment (final)": rep.pct(now["attainment"])}
-        return [f"{rep.period.label} has nothing left open for {_scope_name(rep)}: bookings are final at "
-                f"{rep.pct(now['attainment'])} of target, so only the quota moves the what-if (a 10% lower quota "
-                f"would have meant {rep.pct(lower['attainment'])})."], final
+        if rep.state.finished:
+            final = {"Attainment (final)": rep.pct(now["attainment"])}
+            return [f"{rep.period.label} has nothing left open for {_scope_name(rep)}: bookings are final at "
+                    f"{rep.pct(now['attainment'])} of target, so only the quota moves the what-if (a 10% lower quota "
+                    f"would have meant {rep.pct(lower['attainment'])})."], final
+        # still running: nothing open is dated in it, but a deal can still be created and won before it ends
+        return [f"No open Commit or Best Case is dated in {rep.period.label} for {_scope_name(rep)}: bookings stand "
+                f"at {rep.pct(now['attainment'])} of target unless new deals close before it ends, so only the quota "
+                f"moves the what-if (a 10% lower quota would mean {rep.pct(lower['attainment'])})."], headlines
     share = rep.settings.threshold("best_case_share")
     worse = _scope_row(base, whatif.Adjustments(conversion=-0.2))
     sentences = [f"At the forecast call (Closed + Commit + {share:.0%} of Best Case) {mid(rep.label)} projects "

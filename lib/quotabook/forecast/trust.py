@@ -34,6 +34,7 @@ from ..errors import DataQualityWarning, MetricUnavailable
 from ..metrics import compute_wide, load_catalog
 from ..metrics.catalog import note_shown
 from ..metrics.forecasting.deals import week_start
+from ..text import plural
 from .backtest import _lean, completed_quarters
 
 __all__ = ["CALL_WEEKS", "GREEN", "RANGE_TARGET", "accuracy_band", "commit_accuracy", "commit_history",
@@ -221,8 +222,8 @@ def trust_statement(summary: dict) -> str:
         return ("No past quarter could be replayed (the change history does not reach back a full quarter), so "
                 "this quarter's range is untested: read it as a rough guide.")
     inside = summary["inside"]
-    held = f"In {summary['quarters']} past quarter(s), the P10–P90 range held the outcome {inside:.0%} of the time " \
-           f"({n} range(s) tested; an honest range holds about 80%)"
+    held = f"In {plural(summary['quarters'], 'past quarter')}, the P10–P90 range held the outcome {inside:.0%} of " \
+           f"the time ({plural(n, 'range')} tested; an honest range holds about 80%)"
     if n < 10:
         verdict = "too few to judge the range yet: treat it as indicative."
     elif inside < RANGE_TARGET - 0.05:
@@ -237,7 +238,7 @@ def trust_statement(summary: dict) -> str:
     text = f"{held}: {verdict}"
     if summary.get("chances"):
         text += (f" The chance-of-target statement scored a Brier score of {summary['brier']:.2f} over "
-                 f"{summary['chances']} call(s) (0 is perfect; always saying 50% scores 0.25).")
+                 f"{plural(summary['chances'], 'call')} (0 is perfect; always saying 50% scores 0.25).")
     return text
 
 
