@@ -123,3 +123,14 @@ def test_a_target_of_zero_is_no_target_and_gets_no_tick():
     rep = Report(ds=ds, period=ds.period("2026-Q3"), region="East", catalog=load_catalog())
     _fig, _ax, _drawn, ticks = _chart(rep)
     assert len(ticks) == 1 and ticks[0].get_offsets()[:, 0].tolist() == [100 * K]  # T1 only
+
+
+def test_a_running_quarter_with_nothing_open_says_so_rather_than_closed_closing():
+    """Only Closed to draw while the quarter runs: "Closed closing in the period" said nothing true."""
+    ds = build_dataset([d for d in _deals() if d["opportunity_id"] in ("W1", "W2")],
+                       targets=targets("2026-Q3", T1=100 * K, T2=100 * K), as_of="2026-08-19")
+    rep = Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
+    _fig, ax, drawn, _ticks = _chart(rep)
+    assert drawn == ["Closed"]
+    assert ax.get_title(loc="left") == ("2026-Q3: Closed so far (no open amount is dated in the period); the tick "
+                                        "marks each target")

@@ -71,7 +71,8 @@ def stack_vs_target(stack: pd.DataFrame, *, label: str, currency: str, scope: st
         [c for c in CATEGORY_ORDER if c in stack and stack[c].fillna(0).gt(0).any()] or ["Closed"])
     title = title or _stack_title(stack, label, scope, period, ended)
     has_target = bool(stack["Target"].gt(0).any())
-    when = " (final: the period is over)" if ended else " closing in the period"
+    when = (" (final: the period is over)" if ended else " closing in the period" if categories != ["Closed"]
+            else " so far (no open amount is dated in the period)")
     subtitle = f"{period}: {', '.join(categories)}{when}" + ("; the tick marks each target" if has_target else "")
     return stacked_bars_vs_target(stack, label=label, categories=categories, target="Target" if has_target else None,
                                   currency=currency, title=title, subtitle=subtitle)
