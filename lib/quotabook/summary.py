@@ -13,7 +13,7 @@ forecast page, :mod:`quotabook.moves` for the next moves) and formatted as those
 figure here reads exactly as it does where it links to. The wording lives here so it is tested; the
 notebook (``notebooks/summary.ipynb``) only calls :func:`build` and :meth:`ExecutiveSummary.show`.
 
-Once the report's period is over its figures are final (nothing is left open: no Commit or Best Case,
+Once the report's period is over its figures are final (nothing more can close in it: no Commit or Best Case,
 coverage is the pipeline coverage going in) and the next moves look ahead to
 :attr:`quotabook.notebook.Report.moves_period`, the quarter holding the as-of date, labelled with it.
 """

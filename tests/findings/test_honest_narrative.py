@@ -314,7 +314,7 @@ def test_lost_deals_without_an_amount_are_left_out_of_the_size_bands_and_said_to
     assert bands.attrs["unplaced"] == {"won": 0, "lost": 2}
     assert bands["lost_count"].sum() == 0 and bands["won_count"].sum() == 2
     size = next(s for s in said["won_lost"] if "size band" in s)
-    assert "2 lost deals without an amount cannot be placed in a size band" in size
+    assert "2 lost deals at $0 or without an amount cannot be placed in a size band" in size
 
 
 def test_a_monte_carlo_range_without_spread_is_one_figure_with_why(corpus):

@@ -79,7 +79,7 @@ def test_findings_name_new_hires_on_the_ramp_and_a_closed_period():
     found = territory_quota_findings(seed_report(territories=ramping, open_deals=False, as_of="2026-10-15"))
     assert ("AE2 and AE4 run at 70% capacity, the ramp level for new hires, so their calibrated quota is 30% below "
             "a fully ramped seller's.") in found.sentences
-    assert found.sentences[-1] == ("2026-Q3 has nothing left open for East: bookings are final at 0% of target, so "
+    assert found.sentences[-1] == ("2026-Q3 is over for East: bookings are final at 0% of target, so "
                                    "only the quota moves the what-if (a 10% lower quota would have meant 0%).")
     assert found.headlines["Attainment (final)"] == "0%" and "Chance of target" not in found.headlines
     # on 1 Aug nothing open is dated in 2026-Q3 either, but two months are left: its bookings are not final
@@ -153,5 +153,12 @@ def test_closed_period_sensitivity_says_only_the_quota_moves():
                                                       "closed": [95.0], "commit": [0.0], "best_case": [0.0],
                                                       "target": [100.0]}))
     fig = charts.sensitivity_heatmap(whatif.sensitivity_grid(base), scope="West", period=Q3)
-    assert fig._suptitle.get_text() == ("West: nothing is left open; only a quota at least 10% lower would have "
-                                        "reached target")
+    assert fig._suptitle.get_text() == ("West: nothing open can still land in 2026-Q3; only a quota at least 10% "
+                                        "lower would have reached target")
+    # reached at this quota with nothing to spare (the solo region of a 2016 export: 100.2%): no "0% higher"
+    exact = whatif.WhatIfBase.from_frame(pd.DataFrame({"territory": ["T1"], "region": "R", "district": "D",
+                                                       "closed": [100.2], "commit": [0.0], "best_case": [0.0],
+                                                       "target": [100.0]}))
+    fig = charts.sensitivity_heatmap(whatif.sensitivity_grid(exact), scope="Iberia", period=Q3)
+    assert fig._suptitle.get_text() == ("Iberia: nothing open can still land in 2026-Q3; target is reached at this "
+                                        "quota, not at one 10% higher")

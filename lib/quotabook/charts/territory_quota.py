@@ -172,10 +172,19 @@ def sensitivity_heatmap(grid: pd.DataFrame, *, scope: str, period: str) -> Figur
     fixed = bool(np.allclose(att.to_numpy("float64"), att.to_numpy("float64")[:1], equal_nan=True))
     if fixed and reached.any().any() and not reached.all().all():
         cut = max(q for q in att.columns if reached[q].all())
-        title = (f"{scope}: nothing is left open; only a quota at least {-cut:.0%} lower would have reached target"
-                 if cut < 0 else f"{scope}: nothing is left open; target is reached even with a quota {cut:.0%} higher")
+        # "nothing open can still land": once over, even a deal still open and dated in the period cannot
+        if cut < 0:
+            title = (f"{scope}: nothing open can still land in {period}; only a quota at least {-cut:.0%} lower "
+                     "would have reached target")
+        elif cut > 0:
+            title = (f"{scope}: nothing open can still land in {period}; target is reached even with a quota "
+                     f"{cut:.0%} higher")
+        else:  # reached at this quota only: "even with a quota 0% higher" said nothing
+            step = min(q for q in att.columns if q > cut)
+            title = (f"{scope}: nothing open can still land in {period}; target is reached at this quota, not at "
+                     f"one {step:.0%} higher")
     elif fixed:
-        title = f"{scope}: nothing is left open, so conversion no longer moves attainment"
+        title = f"{scope}: nothing open can still land in {period}, so conversion no longer moves attainment"
     elif reached.all().all():
         title = f"{scope} reaches target in every combination of ±20% conversion and quota"
     elif not reached.any().any():

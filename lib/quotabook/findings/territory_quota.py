@@ -113,7 +113,7 @@ def whatif_sentences(rep, base: whatif.WhatIfBase) -> tuple[list[str], dict]:
         lower = _scope_row(base, whatif.Adjustments(quota=-0.1))
         if rep.state.finished:
             final = {"Attainment (final)": rep.pct(now["attainment"])}
-            return [f"{rep.period.label} has nothing left open for {_scope_name(rep)}: bookings are final at "
+            return [f"{rep.period.label} is over for {_scope_name(rep)}: bookings are final at "
                     f"{rep.pct(now['attainment'])} of target, so only the quota moves the what-if (a 10% lower quota "
                     f"would have meant {rep.pct(lower['attainment'])})."], final
         # still running: nothing open is dated in it, but a deal can still be created and won before it ends

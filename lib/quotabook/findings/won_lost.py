@@ -135,7 +135,8 @@ def _size_sentence(rep, bands: pd.DataFrame) -> str:
     note = ""
     if unplaced:
         left = names([plural(n, f"{kind} deal") for kind, n in unplaced.items()])
-        note = (f"; {left} without an amount cannot be placed in a size band and "
+        # a lost deal the CRM zeroed is recorded at 0, not blank: both have no size, and the sentence says so
+        note = (f"; {left} at {rep.money(0)} or without an amount cannot be placed in a size band and "
                 f"{'is' if sum(unplaced.values()) == 1 else 'are'} left out")
     if len(data) < 2:
         return f"Win rate by deal size cannot be read over {window}{note}." if note else ""
