@@ -148,17 +148,18 @@ def test_what_if_heatmaps():
     assert empty.axes[0].texts[0].get_text() == "No target is set for the period."
 
 
-def test_closed_period_sensitivity_says_only_the_quota_moves():
-    base = whatif.WhatIfBase.from_frame(pd.DataFrame({"territory": ["T1"], "region": "R", "district": "D",
-                                                      "closed": [95.0], "commit": [0.0], "best_case": [0.0],
+def _closed_only(closed: float) -> whatif.WhatIfBase:
+    """One territory with ``closed`` won against a target of 100 and nothing open."""
+    return whatif.WhatIfBase.from_frame(pd.DataFrame({"territory": ["T1"], "region": "R", "district": "D",
+                                                      "closed": [closed], "commit": [0.0], "best_case": [0.0],
                                                       "target": [100.0]}))
-    fig = charts.sensitivity_heatmap(whatif.sensitivity_grid(base), scope="West", period=Q3)
+
+
+def test_closed_period_sensitivity_says_only_the_quota_moves():
+    fig = charts.sensitivity_heatmap(whatif.sensitivity_grid(_closed_only(95.0)), scope="West", period=Q3)
     assert fig._suptitle.get_text() == ("West: nothing open can still land in 2026-Q3; only a quota at least 10% "
                                         "lower would have reached target")
     # reached at this quota with nothing to spare (the solo region of a 2016 export: 100.2%): no "0% higher"
-    exact = whatif.WhatIfBase.from_frame(pd.DataFrame({"territory": ["T1"], "region": "R", "district": "D",
-                                                       "closed": [100.2], "commit": [0.0], "best_case": [0.0],
-                                                       "target": [100.0]}))
-    fig = charts.sensitivity_heatmap(whatif.sensitivity_grid(exact), scope="Iberia", period=Q3)
+    fig = charts.sensitivity_heatmap(whatif.sensitivity_grid(_closed_only(100.2)), scope="Iberia", period=Q3)
     assert fig._suptitle.get_text() == ("Iberia: nothing open can still land in 2026-Q3; target is reached at this "
                                         "quota, not at one 10% higher")
