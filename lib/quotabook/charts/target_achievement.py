@@ -170,12 +170,12 @@ def coverage_bars(cov: pd.DataFrame, *, label: str, scope: str, thresholds: Mapp
         start = data["start_pipeline_coverage"]
         _bars(left, names, start, early, labels=start.map(_multiple_text))
         _lines(left, pipe_lines)
-        left.set_title("Pipeline coverage going in (day before the period)", fontsize=9.5, loc="left")
+        left.set_title("Pipeline coverage going in\n(the day before the period)", fontsize=9.5, loc="left")
         _multiple_axis(left)
         _bars(right, names, data["attainment"], 1.0, labels=data["attainment"].map(
             lambda v: "–" if pd.isna(v) else f"{v:.0%}"))
         _lines(right, {"Target 100%": ("target", 1.0)})
-        right.set_title("Attainment at the end (100% = target)", fontsize=9.5, loc="left")
+        right.set_title("Attainment at the end\n(100% = target)", fontsize=9.5, loc="left")
         percent_axis(right, axis="x")
     else:
         push = thresholds["pipeline_push_below"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..charts.rep_scorecards import rep_card
-from ..text import extremes, names
+from ..text import extremes, mid, names
 from ..views.rep_scorecards import SCORECARD_METRICS, Scorecards
 from . import Findings
 
@@ -67,6 +67,9 @@ def scorecard_findings(report, cards: Scorecards) -> Findings:
         total = report.money(team["closed_amount"].sum())
         sentences.append(f"No targets in the data: reps are ranked by bookings ({total} in {report.period.label}"
                          f"{so_far}).")
+    unlisted = _unlisted_sentence(report, team)
+    if unlisted:
+        sentences.append(unlisted)
     over = team[(team["commit_band"] != "") & (team["commit_bias"] > 0.15)]
     if len(over):
         named = names((f"{n} ({report.pct(r['commit_accuracy'])} of the call won)" for n, r in over.iterrows()),
@@ -95,6 +98,24 @@ def scorecard_findings(report, cards: Scorecards) -> Findings:
     alerts = [{"message": f"{n} over-calls Commit: {report.pct(r['commit_accuracy'])} of the call won over four "
                           "quarters", "level": "warning"} for n, r in over.iterrows()]
     return Findings(sentences=sentences[:5], headlines=headlines, alerts=alerts)
+
+
+def _unlisted_sentence(report, team: pd.DataFrame) -> str:
+    """The period's bookings won by deal owners without a scorecard (a second rep selling in a shared territory
+    owns none), so the team's total is short of the scope's Closed: said, with who, rather than left to read as
+    the scope's bookings ("" when the team holds them all)."""
+    scope = report.metrics(["closed_amount"], by=report.scope_level)
+    whole = float(scope["closed_amount"].iloc[0]) if len(scope) else 0.0
+    rest = whole - float(team["closed_amount"].fillna(0).sum())
+    if not rest >= 0.5:  # amounts are currency units: half a unit is rounding, not a missing rep
+        return ""
+    o = report.ds.opportunities
+    won = o.loc[o["is_won"].fillna(False).astype(bool) & report.period.contains(o["close_date"])
+                & ~o["owner"].isin(team.index), "owner"]
+    who = sorted(won.dropna().astype(str).unique())
+    whom = (f"{names(who, limit=None)}, who {'owns' if len(who) == 1 else 'own'} no territory and so "
+            f"{'has' if len(who) == 1 else 'have'} no scorecard" if who else "deals without an owner")
+    return f"{report.money(rest)} of {mid(report.label)}'s {report.money(whole)} was won by {whom}."
 
 
 def _columns(report, cards: Scorecards) -> dict[str, str]:
