@@ -1,9 +1,11 @@
 """The executive summary's tables (scoreboard, top moves) go through Report.table like every page's, so the pack
 exports them (``--formats csv,xlsx``) with the numbers the summary prints.
 
-The district is tests/test_summary.py's (regions North and South, a 200K 2026-Q3 target each, read on 25 Aug
-2026): North 80K closed, South 20K; the district 100K of 400K (25%), coverage 0.6×. South's untouched 30K
-Commit at Proposal is a weak Commit (a top move).
+A hand-built district (quotabook.testing's territories: T1, T2 in East, T3 in West), a 100K 2026-Q3 target each,
+read on 19 Aug 2026: T1 won 80K and holds a 60K Commit at Negotiation; T2 won 20K, lost 50K and holds a 30K Commit
+at Solution (a stage before Proposal: a weak Commit, the top move); T3 won 10K. By hand: East closed 100K of 200K
+(50%), coverage (100 + 60 + 30) / 200 = 0.95×; West 10K of 100K (10%), 0.1×; the district 110K of 300K (36.7%),
+200 / 300 = 0.67×.
 
 The test runs the real path: Report.table → quotabook.headlines.record_table (an IPython display, captured
 here) → the notebook's outputs → quotabook.pack.tables.write_region_tables → a CSV read by pandas.
@@ -17,11 +19,26 @@ import pytest
 from test_pack_tables import _Tables  # the caption and cell texts of every <table>
 
 from quotabook import summary
+from quotabook.metrics import load_catalog
+from quotabook.notebook import Report
 from quotabook.pack.tables import write_region_tables
+from quotabook.testing import build_dataset, deal, targets
 from quotabook.text import figure
-from test_summary import report
 
 pytestmark = pytest.mark.filterwarnings("ignore::quotabook.errors.DataQualityWarning")
+K = 1000.0
+
+
+def report() -> Report:
+    deals = [deal("W1", "T1", close="2026-07-20", stage="Closed Won", amount=80 * K),
+             deal("C1", "T1", close="2026-09-20", category="Commit", amount=60 * K, name="Birch - Core"),
+             deal("W2", "T2", close="2026-07-21", stage="Closed Won", amount=20 * K),
+             deal("L2", "T2", close="2026-07-22", stage="Closed Lost", amount=50 * K),
+             deal("C2", "T2", close="2026-09-21", stage="Solution", category="Commit", amount=30 * K,
+                  name="Cedar - Suite"),
+             deal("W3", "T3", close="2026-08-01", stage="Closed Won", amount=10 * K)]
+    ds = build_dataset(deals, targets=targets("2026-Q3", T1=100 * K, T2=100 * K, T3=100 * K), as_of="2026-08-19")
+    return Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
 
 
 @pytest.fixture
@@ -51,12 +68,13 @@ def test_the_scoreboard_and_the_top_moves_are_exported_as_csv(exported):
     board, moves = csvs
     assert board.columns.tolist() == ["Region", "Target", "Closed", "Commit", "Best Case", "Forecast (P50)",
                                       "Chance of target", "Gap", "Attainment", "Coverage"]
-    assert board["Region"].tolist() == ["North", "South", "The district"]
-    # raw numbers, not the page's "$80K": hand-worked in the module docstring
-    assert board["Closed"].tolist() == [80_000.0, 20_000.0, 100_000.0]
-    assert board["Attainment"].tolist() == [0.4, 0.1, 0.25]
-    assert board["Coverage"].round(3).tolist() == [0.9, 0.25, 0.575]
-    assert moves["Deal or region"].tolist()[0] == "Deal O3" and moves["Amount"].tolist()[0] == 30_000.0
+    assert board["Region"].tolist() == ["East", "West", "The district"]
+    # raw numbers, not the page's "$100K": hand-worked in the module docstring
+    assert board["Closed"].tolist() == [100_000.0, 10_000.0, 110_000.0]
+    assert board["Target"].tolist() == [200_000.0, 100_000.0, 300_000.0]
+    assert board["Attainment"].round(4).tolist() == [0.5, 0.1, 0.3667]
+    assert board["Coverage"].round(4).tolist() == [0.95, 0.1, 0.6667]
+    assert moves["Deal or region"].tolist()[0] == "Cedar - Suite" and moves["Amount"].tolist()[0] == 30_000.0
 
 
 def test_every_exported_number_prints_as_the_summary_shows_it(exported):
