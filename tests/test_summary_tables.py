@@ -102,3 +102,14 @@ def test_the_scope_row_is_marked_and_every_figure_still_links_to_its_section(exp
     assert page.count(" scope") >= len(built.columns) + 1  # each cell of the scope's row carries the class
     for f in built.figures:
         assert f'<a class="fig" href="{f.section.href}">{f.text}</a>' in page
+
+
+def test_a_move_links_to_its_list_and_only_the_deal_and_amount_are_figures(exported):
+    """The pack checks every ``fig`` link's text reads the same in its section: the move's name ("Reclassify to
+    Best Case") leads to its list without being repeated there, so it is a plain link."""
+    _rep, built, _html, _csvs, _ = exported
+    page = built.html()
+    href = summary.MOVE_SECTIONS["reclassify"].href
+    assert f'<a href="{href}">Reclassify to Best Case</a>' in page
+    assert f'<a class="fig" href="{href}">Cedar - Suite</a>' in page
+    assert f'<a class="fig" href="{href}">$30K</a>' in page

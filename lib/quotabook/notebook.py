@@ -190,7 +190,7 @@ class Report:
     def table(self, frame: pd.DataFrame, metrics: Sequence[str] | Mapping[str, str] | None = None,
               units: Mapping[str, str] | None = None, *, caption: str | None = None, index: bool = False,
               max_rows: int = 40, name: str | None = None, links: Mapping[str, Sequence[str]] | None = None,
-              row_class: Sequence[str] | None = None):
+              nav_links: Mapping[str, Sequence[str]] | None = None, row_class: Sequence[str] | None = None):
         """``frame`` as a formatted table (a pandas Styler) for HTML and PDF, its value columns read from the
         catalog.
 
@@ -209,8 +209,10 @@ class Report:
         page shows none).
 
         ``links`` (column → one href per row, "" for none) makes those cells links to the section that shows
-        the figure (``<a class="fig">``, the executive summary's cells); ``row_class`` (one CSS class per row,
-        "" for none) marks rows, e.g. the scope's own row. Neither changes the exported numbers."""
+        the figure (``<a class="fig">``, the executive summary's cells: the linked section shows the same text);
+        ``nav_links`` the same as plain links (``<a>``: a label leading to its section, which need not repeat it);
+        ``row_class`` (one CSS class per row, "" for none) marks rows, e.g. the scope's own row. None of them
+        changes the exported numbers."""
         labels, resolved = self._columns(frame, metrics, units)
         shown = frame if len(frame) <= max_rows else frame.head(max_rows)
         text = privacy.mask_frame(fmt.format_frame(shown, resolved, self.currency), self.privacy)
@@ -219,8 +221,9 @@ class Report:
                  if c in resolved or pd.api.types.is_numeric_dtype(shown[c])]
         # Cells, row and column labels come from the data: shown as text, never read as HTML.
         linked = {labels.get(c, c): h for c, h in (links or {}).items()}
-        if linked:
-            text = _linked(text, shown.index, linked)
+        navigation = {labels.get(c, c): h for c, h in (nav_links or {}).items()}
+        text = _linked(_linked(text, shown.index, linked, ' class="fig"'), shown.index, navigation, "")
+        linked = {**linked, **navigation}
         styler = fmt.literal_style(text, na_rep=fmt.MISSING)  # a blank (a deal kept without a close date) reads "–"
         if linked:  # escaped by _linked already: shown as built
             styler = styler.format(subset=list(linked), escape=None)
@@ -332,14 +335,16 @@ class Report:
         return GlossaryDisplay(entries, escape=lambda text: safe_markdown(text, self.privacy, self._literal_names))
 
 
-def _linked(text: pd.DataFrame, rows: pd.Index, links: Mapping[str, Sequence[str]]) -> pd.DataFrame:
+def _linked(text: pd.DataFrame, rows: pd.Index, links: Mapping[str, Sequence[str]], kind: str) -> pd.DataFrame:
     """``text`` (formatted cells) with each column of ``links`` (header → one href per row of the frame, ""
-    for none) escaped and wrapped in ``<a class="fig" href>`` links: HTML to show as it is."""
+    for none) escaped and wrapped in ``<a{kind} href>`` links: HTML to show as it is."""
+    if not links:
+        return text
     out = text.copy()
     for column, hrefs in links.items():
         href = pd.Series(list(hrefs), index=rows, dtype="object").reindex(text.index).fillna("").astype(str)
         cell = text[column].fillna(fmt.MISSING).astype(str).map(html.escape)
-        out[column] = cell.where(href == "", '<a class="fig" href="' + href.map(html.escape) + '">' + cell + "</a>")
+        out[column] = cell.where(href == "", f"<a{kind} href=\"" + href.map(html.escape) + '">' + cell + "</a>")
     return out
 
 

@@ -500,14 +500,15 @@ def moves_frame(summary: ExecutiveSummary) -> pd.DataFrame:
 
 def moves_table(summary: ExecutiveSummary):
     """The top moves through :meth:`quotabook.notebook.Report.table`, the move, deal and amount linked to the
-    move's full list (None without a move: the heading's note says why)."""
+    move's full list, the deal and amount as figures that read the same there (None without a move: the
+    heading's note says why)."""
     if not summary.moves:
         return None
     rep = summary.report
     frame = moves_frame(summary)
     hrefs = [m.section.href for m in summary.moves]
     return rep.table(frame, units={"Amount": "currency"}, caption=f"Top moves for {rep.moves_period.label}",
-                     links={"Move": hrefs, f"Deal or {rep.level}": hrefs, "Amount": hrefs})
+                     links={f"Deal or {rep.level}": hrefs, "Amount": hrefs}, nav_links={"Move": hrefs})
 
 
 def _risks_html(summary: ExecutiveSummary) -> str:
