@@ -8,9 +8,10 @@ fits an A4 or Letter page with margins at 100% scale.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import partial
+from typing import TypeVar
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -22,14 +23,18 @@ from matplotlib.text import Text
 from matplotlib.ticker import AutoLocator, Formatter, FuncFormatter, MaxNLocator, PercentFormatter
 
 from .. import privacy
+from ..metrics.catalog import active_catalog
+from ..metrics.catalog import label as catalog_label
 from ..text import UNESCAPED_DOLLAR as _DOLLAR
 from ..text import currency_text, plain
 from ..theme import PALETTE
 
 __all__ = ["CARD_WIDTH", "COLORS", "MAX_WIDTH", "MIN_PRINT_PT", "PRINT_HEIGHT", "PRINT_WIDTH", "RC", "category_color",
-           "chart_alt", "currency_axis", "currency_text", "finish", "literal", "new_figure", "no_data", "percent_axis",
-           "plain", "print_legible", "print_scale", "readable_labels", "show_literally", "stacked_bars_vs_target",
-           "style", "use_svg"]
+           "chart_alt", "currency_axis", "currency_text", "ensure_axes", "figure", "finish", "literal", "metric_axis",
+           "metric_label", "new_figure", "no_data", "percent_axis", "plain", "print_legible", "print_scale",
+           "readable_labels", "say", "show_literally", "stacked_bars", "stacked_bars_vs_target", "style", "use_svg"]
+
+_Drawn = TypeVar("_Drawn", Figure, Axes)
 
 #: Widest chart, inches. Pages show it at that size; a PDF scales it to :data:`PRINT_WIDTH`.
 MAX_WIDTH = 9.0
@@ -144,17 +149,19 @@ class _LiteralTicks(Formatter):
         return literal(self.inner.get_offset())
 
 
-def show_literally(fig: Figure) -> Figure:
-    """Make every piece of text on ``fig`` safe to show: titles, axis labels, legends, annotations and bar
-    labels through :func:`literal` now, and tick labels (drawn later) through a wrapping formatter.
+def show_literally(fig: _Drawn) -> _Drawn:
+    """Make every piece of text on ``fig`` (a Figure, or one Axes) safe to show: titles, axis labels, legends,
+    annotations and bar labels through :func:`literal` now, and tick labels (drawn later) through a wrapping
+    formatter.
 
-    Called by :func:`finish`, so every chart is covered whatever its module put on it; idempotent.
+    Called by :func:`finish`, so every chart is covered whatever its module put on it, and by each axes-level
+    chart on its own Axes (a figure a notebook composes itself is covered too); idempotent.
     """
     for text in fig.findobj(Text):
         raw = text.get_text()
         if raw and (safe := literal(raw)) != raw:
             text.set_text(safe)
-    for ax in fig.axes:
+    for ax in (fig.axes if isinstance(fig, Figure) else [fig]):
         for axis in (ax.xaxis, ax.yaxis):
             for formatter, setter in ((axis.get_major_formatter(), axis.set_major_formatter),
                                       (axis.get_minor_formatter(), axis.set_minor_formatter)):
@@ -163,11 +170,19 @@ def show_literally(fig: Figure) -> Figure:
     return fig
 
 
+def say(ax: Axes, message: str, *, fontsize: float = 10) -> Axes:
+    """``ax`` blanked and holding only ``message``: what an axes-level chart draws when it has nothing to plot
+    (a composed figure keeps its panel, and says why it is empty)."""
+    ax.set_axis_off()
+    ax.text(0.0, 0.5, plain(message), ha="left", va="center", fontsize=fontsize, color="#444444",
+            transform=ax.transAxes)
+    return ax
+
+
 def no_data(title: str, message: str) -> Figure:
     """A short figure holding only ``message``: the chart's place in the report when there is nothing to plot."""
     fig, ax = new_figure(height=1.6)
-    ax.set_axis_off()
-    ax.text(0.0, 0.5, plain(message), ha="left", va="center", fontsize=10, color="#444444", transform=ax.transAxes)
+    say(ax, message)
     return finish(fig, ax, title, legend=False)
 
 
@@ -196,6 +211,48 @@ def new_figure(n_rows: int | None = None, *, height: float | None = None, ncols:
     with style():
         fig, ax = plt.subplots(1, ncols, figsize=(min(width, MAX_WIDTH), height), sharey=sharey)
     return fig, ax
+
+
+def ensure_axes(ax: Axes | None, n_rows: float | None = None, *, height: float | None = None) -> Axes:
+    """The Axes an axes-level chart draws on: ``ax`` when the caller gives one, else the one Axes of a new
+    house-style figure (:func:`new_figure`, sized by ``n_rows`` or ``height``). Never the pyplot "current"
+    Axes: a chart never draws over whatever another cell left behind."""
+    return new_figure(n_rows, height=height)[1] if ax is None else ax
+
+
+def metric_label(metric: str, currency: str = "USD") -> str:
+    """A catalog metric's axis label: its label in the active catalog with its unit ("Slipped value (USD)",
+    "Sales velocity (USD per day)", "Lost deals (count)"); shares and multiples carry their unit on the ticks
+    ("Win rate"). The metric joins the page's glossary (:func:`quotabook.metrics.catalog.label`)."""
+    name = catalog_label(metric)
+    unit = active_catalog().get(metric).unit
+    suffix = {"currency": currency, "currency_per_day": f"{currency} per day", "days": "days", "count": "count",
+              "n_to_1": "N:1"}.get(unit)
+    return f"{name} ({suffix})" if suffix else name
+
+
+def metric_axis(ax: Axes, metric: str, *, axis: str = "x", currency: str = "USD") -> Axes:
+    """Label the ``x`` or ``y`` axis of ``ax`` with a catalog metric (:func:`metric_label`) and format its ticks
+    by the metric's unit when the unit has a tick format: shares as percentages, money as compact money."""
+    unit = active_catalog().get(metric).unit
+    if unit == "percent":
+        percent_axis(ax, axis)
+    elif unit == "currency":
+        currency_axis(ax, currency, axis)
+    (ax.set_xlabel if axis == "x" else ax.set_ylabel)(metric_label(metric, currency))
+    return ax
+
+
+def figure(draw: Callable[..., Axes], data: pd.DataFrame, *, title: str, subtitle: str | None = None,
+           xlabel: str | None = None, ylabel: str | None = None, legend: bool | str = "auto", note: str | None = None,
+           n_rows: float | None = None, height: float | None = None, **kwargs) -> Figure:
+    """The figure-level form of an axes-level chart: a house-style figure (sized by ``n_rows`` or ``height``),
+    ``draw(data, ax=ax, **kwargs)`` on its Axes, then :func:`finish` with the finding ``title``, the
+    ``subtitle`` saying what is plotted, and the legend under the plot. This is how every single-panel chart
+    of a report is made; a notebook that wants panels side by side calls the axes-level functions itself."""
+    fig, ax = new_figure(n_rows, height=height)
+    draw(data, ax=ax, **kwargs)
+    return finish(fig, ax, title, subtitle=subtitle, xlabel=xlabel, ylabel=ylabel, legend=legend, note=note)
 
 
 def readable_labels(ax: Axes, axis: str = "x", *, width: int = 14) -> None:
@@ -290,25 +347,26 @@ def _svg_with_alt(draw, fig: Figure):
     return None if data is None else (data, {"alt": chart_alt(fig)})
 
 
-def stacked_bars_vs_target(table: pd.DataFrame, *, label: str, categories: Sequence[str], target: str | None,
-                           currency: str, title: str, subtitle: str | None = None,
-                           xlabel: str | None = None) -> Figure:
-    """Horizontal stacked bars of forecast categories per row of ``table`` (amounts in ``currency``), with
-    the target marked as a vertical tick on each bar. The colours are the house category colours.
+def stacked_bars(data: pd.DataFrame, *, label: str, categories: Sequence[str], target: str | None = None,
+                 currency: str = "USD", ax: Axes | None = None, **kwargs) -> Axes:
+    """Horizontal stacked bars of forecast categories per row of ``data`` (amounts in ``currency``), with
+    the target marked as a vertical tick on each bar. The colours are the house category colours;
+    ``kwargs`` go to every bar (``alpha``, ``height``, ``edgecolor`` ...).
 
     Parameters
     ----------
-    table : one row per bar; ``label`` names the bar, ``categories`` are amount columns stacked left to
+    data : one row per bar; ``label`` names the bar, ``categories`` are amount columns stacked left to
         right in that order (e.g. Closed, Commit, Best Case), ``target`` the target amount column.
     """
-    fig, ax = new_figure(len(table))
-    left = pd.Series(0.0, index=table.index)
-    names = table[label].astype(str)
+    ax = ensure_axes(ax, len(data))
+    left = pd.Series(0.0, index=data.index)
+    names = data[label].astype(str)
     for cat in categories:
-        values = table[cat].astype("float64").fillna(0.0)
-        ax.barh(names, values, left=left, color=category_color(cat, COLORS[0]), label=cat, height=0.7)
+        values = data[cat].astype("float64").fillna(0.0)
+        ax.barh(names, values, left=left, **{"color": category_color(cat, COLORS[0]), "label": cat, "height": 0.7,
+                                             **kwargs})
         left = left + values
-    goal = table[target].astype("float64") if target is not None else pd.Series(np.nan, index=table.index)
+    goal = data[target].astype("float64") if target is not None else pd.Series(np.nan, index=data.index)
     # rows without a target (NaN, or 0: none set) get no tick (a NaN beside a name breaks the category axis)
     has = goal.gt(0)
     if has.any():
@@ -317,4 +375,13 @@ def stacked_bars_vs_target(table: pd.DataFrame, *, label: str, categories: Seque
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
     currency_axis(ax, currency, axis="x")
-    return finish(fig, ax, title, subtitle=subtitle, xlabel=xlabel or f"Amount ({currency})")
+    ax.set_xlabel(f"Amount ({currency})")
+    return show_literally(ax)
+
+
+def stacked_bars_vs_target(table: pd.DataFrame, *, label: str, categories: Sequence[str], target: str | None,
+                           currency: str, title: str, subtitle: str | None = None,
+                           xlabel: str | None = None) -> Figure:
+    """:func:`stacked_bars` as a report figure, titled with the finding ``title``."""
+    return figure(stacked_bars, table, title=title, subtitle=subtitle, xlabel=xlabel, n_rows=len(table), label=label,
+                  categories=categories, target=target, currency=currency)
