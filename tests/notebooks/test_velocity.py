@@ -202,7 +202,7 @@ def test_velocity_and_slippage_titles_escape_dollars(rep):
     # in the table's one money format: $23 and $8, not a chart-only $23.1 (issue 16)
     assert _title(fig) == r"West books fastest, \$23 a day; East slowest at \$8"
     assert [t.get_text() for t in fig.axes[0].texts] == [r"\$23 per day", r"\$8 per day"]
-    assert fig.axes[0].get_xlabel() == "Bookings per day (USD)"
+    assert fig.axes[0].get_xlabel() == "Sales velocity (USD per day)"  # the catalog label and unit
     slip = views.slippage_table(rep.ds, rep.period, by="region")
     fig = slippage_bars(slip, label="region", currency="USD", period="2026-Q1")
     assert _title(fig) == r"\$2K slipped out of 2026-Q1; East accounts for \$2K"
