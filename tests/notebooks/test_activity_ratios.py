@@ -114,7 +114,11 @@ def test_without_activities_the_findings_say_what_is_missing():
 # -- charts -------------------------------------------------------------------------------------------------
 def test_activity_by_type_one_panel_per_type_in_the_type_colours(sdr):
     fig = activity_by_type(views.activity_counts(sdr.ds, sdr.period), scope="D", period="2026-Q1")
-    assert [ax.get_title(loc="left") for ax in fig.axes] == list(TYPE_COLORS)
+    # one panel per count metric, titled with its catalog label
+    assert [ax.get_title(loc="left") for ax in fig.axes] == ["Dials", "Connects", "Emails", "Meetings booked",
+                                                             "Meetings held"]
+    assert list(TYPE_COLORS) == ["dial_count", "connect_count", "email_count", "meeting_booked_count",
+                                 "meeting_held_count"]
     for ax, name in zip(fig.axes, TYPE_COLORS, strict=True):
         assert set(colours(ax)) == {TYPE_COLORS[name]}
     dials = fig.axes[0]
