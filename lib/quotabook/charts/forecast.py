@@ -1,9 +1,10 @@
 """Forecast charts (theme 6): will we hit the number, the methods side by side, how
 accurate each method has been, why the pipeline changed, how it trended, and where the strike zone is.
 
-Each function takes the tidy tables of :mod:`quotabook.forecast` (it never computes a metric), states the
-finding in its title (or takes ``title=``), and returns the matplotlib Figure. Money is in the reporting
-currency; accuracies and win rates are shares 0-1 shown as percentages.
+Each chart comes twice, seaborn's way: an axes-level function takes a tidy table of :mod:`quotabook.forecast`
+(it never computes a metric), keyword options, ``ax=None`` and ``**kwargs`` for its main artist, draws on ``ax``
+and returns it; the report's figure of the same table states the finding in its title (or takes ``title=``).
+Money is in the reporting currency; accuracies and win rates are shares 0-1 shown as percentages.
 """
 
 from __future__ import annotations
@@ -12,19 +13,33 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from ..metrics.catalog import label
 from ..metrics.forecasting.methods import METHOD_LABELS
 from ..metrics.forecasting.waterfall import INFLOWS
 from ..text import every, mid, signed_pct, verb
-from .base import COLORS, category_color, currency_axis, currency_text, finish, new_figure, no_data, percent_axis, plain
+from .base import (
+    COLORS,
+    category_color,
+    currency_axis,
+    currency_text,
+    ensure_axes,
+    figure,
+    metric_axis,
+    no_data,
+    percent_axis,
+    plain,
+    say,
+    show_literally,
+)
 
-__all__ = ["METHOD_COLORS", "backtest_lines", "methods_by_group", "no_data", "outlook_ranges", "pipeline_trend_area",
-           "pipeline_waterfall", "strike_zone_heatmap"]
+__all__ = ["METHOD_COLORS", "backtest_accuracy", "backtest_lines", "methods_by_group", "methods_per_group", "no_data",
+           "outlook_dots", "outlook_ranges", "pipeline_areas", "pipeline_trend_area", "pipeline_waterfall",
+           "strike_zone", "strike_zone_heatmap", "waterfall_bars"]
 
 #: One colour per method, the same in every forecast chart (Monte Carlo in the Commit blue of the range).
 METHOD_COLORS = {"category_forecast": COLORS[1], "weighted_forecast": COLORS[3],
@@ -84,27 +99,24 @@ def outlook_title(outlook: pd.DataFrame, scope: str, period: str, currency: str)
     return f"{scope}: no forecast for {period}"
 
 
-def outlook_ranges(outlook: pd.DataFrame, *, scope: str, period: str, currency: str,
-                   title: str | None = None) -> Figure:
-    """Each method's forecast of the scope's bookings as a dot, Monte Carlo as its P10-P90 range, against the
-    target, what is closed so far and, for a period over, the actual bookings.
+def outlook_dots(data: pd.DataFrame, *, currency: str = "USD", ax: Axes | None = None, **kwargs) -> Axes:
+    """Each method's forecast of the scope's bookings as a dot (drawn with ``kwargs``), Monte Carlo as its
+    P10-P90 range, against the target, what is closed so far and, for a period over, the actual bookings
+    (vertical lines from ``data.attrs``).
 
-    Parameters
-    ----------
-    outlook : :attr:`quotabook.forecast.ForecastStudy.outlook` (``metric``, ``method``, ``forecast``,
-        ``low``, ``high``; ``attrs`` closed, target, actual, forecast_date, is_review).
+    ``data``: :attr:`quotabook.forecast.ForecastStudy.outlook` (``metric``, ``method``, ``forecast``, ``low``,
+    ``high``; ``attrs`` closed, target, actual, is_review).
     """
-    if outlook.empty:
-        return no_data(title or f"{scope}: no forecast for {period}", "No forecast method could run on this data.")
-    a = outlook.attrs
-    fig, ax = new_figure(len(outlook) + 1)
-    names = outlook["method"].tolist()
-    y = np.arange(len(outlook))
-    for i, row in enumerate(outlook.itertuples()):
+    ax = ensure_axes(ax, len(data) + 1)
+    if data.empty:
+        return say(ax, "No forecast method could run on this data.")
+    a = data.attrs
+    y = np.arange(len(data))
+    for i, row in enumerate(data.itertuples()):
         if pd.notna(row.low) and pd.notna(row.high):
             ax.barh(i, row.high - row.low, left=row.low, height=0.5, color=_RANGE, label="Monte Carlo P10-P90")
-        ax.scatter(row.forecast, i, s=70, zorder=3, color=METHOD_COLORS.get(row.metric, COLORS[0]),
-                   marker=_MARKERS.get(row.metric, "o"))
+        ax.scatter(row.forecast, i, **{"s": 70, "zorder": 3, "color": METHOD_COLORS.get(row.metric, COLORS[0]),
+                                       "marker": _MARKERS.get(row.metric, "o"), **kwargs})
         ax.annotate(currency_text(row.forecast, currency), (row.forecast, i), xytext=(0, 8),
                     textcoords="offset points", ha="center", va="bottom", fontsize=8.5, color=_INK,
                     bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
@@ -114,29 +126,38 @@ def outlook_ranges(outlook: pd.DataFrame, *, scope: str, period: str, currency: 
         value = a.get(key)
         if value is not None and pd.notna(value) and (key != "actual" or a.get("is_review")):
             ax.axvline(value, color=color, linestyle=style, linewidth=2, label=legend)
-    ax.set_yticks(y, names)
-    ax.set_ylim(len(outlook) - 0.4, -0.9)
+    ax.set_yticks(y, data["method"].tolist())
+    ax.set_ylim(len(data) - 0.4, -0.9)
     ax.grid(axis="y", visible=False)
     _money_axis(ax, currency)
+    ax.set_xlabel(f"Bookings ({currency})")
+    return show_literally(ax)
+
+
+def outlook_ranges(outlook: pd.DataFrame, *, scope: str, period: str, currency: str,
+                   title: str | None = None) -> Figure:
+    """:func:`outlook_dots` as the report's figure, titled with the chance of target and the Monte Carlo range
+    (:func:`outlook_title`) and saying when the forecast was made."""
+    if outlook.empty:
+        return no_data(title or f"{scope}: no forecast for {period}", "No forecast method could run on this data.")
+    a = outlook.attrs
     day = a.get("forecast_date")
     when = "" if day is None else (f" as it stood {_made_when(a)}" if a.get("is_review")
                                    else f", as of {day.day} {day:%b %Y}")
-    subtitle = f"Forecast of {period} bookings by method{when}"
-    return finish(fig, ax, plain(title or outlook_title(outlook, scope, period, currency)), subtitle=subtitle,
-                  xlabel=f"Bookings ({currency})")
+    return figure(outlook_dots, outlook, title=plain(title or outlook_title(outlook, scope, period, currency)),
+                  subtitle=f"Forecast of {period} bookings by method{when}", n_rows=len(outlook) + 1,
+                  currency=currency)
 
 
-def methods_by_group(by_level: pd.DataFrame, *, level: str, currency: str, title: str | None = None) -> Figure:
-    """Per territory or region: each method's forecast as a marker, the Monte Carlo P10-P90 range as a bar and
-    the target as a tick, so where the methods disagree, and who is short, shows at a glance.
+def methods_per_group(data: pd.DataFrame, *, currency: str = "USD", ax: Axes | None = None, **kwargs) -> Axes:
+    """Per territory or region (the index, sorted): each method's forecast as a marker (drawn with ``kwargs``),
+    the Monte Carlo P10-P90 range as a bar and the target as a tick, so where the methods disagree, and who is
+    short, shows at a glance.
 
-    ``by_level``: :attr:`quotabook.forecast.ForecastStudy.by_level` (index = the groups).
+    ``data``: :attr:`quotabook.forecast.ForecastStudy.by_level` (one column per method, ``target_amount``).
     """
-    if by_level.empty:
-        return no_data(title or f"No {level} to show", f"No {level} in view.")
-    data = by_level.sort_index()
-    names = [str(i) for i in data.index]
-    fig, ax = new_figure(len(data) * 1.6 + 1)
+    data = data.sort_index()
+    ax = ensure_axes(ax, len(data) * 1.6 + 1)
     y = np.arange(len(data))
     if {"monte_carlo_p10", "monte_carlo_p90"} <= set(data.columns):
         ax.barh(y, data["monte_carlo_p90"] - data["monte_carlo_p10"], left=data["monte_carlo_p10"], height=0.55,
@@ -144,19 +165,29 @@ def methods_by_group(by_level: pd.DataFrame, *, level: str, currency: str, title
     methods = [m for m in METHOD_LABELS if m in data.columns]
     offsets = np.linspace(-0.22, 0.22, len(methods)) if len(methods) > 1 else [0.0]
     for m, dy in zip(methods, offsets, strict=True):
-        ax.scatter(data[m], y + dy, s=42, zorder=3, color=METHOD_COLORS[m], marker=_MARKERS[m],
-                   label=METHOD_LABELS[m])
+        ax.scatter(data[m], y + dy, **{"s": 42, "zorder": 3, "color": METHOD_COLORS[m], "marker": _MARKERS[m],
+                                       "label": METHOD_LABELS[m], **kwargs})
     if "target_amount" in data:
         ax.scatter(data["target_amount"], y, marker="|", s=900, linewidths=2.5, color=category_color("Target"),
                    label="Target", zorder=4)
-    ax.set_yticks(y, names)
+    ax.set_yticks(y, [str(i) for i in data.index])
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
     _money_axis(ax, currency)
+    ax.set_xlabel(f"Bookings ({currency})")
+    return show_literally(ax)
+
+
+def methods_by_group(by_level: pd.DataFrame, *, level: str, currency: str, title: str | None = None) -> Figure:
+    """:func:`methods_per_group` as the report's figure, titled with the groups forecast short of target (or
+    where the methods disagree most). ``level``: "territory" or "region"."""
+    if by_level.empty:
+        return no_data(title or f"No {level} to show", f"No {level} in view.")
+    data = by_level.sort_index()
     if title is None:
-        title = _groups_title(data, level, methods)
-    return finish(fig, ax, plain(title), subtitle=f"Forecast bookings per {level} by method, against target",
-                  xlabel=f"Bookings ({currency})")
+        title = _groups_title(data, level, [m for m in METHOD_LABELS if m in data.columns])
+    return figure(methods_per_group, data, title=plain(title), subtitle=f"Forecast bookings per {level} by method, "
+                  "against target", n_rows=len(data) * 1.6 + 1, currency=currency)
 
 
 def _groups_title(data: pd.DataFrame, level: str, methods: list[str]) -> str:
@@ -175,63 +206,84 @@ def _groups_title(data: pd.DataFrame, level: str, methods: list[str]) -> str:
 
 
 # -- backtests ---------------------------------------------------------------------------------------------
-def backtest_lines(results: pd.DataFrame, summary: pd.DataFrame, *, scope: str,
-                   benchmark: tuple[float, float] | None = None, title: str | None = None) -> Figure:
-    """Mean backtest accuracy of each method by week of the quarter (over the quarters tested), with the
-    benchmark band shaded; the most accurate method drawn thickest.
+def backtest_accuracy(data: pd.DataFrame, *, summary: pd.DataFrame, benchmark: tuple[float, float] | None = None,
+                      ax: Axes | None = None, **kwargs) -> Axes:
+    """Mean backtest accuracy of each method by week of the quarter (over the quarters tested) as lines (drawn
+    with ``kwargs``), the most accurate method (``summary``'s first row) thickest, the benchmark band shaded.
 
-    ``results`` / ``summary``: :func:`quotabook.forecast.backtest.backtest` and ``summarise``.
+    ``data`` / ``summary``: :func:`quotabook.forecast.backtest.backtest` and ``summarise``.
     """
-    r = results.dropna(subset=["accuracy"])
+    r = data.dropna(subset=["accuracy"])
+    ax = ensure_axes(ax, height=4.4)
     if r.empty or summary.empty:
-        return no_data(title or f"{scope}: not enough history to backtest", "No completed quarter to test yet.")
+        return say(ax, "No completed quarter to test yet.")
     by_week = r.groupby(["metric", "week"])["accuracy"].mean()
     best = summary.iloc[0]
-    fig, ax = new_figure(height=4.4)
     if benchmark is not None:
         ax.axhspan(benchmark[0], benchmark[1], color="#dddddd", alpha=0.6, label="Benchmark band (Xactly, as cited)")
     for m in summary["metric"]:
         s = by_week.loc[m]
-        ax.plot(s.index, s.to_numpy(), marker=_MARKERS.get(m, "o"), color=METHOD_COLORS.get(m, COLORS[0]),
-                linewidth=3.0 if m == best["metric"] else 1.5, markersize=6, label=METHOD_LABELS.get(m, m))
+        ax.plot(s.index, s.to_numpy(), **{"marker": _MARKERS.get(m, "o"), "color": METHOD_COLORS.get(m, COLORS[0]),
+                                          "linewidth": 3.0 if m == best["metric"] else 1.5, "markersize": 6,
+                                          "label": METHOD_LABELS.get(m, m), **kwargs})
     percent_axis(ax)
     low = float(np.nanmin(by_week.to_numpy()))
     ax.set_ylim(max(min(low - 0.05, 0.5), -1.0), 1.0)
     weeks = sorted(r["week"].unique())
     ax.set_xticks(weeks, [str(w) for w in weeks])
+    ax.set_xlabel("Week of the quarter the forecast was made")
+    ax.set_ylabel("Accuracy")
+    return show_literally(ax)
+
+
+def backtest_lines(results: pd.DataFrame, summary: pd.DataFrame, *, scope: str,
+                   benchmark: tuple[float, float] | None = None, title: str | None = None) -> Figure:
+    """:func:`backtest_accuracy` as the report's figure, titled with the most accurate method and its bias."""
+    r = results.dropna(subset=["accuracy"])
+    if r.empty or summary.empty:
+        return no_data(title or f"{scope}: not enough history to backtest", "No completed quarter to test yet.")
+    best = summary.iloc[0]
     quarters = r["period"].nunique()
     if title is None:
         title = (f"{best['method']} has been the most accurate forecast for {mid(scope)}: "
                  f"{best['accuracy']:.0%} on average, bias {signed_pct(best['bias'])}")
-    return finish(fig, ax, plain(title), subtitle=f"Backtest accuracy (1 - |forecast - actual| / actual), mean over "
-                  f"{quarters} quarter{'s' if quarters != 1 else ''}", xlabel="Week of the quarter the forecast "
-                  "was made", ylabel="Accuracy")
+    return figure(backtest_accuracy, results, title=plain(title), subtitle=f"Backtest accuracy (1 - |forecast - "
+                  f"actual| / actual), mean over {quarters} quarter{'s' if quarters != 1 else ''}", height=4.4,
+                  summary=summary, benchmark=benchmark)
 
 
 # -- pipeline flows ----------------------------------------------------------------------------------------
-def pipeline_waterfall(steps: pd.DataFrame, *, scope: str, period: str, currency: str,
-                       title: str | None = None) -> Figure:
-    """The period's pipeline from start to end through each inflow and outflow, as a waterfall.
+def waterfall_bars(data: pd.DataFrame, *, currency: str = "USD", ax: Axes | None = None, **kwargs) -> Axes:
+    """The period's pipeline from start to end through each inflow and outflow, as waterfall bars (drawn with
+    ``kwargs``), each labelled with its signed amount.
 
-    ``steps``: :func:`quotabook.metrics.forecasting.waterfall.waterfall_steps` (``step``, ``key``, ``amount``,
+    ``data``: :func:`quotabook.metrics.forecasting.waterfall.waterfall_steps` (``step``, ``key``, ``amount``,
     ``bottom``, ``top``), amounts in the reporting currency.
     """
-    fig, ax = new_figure(height=4.2)
+    ax = ensure_axes(ax, height=4.2)
     colors = {"start": COLORS[0], "end": COLORS[0], "won": category_color("Won"), "lost": category_color("Lost"),
               "decreased": COLORS[1], "slipped_out": COLORS[1]}
-    x = np.arange(len(steps))
-    height = (steps["top"] - steps["bottom"]).to_numpy()
-    bar_colors = [colors.get(k, COLORS[2] if k in INFLOWS else COLORS[1]) for k in steps["key"]]
-    ax.bar(x, height, bottom=steps["bottom"], color=bar_colors, width=0.65)
-    span = float(steps["top"].max()) or 1.0
-    for i, row in enumerate(steps.itertuples()):
+    x = np.arange(len(data))
+    height = (data["top"] - data["bottom"]).to_numpy()
+    bar_colors = [colors.get(k, COLORS[2] if k in INFLOWS else COLORS[1]) for k in data["key"]]
+    ax.bar(x, height, bottom=data["bottom"], **{"color": bar_colors, "width": 0.65, **kwargs})
+    span = float(data["top"].max()) or 1.0
+    for i, row in enumerate(data.itertuples()):
         sign = "" if row.key in ("start", "end") else ("+" if row.amount >= 0 else "-")
         ax.text(i, row.top + span * 0.015, sign + currency_text(abs(row.amount), currency), ha="center",
                 va="bottom", fontsize=8.5, color=_INK)
-    ax.set_xticks(x, steps["step"].tolist())
+    ax.set_xticks(x, data["step"].tolist())
     ax.grid(axis="x", visible=False)
     currency_axis(ax, currency)
     ax.set_ylim(0, span * 1.12)
+    ax.set_ylabel(f"Pipeline ({currency})")
+    return show_literally(ax)
+
+
+def pipeline_waterfall(steps: pd.DataFrame, *, scope: str, period: str, currency: str,
+                       title: str | None = None) -> Figure:
+    """:func:`waterfall_bars` as the report's figure, titled with the start, end, inflow and outflow, with a
+    key to the bar colours."""
     if title is None:
         t = steps.set_index("key")["amount"]
         inflow, outflow = t[INFLOWS].sum(), -t[["decreased", "won", "lost", "slipped_out"]].sum()
@@ -240,36 +292,47 @@ def pipeline_waterfall(steps: pd.DataFrame, *, scope: str, period: str, currency
                  f"{currency_text(outflow, currency)} out")
     handles = [Patch(color=COLORS[2], label="Inflow"), Patch(color=COLORS[1], label="Outflow (open)"),
                Patch(color=category_color("Won"), label="Won"), Patch(color=category_color("Lost"), label="Lost")]
-    fig = finish(fig, ax, plain(title), subtitle="Open pipeline dated in the period: start + inflows - outflows "
-                 "= end", ylabel=f"Pipeline ({currency})", legend=False)
+    fig = figure(waterfall_bars, steps, title=plain(title), subtitle="Open pipeline dated in the period: start + "
+                 "inflows - outflows = end", legend=False, height=4.2, currency=currency)
     fig.legend(handles=handles, loc="outside lower left", ncols=4, handlelength=1.4)
     return fig
 
 
-def pipeline_trend_area(trend: pd.DataFrame, *, scope: str, currency: str, multiple: float,
-                        title: str | None = None) -> Figure:
-    """Open pipeline by stage, week by week (stacked areas, earliest stage at the bottom), against the
-    quarter's target × ``multiple`` (the coverage the workbook asks for).
+def pipeline_areas(data: pd.DataFrame, *, currency: str = "USD", multiple: float = 3.0, ax: Axes | None = None,
+                   **kwargs) -> Axes:
+    """Open pipeline by stage, week by week, as stacked areas (earliest stage at the bottom, drawn with
+    ``kwargs``), against the quarter's target × ``multiple`` (the coverage the workbook asks for).
 
-    ``trend``: :func:`quotabook.forecast.trend.pipeline_trend`.
+    ``data``: :func:`quotabook.forecast.trend.pipeline_trend` (``date``, ``stage`` (categorical, in stage order),
+    ``amount``, ``target``, ``pipeline``).
     """
-    if trend.empty:
-        return no_data(title or f"{scope}: no pipeline history", "No pipeline history in the data.")
-    wide = trend.pivot_table(index="date", columns="stage", values="amount", aggfunc="sum", observed=False)
-    stages = [s for s in trend["stage"].cat.categories if s in wide.columns]
-    fig, ax = new_figure(height=4.4)
+    ax = ensure_axes(ax, height=4.4)
+    if data.empty:
+        return say(ax, "No pipeline history in the data.")
+    wide = data.pivot_table(index="date", columns="stage", values="amount", aggfunc="sum", observed=False)
+    stages = [s for s in data["stage"].cat.categories if s in wide.columns]
     colors = _STAGE_GREENS[-len(stages):] if len(stages) <= len(_STAGE_GREENS) else None
-    ax.stackplot(wide.index, *[wide[s].to_numpy() for s in stages], labels=stages, colors=colors, alpha=0.95)
-    per_date = trend.drop_duplicates("date").set_index("date")
+    ax.stackplot(wide.index, *[wide[s].to_numpy() for s in stages], **{"labels": stages, "colors": colors,
+                                                                       "alpha": 0.95, **kwargs})
+    per_date = data.drop_duplicates("date").set_index("date")
     if per_date["target"].notna().any():
         ax.step(per_date.index, per_date["target"] * multiple, where="post", color=category_color("Target"),
                 linewidth=2, linestyle="--", label=f"{multiple:g}× the quarter's target")
-    currency_axis(ax)
+    currency_axis(ax, currency)
     ax.set_ylim(bottom=0)
+    ax.set_ylabel(f"Open pipeline ({currency})")
+    return show_literally(ax)
+
+
+def pipeline_trend_area(trend: pd.DataFrame, *, scope: str, currency: str, multiple: float,
+                        title: str | None = None) -> Figure:
+    """:func:`pipeline_areas` as the report's figure, titled with how the pipeline (and the target) moved."""
+    if trend.empty:
+        return no_data(title or f"{scope}: no pipeline history", "No pipeline history in the data.")
     if title is None:
-        title = _trend_title(per_date, scope, currency)
-    return finish(fig, ax, plain(title), subtitle="Open pipeline by stage at each week (all close dates, Omitted left "
-                  "out)", ylabel=f"Open pipeline ({currency})")
+        title = _trend_title(trend.drop_duplicates("date").set_index("date"), scope, currency)
+    return figure(pipeline_areas, trend, title=plain(title), subtitle="Open pipeline by stage at each week (all close "
+                  "dates, Omitted left out)", height=4.4, currency=currency, multiple=multiple)
 
 
 def _trend_title(per_date: pd.DataFrame, scope: str, currency: str) -> str:
@@ -286,24 +349,26 @@ def _trend_title(per_date: pd.DataFrame, scope: str, currency: str) -> str:
 
 
 # -- strike zone -------------------------------------------------------------------------------------------
-def strike_zone_heatmap(zone: pd.DataFrame, *, currency: str, title: str | None = None) -> Figure:
-    """Win rate by deal size (rows) × deal age (columns), each cell labelled with its win rate, expected value
-    per deal and the open deals in it today.
+def _zone_grid(zone: pd.DataFrame, values: str) -> pd.DataFrame:
+    """One column of the strike zone as a grid: deal-size bands (rows) × deal-age bands (columns)."""
+    return zone.pivot_table(index="size_band", columns="age_band", values=values, observed=False, dropna=False,
+                            aggfunc="first")
 
-    ``zone``: :func:`quotabook.forecast.strike_zone.strike_zone`.
+
+def strike_zone(data: pd.DataFrame, *, currency: str = "USD", ax: Axes | None = None, **kwargs) -> Axes:
+    """Win rate by deal size (rows) × deal age (columns) as a heatmap (drawn with ``kwargs``, a colour bar
+    beside it labelled with the catalog's ``win_rate``), each cell labelled with its win rate, expected value per
+    deal and the open deals in it today.
+
+    ``data``: :func:`quotabook.forecast.strike_zone.strike_zone` (``size_band``, ``age_band``, ``win_rate``,
+    ``expected_value``, ``open_deals``, ``deals``).
     """
-    if zone.empty or zone["deals"].sum() == 0:
-        return no_data(title or "No closed deals to learn the strike zone from", "No closed deals yet.")
-    rates = zone.pivot_table(index="size_band", columns="age_band", values="win_rate", observed=False,
-                             dropna=False, aggfunc="first")
-    ev = zone.pivot_table(index="size_band", columns="age_band", values="expected_value", observed=False,
-                          dropna=False, aggfunc="first")
-    n_open = zone.pivot_table(index="size_band", columns="age_band", values="open_deals", observed=False,
-                              dropna=False, aggfunc="first")
-    fig, ax = new_figure(height=1.0 + 0.75 * len(rates))
+    rates, ev, n_open = (_zone_grid(data, v) for v in ("win_rate", "expected_value", "open_deals"))
+    ax = ensure_axes(ax, height=1.0 + 0.75 * len(rates))
     cmap = LinearSegmentedColormap.from_list("strike", ["#f7fbff", "#6baed6", "#08306b"]).with_extremes(bad="#eeeeee")
     top = float(np.nanmax(rates.to_numpy())) if np.isfinite(rates.to_numpy(dtype=float)).any() else 1.0
-    image = ax.imshow(rates.to_numpy(dtype=float), cmap=cmap, vmin=0, vmax=max(top, 0.01), aspect="auto")
+    image = ax.imshow(rates.to_numpy(dtype=float), **{"cmap": cmap, "vmin": 0, "vmax": max(top, 0.01),
+                                                      "aspect": "auto", **kwargs})
     for (i, j), rate in np.ndenumerate(rates.to_numpy(dtype=float)):
         if np.isnan(rate):
             ax.text(j, i, "no deals", ha="center", va="center", fontsize=8, color="#777777")
@@ -316,14 +381,20 @@ def strike_zone_heatmap(zone: pd.DataFrame, *, currency: str, title: str | None 
     ax.grid(False)
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
-    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
-    bar.ax.yaxis.set_major_formatter(lambda v, _p: f"{v:.0%}")
-    bar.set_label(label("win_rate"))
-    if title is None:
-        title = _zone_title(zone, currency)
-    return finish(fig, ax, plain(title), subtitle="Win rate of closed deals by size and by age they were still open "
-                  "at; EV = win rate × average deal", xlabel="Deal age (days since created)",
-                  ylabel=f"Deal size ({currency})", legend=False)
+    bar = ax.figure.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+    metric_axis(bar.ax, "win_rate", axis="y")
+    ax.set_xlabel("Deal age (days since created)")
+    ax.set_ylabel(f"Deal size ({currency})")
+    return show_literally(ax)
+
+
+def strike_zone_heatmap(zone: pd.DataFrame, *, currency: str, title: str | None = None) -> Figure:
+    """:func:`strike_zone` as the report's figure, titled with the best and the worst cell."""
+    if zone.empty or zone["deals"].sum() == 0:
+        return no_data(title or "No closed deals to learn the strike zone from", "No closed deals yet.")
+    return figure(strike_zone, zone, title=plain(title or _zone_title(zone, currency)), subtitle="Win rate of closed "
+                  "deals by size and by age they were still open at; EV = win rate × average deal", legend=False,
+                  height=1.0 + 0.75 * len(_zone_grid(zone, "win_rate")), currency=currency)
 
 
 def _zone_title(zone: pd.DataFrame, currency: str) -> str:
