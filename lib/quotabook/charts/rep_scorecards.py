@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .base import CARD_WIDTH, COLORS, category_color, currency_axis, finish, style
+from .base import CARD_WIDTH, COLORS, category_color, currency_axis, ensure_axes, finish, style
 from .trends import quarter_label
 
 __all__ = ["bookings_vs_target", "calls_vs_won", "rep_card"]
@@ -22,7 +22,7 @@ __all__ = ["bookings_vs_target", "calls_vs_won", "rep_card"]
 
 def bookings_vs_target(data: pd.DataFrame, *, currency: str = "USD", ax: Axes | None = None, **kwargs) -> Axes:
     """Bars of ``closed_amount`` per ``period`` with the ``target_amount`` as a tick on each (when known)."""
-    ax = plt.gca() if ax is None else ax
+    ax = ensure_axes(ax, height=2.5)
     x = np.arange(len(data))
     ax.bar(x, data["closed_amount"].astype("float64").fillna(0.0), width=0.6, color=category_color("Closed"),
            label="Won", **kwargs)
@@ -37,7 +37,7 @@ def bookings_vs_target(data: pd.DataFrame, *, currency: str = "USD", ax: Axes | 
 
 def calls_vs_won(data: pd.DataFrame, *, currency: str = "USD", ax: Axes | None = None, **kwargs) -> Axes:
     """Paired bars per past ``period``: the Commit ``call`` made at week 6 and what was ``won``."""
-    ax = plt.gca() if ax is None else ax
+    ax = ensure_axes(ax, height=2.5)
     x = np.arange(len(data))
     ax.bar(x - 0.2, data["call"].astype("float64"), width=0.4, color=category_color("Commit", COLORS[1]),
            label="Commit call (week 6)", **kwargs)

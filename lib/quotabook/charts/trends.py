@@ -17,7 +17,7 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from ..metrics.catalog import Catalog
 from ..views.trends import READ_AT_START, Trend
-from .base import COLORS, MAX_WIDTH, currency_text, finish, no_data, style
+from .base import COLORS, MAX_WIDTH, currency_text, ensure_axes, finish, no_data, show_literally, style
 
 __all__ = ["quarter_label", "trend_line", "trend_panels"]
 
@@ -41,15 +41,16 @@ def _format_axis(ax: Axes, unit: str, currency: str) -> None:
 
 def trend_line(trend: Trend, metric: str, *, catalog: Catalog, currency: str = "USD", group: str | None = None,
                ax: Axes | None = None, **kwargs) -> Axes:
-    """One metric over the quarters on ``ax`` (default: the current Axes); ``kwargs`` go to the line."""
-    ax = plt.gca() if ax is None else ax
+    """One metric over the quarters on ``ax`` (default: a new house-style figure's), titled with its catalog label;
+    ``kwargs`` go to the line."""
+    ax = ensure_axes(ax, height=2.6)
     values = trend.series(metric, group)
     x = np.arange(len(values))
     partial = trend.rows.loc[trend.rows["period"].isin(values.index) & trend.rows["partial"].astype(bool),
                              "period"].unique()
     done = ~values.index.isin(partial)
-    line = ax.plot(x[done], values.to_numpy()[done], marker="o", markersize=4, color=kwargs.pop("color", COLORS[0]),
-                   **kwargs)[0]
+    drawn = {"marker": "o", "markersize": 4, "color": COLORS[0], **kwargs}
+    line = ax.plot(x[done], values.to_numpy()[done], **drawn)[0]
     if (~done).any():
         ax.plot(x[~done], values.to_numpy()[~done], marker="o", markersize=5, linestyle="none",
                 markerfacecolor="white", color=line.get_color())
@@ -65,7 +66,7 @@ def trend_line(trend: Trend, metric: str, *, catalog: Catalog, currency: str = "
     _format_axis(ax, metric_def.unit, currency)
     if metric_def.unit in ("percent", "ratio", "currency", "days") and np.isfinite(values).any():
         ax.set_ylim(bottom=0)
-    return ax
+    return show_literally(ax)
 
 
 def trend_panels(trend: Trend, *, catalog: Catalog, title: str, currency: str = "USD",
