@@ -1,8 +1,11 @@
 """Target achievement charts (theme 1): the number stack against target, and coverage against the workbook bars.
 
-Each function takes a tidy table from :mod:`quotabook.views.target_achievement` (it never computes a
-metric), states the finding in its title, and returns the matplotlib Figure. Money is in the reporting
-currency; coverages are multiples (3.0×). A table with nothing to plot gives a small figure that says so.
+Each chart comes twice, seaborn's way: an axes-level function takes a tidy table from
+:mod:`quotabook.views.target_achievement` (it never computes a metric), keyword options, ``ax=None`` and
+``**kwargs`` for its bars, draws on ``ax`` and returns it (the number stack: :func:`quotabook.charts.base.stacked_bars`;
+coverage: :func:`coverage_against`); the report's figure of the same table states the finding in its title. Money
+is in the reporting currency; coverages are multiples (3.0×). A table with nothing to plot gives a small figure
+that says so.
 """
 
 from __future__ import annotations
@@ -18,9 +21,9 @@ from matplotlib.ticker import FuncFormatter
 
 from ..text import level_plural, mid
 from ..theme import CATEGORY_ORDER
-from .base import COLORS, finish, new_figure, no_data, percent_axis, stacked_bars_vs_target
+from .base import COLORS, ensure_axes, finish, new_figure, no_data, percent_axis, show_literally, stacked_bars_vs_target
 
-__all__ = ["coverage_bars", "no_data", "stack_vs_target"]
+__all__ = ["coverage_against", "coverage_bars", "no_data", "stack_vs_target"]
 
 #: Bars that clear their bar, and bars under it (orange: a warning, not a forecast category colour).
 OK_COLOR, WARN_COLOR = COLORS[0], COLORS[1]
@@ -83,13 +86,12 @@ def _multiple_axis(ax: Axes) -> None:
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}×"))
 
 
-def _bars(ax: Axes, names: pd.Series, values: pd.Series, bar: float, *, labels: pd.Series) -> None:
-    """Horizontal bars, orange under ``bar``, each labelled at its end (``labels``); first row on top once
-    the (shared) y axis is inverted by the caller."""
+def _bars(ax: Axes, names: pd.Series, values: pd.Series, bar: float, *, labels: pd.Series, **kwargs) -> None:
+    """Horizontal bars (drawn with ``kwargs``), orange under ``bar``, each labelled at its end (``labels``)."""
     y = np.arange(len(names))
     shown = values.where(np.isfinite(values) & (values > 0), 0.0)
     colors = [WARN_COLOR if (np.isfinite(v) and v < bar) else OK_COLOR for v in values]
-    ax.barh(y, shown, color=colors, height=0.6)
+    ax.barh(y, shown, **{"color": colors, "height": 0.6, **kwargs})
     right = float(shown.max()) if len(shown) else 0.0
     for yi, v, text in zip(y, shown, labels, strict=True):
         ax.text(v + right * 0.02 + 0.02, yi, text, va="center", ha="left", fontsize=8.5, color=_LINE)
@@ -111,6 +113,36 @@ def _lines(ax: Axes, lines: Mapping[str, tuple[str, float]]) -> None:
 
 def _multiple_text(v: float) -> str:
     return "–" if not np.isfinite(v) else f"{v:.1f}×"
+
+
+def _percent_text(v: float) -> str:
+    return "–" if pd.isna(v) else f"{v:.0%}"
+
+
+def coverage_against(data: pd.DataFrame, *, metric: str, label: str, bar: float,
+                     lines: Mapping[str, tuple[str, float]] | None = None, texts: pd.Series | None = None,
+                     ax: Axes | None = None, **kwargs) -> Axes:
+    """One coverage reading per group (``metric``: a multiple such as ``coverage``, or ``attainment`` as a
+    share) as horizontal bars (drawn with ``kwargs``), first group on top, orange under ``bar``, each labelled at
+    its end (``texts``; default: "3.1×" or "85%"), against reference lines (``lines``: legend label -> (kind, x),
+    the kind picking colour and style).
+
+    ``data``: :func:`quotabook.views.target_achievement.coverage_status` (``label`` and the ``metric`` column).
+    """
+    ax = ensure_axes(ax, len(data) + 2)
+    values = data[metric].astype("float64")
+    share = metric == "attainment"
+    if texts is None:
+        texts = values.map(_percent_text if share else _multiple_text)
+    _bars(ax, data[label].astype(str), values, bar, labels=texts, **kwargs)
+    _lines(ax, lines or {})
+    if share:
+        percent_axis(ax, axis="x")
+    else:
+        _multiple_axis(ax)
+    if not ax.yaxis_inverted():  # axes sharing y share the inversion: flip once
+        ax.invert_yaxis()
+    return show_literally(ax)
 
 
 def _coverage_title(cov: pd.DataFrame, label: str, scope: str, ended: bool) -> str:
@@ -161,35 +193,26 @@ def coverage_bars(cov: pd.DataFrame, *, label: str, scope: str, thresholds: Mapp
         return no_data(title or f"{scope} has no target for {period}", "No target is set: coverage cannot be read.")
     title = title or _coverage_title(cov, label, scope, ended)
     fig, (left, right) = new_figure(len(data) + 2, ncols=2, sharey=True)
-    names = data[label].astype(str)
     alert, early, mature = (thresholds["coverage_alert_below"], thresholds["coverage_target_early"],
                             thresholds["coverage_target_mature"])
     pipe_lines = {f"Alert {alert:g}×": ("alert", alert), f"Target {early:g}× (early)": ("early", early),
                   f"{mature:g}× (mature)": ("mature", mature)}
     if ended:
-        start = data["start_pipeline_coverage"]
-        _bars(left, names, start, early, labels=start.map(_multiple_text))
-        _lines(left, pipe_lines)
+        coverage_against(data, metric="start_pipeline_coverage", label=label, bar=early, lines=pipe_lines, ax=left)
         left.set_title("Pipeline coverage going in\n(the day before the period)", fontsize=9.5, loc="left")
-        _multiple_axis(left)
-        _bars(right, names, data["attainment"], 1.0, labels=data["attainment"].map(
-            lambda v: "–" if pd.isna(v) else f"{v:.0%}"))
-        _lines(right, {"Target 100%": ("target", 1.0)})
+        coverage_against(data, metric="attainment", label=label, bar=1.0, lines={"Target 100%": ("target", 1.0)},
+                         ax=right)
         right.set_title("Attainment at the end\n(100% = target)", fontsize=9.5, loc="left")
-        percent_axis(right, axis="x")
     else:
         push = thresholds["pipeline_push_below"]
-        _bars(left, names, data["coverage"], push, labels=data["coverage"].map(_multiple_text))
-        _lines(left, {"Target 1×": ("target", 1.0), f"Pipeline push {push:g}×": ("push", push)})
+        coverage_against(data, metric="coverage", label=label, bar=push, ax=left,
+                         lines={"Target 1×": ("target", 1.0), f"Pipeline push {push:g}×": ("push", push)})
         left.set_title("Coverage: (Closed + Commit + Best Case) ÷ Target", fontsize=9.5, loc="left")
         reached = data["gap"] <= 0
         pipe = data["pipeline_coverage"].where(~reached)
-        _bars(right, names, pipe, early, labels=pipe.map(_multiple_text).where(~reached, "at target"))
-        _lines(right, pipe_lines)
+        coverage_against(data.assign(pipeline_coverage=pipe), metric="pipeline_coverage", label=label, bar=early,
+                         lines=pipe_lines, texts=pipe.map(_multiple_text).where(~reached, "at target"), ax=right)
         right.set_title("Pipeline coverage: open pipeline ÷ remaining target", fontsize=9.5, loc="left")
-        _multiple_axis(left)
-        _multiple_axis(right)
-    left.invert_yaxis()  # shared y: once for both panels
     for ax in (left, right):
         ax.set_xlim(0, max(ax.get_xlim()[1], 1.0) * 1.12)
     handles = [Patch(color=OK_COLOR, label="Clears its bar"), Patch(color=WARN_COLOR, label="Under its bar")]
