@@ -9,11 +9,14 @@ from __future__ import annotations
 from dataclasses import replace
 from types import SimpleNamespace
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
 from quotabook.charts.funnel import win_rate as win_rate_chart
+from quotabook.charts.funnel import win_rate_bars
+from quotabook.charts.won_lost import win_rate_line
 from quotabook.metrics import load_catalog
 from quotabook.metrics.catalog import CATALOG_FILE, label, use_catalog
 from quotabook.notebook import Report
@@ -106,9 +109,16 @@ def test_a_label_change_is_a_catalog_only_edit(tmp_path):
     header = report.table(_rates()[["group", "win_rate"]]).data.columns.tolist()
     axis = win_rate_chart(_rates(), scope="East", period="2026-Q1").axes[0].get_xlabel()
     glossary = report.glossary().markdown()
+    # the axes-level charts a notebook composes itself read the same catalog
+    _, (left, right) = plt.subplots(1, 2)
+    win_rate_bars(_rates(), ax=left)
+    win_rate_line(pd.DataFrame({"period": ["2026-Q1"], "won_count": [3], "closed_count": [10], "win_rate": [0.3]}),
+                  ax=right)
+    plt.close(left.figure)
 
     assert header == ["group", "Close rate"]
-    assert axis == "Close rate"
+    assert axis == left.get_xlabel() == right.get_ylabel() == "Close rate"
+    assert right.lines[0].get_label() == "Close rate"
     assert "**Close rate** (`win_rate`)" in glossary and "Win rate" not in glossary
 
 

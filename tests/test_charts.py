@@ -5,6 +5,7 @@ from __future__ import annotations
 from itertools import pairwise
 
 import matplotlib.colors as mcolors
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -167,3 +168,191 @@ def test_a_rep_card_chart_is_half_a_page_wide_with_its_text_at_8_points_and_noth
         width = fig.bbox.width
         assert all(t.get_window_extent(renderer).x1 <= width + 1 for t in texts)  # no text cut at the edge
         assert "\n" in fig.get_suptitle()  # the long title wraps
+
+
+# -- seaborn's convention: axes-level charts (data, options, ax=None, **kwargs -> Axes) ------------------------
+def _frame(columns: dict, **attrs) -> pd.DataFrame:
+    frame = pd.DataFrame(columns)
+    frame.attrs.update(attrs)
+    return frame
+
+
+_Q = ["2026-Q1", "2026-Q2"]
+_SIZES = pd.Categorical(["under $1K", "under $1K", "$1K+", "$1K+"], categories=["under $1K", "$1K+"], ordered=True)
+_AGES = pd.Categorical(["0-30", "31+", "0-30", "31+"], categories=["0-30", "31+"], ordered=True)
+_STAGES = pd.Categorical(["Discovery", "Proposal", "Discovery", "Proposal"], categories=["Discovery", "Proposal"],
+                         ordered=True)
+#: Every axes-level chart with a small table in another CRM's words (two territories, reps Ann and Bob, a rep with
+#: nothing won, a stage never left, a missing target) and the options it needs.
+AXES_LEVEL = {
+    "base.stacked_bars": (_frame({"territory": ["T1", "T2"], "Closed": [100.0, 50.0], "Commit": [20.0, 0.0],
+                                  "Target": [150.0, np.nan]}),
+                          {"label": "territory", "categories": ["Closed", "Commit"], "target": "Target"}),
+    "activity_ratios.activity_bars": (_frame({"owner": ["Ann", "Bob"], "dial_count": [40.0, 10.0]}), {}),
+    "activity_ratios.goal_bars": (_frame({"owner": ["Ann", "Bob"], "type": ["dial", "dial"],
+                                          "attainment": [0.5, 1.2]}), {"kind": "dial", "progress": 0.5}),
+    "activity_ratios.weekly_bars": (_frame({"week": [1, 2, 3], "dial_count": [5.0, 0.0, 2.0]}), {}),
+    "funnel.funnel_panel": (_frame({"step": ["Opportunity→Proposal", "Proposal→Won"], "entered": [10.0, 6.0],
+                                    "converted": [6.0, 3.0], "conversion": [0.6, 0.5]}), {}),
+    "funnel.conversion_band": (_frame({"segment": ["SMB", "SMB"], "step": ["Lead→SAL", "SAL→SQL"],
+                                       "low": [0.2, 0.3], "high": [0.4, 0.5], "conversion": [0.1, 0.45],
+                                       "status": ["below", "within"]}), {"segment": "SMB"}),
+    "funnel.win_rate_bars": (_frame({"group": ["North", "South", "Total"], "won_count": [3.0, 0.0, 3.0],
+                                     "closed_count": [10.0, 0.0, 10.0], "win_rate": [0.3, np.nan, 0.3], "low": 0.22,
+                                     "high": 0.35, "status": ["within", "no data", "within"]}), {}),
+    "funnel.lost_stage_bars": (_frame({"stage": ["Discovery", "Proposal"], "deals": [3, 1], "share": [0.75, 0.25],
+                                       "amount": [0.0, 5000.0]}), {}),
+    "funnel.stage_days_pairs": (_frame({"stage": ["Discovery", "Discovery", "Proposal", "Proposal"],
+                                        "stage_order": [1, 1, 2, 2], "outcome": ["won", "lost", "won", "lost"],
+                                        "median_days": [10.0, 30.0, 5.0, np.nan]}), {}),
+    "funnel.pipeline_stacks": (_frame({"owner": ["Ann", "Ann", "Bob"], "stage": ["Discovery", "Proposal", "Discovery"],
+                                       "stage_order": [1, 2, 1], "amount": [100.0, 200.0, 50.0]}), {}),
+    "won_lost.won_vs_goal": (_frame({"owner": ["Ann", "Bob"], "won_count": [2, 0], "closed_amount": [300.0, 0.0],
+                                     "target_amount": [200.0, np.nan], "attainment": [1.5, np.nan]}), {}),
+    "won_lost.win_rate_line": (_frame({"period": _Q, "won_count": [1, 0], "closed_count": [4, 2],
+                                       "win_rate": [0.25, 0.0]}), {"benchmark": (0.2, 0.3)}),
+    "won_lost.win_rate_by_size": (_frame({"band_low": [0.0, 1000.0], "band_high": [1000.0, np.inf],
+                                          "won_count": [1, 1], "closed_count": [2, 3], "win_rate": [0.5, 1 / 3]}), {}),
+    "won_lost.lost_reasons": (_frame({"loss_reason": ["Price", "No budget"], "lost_count": [3, 1],
+                                      "lost_amount": [0.0, 900.0], "count_share": [0.75, 0.25]}), {}),
+    "won_lost.sales_cycle_per_rep": (_frame({"owner": ["Ann", "Bob"], "won_count": [2, 1],
+                                             "sales_cycle_days": [30.0, 90.0],
+                                             "median_sales_cycle_days": [25.0, 90.0]}), {"alert_days": 120}),
+    "won_lost.bookings_per_quarter": (_frame({"period": _Q, "won_count": [2, 1], "closed_amount": [500.0, 100.0],
+                                              "average_deal_size": [250.0, 100.0]}), {}),
+    "won_lost.average_deal_line": (_frame({"period": _Q, "won_count": [2, 1], "closed_amount": [500.0, 100.0],
+                                           "average_deal_size": [250.0, 100.0]}), {}),
+    "won_lost.run_rate_line": (_frame({"period": _Q, "run_rate_revenue": [1200.0, 2400.0]}), {}),
+    "won_lost.new_customer_bars": (_frame({"period": _Q, "customer_count": [3, 5], "new_customer_count": [3, 2]}), {}),
+    "velocity.sales_cycle_spread": (_frame({"owner": ["Ann", "Bob"], "won_deals": [2, 1],
+                                            "sales_cycle_days": [40.0, 100.0], "median_sales_cycle_days": [35.0, 100.0],
+                                            "q1_days": [20.0, 100.0], "q3_days": [60.0, 100.0]}),
+                                    {"label": "owner", "alert_days": 120}),
+    "velocity.stage_time_pairs": (_frame({"stage": ["Discovery"], "won_mean_days": [10.0],
+                                          "lost_mean_days": [25.0]}), {}),
+    "velocity.velocity_per_group": (_frame({"territory": ["T1", "T2"], "sales_velocity": [300.0, 1200.0]}),
+                                    {"label": "territory"}),
+    "velocity.aging_shares": (_frame({"territory": ["T1", "T2"], "pipeline_aging_share": [0.1, 0.5],
+                                      "aged_deal_count": [1, 2], "open_deal_count": [10, 4],
+                                      "stale_deal_count": [0, np.nan]}), {"label": "territory", "alert_share": 0.3}),
+    "velocity.cohort_cycles": (_frame({"cohort": ["2026-01", "2026-02"], "mean_cycle_days": [40.0, 80.0],
+                                       "won": [3, 1], "slow": [False, True]}, baseline_cycle_days=50.0),
+                               {"slowdown": 0.2}),
+    "velocity.slipped_value": (_frame({"territory": ["T1", "T2"], "slipped_amount": [0.0, 5000.0],
+                                       "slipped_deals": [0, 2]}), {"label": "territory"}),
+    "integrity.red_flag_counts": (_frame({"flag": ["no_next_step", "pushed"], "label": ["No next step", "Pushed"],
+                                          "deals": [2, 0], "amount": [3000.0, 0.0]}), {}),
+    "forecast.outlook_dots": (_frame({"metric": ["category_forecast", "monte_carlo_p50"],
+                                      "method": ["Category", "Monte Carlo"], "forecast": [900.0, 1000.0],
+                                      "low": [np.nan, 800.0], "high": [np.nan, 1200.0]}, target=1100.0, closed=500.0),
+                              {}),
+    "forecast.methods_per_group": (pd.DataFrame({"category_forecast": [900.0, 50.0], "monte_carlo_p50": [1000.0, 60.0],
+                                                 "monte_carlo_p10": [800.0, 40.0], "monte_carlo_p90": [1200.0, 80.0],
+                                                 "target_amount": [1100.0, np.nan]}, index=["West", "East"]), {}),
+    "forecast.backtest_accuracy": (_frame({"metric": ["category_forecast"] * 2 + ["weighted_forecast"] * 2,
+                                           "week": [1, 2, 1, 2], "accuracy": [0.7, 0.9, 0.5, np.nan],
+                                           "period": ["2025-Q4"] * 4}),
+                                   {"summary": pd.DataFrame({"metric": ["category_forecast", "weighted_forecast"]})}),
+    "forecast.waterfall_bars": (_frame({"step": ["Start", "Created", "Won", "End"],
+                                        "key": ["start", "created", "won", "end"],
+                                        "amount": [100.0, 50.0, -30.0, 120.0], "bottom": [0.0, 100.0, 120.0, 0.0],
+                                        "top": [100.0, 150.0, 150.0, 120.0]}), {}),
+    "forecast.pipeline_areas": (_frame({"date": pd.to_datetime(["2026-01-05"] * 2 + ["2026-01-12"] * 2),
+                                        "stage": _STAGES, "amount": [100.0, 50.0, 80.0, 90.0],
+                                        "target": [60.0] * 4, "pipeline": [150.0, 150.0, 170.0, 170.0]}), {}),
+    "forecast.strike_zone": (_frame({"size_band": _SIZES, "age_band": _AGES, "win_rate": [0.5, 0.1, np.nan, 0.3],
+                                     "expected_value": [400.0, 80.0, np.nan, 900.0], "open_deals": [2, 0, 0, 1],
+                                     "deals": [4, 10, 0, 3]}), {}),
+    "territory_quota.calibration_pairs": (_frame({"territory": ["T1", "T2"], "target_amount": [100.0, 200.0],
+                                                  "calibrated_target": [150.0, 150.0],
+                                                  "target_gap": [-50.0, 50.0]}), {}),
+    "territory_quota.fairness_deviation": (_frame({"territory": ["T1", "T2"], "deviation": [0.05, -0.3]}),
+                                           {"tolerance": 0.1}),
+    "territory_quota.scenario_cells": (_frame({"territory": ["T1", "T1", "T2", "T2"],
+                                               "scenario": ["As forecast", "Worst case"] * 2,
+                                               "attainment": [1.1, 0.9, 0.8, np.nan],
+                                               "probability": [0.6, 0.4, 0.2, np.nan]}), {"by": "territory"}),
+    "territory_quota.sensitivity_cells": (_frame({"conversion": [-0.1, -0.1, 0.1, 0.1], "quota": [-0.1, 0.1] * 2,
+                                                  "attainment": [1.0, 0.8, 1.2, 0.95],
+                                                  "probability": [0.5, 0.3, 0.7, 0.45]}), {}),
+    "target_achievement.coverage_against": (_frame({"territory": ["T1", "T2"], "coverage": [2.0, 1.0]}),
+                                            {"metric": "coverage", "label": "territory", "bar": 1.5}),
+    "rep_scorecards.bookings_vs_target": (_frame({"period": _Q, "closed_amount": [100.0, 0.0],
+                                                  "target_amount": [150.0, np.nan]}), {}),
+    "rep_scorecards.calls_vs_won": (_frame({"period": _Q, "call": [100.0, 50.0], "won": [80.0, 60.0]}), {}),
+}
+
+
+def _chart(name: str):
+    import importlib
+
+    module, function = name.split(".")
+    return getattr(importlib.import_module(f"quotabook.charts.{module}"), function)
+
+
+def _artists(ax) -> list:
+    return [*ax.patches, *ax.collections, *ax.lines, *ax.images]
+
+
+def test_every_chart_module_has_its_axes_level_functions_in_the_table():
+    """A new axes-level chart gets a row above (a chart is axes-level when its signature has ``ax`` and
+    ``**kwargs``), so the composition test below covers it."""
+    import importlib
+    import inspect
+    import pkgutil
+
+    import quotabook.charts as package
+
+    found = set()
+    for info in pkgutil.iter_modules(package.__path__):
+        module = importlib.import_module(f"quotabook.charts.{info.name}")
+        for name in getattr(module, "__all__", []):
+            function = getattr(module, name)
+            if not inspect.isfunction(function) or function.__module__ != module.__name__:
+                continue
+            params = inspect.signature(function).parameters
+            if "ax" in params and any(p.kind is p.VAR_KEYWORD for p in params.values()):
+                found.add(f"{info.name}.{name}")
+    assert found - {"trends.trend_line"} == set(AXES_LEVEL)  # a trend line needs a Trend: tests/views/test_trends.py
+
+
+@pytest.mark.parametrize("name", sorted(AXES_LEVEL))
+def test_an_axes_level_chart_draws_on_the_axes_it_is_given_and_passes_kwargs_to_its_main_artist(name):
+    import matplotlib.pyplot as plt
+    from matplotlib.axes import Axes
+
+    draw = _chart(name)
+    data, options = AXES_LEVEL[name]
+    fig, (left, right) = plt.subplots(1, 2)
+    try:
+        got = draw(data.copy(), ax=right, alpha=0.5, **options)
+        assert got is right and not _artists(left)  # its own Axes, nothing drawn beside it
+        assert any(a.get_alpha() == 0.5 for a in _artists(right))  # the kwarg reached the main artist
+        alone = draw(data.copy(), **options)  # no ax: a house-style figure of its own, never pyplot's current one
+        assert isinstance(alone, Axes) and alone.figure is not fig and _artists(alone)
+        plt.close(alone.figure)
+    finally:
+        plt.close(fig)
+
+
+def test_two_charts_compose_on_one_figure_with_catalog_axes_and_the_callers_colour():
+    """A notebook's own figure: sales velocity beside lost reasons, each on its panel, in the caller's colour."""
+    import matplotlib.pyplot as plt
+
+    from quotabook.charts.velocity import velocity_per_group
+    from quotabook.charts.won_lost import lost_reasons
+
+    fig, (left, right) = plt.subplots(1, 2)
+    speed = velocity_per_group(pd.DataFrame({"territory": ["T1", "T2"], "sales_velocity": [300.0, 1200.0]}),
+                               label="territory", currency="EUR", ax=left, color="#123456", alpha=0.4)
+    lost = lost_reasons(pd.DataFrame({"loss_reason": ["Price", "No budget"], "lost_count": [3, 1],
+                                      "lost_amount": [0.0, 900.0], "count_share": [0.75, 0.25]}), ax=right)
+    assert speed is left and lost is right
+    assert [p.get_width() for p in left.patches] == [1200.0, 300.0]  # fastest on top
+    assert {mcolors.to_hex(p.get_facecolor()) for p in left.patches} == {"#123456"}
+    assert {p.get_alpha() for p in left.patches} == {0.4}
+    assert [p.get_width() for p in right.patches] == [3, 1]
+    assert {mcolors.to_hex(p.get_facecolor()) for p in right.patches} == {PALETTE["Lost"]}  # the house colour
+    assert left.get_xlabel() == "Sales velocity (EUR per day)" and right.get_xlabel() == "Lost deals (count)"
+    assert [t.get_text() for t in right.texts] == [r"75% · \$0", r"25% · \$900"]  # dollars printed, not maths
+    plt.close(fig)
