@@ -7,8 +7,18 @@ subtitle. Charts are sized for an A4 / Letter page (at most 9 inches wide) and r
 stay crisp in PDF.
 
 The building blocks live in :mod:`quotabook.charts.base`; theme charts in ``quotabook.charts.<theme>``
-(import them directly: ``from quotabook.charts import funnel``). Every chart function takes tidy data
-from the metric library and returns the matplotlib ``Figure``; it never computes a metric itself.
+(import them directly: ``from quotabook.charts import funnel``). Charts follow seaborn's convention and never
+compute a metric themselves:
+
+- **axes-level** functions (``funnel.win_rate_bars``, ``velocity.velocity_per_group`` ...) take ``data`` (a tidy
+  frame whose value columns are metric names or view columns, never display headers), keyword options,
+  ``ax=None`` and ``**kwargs`` for the main artist (the bars, the line); they draw on ``ax`` (a new house-style
+  figure when none is given, :func:`~quotabook.charts.base.ensure_axes`), label metric axes with the catalog's
+  label and unit (:func:`~quotabook.charts.base.metric_axis`) and return the Axes, so a notebook can put any
+  two side by side;
+- **figure-level** functions (today's notebook names: ``funnel.win_rate``, ``velocity.velocity_bars`` ...) draw
+  the report's figure of a view table: the panels, then :func:`~quotabook.charts.base.finish` with the finding
+  as title (:func:`~quotabook.charts.base.figure` for a single panel).
 """
 
 from .base import (
@@ -17,10 +27,15 @@ from .base import (
     category_color,
     currency_axis,
     currency_text,
+    ensure_axes,
+    figure,
     finish,
+    metric_axis,
+    metric_label,
     new_figure,
     percent_axis,
     readable_labels,
+    stacked_bars,
     stacked_bars_vs_target,
     style,
     use_svg,
@@ -32,10 +47,15 @@ __all__ = [
     "category_color",
     "currency_axis",
     "currency_text",
+    "ensure_axes",
+    "figure",
     "finish",
+    "metric_axis",
+    "metric_label",
     "new_figure",
     "percent_axis",
     "readable_labels",
+    "stacked_bars",
     "stacked_bars_vs_target",
     "style",
     "use_svg",
