@@ -186,3 +186,69 @@ def test_a_damaged_file_is_recomputed_and_replaced(folder, pack_cache, closed_ca
     another_kernel(monkeypatch)
     start("North", "2026-Q1", data=str(folder)).metrics(NAMES)
     assert closed_calls == [1, 1]  # the recomputed values were written back
+
+
+# -- whole results of views (remember): the quarter trend two pages of a scope show -----------------------------
+
+def test_the_quarter_trend_is_computed_once_per_scope_and_reads_back_equal(folder, pack_cache, closed_calls,
+                                                                         monkeypatch):
+    from quotabook.views.trends import quarter_trend
+
+    rep = start("North", "2026-Q1", data=str(folder))
+    first = quarter_trend(rep.ds, rep.period, by="region")
+    computed = len(closed_calls)
+    assert computed > 0  # attainment per quarter, each on the data as it stood then
+    assert len(list((pack_cache / metric_cache.RESULTS).glob("quarter_trend-*.pickle"))) == 1
+
+    another_kernel(monkeypatch)
+    again = quarter_trend(start("North", "2026-Q1", data=str(folder)).ds, rep.period, by="region")
+    assert len(closed_calls) == computed  # read back, nothing evaluated
+    pd.testing.assert_frame_equal(again.rows, first.rows)
+    assert (again.periods, again.unavailable, again.by) == (first.periods, first.unavailable, first.by)
+    q1 = again.rows[(again.rows["metric"] == "attainment") & (again.rows["period"] == "2026-Q1")]
+    assert q1["value"].tolist() == [pytest.approx(650 / 1500)]  # K1 + K2 against N1 + N2's targets
+
+    quarter_trend(rep.ds, rep.period, by="territory")  # another grouping: another result
+    quarter_trend(start("South", "2026-Q1", data=str(folder)).ds, rep.period, by="region")  # another scope
+    assert len(list((pack_cache / metric_cache.RESULTS).glob("quarter_trend-*.pickle"))) == 3
+
+
+def test_remember_gives_the_warnings_again_and_recomputes_what_it_cannot_read(folder, pack_cache, monkeypatch):
+    from quotabook.errors import DataQualityWarning
+
+    ds = start("North", "2026-Q1", data=str(folder)).ds
+    made: list[int] = []
+
+    def make() -> dict:
+        made.append(1)
+        import warnings
+
+        warnings.warn("2 deal(s) shown open", DataQualityWarning, stacklevel=1)
+        return {"rows": pd.DataFrame({"x": [1.5, None]})}
+
+    for _ in range(2):
+        with pytest.warns(DataQualityWarning, match="2 deal"):
+            value = metric_cache.remember(ds, "view", ["2026-Q1"], make)
+        pd.testing.assert_frame_equal(value["rows"], pd.DataFrame({"x": [1.5, None]}))
+    assert made == [1]
+
+    for kept in (pack_cache / metric_cache.RESULTS).glob("view-*.pickle"):
+        kept.write_bytes(b"not a pickle")
+    with pytest.warns(DataQualityWarning):
+        metric_cache.remember(ds, "view", ["2026-Q1"], make)
+    assert made == [1, 1]
+    with pytest.warns(DataQualityWarning):
+        metric_cache.remember(ds, "view", ["2026-Q2"], make)  # other parts: another result
+    assert made == [1, 1, 1]
+
+
+def test_remember_outside_a_pack_or_for_a_derived_dataset_only_computes(folder, pack_cache, monkeypatch):
+    ds = start("North", "2026-Q1", data=str(folder)).ds
+    made: list[int] = []
+    for data in (ds.as_of("2026-02-01"), ds.as_of("2026-02-01")):  # derived: no key
+        metric_cache.remember(data, "view", [], lambda: made.append(1))
+    monkeypatch.delenv(cache.ENV)
+    metric_cache.remember(ds, "view", [], lambda: made.append(1))
+    metric_cache.remember(ds, "view", [], lambda: made.append(1))
+    assert made == [1, 1, 1, 1]
+    assert not (pack_cache / metric_cache.RESULTS).exists()

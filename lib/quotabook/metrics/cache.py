@@ -16,7 +16,9 @@ recomputing. The key holds everything that decides a value:
 
 Only a registered dataset is cached: a dataset derived from it (``ds.as_of(day)``, a ``replace`` with other
 rows) or built by hand has no key and is computed afresh, as is any dataset whose tables were swapped after
-it was registered. A database source has no files to fingerprint and is never cached. The folder is private to
+it was registered. A result a view builds from such derived datasets (the quarter trend reads eight
+quarters, each on ``ds.as_of(day)``) can be kept whole with :func:`remember`, keyed by the registered
+dataset it was derived from. A database source has no files to fingerprint and is never cached. The folder is private to
 one build and removed with it, so no value outlives the build that computed it.
 """
 
@@ -29,19 +31,25 @@ import hashlib
 import json
 import os
 import pickle
+import warnings
 import weakref
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 if TYPE_CHECKING:
     from ..dataset import Dataset
     from ..fiscal import Period
     from .catalog import Catalog
 
-__all__ = ["FOLDER", "FrameStore", "dataset_key", "register", "store_for"]
+__all__ = ["FOLDER", "RESULTS", "FrameStore", "catalog_digest", "dataset_key", "register", "remember", "store_for"]
 
 #: The sub-folder of the pack's cache folder holding the metric values.
 FOLDER = "metrics"
+#: The sub-folder holding whole results of views (:func:`remember`).
+RESULTS = "results"
+
+T = TypeVar("T")
 
 #: Registered datasets: id -> (weak reference, key, identity of its tables when registered).
 _REGISTRY: dict[int, tuple[weakref.ref, str, tuple]] = {}
@@ -97,7 +105,7 @@ def _canonical(value) -> object:
 
 
 @functools.lru_cache(maxsize=8)
-def _catalog_digest(catalog: Catalog) -> str:
+def catalog_digest(catalog: Catalog) -> str:
     """A digest of every declaration of ``catalog`` (the same in every process)."""
     text = json.dumps([dataclasses.asdict(m) for m in catalog], sort_keys=True, default=_canonical)
     return hashlib.sha256(text.encode()).hexdigest()
@@ -113,7 +121,7 @@ def _code_digest() -> str:
 
 def _frame_key(dataset: str, period: Period, by: tuple[str, ...], catalog: Catalog) -> str:
     parts = [dataset, period.label, repr(period.start), repr(period.end), period.kind, json.dumps(list(by)),
-             _catalog_digest(catalog), _code_digest()]
+             catalog_digest(catalog), _code_digest()]
     return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
@@ -176,3 +184,51 @@ def store_for(ds: Dataset, period: Period, by: tuple[str, ...], catalog: Catalog
     target.mkdir(parents=True, exist_ok=True)
     return FrameStore(target / f"{_frame_key(dataset, period, by, catalog)}.pickle")
 
+
+
+def remember(ds: Dataset, name: str, parts: Sequence[str], make: Callable[[], T]) -> T:
+    """``make()``, computed once per pack build for ``ds`` and shared by the notebooks of its scope.
+
+    For a view whose result is built from datasets derived from ``ds`` (``ds.as_of(day)`` for each of eight
+    quarters), which the metric values cannot be keyed by, and which two notebooks of a scope both show.
+    The result is kept in the build's cache folder under the key of ``ds`` (see :func:`register`), ``name``,
+    ``parts`` (everything else the result depends on, as text: period, grouping, options, catalog digest)
+    and quotabook's code. Notebooks asking at once wait for the first to compute it (a lock). The warnings
+    ``make`` gave are kept with the result and given again on every reading, so each page shows the same
+    data notes either way. Without a cache folder, or for a dataset that is not registered, this is
+    ``make()``.
+    """
+    from ..cache import ENV
+    from ..files import atomic_output, exclusive
+
+    folder = os.environ.get(ENV, "").strip()
+    dataset = _registered(ds) if folder else None
+    if dataset is None:
+        return make()
+    key = hashlib.sha256("\0".join([dataset, name, *parts, _code_digest()]).encode()).hexdigest()[:32]
+    target = Path(folder) / RESULTS / f"{name}-{key}.pickle"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with exclusive(target.with_name(f".{target.stem}.lock")):
+        kept = _read_result(target)
+        if kept is None:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                value = make()
+            kept = (value, [(str(w.message), w.category, w.filename, w.lineno) for w in caught])
+            with atomic_output(target) as partial, open(partial, "wb") as handle:
+                pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    value, given = kept
+    registry: dict = {}  # each warning once per place, as Python's default filter shows it
+    for message, category, filename, lineno in given:
+        warnings.warn_explicit(message, category, filename, lineno, registry=registry)
+    return value
+
+
+def _read_result(path: Path) -> tuple | None:
+    """A kept ``(value, warnings)``, or None when there is none (or it cannot be read: recomputed)."""
+    try:
+        with open(path, "rb") as handle:
+            kept = pickle.load(handle)
+    except Exception:  # none yet, damaged, or from another Python: never trusted
+        return None
+    return kept if isinstance(kept, tuple) and len(kept) == 2 else None

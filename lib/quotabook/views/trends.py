@@ -20,6 +20,7 @@ import pandas as pd
 from ..dataset import Dataset
 from ..fiscal import Period
 from ..metrics import compute, load_catalog
+from ..metrics.cache import catalog_digest, remember
 from ..metrics.forecasting.deals import without_activity
 
 __all__ = ["READ_AT_START", "TREND_METRICS", "Trend", "changes", "quarter_trend"]
@@ -78,6 +79,13 @@ def quarter_trend(ds: Dataset, period: str | Period, *, by: str = "district", qu
     """
     period = ds.period(period)
     catalog = load_catalog()
+    # In a pack, computed once per scope (two pages show the trend): see quotabook.metrics.cache.remember.
+    parts = [period.label, repr(period.start), repr(period.end), by, str(quarters), *metrics, catalog_digest(catalog)]
+    return remember(ds, "quarter_trend", parts, lambda: _quarter_trend(ds, period, by, quarters, metrics, catalog))
+
+
+def _quarter_trend(ds: Dataset, period: Period, by: str, quarters: int, metrics: tuple[str, ...],
+                   catalog) -> Trend:
     ref = ds.reference_date.normalize()
     base = without_activity(ds)  # none of the trend metrics reads activities or leads: cheaper time travel
     frames, unavailable = [], {}
