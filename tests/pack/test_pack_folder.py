@@ -98,14 +98,14 @@ def test_a_stale_cache_folder_of_a_dead_build_is_removed_and_a_live_one_kept(tmp
 def test_a_region_folder_removed_mid_build_fails_that_regions_pdf_and_runs_only(tmp_path, monkeypatch):
     data = write_data(tmp_path / "data")
     pack = tmp_path / "reports" / PERIOD
-    real = build._PdfStage.print_complete_regions
+    real = build._RegionStage.print_complete_regions
 
     def remove_east_first(self, stack, bar):
         if "east/00_ok" in self.manifest["runs"] and (pack / "east").is_dir():
             shutil.rmtree(pack / "east")  # e.g. a user cleaning up while the pack builds
         return real(self, stack, bar)
 
-    monkeypatch.setattr(build._PdfStage, "print_complete_regions", remove_east_first)
+    monkeypatch.setattr(build._RegionStage, "print_complete_regions", remove_east_first)
     start = time.perf_counter()
     result = build_pack(PERIOD, regions=["East", "West"], notebooks=["00_ok"], data=str(data), formats=["html", "pdf"],
                         executor="serial", out=tmp_path / "reports", pack=PACK_YAML, notebooks_dir=NOTEBOOKS,

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -380,12 +382,18 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
                         as_of=plan.as_of)
     _save(plan, manifest, result, "building")  # before any page is replaced: no index links to newer pages
     execute_start = perf_counter()
-    pdfs = _PdfStage(plan, manifest, pdf_due, lambda: _save(plan, manifest, result, "building"))
+    lock = threading.Lock()  # the manifest is updated by this thread (runs) and the region stage's (PDFs, tables)
+
+    def saved() -> None:
+        _save(plan, manifest, result, "building")
+
+    regions = _RegionStage(plan, manifest, pdf_due, saved, lock)
     state = "stopped"
     with contextlib.ExitStack() as stack:
         outcomes = _submit(pool, _tasks(plan, todo, notebook_timeout))  # now, before any thread or browser starts
         bar = stack.enter_context(_progress(len(todo) + len(pdf_due), progress, plan.period))
         interrupted = False
+        runs_done = None
         try:
             for task, outcome in outcomes:
                 if isinstance(outcome, BaseException):
@@ -393,31 +401,36 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
                 if outcome.status == "interrupted":  # Ctrl-C: not recorded, so --resume runs it again
                     interrupted = True
                     continue
-                manifest["runs"][task.run.key] = run_entry(task.run, outcome, inputs)
-                manifest["runs"][task.run.key]["rerun_reason"] = (reasons or {}).get(task.run.key)
-                _save(plan, manifest, result, "building")
+                with lock:
+                    manifest["runs"][task.run.key] = run_entry(task.run, outcome, inputs)
+                    manifest["runs"][task.run.key]["rerun_reason"] = (reasons or {}).get(task.run.key)
+                    saved()
                 result.executed.append(task.run.key)
                 bar.update(1)
                 if outcome.status != "ok":
                     bar.set_postfix_str(f"{sum(e['status'] != 'ok' for e in manifest['runs'].values())} failed")
-                pdfs.print_complete_regions(stack, bar)
+                regions.print_complete_regions(stack, bar)
             if interrupted:
                 raise KeyboardInterrupt
-            pdfs.print_complete_regions(stack, bar)  # regions where nothing had to run, only the PDF
+            runs_done = perf_counter()
+            regions.print_complete_regions(stack, bar)  # regions where nothing had to run, only the PDF
+            regions.finish()  # the last regions' PDFs and tables
             state = "complete"
         finally:
             close = getattr(outcomes, "close", None)
             if close is not None:  # stop the workers (interrupting their runs) before the manifest is written
                 close()
+            regions.stop()  # after Ctrl-C: the region in hand is finished, no other started
             remove_stale_temporaries(plan.out_dir)  # e.g. of a worker that was killed mid-write
-            if pdfs.printer is not None:
-                manifest["versions"] = versions(pdfs.printer.version)
-            manifest["timings"] = {"execute_wall": round(perf_counter() - execute_start - pdfs.seconds, 3),
-                                   "pdf": round(pdfs.seconds, 3), "total": round(perf_counter() - start, 3)}
+            if regions.browser_version is not None:
+                manifest["versions"] = versions(regions.browser_version)
+            end = perf_counter()
+            manifest["timings"] = {"execute_wall": round((runs_done or end) - execute_start, 3),
+                                   "pdf": round(regions.seconds["pdf"], 3),
+                                   "tables": round(regions.seconds["tables"], 3),
+                                   "after_runs": round(end - runs_done, 3) if runs_done else None,
+                                   "total": round(end - start, 3)}
             _save(plan, manifest, result, state)
-    if {"csv", "xlsx"} & set(plan.formats):
-        _write_tables(plan, manifest)
-        _save(plan, manifest, result, state)
     runs = manifest["runs"].values()
     result.rerun_reasons = {key: reasons[key] for key in result.executed if key in (reasons or {})}
     result.failures = [NotebookFailure(**r["failure"]) for r in runs if r["status"] != "ok" and r.get("failure")]
@@ -427,44 +440,116 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
     return result
 
 
-def _write_tables(plan: Plan, manifest: dict) -> None:
-    """Every table of every page as data (``--formats csv`` / ``xlsx``, :mod:`.tables`): per region, its CSV
-    files and workbook, listed in the region's manifest entry under ``tables``."""
+def _region_tables(plan: Plan, manifest: dict, slug: str) -> dict:
+    """Every table of the region's pages as data (``--formats csv`` / ``xlsx``, :mod:`.tables`): its CSV files
+    and workbook, for the region's manifest entry under ``tables`` (never raises: a write failure costs the
+    exports of this region, never the pack)."""
     from .tables import write_region_tables
 
-    for entry in manifest["regions"]:
-        slug = entry["slug"]
-        runs = [(r.stem, r.ipynb) for r in plan.runs_for(slug)
-                if manifest["runs"].get(r.key, {}).get("status") == "ok"]
-        workbook = (safe_path(plan.out_dir, slug, f"{plan.period}-{slug}-tables.xlsx")
-                    if "xlsx" in plan.formats else None)
-        try:
-            entry["tables"] = write_region_tables(runs, plan.out_dir / slug, workbook, csv="csv" in plan.formats)
-        except Exception as exc:  # a write failure costs the exports of this region, never the pack
-            entry["tables"] = {"error": f"{type(exc).__name__}: {exc}"}
+    runs = [(r.stem, r.ipynb) for r in plan.runs_for(slug) if manifest["runs"].get(r.key, {}).get("status") == "ok"]
+    workbook = safe_path(plan.out_dir, slug, f"{plan.period}-{slug}-tables.xlsx") if "xlsx" in plan.formats else None
+    try:
+        return write_region_tables(runs, plan.out_dir / slug, workbook, csv="csv" in plan.formats)
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
 
 
-class _PdfStage:
-    """Prints each due region's PDF as soon as all of its runs are done, in one browser launched on first use."""
+class _RegionStage:
+    """What a region gets once all of its runs are done: its PDF (when due), printed in the one browser of the
+    pack, launched on first use, and its table exports (with ``csv`` / ``xlsx``).
 
-    def __init__(self, plan: Plan, manifest: dict, due: list[tuple[str, str]], saved: Callable[[], None]):
-        self.plan, self.manifest, self.due, self.saved = plan, manifest, due, saved
-        self.printer = None
+    The work runs in one thread beside the loop that collects the runs, one region after another, so the
+    pool's workers are handed their next notebook as soon as they finish one, not after a region's PDF and
+    workbook are written (a worker used to sit idle for them); the last region's are the only ones the build
+    waits for. Every change to the manifest, here and in the collecting loop, holds ``lock``.
+    """
+
+    def __init__(self, plan: Plan, manifest: dict, due: list[tuple[str, str]], saved: Callable[[], None],
+                 lock: threading.Lock):
+        self.plan, self.manifest, self.saved, self.lock = plan, manifest, saved, lock
+        self.due = {slug for _name, slug in due}
+        self.tables = bool({"csv", "xlsx"} & set(plan.formats))
+        self.submitted: set[str] = set()
         self.printed: set[str] = set()
-        self.seconds = 0.0
+        self.seconds = {"pdf": 0.0, "tables": 0.0}
+        self.browser_version: str | None = None
+        self._queue: queue.Queue = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._error: BaseException | None = None
 
     def print_complete_regions(self, stack: contextlib.ExitStack, bar) -> None:
+        """Hand every region whose runs are all recorded, and that has a PDF or tables to write, to the stage's
+        thread (started on first use)."""
+        for name, slug in self.plan.regions:
+            if slug in self.submitted or not (slug in self.due or self.tables):
+                continue
+            if not all(r.key in self.manifest["runs"] for r in self.plan.runs_for(slug)):
+                continue
+            self.submitted.add(slug)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._work, args=(bar,), name="quotabook-pack-regions",
+                                                daemon=True)
+                self._thread.start()
+            self._queue.put((name, slug))
+
+    def finish(self) -> None:
+        """Wait until every region handed over is done; raise what stopped the stage, if anything did."""
+        self._end()
+        if self._error is not None:
+            raise self._error
+
+    def stop(self) -> None:
+        """Start no other region (the one in hand is finished) and wait for the browser to close."""
+        self._stopping.set()
+        self._end()
+
+    def _end(self) -> None:
+        if self._thread is not None:
+            self._queue.put(None)
+            self._thread.join()
+            self._thread = None
+
+    def _work(self, bar) -> None:
         from .pdf import PdfPrinter
 
-        for name, slug in self.due:
-            if slug in self.printed or not all(r.key in self.manifest["runs"] for r in self.plan.runs_for(slug)):
-                continue
-            start = perf_counter()
-            if self.printer is None:
-                self.printer = stack.enter_context(PdfPrinter())
-            entry = next(r for r in self.manifest["regions"] if r["slug"] == slug)
-            entry.update(_print_region(self.printer, self.plan, name, slug, self.manifest))
+        printer = None
+        try:
+            with contextlib.ExitStack() as browser:
+                while (item := self._queue.get()) is not None:
+                    if self._stopping.is_set():
+                        continue
+                    name, slug = item
+                    if slug in self.due:
+                        if printer is None:
+                            printer = browser.enter_context(PdfPrinter())
+                            self.browser_version = printer.version
+                        self._print(printer, name, slug, bar)
+                    if self.tables:
+                        self._write_tables(slug)
+        except BaseException as exc:  # e.g. Chromium that cannot start: raised again in the build's thread
+            self._error = exc
+            while self._queue.get() is not None:  # let finish() and stop() end
+                pass
+
+    def _print(self, printer, name: str, slug: str, bar) -> None:
+        start = perf_counter()
+        with self.lock:
+            runs = {r.key: dict(self.manifest["runs"][r.key]) for r in self.plan.runs_for(slug)}
+        update = _print_region(printer, self.plan, name, slug, {"runs": runs})
+        with self.lock:
+            next(r for r in self.manifest["regions"] if r["slug"] == slug).update(update)
             self.printed.add(slug)
-            self.seconds += perf_counter() - start
+            self.seconds["pdf"] += perf_counter() - start
             self.saved()
-            bar.update(1)
+        bar.update(1)
+
+    def _write_tables(self, slug: str) -> None:
+        start = perf_counter()
+        with self.lock:
+            runs = {"runs": {r.key: dict(self.manifest["runs"][r.key]) for r in self.plan.runs_for(slug)}}
+        tables = _region_tables(self.plan, runs, slug)
+        with self.lock:
+            next(r for r in self.manifest["regions"] if r["slug"] == slug)["tables"] = tables
+            self.seconds["tables"] += perf_counter() - start
+            self.saved()
