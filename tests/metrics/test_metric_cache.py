@@ -200,9 +200,13 @@ def test_the_quarter_trend_is_computed_once_per_scope_and_reads_back_equal(folde
     assert computed > 0  # attainment per quarter, each on the data as it stood then
     assert len(list((pack_cache / metric_cache.RESULTS).glob("quarter_trend-*.pickle"))) == 1
 
+    assert {"attainment", "win_rate", "pipeline_coverage"} <= set(rep.shown_metrics)  # for the page's glossary
+
     another_kernel(monkeypatch)
-    again = quarter_trend(start("North", "2026-Q1", data=str(folder)).ds, rep.period, by="region")
+    sibling = start("North", "2026-Q1", data=str(folder))
+    again = quarter_trend(sibling.ds, rep.period, by="region")
     assert len(closed_calls) == computed  # read back, nothing evaluated
+    assert sibling.shown_metrics == rep.shown_metrics  # the sibling page's glossary lists the same metrics
     pd.testing.assert_frame_equal(again.rows, first.rows)
     assert (again.periods, again.unavailable, again.by) == (first.periods, first.unavailable, first.by)
     q1 = again.rows[(again.rows["metric"] == "attainment") & (again.rows["period"] == "2026-Q1")]

@@ -194,12 +194,13 @@ def remember(ds: Dataset, name: str, parts: Sequence[str], make: Callable[[], T]
     The result is kept in the build's cache folder under the key of ``ds`` (see :func:`register`), ``name``,
     ``parts`` (everything else the result depends on, as text: period, grouping, options, catalog digest)
     and quotabook's code. Notebooks asking at once wait for the first to compute it (a lock). The warnings
-    ``make`` gave are kept with the result and given again on every reading, so each page shows the same
-    data notes either way. Without a cache folder, or for a dataset that is not registered, this is
-    ``make()``.
+    ``make`` gave and the catalog metrics it noted as shown are kept with the result and given and noted
+    again on every reading, so each page shows the same data notes and glossary either way. Without a
+    cache folder, or for a dataset that is not registered, this is ``make()``.
     """
     from ..cache import ENV
     from ..files import atomic_output, exclusive
+    from .catalog import note_shown, shown_during
 
     folder = os.environ.get(ENV, "").strip()
     dataset = _registered(ds) if folder else None
@@ -211,13 +212,15 @@ def remember(ds: Dataset, name: str, parts: Sequence[str], make: Callable[[], T]
     with exclusive(target.with_name(f".{target.stem}.lock")):
         kept = _read_result(target)
         if kept is None:
-            with warnings.catch_warnings(record=True) as caught:
+            with warnings.catch_warnings(record=True) as caught, shown_during() as shown:
                 warnings.simplefilter("always")
                 value = make()
-            kept = (value, [(str(w.message), w.category, w.filename, w.lineno) for w in caught])
+            kept = (value, [(str(w.message), w.category, w.filename, w.lineno) for w in caught], shown)
             with atomic_output(target) as partial, open(partial, "wb") as handle:
                 pickle.dump(kept, handle, protocol=pickle.HIGHEST_PROTOCOL)
-    value, given = kept
+        else:
+            note_shown(kept[2])  # the page's glossary lists what the result was computed from
+    value, given, _shown = kept
     registry: dict = {}  # each warning once per place, as Python's default filter shows it
     for message, category, filename, lineno in given:
         warnings.warn_explicit(message, category, filename, lineno, registry=registry)
@@ -225,10 +228,10 @@ def remember(ds: Dataset, name: str, parts: Sequence[str], make: Callable[[], T]
 
 
 def _read_result(path: Path) -> tuple | None:
-    """A kept ``(value, warnings)``, or None when there is none (or it cannot be read: recomputed)."""
+    """A kept ``(value, warnings, metrics shown)``, or None when there is none (or it cannot be read: recomputed)."""
     try:
         with open(path, "rb") as handle:
             kept = pickle.load(handle)
     except Exception:  # none yet, damaged, or from another Python: never trusted
         return None
-    return kept if isinstance(kept, tuple) and len(kept) == 2 else None
+    return kept if isinstance(kept, tuple) and len(kept) == 3 else None

@@ -20,6 +20,7 @@ Units: ``currency`` (reporting currency), ``ratio`` (a multiple, shown 3.2×), `
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass
@@ -291,6 +292,21 @@ def note_shown(names: Iterable[str]) -> None:
     shown = _ACTIVE["shown"]
     if isinstance(shown, list):
         shown.extend(n for n in dict.fromkeys(names) if n not in shown)
+
+
+@contextlib.contextmanager
+def shown_during() -> Iterator[list[str]]:
+    """The metric names noted as shown (:func:`note_shown`) while the block runs, in order; they reach the
+    page's list as well, when the block ends. A result kept for later (:func:`quotabook.metrics.cache.remember`)
+    notes them again when it is read back, so the page's glossary is the same either way."""
+    noted: list[str] = []
+    outer = _ACTIVE["shown"]
+    _ACTIVE["shown"] = noted
+    try:
+        yield noted
+    finally:
+        _ACTIVE["shown"] = outer
+        note_shown(noted)
 
 
 def load_catalog(path: str | Path | None = None, settings: Settings | None = None) -> Catalog:
