@@ -3,14 +3,17 @@
     .venv/bin/python benchmarks/pack_benchmark.py [--notebooks 7] [--data demo|FOLDER] [--workers N]
     .venv/bin/python benchmarks/pack_benchmark.py --real [--regions district,West]
 
-``--real`` times the real thing: the seven themed notebooks of ``notebooks/`` on the demo district for
-2026-Q3 (all regions and the district by default; ``--regions`` picks a subset to save time). Otherwise it
+``--real`` times the real thing, issue 19's benchmark (a): the notebooks of the pack YAML
+(``params/packs/quarterly.yaml``) on the demo district for 2026-Q3 (all regions and the district by default,
+the whole demo pack; ``--regions`` picks a subset to save time), its second variant the pack as ``make pack``
+builds it (pages, PDFs, CSV and XLSX tables). Otherwise it
 writes N fixture-like notebooks (each loads the data for its region with ``quotabook.load``, draws a
 chart, shows a table and records headline figures, like a themed notebook) and runs them for the
 district and every region of the data:
 
 - **pack**: ``quotabook pack`` (one command: process pool, in-process HTML, index, manifest), once with
-  ``--formats html`` (the like-for-like comparison) and once with ``--formats html,pdf``;
+  ``--formats html`` (the like-for-like comparison) and once with ``--formats html,pdf`` (``--real``:
+  ``html,pdf,csv,xlsx``, the whole pack);
 - **pack, no kernels ahead** (``--ab``): ``--formats html`` with ``QUOTABOOK_KERNELS_AHEAD=0``, each run starting
   its own kernel (what the kernels started ahead save);
 - **pack, other library** (``--compare-lib DIR``): ``--formats html`` with the quotabook package of ``DIR`` (e.g.
@@ -18,7 +21,8 @@ district and every region of the data:
 - **baseline**: per run, sequentially, the ``papermill`` CLI then ``jupyter nbconvert --to html --no-input``.
 
 Each is timed as a whole subprocess, start-up included, with the machine's load average (1 minute) before and
-after it: the machine may be shared, and the ratios mean little unless both sides ran under the same load.
+after it and the CPU seconds of its processes (``RUSAGE_CHILDREN``): the machine may be shared, and the wall
+ratios mean little unless both sides ran under the same load.
 Results go to stdout (and ``--json FILE``); benchmarks/README.md records them with the machine.
 """
 
@@ -28,6 +32,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -100,6 +105,13 @@ def timed(cmd: list[str], **kwargs) -> float:
     subprocess.run(cmd, check=kwargs.pop("check", True), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    **kwargs)
     return time.perf_counter() - start
+
+
+def cpu_seconds() -> float:
+    """User + system CPU seconds of every finished child process so far (kernels and browsers included, once
+    waited for): on a shared machine the wall time moves with the load, the CPU time much less."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def regions_of(data: str) -> list[str]:
@@ -182,7 +194,10 @@ def main(argv: list[str] | None = None) -> int:
                          "uptime": subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()}
         print(results["uptime"], flush=True)
         chosen = regions if args.real else None
-        variants = [("pack_html", "html", {}), ("pack_html_pdf", "html,pdf", {})]
+        # --real: the second variant is the pack as `make pack` builds it (the pack YAML's formats: pages, one
+        # PDF per scope, every table as CSV and XLSX); otherwise pages and PDFs.
+        full = ("pack_full", "html,pdf,csv,xlsx", {}) if args.real else ("pack_html_pdf", "html,pdf", {})
+        variants = [("pack_html", "html", {}), full]
         if args.no_pdf or not Path("/usr/bin/chromium").is_file():
             variants.pop()
         if args.ab:
@@ -190,19 +205,24 @@ def main(argv: list[str] | None = None) -> int:
         if args.compare_lib:
             variants.append(("pack_html_other_lib", "html", {"PYTHONPATH": str(Path(args.compare_lib).resolve())}))
         for name, formats, env in variants:
-            before = load()
+            before, cpu = load(), cpu_seconds()
             results[name] = pack(nb_dir, pack_yaml, data, work / name, formats, args.workers, period, chosen, env)
             results[f"{name}_load"] = [before, load()]
-            print(f"{name:<24} {results[name]:7.1f} s   (load {before} -> {load()})", flush=True)
+            results[f"{name}_cpu"] = round(cpu_seconds() - cpu, 1)
+            print(f"{name:<24} {results[name]:7.1f} s   (load {before} -> {load()}; "
+                  f"CPU {results[f'{name}_cpu']:.1f} s)", flush=True)
         (work / "baseline").mkdir()
-        before = load()
+        before, cpu = load(), cpu_seconds()
         results["baseline"] = baseline(nb_dir, stems, regions, data, work / "baseline", period)
         results["baseline_load"] = [before, load()]
+        results["baseline_cpu"] = round(cpu_seconds() - cpu, 1)
         print(f"{'baseline (CLIs)':<24} {results['baseline']:7.1f} s   (load {before} -> {load()}; "
-              f"{results['baseline'] / runs:.1f} s per run)")
+              f"{results['baseline'] / runs:.1f} s per run; CPU {results['baseline_cpu']:.1f} s)")
         for name, _, _ in variants:
             results[f"ratio_{name}"] = results["baseline"] / results[name]
-            print(f"ratio baseline / {name:<24} {results[f'ratio_{name}']:.1f}x")
+            results[f"cpu_ratio_{name}"] = results["baseline_cpu"] / max(results[f"{name}_cpu"], 0.1)
+            print(f"ratio baseline / {name:<24} {results[f'ratio_{name}']:.1f}x wall, "
+                  f"{results[f'cpu_ratio_{name}']:.1f}x CPU")
         results["uptime_end"] = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
         print(results["uptime_end"])
         if args.json:
