@@ -368,7 +368,7 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
                                                                                "workers": pool.workers}
     manifest["runs"] = dict(kept)
     manifest["previous_pack"] = previous_pack(plan.out_dir.parent, plan.period)
-    manifest["overview"], manifest["overview_error"] = write_overview(plan)
+    manifest["overview"], manifest["overview_error"] = None, None  # written beside the first runs (_RegionStage)
     old_regions = {r["slug"]: r for r in (previous or {}).get("regions", [])}
     todo_slugs = {run.slug for run in todo}
     pdf_due = [(name, slug) for name, slug in plan.regions if want_pdf and (
@@ -391,6 +391,7 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
     state = "stopped"
     with contextlib.ExitStack() as stack:
         outcomes = _submit(pool, _tasks(plan, todo, notebook_timeout))  # now, before any thread or browser starts
+        regions.write_overview()
         bar = stack.enter_context(_progress(len(todo) + len(pdf_due), progress, plan.period))
         interrupted = False
         runs_done = None
@@ -440,6 +441,10 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
     return result
 
 
+#: The overview's job in :class:`_RegionStage`'s queue (a region's job is its slug).
+_OVERVIEW = "\0overview"
+
+
 def _region_tables(plan: Plan, manifest: dict, slug: str) -> dict:
     """Every table of the region's pages as data (``--formats csv`` / ``xlsx``, :mod:`.tables`): its CSV files
     and workbook, for the region's manifest entry under ``tables`` (never raises: a write failure costs the
@@ -455,13 +460,15 @@ def _region_tables(plan: Plan, manifest: dict, slug: str) -> dict:
 
 
 class _RegionStage:
-    """What a region gets once all of its runs are done: its PDF (when due), printed in the one browser of the
-    pack, launched on first use, and its table exports (with ``csv`` / ``xlsx``).
+    """The pack's work outside the notebooks: first the one-page overview (:func:`write_overview`), then for
+    each region once all of its runs are done, its PDF (when due), printed in the one browser of the pack,
+    launched on first use, and its table exports (with ``csv`` / ``xlsx``).
 
-    The work runs in one thread beside the loop that collects the runs, one region after another, so the
-    pool's workers are handed their next notebook as soon as they finish one, not after a region's PDF and
-    workbook are written (a worker used to sit idle for them); the last region's are the only ones the build
-    waits for. Every change to the manifest, here and in the collecting loop, holds ``lock``.
+    The work runs in one thread beside the loop that collects the runs, one job after another, so the pool's
+    workers start their first notebooks while the overview is written (they used to wait for it), and are
+    handed their next notebook as soon as they finish one, not after a region's PDF and workbook are written
+    (a worker used to sit idle for them); the last region's are the only ones the build waits for. Every
+    change to the manifest, here and in the collecting loop, holds ``lock``.
     """
 
     def __init__(self, plan: Plan, manifest: dict, due: list[tuple[str, str]], saved: Callable[[], None],
@@ -478,6 +485,10 @@ class _RegionStage:
         self._stopping = threading.Event()
         self._error: BaseException | None = None
 
+    def write_overview(self) -> None:
+        """Have the stage's thread write the overview page first (call once the pool's workers are started)."""
+        self._submit(None, _OVERVIEW, None)
+
     def print_complete_regions(self, stack: contextlib.ExitStack, bar) -> None:
         """Hand every region whose runs are all recorded, and that has a PDF or tables to write, to the stage's
         thread (started on first use)."""
@@ -487,11 +498,13 @@ class _RegionStage:
             if not all(r.key in self.manifest["runs"] for r in self.plan.runs_for(slug)):
                 continue
             self.submitted.add(slug)
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._work, args=(bar,), name="quotabook-pack-regions",
-                                                daemon=True)
-                self._thread.start()
-            self._queue.put((name, slug))
+            self._submit(name, slug, bar)
+
+    def _submit(self, name: str | None, slug: str, bar) -> None:
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._work, name="quotabook-pack-regions", daemon=True)
+            self._thread.start()
+        self._queue.put((name, slug, bar))
 
     def finish(self) -> None:
         """Wait until every region handed over is done; raise what stopped the stage, if anything did."""
@@ -510,7 +523,7 @@ class _RegionStage:
             self._thread.join()
             self._thread = None
 
-    def _work(self, bar) -> None:
+    def _work(self) -> None:
         from .pdf import PdfPrinter
 
         printer = None
@@ -519,7 +532,13 @@ class _RegionStage:
                 while (item := self._queue.get()) is not None:
                     if self._stopping.is_set():
                         continue
-                    name, slug = item
+                    name, slug, bar = item
+                    if slug == _OVERVIEW:
+                        overview, error = write_overview(self.plan)
+                        with self.lock:
+                            self.manifest.update(overview=overview, overview_error=error)
+                            self.saved()
+                        continue
                     if slug in self.due:
                         if printer is None:
                             printer = browser.enter_context(PdfPrinter())
