@@ -38,8 +38,10 @@ $(CHROMIUM):
 pack: $(STAMP) $(DEMO) $(CHROMIUM) ## build the demo pack, every region + district, HTML + PDF: the quarter in progress (PERIOD=2026-Q3 for another)
 	$(BIN)/quotabook pack $(if $(PERIOD),--period $(PERIOD))
 
+# --durations: every run ends with the 25 slowest tests, so CI shows where its time goes (the suite must stay well
+# under 20 min on 2 cores). Scheduling (--dist loadgroup) is in pyproject.toml's pytest options.
 test: $(STAMP) ## run the whole test suite
-	$(BIN)/python -m pytest -q -n auto
+	$(BIN)/python -m pytest -q -n auto --durations=25
 
 lint: $(STAMP) ## ruff check
 	$(BIN)/ruff check lib tests

@@ -18,6 +18,8 @@ from quotabook.metrics.catalog import load_catalog
 from quotabook.schemas import ACTIVITY_TYPES, TABLES, pandera_schema
 from quotabook.settings import load_settings
 
+pytestmark = pytest.mark.xdist_group("demo")  # module fixtures built once, on one worker
+
 SNAPSHOT = pd.Timestamp("2026-11-16")
 SETTINGS = load_settings()
 STAGES = SETTINGS.stage_table()

@@ -13,6 +13,8 @@ from quotabook.metrics import compute_wide, load_catalog
 from quotabook.notebook import Report
 from quotabook.views.rep_scorecards import scorecards
 
+pytestmark = pytest.mark.xdist_group("demo_reps")  # module fixtures built once, on one worker
+
 
 @pytest.fixture(scope="module")
 def demo():

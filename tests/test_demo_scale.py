@@ -20,6 +20,8 @@ from quotabook.demo.scale import DISTRICT_SIZE, district_tables, rep_names, writ
 from quotabook.metrics import compute
 from quotabook.schemas import TABLES
 
+pytestmark = pytest.mark.xdist_group("demo_scale")  # module fixtures built once, on one worker
+
 SEED = 3
 TERRITORIES = 21  # one full district and the first five territories of a second
 

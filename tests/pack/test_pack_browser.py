@@ -19,6 +19,8 @@ from packtools import CHROMIUM, assert_offline
 from quotabook.cli import main
 from quotabook.pack.plan import load_pack_spec
 
+pytestmark = pytest.mark.xdist_group("pack_browser")  # module fixtures built once, on one worker
+
 PERIOD = "2026-Q3"
 # Quiet offline Chromium (TOOLCHAIN.md); --no-sandbox because CI runs as root.
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -20,6 +20,8 @@ from quotabook.pack.dask_executor import DetachedOutcome, RemoteTask, execute_de
 from quotabook.pack.execute import RunOutcome, Task
 from quotabook.pack.plan import Run
 
+pytestmark = pytest.mark.xdist_group("pack_dask")  # module fixtures built once, on one worker
+
 pytest.importorskip("distributed")
 
 

@@ -21,7 +21,7 @@ from packtools import CHROMIUM, write_data
 
 from quotabook.pack.build import build_pack
 
-pytestmark = [pytest.mark.slow,
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pack_print"),  # module fixtures built once, on one worker
               pytest.mark.skipif(not CHROMIUM.is_file(), reason=f"needs Debian's chromium at {CHROMIUM}")]
 
 THEMES = {

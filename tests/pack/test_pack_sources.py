@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for the 
 from sources.exporttools import write_hubspot_export, write_salesforce_export
 from sources.sqltools import demo_tables
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pack_sources")]  # module fixtures built once, on one worker
 STEM = "00_target_achievement"
 THEMED = ["00_target_achievement", "01_activity_ratios", "02_funnel", "03_velocity", "04_territory_quota",
           "05_forecast", "06_won_lost", "07_rep_scorecards"]

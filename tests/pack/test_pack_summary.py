@@ -19,7 +19,7 @@ import pytest
 from quotabook.pack import build_pack
 from quotabook.testing import crm_export
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pack_summary")]  # module fixtures built once, on one worker
 NOTEBOOKS = ["summary", "00_target_achievement", "05_forecast"]
 
 

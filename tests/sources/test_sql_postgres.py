@@ -17,7 +17,7 @@ from quotabook.sources.sql import read_sql, sql_regions
 
 from .sqltools import PgSchema, demo_tables, pg_url, report
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("sql_postgres")]  # module fixtures built once, on one worker
 VAR = "QB_TEST_PG_REPLICA"
 
 
