@@ -30,6 +30,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: module(item) not in slow)  # stable: the order within each part is kept
 
 
+@pytest.fixture(scope="session")
+def demo_pack(tmp_path_factory) -> Path:
+    """The demo pack of 2026-Q3 (a finished quarter) for West and the district, every notebook of the quarterly
+    pack, HTML only, built once per test run by ``quotabook pack``: its pages are opened in Chromium
+    (tests/pack/test_pack_browser.py) and its executed notebooks read (tests/test_notebooks.py). Failed runs are
+    left to the tests, which read each run's status in the manifest. Modules using it carry
+    ``pytest.mark.xdist_group("demo_pack")``, so under pytest-xdist one worker builds it."""
+    from quotabook.cli import main
+
+    out = tmp_path_factory.mktemp("demo-pack") / "reports"
+    main(["pack", "--period", "2026-Q3", "--formats", "html", "--regions", "West,district", "--workers", "2",
+          "--out", str(out), "--quiet"])
+    return out / "2026-Q3"
+
+
 @pytest.fixture
 def tiny_folder(tmp_path: Path) -> Path:
     """A valid folder of the five core tables (the hand-worked story: :mod:`quotabook.testing.tiny`)."""

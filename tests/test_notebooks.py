@@ -6,6 +6,7 @@ functions or classes, loop, or reshape data (groupby, merge, pivot, apply, lambd
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -14,6 +15,9 @@ import pytest
 import yaml
 
 from quotabook.pack.plan import PACK_PARAMETERS
+
+# The demo pack these tests read is built once per run (tests/conftest.py), on the worker that opens it in Chromium.
+pytestmark = pytest.mark.xdist_group("demo_pack")
 
 ROOT = Path(__file__).resolve().parents[1]
 PACK = yaml.safe_load((ROOT / "params" / "packs" / "quarterly.yaml").read_text(encoding="utf-8"))
@@ -104,15 +108,17 @@ def test_notebook_opens_with_findings_records_headlines_and_ends_with_the_glossa
 
 @pytest.mark.slow
 @pytest.mark.parametrize("stem", EXPECTED)
-def test_notebook_runs_top_to_bottom_on_the_demo_for_a_region(stem, tmp_path):
-    papermill = pytest.importorskip("papermill")
-    out = tmp_path / f"{stem}.ipynb"
-    papermill.execute_notebook(str(ROOT / "notebooks" / f"{stem}.ipynb"), str(out), cwd=str(ROOT),
-                               parameters={"region": "West", "period": "2026-Q3"}, progress_bar=False,
-                               kernel_name="python3")
-    nb = nbformat.read(out, as_version=4)
+def test_notebook_runs_top_to_bottom_on_the_demo_for_a_region(stem, demo_pack):
+    """Executed by papermill in the demo pack of 2026-Q3 (tests/conftest.py, built once per run and opened in
+    Chromium by tests/pack/test_pack_browser.py): West's run of the notebook."""
+    run = json.loads((demo_pack / "manifest.json").read_text(encoding="utf-8"))["runs"][f"west/{stem}"]
+    assert run["status"] == "ok", run["failure"]
+    nb = nbformat.read(demo_pack / "west" / f"{stem}.ipynb", as_version=4)
+    assert nb.metadata.papermill.parameters["region"] == "West"
+    assert nb.metadata.papermill.parameters["period"] == "2026-Q3"
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
+    assert all(c.execution_count for c in nb.cells if c.cell_type == "code"), "every code cell ran"
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
               if "image/svg+xml" in o.get("data", {})]
     assert images or stem == "summary", "charts are shown as SVG (the summary is a scoreboard, moves and risks)"

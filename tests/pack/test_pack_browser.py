@@ -2,7 +2,7 @@
 
 One build of the demo pack for one region and the district, HTML only (every notebook of the quarterly pack
 for each: the regions run the same notebooks, so more of them would add minutes, not coverage), shared by the
-tests below. Every page — each
+tests below and tests/test_notebooks.py (``demo_pack`` in tests/conftest.py). Every page — each
 report and the index — must open with no console error, no uncaught script error, no failed or outside
 request and no broken image, and every report must show its charts.
 """
@@ -16,27 +16,24 @@ from urllib.parse import unquote
 import pytest
 from packtools import CHROMIUM, assert_offline
 
-from quotabook.cli import main
 from quotabook.pack.plan import load_pack_spec
 
-pytestmark = pytest.mark.xdist_group("pack_browser")  # module fixtures built once, on one worker
+pytestmark = pytest.mark.xdist_group("demo_pack")  # the demo pack (tests/conftest.py), built on one worker
 
-PERIOD = "2026-Q3"
 # Quiet offline Chromium (TOOLCHAIN.md); --no-sandbox because CI runs as root.
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 
 
 @pytest.fixture(scope="module")
-def demo_pack(tmp_path_factory) -> Path:
-    """The demo pack for East and the district, HTML only, built once for this module."""
+def demo_pack(demo_pack) -> Path:
+    """The demo pack for West and the district, HTML only (tests/conftest.py: built once per run), every run ok."""
     if not CHROMIUM.is_file():
         pytest.skip(f"needs Debian's chromium at {CHROMIUM}")
-    out = tmp_path_factory.mktemp("browser") / "reports"
-    assert main(["pack", "--period", PERIOD, "--formats", "html", "--regions", "East,district", "--workers", "2",
-                 "--out", str(out),
-                 "--quiet"]) == 0
-    return out / PERIOD
+    runs = json.loads((demo_pack / "manifest.json").read_text(encoding="utf-8"))["runs"]
+    failed = {key: run["failure"] for key, run in runs.items() if run["status"] != "ok"}
+    assert not failed, failed
+    return demo_pack
 
 
 def _watch(page, current: list[str], problems: list[str]) -> None:
@@ -60,7 +57,7 @@ def test_the_demo_pack_has_a_page_for_every_theme_of_each_scope_and_the_index_li
     manifest = json.loads((demo_pack / "manifest.json").read_text(encoding="utf-8"))
     stems = load_pack_spec("quarterly").notebooks
     slugs = [region["slug"] for region in manifest["regions"]]
-    assert "district" in slugs and len(slugs) == 2  # East and the district
+    assert "district" in slugs and len(slugs) == 2  # West and the district
     expected = {f"{slug}/{stem}.html" for slug in slugs for stem in stems}
     assert {p.relative_to(demo_pack).as_posix() for p in demo_pack.glob("*/*.html")} == expected
     assert manifest["summary"] == {"runs": len(expected), "ok": len(expected), "failed": 0, "reused": 0}
