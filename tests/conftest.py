@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import functools
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,39 @@ from quotabook.testing.tiny import write_tiny_folder
 # so no per-example deadline (hypothesis's 200 ms default fails healthy tests under load).
 settings.register_profile("quotabook", deadline=None)
 settings.load_profile("quotabook")
+
+
+@functools.cache
+def module_group(path: Path) -> str | None:
+    """The ``xdist_group`` name a test module's ``pytestmark`` gives all its tests, or None."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "pytestmark" for t in node.targets):
+            for call in ast.walk(node.value):
+                if (isinstance(call, ast.Call) and getattr(call.func, "attr", None) == "xdist_group" and call.args
+                        and isinstance(call.args[0], ast.Constant)):
+                    return str(call.args[0].value)
+    return None
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log):
+    """``--dist loadgroup`` that works under pytest 9: pytest-xdist 3.8 tags each test id with its group from the
+    worker (``item._nodeid``), which pytest 9 no longer reads, so every test went to any worker. Here the
+    controller reads the group of a test's module from the module's ``pytestmark = ...xdist_group("name")``
+    (a group on a single test is not seen); a test of no group is a unit of its own, as in loadgroup."""
+    if config.getoption("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ModuleGroupScheduling(LoadGroupScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            group = module_group(config.rootpath / nodeid.split("::", 1)[0])
+            return f"group:{group}" if group else super()._split_scope(nodeid)
+
+    return ModuleGroupScheduling(config, log)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
