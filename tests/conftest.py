@@ -33,6 +33,7 @@ def module_group(path: Path) -> str | None:
     return None
 
 
+@pytest.hookimpl(optionalhook=True)  # a pytest-xdist hook: unknown, and unused, without it
 def pytest_xdist_make_scheduler(config: pytest.Config, log):
     """``--dist loadgroup`` that works under pytest 9: pytest-xdist 3.8 tags each test id with its group from the
     worker (``item._nodeid``), which pytest 9 no longer reads, so every test went to any worker. Here the
