@@ -20,7 +20,7 @@ from . import activities as activity
 from .activities import ActivityStore
 from .errors import DataQualityWarning, MetricUnavailable
 from .fiscal import FiscalCalendar, Period, iso_date
-from .frames import is_in
+from .frames import is_in, map_keys
 from .schemas import TABLES
 from .scope import ALL_REGIONS, unknown_region
 from .settings import Settings
@@ -360,9 +360,10 @@ class Dataset:
         if "stage_entered_at" not in opps:
             opps["stage_entered_at"] = pd.NaT
         opps["stage_entered_at"] = opps["stage_entered_at"].where(has_state, opps["created_date"])
-        opps["is_closed"] = opps["stage"].map(stage_map["is_closed"]).fillna(opps["is_closed"]).astype(bool)
-        opps["is_won"] = opps["stage"].map(stage_map["is_won"]).fillna(opps["is_won"]).astype(bool)
-        default_prob = opps["stage"].map(stage_map["probability"]).astype("float64")
+        # map_keys, not Series.map: each stage is looked up once, not once per deal (Arrow text, many deals)
+        opps["is_closed"] = map_keys(opps["stage"], stage_map["is_closed"]).fillna(opps["is_closed"]).astype(bool)
+        opps["is_won"] = map_keys(opps["stage"], stage_map["is_won"]).fillna(opps["is_won"]).astype(bool)
+        default_prob = map_keys(opps["stage"], stage_map["probability"]).astype("float64")
         opps["probability"] = pd.to_numeric(opps["probability"], errors="coerce").fillna(default_prob)
         if "loss_reason" in opps:
             opps["loss_reason"] = opps["loss_reason"].where(opps["is_closed"] & ~opps["is_won"])
@@ -392,7 +393,8 @@ def _state_at(hist: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
     # Deals are grouped by an integer code of their id (the same groups as the id itself, missing ids
     # left out), which sorts and groups many times faster than Arrow strings on millions of rows.
     known = known.assign(_deal=deal_codes(known["opportunity_id"]))
-    known = known.sort_values(["_deal", "changed_at"], kind="stable")
+    if not _in_deal_order(known["_deal"], known["changed_at"]):  # exported histories usually are
+        known = known.sort_values(["_deal", "changed_at"], kind="stable")
     deal = known["_deal"]
     # Probability belongs to the stage: a blank one is not carried over from an earlier stage; the
     # stage map default fills it later.
@@ -414,6 +416,21 @@ def _state_at(hist: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
     first = later.groupby("opportunity_id", sort=False).head(1).set_index("opportunity_id")
     first = first[fields].assign(stage_entered_at=first["changed_at"])
     return pd.concat([last.drop(columns="changed_at"), first])
+
+
+def _in_deal_order(deal: pd.Series, at: pd.Series) -> bool:
+    """Whether rows are already sorted by deal code, then time (what a stable sort by both would give):
+    codes number deals in order of first appearance, so a history grouped by deal and dated in order
+    within each deal needs no sort, which on millions of rows with text columns costs seconds. Missing
+    deals or times (sorted last) take the sort."""
+    codes = deal.to_numpy(dtype="float64")
+    if len(codes) < 2:
+        return True
+    stamps = at.to_numpy(dtype="datetime64[ns]")
+    if np.isnan(codes).any() or np.isnat(stamps).any():
+        return False
+    same = codes[1:] == codes[:-1]
+    return bool((codes[1:] >= codes[:-1]).all() and (~same | (stamps[1:] >= stamps[:-1])).all())
 
 
 def _last_activity(ds: Dataset, opps: pd.DataFrame, cutoff) -> pd.Series:
@@ -493,13 +510,16 @@ def _leads_as_of(leads: pd.DataFrame, cutoff: pd.Timestamp, opportunities: pd.Da
     later = out["converted_date"].notna() & (out["converted_date"] >= cutoff) if "converted_date" in out else None
     for col in ("sal_date", "sql_date", "converted_date", "disqualified_date"):
         if col in out:
-            out[col] = out[col].where(out[col] < cutoff)
+            after = out[col] >= cutoff
+            if after.any():  # a column with nothing to erase is shared, not copied (millions of leads)
+                out[col] = out[col].where(~after)
     if "opportunity_id" in out:
         created_later = opportunities.loc[opportunities["created_date"] >= cutoff, "opportunity_id"]
         gone = np.asarray(is_in(out["opportunity_id"], created_later), dtype=bool) & out["opportunity_id"].notna()
         if later is not None:
             gone |= later.to_numpy(dtype=bool)
-        out["opportunity_id"] = out["opportunity_id"].where(~gone)
+        if gone.any():
+            out["opportunity_id"] = out["opportunity_id"].where(~gone)
     unplaced = leads.attrs.get(UNASSIGNED_LEADS)
     out = out.reset_index(drop=True)
     out.attrs = dict(leads.attrs)

@@ -24,6 +24,7 @@ import pandas as pd
 from ..activities import activity_columns
 from ..dataset import Dataset, lead_owner_territory
 from ..errors import ConfigError, MetricUnavailable
+from ..frames import map_keys
 from ..fiscal import Period
 from .cache import store_for
 from .catalog import Catalog, Metric, load_catalog, note_shown
@@ -124,9 +125,11 @@ class Context:
         last_day = pd.Timestamp(self.period.end) - pd.Timedelta(days=1)
         if last_day >= self.reference_date:
             return self.ds
-        if "period_end" not in self._memo:
-            self._memo["period_end"] = self.ds.as_of(last_day)
-        return self._memo["period_end"]
+        # Kept with the dataset, not this context: every level and view of the same period shares one.
+        key = ("period_end", last_day)
+        if key not in self.ds.derived:
+            self.ds.derived[key] = self.ds.as_of(last_day)
+        return self.ds.derived[key]
 
     def threshold(self, key: str) -> float:
         return self.ds.settings.threshold(key)
@@ -274,16 +277,6 @@ def _blank_listed(values: pd.Series) -> pd.Series:
     text = values.astype("str") if not pd.api.types.is_string_dtype(values.dtype) else values
     blank = values.isna().to_numpy(dtype=bool) | text.fillna("").str.strip().eq("").to_numpy(dtype=bool)
     return text.where(~blank, BLANK)
-
-
-def map_keys(keys: pd.Series, table: pd.Series) -> pd.Series:
-    """``keys.map(table)`` for many rows and few distinct keys (owners, territories): the distinct keys are
-    looked up once and spread back by their codes, which on Arrow-backed strings is many times faster than
-    mapping every row. Keys missing from ``table`` (or missing themselves) give a missing value."""
-    codes, uniques = pd.factorize(keys)
-    mapped = pd.Series(uniques).map(table)
-    values = pd.api.extensions.take(mapped.array, codes, allow_fill=True)
-    return pd.Series(values, index=keys.index, name=keys.name)
 
 
 # -- evaluation ----------------------------------------------------------------------------------------

@@ -14,8 +14,11 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..dataset import is_in
+from ..frames import arrow_text
 
 __all__ = [
     "close_date_pushes",
@@ -24,6 +27,7 @@ __all__ = [
     "days_between",
     "days_in_current_stage",
     "lookup",
+    "ordered_history",
     "push_events",
     "slipped_out",
     "stage_days",
@@ -40,7 +44,7 @@ def cutoff(as_of) -> pd.Timestamp:
     return pd.Timestamp(as_of).normalize() + _DAY
 
 
-def _ordered(history: pd.DataFrame, columns: Iterable[str], as_of=None,
+def ordered_history(history: pd.DataFrame, columns: Iterable[str], as_of=None,
              deals: Iterable | None = None) -> pd.DataFrame:
     """``columns`` of the history (with ``opportunity_id`` and ``changed_at``) sorted by deal and time (stable),
     cut at the end of ``as_of`` and restricted to ``deals`` when given, index reset. ``_g`` numbers the deals
@@ -54,23 +58,45 @@ def _ordered(history: pd.DataFrame, columns: Iterable[str], as_of=None,
     if not _is_ordered(h):
         h = h.sort_values(["opportunity_id", "changed_at"], kind="stable")
     h = h.reset_index(drop=True)
-    ids = h["opportunity_id"].to_numpy()
-    return h.assign(_g=np.cumsum(np.r_[True, ids[1:] != ids[:-1]]) if len(h) else np.zeros(0, dtype="int64"))
+    if len(h) < 2:
+        return h.assign(_g=np.ones(len(h), dtype="int64"))
+    earlier, later = _neighbours(h["opportunity_id"])
+    return h.assign(_g=np.cumsum(np.r_[True, _compare(later, earlier, "not_equal")]))
+
+
+def _neighbours(ids: pd.Series) -> tuple:
+    """Each row's id but the last, and each row's id but the first: as Arrow arrays for Arrow text (compared
+    in Arrow, never turned into a million Python strings), else as numpy arrays."""
+    text = arrow_text(ids)
+    if text is not None:
+        return text.slice(0, len(text) - 1), text.slice(1)
+    values = ids.to_numpy()
+    return values[:-1], values[1:]
+
+
+def _compare(left, right, how: str) -> np.ndarray:
+    """``left <how> right`` element-wise (``not_equal`` or ``greater_equal``) as a numpy bool array; a missing
+    id differs from every id, itself included (as NaN does)."""
+    if isinstance(left, pa.ChunkedArray):
+        result = getattr(pc, how)(left, right).fill_null(how == "not_equal")
+        return result.to_numpy(zero_copy_only=False).astype(bool)
+    return getattr(np, how)(left, right)
 
 
 def _is_ordered(h: pd.DataFrame) -> bool:
     """Whether ``h`` is already sorted by deal, then time (exported histories usually are)."""
     if len(h) < 2:
         return True
-    ids, at = h["opportunity_id"].to_numpy(), h["changed_at"].to_numpy()
-    if pd.isna(ids).any():
+    if h["opportunity_id"].isna().any():
         return False
-    same = ids[1:] == ids[:-1]
-    return bool((ids[1:] >= ids[:-1]).all() and (~same | (at[1:] >= at[:-1])).all())
+    earlier, later = _neighbours(h["opportunity_id"])
+    at = h["changed_at"].to_numpy()
+    same = ~_compare(later, earlier, "not_equal")
+    return bool(_compare(later, earlier, "greater_equal").all() and (~same | (at[1:] >= at[:-1])).all())
 
 
 def _carried(h: pd.DataFrame, column: str) -> pd.Series:
-    """``column`` with blanks filled from the deal's earlier rows (``h`` from :func:`_ordered`)."""
+    """``column`` with blanks filled from the deal's earlier rows (``h`` from :func:`ordered_history`)."""
     return h[column].groupby(h["_g"].to_numpy()).ffill()
 
 
@@ -106,7 +132,7 @@ def push_events(history: pd.DataFrame, as_of=None, deals: Iterable | None = None
         ``opportunity_id``, ``changed_at``, ``previous_close_date``, ``close_date`` and ``days_moved`` (whole
         days the close date moved later, > 0), one row per push, ordered by deal and time.
     """
-    h = _ordered(history, ["close_date"], as_of, deals)
+    h = ordered_history(history, ["close_date"], as_of, deals)
     close = pd.to_datetime(_carried(h, "close_date"))
     previous = close.groupby(h["_g"].to_numpy()).shift()
     pushed = close > previous  # False where either side is unknown
@@ -148,7 +174,7 @@ def slipped_out(history: pd.DataFrame, opportunities: pd.DataFrame, start, end) 
         amount, or the current amount where history has none).
     """
     start, end = pd.Timestamp(start), pd.Timestamp(end)
-    h = _ordered(history, ["close_date", "amount"])
+    h = ordered_history(history, ["close_date", "amount"])
     close = pd.to_datetime(_carried(h, "close_date"))
     amount = _carried(h, "amount") if "amount" in h else pd.Series(np.nan, index=h.index)
     following = h["changed_at"].groupby(h["_g"].to_numpy()).shift(-1)
@@ -183,7 +209,7 @@ def stage_runs(history: pd.DataFrame, reference_date=None) -> pd.DataFrame:
         ``days`` (fractional days from entering to leaving; for the current run, days up to the reference
         date, or NaN without one) and ``is_current``.
     """
-    h = _ordered(history, ["stage"])
+    h = ordered_history(history, ["stage"])
     stage = _carried(h, "stage") if "stage" in h else pd.Series(pd.NA, index=h.index, dtype="object")
     known = stage.notna()
     h, stage = h[known], stage[known]

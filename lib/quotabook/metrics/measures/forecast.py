@@ -22,25 +22,29 @@ from ..forecasting.waterfall import period_flows
 __all__: list[str] = []
 
 
+def _shared(ctx: Context, name: str, make, *, per_period: bool = True):
+    """``make()`` once per dataset (and period): deal-level frames that do not depend on the grouping, kept
+    with the dataset so that the same metrics by territory, region and rep share them."""
+    key = (name, ctx.period.start, ctx.period.end) if per_period else (name,)
+    if key not in ctx.ds.derived:
+        ctx.ds.derived[key] = make()
+    return ctx.ds.derived[key]
+
+
 def _rates(ctx: Context) -> pd.DataFrame:
-    """Learned win rates by stage and age band, once per compute call (historical method and Monte Carlo)."""
-    if "_win_rates" not in ctx.cache:
-        ctx.cache["_win_rates"] = stage_age_win_rates(ctx.ds)
-    return ctx.cache["_win_rates"]
+    """Learned win rates by stage and age band (historical method and Monte Carlo): they depend on the
+    closed deals only, not on the period or the grouping."""
+    return _shared(ctx, "stage_age_win_rates", lambda: stage_age_win_rates(ctx.ds), per_period=False)
 
 
 def _pipe(ctx: Context) -> pd.DataFrame:
-    """The period's open pipeline, once per compute call (every method starts from it)."""
-    if "_pipe" not in ctx.cache:
-        ctx.cache["_pipe"] = open_pipeline(ctx.ds, ctx.period)
-    return ctx.cache["_pipe"]
+    """The period's open pipeline (every method starts from it)."""
+    return _shared(ctx, "open_pipeline", lambda: open_pipeline(ctx.ds, ctx.period))
 
 
 def _closed(ctx: Context) -> pd.DataFrame:
-    """The period's won deals as a forecast frame, once per compute call."""
-    if "_closed" not in ctx.cache:
-        ctx.cache["_closed"] = closed_deals(ctx.ds, ctx.period)
-    return ctx.cache["_closed"]
+    """The period's won deals as a forecast frame."""
+    return _shared(ctx, "closed_deals", lambda: closed_deals(ctx.ds, ctx.period))
 
 
 def _frame(ctx: Context, method: str) -> pd.DataFrame:
@@ -156,9 +160,7 @@ def commit_call_amount(ctx: Context) -> pd.Series:
 
 # -- pipeline flows ----------------------------------------------------------------------------------------
 def _flows(ctx: Context) -> pd.DataFrame:
-    if "_flows" not in ctx.cache:
-        ctx.cache["_flows"] = period_flows(ctx.ds, ctx.period)
-    return ctx.cache["_flows"]
+    return _shared(ctx, "period_flows", lambda: period_flows(ctx.ds, ctx.period))
 
 
 @measure("pipeline_inflow_amount")

@@ -22,6 +22,7 @@ import pandas as pd
 from ...dataset import Dataset, deal_codes, is_in
 from ...errors import MetricUnavailable
 from ..compute import LEVEL_COLUMNS, Context, map_keys, measure
+from ..history import ordered_history
 
 __all__ = ["STEP_DAYS", "lead_steps_reached", "lead_won", "opportunity_step_reached", "proposal_entered_at",
            "stage_spells", "step_days_counts", "step_index"]
@@ -121,18 +122,19 @@ def stage_spells(ds: Dataset, columns: Sequence[str] | None = None) -> pd.DataFr
         days), ``outcome`` (won | lost | open, the deal's state now) and every other opportunity column
         (territory, owner, segment, ...), so spells group like deals.
     """
-    h = ds.opportunity_history[["opportunity_id", "changed_at", "stage"]]
-    h = h.sort_values(["opportunity_id", "changed_at"], kind="stable")
-    stage = h["stage"].groupby(h["opportunity_id"]).ffill()
+    # Sorted by deal and time (no sort when the history already is), grouped by the integer deal number
+    # ``_g``: grouping by the Arrow text ids would hash a million strings per groupby.
+    h = ordered_history(ds.opportunity_history, ["stage"])
+    stage = h["stage"].groupby(h["_g"].to_numpy()).ffill()
     h = h.assign(stage=stage)[stage.notna()]
-    new_run = h["stage"].ne(h["stage"].groupby(h["opportunity_id"]).shift())
+    new_run = h["stage"].ne(h["stage"].groupby(h["_g"].to_numpy()).shift())
     runs = h[new_run]
-    left_at = runs["changed_at"].groupby(runs["opportunity_id"]).shift(-1)
+    left_at = runs["changed_at"].groupby(runs["_g"].to_numpy()).shift(-1)
     spells = pd.DataFrame({"opportunity_id": runs["opportunity_id"], "stage": runs["stage"],
                            "entered_at": runs["changed_at"], "left_at": left_at})
     spells = spells[spells["left_at"].notna()]
     spells["days"] = (spells["left_at"] - spells["entered_at"]) / _DAY
-    spells["stage_order"] = spells["stage"].map(ds.settings.stage_table()["order"]).astype("float64")
+    spells["stage_order"] = map_keys(spells["stage"], ds.settings.stage_table()["order"]).astype("float64")
     o = ds.opportunities
     outcome = np.where(_flag(o["is_won"]), "won", np.where(_flag(o["is_closed"]), "lost", "open"))
     keep = [c for c in (o.columns if columns is None else ["opportunity_id", *columns]) if c in o and c != "stage"]
