@@ -113,6 +113,8 @@ class _Steps:
         pa.default_memory_pool().release_unused()
         _malloc_trim()
         self.steps[name]["after_mb"] = _rss_mb()
+        # As it goes, on stderr: a run stopped part-way (out of memory, or by a watchdog) still tells how far it got.
+        print(f"{name}: " + ", ".join(f"{k} {v:.1f}" for k, v in self.steps[name].items()), file=sys.stderr, flush=True)
         _reset_peak()
         self._t, self._cpu = time.perf_counter(), time.process_time()
 

@@ -24,10 +24,11 @@ import pandas as pd
 from ..activities import activity_columns
 from ..dataset import Dataset, lead_owner_territory
 from ..errors import ConfigError, MetricUnavailable
-from ..frames import map_keys
 from ..fiscal import Period
+from ..frames import map_keys
 from .cache import store_for
 from .catalog import Catalog, Metric, load_catalog, note_shown
+from .forecasting.deals import deals_as_of
 
 __all__ = [
     "BLANK",
@@ -125,11 +126,18 @@ class Context:
         last_day = pd.Timestamp(self.period.end) - pd.Timedelta(days=1)
         if last_day >= self.reference_date:
             return self.ds
-        # Kept with the dataset, not this context: every level and view of the same period shares one.
-        key = ("period_end", last_day)
-        if key not in self.ds.derived:
-            self.ds.derived[key] = self.ds.as_of(last_day)
-        return self.ds.derived[key]
+        if "period_end" not in self._memo:
+            self._memo["period_end"] = self.ds.as_of(last_day)
+        return self._memo["period_end"]
+
+    def deals_at_period_end(self) -> Dataset:
+        """:meth:`at_period_end` for measures that read only deals and their history (aged and stale deals,
+        the pipeline waterfall): the time travel leaves activities and leads out (no copy of millions of
+        leads), and the dataset is kept with ``ds`` so that every level of the same period shares one."""
+        last_day = pd.Timestamp(self.period.end) - pd.Timedelta(days=1)
+        if last_day >= self.reference_date:
+            return self.ds
+        return deals_as_of(self.ds, last_day)
 
     def threshold(self, key: str) -> float:
         return self.ds.settings.threshold(key)

@@ -22,7 +22,8 @@ from ...dataset import Dataset, empty_table
 from ...fiscal import Period
 
 __all__ = ["DEAL_COLUMNS", "FRAME_COLUMNS", "GROUP_COLUMNS", "closed_deals", "contributions", "deal_table",
-           "elapsed_days", "flag", "open_pipeline", "period_days", "review_date", "week_start", "without_activity"]
+           "deals_as_of", "elapsed_days", "flag", "open_pipeline", "period_days", "review_date", "week_start",
+           "without_activity"]
 
 FRAME_COLUMNS = ["opportunity_id", "territory", "owner", "component", "amount", "weight", "value"]
 #: Deal columns the forecasts read, and opportunity columns a forecast may be grouped by besides geography.
@@ -35,6 +36,16 @@ _DAY = pd.Timedelta(days=1)
 def without_activity(ds: Dataset) -> Dataset:
     """The dataset without activities and leads, which no forecast reads: ``as_of`` on it is quicker."""
     return replace(ds, activities=empty_table("activities"), activity_store=None, leads=empty_table("leads"))
+
+
+def deals_as_of(ds: Dataset, day) -> Dataset:
+    """``without_activity(ds).as_of(day)``, built once per dataset and day and kept in ``ds.derived``: the
+    deals and history as they stood at the end of a period, which the aged and stale deals and the pipeline
+    waterfall of that period all read (by territory, region and rep alike)."""
+    key = ("deals_as_of", pd.Timestamp(day).normalize())
+    if key not in ds.derived:
+        ds.derived[key] = without_activity(ds).as_of(key[1])
+    return ds.derived[key]
 
 
 def deal_table(ds: Dataset) -> pd.DataFrame:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from ...dataset import Dataset
 from ...fiscal import Period
-from .deals import flag, without_activity
+from .deals import deals_as_of, flag, without_activity
 
 __all__ = ["FLOW_COLUMNS", "INFLOWS", "OUTFLOWS", "STEPS", "flows", "period_flows", "waterfall_steps"]
 
@@ -54,8 +54,8 @@ def flows(ds: Dataset, period: Period, start, end) -> pd.DataFrame:
     ``slipped_out``, ``end``, plus ``inflow`` and ``outflow`` (their sums).
     """
     start, end = pd.Timestamp(start).normalize(), pd.Timestamp(end).normalize()
-    lean = without_activity(ds)
-    after, before = lean.as_of(end), lean.as_of(min(start, end))
+    # The dataset at the end date is shared with the aged and stale deals of a period ending that day.
+    after, before = deals_as_of(ds, end), without_activity(ds).as_of(min(start, end))
     s0, s1 = _state(before, period), _state(after, period)
     ids = s1.index
     s0 = s0.reindex(ids)

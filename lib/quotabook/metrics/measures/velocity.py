@@ -133,14 +133,14 @@ def lead_to_close_days(ctx: Context) -> pd.Series:
 def aged_deal_count(ctx: Context) -> pd.Series:
     """Deals open at the end of the period (or now, for the current one) in their stage longer than the
     aging limit (count)."""
-    a = aging(ctx.at_period_end())
+    a = aging(ctx.deals_at_period_end())
     return ctx.count(a[a["aged"]])
 
 
 @measure("stale_deal_count")
 def stale_deal_count(ctx: Context) -> pd.Series:
     """Deals open at the end of the period (or now) without stage progression past the stale limit (count)."""
-    s = stale(ctx.at_period_end())
+    s = stale(ctx.deals_at_period_end())
     return ctx.count(s[s["stale"]])
 
 

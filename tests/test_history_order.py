@@ -1,0 +1,95 @@
+"""Shortcuts for histories already in deal and time order (issue 19): time travel and stage runs skip the sort
+and group by integer deal numbers, with the same answers as on a shuffled history or object-dtype ids; and
+the deals at a period's end are rebuilt once per dataset, whatever the grouping."""
+
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from quotabook import load
+from quotabook.dataset import _in_deal_order, deal_codes
+from quotabook.metrics import compute
+from quotabook.metrics.history import ordered_history, stage_runs
+from quotabook.metrics.measures.funnel import stage_spells
+from quotabook.metrics.measures.velocity import aging, stale
+
+T = pd.Timestamp
+STATE = ["opportunity_id", "stage", "amount", "close_date", "forecast_category", "probability", "is_closed",
+         "is_won", "stage_entered_at"]
+
+
+def _by_deal(frame: pd.DataFrame) -> pd.DataFrame:
+    return frame[STATE].sort_values("opportunity_id").reset_index(drop=True)
+
+
+def test_in_deal_order_accepts_grouped_dated_rows_and_refuses_the_rest():
+    ids = pd.Series(["B", "B", "A", "C"], dtype="str")  # grouped by deal, not sorted by name: codes 0, 0, 1, 2
+    at = pd.Series(pd.to_datetime(["2026-01-01", "2026-01-03", "2026-01-02", "2026-01-01"]))
+    assert _in_deal_order(deal_codes(ids), at)
+    assert not _in_deal_order(deal_codes(ids), at.iloc[[1, 0, 2, 3]].reset_index(drop=True))  # B's dates swapped
+    assert not _in_deal_order(deal_codes(pd.Series(["B", "A", "B"], dtype="str")), at.iloc[:3])  # B split in two
+    assert not _in_deal_order(deal_codes(pd.Series(["B", None, "C"], dtype="str")), at.iloc[:3])  # a missing id
+    assert _in_deal_order(deal_codes(ids.iloc[:1]), at.iloc[:1])
+
+
+@pytest.mark.parametrize("day", ["2026-01-31", "2026-02-10", "2026-02-19", "2026-02-20", "2026-03-15"])
+def test_time_travel_on_a_shuffled_history_is_the_same(tiny_folder, day):
+    ds = load(tiny_folder)
+    shuffled = ds.opportunity_history.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    assert not _in_deal_order(deal_codes(shuffled["opportunity_id"]), shuffled["changed_at"])
+    pd.testing.assert_frame_equal(_by_deal(ds.as_of(day).opportunities),
+                                  _by_deal(replace(ds, opportunity_history=shuffled).as_of(day).opportunities))
+
+
+def test_two_changes_at_the_same_moment_keep_file_order(tiny_folder):
+    """Deal B has two rows at one instant: the later row in the file is its state, as a stable sort gives."""
+    ds = load(tiny_folder)
+    h = ds.opportunity_history
+    tie = h[h["opportunity_id"].eq("B")].iloc[[0]].assign(stage="Proposal", forecast_category="Best Case",
+                                                          probability=60.0)
+    rows = [h.iloc[:4], tie, h.iloc[4:]]  # A's three rows, B's first, B's tie, the rest
+    h2 = pd.concat(rows, ignore_index=True)
+    b = replace(ds, opportunity_history=h2).as_of("2026-01-31").opportunities.set_index("opportunity_id").loc["B"]
+    assert (b.stage, b.forecast_category, b.probability) == ("Proposal", "Best Case", 60.0)
+    assert b.stage_entered_at == T("2026-01-10 08:00")
+
+
+def test_stage_runs_and_spells_the_same_with_text_or_object_ids_in_any_order(tiny_folder):
+    ds = load(tiny_folder)
+    h = ds.opportunity_history
+    as_object = h.assign(opportunity_id=h["opportunity_id"].astype(object))
+    shuffled = h.sample(frac=1.0, random_state=5).reset_index(drop=True)
+    runs = stage_runs(h, "2026-03-31")
+    for other in (as_object, shuffled):
+        got = stage_runs(other, "2026-03-31")
+        pd.testing.assert_frame_equal(got.assign(opportunity_id=got["opportunity_id"].astype("str")), runs)
+    # A: Qualification -> Proposal (Proposal twice in a row is one run); B: Discovery -> Closed Won; C and D
+    assert runs["opportunity_id"].tolist() == ["A", "A", "B", "B", "C", "D", "D"]
+    assert ordered_history(h, ["stage"])["_g"].tolist() == [1, 1, 1, 2, 2, 3, 4, 4]
+    spells = stage_spells(ds)
+    same = stage_spells(replace(ds, opportunity_history=shuffled))
+    pd.testing.assert_frame_equal(spells, same)
+    a = spells[spells["opportunity_id"].eq("A")]
+    assert a[["stage", "days"]].values.tolist() == [["Qualification", (T("2026-02-10 11:30") - T("2026-01-05 09:00"))
+                                                      / pd.Timedelta(days=1)]]
+
+
+def test_deals_at_period_end_answer_as_the_full_time_travel_and_are_built_once(tiny_folder):
+    ds = load(tiny_folder)
+    # Stale after 20 days (Proposal after 10): on Feb 15, A is in Proposal since Feb 10 (5 days), B in
+    # Discovery since Jan 10 (36 days: stale), C in Discovery since that day (0 days).
+    ds = replace(ds, settings=replace(ds.settings, thresholds={**ds.settings.thresholds, "stale_days": 20,
+                                                               "proposal_stale_days": 10}))
+    period, last_day = "2026-01-01..2026-02-15", T("2026-02-15")
+    assert ds.reference_date > last_day  # the period has ended: its deals are read as of its last day
+    full = ds.as_of(last_day)
+    expected_aged, expected_stale = int(aging(full)["aged"].sum()), int(stale(full)["stale"].sum())
+    assert expected_stale == 1
+    for level in ("territory", "region"):
+        got = compute(["aged_deal_count", "stale_deal_count"], ds, period, by=level)
+        totals = got.groupby("metric")["value"].sum()
+        assert (totals["aged_deal_count"], totals["stale_deal_count"]) == (expected_aged, expected_stale)
+    assert [k for k in ds.derived if k[0] == "deals_as_of"] == [("deals_as_of", last_day)]
+    past = ds.derived[("deals_as_of", last_day)]
+    assert past.leads.empty and past.activities.empty and past.as_of_date == last_day
