@@ -3,13 +3,14 @@
 Builds a seeded district of ``--territories`` territories (20 per region) with closed, Commit, Best Case and
 Pipeline deals, then times, in the same run:
 
-- **recompute**: :func:`quotabook.whatif.project` on the precomputed base plus the roll-ups to region and
+- **recompute**: :func:`quotabook.themes.territory_quota.whatif.project` on the precomputed base plus the roll-ups to
+region and
   district, for random adjustments (what every slider move does);
 - **widget callback**: setting one slider of the what-if widget (project, roll-ups, the HTML table of the
   regions and the chart of projected against target per territory), in-process, no browser;
 - **baseline**: the same projection recomputed from the deal table on every move (catalog metrics, Σ deal²
-  and four-quarter win rates via :func:`quotabook.whatif.build_base`, then project), which is what a
-  callback without a precomputed base would have to do.
+  and four-quarter win rates via :func:`quotabook.themes.territory_quota.whatif.build_base`, then project), which is
+  what a callback without a precomputed base would have to do.
 
 Run: ``.venv/bin/python benchmarks/whatif_benchmark.py [--territories 1000] [--repeats 200] [--json out.json]``.
 The issue's bar: p95 under 50 ms for 1,000 territories.
@@ -30,7 +31,7 @@ import pandas as pd
 from quotabook.dataset import Dataset, canonical_table
 from quotabook.schemas import TABLES
 from quotabook.settings import load_settings
-from quotabook.whatif import Adjustments, build_base, make_widget, project, rollup
+from quotabook.themes.territory_quota.whatif import Adjustments, build_base, make_widget, project, rollup
 
 PERIOD = "2026-Q3"
 

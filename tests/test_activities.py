@@ -28,8 +28,8 @@ from quotabook.errors import DataQualityWarning
 from quotabook.metrics.catalog import load_catalog
 from quotabook.schemas import ACTIVITY_TYPES
 from quotabook.settings import load_settings
+from quotabook.themes.activity_ratios.data import weekly_activity
 from quotabook.validation import validate_tables
-from quotabook.views.activity_ratios import weekly_activity
 
 PROPERTY = settings(max_examples=5, deadline=None, phases=[Phase.explicit, Phase.reuse, Phase.generate],
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])

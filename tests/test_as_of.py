@@ -13,9 +13,11 @@ import pytest
 import old_crm
 import quotabook as qb
 from quotabook.errors import ConfigError, DataQualityWarning
-from quotabook.findings import target_achievement, velocity, won_lost
 from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
+from quotabook.themes.target_achievement import text as target_achievement
+from quotabook.themes.velocity import text as velocity
+from quotabook.themes.won_lost import text as won_lost
 
 T = pd.Timestamp
 
@@ -128,41 +130,41 @@ def _report(ds, period, region=qb.ALL_REGIONS):
 _RUNNING_WORDS = ("so far", "to date", "has not started", "weeks left", "week left", "has gone", "weeks to run")
 
 
-def _page_text(rep) -> str:
-    """The findings and notes the themed pages open with, for ``rep``."""
-    parts = [rep.as_of_statement(), target_achievement.period_note(rep).data,
-             *target_achievement.target_achievement_findings(rep).sentences,
-             *won_lost.won_lost_findings(rep).sentences, *velocity.velocity_findings(rep).sentences]
+def _page_text(report) -> str:
+    """The findings and notes the themed pages open with, for ``report``."""
+    parts = [report.as_of_statement(), target_achievement.period_note(report).data,
+             *target_achievement.target_achievement_findings(report).sentences,
+             *won_lost.won_lost_findings(report).sentences, *velocity.velocity_findings(report).sentences]
     return "\n".join(parts)
 
 
 @pytest.mark.parametrize("region", [qb.ALL_REGIONS, "East"])
 def test_a_finished_quarter_never_reads_so_far(region):
-    rep = _report(old_crm.build(), "2014-Q4", region)
-    assert rep.state.kind == "finished" and rep.period_progress == 1 and rep.weeks_left == 0
-    text = _page_text(rep)
+    report = _report(old_crm.build(), "2014-Q4", region)
+    assert report.state.kind == "finished" and report.period_progress == 1 and report.weeks_left == 0
+    text = _page_text(report)
     assert not [w for w in _RUNNING_WORDS if w in text], text
     assert "Figures as of 25 Feb 2015**, the latest dated event in the data" in text
     assert "2014-Q4 (1 Oct 2014 – 31 Dec 2014) is over: its figures are final." in text
 
 
 def test_the_running_quarter_reads_so_far_with_the_weeks_left():
-    rep = _report(old_crm.build(), "2015-Q1")
+    report = _report(old_crm.build(), "2015-Q1")
     # 25 Feb is day 56 of the 90 days of 2015-Q1: 62% gone; 34 days unseen from 26 Feb: 4 full weeks.
-    assert rep.state.kind == "running" and round(rep.period_progress, 3) == round(56 / 90, 3)
-    assert rep.weeks_left == 4
-    statement = rep.as_of_statement()
+    assert report.state.kind == "running" and round(report.period_progress, 3) == round(56 / 90, 3)
+    assert report.weeks_left == 4
+    statement = report.as_of_statement()
     assert statement.endswith("2015-Q1 (1 Jan 2015 – 31 Mar 2015): 62% of the quarter has gone, 4 full weeks left.")
-    assert "so far" in " ".join(won_lost.won_lost_findings(rep).sentences)
+    assert "so far" in " ".join(won_lost.won_lost_findings(report).sentences)
 
 
 def test_a_quarter_not_started_says_so_once_and_never_so_far():
-    rep = _report(old_crm.build(), "2015-Q3")
-    assert rep.state.kind == "future" and rep.period_progress == 0
+    report = _report(old_crm.build(), "2015-Q3")
+    assert report.state.kind == "future" and report.period_progress == 0
     # 13 full weeks in the quarter, all still to come (not 31 "weeks to run" counted from the report date).
-    assert rep.weeks_left == 13 and rep.state.weeks_to_start == 18
-    assert "has not started yet: it begins in 18 weeks" in rep.as_of_statement()
-    sentences = " ".join(won_lost.won_lost_findings(rep).sentences + velocity.velocity_findings(rep).sentences)
+    assert report.weeks_left == 13 and report.state.weeks_to_start == 18
+    assert "has not started yet: it begins in 18 weeks" in report.as_of_statement()
+    sentences = " ".join(won_lost.won_lost_findings(report).sentences + velocity.velocity_findings(report).sentences)
     assert "so far" not in sentences and "to date" not in sentences
 
 

@@ -160,15 +160,15 @@ def test_blank_values_never_print_as_nan_in_a_deal_table(blanks):
 
 
 def test_the_concentration_finding_leaves_deals_without_an_amount_out_and_says_so(blanks):
-    from quotabook.findings import target_achievement as say
     from quotabook.metrics import load_catalog
     from quotabook.notebook import Report
+    from quotabook.themes.target_achievement import text as say
 
     ds, _ = load_noted(blanks)
-    rep = Report(ds=ds, period=ds.period("2026-Q1"), region=None, catalog=load_catalog())  # the district
+    report = Report(ds=ds, period=ds.period("2026-Q1"), region=None, catalog=load_catalog())  # the district
     with warnings.catch_warnings():  # W1 and L1 have no history: past weeks show them open, noted elsewhere
         warnings.simplefilter("ignore", DataQualityWarning)
-        sentences = say.target_achievement_findings(rep).sentences
+        sentences = say.target_achievement_findings(report).sentences
     sentence = next(s for s in sentences if "carry Commit" in s)
     # Four deals, two with an amount (O1 1000, O4 400): average 700; each region has one deal with an
     # amount, which is always all of its own forecast, so no region is named as the most concentrated.

@@ -14,13 +14,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from quotabook.charts.funnel import win_rate as win_rate_chart
-from quotabook.charts.funnel import win_rate_bars
-from quotabook.charts.won_lost import win_rate_line
 from quotabook.metrics import load_catalog
 from quotabook.metrics.catalog import CATALOG_FILE, label, use_catalog
 from quotabook.notebook import Report
 from quotabook.settings import load_settings
+from quotabook.themes.funnel.charts import win_rate as win_rate_chart
+from quotabook.themes.funnel.charts import win_rate_bars
+from quotabook.themes.won_lost.charts import win_rate_line
 
 
 def _report(catalog, **thresholds) -> Report:
@@ -32,7 +32,7 @@ def _report(catalog, **thresholds) -> Report:
 
 
 def _rates() -> pd.DataFrame:
-    """Win rate per group as :func:`quotabook.views.funnel.win_rate_by` returns it: North 3 of 10, South nothing
+    """Win rate per group as :func:`quotabook.themes.funnel.data.win_rate_by` returns it: North 3 of 10, South nothing
     closed, Total 3 of 10."""
     return pd.DataFrame({"group": ["North", "South", "Total"], "won_count": [3.0, 0.0, 3.0],
                          "closed_count": [10.0, 0.0, 10.0], "win_rate": [0.3, np.nan, 0.3], "low": 0.22,
@@ -154,7 +154,7 @@ def test_alerts_of_every_direction():
 
 
 def test_rule_of_thumb_bands_are_the_catalogs_and_a_workbook_band_still_overrides(tmp_path):
-    from quotabook.views.activity_ratios import rule_bands
+    from quotabook.themes.activity_ratios.data import rule_bands
 
     ds = SimpleNamespace(settings=load_settings())
     catalog = load_catalog()

@@ -7,11 +7,11 @@ from __future__ import annotations
 import pytest
 
 import quotabook as qb
-from quotabook.findings import rep_scorecards as text
 from quotabook.forecast import trust
 from quotabook.metrics import compute_wide, load_catalog
 from quotabook.notebook import Report
-from quotabook.views.rep_scorecards import scorecards
+from quotabook.rep_scorecards import text
+from quotabook.rep_scorecards.data import scorecards
 
 pytestmark = pytest.mark.xdist_group("demo_reps")  # module fixtures built once, on one worker
 

@@ -165,11 +165,11 @@ def test_tables_escape_cells_row_and_column_labels_and_caption():
     from quotabook.notebook import Report
     from quotabook.settings import load_settings
 
-    rep = Report(ds=SimpleNamespace(settings=load_settings(), currency="USD"), period=None, region="East",
+    report = Report(ds=SimpleNamespace(settings=load_settings(), currency="USD"), period=None, region="East",
                  catalog=None)
     frame = pd.DataFrame({"Rep <b>": HOSTILE["owner"][:4], "Deal": HOSTILE["name"], "amount": [1.0, 2.0, 3.0, 4.0]},
                          index=pd.Index(HOSTILE["account_name"], name="<i>account</i>"))
-    page = Page(rep.table(frame, index=True, caption="Top <script>alert(9)</script>").to_html())
+    page = Page(report.table(frame, index=True, caption="Top <script>alert(9)</script>").to_html())
     assert planted(page) == []
     assert not {"b", "i", "script"} & {t for t, _ in page.elements}
     for text in [*HOSTILE["owner"][:4], *HOSTILE["name"], *HOSTILE["account_name"], "Rep <b>",

@@ -76,13 +76,14 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("core", {"errors", "version", "yaml_files", "privacy", "settings", "fiscal", "scope", "files", "frames"}),
     ("data", {"schemas", "validation", "kept", "rejects", "dataset", "activities", "chunked", "demo", "demo_home",
               "sources", "cache", "loading"}),
-    ("metrics", {"metrics", "quota"}),
-    ("forecast", {"forecast"}),
-    ("page text", {"text", "theme", "notes", "headlines"}),  # what every page shares, whatever draws it
-    ("views", {"views"}),
-    ("next moves and what-if", {"moves", "whatif", "whatif_chart"}),
-    ("charts", {"charts"}),
-    ("findings", {"findings", "summary"}),  # the summary: the opening of every scope, from the sections' own calls
+    ("metrics", {"metrics"}),
+    ("page text", {"text", "style", "notes", "headlines"}),  # what every page shares, whatever draws it
+    ("forecast", {"forecast"}),  # its trust notes speak in the pages' words (plurals)
+    ("charts", {"charts"}),  # the house chart style: base and unavailable-chart building blocks
+    ("findings", {"findings"}),  # the Findings a page opens with
+    ("shared sections", {"trends"}),  # sections several themes show (quarter-on-quarter trends)
+    ("themes", {"themes"}),  # themes/<theme>/{data,charts,text}.py; a theme never imports another
+    ("pages across themes", {"rep_scorecards", "summary"}),  # pages that compose several themes
     ("report", {"report", "notebook"}),
     ("pack", {"pack"}),
     ("entry points", {"cli", "app", "testing", "__main__", "quotabook"}),
@@ -229,3 +230,58 @@ def test_the_layering_test_sees_deferred_and_relative_imports(tmp_path):
     assert graph["quotabook.dataset"] == [("quotabook.metrics.compute", 8)]
     assert _cycles({k: {d for d, _ in v} for k, v in graph.items()}) == [["quotabook.dataset",
                                                                           "quotabook.metrics.compute"]]
+
+
+# -- themes ----------------------------------------------------------------------------------------------------
+THEMES_DIR = PACKAGE / "themes"
+
+
+def _theme(module: str) -> str | None:
+    """The report theme ``module`` belongs to (``quotabook.themes.<theme>...``), else None."""
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[1] == "themes" else None
+
+
+def test_a_theme_never_imports_another_theme():
+    across = [f"{src}:{line} imports {dst}" for src, targets in sorted(_imports().items()) for dst, line in targets
+              if _theme(src) and _theme(dst) and _theme(src) != _theme(dst)]
+    assert not across, "a theme imports another theme (share it below the themes instead):\n" + "\n".join(across)
+
+
+def test_metrics_stays_horizontal():
+    """The metric layer imports only what lies below it: never a theme, a chart, a page or the report."""
+    rank = {unit: i for i, (_, units) in enumerate(LAYERS) for unit in units}
+    up = [f"{src}:{line} imports {dst}" for src, targets in sorted(_imports().items()) if _unit(src) == "metrics"
+          for dst, line in targets if rank[_unit(dst)] > rank["metrics"]]
+    assert not up, "metrics imports from above it:\n" + "\n".join(up)
+
+
+def test_themes_are_the_theme_packages_each_with_charts_and_text():
+    """Every theme package draws (charts.py) and says (text.py); its tables are in data.py, except the forecast's,
+    which come from :mod:`quotabook.forecast` (the study the summary page shares)."""
+    from quotabook.metrics.rules import THEMES
+
+    packages = sorted(p.parent.name for p in THEMES_DIR.glob("*/__init__.py"))
+    assert sorted(THEMES) == packages and len(packages) >= 7
+    for theme in packages:
+        missing = [f for f in ("charts.py", "text.py") if not (THEMES_DIR / theme / f).is_file()]
+        assert not missing, f"themes/{theme}/ misses {missing}"
+    assert sum((THEMES_DIR / theme / "data.py").is_file() for theme in packages) >= len(packages) - 1
+    notebooks = [p.stem.split("_", 1)[1] for p in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))]
+    assert list(THEMES) == [n for n in notebooks if n in THEMES], "THEMES follows the notebooks' numbers"
+
+
+def test_the_theme_list_is_read_from_the_folder(tmp_path):
+    """A package with TITLE and NUMBER is a theme, in NUMBER order; one without them is an error naming it."""
+    from quotabook.metrics.rules import _theme_packages
+
+    for name, number in (("zeta", 0), ("alpha", 1)):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text(f'"""x"""\nTITLE = "{name.title()}"\nNUMBER = {number}\n')
+    assert _theme_packages(tmp_path) == {"zeta": "Zeta", "alpha": "Alpha"}
+    (tmp_path / "beta").mkdir()
+    (tmp_path / "beta" / "__init__.py").write_text("TITLE = 'Beta'\n")
+    import pytest
+
+    with pytest.raises(ImportError, match=r"beta.*NUMBER missing"):
+        _theme_packages(tmp_path)

@@ -162,12 +162,12 @@ def test_a_pack_plans_any_period_into_its_own_folder(tmp_path, text, label):
 
 @pytest.mark.parametrize("period", ["FY2015", "2015-H1"])
 def test_a_longer_periods_win_rate_is_compared_with_the_quarter_before_it(crm, period):
-    from quotabook.findings import won_lost
     from quotabook.metrics import load_catalog
     from quotabook.notebook import Report
+    from quotabook.themes.won_lost import text as won_lost
 
-    rep = Report(ds=crm, period=crm.period(period), region=qb.ALL_REGIONS, catalog=load_catalog())
+    report = Report(ds=crm, period=crm.period(period), region=qb.ALL_REGIONS, catalog=load_catalog())
     # Only O3 (won, 10 Feb 2015) closed in the period; 2014-Q4 closed O1 (won) and O2 (lost): 50%. A quarter
     # inside the period (2015-Q1, 100%) is not "before" it.
-    sentences = won_lost.won_lost_findings(rep).sentences
+    sentences = won_lost.won_lost_findings(report).sentences
     assert "It won 100% of the 1 deal it closed, up from 50% in 2014-Q4" in " ".join(sentences)

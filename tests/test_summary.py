@@ -19,12 +19,13 @@ import re
 import pandas as pd
 import pytest
 
-from quotabook import moves, summary
+from quotabook import summary
 from quotabook.forecast import study
 from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
 from quotabook.settings import load_settings
 from quotabook.testing import inline_dataset
+from quotabook.themes.target_achievement import moves
 
 pytestmark = pytest.mark.filterwarnings("ignore::quotabook.errors.DataQualityWarning")
 SETTINGS = load_settings()
@@ -58,7 +59,7 @@ TOUCHED = [{"activity_id": "a1", "owner": "Ines", "activity_date": "2026-08-20",
             "opportunity_id": "O2"}]
 
 
-def report(deals=DEALS, *, territories=TWO, target=200 * K, as_of=RUNNING, region=None, activities=TOUCHED):
+def make_report(deals=DEALS, *, territories=TWO, target=200 * K, as_of=RUNNING, region=None, activities=TOUCHED):
     targets = None if target is None else [{"period": "2026-Q3", "territory": t["territory"], "target_amount": target}
                                            for t in territories]
     ds = inline_dataset({"opportunities": deals, "territories": territories, "targets": targets,
@@ -72,8 +73,8 @@ def texts(built: summary.ExecutiveSummary, group: str) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def running():
-    rep = report()
-    return rep, summary.build(rep)
+    report = make_report()
+    return report, summary.build(report)
 
 
 def test_the_scoreboard_holds_the_hand_worked_figures_groups_first_and_the_scope_last(running):
@@ -95,13 +96,13 @@ def test_the_scoreboard_holds_the_hand_worked_figures_groups_first_and_the_scope
 
 
 def test_the_forecast_figures_are_the_forecast_pages_own(running):
-    rep, built = running
-    fx = study(rep)
+    report, built = running
+    fx = study(report)
     for group, row in fx.by_level.iterrows():
-        assert texts(built, str(group))["forecast"] == rep.money(row["monte_carlo_p50"])
-        assert texts(built, str(group))["chance"] == rep.pct(row["target_probability"])
-    assert texts(built, "The district")["forecast"] == rep.money(fx.totals["monte_carlo_p50"])
-    low, high = rep.money(fx.totals["monte_carlo_p10"]), rep.money(fx.totals["monte_carlo_p90"])
+        assert texts(built, str(group))["forecast"] == report.money(row["monte_carlo_p50"])
+        assert texts(built, str(group))["chance"] == report.pct(row["target_probability"])
+    assert texts(built, "The district")["forecast"] == report.money(fx.totals["monte_carlo_p50"])
+    low, high = report.money(fx.totals["monte_carlo_p10"]), report.money(fx.totals["monte_carlo_p90"])
     assert low != high and built.outlook == f"{low}-{high}"  # as the forecast page states it
 
 
@@ -140,8 +141,8 @@ def test_the_risks_are_the_groups_under_the_push_line_worst_gap_first_with_the_c
 
 
 def test_the_top_moves_are_the_first_rows_of_the_moves_own_lists(running):
-    rep, built = running
-    weak = moves.reclassify(rep.ds, rep.period)
+    report, built = running
+    weak = moves.reclassify(report.ds, report.period)
     listed = [m for m in built.moves if m.move == "reclassify"]
     assert [m.deal for m in listed] == weak["deal"].head(summary.TOP_DEALS).tolist()
     o3 = next(m for m in listed if m.deal == "Deal O3")
@@ -154,8 +155,8 @@ def test_the_top_moves_are_the_first_rows_of_the_moves_own_lists(running):
 
 
 def test_a_finished_quarter_reads_final_figures_and_looks_ahead_to_the_quarter_in_progress():
-    rep = report(as_of=ENDED)
-    built = summary.build(rep)
+    report = make_report(as_of=ENDED)
+    built = summary.build(report)
     assert "commit" not in built.columns and "coverage" not in built.columns
     assert built.columns[-1] == "coverage_going_in"
     assert {f.label for f in built.figures if f.column == "forecast"} == {"Mid-quarter forecast (P50)"}
@@ -163,7 +164,7 @@ def test_a_finished_quarter_reads_final_figures_and_looks_ahead_to_the_quarter_i
                                  "short of it."
     assert not any("Monte Carlo forecast puts" in s for s in built.sentences)
     assert built.risks == []
-    assert rep.moves_period.label == "2026-Q4"
+    assert report.moves_period.label == "2026-Q4"
     assert built.moves_note == ("2026-Q3 is over, so these moves are for 2026-Q4, the quarter in progress on "
                                 "15 Oct 2026.")
     assert [m.deal for m in built.moves if m.move == "reclassify"] == ["Deal Q1"]  # dated in 2026-Q4
@@ -171,7 +172,7 @@ def test_a_finished_quarter_reads_final_figures_and_looks_ahead_to_the_quarter_i
 
 
 def test_without_targets_nothing_is_read_against_one():
-    built = summary.build(report(target=None))
+    built = summary.build(make_report(target=None))
     assert built.sentences[0] == ("The district has no target for 2026-Q3: it has closed $100K, and attainment, "
                                   "gap and chance of target cannot be read.")
     assert {texts(built, "The district")[k] for k in ("target", "attainment", "chance", "gap")} == {"–"}
@@ -180,7 +181,7 @@ def test_without_targets_nothing_is_read_against_one():
 
 def test_without_open_deals_the_range_is_one_figure_and_no_move_is_listed():
     closed_only = [d for d in DEALS if d["opportunity_id"][0] in "WL"]
-    built = summary.build(report(closed_only))
+    built = summary.build(make_report(closed_only))
     district = texts(built, "The district")
     assert district["commit"] == "$0" and district["forecast"] == "$100K"
     assert built.outlook == "$100K with no spread, as every deal dated in the period is already decided"
@@ -190,7 +191,7 @@ def test_without_open_deals_the_range_is_one_figure_and_no_move_is_listed():
 
 def test_without_forecast_categories_commit_best_case_and_coverage_are_not_shown():
     plain = [{**d, "forecast_category": None} for d in DEALS]
-    built = summary.build(report(plain))
+    built = summary.build(make_report(plain))
     assert "commit" not in built.columns and "best_case" not in built.columns and "coverage" not in built.columns
     assert not any(m.move in ("reclassify", "promote") for m in built.moves)
     assert not re.search(r"\bnan\b|NaN", " ".join(built.sentences) + built.html())
@@ -199,10 +200,10 @@ def test_without_forecast_categories_commit_best_case_and_coverage_are_not_shown
 def test_one_region_and_one_rep():
     one = [{"territory": "N1", "region": "North", "district": "D", "owner": "Ines"}]
     north = [d for d in DEALS if d["territory"] == "N1"]
-    district = summary.build(report(north, territories=one))
+    district = summary.build(make_report(north, territories=one))
     assert list(district.table["group"]) == ["North", "The district"]
     assert district.sentences[-1].startswith("On the Monte Carlo median its one region ")
-    region = summary.build(report(north, territories=one, region="North"))
+    region = summary.build(make_report(north, territories=one, region="North"))
     assert list(region.table["group"]) == ["N1", "North"]
     assert texts(region, "North")["closed"] == texts(region, "N1")["closed"] == "$80K"
     push = [m for m in region.moves if m.move == "push"]
@@ -212,18 +213,18 @@ def test_one_region_and_one_rep():
 def test_names_from_the_data_are_escaped_and_contacts_masked():
     hostile = '<img src=x onerror=alert(1)> ann@example.com'
     deals = [{**d, "name": hostile} if d["opportunity_id"] == "O3" else d for d in DEALS]
-    page = summary.build(report(deals)).html()
+    page = summary.build(make_report(deals)).html()
     assert "<img src=x" not in page and "ann@example.com" not in page
     assert "&lt;img src=x onerror=alert(1)&gt; a***@example.com" in page
 
 
 def test_figures_record_numbers_with_their_unit_for_the_index(running):
-    rep, built = running
+    report, built = running
     from quotabook.summary import _record_of
 
     closed = next(f for f in built.figures if f.group == "The district" and f.column == "closed")
-    assert _record_of(closed, rep.currency) == {
+    assert _record_of(closed, report.currency) == {
         "group": "The district", "scope": True, "key": "closed", "label": "Closed", "metric": "closed_amount",
         "value": 100_000.0, "unit": "currency", "currency": "USD",
         "href": "00_target_achievement.html#Where-we-stand-against-target"}
-    assert pd.isna(next(f for f in summary.build(report(target=None)).figures if f.column == "gap").value)
+    assert pd.isna(next(f for f in summary.build(make_report(target=None)).figures if f.column == "gap").value)

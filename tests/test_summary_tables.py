@@ -29,7 +29,7 @@ pytestmark = pytest.mark.filterwarnings("ignore::quotabook.errors.DataQualityWar
 K = 1000.0
 
 
-def report() -> Report:
+def make_report() -> Report:
     deals = [deal("W1", "T1", close="2026-07-20", stage="Closed Won", amount=80 * K),
              deal("C1", "T1", close="2026-09-20", category="Commit", amount=60 * K, name="Birch - Core"),
              deal("W2", "T2", close="2026-07-21", stage="Closed Won", amount=20 * K),
@@ -49,8 +49,8 @@ def exported(monkeypatch, tmp_path):
     monkeypatch.setattr("IPython.display.display",
                         lambda data, raw=False, metadata=None: outputs.append(
                             nbformat.v4.new_output("display_data", data=data, metadata=metadata or {})))
-    rep = report()
-    built = summary.build(rep)
+    report = make_report()
+    built = summary.build(report)
     page = built.html()  # renders the scoreboard and the moves through Report.table, recording each once
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell("executive.show()", outputs=outputs)]
@@ -58,7 +58,7 @@ def exported(monkeypatch, tmp_path):
     written = write_region_tables([("summary", tmp_path / "summary.ipynb")], tmp_path / "district", None)
     parser = _Tables()
     parser.feed(page)
-    return rep, built, parser.tables, [pd.read_csv(tmp_path / "district" / f) for f in written["csv"]], written
+    return report, built, parser.tables, [pd.read_csv(tmp_path / "district" / f) for f in written["csv"]], written
 
 
 def test_the_scoreboard_and_the_top_moves_are_exported_as_csv(exported):
@@ -78,8 +78,8 @@ def test_the_scoreboard_and_the_top_moves_are_exported_as_csv(exported):
 
 
 def test_every_exported_number_prints_as_the_summary_shows_it(exported):
-    rep, built, html_tables, csvs, _ = exported
-    units = {summary.column_label(rep, k): summary.COLUMNS[k].unit for k in built.columns}
+    report, built, html_tables, csvs, _ = exported
+    units = {summary.column_label(report, k): summary.COLUMNS[k].unit for k in built.columns}
     units["Amount"] = "currency"
     assert len(html_tables) == len(csvs) == 2
     compared = 0
@@ -89,7 +89,7 @@ def test_every_exported_number_prints_as_the_summary_shows_it(exported):
         for position, column in enumerate(data.columns):
             printed = [row[position] for row in rows]
             if column in units:  # a number: the page prints the exported value in its unit's one format
-                assert [figure(v, units[column], rep.currency) for v in data[column]] == printed, column
+                assert [figure(v, units[column], report.currency) for v in data[column]] == printed, column
                 compared += len(printed)
             else:
                 assert data[column].fillna("").astype(str).tolist() == printed, column

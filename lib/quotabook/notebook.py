@@ -1,4 +1,4 @@
-"""What every themed notebook needs, in one call: ``rep = quotabook.notebook.start(region, period, as_of, data)``.
+"""What every themed notebook needs, in one call: ``report = quotabook.notebook.start(region, period, as_of, data)``.
 
 The notebooks stay thin: they take their numbers from :attr:`Report.metrics` (the metric catalog) and
 the theme views, format them with the helpers here, and narrate. :func:`start` loads and validates the
@@ -451,10 +451,11 @@ def start(region: str | None = WHOLE, period: str | None = None, as_of=None, dat
         parse_scope(region, ds.regions)  # warns when the data also has a region named like the keyword
     privacy.configure(ds.settings.privacy)  # charts and pack records mask as this workbook says
     chosen = ds.period(period) if period is not None else ds.calendar.period_of(ds.reference_date)
-    rep = Report(ds=ds, period=chosen, region=scope, catalog=load_catalog())
-    use_catalog(rep.catalog, rep.shown_metrics)  # chart labels come from it; the metrics they show join the glossary
-    _show(rep.markdown(rep.as_of_statement()))
-    return rep
+    report = Report(ds=ds, period=chosen, region=scope, catalog=load_catalog())
+    # chart labels come from it; the metrics they show join the glossary
+    use_catalog(report.catalog, report.shown_metrics)
+    _show(report.markdown(report.as_of_statement()))
+    return report
 
 
 def _show(obj) -> None:

@@ -20,7 +20,7 @@ from . import privacy
 from .dataset import Dataset
 from .fiscal import Period
 from .metrics.format import literal_style
-from .theme import CATEGORY_ORDER, PALETTE, report_style
+from .style import CATEGORY_ORDER, PALETTE, report_style
 
 __all__ = ["OVERVIEW", "build_overview", "overview_html", "period_standing"]
 

@@ -7,10 +7,10 @@ top next moves with their deals and owners; and the three biggest risks, each li
 the themed pages that explains it.
 
 Every figure here is computed by the functions the sections themselves call, with the same arguments
-(:func:`quotabook.views.target_achievement.number_stack` and ``coverage_status`` for the target
+(:func:`quotabook.themes.target_achievement.data.number_stack` and ``coverage_status`` for the target
 achievement page, :func:`quotabook.forecast.study` — the same Monte Carlo seed and simulations — for the
-forecast page, :mod:`quotabook.moves` for the next moves) and formatted as those sections format it, so a
-figure here reads exactly as it does where it links to. The wording lives here so it is tested; the
+forecast page, :mod:`quotabook.themes.target_achievement.moves` for the next moves) and formatted as those sections
+format it, so a figure here reads exactly as it does where it links to. The wording lives here so it is tested; the
 notebook (``notebooks/summary.ipynb``) only calls :func:`build` and :meth:`ExecutiveSummary.show`.
 
 Once the report's period is over its figures are final (nothing more can close in it: no Commit or Best Case,
@@ -27,12 +27,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import moves, privacy
+from . import privacy
 from .forecast import study
 from .metrics import format as fmt
 from .metrics.forecasting.monte_carlo import range_statement
 from .text import heading_anchor, is_number, mid, names, noun, plural
-from .views import target_achievement as views
+from .themes.target_achievement import data as views
+from .themes.target_achievement import moves
 
 __all__ = ["COLUMNS", "PAGE_TITLES", "SHOWN_METRICS", "ExecutiveSummary", "Figure", "Risk", "Section", "TopMove",
            "build"]
@@ -173,9 +174,9 @@ class ExecutiveSummary:
 
         from .headlines import record
 
-        rep = self.report
-        record(figures=[_record_of(f, rep.currency) for f in self.figures])
-        display(rep.findings(self.sentences, title=title))
+        report = self.report
+        record(figures=[_record_of(f, report.currency) for f in self.figures])
+        display(report.findings(self.sentences, title=title))
         # separate outputs, not one: a printed page keeps each whole, so smaller blocks flow without half-empty pages
         *first, last = self._parts()
         for block in first:
@@ -199,34 +200,34 @@ class ExecutiveSummary:
 
 
 # -- building it ------------------------------------------------------------------------------------------
-def build(rep) -> ExecutiveSummary:
-    """The executive summary of ``rep`` (a :class:`quotabook.notebook.Report`): its figures computed as the
+def build(report) -> ExecutiveSummary:
+    """The executive summary of ``report`` (a :class:`quotabook.notebook.Report`): its figures computed as the
     target achievement and forecast pages compute them."""
-    ended = rep.state.finished
+    ended = report.state.finished
     keys = _ENDED if ended else _RUNNING
-    frame = _figures_frame(rep)
+    frame = _figures_frame(report)
     has_forecast = frame[["forecast", "chance"]].notna().any().any()
     keys = [k for k in keys if has_forecast or k not in ("forecast", "chance")]
-    if not rep.ds.has("opportunities", "forecast_category"):  # no Commit or Best Case to show, nor coverage
+    if not report.ds.has("opportunities", "forecast_category"):  # no Commit or Best Case to show, nor coverage
         keys = [k for k in keys if k not in ("commit", "best_case", "coverage")]
-    figures = _figures(rep, frame, keys)
-    fx = study(rep)
-    outlook = _outlook(rep, fx)
-    summary = ExecutiveSummary(report=rep, columns=keys, table=frame, sentences=[], moves=_top_moves(rep),
-                               moves_note=_moves_note(rep), risks=_risks(rep, frame), outlook=outlook,
+    figures = _figures(report, frame, keys)
+    fx = study(report)
+    outlook = _outlook(report, fx)
+    summary = ExecutiveSummary(report=report, columns=keys, table=frame, sentences=[], moves=_top_moves(report),
+                               moves_note=_moves_note(report), risks=_risks(report, frame), outlook=outlook,
                                figures=figures)
-    summary.sentences = _sentences(rep, frame, outlook, ended)
+    summary.sentences = _sentences(report, frame, outlook, ended)
     return summary
 
 
-def _figures_frame(rep) -> pd.DataFrame:
+def _figures_frame(report) -> pd.DataFrame:
     """Per group then for the scope: every column's value, from the very calls the sections make."""
-    level, scope = rep.level, rep.scope_level
-    fx = study(rep)
+    level, scope = report.level, report.scope_level
+    fx = study(report)
     rows = []
     for by, table, forecast in ((level, fx.by_level, None), (scope, None, fx.totals)):
-        stack = views.number_stack(rep.ds, rep.period, by=by).set_index(by)
-        cov = views.coverage_status(rep.ds, rep.period, by=by).set_index(by)
+        stack = views.number_stack(report.ds, report.period, by=by).set_index(by)
+        cov = views.coverage_status(report.ds, report.period, by=by).set_index(by)
         part = pd.DataFrame(index=stack.index.astype("str"))
         part["target"] = stack["Target"].to_numpy()
         part["closed"] = stack["Closed"].to_numpy()
@@ -247,32 +248,32 @@ def _figures_frame(rep) -> pd.DataFrame:
         else:
             part["forecast"] = forecast.get("monte_carlo_p50", np.nan)
             part["chance"] = forecast.get("target_probability", np.nan)
-            part.index = [rep.label]
+            part.index = [report.label]
             part["is_scope"] = True
         rows.append(part)
     out = pd.concat(rows).rename_axis("group").reset_index()
     return out.astype({k: "float64" for k in COLUMNS if k in out})
 
 
-def column_label(rep, key: str) -> str:
+def column_label(report, key: str) -> str:
     """A column's heading: once the period is over the forecast columns are those of the forecast as it stood
     mid-period (the forecast page shows them so), and say it."""
     label = COLUMNS[key].label
-    if rep.state.finished and key in ("forecast", "chance"):
-        when = f"Mid-{rep.period.noun}"
+    if report.state.finished and key in ("forecast", "chance"):
+        when = f"Mid-{report.period.noun}"
         return {"forecast": f"{when} forecast (P50)", "chance": f"{when} chance of target"}[key]
     return label
 
 
-def _figures(rep, frame: pd.DataFrame, keys: Sequence[str]) -> list[Figure]:
+def _figures(report, frame: pd.DataFrame, keys: Sequence[str]) -> list[Figure]:
     """Every shown value as a :class:`Figure`, formatted as its section formats it."""
     out = []
     for row in frame.itertuples(index=False):  # a handful of groups: one figure per cell shown
         for key in keys:
             col = COLUMNS[key]
             value = float(getattr(row, key))
-            out.append(Figure(group=str(row.group), column=key, label=column_label(rep, key), value=value,
-                              unit=col.unit, text=rep.figure(value, col.unit), section=col.section,
+            out.append(Figure(group=str(row.group), column=key, label=column_label(report, key), value=value,
+                              unit=col.unit, text=report.figure(value, col.unit), section=col.section,
                               scope=bool(row.is_scope)))
     return out
 
@@ -286,52 +287,52 @@ def _record_of(f: Figure, currency: str) -> dict:
 
 
 # -- sentences ----------------------------------------------------------------------------------------------
-def _outlook(rep, fx) -> str:
+def _outlook(report, fx) -> str:
     """The scope's Monte Carlo P10-P90 range as the forecast page states it ("" without one)."""
     t = fx.totals
     if not (is_number(t.get("monte_carlo_p10")) and is_number(t.get("monte_carlo_p90"))):
         return ""
-    return range_statement(t["monte_carlo_p10"], t["monte_carlo_p90"], rep.money,
+    return range_statement(t["monte_carlo_p10"], t["monte_carlo_p90"], report.money,
                            open_deals=len(fx.scored_deals))[0]
 
 
-def _sentences(rep, frame: pd.DataFrame, outlook: str, ended: bool) -> list[str]:
+def _sentences(report, frame: pd.DataFrame, outlook: str, ended: bool) -> list[str]:
     """Three to four sentences, each true of the scoreboard beside them: where the scope stands, the
     forecast, which groups fall short, and what the moves are for."""
     scope = frame[frame["is_scope"]].iloc[0]
     groups = frame[~frame["is_scope"]]
-    label, period = rep.label, rep.period.label
+    label, period = report.label, report.period.label
     s = []
     if not scope["target"] > 0:
         s.append(f"{label} has no target for {period}: it {'closed' if ended else 'has closed'} "
-                 f"{rep.money(scope['closed'])}, and attainment, gap and chance of target cannot be read.")
+                 f"{report.money(scope['closed'])}, and attainment, gap and chance of target cannot be read.")
     elif ended:
         over = "above" if scope["gap"] <= 0 else "short of"
-        s.append(f"{period} is over: {mid(label)} closed {rep.money(scope['closed'])} against its "
-                 f"{rep.money(scope['target'])} target ({rep.pct(scope['attainment'])}), "
-                 f"{rep.money(abs(scope['gap']))} {over} it.")
+        s.append(f"{period} is over: {mid(label)} closed {report.money(scope['closed'])} against its "
+                 f"{report.money(scope['target'])} target ({report.pct(scope['attainment'])}), "
+                 f"{report.money(abs(scope['gap']))} {over} it.")
     else:
-        text = (f"{label} has closed {rep.money(scope['closed'])} of its {rep.money(scope['target'])} {period} "
-                f"target ({rep.pct(scope['attainment'])})")
+        text = (f"{label} has closed {report.money(scope['closed'])} of its {report.money(scope['target'])} {period} "
+                f"target ({report.pct(scope['attainment'])})")
         if is_number(scope["coverage"]):
-            text += f"; Closed + Commit + Best Case covers {rep.times(scope['coverage'])} of it"
+            text += f"; Closed + Commit + Best Case covers {report.times(scope['coverage'])} of it"
         s.append(text + ".")
     if outlook and is_number(scope["chance"]) and not ended:
-        s.append(f"The Monte Carlo forecast puts {period} at {outlook}, a {rep.pct(scope['chance'])} chance "
+        s.append(f"The Monte Carlo forecast puts {period} at {outlook}, a {report.pct(scope['chance'])} chance "
                  "of reaching target.")
     elif outlook and not ended:
         s.append(f"The Monte Carlo forecast puts {period} at {outlook}.")
-    s.append(_groups_sentence(rep, groups, ended))
+    s.append(_groups_sentence(report, groups, ended))
     return [x for x in s if x]
 
 
-def _groups_sentence(rep, groups: pd.DataFrame, ended: bool) -> str:
+def _groups_sentence(report, groups: pd.DataFrame, ended: bool) -> str:
     """How many groups with a target reach it: by the Monte Carlo median while the period runs, by Closed once
     it is over; "" when no group has a target."""
     targeted = groups[groups["target"] > 0]
     if targeted.empty:
         return ""
-    n, level = len(targeted), rep.level
+    n, level = len(targeted), report.level
     if ended:
         hit = targeted.loc[targeted["gap"] <= 0, "group"].tolist()
         return (f"{len(hit)} of {plural(n, level)} with a target reached it" + (f": {names(hit)}." if hit else "."))
@@ -349,22 +350,22 @@ def _groups_sentence(rep, groups: pd.DataFrame, ended: bool) -> str:
 
 
 # -- top moves ----------------------------------------------------------------------------------------------
-def _moves_note(rep) -> str:
+def _moves_note(report) -> str:
     """Which period the moves are for and as of when (a finished period's review looks ahead)."""
-    day = rep.as_of
+    day = report.as_of
     when = f"{day.day} {day:%b %Y}"
-    target = rep.moves_period.label
-    if rep.moves_period.label != rep.period.label:
-        return (f"{rep.period.label} is over, so these moves are for {target}, the quarter in progress on "
+    target = report.moves_period.label
+    if report.moves_period.label != report.period.label:
+        return (f"{report.period.label} is over, so these moves are for {target}, the quarter in progress on "
                 f"{when}.")
     return f"Moves for {target} as of {when}, largest first; each links to its full list."
 
 
-def _top_moves(rep) -> list[TopMove]:
+def _top_moves(report) -> list[TopMove]:
     """The first deals of moves 1-3 and the groups of move 4, for :attr:`Report.moves_period`, ranked as the
     moves' own tables rank them (their first rows)."""
-    ds, period = rep.ds, rep.moves_period
-    code = rep.currency
+    ds, period = report.ds, report.moves_period
+    code = report.currency
     out = []
     for move, frame in (("reclassify", moves.reclassify(ds, period)),
                         ("promote", moves.promote(ds, period, near=True)),
@@ -375,14 +376,22 @@ def _top_moves(rep) -> list[TopMove]:
             out.append(TopMove(move=move, deal=str(row.deal), owner=_text(row.owner), group=_text(row.territory),
                                amount=str(fmt.by_unit(row.amount, "currency", code)), why=str(row.why),
                                section=MOVE_SECTIONS[move], value=float(row.amount)))
-    push = moves.push(ds, period, rep.level)
+    push = moves.push(ds, period, report.level)
     for row in push.head(TOP_DEALS).to_dict("records"):
-        out.append(TopMove(move="push", deal="", owner=_owner_of(rep, row[rep.level]), group=str(row[rep.level]),
-                           amount=rep.money(row["pipeline_push_amount"]),
-                           why=f"add {rep.money(row['pipeline_push_amount'])} of pipeline: coverage "
-                               f"{rep.times(row['coverage'])}, under the "
-                               f"{rep.settings.threshold('pipeline_push_below'):g}× bar",
-                           section=MOVE_SECTIONS["push"], value=float(row["pipeline_push_amount"])))
+        out.append(
+            TopMove(
+                move="push",
+                deal="",
+                owner=_owner_of(report, row[report.level]),
+                group=str(row[report.level]),
+                amount=report.money(row["pipeline_push_amount"]),
+                why=f"add {report.money(row['pipeline_push_amount'])} of pipeline: coverage "
+                f"{report.times(row['coverage'])}, under the "
+                f"{report.settings.threshold('pipeline_push_below'):g}× bar",
+                section=MOVE_SECTIONS["push"],
+                value=float(row["pipeline_push_amount"]),
+            )
+        )
     return out
 
 
@@ -390,29 +399,29 @@ def _text(value) -> str:
     return "" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value)
 
 
-def _owner_of(rep, group: str) -> str:
+def _owner_of(report, group: str) -> str:
     """The owner of a territory (a region's push names no single owner)."""
-    if rep.level != "territory":
+    if report.level != "territory":
         return ""
-    owners = rep.ds.territories.drop_duplicates("territory").set_index("territory")["owner"]
+    owners = report.ds.territories.drop_duplicates("territory").set_index("territory")["owner"]
     return _text(owners.get(group))
 
 
 # -- risks ---------------------------------------------------------------------------------------------------
-def _severity(rep, metric: str) -> str:
-    return rep.catalog.get(metric).alert.severity
+def _severity(report, metric: str) -> str:
+    return report.catalog.get(metric).alert.severity
 
 
-def _risks(rep, frame: pd.DataFrame) -> list[Risk]:
+def _risks(report, frame: pd.DataFrame) -> list[Risk]:
     """The three biggest risks to the number, from the catalog alerts that fire on the scoreboard's groups:
     coverage under the pipeline-push line (``coverage``; under 1× critical, as the target achievement page
     ranks it), a low chance of target (``target_probability``) and the pipeline coverage alert
     (``pipeline_coverage``), most severe first (the catalog's severity), then largest gap, one per group.
     Each sentence states figures the scoreboard and its section show. None once the period is over (its
     number is in) or before it starts."""
-    if rep.state.finished or rep.state.future:
+    if report.state.finished or report.state.future:
         return []
-    t = rep.settings.threshold
+    t = report.settings.threshold
     # The groups, not the scope: the opening sentences state the scope's coverage and chance; risks say where.
     live = frame[(frame["target"] > 0) & (frame["gap"] > 0) & ~frame["is_scope"]]
     risks = []
@@ -420,20 +429,20 @@ def _risks(rep, frame: pd.DataFrame) -> list[Risk]:
     for row in live[live["coverage"] < push].itertuples(index=False):
         where = "cannot reach target even if every Commit and Best Case deal closes" if row.coverage < 1 else (
             f"is under the {push:g}× line that calls for a pipeline push")
-        risks.append(Risk(f"{row.group}: Closed + Commit + Best Case covers {rep.times(row.coverage)} of target "
-                          f"and {where}; {rep.money(row.gap)} is left to win.",
+        risks.append(Risk(f"{row.group}: Closed + Commit + Best Case covers {report.times(row.coverage)} of target "
+                          f"and {where}; {report.money(row.gap)} is left to win.",
                           # under 1× the quarter is short whatever closes: as the target achievement page ranks it
-                          "critical" if row.coverage < 1 else _severity(rep, "coverage"), float(row.gap), COVERAGE,
+                          "critical" if row.coverage < 1 else _severity(report, "coverage"), float(row.gap), COVERAGE,
                           str(row.group)))
     limit = t("target_probability_alert_below")
     for row in live[live["chance"] < limit].itertuples(index=False):
-        risks.append(Risk(f"{row.group}: only a {rep.pct(row.chance)} chance of reaching target on the Monte "
-                          f"Carlo forecast (median {rep.money(row.forecast)} against {rep.money(row.target)}).",
-                          _severity(rep, "target_probability"), float(row.gap), METHODS, str(row.group)))
+        risks.append(Risk(f"{row.group}: only a {report.pct(row.chance)} chance of reaching target on the Monte "
+                          f"Carlo forecast (median {report.money(row.forecast)} against {report.money(row.target)}).",
+                          _severity(report, "target_probability"), float(row.gap), METHODS, str(row.group)))
     for name, pipeline, gap in live.loc[live["alert"], ["group", "pipeline_coverage", "gap"]].itertuples(index=False):
-        risks.append(Risk(f"{name}: open pipeline covers {rep.times(pipeline)} of the target still to win and has "
+        risks.append(Risk(f"{name}: open pipeline covers {report.times(pipeline)} of the target still to win and has "
                           f"stayed under {t('coverage_alert_below'):g}× for {int(t('coverage_alert_weeks'))} weeks.",
-                          _severity(rep, "pipeline_coverage"), float(gap), COVERAGE, str(name)))
+                          _severity(report, "pipeline_coverage"), float(gap), COVERAGE, str(name)))
     order = {"critical": 0, "warning": 1, "info": 2}
     risks.sort(key=lambda r: (order.get(r.level, 3), -r.size))
     # One risk per group (its most severe): three risks about one region would hide the others.
@@ -453,8 +462,8 @@ def _see(section: Section) -> str:
     return _link(section.href, html.escape(f"{PAGE_TITLES.get(section.page, section.page)}: {section.heading}"))
 
 
-def _esc(rep, text: str) -> str:
-    return html.escape(privacy.mask(str(text), rep.privacy))
+def _esc(report, text: str) -> str:
+    return html.escape(privacy.mask(str(text), report.privacy))
 
 
 #: The scope's own row of the scoreboard, under its groups: a rule above it, and bold.
@@ -464,23 +473,23 @@ _SCOPE_CSS = [{"selector": "td.scope", "props": "border-top: 2px solid #4a5568; 
 def scoreboard_frame(summary: ExecutiveSummary) -> pd.DataFrame:
     """The scoreboard as numbers: the group (then the scope) and one column per shown figure, headed as the
     page heads it, in the reporting currency, shares 0-1 and multiples."""
-    rep, table = summary.report, summary.table
-    out = pd.DataFrame({rep.level.title(): table["group"].astype(str).to_numpy()})
+    report, table = summary.report, summary.table
+    out = pd.DataFrame({report.level.title(): table["group"].astype(str).to_numpy()})
     for key in summary.columns:
-        out[column_label(rep, key)] = table[key].to_numpy(dtype="float64")
+        out[column_label(report, key)] = table[key].to_numpy(dtype="float64")
     return out
 
 
 def scoreboard_table(summary: ExecutiveSummary):
     """The scoreboard through :meth:`quotabook.notebook.Report.table`: every figure linked to the section that
     shows it, the scope's row last and marked; the numbers go to the pack's table exports."""
-    rep = summary.report
+    report = summary.report
     frame = scoreboard_frame(summary)
-    headers = {column_label(rep, k): COLUMNS[k] for k in summary.columns}
-    caption = f"{rep.period.label} scoreboard, {noun(rep.level)} then {mid(rep.label)}"
-    if rep.state.finished:
+    headers = {column_label(report, k): COLUMNS[k] for k in summary.columns}
+    caption = f"{report.period.label} scoreboard, {noun(report.level)} then {mid(report.label)}"
+    if report.state.finished:
         caption += " (final)"
-    styler = rep.table(frame, metrics={h: c.metric for h, c in headers.items()},
+    styler = report.table(frame, metrics={h: c.metric for h, c in headers.items()},
                        units={h: c.unit for h, c in headers.items()}, caption=caption,
                        links={h: [c.section.href] * len(frame) for h, c in headers.items()},
                        row_class=np.where(summary.table["is_scope"].to_numpy(dtype=bool), "scope", ""))
@@ -490,9 +499,9 @@ def scoreboard_table(summary: ExecutiveSummary):
 def moves_frame(summary: ExecutiveSummary) -> pd.DataFrame:
     """The top moves as a table: the move, the deal (or group), its owner, the amount (a number, reporting
     currency) and why."""
-    rep = summary.report
+    report = summary.report
     return pd.DataFrame({"Move": [_MOVE_WORDS[m.move] for m in summary.moves],
-                         f"Deal or {rep.level}": [m.deal or m.group for m in summary.moves],
+                         f"Deal or {report.level}": [m.deal or m.group for m in summary.moves],
                          "Owner": [m.owner for m in summary.moves],
                          "Amount": pd.Series([m.value for m in summary.moves], dtype="float64"),
                          "Why": [m.why for m in summary.moves]})
@@ -504,30 +513,30 @@ def moves_table(summary: ExecutiveSummary):
     heading's note says why)."""
     if not summary.moves:
         return None
-    rep = summary.report
+    report = summary.report
     frame = moves_frame(summary)
     hrefs = [m.section.href for m in summary.moves]
-    return rep.table(frame, units={"Amount": "currency"}, caption=f"Top moves for {rep.moves_period.label}",
-                     links={f"Deal or {rep.level}": hrefs, "Amount": hrefs}, nav_links={"Move": hrefs})
+    return report.table(frame, units={"Amount": "currency"}, caption=f"Top moves for {report.moves_period.label}",
+                     links={f"Deal or {report.level}": hrefs, "Amount": hrefs}, nav_links={"Move": hrefs})
 
 
 def _risks_html(summary: ExecutiveSummary) -> str:
-    rep = summary.report
-    if rep.state.finished:
+    report = summary.report
+    if report.state.finished:
         return ""
     if not summary.risks:
         return ("<h3>Biggest risks</h3><p>No catalog alert on the number fires: coverage is above the push line, "
                 "the chance of target above its alert and no pipeline coverage alert has held.</p>")
-    items = "".join(f"<li><strong>{html.escape(r.level)}</strong>: {_esc(rep, r.text)} See {_see(r.section)}.</li>"
+    items = "".join(f"<li><strong>{html.escape(r.level)}</strong>: {_esc(report, r.text)} See {_see(r.section)}.</li>"
                     for r in summary.risks)
     return f"<h3>Biggest risks</h3><ol>{items}</ol>"
 
 
 def _moves_heading_html(summary: ExecutiveSummary) -> str:
     """The top moves' heading and which period they are for (with why the list is empty, when it is)."""
-    rep = summary.report
-    text = f"<h3>Top moves for {_esc(rep, rep.moves_period.label)}</h3><p>{_esc(rep, summary.moves_note)}</p>"
+    report = summary.report
+    text = f"<h3>Top moves for {_esc(report, report.moves_period.label)}</h3><p>{_esc(report, summary.moves_note)}</p>"
     if not summary.moves:
-        text += (f"<p>No deal or {html.escape(rep.level)} is on a move list: see the next moves section for "
+        text += (f"<p>No deal or {html.escape(report.level)} is on a move list: see the next moves section for "
                  "why.</p>")
     return text

@@ -23,7 +23,7 @@ from .metrics import format as fmt
 
 __all__ = ["COLUMN_LABELS", "MASK_STAND_IN", "NO_LOST", "UNESCAPED_DOLLAR", "Extremes", "currency_text", "extremes",
            "figure", "heading_anchor", "is_number", "level_plural", "md_literal", "mid", "names", "noun", "one_sided",
-           "percent", "plain", "plural", "spread", "upper_first"]
+           "percent", "plain", "plural", "say_date", "spread", "upper_first"]
 
 #: Plurals that do not just add an "s".
 _PLURALS = {"territory": "territories", "opportunity": "opportunities", "company": "companies",
@@ -218,3 +218,9 @@ def heading_anchor(heading: str) -> str:
     or an index alert can link to the section that explains it: "Attainment and coverage" →
     "Attainment-and-coverage"."""
     return "-".join(str(heading).split())
+
+
+def say_date(day) -> str:
+    """A date as a reader says it: "13 Nov 2026"."""
+    day = pd.Timestamp(day)
+    return f"{day.day} {day:%b %Y}"

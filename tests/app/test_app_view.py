@@ -75,7 +75,7 @@ def test_start_point_defaults_to_the_district_and_the_quarter_of_the_as_of_date(
 def test_the_territory_quota_page_gives_the_exact_command_for_its_scope_and_period(tiny_folder):
     from quotabook.app import app_command
     from quotabook.notebook import start
-    from quotabook.whatif import app_instructions
+    from quotabook.themes.territory_quota.whatif import app_instructions
 
     assert app_command("North East", "2026-Q4", data="my data/crm", as_of="2026-11-15") == \
         "quotabook app --region 'North East' --period 2026-Q4 --data 'my data/crm' --as-of 2026-11-15"

@@ -26,30 +26,29 @@ import re
 import pandas as pd
 import pytest
 
-from quotabook import moves, summary
+from quotabook import summary
 from quotabook.dataset import Dataset, canonical_table
-from quotabook.findings import (
-    activity_ratios,
-    forecast,
-    funnel,
-    rep_scorecards,
-    target_achievement,
-    territory_quota,
-    trends,
-    velocity,
-    won_lost,
-)
 from quotabook.forecast import study
 from quotabook.metrics import format as fmt
 from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
+from quotabook.rep_scorecards import text as rep_scorecards
+from quotabook.rep_scorecards.data import scorecards
 from quotabook.schemas import TABLES
 from quotabook.settings import load_settings
-from quotabook.views import funnel as funnel_views
-from quotabook.views import target_achievement as ta_views
-from quotabook.views import won_lost as wl_views
-from quotabook.views.rep_scorecards import scorecards
-from quotabook.views.trends import quarter_trend
+from quotabook.themes.activity_ratios import text as activity_ratios
+from quotabook.themes.forecast import text as forecast
+from quotabook.themes.funnel import data as funnel_views
+from quotabook.themes.funnel import text as funnel
+from quotabook.themes.target_achievement import data as ta_views
+from quotabook.themes.target_achievement import moves
+from quotabook.themes.target_achievement import text as target_achievement
+from quotabook.themes.territory_quota import text as territory_quota
+from quotabook.themes.velocity import text as velocity
+from quotabook.themes.won_lost import data as wl_views
+from quotabook.themes.won_lost import text as won_lost
+from quotabook.trends import text as trends
+from quotabook.trends.data import quarter_trend
 
 #: Deals built without history are shown open before they closed when rebuilt at a past date: noted, expected.
 pytestmark = pytest.mark.filterwarnings("ignore::quotabook.errors.DataQualityWarning")
@@ -149,23 +148,23 @@ def text(shown) -> str | None:
     return data.replace("\\$", "$") if isinstance(data, str) else None
 
 
-def everything(rep: Report) -> dict[str, list[str]]:
+def everything(report: Report) -> dict[str, list[str]]:
     """Every sentence the seven notebooks open with, and those of the next-move and forecast sections."""
-    out = {"target_achievement": target_achievement.target_achievement_findings(rep).sentences,
-           "activity_ratios": activity_ratios.activity_ratio_findings(rep).sentences,
-           "funnel": funnel.funnel_findings(rep).sentences,
-           "velocity": velocity.velocity_findings(rep).sentences,
-           "territory_quota": territory_quota.territory_quota_findings(rep).sentences,
-           "forecast": forecast.forecast_findings(rep).sentences,
-           "won_lost": won_lost.won_lost_findings(rep).sentences,
-           "rep_scorecards": rep_scorecards.scorecard_findings(rep, scorecards(rep.ds, rep.period)).sentences}
-    trend = quarter_trend(rep.ds, rep.period, by=rep.scope_level)
-    out["trends"] = [trends.headline(rep, trend), *trends.trend_sentences(rep, trend)]
+    out = {"target_achievement": target_achievement.target_achievement_findings(report).sentences,
+           "activity_ratios": activity_ratios.activity_ratio_findings(report).sentences,
+           "funnel": funnel.funnel_findings(report).sentences,
+           "velocity": velocity.velocity_findings(report).sentences,
+           "territory_quota": territory_quota.territory_quota_findings(report).sentences,
+           "forecast": forecast.forecast_findings(report).sentences,
+           "won_lost": won_lost.won_lost_findings(report).sentences,
+           "rep_scorecards": rep_scorecards.scorecard_findings(report, scorecards(report.ds, report.period)).sentences}
+    trend = quarter_trend(report.ds, report.period, by=report.scope_level)
+    out["trends"] = [trends.headline(report, trend), *trends.trend_sentences(report, trend)]
     out = {k: [s.replace("\\$", "$") for s in v] for k, v in out.items()}
-    out["moves"] = [t for t in (text(moves.table(rep, m)) for m in [*moves.MOVES, "impact"]) if t]
-    built = summary.build(rep)  # the executive summary: its sentences and its risks
+    out["moves"] = [t for t in (text(moves.table(report, m)) for m in [*moves.MOVES, "impact"]) if t]
+    built = summary.build(report)  # the executive summary: its sentences and its risks
     out["summary"] = [*built.sentences, *(r.text for r in built.risks)]
-    out["notes"] = [t for t in (text(target_achievement.impact_note(rep)),) if t]
+    out["notes"] = [t for t in (text(target_achievement.impact_note(report)),) if t]
     return out
 
 
@@ -176,8 +175,8 @@ def corpus() -> dict[tuple[str, str], tuple[Report, dict[str, list[str]]]]:
     for name, as_of in RUNS:
         which, _, region = name.partition("@")
         ds = case(which, as_of).for_region(region or None)
-        rep = Report(ds=ds, period=ds.period("2026-Q3"), region=region or None, catalog=load_catalog())
-        built[name, as_of] = rep, everything(rep)
+        report = Report(ds=ds, period=ds.period("2026-Q3"), region=region or None, catalog=load_catalog())
+        built[name, as_of] = report, everything(report)
     return built
 
 
@@ -212,15 +211,15 @@ def test_no_sentence_names_a_tie_as_both_extremes_or_prints_a_broken_figure(corp
 
 
 # -- each sentence against its own table --------------------------------------------------------------------
-def win_rate_row(rep: Report) -> pd.Series:
-    rates = funnel_views.win_rate_by(rep.ds, rep.period, by=rep.level, catalog=rep.catalog)
+def win_rate_row(report: Report) -> pd.Series:
+    rates = funnel_views.win_rate_by(report.ds, report.period, by=report.level, catalog=report.catalog)
     return rates.iloc[-1]
 
 
 @pytest.mark.parametrize("name", ["all_won", "one_deal", "zero_amounts", "ties", "all_lost", "single_rep"])
 def test_the_win_rate_sentences_state_the_table_and_what_a_one_sided_rate_lacks(corpus, name):
-    rep, said = corpus[name, RUNNING]
-    total = win_rate_row(rep)
+    report, said = corpus[name, RUNNING]
+    total = win_rate_row(report)
     opening = said["funnel"][0]
     shown = re.search(r"won (\d+%) of the deals it closed .*?\((\d+) of (\d+)\)", opening)
     assert shown.groups() == (fmt.percent(total["win_rate"]), f"{total['won_count']:.0f}",
@@ -255,14 +254,14 @@ def test_ties_are_named_as_ties(corpus):
 
 @pytest.mark.parametrize(("name", "as_of"), RUNS)
 def test_a_named_extreme_is_the_extreme_of_its_table(corpus, name, as_of):
-    rep, said = corpus[name, as_of]
-    first, last = wl_views.trailing_window(rep.ds, rep.period, won_lost.WINDOW_QUARTERS)
-    cycle = wl_views.sales_cycle_by_rep(rep.ds, first, last)
+    report, said = corpus[name, as_of]
+    first, last = wl_views.trailing_window(report.ds, report.period, won_lost.WINDOW_QUARTERS)
+    cycle = wl_views.sales_cycle_by_rep(report.ds, first, last)
     cycle = cycle[cycle["won_count"] > 0].set_index("owner")["sales_cycle_days"].round()
     m = re.search(r"; (.+?) (?:is|are) fastest at (\d+) days and (.+?) slowest at (\d+)\.", said["won_lost"][-1])
     if m:
         assert cycle[m[1]] == cycle.min() == int(m[2]) and cycle[m[3]] == cycle.max() == int(m[4])
-    rates = funnel_views.win_rate_by(rep.ds, rep.period, by=rep.level, catalog=rep.catalog).iloc[:-1]
+    rates = funnel_views.win_rate_by(report.ds, report.period, by=report.level, catalog=report.catalog).iloc[:-1]
     rates = rates.dropna(subset=["win_rate"]).set_index("group")["win_rate"].map(fmt.percent)
     m = re.search(r"; (\w+) is lowest at (\d+%) .*?, (\w+) highest at (\d+%)", said["funnel"][0])
     if m:
@@ -270,20 +269,20 @@ def test_a_named_extreme_is_the_extreme_of_its_table(corpus, name, as_of):
 
 
 def test_nothing_dropping_is_not_called_the_biggest_drop(corpus):
-    rep, said = corpus["one_deal", RUNNING]
-    drop = funnel_views.drop_off(rep.ds, *funnel.funnel_window(rep), catalog=rep.catalog)
+    report, said = corpus["one_deal", RUNNING]
+    drop = funnel_views.drop_off(report.ds, *funnel.funnel_window(report), catalog=report.catalog)
     assert (drop["drop_off"].dropna() == 0).all()
     assert any(s.startswith("Nothing drops out of the funnel") for s in said["funnel"])
     assert not any("largest share drops" in s for s in said["funnel"])
 
 
 def test_without_forecast_categories_the_moves_say_so_and_agree_with_the_coverage_alert(corpus):
-    rep, said = corpus["no_categories", RUNNING]
+    report, said = corpus["no_categories", RUNNING]
     reclassify, promote, *_ = said["moves"]
     assert "no forecast categories" in reclassify and "has recent proof" not in reclassify
     assert "no forecast categories" in promote
     push = next(s for s in said["moves"] if "push" in s)
-    cov = ta_views.coverage_status(rep.ds, rep.period, by=rep.level)
+    cov = ta_views.coverage_status(report.ds, report.period, by=report.level)
     alerting = cov.loc[cov["status"].str.startswith(("Alert", "Below")), "region"].tolist()
     assert alerting == ["North", "South"]
     assert "no pipeline push needed" not in push and "North and South" in push and "2.5×" in push
@@ -295,21 +294,21 @@ def test_without_forecast_categories_the_moves_say_so_and_agree_with_the_coverag
 
 def test_regions_under_the_bar_get_a_push_list_not_a_no_push_sentence(corpus):
     for name in ("all_lost", "zero_amounts"):  # stacks of 30K and 3K against 200K targets: both regions short
-        rep, said = corpus[name, RUNNING]
-        assert moves.frame_for(rep, "push")["region"].tolist() in (["North", "South"], ["South", "North"])
-        assert text(moves.table(rep, "push")) is None
+        report, said = corpus[name, RUNNING]
+        assert moves.frame_for(report, "push")["region"].tolist() in (["North", "South"], ["South", "North"])
+        assert text(moves.table(report, "push")) is None
         assert not any("no pipeline push needed" in s for s in said["moves"])
 
 
 def test_no_inactivity_is_claimed_without_activity_data(corpus):
-    rep, _ = corpus["no_activities", RUNNING]
+    report, _ = corpus["no_activities", RUNNING]
     assert not any("no activity for" in s for s in sentences(corpus, "no_activities"))
-    assert moves.reclassify(rep.ds, rep.period)["why"].str.contains("no activity for").sum() == 0
+    assert moves.reclassify(report.ds, report.period)["why"].str.contains("no activity for").sum() == 0
 
 
 def test_lost_deals_without_an_amount_are_left_out_of_the_size_bands_and_said_to_be(corpus):
-    rep, said = corpus["zero_amounts", RUNNING]
-    bands = wl_views.win_rate_by_deal_size(rep.ds, *wl_views.trailing_window(rep.ds, rep.period,
+    report, said = corpus["zero_amounts", RUNNING]
+    bands = wl_views.win_rate_by_deal_size(report.ds, *wl_views.trailing_window(report.ds, report.period,
                                                                              won_lost.WINDOW_QUARTERS))
     assert bands.attrs["unplaced"] == {"won": 0, "lost": 2}
     assert bands["lost_count"].sum() == 0 and bands["won_count"].sum() == 2
@@ -318,10 +317,10 @@ def test_lost_deals_without_an_amount_are_left_out_of_the_size_bands_and_said_to
 
 
 def test_a_monte_carlo_range_without_spread_is_one_figure_with_why(corpus):
-    rep, said = corpus["zero_amounts", RUNNING]  # nothing open: every deal of the quarter is decided
-    fx = study(rep)
+    report, said = corpus["zero_amounts", RUNNING]  # nothing open: every deal of the quarter is decided
+    fx = study(report)
     mc = fx.outlook.set_index("metric").loc["monte_carlo_p50"]
-    assert rep.money(mc["low"]) == rep.money(mc["high"]) == "$3K"
+    assert report.money(mc["low"]) == report.money(mc["high"]) == "$3K"
     assert ("the Monte Carlo forecast puts the quarter at $3K with no spread, as every deal dated in the period "
             "is already decided (a 0% chance of reaching target)") in said["forecast"][0]
     assert said["forecast"][1].startswith("All 4 methods give $3K")
@@ -335,12 +334,12 @@ def test_no_push_list_still_names_the_regions_under_the_pipeline_coverage_alert(
     ds = dataset([opp("O1", "N1", "Negotiation", 320 * K, close="2026-09-20", category="Commit"),
                   opp("O2", "S1", "Negotiation", 320 * K, close="2026-09-20", category="Commit")],
                  activities=RECENT)
-    rep = Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
-    cov = ta_views.coverage_status(rep.ds, rep.period, by=rep.level)
+    report = Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
+    cov = ta_views.coverage_status(report.ds, report.period, by=report.level)
     assert cov["coverage"].round(2).tolist() == [1.6, 1.6]
     assert cov["status"].str.endswith("2.5×").all()  # "Alert < 2.5×" or "Below 2.5×"
-    assert moves.frame_for(rep, "push").empty
-    assert text(moves.table(rep, "push")) == (
+    assert moves.frame_for(report, "push").empty
+    assert text(moves.table(report, "push")) == (
         "*No region with a target still to win is under the 1.5× coverage bar for a pipeline push, but open "
         "pipeline in North and South is under the 2.5× pipeline coverage alert, so they need more pipeline all the "
         "same.*")
@@ -348,8 +347,8 @@ def test_no_push_list_still_names_the_regions_under_the_pipeline_coverage_alert(
 
 @pytest.mark.parametrize(("name", "as_of"), [("zero_amounts", RUNNING), ("all_lost", RUNNING), ("ties", ENDED)])
 def test_the_forecast_methods_sentence_reads_the_outlook_table(corpus, name, as_of):
-    rep, said = corpus[name, as_of]
-    by_method = study(rep).outlook.dropna(subset=["forecast"]).set_index("method")["forecast"].map(rep.money)
+    report, said = corpus[name, as_of]
+    by_method = study(report).outlook.dropna(subset=["forecast"]).set_index("method")["forecast"].map(report.money)
     methods = next(s for s in said["forecast"] if "methods" in s)
     m = re.search(r"from (\$\S+) \((.+?)\) to (\$\S+) \((.+?)\)", methods)
     if m:  # each end names exactly the methods printed at it
@@ -363,8 +362,8 @@ def test_the_forecast_methods_sentence_reads_the_outlook_table(corpus, name, as_
 
 @pytest.mark.parametrize("name", ["all_won", "ties"])
 def test_the_ended_quarter_names_its_leader_and_laggard_from_the_coverage_table(corpus, name):
-    rep, said = corpus[name, ENDED]
-    cov = ta_views.coverage_status(rep.ds, rep.period, by=rep.level).set_index("region")
+    report, said = corpus[name, ENDED]
+    cov = ta_views.coverage_status(report.ds, report.period, by=report.level).set_index("region")
     shown = cov["attainment"].map(fmt.percent)
     second = next(s for s in said["target_achievement"] if "reached target" in s)
     reached = int((cov["status"] == "Target reached").sum())
@@ -378,18 +377,22 @@ def test_the_ended_quarter_names_its_leader_and_laggard_from_the_coverage_table(
 
 @pytest.mark.parametrize(("name", "as_of"), RUNS)
 def test_the_opening_figures_are_those_of_the_scope_table(corpus, name, as_of):
-    rep, said = corpus[name, as_of]
-    s = rep.totals(["closed_amount", "target_amount", "attainment", "won_count"])
+    report, said = corpus[name, as_of]
+    s = report.totals(["closed_amount", "target_amount", "attainment", "won_count"])
     stand = said["target_achievement"][0]
     m = re.search(r"closed (?:2026-Q3 at )?(\$\S+) (?:of its|against a) (\$\S+) (?:2026-Q3 )?target \((\d+%)\)", stand)
     assert m, stand
-    assert m.groups() == (rep.money(s["closed_amount"]), rep.money(s["target_amount"]), fmt.percent(s["attainment"]))
+    assert m.groups() == (
+        report.money(s["closed_amount"]),
+        report.money(s["target_amount"]),
+        fmt.percent(s["attainment"]),
+    )
     booked = said["won_lost"][0]
     if s["won_count"] > 0:
         won = "1 won deal" if s["won_count"] == 1 else f"{s['won_count']:.0f} won deals"
-        assert booked.startswith(f"{rep.label} booked {rep.money(s['closed_amount'])} from {won} in 2026-Q3")
+        assert booked.startswith(f"{report.label} booked {report.money(s['closed_amount'])} from {won} in 2026-Q3")
     else:
-        assert booked.startswith(f"{rep.label} has won no deal in 2026-Q3")
+        assert booked.startswith(f"{report.label} has won no deal in 2026-Q3")
 
 
 # -- one time frame per page (issue 16) ---------------------------------------------------------------------
@@ -411,36 +414,42 @@ def _prose() -> str:
     return "\n".join(c.source for path in notebooks for c in nbformat.read(path, 4).cells if c.cell_type == "markdown")
 
 
-def page_text(rep: Report, said: dict[str, list[str]]) -> str:
-    """What a reader of ``rep``'s pages reads, the code being invisible: the notebooks' prose, every findings
+def page_text(report: Report, said: dict[str, list[str]]) -> str:
+    """What a reader of ``report``'s pages reads, the code being invisible: the notebooks' prose, every findings
     sentence, and the notes, captions and sentences the library puts beside the tables, move lists, strike zone,
     red-flag list and forecast chart, plus the glossary."""
-    from quotabook.charts import forecast as forecast_charts
-    from quotabook.findings import integrity
+    from quotabook.themes.forecast import charts as forecast_charts
+    from quotabook.themes.velocity import integrity_text as integrity
 
-    shown = [target_achievement.period_note(rep), target_achievement.coverage_rules(rep),
-             target_achievement.move_rules(rep), target_achievement.impact_note(rep),
-             target_achievement.needs_table(rep, ta_views.pipeline_needs(rep.ds, rep.period, by=rep.level)),
-             target_achievement.confidence_table(rep, ta_views.concentration(rep.ds, rep.period, by=rep.level)),
-             *(moves.table(rep, m, near=m == "promote") for m in [*moves.MOVES, "impact"]), moves.summary(rep),
-             integrity.riskiest_table(rep), rep.glossary([m.name for m in rep.catalog])]
+    shown = [
+        target_achievement.period_note(report),
+        target_achievement.coverage_rules(report),
+        target_achievement.move_rules(report),
+        target_achievement.impact_note(report),
+        target_achievement.needs_table(report, ta_views.pipeline_needs(report.ds, report.period, by=report.level)),
+        target_achievement.confidence_table(report, ta_views.concentration(report.ds, report.period, by=report.level)),
+        *(moves.table(report, m, near=m == "promote") for m in [*moves.MOVES, "impact"]),
+        moves.summary(report),
+        integrity.riskiest_table(report),
+        report.glossary([m.name for m in report.catalog]),
+    ]
     words = [getattr(s, "caption", None) or text(s) or "" for s in shown if s is not None]
-    fx = study(rep)
-    figure = forecast_charts.outlook_ranges(fx.outlook, scope=rep.label, period=rep.period.label, currency="USD")
+    fx = study(report)
+    figure = forecast_charts.outlook_ranges(fx.outlook, scope=report.label, period=report.period.label, currency="USD")
     words += [fx.deals_caption(), figure.axes[0].get_title(loc="left"), figure._suptitle.get_text()]
-    return "\n".join([_prose(), rep.as_of_statement(), *(s for group in said.values() for s in group), *words])
+    return "\n".join([_prose(), report.as_of_statement(), *(s for group in said.values() for s in group), *words])
 
 
 @pytest.mark.parametrize(("name", "as_of"), [("all_won", ENDED), ("ties", ENDED), ("all_won", RUNNING),
                                              ("no_categories", RUNNING), ("ties@South", RUNNING)])
 def test_a_page_keeps_one_time_frame_and_one_as_of_date(corpus, name, as_of):
-    rep, said = corpus[name, as_of]
-    page = page_text(rep, said).replace("\\", "")
-    day = f"{rep.as_of.day} {rep.as_of:%b %Y}"
+    report, said = corpus[name, as_of]
+    page = page_text(report, said).replace("\\", "")
+    day = f"{report.as_of.day} {report.as_of:%b %Y}"
     assert not [w for w in RUN_IT if w in page.lower()]
     # "as of" only ever names the page's one date
     assert {m for m in AS_OF.findall(page)} <= {day}, AS_OF.findall(page)
-    if rep.state.finished:  # 2026-Q3 over on 15 Oct: past tense, and what lies after it labelled as the outlook
+    if report.state.finished:  # 2026-Q3 over on 15 Oct: past tense, and what lies after it labelled as the outlook
         found = [w for w in LIVE_WORDS if w in page.lower()]
         assert not found, [line for line in page.splitlines() if any(w in line.lower() for w in found)]
         assert page.count("### Outlook: 2026-Q4 as of 15 Oct 2026 — next moves") == 1

@@ -8,12 +8,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from quotabook.findings import activity_ratios as activity_text
+from quotabook.themes.activity_ratios import text as activity_text
 
 #: Deals built without history are shown open before they closed when rebuilt at a past date: noted, expected.
 pytestmark = pytest.mark.filterwarnings("ignore::quotabook.errors.DataQualityWarning")
 
-#: InsightSquared's example team, as views.activity_ratios.chain_reference sets it beside the team's ratios.
+#: InsightSquared's example team, as the activity-ratio data (chain_vs_reference) sets it beside the team's ratios.
 _COACH = {"dial_to_connect": "voicemails, emails, call times, lists", "opportunity_to_deal": "qualifying and closing",
           "dial_to_opportunity": "the whole chain above"}
 
@@ -62,9 +62,9 @@ def test_deals_closing_by_a_date_say_how_many_are_already_past_their_close_date(
     """A 2016 export: open deals dated in 2014 sat among the "open deals closing by 20 Mar 2017", read beside a
     section promising "the open deals dated to close in the next 90 days". On 19 Aug 2026: O1 is dated 30 Jun 2026
     (overdue), O2 15 Sep 2026; neither carries a red flag (no history, no activity data)."""
-    from quotabook.findings import integrity as integrity_text
     from quotabook.testing import build_dataset, deal
-    from quotabook.views.integrity import flag_summary
+    from quotabook.themes.velocity import integrity_text
+    from quotabook.themes.velocity.integrity_data import flag_summary
 
     ds = build_dataset([deal("O1", close="2026-06-30", amount=1000.0), deal("O2", close="2026-09-15", amount=1000.0),
                         deal("W1", close="2026-07-20", stage="Closed Won", amount=1000.0)], as_of="2026-08-19")
@@ -76,8 +76,8 @@ def test_deals_closing_by_a_date_say_how_many_are_already_past_their_close_date(
 
 def test_titles_count_one_and_two_groups_in_words():
     """A one-territory region read "All 1 territories fall short"; two read "All 2 regions"."""
-    from quotabook.charts.forecast import _groups_title
     from quotabook.text import every, signed_pct
+    from quotabook.themes.forecast.charts import _groups_title
 
     assert [every(n, "territory") for n in (1, 2, 5)] == ["The one territory", "Both territories", "All 5 territories"]
     two = pd.DataFrame({"monte_carlo_p50": [10.0, 20.0], "target_amount": [50.0, 50.0]}, index=["East", "West"])
@@ -91,7 +91,7 @@ def test_titles_count_one_and_two_groups_in_words():
 def test_a_forecast_range_without_spread_is_not_printed_as_a_range():
     """Every deal of the quarter decided: the findings said "$16K with no spread" and the chart "likely range
     $16K-$16K"."""
-    from quotabook.charts.forecast import outlook_title
+    from quotabook.themes.forecast.charts import outlook_title
 
     outlook = pd.DataFrame({"metric": ["monte_carlo_p50"], "low": [16_000.0], "high": [16_000.0]})
     outlook.attrs = {"target": 109_000.0, "target_probability": 0.0}
@@ -105,15 +105,15 @@ def test_bookings_of_a_rep_without_a_territory_are_said_not_dropped():
     """A shared territory: Zed sells in T1 beside its owner Ann but owns no territory, so he has no scorecard.
     The scorecards' "reps are ranked by bookings ($624K)" read as the region's while the region closed $678K.
     By hand (2026-Q3, no targets): Ann won 30K, Bob 20K, Zed 5K in T1; East closed 55K, the team 50K."""
-    from quotabook.findings.rep_scorecards import scorecard_findings
+    from quotabook.rep_scorecards.data import scorecards
+    from quotabook.rep_scorecards.text import scorecard_findings
     from quotabook.testing import build_dataset, deal
-    from quotabook.views.rep_scorecards import scorecards
 
     won = [deal("A1", "T1", close="2026-07-20", stage="Closed Won", amount=30_000.0),
            deal("B1", "T2", close="2026-07-21", stage="Closed Won", amount=20_000.0),
            {**deal("Z1", "T1", close="2026-07-22", stage="Closed Won", amount=5_000.0), "owner": "Zed"}]
     ds = build_dataset(won, as_of="2026-10-15").for_region("East")
-    rep = _report(ds, region="East")
-    said = scorecard_findings(rep, scorecards(rep.ds, rep.period)).sentences
+    report = _report(ds, region="East")
+    said = scorecard_findings(report, scorecards(report.ds, report.period)).sentences
     assert said[:2] == ["No targets in the data: reps are ranked by bookings ($50K in 2026-Q3).",
                         "$5K of East's $55K was won by Zed, who owns no territory and so has no scorecard."]

@@ -87,11 +87,11 @@ def test_a_hit_returns_the_frame_a_fresh_computation_gives(folder, pack_cache, c
 
 
 def test_siblings_share_the_metrics_a_ratio_was_built_from(folder, pack_cache, closed_calls, monkeypatch):
-    rep = start("North", "2026-Q1", data=str(folder))
-    rep.metrics(["attainment"])  # computes closed_amount and target_amount on the way
+    report = start("North", "2026-Q1", data=str(folder))
+    report.metrics(["attainment"])  # computes closed_amount and target_amount on the way
     another_kernel(monkeypatch)
-    rep = start("North", "2026-Q1", data=str(folder))
-    long = compute(["closed_amount", "target_amount"], rep.ds, "2026-Q1", by="territory")
+    report = start("North", "2026-Q1", data=str(folder))
+    long = compute(["closed_amount", "target_amount"], report.ds, "2026-Q1", by="territory")
     assert closed_calls == [1]
     assert long.set_index(["territory", "metric"])["value"].to_dict() == {
         ("N1", "closed_amount"): 650.0, ("N2", "closed_amount"): 0.0,
@@ -141,39 +141,39 @@ def test_changed_settings_miss(folder, pack_cache, closed_calls, monkeypatch, tm
 
 
 def test_a_changed_catalog_misses(folder, pack_cache, closed_calls, monkeypatch):
-    rep = start("North", "2026-Q1", data=str(folder))
-    rep.metrics(NAMES)
+    report = start("North", "2026-Q1", data=str(folder))
+    report.metrics(NAMES)
     text = CATALOG_FILE.read_text(encoding="utf-8")
     old = "  formula: Sum of amount over won deals whose close date falls in the period."
     assert old in text
     edited = Catalog.from_yaml(text.replace(old, old.replace("Sum", "Total"), 1))
     another_kernel(monkeypatch)
-    wide = compute_wide(NAMES, rep.ds, rep.period, by="territory", catalog=edited)
+    wide = compute_wide(NAMES, report.ds, report.period, by="territory", catalog=edited)
     assert closed_calls == [1, 1]
     assert wide["closed_amount"].to_dict() == {"N1": 650.0, "N2": 0.0}
 
 
 def test_derived_or_altered_datasets_are_computed_afresh(folder, pack_cache, closed_calls):
-    rep = start("North", "2026-Q1", data=str(folder))
-    rep.metrics(["closed_amount"])
-    assert compute_wide(["closed_amount"], rep.ds.as_of("2026-02-15"), rep.period)["closed_amount"].to_dict() \
+    report = start("North", "2026-Q1", data=str(folder))
+    report.metrics(["closed_amount"])
+    assert compute_wide(["closed_amount"], report.ds.as_of("2026-02-15"), report.period)["closed_amount"].to_dict() \
         == {"N1": 400.0, "N2": 0.0}
-    fewer = replace(rep.ds, opportunities=rep.ds.opportunities.iloc[1:])
-    assert compute_wide(["closed_amount"], fewer, rep.period)["closed_amount"].to_dict() == {"N1": 250.0, "N2": 0.0}
-    rep.ds.opportunities = rep.ds.opportunities.iloc[:1]  # the registered dataset's table swapped in place
-    assert rep.metrics(["closed_amount"])["closed_amount"].to_dict() == {"N1": 400.0, "N2": 0.0}
+    fewer = replace(report.ds, opportunities=report.ds.opportunities.iloc[1:])
+    assert compute_wide(["closed_amount"], fewer, report.period)["closed_amount"].to_dict() == {"N1": 250.0, "N2": 0.0}
+    report.ds.opportunities = report.ds.opportunities.iloc[:1]  # the registered dataset's table swapped in place
+    assert report.metrics(["closed_amount"])["closed_amount"].to_dict() == {"N1": 400.0, "N2": 0.0}
     assert closed_calls == [1, 1, 1, 1]
     assert len(list((pack_cache / metric_cache.FOLDER).glob("*.pickle"))) == 1
 
 
 def test_outside_a_pack_and_for_databases_nothing_is_cached(folder, closed_calls, monkeypatch, tmp_path):
     monkeypatch.delenv(cache.ENV, raising=False)
-    rep = start("North", "2026-Q1", data=str(folder))
-    rep.metrics(NAMES)
-    rep.metrics(NAMES)
+    report = start("North", "2026-Q1", data=str(folder))
+    report.metrics(NAMES)
+    report.metrics(NAMES)
     assert closed_calls == [1, 1]
     monkeypatch.setenv(cache.ENV, str(tmp_path / "build-cache"))
-    assert metric_cache.register(rep.ds, "duckdb:///crm.db", "North") is None
+    assert metric_cache.register(report.ds, "duckdb:///crm.db", "North") is None
 
 
 def test_a_damaged_file_is_recomputed_and_replaced(folder, pack_cache, closed_calls, monkeypatch):
@@ -192,28 +192,28 @@ def test_a_damaged_file_is_recomputed_and_replaced(folder, pack_cache, closed_ca
 
 def test_the_quarter_trend_is_computed_once_per_scope_and_reads_back_equal(folder, pack_cache, closed_calls,
                                                                          monkeypatch):
-    from quotabook.views.trends import quarter_trend
+    from quotabook.trends.data import quarter_trend
 
-    rep = start("North", "2026-Q1", data=str(folder))
-    first = quarter_trend(rep.ds, rep.period, by="region")
+    report = start("North", "2026-Q1", data=str(folder))
+    first = quarter_trend(report.ds, report.period, by="region")
     computed = len(closed_calls)
     assert computed > 0  # attainment per quarter, each on the data as it stood then
     assert len(list((pack_cache / metric_cache.RESULTS).glob("quarter_trend-*.pickle"))) == 1
 
-    assert {"attainment", "win_rate", "pipeline_coverage"} <= set(rep.shown_metrics)  # for the page's glossary
+    assert {"attainment", "win_rate", "pipeline_coverage"} <= set(report.shown_metrics)  # for the page's glossary
 
     another_kernel(monkeypatch)
     sibling = start("North", "2026-Q1", data=str(folder))
-    again = quarter_trend(sibling.ds, rep.period, by="region")
+    again = quarter_trend(sibling.ds, report.period, by="region")
     assert len(closed_calls) == computed  # read back, nothing evaluated
-    assert sibling.shown_metrics == rep.shown_metrics  # the sibling page's glossary lists the same metrics
+    assert sibling.shown_metrics == report.shown_metrics  # the sibling page's glossary lists the same metrics
     pd.testing.assert_frame_equal(again.rows, first.rows)
     assert (again.periods, again.unavailable, again.by) == (first.periods, first.unavailable, first.by)
     q1 = again.rows[(again.rows["metric"] == "attainment") & (again.rows["period"] == "2026-Q1")]
     assert q1["value"].tolist() == [pytest.approx(650 / 1500)]  # K1 + K2 against N1 + N2's targets
 
-    quarter_trend(rep.ds, rep.period, by="territory")  # another grouping: another result
-    quarter_trend(start("South", "2026-Q1", data=str(folder)).ds, rep.period, by="region")  # another scope
+    quarter_trend(report.ds, report.period, by="territory")  # another grouping: another result
+    quarter_trend(start("South", "2026-Q1", data=str(folder)).ds, report.period, by="region")  # another scope
     assert len(list((pack_cache / metric_cache.RESULTS).glob("quarter_trend-*.pickle"))) == 3
 
 

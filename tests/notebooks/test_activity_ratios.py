@@ -17,18 +17,18 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from quotabook.charts.activity_ratios import (
+from quotabook.metrics import load_catalog
+from quotabook.notebook import Report
+from quotabook.testing import build_dataset
+from quotabook.themes.activity_ratios import data as views
+from quotabook.themes.activity_ratios import text as say
+from quotabook.themes.activity_ratios.charts import (
     TYPE_COLORS,
     activity_by_type,
     goal_attainment,
     volume_vs_efficiency,
     weekly_activity,
 )
-from quotabook.findings import activity_ratios as say
-from quotabook.metrics import load_catalog
-from quotabook.notebook import Report
-from quotabook.testing import build_dataset
-from quotabook.views import activity_ratios as views
 from worked.activity_ratios import ACTIVITIES, GOALS, LEADS, OPPORTUNITIES, TERRITORIES, sdr_dataset
 
 ORANGE, BLUE = "#e69f00", "#0072b2"
@@ -82,9 +82,9 @@ def test_reps_behind_their_goals_fire_an_alert():
 
 
 def test_a_quarter_under_way_is_read_against_its_pace():
-    rep = team(as_of="2026-02-14")  # 45 of the quarter's 90 days gone
-    assert rep.period_progress == pytest.approx(0.5)
-    text, headline, _ = say.goals_sentence(rep, views.goals_vs_results(rep.ds, "2026-Q1"))
+    report = team(as_of="2026-02-14")  # 45 of the quarter's 90 days gone
+    assert report.period_progress == pytest.approx(0.5)
+    text, headline, _ = say.goals_sentence(report, views.goals_vs_results(report.ds, "2026-Q1"))
     # Ann's 2 of 4 dials is on pace half way through; Bob has none of his 10.
     assert text == ("1 of 2 reps is behind an activity goal (share of the quarter's goal done, with 50% of the "
                     "quarter gone): Bob (dials 0%).")
@@ -142,22 +142,22 @@ def test_volume_against_efficiency_marks_the_team(sdr):
 
 
 def test_goal_attainment_colours_the_reps_behind():
-    rep = team()
-    fig = goal_attainment(views.goals_vs_results(rep.ds, "2026-Q1"))
+    report = team()
+    fig = goal_attainment(views.goals_vs_results(report.ds, "2026-Q1"))
     dials, meetings = fig.axes
     assert dials.get_title(loc="left") == "Dials" and meetings.get_title(loc="left") == "Meetings held"
     assert colours(dials) == [ORANGE, ORANGE]  # Ann 50%, Bob 0%
     assert colours(meetings)[0] == BLUE  # Ann's one meeting held: goal met
     assert [p.get_width() for p in dials.patches] == [0.5, 0.0]
     assert fig._suptitle.get_text() == "2 of 2 reps behind an activity goal; Bob furthest (dials at 0%)"
-    running = goal_attainment(views.goals_vs_results(rep.ds, "2026-Q1"), progress=0.5)
+    running = goal_attainment(views.goals_vs_results(report.ds, "2026-Q1"), progress=0.5)
     assert colours(running.axes[0]) == [BLUE, ORANGE]  # at half time Ann's 50% is on pace
     assert any(line.get_xdata()[0] == 0.5 for line in running.axes[0].lines)  # the pace line
 
 
 def test_weekly_activity_bars_and_the_trend_title():
-    rep = team()
-    weekly = views.weekly_activity(rep.ds, "2026-Q1")
+    report = team()
+    weekly = views.weekly_activity(report.ds, "2026-Q1")
     fig = weekly_activity(weekly)
     assert [len(ax.patches) for ax in fig.axes] == [12, 12, 12]
     assert [p.get_height() for p in fig.axes[0].patches][:2] == [2, 1]

@@ -19,7 +19,12 @@ import pandas as pd
 import pytest
 
 from quotabook.charts import category_color
-from quotabook.charts.funnel import (
+from quotabook.metrics import load_catalog
+from quotabook.notebook import Report
+from quotabook.testing import build_dataset, frame
+from quotabook.themes.funnel import data as views
+from quotabook.themes.funnel import text as say
+from quotabook.themes.funnel.charts import (
     STATUS_COLORS,
     conversion_vs_band,
     funnel,
@@ -28,15 +33,10 @@ from quotabook.charts.funnel import (
     time_in_stage,
     win_rate,
 )
-from quotabook.findings import funnel as say
-from quotabook.metrics import load_catalog
-from quotabook.notebook import Report
-from quotabook.testing import build_dataset, frame
-from quotabook.views import funnel as views
 from worked.funnel import HISTORY, LEADS, OPPORTUNITIES, TERRITORIES
 
 
-def report(ds, region: str | None = None, period: str = "2026-Q1") -> Report:
+def make_report(ds, region: str | None = None, period: str = "2026-Q1") -> Report:
     return Report(ds=ds, period=ds.period(period), region=region, catalog=load_catalog())
 
 
@@ -51,8 +51,8 @@ def ds():
 
 
 @pytest.fixture(scope="module")
-def rep(ds):
-    return report(ds)
+def report(ds):
+    return make_report(ds)
 
 
 def colours(patches) -> list[str]:
@@ -60,8 +60,8 @@ def colours(patches) -> list[str]:
 
 
 # -- findings -----------------------------------------------------------------------------------------------
-def test_findings_on_the_hand_built_funnel(rep):
-    found = say.funnel_findings(rep, quarters=1)
+def test_findings_on_the_hand_built_funnel(report):
+    found = say.funnel_findings(report, quarters=1)
     assert found.sentences == [
         "The district won 50% of the deals it closed in 2026-Q1 (2 of 4), above the 22–35% benchmark (CSO Insights "
         "2024, as cited); West is lowest at 0% (0 of 2), East highest at 100%.",
@@ -74,7 +74,7 @@ def test_findings_on_the_hand_built_funnel(rep):
         "Deals spend longest in Solution (median 75 days); against the time-in-stage benchmarks, SMB "
         "Opportunity→Proposal is slowest against its band at 36 days (10–20 days).",
     ]  # five at most: the pipeline sentence ($2K open at 31 Mar, Ann 57%) gives way to the leads'
-    assert say.pipeline_sentence(rep, *say.pipeline_snapshot(rep)) == (
+    assert say.pipeline_sentence(report, *say.pipeline_snapshot(report)) == (
         "$2K was open at 31 Mar 2026; Ann holds 57% of it, and the largest stage is Proposal (57%).")
     assert found.headlines == {"Win rate": "50%", "Biggest leak": "Enterprise Proposal→Won 0%",
                                "Slowest stage": "Solution, 75 days"}
@@ -82,7 +82,7 @@ def test_findings_on_the_hand_built_funnel(rep):
 
 
 def test_a_win_rate_below_the_band_fires_an_alert(ds):
-    west = report(ds.for_region("West"), region="West")
+    west = make_report(ds.for_region("West"), region="West")
     text, headline, alerts = say.win_rate_sentence(west, views.win_rate_by(west.ds, west.period, by=west.level),
                                                    "CSO Insights 2024, as cited")
     assert text == ("West won 0% of the deals it closed in 2026-Q1 (0 of 2), below the 22–35% benchmark (CSO "
@@ -91,34 +91,34 @@ def test_a_win_rate_below_the_band_fires_an_alert(ds):
     assert alerts == [{"message": "West: win rate 0% is below the 22–35% benchmark", "level": "warning"}]
 
 
-def test_a_leak_on_enough_deals_fires_an_alert(rep):
+def test_a_leak_on_enough_deals_fires_an_alert(report):
     bench = pd.DataFrame({
         "segment": ["SMB", "Enterprise"], "step": ["Proposal→Won", "Lead→SAL"], "entered": [20.0, 40.0],
         "converted": [2.0, 2.0], "conversion": [0.10, 0.05], "low": [0.25, 0.08], "high": [0.40, 0.15],
     })
-    text, headline, alerts = say.leak_sentence(rep, views.leaks(bench), quarters=4)
+    text, headline, alerts = say.leak_sentence(report, views.leaks(bench), quarters=4)
     assert text == ("The funnel leaks most at SMB Proposal→Won: 10% (2 of 20) against the 25–40% benchmark for SMB, "
                     "over the cohorts created 2025-Q2 to 2026-Q1. 1 other segment step is below its band too.")
     assert headline == {"Biggest leak": "SMB Proposal→Won 10%"}
     assert alerts == [{"message": "The district: SMB Proposal→Won conversion 10% is below the 25–40% benchmark",
                        "level": "warning"}]
     inside = bench.assign(converted=[6.0, 4.0], conversion=[0.30, 0.10])
-    text, headline, alerts = say.leak_sentence(rep, views.leaks(inside), quarters=4)
+    text, headline, alerts = say.leak_sentence(report, views.leaks(inside), quarters=4)
     assert text.startswith("No step falls below the benchmark band for its segment") and alerts == []
     assert headline == {"Step to watch": "SMB Proposal→Won 30%"}
     # 30% is 20% above a 25% floor, 10% is 25% above an 8% one: SMB Proposal→Won is the closest.
     assert "SMB Proposal→Won at 30% (6 of 20) against 25–40%" in text
 
 
-def test_the_window_and_the_pipeline_snapshot(rep):
-    assert say.window_label(rep) == "2025-Q2 to 2026-Q1" and say.window_label(rep, 1) == "2026-Q1"
-    pipeline, when = say.pipeline_snapshot(rep)
+def test_the_window_and_the_pipeline_snapshot(report):
+    assert say.window_label(report) == "2025-Q2 to 2026-Q1" and say.window_label(report, 1) == "2026-Q1"
+    pipeline, when = say.pipeline_snapshot(report)
     assert when == "31 Mar 2026"
     assert pipeline.groupby("owner")["amount"].sum().to_dict() == {"Ann": 1200.0, "Bob": 900.0}
 
 
 def test_without_leads_or_history_the_findings_still_speak(ds):
-    bare = report(build_dataset(territories=TERRITORIES, opportunities=OPPORTUNITIES))
+    bare = make_report(build_dataset(territories=TERRITORIES, opportunities=OPPORTUNITIES))
     found = say.funnel_findings(bare, quarters=1)
     assert found.sentences[0].startswith("The district won 50%")
     assert "Time in stage not available: needs table opportunity_history." in found.sentences
@@ -167,8 +167,8 @@ def test_lost_deals_by_stage_and_time_in_stage(ds):
     assert stages._suptitle.get_text() == "Deals spend longest in Solution (median 75 days)"
 
 
-def test_pipeline_by_rep_stacks_the_stages_and_keeps_dollars_literal(rep):
-    pipeline, when = say.pipeline_snapshot(rep)
+def test_pipeline_by_rep_stacks_the_stages_and_keeps_dollars_literal(report):
+    pipeline, when = say.pipeline_snapshot(report)
     fig = pipeline_by_rep(pipeline, currency="USD", when=when)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Ann", "Bob"]

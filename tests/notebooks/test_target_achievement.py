@@ -1,5 +1,6 @@
 """Notebook 00 (target achievement): its findings, tables, views, charts and next moves on a hand-built
-district (the moves' own lists are tested in tests/test_moves.py; here, what the notebook shows of them).
+district (the moves' own lists are tested in tests/themes/target_achievement/test_moves.py; here, what the notebook
+shows of them).
 
 The district (territories T1, T2 in East and T3 in West; each with a 1.0M target for 2026-Q3), as of Wednesday
 19 Aug 2026 (42 days, 6 full weeks, left), worked by hand (amounts in thousands):
@@ -28,15 +29,15 @@ import matplotlib.colors as mcolors
 import pandas as pd
 import pytest
 
-from quotabook import moves
 from quotabook.charts import category_color
-from quotabook.charts.target_achievement import OK_COLOR, WARN_COLOR, coverage_bars, no_data, stack_vs_target
 from quotabook.errors import DataQualityWarning
-from quotabook.findings import target_achievement as say
 from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
 from quotabook.testing import build_dataset, deal, targets
-from quotabook.views import target_achievement as views
+from quotabook.themes.target_achievement import data as views
+from quotabook.themes.target_achievement import moves
+from quotabook.themes.target_achievement import text as say
+from quotabook.themes.target_achievement.charts import OK_COLOR, WARN_COLOR, coverage_bars, no_data, stack_vs_target
 
 K = 1000.0
 
@@ -65,7 +66,7 @@ def dataset(as_of: str = "2026-08-19", **extra):
     return build_dataset(opps, targets=goals, history=history, as_of=as_of, **extra)
 
 
-def report(region: str | None = None, as_of: str = "2026-08-19") -> Report:
+def make_report(region: str | None = None, as_of: str = "2026-08-19") -> Report:
     ds = dataset(as_of)
     ds = ds if region is None else ds.for_region(region)
     return Report(ds=ds, period=ds.period("2026-Q3"), region=region, catalog=load_catalog())
@@ -73,7 +74,7 @@ def report(region: str | None = None, as_of: str = "2026-08-19") -> Report:
 
 # -- findings --------------------------------------------------------------------------------------------------
 def test_findings_say_where_the_district_stands_what_is_short_and_what_it_takes():
-    f = say.target_achievement_findings(report())
+    f = say.target_achievement_findings(make_report())
     assert f.sentences == [
         "The district has closed $1.8M of its $3.0M 2026-Q3 target (60%) with 6 weeks left; Closed + Commit "
         "reaches 78% of target and Closed + Commit + Best Case 1.1×.",
@@ -100,7 +101,7 @@ def test_findings_say_where_the_district_stands_what_is_short_and_what_it_takes(
 
 
 def test_findings_for_a_region_name_its_territories_under_the_bars():
-    f = say.target_achievement_findings(report("East"))
+    f = say.target_achievement_findings(make_report("East"))
     assert f.sentences[0].startswith("East has closed $1.8M of its $2.0M 2026-Q3 target (90%) with 6 weeks left")
     assert f.sentences[1] == "T1 is under the 3× pipeline coverage wanted early in a quarter."
     assert f.alerts == []  # alerts are per territory: T1 (1.65×, pipeline 2.6×) and T2 (at target) fire none
@@ -109,7 +110,7 @@ def test_findings_for_a_region_name_its_territories_under_the_bars():
 def test_findings_once_the_period_is_over_read_the_result_and_volume_versus_conversion():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)  # deals without history, closed after the start
-        f = say.target_achievement_findings(report(as_of="2026-10-15"))
+        f = say.target_achievement_findings(make_report(as_of="2026-10-15"))
     assert f.sentences[:3] == [
         "The district closed 2026-Q3 at $1.8M against a $3.0M target (60%), $1.2M short of it.",
         "0 of 2 regions reached target; East led at 90% and West ended at 0%.",
@@ -123,8 +124,8 @@ def test_findings_once_the_period_is_over_read_the_result_and_volume_versus_conv
 def test_findings_without_forecast_categories_say_what_is_missing():
     ds = dataset()
     ds = dataclasses.replace(ds, opportunities=ds.opportunities.assign(forecast_category=pd.NA))
-    rep = Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
-    f = say.target_achievement_findings(rep)
+    report = Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
+    f = say.target_achievement_findings(report)
     assert f.sentences[-1].startswith("Not available for this data: ")
     assert "opportunities.forecast_category" in f.sentences[-1]
     assert 3 <= len(f.sentences) <= 5
@@ -163,8 +164,8 @@ def test_pipeline_needs_show_no_required_pipeline_once_target_is_reached():
 
 # -- tables -----------------------------------------------------------------------------------------------------
 def test_coverage_table_has_a_total_row_and_compact_money():
-    rep = report()
-    table = say.coverage_table(rep, views.coverage_status(rep.ds, rep.period, by=rep.level)).data
+    report = make_report()
+    table = say.coverage_table(report, views.coverage_status(report.ds, report.period, by=report.level)).data
     assert table.columns.tolist() == ["Region", "Attainment", "Forecast att.", "Gap", "Coverage",
                                       "Cov. of remaining", "Pipeline coverage", "Status"]
     assert table["Region"].tolist() == ["East", "West", "Total"]
@@ -232,10 +233,10 @@ def test_on_a_quarters_last_day_its_review_looks_to_the_next_quarter():
 
 
 def test_rules_note_uses_the_workbook_thresholds():
-    text = say.coverage_rules(report()).data
+    text = say.coverage_rules(make_report()).data
     assert "under 1.5×" in text and "3× early in a quarter" in text
     assert "under 2.5× at 2 readings in a row, a week apart" in text
-    rules = say.move_rules(report()).data
+    rules = say.move_rules(make_report()).data
     assert "no activity in the last 14 days" in rules and "a stage before Proposal" in rules
     assert "open deals at Proposal or later dated 2026-Q4" in rules
     assert "Closed + Commit + Best Case under 1.5× target" in rules
@@ -243,24 +244,24 @@ def test_rules_note_uses_the_workbook_thresholds():
 
 # -- next moves -------------------------------------------------------------------------------------------------
 def test_next_moves_tables_show_the_district_its_weak_commits_and_promotable_best_case():
-    rep = report()
-    weak = moves.table(rep, "reclassify", limit=8)
+    report = make_report()
+    weak = moves.table(report, "reclassify", limit=8)
     assert weak.data.columns.tolist() == ["Region", "Territory", "Deal", "Stage", "Close date", "Amount", "Why"]
     assert weak.data["Deal"].tolist() == ["Cobalt Inc. - Core Platform", "Cedar Co - Suite"]  # C1, C3: largest first
     assert weak.data["Region"].tolist() == ["East", "West"]
     assert weak.data["Why"].tolist() == ["close date pushed later", "stage Solution is before Proposal"]
-    promo = moves.table(rep, "promote", limit=8, near=True)  # B3 misses two tests (stage, similar win rate)
+    promo = moves.table(report, "promote", limit=8, near=True)  # B3 misses two tests (stage, similar win rate)
     assert promo.data["Deal"].tolist() == ["Birch Ltd - Analytics"]
     assert promo.caption == "2. Best Case to promote to Commit: 1 ready"
 
 
 def test_impact_note_says_how_moves_one_and_two_move_the_committed_forecast():
     # district: Closed + Commit 2,350 (78%); minus weak C1 + C3 (550), plus B1 (700): 2,500 (83%)
-    assert say.impact_note(report()).data == (
+    assert say.impact_note(make_report()).data == (
         "Reclassifying \\$550K of weak Commit and promoting \\$700K of Best Case takes the district's Closed + "
         "Commit from \\$2.4M to \\$2.5M (78% of target to 83%).")
     # West: T3's only Commit, C3, is weak; nothing to promote
-    assert say.impact_note(report("West")).data == (
+    assert say.impact_note(make_report("West")).data == (
         "Reclassifying \\$200K of weak Commit takes West's Closed + Commit from \\$200K to \\$0 (20% of target to 0%).")
 
 
@@ -269,8 +270,8 @@ def test_impact_note_names_who_reaches_target_only_on_commit_without_proof():
             deal("C1", "T1", close="2026-09-15", stage="Solution", category="Commit", amount=300 * K),
             deal("W2", "T2", close="2026-07-20", stage="Closed Won", amount=1200 * K)]
     ds = build_dataset(opps, targets=targets("2026-Q3", T1=1000 * K, T2=1000 * K), as_of="2026-08-19")
-    rep = Report(ds=ds.for_region("East"), period=ds.period("2026-Q3"), region="East", catalog=load_catalog())
-    assert say.impact_note(rep).data.endswith(
+    report = Report(ds=ds.for_region("East"), period=ds.period("2026-Q3"), region="East", catalog=load_catalog())
+    assert say.impact_note(report).data.endswith(
         "(115% of target to 100%). T1 reaches target on the current Commit but not on proof alone: get that "
         "proof before the forecast call.")
 
@@ -281,9 +282,9 @@ def _same(a, b) -> bool:
 
 
 def test_stack_chart_uses_the_house_colours_and_states_who_falls_short():
-    rep = report()
-    stack = views.number_stack(rep.ds, rep.period, by=rep.level)
-    fig = stack_vs_target(stack, label=rep.level, currency=rep.currency, scope=rep.label)
+    report = make_report()
+    stack = views.number_stack(report.ds, report.period, by=report.level)
+    fig = stack_vs_target(stack, label=report.level, currency=report.currency, scope=report.label)
     ax = fig.axes[0]
     assert fig._suptitle.get_text() == "Closed + Commit + Best Case falls short of target in 1 of 2 regions: West"
     colours = {c.get_label(): c.patches[0].get_facecolor() for c in ax.containers}
@@ -293,9 +294,9 @@ def test_stack_chart_uses_the_house_colours_and_states_who_falls_short():
 
 
 def test_coverage_chart_marks_bars_under_their_line():
-    rep = report()
-    cov = views.coverage_status(rep.ds, rep.period, by=rep.level)
-    fig = coverage_bars(cov, label=rep.level, scope=rep.label, thresholds=rep.settings.thresholds)
+    report = make_report()
+    cov = views.coverage_status(report.ds, report.period, by=report.level)
+    fig = coverage_bars(cov, label=report.level, scope=report.label, thresholds=report.settings.thresholds)
     left, right = fig.axes[:2]
     assert fig._suptitle.get_text() == "East, West need a pipeline push: stack under 1.5× target"
     assert [round(p.get_width(), 3) for p in left.patches] == [1.425, 0.35]
@@ -306,7 +307,7 @@ def test_coverage_chart_marks_bars_under_their_line():
 
 def test_coverage_chart_without_targets_says_so():
     cov = views.coverage_status(dataset(), "2026-Q4", by="territory")
-    fig = coverage_bars(cov, label="territory", scope="East", thresholds=report().settings.thresholds)
+    fig = coverage_bars(cov, label="territory", scope="East", thresholds=make_report().settings.thresholds)
     assert fig._suptitle.get_text() == "East has no target for 2026-Q4"
     assert no_data("t", "m")._suptitle.get_text() == "t"
 
@@ -317,8 +318,8 @@ def test_without_targets_or_categories_every_part_still_renders_with_a_note():
     for row in opps:
         row.pop("forecast_category")
     ds = build_dataset(opps, as_of="2026-08-19")
-    rep = Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
-    f = say.target_achievement_findings(rep)
+    report = Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
+    f = say.target_achievement_findings(report)
     assert f.sentences == [
         "The district has closed $600K in 2026-Q3 but has no target for it: attainment and coverage cannot be read.",
         "So far it has won 1 deal (no lost deal is recorded, so its 100% win rate says little).",
@@ -326,18 +327,18 @@ def test_without_targets_or_categories_every_part_still_renders_with_a_note():
         "column opportunities.forecast_category); Target, Attainment, Gap to target and 2 more (needs table "
         "targets).",
     ]
-    stack = views.number_stack(ds, rep.period, by=rep.level)
-    fig = stack_vs_target(stack, label=rep.level, currency="USD", scope=rep.label)
+    stack = views.number_stack(ds, report.period, by=report.level)
+    fig = stack_vs_target(stack, label=report.level, currency="USD", scope=report.label)
     assert fig._suptitle.get_text() == (
         "The district has no target for 2026-Q3: the bars show the forecast categories only")
     fig.savefig(io.BytesIO(), format="svg")  # no tick to draw: drawing raised matplotlib's ConversionError (issue 14)
     assert not [c for c in fig.axes[0].collections if c.get_label() == "Target"]
-    cov = views.coverage_status(ds, rep.period, by=rep.level)
+    cov = views.coverage_status(ds, report.period, by=report.level)
     assert cov["status"].tolist() == ["No target", "No target"]
     # no forecast categories means no Commit to test, not "every Commit has proof"
-    assert moves.table(rep, "reclassify").data == (
+    assert moves.table(report, "reclassify").data == (
         "*The data has no forecast categories (column opportunities.forecast_category): no Commit to test for proof.*")
-    assert moves.table(rep, "push").data.startswith("*No region has a target for 2026-Q3")
+    assert moves.table(report, "push").data.startswith("*No region has a target for 2026-Q3")
 
 
 def test_a_quarter_that_has_not_started_fires_no_alert():
@@ -345,9 +346,9 @@ def test_a_quarter_that_has_not_started_fires_no_alert():
     nothing can be late yet (issue 15)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
-        rep = report(as_of="2026-04-15")
-        assert rep.period.start > rep.ds.reference_date
-        f = say.target_achievement_findings(rep)
-        cov = views.coverage_status(rep.ds, rep.period, by="territory")
+        report = make_report(as_of="2026-04-15")
+        assert report.period.start > report.ds.reference_date
+        f = say.target_achievement_findings(report)
+        cov = views.coverage_status(report.ds, report.period, by="territory")
     assert f.alerts == [] and not cov["alert"].any()
     assert not any("should alert leadership" in s for s in f.sentences)

@@ -18,12 +18,12 @@ import io
 
 import pytest
 
-from quotabook.charts.target_achievement import stack_vs_target
-from quotabook.findings import target_achievement as say
 from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
 from quotabook.testing import build_dataset, deal, targets
-from quotabook.views import target_achievement as views
+from quotabook.themes.target_achievement import data as views
+from quotabook.themes.target_achievement import text as say
+from quotabook.themes.target_achievement.charts import stack_vs_target
 
 K = 1000.0
 
@@ -50,9 +50,9 @@ def _report(as_of: str, *, with_targets: bool = True, region: str | None = None)
     return Report(ds=ds, period=ds.period("2026-Q3"), region=region, catalog=load_catalog())
 
 
-def _chart(rep: Report):
-    stack = views.number_stack(rep.ds, rep.period, by=rep.level)
-    fig = stack_vs_target(stack, label=rep.level, currency=rep.currency, scope=rep.label)
+def _chart(report: Report):
+    stack = views.number_stack(report.ds, report.period, by=report.level)
+    fig = stack_vs_target(stack, label=report.level, currency=report.currency, scope=report.label)
     fig.savefig(io.BytesIO(), format="svg")  # it draws
     ax = fig.axes[0]
     drawn = [c.get_label() for c in ax.containers]
@@ -61,8 +61,8 @@ def _chart(rep: Report):
 
 
 def test_a_finished_quarters_stack_draws_only_closed_with_its_targets():
-    rep = _report("2026-10-15", region="East")
-    fig, ax, drawn, ticks = _chart(rep)
+    report = _report("2026-10-15", region="East")
+    fig, ax, drawn, ticks = _chart(report)
     assert drawn == ["Closed"]  # C1 (Commit) and B1 (Best Case) are open past the end: not part of Q3's result
     assert [round(w) for w in (p.get_width() for p in ax.patches)] == [80 * K, 120 * K]
     assert ax.get_title(loc="left") == "2026-Q3: Closed (final: the period is over); the tick marks each target"
@@ -71,32 +71,32 @@ def test_a_finished_quarters_stack_draws_only_closed_with_its_targets():
 
 
 def test_a_finished_quarters_text_names_the_deals_left_open_past_its_end():
-    rep = _report("2026-10-15")
-    assert views.open_past_end(rep.ds, rep.period) == (3, 70 * K)  # C1, B1 and O3 (no amount)
-    note = say.period_note(rep).data
+    report = _report("2026-10-15")
+    assert views.open_past_end(report.ds, report.period) == (3, 70 * K)  # C1, B1 and O3 (no amount)
+    note = say.period_note(report).data
     assert note == ("*2026-Q3 is over: Closed is final, so the coverage section shows how well covered each region "
                     "was the day before the quarter began. 3 deals dated in it (\\$70K) are still open past its end: "
                     "not part of its result, overdue and in need of a new close date.*")
-    f = say.target_achievement_findings(rep)
+    f = say.target_achievement_findings(report)
     assert f.sentences[0] == "The district closed 2026-Q3 at $200K against a $250K target (80%), $50K short of it."
     assert f.sentences[-1].startswith("It won 67% of the deals it closed (2 won); nothing more can close in 2026-Q3")
-    over = say.needs_table(rep, views.pipeline_needs(rep.ds, rep.period, by=rep.level)).data
-    said = " ".join([note, over, *f.sentences, say.move_rules(rep).data])
+    over = say.needs_table(report, views.pipeline_needs(report.ds, report.period, by=report.level)).data
+    said = " ".join([note, over, *f.sentences, say.move_rules(report).data])
     assert "nothing is left open" not in said and "nothing in it was left open" not in said
 
 
 def test_a_finished_quarter_with_nothing_open_names_no_overdue_deal():
     closed_only = build_dataset([d for d in _deals() if d["opportunity_id"] in ("W1", "W2")],
                                 targets=targets("2026-Q3", T1=100 * K, T2=100 * K), as_of="2026-10-15")
-    rep = Report(ds=closed_only, period=closed_only.period("2026-Q3"), region=None, catalog=load_catalog())
-    assert views.open_past_end(rep.ds, rep.period) == (0, 0.0)
-    assert "still open past its end" not in say.period_note(rep).data
+    report = Report(ds=closed_only, period=closed_only.period("2026-Q3"), region=None, catalog=load_catalog())
+    assert views.open_past_end(report.ds, report.period) == (0, 0.0)
+    assert "still open past its end" not in say.period_note(report).data
 
 
 def test_a_running_quarter_has_no_deal_past_its_end_and_draws_every_category():
-    rep = _report("2026-08-19", region="East")
-    assert views.open_past_end(rep.ds, rep.period) == (0, 0.0)
-    _fig, ax, drawn, ticks = _chart(rep)
+    report = _report("2026-08-19", region="East")
+    assert views.open_past_end(report.ds, report.period) == (0, 0.0)
+    _fig, ax, drawn, ticks = _chart(report)
     assert drawn == ["Closed", "Commit", "Best Case"] and len(ticks) == 1
     assert ax.get_title(loc="left") == ("2026-Q3: Closed, Commit, Best Case closing in the period; the tick marks "
                                         "each target")
@@ -109,8 +109,8 @@ def test_a_running_quarter_has_no_deal_past_its_end_and_draws_every_category():
      "The district has no target for 2026-Q3: the bars show what it closed"),
 ])
 def test_without_targets_the_stack_has_no_tick_and_says_nothing_of_one(as_of, subtitle, title):
-    rep = _report(as_of, with_targets=False)
-    fig, ax, _drawn, ticks = _chart(rep)
+    report = _report(as_of, with_targets=False)
+    fig, ax, _drawn, ticks = _chart(report)
     assert ticks == []
     assert ax.get_title(loc="left") == subtitle and "tick" not in subtitle
     assert fig._suptitle.get_text() == title
@@ -120,8 +120,8 @@ def test_a_target_of_zero_is_no_target_and_gets_no_tick():
     """A targets table holding a row of 0 for a territory: nothing to reach, so no tick at $0 on its bar."""
     ds = build_dataset(_deals(), targets=targets("2026-Q3", T1=100 * K, T2=0.0, T3=0.0),
                        as_of="2026-08-19").for_region("East")
-    rep = Report(ds=ds, period=ds.period("2026-Q3"), region="East", catalog=load_catalog())
-    _fig, _ax, _drawn, ticks = _chart(rep)
+    report = Report(ds=ds, period=ds.period("2026-Q3"), region="East", catalog=load_catalog())
+    _fig, _ax, _drawn, ticks = _chart(report)
     assert len(ticks) == 1 and ticks[0].get_offsets()[:, 0].tolist() == [100 * K]  # T1 only
 
 
@@ -129,8 +129,8 @@ def test_a_running_quarter_with_nothing_open_says_so_rather_than_closed_closing(
     """Only Closed to draw while the quarter runs: "Closed closing in the period" said nothing true."""
     ds = build_dataset([d for d in _deals() if d["opportunity_id"] in ("W1", "W2")],
                        targets=targets("2026-Q3", T1=100 * K, T2=100 * K), as_of="2026-08-19")
-    rep = Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
-    _fig, ax, drawn, _ticks = _chart(rep)
+    report = Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
+    _fig, ax, drawn, _ticks = _chart(report)
     assert drawn == ["Closed"]
     assert ax.get_title(loc="left") == ("2026-Q3: Closed so far (no open amount is dated in the period); the tick "
                                         "marks each target")

@@ -9,14 +9,13 @@ import pytest
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
-from quotabook import whatif
-from quotabook.charts import territory_quota as charts
 from quotabook.charts.base import category_color
-from quotabook.findings.territory_quota import calibration_table, territory_quota_findings
 from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
 from quotabook.testing import build_dataset, deal, targets
-from quotabook.views.territory_quota import calibration
+from quotabook.themes.territory_quota import charts, whatif
+from quotabook.themes.territory_quota.data import calibration
+from quotabook.themes.territory_quota.text import calibration_table, territory_quota_findings
 
 M = 1_000_000
 Q3 = "2026-Q3"
@@ -52,8 +51,8 @@ def test_calibration_reproduces_the_worked_allocation_and_splits_the_target_by_i
 
 
 def test_findings_on_the_worked_example_territories():
-    rep = seed_report()
-    found = territory_quota_findings(rep)
+    report = seed_report()
+    found = territory_quota_findings(report)
     assert found.sentences == [
         "Split in proportion to each territory's yearly calibrated quota (its addressable market, TACoS, × "
         "propensity × win rate × capacity), AE3's 2026-Q3 target of "
@@ -92,19 +91,19 @@ def test_findings_name_new_hires_on_the_ramp_and_a_closed_period():
 
 def test_without_tacos_the_notebook_says_so_instead_of_failing():
     bare = [{k: v for k, v in t.items() if k not in ("tam", "propensity")} for t in SEED_TERRITORIES]
-    rep = seed_report(territories=bare)
-    found = territory_quota_findings(rep)
+    report = seed_report(territories=bare)
+    found = territory_quota_findings(report)
     assert found.sentences[0].startswith("Quota calibration is not available for this data (")
     assert "territories.tam" in found.sentences[0] and found.alerts == []
-    cal = calibration(rep.ds, Q3)
-    assert "not available" in calibration_table(rep, cal).data
+    cal = calibration(report.ds, Q3)
+    assert "not available" in calibration_table(report, cal).data
     fig = charts.calibration_bars(cal, currency="USD", scope="East", period=Q3)
     assert isinstance(fig, Figure) and "needs column territories.tam" in fig.axes[0].texts[0].get_text()
 
 
 def test_calibration_table_fits_eight_columns():
-    rep = seed_report()
-    shown = calibration_table(rep, calibration(rep.ds, Q3)).data
+    report = seed_report()
+    shown = calibration_table(report, calibration(report.ds, Q3)).data
     assert len(shown.columns) == 8
     assert shown.columns[5:].tolist() == ["Calibrated quota (yearly)", "Target (2026-Q3)",
                                           "2026-Q3 target split by quota"]
@@ -116,8 +115,8 @@ def _bar_colors(ax) -> set[str]:
 
 
 def test_calibration_and_fairness_charts():
-    rep = seed_report()
-    cal = calibration(rep.ds, Q3)
+    report = seed_report()
+    cal = calibration(report.ds, Q3)
     fig = charts.calibration_bars(cal, currency="USD", scope="East", period=Q3)
     ax = fig.axes[0]
     assert fig._suptitle.get_text() == (r"AE3 carries \$10K more target than its calibrated quota supports; AE1 "
@@ -133,8 +132,8 @@ def test_calibration_and_fairness_charts():
 
 
 def test_what_if_heatmaps():
-    rep = seed_report()
-    base = whatif.build_base(rep.ds, rep.period)
+    report = seed_report()
+    base = whatif.build_base(report.ds, report.period)
     grid = whatif.scenario_table(base, by="territory")
     fig = charts.scenario_heatmap(grid, by="territory", scope="East", period=Q3)
     ax = fig.axes[0]

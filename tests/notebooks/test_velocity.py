@@ -22,8 +22,13 @@ import pandas as pd
 import pytest
 
 from quotabook.charts import category_color
-from quotabook.charts.integrity import red_flag_bars
-from quotabook.charts.velocity import (
+from quotabook.metrics import load_catalog
+from quotabook.notebook import Report
+from quotabook.themes.velocity import data as views
+from quotabook.themes.velocity import integrity_data as integrity_views
+from quotabook.themes.velocity import integrity_text as risk
+from quotabook.themes.velocity import text as say
+from quotabook.themes.velocity.charts import (
     OK_COLOR,
     WARN_COLOR,
     aging_bars,
@@ -34,12 +39,7 @@ from quotabook.charts.velocity import (
     stage_time_bars,
     velocity_bars,
 )
-from quotabook.findings import integrity as risk
-from quotabook.findings import velocity as say
-from quotabook.metrics import load_catalog
-from quotabook.notebook import Report
-from quotabook.views import integrity as integrity_views
-from quotabook.views import velocity as views
+from quotabook.themes.velocity.integrity_charts import red_flag_bars
 from worked.velocity import build, deal, steps
 
 AS_OF = "2026-04-15"
@@ -64,13 +64,13 @@ def district(with_history: bool = True, as_of: str = AS_OF):
     return build(opps, history=hist if with_history else None, activities=worked, as_of=as_of)
 
 
-def report(ds, period: str = "2026-Q1", region: str | None = None) -> Report:
+def make_report(ds, period: str = "2026-Q1", region: str | None = None) -> Report:
     return Report(ds=ds, period=ds.period(period), region=region, catalog=load_catalog())
 
 
 @pytest.fixture(scope="module")
-def rep() -> Report:
-    return report(district())
+def report() -> Report:
+    return make_report(district())
 
 
 def plain(text: str) -> str:
@@ -78,8 +78,8 @@ def plain(text: str) -> str:
 
 
 # -- findings ------------------------------------------------------------------------------------------------
-def test_findings_sentences_are_computed_from_the_hand_worked_district(rep):
-    f = say.velocity_findings(rep)
+def test_findings_sentences_are_computed_from_the_hand_worked_district(report):
+    f = say.velocity_findings(report)
     assert [plain(s) for s in f.sentences] == [
         "Deals won in 2026-Q1 took 95 days on average from creation to the win (median 95), within the 120-day "
         "alert but over the 90-day goal; West is slowest at 130 days.",
@@ -96,8 +96,8 @@ def test_findings_sentences_are_computed_from_the_hand_worked_district(rep):
     assert all("$" not in s.replace("\\$", "") for s in f.sentences)       # Markdown-safe: no maths between $ signs
 
 
-def test_findings_headlines_and_alerts(rep):
-    f = say.velocity_findings(rep)
+def test_findings_headlines_and_alerts(report):
+    f = say.velocity_findings(report)
     assert f.headlines == {"Sales cycle": "95 days", "Aged pipeline": "50%", "Slipped value": "$2K",
                            "Red-flag deals closing soon": "2 ($3K)"}
     assert f.alerts == ["West sales cycle 130 days, above the 120-day alert",
@@ -109,61 +109,61 @@ def test_findings_headlines_and_alerts(rep):
 
 def test_findings_for_a_region_in_the_current_quarter_say_so_far_and_today():
     ds = district(as_of="2026-03-15")
-    f = say.velocity_findings(report(ds, region="East"))
+    f = say.velocity_findings(make_report(ds, region="East"))
     assert f.sentences[0].startswith("Deals won in 2026-Q1 so far took 60 days on average")
     assert "open on 15 Mar 2026" in f.sentences[2]
-    assert say.when_open(report(ds)) == "on 15 Mar 2026"
+    assert say.when_open(make_report(ds)) == "on 15 Mar 2026"
 
 
 def test_findings_without_history_or_wins_say_what_is_missing():
-    f = say.velocity_findings(report(district(with_history=False)))
+    f = say.velocity_findings(make_report(district(with_history=False)))
     assert f.sentences[2] == "Pipeline aging is not available (needs table opportunity_history)."
     assert f.sentences[3] == "Slippage is not available (needs table opportunity_history)."
     assert f.headlines["Aged pipeline"] == "–" and f.headlines["Slipped value"] == "–"
-    later = say.velocity_findings(report(district(as_of="2026-06-01"), period="2026-Q2"))
+    later = say.velocity_findings(make_report(district(as_of="2026-06-01"), period="2026-Q2"))
     assert later.sentences[0] == "No deal was won in 2026-Q2 so far, so there is no sales cycle to measure."
     assert later.sentences[1].startswith("Sales velocity cannot be worked out for 2026-Q2")
     assert later.headlines["Sales cycle"] == "–"
 
 
-def test_velocity_arithmetic_reproduces_the_formula(rep):
-    text = plain(say.velocity_arithmetic(rep).data)
+def test_velocity_arithmetic_reproduces_the_formula(report):
+    text = plain(say.velocity_arithmetic(report).data)
     assert text == ("**The district, 2026-Q1:** 2 open deals × 66.7% win rate × $2K average deal ÷ 95.0 days = "
                     "**$28 per day** (about $842 a month).")
-    table = views.sales_velocity_table(rep.ds, rep.period, by="district").iloc[0]
+    table = views.sales_velocity_table(report.ds, report.period, by="district").iloc[0]
     assert table["sales_velocity"] == pytest.approx(2 * (2 / 3) * 2000 / 95)
 
 
 # -- tables --------------------------------------------------------------------------------------------------
-def test_tables_show_the_promised_columns(rep):
-    cycle = say.cycle_table(rep, "owner").data
+def test_tables_show_the_promised_columns(report):
+    cycle = say.cycle_table(report, "owner").data
     assert cycle.columns.tolist() == ["Rep", "Won deals", "Mean", "Median", "25th pct", "75th pct"]
     assert cycle.set_index("Rep").loc["Bob", "Median"] == "130.0 days"
-    speed = say.velocity_table(rep).data
+    speed = say.velocity_table(report).data
     assert speed["Region"].tolist() == ["East", "West", "The district"]
     assert speed.iloc[-1]["Sales velocity"] == "$28 per day"
-    stale = say.stale_table(rep).data
+    stale = say.stale_table(report).data
     assert stale["Deal"].tolist() == ["Echo Platform", "Delta Renewal"] and stale["Days over"].tolist() == ["182",
                                                                                                           "20"]
-    slipped = say.slipped_deals_table(rep).data
+    slipped = say.slipped_deals_table(report).data
     assert slipped[["Deal", "Was due", "Now due"]].values.tolist() == [["Delta Renewal", "2026-03-20", "2026-05-15"]]
-    assert say.slippage_summary_table(rep).data.set_index("Region").loc["West", "Pushed 5+ times"] == "1"
-    riskiest = risk.riskiest_table(rep).data
+    assert say.slippage_summary_table(report).data.set_index("Region").loc["West", "Pushed 5+ times"] == "1"
+    riskiest = risk.riskiest_table(report).data
     assert riskiest.columns.tolist() == ["Deal (owner, stage)", "Amount", "Close date", "Red flags", "Why"]
     assert riskiest.iloc[0].tolist() == ["Echo Platform (Bob, Discovery)", "$1K", "2026-06-30", "1 of 4",
                                          "no activity for 257 days"]
 
 
-def test_long_cells_wrap_so_tables_fit_the_page(rep):
-    html = risk.riskiest_table(rep).to_html()
+def test_long_cells_wrap_so_tables_fit_the_page(report):
+    html = risk.riskiest_table(report).to_html()
     assert "td.col0" in html and "white-space: normal" in html
 
 
 def test_tables_without_data_say_so():
-    rep = report(district(with_history=False))
-    assert "needs table opportunity_history" in say.stale_table(rep).data
-    assert "needs table opportunity_history" in risk.integrity_note(rep).data
-    calm = report(district(as_of="2026-01-11"), period="2026-Q1")
+    report = make_report(district(with_history=False))
+    assert "needs table opportunity_history" in say.stale_table(report).data
+    assert "needs table opportunity_history" in risk.integrity_note(report).data
+    calm = make_report(district(as_of="2026-01-11"), period="2026-Q1")
     assert say.slipped_deals_table(calm).data == "No deal slipped out of 2026-Q1."
 
 
@@ -176,8 +176,8 @@ def _rgba(color) -> tuple:
     return tuple(round(c, 3) for c in mcolors.to_rgba(color))
 
 
-def test_sales_cycle_chart_marks_the_alert_and_names_the_slowest(rep):
-    stats = views.sales_cycle_stats(rep.ds, rep.period, by="region")
+def test_sales_cycle_chart_marks_the_alert_and_names_the_slowest(report):
+    stats = views.sales_cycle_stats(report.ds, report.period, by="region")
     fig = sales_cycle_ranges(stats, label="region", scope="The district", period="2026-Q1", alert_days=120,
                              goal_days=90)
     ax = fig.axes[0]
@@ -187,30 +187,34 @@ def test_sales_cycle_chart_marks_the_alert_and_names_the_slowest(rep):
     assert [line.get_xdata()[0] for line in ax.get_lines()] == [120, 90]
 
 
-def test_time_in_stage_chart_uses_the_won_and_lost_colours(rep):
-    fig = stage_time_bars(views.time_in_stage_won_vs_lost(rep.ds, rep.period), period="2026-Q1")
+def test_time_in_stage_chart_uses_the_won_and_lost_colours(report):
+    fig = stage_time_bars(views.time_in_stage_won_vs_lost(report.ds, report.period), period="2026-Q1")
     ax = fig.axes[0]
     colours = {_rgba(p.get_facecolor()) for p in ax.patches}
     assert colours == {_rgba(category_color("Won")), _rgba(category_color("Lost"))}
     assert _title(fig) == "Lost deals did not linger longer than won ones in any stage"   # 31 vs 95 days
 
 
-def test_velocity_and_slippage_titles_escape_dollars(rep):
-    fig = velocity_bars(views.sales_velocity_table(rep.ds, rep.period, by="region"), label="region", currency="USD",
-                        period="2026-Q1")
+def test_velocity_and_slippage_titles_escape_dollars(report):
+    fig = velocity_bars(
+        views.sales_velocity_table(report.ds, report.period, by="region"),
+        label="region",
+        currency="USD",
+        period="2026-Q1",
+    )
     # West: 1 open × 1/1 won × 3,000 ÷ 130 days = 23.08; East: 1 open × 1/2 won × 1,000 ÷ 60 days = 8.33
     # in the table's one money format: $23 and $8, not a chart-only $23.1 (issue 16)
     assert _title(fig) == r"West books fastest, \$23 a day; East slowest at \$8"
     assert [t.get_text() for t in fig.axes[0].texts] == [r"\$23 per day", r"\$8 per day"]
     assert fig.axes[0].get_xlabel() == "Sales velocity (USD per day)"  # the catalog label and unit
-    slip = views.slippage_table(rep.ds, rep.period, by="region")
+    slip = views.slippage_table(report.ds, report.period, by="region")
     fig = slippage_bars(slip, label="region", currency="USD", period="2026-Q1")
     assert _title(fig) == r"\$2K slipped out of 2026-Q1; East accounts for \$2K"
     assert [round(p.get_width()) for p in fig.axes[0].patches] == [2000, 0]
 
 
-def test_aging_chart_colours_groups_over_the_alert(rep):
-    summary = views.aging_summary(rep.ds, rep.period, by="region")
+def test_aging_chart_colours_groups_over_the_alert(report):
+    summary = views.aging_summary(report.ds, report.period, by="region")
     fig = aging_bars(summary, label="region", alert_share=0.2, multiple=1.5, when="at the end of 2026-Q1")
     ax = fig.axes[0]
     assert _title(fig) == "1 of 2 regions are over the 20% aging alert; West worst at 100%"
@@ -227,8 +231,8 @@ def test_cohort_chart_flags_slow_cohorts():
     assert [_rgba(p.get_facecolor()) for p in fig.axes[0].patches] == [_rgba(OK_COLOR), _rgba(WARN_COLOR)]
 
 
-def test_red_flag_chart_counts_each_flag(rep):
-    summary = integrity_views.flag_summary(rep.ds)
+def test_red_flag_chart_counts_each_flag(report):
+    summary = integrity_views.flag_summary(report.ds)
     fig = red_flag_bars(summary, currency="USD")
     assert _title(fig) == r"2 of 2 open deals closing by 14 Jul 2026 carry a red flag, worth \$3K"
     assert [p.get_width() for p in fig.axes[0].patches] == [0, 0, 0, 2]

@@ -32,10 +32,10 @@ def _notebook(folder: Path, stem: str, *cells: str) -> None:
 
 
 def test_the_modules_a_notebook_imports_are_read_from_its_code_cells(tmp_path):
-    _notebook(tmp_path, "theme", "import pandas as pd\nfrom quotabook.charts import funnel as charts",
+    _notebook(tmp_path, "theme", "import pandas as pd\nfrom quotabook.themes.funnel import charts",
               "%matplotlib inline", "from . import sibling\nfrom quotabook.scope import *\nimport json, csv")
     assert kernels.notebook_modules(tmp_path / "theme.ipynb") == [
-        "pandas", "quotabook.charts", "quotabook.charts.funnel", "quotabook.scope", "json", "csv"]
+        "pandas", "quotabook.themes.funnel", "quotabook.themes.funnel.charts", "quotabook.scope", "json", "csv"]
 
 
 def test_preload_imports_what_it_is_given_skips_what_fails_and_forgets_the_list(monkeypatch):
@@ -52,7 +52,8 @@ def test_only_pool_workers_keep_spares():
 
 # A probe says whether its kernel had the what-if module (which nothing else here imports) loaded before the
 # notebook imported anything, and which process it is; a crash kills its own kernel.
-PROBE = "import json, os, sys\nprint(json.dumps({'warm': 'quotabook.whatif' in sys.modules, 'pid': os.getpid()}))"
+PROBE = ("import json, os, sys\nprint(json.dumps({'warm': 'quotabook.themes.territory_quota.whatif' in sys.modules, "
+         "'pid': os.getpid()}))")
 CRASH = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"
 
 
@@ -80,7 +81,7 @@ def _alive_with(marker: str) -> list[int]:
 def test_a_worker_runs_each_notebook_in_its_own_kernel_started_ahead(tmp_path):
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
-    _notebook(notebooks, "a_probe", PROBE, "import quotabook.whatif")
+    _notebook(notebooks, "a_probe", PROBE, "import quotabook.themes.territory_quota.whatif")
     _notebook(notebooks, "b_crash", CRASH)
     _notebook(notebooks, "c_probe", PROBE)
     (tmp_path / "pack.yaml").write_text("title: Spares\nnotebooks: [a_probe, b_crash, c_probe]\nregions: all\n")

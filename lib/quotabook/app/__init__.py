@@ -4,9 +4,9 @@
 starts Voilà with the region, period, data and as-of date in environment variables (:data:`ENV`), which the
 kernels it launches inherit, prints the address it really serves and runs until Ctrl-C or SIGTERM, which stop
 Voilà and every kernel it started (:mod:`quotabook.app.server`). The notebook's one cell calls :func:`view`
-(:mod:`quotabook.app.view`): scope and period pickers over :func:`quotabook.whatif.make_widget`'s sliders.
-Voilà renders outputs only (no code); the page fetches nothing from the internet (its template's CDN links are
-removed: :func:`quotabook.app.server.offline_template`).
+(:mod:`quotabook.app.view`): scope and period pickers over
+:func:`quotabook.themes.territory_quota.whatif.make_widget`'s sliders. Voilà renders outputs only (no code); the page
+fetches nothing from the internet (its template's CDN links are removed: :func:`quotabook.app.server.offline_template`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..whatif import app_command
+from ..themes.territory_quota.whatif import app_command
 from .server import (
     APP_NOTEBOOK,
     CULL_AFTER,

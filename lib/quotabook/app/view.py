@@ -1,4 +1,5 @@
-"""The app's page: a scope and a period picker over the what-if widget (:func:`quotabook.whatif.make_widget`).
+"""The app's page: a scope and a period picker over the what-if widget
+(:func:`quotabook.themes.territory_quota.whatif.make_widget`).
 
 The data is loaded once per page; picking another region or period swaps the widget's scope and keeps every
 slider where the reader put it (the scenario), so "what does +10% conversion do for East, and for the whole
@@ -54,7 +55,7 @@ def view(region: str | None = None, period: str | None = None, data: str | None 
 
     from ..loading import load
     from ..scope import parse_scope, scope_label, scope_parameter
-    from ..whatif import build_base, make_widget
+    from ..themes.territory_quota.whatif import build_base, make_widget
 
     given = _options(os.environ if environ is None else environ)
     full = load(data or given["data"] or "demo", as_of=as_of or given["as_of"])

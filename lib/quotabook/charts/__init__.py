@@ -1,14 +1,14 @@
 """The house chart style: one look for every chart in every notebook and pack.
 
 Readers meet the same colours for Closed / Commit / Best Case / Pipeline / Target everywhere (see
-:mod:`quotabook.theme`), money axes in the reporting currency ("$1.2M"), percentages as "35%", and titles
+:mod:`quotabook.style`), money axes in the reporting currency ("$1.2M"), percentages as "35%", and titles
 that state the finding ("East is at 82% of target with 6 weeks to go"), with what is plotted in a smaller
 subtitle. Charts are sized for an A4 / Letter page (at most 9 inches wide) and rendered as SVG, so they
 stay crisp in PDF.
 
-The building blocks live in :mod:`quotabook.charts.base`; theme charts in ``quotabook.charts.<theme>``
-(import them directly: ``from quotabook.charts import funnel``). Charts follow seaborn's convention and never
-compute a metric themselves:
+The building blocks live in :mod:`quotabook.charts.base`; theme charts in ``quotabook.themes.<theme>.charts``
+(import them directly: ``from quotabook.themes.funnel import charts as funnel``). Charts follow seaborn's convention
+and never compute a metric themselves:
 
 - **axes-level** functions (``funnel.win_rate_bars``, ``velocity.velocity_per_group`` ...) take ``data`` (a tidy
   frame whose value columns are metric names or view columns, never display headers), keyword options,

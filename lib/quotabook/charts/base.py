@@ -25,9 +25,9 @@ from matplotlib.ticker import AutoLocator, Formatter, FuncFormatter, MaxNLocator
 from .. import privacy
 from ..metrics.catalog import active_catalog
 from ..metrics.catalog import label as catalog_label
+from ..style import PALETTE
 from ..text import UNESCAPED_DOLLAR as _DOLLAR
 from ..text import currency_text, plain
-from ..theme import PALETTE
 
 __all__ = ["CARD_WIDTH", "COLORS", "MAX_WIDTH", "MIN_PRINT_PT", "PRINT_HEIGHT", "PRINT_WIDTH", "RC", "category_color",
            "chart_alt", "currency_axis", "currency_text", "ensure_axes", "figure", "finish", "literal", "metric_axis",

@@ -12,6 +12,7 @@ import ast
 import difflib
 import re
 from collections.abc import Collection, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -22,9 +23,28 @@ from ..schemas import TABLES
 __all__ = ["ALERT_WHEN", "CADENCES", "ENUMS", "FILE", "SEVERITIES", "THEMES",
            "Checker", "expression_names", "hint", "read_entries"]
 
-THEMES = {"target_achievement": "Target achievement", "activity_ratios": "Activity ratios", "funnel": "Funnel",
-          "velocity": "Velocity", "territory_quota": "Territory quota", "forecast": "Forecast",
-          "won_lost": "Won / lost"}
+
+def _theme_packages(folder: Path) -> dict[str, str]:
+    """The report themes, id -> title, ordered by ``NUMBER``: one per package under ``folder``
+    (``quotabook/themes/<id>/__init__.py`` declaring ``TITLE`` and ``NUMBER``, its notebook's ``NN``). Read as
+    literals, never imported: the metrics layer must not depend on the presentation layer above it."""
+    found = []
+    for init in sorted(folder.glob("*/__init__.py")):
+        values = {node.targets[0].id: node.value for node in ast.parse(init.read_text(encoding="utf-8")).body
+                  if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name)}
+        missing = [name for name in ("TITLE", "NUMBER") if name not in values]
+        if missing:
+            raise ImportError(f"{init}: a theme package declares TITLE and NUMBER; {', '.join(missing)} missing")
+        found.append((ast.literal_eval(values["NUMBER"]), init.parent.name, ast.literal_eval(values["TITLE"])))
+    if not found:
+        raise ImportError(f"no report theme: no package under {folder}")
+    return {name: title for _, name, title in sorted(found)}
+
+
+#: The report themes, id -> title, in their notebooks' order: the packages under ``quotabook/themes/``, so adding a
+#: theme is adding its package (with ``TITLE`` and ``NUMBER``), never editing a list here.
+THEMES = _theme_packages(Path(__file__).resolve().parents[1] / "themes")
+
 CADENCES = ("week", "month", "quarter", "year")  # ordered, finest first
 ENUMS = {"theme": tuple(THEMES), "type": ("simple", "ratio", "derived"), "cadence": CADENCES,
          "category": ("activity", "leading", "outcome", "efficiency", "quality"),

@@ -9,7 +9,7 @@ the deal concentration behind Commit + Best Case (count, largest deal) and the f
 as amounts or counts: weak Commit to reclassify, Best Case to promote, pull-in and expansion
 candidates, pipeline push. The deal-level lists behind the next moves (:func:`weak_commit_deals`,
 :func:`promotable_best_case_deals`, :func:`pull_in_deals`, :func:`expansion_candidates`) are public so
-:mod:`quotabook.moves` can rank and explain them; each test they apply
+:mod:`quotabook.themes.target_achievement.moves` can rank and explain them; each test they apply
 uses only data the source has (a test whose data is absent is skipped, not failed).
 """
 

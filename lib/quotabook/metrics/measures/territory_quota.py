@@ -3,7 +3,7 @@ capacity come from the territories table; expected conversion is each territory'
 ``conversion_quarters`` quarters (four by default: one quarter is too few deals, and a territory that closed
 nothing takes the win rate of everything in view). Weighted opportunity and the calibrated quota are derived
 metrics evaluated from the catalog (``quota = tam_amount × propensity × expected_conversion ×
-capacity_factor``); the pure formulas, allocation table and fairness check live in :mod:`quotabook.quota`.
+capacity_factor``); the pure formulas, allocation table and fairness check live in :mod:`quotabook.metrics.quota`.
 
 Above the territory level each input is weighted by the product of the ones before it — propensity by TAM,
 conversion by TAM × propensity, capacity by TAM × propensity × conversion — so the derived product of a
@@ -15,8 +15,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ...activities import activity_counts, first_activity
-from ...quota import capacity_adjustment, fairness_check, owner_tenure_months
 from ..compute import Context, measure
+from ..quota import capacity_adjustment, fairness_check, owner_tenure_months
 
 __all__ = ["territory_capacity", "territory_conversion"]
 
@@ -34,7 +34,7 @@ def _weighted_mean(ctx: Context, frame: pd.DataFrame, value: str, weight: pd.Ser
 def territory_capacity(ctx: Context) -> pd.Series:
     """Capacity factor per territory row (0-1): the territories table's value, or else the ramp —
     ``ramp_capacity_factor`` for owners in their first ``ramp_months`` months (tenure inferred from their
-    first deal or activity, see :func:`quotabook.quota.owner_tenure_months`), else 1."""
+    first deal or activity, see :func:`quotabook.metrics.quota.owner_tenure_months`), else 1."""
     ds, t = ctx.ds, ctx.ds.territories
     first = first_activity(activity_counts(ds))  # each owner's first activity, from the per-day counts
     tenure = t["owner"].map(owner_tenure_months(ds.opportunities, first, ctx.reference_date))

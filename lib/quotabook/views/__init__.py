@@ -1,1 +1,0 @@
-"""Views: tidy breakdown tables built from catalog metrics (one module per theme), ready for notebooks."""
