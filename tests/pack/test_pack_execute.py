@@ -15,7 +15,8 @@ from packtools import NOTEBOOKS, PACK_YAML, write_data
 
 from quotabook.errors import PackError
 from quotabook.pack.execute import Task, execute_run
-from quotabook.pack.executors import LocalPoolExecutor, SerialExecutor, WorkerLost, get_executor
+from quotabook.pack.executors import LocalPoolExecutor, SerialExecutor, WorkerLost, _Worker, get_executor
+from quotabook.pack.executors import _worker_loop as executors_worker_loop
 from quotabook.pack.plan import make_plan
 
 
@@ -57,6 +58,27 @@ def test_stopping_early_interrupts_the_running_tasks_and_ends_every_worker():
     assert next(results) == (0, 0)
     results.close()  # e.g. Ctrl-C in the parent: the workers get it, the 600 s naps end now
     assert multiprocessing.active_children() == []
+
+
+def _slow_to_start(*args) -> None:
+    """The worker loop, reached a second late (a busy machine's fork): a stop arrives before its handlers."""
+    time.sleep(1)
+    executors_worker_loop(*args)
+
+
+def test_a_stop_sent_while_a_worker_is_still_starting_ends_it_cleanly(monkeypatch):
+    """A worker forked a moment ago has no handlers of its own yet: the stop waits for them (signals are blocked
+    across the fork) and the worker ends as when idle (exit 0), never in its parent's SIGINT handler (under
+    pytest-xdist that handler told the test controller its worker was interrupted, and the run stopped)."""
+    import quotabook.pack.executors as executors
+
+    monkeypatch.setattr(executors, "_worker_loop", _slow_to_start)  # the fork copies the patched module
+    workers = [_Worker.start(multiprocessing.get_context("fork"), _nap) for _ in range(3)]
+    for worker in workers:
+        os.kill(worker.process.pid, signal.SIGINT)  # during the second before the loop starts
+    for worker in workers:
+        worker.process.join(30)
+    assert [w.process.exitcode for w in workers] == [0, 0, 0]
 
 
 def test_unknown_executor_names_the_known_ones():

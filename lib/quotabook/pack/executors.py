@@ -107,6 +107,8 @@ def terminate_as_interrupt() -> Iterator[None]:
             signal.signal(signal.SIGPIPE, pipe)
 
 
+#: The signals that stop a worker (Ctrl-C, the pool stopping, the parent's death).
+_STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 #: Seconds a worker told to stop (SIGINT, SIGTERM, its parent's death) gets to stop its kernel before it
 #: is ended by SIGALRM, so that no worker can outlive a dead build for long.
 _STOP_GRACE = 30
@@ -154,6 +156,8 @@ def _worker_loop(conn: Connection, fn: Callable, parent: int) -> None:
     signal.signal(signal.SIGINT, _interrupt_once)
     signal.signal(signal.SIGTERM, _interrupt_once)
     try:
+        # blocked since the fork (see _Worker.start): a stop sent meanwhile is handled here, like one when idle
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
         _die_with_parent(parent)
         while (message := conn.recv()) is not None:
             task_id, task = message
@@ -182,7 +186,15 @@ class _Worker:
         parent, child = context.Pipe()
         process = context.Process(target=_worker_loop, args=(child, fn, os.getpid()), daemon=True,
                                   name=WORKER_NAME)
-        process.start()
+        # The new process starts with SIGINT and SIGTERM blocked (a child inherits the mask) and unblocks them
+        # once its own handlers are in place: a stop that arrives while it is still starting waits for them,
+        # instead of meeting the handlers it inherited (a KeyboardInterrupt in code of the parent's, such as a
+        # test runner's worker loop).
+        signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+        try:
+            process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
         child.close()
         return cls(process, parent)
 
