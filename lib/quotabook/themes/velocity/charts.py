@@ -78,6 +78,22 @@ def _bar_labels(ax, values: pd.Series, texts: pd.Series, *, pad: float) -> None:
                 bbox=_LABEL_BOX)
 
 
+def _money_bars(ax: Axes, data: pd.DataFrame, label: str, metric: str, texts: pd.Series, *, currency: str,
+                headroom: float, pad: float, **kwargs) -> Axes:
+    """One horizontal bar of money per group (``data[label]``, in order, first on top), each labelled with its
+    ``texts``: the axis is the catalog's ``metric`` in money ticks, with ``headroom`` × the longest bar for the
+    labels. ``kwargs`` go to the bars."""
+    values = data[metric]
+    ax.barh(data[label].astype(str), values, **{"height": 0.6, **kwargs})
+    _bar_labels(ax, values, texts, pad=pad)
+    ax.invert_yaxis()
+    ax.grid(axis="y", visible=False)
+    ax.set_xlim(0, float(values.max()) * headroom)
+    metric_axis(ax, metric, currency=currency)
+    money_axis(ax, currency, float(values.max()))
+    return show_literally(ax)
+
+
 def _won_groups(stats: pd.DataFrame) -> pd.DataFrame:
     """The groups that won a deal, slowest median first."""
     return stats[stats["won_deals"] > 0].sort_values("median_sales_cycle_days", ascending=False, kind="stable")
@@ -198,17 +214,10 @@ def velocity_per_group(data: pd.DataFrame, *, label: str, currency: str = "USD",
     ax = ensure_axes(ax, len(data))
     if data.empty:
         return say(ax, "Sales velocity needs deals won in the period.")
-    names = data[label].astype(str)
-    ax.barh(names, data["sales_velocity"], **{"color": OK_COLOR, "height": 0.6, **kwargs})
     # the table's one format for money per day ("$497 per day"), not a chart-only "$497.0/day"
     texts = fmt.by_unit(data["sales_velocity"], "currency_per_day", currency)
-    _bar_labels(ax, data["sales_velocity"], texts, pad=float(data["sales_velocity"].max()) * 0.01)
-    ax.invert_yaxis()
-    ax.grid(axis="y", visible=False)
-    ax.set_xlim(0, float(data["sales_velocity"].max()) * 1.18)
-    metric_axis(ax, "sales_velocity", currency=currency)
-    money_axis(ax, currency, float(data["sales_velocity"].max()))
-    return show_literally(ax)
+    return _money_bars(ax, data, label, "sales_velocity", texts, currency=currency, headroom=1.18,
+                       pad=float(data["sales_velocity"].max()) * 0.01, **{"color": OK_COLOR, **kwargs})
 
 
 def velocity_bars(table: pd.DataFrame, *, label: str, currency: str, period: str) -> Figure:
@@ -335,17 +344,10 @@ def slipped_value(data: pd.DataFrame, *, label: str, currency: str = "USD", ax: 
     total = float(data["slipped_amount"].sum())
     if data.empty or total <= 0:
         return say(ax, "No deal expected in the period is now dated after it.")
-    names = data[label].astype(str)
-    ax.barh(names, data["slipped_amount"], **{"color": WARN_COLOR, "height": 0.6, **kwargs})
     texts = (data["slipped_amount"].map(lambda v: currency_text(v, currency)) + " · "
              + data["slipped_deals"].astype(int).astype(str) + " deals")
-    _bar_labels(ax, data["slipped_amount"], texts, pad=total * 0.01)
-    ax.invert_yaxis()
-    ax.grid(axis="y", visible=False)
-    ax.set_xlim(0, float(data["slipped_amount"].max()) * 1.35)
-    metric_axis(ax, "slipped_amount", currency=currency)
-    money_axis(ax, currency, float(data["slipped_amount"].max()))
-    return show_literally(ax)
+    return _money_bars(ax, data, label, "slipped_amount", texts, currency=currency, headroom=1.35, pad=total * 0.01,
+                       **{"color": WARN_COLOR, **kwargs})
 
 
 def slippage_bars(table: pd.DataFrame, *, label: str, currency: str, period: str) -> Figure:
