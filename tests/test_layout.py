@@ -257,8 +257,8 @@ def test_metrics_stays_horizontal():
 
 
 def test_themes_are_the_theme_packages_each_with_charts_and_text():
-    """Every theme package draws (charts.py) and says (text.py); its tables are in data.py, except the forecast's,
-    which come from :mod:`quotabook.forecast` (the study the summary page shares)."""
+    """Every theme package draws (charts.py) and says (text.py); its tidy tables are in data.py, except the
+    forecast's, which come from :mod:`quotabook.forecast` (the study the summary page shares)."""
     from quotabook.metrics.rules import THEMES
 
     packages = sorted(p.parent.name for p in THEMES_DIR.glob("*/__init__.py"))
@@ -285,3 +285,29 @@ def test_the_theme_list_is_read_from_the_folder(tmp_path):
 
     with pytest.raises(ImportError, match=r"beta.*NUMBER missing"):
         _theme_packages(tmp_path)
+
+
+def _top_level_functions(path: Path) -> list[str]:
+    return [n.name for n in ast.parse(path.read_text(encoding="utf-8")).body if isinstance(n, ast.FunctionDef)]
+
+
+def test_text_modules_hold_sentences_and_tables_modules_the_tables():
+    """A page's words are in ``text.py`` (``*_text.py``), the formatted tables it shows in ``tables.py``
+    (``*_tables.py``) beside them, in the same package and so the same layer: no table builder in a text module,
+    and every tables module has the text module it sits beside."""
+    packages = [*(p.parent for p in THEMES_DIR.glob("*/__init__.py")), PACKAGE / "trends", PACKAGE / "rep_scorecards"]
+    texts = [p for package in packages for p in package.glob("*.py") if p.stem == "text" or p.stem.endswith("_text")]
+    builders = [f"{p.relative_to(PACKAGE)}: {name}" for p in texts for name in _top_level_functions(p)
+                if name == "table" or name.endswith("_table")]
+    assert not builders, "move these table builders into the tables module beside:\n" + "\n".join(builders)
+    tables = [p for package in packages for p in package.glob("*.py")
+              if p.stem == "tables" or p.stem.endswith("_tables")]
+    assert len(tables) >= 8
+    lonely = [str(p.relative_to(PACKAGE)) for p in tables
+              if not p.with_name(p.name.replace("tables", "text")).is_file()]
+    assert not lonely, f"tables modules without a text module beside them: {lonely}"
+    # a table may reuse its page's wording (a caption's "open on 15 Mar"); the wording never needs a table
+    names = {_module_name(p, PACKAGE) for p in tables}
+    upward = [f"{src}:{line} imports {dst}" for src, targets in sorted(_imports().items())
+              if src.rpartition(".")[2] == "text" or src.endswith("_text") for dst, line in targets if dst in names]
+    assert not upward, "a text module imports a tables module:\n" + "\n".join(upward)

@@ -42,6 +42,7 @@ from quotabook.themes.funnel import data as funnel_views
 from quotabook.themes.funnel import text as funnel
 from quotabook.themes.target_achievement import data as ta_views
 from quotabook.themes.target_achievement import moves
+from quotabook.themes.target_achievement import tables as target_tables
 from quotabook.themes.target_achievement import text as target_achievement
 from quotabook.themes.territory_quota import text as territory_quota
 from quotabook.themes.velocity import text as velocity
@@ -419,18 +420,18 @@ def page_text(report: Report, said: dict[str, list[str]]) -> str:
     sentence, and the notes, captions and sentences the library puts beside the tables, move lists, strike zone,
     red-flag list and forecast chart, plus the glossary."""
     from quotabook.themes.forecast import charts as forecast_charts
-    from quotabook.themes.velocity import integrity_text as integrity
+    from quotabook.themes.velocity import integrity_tables
 
     shown = [
         target_achievement.period_note(report),
         target_achievement.coverage_rules(report),
         target_achievement.move_rules(report),
         target_achievement.impact_note(report),
-        target_achievement.needs_table(report, ta_views.pipeline_needs(report.ds, report.period, by=report.level)),
-        target_achievement.confidence_table(report, ta_views.concentration(report.ds, report.period, by=report.level)),
+        target_tables.needs_table(report, ta_views.pipeline_needs(report.ds, report.period, by=report.level)),
+        target_tables.confidence_table(report, ta_views.concentration(report.ds, report.period, by=report.level)),
         *(moves.table(report, m, near=m == "promote") for m in [*moves.MOVES, "impact"]),
         moves.summary(report),
-        integrity.riskiest_table(report),
+        integrity_tables.riskiest_table(report),
         report.glossary([m.name for m in report.catalog]),
     ]
     words = [getattr(s, "caption", None) or text(s) or "" for s in shown if s is not None]

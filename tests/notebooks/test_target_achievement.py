@@ -35,7 +35,7 @@ from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
 from quotabook.testing import build_dataset, deal, targets
 from quotabook.themes.target_achievement import data as views
-from quotabook.themes.target_achievement import moves
+from quotabook.themes.target_achievement import moves, tables
 from quotabook.themes.target_achievement import text as say
 from quotabook.themes.target_achievement.charts import OK_COLOR, WARN_COLOR, coverage_bars, no_data, stack_vs_target
 
@@ -165,7 +165,7 @@ def test_pipeline_needs_show_no_required_pipeline_once_target_is_reached():
 # -- tables -----------------------------------------------------------------------------------------------------
 def test_coverage_table_has_a_total_row_and_compact_money():
     report = make_report()
-    table = say.coverage_table(report, views.coverage_status(report.ds, report.period, by=report.level)).data
+    table = tables.coverage_table(report, views.coverage_status(report.ds, report.period, by=report.level)).data
     assert table.columns.tolist() == ["Region", "Attainment", "Forecast att.", "Gap", "Coverage",
                                       "Cov. of remaining", "Pipeline coverage", "Status"]
     assert table["Region"].tolist() == ["East", "West", "Total"]
@@ -212,7 +212,7 @@ def test_a_finished_quarters_page_says_once_whose_moves_they_are():
     assert rules.count("### Outlook: 2026-Q4 as of 15 Oct 2026 — next moves") == 1
     assert "the moves below are for 2026-Q4, the quarter in progress" in rules
     assert "open deals at Proposal or later dated 2027-Q1" in rules  # the plays of the quarter after Q4
-    note = say.needs_table(over, views.pipeline_needs(over.ds, over.period, by=over.level)).data
+    note = tables.needs_table(over, views.pipeline_needs(over.ds, over.period, by=over.level)).data
     assert note == ("*2026-Q3 is over and nothing more can close in it: no gap left to fill with pipeline. The "
                     "outlook for 2026-Q4 as of 15 Oct 2026 is under Next moves.*")
     # moves 1 and 2 on Q4: Closed + Commit 300K (Q4C), minus the weak Q4C

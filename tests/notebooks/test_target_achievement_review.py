@@ -22,6 +22,7 @@ from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
 from quotabook.testing import build_dataset, deal, targets
 from quotabook.themes.target_achievement import data as views
+from quotabook.themes.target_achievement import tables
 from quotabook.themes.target_achievement import text as say
 from quotabook.themes.target_achievement.charts import stack_vs_target
 
@@ -80,7 +81,7 @@ def test_a_finished_quarters_text_names_the_deals_left_open_past_its_end():
     f = say.target_achievement_findings(report)
     assert f.sentences[0] == "The district closed 2026-Q3 at $200K against a $250K target (80%), $50K short of it."
     assert f.sentences[-1].startswith("It won 67% of the deals it closed (2 won); nothing more can close in 2026-Q3")
-    over = say.needs_table(report, views.pipeline_needs(report.ds, report.period, by=report.level)).data
+    over = tables.needs_table(report, views.pipeline_needs(report.ds, report.period, by=report.level)).data
     said = " ".join([note, over, *f.sentences, say.move_rules(report).data])
     assert "nothing is left open" not in said and "nothing in it was left open" not in said
 

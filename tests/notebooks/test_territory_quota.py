@@ -15,7 +15,8 @@ from quotabook.notebook import Report
 from quotabook.testing import build_dataset, deal, targets
 from quotabook.themes.territory_quota import charts, whatif
 from quotabook.themes.territory_quota.data import calibration
-from quotabook.themes.territory_quota.text import calibration_table, territory_quota_findings
+from quotabook.themes.territory_quota.tables import calibration_table
+from quotabook.themes.territory_quota.text import territory_quota_findings
 
 M = 1_000_000
 Q3 = "2026-Q3"

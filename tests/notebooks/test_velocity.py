@@ -26,6 +26,7 @@ from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
 from quotabook.themes.velocity import data as views
 from quotabook.themes.velocity import integrity_data as integrity_views
+from quotabook.themes.velocity import integrity_tables, tables
 from quotabook.themes.velocity import integrity_text as risk
 from quotabook.themes.velocity import text as say
 from quotabook.themes.velocity.charts import (
@@ -136,35 +137,35 @@ def test_velocity_arithmetic_reproduces_the_formula(report):
 
 # -- tables --------------------------------------------------------------------------------------------------
 def test_tables_show_the_promised_columns(report):
-    cycle = say.cycle_table(report, "owner").data
+    cycle = tables.cycle_table(report, "owner").data
     assert cycle.columns.tolist() == ["Rep", "Won deals", "Mean", "Median", "25th pct", "75th pct"]
     assert cycle.set_index("Rep").loc["Bob", "Median"] == "130.0 days"
-    speed = say.velocity_table(report).data
+    speed = tables.velocity_table(report).data
     assert speed["Region"].tolist() == ["East", "West", "The district"]
     assert speed.iloc[-1]["Sales velocity"] == "$28 per day"
-    stale = say.stale_table(report).data
+    stale = tables.stale_table(report).data
     assert stale["Deal"].tolist() == ["Echo Platform", "Delta Renewal"] and stale["Days over"].tolist() == ["182",
                                                                                                           "20"]
-    slipped = say.slipped_deals_table(report).data
+    slipped = tables.slipped_deals_table(report).data
     assert slipped[["Deal", "Was due", "Now due"]].values.tolist() == [["Delta Renewal", "2026-03-20", "2026-05-15"]]
-    assert say.slippage_summary_table(report).data.set_index("Region").loc["West", "Pushed 5+ times"] == "1"
-    riskiest = risk.riskiest_table(report).data
+    assert tables.slippage_summary_table(report).data.set_index("Region").loc["West", "Pushed 5+ times"] == "1"
+    riskiest = integrity_tables.riskiest_table(report).data
     assert riskiest.columns.tolist() == ["Deal (owner, stage)", "Amount", "Close date", "Red flags", "Why"]
     assert riskiest.iloc[0].tolist() == ["Echo Platform (Bob, Discovery)", "$1K", "2026-06-30", "1 of 4",
                                          "no activity for 257 days"]
 
 
 def test_long_cells_wrap_so_tables_fit_the_page(report):
-    html = risk.riskiest_table(report).to_html()
+    html = integrity_tables.riskiest_table(report).to_html()
     assert "td.col0" in html and "white-space: normal" in html
 
 
 def test_tables_without_data_say_so():
     report = make_report(district(with_history=False))
-    assert "needs table opportunity_history" in say.stale_table(report).data
+    assert "needs table opportunity_history" in tables.stale_table(report).data
     assert "needs table opportunity_history" in risk.integrity_note(report).data
     calm = make_report(district(as_of="2026-01-11"), period="2026-Q1")
-    assert say.slipped_deals_table(calm).data == "No deal slipped out of 2026-Q1."
+    assert tables.slipped_deals_table(calm).data == "No deal slipped out of 2026-Q1."
 
 
 # -- charts --------------------------------------------------------------------------------------------------

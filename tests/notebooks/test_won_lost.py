@@ -25,6 +25,7 @@ from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
 from quotabook.testing import build_dataset, deal, targets
 from quotabook.themes.won_lost import data as views
+from quotabook.themes.won_lost import tables
 from quotabook.themes.won_lost import text as say
 from quotabook.themes.won_lost.charts import (
     bookings_bars,
@@ -101,7 +102,7 @@ def test_a_running_quarter_is_to_date():
 # -- tables and notes -------------------------------------------------------------------------------------------
 def test_goals_table_ranks_reps_and_counts_the_deals_short():
     report = make_report()
-    table = say.goals_table(report, views.closed_vs_goals(report.ds, report.period)).data
+    table = tables.goals_table(report, views.closed_vs_goals(report.ds, report.period)).data
     assert table.columns.tolist() == ["Rep", "Won deals", "Bookings", "Goal", "Attainment", "Gap", "Deals short"]
     assert table["Rep"].tolist() == ["Ann", "Bob", "Cy"]
     assert table["Attainment"].tolist() == ["120%", "20%", "0%"]
@@ -215,7 +216,7 @@ def test_goals_table_and_chart_without_targets_leave_the_goal_empty():
                        as_of="2026-10-15")
     report = Report(ds=ds, period=ds.period("2026-Q3"), region=None, catalog=load_catalog())
     goals = views.closed_vs_goals(ds, report.period)
-    table = say.goals_table(report, goals).data
+    table = tables.goals_table(report, goals).data
     assert table["Rep"].tolist() == ["Ann", "Bob", "Cy"] and set(table["Goal"]) == {"–"}
     fig = closed_vs_goals_bars(goals, currency="USD", scope=report.label)
     assert fig._suptitle.get_text() == "The district: won value per rep in 2026-Q3"  # not "0 of 0 reps reached"

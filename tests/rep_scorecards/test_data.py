@@ -11,7 +11,7 @@ from quotabook.dataset import Dataset
 from quotabook.errors import DataQualityWarning
 from quotabook.metrics import compute_wide, load_catalog
 from quotabook.notebook import Report
-from quotabook.rep_scorecards import text
+from quotabook.rep_scorecards import tables, text
 from quotabook.rep_scorecards.data import scorecards, top_deals
 from quotabook.testing import inline_dataset
 
@@ -113,7 +113,7 @@ def test_an_over_caller_is_flagged_and_the_findings_match_the_table():
     assert f"Ann ({report.pct(ann['commit_accuracy'])} of the call won)" in findings.sentences[1]
     assert findings.headlines == {"Reps": "2", "Reps at target": "1 of 2"}
     assert [a["message"].split(" over-calls")[0] for a in findings.alerts] == ["Ann"]
-    table = text.team_table(report, cards).data.set_index("Rep")
+    table = tables.team_table(report, cards).data.set_index("Rep")
     assert table.loc["Ann", "Attainment"] == "50%" and table.loc["Bob", "Attainment"] == "160%"
     assert table.loc["Ann", "Commit accuracy"] == report.pct(ann["commit_accuracy"])
 
@@ -138,9 +138,9 @@ def test_without_history_commit_accuracy_says_what_is_missing():
 def test_the_team_table_splits_into_two_parts_that_hold_every_column_once():
     report = report_for(build())
     cards = scorecards(build(), "2025-Q1")
-    whole = list(text.team_table(report, cards).data.columns)
-    results = list(text.team_table(report, cards, part="results").data.columns)
-    habits = list(text.team_table(report, cards, part="habits").data.columns)
+    whole = list(tables.team_table(report, cards).data.columns)
+    results = list(tables.team_table(report, cards, part="results").data.columns)
+    habits = list(tables.team_table(report, cards, part="habits").data.columns)
     assert results[:2] == habits[:2] == ["Rank", "Rep"]  # each part says whose row it is
     assert sorted(results + habits[2:]) == sorted(whole)
     assert len(results) <= 9 and len(habits) <= 9  # each fits a printed A4 page

@@ -14,7 +14,7 @@ from quotabook.dataset import Dataset
 from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
 from quotabook.testing import inline_dataset
-from quotabook.trends import text
+from quotabook.trends import tables, text
 from quotabook.trends.data import changes, quarter_trend
 
 SETTINGS = load_settings()
@@ -123,7 +123,7 @@ def _report(ds, period):
 def test_every_sentence_agrees_with_the_table_beside_it(as_of, period):
     report = _report(build(as_of=as_of), period)
     trend = quarter_trend(report.ds, report.period, by="district", quarters=4)
-    table = text.trend_table(report, trend).data
+    table = tables.trend_table(report, trend).data
     sentences = text.trend_sentences(report, trend)
     assert len(sentences) == len(table)
     for sentence, (_, row) in zip(sentences, table.iterrows(), strict=True):

@@ -1,4 +1,5 @@
-"""Sentences, the ranked team table and one card per rep for the rep-scorecards notebook.
+"""Sentences and one card per rep for the rep-scorecards notebook (the ranked team table is in
+:mod:`quotabook.rep_scorecards.tables`).
 
 Every figure comes from :func:`quotabook.rep_scorecards.data.scorecards`; labels and units come from the
 metric catalog. A finished quarter is described as finished ("booked"), a running one as "so far".
@@ -13,7 +14,7 @@ from ..text import extremes, mid, names
 from .charts import rep_card
 from .data import SCORECARD_METRICS, Scorecards
 
-__all__ = ["CARD_CLASS", "PARTS", "SHOWN_METRICS", "scorecard_findings", "show_cards", "team_table"]
+__all__ = ["CARD_CLASS", "SHOWN_METRICS", "scorecard_findings", "show_cards"]
 
 #: Catalog metrics the notebook shows (its glossary).
 SHOWN_METRICS = [*SCORECARD_METRICS, "commit_accuracy", "commit_bias", "commit_call_amount"]
@@ -128,34 +129,6 @@ def _columns(report, cards: Scorecards) -> dict[str, str]:
                 label += " (quarter start)"
             out[metric] = label
     return out
-
-
-#: The team table in two parts that each fit a printed page: the quarter's results, then how each rep works
-#: and calls (activity, tenure, Commit calls).
-PARTS = {"results": ("closed_amount", "target_amount", "attainment", "pipeline_coverage", "win_rate",
-                     "sales_cycle_days", "average_deal_size"),
-         "habits": ("activity_goal_attainment", "rep_tenure_days", "commit_accuracy", "commit_bias")}
-
-
-def team_table(report, cards: Scorecards, part: str | None = None):
-    """The reps ranked (attainment, else bookings), one row each: every scorecard metric, or one of
-    :data:`PARTS` (``"results"`` or ``"habits"``, the latter with the Commit band)."""
-    columns = _columns(report, cards)
-    if part is not None:
-        columns = {m: label for m, label in columns.items() if m in PARTS[part]}
-    frame = cards.team.reset_index()
-    shown = pd.DataFrame({"Rank": frame["rank"], "Rep": frame["owner"].astype("str")})
-    for metric, label in columns.items():
-        shown[label] = [_value(report, metric, v) for v in frame[metric]]  # the figures the cards show
-    if part in (None, "habits"):
-        shown["Commit band"] = frame["commit_band"].to_numpy()
-    what = {None: "", "results": ": results", "habits": ": activity, tenure and Commit calls"}[part]
-    caption = f"The team in {report.period.label}{' so far' if _running(report) else ''}, ranked{what}"
-    if "pipeline_coverage" in columns:
-        caption += " (coverage –: target already met, or no target)"
-    styler = report.table(shown, {"Rank": "count"}, caption=caption)
-    return styler.set_properties(subset=[c for c in shown.columns if c not in ("Rep", "Commit band")],
-                                 **{"text-align": "right"})
 
 
 def show_cards(report, cards: Scorecards) -> None:

@@ -1,4 +1,5 @@
-"""Sentences and the table of the quarter-over-quarter section (see :mod:`quotabook.trends.data`).
+"""Sentences of the quarter-over-quarter section (see :mod:`quotabook.trends.data`; its table is in
+:mod:`quotabook.trends.tables`).
 
 A quarter still running is compared with the same point of the earlier quarters (the view reads them so),
 and the sentences say "so far" only then; a finished quarter is compared with finished quarters.
@@ -11,7 +12,7 @@ import pandas as pd
 
 from .data import Trend, changes
 
-__all__ = ["change_text", "headline", "trend_notes", "trend_sentences", "trend_table"]
+__all__ = ["change_text", "headline", "trend_notes", "trend_sentences"]
 
 #: Metrics whose fall is good news (a shorter cycle).
 _LOWER_IS_BETTER = {"sales_cycle_days"}
@@ -97,29 +98,3 @@ def headline(report, trend: Trend) -> str:
     since = "the same point of last quarter" if running else "last quarter"
     return (f"{m.label} {direction} {change_text(row['qoq'], m.unit).lstrip('+−')} on {since} "
             f"({trend_word}): {report.figure(row['value'], m.unit)} against {report.figure(row['previous'], m.unit)}")
-
-
-def trend_table(report, trend: Trend):
-    """This quarter, last quarter and the same quarter a year ago per metric, with the changes."""
-    table = changes(trend, report.period.label)
-    label = report.period.label
-    periods = trend.periods
-    idx = periods.index(label) if label in periods else None
-    before = periods[idx - 1] if idx else "–"
-    ago = periods[idx - 4] if idx is not None and idx >= 4 else "–"
-    running = bool(table["partial"].any()) if len(table) else False
-    rows = []
-    for metric, row in table.iterrows():
-        m = report.catalog.get(metric)
-        rows.append({"Metric": m.label + (" (quarter start)" if metric == "pipeline_coverage" else ""),
-                     label + (" so far" if running else ""): report.figure(row["value"], m.unit),
-                     before: report.figure(row["previous"], m.unit),
-                     "QoQ": change_text(row["qoq"], m.unit),
-                     ago: report.figure(row["year_ago"], m.unit),
-                     "YoY": change_text(row["yoy"], m.unit)})
-    frame = pd.DataFrame(rows)
-    caption = f"{report.label}: {label} against the quarter before and the same quarter a year earlier"
-    if running:
-        days = (report.as_of.normalize() - report.period.start).days + 1
-        caption += f"; earlier quarters read {days} days in, as far as {label} has run"
-    return report.table(frame, caption=caption)

@@ -18,7 +18,7 @@ from ...forecast import study
 from ...metrics.forecasting.monte_carlo import range_statement
 from ...text import extremes, heading_anchor, is_number, mid, names, noun, plural, say_date, signed_pct
 
-__all__ = ["SHOWN_METRICS", "forecast_findings", "table"]
+__all__ = ["SHOWN_METRICS", "forecast_findings"]
 
 #: The catalog metrics the notebook shows (its glossary).
 SHOWN_METRICS = ["closed_amount", "target_amount", "category_forecast", "weighted_forecast",
@@ -26,13 +26,6 @@ SHOWN_METRICS = ["closed_amount", "target_amount", "category_forecast", "weighte
                  "monte_carlo_p90", "target_probability", "backtest_forecast", "forecast_accuracy", "forecast_bias",
                  "pipeline_inflow_amount", "pipeline_outflow_amount", "net_pipeline_flow", "open_pipeline_amount",
                  "commit_call_amount", "commit_accuracy", "commit_bias"]
-
-
-def table(report, built: tuple[pd.DataFrame, dict], *, caption: str):
-    """A table from :class:`~quotabook.forecast.ForecastStudy` (``(frame, units)``) formatted for the page (money
-    compact, "$1.6M", so eight columns fit the width; the rest by unit)."""
-    frame, units = built
-    return report.table(frame, units, caption=caption)
 
 
 def _where(report, actual: float, low: float, high: float) -> str:

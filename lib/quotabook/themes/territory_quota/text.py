@@ -19,8 +19,7 @@ from ...text import extremes, mid, names, noun, upper_first
 from . import whatif
 from .data import calibration
 
-__all__ = ["calibration_sentence", "fairness_sentence", "ramp_sentence", "territory_quota_findings",
-           "whatif_sentences"]
+__all__ = ["calibration_sentence", "fairness_sentence", "ramp_sentence", "territory_quota_findings", "whatif_sentences"]
 
 
 #: What the calibrated quota is, in a DSM's words: a yearly figure, compared with a period's target only by share.
@@ -175,26 +174,3 @@ def territory_quota_findings(report) -> Findings:
     sentences += more
     headlines.update(whatif_headlines)
     return Findings([s for s in sentences if s][:5], headlines=headlines, alerts=alerts)
-
-
-_TABLE = {"territory": "Territory", "tam_amount": "TACoS (yearly market)", "propensity": "Propensity",
-          "conversion": "Win rate (4 quarters)", "capacity_factor": "Capacity", "quota": "Calibrated quota (yearly)",
-          "target_amount": "Target ({period})", "calibrated_target": "{period} target split by quota"}
-_MONEY = ["tam_amount", "quota", "target_amount", "calibrated_target"]
-
-
-def calibration_table(report, cal: pd.DataFrame):
-    """The allocation table for the notebook: inputs, calibrated quota and the period's target beside
-    the same total split by calibrated quota (eight columns, money compact so the table fits the page), or a
-    sentence when the calibration is unavailable."""
-    if cal.empty:
-        return report.markdown(f"*{calibration_sentence(report, cal)}*")
-    shown = cal[list(_TABLE)].copy()
-    for column in _MONEY:
-        shown[column] = [report.money(v) for v in shown[column]]
-    units = {_TABLE[c]: "percent" for c in ("propensity", "conversion", "capacity_factor")}
-    headers = {c: h.format(period=report.period.label) for c, h in _TABLE.items()}
-    styler = report.table(shown.rename(columns=headers), units,
-                       caption=f"Quota calibration per territory: the yearly calibrated quota, and the "
-                               f"{report.period.label} target beside the same total split in its proportions")
-    return styler.set_properties(subset=[headers[c] for c in _MONEY], **{"text-align": "right"})

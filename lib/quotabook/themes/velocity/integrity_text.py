@@ -1,10 +1,10 @@
-"""Pipeline integrity in words and one table (InsightSquared): how many open deals closing soon carry red flags, what
-they are worth, and the riskiest of them with the reasons.
+"""Pipeline integrity in words (InsightSquared): how many open deals closing soon carry red flags, what they are
+worth, and the riskiest of them with the reasons.
 
 Everything here looks forward from the report date (``report.as_of``), whatever the period: the deals to raise in
-the next pipeline review. On a finished period's page these deals lie after it, so the sentence and the table say
-they are the outlook as of that date (:func:`outlook`). The numbers come from
-:mod:`quotabook.themes.velocity.integrity_data`.
+the next pipeline review. On a finished period's page these deals lie after it, so the sentence and the table
+(:mod:`quotabook.themes.velocity.integrity_tables`) say they are the outlook as of that date (:func:`outlook`). The
+numbers come from :mod:`quotabook.themes.velocity.integrity_data`.
 """
 
 from __future__ import annotations
@@ -15,19 +15,7 @@ from ...errors import unavailable_sentence
 from ...text import say_date
 from .integrity_data import flag_summary, riskiest_deals
 
-__all__ = ["integrity_note", "integrity_sentence", "md_text", "outlook", "red_flag_alert", "riskiest_table",
-           "wrap"]
-
-#: Cells that wrap onto several lines (long deal names, reasons), so a table fits the page width.
-WRAP = "white-space: normal; min-width: 9em; max-width: 15em; text-align: left;"
-WRAP_WIDE = "white-space: normal; min-width: 13em; max-width: 20em; text-align: left;"
-
-
-def wrap(styler, columns: dict[str, str]):
-    """Let each column of ``columns`` (column -> CSS) wrap. The house table style keeps cells on one line
-    (``td`` nowrap); a per-column rule (``td.colN``) is more specific, so it wins for those columns only."""
-    return styler.set_table_styles({c: [{"selector": "td", "props": css}] for c, css in columns.items()},
-                                   overwrite=False)
+__all__ = ["integrity_note", "integrity_sentence", "md_text", "outlook", "red_flag_alert"]
 
 
 def md_text(text: str) -> str:
@@ -93,25 +81,3 @@ def integrity_note(report):
     if not notes:
         return None
     return report.markdown(". ".join(dict.fromkeys(unavailable_sentence(n) for n in notes.values())) + ".")
-
-
-def riskiest_table(report, n: int = 8):
-    """The ``n`` riskiest open deals closing soon, highest risk score first, with why each is flagged.
-
-    Five columns so the reasons fit the page: the deal with its owner and stage, amount, close date, red flags
-    (score of 4) and why."""
-    deals = riskiest_deals(report.ds, n)
-    until = report.as_of + pd.Timedelta(days=report.settings.threshold("integrity_soon_days"))
-    if deals.empty:
-        return report.markdown(_lead(report, f"No open deal closing by {say_date(until)} carries a red flag."))
-    frame = pd.DataFrame({
-        "Deal (owner, stage)": deals["name"] + " (" + deals["owner"] + ", " + deals["stage"] + ")",
-        "Amount": deals["amount"],
-        "Close date": pd.to_datetime(deals["close_date"]).dt.strftime("%Y-%m-%d"),
-        "Red flags": deals["risk_score"].astype(str) + " of 4",
-        "Why": deals["why"],
-    })
-    caption = _lead(report, f"Riskiest open deals closing by {say_date(until)} ({len(deals)} of {deals.attrs['deals']} "
-                         "with a red flag)")
-    return wrap(report.table(frame, {"Amount": "currency"}, caption=caption),
-                {"Deal (owner, stage)": WRAP_WIDE, "Why": WRAP_WIDE})

@@ -1,4 +1,5 @@
-"""What the velocity notebook (03) says: its findings, the sales velocity arithmetic, and its tables.
+"""What the velocity notebook (03) says: its findings and the sales velocity arithmetic
+(its tables are in :mod:`quotabook.themes.velocity.tables`).
 
 The findings compare the sales cycle with the velocity alert (alert above 120
 days), the aged share of open deals with the 20% alert, the value that slipped out of the period,
@@ -16,10 +17,9 @@ from ...findings import Findings
 from ...text import NO_LOST, extremes, names, noun, one_sided, plural, say_date
 from . import data as views
 from .integrity_data import flag_summary, riskiest_deals
-from .integrity_text import WRAP, integrity_sentence, md_text, red_flag_alert, wrap
+from .integrity_text import integrity_sentence, md_text, red_flag_alert
 
-__all__ = ["SCOPE_METRICS", "cycle_table", "slippage_summary_table", "slipped_deals_table", "stale_table",
-           "unavailable_note", "velocity_arithmetic", "velocity_findings", "velocity_table", "when_open"]
+__all__ = ["SCOPE_METRICS", "unavailable_note", "velocity_arithmetic", "velocity_findings", "when_open"]
 
 SCOPE_METRICS = list(dict.fromkeys(["sales_cycle_days", "median_sales_cycle_days", *views.VELOCITY_FACTORS,
                                     "sales_velocity", "pipeline_aging_share", "aged_deal_count", "stale_deal_count",
@@ -170,7 +170,7 @@ def velocity_findings(report) -> Findings:
     return Findings(sentences, headlines, alerts)
 
 
-# -- text and tables for the sections ----------------------------------------------------------------------
+# -- text for the sections --------------------------------------------------------------------------------
 def velocity_arithmetic(report):
     """The sales velocity formula with the scope's own numbers, as Markdown (or why it cannot be worked out)."""
     row, _ = _scope(report)
@@ -188,77 +188,3 @@ def unavailable_note(report, *frames: pd.DataFrame):
     """Markdown listing what the frames could not compute (``attrs["unavailable"]``), or None when all could."""
     notes = dict.fromkeys(unavailable_sentence(n) for f in frames for n in f.attrs.get("unavailable", {}).values())
     return report.markdown(". ".join(notes) + ".") if notes else None
-
-
-def _level_name(report, by: str) -> str:
-    return {"owner": "Rep"}.get(by, by.replace("_", " ").capitalize())
-
-
-def cycle_table(report, by: str = "segment"):
-    """Won deals and their sales cycle (mean, median, 25th and 75th percentile, days) per ``by``."""
-    stats = views.sales_cycle_stats(report.ds, report.period, by=by)
-    cols = {by: _level_name(report, by), "won_deals": "Won deals", "sales_cycle_days": "Mean",
-            "median_sales_cycle_days": "Median", "q1_days": "25th pct", "q3_days": "75th pct"}
-    frame = stats[list(cols)].rename(columns=cols)
-    units = {"Won deals": "count", "Mean": "days", "Median": "days", "25th pct": "days", "75th pct": "days"}
-    return report.table(frame, units, caption=f"Sales cycle of deals won in {report.period.label} by "
-                     f"{_level_name(report, by).lower()} (days from creation to win)")
-
-
-def velocity_table(report):
-    """The four factors and the sales velocity per group, with the scope's total row last."""
-    groups = views.sales_velocity_table(report.ds, report.period, by=report.level).rename(
-        columns={report.level: "name"}
-    )
-    total = views.sales_velocity_table(report.ds, report.period, by=report.scope_level)
-    total = total.rename(columns={report.scope_level: "name"}).assign(name=report.label)
-    frame = pd.concat([groups, total], ignore_index=True)
-    metrics = ["open_deal_count", "win_rate", "average_deal_size", "sales_cycle_days", "sales_velocity"]
-    return report.table(frame[["name", *metrics]].rename(columns={"name": _level_name(report, report.level)}), metrics,
-                     caption=f"Sales velocity in {report.period.label}: open deals × win rate × average deal ÷ cycle")
-
-
-def stale_table(report, n: int = 10):
-    """The ``n`` most overdue stale deals open at the period end (now, for the current period)."""
-    stale = views.stale_deals(report.ds, report.period)
-    if stale.attrs["unavailable"]:
-        return unavailable_note(report, stale)
-    cols = {"name": "Deal", "owner": "Owner", "stage": "Stage", "amount": "Amount", "days_in_stage": "Days in stage",
-            "stale_limit_days": "Limit", "days_over": "Days over"}
-    if stale.empty:
-        return report.markdown(f"No deal open {when_open(report)} was stale.")
-    frame = stale.head(n)[list(cols)].rename(columns=cols)
-    caption = f"Stale deals open {when_open(report)}: {len(stale)} in all" + (
-        f", the {n} most overdue" if len(stale) > n else ""
-    )
-    units = {"Amount": "currency", "Days in stage": "count", "Limit": "count", "Days over": "count"}
-    return wrap(report.table(frame, units, caption=caption), {"Deal": WRAP})
-
-
-def slippage_summary_table(report):
-    """Per group: deals dated in the period, their close-date pushes, red-flag pushers, and slipped value."""
-    table = views.slippage_table(report.ds, report.period, by=report.level)
-    red = report.settings.threshold("slippage_red_flag_pushes")
-    cols = {report.level: _level_name(report, report.level), "deals": "Deals dated in period",
-            "close_date_push_count": "Close-date pushes", "deals_pushed": "Deals pushed",
-            "red_flag_deals": f"Pushed {red:g}+ times", "slipped_deals": "Slipped out",
-            "slipped_amount": "Slipped value"}
-    frame = table.reindex(columns=list(cols)).rename(columns=cols)
-    units = {c: "count" for c in list(cols.values())[1:-1]} | {"Slipped value": "currency"}
-    return report.table(frame, units, caption=f"Slippage in {report.period.label}")
-
-
-def slipped_deals_table(report, n: int = 8):
-    """The ``n`` largest deals that slipped out of the period: where each was expected and where it is now."""
-    deals = views.slipped_deals(report.ds, report.period)
-    if deals.attrs["unavailable"]:
-        return unavailable_note(report, deals)
-    if deals.empty:
-        return report.markdown(f"No deal slipped out of {report.period.label}.")
-    cols = {"name": "Deal", "owner": "Owner", "stage": "Stage now", "slipped_amount": "Slipped value",
-            "expected_close_date": "Was due", "close_date": "Now due", "pushes": "Pushes"}
-    frame = deals.head(n)[list(cols)].rename(columns=cols)
-    for col in ("Was due", "Now due"):
-        frame[col] = pd.to_datetime(frame[col]).dt.strftime("%Y-%m-%d")
-    caption = f"Largest deals that slipped out of {report.period.label} ({min(n, len(deals))} of {len(deals)})"
-    return wrap(report.table(frame, {"Slipped value": "currency", "Pushes": "count"}, caption=caption), {"Deal": WRAP})

@@ -1,4 +1,4 @@
-"""Findings and tables of the won / lost notebook (theme 7; InsightSquared, Scott Cowley).
+"""Findings and notes of the won / lost notebook (theme 7; InsightSquared, Scott Cowley).
 
 :func:`won_lost_findings` opens the notebook with what the period's closed deals came to: bookings against
 target and how many reps reached their goal, the win rate against the quarter before and the benchmark
@@ -6,7 +6,8 @@ band, the top loss reason, where in deal size the team wins, and how long won de
 cohorted by close date (InsightSquared), so a finished quarter's figures are final; a running quarter's are to
 date. Reasons, deal sizes and sales cycles are read over the trailing four quarters (InsightSquared's "previous
 12 months"), trends over up to eight. Every number comes from the catalog through
-:mod:`quotabook.themes.won_lost.data`; the wording lives here so it is tested.
+:mod:`quotabook.themes.won_lost.data`; the wording lives here so it is tested; the goals table is in
+:mod:`quotabook.themes.won_lost.tables`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ from ...findings import Findings
 from ...text import NO_LOST, extremes, mid, names, one_sided, plural
 from . import data as views
 
-__all__ = ["SHOWN_METRICS", "TREND_QUARTERS", "WINDOW_QUARTERS", "benchmark", "customers_note", "goals_table",
-           "won_lost_findings"]
+__all__ = ["SHOWN_METRICS", "TREND_QUARTERS", "WINDOW_QUARTERS", "benchmark", "customers_note", "won_lost_findings"]
 
 #: Quarters in the trend charts, and in the window for reasons, deal sizes and sales cycles.
 TREND_QUARTERS, WINDOW_QUARTERS = 8, 4
@@ -204,22 +204,7 @@ def won_lost_findings(report) -> Findings:
     return Findings(sentences=[x for x in sentences if x][:5], headlines=headlines, alerts=_alerts(report, cycle))
 
 
-# -- tables and notes -------------------------------------------------------------------------------------------
-def goals_table(report, goals: pd.DataFrame):
-    """Each rep's bookings against goal as a formatted table, with the deals still needed (or short)."""
-    needed = "Deals short" if report.state.finished else "Deals still needed"
-    cols = {"owner": "Rep", "won_count": "Won deals", "closed_amount": "Bookings", "target_amount": "Goal",
-            "attainment": "Attainment", "gap": "Gap", "deals_needed": needed}
-    table = goals.reindex(columns=list(cols)).rename(columns=cols)  # no targets: goal columns stay empty
-    table = table.sort_values(["Attainment", "Bookings"], ascending=False, na_position="last", kind="stable")
-    table["Gap"] = table["Gap"].clip(lower=0)
-    units = {"Won deals": "count", "Bookings": "currency", "Goal": "currency", "Attainment": "percent",
-             "Gap": "currency", needed: "count"}
-    caption = f"Closed vs goals per rep, {report.period.label}"
-    if "rule_of_thumb_low" in goals and len(goals):
-        low, high = goals["rule_of_thumb_low"].iloc[0], goals["rule_of_thumb_high"].iloc[0]
-        caption += f" (rule of thumb: {low:.0f}–{high:.0f} won deals per rep a quarter, Scott Cowley, as cited)"
-    return report.table(table, units, caption=caption)
+# -- notes -----------------------------------------------------------------------------------------------------
 
 
 def customers_note(report, customers: pd.DataFrame):
