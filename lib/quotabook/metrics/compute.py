@@ -39,6 +39,7 @@ __all__ = [
     "UNASSIGNED",
     "Context",
     "compute",
+    "compute_in",
     "compute_wide",
     "group_levels",
     "grouping_levels",
@@ -379,11 +380,20 @@ def compute(names: str | Iterable[str], ds: Dataset, period: str | Period, *, by
         ``result.attrs["unavailable"]`` (metric -> reason) instead of raising :class:`MetricUnavailable`.
     """
     catalog = catalog or load_catalog()
-    names = [names] if isinstance(names, str) else list(names)
     _check_levels(ds, tuple(group_levels(by)))
-    ctx = Context(ds, ds.period(period), tuple(group_levels(by)), catalog)
+    return compute_in(Context(ds, ds.period(period), tuple(group_levels(by)), catalog), names,
+                      skip_unavailable=skip_unavailable)
+
+
+def compute_in(ctx: Context, names: str | Iterable[str], *, skip_unavailable: bool = True) -> pd.DataFrame:
+    """:func:`compute` in a context the caller holds (its catalog, else the default one), so what the measures
+    selected and kept on it (``ctx._memo``) serves the caller's own measure-level reads afterwards, e.g. the
+    rows behind each days-per-step median, counted by
+    :func:`~quotabook.metrics.measures.funnel.step_days_counts` without selecting them again."""
+    catalog = ctx.catalog or load_catalog()
+    names = [names] if isinstance(names, str) else list(names)
     # In a pack, values another notebook of the scope already computed are read, not recomputed.
-    store = store_for(ds, ctx.period, ctx.by, catalog)
+    store = store_for(ctx.ds, ctx.period, ctx.by, catalog)
     known = store.read() if store is not None else {}
     ctx.cache.update(known)
     frames, unavailable = [], {}

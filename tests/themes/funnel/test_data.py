@@ -116,6 +116,28 @@ def test_step_days_by_segment(ds):
     assert out.loc[("Enterprise", "Opportunity→Proposal")].tolist() == [2, 15, 30, 60, "below"]
 
 
+def test_step_days_select_each_steps_rows_once(ds, monkeypatch):
+    """The view's medians and the counts beside them read the same rows, selected once in one context: the
+    three lead cohorts and the one opportunity cohort (with when each deal entered Proposal) each once, where
+    the counts used to select all five again."""
+    from quotabook.metrics.measures import funnel as measures
+
+    calls = {"cohort": 0, "proposal": 0}
+    created, entered = measures._created_in_period, measures.proposal_entered_at
+
+    def count(key, fn):
+        def counted(*args, **kwargs):
+            calls[key] += 1
+            return fn(*args, **kwargs)
+        return counted
+
+    monkeypatch.setattr(measures, "_created_in_period", count("cohort", created))
+    monkeypatch.setattr(measures, "proposal_entered_at", count("proposal", entered))
+    out = step_days_by_segment(ds, "2026-Q1").set_index(["segment", "step"])
+    assert calls == {"cohort": 4, "proposal": 1}
+    assert out.loc[("SMB", "Lead→SAL"), ["items", "median_days"]].tolist() == [4, 3]
+    assert out.loc[("Enterprise", "Opportunity→Proposal"), ["items", "median_days"]].tolist() == [2, 15]
+
 def test_benchmarks_by_segment(ds):
     out = benchmarks_by_segment(ds, "2026-Q1")
     assert out["segment"].unique().tolist() == ["SMB", "Mid-Market", "Enterprise"]

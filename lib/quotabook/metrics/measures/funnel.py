@@ -309,20 +309,27 @@ def _step_rows(ctx: Context, metric: str) -> tuple[pd.DataFrame, bool]:
     """The cohort rows one funnel step is measured on, with their ``_days``, and whether they are leads
     (placed as Unassigned when no owner places them): leads created in the period for the lead steps,
     opportunities created in it for the opportunity steps (won deals for Proposal→Won). A step whose dates
-    are missing or run backwards (a data error) is left out."""
+    are missing or run backwards (a data error) is left out. Selected once per context (``ctx._memo``): the
+    median (:func:`_step_days`) and the count behind it (:func:`step_days_counts`) read the same rows."""
+    key = f"step_rows:{metric}"
+    if key in ctx._memo:
+        return ctx._memo[key]
     _, start, end = STEP_DAYS[metric]
     lead_step = _is_lead_step(metric)
     if lead_step:
         frame = _created_in_period(ctx, ctx.ds.leads)
     else:
         _step_position(ctx, metric, "Proposal")
-        o = ctx.opportunities.assign(proposal_at=proposal_entered_at(ctx.ds).to_numpy())
-        frame = _created_in_period(ctx, o)
+        if "opportunities_created_with_proposal_at" not in ctx._memo:  # both opportunity steps start here
+            o = ctx.opportunities.assign(proposal_at=proposal_entered_at(ctx.ds).to_numpy())
+            ctx._memo["opportunities_created_with_proposal_at"] = _created_in_period(ctx, o)
+        frame = ctx._memo["opportunities_created_with_proposal_at"]
         if end == "close_date":
             frame = frame[_flag(frame["is_won"])]
     days = (frame[end] - frame[start]) / _DAY
     kept = days.notna() & (days >= 0)
-    return frame[kept].assign(_days=days[kept]), lead_step
+    ctx._memo[key] = frame[kept].assign(_days=days[kept]), lead_step
+    return ctx._memo[key]
 
 
 def _step_days(ctx: Context, metric: str) -> pd.Series:

@@ -31,7 +31,7 @@ from ...fiscal import Period
 from ...metrics import compute, compute_wide
 from ...metrics import format as fmt
 from ...metrics.catalog import Catalog, load_catalog
-from ...metrics.compute import Context, group_levels
+from ...metrics.compute import Context, compute_in, group_levels
 from ...metrics.measures.funnel import STEP_DAYS, stage_spells, step_days_counts
 
 __all__ = ["COHORT_UNITS", "DAYS_UNITS", "DROP_UNITS", "LEAD_COLUMNS", "LEAD_STEP", "LEAD_UNITS", "SEGMENT_UNITS",
@@ -372,13 +372,14 @@ def step_days_by_segment(ds: Dataset, first: str | Period, last: str | Period | 
     catalog = catalog or load_catalog()
     period = _window(ds, first, last)
     metrics = list(STEP_DAYS)
-    long = compute(metrics, ds, period, by="segment", catalog=catalog)
+    ctx = Context(ds, period, ("segment",), catalog)  # one context: the counts read the medians' rows
+    long = compute_in(ctx, metrics)
     unavailable = {}
     for metric, why in long.attrs.get("unavailable", {}).items():
         group = "lead steps" if metric in metrics[:3] else "opportunity steps" if metric in metrics else metric
         unavailable.setdefault(group, re.sub(r"^.*? not available", f"{group} not available", why))
     values = long[["segment", "metric", "value"]].rename(columns={"value": "median_days"})
-    items = step_days_counts(Context(ds, period, ("segment",), catalog))
+    items = step_days_counts(ctx)
     bands = pd.concat([catalog.get(m).benchmark.segment_frame().assign(metric=m) for m in metrics
                        if catalog.get(m).benchmark], ignore_index=True)[["segment", "metric", "low", "high"]]
     out = values.merge(items, on=["segment", "metric"], how="outer").merge(bands, on=["segment", "metric"],
