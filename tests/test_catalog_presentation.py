@@ -68,6 +68,16 @@ def test_a_column_headed_otherwise_is_mapped_to_its_metric_and_unit_columns_are_
         report.table(frame, ["win_rate"])
 
 
+def test_a_mapping_shared_by_several_tables_shows_only_the_metrics_of_the_columns_present():
+    """A header -> metric mapping kept for a table whose columns vary (a cohort table without SAL dates has
+    no Lead→SAL column) adds to the glossary only the metrics of the columns the frame holds."""
+    report = _report(load_catalog())
+    frame = pd.DataFrame({"Cohort": ["2026-01"], "Leads": [4.0], "Lead→Opp": [0.5]})
+    data = report.table(frame, {"Leads": "count", "Lead→SAL": "lead_to_sal", "Lead→Opp": "lead_to_opportunity"}).data
+    assert data.iloc[0].tolist() == ["2026-01", "4", "50%"]
+    assert report.shown_metrics == ["lead_to_opportunity"]
+
+
 def test_the_glossary_lists_the_metrics_the_page_showed_and_the_explicit_list_still_works():
     report = _report(load_catalog())
     report.table(pd.DataFrame({"owner": ["Ann"], "won_count": [2.0]}))

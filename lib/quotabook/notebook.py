@@ -252,9 +252,12 @@ class Report:
         """(column → header, column → unit) for :meth:`table`; records the metrics shown."""
         units = dict(units or {})
         explicit: dict[str, str] = {}
-        if isinstance(metrics, Mapping):
+        if isinstance(metrics, Mapping):  # one mapping may serve several tables: a column not shown is no metric shown
             for column, what in metrics.items():
-                (units if what in fmt.UNITS else explicit)[column] = what
+                if what in fmt.UNITS:
+                    units[column] = what
+                elif column in frame.columns:
+                    explicit[column] = what
         else:
             explicit = {m: m for m in metrics or ()}
             if missing := [m for m in explicit if m not in frame.columns]:

@@ -10,8 +10,10 @@ import pytest
 
 from quotabook.metrics import compute, load_catalog
 from quotabook.metrics.catalog import CATALOG_FILE
+from quotabook.notebook import Report
 from quotabook.testing import build_dataset
 from quotabook.themes.funnel.data import (
+    COHORT_UNITS,
     band_text,
     benchmarks_by_segment,
     cohort_conversion,
@@ -231,6 +233,16 @@ def test_cohort_table_one_row_per_month(ds):
     assert table.loc["2026\u201101", ["Leads", "Lead→SAL", "Opps", "Opp→Proposal"]].tolist() == [4, 0.75, 4, 0.75]
     assert table.index.str.replace("\u2011", "-").tolist() == ["2026-01", "2026-02", "2026-03"]  # with anything
 
+
+def test_cohort_table_reads_its_conversions_from_the_catalog(ds):
+    """The step columns keep their short headers; their unit (percent) and glossary entries are the catalog's
+    conversions, the leads and opportunities entering them are counts."""
+    report = Report(ds=ds, period=ds.period("2026-Q1"), region=None, catalog=load_catalog())
+    shown = report.table(cohort_table(cohort_conversion(ds, "2026-Q1")), COHORT_UNITS).data.set_index("Cohort")
+    assert list(shown.columns) == ["Leads", "Lead→SAL", "SAL→SQL", "SQL→Opp", "Opps", "Opp→Proposal", "Proposal→Won"]
+    assert shown.loc["2026\u201101", ["Leads", "Lead→SAL", "Opps", "Opp→Proposal"]].tolist() == ["4", "75%", "4", "75%"]
+    assert report.shown_metrics == ["lead_to_sal", "sal_to_sql", "sql_to_opportunity", "opportunity_to_proposal",
+                                    "proposal_to_won"]
 
 def test_step_days_table_leaves_out_steps_nothing_went_through(ds):
     table = step_days_table(step_days_by_segment(ds, "2026-Q1")).set_index(["Segment", "Step"])

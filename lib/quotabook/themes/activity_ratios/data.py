@@ -25,7 +25,7 @@ from ...metrics import format as fmt
 from ...metrics.catalog import Catalog, load_catalog
 from ...metrics.compute import group_levels
 
-__all__ = ["CHAIN_COLUMNS", "CHAIN_STEPS", "CHAIN_UNITS", "COACHING", "COUNT_COLUMNS", "COUNT_UNITS",
+__all__ = ["CHAIN_COLUMNS", "CHAIN_STEPS", "COACHING", "COUNT_COLUMNS", "COUNT_UNITS",
            "EFFICIENCY_COLUMNS", "GAP_UNITS", "ON_A_PAR", "REFERENCE_UNITS", "RULES_OF_THUMB", "TYPE_LABELS",
            "WEAKEST_UNITS", "activity_chain", "activity_counts", "activity_efficiency", "chain_vs_reference",
            "goal_gaps", "goals_vs_results", "rule_bands", "rules_of_thumb", "rules_table", "total_row", "weakest_steps",
@@ -58,11 +58,10 @@ COUNT_COLUMNS = {
 COUNT_UNITS = {header: metric for metric, header in COUNT_COLUMNS.items()}
 # The activity chain as ratios (InsightSquared, "Sales Activity Efficiency Ratios"): the four consecutive links,
 # then the two end-to-end ratios. The columns keep their metric names: a table heads them with the catalog's
-# labels ("Dial:Connect"), the one spelling of every page (quotabook.notebook.Report.table).
+# labels ("Dial:Connect") and formats them by its units ("12:1"), the one spelling of every page
+# (quotabook.notebook.Report.table reads both from the catalog, no header or unit typed here).
 CHAIN_COLUMNS = {m: m for m in ("dial_to_connect", "connect_to_meeting", "meeting_to_opportunity",
                                 "dial_to_opportunity", "opportunity_to_deal", "dial_to_deal")}
-#: Each ratio column's metric, for :meth:`quotabook.notebook.Report.table` (unit, format and glossary from the catalog).
-CHAIN_UNITS = {header: metric for metric, header in CHAIN_COLUMNS.items()}
 #: The consecutive links of the chain: a dial becomes a connect, a meeting, an opportunity, a deal.
 CHAIN_STEPS = ("dial_to_connect", "connect_to_meeting", "meeting_to_opportunity", "opportunity_to_deal")
 #: What InsightSquared says to coach when a link is weak (Opportunity:Deal is the funnel's job: see 02_funnel).
@@ -353,8 +352,8 @@ def activity_chain(ds: Dataset, period: str | Period, *, by: str | Sequence[str]
     -------
     pandas.DataFrame
         Leading group column(s) (``Rep``), then the ratios (activities per one result, plain numbers such as
-        11.8; NaN where the rep has no result yet), named by metric in :data:`CHAIN_COLUMNS` order. Format with
-        :data:`CHAIN_UNITS` ("12:1").
+        11.8; NaN where the rep has no result yet), named by metric in :data:`CHAIN_COLUMNS` order:
+        :meth:`quotabook.notebook.Report.table` heads and formats them from the catalog ("Dial:Connect", "12:1").
     """
     inputs = {m: m for m in ("dial_count", "connect_count", "meeting_booked_count", "opportunity_count", "won_count")}
     return _metric_table({**inputs, **CHAIN_COLUMNS}, ds, period, by, total, list(CHAIN_COLUMNS), catalog)

@@ -140,7 +140,8 @@ def cohort_conversion(ds: Dataset, first: str | Period, last: str | Period | Non
 #: The lead conversion metrics of :func:`lead_conversion`, and the table columns they become.
 LEAD_COLUMNS = {"lead_count": "Leads", "converted_lead_count": "Converted", "won_lead_count": "Won",
                 "lead_to_opportunity": "Lead→Opp", "lead_to_won": "Lead→Won"}
-LEAD_UNITS = {"Leads": "count", "Converted": "count", "Won": "count", "Lead→Opp": "percent", "Lead→Won": "percent"}
+#: Each column's metric, for :meth:`quotabook.notebook.Report.table` (unit, format and glossary from the catalog).
+LEAD_UNITS = {header: metric for metric, header in LEAD_COLUMNS.items()}
 
 
 def lead_conversion(ds: Dataset, first: str | Period, last: str | Period | None = None, *,
@@ -476,11 +477,14 @@ SHORT_STEPS = {"lead_to_sal": "Lead→SAL", "sal_to_sql": "SAL→SQL", "sql_to_o
 #: What enters each funnel step, for sentences ("85% of 5,654 leads").
 STEP_NOUNS = {"Lead": "leads", "SAL": "accepted leads", "SQL": "qualified leads", "Opportunity": "opportunities",
               "Proposal": "proposals"}
-#: How the tables below are formatted (column -> catalog unit).
+#: How the drop-off, segment and step-days tables are formatted (column -> unit): one row per step, so a
+#: column holds a different metric on each row and takes its unit from here, not from one catalog metric.
 DROP_UNITS = {"Entered": "count", "Went on": "count", "Dropped": "count", "Conversion": "percent",
               "Drop-off": "percent"}
 SEGMENT_UNITS = {"Entered": "count", "Converted": "count", "Conversion": "percent"}
-COHORT_UNITS = {"Leads": "count", "Opps": "count", **{s: "percent" for s in SHORT_STEPS.values()}}
+#: The cohort table's step columns are catalog conversions (unit and glossary from the catalog); the leads and
+#: opportunities entering them are plain counts.
+COHORT_UNITS = {"Leads": "count", "Opps": "count", **{header: metric for metric, header in SHORT_STEPS.items()}}
 DAYS_UNITS = {"Items": "count", "Median days": "days"}
 
 
