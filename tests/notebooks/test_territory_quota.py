@@ -1,5 +1,6 @@
-"""The territory quota notebook (04): its findings on the worked example's five territories, the calibration table,
-and the charts' titles, axes and colours; data without TACoS gives sentences, not errors."""
+"""The territory quota notebook (04): its findings on the worked example's five territories
+(:mod:`worked.territory_quota`) and the charts' titles, axes and colours; data without TACoS gives sentences, not
+errors. The calibration table is tested in tests/themes/territory_quota/test_tables.py."""
 
 from __future__ import annotations
 
@@ -10,33 +11,10 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 
 from quotabook.charts.base import category_color
-from quotabook.metrics import load_catalog
-from quotabook.notebook import Report
-from quotabook.testing import build_dataset, deal, targets
 from quotabook.themes.territory_quota import charts, whatif
 from quotabook.themes.territory_quota.data import calibration
-from quotabook.themes.territory_quota.tables import calibration_table
 from quotabook.themes.territory_quota.text import territory_quota_findings
-
-M = 1_000_000
-Q3 = "2026-Q3"
-SEED_TERRITORIES = [
-    {"territory": f"AE{i}", "region": "East", "district": "D", "owner": f"rep{i}", "tam": tam * M, "propensity": 0.8,
-     "capacity_factor": 0.8} for i, tam in enumerate([12, 10, 9, 10, 9], start=1)
-]
-
-
-def seed_report(*, territories=SEED_TERRITORIES, open_deals=True, as_of: str = "2026-08-01") -> Report:
-    """The worked example's five AEs, each with one won and three lost deals in Q1 2026 (win rate 25%), a $100K
-    Q3 target each; AE1 has a $60K Commit and a $40K Best Case open in Q3 (report date Aug 1)."""
-    opps = [deal(f"H{t}{i}", t, stage="Closed Won" if i == 0 else "Closed Lost", close="2026-02-10", amount=10_000)
-            for t in ("AE1", "AE2", "AE3", "AE4", "AE5") for i in range(4)]
-    if open_deals:
-        opps += [deal("C1", "AE1", amount=60_000, category="Commit"), deal("B1", "AE1", amount=40_000,
-                                                                          category="Best Case")]
-    ds = build_dataset(opps, territories=territories, as_of=as_of,
-                       targets=targets(Q3, **dict.fromkeys(["AE1", "AE2", "AE3", "AE4", "AE5"], 100_000)))
-    return Report(ds=ds, period=ds.period(Q3), region="East", catalog=load_catalog())
+from worked.territory_quota import Q3, SEED_TERRITORIES, M, seed_report
 
 
 def test_calibration_reproduces_the_worked_allocation_and_splits_the_target_by_it():
@@ -97,18 +75,8 @@ def test_without_tacos_the_notebook_says_so_instead_of_failing():
     assert found.sentences[0].startswith("Quota calibration is not available for this data (")
     assert "territories.tam" in found.sentences[0] and found.alerts == []
     cal = calibration(report.ds, Q3)
-    assert "not available" in calibration_table(report, cal).data
     fig = charts.calibration_bars(cal, currency="USD", scope="East", period=Q3)
     assert isinstance(fig, Figure) and "needs column territories.tam" in fig.axes[0].texts[0].get_text()
-
-
-def test_calibration_table_fits_eight_columns():
-    report = seed_report()
-    shown = calibration_table(report, calibration(report.ds, Q3)).data
-    assert len(shown.columns) == 8
-    assert shown.columns[5:].tolist() == ["Calibrated quota (yearly)", "Target (2026-Q3)",
-                                          "2026-Q3 target split by quota"]
-    assert shown.iloc[0].tolist() == ["AE1", "$12.0M", "80%", "25%", "80%", "$1.9M", "$100K", "$120K"]
 
 
 def _bar_colors(ax) -> set[str]:
