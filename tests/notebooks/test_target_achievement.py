@@ -1,22 +1,7 @@
-"""Notebook 00 (target achievement): its findings, tables, views, charts and next moves on a hand-built
-district (the moves' own lists are tested in tests/themes/target_achievement/test_moves.py; here, what the notebook
-shows of them).
-
-The district (territories T1, T2 in East and T3 in West; each with a 1.0M target for 2026-Q3), as of Wednesday
-19 Aug 2026 (42 days, 6 full weeks, left), worked by hand (amounts in thousands):
-
-- T1: won 600 (W1), lost 500 (L1); Commit C1 350 at Negotiation whose close date was pushed from 31 Aug to
-  15 Sep; Best Case B1 700 at Proposal. Total 1,650: coverage 1.65×; gap 400; open pipeline 1,050, so pipeline
-  coverage 2.6× (under the 3× wanted early: "Watch < 3×").
-- T2: won 1,200 (W2): target reached, 200 over.
-- T3 (West): Commit C3 200 at Solution (too early a stage for Commit), Best Case B3 150 at Discovery. Total 350:
-  coverage 0.35×, short of target, and pipeline coverage 0.35× at this and last week's reading: the alert.
-- East: closed 1,800 of 2,000; total 2,850 → coverage 1.425×, under the 1.5× push line.
-- District: closed 1,800 of 3,000 (60%); Closed + Commit 2,350 (78%); total 3,200 (1.1×); gap 1,200; open
-  pipeline 1,400 (1.2×). Won 2 of 3 closed deals (67%), so the gap takes 1,800 of pipeline; the push to 1.5×
-  target is 4,500 − 3,200 = 1,300. Weak Commit: C1 (pushed) and C3 (early) = 550 of 550. B1 is promotable:
-  its similar deals (closed above the 600 median: W2) were all won, against 67% overall. Four deals carry
-  Commit + Best Case (1,400, ASP 350); the largest, B1, is 50% of it; in East it is 700 of 1,050 (67%).
+"""Notebook 00 (target achievement): its findings, views, charts and next moves on the hand-built district of
+:mod:`worked.target_achievement` (its answers worked by hand there). The moves' own lists are tested in
+tests/themes/target_achievement/test_moves.py (here, what the notebook shows of them), the coverage table in
+tests/themes/target_achievement/test_tables.py.
 """
 
 from __future__ import annotations
@@ -38,38 +23,7 @@ from quotabook.themes.target_achievement import data as views
 from quotabook.themes.target_achievement import moves, tables
 from quotabook.themes.target_achievement import text as say
 from quotabook.themes.target_achievement.charts import OK_COLOR, WARN_COLOR, coverage_bars, no_data, stack_vs_target
-
-K = 1000.0
-
-
-def dataset(as_of: str = "2026-08-19", **extra):
-    opps = [
-        deal("W1", "T1", close="2026-07-20", stage="Closed Won", amount=600 * K, created="2026-05-01"),
-        deal("L1", "T1", close="2026-07-10", stage="Closed Lost", amount=500 * K, created="2026-05-01"),
-        deal("C1", "T1", close="2026-09-15", stage="Negotiation", category="Commit", amount=350 * K,
-             created="2026-05-01", name="Cobalt Inc. - Core Platform"),
-        deal("B1", "T1", close="2026-09-20", stage="Proposal", category="Best Case", amount=700 * K,
-             created="2026-05-01", name="Birch Ltd - Analytics"),
-        deal("W2", "T2", close="2026-08-01", stage="Closed Won", amount=1200 * K, created="2026-05-01"),
-        deal("C3", "T3", close="2026-09-10", stage="Solution", category="Commit", amount=200 * K,
-             created="2026-05-01", name="Cedar Co - Suite"),
-        deal("B3", "T3", close="2026-09-30", stage="Discovery", category="Best Case", amount=150 * K,
-             created="2026-05-01"),
-    ]
-    history = [
-        {"opportunity_id": "C1", "changed_at": "2026-07-01", "stage": "Negotiation", "amount": 350 * K,
-         "close_date": "2026-08-31", "forecast_category": "Commit", "probability": 80},
-        {"opportunity_id": "C1", "changed_at": "2026-08-05", "stage": "Negotiation", "amount": 350 * K,
-         "close_date": "2026-09-15", "forecast_category": "Commit", "probability": 80},
-    ]
-    goals = targets("2026-Q3", T1=1000 * K, T2=1000 * K, T3=1000 * K)
-    return build_dataset(opps, targets=goals, history=history, as_of=as_of, **extra)
-
-
-def make_report(region: str | None = None, as_of: str = "2026-08-19") -> Report:
-    ds = dataset(as_of)
-    ds = ds if region is None else ds.for_region(region)
-    return Report(ds=ds, period=ds.period("2026-Q3"), region=region, catalog=load_catalog())
+from worked.target_achievement import K, dataset, make_report
 
 
 # -- findings --------------------------------------------------------------------------------------------------
@@ -160,17 +114,6 @@ def test_pipeline_needs_show_no_required_pipeline_once_target_is_reached():
     needs = views.pipeline_needs(dataset(), "2026-Q3", by="territory").set_index("territory")
     assert needs.loc["T2", "required_new_pipeline"] == 0.0
     assert needs.loc["T1", "required_new_pipeline"] == pytest.approx(400 * K / 0.5)  # T1 won 1 of 2
-
-
-# -- tables -----------------------------------------------------------------------------------------------------
-def test_coverage_table_has_a_total_row_and_compact_money():
-    report = make_report()
-    table = tables.coverage_table(report, views.coverage_status(report.ds, report.period, by=report.level)).data
-    assert table.columns.tolist() == ["Region", "Attainment", "Forecast att.", "Gap", "Coverage",
-                                      "Cov. of remaining", "Pipeline coverage", "Status"]
-    assert table["Region"].tolist() == ["East", "West", "Total"]
-    assert table["Gap"].tolist() == ["$200K", "$1.0M", "$1.2M"]
-    assert table["Status"].tolist() == ["Pipeline push", "Short of target", "Pipeline push"]  # district: 1.07×
 
 
 def _review(as_of: str = "2026-10-15") -> Report:
