@@ -1,73 +1,17 @@
 """Rep scorecards on a hand-built quarter: ranking, tenure, the largest win and loss, coverage past target, the
-over-caller flagged, and no targets at all (exact figures worked out in the comments)."""
+over-caller flagged, and no targets at all, on the quarter of :mod:`worked.rep_scorecards` (exact figures
+worked out there). The team table's parts are tested in tests/rep_scorecards/test_tables.py."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from quotabook import load_settings
-from quotabook.dataset import Dataset
 from quotabook.errors import DataQualityWarning
-from quotabook.metrics import compute_wide, load_catalog
-from quotabook.notebook import Report
+from quotabook.metrics import compute_wide
 from quotabook.rep_scorecards import tables, text
 from quotabook.rep_scorecards.data import scorecards, top_deals
-from quotabook.testing import inline_dataset
-
-SETTINGS = load_settings()
-TERRITORIES = [{"territory": "T1", "region": "East", "district": "D", "owner": "Ann"},
-               {"territory": "T2", "region": "East", "district": "D", "owner": "Bob"}]
-TARGETS = [{"period": "2025-Q1", "territory": "T1", "target_amount": 200.0},
-           {"period": "2025-Q1", "territory": "T2", "target_amount": 50.0}]
-
-
-def _deal(oid, owner, territory, stage, amount, created, close, reason=None):
-    won, closed = stage == "Closed Won", stage.startswith("Closed")
-    return {"opportunity_id": oid, "name": f"Deal {oid}", "owner": owner, "territory": territory,
-            "created_date": created, "close_date": close, "stage": stage, "amount": amount, "is_closed": closed,
-            "is_won": won, "loss_reason": reason,
-            "forecast_category": "Closed" if won else "Omitted" if closed else "Pipeline"}
-
-
-def _change(oid, when, stage, category, amount=None, close=None):
-    return {"opportunity_id": oid, "changed_at": when, "stage": stage, "forecast_category": category,
-            "amount": amount, "close_date": close}
-
-
-# 2025-Q1. Ann: A1 won 100 (Commit from the start), A2 lost at amount 0 on 20 Feb (Commit until then, "Price").
-#          Attainment 100 / 200 = 50%; calls at weeks 2, 6, 10: 100 (A2 had no amount), 100, 100 → won 100: 100%.
-# Bob: B1 won 80 (Best Case until 1 Mar, then Commit at 50), B2 lost 50 (no reason).
-#          Attainment 80 / 50 = 160%: rank 1; call at week 10: 50 → 80 / 50 = 160%, a sandbag.
-DEALS = [_deal("A1", "Ann", "T1", "Closed Won", 100.0, "2024-12-01", "2025-03-15"),
-         _deal("A2", "Ann", "T1", "Closed Lost", 0.0, "2024-12-01", "2025-02-20", "Price"),
-         _deal("A3", "Ann", "T1", "Closed Lost", 30.0, "2024-12-01", "2025-02-21", "Timing"),
-         _deal("B1", "Bob", "T2", "Closed Won", 80.0, "2024-12-05", "2025-03-20"),
-         _deal("B2", "Bob", "T2", "Closed Lost", 50.0, "2024-12-06", "2025-03-25")]
-HISTORY = [_change("A1", "2024-12-01", "Proposal", "Commit", 100.0, "2025-03-15"),
-           _change("A1", "2025-03-15", "Closed Won", "Closed"),
-           _change("A2", "2024-12-01", "Proposal", "Commit", 0.0, "2025-03-20"),
-           _change("A2", "2025-02-20", "Closed Lost", "Omitted", close="2025-02-20"),
-           _change("A3", "2024-12-01", "Discovery", "Pipeline", 30.0, "2025-03-20"),
-           _change("A3", "2025-02-21", "Closed Lost", "Omitted", close="2025-02-21"),
-           _change("B1", "2024-12-05", "Solution", "Best Case", 50.0, "2025-03-20"),
-           _change("B1", "2025-03-01", "Negotiation", "Commit"),
-           _change("B1", "2025-03-20", "Closed Won", "Closed", 80.0),
-           _change("B2", "2024-12-06", "Discovery", "Pipeline", 50.0, "2025-03-25"),
-           _change("B2", "2025-03-25", "Closed Lost", "Omitted")]
-# Ann's first activity: 1 Dec 2024 → 130 days to 10 Apr; Bob logged none: his first deal, 5 Dec → 126 days.
-ACTIVITIES = [{"activity_id": "X1", "owner": "Ann", "activity_date": "2024-12-01", "type": "dial"},
-              {"activity_id": "X2", "owner": "Ann", "activity_date": "2025-03-01", "type": "email"}]
-
-
-def build(deals=DEALS, targets=TARGETS, activities=ACTIVITIES, history=HISTORY, as_of="2025-04-10") -> Dataset:
-    given = {"opportunities": deals, "territories": TERRITORIES, "targets": targets, "activities": activities,
-             "opportunity_history": history}
-    return inline_dataset(given, as_of=as_of, settings=SETTINGS)
-
-
-def report_for(ds: Dataset) -> Report:
-    return Report(ds=ds, period=ds.period("2025-Q1"), region=None, catalog=load_catalog())
+from worked.rep_scorecards import DEALS, HISTORY, build, change, report_for
 
 
 def test_tenure_counts_from_the_first_activity_else_the_first_deal():
@@ -102,7 +46,7 @@ def test_the_largest_win_and_loss_per_rep_and_a_loss_without_amount():
 
 
 def test_an_over_caller_is_flagged_and_the_findings_match_the_table():
-    over = [_change("A1", "2025-01-02", "Proposal", "Commit", 400.0)]  # Ann calls 400 from 2 Jan, wins 100
+    over = [change("A1", "2025-01-02", "Proposal", "Commit", 400.0)]  # Ann calls 400 from 2 Jan, wins 100
     ds = build(history=HISTORY + over)
     report = report_for(ds)
     cards = scorecards(ds, "2025-Q1")
@@ -133,17 +77,6 @@ def test_without_history_commit_accuracy_says_what_is_missing():
         cards = scorecards(ds, "2025-Q1")
     assert cards.team["commit_accuracy"].isna().all() and "opportunity_history" in cards.unavailable["commit_accuracy"]
     assert any("cannot be judged" in s for s in text.scorecard_findings(report_for(ds), cards).sentences)
-
-
-def test_the_team_table_splits_into_two_parts_that_hold_every_column_once():
-    report = report_for(build())
-    cards = scorecards(build(), "2025-Q1")
-    whole = list(tables.team_table(report, cards).data.columns)
-    results = list(tables.team_table(report, cards, part="results").data.columns)
-    habits = list(tables.team_table(report, cards, part="habits").data.columns)
-    assert results[:2] == habits[:2] == ["Rank", "Rep"]  # each part says whose row it is
-    assert sorted(results + habits[2:]) == sorted(whole)
-    assert len(results) <= 9 and len(habits) <= 9  # each fits a printed A4 page
 
 
 def test_each_card_is_four_outputs_its_table_marked_for_the_two_to_a_line_print_layout(monkeypatch):
