@@ -80,15 +80,22 @@ def test_sources_are_grouped_by_table_in_the_order_they_come():
 
 
 def test_a_printed_entry_keeps_the_meaning_and_drops_the_data_columns(catalog, settings):
-    """The PDF's glossary (reference text on paper) leaves out the CRM columns a metric reads and its cadence
-    line; its direction joins the formula; purpose, benchmark with source and alert with its value stay."""
+    """The PDF's glossary (reference text on paper) leaves out the CRM columns a metric reads, the optional data
+    it needs and its cadence line; its direction joins the formula; purpose, benchmark with source and alert
+    with its value stay, each field running on from the purpose in one paragraph."""
     entry = entry_markdown(catalog.get("pipeline_coverage"), settings)
     assert "- Source: opportunities (amount" in entry and "- Cadence: week; direction: higher is better" in entry
+    assert "- Needs optional data: targets" in entry
     shown = printed(entry)
-    assert "- Source:" not in shown and "Cadence" not in shown
-    assert "- Formula: Open pipeline / Gap to target; higher is better\n" in shown
-    kept = [line for line in entry.splitlines() if not line.startswith(("- Source:", "- Cadence:", "- Formula:"))]
-    assert [line for line in shown.splitlines() if not line.startswith("- Formula:")] == kept
+    assert "\n" not in shown  # one paragraph
+    assert "Source:" not in shown and "Cadence" not in shown and "Needs optional data" not in shown
+    fields = shown.split(" · ")
+    assert fields[0] == entry.splitlines()[0]  # label, name and purpose, as on the page
+    assert fields[1] == "Formula: Open pipeline / Gap to target; higher is better"
+    kept = [line[2:] for line in entry.splitlines()
+            if line.startswith("- ") and not line.startswith(("- Source:", "- Cadence:", "- Formula:", "- Needs"))]
+    assert fields[2:] == kept and any(f.startswith("Benchmark: 3–4×") for f in kept)
+    assert any(f.startswith("Alert: when below 2.5× for 2 consecutive weeks") for f in kept)
     page = glossary_markdown([GlossaryEntry("win_rate", "won_lost", 0, entry_markdown(catalog.get("win_rate"),
                                                                                     settings))], for_print=True)
     assert "CSO Insights 2024, as cited" in page and "- Source:" not in page and "glossary at the foot" in page

@@ -246,23 +246,23 @@ def test_the_glossary_prints_in_two_columns_each_entry_running_on_from_its_purpo
     from quotabook.pack.render import glossary_body
 
     entries = [GlossaryEntry(f"m{i}", "target_achievement", i, f"**Metric {i}** (`m{i}`): a use.\n\n- Formula: a / b\n"
-                             "- Source: opportunities (amount, is_won)\n- Cadence: week")
+                             "- Source: opportunities (amount, is_won)\n- Needs optional data: targets\n"
+                             "- Cadence: week; direction: higher is better; unit: count; category: pipeline")
                for i in range(60)]
     print_page.set_content(_document("<p>x</p>", glossary=glossary_body(entries)))
     found = print_page.evaluate("""() => {
         const md = document.querySelector('.qb-appendix .jp-RenderedMarkdown');
-        const p = [...md.querySelectorAll('p')].find(e => e.textContent.startsWith('Metric 7 '));
-        const li = p.nextElementSibling.querySelector('li');
-        const next = [...md.querySelectorAll('p')].find(e => e.textContent.startsWith('Metric 8 '));
-        const r = e => [...e.getClientRects()].at(-1);  // an inline box's last line
+        const entry = n => [...md.querySelectorAll('p')].find(e => e.textContent.startsWith(`Metric ${n} `));
+        const [p, next] = [entry(7), entry(8)];
         return {columns: getComputedStyle(md).columnCount, size: parseFloat(getComputedStyle(md).fontSize),
-                pBottom: r(p).bottom, liTop: li.getClientRects()[0].top,
-                lastLiBottom: r(p.nextElementSibling.lastElementChild).bottom, nextTop: r(next).top};
+                text: p.textContent, lines: p.getClientRects()[0].height / parseFloat(getComputedStyle(p).lineHeight),
+                pBottom: p.getBoundingClientRect().bottom, nextTop: next.getBoundingClientRect().top};
     }""")
     assert found["columns"] == "2"  # three took as many pages (more lines wrap)
     assert 6.99 <= found["size"] * 0.75 < 7.5  # CSS px to points (7 pt): reference text, small yet legible
-    assert found["liTop"] < found["pBottom"]  # the formula runs on from the purpose, on its line
-    assert found["nextTop"] >= found["lastLiBottom"]  # yet the next entry starts on a line of its own
+    assert found["text"] == "Metric 7 (m7): a use. · Formula: a / b; higher is better"  # no data columns
+    assert found["lines"] < 1.5  # on the purpose's line
+    assert found["nextTop"] >= found["pBottom"]  # the next entry starts on a line of its own
 
 
 def test_a_chart_prints_no_larger_than_its_text_is_sized_for(print_page):

@@ -127,16 +127,25 @@ _CADENCE_LINE = re.compile(r"^- Cadence: [^;]*; direction: ([^;]*); unit: [^;]*;
 
 
 def printed(text: str) -> str:
-    """One entry as a printed glossary shows it: :func:`entry_markdown` without the data columns it reads and
-    without its cadence line, whose direction joins the formula ("Open pipeline / Gap to target; higher is
-    better"). A PDF's glossary is reference text, and a third of each entry's words named CRM columns a DSM
-    reading on paper never needs."""
+    """One entry as a printed glossary shows it: one paragraph, :func:`entry_markdown`'s fields running on from
+    the purpose (" · Formula: ... · Benchmark: ..."), without the data it reads (the CRM columns, the optional
+    tables or columns it needs) and without its cadence line, whose direction joins the formula ("Open
+    pipeline / Gap to target; higher is better"). A PDF's glossary is reference text: a third of each entry's
+    words named data a DSM reading on paper never needs (the HTML pages' glossaries keep it), and one
+    paragraph an entry lets the columns break between or inside entries as they do in any text."""
     direction = _CADENCE_LINE.search(text)
-    kept = [line for line in text.split("\n") if not (line.startswith("- Source: ") or _CADENCE_LINE.match(line))]
+    kept = [line for line in text.split("\n")
+            if not (line.startswith(_DATA_FIELDS) or _CADENCE_LINE.match(line))]
     text = "\n".join(kept)
     if direction:
         text = re.sub(r"^(- Formula: .*?)\.?$", lambda m: f"{m[1]}; {direction[1]}", text, count=1, flags=re.M)
-    return text
+    lines = [line.strip() for line in text.split("\n") if line.strip()]
+    head = " ".join(line for line in lines if not line.startswith("- "))
+    return " · ".join([head, *(line[2:] for line in lines if line.startswith("- "))])
+
+
+#: The fields of an entry that name the data a metric reads: left out of a printed glossary.
+_DATA_FIELDS = ("- Source: ", "- Needs optional data: ")
 
 
 def glossary_markdown(entries: Iterable[GlossaryEntry], *, title: str = TITLE, intro: str | None = None,

@@ -92,14 +92,7 @@ body { font-family: var(--jp-content-font-family, "DejaVu Sans", Arial, sans-ser
 .qb-appendix .jp-RenderedMarkdown { column-count: 2; column-gap: 5mm; font-size: 7pt; line-height: 1.15; }
 .qb-appendix .jp-RenderedMarkdown h1 { column-span: all; }
 .qb-appendix .jp-RenderedMarkdown h2 { font-size: 9.5pt; margin: 2mm 0 0.8mm 0; break-after: avoid; }
-.qb-appendix .jp-RenderedMarkdown p { margin: 1.3mm 0 0 0; break-after: avoid; }
-.qb-appendix .jp-RenderedMarkdown p:has(+ ul) { display: inline; }
-.qb-appendix .jp-RenderedMarkdown p:has(+ ul)::after { content: " · "; color: #718096; }
-.qb-appendix .jp-RenderedMarkdown p:has(+ ul) + ul { display: inline; }
-.qb-appendix .jp-RenderedMarkdown p:has(+ ul) + ul::after { content: ""; display: block; margin-bottom: 1.3mm; }
-.qb-appendix .jp-RenderedMarkdown ul { margin: 0; padding: 0; list-style: none; color: #2d3748; }
-.qb-appendix .jp-RenderedMarkdown li { display: inline; margin: 0; }
-.qb-appendix .jp-RenderedMarkdown li + li::before { content: " · "; color: #718096; }
+.qb-appendix .jp-RenderedMarkdown p { margin: 1.3mm 0 0 0; }
 .qb-appendix .jp-RenderedMarkdown code { font-size: 6.5pt; padding: 0 1px; }
 """
 

@@ -27,6 +27,7 @@ from functools import cache
 from ..headlines import RECORD_MIME, normalise_alerts, normalise_headlines
 from ..metrics.glossary import GLOSSARY_MIME, GlossaryEntry, entries_from_output, glossary_markdown, merge_entries
 from .navigation import PageNav
+from .repeated_cards import drop_repeated_cards
 from .tables import TABLE_MIME
 
 __all__ = [
@@ -74,17 +75,19 @@ body.jp-Notebook { max-width: 1100px; margin: 0 auto; padding: 12px 20px; }
             margin-top: 0.35em; }
 details.qb-glossary > summary { cursor: pointer; font-weight: 600; margin: 1.2em 0 0.4em 0;
   font-family: var(--jp-content-font-family); font-size: var(--jp-content-font-size1); }
-/* Rep cards (quotabook.rep_scorecards.text.show_cards: four outputs a card, its table of class qb-card), two
-   to a line in print and on a wide screen, each card's outputs in its column, the two cards' rows aligned. */
+/* Rep cards (quotabook.rep_scorecards.text.show_cards: four outputs a card, its table of class qb-card, or in a
+   PDF the line printed in its place, quotabook.pack.repeated_cards), two to a line in print and on a wide
+   screen, each card's outputs in its column, the two cards' rows aligned. */
 @media print, screen and (min-width: 900px) {
-  .jp-OutputArea:has(table.qb-card) { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr);
-                                       grid-auto-flow: row dense; column-gap: 5mm; align-items: start; }
-  .jp-OutputArea:has(table.qb-card) > .jp-OutputArea-child { display: block; min-width: 0; }
-  .jp-OutputArea:has(table.qb-card) > .jp-OutputArea-child:is(:nth-child(8n+1), :nth-child(8n+2), :nth-child(8n+3),
-    :nth-child(8n+4)) { grid-column: 1; }
-  .jp-OutputArea:has(table.qb-card) > .jp-OutputArea-child:is(:nth-child(8n+5), :nth-child(8n+6), :nth-child(8n+7),
-    :nth-child(8n)) { grid-column: 2; }
-  .jp-OutputArea:has(table.qb-card) .jp-OutputPrompt { display: none; }
+  .jp-OutputArea:has(table.qb-card, .qb-card-note) {
+    display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); grid-auto-flow: row dense;
+    column-gap: 5mm; align-items: start; }
+  .jp-OutputArea:has(table.qb-card, .qb-card-note) > .jp-OutputArea-child { display: block; min-width: 0; }
+  .jp-OutputArea:has(table.qb-card, .qb-card-note) > .jp-OutputArea-child:is(:nth-child(8n+1), :nth-child(8n+2),
+    :nth-child(8n+3), :nth-child(8n+4)) { grid-column: 1; }
+  .jp-OutputArea:has(table.qb-card, .qb-card-note) > .jp-OutputArea-child:is(:nth-child(8n+5), :nth-child(8n+6),
+    :nth-child(8n+7), :nth-child(8n)) { grid-column: 2; }
+  .jp-OutputArea:has(table.qb-card, .qb-card-note) .jp-OutputPrompt { display: none; }
 }
 @media (max-width: 600px) {
   body.jp-Notebook { padding: 8px 10px; }
@@ -315,11 +318,12 @@ def pdf_section(nb, shown: dict[str, str] | None = None, title: str = "") -> tup
 
     With ``shown`` (the charts and tables printed so far in the PDF, see :func:`drop_repeats`), a chart or
     table an earlier theme printed already is left out for a line naming that theme; this theme's are added
-    to ``shown`` under ``title``."""
+    to ``shown`` under ``title``. A card's table that only repeats the rows of the tables above it is left out
+    for a line saying where its figures are (:func:`~quotabook.pack.repeated_cards.drop_repeated_cards`)."""
     nb, entries = split_glossary(nb)
     if shown is not None:
         nb = drop_repeats(nb, shown, title)
-    return notebook_body(nb)[1], entries
+    return notebook_body(drop_repeated_cards(nb))[1], entries
 
 
 def _fingerprint(output) -> str | None:
