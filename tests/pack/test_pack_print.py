@@ -214,15 +214,32 @@ def test_a_card_of_twelve_pairs_prints_three_pairs_a_line_and_a_short_card_two(p
     assert print_page.evaluate("getComputedStyle(document.querySelector('thead')).display") == "none"
 
 
-def test_a_long_table_goes_on_below_the_text_on_the_next_page_with_its_header(print_page):
+def _output_body(text: str, html: str) -> str:
+    """The rendered body of a notebook of Markdown ``text`` then a code cell whose result is ``html`` (a table
+    as a report shows it: an output, which JupyterLab's own print CSS keeps whole)."""
+    from quotabook.pack.render import notebook_body
+
+    cell = new_code_cell("table")
+    cell.outputs = [new_output("execute_result", data={"text/html": html}, execution_count=1)]
+    return notebook_body(new_notebook(cells=[new_markdown_cell(text), cell]))[1]
+
+
+@pytest.mark.parametrize("shown_as", ["markdown", "output"])
+def test_a_long_table_goes_on_below_the_text_on_the_next_page_with_its_header(print_page, shown_as):
     """A table taller than the room left is not pushed whole onto a new page (which left most of a page
-    empty): it starts where it is and its header repeats; a short table still never splits."""
+    empty): it starts where it is and its header repeats, in Markdown or as a cell's output; a short table
+    still never splits."""
     from pypdf import PdfReader
 
     filler = "\n\n".join(f"Paragraph {i} of the text that comes first, long enough to fill a line or two of "
                          "the printed page with words." for i in range(34))
-    body = _markdown_body(f"{filler}\n\n| Deal name | Amount long header | Third |\n|---|---|---|\n"
-                          + "\n".join(f"| Deal {i:02d} | {i * 1000} | z |" for i in range(60)))
+    if shown_as == "markdown":
+        body = _markdown_body(f"{filler}\n\n| Deal name | Amount long header | Third |\n|---|---|---|\n"
+                              + "\n".join(f"| Deal {i:02d} | {i * 1000} | z |" for i in range(60)))
+    else:
+        rows = "".join(f"<tr><td>Deal {i:02d}</td><td>{i * 1000}</td><td>z</td></tr>" for i in range(60))
+        body = _output_body(filler, "<table><thead><tr><th>Deal name</th><th>Amount long header</th><th>Third</th>"
+                                    f"</tr></thead><tbody>{rows}</tbody></table>")
     print_page.set_content(_document(body))
     printed = print_page.pdf(format="A4", prefer_css_page_size=True)
     pages = [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(printed)).pages]

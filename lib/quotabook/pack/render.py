@@ -127,6 +127,10 @@ details.qb-glossary > summary { cursor: pointer; font-weight: 600; margin: 1.2em
   .jp-RenderedImage, .jp-RenderedSVG, figure, img, svg, pre, tr, li {
     break-inside: avoid; page-break-inside: avoid;
   }
+  /* JupyterLab keeps every output whole (.jp-OutputArea-child { break-inside: avoid-page }): a long table or a
+     list of findings went whole onto the next page, leaving the rest of one empty. Outputs may break; what
+     must stay whole is said below (a chart, a short table, a table row, a list item). */
+  .jp-OutputArea-child { break-inside: auto; }
   /* A table taller than the room left on a page goes on below it, its header repeated, instead of leaving
      the rest of the page empty; a short one (up to 12 rows) stays whole. */
   table:not(:has(tbody tr:nth-child(13))) { break-inside: avoid; page-break-inside: avoid; }
