@@ -51,12 +51,13 @@ _BODY_START, _BODY_END = "<!-- quotabook:body -->", "<!-- /quotabook:body -->"
 #: Rules shared by the HTML pages and the PDF. On screen: readable at 390 px (nothing wider than the window:
 #: wide tables scroll inside their own box), the page header, the folded glossary, dark styles when the
 #: reader's system asks for them. In print: A4 with 9–12 mm margins, a compact type scale (body 8.5 pt, tables
-#: 7.5 pt, tight spacing), no chart, short table or table row split across pages, while a long table goes on
-#: below the text before it with its header repeated (not pushed whole onto a new page, leaving the rest of one
-#: empty), label | value cards two or three pairs a line, rep cards two to a line (also on a wide screen; their
-#: charts are drawn half a page wide, ``quotabook.charts.base.CARD_WIDTH``), headings kept with what follows
-#: them, charts at most 160 mm wide (a little less than the page: three more charts a page or so) and 230 mm
-#: tall (``quotabook.charts.base.PRINT_WIDTH`` and ``PRINT_HEIGHT``, which the charts' smallest text is sized for).
+#: 7.5 pt, headings 15 / 12 / 10 pt, tight spacing), no chart, short table or table row split across pages,
+#: while a long table or text goes on below what comes before it (a long table with its header repeated), not
+#: pushed whole onto a new page, leaving the rest of one empty; label | value cards two or three pairs a line,
+#: rep cards two to a line (also on a wide screen; their charts are drawn half a page wide,
+#: ``quotabook.charts.base.CARD_WIDTH``), headings kept with what follows them, charts at most 160 mm wide (a
+#: little less than the page: three more charts a page or so) and 230 mm tall (``quotabook.charts.base.PRINT_WIDTH``
+#: and ``PRINT_HEIGHT``, which the charts' smallest text is sized for).
 PRINT_CSS = """
 @page { size: A4; margin: 9mm 10mm 12mm 10mm; }
 body.jp-Notebook { max-width: 1100px; margin: 0 auto; padding: 12px 20px; }
@@ -111,16 +112,16 @@ details.qb-glossary > summary { cursor: pointer; font-weight: 600; margin: 1.2em
   .jp-RenderedSVG img, .jp-RenderedImage img { background: #ffffff; border-radius: 4px; }
 }
 @media print {
-  :root { --jp-content-font-size1: 8.5pt; --jp-content-line-height: 1.25; --jp-content-heading-margin-top: 0.7em;
+  :root { --jp-content-font-size1: 8.5pt; --jp-content-line-height: 1.2; --jp-content-heading-margin-top: 0.55em;
           --jp-content-heading-margin-bottom: 0.35em; }
   .qb-nav { display: none; }
   body.jp-Notebook { max-width: none; padding: 0; }
   .jp-Cell { padding: 0; }
   .jp-OutputArea-output { margin: 0; }
   .jp-RenderedHTMLCommon p, .jp-RenderedHTMLCommon ul, .jp-RenderedHTMLCommon ol { margin-bottom: 0.45em; }
-  .jp-RenderedHTMLCommon h1 { font-size: 17pt; }
-  .jp-RenderedHTMLCommon h2 { font-size: 13pt; }
-  .jp-RenderedHTMLCommon h3 { font-size: 11pt; }
+  .jp-RenderedHTMLCommon h1 { font-size: 15pt; }
+  .jp-RenderedHTMLCommon h2 { font-size: 12pt; }
+  .jp-RenderedHTMLCommon h3 { font-size: 10pt; }
   .jp-RenderedHTMLCommon table { font-size: 7.5pt !important; margin: 0.2em 0 0.7em 0 !important; }
   .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 0.5px 5px !important; line-height: 1.15; }
   .jp-RenderedHTMLCommon td { max-width: 32em !important; }
