@@ -49,6 +49,47 @@ def test_figures_fit_the_page_and_grow_with_the_number_of_bars():
     assert large.get_figheight() > small.get_figheight()
 
 
+def test_sixteen_bars_print_a_third_of_a_page_tall_with_their_labels_apart():
+    """A bar chart's print variant sets bars PRINT_BAR_PITCH apart: a team of sixteen prints about a third of an
+    A4 page tall, its 8-point labels still apart; on screen the bars keep BAR_PITCH."""
+    from quotabook.charts.base import BAR_PITCH, MIN_PRINT_PT, print_scale
+    from quotabook.charts.printed import PRINT_BAR_PITCH, bars_height, print_height, print_svg
+
+    names = [f"Representative {i:02d}" for i in range(16)]
+    data = pd.DataFrame({"rep": names, "Closed": range(16), "Commit": range(16), "target": [10] * 16})
+    fig = stacked_bars_vs_target(data, label="rep", categories=["Closed", "Commit"], target="target",
+                                 currency="USD", title="Sixteen reps")
+    assert fig.get_figheight() == pytest.approx(bars_height(16, BAR_PITCH))
+    assert print_height(fig) == pytest.approx(bars_height(16, PRINT_BAR_PITCH))
+    assert print_height(fig) < fig.get_figheight()
+
+    def labels_apart(fig) -> float:
+        scale = print_scale(fig)
+        texts, boxes = _drawn_texts(fig)
+        labels = [(t, b) for t, b in zip(texts, boxes, strict=True) if t in fig.axes[0].get_yticklabels()]
+        assert len(labels) == 16 and min(t.get_fontsize() for t, _ in labels) * scale >= MIN_PRINT_PT - 1e-9
+        ys = sorted((b for _, b in labels), key=lambda b: b.y0)
+        assert all(low.y1 < high.y0 for low, high in pairwise(ys))  # no two labels touch
+        return fig.get_figheight() * scale * 25.4  # printed height, mm
+
+    assert labels_apart(fig) > 297 / 2.5  # as drawn for the screen, it would take over 40% of the page
+    assert print_svg(labels_apart, fig) < 297 / 2.5  # its print variant takes about a third
+    assert fig.get_figheight() == pytest.approx(bars_height(16, BAR_PITCH))
+
+
+def test_a_figure_without_a_shorter_print_height_has_no_print_variant():
+    from quotabook.charts.printed import print_svg, set_print_height
+
+    fig, _ = new_figure(height=3.0)
+    assert print_svg(lambda f: "<svg/>", fig) is None  # no print height
+    assert print_svg(lambda f: "<svg/>", set_print_height(fig, 3.5)) is None  # not shorter: printed as shown
+    with pytest.raises(RuntimeError):  # a failing drawing still gives the figure back its size
+        print_svg(lambda f: (_ for _ in ()).throw(RuntimeError("boom")), set_print_height(fig, 2.0))
+    assert fig.get_figheight() == pytest.approx(3.0)
+    fig, _ = new_figure(16, height=4.0)  # an explicit height wins over the bars' count, on paper too
+    assert print_svg(lambda f: "<svg/>", fig) is None
+
+
 def test_percent_axis_and_finish_labels():
     fig, ax = new_figure(height=3)
     ax.plot([0, 1], [0.1, 0.35])
@@ -142,14 +183,30 @@ def test_x_tick_labels_raised_for_print_never_touch_on_narrow_panels():
     assert gap >= boxes[0].height / 2, [(b.x0, b.x1) for b in boxes]  # a visible space, not a hairline
 
 
-def test_a_rep_card_chart_is_half_a_page_wide_with_its_text_at_8_points_and_nothing_outside_it():
-    """A rep's card prints two to a line (the pack's print CSS): its chart is drawn CARD_WIDTH wide, so it prints
-    at its own size, every text at 8 points or more, the long title wrapped inside the figure; a rep with no
-    Commit call to compare says so inside the right panel."""
+def _drawn_texts(fig):
+    """The texts ``fig`` draws, each once (tick labels outside their axis' limits are not drawn), and their
+    boxes in a drawing of the figure at its current size."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.text import Text
 
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    fig.draw(renderer)
+    unseen = {id(t) for ax in fig.axes for t, lim, at in
+              [*((t, ax.get_ylim(), t.get_position()[1]) for t in ax.get_yticklabels()),
+               *((t, ax.get_xlim(), t.get_position()[0]) for t in ax.get_xticklabels())]
+              if not ax.axison or not min(lim) - 1e-9 <= at <= max(lim) + 1e-9}  # (nor on an axis turned off)
+    texts = [t for t in dict.fromkeys(fig.findobj(Text))  # (the title is found twice)
+             if t.get_text().strip() and t.get_visible() and id(t) not in unseen]
+    return texts, [t.get_window_extent(renderer) for t in texts]
+
+
+def test_a_rep_card_chart_is_half_a_page_wide_with_its_text_at_8_points_and_nothing_outside_it():
+    """A rep's card prints two to a line (the pack's print CSS): its chart is drawn CARD_WIDTH wide, so it prints
+    at its own size, every text at 8 points or more, the long title wrapped inside the figure; a rep with no
+    Commit call to compare says so inside the right panel. Its print variant is shorter (CARD_PRINT_HEIGHT), its
+    texts the same and still apart; the page's chart is left as it was."""
     from quotabook.charts.base import CARD_WIDTH, MIN_PRINT_PT, PRINT_WIDTH, print_scale
+    from quotabook.charts.printed import CARD_PRINT_HEIGHT, print_svg
     from quotabook.rep_scorecards.charts import rep_card
 
     history = pd.DataFrame({"period": ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"],
@@ -157,17 +214,23 @@ def test_a_rep_card_chart_is_half_a_page_wide_with_its_text_at_8_points_and_noth
     calls = pd.DataFrame({"period": ["2025-Q4", "2026-Q1", "2026-Q2", "2026-Q3"], "call": [85e3, 0.0, 65e3, 1.2e6],
                           "won": [115e3, 66e3, 0.0, 72e3]})
     title = "Christopher Montgomery-Whitfield: 92% of the Commit call won over four quarters"
+
+    def legible(fig) -> str:
+        assert print_scale(fig) == 1.0
+        texts, boxes = _drawn_texts(fig)
+        assert min(t.get_fontsize() for t in texts) >= MIN_PRINT_PT
+        assert all(b.x1 <= fig.bbox.width + 1 for b in boxes)  # no text cut at the edge
+        assert not [(a.get_text(), b.get_text()) for i, a in enumerate(texts) for j, b in enumerate(texts)
+                    if i < j and boxes[i].overlaps(boxes[j])]  # no two texts touch
+        return f"{fig.get_figheight():.2f}"
+
     for fig in (rep_card(history, calls, title=title), rep_card(history, calls.iloc[:0], title=title)):
         assert tuple(fig.get_size_inches()) == (CARD_WIDTH, pytest.approx(2.7))
         assert CARD_WIDTH * 2 < PRINT_WIDTH + 1  # two cards and the gap between them fit the page
-        assert print_scale(fig) == 1.0
-        renderer = FigureCanvasAgg(fig).get_renderer()
-        fig.draw(renderer)
-        texts = [t for t in fig.findobj(Text) if t.get_text().strip() and t.get_visible()]
-        assert min(t.get_fontsize() for t in texts) >= MIN_PRINT_PT
-        width = fig.bbox.width
-        assert all(t.get_window_extent(renderer).x1 <= width + 1 for t in texts)  # no text cut at the edge
         assert "\n" in fig.get_suptitle()  # the long title wraps
+        assert legible(fig) == "2.70"
+        assert print_svg(legible, fig) == f"{CARD_PRINT_HEIGHT:.2f}"  # drawn shorter for print, still legible
+        assert tuple(fig.get_size_inches()) == (CARD_WIDTH, pytest.approx(2.7))  # and given back its size
 
 
 # -- seaborn's convention: axes-level charts (data, options, ax=None, **kwargs -> Axes) ------------------------
@@ -364,3 +427,32 @@ def test_two_charts_compose_on_one_figure_with_catalog_axes_and_the_callers_colo
     assert left.get_xlabel() == "Sales velocity (EUR per day)" and right.get_xlabel() == "Lost deals (count)"
     assert [t.get_text() for t in right.texts] == [r"75% · \$0", r"25% · \$900"]  # dollars printed, not maths
     plt.close(fig)
+
+
+def test_a_displayed_bar_chart_carries_its_print_variant_beside_the_pages_svg():
+    """In a kernel, displaying a figure with a shorter print height gives two SVGs: the page's, as drawn, and
+    the print variant under PRINT_SVG_MIME, shorter; a figure without one gives the page's only."""
+    from types import SimpleNamespace
+
+    from IPython.core.formatters import DisplayFormatter
+    from matplotlib.figure import Figure
+
+    from quotabook.charts.printed import register_print_svg
+    from quotabook.headlines import PRINT_SVG_MIME
+
+    shell = SimpleNamespace(display_formatter=DisplayFormatter())
+    drawn = []
+
+    def draw(fig) -> str:
+        drawn.append(round(float(fig.get_figheight()), 2))
+        return f"<svg height='{fig.get_figheight():.2f}in'/>"
+
+    shell.display_formatter.formatters["image/svg+xml"].for_type(Figure, draw)
+    register_print_svg(shell, draw)
+    register_print_svg(shell, draw)  # idempotent
+    bars, _ = new_figure(16)
+    data, _ = shell.display_formatter.format(bars)
+    assert data["image/svg+xml"] == "<svg height='6.72in'/>" and data[PRINT_SVG_MIME] == "<svg height='5.76in'/>"
+    assert bars.get_figheight() == pytest.approx(6.72) and drawn == [6.72, 5.76]  # drawn once each
+    line, _ = new_figure(height=3.0)
+    assert PRINT_SVG_MIME not in shell.display_formatter.format(line)[0]

@@ -23,14 +23,16 @@ from collections.abc import Iterable, Mapping
 
 from .privacy import mask
 
-__all__ = ["FIGURE_KEYS", "RECORD_MIME", "TABLE_MIME", "extract_figures", "normalise_alerts", "normalise_figures",
-           "normalise_headlines", "record", "record_table"]
+__all__ = ["FIGURE_KEYS", "PRINT_SVG_MIME", "RECORD_MIME", "TABLE_MIME", "extract_figures", "normalise_alerts",
+           "normalise_figures", "normalise_headlines", "record", "record_table"]
 
 RECORD_MIME = "application/vnd.quotabook+json"
 #: The fields a recorded figure carries (anything else is dropped).
 FIGURE_KEYS = ("group", "scope", "key", "label", "metric", "value", "unit", "currency", "href")
 #: The raw values of a table a page shows, for the pack's CSV and XLSX exports (:mod:`quotabook.pack.tables`).
 TABLE_MIME = "application/vnd.quotabook.table+json"
+#: A chart's print variant (SVG), drawn shorter for the PDF (:mod:`quotabook.charts.printed`).
+PRINT_SVG_MIME = "application/vnd.quotabook.print-svg+xml"
 
 
 def _jsonable(value):

@@ -268,7 +268,7 @@ def test_the_glossary_prints_in_two_columns_each_entry_running_on_from_its_purpo
                for i in range(60)]
     print_page.set_content(_document("<p>x</p>", glossary=glossary_body(entries)))
     found = print_page.evaluate("""() => {
-        const md = document.querySelector('.qb-appendix .jp-RenderedMarkdown');
+        const md = [...document.querySelectorAll('.qb-appendix .jp-RenderedMarkdown')].at(-1);  // the entries
         const entry = n => [...md.querySelectorAll('p')].find(e => e.textContent.startsWith(`Metric ${n} `));
         const [p, next] = [entry(7), entry(8)];
         return {columns: getComputedStyle(md).columnCount, size: parseFloat(getComputedStyle(md).fontSize),
@@ -280,6 +280,27 @@ def test_the_glossary_prints_in_two_columns_each_entry_running_on_from_its_purpo
     assert found["text"] == "Metric 7 (m7): a use. · Formula: a / b; higher is better"  # no data columns
     assert found["lines"] < 1.5  # on the purpose's line
     assert found["nextTop"] >= found["pBottom"]  # the next entry starts on a line of its own
+
+
+def test_the_glossary_heading_never_ends_a_page_alone(print_page):
+    """Wherever the glossary starts, its heading prints on the page of its intro and first entries (the text
+    before it is made a line longer at a time, so that the heading lands at every height of the page)."""
+    from pypdf import PdfReader
+
+    from quotabook.metrics.glossary import GlossaryEntry
+    from quotabook.pack.pdf import GLOSSARY_ANCHOR, anchor_pages
+    from quotabook.pack.render import glossary_body
+
+    glossary = glossary_body([GlossaryEntry(f"m{i}", "target_achievement", i, f"**Metric {i}** (`m{i}`): a use, "
+                                            "described in a sentence long enough to take two lines.\n\n"
+                                            "- Formula: a / b") for i in range(40)])
+    for lines in range(38, 46):  # 42: the heading and intro ended page 1 when the heading spanned the columns
+        body = _markdown_body("\n\n".join(f"Line {i}." for i in range(lines)))
+        print_page.set_content(_document(body, glossary=glossary))
+        printed = print_page.pdf(format="A4", prefer_css_page_size=True)
+        pages = [" ".join(p.extract_text().split()) for p in PdfReader(io.BytesIO(printed)).pages]
+        heading = anchor_pages(printed)[GLOSSARY_ANCHOR] - 1
+        assert "Metric 0 (m0)" in pages[heading], (lines, pages[heading][-200:])
 
 
 def test_a_chart_prints_no_larger_than_its_text_is_sized_for(print_page):

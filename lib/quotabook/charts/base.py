@@ -28,11 +28,13 @@ from ..metrics.catalog import label as catalog_label
 from ..style import PALETTE
 from ..text import UNESCAPED_DOLLAR as _DOLLAR
 from ..text import currency_text, plain
+from .printed import PRINT_BAR_PITCH, bars_height, register_print_svg, set_print_height
 
-__all__ = ["CARD_WIDTH", "COLORS", "MAX_WIDTH", "MIN_PRINT_PT", "PRINT_HEIGHT", "PRINT_WIDTH", "RC", "category_color",
-           "chart_alt", "currency_axis", "currency_text", "ensure_axes", "figure", "finish", "literal", "metric_axis",
-           "metric_label", "new_figure", "no_data", "percent_axis", "plain", "print_legible", "print_scale",
-           "readable_labels", "say", "show_literally", "stacked_bars", "stacked_bars_vs_target", "style", "use_svg"]
+__all__ = ["BAR_PITCH", "CARD_WIDTH", "COLORS", "MAX_WIDTH", "MIN_PRINT_PT", "PRINT_HEIGHT",
+           "PRINT_WIDTH", "RC", "category_color", "chart_alt", "currency_axis", "currency_text", "ensure_axes",
+           "figure", "finish", "literal", "metric_axis", "metric_label", "new_figure", "no_data", "percent_axis",
+           "plain", "print_legible", "print_scale", "readable_labels", "say", "show_literally", "stacked_bars",
+           "stacked_bars_vs_target", "style", "use_svg"]
 
 _Drawn = TypeVar("_Drawn", Figure, Axes)
 
@@ -50,6 +52,9 @@ PRINT_HEIGHT = 230 / 25.4
 CARD_WIDTH = 3.5
 #: The smallest text a chart may print at, in points, once scaled to the page (:func:`print_legible`).
 MIN_PRINT_PT = 8.0
+#: Height per bar of a horizontal bar chart on screen, inches (its print variant takes
+#: :data:`quotabook.charts.printed.PRINT_BAR_PITCH`).
+BAR_PITCH = 0.32
 #: Colours for everything that is not a forecast category: series 1, 2, 3 ... (Okabe-Ito, colour-blind safe).
 COLORS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#000000"]
 #: Matplotlib settings of the house style.
@@ -107,6 +112,9 @@ def use_svg() -> None:
     draw = svg.lookup_by_type(Figure)
     if not (isinstance(draw, partial) and draw.func is _svg_with_alt):
         svg.for_type(Figure, partial(_svg_with_alt, draw))
+    else:
+        draw = draw.args[0]
+    register_print_svg(shell, draw)  # and, for a chart with a shorter print variant, that too
 
 
 def literal(text: str) -> str:
@@ -205,11 +213,15 @@ def percent_axis(ax: Axes, axis: str = "y", *, decimals: int = 0) -> None:
 def new_figure(n_rows: int | None = None, *, height: float | None = None, ncols: int = 1,
                width: float = MAX_WIDTH, sharey: bool = False) -> tuple[Figure, Axes]:
     """A figure in the house style. ``n_rows``: the number of bars of a horizontal bar chart, which sets a
-    height that keeps their labels apart (0.32 inch per bar); or give ``height`` in inches."""
+    height that keeps their labels apart (:data:`BAR_PITCH` per bar; its print variant is drawn with bars
+    closer, :func:`quotabook.charts.printed.bars_height`); or give ``height`` in inches."""
+    bars = height is None and n_rows is not None
     if height is None:
-        height = 4.2 if n_rows is None else min(max(2.2, 0.32 * n_rows + 1.6), 11.0)
+        height = bars_height(n_rows, BAR_PITCH) if bars else 4.2
     with style():
         fig, ax = plt.subplots(1, ncols, figsize=(min(width, MAX_WIDTH), height), sharey=sharey)
+    if bars:
+        set_print_height(fig, bars_height(n_rows, PRINT_BAR_PITCH))
     return fig, ax
 
 

@@ -89,8 +89,9 @@ body { font-family: var(--jp-content-font-family, "DejaVu Sans", Arial, sans-ser
 .qb-front { break-after: avoid; }
 .qb-theme h1 { border-top: 1.5px solid #1a365d; padding-top: 2.5mm; }
 .qb-failure { border: 1px solid #feb2b2; background: #fff5f5; padding: 12px 16px; border-radius: 4px; }
-.qb-appendix .jp-RenderedMarkdown { column-count: 2; column-gap: 5mm; font-size: 7pt; line-height: 1.12; }
-.qb-appendix .jp-RenderedMarkdown h1 { column-span: all; }
+.qb-appendix .jp-RenderedMarkdown { font-size: 7pt; line-height: 1.12; }
+.qb-appendix .jp-Cell:first-child { break-after: avoid; }
+.qb-appendix .jp-Cell + .jp-Cell .jp-RenderedMarkdown { column-count: 2; column-gap: 5mm; }
 .qb-appendix .jp-RenderedMarkdown h2 { font-size: 9.5pt; margin: 2mm 0 0.8mm 0; break-after: avoid; }
 .qb-appendix .jp-RenderedMarkdown p { margin: 0.6mm 0 0 0; }
 .qb-appendix .jp-RenderedMarkdown code { font-size: 6.5pt; padding: 0 1px; }

@@ -24,9 +24,10 @@ import logging
 import re
 from functools import cache
 
-from ..headlines import RECORD_MIME, normalise_alerts, normalise_headlines
+from ..headlines import PRINT_SVG_MIME, RECORD_MIME, normalise_alerts, normalise_headlines
 from ..metrics.glossary import GLOSSARY_MIME, GlossaryEntry, entries_from_output, glossary_markdown, merge_entries
 from .navigation import PageNav
+from .print_charts import use_print_charts
 from .repeated_cards import drop_repeated_cards
 from .tables import TABLE_MIME
 
@@ -245,11 +246,13 @@ def extract_records(nb) -> tuple[dict, list[dict]]:
 
 def strip_records(nb):
     """A copy of ``nb`` without the record and table-export outputs (data for the index and the CSV / XLSX
-    exports, not report content)."""
+    exports, not report content) and without the charts' print variants."""
     nb = copy.deepcopy(nb)
     for cell in nb.cells:
         if "outputs" in cell:
             cell.outputs = [o for o in cell.outputs if not {RECORD_MIME, TABLE_MIME} & set(o.get("data", {}))]
+            for output in cell.outputs:  # a chart's print variant is the PDF's (pdf_section), never the page's
+                (output.get("data") or {}).pop(PRINT_SVG_MIME, None)
     return nb
 
 
@@ -323,9 +326,11 @@ def pdf_section(nb, shown: dict[str, str] | None = None, title: str = "") -> tup
 
     With ``shown`` (the charts and tables printed so far in the PDF, see :func:`drop_repeats`), a chart or
     table an earlier theme printed already is left out for a line naming that theme; this theme's are added
-    to ``shown`` under ``title``. A card's table that only repeats the rows of the tables above it is left out
-    for a line saying where its figures are (:func:`~quotabook.pack.repeated_cards.drop_repeated_cards`)."""
-    nb, entries = split_glossary(nb)
+    to ``shown`` under ``title``. Charts print as their print variants (:mod:`quotabook.pack.print_charts`:
+    bars closer than on screen, text the same size). A card's table that only repeats the rows of the tables
+    above it is left out for a line saying where its figures are
+    (:func:`~quotabook.pack.repeated_cards.drop_repeated_cards`)."""
+    nb, entries = split_glossary(use_print_charts(nb))
     if shown is not None:
         nb = drop_repeats(nb, shown, title)
     return notebook_body(drop_repeated_cards(nb))[1], entries
@@ -394,11 +399,15 @@ def drop_repeats(nb, shown: dict[str, str], title: str):
 def glossary_body(entries: list[GlossaryEntry]) -> str:
     """The rendered body of one glossary of ``entries`` (a PDF's appendix: a part of its own, so its heading
     is an H1, a top-level bookmark beside the themes), styled as the notebooks are, each entry as printed
-    (:func:`quotabook.metrics.glossary.printed`: without the data columns it reads)."""
+    (:func:`quotabook.metrics.glossary.printed`: without the data columns it reads). Heading and intro are
+    one cell and the entries another, which the PDF sets in columns (a heading spanning columns could end a
+    page alone)."""
     import nbformat
 
-    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(glossary_markdown(entries, level=1,
-                                                                                         for_print=True))])
+    text = glossary_markdown(entries, level=1, for_print=True)
+    head, themes, rest = text.partition("\n## ")
+    cells = [head, themes.lstrip("\n") + rest] if themes else [text]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(cell) for cell in cells])
     return notebook_body(nb)[1]
 
 

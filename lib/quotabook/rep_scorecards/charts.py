@@ -15,6 +15,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ..charts.base import CARD_WIDTH, COLORS, category_color, currency_axis, ensure_axes, finish, style
+from ..charts.printed import CARD_PRINT_HEIGHT, set_print_height
 from ..trends.charts import quarter_label
 
 __all__ = ["bookings_vs_target", "calls_vs_won", "rep_card"]
@@ -67,4 +68,5 @@ def rep_card(history: pd.DataFrame, calls: pd.DataFrame, *, title: str, currency
             handles.setdefault(label, handle)
     fig.legend(list(handles.values()), list(handles), loc="outside lower left", ncols=len(handles), fontsize=8,
                handlelength=1.2, columnspacing=0.8)
+    set_print_height(fig, CARD_PRINT_HEIGHT)
     return finish(fig, left, textwrap.fill(title, 38), legend=False, title_size=10)
