@@ -304,9 +304,10 @@ def test_the_glossary_heading_never_ends_a_page_alone(print_page):
 
 
 def test_a_chart_prints_no_larger_than_its_text_is_sized_for(print_page):
-    """The print CSS and ``charts.base`` agree: a wide or tall chart prints at most PRINT_WIDTH by PRINT_HEIGHT
-    inches, the size :func:`~quotabook.charts.base.print_legible` raises its text for (8 points or more)."""
-    from quotabook.charts.base import PRINT_HEIGHT, PRINT_WIDTH
+    """The print CSS and ``charts.base`` agree: a wide or tall figure prints at most PRINT_WIDTH by PRINT_HEIGHT
+    inches, the size :func:`~quotabook.charts.base.print_legible` raises its text for (8 points or more), its
+    SVG's margin (SVG_PAD a side) besides: a 9-inch figure saved 9.2 inches wide prints its 9 at PRINT_WIDTH."""
+    from quotabook.charts.base import MAX_WIDTH, PRINT_HEIGHT, PRINT_WIDTH, SVG_PAD
 
     def chart(width: float, height: float) -> str:
         svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}in" height="{height}in" '
@@ -314,12 +315,16 @@ def test_a_chart_prints_no_larger_than_its_text_is_sized_for(print_page):
         return (f'<div class="jp-RenderedSVG jp-OutputArea-output"><img alt="c" '
                 f'src="data:image/svg+xml;base64,{base64.b64encode(svg.encode()).decode()}"></div>')
 
-    print_page.set_content(_document(chart(9.0, 4.2) + chart(4.0, 12.0) + chart(5.0, 2.0)))
+    pad = 2 * SVG_PAD
+    print_page.set_content(_document(chart(MAX_WIDTH + pad, 4.2 + pad) + chart(4.0 + pad, 12.0 + pad)
+                                     + chart(5.0, 2.0)))
     sizes = print_page.evaluate("""() => [...document.querySelectorAll('img')].map(i => {
         const r = i.getBoundingClientRect(); return [r.width / 96, r.height / 96]; })""")
     wide, tall, small = sizes
-    assert wide == pytest.approx((PRINT_WIDTH, 4.2 * PRINT_WIDTH / 9), abs=0.02)
-    assert tall[1] == pytest.approx(PRINT_HEIGHT, abs=0.02)  # the box is capped; the chart is contained in it
+    scale = wide[0] / (MAX_WIDTH + pad)
+    assert MAX_WIDTH * scale == pytest.approx(PRINT_WIDTH, abs=0.01)  # the figure, without its margin
+    assert wide[1] == pytest.approx((4.2 + pad) * scale, abs=0.02)
+    assert PRINT_HEIGHT <= tall[1] <= PRINT_HEIGHT + pad  # the box is capped; the chart is contained in it
     assert small == pytest.approx((5.0, 2.0), abs=0.02)  # a chart that fits prints at its own size
 
 

@@ -30,10 +30,10 @@ from ..text import UNESCAPED_DOLLAR as _DOLLAR
 from ..text import currency_text, plain
 from .printed import PRINT_BAR_PITCH, bars_height, register_print_svg, set_print_height
 
-__all__ = ["BAR_PITCH", "CARD_WIDTH", "COLORS", "MAX_WIDTH", "MIN_PRINT_PT", "PRINT_HEIGHT",
-           "PRINT_WIDTH", "RC", "category_color", "chart_alt", "currency_axis", "currency_text", "ensure_axes",
-           "figure", "finish", "literal", "metric_axis", "metric_label", "new_figure", "no_data", "percent_axis",
-           "plain", "print_legible", "print_scale", "readable_labels", "say", "show_literally", "stacked_bars",
+__all__ = ["BAR_PITCH", "CARD_WIDTH", "COLORS", "MAX_WIDTH", "MIN_PRINT_PT", "PRINT_HEIGHT", "PRINT_WIDTH", "RC",
+           "SVG_PAD", "category_color", "chart_alt", "currency_axis", "currency_text", "ensure_axes", "figure",
+           "finish", "literal", "metric_axis", "metric_label", "new_figure", "no_data", "percent_axis", "plain",
+           "print_legible", "print_scale", "readable_labels", "say", "show_literally", "stacked_bars",
            "stacked_bars_vs_target", "style", "use_svg"]
 
 _Drawn = TypeVar("_Drawn", Figure, Axes)
@@ -46,6 +46,11 @@ MAX_WIDTH = 9.0
 #: sized for that (:func:`print_legible`).
 PRINT_WIDTH = 160 / 25.4
 PRINT_HEIGHT = 230 / 25.4
+#: The margin (inches) the inline SVG of a chart has around its figure (``savefig.pad_inches``, with
+#: ``bbox_inches="tight"``): the print CSS caps the image at :data:`PRINT_WIDTH` scaled by
+#: ``(MAX_WIDTH + 2 * SVG_PAD) / MAX_WIDTH``, so that a widest figure prints at :data:`PRINT_WIDTH` itself, the
+#: width its text is sized for (a cap of PRINT_WIDTH on the image printed that text at 7.9 points).
+SVG_PAD = 0.1
 #: Width of a chart drawn for a card printed two to a line (inches, 89 mm): half the page between the PDF's
 #: margins less the gap between the two cards (``quotabook.pack.render.PRINT_CSS``), so that such a chart
 #: prints at its own size and its text at the size it was drawn (at least :data:`MIN_PRINT_PT`).
@@ -62,6 +67,7 @@ RC = {
     "figure.figsize": (MAX_WIDTH, 4.2),
     "figure.dpi": 110,
     "savefig.dpi": 200,
+    "savefig.pad_inches": SVG_PAD,
     "savefig.format": "svg",
     "svg.fonttype": "none",          # text stays text in SVG: sharp, searchable, selectable in PDF
     "font.size": 10,

@@ -58,7 +58,7 @@ _BODY_START, _BODY_END = "<!-- quotabook:body -->", "<!-- /quotabook:body -->"
 #: rep cards two to a line (also on a wide screen; their charts are drawn half a page wide,
 #: ``quotabook.charts.base.CARD_WIDTH``), headings kept with what follows them, charts at most 160 mm wide (a
 #: little less than the page: three more charts a page or so) and 230 mm tall (``quotabook.charts.base.PRINT_WIDTH``
-#: and ``PRINT_HEIGHT``, which the charts' smallest text is sized for).
+#: and ``PRINT_HEIGHT``, which the charts' smallest text is sized for; the image is that plus its SVG's margin).
 PRINT_CSS = """
 @page { size: A4; margin: 9mm 10mm 12mm 10mm; }
 body.jp-Notebook { max-width: 1100px; margin: 0 auto; padding: 12px 20px; }
@@ -154,7 +154,9 @@ details.qb-glossary > summary { cursor: pointer; font-weight: 600; margin: 1.2em
   .jp-OutputArea .jp-OutputArea-output table.qb-card > tbody > tr > td { padding: 0.5px 2px !important; }
   .jp-OutputArea .jp-OutputArea-output table.qb-card > tbody > tr > td:nth-child(2) { padding-right: 3mm !important; }
   h1, h2, h3, h4, caption { break-after: avoid; page-break-after: avoid; }
-  .jp-OutputArea-output img { max-width: 160mm !important; max-height: 230mm; object-fit: contain;
+  /* A 9-inch figure at 160 mm (PRINT_WIDTH), its SVG 9.2 inches wide with its margin (SVG_PAD a side):
+     163.5 mm; at most 230 mm tall, and that margin. */
+  .jp-OutputArea-output img { max-width: 163.5mm !important; max-height: 235mm; object-fit: contain;
                                object-position: left top; }
   details.qb-glossary > summary { display: none; }
 }
