@@ -113,9 +113,13 @@ def team():
 def test_activity_counts_by_type_are_in_period_and_grouped_through_the_reps_territory(team):
     wide = compute_wide(["activity_count", "dial_count", "connect_count", "email_count", "meeting_booked_count",
                          "meeting_held_count"], team, "2026-Q1", by="region")
-    # East = Ann (T1); West = Bob (T2) and T3 (no owner). Bob's April dial is Q2; Zed owns no territory.
+    # East = Ann (T1); West = Bob (T2) and T3 (no owner). Bob's April dial is Q2; Zed owns neither territory
+    # nor deal: his dial is in the Unassigned group, so the regions add up to the district's 7.
     assert wide.loc["East"].tolist() == [5, 2, 1, 0, 1, 1]
     assert wide.loc["West"].tolist() == [1, 0, 0, 1, 0, 0]
+    assert wide.loc["Unassigned"].tolist() == [1, 1, 0, 0, 0, 0]
+    district = compute_wide(["activity_count"], team, "2026-Q1", by="district")["activity_count"]
+    assert district.to_dict() == {"D": 7} == {"D": wide["activity_count"].sum()}
 
 
 def test_results_against_goals_by_owner_and_type(team):
@@ -131,8 +135,10 @@ def test_results_against_goals_by_owner_and_type(team):
 
 def test_rep_count_falls_back_to_deal_owners_for_territories_without_one(team):
     reps = compute_wide(["rep_count"], team, "2026-Q1", by="territory")["rep_count"]
-    assert reps.to_dict() == {"T1": 1, "T2": 1, "T3": 1}  # T3 names nobody; Cat owns its deal D
-    assert compute_wide(["rep_count"], team, "2026-Q1", by="district").loc["D", "rep_count"] == 2
+    # T3 names nobody; Cat, who owns no territory, owns its deal D (active in Q1) and counts there; Zed owns
+    # neither territory nor deal but dialled in Q1: he counts in Unassigned, where his dial is.
+    assert reps.to_dict() == {"T1": 1, "T2": 1, "T3": 1, "Unassigned": 1}
+    assert compute_wide(["rep_count"], team, "2026-Q1", by="district").loc["D", "rep_count"] == 4
 
 
 def test_per_rep_rules_of_thumb_are_per_month(team):

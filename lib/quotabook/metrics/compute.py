@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..activities import activity_columns
+from ..activities import activity_columns, activity_counts
 from ..dataset import Dataset, lead_owner_territory
 from ..errors import ConfigError, MetricUnavailable
 from ..fiscal import Period
@@ -164,14 +164,16 @@ class Context:
 
         A level found on the frame is used directly (through :data:`LEVEL_COLUMNS` for a level spelled
         differently per table); otherwise it is looked up through the territory (``territory -> region ->
-        district``, ``territory -> owner``) or, for frames keyed by rep (activities), through the rep's
-        territory. A level on both (``segment``) takes the frame's value and falls back to the
+        district``, ``territory -> owner``) or, for frames keyed by rep (activities, activity goals, leads),
+        through the rep's territory as :func:`quotabook.dataset.lead_owner_territory` places it (the first
+        territory they own by name; for a rep who owns none, a former or overlay rep, the territory of their
+        latest created deal). A level on both (``segment``) takes the frame's value and falls back to the
         territory's where the frame's is blank. Blank lead sources form the group ``"(blank)"``.
 
-        ``unplaced=True`` (leads) places every row: the owner's territory follows
-        :func:`quotabook.dataset.lead_owner_territory`, and a row it cannot place is ``"Unassigned"`` at
-        territory, region and rep level, in the district when the data holds one district, and
-        ``"(blank)"`` for a territory attribute such as segment. Without it such rows have no group.
+        ``unplaced=True`` (leads, activities, activity goals) places every row: a row the rule cannot place
+        (no owner, or a rep with neither territory nor deal) is ``"Unassigned"`` at territory, region and
+        rep level, in the district when the data holds one district, and ``"(blank)"`` for a territory
+        attribute such as segment. Without it such rows have no group.
         """
         terr = self._territory_table()
         out = []
@@ -187,7 +189,7 @@ class Context:
                 continue
             if level not in terr and level != "territory":
                 raise MetricUnavailable(f"grouping by {level}", [f"column {level} on this table"])
-            owners = self._lead_owner_territory() if unplaced else self._owner_territory()
+            owners = self._owner_placement()
             territory = frame["territory"] if "territory" in frame else map_keys(frame["owner"], owners)
             value = territory if level == "territory" else map_keys(territory, terr[level])
             if column is not None:
@@ -206,28 +208,50 @@ class Context:
                 return str(districts[0])
         return UNASSIGNED if level in GEO_LEVELS else BLANK
 
-    def _lead_owner_territory(self) -> pd.Series:
-        if "lead_owners" not in self._memo:
-            self._memo["lead_owners"] = lead_owner_territory(self.ds.territories, self.ds.opportunities)
-        return self._memo["lead_owners"]
+    def _owner_placement(self) -> pd.Series:
+        """The territory of each rep's rows keyed by rep (:func:`quotabook.dataset.lead_owner_territory`)."""
+        if "owner_placement" not in self._memo:
+            self._memo["owner_placement"] = lead_owner_territory(self.ds.territories, self.ds.opportunities)
+        return self._memo["owner_placement"]
 
     def _territory_table(self) -> pd.DataFrame:
         if "territories" not in self._memo:
             self._memo["territories"] = self.ds.territories.set_index("territory")
         return self._memo["territories"]
 
-    def _owner_territory(self) -> pd.Series:
-        if "owners" not in self._memo:
-            t = self.ds.territories.dropna(subset=["owner"]).drop_duplicates("owner")
-            self._memo["owners"] = t.set_index("owner")["territory"]
-        return self._memo["owners"]
+    def active_deals(self) -> pd.DataFrame:
+        """Deals in play during the period: created before its end (or with no created date) and not closed
+        before its start."""
+        o = self.ds.opportunities
+        active = ((o["created_date"] < self.period.end) | o["created_date"].isna()) & (
+            ~o["is_closed"].fillna(False).astype(bool) | (o["close_date"] >= self.period.start))
+        return o[active]
+
+    def reps_without_territory(self) -> pd.Index:
+        """Reps who own no territory (a former AE, an overlay) but own a deal active in the period
+        (:meth:`active_deals`) or logged an activity dated in it, sorted by name.
+
+        They are never dropped: owner-level results list them after the territory owners, ``rep_count``
+        counts them, and their activities count where :func:`quotabook.dataset.lead_owner_territory` places
+        them (their latest created deal's territory, else "Unassigned")."""
+        if "reps_without_territory" not in self._memo:
+            counts = activity_counts(self.ds)
+            acted = counts.loc[self.period.contains(counts["activity_date"]), "owner"]
+            found = pd.Index(pd.concat([self.active_deals()["owner"], acted]).dropna().unique())
+            owners = pd.Index(self.ds.territories["owner"].dropna().unique())
+            self._memo["reps_without_territory"] = found.difference(owners).rename("owner")
+        return self._memo["reps_without_territory"]
 
     def groups(self) -> pd.Index:
         """Every group the result lists, so that a group with nothing gets a zero, not a gap: all
         territories / regions / reps of the dataset for geographic levels, and every value found on
         the opportunities for other levels (e.g. each segment; for lead source, on the leads too), so
         that a ratio's numerator and denominator always cover the same groups. Computed once per
-        context."""
+        context.
+
+        Grouped by rep, the territory owners come first, then (after them, by name) the reps who own no
+        territory but have deals or activities in the period (:meth:`reps_without_territory`), and, at a
+        level above the rep, the territories where reps own deals outside their own territories."""
         if "groups" not in self._memo:
             self._memo["groups"] = self._all_groups()
         return self._memo["groups"]
@@ -237,7 +261,9 @@ class Context:
             return pd.Index([])
         cols = list(self.by)
         if all(level in GEO_LEVELS for level in self.by):
-            frame = self.ds.territories[cols]
+            frame = self.ds.territories[cols].dropna().drop_duplicates().sort_values(cols)
+            if "owner" in self.by:  # reps found in the data who own no territory: listed after the owners
+                frame = pd.concat([frame, self._rep_groups(frame)], ignore_index=True)
         else:
             frame = pd.concat(self.keys(self.ds.opportunities), axis=1)
             if any(level in LEVEL_COLUMNS for level in self.by) and len(self.ds.leads):
@@ -245,8 +271,19 @@ class Context:
                 # grouping with another level leads do not have keeps the deals' groups.
                 with contextlib.suppress(MetricUnavailable):
                     frame = pd.concat([frame, pd.concat(self.keys(self.ds.leads, unplaced=True), axis=1)])
-        frame = frame.dropna().drop_duplicates().sort_values(cols)
+            frame = frame.dropna().drop_duplicates().sort_values(cols)
         return pd.MultiIndex.from_frame(frame) if len(cols) > 1 else pd.Index(frame[cols[0]], name=cols[0])
+
+    def _rep_groups(self, known: pd.DataFrame) -> pd.DataFrame:
+        """Groups of a grouping by rep that the territories do not hold (``known``): the groups of the
+        period's active deals and of the reps who own no territory, sorted, listed after the others."""
+        cols = list(self.by)
+        reps = pd.DataFrame({"owner": self.reps_without_territory()})
+        found = pd.concat([pd.concat(self.keys(self.active_deals()), axis=1),
+                           pd.concat(self.keys(reps, unplaced=True), axis=1)], ignore_index=True)
+        found = found.dropna().drop_duplicates()
+        new = found.merge(known, on=cols, how="left", indicator=True)
+        return new.loc[new["_merge"].eq("left_only"), cols].sort_values(cols)
 
     def _group(self, frame: pd.DataFrame, values: pd.Series, how: str | Callable, fill,
                unplaced: bool = False) -> pd.Series:
@@ -257,8 +294,9 @@ class Context:
         per_deal = "opportunity_id" in self.by  # a per-deal listing shows the deals the measure selected
         groups = self.groups() if (fill is not None and not per_deal) or geographic else ()
         if len(groups) and geographic:  # counts and sums list every group; a mean over no rows only places
-            # rows placed outside the territories (the Unassigned group of leads) are listed after them
-            result = result.reindex(groups.append(result.index.difference(groups)) if unplaced else groups)
+            # rows placed outside the listed groups (the Unassigned group of leads and activities, a rep
+            # with nothing else in the period) are listed after them: never dropped
+            result = result.reindex(groups.append(result.index.difference(groups)))
         elif len(groups):  # values seen on other tables (e.g. lead cohorts) are kept too
             result = result.reindex(groups.union(result.index))
         return result.fillna(fill) if fill is not None else result
@@ -271,9 +309,9 @@ class Context:
         """Row count per group (0 where a group has no rows); ``unplaced``: see :meth:`keys`."""
         return self._group(frame, pd.Series(1.0, index=frame.index), "sum", 0.0, unplaced)
 
-    def nunique(self, frame: pd.DataFrame, column: str) -> pd.Series:
-        """Distinct values of ``column`` per group."""
-        return self._group(frame, frame[column], "nunique", 0.0).astype("float64")
+    def nunique(self, frame: pd.DataFrame, column: str, *, unplaced: bool = False) -> pd.Series:
+        """Distinct values of ``column`` per group; ``unplaced``: see :meth:`keys`."""
+        return self._group(frame, frame[column], "nunique", 0.0, unplaced).astype("float64")
 
     def agg(self, frame: pd.DataFrame, column: str, how: str | Callable, *, unplaced: bool = False) -> pd.Series:
         """Any other aggregation (mean, median, max, a quantile function) per group; NaN where empty;

@@ -1,7 +1,9 @@
 """Measures of theme 2, activity ratios (InsightSquared, Scott Cowley): activity counts, goals and reps.
 
-Activities belong to a rep (``owner``) and are grouped through the rep's territory. Counts are of
-activities dated in the period. A connected call is logged twice in the canonical data, as a ``dial``
+Activities belong to a rep (``owner``) and are grouped through the rep's territory, as leads are
+(:func:`quotabook.dataset.lead_owner_territory`): a rep who owns no territory (a former AE, an overlay) counts
+in the territory of their latest created deal, and one with no deal either in the group "Unassigned", so
+territories and regions add up to the district. Counts are of activities dated in the period. A connected call is logged twice in the canonical data, as a ``dial``
 and as a ``connect`` (demo convention, as InsightSquared's table counts connects among dials), so Dial:Connect
 is dials over connects. Ratios (Dial:Connect, Opportunity:Deal, per-rep rules of thumb, goal attainment)
 are evaluated by ``compute`` from their catalog declaration; nothing here divides.
@@ -55,8 +57,10 @@ def _all_types(ctx: Context, counts: pd.Series) -> pd.Series:
         observed = counts.index.get_level_values(i).dropna().unique().tolist()
         if level == "type":
             values.append(list(dict.fromkeys([*ACTIVITY_TYPES, *observed])))
-        elif level in GEO_LEVELS:
-            values.append(sorted(ctx.ds.territories[level].dropna().unique().tolist()))
+        elif level in GEO_LEVELS:  # every territory's, the reps who own no territory, then any other found
+            listed = sorted(ctx.ds.territories[level].dropna().unique().tolist())
+            extra = ctx.reps_without_territory().tolist() if level == "owner" else []
+            values.append(list(dict.fromkeys([*listed, *extra, *sorted(observed)])))
         else:
             values.append(sorted(observed))
     if len(values) == 1:
@@ -71,8 +75,8 @@ def _count_of_type(ctx: Context, kind: str | None) -> pd.Series:
     of the period, so all activity metrics list the same groups whatever the grouping."""
     a = _activities_in_period(ctx)
     if kind is None:
-        return _all_types(ctx, ctx.sum(a, "rows"))
-    return _all_types(ctx, ctx.sum(a.assign(_hit=a["rows"].where(a["type"] == kind, 0)), "_hit"))
+        return _all_types(ctx, ctx.sum(a, "rows", unplaced=True))
+    return _all_types(ctx, ctx.sum(a.assign(_hit=a["rows"].where(a["type"] == kind, 0)), "_hit", unplaced=True))
 
 
 def elapsed_share(ctx: Context) -> float:
@@ -127,17 +131,22 @@ def activity_goal(ctx: Context) -> pd.Series:
     """Sum of the activity goals set for the period (count of activities).
 
     Only (owner, type) pairs that have a goal are listed when grouping by type, so a type without a goal
-    has no attainment instead of a 0% one.
+    has no attainment instead of a 0% one. Goals are placed like the rep's activities (a rep who owns no
+    territory: their latest deal's territory, else "Unassigned").
     """
     g = ctx.in_period_quarters(ctx.ds.activity_goals, "activity_goal", "activity goals")
-    return ctx.sum(g, "goal")
+    return ctx.sum(g, "goal", unplaced=True)
 
 
 @measure("rep_count")
 def rep_count(ctx: Context) -> pd.Series:
-    """Distinct owners of the territories in each group (count of reps).
+    """Reps in each group (count): the distinct owners of its territories, plus the reps who own no
+    territory (a former AE, an overlay) but own a deal active in the period or logged an activity in it,
+    counted once, where their activities count (their latest created deal's territory, else "Unassigned").
 
-    A group whose territories name no owner counts instead the distinct owners of its deals active in the
+    They did the work the per-rep rates count, so the rates divide by them too: activities per rep, per rep
+    per month or week, leads per rep always have the same reps above and below the line. A group with
+    neither (territories naming no owner) counts instead the distinct owners of its deals active in the
     period (created before its end and not closed before its start).
     """
     return _memo(ctx, "_rep_count", lambda: _rep_count(ctx))
@@ -146,11 +155,11 @@ def rep_count(ctx: Context) -> pd.Series:
 def _rep_count(ctx: Context) -> pd.Series:
     t = ctx.ds.territories
     named = ctx.nunique(t[t["owner"].notna()], "owner")
-    o = ctx.opportunities
-    active = ((o["created_date"] < ctx.period.end) | o["created_date"].isna()) & (
-        ~o["is_closed"].fillna(False).astype(bool) | (o["close_date"] >= ctx.period.start))
+    others = ctx.nunique(pd.DataFrame({"owner": ctx.reps_without_territory()}), "owner", unplaced=True)
+    named = named.add(others, fill_value=0.0)  # disjoint: the others own no territory
+    o = ctx.active_deals()
     keep = list(dict.fromkeys(["owner", "territory", *(c for c in ctx.by if c in o)]))
-    dealers = ctx.nunique(o.loc[active, keep], "owner")
+    dealers = ctx.nunique(o[keep], "owner")
     named, dealers = named.align(dealers)
     return named.where(named.fillna(0) > 0, dealers).fillna(0.0)
 
