@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from quotabook import ConfigError, DataQualityWarning, MetricUnavailable, load
+from quotabook.metrics import compute_wide
 from quotabook.testing.tiny import HISTORY, OPPORTUNITIES, TERRITORIES, write_folder
 
 T = pd.Timestamp
@@ -105,11 +106,12 @@ def test_as_of_a_date_before_any_activity(tiny_folder):
     assert len(ds.activities) == 0
 
 
-# -- activities of a rep with territories in two regions (issue 15) ------------------------------------------------
-def test_each_activity_counts_in_one_region_by_its_deal_else_its_owners_home_region(tmp_path):
-    """Ann owns T1 (East) and T2 (West): her activity on a West deal counts in West, her others in East (a tie:
-    one territory each, so the region first by name), once; Dan owns no territory, only a West deal; Eve
-    nothing at all (counted in the district only)."""
+# -- activities of a rep with territories in two regions (issue 15), of reps who own none (issue 16) -------------
+def test_each_activity_counts_in_one_region_with_its_rep_as_compute_groups_it(tmp_path):
+    """Ann owns T1 (East) and T2 (West): all her activities count in T1, her first territory by name, even a1 on
+    her West deal W1 (a data note on West's page says so); Dan owns no territory, only a West deal (T3): he
+    counts in T3; Eve owns nothing at all: the district's Unassigned group, in no region. Each region's slice
+    counts what the district's "by region" table gives it, and the regions plus Unassigned make the district."""
     folder = write_folder(
         tmp_path / "two",
         territories="territory,region,district,owner,segment\nT1,East,D,Ann,SMB\nT2,West,D,Ann,SMB\n"
@@ -124,18 +126,21 @@ def test_each_activity_counts_in_one_region_by_its_deal_else_its_owners_home_reg
     ds = load(folder)
     with pytest.warns(DataQualityWarning, match=r"1 rep\(s\) own territories in more than one region \(Ann\)"):
         east = ds.for_region("East")
-    assert sorted(east.activities["activity_id"]) == ["a2", "a4"]
-    with pytest.warns(DataQualityWarning, match="the region where they own the most, ties by name"):
+    assert sorted(east.activities["activity_id"]) == ["a1", "a2", "a4"]
+    with pytest.warns(DataQualityWarning, match="1 activity on West's deals were logged by reps counted in another"):
         west = ds.for_region("West")
-    assert sorted(west.activities["activity_id"]) == ["a1", "a3", "a5"]
-    with pytest.warns(DataQualityWarning):
-        homes = ds.owner_home_regions()
-    assert homes.to_dict() == {"Ann": "East", "Bob": "West", "Cy": "East", "Dan": "West"}
+    assert sorted(west.activities["activity_id"]) == ["a3", "a5"]
+    by_region = compute_wide(["activity_count"], ds, "2026-Q1", by="region")["activity_count"]
+    assert by_region.to_dict() == {"East": 3, "West": 2, "Unassigned": 1}
+    assert compute_wide(["activity_count"], ds, "2026-Q1", by="district")["activity_count"].to_dict() == {"D": 6}
+    for name, part in (("East", east), ("West", west)):
+        sliced = compute_wide(["activity_count"], part, "2026-Q1", by="region")["activity_count"]
+        assert sliced.to_dict() == {name: by_region[name]}
 
 
 def test_the_glossary_says_how_activities_are_attributed_to_regions():
     from quotabook.metrics import load_catalog
 
     activity = load_catalog().to_markdown(used=["dial_count"])
-    assert "Activities count in the region of the deal they are on, else in the region of their owner's" in activity
+    assert "Activities count with the rep who logged them: in the region of the rep's territory" in activity
     assert "Activities count" not in load_catalog().to_markdown(used=["win_rate"])

@@ -94,15 +94,15 @@ class ActivityStore:
     """Validated activities in a Parquet file, queried with DuckDB and never loaded whole.
 
     ``path`` holds only rows validation kept (rejected rows are in the dataset's report, like any other
-    table's). A region slice keeps the activities on its deals (``deal_ids``) and those on no deal of its
-    owners (``owners``); ``cutoff`` keeps the activities before a moment (a past as-of date). ``derived``
-    adds columns computed from the day of each grain row (a view's week number).
+    table's). A region slice keeps the activities of the reps it counts (``owners``: those
+    :func:`quotabook.dataset.lead_owner_territory` places in its territories); ``cutoff`` keeps the activities
+    before a moment (a past as-of date). ``derived`` adds columns computed from the day of each grain row (a
+    view's week number).
     """
 
     path: Path
     columns: tuple[str, ...]
     dtypes: tuple[tuple[str, str], ...] = ()
-    deal_ids: pa.Array | None = field(default=None, repr=False)
     owners: pa.Array | None = field(default=None, repr=False)
     cutoff: pd.Timestamp | None = None
     derived: tuple[tuple[str, Callable[[pd.Series], pd.Series]], ...] = field(default=(), repr=False)
@@ -119,9 +119,9 @@ class ActivityStore:
         object.__setattr__(self, "_memo", {})
 
     # -- narrowing ------------------------------------------------------------------------------------
-    def for_region(self, deal_ids, owners) -> ActivityStore:
-        """The activities on ``deal_ids`` and those on no deal logged by ``owners``."""
-        return replace(self, deal_ids=_strings(deal_ids), owners=_strings(owners), _memo={})
+    def for_region(self, owners) -> ActivityStore:
+        """The activities logged by ``owners`` (the reps a region counts)."""
+        return replace(self, owners=_strings(owners), _memo={})
 
     def as_of(self, cutoff: pd.Timestamp) -> ActivityStore:
         """The activities dated before ``cutoff``."""
@@ -188,9 +188,8 @@ class ActivityStore:
     # -- plumbing -------------------------------------------------------------------------------------
     def _where(self) -> str:
         parts = ["TRUE"]
-        if self.deal_ids is not None:
-            parts.append("(opportunity_id IN (SELECT v FROM deal_ids) OR (opportunity_id IS NULL AND owner IN "
-                         "(SELECT v FROM home_owners)))")
+        if self.owners is not None:
+            parts.append("owner IN (SELECT v FROM region_owners)")
         if self.cutoff is not None:
             parts.append(f"activity_date < TIMESTAMP '{self.cutoff.isoformat()}'")
         return " AND ".join(parts)
@@ -202,11 +201,9 @@ class ActivityStore:
         try:
             con.execute("SET preserve_insertion_order = false")
             con.execute(f"CREATE VIEW acts AS SELECT * FROM read_parquet('{_literal(self.path)}')")
-            if self.deal_ids is not None:
-                deal_ids = pa.table({"v": self.deal_ids})
-                home_owners = pa.table({"v": self.owners})
-                con.register("deal_ids", deal_ids)
-                con.register("home_owners", home_owners)
+            if self.owners is not None:
+                region_owners = pa.table({"v": self.owners})
+                con.register("region_owners", region_owners)
             return arrow_table(con.sql(sql))
         finally:
             con.close()

@@ -30,8 +30,9 @@ __all__ = ["ALL_REGIONS", "STATE_FIELDS", "UNASSIGNED_LEADS", "Dataset", "canoni
            "empty_table", "filter_rows", "is_in", "lead_owner_territory", "unassigned_lead_count"]
 
 #: How a region's activities are chosen (:meth:`Dataset.for_region`), as the glossary and data notes say it.
-ACTIVITY_RULE = ("in the region of the deal they are on, else in the region of their owner's territories (an "
-                 "owner with territories in several regions: the region where they own the most, ties by name)")
+ACTIVITY_RULE = ("with the rep who logged them: in the region of the rep's territory (the first by name when they "
+                 "own several), for a rep who owns no territory in that of their latest deal, else in the "
+                 "district's Unassigned group")
 # Fields of a deal that change over time and are tracked by opportunity_history.
 STATE_FIELDS = ["stage", "amount", "close_date", "forecast_category", "probability"]
 
@@ -238,30 +239,6 @@ class Dataset:
             raise MetricUnavailable(metric, missing)
 
     # -- slicing ---------------------------------------------------------------------------------
-    def owner_home_regions(self) -> pd.Series:
-        """The one region each owner's activities that are on no deal count in (:data:`ACTIVITY_RULE`): the
-        region of their territories, else of their deals; an owner in several regions is counted in the one
-        where they own the most territories (or deals), ties by region name, and a data note says so once.
-        Indexed by owner."""
-        terr = self.territories[["owner", "region"]].dropna().assign(rank=0)
-        opps = self.opportunities[["owner", "territory"]].merge(self.territories[["territory", "region"]],
-                                                                on="territory")
-        pairs = pd.concat([terr, opps[["owner", "region"]].dropna().assign(rank=1)], ignore_index=True)
-        if pairs.empty:
-            return pd.Series(dtype="object", name="region")
-        counts = pairs.groupby(["owner", "rank", "region"], observed=True).size().rename("n").reset_index()
-        counts = counts[counts["rank"].eq(counts.groupby("owner")["rank"].transform("min"))]
-        ordered = counts.sort_values(["owner", "n", "region"], ascending=[True, False, True])
-        homes = ordered.drop_duplicates("owner").set_index("owner")["region"]
-        several = ordered.groupby("owner")["region"].nunique()
-        if (several > 1).any():
-            names = sorted(several.index[several > 1])
-            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-            warnings.warn(f"{len(names)} rep(s) own territories in more than one region ({shown}): their "
-                          f"activities on no deal are counted once, {ACTIVITY_RULE}", DataQualityWarning,
-                          stacklevel=3)
-        return homes
-
     def for_region(self, region: str | None) -> Dataset:
         """The slice of one region; ``None`` (:data:`ALL_REGIONS`) is the whole district.
 
@@ -272,7 +249,10 @@ class Dataset:
         territories. Leads no owner places (no owner, or a queue) belong to no region: they count in the
         district's "Unassigned" group, and the slice keeps their count per created day in
         ``leads.attrs[UNASSIGNED_LEADS]`` so its page can say how many there are district-wide
-        (:func:`unassigned_lead_count`).
+        (:func:`unassigned_lead_count`). Activities and activity goals, keyed by rep too, follow the same rule
+        (:data:`ACTIVITY_RULE`), as ``compute`` groups them, so a region's page shows its row of the district's
+        "by region" table; a data note says how many activities on the region's deals were logged by reps
+        counted in another region (they count there).
 
         Raises
         ------
@@ -288,15 +268,20 @@ class Dataset:
         names = set(terr["territory"])
         opps = self.opportunities[is_in(self.opportunities["territory"], names)]
         ids = set(opps["opportunity_id"])
-        owners = set(terr["owner"].dropna()) | set(opps["owner"])
-        acts = self.activities  # by the deal's region when on a deal, else by the owner's home region
-        homes = self.owner_home_regions()
-        at_home = set(homes.index[homes.eq(region)])
-        store = None if self.activity_store is None else self.activity_store.for_region(ids, at_home)
+        placement = lead_owner_territory(self.territories, self.opportunities)
+        placed = placement.index[np.asarray(is_in(placement, names), dtype=bool)]  # the region's reps
+        _warn_owners_in_regions(self.territories)
+        acts = self.activities
+        store = None if self.activity_store is None else self.activity_store.for_region(placed)
         if store is None:
-            on_deal = is_in(acts["opportunity_id"], ids)
-            acts = acts[on_deal | (acts["opportunity_id"].isna() & is_in(acts["owner"], at_home))]
-        leads = _region_leads(self.leads, lead_owner_territory(self.territories, self.opportunities), names)
+            mine = np.asarray(is_in(acts["owner"], placed), dtype=bool)
+            elsewhere = int((~mine & np.asarray(is_in(acts["opportunity_id"], ids), dtype=bool)).sum())
+            if elsewhere:
+                what = "1 activity" if elsewhere == 1 else f"{elsewhere:,} activities"
+                warnings.warn(f"{what} on {region}'s deals were logged by reps counted in another region: they "
+                              f"count there, with their rep, not in {region}", DataQualityWarning, stacklevel=2)
+            acts = acts[mine]
+        leads = _region_leads(self.leads, placement, names)
         return replace(
             self,
             opportunities=opps.reset_index(drop=True),
@@ -306,7 +291,7 @@ class Dataset:
             leads=leads.reset_index(drop=True),
             territories=terr.reset_index(drop=True),
             targets=self.targets[is_in(self.targets["territory"], names)].reset_index(drop=True),
-            activity_goals=self.activity_goals[is_in(self.activity_goals["owner"], owners)].reset_index(drop=True),
+            activity_goals=self.activity_goals[is_in(self.activity_goals["owner"], placed)].reset_index(drop=True),
             region=region,
         )
 
@@ -472,6 +457,18 @@ def lead_owner_territory(territories: pd.DataFrame, opportunities: pd.DataFrame)
               .sort_values(["created_date", "opportunity_id"], kind="stable", na_position="first")
               .drop_duplicates("owner", keep="last").set_index("owner")["territory"])
     return pd.concat([own, latest]).rename("territory")
+
+
+def _warn_owners_in_regions(territories: pd.DataFrame) -> None:
+    """Say once that a rep owning territories in several regions counts in one: their activities, goals and
+    leads are not split (:data:`ACTIVITY_RULE`)."""
+    pairs = territories[["owner", "region"]].dropna().drop_duplicates()
+    several = pairs.groupby("owner", observed=True)["region"].nunique()
+    if (several > 1).any():
+        names = sorted(several.index[several > 1])
+        shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
+        warnings.warn(f"{len(names)} rep(s) own territories in more than one region ({shown}): their activities "
+                      f"and leads count once, {ACTIVITY_RULE}", DataQualityWarning, stacklevel=3)
 
 
 def _region_leads(leads: pd.DataFrame, owner_territory: pd.Series, names: set) -> pd.DataFrame:

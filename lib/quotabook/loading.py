@@ -60,7 +60,7 @@ def _read_and_validate(source, settings: Settings, region: str | None, keep_raw:
     raw = read_raw(source, settings, region=region)
     file_level = [p for p in raw.problems if p.get("row") is None]
     row_level = [p for p in raw.problems if p.get("row") is not None]
-    report = validate_tables(raw.tables, settings.stage_names, keep_raw=keep_raw)
+    report = validate_tables(raw.tables, settings.stage_names, keep_raw=keep_raw, outside=raw.outside_ids)
     # A mapping that already named a missing export column (or the wrong delimiter) says it better than the
     # canonical column names do: validation's own record of the same trouble goes.
     said = {(p["table"], p["reason"]) for p in file_level}

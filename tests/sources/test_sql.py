@@ -90,7 +90,8 @@ def test_region_rows_are_filtered_in_the_query_and_match_the_dataset_slice(shape
     assert counts(raw) == {"opportunities": 2, "opportunity_history": 3, "activities": 2, "territories": 2,
                            "targets": 2}
     table_queries = [r for r in caplog.records if "$region" in r.getMessage() or ":region" in r.getMessage()]
-    assert len(table_queries) == 5 and all("'region': 'East'" in r.getMessage() for r in table_queries)
+    # (the sixth: the other regions' deals that East's activities are on, for validation; none here)
+    assert len(table_queries) == 6 and all("'region': 'East'" in r.getMessage() for r in table_queries)
     east = validate_tables(raw.tables, SETTINGS.stage_names)
     expected = quotabook.load(source).for_region("East")
     for name in ("opportunities", "opportunity_history", "activities", "territories", "targets"):
@@ -99,22 +100,31 @@ def test_region_rows_are_filtered_in_the_query_and_match_the_dataset_slice(shape
 
 
 def test_a_rep_in_two_regions_has_the_same_activities_in_the_query_as_in_the_slice(tmp_path):
-    """Ann owns T1 (East) and T4, T5 (West): her activity on no deal counts in West only, in the region read
-    by SQL as in Dataset.for_region; Dan owns no territory, only a deal in East (issue 15)."""
+    """Ann owns T1 (East) and T4, T5 (West): every activity of hers counts in East, her first territory by name,
+    even X6 on Bob's West deal B, in the region read by SQL as in Dataset.for_region (East's read keeps X6's
+    link to a deal it does not hold, as the whole source sliced does); Dan owns no territory, only a deal in
+    East (T3): his activity counts there; Zed owns neither and is in no region (issues 15, 16)."""
     territories = pd.concat([TERRITORIES, pd.DataFrame({"territory": ["T4", "T5"], "region": "West",
                                                         "district": "D", "owner": "Ann"})], ignore_index=True)
     opps = pd.concat([OPPORTUNITIES, OPPORTUNITIES.iloc[[2]].assign(opportunity_id="D1", owner="Dan")],
                      ignore_index=True)
-    acts = pd.concat([ACTIVITIES, ACTIVITIES.iloc[[3]].assign(activity_id="X5", owner="Dan")], ignore_index=True)
+    acts = pd.concat([ACTIVITIES, ACTIVITIES.iloc[[3]].assign(activity_id="X5", owner="Dan"),
+                      ACTIVITIES.iloc[[0]].assign(activity_id="X6", opportunity_id="B")], ignore_index=True)
     source = write_duckdb(tmp_path / "two.db", {**SMALL, "territories": territories, "opportunities": opps,
                                                 "activities": acts})
     with pytest.warns(quotabook.DataQualityWarning, match=r"\(Ann\)"):
         whole = quotabook.load(source)
-        sliced = {region: sorted(whole.for_region(region).activities["activity_id"]) for region in ("East", "West")}
-    assert sliced == {"East": ["X1", "X5"], "West": ["X2", "X3"]}
+        sliced = {region: whole.for_region(region).activities for region in ("East", "West")}
+    assert {r: sorted(a["activity_id"]) for r, a in sliced.items()} == {"East": ["X1", "X3", "X5", "X6"],
+                                                                        "West": ["X2"]}
     for region, expected in sliced.items():
         raw = read_sql(source, SETTINGS, region)
-        assert sorted(raw.tables["activities"][0]["activity_id"]) == expected, region
+        assert sorted(raw.tables["activities"][0]["activity_id"]) == sorted(expected["activity_id"]), region
+        part = quotabook.load(source, region=region).activities
+        pd.testing.assert_frame_equal(part.sort_values("activity_id").reset_index(drop=True),
+                                      expected.sort_values("activity_id").reset_index(drop=True), check_dtype=False)
+    assert raw.outside_ids == {"opportunities": frozenset()}  # West's activities are all on West deals
+    assert read_sql(source, SETTINGS, "East").outside_ids == {"opportunities": frozenset({"B"})}
 
 
 def test_a_replica_with_lower_cased_fields_and_api_forecast_categories(tmp_path):

@@ -41,3 +41,7 @@ class RawSource:
     where: dict[str, str] = field(default_factory=dict)
     #: For a region read in part: the source's leads no owner places, per created day (see ``UNASSIGNED_LEADS``).
     unplaced_leads: tuple | None = None
+    #: For a region read in part: per table, the ids of its rows outside the region that the region's rows refer
+    #: to (the deals of other regions its activities are on: an activity counts with its rep), so validation
+    #: keeps those references as it does reading the whole source.
+    outside_ids: dict[str, frozenset] = field(default_factory=dict)

@@ -99,6 +99,25 @@ def _region_pushdown(files: dict[str, list[Path]], region: str | None) -> dict[s
     return {name: cond.replace(f":{REGION_PARAM}", literal) for name, cond in region_conditions(selects).items()}
 
 
+def _outside_deals(files: dict[str, list[Path]], region: str) -> frozenset:
+    """The ids of the deals outside ``region`` that its activities are on (:func:`quotabook.sources.sql.
+    outside_deals_sql` over the Parquet files), for validation of a region read in part."""
+    from .parquet_scan import connect
+    from .sql import REGION_PARAM, outside_deals_sql
+
+    selects = {name: "SELECT * FROM read_parquet('" + str(paths[0]).replace("'", "''") + "')"
+               for name, paths in files.items()}
+    sql = outside_deals_sql(selects)
+    if sql is None:
+        return frozenset()
+    con = connect()
+    try:
+        rows = con.execute(sql.replace(f":{REGION_PARAM}", f"${REGION_PARAM}"), {REGION_PARAM: str(region)}).fetchall()
+    finally:
+        con.close()
+    return frozenset(str(v).strip() for (v,) in rows)
+
+
 def _unplaced_leads(files: dict[str, list[Path]]) -> tuple[tuple[int, int], ...]:
     """The leads of the whole folder no owner places in a territory, per created day (days since 1970-01-01,
     count), as :data:`quotabook.dataset.UNASSIGNED_LEADS` keeps them: a region read in part still says how many
@@ -127,14 +146,17 @@ def read_folder(folder: Path, label: str | None = None, region: str | None = Non
     With ``region``, a folder of Parquet files is read in part: only the region's rows of each table (the
     rules of :meth:`quotabook.Dataset.for_region`, applied by DuckDB as a database applies them), each table's
     origin saying so, so its counts are those of the region's rows. As for a database, the rules see the rows
-    before validation: an activity on a deal that validation rejects stays with the deal's region (read whole,
-    it would count, detached, in its owner's home region). ``only`` reads just those tables (the regions of a
-    folder are in its territories file: a million deals need not be read to list them)."""
+    before validation: the activities and leads of a rep who owns no territory go with their latest deal even
+    when validation rejects that deal (read whole, with their latest valid deal). ``only`` reads just those
+    tables (the regions of a folder are in its territories file: a million deals need not be read to list
+    them)."""
     files = {n: p for n, p in table_files(folder).items() if only is None or n in only}
     raw = RawSource(label=label or str(folder))
     raw.where = _region_pushdown(files, region)
     if raw.where and "leads" in files:
         raw.unplaced_leads = _unplaced_leads(files)
+    if raw.where:
+        raw.outside_ids = {"opportunities": _outside_deals(files, region)}
     for name, paths in files.items():
         if len(paths) > 1:
             hint = " (the demo: run `quotabook demo` to write it afresh)" if label == "demo" else ""

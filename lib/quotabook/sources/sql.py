@@ -210,10 +210,9 @@ def region_conditions(selects: Mapping[str, str]) -> dict[str, str]:
     terr = f"(SELECT territory FROM ({selects['territories']}) rt WHERE rt.region = :{REGION_PARAM})"
     opps = f"(SELECT * FROM ({selects['opportunities']}) ro WHERE ro.territory IN {terr})"
     ids = f"(SELECT opportunity_id FROM {opps} ri)"
-    owners = (f"(SELECT owner FROM ({selects['territories']}) rt2 WHERE rt2.region = :{REGION_PARAM} "
-              f"AND rt2.owner IS NOT NULL UNION SELECT owner FROM {opps} ro2)")
-    # Leads follow Dataset.for_region (dataset.lead_owner_territory): an owner's first territory by name, or
-    # for an owner of no territory the territory of their latest deal; leads no owner places are in no region.
+    # Leads, activities and activity goals (keyed by rep) follow Dataset.for_region (dataset.lead_owner_territory):
+    # an owner's first territory by name, or for an owner of no territory the territory of their latest deal;
+    # rows no owner places are in no region.
     first = (f"(SELECT owner, MIN(territory) AS territory FROM ({selects['territories']}) rt3 "
              f"WHERE rt3.owner IS NOT NULL AND rt3.territory IS NOT NULL GROUP BY owner)")
     latest = (f"(SELECT lo.owner, lo.territory FROM (SELECT ro3.owner, ro3.territory, ROW_NUMBER() OVER ("
@@ -222,25 +221,31 @@ def region_conditions(selects: Mapping[str, str]) -> dict[str, str]:
               f"AND ro3.owner NOT IN (SELECT owner FROM {first} f0)) lo WHERE lo.rn = 1)")
     lead_owners = (f"(SELECT f1.owner FROM {first} f1 WHERE f1.territory IN {terr} "
                    f"UNION SELECT l1.owner FROM {latest} l1 WHERE l1.territory IN {terr})")
-    # Activities on no deal follow Dataset.owner_home_regions: the region where the owner holds the most
-    # territories (else the most deals), ties by region name.
-    by_region = (f"SELECT owner, region, 0 AS rnk, COUNT(*) AS n FROM ({selects['territories']}) rt4 WHERE owner IS "
-                 f"NOT NULL AND region IS NOT NULL GROUP BY owner, region UNION ALL SELECT ro4.owner, rt5.region, "
-                 f"1 AS rnk, COUNT(*) AS n FROM ({selects['opportunities']}) ro4 JOIN ({selects['territories']}) rt5 "
-                 f"ON ro4.territory = rt5.territory WHERE ro4.owner IS NOT NULL AND rt5.region IS NOT NULL GROUP BY "
-                 f"ro4.owner, rt5.region")
-    at_home = (f"(SELECT h.owner FROM (SELECT owner, region, ROW_NUMBER() OVER (PARTITION BY owner ORDER BY rnk, "
-               f"n DESC, region) AS rn FROM ({by_region}) c) h WHERE h.rn = 1 AND h.region = :{REGION_PARAM})")
     wrap = {
         "territories": f"x.region = :{REGION_PARAM}",
         "opportunities": f"x.territory IN {terr}",
         "opportunity_history": f"x.opportunity_id IN {ids}",
-        "activities": f"(x.opportunity_id IN {ids} OR (x.opportunity_id IS NULL AND x.owner IN {at_home}))",
+        "activities": f"x.owner IN {lead_owners}",
         "leads": f"x.owner IN {lead_owners}",
         "targets": f"x.territory IN {terr}",
-        "activity_goals": f"x.owner IN {owners}",
+        "activity_goals": f"x.owner IN {lead_owners}",
     }
     return wrap
+
+
+def outside_deals_sql(selects: Mapping[str, str]) -> str | None:
+    """A query of the deals outside the region (``:region``) that the region's activities are on, by id.
+
+    An activity counts with its rep (``Dataset.for_region``), so a region read in part can hold activities on
+    other regions' deals; validation must know those deals exist (``RawSource.outside_ids``) to keep such an
+    activity as the whole source sliced keeps it. None without an activities table."""
+    if "activities" not in selects or "opportunities" not in selects:
+        return None
+    wrap = region_conditions(selects)
+    terr = f"(SELECT territory FROM ({selects['territories']}) ot WHERE ot.region = :{REGION_PARAM})"
+    return (f"SELECT DISTINCT x.opportunity_id FROM ({selects['activities']}) x WHERE {wrap['activities']} AND "
+            f"x.opportunity_id IN (SELECT od.opportunity_id FROM ({selects['opportunities']}) od WHERE "
+            f"od.opportunity_id IS NOT NULL AND (od.territory IS NULL OR od.territory NOT IN {terr}))")
 
 
 def _check_filterable(db_tables: Mapping[str, Mapping[str, str]], selects: Mapping[str, str]) -> None:
@@ -281,14 +286,19 @@ def read_sql(source: str, settings=None, region: str | None = None, *, most_like
         db_tables = db.tables()
         selects, shape = _selects(db_tables, most_likely)
         params: dict[str, object] = {}
+        outside = None
         if region is not None:
             _check_filterable(db_tables, selects)
-            selects = _region_filtered(selects)
             params = {REGION_PARAM: str(region)}
+            outside = outside_deals_sql(selects)
+            selects = _region_filtered(selects)
         for name, sql in selects.items():
             table = _origin_table(name, shape)
             frame = db.query(sql, params, what=f"{name} ({shape})")
             raw.tables[name] = (frame, f"table {table} in {label}")
+        if outside is not None:
+            ids = db.query(outside, params, what="deals of other regions that the region's activities are on")
+            raw.outside_ids = {"opportunities": frozenset(ids["opportunity_id"].astype(str).str.strip())}
     for name, spec in TABLES.items():
         if spec.required_table and name not in raw.tables:
             raw.problems.append(file_problem(name, label, "missing_table",

@@ -26,6 +26,8 @@ per-table result and the whole report).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from ..schemas import TABLES, Reason, TableSpec
@@ -98,10 +100,12 @@ def validate_table(spec: TableSpec, raw: pd.DataFrame, file: str,
 
 
 def validate_tables(raw_tables: dict[str, tuple[pd.DataFrame, str]], stages: list[str], *,
-                    keep_raw: bool = False) -> ValidationReport:
+                    keep_raw: bool = False, outside: Mapping[str, frozenset] | None = None) -> ValidationReport:
     """Validate every table given as ``{name: (raw frame, file label)}``, then cross-table references.
 
     ``keep_raw`` keeps each table's rows as read (``TableResult.raw``), for :meth:`ValidationReport.rejected_rows`.
+    ``outside`` (a region read in part): per table, ids of its rows outside the region that are referred to
+    (``RawSource.outside_ids``), references to them being kept.
     """
     report = ValidationReport()
     for name, (raw, file) in raw_tables.items():
@@ -109,6 +113,7 @@ def validate_tables(raw_tables: dict[str, tuple[pd.DataFrame, str]], stages: lis
         report.file_problems.extend(problems)
         if result is not None:
             result.raw = raw.reset_index(drop=True) if keep_raw else None
+            result.outside = frozenset((outside or {}).get(name, ()))
             report.tables[name] = result
     validate_references(report.tables)
     for result in report.tables.values():

@@ -32,6 +32,8 @@ def validate_references(results: dict[str, TableResult]) -> None:
             known = results[t_table].data.get(t_col, pd.Series(dtype=object))
             values = result.data[column]
             bad = values.notna() & ~is_in(values, known)
+            if bad.any() and results[t_table].outside:  # a region read in part: rows of other regions exist
+                bad &= ~values.astype(str).str.strip().isin(results[t_table].outside)
             if not bad.any():
                 continue
             reason = Reason.UNKNOWN_TERRITORY if t_table == "territories" else Reason.UNKNOWN_OPPORTUNITY

@@ -58,6 +58,9 @@ class TableResult:
     raw: pd.DataFrame | None = None
     #: What the reader should know although no row was rejected (e.g. two Unicode spellings read as one).
     notes: tuple[str, ...] = ()
+    #: Keys of this table's rows outside a region read in part that the region's rows may refer to (other
+    #: regions' deals its activities are on): known, so such a reference is kept as reading the whole keeps it.
+    outside: frozenset = frozenset()
 
     @property
     def used(self) -> int:

@@ -3,10 +3,11 @@
 Activities belong to a rep (``owner``) and are grouped through the rep's territory, as leads are
 (:func:`quotabook.dataset.lead_owner_territory`): a rep who owns no territory (a former AE, an overlay) counts
 in the territory of their latest created deal, and one with no deal either in the group "Unassigned", so
-territories and regions add up to the district. Counts are of activities dated in the period. A connected call is logged twice in the canonical data, as a ``dial``
-and as a ``connect`` (demo convention, as InsightSquared's table counts connects among dials), so Dial:Connect
-is dials over connects. Ratios (Dial:Connect, Opportunity:Deal, per-rep rules of thumb, goal attainment)
-are evaluated by ``compute`` from their catalog declaration; nothing here divides.
+territories and regions add up to the district. Counts are of activities dated in the period. A connected
+call is logged twice in the canonical data, as a ``dial`` and as a ``connect`` (demo convention, as
+InsightSquared's table counts connects among dials), so Dial:Connect is dials over connects. Ratios
+(Dial:Connect, Opportunity:Deal, per-rep rules of thumb, goal attainment) are evaluated by ``compute`` from
+their catalog declaration; nothing here divides.
 
 When ``type`` is one of the grouping levels (``by=("owner", "type")`` for results against goals), the
 activity counts list every activity type for every group, zeros included, so a goal with no activity
