@@ -25,7 +25,7 @@ from ..activities import activity_columns, activity_counts
 from ..dataset import Dataset, lead_owner_territory
 from ..errors import ConfigError, MetricUnavailable
 from ..fiscal import Period
-from ..frames import map_keys
+from ..frames import is_in, map_keys
 from .cache import store_for
 from .catalog import Catalog, Metric, load_catalog, note_shown
 from .forecasting.deals import deals_as_of
@@ -227,20 +227,32 @@ class Context:
             ~o["is_closed"].fillna(False).astype(bool) | (o["close_date"] >= self.period.start))
         return o[active]
 
-    def reps_without_territory(self) -> pd.Index:
-        """Reps who own no territory (a former AE, an overlay) but own a deal active in the period
-        (:meth:`active_deals`) or logged an activity dated in it, sorted by name.
+    def rep_rows(self) -> pd.DataFrame:
+        """Where the reps who own no territory (a former AE, an overlay) worked in the period: one row per rep
+        and territory (``owner``, ``territory``, and the deals' columns), from their deals active in it
+        (:meth:`active_deals`, in the deal's territory) and their activities dated in it (where their
+        activities count: :func:`quotabook.dataset.lead_owner_territory`, else the territory "Unassigned").
 
-        They are never dropped: owner-level results list them after the territory owners, ``rep_count``
-        counts them, and their activities count where :func:`quotabook.dataset.lead_owner_territory` places
-        them (their latest created deal's territory, else "Unassigned")."""
-        if "reps_without_territory" not in self._memo:
+        What a region slice holds gives the same rows as the district's for that region (its deals, and the
+        activities of the reps it counts), so these reps are listed and counted alike on both pages."""
+        if "rep_rows" not in self._memo:
+            owners = self.ds.territories["owner"].dropna().unique()
+            deals = self.active_deals()
+            deals = deals[deals["owner"].notna() & ~np.asarray(is_in(deals["owner"], owners), dtype=bool)]
             counts = activity_counts(self.ds)
-            acted = counts.loc[self.period.contains(counts["activity_date"]), "owner"]
-            found = pd.Index(pd.concat([self.active_deals()["owner"], acted]).dropna().unique())
-            owners = pd.Index(self.ds.territories["owner"].dropna().unique())
-            self._memo["reps_without_territory"] = found.difference(owners).rename("owner")
-        return self._memo["reps_without_territory"]
+            acted = counts.loc[self.period.contains(counts["activity_date"]), "owner"].dropna()
+            acted = acted[~np.asarray(is_in(acted, owners), dtype=bool)].drop_duplicates()
+            worked = pd.DataFrame({"owner": acted.to_numpy(),
+                                   "territory": map_keys(acted, self._owner_placement()).to_numpy()})
+            rows = pd.concat([deals, worked], ignore_index=True)
+            rows["territory"] = rows["territory"].fillna(UNASSIGNED)
+            self._memo["rep_rows"] = rows
+        return self._memo["rep_rows"]
+
+    def reps_without_territory(self) -> pd.Index:
+        """The reps of :meth:`rep_rows`, by name. They are never dropped: owner-level results list them after
+        the territory owners, and ``rep_count`` counts them where they worked."""
+        return pd.Index(sorted(self.rep_rows()["owner"].unique()), name="owner", dtype="object")
 
     def groups(self) -> pd.Index:
         """Every group the result lists, so that a group with nothing gets a zero, not a gap: all
@@ -275,12 +287,11 @@ class Context:
         return pd.MultiIndex.from_frame(frame) if len(cols) > 1 else pd.Index(frame[cols[0]], name=cols[0])
 
     def _rep_groups(self, known: pd.DataFrame) -> pd.DataFrame:
-        """Groups of a grouping by rep that the territories do not hold (``known``): the groups of the
-        period's active deals and of the reps who own no territory, sorted, listed after the others."""
+        """Groups of a grouping by rep that the territories do not hold (``known``): those of the period's active
+        deals and of the reps who own no territory (:meth:`rep_rows`), sorted, listed after the others."""
         cols = list(self.by)
-        reps = pd.DataFrame({"owner": self.reps_without_territory()})
         found = pd.concat([pd.concat(self.keys(self.active_deals()), axis=1),
-                           pd.concat(self.keys(reps, unplaced=True), axis=1)], ignore_index=True)
+                           pd.concat(self.keys(self.rep_rows(), unplaced=True), axis=1)], ignore_index=True)
         found = found.dropna().drop_duplicates()
         new = found.merge(known, on=cols, how="left", indicator=True)
         return new.loc[new["_merge"].eq("left_only"), cols].sort_values(cols)

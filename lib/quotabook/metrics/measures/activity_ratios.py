@@ -142,13 +142,15 @@ def activity_goal(ctx: Context) -> pd.Series:
 @measure("rep_count")
 def rep_count(ctx: Context) -> pd.Series:
     """Reps in each group (count): the distinct owners of its territories, plus the reps who own no
-    territory (a former AE, an overlay) but own a deal active in the period or logged an activity in it,
-    counted once, where their activities count (their latest created deal's territory, else "Unassigned").
+    territory (a former AE, an overlay) but worked in the group in the period: own a deal of it active in the
+    period, or logged an activity that counts there (their latest created deal's territory, else
+    "Unassigned"; :meth:`Context.rep_rows`).
 
-    They did the work the per-rep rates count, so the rates divide by them too: activities per rep, per rep
-    per month or week, leads per rep always have the same reps above and below the line. A group with
-    neither (territories naming no owner) counts instead the distinct owners of its deals active in the
-    period (created before its end and not closed before its start).
+    They did the work the per-rep rates count, so the rates divide by them too. Like territory owners with
+    territories in two regions, such a rep counts in every group they worked in and once above them (a
+    distinct count, not a sum). A group with neither (territories naming no owner) counts instead the
+    distinct owners of its deals active in the period (created before its end and not closed before its
+    start).
     """
     return _memo(ctx, "_rep_count", lambda: _rep_count(ctx))
 
@@ -156,7 +158,7 @@ def rep_count(ctx: Context) -> pd.Series:
 def _rep_count(ctx: Context) -> pd.Series:
     t = ctx.ds.territories
     named = ctx.nunique(t[t["owner"].notna()], "owner")
-    others = ctx.nunique(pd.DataFrame({"owner": ctx.reps_without_territory()}), "owner", unplaced=True)
+    others = ctx.nunique(ctx.rep_rows(), "owner", unplaced=True)
     named = named.add(others, fill_value=0.0)  # disjoint: the others own no territory
     o = ctx.active_deals()
     keep = list(dict.fromkeys(["owner", "territory", *(c for c in ctx.by if c in o)]))
