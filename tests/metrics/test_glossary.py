@@ -42,7 +42,7 @@ def test_merging_glossaries_keeps_each_metric_once_in_catalog_order(catalog, set
     assert names == [n for n in catalog.names if n in names]
     text = glossary_markdown(merged)
     assert text.count("(`win_rate`)") == 1 and text.count("## Metric glossary") == 1
-    assert "Activities count in the region of the deal" in text  # dial_count is counted from activities
+    assert "Activities count with the rep who logged them" in text  # dial_count is counted from activities
 
 
 def test_a_displayed_glossary_carries_markdown_for_the_page_and_its_entries_as_data(catalog, settings):

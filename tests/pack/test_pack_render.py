@@ -185,7 +185,7 @@ def test_glossaries_of_several_outputs_are_merged_once_and_render_as_one_body(ex
     themes = _headings(soup, "h2")  # one level down: the themes, in catalog order
     assert {"Activity ratios", "Funnel"} <= set(themes) and themes == [t for t in THEMES.values() if t in themes]
     assert [c.get_text() for c in soup.find_all("code")].count("won_count") == 1
-    assert "Activities count in the region" in soup.get_text()
+    assert "Activities count with the rep who logged them" in soup.get_text()
 
 
 def test_a_chart_image_has_its_title_as_alt_text_and_a_default_without_one(executed):
