@@ -14,10 +14,13 @@ from __future__ import annotations
 import re
 import warnings
 
-from .errors import QuotabookWarning
-from .text import md_literal
+from .dataset import Dataset, lead_owner_territory
+from .errors import DataQualityWarning, QuotabookWarning
+from .fiscal import Period
+from .metrics.compute import Context
+from .text import md_literal, names, plural, verb
 
-__all__ = ["data_note", "show_data_notes"]
+__all__ = ["data_note", "note_reps_without_territory", "reps_without_territory", "show_data_notes"]
 
 _NUMBERS = re.compile(r"\d[\d,.:-]*")
 
@@ -25,6 +28,30 @@ _NUMBERS = re.compile(r"\d[\d,.:-]*")
 def data_note(message: str) -> str:
     """The Markdown of one note: the message quoted, shown literally (no HTML or Markdown in it acts)."""
     return f"> **Data note:** {md_literal(' '.join(str(message).split()))}"
+
+
+def reps_without_territory(ds: Dataset, period: str | Period) -> str | None:
+    """The sentence a per-rep table needs when it lists reps who own no territory (former or overlay reps) in
+    ``period``, saying where their figures are counted; None when every rep found owns a territory.
+
+    Such reps are listed after the territory owners (:meth:`quotabook.metrics.compute.Context.rep_rows`);
+    without the sentence a reader would look for them in a territory's row."""
+    ctx = Context(ds, ds.period(period), ("owner",))
+    reps = ctx.reps_without_territory()
+    if not len(reps):
+        return None
+    placed = lead_owner_territory(ds.territories, ds.opportunities).index
+    dealless = not reps.isin(placed).all()
+    where = "the territory of their latest deal" + (", or Unassigned for a rep with no deal" if dealless else "")
+    return (f"{plural(len(reps), 'rep')} {verb(len(reps), 'owns', 'own')} no territory (former or overlay reps: "
+            f"{names(reps)}): their deals are counted in the deals' territories, their activities in {where}.")
+
+
+def note_reps_without_territory(ds: Dataset, period: str | Period) -> None:
+    """Say :func:`reps_without_territory`'s sentence as a data note (a :class:`DataQualityWarning`, shown once
+    under the table's cell by :func:`show_data_notes`), when there is one."""
+    if sentence := reps_without_territory(ds, period):
+        warnings.warn(sentence, DataQualityWarning, stacklevel=3)
 
 
 def show_data_notes() -> None:

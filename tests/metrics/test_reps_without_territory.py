@@ -149,3 +149,18 @@ def test_the_activity_table_per_rep_lists_them_and_its_total_is_the_districts(ds
     assert table.index.tolist() == ["Ann", "Bob", "Cy", "Kim", "Lou", "Max", "Pat", "Total: 7"]
     assert table["Dials"].tolist() == [2, 0, 0, 3, 0, 1, 0, 6]
     assert table.loc["Total: 7", ["Dials", "Connects", "Emails"]].sum() == 9
+
+
+def test_pages_listing_them_say_where_their_figures_count(ds):
+    from quotabook.notes import reps_without_territory
+
+    assert reps_without_territory(ds, Q1) == (
+        "4 reps own no territory (former or overlay reps: Kim, Lou, Max and 1 more): their deals are counted in "
+        "the deals' territories, their activities in the territory of their latest deal, or Unassigned for a rep "
+        "with no deal.")
+    assert reps_without_territory(ds, "2024-Q4") is None  # no deal or activity of theirs yet
+    # Lou's and Pat's deals are still open a year later: they are still listed (and counted), with no activity.
+    assert reps_without_territory(ds, "2027-Q1").startswith("2 reps own no territory (former or overlay reps: "
+                                                            "Lou and Pat): ")
+    with pytest.warns(DataQualityWarning, match=r"^4 reps own no territory"):
+        activity_counts(ds, Q1)

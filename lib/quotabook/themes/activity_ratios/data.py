@@ -24,6 +24,7 @@ from ...metrics import compute_wide
 from ...metrics import format as fmt
 from ...metrics.catalog import Catalog, load_catalog
 from ...metrics.compute import group_levels
+from ...notes import note_reps_without_territory
 
 __all__ = ["CHAIN_COLUMNS", "CHAIN_STEPS", "COACHING", "COUNT_COLUMNS", "COUNT_UNITS",
            "EFFICIENCY_COLUMNS", "GAP_UNITS", "ON_A_PAR", "REFERENCE_UNITS", "RULES_OF_THUMB", "TYPE_LABELS",
@@ -308,6 +309,8 @@ def _metric_table(columns: dict[str, str], ds: Dataset, period: str | Period, by
     groups as leading columns. The inputs of the ratios are computed too, so the Total is a ratio of sums."""
     catalog = catalog or load_catalog()
     wide = compute_wide(list(columns), ds, period, by=by, catalog=catalog)
+    if "owner" in group_levels(by):
+        note_reps_without_territory(ds, period)
     attrs = dict(wide.attrs)
     if total and len(wide):
         wide = _append_total(wide, catalog)

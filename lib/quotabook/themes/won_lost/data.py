@@ -26,6 +26,7 @@ from ...fiscal import Period
 from ...metrics import compute, compute_wide, load_catalog
 from ...metrics import format as fmt
 from ...metrics.compute import group_levels
+from ...notes import note_reps_without_territory
 
 __all__ = ["bookings_trend", "closed_vs_goals", "customers_over_time", "lost_by_reason", "quarter_in_progress",
            "sales_cycle_by_rep", "trailing_window", "win_rate_by_deal_size", "win_rate_over_time"]
@@ -230,6 +231,7 @@ def sales_cycle_by_rep(ds: Dataset, first: str | Period, last: str | Period | No
     window = _window(ds, first, last)
     names = ["won_count", "sales_cycle_days", "median_sales_cycle_days"]
     wide = compute_wide(names, ds, window, by="owner")
+    note_reps_without_territory(ds, window)
     return _with_attrs(wide.reset_index(), window.label, wide.attrs.get("unavailable", {}))
 
 
