@@ -176,3 +176,27 @@ def test_batches_report_the_rows_one_table_would(tmp_path, batch_rows):
     assert result.detached["value"].tolist() == ["D00"] and problems == []
     kept = whole.tables["activities"].data
     pd.testing.assert_frame_equal(store.counts(), summarise(kept), check_exact=True)
+
+
+@PROPERTY
+@given(seed=st.integers(0, 2**32 - 1), n_acts=st.integers(1, 300))
+def test_activities_reconcile_from_rep_to_district_in_pandas_and_duckdb(tmp_path_factory, monkeypatch, seed, n_acts):
+    """Pia owns no territory (issue 16): every activity of the quarter is in the district, once in the regions
+    (plus Unassigned), once in the reps; each region's slice is its row of the district's "by region"."""
+    tables = organisation(seed, n_acts)
+    folder = write(tables, tmp_path_factory.mktemp("org"))
+    acts = tables["activities"]
+    in_q2 = int(((acts["activity_date"] >= "2026-04-01") & (acts["activity_date"] < "2026-07-01")).sum())
+    for ds in load_both(folder, monkeypatch):
+        by = {level: qb.compute_wide(["activity_count"], ds, "2026-Q2", by=level)["activity_count"]
+              for level in ("owner", "territory", "region", "district")}
+        assert {level: int(v.sum()) for level, v in by.items()} == dict.fromkeys(by, in_q2)
+        assert by["owner"].index[:2].tolist() == ["Ines", "Omar"]  # the territory owners first, then Pia
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)
+            for region in ds.regions:
+                part = qb.compute_wide(["activity_count"], ds.for_region(region), "2026-Q2", by="region")
+                if "activity_count" in part:
+                    assert part["activity_count"].to_dict() == {region: by["region"][region]}
+                else:  # a slice holding no activity at all says "not available" (its row is 0)
+                    assert by["region"][region] == 0 and "activity_count" in part.attrs["unavailable"]
