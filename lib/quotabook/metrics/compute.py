@@ -305,9 +305,11 @@ class Context:
         per_deal = "opportunity_id" in self.by  # a per-deal listing shows the deals the measure selected
         groups = self.groups() if (fill is not None and not per_deal) or geographic else ()
         if len(groups) and geographic:  # counts and sums list every group; a mean over no rows only places
-            # rows placed outside the listed groups (the Unassigned group of leads and activities, a rep
-            # with nothing else in the period) are listed after them: never dropped
-            result = result.reindex(groups.append(result.index.difference(groups)))
+            # Rows counted outside the listed groups (the Unassigned group of leads and activities, a rep with
+            # nothing else in the period) are listed after them: never dropped. An attribute of a group that
+            # is not counted (a rep's tenure) is shown for the listed groups only.
+            counted = unplaced or fill is not None
+            result = result.reindex(groups.append(result.index.difference(groups)) if counted else groups)
         elif len(groups):  # values seen on other tables (e.g. lead cohorts) are kept too
             result = result.reindex(groups.union(result.index))
         return result.fillna(fill) if fill is not None else result
