@@ -127,7 +127,7 @@ def test_each_activity_counts_in_one_region_with_its_rep_as_compute_groups_it(tm
     with pytest.warns(DataQualityWarning, match=r"1 rep\(s\) own territories in more than one region \(Ann\)"):
         east = ds.for_region("East")
     assert sorted(east.activities["activity_id"]) == ["a1", "a2", "a4"]
-    with pytest.warns(DataQualityWarning, match="1 activity on West's deals were logged by reps counted in another"):
+    with pytest.warns(DataQualityWarning, match="1 activity on West's deals was logged by reps counted in another"):
         west = ds.for_region("West")
     assert sorted(west.activities["activity_id"]) == ["a3", "a5"]
     by_region = compute_wide(["activity_count"], ds, "2026-Q1", by="region")["activity_count"]

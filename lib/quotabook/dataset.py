@@ -278,8 +278,9 @@ class Dataset:
             elsewhere = int((~mine & np.asarray(is_in(acts["opportunity_id"], ids), dtype=bool)).sum())
             if elsewhere:
                 what = "1 activity" if elsewhere == 1 else f"{elsewhere:,} activities"
-                warnings.warn(f"{what} on {region}'s deals were logged by reps counted in another region: they "
-                              f"count there, with their rep, not in {region}", DataQualityWarning, stacklevel=2)
+                warnings.warn(f"{what} on {region}'s deals {'was' if elsewhere == 1 else 'were'} logged by reps "
+                              f"counted in another region: they count there, with their rep, not in {region}",
+                              DataQualityWarning, stacklevel=2)
             acts = acts[mine]
         leads = _region_leads(self.leads, placement, names)
         return replace(

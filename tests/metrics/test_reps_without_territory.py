@@ -136,7 +136,7 @@ def test_a_region_slice_is_its_row_of_the_district_by_region(ds, region):
     notes = [str(w.message) for w in seen if issubclass(w.category, DataQualityWarning)]
     # Kim's dial on K1 (East's deal) counts in West and Lou's connect on L1 (West's) in East, with them; each
     # page says so.
-    assert notes == [f"1 activity on {region}'s deals were logged by reps counted in another region: they count "
+    assert notes == [f"1 activity on {region}'s deals was logged by reps counted in another region: they count "
                      f"there, with their rep, not in {region}"]
     assert compute_wide(names, part, Q1, by="region").loc[region].tolist() == district.tolist()
     owners = column(part, "activity_count", "owner")

@@ -425,8 +425,10 @@ def compute(names: str | Iterable[str], ds: Dataset, period: str | Period, *, by
         metrics that only mean something for a quarter (:data:`QUARTER_ONLY`) are unavailable for longer ones.
     by : level(s) to group by: ``territory``, ``region``, ``district``, ``owner`` (the rep), ``lead_source``
         (leads and deals alike, blanks as "(blank)") or a column of the territories, opportunities, leads or
-        activities (:func:`grouping_levels`). Leads no owner places form the group "Unassigned" (see
-        :meth:`Context.keys`). Anything else is a :class:`ConfigError` listing the valid levels.
+        activities (:func:`grouping_levels`). Leads, activities and goals no owner places form the group
+        "Unassigned" (see :meth:`Context.keys`); by rep, the reps who own no territory but worked in the period
+        are listed after the territory owners (:meth:`Context.rep_rows`). Anything else is a
+        :class:`ConfigError` listing the valid levels.
     skip_unavailable : metrics whose optional inputs are missing are left out and listed in
         ``result.attrs["unavailable"]`` (metric -> reason) instead of raising :class:`MetricUnavailable`.
     """
