@@ -119,9 +119,11 @@ def test_rules_of_thumb_per_rep(team):
     assert set(ann["status"].drop("suspects_added")) == {"below"}
     assert ann.loc["suspects_added", "status"] == "not available"
     assert ann.loc["suspects_added", "note"].startswith("not available: needs suspects")
-    # The team row: 2 reps x 3 months; 5 leads in Q1 (Ann 3, Bob 2) -> 5/6 per rep-month.
-    assert out.loc[("All reps", "leads"), "actual"] == pytest.approx(5 / 6)
-    assert out.index.get_level_values("owner").unique().tolist() == ["Ann", "Bob", "All reps"]
+    # The team row: 4 reps x 3 months (Ann, Bob, and two who own no territory but worked in Q1: Cat owns deal D,
+    # Zed dialled); 5 leads in Q1 (Ann 3, Bob 2) -> 5/12 per rep-month (issue 16).
+    assert out.loc[("All reps", "leads"), "actual"] == pytest.approx(5 / 12)
+    assert out.index.get_level_values("owner").unique().tolist() == ["Ann", "Bob", "Cat", "Zed", "All reps"]
+    assert out.loc[("Cat", "deals_created"), "actual"] == pytest.approx(1 / 3)  # D, created Jan 2
 
 
 def test_rules_of_thumb_without_leads(team):
@@ -167,12 +169,16 @@ def test_chain_against_insightsquareds_example_team(sdr):
 
 def test_weakest_link_per_rep_against_the_team(team):
     weak = weakest_steps(team, "2026-Q1").set_index("Rep")
-    # Bob created C but won nothing: Opportunity:Deal has activity and no result -> infinitely weak, first.
-    assert weak.index.tolist() == ["Bob", "Ann"]
+    # Bob created C but won nothing: Opportunity:Deal has activity and no result -> infinitely weak, first; so
+    # Cat (no territory) with D; Zed (no territory, no deal) dialled once and connected never (issue 16).
+    assert weak.index.tolist() == ["Bob", "Cat", "Zed", "Ann"]
     assert weak.loc["Bob", "Step"] == "Opportunity:Deal" and np.isinf(weak.loc["Bob", "Rep ÷ team"])
-    # Ann: 1 meeting for 2 deals created = 0.5 against the team's 1 for 3 -> 1.5x; her other links equal the team.
+    assert weak.loc["Cat", "Step"] == "Opportunity:Deal" and weak.loc["Zed", "Step"] == "Dial:Connect"
+    assert np.isinf(weak.loc[["Cat", "Zed"], "Rep ÷ team"]).all()
+    # Ann: 1 meeting for 2 deals created = 0.5 against the team's 1 for 4 (A, B, C and Cat's D, which the team
+    # missed while Cat was dropped) -> 2x; her other links equal the team.
     assert weak.loc["Ann", ["Step", "Rep ratio", "Rep ÷ team"]].tolist() == pytest.approx(
-        ["Meeting:Opportunity", 0.5, 1.5])
+        ["Meeting:Opportunity", 0.5, 2.0])
     assert weak.loc["Ann", "Coach on"] == "BANT discovery"
 
 
