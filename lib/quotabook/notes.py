@@ -43,8 +43,9 @@ def reps_without_territory(ds: Dataset, period: str | Period) -> str | None:
     placed = lead_owner_territory(ds.territories, ds.opportunities).index
     dealless = not reps.isin(placed).all()
     where = "the territory of their latest deal" + (", or Unassigned for a rep with no deal" if dealless else "")
-    return (f"{plural(len(reps), 'rep')} {verb(len(reps), 'owns', 'own')} no territory (former or overlay reps: "
-            f"{names(reps)}): their deals are counted in the deals' territories, their activities in {where}.")
+    who = "a former or overlay rep" if len(reps) == 1 else "former or overlay reps"
+    return (f"{plural(len(reps), 'rep')} {verb(len(reps), 'owns', 'own')} no territory ({who}: {names(reps)}): "
+            f"their deals are counted in the deals' territories, their activities in {where}.")
 
 
 def note_reps_without_territory(ds: Dataset, period: str | Period) -> None:

@@ -102,9 +102,9 @@ def test_a_forecast_range_without_spread_is_not_printed_as_a_range():
 
 
 def test_bookings_of_a_rep_without_a_territory_are_said_not_dropped():
-    """A shared territory: Zed sells in T1 beside its owner Ann but owns no territory, so he has no scorecard.
-    The scorecards' "reps are ranked by bookings ($624K)" read as the region's while the region closed $678K.
-    By hand (2026-Q3, no targets): Ann won 30K, Bob 20K, Zed 5K in T1; East closed 55K, the team 50K."""
+    """A shared territory: Zed sells in T1 beside its owner Ann but owns no territory: he has a scorecard, after
+    the territory owners, and the findings say where his figures count (issue 16), so the team's bookings are
+    the region's. By hand (2026-Q3, no targets): Ann won 30K, Bob 20K, Zed 5K in T1; East closed 55K."""
     from quotabook.rep_scorecards.data import scorecards
     from quotabook.rep_scorecards.text import scorecard_findings
     from quotabook.testing import build_dataset, deal
@@ -115,5 +115,6 @@ def test_bookings_of_a_rep_without_a_territory_are_said_not_dropped():
     ds = build_dataset(won, as_of="2026-10-15").for_region("East")
     report = _report(ds, region="East")
     said = scorecard_findings(report, scorecards(report.ds, report.period)).sentences
-    assert said[:2] == ["No targets in the data: reps are ranked by bookings ($50K in 2026-Q3).",
-                        "$5K of East's $55K was won by Zed, who owns no territory and so has no scorecard."]
+    assert said[:2] == ["No targets in the data: reps are ranked by bookings ($55K in 2026-Q3).",
+                        "1 rep owns no territory (a former or overlay rep: Zed): their deals are counted in the "
+                        "deals' territories, their activities in the territory of their latest deal."]

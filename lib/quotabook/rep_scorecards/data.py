@@ -18,7 +18,6 @@ from ..fiscal import Period
 from ..forecast import trust
 from ..metrics import compute
 from ..metrics.forecasting.deals import without_activity
-from ..notes import note_reps_without_territory
 
 __all__ = ["SCORECARD_METRICS", "Scorecards", "quarters_by_owner", "scorecards", "top_deals"]
 
@@ -97,9 +96,8 @@ def quarters_by_owner(ds: Dataset, period: Period, quarters: int = HISTORY_QUART
 
 def scorecards(ds: Dataset, period: str | Period) -> Scorecards:
     """The scorecards of every owner in ``ds`` (already sliced to the scope) for ``period``: the territory owners,
-    then the reps who own no territory but worked in the period (a data note says where their figures count)."""
+    then the reps who own no territory but worked in the period (the findings say where their figures count)."""
     period = ds.period(period)
-    note_reps_without_territory(ds, period)
     names = [m for m in SCORECARD_METRICS if m != "pipeline_coverage"]
     team, unavailable = _wide(ds, period, names)
     # Coverage of a quarter that is over says nothing (its open pipeline is gone): read it as the quarter began.

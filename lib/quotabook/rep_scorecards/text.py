@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..findings import Findings
+from ..notes import reps_without_territory
 from ..text import extremes, mid, names
 from .charts import rep_card
 from .data import SCORECARD_METRICS, Scorecards
@@ -68,6 +69,8 @@ def scorecard_findings(report, cards: Scorecards) -> Findings:
         total = report.money(team["closed_amount"].sum())
         sentences.append(f"No targets in the data: reps are ranked by bookings ({total} in {report.period.label}"
                          f"{so_far}).")
+    if without := reps_without_territory(report.ds, report.period):  # listed after the territory owners
+        sentences.append(without)
     unlisted = _unlisted_sentence(report, team)
     if unlisted:
         sentences.append(unlisted)
@@ -102,9 +105,9 @@ def scorecard_findings(report, cards: Scorecards) -> Findings:
 
 
 def _unlisted_sentence(report, team: pd.DataFrame) -> str:
-    """The period's bookings won by deal owners without a scorecard (a second rep selling in a shared territory
-    owns none), so the team's total is short of the scope's Closed: said, with who, rather than left to read as
-    the scope's bookings ("" when the team holds them all)."""
+    """The period's bookings won by deal owners without a scorecard (deals without an owner: every rep found in
+    the period has one, territory or not), so the team's total is short of the scope's Closed: said, with who,
+    rather than left to read as the scope's bookings ("" when the team holds them all)."""
     scope = report.metrics(["closed_amount"], by=report.scope_level)
     whole = float(scope["closed_amount"].iloc[0]) if len(scope) else 0.0
     rest = whole - float(team["closed_amount"].fillna(0).sum())
@@ -114,8 +117,8 @@ def _unlisted_sentence(report, team: pd.DataFrame) -> str:
     won = o.loc[o["is_won"].fillna(False).astype(bool) & report.period.contains(o["close_date"])
                 & ~o["owner"].isin(team.index), "owner"]
     who = sorted(won.dropna().astype(str).unique())
-    whom = (f"{names(who, limit=None)}, who {'owns' if len(who) == 1 else 'own'} no territory and so "
-            f"{'has' if len(who) == 1 else 'have'} no scorecard" if who else "deals without an owner")
+    whom = (f"{names(who, limit=None)}, who {'has' if len(who) == 1 else 'have'} no scorecard" if who
+            else "deals without an owner")
     return f"{report.money(rest)} of {mid(report.label)}'s {report.money(whole)} was won by {whom}."
 
 
