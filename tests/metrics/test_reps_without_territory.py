@@ -164,3 +164,17 @@ def test_pages_listing_them_say_where_their_figures_count(ds):
                                                             "Lou and Pat): ")
     with pytest.warns(DataQualityWarning, match=r"^4 reps own no territory"):
         activity_counts(ds, Q1)
+
+
+def test_week_by_week_with_days_past_the_last_whole_week(ds):
+    """Activities are grouped with their unplaced rows kept (Unassigned); a week number is not a place: the days
+    after the quarter's last whole week (Mar 25-31 here: 90 days = 12 weeks + 6) are left out, not a "(blank)"
+    week. Max's dial on Mar 30 is such a day; Ann's on Jan 7 is week 1."""
+    from quotabook.themes.activity_ratios.data import weekly_activity
+
+    late = build_dataset(territories=TERRITORIES, opportunities=OPPORTUNITIES, as_of="2026-04-15",
+                         activities="activity_id,owner,activity_date,type\na1,Ann,2026-01-07T10:00:00,dial\n"
+                                    "m1,Max,2026-03-30T10:00:00,dial\n")
+    weekly = weekly_activity(late, Q1)
+    assert weekly["week"].tolist() == list(range(1, 13))
+    assert weekly["dial_count"].tolist() == [1] + [0] * 11

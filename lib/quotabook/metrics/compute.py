@@ -183,7 +183,7 @@ class Context:
                 value = frame[column]
                 if level in _BLANK_LISTED:
                     value = _blank_listed(value)
-                elif unplaced:
+                elif unplaced and not pd.api.types.is_numeric_dtype(value.dtype):  # a number (a week) has no blank
                     value = value.where(value.notna(), BLANK)
                 out.append(value.rename(level))
                 continue
