@@ -250,8 +250,9 @@ def source_as_of(data: str, *, keep: bool = True) -> str | None:
     ``YYYY-MM-DD``: the one "today" every page of a pack is written as of. None when the source cannot be
     loaded (each notebook then reports why) or holds no dated event.
 
-    In a build the whole source loaded here is kept in the pack's region cache when ``keep`` (the district's
-    notebooks then reuse it); without a district run it is not written there, where nothing would read it.
+    In a build the whole source loaded here is kept in the pack's region cache when ``keep``: the pack's
+    one-page overview (every build writes it) and the district's notebooks then read it instead of loading
+    the whole source again (at a million deals a load is minutes and ~7 GB).
     """
     import warnings
 
@@ -441,7 +442,7 @@ def make_plan(period: str | None, *, regions: Sequence[str] | None = None, noteb
     paths = check_notebooks(stems, nb_dir)
     chosen = _choose_regions(list(regions) if regions else list(spec.regions),
                              data_regions(folder if folder is not None and folder.is_dir() else data_param))
-    as_of_iso = as_of_iso or source_as_of(data_param, keep=any(slug == DISTRICT for _, slug in chosen))
+    as_of_iso = as_of_iso or source_as_of(data_param)  # kept for the overview (and the district's runs)
     label = label or quarter_in_progress(as_of_iso)
     out_dir = safe_path(Path(out), label)
     titles = {stem: notebook_title(path) for stem, path in paths.items()}
