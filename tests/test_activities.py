@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import quotabook as qb
-from quotabook.activities import LIMIT_ENV, activity_counts, deal_last_activity, summarise
+from quotabook.activities import LIMIT_ENV, activity_counts, activity_spans, deal_last_activity, summarise
 from quotabook.chunked import validate_on_disk
 from quotabook.errors import DataQualityWarning
 from quotabook.metrics.catalog import load_catalog
@@ -102,12 +102,39 @@ def same_metrics(a: qb.Dataset, b: qb.Dataset, period: str, levels=ALL_LEVELS) -
         assert x.attrs["unavailable"] == y.attrs["unavailable"]
 
 
+#: Day windows of the grain: a quarter, a window starting at noon (days are cut by their midnight), none.
+WINDOWS = ((pd.Timestamp("2026-04-01"), pd.Timestamp("2026-07-01")),
+           (pd.Timestamp("2026-05-10 12:00"), pd.Timestamp("2026-05-20")), (pd.Timestamp("2031-01-01"),
+                                                                             pd.Timestamp("2031-04-01")))
+
+
+def same_grains(a: qb.Dataset, b: qb.Dataset) -> None:
+    """The grain of a few days and the spans per owner × type are the same in pandas and DuckDB, and are what
+    the whole day grain gives: its rows of those days, and its rows added up per owner × type."""
+    whole = activity_counts(a)
+    for extra in ((), ("outcome",)):
+        for window in WINDOWS:
+            cut = activity_counts(a, extra, days=window)
+            pd.testing.assert_frame_equal(cut, activity_counts(b, extra, days=window), check_exact=True)
+            full = activity_counts(a, extra)
+            expected = full[(full["activity_date"] >= window[0]) & (full["activity_date"] < window[1])]
+            pd.testing.assert_frame_equal(cut, expected.reset_index(drop=True), check_exact=True)
+        spans = activity_spans(a, extra)
+        pd.testing.assert_frame_equal(spans, activity_spans(b, extra), check_exact=True)
+    keys = ["owner", "type"]
+    per_pair = whole.groupby(keys, dropna=False, sort=True).agg(
+        activity_date=("activity_date", "min"), rows=("rows", "sum"), first_at=("first_at", "min"),
+        last_at=("last_at", "max")).reset_index()
+    pd.testing.assert_frame_equal(activity_spans(a), per_pair, check_exact=True, check_dtype=False)
+
+
 @PROPERTY
 @given(seed=st.integers(0, 2**32 - 1), n_acts=st.integers(0, 400))
 def test_every_activity_metric_is_the_same_in_pandas_and_duckdb(tmp_path_factory, monkeypatch, seed, n_acts):
     folder = write(organisation(seed, n_acts), tmp_path_factory.mktemp("org"))
     a, b = load_both(folder, monkeypatch)
     pd.testing.assert_frame_equal(summarise(a.activities), activity_counts(b), check_exact=True)
+    same_grains(a, b)
     pd.testing.assert_series_equal(deal_last_activity(a), deal_last_activity(b), check_exact=True)
     assert a.reference_date == b.reference_date
     pd.testing.assert_frame_equal(a.counts, b.counts)

@@ -39,12 +39,13 @@ def _memo(ctx: Context, key: str, make: Callable[[], Any]) -> Any:
 
 def _activities_in_period(ctx: Context) -> pd.DataFrame:
     """Activities dated in the period counted per owner × type × day and any activity column grouped by
-    (``rows``; :func:`quotabook.activities.activity_counts`, in pandas or DuckDB alike), cached."""
+    (``rows``; :func:`quotabook.activities.activity_counts`, in pandas or DuckDB alike, of the period's days
+    only), cached."""
 
     def make() -> pd.DataFrame:
         extra = [c for c in ctx.by if c in activity_columns(ctx.ds)]
-        a = activity_counts(ctx.ds, extra)
-        return a.loc[ctx.period.contains(a["activity_date"]), list(dict.fromkeys([*GRAIN, *extra, "rows"]))]
+        a = activity_counts(ctx.ds, extra, days=(ctx.period.start, ctx.period.end))
+        return a[list(dict.fromkeys([*GRAIN, *extra, "rows"]))]
 
     return _memo(ctx, "_activities_in_period", make)
 

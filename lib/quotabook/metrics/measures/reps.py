@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ...activities import activity_columns, activity_counts
+from ...activities import activity_columns, activity_spans
 from ..compute import Context, measure
 
 __all__: list[str] = []
@@ -25,8 +25,9 @@ def rep_tenure_days(ctx: Context) -> pd.Series:
     ref = ctx.reference_date.normalize()
     o = ctx.opportunities
     first_deal = ctx.agg(o.assign(_day=_days_before(o["created_date"], ref)), "_day", "max")
-    # One row per owner, type and day (and activity column grouped by): the first day is the same.
-    a = activity_counts(ctx.ds, [c for c in ctx.by if c in activity_columns(ctx.ds)])
+    # One row per owner and type (and activity column grouped by) with its first day: the first day is the
+    # same as over one row per day.
+    a = activity_spans(ctx.ds, [c for c in ctx.by if c in activity_columns(ctx.ds)])
     if len(a):
         first_activity = ctx.agg(a.assign(_day=_days_before(a["activity_date"], ref)), "_day", "max")
         first_deal, first_activity = first_deal.align(first_activity)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ...activities import activity_counts, first_activity
+from ...activities import activity_spans, first_activity
 from ..compute import Context, measure
 from ..quota import capacity_adjustment, fairness_check, owner_tenure_months
 
@@ -36,7 +36,7 @@ def territory_capacity(ctx: Context) -> pd.Series:
     ``ramp_capacity_factor`` for owners in their first ``ramp_months`` months (tenure inferred from their
     first deal or activity, see :func:`quotabook.metrics.quota.owner_tenure_months`), else 1."""
     ds, t = ctx.ds, ctx.ds.territories
-    first = first_activity(activity_counts(ds))  # each owner's first activity, from the per-day counts
+    first = first_activity(activity_spans(ds))  # each owner's first activity, from the counts per owner × type
     tenure = t["owner"].map(owner_tenure_months(ds.opportunities, first, ctx.reference_date))
     return capacity_adjustment(t["capacity_factor"], tenure, ramp_factor=ctx.threshold("ramp_capacity_factor"),
                                ramp_months=ctx.threshold("ramp_months"))
