@@ -10,6 +10,7 @@ in a data note (:mod:`quotabook.kept`).
 
 from __future__ import annotations
 
+import gc
 import os
 import warnings
 from pathlib import Path
@@ -31,7 +32,7 @@ from .sources import read_raw
 from .sources.folder import find_table_files as _find_table_files
 from .validation import REJECT_COLUMNS, ValidationReport, validate_references, validate_tables
 
-__all__ = ["DEMO", "demo_folder", "ensure_demo", "find_table_files", "load", "validate_source"]
+__all__ = ["DEMO", "demo_folder", "ensure_demo", "find_table_files", "hand_back_memory", "load", "validate_source"]
 
 
 
@@ -220,4 +221,12 @@ def _validated(source: str | os.PathLike | None, region: str | None, settings: S
     # which keeps them for reuse: hundreds of MB on a big organisation. Hand them back to the system.
     pa.default_memory_pool().release_unused()
     return ds
+
+
+def hand_back_memory() -> None:
+    """Hand the memory Arrow's allocator keeps for reuse back to the system: after a big dataset is dropped
+    (a pack's planning reads the whole source only for its latest date), its text buffers would otherwise stay
+    with the process, and with every worker forked from it (3.7 GB at a million deals)."""
+    gc.collect()
+    pa.default_memory_pool().release_unused()
 

@@ -257,7 +257,7 @@ def source_as_of(data: str, *, keep: bool = True) -> str | None:
     import warnings
 
     from .. import cache
-    from ..loading import load
+    from ..loading import hand_back_memory, load
 
     parked = None if keep else os.environ.pop(cache.ENV, None)
     try:
@@ -269,6 +269,7 @@ def source_as_of(data: str, *, keep: bool = True) -> str | None:
     finally:
         if parked is not None:
             os.environ[cache.ENV] = parked
+        hand_back_memory()  # before the pool forks: the dropped source's buffers would follow every worker
     return None if latest is None else latest.date().isoformat()
 
 
