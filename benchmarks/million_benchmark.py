@@ -16,11 +16,14 @@ with its figures instead of taking the machine down:
    peak being the process's ``VmHWM``, reset between steps);
 3. **region**: one region as a pack's run loads it, ``quotabook.load(folder, region=R)`` (only the region's
    rows of each file are read), then every catalog metric by territory;
-4. **pack**: ``quotabook pack --regions R --formats html,pdf`` for that region, the seven themed notebooks
-   and the region's PDF, as a manager would build it (planning reads the source's latest event first).
+4. **pack**: ``quotabook pack --regions R --formats html,pdf`` for that region, the pack's notebooks (summary
+   and themed pages) and the region's PDF, as a manager would build it (planning reads the source's latest
+   event first); the manifest's timings and each notebook's are printed.
 
 Every step prints wall seconds, CPU seconds (user + system of the step's processes, children included) and
-peak memory (``/usr/bin/time``'s largest single process, and the watchdog's sampled sum of PSS over the tree);
+peak memory (``/usr/bin/time``'s largest single process, and the watchdog's sampled sum of PSS over the tree;
+for the district step the per-step ``VmHWM`` is the figure: resetting it between steps also resets what
+``/usr/bin/time`` reads);
 ``uptime`` is printed before and after each step: on a shared machine wall seconds move with the load, CPU
 seconds and peak memory much less.
 """
