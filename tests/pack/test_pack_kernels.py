@@ -53,7 +53,7 @@ def test_only_pool_workers_keep_spares():
 # A probe says whether its kernel had the what-if module (which nothing else here imports) loaded before the
 # notebook imported anything, and which process it is; a crash kills its own kernel.
 PROBE = ("import json, os, sys\nprint(json.dumps({'warm': 'quotabook.themes.territory_quota.whatif' in sys.modules, "
-         "'pid': os.getpid()}))")
+         "'pid': os.getpid(), 'ppid': os.getppid()}))")
 CRASH = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"
 
 
@@ -103,6 +103,8 @@ def test_a_worker_runs_each_notebook_in_its_own_kernel_started_ahead(tmp_path):
     assert after[:2] == ("c_probe", "ok") and after[2]["warm"]  # started during the crash, untouched by it
     assert last[:2] == ("c_probe", "ok") and last[2]["warm"]
     assert len({first[2]["pid"], after[2]["pid"], last[2]["pid"], os.getpid()}) == 4  # a kernel per run
+    # the spares were forked by the worker's zygote (quotabook.pack.zygote), the first run's kernel by papermill
+    assert after[2]["ppid"] == last[2]["ppid"] != first[2]["ppid"]
     assert _alive_with(marker) == []  # the last spare went with its worker
     assert list((tmp_path / "cache").glob("quotabook-kernel-*")) == []  # and its output file
     assert not (tmp_path / "logs" / "a_probe.log").exists()  # logs are kept only for failed runs

@@ -25,6 +25,7 @@ import importlib
 import json
 import multiprocessing
 import os
+import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,6 +145,11 @@ def start_spare(name: str, cwd: Path, env: tuple[tuple[str, str], ...], modules:
         fd, path = tempfile.mkstemp(prefix="quotabook-kernel-", suffix=".log", dir=folder)
         output = Path(path)
         km = AsyncKernelManager(kernel_name=name)
+        zygote = _zygote_for(km, modules)
+        if zygote is not None:
+            from .zygote import provisioner
+
+            provisioner(km, zygote)
         with os.fdopen(fd, "wb") as handle:  # the kernel holds its own copy
             run_sync(km.start_kernel)(cwd=str(cwd), env={**os.environ, PRELOAD_ENV: json.dumps(list(modules))},
                                       extra_arguments=[_HISTORY, _EXEC_LINES], stdout=handle, stderr=handle)
@@ -215,11 +221,50 @@ def _kill(km) -> None:
 
 @functools.cache
 def _finalizer() -> None:
-    """Have this process shut its spare down when it exits (multiprocessing runs these finalizers in a worker
-    that returns, or stops on Ctrl-C or SIGTERM; atexit handlers do not run there)."""
+    """Have this process shut its spare down, then its zygote, when it exits (multiprocessing runs these
+    finalizers in a worker that returns, or stops on Ctrl-C or SIGTERM; atexit handlers do not run there)."""
     from multiprocessing.util import Finalize
 
     Finalize(None, discard, exitpriority=10)
+    Finalize(None, close_zygote, exitpriority=5)
+
+
+_ZYGOTE = None  # (key, quotabook.pack.zygote.Zygote) of this worker, or (key, None) after one failed to start
+
+
+def _zygote_for(km, modules: tuple[str, ...]):
+    """This worker's zygote for the kernel of ``km`` and the current environment, started on first use (and
+    again when the environment, the interpreter or the modules change, or it died); None when zygotes are off,
+    the kernel is not a plain IPython kernel, or the zygote cannot start (spares then start with ``Popen``)."""
+    from . import zygote
+
+    global _ZYGOTE
+    if not zygote.enabled():
+        return None
+    try:
+        argv = list(km.kernel_spec.argv)
+    except Exception:  # no such kernel: papermill reports it
+        return None
+    if not zygote.forkable(argv):
+        return None
+    env = {k: v for k, v in os.environ.items() if k != PRELOAD_ENV}
+    key = (argv[0], tuple(sorted(env.items())), modules)
+    if _ZYGOTE is not None and _ZYGOTE[0] == key and (_ZYGOTE[1] is None or _ZYGOTE[1].alive()):
+        return _ZYGOTE[1]
+    close_zygote()
+    try:
+        _ZYGOTE = (key, zygote.Zygote(argv[0], env, modules, subprocess.DEVNULL))
+    except Exception:  # e.g. the interpreter cannot import quotabook: no zygote for this worker
+        _ZYGOTE = (key, None)
+    return _ZYGOTE[1]
+
+
+def close_zygote() -> None:
+    """Stop this worker's zygote (at its end; kernels it forked are stopped by their own managers)."""
+    global _ZYGOTE
+    held, _ZYGOTE = _ZYGOTE, None
+    if held is not None and held[1] is not None:
+        held[1].close()
 
 
 def discard() -> None:
