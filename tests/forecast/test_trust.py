@@ -198,3 +198,38 @@ def test_team_rows_add_up_their_reps_calls():
         assert frame.loc[team, "Accuracy"] == pytest.approx(540 / 550) and frame.loc[team, "Band"] == "green"
     assert frame.loc["East (team)", "Week 10"] == pytest.approx(180 / 150)
     assert list(frame.index[:2]) == ["Bob", "Ann"]  # reps first, worst first; then the teams
+
+
+def test_in_a_pack_the_call_history_is_rebuilt_once_per_scope_and_reads_back_equal(tmp_path, monkeypatch):
+    """The forecast page and the rep scorecards both read the call history (twelve datasets rebuilt as of past
+    call weeks): in a pack build the second reads the first's result from the build's cache folder."""
+    from quotabook import cache
+    from quotabook.metrics import cache as metric_cache
+    from quotabook.notebook import start
+    from quotabook.testing.tiny import write_folder
+
+    def csv(rows) -> str:
+        return pd.DataFrame(rows).to_csv(index=False)
+
+    folder = write_folder(tmp_path / "crm", territories=csv(TERRITORIES), opportunities=csv(OPPORTUNITIES),
+                          opportunity_history=csv(HISTORY))
+    monkeypatch.setenv(cache.ENV, str(tmp_path / "build-cache"))
+    monkeypatch.setattr(metric_cache, "_READ", {})
+    rebuilt: list[int] = []
+    monkeypatch.setattr(trust, "_lean", lambda ds, at, lean=trust._lean: rebuilt.append(1) or lean(ds, at))
+
+    first = trust.commit_history(start("East", "2025-Q2", as_of="2025-04-10", data=str(folder)).ds, quarters=1)
+    assert rebuilt == [1]
+    assert first.set_index(["owner", "week"])["call"].to_dict() == {  # the hand-worked calls above
+        ("Ann", 2): 200.0, ("Ann", 6): 200.0, ("Ann", 10): 100.0, ("Bob", 2): 0.0, ("Bob", 6): 0.0, ("Bob", 10): 50.0}
+
+    monkeypatch.setattr(metric_cache, "_READ", {})  # a sibling notebook's fresh kernel
+    again = trust.commit_history(start("East", "2025-Q2", as_of="2025-04-10", data=str(folder)).ds, quarters=1)
+    assert rebuilt == [1]  # read back, not rebuilt
+    pd.testing.assert_frame_equal(again, first)
+
+    trust.commit_history(start("East", "2025-Q2", as_of="2025-04-10", data=str(folder)).ds, quarters=1, weeks=(6,))
+    assert rebuilt == [1, 1]  # other call weeks: another result
+    monkeypatch.delenv(cache.ENV)  # outside a pack: computed every time
+    trust.commit_history(start("East", "2025-Q2", as_of="2025-04-10", data=str(folder)).ds, quarters=1)
+    assert rebuilt == [1, 1, 1]

@@ -32,6 +32,7 @@ import pandas as pd
 from ..dataset import Dataset
 from ..errors import DataQualityWarning, MetricUnavailable
 from ..metrics import compute_wide, load_catalog
+from ..metrics.cache import catalog_digest, remember
 from ..metrics.catalog import note_shown
 from ..metrics.forecasting.deals import week_start
 from ..text import plural
@@ -78,8 +79,16 @@ def commit_history(ds: Dataset, *, quarters: int = 4, weeks: Iterable[int] = CAL
         No opportunity history or no forecast categories: past calls cannot be rebuilt.
     """
     _require_calls(ds)
-    lean = _lean(ds, None)
+    weeks = tuple(weeks)
     catalog = load_catalog()
+    # In a pack, computed once per scope (the forecast page and the rep scorecards both read it; twelve
+    # datasets rebuilt as of past call weeks): see quotabook.metrics.cache.remember.
+    parts = [str(quarters), repr(weeks), by, catalog_digest(catalog)]
+    return remember(ds, "commit_history", parts, lambda: _commit_history(ds, quarters, weeks, by, catalog))
+
+
+def _commit_history(ds: Dataset, quarters: int, weeks: tuple[int, ...], by: str, catalog) -> pd.DataFrame:
+    lean = _lean(ds, None)
     frames = []
     first_created = ds.opportunities["created_date"].min()
     for period in completed_quarters(ds, quarters):
