@@ -15,7 +15,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from packtools import write_data
 
 from quotabook import cache
-from quotabook.pack import kernels
+from quotabook.pack import kernels, zygote
 from quotabook.pack.execute import Task, execute_run
 from quotabook.pack.executors import LocalPoolExecutor
 from quotabook.pack.plan import make_plan
@@ -53,7 +53,8 @@ def test_only_pool_workers_keep_spares():
 # A probe says whether its kernel had the what-if module (which nothing else here imports) loaded before the
 # notebook imported anything, and which process it is; a crash kills its own kernel.
 PROBE = ("import json, os, sys\nprint(json.dumps({'warm': 'quotabook.themes.territory_quota.whatif' in sys.modules, "
-         "'pid': os.getpid(), 'ppid': os.getppid()}))")
+         "'pid': os.getpid(), 'zygote': b'quotabook.pack.zygote' in open(f'/proc/{os.getppid()}/cmdline', 'rb').read()"
+         "}))")
 CRASH = "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"
 
 
@@ -78,7 +79,9 @@ def _alive_with(marker: str) -> list[int]:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
-def test_a_worker_runs_each_notebook_in_its_own_kernel_started_ahead(tmp_path):
+@pytest.mark.parametrize("forked", [True, False], ids=["zygote", "popen"])
+def test_a_worker_runs_each_notebook_in_its_own_kernel_started_ahead(tmp_path, monkeypatch, forked):
+    monkeypatch.setenv(zygote.SWITCH, "1" if forked else "0")  # the worker inherits it
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     _notebook(notebooks, "a_probe", PROBE, "import quotabook.themes.territory_quota.whatif")
@@ -98,13 +101,14 @@ def test_a_worker_runs_each_notebook_in_its_own_kernel_started_ahead(tmp_path):
         if task.run.stem == "b_crash":
             assert outcome.failure.ename == "DeadKernelError"
     first, crash, after, last = outcomes
-    assert first[:2] == ("a_probe", "ok") and not first[2]["warm"]  # no spare yet for the first run
+    assert first[:2] == ("a_probe", "ok")
+    assert first[2]["warm"] is forked  # no spare yet: forked from the zygote, or started cold without one
     assert crash[:2] == ("b_crash", "failed")
     assert after[:2] == ("c_probe", "ok") and after[2]["warm"]  # started during the crash, untouched by it
     assert last[:2] == ("c_probe", "ok") and last[2]["warm"]
     assert len({first[2]["pid"], after[2]["pid"], last[2]["pid"], os.getpid()}) == 4  # a kernel per run
-    # the spares were forked by the worker's zygote (quotabook.pack.zygote), the first run's kernel by papermill
-    assert after[2]["ppid"] == last[2]["ppid"] != first[2]["ppid"]
+    # every kernel was forked by the worker's zygote (quotabook.pack.zygote), or started by the worker without one
+    assert [run[2]["zygote"] for run in (first, after, last)] == [forked] * 3
     assert _alive_with(marker) == []  # the last spare went with its worker
     assert list((tmp_path / "cache").glob("quotabook-kernel-*")) == []  # and its output file
     assert not (tmp_path / "logs" / "a_probe.log").exists()  # logs are kept only for failed runs

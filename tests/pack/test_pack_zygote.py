@@ -144,3 +144,9 @@ def test_zygotes_can_be_turned_off(monkeypatch):
     assert not zygote.enabled()
     km = AsyncKernelManager(kernel_name="python3")
     assert kernels._zygote_for(km, ()) is None
+
+
+def test_the_interpreter_a_kernel_spec_names_is_read_as_jupyter_client_reads_it():
+    assert zygote.interpreter("python") == sys.executable  # the spec jupyter installs for python3
+    assert zygote.interpreter(f"python{sys.version_info[0]}") == sys.executable
+    assert zygote.interpreter("/opt/other/bin/python") == "/opt/other/bin/python"

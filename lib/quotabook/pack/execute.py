@@ -319,9 +319,10 @@ def _execute(task: Task) -> RunOutcome:
 
 
 def _kernel_started_ahead(task: Task) -> kernels.Spare | None:
-    """In a pool worker: the kernel started for this run during the previous one (None for the first run, or
-    when it was started for another kernel, folder or environment, or died), and the next run's kernel started
-    now, importing what the notebooks import while this one runs (see :mod:`quotabook.pack.kernels`)."""
+    """In a pool worker: the kernel started for this run during the previous one (for the first run, or when it
+    was started for another kernel, folder or environment, or died: one forked now from the worker's zygote, or
+    None without one), and the next run's kernel started now, importing what the notebooks import while this one
+    runs (see :mod:`quotabook.pack.kernels` and :mod:`quotabook.pack.zygote`)."""
     if not kernels.enabled():
         return None
     folder = task.run.notebook.parent
@@ -331,6 +332,8 @@ def _kernel_started_ahead(task: Task) -> kernels.Spare | None:
     except (OSError, ValueError):  # an unreadable notebook: papermill reports it, with a kernel of its own
         return None
     spare = kernels.take(name, folder, task.env)
+    if spare is None:  # the worker's first run (or its spare died): a kernel forked now, when a zygote can
+        spare = kernels.start_now(name, folder, task.env, modules)
     kernels.start_spare(name, folder, task.env, modules)
     return spare
 

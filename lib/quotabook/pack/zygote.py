@@ -40,7 +40,7 @@ import sys
 import threading
 from pathlib import Path
 
-__all__ = ["SWITCH", "Zygote", "ZygoteProcess", "enabled", "forkable", "provisioner"]
+__all__ = ["SWITCH", "Zygote", "ZygoteProcess", "enabled", "forkable", "interpreter", "provisioner"]
 
 #: The environment variable that turns zygotes off when ``0``.
 SWITCH = "QUOTABOOK_ZYGOTE"
@@ -63,6 +63,13 @@ def enabled() -> bool:
 def forkable(spec_argv: list[str]) -> bool:
     """Whether a kernel spec's command is the plain IPython kernel a zygote can fork instead of running."""
     return len(spec_argv) == 1 + len(_LAUNCHER) and list(spec_argv[1:]) == _LAUNCHER
+
+
+def interpreter(argv0: str) -> str:
+    """The Python a kernel spec's command runs: as jupyter_client reads it, ``python``, ``python3`` or
+    ``python3.N`` of this version mean this interpreter (``KernelManager.format_kernel_cmd``)."""
+    mine = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info[:2])}
+    return sys.executable if argv0 in mine else argv0
 
 
 # ---------------------------------------------------------------------------------------------------------------
