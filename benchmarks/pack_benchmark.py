@@ -16,6 +16,8 @@ district and every region of the data:
   ``html,pdf,csv,xlsx``, the whole pack);
 - **pack, no kernels ahead** (``--ab``): ``--formats html`` with ``QUOTABOOK_KERNELS_AHEAD=0``, each run starting
   its own kernel (what the kernels started ahead save);
+- **pack, no zygote** (``--ab``): ``--formats html`` with ``QUOTABOOK_ZYGOTE=0``, kernels started ahead but each
+  with ``Popen`` and its own imports (what forking them from a pre-imported zygote saves);
 - **pack, other library** (``--compare-lib DIR``): ``--formats html`` with the quotabook package of ``DIR`` (e.g.
   ``git archive <commit> lib | tar -x -C /tmp/base`` then ``--compare-lib /tmp/base/lib``): a before/after of a change;
 - **baseline**: per run, sequentially, the ``papermill`` CLI then ``jupyter nbconvert --to html --no-input``.
@@ -202,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
             variants.pop()
         if args.ab:
             variants.append(("pack_html_cold_kernels", "html", {"QUOTABOOK_KERNELS_AHEAD": "0"}))
+            variants.append(("pack_html_no_zygote", "html", {"QUOTABOOK_ZYGOTE": "0"}))
         if args.compare_lib:
             variants.append(("pack_html_other_lib", "html", {"PYTHONPATH": str(Path(args.compare_lib).resolve())}))
         for name, formats, env in variants:

@@ -74,6 +74,14 @@ def _parent_pid(pid: int) -> int:
     return int(stat.rpartition(")")[2].split()[1])
 
 
+def _worker_of(kernel: int) -> int:
+    """The pool worker running a kernel: its parent, or its zygote's parent (quotabook.pack.zygote)."""
+    parent = _parent_pid(kernel)
+    if b"quotabook.pack.zygote" in Path(f"/proc/{parent}/cmdline").read_bytes():
+        return _parent_pid(parent)
+    return parent
+
+
 def _gone(pid: int, within: float = 30) -> bool:
     """Whether process ``pid`` has exited (or is a zombie waiting to be reaped) within ``within`` seconds."""
     deadline = time.monotonic() + within
@@ -118,7 +126,7 @@ def test_a_killed_worker_or_kernel_fails_only_its_run_and_resume_completes_the_p
     try:
         waiting = _gated(gate, proc)
         (worker_region, kernel_pid), (kernel_region, other_kernel) = sorted(waiting.items())
-        worker_pid = _parent_pid(kernel_pid)
+        worker_pid = _worker_of(kernel_pid)
         os.kill(worker_pid, signal.SIGKILL)  # the process running one notebook
         os.kill(other_kernel, signal.SIGKILL)  # the kernel of another
         (gate / "release").touch()
