@@ -244,6 +244,7 @@ def _execute(task: Task) -> RunOutcome:
     import papermill
 
     from ..headlines import extract_figures
+    from . import notebook_engine  # registers the engine: the executed notebook is written once, at its end
     from .render import extract_records, find_network_refs, notebook_html
 
     run = task.run
@@ -265,7 +266,8 @@ def _execute(task: Task) -> RunOutcome:
             try:
                 papermill.execute_notebook(str(run.notebook), str(tmp), parameters=dict(run.parameters),
                                            progress_bar=False, log_output=False, cwd=str(run.notebook.parent),
-                                           start_timeout=KERNEL_START_TIMEOUT, **limits,
+                                           start_timeout=KERNEL_START_TIMEOUT, engine_name=notebook_engine.NAME,
+                                           **limits,
                                            **({"km": spare.km} if spare is not None else {}))
             except Exception as exc:  # any failure of this notebook is recorded, never raised
                 error = exc
