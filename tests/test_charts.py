@@ -149,6 +149,77 @@ def test_every_text_of_a_chart_prints_at_8_points_or_more_on_a4():
     assert print_scale(small) == 1.0 and min(t.get_fontsize() for t in small.findobj(Text) if t.get_text()) >= 8
 
 
+def _printed_svg(fig) -> tuple[float, float]:
+    """The width (inches) of the SVG the page shows of ``fig`` (bounding box tight, as the notebooks save it)
+    and its smallest text in points once the PDF's print CSS has scaled it to the page (an image at most
+    PRINT_WIDTH wide for a MAX_WIDTH figure, plus its margin: quotabook.pack.render.PRINT_CSS)."""
+    import io
+    import re
+
+    from quotabook.charts.base import MAX_WIDTH, PRINT_WIDTH, SVG_PAD, style
+
+    svg = io.StringIO()
+    with style():
+        fig.savefig(svg, format="svg", bbox_inches="tight")
+    text = svg.getvalue()
+    width = float(re.search(r'<svg[^>]* width="([\d.]+)pt"', text).group(1)) / 72
+    cap = PRINT_WIDTH * (MAX_WIDTH + 2 * SVG_PAD) / MAX_WIDTH
+    return width, min(float(x) for x in re.findall(r"font-size: ([\d.]+)px", text)) * min(1.0, cap / width)
+
+
+def test_a_long_title_and_a_wide_legend_stay_within_the_figure_so_its_text_prints_at_8_points():
+    """A finding longer than the chart is wide, a long subtitle and seven long legend entries: the title and
+    subtitle wrap at the figure's edge (measured, words kept whole and in order), the legend takes as many
+    columns as fit, so the saved image is no wider than the figure and its margin, and the PDF does not shrink
+    it: every text prints at 8 points or more. Before, the title ran to 11 inches and printed text at 6.7."""
+    from quotabook.charts.base import MAX_WIDTH, MIN_PRINT_PT, SVG_PAD
+
+    title = ("Run-rate has been the most accurate method for this team: 4% off over eight quarters, against "
+             "$1.2M off for the weighted pipeline and $2.0M for the reps' own Commit calls")
+    subtitle = "Absolute error of each method per quarter, replayed on every closed quarter since 2024-Q1 " * 2
+    fig, ax = new_figure(height=3)
+    for i in range(7):
+        ax.plot([0, 1], [i, i + 1], label=f"Forecast method number {i} (weighted)")
+    fig = finish(fig, ax, title, subtitle=subtitle.strip())
+    width, smallest = _printed_svg(fig)
+    assert width <= MAX_WIDTH + 2 * SVG_PAD + 0.01
+    assert smallest >= MIN_PRINT_PT - 0.01
+    assert fig.get_suptitle().count("\n") == 1  # two lines, each as full as fits
+    assert " ".join(fig.get_suptitle().split()) == title.replace("$", r"\$")  # every word, in order
+    assert "\n" in ax.get_title(loc="left") and 1 < fig.legends[0]._ncols < 6
+    assert wrap_again(fig, ax) == (fig.get_suptitle(), ax.get_title(loc="left"))  # idempotent
+
+    short, ax = new_figure(height=3)
+    ax.plot([0, 1], [0, 1], label="one")
+    short = finish(short, ax, "Short title", subtitle="short")
+    assert short.get_suptitle() == "Short title" and ax.get_title(loc="left") == "short"  # left as it was
+
+
+def wrap_again(fig, ax) -> tuple[str, str]:
+    from quotabook.charts.base import wrap_titles
+
+    wrap_titles(fig, ax)
+    return fig.get_suptitle(), ax.get_title(loc="left")
+
+
+def test_a_legend_added_after_finish_prints_at_8_points_within_the_figure():
+    """The pipeline waterfall sets its colour key after finish (legend_below): the key is set at the print size
+    (its 9 points printed at 6.3 before) and the chart's image stays the figure's width."""
+    from quotabook.charts.base import MAX_WIDTH, MIN_PRINT_PT, SVG_PAD
+    from quotabook.themes.forecast.charts import pipeline_waterfall
+
+    keys = ["start", "created", "pulled_in", "increased", "decreased", "won", "lost", "slipped_out", "end"]
+    amount = pd.Series([500e3, 300e3, 0.0, 50e3, -50e3, -200e3, -100e3, 0.0, 500e3])
+    top = pd.Series([500e3, 800e3, 800e3, 850e3, 850e3, 800e3, 600e3, 500e3, 500e3])
+    steps = pd.DataFrame({"step": [k.replace("_", " ").capitalize() for k in keys], "key": keys, "amount": amount,
+                          "top": top, "bottom": top - amount.abs()})
+    fig = pipeline_waterfall(steps, scope="Northern Europe and the Baltic states district", period="2026-Q4",
+                             currency="USD")
+    width, smallest = _printed_svg(fig)
+    assert width <= MAX_WIDTH + 2 * SVG_PAD + 0.01 and smallest >= MIN_PRINT_PT - 0.01
+    assert [t.get_text() for t in fig.legends[0].texts] == ["Inflow", "Outflow (open)", "Won", "Lost"]
+
+
 def test_a_chart_is_described_by_its_title_and_panel_titles():
     from quotabook.charts.base import _svg_with_alt, chart_alt, no_data
 

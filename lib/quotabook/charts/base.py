@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.legend import Legend
 from matplotlib.text import Text
 from matplotlib.ticker import AutoLocator, Formatter, FuncFormatter, MaxNLocator, PercentFormatter
 
@@ -32,9 +34,9 @@ from .printed import PRINT_BAR_PITCH, bars_height, register_print_svg, set_print
 
 __all__ = ["BAR_PITCH", "CARD_WIDTH", "COLORS", "MAX_WIDTH", "MIN_PRINT_PT", "PRINT_HEIGHT", "PRINT_WIDTH", "RC",
            "SVG_PAD", "category_color", "chart_alt", "currency_axis", "currency_text", "ensure_axes", "figure",
-           "finish", "literal", "metric_axis", "metric_label", "new_figure", "no_data", "percent_axis", "plain",
-           "print_legible", "print_scale", "readable_labels", "say", "show_literally", "stacked_bars",
-           "stacked_bars_vs_target", "style", "use_svg"]
+           "finish", "legend_below", "literal", "metric_axis", "metric_label", "new_figure", "no_data",
+           "percent_axis", "plain", "print_legible", "print_scale", "readable_labels", "say", "show_literally",
+           "stacked_bars", "stacked_bars_vs_target", "style", "use_svg", "wrap_titles"]
 
 _Drawn = TypeVar("_Drawn", Figure, Axes)
 
@@ -296,7 +298,7 @@ def finish(fig: Figure, ax: Axes, title: str, *, subtitle: str | None = None, xl
 
     Returns the figure, so a notebook cell can end with ``finish(...)`` and display it.
     """
-    fig.suptitle(plain(title), x=0.01, ha="left", fontsize=title_size, fontweight="bold")
+    fig.suptitle(plain(title), x=_TITLE_X, ha="left", fontsize=title_size, fontweight="bold")
     if subtitle:
         ax.set_title(plain(subtitle), fontsize=9.5, color="#444444", loc="left")
     if xlabel is not None:
@@ -307,14 +309,92 @@ def finish(fig: Figure, ax: Axes, title: str, *, subtitle: str | None = None, xl
     order = sorted(range(len(labels)), key=lambda i: labels[i] == "Target")  # the target reads last
     handles, labels = [handles[i] for i in order], [labels[i] for i in order]
     if legend and labels:  # below the plot, outside it: it can never cover a bar or a title
-        fig.legend(handles, labels, loc="outside lower left", ncols=min(len(labels), 6), handlelength=1.4,
-                   markerscale=0.6)
+        legend_below(fig, handles, labels, ncols=6, handlelength=1.4, markerscale=0.6)
     if note:
         fig.text(0.01, 0.0, note, ha="left", va="bottom", fontsize=8, color="#555555")
     show_literally(fig)
     print_legible(fig)
+    wrap_titles(fig, ax)
     plt.close(fig)  # the notebook displays the returned figure once; nothing is left for plt.show()
     return fig
+
+
+def legend_below(fig: Figure, handles: Sequence, labels: Sequence[str] | None = None, *, ncols: int | None = None,
+                 fontsize: float | None = None, **kwargs) -> Legend:
+    """The figure's legend under its plot (outside it: it can never cover data), at a size that prints at
+    :data:`MIN_PRINT_PT` or more (:func:`print_legible`), in as many columns (at most ``ncols``, default one per
+    entry) as fit the figure's width, measured: a legend wider than the figure would widen the saved image,
+    which the PDF then shrinks to the page, and every text of the chart with it. ``kwargs`` go to
+    :meth:`~matplotlib.figure.Figure.legend`."""
+    labels = [h.get_label() for h in handles] if labels is None else list(labels)
+    asked = FontProperties(size=fontsize or RC["legend.fontsize"]).get_size_in_points()
+    size = max(asked, MIN_PRINT_PT / print_scale(fig))
+    renderer = _renderer(fig)
+    for columns in range(min(ncols or len(labels), len(labels)), 0, -1):
+        made = fig.legend(handles, labels, loc="outside lower left", ncols=columns, fontsize=size, **kwargs)
+        if columns == 1 or made.get_window_extent(renderer).width <= _room(fig):
+            return made
+        made.remove()
+    raise ValueError("legend_below needs at least one handle")  # (an empty range: no labels)
+
+
+def wrap_titles(fig: Figure, ax: Axes | None = None) -> Figure:
+    """Break the figure's title (and the left title of ``ax``, the subtitle :func:`finish` sets) at spaces so
+    that no line runs past the figure's right edge, measured with the figure's own fonts at their print size:
+    a line past the edge widens the saved image (its bounding box is tight), and the PDF shrinks the whole chart
+    to the page, its text under :data:`MIN_PRINT_PT` (a 10.5-inch image prints a 12-point title at 8.5 and its
+    8-point labels at 6.9). Lines a title already breaks stay broken there. Called by :func:`finish`, after
+    :func:`print_legible`; idempotent."""
+    renderer = _renderer(fig)
+    if fig._suptitle is not None:
+        _wrap_text(fig._suptitle, _room(fig), renderer)
+    subtitle = ax._left_title if ax is not None and ax.get_title(loc="left") else None
+    if subtitle is not None:
+        left = ax.get_position().x0
+        if subtitle.get_window_extent(renderer).width > _room(fig) * (1 - left):  # may need the laid-out axes
+            fig.draw_without_rendering()
+            left = ax.get_position().x0
+        _wrap_text(subtitle, fig.bbox.width * (1 - _TITLE_X - left), renderer)
+    return fig
+
+
+#: Where a chart's title starts, as a share of the figure's width (it ends as far from the right edge).
+_TITLE_X = 0.01
+
+
+def _room(fig: Figure) -> float:
+    """The width (pixels at the figure's dpi) a line of text may take: the figure less :data:`_TITLE_X` a side."""
+    return fig.bbox.width * (1 - 2 * _TITLE_X)
+
+
+def _renderer(fig: Figure):
+    """A renderer measuring text as the figure draws it (an Agg renderer at the figure's size and dpi), without
+    replacing the figure's canvas."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(fig.bbox.width, fig.bbox.height, fig.dpi)
+
+
+def _wrap_text(text: Text, room: float, renderer) -> None:
+    """Break each line of ``text`` at spaces, greedily, so that it is at most ``room`` pixels wide as drawn (a
+    single word wider than that stays whole). Never inside a ``$...$`` formula: a break there would unpair
+    its dollars."""
+    if text.get_window_extent(renderer).width <= room:
+        return
+    lines = []
+    for line in text.get_text().split("\n"):
+        words = line.split(" ")
+        current = words[0]
+        for word in words[1:]:
+            trial = f"{current} {word}"
+            text.set_text(trial)
+            if text.get_window_extent(renderer).width > room and len(_DOLLAR.findall(current)) % 2 == 0:
+                lines.append(current)
+                current = word
+            else:
+                current = trial
+        lines.append(current)
+    text.set_text("\n".join(lines))
 
 
 def print_scale(fig: Figure) -> float:

@@ -26,6 +26,7 @@ from ...charts.base import (
     currency_text,
     ensure_axes,
     figure,
+    legend_below,
     metric_axis,
     no_data,
     percent_axis,
@@ -294,7 +295,7 @@ def pipeline_waterfall(steps: pd.DataFrame, *, scope: str, period: str, currency
                Patch(color=category_color("Won"), label="Won"), Patch(color=category_color("Lost"), label="Lost")]
     fig = figure(waterfall_bars, steps, title=plain(title), subtitle="Open pipeline dated in the period: start + "
                  "inflows - outflows = end", legend=False, height=4.2, currency=currency)
-    fig.legend(handles=handles, loc="outside lower left", ncols=4, handlelength=1.4)
+    legend_below(fig, handles, handlelength=1.4)  # after finish: set at the print-legible size itself
     return fig
 
 

@@ -29,6 +29,7 @@ from ...charts.base import (
     ensure_axes,
     figure,
     finish,
+    legend_below,
     metric_axis,
     new_figure,
     percent_axis,
@@ -214,7 +215,7 @@ def conversion_vs_band(bench: pd.DataFrame, leaks: pd.DataFrame | None = None) -
     handles = [Patch(color=_BAND, label="Benchmark band for the segment")] + [
         Line2D([], [], marker="o", linestyle="", color=c, label=f"Conversion {s} band")
         for s, c in STATUS_COLORS.items()]
-    fig.legend(handles=handles, loc="outside lower left", ncols=len(handles), fontsize=8, handlelength=1.2)
+    legend_below(fig, handles, fontsize=8, handlelength=1.2)
     title = "Conversion by step and segment against the benchmark bands"
     if leaks is not None and len(leaks):
         w = leaks.iloc[0]

@@ -23,6 +23,7 @@ from ...charts.base import (
     COLORS,
     ensure_axes,
     finish,
+    legend_below,
     new_figure,
     no_data,
     percent_axis,
@@ -230,7 +231,7 @@ def coverage_bars(cov: pd.DataFrame, *, label: str, scope: str, thresholds: Mapp
         h, t = ax.get_legend_handles_labels()
         handles += [x for x, s in zip(h, t, strict=True) if s not in texts]
         texts += [s for s in t if s not in texts]
-    fig.legend(handles, texts, loc="outside lower left", ncols=min(len(texts), 4), handlelength=1.8)
+    legend_below(fig, handles, texts, ncols=4, handlelength=1.8)
     left.set_xlabel("Multiple of target")
     right.set_xlabel("Share of target" if ended else "Multiple of remaining target")
     return finish(fig, left, title, legend=False)
