@@ -189,6 +189,15 @@ def test_a_long_title_and_a_wide_legend_stay_within_the_figure_so_its_text_print
     assert "\n" in ax.get_title(loc="left") and 1 < fig.legends[0]._ncols < 6
     assert wrap_again(fig, ax) == (fig.get_suptitle(), ax.get_title(loc="left"))  # idempotent
 
+    panels, (left, right) = new_figure(height=3, ncols=2)  # a right panel's title and a caption under both
+    right.set_title("New customers per quarter (labels: customers to date), the district's whole team", loc="left")
+    panels.text(0.01, 0.0, "Activities done as a share of the quarter's goal; dashed line: the goal; " * 2,
+                ha="left", va="bottom")
+    panels = finish(panels, left, "Two panels")
+    width, smallest = _printed_svg(panels)
+    assert width <= MAX_WIDTH + 2 * SVG_PAD + 0.01 and smallest >= MIN_PRINT_PT - 0.01
+    assert "\n" in right.get_title(loc="left") and "\n" in panels.texts[0].get_text()
+
     short, ax = new_figure(height=3)
     ax.plot([0, 1], [0, 1], label="one")
     short = finish(short, ax, "Short title", subtitle="short")
@@ -198,7 +207,7 @@ def test_a_long_title_and_a_wide_legend_stay_within_the_figure_so_its_text_print
 def wrap_again(fig, ax) -> tuple[str, str]:
     from quotabook.charts.base import wrap_titles
 
-    wrap_titles(fig, ax)
+    wrap_titles(fig)
     return fig.get_suptitle(), ax.get_title(loc="left")
 
 

@@ -314,7 +314,7 @@ def finish(fig: Figure, ax: Axes, title: str, *, subtitle: str | None = None, xl
         fig.text(0.01, 0.0, note, ha="left", va="bottom", fontsize=8, color="#555555")
     show_literally(fig)
     print_legible(fig)
-    wrap_titles(fig, ax)
+    wrap_titles(fig)
     plt.close(fig)  # the notebook displays the returned figure once; nothing is left for plt.show()
     return fig
 
@@ -338,23 +338,27 @@ def legend_below(fig: Figure, handles: Sequence, labels: Sequence[str] | None = 
     raise ValueError("legend_below needs at least one handle")  # (an empty range: no labels)
 
 
-def wrap_titles(fig: Figure, ax: Axes | None = None) -> Figure:
-    """Break the figure's title (and the left title of ``ax``, the subtitle :func:`finish` sets) at spaces so
-    that no line runs past the figure's right edge, measured with the figure's own fonts at their print size:
-    a line past the edge widens the saved image (its bounding box is tight), and the PDF shrinks the whole chart
-    to the page, its text under :data:`MIN_PRINT_PT` (a 10.5-inch image prints a 12-point title at 8.5 and its
-    8-point labels at 6.9). Lines a title already breaks stay broken there. Called by :func:`finish`, after
+def wrap_titles(fig: Figure) -> Figure:
+    """Break the lines of the figure's title (the finding), of its captions (figure texts) and of every panel's
+    titles (the subtitle :func:`finish` sets among them) at spaces so that none runs past the figure's edge,
+    measured where the laid-out figure places them, with their fonts at their print size: a line past the edge
+    widens the saved image (its bounding box is tight), and the PDF shrinks the whole chart to the page, its
+    text under :data:`MIN_PRINT_PT` (an 11.7-inch image printed the 8-point labels of a 9-inch chart at 6.3).
+    Lines a title already breaks stay broken there; turned text is left alone. Called by :func:`finish`, after
     :func:`print_legible`; idempotent."""
+    texts = [fig._suptitle, *fig.texts,
+             *(t for ax in fig.axes for t in (ax.title, ax._left_title, ax._right_title))]
+    texts = [t for t in texts if t is not None and t.get_visible() and t.get_text() and t.get_rotation() == 0]
+    if not texts:
+        return fig
+    fig.draw_without_rendering()  # where the layout puts each title (a panel's starts where its axes do)
     renderer = _renderer(fig)
-    if fig._suptitle is not None:
-        _wrap_text(fig._suptitle, _room(fig), renderer)
-    subtitle = ax._left_title if ax is not None and ax.get_title(loc="left") else None
-    if subtitle is not None:
-        left = ax.get_position().x0
-        if subtitle.get_window_extent(renderer).width > _room(fig) * (1 - left):  # may need the laid-out axes
-            fig.draw_without_rendering()
-            left = ax.get_position().x0
-        _wrap_text(subtitle, fig.bbox.width * (1 - _TITLE_X - left), renderer)
+    left, right = fig.bbox.width * _TITLE_X, fig.bbox.width * (1 - _TITLE_X)
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        room = {"left": right - box.x0, "right": box.x1 - left}.get(
+            text.get_horizontalalignment(), 2 * min(box.x0 + box.width / 2 - left, right - box.x0 - box.width / 2))
+        _wrap_text(text, room, renderer)
     return fig
 
 
