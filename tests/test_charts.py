@@ -536,3 +536,43 @@ def test_a_displayed_bar_chart_carries_its_print_variant_beside_the_pages_svg():
     assert bars.get_figheight() == pytest.approx(6.72) and drawn == [6.72, 5.76]  # drawn once each
     line, _ = new_figure(height=3.0)
     assert PRINT_SVG_MIME not in shell.display_formatter.format(line)[0]
+
+
+def _apart(boxes) -> bool:
+    """No two boxes (text extents in one drawing) overlap."""
+    return not any(a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
+
+
+def test_the_pipeline_trend_names_months_once_and_its_dates_never_touch():
+    """A year of weekly pipeline: the x axis reads "2026, Feb, Mar, …" (the year once, where it starts), not a
+    year-month per tick, which ran together at print size ("2026-022026-03")."""
+    from quotabook.themes.forecast.charts import pipeline_trend_area
+
+    stages = pd.CategoricalDtype(["Discovery", "Qualification", "Proposal"], ordered=True)
+    dates = pd.date_range("2026-01-04", periods=46, freq="W")
+    trend = pd.DataFrame([{"date": d, "stage": s, "amount": 1e6 + i * 1e4, "target": 5e6, "pipeline": 3e6}
+                          for i, d in enumerate(dates) for s in stages.categories])
+    trend["stage"] = trend["stage"].astype(stages)
+    fig = pipeline_trend_area(trend, scope="District", currency="USD", multiple=3.0)
+    texts, boxes = _drawn_texts(fig)
+    ticks = [(t.get_text(), b) for t, b in zip(texts, boxes, strict=True) if t in fig.axes[0].get_xticklabels()]
+    labels = [text for text, _ in ticks]
+    assert labels[0] == "2026" and "Feb" in labels and not any("-" in text for text in labels), labels
+    assert _apart([b for _, b in ticks])
+
+
+def test_a_segment_panel_keeps_its_first_value_label_clear_of_its_title():
+    """The conversion-band panels: the value over the first step's dot sits below the panel title."""
+    from quotabook.themes.funnel.charts import conversion_vs_band
+
+    steps = ["Lead→SAL", "SAL→SQL", "Proposal→Won"]
+    bench = pd.DataFrame({"segment": np.repeat(["SMB", "Enterprise"], 3), "step": steps * 2,
+                          "low": 0.15, "high": 0.25, "conversion": [0.2, 0.6, 0.45, 0.11, 0.4, 0.31],
+                          "status": "within"})
+    fig = conversion_vs_band(bench)
+    texts, boxes = _drawn_texts(fig)
+    for ax in fig.axes:
+        title = next(b for t, b in zip(texts, boxes, strict=True) if t is ax.title or t is ax._left_title)
+        values = [b for t, b in zip(texts, boxes, strict=True) if t.axes is ax and t.get_text().endswith("%")
+                  and t not in ax.get_xticklabels()]
+        assert values and not any(v.overlaps(title) for v in values)

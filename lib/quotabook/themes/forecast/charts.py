@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import partial
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -319,6 +320,11 @@ def pipeline_areas(data: pd.DataFrame, *, currency: str = "USD", multiple: float
     if per_date["target"].notna().any():
         ax.step(per_date.index, per_date["target"] * multiple, where="post", color=category_color("Target"),
                 linewidth=2, linestyle="--", label=f"{multiple:g}× the quarter's target")
+    # Months as "Feb", "Mar" with the year once where it changes: a year-month label per tick runs into the
+    # next one at print size.
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=12)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     currency_axis(ax, currency)
     ax.set_ylim(bottom=0)
     ax.set_ylabel(f"Open pipeline ({currency})")

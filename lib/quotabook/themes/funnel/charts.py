@@ -181,8 +181,9 @@ def conversion_band(data: pd.DataFrame, *, segment: str, steps: list[str] | None
         if pd.notna(value):
             ax.text(value, yi - 0.32, fmt.percent(value), ha="center", va="bottom", fontsize=7.5, color="#333333")
     ax.set_yticks(y, steps)
-    if not ax.yaxis_inverted():  # axes sharing y share the inversion: flip once
-        ax.invert_yaxis()
+    # First step on top (limits high to low), with room above it for its value label under the panel title;
+    # the same limits on every panel, so axes sharing y agree.
+    ax.set_ylim(len(steps) - 0.5, -1.0)
     ax.set_xlim(0, 1)
     percent_axis(ax, axis="x")
     ax.grid(axis="y", visible=False)
