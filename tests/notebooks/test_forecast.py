@@ -21,7 +21,8 @@ from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
 from quotabook.testing import build_dataset, deal, targets
 from quotabook.themes.forecast import charts
-from quotabook.themes.forecast.text import SHOWN_METRICS, forecast_findings, table
+from quotabook.themes.forecast.tables import table
+from quotabook.themes.forecast.text import SHOWN_METRICS, forecast_findings
 
 K = 1000.0
 DEALS = [  # id, territory, created, close, stage, amount (K), category
