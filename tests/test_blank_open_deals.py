@@ -61,14 +61,14 @@ def test_open_deals_with_blanks_are_kept_and_counted(blanks):
     counts = report.counts().set_index("table")
     assert counts.loc["opportunities", ["read", "used", "rejected"]].tolist() == [7, 7, 0]
     assert blank_open_counts(tables["opportunities"]).to_dict() == {"amount": 2, "close_date": 1, "created_date": 1}
-    assert report.kept() == ["opportunities: 2 open deal(s) without an amount",
-                             "opportunities: 1 open deal(s) without a close date",
-                             "opportunities: 1 open deal(s) without a created date"]
+    assert report.kept() == ["opportunities: 2 open deals without an amount",
+                             "opportunities: 1 open deal without a close date",
+                             "opportunities: 1 open deal without a created date"]
 
 
 def test_one_data_note_names_them_and_says_how_metrics_treat_them(blanks):
     ds, notes = load_noted(blanks)
-    expected = ("4 open deal(s) are kept with blanks their CRM left empty: 2 without an amount, 1 without a close "
+    expected = ("4 open deals are kept with blanks their CRM left empty: 2 without an amount, 1 without a close "
                 "date, 1 without a created date (e.g. O2, O3, O4, …). They count as open deals (deal counts, aging, "
                 "velocity); a blank amount adds nothing to pipeline value, coverage or the forecast (its value is "
                 "unknown, not zero); a deal without a close date is in no period's pipeline; a deal without a "
@@ -77,9 +77,11 @@ def test_one_data_note_names_them_and_says_how_metrics_treat_them(blanks):
     assert kept_notes(ds) == [expected]
     # A region's page counts its own: West holds O3, O4 and O5.
     assert blank_open_note(ds.for_region("West").opportunities).startswith(
-        "3 open deal(s) are kept with blanks their CRM left empty: 1 without an amount, 1 without a close date, "
+        "3 open deals are kept with blanks their CRM left empty: 1 without an amount, 1 without a close date, "
         "1 without a created date (e.g. O3, O4, O5).")
-    assert blank_open_note(ds.for_region("East").opportunities).startswith("1 open deal(s) are kept with blanks")
+    assert blank_open_note(ds.for_region("East").opportunities).startswith(
+        "1 open deal is kept with blanks their CRM left empty: 1 without an amount (e.g. O2). It counts as an open "
+        "deal")
 
 
 def test_metric_values_leave_a_blank_amount_out_and_count_the_deal(blanks):
@@ -242,14 +244,14 @@ def test_a_rejected_deal_keeps_its_activities_unlinked_and_sets_its_history_asid
     assert history["row"].tolist() == [1, 2]
     assert history["message"].str.endswith("a deal's history cannot be placed without the deal").all()
     assert report.tables["activities"].detached.values.tolist() == [["opportunity_id", "R1", "Ann"]] * 3
-    assert "activities: 3 row(s) of 1 rejected deal(s) kept without their deal" in report.kept()
+    assert "activities: 3 rows of 1 rejected deal kept without their deal" in report.kept()
 
 
 def test_the_activities_count_for_their_owner_and_the_note_says_so_once(bad_deal):
     ds, notes = load_noted(bad_deal)
-    assert notes[0].startswith("3 problem(s) in ")
-    assert notes[1:] == ["3 activities logged on 1 rejected deal(s) (R1) are kept without their deal: they count "
-                         "for their owner's activity ratios, not for any deal. Their 2 history row(s) are set aside "
+    assert notes[0].startswith("3 problems in ")
+    assert notes[1:] == ["3 activities logged on 1 rejected deal (R1) are kept without their deal: they count "
+                         "for their owner's activity ratios, not for any deal. Their 2 history rows are set aside "
                          "with them: a deal's history cannot be placed without the deal."]
     counted = compute_wide(["activity_count", "dial_count"], ds, "2026-Q1", by="owner")
     assert counted.loc["Ann"].to_dict() == {"activity_count": 4.0, "dial_count": 3.0}
@@ -305,6 +307,6 @@ def test_pages_on_an_export_whose_open_deals_lack_amounts_and_dates_render_witho
     assert result.ok, result.failures
     for page in (result.out_dir / "district").glob("*.html"):
         text = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style).*?</\1>", "", page.read_text(), flags=re.S))
-        assert len(re.findall(r"open deal\(s\) are kept with blanks", text)) == 1, page.name
+        assert len(re.findall(r"open deals are kept with blanks", text)) == 1, page.name
         for bad in (r"\bnan\b", r"\bNaN\b", r"\bNaT\b", r"-\$0\b", "Traceback"):
             assert not re.search(bad, text), (page.name, bad)

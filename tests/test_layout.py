@@ -73,7 +73,8 @@ def test_make_pack_builds_the_quarter_in_progress_unless_a_period_is_given():
 # below it, never from a layer above; and no two modules (or top-level packages) may import each other,
 # however indirectly. ``quotabook`` is the package itself (its ``__init__``: the public API), on top.
 LAYERS: list[tuple[str, set[str]]] = [
-    ("core", {"errors", "version", "yaml_files", "privacy", "settings", "fiscal", "scope", "files", "frames"}),
+    ("core", {"errors", "version", "yaml_files", "privacy", "settings", "fiscal", "scope", "files", "frames",
+              "grammar"}),  # grammar: plurals and possessives, for data notes as for pages
     ("data", {"schemas", "validation", "kept", "rejects", "dataset", "activities", "chunked", "demo", "demo_home",
               "sources", "cache", "loading"}),
     ("metrics", {"metrics"}),

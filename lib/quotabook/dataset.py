@@ -21,6 +21,7 @@ from .activities import ActivityStore
 from .errors import DataQualityWarning, MetricUnavailable
 from .fiscal import FiscalCalendar, Period, iso_date
 from .frames import is_in, map_keys
+from .grammar import count_of
 from .schemas import TABLES
 from .scope import ALL_REGIONS, unknown_region
 from .settings import Settings
@@ -340,8 +341,10 @@ class Dataset:
             first_open = self.settings.open_stages[0]
             opps.loc[closed_later, "stage"] = first_open
             opps.loc[closed_later, "forecast_category"] = "Pipeline"
-            warnings.warn(f"{int(closed_later.sum())} deal(s) closed after {day.date()} have no history; "
-                          f"they are shown open in stage {first_open!r} as of that date",
+            n = int(closed_later.sum())
+            warnings.warn(f"{count_of(n, 'deal')} closed after {day.date()} {'has' if n == 1 else 'have'} no "
+                          f"history; {'it is' if n == 1 else 'they are'} shown open in stage {first_open!r} as of "
+                          "that date",
                           DataQualityWarning, stacklevel=2)
         if "stage_entered_at" not in opps:
             opps["stage_entered_at"] = pd.NaT

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from .grammar import count_of
 from .schemas import FILLED
 from .scope import ALL_REGIONS
 
@@ -81,8 +82,10 @@ def blank_open_note(opportunities: pd.DataFrame) -> str | None:
         treat.append("a deal without a close date is in no period's pipeline")
     if counts.get("created_date", 0):
         treat.append("a deal without a created date is in no created-date cohort or cycle time")
-    return (f"{int(any_blank.sum()):,} open deal(s) are kept with blanks their CRM left empty: {', '.join(parts)} "
-            f"(e.g. {', '.join(ids)}{more}). They count as open deals (deal counts, aging, velocity); "
+    n = int(any_blank.sum())
+    counts_as = "It counts as an open deal" if n == 1 else "They count as open deals"
+    return (f"{count_of(n, 'open deal')} {'is' if n == 1 else 'are'} kept with blanks their CRM left empty: "
+            f"{', '.join(parts)} (e.g. {', '.join(ids)}{more}). {counts_as} (deal counts, aging, velocity); "
             f"{'; '.join(treat)}.")
 
 
@@ -106,10 +109,12 @@ def detached_note(ds: Dataset) -> str | None:
         rej = history.rejects
         set_aside = int((rej["reason"].eq("unknown_opportunity") & rej["value"].isin(deals)).sum())
     shown = ", ".join(map(str, deals[:_EXAMPLES])) + (", …" if len(deals) > _EXAMPLES else "")
-    history_text = (f" Their {set_aside:,} history row(s) are set aside with them: a deal's history cannot be "
+    history_text = (f" Their {count_of(set_aside, 'history row')} {'is' if set_aside == 1 else 'are'} set aside "
+                    "with them: a deal's history cannot be "
                     "placed without the deal." if set_aside else "")
-    return (f"{len(detached):,} activit{'y' if len(detached) == 1 else 'ies'} logged on {len(deals):,} rejected "
-            f"deal(s) ({shown}) are kept without their deal: they count for their owner's activity ratios, "
+    return (f"{count_of(len(detached), 'activity')} logged on {count_of(len(deals), 'rejected deal')} ({shown}) "
+            f"{'is' if len(detached) == 1 else 'are'} kept without their deal: "
+            f"{'it counts' if len(detached) == 1 else 'they count'} for their owner's activity ratios, "
             f"not for any deal.{history_text}")
 
 
@@ -125,10 +130,10 @@ def filled_counts(frame: pd.DataFrame) -> pd.DataFrame:
 def filled_note(ds: Dataset) -> str | None:
     """The data note naming the values a column mapping filled (deals' amounts from a price list, ...), which
     the figures then include as if the CRM held them; None when nothing was filled."""
-    nouns = {"opportunities": "deal(s)", "activities": "activit(ies)", "leads": "lead(s)",
-             "opportunity_history": "history row(s)", "territories": "territor(ies)", "targets": "target(s)"}
-    parts = [f"the {row.column.replace('_', ' ')} of {row.count:,} {noun} from {row.how}"
-             for name, noun in nouns.items()
+    nouns = {"opportunities": "deal", "activities": "activity", "leads": "lead",
+             "opportunity_history": "history row", "territories": "territory", "targets": "target"}
+    parts = [f"the {row.column.replace('_', ' ')} of {count_of(row.count, word)} from {row.how}"
+             for name, word in nouns.items()
              for row in filled_counts(getattr(ds, name)).itertuples(index=False)]
     if not parts:
         return None
@@ -147,12 +152,14 @@ def kept_lines(tables: dict[str, TableResult]) -> list[str]:
     lines = []
     opps = tables.get("opportunities")
     if opps is not None:
-        lines += [f"opportunities: {n:,} open deal(s) {BLANK_COLUMNS[col]}"
+        lines += [f"opportunities: {count_of(n, 'open deal')} {BLANK_COLUMNS[col]}"
                   for col, n in blank_open_counts(opps.data).items() if n]
     for r in tables.values():
-        lines += [f"{r.name}: {row.count:,} blank {row.column} cell(s) filled from {row.how} by the mapping"
+        lines += [f"{r.name}: {count_of(row.count, f'blank {row.column} cell')} filled from {row.how} by the "
+                  "mapping"
                   for row in filled_counts(r.data).itertuples(index=False)]
         if len(r.detached):
             deals = r.detached["value"].nunique()
-            lines.append(f"{r.name}: {len(r.detached):,} row(s) of {deals:,} rejected deal(s) kept without their deal")
+            lines.append(f"{r.name}: {count_of(len(r.detached), 'row')} of {count_of(deals, 'rejected deal')} kept "
+                         "without their deal")
     return lines

@@ -25,6 +25,7 @@ from .dataset import UNASSIGNED_LEADS, Dataset, empty_table
 from .demo_home import DEMO, demo_folder, ensure_demo
 from .errors import DataQualityWarning, DataValidationError
 from .fiscal import iso_date
+from .grammar import count_of
 from .kept import kept_notes
 from .schemas import ROW, TABLES, Reason
 from .settings import Settings, load_settings
@@ -184,7 +185,7 @@ def load(source: str | os.PathLike | None = None, *, region: str | None = None, 
             raise DataValidationError(f"rejected rows:\n{report.summary()}", report.rejects.to_dict("records"),
                                       counts)
         n = len(report.rejects)
-        warnings.warn(f"{n} problem(s) in {source or DEMO}; affected rows are set aside in dataset.rejects",
+        warnings.warn(f"{count_of(n, 'problem')} in {source or DEMO}; affected rows are set aside in dataset.rejects",
                       DataQualityWarning, stacklevel=2)
     for note in report.notes:  # e.g. two Unicode spellings of one region, read as one
         warnings.warn(note, DataQualityWarning, stacklevel=2)

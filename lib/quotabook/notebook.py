@@ -42,6 +42,7 @@ from .text import (
     COLUMN_LABELS,
     currency_text,
     md_literal,
+    noun,
     plain,  # "$1M" -> "\\$1M": Markdown too reads $...$ as maths
 )
 from .text import MASK_STAND_IN as _HIDDEN
@@ -261,7 +262,8 @@ class Report:
         else:
             explicit = {m: m for m in metrics or ()}
             if missing := [m for m in explicit if m not in frame.columns]:
-                raise KeyError(f"metric column(s) {missing} not in the table (columns: {list(frame.columns)})")
+                raise KeyError(f"metric {noun('column', len(missing))} {missing} not in the table "
+                               f"(columns: {list(frame.columns)})")
         known = self.catalog if self.catalog is not None else ()  # a Report built by hand may carry none
         named = {c: c for c in frame.columns if isinstance(c, str) and c not in units and c in known}
         shown = {**named, **explicit}

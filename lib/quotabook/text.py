@@ -19,15 +19,12 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .grammar import noun, possessive
 from .metrics import format as fmt
 
 __all__ = ["COLUMN_LABELS", "MASK_STAND_IN", "NO_LOST", "UNESCAPED_DOLLAR", "Extremes", "currency_text", "extremes",
            "figure", "heading_anchor", "is_number", "level_plural", "md_literal", "mid", "names", "noun", "one_sided",
-           "percent", "plain", "plural", "say_date", "spread", "upper_first"]
-
-#: Plurals that do not just add an "s".
-_PLURALS = {"territory": "territories", "opportunity": "opportunities", "company": "companies",
-            "activity": "activities", "is": "are", "was": "were", "has": "have"}
+           "percent", "plain", "plural", "possessive", "say_date", "spread", "upper_first"]
 
 percent = fmt.percent  # "42%": the one percentage format of the reports
 
@@ -50,16 +47,6 @@ def is_number(value) -> bool:
         return value is not None and not pd.isna(value) and not math.isinf(float(value))
     except (TypeError, ValueError):
         return False
-
-
-def noun(word: str, n: float = 2) -> str:
-    """``word`` in the singular for ``n == 1``, else its plural ("territory" → "territories")."""
-    if n == 1:
-        return word
-    head, _, last = word.rpartition(" ")
-    many = _PLURALS.get(last) or (last[:-1] + "ies" if last.endswith("y") and last[-2:-1] not in "aeiou"
-                                  else last + "s")
-    return f"{head} {many}" if head else many
 
 
 def level_plural(level: str) -> str:
@@ -221,6 +208,6 @@ def heading_anchor(heading: str) -> str:
 
 
 def say_date(day) -> str:
-    """A date as a reader says it: "13 Nov 2026"."""
-    day = pd.Timestamp(day)
-    return f"{day.day} {day:%b %Y}"
+    """A date as a reader says it: "13 Nov 2026" (:func:`quotabook.metrics.format.date`, the one date format of
+    the pages)."""
+    return str(fmt.date(pd.Timestamp(day)))

@@ -43,15 +43,15 @@ def test_size_bands_are_rounded_quartiles():
 
 def test_cells_hold_days_weighted_win_rates_and_expected_values():
     zone = strike_zone(_ds()).set_index(["size_band", "age_band"])
-    assert list(zone.index.levels[0]) == ["under 30K", "30K-50K", "50K-70K", "70K and over"]
-    small = zone.loc[("under 30K", "0-29 days")]
+    assert list(zone.index.levels[0]) == ["under $30K", "$30K–$50K", "$50K–$70K", "$70K and over"]
+    small = zone.loc[("under $30K", "0-29 days")]
     assert (small["deals"], small["won"]) == (2, 1)
     assert small["win_rate"] == pytest.approx(0.4) and small["expected_value"] == pytest.approx(6000.0)
-    assert zone.loc[("under 30K", "30-59 days"), "win_rate"] == 0.0
-    assert zone.loc[("30K-50K", "0-29 days"), "win_rate"] == pytest.approx(0.25)
-    assert zone.loc[("70K and over", "0-29 days"), "win_rate"] == pytest.approx(0.125)
-    assert np.isnan(zone.loc[("50K-70K", "60-89 days"), "win_rate"])       # nobody was open that long
-    assert zone.loc[("50K-70K", "0-29 days"), ["open_deals", "open_amount"]].tolist() == [1, 55_000.0]
+    assert zone.loc[("under $30K", "30-59 days"), "win_rate"] == 0.0
+    assert zone.loc[("$30K–$50K", "0-29 days"), "win_rate"] == pytest.approx(0.25)
+    assert zone.loc[("$70K and over", "0-29 days"), "win_rate"] == pytest.approx(0.125)
+    assert np.isnan(zone.loc[("$50K–$70K", "60-89 days"), "win_rate"])       # nobody was open that long
+    assert zone.loc[("$50K–$70K", "0-29 days"), ["open_deals", "open_amount"]].tolist() == [1, 55_000.0]
 
 
 def test_open_deals_are_scored_by_their_cell_and_ranked_by_expected_value():

@@ -62,8 +62,8 @@ def test_findings_on_insightsquareds_team(sdr):
         "InsightSquared's example team (Opportunity:Deal 6:1 against 6:1); coach voicemails, emails, call times, "
         "lists.",
         "Jeff Hornacek dials the most (4,285) but needs 2,143 dials per deal, while Jared Dudley wins one every "
-        "662 dials; Jared Dudley's weakest link is Connect:Meeting, which has no result yet: coach explaining the "
-        "product.",
+        "662 dials; Jared Dudley's weakest link is Connect:Meeting, which produced no meeting in 2026-Q1: coach "
+        "explaining the product.",
         "Activity goals not available: needs table activity_goals.",
         "Against Scott Cowley's bare-minimum rules of thumb, each rep averages per month 6.1 deals created (below "
         "30–40) and 1.1 deals won (below 6–8), and holds 0.0 final-stage deals open (below 3–5).",
@@ -74,10 +74,10 @@ def test_findings_on_insightsquareds_team(sdr):
 
 def test_reps_behind_their_goals_fire_an_alert():
     text, headline, alerts = say.goals_sentence(team(), views.goals_vs_results(team().ds, "2026-Q1"))
-    assert text == ("2 of 2 reps are behind an activity goal (share of the goal done): Bob (dials 0%) and Ann "
+    assert text == ("Both reps are behind an activity goal (share of the goal done): Bob (dials 0%) and Ann "
                     "(dials 50%).")
     assert headline == {"Reps behind an activity goal": "2 of 2"}
-    assert alerts == [{"message": "The district: 2 of 2 reps behind an activity goal (Bob and Ann)",
+    assert alerts == [{"message": "The district: both reps behind an activity goal (Bob and Ann)",
                        "level": "warning"}]
 
 
@@ -149,7 +149,7 @@ def test_goal_attainment_colours_the_reps_behind():
     assert colours(dials) == [ORANGE, ORANGE]  # Ann 50%, Bob 0%
     assert colours(meetings)[0] == BLUE  # Ann's one meeting held: goal met
     assert [p.get_width() for p in dials.patches] == [0.5, 0.0]
-    assert fig._suptitle.get_text() == "2 of 2 reps behind an activity goal; Bob furthest (dials at 0%)"
+    assert fig._suptitle.get_text() == "Both reps behind an activity goal; Bob furthest (dials at 0%)"
     running = goal_attainment(views.goals_vs_results(report.ds, "2026-Q1"), progress=0.5)
     assert colours(running.axes[0]) == [BLUE, ORANGE]  # at half time Ann's 50% is on pace
     assert any(line.get_xdata()[0] == 0.5 for line in running.axes[0].lines)  # the pace line

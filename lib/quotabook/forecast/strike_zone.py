@@ -45,12 +45,14 @@ def size_bands(amounts: pd.Series) -> list[float]:
     return edges
 
 
-def _size_labels(edges: list[float]) -> list[str]:
+def _size_labels(edges: list[float], currency: str) -> list[str]:
+    """The bands' names as the chart's ticks, its title and the page's sentences show them: "under $12K",
+    "$12K–$35K", "$35K and over" (money in the one compact format, as the win-rate-by-size bands)."""
     if not edges:
         return ["All sizes"]
-    labels = [f"under {_money(edges[0])}"]
-    labels += [f"{_money(lo)}-{_money(hi)}" for lo, hi in pairwise(edges)]
-    return [*labels, f"{_money(edges[-1])} and over"]
+    labels = [f"under {_money(edges[0], currency)}"]
+    labels += [f"{_money(lo, currency)}–{_money(hi, currency)}" for lo, hi in pairwise(edges)]
+    return [*labels, f"{_money(edges[-1], currency)} and over"]
 
 
 def _size_band(amounts: pd.Series, edges: list[float], labels: list[str]) -> pd.Series:
@@ -58,9 +60,9 @@ def _size_band(amounts: pd.Series, edges: list[float], labels: list[str]) -> pd.
     return pd.Series(pd.Categorical.from_codes(codes, labels, ordered=True), index=amounts.index, name="size_band")
 
 
-def _money(value: float) -> str:
-    """Compact amount without the currency code ("12K", "1.5M"): band labels; axes name the currency."""
-    return str(fmt.currency(value))
+def _money(value: float, currency: str) -> str:
+    """Compact amount in the reporting currency ("$12K", "1.5M SEK"), for the band labels."""
+    return str(fmt.currency(value, currency))
 
 
 def strike_zone(ds: Dataset) -> pd.DataFrame:
@@ -72,7 +74,7 @@ def strike_zone(ds: Dataset) -> pd.DataFrame:
     o = ds.opportunities
     closed = o[flag(o, "is_closed")]
     edges = size_bands(closed["amount"])
-    labels = _size_labels(edges)
+    labels = _size_labels(edges, ds.currency)
     age_close = ((pd.to_datetime(closed["close_date"]) - pd.to_datetime(closed["created_date"])) / _DAY).clip(lower=0)
     lived = passed_bands(pd.Series(0.0, index=closed.index), age_close)
     rows = closed.iloc[lived["row"].to_numpy()]

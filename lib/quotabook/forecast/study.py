@@ -22,6 +22,7 @@ from ..metrics.catalog import note_shown
 from ..metrics.forecasting.deals import review_date, without_activity
 from ..metrics.forecasting.methods import METHOD_LABELS
 from ..metrics.forecasting.waterfall import period_flows, waterfall_steps
+from ..text import say_date
 from . import trust
 from .backtest import backtest, recommend, summarise
 from .strike_zone import score_open_deals, strike_zone
@@ -112,14 +113,33 @@ class ForecastStudy:
         return out
 
     def note(self) -> str:
-        """A sentence naming what the data could not support (metrics skipped and why), or "" when all ran."""
+        """Sentences naming what the data could not support (metrics skipped and why) and where forecast
+        categories came from when the deals carry none (:meth:`category_note`); "" when all ran as is."""
         skipped = self.totals.attrs.get("unavailable", {})
-        if not skipped:
-            return ""
         catalog = load_catalog()
         items = "; ".join(f"{catalog.get(name).label} (needs {why.split('needs ', 1)[-1]})"
                           for name, why in skipped.items())
-        return f"Not shown, because the data lacks what they need: {items}."
+        lacking = f"Not shown, because the data lacks what they need: {items}." if skipped else ""
+        return " ".join(s for s in (lacking, self.category_note()) if s)
+
+    def category_note(self) -> str:
+        """A sentence when the deals carry no forecast category of their own but their change history does:
+        every Category figure the page shows at a past date (a finished period's forecast, the backtests) is then
+        built from the category each deal's history recorded at that date (:meth:`Dataset.as_of`), which the
+        reader must be told; "" otherwise."""
+        ds = self.ds
+        if ds.has("opportunities", "forecast_category") or not ds.has("opportunity_history", "forecast_category"):
+            return ""
+        shown = []
+        if self.is_review and pd.notna(self.totals.get("category_forecast")):
+            shown.append(f"the {self.period.label} Category forecast as of {say_date(self.forecast_date)}")
+        if (self.backtest_summary["metric"] == "category_forecast").any():
+            shown.append("the Category backtest")
+        if not shown:
+            return ""
+        return (f"The deals carry no forecast category of their own, so {' and '.join(shown)} "
+                f"{'uses' if len(shown) == 1 else 'use'} the categories recorded in their change history, each deal "
+                "as it stood at the date read; a deal without history has no category there.")
 
     # -- backtests ----------------------------------------------------------------------------------------
     @cached_property

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING", "SYMBOLS", "UNITS", "by_unit", "count", "currency", "days", "format_frame", "literal_style",
-           "multiple", "n_to_1", "percent", "round_half_up"]
+__all__ = ["MISSING", "SYMBOLS", "UNITS", "by_unit", "count", "currency", "date", "days", "format_frame",
+           "literal_style", "multiple", "n_to_1", "percent", "round_half_up"]
 
 MISSING = "–"
 #: The catalog's units (``unit`` of a metric), each with one format: see :func:`by_unit`.
@@ -78,6 +78,17 @@ def _suffixed(text: str, suffix: str) -> str:
 
 def _out(text: pd.Series, scalar: bool) -> pd.Series | str:
     return str(text.iloc[0]) if scalar else text.astype("str")
+
+
+def date(value: Any) -> pd.Series | str:
+    """Dates as every page writes them, in sentences and tables alike: "5 Nov 2026" (the day, the month's
+    abbreviation, the year; no time of day), so a pack never mixes "Nov 05, 2026", "Sep 15" and "2026-11-05".
+    A blank (NaT) is :data:`MISSING`. A scalar (a Timestamp, a date or an ISO string) gives a string, a Series a
+    Series on the same index."""
+    scalar = not isinstance(value, pd.Series) and np.ndim(value) == 0
+    days = pd.to_datetime(pd.Series([value]) if scalar else pd.Series(value), errors="coerce")
+    text = days.dt.day.astype("Int64").astype("str") + days.dt.strftime(" %b %Y")
+    return _out(text.where(days.notna(), MISSING), scalar)
 
 
 def round_half_up(value: Any, decimals: int = 0) -> pd.Series | float:

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..findings import Findings
 from ..notes import reps_without_territory
-from ..text import extremes, mid, names
+from ..text import extremes, mid, names, possessive
 from .charts import rep_card
 from .data import SCORECARD_METRICS, Scorecards
 
@@ -119,7 +119,7 @@ def _unlisted_sentence(report, team: pd.DataFrame) -> str:
     who = sorted(won.dropna().astype(str).unique())
     whom = (f"{names(who, limit=None)}, who {'has' if len(who) == 1 else 'have'} no scorecard" if who
             else "deals without an owner")
-    return f"{report.money(rest)} of {mid(report.label)}'s {report.money(whole)} was won by {whom}."
+    return f"{report.money(rest)} of {possessive(mid(report.label))} {report.money(whole)} was won by {whom}."
 
 
 def _columns(report, cards: Scorecards) -> dict[str, str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..text import plural
 from .data import Trend, changes
 
 __all__ = ["change_text", "headline", "trend_notes", "trend_sentences"]
@@ -36,7 +37,7 @@ def _compare(value: float, before: float, change: float, unit: str, against: str
         points = round(change * 100)
         if points == 0:
             return f"level with {against}"
-        return f"{abs(points)} point{'s' if abs(points) != 1 else ''} {'above' if points > 0 else 'below'} {against}"
+        return f"{plural(abs(points), 'point')} {'above' if points > 0 else 'below'} {against}"
     pct = round(change * 100)
     if pct == 0:
         return f"level with {against}"
@@ -85,7 +86,9 @@ def headline(report, trend: Trend) -> str:
     """The chart title: the largest move of the quarter against the one before, in the reader's terms."""
     table = changes(trend, report.period.label)
     if table.empty or table["qoq"].isna().all():
-        return f"{report.label}: the last {len(trend.periods)} quarter(s), each as it stood then"
+        if len(trend.periods) == 1:
+            return f"{report.label}: {trend.periods[0]} as it stood then"
+        return f"{report.label}: the last {plural(len(trend.periods), 'quarter')}, each as it stood then"
     # points for percent metrics and relative change for others are both shares: compare their sizes
     scale = table["qoq"].abs() * np.where(table["unit"] == "percent", 2.0, 1.0)
     metric = scale.idxmax()

@@ -81,7 +81,7 @@ def test_promote_lists_only_deals_passing_every_test_with_the_evidence():
     row = got.iloc[0]
     assert row["status"] == "promote" and row["similar_win_rate"] == pytest.approx(0.75)
     assert row["expected_amount"] == pytest.approx(750.0)
-    assert row["why"] == "at Negotiation; last activity 2 days ago; closes Sep 20; similar deals won 75%"
+    assert row["why"] == "at Negotiation; last activity 2 days ago; closes 20 Sep 2026; similar deals won 75%"
 
 
 def test_promote_near_names_the_one_test_each_deal_misses():
@@ -104,7 +104,7 @@ def test_pull_in_ranks_late_stage_deals_of_next_quarter_by_stage_then_amount():
     got = moves.pull_in(build_dataset(opps, as_of="2026-08-01"), Q3)
     assert got["opportunity_id"].tolist() == ["N1", "N0", "N4"]
     assert got.set_index("opportunity_id").loc["N0", "why"] == \
-        "at Proposal, dated Oct 10 (next quarter); last activity 4 days ago"
+        "at Proposal, dated 10 Oct 2026 (next quarter); last activity 4 days ago"
     assert got["amount"].sum() == 1200.0
 
 
@@ -124,7 +124,7 @@ def test_expand_lists_recent_customers_without_an_open_expansion_deal():
     assert got["account_id"].tolist() == ["ACC1", "ACC4"]
     acme = got.iloc[0]
     assert acme["account"] == "Acme" and acme["won_amount"] == 500.0 and acme["won_deals"] == 2
-    assert acme["why"] == "2 won deals in four quarters, latest Jul 10, 2026; no open expansion deal"
+    assert acme["why"] == "2 won deals in four quarters, latest 10 Jul 2026; no open expansion deal"
     assert got.iloc[1]["region"] == "West"
     counts = wide(["expansion_candidate_count"], ds, Q3)["expansion_candidate_count"]
     assert got.groupby("territory").size().to_dict() == {t: n for t, n in counts.items() if n}
@@ -177,7 +177,7 @@ def test_table_formats_a_move_for_a_notebook_and_says_when_there_is_nothing_to_d
     shown = styler.data
     assert list(shown.columns) == ["Territory", "Deal", "Stage", "Close date", "Amount", "Why"]
     assert shown["Amount"].tolist() == ["$2K", "$800", "$400"]
-    assert shown["Close date"].iloc[0] == "Aug 15, 2026"
+    assert shown["Close date"].iloc[0] == "15 Aug 2026"
     assert "5 in all" in styler.caption
     empty = moves.table(report, "pull_in")
     assert "No late-stage deal is dated 2026-Q4, the quarter after 2026-Q3." in empty.data

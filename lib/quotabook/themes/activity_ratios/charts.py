@@ -207,7 +207,7 @@ def volume_vs_efficiency(counts: pd.DataFrame, chain: pd.DataFrame) -> Figure:
     team = _team(chain, _DIAL_DEAL)
     fig, (left, right) = new_figure(len(data), ncols=2, sharey=True)
     activity_bars(data, metric="dial_count", ax=left)
-    activity_bars(data, metric=_DIAL_DEAL, team=team, missing="no deal yet", ax=right, color=COLORS[5])
+    activity_bars(data, metric=_DIAL_DEAL, team=team, missing="no deal", ax=right, color=COLORS[5])
     left.set_title(f"{label('dial_count')} (volume)", loc="left", fontsize=9.5)
     efficiency = "Dials per won deal (lower is better)"
     right.set_title(efficiency + (f"; team {fmt.n_to_1(team)}" if pd.notna(team) else ""), loc="left", fontsize=9.5)
@@ -222,7 +222,7 @@ def volume_vs_efficiency(counts: pd.DataFrame, chain: pd.DataFrame) -> Figure:
             title = (f"{busiest['owner']} dials the most ({fmt.count(busiest['dial_count'])}), but {best['owner']} "
                      f"needs the fewest dials per deal ({fmt.n_to_1(best[_DIAL_DEAL])})")
     else:
-        title = f"{busiest['owner']} dials the most ({fmt.count(busiest['dial_count'])}); no deal won yet"
+        title = f"{busiest['owner']} dials the most ({fmt.count(busiest['dial_count'])}); no deal won in the period"
     _caption(fig, f"Dials in the period and dials per deal won in it ({label(_DIAL_DEAL)}, N:1); dashed line: the team")
     return finish(fig, right, _title(title), xlabel=metric_label(_DIAL_DEAL), legend=False)
 
@@ -254,7 +254,8 @@ def goal_attainment(goals: pd.DataFrame, *, progress: float = 1.0) -> Figure:
     n_off, n_reps = off["owner"].nunique(), len(reps)
     if n_off:
         worst = off.loc[off["_pace"].idxmin()]
-        title = (f"{n_off} of {n_reps} reps behind an activity goal; {worst['owner']} furthest "
+        who = every(n_reps, "rep") if n_off == n_reps else f"{n_off} of {n_reps} reps"
+        title = (f"{who} behind an activity goal; {worst['owner']} furthest "
                  f"({_type_label(worst['type']).lower()} at {fmt.percent(worst['attainment'])})")
     else:
         title = f"{every(n_reps, 'rep')} on pace for every activity goal"

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ...findings import Findings
 from ...metrics import format as fmt
-from ...text import names, plural
+from ...text import every, names, plural, possessive
 from . import data as views
 
 _DIAL_DEAL = views.CHAIN_COLUMNS["dial_to_deal"]
@@ -42,12 +42,14 @@ def volume_sentence(report, counts: pd.DataFrame, reference: pd.DataFrame) -> tu
     total = counts.iloc[-1]
     dials, deals = float(total["Dials"]), float(total.get("Deals won", np.nan))
     per_deal = reference.loc["dial_to_deal"] if "dial_to_deal" in reference.index else None
-    lead = f"{report.label}'s reps made {plural(dials, 'dial')} {_when(report)}"
+    lead = f"{possessive(report.label)} reps made {plural(dials, 'dial')} {_when(report)}"
     if dials == 0:  # "one deal every 0 dials" would read as a result; it is a gap in what is logged
         won = "" if pd.isna(deals) or deals == 0 else f" while winning {plural(deals, 'deal')}"
-        return f"{report.label}'s reps logged no dials {_when(report)}{won}, so dials per deal cannot be read.", {}
+        return (f"{possessive(report.label)} reps logged no dials {_when(report)}{won}, so dials per deal cannot be "
+                "read."), {}
     if pd.isna(deals) or deals == 0 or per_deal is None or pd.isna(per_deal["Team"]):
-        return f"{lead} and have not won a deal from them yet.", {"Dials": fmt.count(dials)}
+        won = "won no deal" if report.state.finished else "have not won a deal from them yet"
+        return f"{lead} and {won}.", {"Dials": fmt.count(dials)}
     ratio = fmt.n_to_1(per_deal["Team"])
     ref = per_deal["Example team"]
     versus = "" if pd.isna(ref) else f", where InsightSquared's example SDR team needed {fmt.count(ref)}"
@@ -88,9 +90,12 @@ def chain_sentence(reference: pd.DataFrame) -> tuple[str | None, dict[str, str]]
             f"{team} against {ref}{rest}.", headline)
 
 
-def spotlight_sentence(chain: pd.DataFrame, counts: pd.DataFrame, weakest: pd.DataFrame) -> str | None:
+def spotlight_sentence(chain: pd.DataFrame, counts: pd.DataFrame, weakest: pd.DataFrame, report=None) -> str | None:
     """InsightSquared's lesson: the busiest rep against the most efficient one, then the rep furthest off the team
-    on one link and what to coach."""
+    on one link and what to coach. A result still missing is "yet" only while ``report``'s period runs; once it
+    is over the sentence says what the period held ("produced no deal in 2016-Q3")."""
+    finished = report is not None and report.state.finished
+    yet = "" if finished else " yet"
     reps = counts[~counts["Rep"].astype("str").str.startswith("Total")] if "Rep" in counts else counts.iloc[0:0]
     if reps.empty or "Dials" not in reps or _DIAL_DEAL not in chain:
         return None
@@ -102,16 +107,20 @@ def spotlight_sentence(chain: pd.DataFrame, counts: pd.DataFrame, weakest: pd.Da
         unique = ((data["Dials"] == busy["Dials"]).sum() == 1
                   and (data[_DIAL_DEAL].map(fmt.count) == fmt.count(best[_DIAL_DEAL])).sum() == 1)
         if unique and busy["Rep"] != best["Rep"]:
-            cost = ("has no deal to show for them yet" if pd.isna(busy[_DIAL_DEAL])
+            cost = (f"has no deal to show for them{yet}" if pd.isna(busy[_DIAL_DEAL])
                     else f"needs {fmt.count(busy[_DIAL_DEAL])} dials per deal")
             parts.append(f"{busy['Rep']} dials the most ({fmt.count(busy['Dials'])}) but {cost}, while {best['Rep']} "
                          f"wins one every {fmt.count(best[_DIAL_DEAL])} dials")
     if len(weakest) and weakest["Rep ÷ team"].iloc[0] > 1:
         w = weakest.iloc[0]
-        how = ("has no result yet" if np.isinf(w["Rep ÷ team"]) else
-               f"runs at {fmt.n_to_1(w['Rep ratio'])}, {fmt.multiple(w['Rep ÷ team'])} the team's "
-               f"{fmt.n_to_1(w['Team ratio'])}")
-        parts.append(f"{w['Rep']}'s weakest link is {w['Step']}, which {how}: coach {w['Coach on']}")
+        result = str(w["Step"]).rpartition(":")[2].lower() or "result"  # "Connect:Meeting" gives a meeting
+        done = f"produced no {result} in {report.period.label}" if finished else f"has produced no {result} yet"
+        rep, team = fmt.n_to_1(w["Rep ratio"]), fmt.n_to_1(w["Team ratio"])
+        if rep == team:  # "2:1, 1.3× the team's 2:1" contradicts itself: one decimal shows the difference
+            rep, team = (f"{fmt.count(w[c], 1)}:1" for c in ("Rep ratio", "Team ratio"))
+        how = (done if np.isinf(w["Rep ÷ team"]) else
+               f"runs at {rep}, {fmt.multiple(w['Rep ÷ team'])} the team's {team}")
+        parts.append(f"{possessive(w['Rep'])} weakest link is {w['Step']}, which {how}: coach {w['Coach on']}")
     if not parts:
         return None
     text = "; ".join(parts) + "."
@@ -140,12 +149,13 @@ def goals_sentence(report, goals: pd.DataFrame) -> tuple[str, dict[str, str], li
                                                                           strict=True))
         details.append(f"{name} ({shares})")
     pace = "share of the goal done" if report.state.finished else (
-        f"share of the {noun}'s goal done, with {fmt.percent(progress)} of the {noun} gone")
+        f"share of the {possessive(noun)} goal done, with {fmt.percent(progress)} of the {noun} gone")
     if len(behind) > len(details):
         details.append(f"{len(behind) - len(details)} more")
     verb = "is" if len(behind) == 1 else "are"
-    sentence = f"{len(behind)} of {n_reps} reps {verb} behind an activity goal ({pace}): {names(details, limit=4)}."
-    alert = {"message": f"{report.label}: {len(behind)} of {n_reps} reps behind an activity goal ({names(behind)})",
+    who = every(n_reps, "rep") if len(behind) == n_reps else f"{len(behind)} of {n_reps} reps"  # never "1 of 1 reps"
+    sentence = f"{who} {verb} behind an activity goal ({pace}): {names(details, limit=4)}."
+    alert = {"message": f"{report.label}: {who[:1].lower() + who[1:]} behind an activity goal ({names(behind)})",
              "level": "warning"}
     return sentence, headline, [alert]
 
@@ -191,7 +201,7 @@ def activity_ratio_findings(report) -> Findings:
     text, heads = chain_sentence(reference)
     sentences.append(text)
     headlines.update(heads)
-    sentences.append(spotlight_sentence(chain, counts, views.weakest_steps(ds, period)))
+    sentences.append(spotlight_sentence(chain, counts, views.weakest_steps(ds, period), report))
     text, heads, fired = goals_sentence(report, views.goals_vs_results(ds, period))
     sentences.append(text)
     headlines.update(heads)

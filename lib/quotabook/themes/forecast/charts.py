@@ -37,7 +37,7 @@ from ...charts.base import (
 )
 from ...metrics.forecasting.methods import METHOD_LABELS
 from ...metrics.forecasting.waterfall import INFLOWS
-from ...text import every, mid, signed_pct, verb
+from ...text import every, mid, possessive, signed_pct, verb
 
 __all__ = ["METHOD_COLORS", "backtest_accuracy", "backtest_lines", "methods_by_group", "methods_per_group", "no_data",
            "outlook_dots", "outlook_ranges", "pipeline_areas", "pipeline_trend_area", "pipeline_waterfall",
@@ -84,7 +84,7 @@ def outlook_title(outlook: pd.DataFrame, scope: str, period: str, currency: str)
     if a.get("is_review") and pd.notna(a.get("actual")):
         if pd.notna(target) and target > 0:
             made = "made" if a["actual"] >= target else "missed"
-            head = f"{scope} {made} {period}'s {money(target)} target with {money(a['actual'])}"
+            head = f"{scope} {made} {possessive(period)} {money(target)} target with {money(a['actual'])}"
         else:  # no target in the data: nothing was made or missed
             head = f"{scope} booked {money(a['actual'])} in {period}"
         if len(mc):
@@ -289,7 +289,7 @@ def pipeline_waterfall(steps: pd.DataFrame, *, scope: str, period: str, currency
     if title is None:
         t = steps.set_index("key")["amount"]
         inflow, outflow = t[INFLOWS].sum(), -t[["decreased", "won", "lost", "slipped_out"]].sum()
-        title = (f"{scope}'s {period} pipeline went from {currency_text(t['start'], currency)} to "
+        title = (f"{possessive(scope)} {period} pipeline went from {currency_text(t['start'], currency)} to "
                  f"{currency_text(t['end'], currency)}: {currency_text(inflow, currency)} in, "
                  f"{currency_text(outflow, currency)} out")
     handles = [Patch(color=COLORS[2], label="Inflow"), Patch(color=COLORS[1], label="Outflow (open)"),
@@ -345,7 +345,7 @@ def pipeline_trend_area(trend: pd.DataFrame, *, scope: str, currency: str, multi
 def _trend_title(per_date: pd.DataFrame, scope: str, currency: str) -> str:
     now, first = per_date["pipeline"].iloc[-1], per_date["pipeline"].iloc[0]
     change = (now - first) / first if first else np.nan
-    head = f"{scope}'s pipeline is {currency_text(now, currency)}"
+    head = f"{possessive(scope)} pipeline is {currency_text(now, currency)}"
     if pd.isna(change):
         return head
     head += f", {'up' if change >= 0 else 'down'} {abs(change):.0%} since {per_date.index[0]:%b %Y}"

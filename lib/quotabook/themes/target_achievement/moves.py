@@ -29,6 +29,7 @@ import pandas as pd
 from ...dataset import Dataset
 from ...fiscal import Period
 from ...metrics import compute_wide
+from ...metrics import format as fmt
 from ...metrics.compute import Context
 from ...metrics.measures.target_achievement import (
     expansion_candidates,
@@ -38,7 +39,7 @@ from ...metrics.measures.target_achievement import (
     weak_commit_deals,
 )
 from ...schemas import EVIDENCE_FLAGS
-from ...text import currency_text, names
+from ...text import currency_text, names, plural
 
 __all__ = ["MOVES", "NextMoves", "expand", "impact", "is_outlook", "moves_report", "next_moves", "nothing_to_do",
            "outlook_label", "outlook_note", "promote", "pull_in", "push", "reclassify", "summary", "table", "tables"]
@@ -168,7 +169,7 @@ def promote(ds: Dataset, period: str | Period, *, near: bool = False) -> pd.Data
         parts.append([f"short: {short[0]}" if short else "",
                       f"at {row['stage']}",
                       f"last activity {_days_text(days[i])}" if pd.notna(days[i]) else "",
-                      f"closes {pd.Timestamp(row['close_date']):%b %d}",
+                      f"closes {fmt.date(row['close_date'])}",
                       f"similar deals won {rate:.0%}" if pd.notna(rate) else ""])
     out = _with_region(ds, deals).assign(
         deal=_deal_name(deals), why=_join(parts),
@@ -198,7 +199,7 @@ def pull_in(ds: Dataset, period: str | Period) -> pd.DataFrame:
         return _empty(columns)
     order = deals["stage"].map({s.name: s.order for s in ds.settings.stages}).fillna(0)
     days = (ctx.reference_date.normalize() - last_activity_dates(ctx, deals)).dt.days
-    why = [f"at {stage}, dated {pd.Timestamp(close):%b %d} (next quarter)"
+    why = [f"at {stage}, dated {fmt.date(close)} (next quarter)"
            + (f"; last activity {_days_text(d)}" if pd.notna(d) else "")
            for stage, close, d in zip(deals["stage"], deals["close_date"], days, strict=True)]
     out = _with_region(ds, deals).assign(deal=_deal_name(deals), why=why, _order=order)
@@ -237,7 +238,7 @@ def expand(ds: Dataset, period: str | Period) -> pd.DataFrame:
         won_amount=accounts["account_id"].map(totals["sum"]).astype("float64"),
         won_deals=accounts["account_id"].map(totals["count"]).astype(int),
         last_won=accounts["close_date"])
-    out["why"] = [f"{n} won deal{'s' if n != 1 else ''} in four quarters, latest {pd.Timestamp(d):%b %d, %Y}; "
+    out["why"] = [f"{plural(n, 'won deal')} in four quarters, latest {fmt.date(d)}; "
                   "no open expansion deal" for n, d in zip(out["won_deals"], out["last_won"], strict=True)]
     out = out.sort_values(["won_amount", "account_id"], ascending=[False, True], kind="stable")
     return out[columns].reset_index(drop=True)
@@ -383,8 +384,7 @@ def is_outlook(report) -> bool:
 
 def outlook_label(report) -> str:
     """The period the moves are for and the one date they are read on: "2026-Q4 as of 15 Nov 2026"."""
-    day = report.as_of
-    return f"{report.moves_period.label} as of {day.day} {day:%b %Y}"
+    return f"{report.moves_period.label} as of {fmt.date(report.as_of)}"
 
 
 def outlook_note(report) -> str:
@@ -494,7 +494,7 @@ def table(report, move: str, *, limit: int = 10, near: bool = False):
     units = {_HEADERS.get(c, c.replace("_", " ").capitalize()): u for c, u in spec.items() if u}
     shown = shown.rename(columns=lambda c: _HEADERS.get(c, c.replace("_", " ").capitalize()))
     if "Close date" in shown:
-        shown["Close date"] = pd.to_datetime(shown["Close date"]).dt.strftime("%b %d, %Y")
+        shown["Close date"] = fmt.date(shown["Close date"])
     title = MOVES.get(move, "Forecast impact of moves 1 and 2")
     if near:
         ready = int((frame["status"] == "promote").sum())

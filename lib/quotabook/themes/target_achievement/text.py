@@ -17,11 +17,12 @@ from __future__ import annotations
 import pandas as pd
 
 from ...findings import Findings
-from ...text import NO_LOST, extremes, heading_anchor, is_number, mid, names, noun, one_sided, plural
+from ...text import NO_LOST, extremes, heading_anchor, is_number, mid, names, noun, one_sided, plural, possessive
 from . import data as views
 from . import moves
 
-__all__ = ["SHOWN_METRICS", "coverage_rules", "impact_note", "move_rules", "period_note", "target_achievement_findings"]
+__all__ = ["SHOWN_METRICS", "coverage_rules", "impact_note", "move_rules", "period_note", "stack_reading",
+           "target_achievement_findings"]
 
 SCOPE_METRICS = ["closed_amount", "commit_amount", "best_case_amount", "total_amount", "target_amount", "attainment",
                  "forecast_attainment", "gap", "coverage", "pipeline_coverage", "open_pipeline_amount", "win_rate",
@@ -95,7 +96,7 @@ def _stand_sentence(report, s: pd.Series) -> str:
         return f"{label} has no target for {period}: attainment and coverage cannot be read."
     if report.state.future:
         when = f"{period} has not started yet"
-        return (f"{when}: Closed + Commit covers {report.pct(s['forecast_attainment'])} of {mid(label)}'s "
+        return (f"{when}: Closed + Commit covers {report.pct(s['forecast_attainment'])} of {possessive(mid(label))} "
                 f"{report.money(s['target_amount'])} target and the full stack {report.times(s['coverage'])}.")
     left = report.state.weeks_left_text(full=False)
     left = f"with {left}" if report.weeks_left else left
@@ -314,6 +315,37 @@ def period_note(report):
     return report.markdown(text)
 
 
+def stack_reading(report, stack: pd.DataFrame):
+    """Markdown: how to read the number-stack chart, saying only what the chart draws
+    (:func:`quotabook.themes.target_achievement.charts.stack_vs_target`): the open categories while the period
+    runs, Closed alone once it is over, and the target's tick only where a target above zero is drawn, so a
+    page without targets never speaks of a tick.
+
+    ``stack``: :func:`quotabook.themes.target_achievement.data.number_stack` by ``report.level``.
+    """
+    level, period = report.level, report.period.label
+    if _ended(report):
+        text = (f"{period} is over, so each bar shows only **Closed**, its result: a deal dated in it and still open "
+                "did not close in it.")
+    else:
+        text = ("Each bar stacks the money already won (**Closed**) with what the account executives commit to close "
+                "(**Commit**), the upside (**Best Case**) and the rest of the open pipeline dated in the "
+                f"{report.period.noun} (**Pipeline**).")
+    with_target = stack["Target"].fillna(0).gt(0)
+    if not with_target.any():
+        return report.markdown(f"{text} No {level} has a target for {period}, so no target is marked.")
+    text += " The orange tick marks the target"
+    without = stack.loc[~with_target, level].astype(str).tolist()
+    if without:
+        text += f" ({names(without)} {'has' if len(without) == 1 else 'have'} none, so no tick)"
+    if _ended(report):
+        return report.markdown(f"{text}: a bar short of its tick missed it.")
+    return report.markdown(
+        f"{text}. A {level} whose Closed + Commit + Best Case stops short of its tick cannot get there on conversion "
+        "alone: it needs new or larger deals. Pipeline beyond the tick is the cushion against deals that slip or "
+        "are lost.")
+
+
 def coverage_rules(report):
     """Markdown: the bars the coverage chart and the status column read against, with the workbook's values."""
     t = report.settings.threshold
@@ -368,13 +400,13 @@ def impact_note(report):
     s, label = scope.iloc[0], mid(report.label)
     weak, promoted = -s["reclassified"], s["promoted"]
     if not (weak > 0 or promoted > 0):
-        return report.markdown(f"No Commit lacks proof and no Best Case is ready to promote: {label}'s Closed + "
-                            f"Commit stays at {report.money(s['forecast'])}.")
+        return report.markdown(f"No Commit lacks proof and no Best Case is ready to promote: {possessive(label)} "
+                               f"Closed + Commit stays at {report.money(s['forecast'])}.")
     moved = [f"reclassifying {report.money(weak)} of weak Commit" if weak > 0 else "",
              f"promoting {report.money(promoted)} of Best Case" if promoted > 0 else ""]
     text = " and ".join(m for m in moved if m)
-    text = (text[0].upper() + text[1:] + f" takes {label}'s Closed + Commit from {report.money(s['forecast'])} to "
-            f"{report.money(s['forecast_after'])}")
+    text = (text[0].upper() + text[1:] + f" takes {possessive(label)} Closed + Commit from "
+            f"{report.money(s['forecast'])} to {report.money(s['forecast_after'])}")
     if is_number(s["forecast_attainment"]):
         text += f" ({report.pct(s['forecast_attainment'])} of target to {report.pct(s['attainment_after'])})"
     groups = moves.impact(report.ds, report.period, by=report.level)

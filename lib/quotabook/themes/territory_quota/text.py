@@ -15,7 +15,7 @@ import pandas as pd
 
 from ...findings import Findings
 from ...metrics.quota import fairness_outliers
-from ...text import extremes, mid, names, noun, upper_first
+from ...text import extremes, mid, names, noun, possessive, upper_first
 from . import whatif
 from .data import calibration
 
@@ -40,7 +40,8 @@ def calibration_sentence(report, cal: pd.DataFrame) -> str:
         return (f"Split in proportion to {_CALIBRATED}, every territory's {report.period.label} target matches "
                 "what its opportunity supports.")
     text = (f"Split in proportion to {_CALIBRATED}, "
-            f"{over['territory']}'s {report.period.label} target of {report.money(over['target_amount'])} would be "
+            f"{possessive(over['territory'])} {report.period.label} target of {report.money(over['target_amount'])} "
+            "would be "
             f"{report.money(over['calibrated_target'])}: it carries {report.money(over['target_gap'])} more than its "
             "opportunity supports")
     if under["target_gap"] < 0:

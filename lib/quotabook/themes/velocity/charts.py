@@ -29,7 +29,7 @@ from ...charts.base import (
     show_literally,
 )
 from ...metrics import format as fmt
-from ...text import level_plural
+from ...text import level_plural, possessive
 
 __all__ = [
     "aging_bars",
@@ -143,7 +143,8 @@ def sales_cycle_ranges(stats: pd.DataFrame, *, label: str, scope: str, period: s
     slow = data.iloc[0]
     over = data[data["sales_cycle_days"] > alert_days]
     if len(data) == 1:
-        title = f"{scope}'s won deals took {_days(slow['median_sales_cycle_days'])} days (median) from creation to win"
+        title = (f"{possessive(scope)} won deals took {_days(slow['median_sales_cycle_days'])} days (median) from "
+                 "creation to win")
     elif len(over):
         title = (f"{len(over)} of {len(data)} {level_plural(label)} average over the {alert_days:g}-day alert; "
                  f"slowest: {slow[label]} (median {_days(slow['median_sales_cycle_days'])} days)")

@@ -34,7 +34,7 @@ from ...charts.base import (
 from ...charts.unavailable import unavailable_note
 from ...metrics import format as fmt
 from ...metrics.catalog import label
-from ...text import mid
+from ...text import mid, possessive
 from ...text import names as join_names
 
 __all__ = ["average_deal_line", "bookings_bars", "bookings_per_quarter", "closed_vs_goals_bars",
@@ -273,10 +273,10 @@ def lost_reason_bars(lost: pd.DataFrame, *, currency: str, scope: str, title: st
         top = data.iloc[0]
         tied = data.loc[data["lost_count"] == top["lost_count"], "loss_reason"].astype(str).tolist()
         if len(tied) > 1:  # a tie names every reason at the top, as the findings do
-            title = (f"{join_names(tied)} are {mid(scope)}'s top loss reasons: {top['lost_count']:.0f} of "
+            title = (f"{join_names(tied)} are {possessive(mid(scope))} top loss reasons: {top['lost_count']:.0f} of "
                      f"{data['lost_count'].sum():.0f} lost deals ({fmt.percent(top['count_share'])}) each")
         else:
-            title = (f"{top['loss_reason']} is {mid(scope)}'s top loss reason: {top['lost_count']:.0f} of "
+            title = (f"{top['loss_reason']} is {possessive(mid(scope))} top loss reason: {top['lost_count']:.0f} of "
                      f"{data['lost_count'].sum():.0f} lost deals ({fmt.percent(top['count_share'])})")
     return figure(lost_reasons, data, title=plain(title), subtitle=f"{period}: lost deals by the reason recorded; "
                   "labels: share of lost deals · lost value", legend=False, n_rows=len(data), currency=currency)
