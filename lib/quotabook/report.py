@@ -21,6 +21,7 @@ from .dataset import Dataset
 from .fiscal import Period
 from .metrics.format import literal_style
 from .style import CATEGORY_ORDER, PALETTE, report_style
+from .text import part_of
 
 __all__ = ["OVERVIEW", "build_overview", "overview_html", "period_standing"]
 
@@ -74,10 +75,10 @@ def _chart_svg(table: pd.DataFrame, currency: str, period: str, closed: bool) ->
             title = f"{period}: no targets in the data, so no territory is read against one"
         elif closed:  # a finished quarter: only Closed counts
             short = int((table["Attainment"].fillna(0) < 1).sum())
-            title = f"{period}: {short} of {len(table)} territories finished below target"
+            title = f"{period}: {part_of(short, len(table), 'territory')} finished below target"
         else:
             short = int((table["Coverage"].fillna(0) < 1).sum())
-            title = (f"{period}: {short} of {len(table)} territories cannot reach target even if every "
+            title = (f"{period}: {part_of(short, len(table), 'territory')} cannot reach target even if every "
                      f"Commit and Best Case deal closes")
         ax.set_title(title, loc="left", pad=26)
         ax.legend(loc="lower left", bbox_to_anchor=(0, 1.0), ncols=4, borderaxespad=0.2)

@@ -74,8 +74,12 @@ def test_with_targets_the_stack_reading_explains_the_tick_for_the_period_state(e
     over = _report(exports["full"], "2016-Q3")
     said = ta.stack_reading(over, views.number_stack(over.ds, over.period, by=over.level)).data
     assert said.endswith("did not close in it. The orange tick marks the target: a bar short of its tick missed it.")
-    running = _report(exports["full"], "2016-Q4")
-    said = ta.stack_reading(running, views.number_stack(running.ds, running.period, by=running.level)).data
+    # Running, with a Commit deal dated in the quarter (Nordics has none open in 2016-Q4): T1 won 50K, C1 40K
+    ds = build_dataset([deal("W1", "T1", close="2026-07-20", stage="Closed Won", amount=50_000.0),
+                        deal("C1", "T1", close="2026-09-15", stage="Negotiation", category="Commit", amount=40_000.0)],
+                       targets=targets("2026-Q3", T1=100_000.0, T2=80_000.0), as_of="2026-08-19").for_region("East")
+    running = Report(ds=ds, period=ds.period("2026-Q3"), region="East", catalog=load_catalog())
+    said = ta.stack_reading(running, views.number_stack(ds, running.period, by="territory")).data
     assert said.startswith("Each bar stacks the money already won (**Closed**)")
     assert "(**Pipeline**). The orange tick marks the target. A territory whose Closed + Commit + Best Case" in said
 
@@ -261,3 +265,45 @@ def test_forecast_categories_rebuilt_from_history_are_noted_where_the_page_shows
         "backtest uses the categories recorded in their change history, each deal as it stood at the date read; a "
         "deal without history has no category there.")
     assert study(_report(exports["full"], "2016-Q3")).category_note() == ""
+
+
+# -- the sweep: single-region packs of the exports, read as text ---------------------------------------------------
+def test_a_part_of_a_whole_agrees_with_the_whole():
+    from quotabook.text import part_of
+
+    assert [part_of(k, n, w) for k, n, w in ((1, 1, "territory"), (0, 1, "owner"), (2, 5, "region"),
+                                             (1, 1204, "open deal"))] == [
+        "1 of 1 territory", "0 of 1 rep", "2 of 5 regions", "1 of 1,204 open deals"]
+
+
+def test_a_one_territory_region_reads_as_one(exports):
+    """Iberia is one territory (ES-Madrid) and one rep; in 2016-Q4 nothing open is dated in the quarter. The stack
+    title read "falls short of target in 1 of 1 territories", its reading spoke of Commit, Best Case and Pipeline
+    the chart does not draw, and a red-flag bar read "1 deals"."""
+    from quotabook.themes.target_achievement import charts as ta_charts
+    from quotabook.themes.target_achievement import data as views
+    from quotabook.themes.target_achievement import text as ta
+    from quotabook.themes.velocity.integrity_charts import red_flag_bars
+    from quotabook.themes.velocity.integrity_data import flag_summary
+
+    report = _report(exports["full"], "2016-Q4", "Iberia")
+    stack = views.number_stack(report.ds, report.period, by=report.level)
+    fig = ta_charts.stack_vs_target(stack, label=report.level, currency=report.currency, scope=report.label)
+    assert fig._suptitle.get_text() == "Closed + Commit + Best Case falls short of target in ES-Madrid"
+    assert ta.stack_reading(report, stack).data.startswith(
+        "No open amount is dated in 2016-Q4, so each bar shows only **Closed**, won so far. The orange tick marks the "
+        "target.")
+    flags = red_flag_bars(flag_summary(report.ds), currency="USD")
+    assert flags._suptitle.get_text() == "6 of 12 open deals closing by 20 Mar 2017 carry a red flag, worth \\$314K"
+    assert [t.get_text() for t in flags.axes[0].texts] == [
+        "0 deals · \\$0", "6 deals · \\$314K", "1 deal · \\$227K", "6 deals · \\$314K"]
+
+
+def test_one_group_forecast_to_reach_target_is_the_one_group():
+    """"Every one of the 1 territories is forecast to reach target" on a one-territory region."""
+    import pandas as pd
+
+    from quotabook.themes.forecast.charts import _groups_title
+
+    one = pd.DataFrame({"monte_carlo_p50": [60.0], "target_amount": [50.0]}, index=["ES-Madrid"])
+    assert _groups_title(one, "territory", []) == "The one territory is forecast to reach target (Monte Carlo median)"

@@ -22,7 +22,7 @@ from ..metrics.catalog import note_shown
 from ..metrics.forecasting.deals import review_date, without_activity
 from ..metrics.forecasting.methods import METHOD_LABELS
 from ..metrics.forecasting.waterfall import period_flows, waterfall_steps
-from ..text import say_date
+from ..text import part_of, say_date
 from . import trust
 from .backtest import backtest, recommend, summarise
 from .strike_zone import score_open_deals, strike_zone
@@ -372,7 +372,7 @@ class ForecastStudy:
             lines.append(f"**Sandbag** (beat the call by more than 15% in at least half their calls): {names}. "
                          "Their Best Case deserves a closer look: some of it is Commit.")
         green = int((acc["band"] == "green").sum())
-        lines.append(f"{green} of {len(acc)} reps called within 85–115% overall.")
+        lines.append(f"{part_of(green, len(acc), 'rep')} called within 85–115% overall.")
         lines.append(trust.trust_statement(self.calibration))
         return "\n\n".join(lines)
 

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..findings import Findings
 from ..notes import reps_without_territory
-from ..text import extremes, mid, names, possessive
+from ..text import extremes, mid, names, part_of, possessive
 from .charts import rep_card
 from .data import SCORECARD_METRICS, Scorecards
 
@@ -59,7 +59,7 @@ def scorecard_findings(report, cards: Scorecards) -> Findings:
         else:
             lead = (f"{'both' if len(at) == 2 else 'all'} at {ex.high_text}" if ex.tied else
                     f"{names(ex.high, limit=None)} {'leads' if len(ex.high) == 1 else 'lead'} at {ex.high_text}")
-            sentences.append(f"{reached} of {len(at)} reps with a target {'have' if _running(report) else ''} "
+            sentences.append(f"{part_of(reached, len(at), 'rep')} with a target {'have' if _running(report) else ''} "
                              f"reached it{so_far} in {report.period.label}; {lead}.".replace("  ", " "))
         low = at[at < 0.5]
         if len(low):

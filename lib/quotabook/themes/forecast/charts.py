@@ -197,7 +197,8 @@ def _groups_title(data: pd.DataFrame, level: str, methods: list[str]) -> str:
     if "monte_carlo_p50" in data and "target_amount" in data:
         short = data.index[data["monte_carlo_p50"] < data["target_amount"]]
         if len(short) == 0:
-            return f"Every one of the {len(data)} {plural} is forecast to reach target (Monte Carlo median)"
+            return (f"{every(len(data), level)} {verb(len(data), 'is', 'are')} forecast to reach target "
+                    "(Monte Carlo median)")
         if len(short) == len(data):
             return (f"{every(len(data), level)} {verb(len(data), 'is', 'are')} forecast short of target "
                     "(Monte Carlo median)")

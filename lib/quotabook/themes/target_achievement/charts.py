@@ -31,7 +31,7 @@ from ...charts.base import (
     stacked_bars_vs_target,
 )
 from ...style import CATEGORY_ORDER
-from ...text import level_plural, mid
+from ...text import mid, part_of
 
 __all__ = ["coverage_against", "coverage_bars", "no_data", "stack_vs_target"]
 
@@ -54,13 +54,15 @@ def _stack_title(stack: pd.DataFrame, label: str, scope: str, period: str, ended
         hit = stack.loc[has_target & (stack["Closed"] >= stack["Target"]), label].astype(str).tolist()
         if len(hit) == n:
             return f"Every {label} in {mid(scope)} reached its {period} target"
-        return f"{len(hit)} of {n} {level_plural(label)} in {mid(scope)} reached their {period} target"
+        return f"{part_of(len(hit), n, label)} in {mid(scope)} reached their {period} target"
     covered = has_target & (stack["Total"] >= stack["Target"])
     short = stack.loc[has_target & ~covered, label].astype(str).tolist()
     if not short:
         return f"Closed + Commit + Best Case reaches target in every {label} of {mid(scope)}"
     names = ", ".join(short[:3]) + (" …" if len(short) > 3 else "")
-    return f"Closed + Commit + Best Case falls short of target in {len(short)} of {n} {level_plural(label)}: {names}"
+    if n == 1:  # the one group with a target: its name says it all
+        return f"Closed + Commit + Best Case falls short of target in {names}"
+    return f"Closed + Commit + Best Case falls short of target in {part_of(len(short), n, label)}: {names}"
 
 
 def stack_vs_target(stack: pd.DataFrame, *, label: str, currency: str, scope: str, title: str | None = None
@@ -166,9 +168,9 @@ def _coverage_title(cov: pd.DataFrame, label: str, scope: str, ended: bool) -> s
             return f"Every {label} of {mid(scope)} reached target"
         volume = missed.loc[missed["status"] == "Missed: volume", label].astype(str).tolist()
         if volume:
-            return (f"{len(missed)} of {n} {level_plural(label)} missed target; {', '.join(volume[:3])} went in "
+            return (f"{part_of(len(missed), n, label)} missed target; {', '.join(volume[:3])} went in "
                     f"with too little pipeline")
-        return f"{len(missed)} of {n} {level_plural(label)} missed target despite enough pipeline going in"
+        return f"{part_of(len(missed), n, label)} missed target despite enough pipeline going in"
     push = cov.loc[status.isin(["Short of target", "Pipeline push"]), label].astype(str).tolist()
     alert = cov.loc[cov["alert"].astype(bool), label].astype(str).tolist()
     if push:
@@ -177,7 +179,7 @@ def _coverage_title(cov: pd.DataFrame, label: str, scope: str, ended: bool) -> s
         return f"{', '.join(alert[:3])}: pipeline coverage under the 2.5× alert for two weeks"
     reached = int((status == "Target reached").sum())
     covered = int(status.str.startswith("Covered").sum())
-    return f"{covered + reached} of {n} {level_plural(label)} in {mid(scope)} are covered 3×+ or already at target"
+    return f"{part_of(covered + reached, n, label)} in {mid(scope)} are covered 3×+ or already at target"
 
 
 def coverage_bars(cov: pd.DataFrame, *, label: str, scope: str, thresholds: Mapping[str, float],

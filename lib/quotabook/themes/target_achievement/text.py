@@ -17,7 +17,18 @@ from __future__ import annotations
 import pandas as pd
 
 from ...findings import Findings
-from ...text import NO_LOST, extremes, heading_anchor, is_number, mid, names, noun, one_sided, plural, possessive
+from ...text import (
+    NO_LOST,
+    extremes,
+    heading_anchor,
+    is_number,
+    mid,
+    names,
+    one_sided,
+    part_of,
+    plural,
+    possessive,
+)
 from . import data as views
 from . import moves
 
@@ -266,7 +277,7 @@ def _ended_findings(report, s: pd.Series, cov: pd.DataFrame) -> tuple[list[str],
     second = ""
     if len(with_target) > 1:
         ex = extremes(with_target.set_index(level)["attainment"], report.pct)
-        second = f"{len(hit)} of {len(with_target)} {noun(level)} reached target; "
+        second = f"{part_of(len(hit), len(with_target), level)} reached target; "
         if ex is None:
             second = second.removesuffix("; ") + "."
         elif ex.tied:
@@ -327,6 +338,8 @@ def stack_reading(report, stack: pd.DataFrame):
     if _ended(report):
         text = (f"{period} is over, so each bar shows only **Closed**, its result: a deal dated in it and still open "
                 "did not close in it.")
+    elif not stack.reindex(columns=["Commit", "Best Case", "Pipeline"]).fillna(0).gt(0).any().any():
+        text = f"No open amount is dated in {period}, so each bar shows only **Closed**, won so far."
     else:
         text = ("Each bar stacks the money already won (**Closed**) with what the account executives commit to close "
                 "(**Commit**), the upside (**Best Case**) and the rest of the open pipeline dated in the "

@@ -29,7 +29,7 @@ from ...charts.base import (
     show_literally,
 )
 from ...charts.unavailable import unavailable_note
-from ...text import every, level_plural, verb
+from ...text import every, part_of, verb
 
 __all__ = ["calibration_bars", "calibration_pairs", "fairness_bars", "fairness_deviation", "no_data",
            "scenario_cells", "scenario_heatmap", "sensitivity_cells", "sensitivity_heatmap"]
@@ -123,7 +123,7 @@ def fairness_bars(table: pd.DataFrame, *, tolerance: float, scope: str) -> Figur
     side = "above" if worst["deviation"] > 0 else "below"
     n = len(data)
     count = (every(n, "territory") + " " + verb(n, "sits", "sit") if outside == n
-             else f"{outside} of {n} territories " + verb(outside, "sits", "sit"))
+             else f"{part_of(outside, n, 'territory')} " + verb(outside, "sits", "sit"))
     title = (f"{count} outside the ±{tolerance:.0%} fairness band; "
              f"{worst['territory']} is {abs(worst['deviation']):.0%} {side} the mean") if outside else (
              f"{every(n, 'territory')} {verb(n, 'sits', 'sit')} within the ±{tolerance:.0%} fairness band")
@@ -190,7 +190,7 @@ def scenario_heatmap(grid: pd.DataFrame, *, by: str, scope: str, period: str) ->
     if short.any():
         word = "rep" if by == "owner" else by
         count = (f"{every(len(att), word)} {verb(len(att), 'falls', 'fall')}" if short.all() else
-                 f"{int(short.sum())} of {len(att)} {level_plural(by)} {verb(int(short.sum()), 'falls', 'fall')}")
+                 f"{part_of(int(short.sum()), len(att), by)} {verb(int(short.sum()), 'falls', 'fall')}")
         title = (f"{count} short of target at the forecast call; the worst "
                  f"case is {worst.min():.0%} ({worst.idxmin()})")
     else:

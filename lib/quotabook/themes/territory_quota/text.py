@@ -15,7 +15,7 @@ import pandas as pd
 
 from ...findings import Findings
 from ...metrics.quota import fairness_outliers
-from ...text import extremes, mid, names, noun, possessive, upper_first
+from ...text import extremes, mid, names, noun, part_of, possessive, upper_first
 from . import whatif
 from .data import calibration
 
@@ -63,12 +63,12 @@ def fairness_sentence(report, cal: pd.DataFrame) -> tuple[str, list]:
                 "the territory design passes the fairness check."), []
     named = "; ".join(outliers.head(2).tolist())
     count = (("Both" if len(cal) == 2 else f"All {len(cal)}") + " territories sit" if len(outliers) == len(cal)
-             else f"{len(outliers)} of {len(cal)} territories {'sits' if len(outliers) == 1 else 'sit'}")
+             else f"{part_of(len(outliers), len(cal), 'territory')} {'sits' if len(outliers) == 1 else 'sit'}")
     text = (f"{count} outside the ±{tolerance:.0%} fairness band of "
             f"weighted opportunity (TACoS × propensity) — {named}: review the account split before the next "
             "planning cycle.")
-    alert = {"message": f"Fairness: {len(outliers)} of {len(cal)} territories outside ±{tolerance:.0%} of the mean "
-                        f"weighted opportunity ({outliers.iloc[0]})", "level": "warning"}
+    alert = {"message": f"Fairness: {part_of(len(outliers), len(cal), 'territory')} outside ±{tolerance:.0%} of the "
+                        f"mean weighted opportunity ({outliers.iloc[0]})", "level": "warning"}
     return text, [alert]
 
 

@@ -29,7 +29,7 @@ from ...charts.base import (
     show_literally,
 )
 from ...metrics import format as fmt
-from ...text import level_plural, possessive
+from ...text import part_of, possessive
 
 __all__ = [
     "aging_bars",
@@ -146,7 +146,7 @@ def sales_cycle_ranges(stats: pd.DataFrame, *, label: str, scope: str, period: s
         title = (f"{possessive(scope)} won deals took {_days(slow['median_sales_cycle_days'])} days (median) from "
                  "creation to win")
     elif len(over):
-        title = (f"{len(over)} of {len(data)} {level_plural(label)} average over the {alert_days:g}-day alert; "
+        title = (f"{part_of(len(over), len(data), label)} average over the {alert_days:g}-day alert; "
                  f"slowest: {slow[label]} (median {_days(slow['median_sales_cycle_days'])} days)")
     else:
         fast = data.iloc[-1]
@@ -278,7 +278,7 @@ def aging_bars(summary: pd.DataFrame, *, label: str, alert_share: float, multipl
     over = data["pipeline_aging_share"] > alert_share
     if over.any():
         worst = data.iloc[0]
-        title = (f"{over.sum()} of {len(data)} {level_plural(label)} are over the {alert_share:.0%} aging alert; "
+        title = (f"{part_of(over.sum(), len(data), label)} are over the {alert_share:.0%} aging alert; "
                  f"{worst[label]} worst at {worst['pipeline_aging_share']:.0%}")
     else:
         title = f"Every {label} keeps aged deals under the {alert_share:.0%} alert"

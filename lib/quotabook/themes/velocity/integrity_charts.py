@@ -12,13 +12,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ...charts.base import currency_text, ensure_axes, figure, show_literally
+from ...text import part_of, plural, say_date, verb
 from .charts import WARN_COLOR, no_data, plain
 
 __all__ = ["red_flag_bars", "red_flag_counts"]
-
-
-def _date(day: pd.Timestamp) -> str:
-    return f"{day.day} {day:%b %Y}"
 
 
 def red_flag_counts(data: pd.DataFrame, *, currency: str = "USD", ax: Axes | None = None, **kwargs) -> Axes:
@@ -31,7 +28,7 @@ def red_flag_counts(data: pd.DataFrame, *, currency: str = "USD", ax: Axes | Non
     pad = max(float(data["deals"].max()), 1.0) * 0.015
     missing = set(data.attrs.get("unavailable") or {})  # flags the data cannot raise: said so, not drawn as zero
     for yy, (flag, deals, amount) in enumerate(zip(data["flag"], data["deals"], data["amount"], strict=True)):
-        text = "not available" if flag in missing else f"{deals} deals · {currency_text(amount, currency)}"
+        text = "not available" if flag in missing else f"{plural(deals, 'deal')} · {currency_text(amount, currency)}"
         ax.text(deals + pad, yy, plain(text), va="center", fontsize=8.5)
     ax.set_yticks(y, data["label"])
     ax.invert_yaxis()
@@ -49,12 +46,14 @@ def red_flag_bars(summary: pd.DataFrame, *, currency: str) -> Figure:
     ``summary.attrs`` carries ``soon_until``, ``closing_soon``, ``at_risk`` and ``at_risk_amount``.
     """
     a = summary.attrs
-    until = _date(pd.Timestamp(a["soon_until"]))
+    until = say_date(a["soon_until"])
     if not a.get("closing_soon"):
         return no_data(f"No open deal closes by {until}", "Nothing to review for risk.")
-    title = (f"{a['at_risk']} of {a['closing_soon']} open deals closing by {until} carry a red flag, worth "
+    title = (f"{part_of(a['at_risk'], a['closing_soon'], 'open deal')} closing by {until} "
+             f"{verb(a['at_risk'], 'carries', 'carry')} a red flag, worth "
              f"{currency_text(a['at_risk_amount'], currency)}")
     if not a["at_risk"]:
-        title = f"None of the {a['closing_soon']} open deals closing by {until} carries a red flag"
+        title = (f"The one open deal closing by {until} carries no red flag" if a["closing_soon"] == 1 else
+                 f"None of the {a['closing_soon']} open deals closing by {until} carries a red flag")
     return figure(red_flag_counts, summary, title=plain(title), n_rows=len(summary) + 1, currency=currency,
                   subtitle="Deals closing soon with each red flag (a deal can carry several)")

@@ -34,7 +34,7 @@ from ...charts.base import (
 from ...charts.unavailable import unavailable_note
 from ...metrics import format as fmt
 from ...metrics.catalog import label
-from ...text import mid, possessive
+from ...text import mid, part_of, possessive
 from ...text import names as join_names
 
 __all__ = ["average_deal_line", "bookings_bars", "bookings_per_quarter", "closed_vs_goals_bars",
@@ -117,7 +117,7 @@ def closed_vs_goals_bars(goals: pd.DataFrame, *, currency: str, scope: str, labe
         with_goal = data[has_goal]
         hit = int((with_goal["attainment"] >= 1).sum())
         verb = "have reached" if period == to_date else "reached"
-        title = f"{scope}: {hit} of {len(with_goal)} reps {verb} their {period} goal"
+        title = f"{scope}: {part_of(hit, len(with_goal), 'rep')} {verb} their {period} goal"
         title += " so far" if period == to_date else ""
         title += f"; {with_goal.iloc[0][label]} leads at {fmt.percent(with_goal.iloc[0]['attainment'])}"
     if has_goal.any():

@@ -17,7 +17,7 @@ import math
 import pandas as pd
 
 from ...findings import Findings
-from ...text import NO_LOST, extremes, mid, names, one_sided, plural
+from ...text import NO_LOST, extremes, mid, names, one_sided, part_of, plural
 from . import data as views
 
 __all__ = ["SHOWN_METRICS", "TREND_QUARTERS", "WINDOW_QUARTERS", "benchmark", "customers_note", "won_lost_findings"]
@@ -80,7 +80,7 @@ def _bookings_sentence(report, s: pd.Series, goals: pd.DataFrame, running: bool)
             text += f"; its one rep with a goal, {with_goal['owner'].iloc[0]}, {verb} it"
         else:
             verb = "have reached" if running else "reached"
-            text += f"; {hit} of {len(with_goal)} reps {verb} their goal"
+            text += f"; {part_of(hit, len(with_goal), 'rep')} {verb} their goal"
     return text + "."
 
 
