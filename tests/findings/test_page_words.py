@@ -307,3 +307,23 @@ def test_one_group_forecast_to_reach_target_is_the_one_group():
 
     one = pd.DataFrame({"monte_carlo_p50": [60.0], "target_amount": [50.0]}, index=["ES-Madrid"])
     assert _groups_title(one, "territory", []) == "The one territory is forecast to reach target (Monte Carlo median)"
+
+
+def test_a_reviewed_forecast_was_a_forecast_not_the_result(exports):
+    """Iberia 2016-Q3 closed $0 against $96K: its page said the one territory "reached target on the Monte Carlo
+    median" (the week-7 forecast), told the reader to "lead with" a method 8% accurate, and labelled what had
+    closed by the forecast date "Closed to date"."""
+    from quotabook.forecast import study
+    from quotabook.themes.forecast import charts
+    from quotabook.themes.forecast.text import forecast_findings
+
+    report = _report(exports["full"], "2016-Q3", "Iberia")
+    said = forecast_findings(report).sentences
+    assert said[1] == ("In week 7 (12 Aug 2016) the 5 methods ranged from $27K (Run-rate) to $160K (Monte Carlo "
+                       "median); its one territory was forecast to reach target on the Monte Carlo median.")
+    assert said[2].startswith("Rerun on the pipeline as it stood in each of the last 2 quarters, Category has been "
+                              "the most accurate forecast for Iberia (8% on average, bias +61%), but under the 75% "
+                              "alert line, so treat every method's forecast as indicative;")
+    fx = study(report)
+    fig = charts.outlook_ranges(fx.outlook, scope=report.label, period=report.period.label, currency=report.currency)
+    assert "Closed by 12 Aug 2016" in [t.get_text() for legend in fig.legends for t in legend.get_texts()]

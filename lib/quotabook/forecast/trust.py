@@ -234,7 +234,7 @@ def trust_statement(summary: dict) -> str:
     held = f"In {plural(summary['quarters'], 'past quarter')}, the P10–P90 range held the outcome {inside:.0%} of " \
            f"the time ({plural(n, 'range')} tested; an honest range holds about 80%)"
     if n < 10:
-        verdict = "too few to judge the range yet: treat it as indicative."
+        verdict = "too few to judge the range: treat it as indicative."
     elif inside < RANGE_TARGET - 0.05:
         side = "below P10 than above P90" if summary["below"] >= summary["above"] else "above P90 than below P10"
         how = "too narrow" if inside < RANGE_TARGET - 0.15 else "a little narrow"

@@ -37,7 +37,7 @@ from ...charts.base import (
 )
 from ...metrics.forecasting.methods import METHOD_LABELS
 from ...metrics.forecasting.waterfall import INFLOWS
-from ...text import every, mid, possessive, signed_pct, verb
+from ...text import every, mid, possessive, say_date, signed_pct, verb
 
 __all__ = ["METHOD_COLORS", "backtest_accuracy", "backtest_lines", "methods_by_group", "methods_per_group", "no_data",
            "outlook_dots", "outlook_ranges", "pipeline_areas", "pipeline_trend_area", "pipeline_waterfall",
@@ -122,7 +122,9 @@ def outlook_dots(data: pd.DataFrame, *, currency: str = "USD", ax: Axes | None =
         ax.annotate(currency_text(row.forecast, currency), (row.forecast, i), xytext=(0, 8),
                     textcoords="offset points", ha="center", va="bottom", fontsize=8.5, color=_INK,
                     bbox={"boxstyle": "square,pad=0.1", "facecolor": "white", "edgecolor": "none", "alpha": 0.8})
-    lines = [("target", "Target", category_color("Target"), "-"), ("closed", "Closed to date",
+    day = a.get("forecast_date")  # a review's Closed is what had closed when the forecast was made
+    closed = f"Closed by {say_date(day)}" if a.get("is_review") and day is not None else "Closed to date"
+    lines = [("target", "Target", category_color("Target"), "-"), ("closed", closed,
              category_color("Closed"), "--"), ("actual", "Actual bookings", "#000000", ":")]
     for key, legend, color, style in lines:
         value = a.get(key)

@@ -129,28 +129,31 @@ def _methods(report, fx) -> str | None:
             text += (f"; {len(short)} of {plural(n, report.level)} {are} short of target on the Monte Carlo "
                      f"median{untargeted}: {names(list(short))}")
         else:
-            text += f"; {groups} {'reached' if fx.is_review else 'reach'} target on the Monte Carlo median{untargeted}"
+            # a review's median was a forecast, not the result ("reached target" beside a 0% attainment)
+            text += f"; {groups} {are} forecast to reach target on the Monte Carlo median{untargeted}"
     return text + "."
 
 
 def _backtest(report, fx) -> tuple[str, dict, list]:
     s = fx.backtest_summary
     if s.empty:
-        return (f"There is not yet a completed quarter in the data to backtest the methods for {mid(report.label)}.",
+        return (f"There is no completed quarter in the data to backtest the methods for {mid(report.label)}.",
                 {}, [])
     best, worst = s.iloc[0], s.iloc[-1]
     quarters = fx.backtest.dropna(subset=["accuracy"])["period"].nunique()
     when = "the last quarter" if quarters == 1 else f"each of the last {quarters} quarters"
+    limit = report.settings.threshold("forecast_accuracy_alert_below")
+    lead = ("so it is the one to lead with" if best["accuracy"] >= limit else  # never "lead with" an 8% method
+            f"but under the {report.pct(limit)} alert line, so treat every method's forecast as indicative")
     text = (f"Rerun on the pipeline as it stood in {when}, {best['method']} has been "
             f"the most accurate forecast for {mid(report.label)} ({report.pct(best['accuracy'])} on average, bias "
-            f"{signed_pct(best['bias'])}), so it is the one to lead with")
+            f"{signed_pct(best['bias'])}), {lead}")
     if len(s) > 1:
         direction = "over-calls" if worst["bias"] > 0 else "under-calls"
         text += (f"; {worst['method']} has been the least accurate ({report.pct(worst['accuracy'])}) and "
                  f"{direction} by {abs(worst['bias']):.0%}")
     headlines = {"Most accurate method": f"{best['method']} ({report.pct(best['accuracy'])})"}
     alerts = []
-    limit = report.settings.threshold("forecast_accuracy_alert_below")
     if best["accuracy"] < limit:
         alerts.append(f"{report.label}: even the most accurate forecast method has been only "
                       f"{report.pct(best['accuracy'])} accurate (alert below {report.pct(limit)})")
