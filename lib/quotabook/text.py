@@ -24,7 +24,7 @@ from .metrics import format as fmt
 
 __all__ = ["COLUMN_LABELS", "MASK_STAND_IN", "NO_LOST", "UNESCAPED_DOLLAR", "Extremes", "currency_text", "extremes",
            "figure", "heading_anchor", "is_number", "level_plural", "md_literal", "mid", "names", "noun", "one_sided",
-           "part_of", "percent", "plain", "plural", "possessive", "say_date", "spread", "upper_first"]
+           "part_of", "percent", "plain", "plural", "possessive", "say_date", "span", "spread", "upper_first"]
 
 percent = fmt.percent  # "42%": the one percentage format of the reports
 
@@ -64,6 +64,12 @@ def part_of(k: float, n: float, word: str) -> str:
     """``k`` of ``n`` things, the noun agreeing with the whole: "2 of 5 territories", "1 of 1 territory" (never
     "1 of 1 territories"); a grouping level names its things as the reports do (``owner`` → "rep")."""
     return f"{fmt.count(k)} of {plural(n, 'rep' if word == 'owner' else word)}"
+
+
+def span(label) -> str:
+    """A span of quarters as sentences and titles say it: "2015-Q4..2016-Q3" (the label a window of quarters
+    carries) → "2015-Q4 to 2016-Q3"; one period's label is left as it is."""
+    return str(label).replace("..", " to ")
 
 
 def signed_pct(value: float) -> str:

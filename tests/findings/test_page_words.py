@@ -327,3 +327,22 @@ def test_a_reviewed_forecast_was_a_forecast_not_the_result(exports):
     fx = study(report)
     fig = charts.outlook_ranges(fx.outlook, scope=report.label, period=report.period.label, currency=report.currency)
     assert "Closed by 12 Aug 2016" in [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+
+
+def test_a_quarter_with_nothing_won_says_it_once_and_in_the_past(exports):
+    """Iberia closed 6 deals in 2016-Q3 and won none: "It won 0% of the deals it closed (0 won deals; no won deal
+    is recorded)" said it three times; the won/lost page said "has won no deal" of a finished quarter and wrote
+    its window as "2015-Q4..2016-Q3"."""
+    from quotabook.text import span
+    from quotabook.themes.target_achievement import text as ta
+    from quotabook.themes.won_lost import text as wl
+
+    report = _report(exports["full"], "2016-Q3", "Iberia")
+    assert ta.target_achievement_findings(report).sentences[2] == (
+        "It won none of the 6 deals it closed; nothing more can close in 2016-Q3, so the next moves at the end of "
+        "this page are for 2016-Q4 as of 20 Dec 2016.")
+    said = wl.won_lost_findings(report).sentences
+    assert said[0] == "Iberia won no deal in 2016-Q3 against a $96K target."
+    assert said[2] == ("No decision is the top loss reason over 2015-Q4 to 2016-Q3: 6 of 20 lost deals (30%), $140K "
+                       "of value.")
+    assert span("2015-Q4..2016-Q3") == "2015-Q4 to 2016-Q3" and span("2016-Q3") == "2016-Q3"

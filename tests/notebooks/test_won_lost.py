@@ -41,11 +41,11 @@ def test_findings_read_bookings_win_rate_losses_deal_size_and_cycle():
         "It won 50% of the 6 deals it closed, up from 33% in 2026-Q2, above the 22%–35% benchmark band "
         "(CSO Insights 2024, as cited).",
         # Price and Budget both lost 2 of 5: a tie, so neither is "the" top reason
-        "Price and Budget are the top loss reasons over 2026-Q2..2026-Q3, 2 of 5 lost deals (40%) each.",
+        "Price and Budget are the top loss reasons over 2026-Q2 to 2026-Q3, 2 of 5 lost deals (40%) each.",
     ]
     assert f.sentences[3].startswith(f"By deal size, it wins {best['win_rate']:.0%} of deals ")
     assert f" and {worst['win_rate']:.0%} of deals " in f.sentences[3]
-    assert f.sentences[4] == ("Won deals took 57 days from creation on average over 2026-Q2..2026-Q3; Ann is "
+    assert f.sentences[4] == ("Won deals took 57 days from creation on average over 2026-Q2 to 2026-Q3; Ann is "
                               "fastest at 47 days and Bob slowest at 89.")
     assert f.headlines == {"Bookings": "$1.3M", "Win rate": "50%", "Average deal size": "$433K",
                            "Attainment": "52%"}

@@ -40,6 +40,7 @@ from ...charts.base import (
 from ...charts.unavailable import unavailable_chart
 from ...errors import unavailable_sentence
 from ...metrics import format as fmt
+from ...text import span
 from .data import STEP_NOUNS
 
 __all__ = ["STATUS_COLORS", "conversion_band", "conversion_vs_band", "funnel", "funnel_panel", "lost_by_stage",
@@ -64,7 +65,7 @@ def _title(text: str, width: int = 88) -> str:
 
 def _window(frame: pd.DataFrame) -> str:
     """The view's window as text: "2025-Q4 to 2026-Q3"."""
-    return str(frame.attrs.get("period", "the window")).replace("..", " to ")
+    return span(frame.attrs.get("period", "the window"))
 
 
 def _caption(fig: Figure, text: str) -> None:

@@ -297,7 +297,10 @@ def _ended_findings(report, s: pd.Series, cov: pd.DataFrame) -> tuple[list[str],
     if is_number(s["win_rate"]):
         missing = one_sided(s["won_count"], s["closed_count"])
         won = f"({plural(s['won_count'], 'won deal')}; {missing})" if missing else f"({s['won_count']:.0f} won)"
-        fourth = (f"It won {report.pct(s['win_rate'])} of the deals it closed {won}; nothing more can close in "
+        rate = f"{report.pct(s['win_rate'])} of the deals it closed {won}"
+        if not s["won_count"] > 0:  # "0% ... (0 won deals; no won deal is recorded)" said it three times
+            rate = f"none of the {plural(s['closed_count'], 'deal')} it closed"
+        fourth = (f"It won {rate}; nothing more can close in "
                   f"{period}, so the next moves at the end of this page are for {moves.outlook_label(report)}.")
     return [first, second, third, fourth], headlines, []
 

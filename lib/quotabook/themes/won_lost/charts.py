@@ -34,7 +34,7 @@ from ...charts.base import (
 from ...charts.unavailable import unavailable_note
 from ...metrics import format as fmt
 from ...metrics.catalog import label
-from ...text import mid, part_of, possessive
+from ...text import mid, part_of, possessive, span
 from ...text import names as join_names
 
 __all__ = ["average_deal_line", "bookings_bars", "bookings_per_quarter", "closed_vs_goals_bars",
@@ -106,7 +106,7 @@ def closed_vs_goals_bars(goals: pd.DataFrame, *, currency: str, scope: str, labe
 
     ``to_date``: the period's label when it is still running (the title then says "so far").
     """
-    period = goals.attrs.get("period", "the period")
+    period = span(goals.attrs.get("period", "the period"))
     if goals.empty:
         return no_data(plain(title or f"{scope}: no reps in view for {period}"), "No reps in view.")
     data = _by_attainment(goals)
@@ -223,7 +223,7 @@ def win_rate_by_size(data: pd.DataFrame, *, currency: str = "USD", ax: Axes | No
 
 def win_rate_by_size_bars(bands: pd.DataFrame, *, currency: str, scope: str, title: str | None = None) -> Figure:
     """:func:`win_rate_by_size` as the report's figure, titled with the best and worst band."""
-    period = bands.attrs.get("period", "the window")
+    period = span(bands.attrs.get("period", "the window"))
     data = _closed(bands)
     if data.empty:
         return no_data(plain(title or f"{scope} closed no deal in {period}"), "No closed deals: no win rate by size.")
@@ -264,7 +264,7 @@ def lost_reasons(data: pd.DataFrame, *, currency: str = "USD", ax: Axes | None =
 
 def lost_reason_bars(lost: pd.DataFrame, *, currency: str, scope: str, title: str | None = None) -> Figure:
     """:func:`lost_reasons` as the report's figure, titled with the top loss reason (every one, on a tie)."""
-    period = lost.attrs.get("period", "the window")
+    period = span(lost.attrs.get("period", "the window"))
     if lost.empty:
         return no_data(plain(title or f"{scope}: no loss reasons to show for {period}"),
                        unavailable_note(lost, "No deals were lost in the window."))
@@ -319,7 +319,7 @@ def sales_cycle_bars(cycle: pd.DataFrame, *, scope: str, goal_days: float | None
                      alert_days: float | None = None, title: str | None = None) -> Figure:
     """:func:`sales_cycle_per_rep` as the report's figure, titled with the fastest and slowest rep
     (``goal_days``: under 90 days; ``alert_days``: over 120)."""
-    period = cycle.attrs.get("period", "the window")
+    period = span(cycle.attrs.get("period", "the window"))
     data = _fastest(cycle)
     if data.empty:
         return no_data(plain(title or f"{scope} won no deal in {period}"), "No won deals: no sales cycle to show.")

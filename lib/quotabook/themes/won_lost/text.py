@@ -17,7 +17,7 @@ import math
 import pandas as pd
 
 from ...findings import Findings
-from ...text import NO_LOST, extremes, mid, names, one_sided, part_of, plural
+from ...text import NO_LOST, extremes, mid, names, one_sided, part_of, plural, span
 from . import data as views
 
 __all__ = ["SHOWN_METRICS", "TREND_QUARTERS", "WINDOW_QUARTERS", "benchmark", "customers_note", "won_lost_findings"]
@@ -64,7 +64,7 @@ def _window(report) -> tuple[str, str]:
 def _bookings_sentence(report, s: pd.Series, goals: pd.DataFrame, running: bool) -> str:
     period = report.period.label + report.state.so_far()
     if not s["won_count"] > 0:
-        text = f"{report.label} has won no deal in {period}"
+        text = f"{report.label} {'won' if report.state.finished else 'has won'} no deal in {period}"
         return text + (f" against a {report.money(s['target_amount'])} target." if s["target_amount"] > 0 else ".")
     text = (f"{report.label} booked {report.money(s['closed_amount'])} from {plural(s['won_count'], 'won deal')} in "
             f"{period} "
@@ -110,7 +110,7 @@ def _win_rate_sentence(report, s: pd.Series, trend: pd.DataFrame) -> str:
 
 
 def _loss_sentence(report, lost: pd.DataFrame) -> str:
-    window = lost.attrs.get("period", "")
+    window = span(lost.attrs.get("period", ""))
     if lost.empty:
         if "lost_by_reason" in lost.attrs.get("unavailable", {}):
             return "Loss reasons are not recorded in this data (needs column opportunities.loss_reason)."
@@ -133,7 +133,7 @@ def _size_sentence(report, bands: pd.DataFrame) -> str:
     """Where in deal size the team wins most and least. Bands with the same win rate are one finding, not a
     best and a worst; closed deals without an amount (which no band can hold) are said to be left out."""
     data = bands[bands["closed_count"] > 0].reset_index(drop=True)
-    window = bands.attrs.get("period", "")
+    window = span(bands.attrs.get("period", ""))
     unplaced = {k: n for k, n in (bands.attrs.get("unplaced") or {}).items() if n}
     note = ""
     if unplaced:
@@ -156,7 +156,7 @@ def _cycle_sentence(report, cycle: pd.DataFrame) -> str:
     if data.empty:
         return ""
     mean = (data["sales_cycle_days"] * data["won_count"]).sum() / data["won_count"].sum()
-    text = f"Won deals took {mean:.0f} days from creation on average over {cycle.attrs.get('period', '')}"
+    text = f"Won deals took {mean:.0f} days from creation on average over {span(cycle.attrs.get('period', ''))}"
     ex = extremes(data.set_index("owner")["sales_cycle_days"], lambda d: f"{d:.0f}")
     if ex.count < 2:
         return text + "."
