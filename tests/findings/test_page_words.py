@@ -346,3 +346,18 @@ def test_a_quarter_with_nothing_won_says_it_once_and_in_the_past(exports):
     assert said[2] == ("No decision is the top loss reason over 2015-Q4 to 2016-Q3: 6 of 20 lost deals (30%), $140K "
                        "of value.")
     assert span("2015-Q4..2016-Q3") == "2015-Q4 to 2016-Q3" and span("2016-Q3") == "2016-Q3"
+
+
+def test_a_review_without_targets_says_what_was_forecast_and_what_closed(exports):
+    """Nordics 2016-Q3 without targets: "Monte Carlo puts bookings at $14K-$102K" read as a live forecast of a
+    quarter that had closed $74K; "the lowest capacity is SE-Stockholm at 100%, which scales its calibrated quota
+    down by the same share" scaled nothing."""
+    from quotabook.themes.forecast.text import forecast_findings
+    from quotabook.themes.territory_quota import text as tq
+
+    report = _report(exports["no_targets"], "2016-Q3")
+    assert forecast_findings(report).sentences[0] == (
+        "Nordics has no target for 2016-Q3 in the data, so the forecast cannot be set against one; in week 7 "
+        "(12 Aug 2016) Monte Carlo put bookings at $14K-$102K, and it closed $74K.")
+    assert tq.territory_quota_findings(report).sentences[2] == (
+        "No territory is on a new-hire ramp: every one sells at full capacity.")

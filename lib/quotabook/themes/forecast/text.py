@@ -52,7 +52,12 @@ def _outlook(report, fx) -> tuple[str, dict, list]:
     headlines, alerts = {}, []
     if not is_number(target) or target <= 0:
         text = f"{label} has no target for {period} in the data, so the forecast cannot be set against one"
-        if has_mc:
+        review = a.get("is_review") and is_number(a.get("actual"))
+        if has_mc and review:  # a finished period: what was forecast then, and what it closed
+            text += (f"; in week {report.settings.threshold('backtest_week'):g} ({say_date(a['forecast_date'])}) "
+                     f"Monte Carlo put bookings at {_mc_range(report, fx, mc.loc['monte_carlo_p50'])[0]}, and it "
+                     f"closed {report.money(a['actual'])}")
+        elif has_mc:
             text += f"; Monte Carlo puts bookings at {_mc_range(report, fx, mc.loc['monte_carlo_p50'])[0]}"
         return text + ".", headlines, alerts
     if a.get("is_review") and is_number(a.get("actual")):

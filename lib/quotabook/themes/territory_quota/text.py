@@ -84,6 +84,8 @@ def ramp_sentence(report, cal: pd.DataFrame) -> str:
                 f"hires, so {'its' if len(ramping) == 1 else 'their'} calibrated quota is {1 - ramp:.0%} below a "
                 "fully ramped seller's.")
     low = cal.loc[cal["capacity_factor"].idxmin()]
+    if low["capacity_factor"] >= 1:  # "lowest at 100%, which scales its quota down" scaled nothing
+        return "No territory is on a new-hire ramp: every one sells at full capacity."
     return (f"No territory is on a new-hire ramp; the lowest capacity is {low['territory']} at "
             f"{low['capacity_factor']:.0%}, which scales its calibrated quota down by the same share.")
 
