@@ -21,7 +21,7 @@ from .activities import ActivityStore
 from .errors import DataQualityWarning, MetricUnavailable
 from .fiscal import FiscalCalendar, Period, iso_date
 from .frames import is_in, map_keys
-from .grammar import count_of
+from .grammar import count_of, possessive
 from .schemas import TABLES
 from .scope import ALL_REGIONS, unknown_region
 from .settings import Settings
@@ -279,8 +279,8 @@ class Dataset:
             elsewhere = int((~mine & np.asarray(is_in(acts["opportunity_id"], ids), dtype=bool)).sum())
             if elsewhere:
                 what = "1 activity" if elsewhere == 1 else f"{elsewhere:,} activities"
-                warnings.warn(f"{what} on {region}'s deals {'was' if elsewhere == 1 else 'were'} logged by reps "
-                              f"counted in another region: they count there, with their rep, not in {region}",
+                warnings.warn(f"{what} on {possessive(region)} deals {'was' if elsewhere == 1 else 'were'} logged "
+                              f"by reps counted in another region: they count there, with their rep, not in {region}",
                               DataQualityWarning, stacklevel=2)
             acts = acts[mine]
         leads = _region_leads(self.leads, placement, names)
@@ -471,7 +471,8 @@ def _warn_owners_in_regions(territories: pd.DataFrame) -> None:
     if (several > 1).any():
         names = sorted(several.index[several > 1])
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        warnings.warn(f"{len(names)} rep(s) own territories in more than one region ({shown}): their activities "
+        warnings.warn(f"{count_of(len(names), 'rep')} own{'s' if len(names) == 1 else ''} territories in more than one "
+                      f"region ({shown}): their activities "
                       f"and leads count once, {ACTIVITY_RULE}", DataQualityWarning, stacklevel=3)
 
 
