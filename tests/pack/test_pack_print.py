@@ -335,7 +335,7 @@ def test_rep_cards_print_two_to_a_line_each_within_its_half_and_every_rep_kept(p
     line under the first. The card-table class comes from the notebook code that shows the cards."""
     from quotabook.charts.base import CARD_WIDTH
     from quotabook.pack.render import notebook_body
-    from quotabook.rep_scorecards.text import CARD_CLASS
+    from quotabook.rep_scorecards.tables import CARD_CLASS
 
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="{CARD_WIDTH * 72}pt" height="{2.7 * 72}pt" '
            f'viewBox="0 0 {CARD_WIDTH * 72} {2.7 * 72}"><rect width="10" height="10"/></svg>')

@@ -40,7 +40,7 @@ def test_the_largest_win_and_loss_per_rep_and_a_loss_without_amount():
     only_zero = [d for d in DEALS if d["opportunity_id"] != "A3"]
     lost = top_deals(build(only_zero), q1, won=False).set_index("owner")
     assert np.isnan(lost.loc["Ann", "amount"])  # recorded at 0: shown as no amount, not as a $0 deal
-    line = text._deals_line(report_for(build(only_zero)), "Ann", top_deals(build(only_zero), q1, won=True)
+    line = text.deals_line(report_for(build(only_zero)), "Ann", top_deals(build(only_zero), q1, won=True)
                             .set_index("owner"), lost)
     assert line == "Largest win: Deal A1 ($100). Largest loss: Deal A2 (no amount recorded; Price)."
 
@@ -93,13 +93,13 @@ def test_each_card_is_four_outputs_its_table_marked_for_the_two_to_a_line_print_
     ds = build(history=None)
     with pytest.warns(DataQualityWarning):
         cards = scorecards(ds, "2025-Q1")
-    text.show_cards(report_for(ds), cards)
+    tables.show_cards(report_for(ds), cards)
     assert len(shown) == 4 * len(cards.team) == 8
     for owner, card in zip(cards.team.index, [shown[:4], shown[4:]], strict=True):
         heading, table, deals, chart = card
         assert heading.data.endswith(f". {owner}") and deals.data.startswith("Largest win")
-        assert f'class="{text.CARD_CLASS}"' in table.to_html()
+        assert f'class="{tables.CARD_CLASS}"' in table.to_html()
         assert isinstance(chart, Figure) and "No Commit call to" in " ".join(t.get_text() for t in chart.texts
                                                                               + chart.axes[1].texts)
         plt.close(chart)
-    assert f"table.{text.CARD_CLASS}" in render.PRINT_CSS and ":nth-child(8n+5)" in render.PRINT_CSS
+    assert f"table.{tables.CARD_CLASS}" in render.PRINT_CSS and ":nth-child(8n+5)" in render.PRINT_CSS

@@ -77,7 +77,7 @@ body.jp-Notebook { max-width: 1100px; margin: 0 auto; padding: 12px 20px; }
             margin-top: 0.35em; }
 details.qb-glossary > summary { cursor: pointer; font-weight: 600; margin: 1.2em 0 0.4em 0;
   font-family: var(--jp-content-font-family); font-size: var(--jp-content-font-size1); }
-/* Rep cards (quotabook.rep_scorecards.text.show_cards: four outputs a card, its table of class qb-card, or in a
+/* Rep cards (quotabook.rep_scorecards.tables.show_cards: four outputs a card, its table of class qb-card, or in a
    PDF the line printed in its place, quotabook.pack.repeated_cards), two to a line in print and on a wide
    screen, each card's outputs in its column, the two cards' rows aligned. */
 @media print, screen and (min-width: 900px) {

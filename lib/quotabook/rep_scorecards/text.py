@@ -12,26 +12,23 @@ import pandas as pd
 from ..findings import Findings
 from ..notes import reps_without_territory
 from ..text import extremes, mid, names, part_of, possessive
-from .charts import rep_card
 from .data import SCORECARD_METRICS, Scorecards
 
-__all__ = ["CARD_CLASS", "SHOWN_METRICS", "scorecard_findings", "show_cards"]
+__all__ = ["SHOWN_METRICS", "card_columns", "card_value", "deals_line", "is_running", "scorecard_findings"]
 
 #: Catalog metrics the notebook shows (its glossary).
 SHOWN_METRICS = [*SCORECARD_METRICS, "commit_accuracy", "commit_bias", "commit_call_amount"]
-#: The class of a card's table: the pack's CSS finds the cards by it (``quotabook.pack.render.PRINT_CSS``).
-CARD_CLASS = "qb-card"
 #: A rep within this many days of their first activity is read as ramping.
 RAMP_DAYS = 365
 
 
-def _running(report) -> bool:
+def is_running(report) -> bool:
     """Whether the period is under way at the report date (:class:`quotabook.fiscal.PeriodState`): only then
     do figures read "so far"; a finished or not yet started period never does."""
     return report.state.running
 
 
-def _value(report, metric: str, value) -> str:
+def card_value(report, metric: str, value) -> str:
     """One figure as the page shows it: compact money ($980K), whole days of tenure, else by catalog unit."""
     if pd.isna(value):
         return "–"
@@ -52,14 +49,14 @@ def scorecard_findings(report, cards: Scorecards) -> Findings:
         reached = int((at >= 1).sum())
         ex = extremes(at, report.pct)  # compared as printed: two reps at "80%" are level, neither leads
         if len(at) == 1:  # one rep: no "0 of 1 reps", no "all at"
-            did = ("has reached" if _running(report) else "reached") if reached else (
-                "has not reached" if _running(report) else "did not reach")
+            did = ("has reached" if is_running(report) else "reached") if reached else (
+                "has not reached" if is_running(report) else "did not reach")
             sentences.append(f"{at.index[0]}, the one rep with a target, {did} it{so_far} in "
                              f"{report.period.label}: {ex.high_text}.")
         else:
             lead = (f"{'both' if len(at) == 2 else 'all'} at {ex.high_text}" if ex.tied else
                     f"{names(ex.high, limit=None)} {'leads' if len(ex.high) == 1 else 'lead'} at {ex.high_text}")
-            sentences.append(f"{part_of(reached, len(at), 'rep')} with a target {'have' if _running(report) else ''} "
+            sentences.append(f"{part_of(reached, len(at), 'rep')} with a target {'have' if is_running(report) else ''} "
                              f"reached it{so_far} in {report.period.label}; {lead}.".replace("  ", " "))
         low = at[at < 0.5]
         if len(low):
@@ -122,7 +119,7 @@ def _unlisted_sentence(report, team: pd.DataFrame) -> str:
     return f"{report.money(rest)} of {possessive(mid(report.label))} {report.money(whole)} was won by {whom}."
 
 
-def _columns(report, cards: Scorecards) -> dict[str, str]:
+def card_columns(report, cards: Scorecards) -> dict[str, str]:
     """Team-table column per metric (catalog label; coverage says when it was read)."""
     out = {}
     for metric in [*SCORECARD_METRICS, "commit_accuracy", "commit_bias"]:
@@ -134,38 +131,13 @@ def _columns(report, cards: Scorecards) -> dict[str, str]:
     return out
 
 
-def show_cards(report, cards: Scorecards) -> None:
-    """Display one card per rep, in rank order: a heading, a compact table (its class :data:`CARD_CLASS`), the
-    top win and loss, and two charts (:func:`~quotabook.rep_scorecards.charts.rep_card`, half a page wide):
-    four outputs a rep, which the pack's CSS sets two cards to a line in print and on a wide screen."""
-    from IPython.display import display
-
-    columns = _columns(report, cards)
-    wins = cards.wins.set_index("owner")
-    losses = cards.losses.set_index("owner")
-    for owner, row in cards.team.iterrows():  # a handful of reps per scope: one card each
-        rows = [{"Metric": label, "Value": _value(report, metric, row[metric])} for metric, label in columns.items()]
-        if row.get("commit_band"):
-            rows.append({"Metric": "Commit band", "Value": row["commit_band"]})
-        display(report.markdown(f"### {int(row['rank'])}. {owner}"))
-        display(report.table(pd.DataFrame(rows), name=f"Scorecard: {owner}").set_table_attributes(
-            f'class="{CARD_CLASS}"'))
-        display(report.markdown(_deals_line(report, owner, wins, losses)))
-        history = cards.history[cards.history["owner"] == owner]
-        calls = cards.calls[cards.calls["owner"] == owner]
-        acc = row.get("commit_accuracy")
-        title = (f"{owner}: {report.pct(acc)} of the Commit call won over four quarters" if pd.notna(acc)
-                 else f"{owner}: bookings by quarter")
-        display(rep_card(history, calls, title=title, currency=report.currency))
-
-
-def _deals_line(report, owner, wins: pd.DataFrame, losses: pd.DataFrame) -> str:
+def deals_line(report, owner, wins: pd.DataFrame, losses: pd.DataFrame) -> str:
     parts = []
     if owner in wins.index:
         w = wins.loc[owner]
         parts.append(f"Largest win: {w['deal']} ({report.money(w['amount'])}).")
     else:
-        parts.append(f"No win in {report.period.label}{' yet' if _running(report) else ''}.")
+        parts.append(f"No win in {report.period.label}{' yet' if is_running(report) else ''}.")
     if owner in losses.index:
         lost = losses.loc[owner]
         amount = report.money(lost["amount"]) if pd.notna(lost["amount"]) else "no amount recorded"

@@ -12,7 +12,7 @@ import pandas as pd
 
 from . import data as views
 from . import moves
-from .text import _ended
+from .text import report_ended
 
 __all__ = ["confidence_table", "coverage_table", "needs_table", "stack_table"]
 
@@ -28,7 +28,7 @@ def stack_table(report, stack: pd.DataFrame):
     """The five numbers per group and for the scope, as a formatted table."""
     scope = views.number_stack(report.ds, report.period, by=report.scope_level)
     cols = [report.level, "Closed", "Commit", "Best Case", "Pipeline", "Total", "Target"]
-    if _ended(report):  # nothing is open once the period is over: the open categories would be columns of zeros
+    if report_ended(report):  # nothing is open once the period is over: the open categories would be columns of zeros
         cols = [report.level, "Closed", "Target"]
     table = _with_total(report, stack, scope)[cols].rename(columns={report.level: report.level.title(),
                                                                   "Total": "Closed + Commit + Best Case"})
@@ -42,7 +42,7 @@ def coverage_table(report, cov: pd.DataFrame):
     scope = views.coverage_status(report.ds, report.period, by=report.scope_level)
     table = _with_total(report, cov, scope)
     name = report.level.title()
-    if _ended(report):
+    if report_ended(report):
         cols = {report.level: name, "target_amount": "Target", "attainment": "Attainment", "gap": "Gap",
                 "start_pipeline_coverage": "Pipeline coverage going in", "status": "Status"}
         units = {"Target": "currency", "Attainment": "percent", "Gap": "currency",
@@ -70,8 +70,8 @@ def _over_note(report, what: str):
 
 def confidence_table(report, conc: pd.DataFrame):
     """Commit share and concentration per group and for the scope (a note once the period is over)."""
-    if _ended(report) or not (conc["deal_count"] > 0).any():
-        return _over_note(report, "no open forecast to weigh") if _ended(report) else report.markdown(
+    if report_ended(report) or not (conc["deal_count"] > 0).any():
+        return _over_note(report, "no open forecast to weigh") if report_ended(report) else report.markdown(
             f"*No open Commit or Best Case deal closes in {report.period.label}.*")
     scope = views.concentration(report.ds, report.period, by=report.scope_level)
     cols = {report.level: report.level.title(), "commit_share": "Commit share", "deal_count": "Deals",
@@ -84,7 +84,7 @@ def confidence_table(report, conc: pd.DataFrame):
 
 def needs_table(report, needs: pd.DataFrame):
     """Gap, win rate, required new pipeline, open pipeline and the push needed, per group and for the scope."""
-    if _ended(report):
+    if report_ended(report):
         return _over_note(report, "no gap left to fill with pipeline")
     scope = views.pipeline_needs(report.ds, report.period, by=report.scope_level)
     metrics = ["gap", "win_rate", "required_new_pipeline", "open_pipeline_amount", "pipeline_push_amount"]

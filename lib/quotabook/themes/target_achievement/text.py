@@ -32,8 +32,8 @@ from ...text import (
 from . import data as views
 from . import moves
 
-__all__ = ["SHOWN_METRICS", "coverage_rules", "impact_note", "move_rules", "period_note", "stack_reading",
-           "target_achievement_findings"]
+__all__ = ["SHOWN_METRICS", "coverage_rules", "impact_note", "move_rules", "period_note", "report_ended",
+           "stack_reading", "target_achievement_findings"]
 
 SCOPE_METRICS = ["closed_amount", "commit_amount", "best_case_amount", "total_amount", "target_amount", "attainment",
                  "forecast_attainment", "gap", "coverage", "pipeline_coverage", "open_pipeline_amount", "win_rate",
@@ -72,7 +72,7 @@ def _unavailable_sentence(report, unavailable: dict[str, str]) -> str | None:
     return f"Not available for this data: {'; '.join(parts)}."
 
 
-def _ended(report) -> bool:
+def report_ended(report) -> bool:
     return views.period_ended(report.ds, report.period)
 
 
@@ -86,7 +86,7 @@ def target_achievement_findings(report) -> Findings:
     """
     s, unavailable = _scope(report)
     cov = views.coverage_status(report.ds, report.period, by=report.level)
-    if _ended(report):
+    if report_ended(report):
         sentences, headlines, alerts = _ended_findings(report, s, cov)
     else:
         sentences, headlines, alerts = _running_findings(report, s, cov)
@@ -338,7 +338,7 @@ def stack_reading(report, stack: pd.DataFrame):
     ``stack``: :func:`quotabook.themes.target_achievement.data.number_stack` by ``report.level``.
     """
     level, period = report.level, report.period.label
-    if _ended(report):
+    if report_ended(report):
         text = (f"{period} is over, so each bar shows only **Closed**, its result: a deal dated in it and still open "
                 "did not close in it.")
     elif not stack.reindex(columns=["Commit", "Best Case", "Pipeline"]).fillna(0).gt(0).any().any():
@@ -354,7 +354,7 @@ def stack_reading(report, stack: pd.DataFrame):
     without = stack.loc[~with_target, level].astype(str).tolist()
     if without:
         text += f" ({names(without)} {'has' if len(without) == 1 else 'have'} none, so no tick)"
-    if _ended(report):
+    if report_ended(report):
         return report.markdown(f"{text}: a bar short of its tick missed it.")
     return report.markdown(
         f"{text}. A {level} whose Closed + Commit + Best Case stops short of its tick cannot get there on conversion "

@@ -9,7 +9,7 @@ import pandas as pd
 
 from ...text import say_date
 from .integrity_data import riskiest_deals
-from .integrity_text import _lead
+from .integrity_text import with_outlook
 
 __all__ = ["WRAP", "WRAP_WIDE", "riskiest_table", "wrap"]
 
@@ -34,7 +34,7 @@ def riskiest_table(report, n: int = 8):
     deals = riskiest_deals(report.ds, n)
     until = report.as_of + pd.Timedelta(days=report.settings.threshold("integrity_soon_days"))
     if deals.empty:
-        return report.markdown(_lead(report, f"No open deal closing by {say_date(until)} carries a red flag."))
+        return report.markdown(with_outlook(report, f"No open deal closing by {say_date(until)} carries a red flag."))
     frame = pd.DataFrame({
         "Deal (owner, stage)": deals["name"] + " (" + deals["owner"] + ", " + deals["stage"] + ")",
         "Amount": deals["amount"],
@@ -42,7 +42,7 @@ def riskiest_table(report, n: int = 8):
         "Red flags": deals["risk_score"].astype(str) + " of 4",
         "Why": deals["why"],
     })
-    caption = _lead(report, f"Riskiest open deals closing by {say_date(until)} ({len(deals)} of {deals.attrs['deals']} "
-                         "with a red flag)")
+    caption = with_outlook(report, f"Riskiest open deals closing by {say_date(until)} ({len(deals)} of "
+                                   f"{deals.attrs['deals']} with a red flag)")
     return wrap(report.table(frame, {"Amount": "currency"}, caption=caption),
                 {"Deal (owner, stage)": WRAP_WIDE, "Why": WRAP_WIDE})

@@ -15,7 +15,7 @@ from ...errors import unavailable_sentence
 from ...text import say_date
 from .integrity_data import flag_summary, riskiest_deals
 
-__all__ = ["integrity_note", "integrity_sentence", "md_text", "outlook", "red_flag_alert"]
+__all__ = ["integrity_note", "integrity_sentence", "md_text", "outlook", "red_flag_alert", "with_outlook"]
 
 
 def md_text(text: str) -> str:
@@ -29,7 +29,7 @@ def outlook(report) -> str:
     return f"Outlook as of {say_date(report.as_of)}, after {report.period.label}: " if report.state.finished else ""
 
 
-def _lead(report, sentence: str) -> str:
+def with_outlook(report, sentence: str) -> str:
     """``sentence`` opened by :func:`outlook` (its first letter lowered after it)."""
     lead = outlook(report)
     return lead + sentence[0].lower() + sentence[1:] if lead and not sentence[:2].isupper() else lead + sentence
@@ -42,8 +42,8 @@ def integrity_sentence(report, summary: pd.DataFrame | None = None, riskiest: pd
     a = summary.attrs
     until = say_date(a["soon_until"])
     if not a["closing_soon"]:
-        return _lead(report, f"No open deal is dated to close by {until}, so there is no near-term pipeline to check "
-                          "for red flags.")
+        return with_outlook(report, f"No open deal is dated to close by {until}, so there is no near-term pipeline "
+                                    "to check for red flags.")
     # "closing by" a date counts the deals already past their close date too: said, so none reads as upcoming
     overdue = a.get("overdue", 0)
     which = ("it is" if a["closing_soon"] == 1 else "all are" if overdue == a["closing_soon"]
@@ -51,8 +51,9 @@ def integrity_sentence(report, summary: pd.DataFrame | None = None, riskiest: pd
     past = f" ({which} already past the close date)" if overdue else ""
     if not a["at_risk"]:
         if a["closing_soon"] == 1:
-            return _lead(report, f"The 1 open deal closing by {until}{past} carries no red flag.")
-        return _lead(report, f"None of the {a['closing_soon']} open deals closing by {until}{past} carries a red flag.")
+            return with_outlook(report, f"The 1 open deal closing by {until}{past} carries no red flag.")
+        return with_outlook(report, f"None of the {a['closing_soon']} open deals closing by {until}{past} carries "
+                                    "a red flag.")
     riskiest = riskiest_deals(report.ds, 1) if riskiest is None else riskiest
     top = riskiest.iloc[0]
     verb = "carries" if a["at_risk"] == 1 else "carry"
