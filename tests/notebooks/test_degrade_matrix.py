@@ -168,8 +168,10 @@ BAD_TEXT = {
     "a traceback": re.compile(r"Traceback \(most recent call last\)|\b[A-Z]\w*(Error|Exception)\b"),
     "nan": re.compile(r"(?<![\w-])(nan|NaN|NaT|<NA>|None(?! of))(?![\w-])"),
     "inf": re.compile(r"(?<![\w-])[-−]?inf(inity)?(?![\w-])", re.I),
-    "a range with equal ends": re.compile(rf"(?<![\w.,-])({_AMOUNT})\s*(?:–|\bto\b)\s*\1(?![\w.,%])"
-                                          rf"|(?<![\w.,-])([-−]?[$€£]\d[\d.,]*\s?[KMB]?)\s*-\s*\2(?![\w.,%])"),
+    # (within a line: table cells come one per line, and "$0", "–" (no value), "$0" in a row is not a range)
+    "a range with equal ends": re.compile(rf"(?<![\w.,-])({_AMOUNT})[^\S\n]*(?:–|\bto\b)[^\S\n]*\1(?![\w.,%])"
+                                          rf"|(?<![\w.,-])([-−]?[$€£]\d[\d.,]*\s?[KMB]?)[^\S\n]*-[^\S\n]*\2"
+                                          rf"(?![\w.,%])"),
     "an internal name for what is missing": re.compile(r"\b[a-z]+(?:_[a-z]+)+ not available|Not available:[^.;\n]*"
                                                         r" not available:"),
     "a negative zero": re.compile(r"(?<![\w-])[-−][$€£]?0(?:\.0+)?\s?[KMB%]?(?![\d.,])"),

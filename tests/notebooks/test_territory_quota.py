@@ -125,9 +125,9 @@ def _closed_only(closed: float) -> whatif.WhatIfBase:
 
 def test_closed_period_sensitivity_says_only_the_quota_moves():
     fig = charts.sensitivity_heatmap(whatif.sensitivity_grid(_closed_only(95.0)), scope="West", period=Q3)
-    assert fig._suptitle.get_text() == ("West: nothing open can still land in 2026-Q3; only a quota at least 10% "
-                                        "lower would have reached target")
+    assert fig._suptitle.get_text().replace("\n", " ") == ("West: nothing open can still land in 2026-Q3; only a "
+                                                          "quota at least 10% lower would have reached target")
     # reached at this quota with nothing to spare (the solo region of a 2016 export: 100.2%): no "0% higher"
     fig = charts.sensitivity_heatmap(whatif.sensitivity_grid(_closed_only(100.2)), scope="Iberia", period=Q3)
-    assert fig._suptitle.get_text() == ("Iberia: nothing open can still land in 2026-Q3; target is reached at this "
-                                        "quota, not at one 10% higher")
+    assert fig._suptitle.get_text().replace("\n", " ") == ("Iberia: nothing open can still land in 2026-Q3; target "
+                                                          "is reached at this quota, not at one 10% higher")

@@ -80,16 +80,16 @@ def test_blank_cells_are_filled_from_a_lookup_a_column_and_a_constant(tmp_path):
 def test_filled_values_are_listed_by_validate_and_named_in_a_data_note(tmp_path):
     source = write(tmp_path)
     report, _ = validate_source(source)
-    assert "opportunities: 2 blank amount cell(s) filled from prices (List price) by Product by the mapping" \
+    assert "opportunities: 2 blank amount cells filled from prices (List price) by Product by the mapping" \
         in report.kept()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DataQualityWarning)
         ds = load(source)
     notes = [str(w.message) for w in caught]
     assert ("The source mapping filled blank cells, and the figures include these values as if the CRM held them: "
-            "the amount of 2 deal(s) from prices (List price) by Product; the close date of 4 deal(s) from column "
-            "Expected close; the forecast category of 3 deal(s) from the constant Pipeline.") in notes
-    assert any(n.startswith("1 open deal(s) are kept with blanks") for n in notes)  # deal 4
+            "the amount of 2 deals from prices (List price) by Product; the close date of 4 deals from column "
+            "Expected close; the forecast category of 3 deals from the constant Pipeline.") in notes
+    assert any(n.startswith("1 open deal is kept with blanks") for n in notes)  # deal 4
     assert ds.opportunities.set_index("opportunity_id").loc["2", "filled_amount"] == "prices (List price) by Product"
 
 

@@ -280,7 +280,7 @@ CASES: dict[str, dict] = {
               "kept, counted and named in one data note",
         files={OPP: OPPORTUNITIES + opp(amount="") + opp(opportunity_id="F", close_date="null")
                + opp(opportunity_id="G", created_date="")}, exit=0, load="notes",
-        load_message=r"3 open deal\(s\) are kept with blanks",
+        load_message=r"3 open deals are kept with blanks",
         problems=[], counts={"opportunities": [7, 7, 0]}),
     "closed_deal_blanks": dict(
         about="closed deals without a close date (no period to place them in) or an amount (no value won)",
