@@ -21,7 +21,7 @@ from .activities import ActivityStore
 from .errors import DataQualityWarning, MetricUnavailable
 from .fiscal import FiscalCalendar, Period, iso_date
 from .frames import is_in, map_keys
-from .grammar import count_of, possessive
+from .grammar import count_of, noun, possessive
 from .schemas import TABLES
 from .scope import ALL_REGIONS, unknown_region
 from .settings import Settings
@@ -278,8 +278,8 @@ class Dataset:
             mine = np.asarray(is_in(acts["owner"], placed), dtype=bool)
             elsewhere = int((~mine & np.asarray(is_in(acts["opportunity_id"], ids), dtype=bool)).sum())
             if elsewhere:
-                what = "1 activity" if elsewhere == 1 else f"{elsewhere:,} activities"
-                warnings.warn(f"{what} on {possessive(region)} deals {'was' if elsewhere == 1 else 'were'} logged "
+                warnings.warn(f"{count_of(elsewhere, 'activity')} on {possessive(region)} deals "
+                              f"{noun('was', elsewhere)} logged "
                               f"by reps counted in another region: they count there, with their rep, not in {region}",
                               DataQualityWarning, stacklevel=2)
             acts = acts[mine]
