@@ -576,3 +576,30 @@ def test_a_segment_panel_keeps_its_first_value_label_clear_of_its_title():
         values = [b for t, b in zip(texts, boxes, strict=True) if t.axes is ax and t.get_text().endswith("%")
                   and t not in ax.get_xticklabels()]
         assert values and not any(v.overlaps(title) for v in values)
+
+
+def test_print_variants_are_drawn_unless_the_pack_prints_no_pdf(monkeypatch):
+    from IPython.core.interactiveshell import InteractiveShell
+    from matplotlib.figure import Figure
+
+    from quotabook.charts.base import use_svg
+    from quotabook.charts.printed import PRINT_ENV, print_variants_wanted, set_print_height
+    from quotabook.headlines import PRINT_SVG_MIME
+
+    class Shell(InteractiveShell):
+        def enable_gui(self, gui=None):  # no event loop: only the formatters are exercised
+            return None
+
+    shell = Shell.instance()
+    monkeypatch.setattr("IPython.get_ipython", lambda: shell)
+    fig = set_print_height(Figure(figsize=(6, 4)), 2.5)
+    fig.add_subplot().barh(["a", "b"], [1, 2])
+    for value, wanted in [(None, True), ("1", True), ("0", False), (" 0 ", False)]:
+        if value is None:
+            monkeypatch.delenv(PRINT_ENV, raising=False)
+        else:
+            monkeypatch.setenv(PRINT_ENV, value)
+        use_svg()
+        data, _ = shell.display_formatter.format(fig)
+        assert print_variants_wanted() is wanted
+        assert (PRINT_SVG_MIME in data) is wanted and "image/svg+xml" in data

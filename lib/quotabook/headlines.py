@@ -23,8 +23,8 @@ from collections.abc import Iterable, Mapping
 
 from .privacy import mask
 
-__all__ = ["FIGURE_KEYS", "PRINT_SVG_MIME", "RECORD_MIME", "TABLE_MIME", "extract_figures", "normalise_alerts",
-           "normalise_figures", "normalise_headlines", "record", "record_table"]
+__all__ = ["FIGURE_KEYS", "PRINT_ENV", "PRINT_SVG_MIME", "RECORD_MIME", "TABLE_MIME", "extract_figures",
+           "normalise_alerts", "normalise_figures", "normalise_headlines", "record", "record_table"]
 
 RECORD_MIME = "application/vnd.quotabook+json"
 #: The fields a recorded figure carries (anything else is dropped).
@@ -33,6 +33,9 @@ FIGURE_KEYS = ("group", "scope", "key", "label", "metric", "value", "unit", "cur
 TABLE_MIME = "application/vnd.quotabook.table+json"
 #: A chart's print variant (SVG), drawn shorter for the PDF (:mod:`quotabook.charts.printed`).
 PRINT_SVG_MIME = "application/vnd.quotabook.print-svg+xml"
+#: The environment variable that, set to ``0``, tells a kernel not to draw print variants (the pack sets it when
+#: it prints no PDF: :func:`quotabook.charts.printed.print_variants_wanted`).
+PRINT_ENV = "QUOTABOOK_PRINT_CHARTS"
 
 
 def _jsonable(value):

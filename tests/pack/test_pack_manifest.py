@@ -173,3 +173,20 @@ def test_failures_and_pack_errors_pickle_with_their_details():
     assert type(back) is PackError and str(back) == str(err) and back.failures == [failure]
     assert "02_funnel for West failed at cell 4: ValueError: no funnel data" in str(err)
     assert pickle.loads(pickle.dumps(failure)) == failure
+
+
+def test_resume_with_a_pdf_reruns_pages_whose_charts_have_no_print_variants(plan):
+    inputs, manifest = _finished(plan, failed=())
+    for key, entry in manifest["runs"].items():  # the build before printed no PDF; east/00_ok's entry is older
+        entry["print_charts"] = None if key == "east/00_ok" else False
+    del manifest["runs"]["east/00_ok"]["print_charts"]
+    write_manifest(plan.out_dir, manifest)
+    previous = read_manifest(plan.out_dir)
+    assert select_runs(plan, previous, inputs)[0] == []  # HTML again: every page kept
+    with_pdf = make_plan("2026-Q3", data=plan.data_folder, out=plan.out_dir.parent, pack=PACK_YAML,
+                         notebooks_dir=NOTEBOOKS, regions=["East", "West"], formats=["html", "pdf"])
+    todo, kept, reasons = select_runs(with_pdf, previous, inputs)
+    assert list(kept) == ["east/00_ok"]  # an entry without the mark had its print variants
+    assert sorted(r.key for r in todo) == ["east/01_broken", "west/00_ok", "west/01_broken"]
+    assert set(reasons.values()) == {"its charts were drawn without their print variants (the previous build "
+                                     "printed no PDF)"}

@@ -30,6 +30,7 @@ from ..metrics.catalog import label as catalog_label
 from ..style import PALETTE
 from ..text import UNESCAPED_DOLLAR as _DOLLAR
 from ..text import currency_text, plain
+from .layout_pass import layout_pass_only
 from .printed import PRINT_BAR_PITCH, bars_height, register_print_svg, set_print_height
 
 __all__ = ["BAR_PITCH", "CARD_WIDTH", "COLORS", "MAX_WIDTH", "MIN_PRINT_PT", "PRINT_HEIGHT", "PRINT_WIDTH", "RC",
@@ -116,9 +117,11 @@ def use_svg() -> None:
     if shell is None:
         return
     # Each chart's output carries its alt text (its title): the pack's pages and PDF show it to screen readers.
+    # Each is printed with its measuring pass cut to the layout (quotabook.charts.layout_pass): the same SVG.
     svg = shell.display_formatter.formatters["image/svg+xml"]
     draw = svg.lookup_by_type(Figure)
     if not (isinstance(draw, partial) and draw.func is _svg_with_alt):
+        draw = layout_pass_only(draw)
         svg.for_type(Figure, partial(_svg_with_alt, draw))
     else:
         draw = draw.args[0]

@@ -14,15 +14,16 @@ This module is imported by :mod:`quotabook.charts.base`: it imports nothing from
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from functools import partial
 
 from matplotlib.figure import Figure
 
-from ..headlines import PRINT_SVG_MIME
+from ..headlines import PRINT_ENV, PRINT_SVG_MIME
 
-__all__ = ["CARD_PRINT_HEIGHT", "PRINT_BAR_PITCH", "PRINT_SVG_MIME", "bars_height", "print_height", "print_svg",
-           "register_print_svg", "set_print_height"]
+__all__ = ["CARD_PRINT_HEIGHT", "PRINT_BAR_PITCH", "PRINT_ENV", "PRINT_SVG_MIME", "bars_height", "print_height",
+           "print_svg", "print_variants_wanted", "register_print_svg", "set_print_height"]
 
 #: Height per bar of a horizontal bar chart in print, inches: the chart prints at 70% (9 inches on 160 mm), so
 #: a bar takes 4.6 mm of paper, 1.6 times its label's 8-point height (2.8 mm): labels stay apart, and sixteen
@@ -32,6 +33,12 @@ PRINT_BAR_PITCH = 0.26
 CARD_PRINT_HEIGHT = 2.35
 
 _ATTRIBUTE = "_quotabook_print_height"
+
+
+def print_variants_wanted() -> bool:
+    """Whether displayed figures get their print variant: unless :data:`PRINT_ENV` is ``0`` (nothing will
+    print them)."""
+    return os.environ.get(PRINT_ENV, "1").strip() != "0"
 
 
 def bars_height(n_rows: float, pitch: float) -> float:
@@ -68,7 +75,7 @@ def print_svg(draw: Callable[[Figure], str | None], fig: Figure) -> str | None:
 
 def register_print_svg(shell, draw: Callable[[Figure], str | None]) -> None:
     """Make ``shell`` (IPython) add to every displayed figure's output its print variant (:func:`print_svg`)
-    under :data:`PRINT_SVG_MIME`; idempotent."""
+    under :data:`PRINT_SVG_MIME`, unless :func:`print_variants_wanted` says no; idempotent."""
     from IPython.core.formatters import BaseFormatter
     from traitlets import ObjectName, Unicode
 
@@ -79,5 +86,6 @@ def register_print_svg(shell, draw: Callable[[Figure], str | None]) -> None:
             print_method = ObjectName("_repr_print_svg_")
 
         formatters[PRINT_SVG_MIME] = PrintSvgFormatter(parent=shell.display_formatter)
-    formatters[PRINT_SVG_MIME].enabled = formatters["image/svg+xml"].enabled  # a variant of a chart shown
+    # a variant of a chart shown, and only when something may print it
+    formatters[PRINT_SVG_MIME].enabled = formatters["image/svg+xml"].enabled and print_variants_wanted()
     formatters[PRINT_SVG_MIME].for_type(Figure, partial(print_svg, draw))

@@ -24,6 +24,7 @@ from pathlib import Path
 from time import perf_counter
 
 from ..errors import NotebookFailure, PackError
+from ..headlines import PRINT_ENV
 from ..metrics.glossary import merge_entries
 from ..privacy import configure, mask, mask_tree
 from .execute import RunOutcome, Task, execute_run
@@ -127,6 +128,8 @@ def _tasks(plan: Plan, runs, notebook_timeout: float | None = None) -> list[Task
     env = {}
     if plan.data == "demo":  # kernels must find the same demo folder that was hashed, whatever their cwd
         env["QUOTABOOK_DEMO_DIR"] = str(plan.data_folder)
+    if "pdf" not in plan.formats:  # nothing prints the charts' print variants: not drawn (quotabook.charts.printed)
+        env[PRINT_ENV] = "0"
     logs = safe_path(plan.out_dir, "logs")
     navs = page_navs(plan.runs, plan.period, DISTRICT)
     return [Task(run=run, timeout=plan.timeout, notebook_timeout=notebook_timeout, write_html="html" in plan.formats,
@@ -403,7 +406,8 @@ def _execute_pack(plan: Plan, pool, executor: str, inputs: dict, previous: dict 
                     interrupted = True
                     continue
                 with lock:
-                    manifest["runs"][task.run.key] = run_entry(task.run, outcome, inputs)
+                    manifest["runs"][task.run.key] = run_entry(task.run, outcome, inputs,
+                                                               print_charts="pdf" in plan.formats)
                     manifest["runs"][task.run.key]["rerun_reason"] = (reasons or {}).get(task.run.key)
                     saved()
                 result.executed.append(task.run.key)

@@ -78,8 +78,9 @@ def new_manifest(plan: Plan, inputs: dict, *, workers: int, resume: bool) -> dic
     }
 
 
-def run_entry(run: Run, outcome: RunOutcome, inputs: dict) -> dict:
-    """The manifest entry of one finished run (output paths relative to the pack folder)."""
+def run_entry(run: Run, outcome: RunOutcome, inputs: dict, *, print_charts: bool = True) -> dict:
+    """The manifest entry of one finished run (output paths relative to the pack folder); ``print_charts``:
+    whether its charts were drawn with their print variants (:mod:`quotabook.charts.printed`), which a PDF needs."""
     return {
         "region": run.region, "slug": run.slug, "notebook": run.stem, "title": run.title,
         "parameters": dict(run.parameters),
@@ -90,7 +91,7 @@ def run_entry(run: Run, outcome: RunOutcome, inputs: dict) -> dict:
         "headlines": outcome.headlines, "alerts": outcome.alerts, "figures": outcome.figures,
         "timings": outcome.timings, "started_at": outcome.started_at,
         "outputs": {kind: f"{run.slug}/{name}" for kind, name in outcome.outputs.items()},
-        "network_refs": outcome.network_refs, "reused": False,
+        "network_refs": outcome.network_refs, "reused": False, "print_charts": print_charts,
         "log": f"logs/{run.slug}/{Path(outcome.log).name}" if outcome.log else None,
     }
 
@@ -128,6 +129,8 @@ def _why_rerun(run: Run, entry: dict | None, old_inputs: dict, inputs: dict, out
         old = entry.get("parameters") or {}
         changed = sorted(k for k in set(old) | set(parameters) if old.get(k) != parameters.get(k))
         return f"parameters changed ({', '.join(changed)})"
+    if "pdf" in formats and entry.get("print_charts") is False:  # an entry without the key had them
+        return "its charts were drawn without their print variants (the previous build printed no PDF)"
     needed = ["ipynb"] + (["html"] if "html" in formats else [])
     outputs = entry.get("outputs") or {}
     if missing := [kind for kind in needed if kind not in outputs or not (out_dir / outputs[kind]).is_file()]:
