@@ -190,3 +190,13 @@ def test_resume_with_a_pdf_reruns_pages_whose_charts_have_no_print_variants(plan
     assert sorted(r.key for r in todo) == ["east/01_broken", "west/00_ok", "west/01_broken"]
     assert set(reasons.values()) == {"its charts were drawn without their print variants (the previous build "
                                      "printed no PDF)"}
+
+
+def test_kernels_of_a_pack_without_a_pdf_draw_no_print_variants(plan):
+    from quotabook.headlines import PRINT_ENV
+    from quotabook.pack.build import _tasks
+
+    assert all(dict(task.env).get(PRINT_ENV) == "0" for task in _tasks(plan, plan.runs))
+    with_pdf = make_plan("2026-Q3", data=plan.data_folder, out=plan.out_dir.parent, pack=PACK_YAML,
+                         notebooks_dir=NOTEBOOKS, regions=["East", "West"], formats=["html", "pdf"])
+    assert not any(PRINT_ENV in dict(task.env) for task in _tasks(with_pdf, with_pdf.runs))
