@@ -7,7 +7,8 @@ every artist (ticks, labels, patches) without producing anything; then the tight
 the figure drawn for real, with the layout engine off. The walk after the layout changes nothing that the
 bounding box or the real draw read: both recompute ticks, title positions and text extents themselves. So
 :func:`layout_pass_only` lets that first pass run the layout engine alone, as the first step of
-``Figure.draw`` does, and skip the walk: about a third of the CPU a chart costs to print, with the same SVG.
+``Figure.draw`` does, and skip the walk: an eighth of the CPU a chart costs to print (4.2 → 3.6 s for the 42
+charts of a West scope), with the same SVG.
 
 ``tests/test_charts_layout_pass.py`` prints charts of every kind (bars with a legend below, turned tick labels,
 panels, a heatmap with its colour bar, annotations, no layout engine) both ways and compares the SVGs, so a
