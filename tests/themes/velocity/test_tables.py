@@ -32,11 +32,11 @@ def test_tables_show_the_promised_columns(report):
     assert stale["Deal"].tolist() == ["Echo Platform", "Delta Renewal"] and stale["Days over"].tolist() == ["182",
                                                                                                           "20"]
     slipped = tables.slipped_deals_table(report).data
-    assert slipped[["Deal", "Was due", "Now due"]].values.tolist() == [["Delta Renewal", "2026-03-20", "2026-05-15"]]
+    assert slipped[["Deal", "Was due", "Now due"]].values.tolist() == [["Delta Renewal", "20 Mar 2026", "15 May 2026"]]
     assert tables.slippage_summary_table(report).data.set_index("Region").loc["West", "Pushed 5+ times"] == "1"
     riskiest = integrity_tables.riskiest_table(report).data
     assert riskiest.columns.tolist() == ["Deal (owner, stage)", "Amount", "Close date", "Red flags", "Why"]
-    assert riskiest.iloc[0].tolist() == ["Echo Platform (Bob, Discovery)", "$1K", "2026-06-30", "1 of 4",
+    assert riskiest.iloc[0].tolist() == ["Echo Platform (Bob, Discovery)", "$1K", "30 Jun 2026", "1 of 4",
                                          "no activity for 257 days"]
 
 

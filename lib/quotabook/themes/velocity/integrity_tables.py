@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ...metrics import format as fmt
 from ...text import say_date
 from .integrity_data import riskiest_deals
 from .integrity_text import with_outlook
@@ -38,7 +39,7 @@ def riskiest_table(report, n: int = 8):
     frame = pd.DataFrame({
         "Deal (owner, stage)": deals["name"] + " (" + deals["owner"] + ", " + deals["stage"] + ")",
         "Amount": deals["amount"],
-        "Close date": pd.to_datetime(deals["close_date"]).dt.strftime("%Y-%m-%d"),
+        "Close date": fmt.date(deals["close_date"]),  # "5 Nov 2026", as the caption and sentences write a date
         "Red flags": deals["risk_score"].astype(str) + " of 4",
         "Why": deals["why"],
     })

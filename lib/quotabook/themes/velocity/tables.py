@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ...metrics import format as fmt
 from . import data as views
 from .integrity_tables import WRAP, wrap
 from .text import unavailable_note, when_open
@@ -84,6 +85,6 @@ def slipped_deals_table(report, n: int = 8):
             "expected_close_date": "Was due", "close_date": "Now due", "pushes": "Pushes"}
     frame = deals.head(n)[list(cols)].rename(columns=cols)
     for col in ("Was due", "Now due"):
-        frame[col] = pd.to_datetime(frame[col]).dt.strftime("%Y-%m-%d")
+        frame[col] = fmt.date(frame[col])  # "5 Nov 2026", as the page's sentences write a date
     caption = f"Largest deals that slipped out of {report.period.label} ({min(n, len(deals))} of {len(deals)})"
     return wrap(report.table(frame, {"Slipped value": "currency", "Pushes": "count"}, caption=caption), {"Deal": WRAP})
