@@ -247,7 +247,7 @@ def test_validate_prints_the_root_cause_before_the_problems_it_causes(tmp_path, 
     source, _ = build("region_of_spaces", tmp_path)
     assert main(["validate", "--source", str(source), "--limit", "1"]) == 1
     out = capsys.readouterr().out
-    problems = out.split("problem(s), root causes first:\n", 1)[1].splitlines()
+    problems = re.split(r"problems?, root causes first:\n", out, maxsplit=1)[1].splitlines()
     assert "territories.csv, row 1, column 'region': missing_value" in problems[0]
     assert problems[1].startswith("  … and ")
 

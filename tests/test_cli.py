@@ -96,7 +96,8 @@ def test_pack_with_missing_notebooks_is_a_usage_error_with_exit_two(tiny_folder,
             "--notebooks", "00_target_achievement,99_missing", "--notebooks-dir", str(tmp_path)]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert "do not exist yet" in err and "99_missing.ipynb" in err and "00_target_achievement.ipynb" in err
+    assert "2 notebooks of the pack do not exist yet" in err
+    assert "99_missing.ipynb" in err and "00_target_achievement.ipynb" in err
 
 
 def test_metrics_lists_the_catalog_and_renders_markdown(capsys):
@@ -173,7 +174,7 @@ def test_a_notebook_that_is_not_json_or_names_no_kernel_is_a_clear_planning_erro
                  "--formats", "html"])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
-    assert "3 notebook(s) of the pack cannot be run:" in err
+    assert "3 notebooks of the pack cannot be run:" in err
     assert f"{folder / 'broken.ipynb'}: not a readable notebook (" in err
     assert f"{folder / 'nokernel.ipynb'}: no kernelspec in its metadata" in err
     assert f"{folder / 'julia.ipynb'}: asks for kernel 'julia-9', which is not installed (installed: " in err

@@ -46,15 +46,15 @@ def test_validate_counts_problems_per_reason_table_and_column_before_listing_the
         ["bad_date", "opportunities", "created_date", "1"],           # F
         ["missing_value", "opportunities", "close_date", "1"],        # G: closed, no close date
     ]
-    assert out.index("problems by reason:") < out.index("6 problem(s), root causes first:")
-    listed = out.split("6 problem(s), root causes first:\n", 1)[1].splitlines()
+    assert out.index("problems by reason:") < out.index("6 problems, root causes first:")
+    listed = out.split("6 problems, root causes first:\n", 1)[1].splitlines()
     assert len(listed) == 3 and listed[2] == "  … and 4 more (see the rejects table)"
 
 
 def test_rejects_file_holds_every_rejected_row_with_its_reasons_and_columns(bad_folder, tmp_path, capsys):
     target = tmp_path / "out" / "rejects.csv"
     assert main(["validate", str(bad_folder), "--rejects", str(target)]) == 1
-    assert f"wrote 5 rejected row(s) with their reasons to {target}" in capsys.readouterr().out
+    assert f"wrote 5 rejected rows with their reasons to {target}" in capsys.readouterr().out
     rows = pd.read_csv(target, dtype=str, keep_default_na=False)
     assert rows.columns[:6].tolist() == ["table", "file", "row", "column", "reason", "message"]
     assert rows[["table", "row", "opportunity_id"]].values.tolist() == [

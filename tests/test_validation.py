@@ -45,7 +45,7 @@ def test_missing_required_column_names_it_and_rejects_every_row(tmp_path):
     report, _ = _problems(folder)
     problem = report.file_problems[0]
     assert problem["reason"] == "missing_column" and problem["column"] == "close_date"
-    assert "required column(s) missing: close_date" in problem["message"]
+    assert "required column missing: close_date" in problem["message"]
     assert report.tables["opportunities"].rejected_rows == 4
     _assert_reconciles(report)
     with pytest.raises(DataValidationError, match="close_date"):

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 from .errors import ConfigError, DataValidationError, QuotabookError
+from .grammar import count_of
 from .version import package_version
 
 __all__ = ["main"]
@@ -63,7 +64,7 @@ def _demo(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     formats = ("csv",) if args.csv else ("parquet",)
     paths = demo.write(demo.generate(seed=args.seed), out, formats=formats)
-    print(f"wrote {len(paths)} files to {out} in {time.perf_counter() - start:.1f}s (seed {args.seed})")
+    print(f"wrote {count_of(len(paths), 'file')} to {out} in {time.perf_counter() - start:.1f}s (seed {args.seed})")
     return 0
 
 
@@ -83,7 +84,7 @@ def _validate(args: argparse.Namespace) -> int:
             rows.to_csv(path, index=False, lineterminator="\n")
         except OSError as exc:
             raise ConfigError(f"cannot write the rejects file: {exc}", key="--rejects") from None
-        print(f"wrote {len(rows)} rejected row(s) with their reasons to {path}")
+        print(f"wrote {count_of(len(rows), 'rejected row')} with their reasons to {path}")
     return 0 if report.ok else 1
 
 
@@ -109,7 +110,7 @@ def _metrics(args: argparse.Namespace) -> int:
     print(f"{'name':<34}{'theme':<20}{'unit':<18}formula")
     for row in frame.itertuples(index=False):
         print(f"{row.name:<34}{row.theme:<20}{row.unit:<18}{row.formula}")
-    print(f"\n{len(frame)} metric(s); `quotabook metrics --markdown` prints the full glossary")
+    print(f"\n{count_of(len(frame), 'metric')}; `quotabook metrics --markdown` prints the full glossary")
     return 0
 
 
@@ -181,7 +182,8 @@ def _pack(args: argparse.Namespace) -> int:
     if args.period is None:
         print(_default_period_line(result.period, result.as_of))
     kept = f", {len(result.reused)} kept" if result.reused else ""
-    print(f"wrote {result.index} ({len(result.executed)} notebooks run{kept}, {len(result.pdfs)} PDFs, "
+    print(f"wrote {result.index} ({count_of(len(result.executed), 'notebook')} run{kept}, "
+          f"{count_of(len(result.pdfs), 'PDF')}, "
           f"{result.seconds:.1f}s)")
     for failure in result.failures:
         print(f"quotabook: failed: {mask(str(failure))}", file=sys.stderr)

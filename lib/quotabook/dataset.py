@@ -21,7 +21,7 @@ from .activities import ActivityStore
 from .errors import DataQualityWarning, MetricUnavailable
 from .fiscal import FiscalCalendar, Period, iso_date
 from .frames import is_in, map_keys
-from .grammar import count_of, noun, possessive
+from .grammar import count_of, possessive, pronoun, verb
 from .schemas import TABLES
 from .scope import ALL_REGIONS, unknown_region
 from .settings import Settings
@@ -279,7 +279,7 @@ class Dataset:
             elsewhere = int((~mine & np.asarray(is_in(acts["opportunity_id"], ids), dtype=bool)).sum())
             if elsewhere:
                 warnings.warn(f"{count_of(elsewhere, 'activity')} on {possessive(region)} deals "
-                              f"{noun('was', elsewhere)} logged "
+                              f"{verb('was', elsewhere)} logged "
                               f"by reps counted in another region: they count there, with their rep, not in {region}",
                               DataQualityWarning, stacklevel=2)
             acts = acts[mine]
@@ -342,8 +342,8 @@ class Dataset:
             opps.loc[closed_later, "stage"] = first_open
             opps.loc[closed_later, "forecast_category"] = "Pipeline"
             n = int(closed_later.sum())
-            warnings.warn(f"{count_of(n, 'deal')} closed after {day.date()} {'has' if n == 1 else 'have'} no "
-                          f"history; {'it is' if n == 1 else 'they are'} shown open in stage {first_open!r} as of "
+            warnings.warn(f"{count_of(n, 'deal')} closed after {day.date()} {verb('has', n)} no "
+                          f"history; {pronoun(n)} {verb('is', n)} shown open in stage {first_open!r} as of "
                           "that date",
                           DataQualityWarning, stacklevel=2)
         if "stage_entered_at" not in opps:
@@ -471,7 +471,7 @@ def _warn_owners_in_regions(territories: pd.DataFrame) -> None:
     if (several > 1).any():
         names = sorted(several.index[several > 1])
         shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
-        warnings.warn(f"{count_of(len(names), 'rep')} own{'s' if len(names) == 1 else ''} territories in more than one "
+        warnings.warn(f"{count_of(len(names), 'rep')} {verb('owns', len(names))} territories in more than one "
                       f"region ({shown}): their activities "
                       f"and leads count once, {ACTIVITY_RULE}", DataQualityWarning, stacklevel=3)
 

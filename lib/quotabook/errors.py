@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .grammar import count_of
+
 __all__ = [
     "CatalogError",
     "ConfigError",
@@ -70,7 +72,7 @@ class CatalogError(QuotabookError):
     def __init__(self, issues: Sequence[CatalogIssue]):
         self.issues = list(issues)
         lines = "\n".join(f"  - {issue}" for issue in self.issues)
-        super().__init__(f"the metric catalog has {len(self.issues)} problem(s):\n{lines}")
+        super().__init__(f"the metric catalog has {count_of(len(self.issues), 'problem')}:\n{lines}")
 
     def __reduce__(self):
         return (CatalogError, (self.issues,))

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError
+from .grammar import noun
 
 __all__ = ["FIRST_YEAR", "LAST_YEAR", "PERIOD_FORMS", "FiscalCalendar", "Period", "PeriodState", "iso_date"]
 
@@ -210,7 +211,7 @@ class PeriodState:
         if not self.running:
             return ""
         n = self.weeks_left
-        return f"{n}{' full' if full else ''} week{'s' if n != 1 else ''} left" if n else "in its last week"
+        return f"{n}{' full' if full else ''} {noun('week', n)} left" if n else "in its last week"
 
     def summary(self) -> str:
         """One sentence: the period's dates and where it stands (over, how far along, or when it begins)."""
@@ -220,7 +221,7 @@ class PeriodState:
             return f"{p.label} ({span}) is over: its figures are final."
         if self.future:
             weeks = self.weeks_to_start
-            begins = f"in {weeks} week{'s' if weeks != 1 else ''}" if weeks else "within a week"
+            begins = f"in {weeks} {noun('week', weeks)}" if weeks else "within a week"
             return (f"{p.label} ({span}) has not started yet: it begins {begins}, so its figures are the "
                     "pipeline dated in it.")
         return f"{p.label} ({span}): {self.progress:.0%} of the {p.noun} has gone, {self.weeks_left_text()}."

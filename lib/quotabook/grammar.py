@@ -1,5 +1,6 @@
 """English word forms every reader-facing text shares, below every layer that writes one: a noun's plural
-("1 deal", "2 deals", "territories") and a name's possessive ("West's", "Nordics'").
+("1 deal", "2 deals", "territories"), a verb agreeing with its count ("1 rep owns", "2 reps own"), the pronoun
+that stands for them ("it", "they") and a name's possessive ("West's", "Nordics'").
 
 The data layer's warnings become the pages' data notes (:mod:`quotabook.notes`), so they need these forms as
 much as the page text does, and may not import the page-text layer: the forms live here, once, and
@@ -8,11 +9,15 @@ much as the page text does, and may not import the page-text layer: the forms li
 
 from __future__ import annotations
 
-__all__ = ["count_of", "noun", "possessive"]
+__all__ = ["count_of", "noun", "possessive", "pronoun", "verb"]
 
 #: Plurals that do not just add an "s".
 _PLURALS = {"territory": "territories", "opportunity": "opportunities", "company": "companies",
-            "activity": "activities", "is": "are", "was": "were", "has": "have"}
+            "activity": "activities", "process": "processes"}
+#: Verbs whose form after a plural subject is not their singular less its "s" ("is" → "are").
+_VERB_PLURALS = {"is": "are", "was": "were", "has": "have", "does": "do"}
+#: Endings of a singular verb that drop "es", not "s", after a plural subject ("reaches" → "reach").
+_ES_ENDINGS = ("ches", "shes", "sses", "xes", "zes", "oes")
 
 
 def noun(word: str, n: float = 2) -> str:
@@ -24,6 +29,32 @@ def noun(word: str, n: float = 2) -> str:
     many = _PLURALS.get(last) or (last[:-1] + "ies" if last.endswith("y") and last[-2:-1] not in "aeiou"
                                   else last + "s")
     return f"{head} {many}" if head else many
+
+
+def verb(word: str, n: float = 2) -> str:
+    """``word``, a verb as it follows one subject ("owns", "is", "reaches", "carries"), agreed with ``n``
+    subjects: unchanged for ``n == 1``, else "own", "are", "reach", "carry". In a phrase only the first word
+    changes ("is kept" → "are kept", "has no history" → "have no history"). ``f"{count_of(n, 'rep')} {verb('owns',
+    n)}"`` reads "1 rep owns" and "2 reps own", so no sentence builds the pair by hand."""
+    if n == 1:
+        return word
+    first, space, rest = word.partition(" ")
+    many = _VERB_PLURALS.get(first) or (first[:-3] + "y" if first.endswith("ies") else first[:-2]
+                                        if first.endswith(_ES_ENDINGS) else first.removesuffix("s"))
+    return f"{many}{space}{rest}"
+
+
+#: The third-person pronoun for one thing and for more, by its place in the sentence.
+_PRONOUNS = {"subject": ("it", "they"), "object": ("it", "them"), "possessive": ("its", "their")}
+
+
+def pronoun(n: float, *, case: str = "subject", start: bool = False) -> str:
+    """The pronoun for ``n`` things just counted: "it" / "they" (``case="object"``: "it" / "them";
+    ``"possessive"``: "its" / "their"); ``start`` capitalises it to open a sentence. With :func:`verb`:
+    ``f"{pronoun(n)} {verb('is', n)} shown open"``."""
+    one, many = _PRONOUNS[case]
+    word = one if n == 1 else many
+    return word.capitalize() if start else word
 
 
 def count_of(n: int, word: str) -> str:

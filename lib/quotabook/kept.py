@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from .grammar import count_of
+from .grammar import count_of, pronoun, verb
 from .schemas import FILLED
 from .scope import ALL_REGIONS
 
@@ -83,8 +83,8 @@ def blank_open_note(opportunities: pd.DataFrame) -> str | None:
     if counts.get("created_date", 0):
         treat.append("a deal without a created date is in no created-date cohort or cycle time")
     n = int(any_blank.sum())
-    counts_as = "It counts as an open deal" if n == 1 else "They count as open deals"
-    return (f"{count_of(n, 'open deal')} {'is' if n == 1 else 'are'} kept with blanks their CRM left empty: "
+    counts_as = f"{pronoun(n, start=True)} {verb('counts', n)} as {'an open deal' if n == 1 else 'open deals'}"
+    return (f"{count_of(n, 'open deal')} {verb('is', n)} kept with blanks their CRM left empty: "
             f"{', '.join(parts)} (e.g. {', '.join(ids)}{more}). {counts_as} (deal counts, aging, velocity); "
             f"{'; '.join(treat)}.")
 
@@ -109,12 +109,12 @@ def detached_note(ds: Dataset) -> str | None:
         rej = history.rejects
         set_aside = int((rej["reason"].eq("unknown_opportunity") & rej["value"].isin(deals)).sum())
     shown = ", ".join(map(str, deals[:_EXAMPLES])) + (", …" if len(deals) > _EXAMPLES else "")
-    history_text = (f" Their {count_of(set_aside, 'history row')} {'is' if set_aside == 1 else 'are'} set aside "
+    history_text = (f" Their {count_of(set_aside, 'history row')} {verb('is', set_aside)} set aside "
                     "with them: a deal's history cannot be "
                     "placed without the deal." if set_aside else "")
     return (f"{count_of(len(detached), 'activity')} logged on {count_of(len(deals), 'rejected deal')} ({shown}) "
-            f"{'is' if len(detached) == 1 else 'are'} kept without their deal: "
-            f"{'it counts' if len(detached) == 1 else 'they count'} for their owner's activity ratios, "
+            f"{verb('is', len(detached))} kept without their deal: "
+            f"{pronoun(len(detached))} {verb('counts', len(detached))} for their owner's activity ratios, "
             f"not for any deal.{history_text}")
 
 

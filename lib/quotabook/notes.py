@@ -44,7 +44,7 @@ def reps_without_territory(ds: Dataset, period: str | Period) -> str | None:
     dealless = not reps.isin(placed).all()
     where = "the territory of their latest deal" + (", or Unassigned for a rep with no deal" if dealless else "")
     who = "a former or overlay rep" if len(reps) == 1 else "former or overlay reps"
-    return (f"{plural(len(reps), 'rep')} {verb(len(reps), 'owns', 'own')} no territory ({who}: {names(reps)}): "
+    return (f"{plural(len(reps), 'rep')} {verb('owns', len(reps))} no territory ({who}: {names(reps)}): "
             f"their deals are counted in the deals' territories, their activities in {where}.")
 
 

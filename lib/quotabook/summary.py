@@ -31,7 +31,7 @@ from . import privacy
 from .forecast import study
 from .metrics import format as fmt
 from .metrics.forecasting.monte_carlo import range_statement
-from .text import heading_anchor, is_number, mid, names, noun, plural
+from .text import heading_anchor, is_number, mid, names, noun, plural, verb
 from .themes.target_achievement import data as views
 from .themes.target_achievement import moves
 
@@ -342,11 +342,11 @@ def _groups_sentence(report, groups: pd.DataFrame, ended: bool) -> str:
     whom = {1: f"its one {level}", 2: f"both {noun(level)}"}.get(n, f"all {plural(n, level)}")
     whom += " with a target" if n < len(groups) else ""
     if not short:
-        return f"On the Monte Carlo median {whom} reach{'es' if n == 1 else ''} target."
+        return f"On the Monte Carlo median {whom} {verb('reaches', n)} target."
     if len(short) == n:
-        return f"On the Monte Carlo median {whom} {'falls' if n == 1 else 'fall'} short of target."
+        return f"On the Monte Carlo median {whom} {verb('falls', n)} short of target."
     return (f"On the Monte Carlo median {len(short)} of {plural(n, level)} with a target "
-            f"{'falls' if len(short) == 1 else 'fall'} short of it: {names(short)}.")
+            f"{verb('falls', len(short))} short of it: {names(short)}.")
 
 
 # -- top moves ----------------------------------------------------------------------------------------------

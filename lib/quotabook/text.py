@@ -19,12 +19,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .grammar import noun, possessive
+from .grammar import noun, possessive, pronoun, verb
 from .metrics import format as fmt
 
 __all__ = ["COLUMN_LABELS", "MASK_STAND_IN", "NO_LOST", "UNESCAPED_DOLLAR", "Extremes", "currency_text", "extremes",
            "figure", "heading_anchor", "is_number", "level_plural", "md_literal", "mid", "names", "noun", "one_sided",
-           "part_of", "percent", "plain", "plural", "possessive", "say_date", "span", "spread", "upper_first"]
+           "part_of", "percent", "plain", "plural", "possessive", "pronoun", "say_date", "span", "spread",
+           "upper_first", "verb"]
 
 percent = fmt.percent  # "42%": the one percentage format of the reports
 
@@ -81,14 +82,10 @@ def signed_pct(value: float) -> str:
 
 def every(n: int, word: str) -> str:
     """All ``n`` of ``word`` as a title opens on it: "The one territory", "Both territories", "All 5 territories"
-    (never "All 1 territories" or "All 2 regions"). The verb after it agrees with ``n`` (:func:`verb`)."""
+    (never "All 1 territories" or "All 2 regions"). The verb after it agrees with ``n``
+    (:func:`quotabook.grammar.verb`)."""
     n = int(n)
     return f"The one {word}" if n == 1 else f"Both {noun(word)}" if n == 2 else f"All {n} {noun(word)}"
-
-
-def verb(n: float, one: str, many: str) -> str:
-    """``one`` for a single subject, else ``many``: ``verb(n, "sits", "sit")``."""
-    return one if n == 1 else many
 
 
 def names(values: Iterable, limit: int | None = 3) -> str:
@@ -155,7 +152,7 @@ def spread(values: pd.Series, show: Callable[[float], str], what: str, *, low: s
     if ex.tied:
         group = f"both {noun(what)}" if ex.count == 2 else f"all {plural(ex.count, what)}"
         return f"{group} are at {ex.low_text}"
-    return (f"{names(ex.low)} {'is' if len(ex.low) == 1 else 'are'} {low} at {ex.low_text}, "
+    return (f"{names(ex.low)} {verb('is', len(ex.low))} {low} at {ex.low_text}, "
             f"{names(ex.high)} {high} at {ex.high_text}")
 
 

@@ -107,7 +107,7 @@ def test_a_stop_signal_stops_the_server_and_every_process_under_it_and_frees_the
     assert signal.getsignal(sig) is previous                       # the caller's handler is back
     assert len(seen) == 2 and still_running(seen) == []
     assert not _listening(port)
-    assert said == [f"stopped on {sig.name}: Voilà and its 1 kernel process(es) ended, port {port} freed"]
+    assert said == [f"stopped on {sig.name}: Voilà and its 1 kernel process ended, port {port} freed"]
 
 
 def test_a_server_that_dies_before_listening_is_reported_with_its_exit_code():

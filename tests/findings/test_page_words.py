@@ -25,7 +25,7 @@ from quotabook.metrics import load_catalog
 from quotabook.notebook import Report
 from quotabook.settings import load_settings
 from quotabook.testing import build_dataset, crm_export, deal, targets
-from quotabook.text import noun, plural, possessive
+from quotabook.text import noun, plural, possessive, pronoun, verb
 
 ROOT = Path(__file__).resolve().parents[2]
 LIB = ROOT / "lib" / "quotabook"
@@ -133,25 +133,99 @@ def _reader_strings(path: Path):
             yield node.lineno, node.value
 
 
-#: The modules whose strings reach a page: sentences, titles, tables, and the warnings shown as data notes.
-_PAGE_SOURCES = ["themes", "trends", "rep_scorecards", "forecast", "summary.py", "notes.py", "kept.py", "dataset.py",
-                 "loading.py", "text.py", "notebook.py", "findings.py", "headlines.py", "report.py"]
-
-
-def test_no_page_string_hedges_a_plural_or_builds_a_possessive_by_hand():
+def test_no_string_a_reader_sees_hedges_a_plural_or_builds_a_possessive_by_hand():
     """"deal(s)" and ``f"{name}'s"`` ("Nordics's") have one cure each: :func:`quotabook.text.plural` and
-    :func:`quotabook.text.possessive`."""
+    :func:`quotabook.text.possessive`. Every module is read, not only the pages' ones: the CLI's "wrote 5 rejected
+    row(s)", validation's "6 problem(s)" and "required column(s) missing", the pack's "notebook(s) of the pack do
+    not exist", the pack history's "1 pack(s)" and the app's "kernel process(es)" reach a reader too."""
     found = []
-    for source in _PAGE_SOURCES:
-        for path in sorted((LIB / source).rglob("*.py") if (LIB / source).is_dir() else [LIB / source]):
-            for line, text in _reader_strings(path):
-                if re.search(r"\w\((s|es|ies)\)", text) or text.startswith("'s "):
-                    found.append(f"{path.relative_to(LIB)}:{line}: {text!r}")
+    for path in sorted(LIB.rglob("*.py")):
+        for line, text in _reader_strings(path):
+            if re.search(r"\w\((s|es|ies)\)", text) or text.startswith("'s "):
+                found.append(f"{path.relative_to(LIB)}:{line}: {text!r}")
     for stem in ("00_target_achievement", "01_activity_ratios", "02_funnel", "03_velocity", "04_territory_quota",
                  "05_forecast", "06_won_lost", "07_rep_scorecards", "summary"):
         nb = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
         found += [f"{stem}: {c.source[:60]!r}" for c in nb.cells if re.search(r"\w\((s|es|ies)\)", c.source)]
     assert not found, "\n".join(found)
+
+
+def _hand_agreements(path: Path):
+    """``x if n == 1 else y`` (or ``!= 1``, ``> 1``) choosing between two strings that are one word's singular and
+    plural ("is"/"are", "owns"/"own", "deal"/"deals") or a bare plural ending ("s"/""): agreement built by hand."""
+    def forms(word: str) -> set[str]:
+        return {verb(word, 2), noun(word, 2)}
+
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not (isinstance(node, ast.IfExp) and isinstance(node.test, ast.Compare)
+                and any(isinstance(c, ast.Constant) and c.value == 1 for c in node.test.comparators)):
+            continue
+        pair = [n.value for n in (node.body, node.orelse) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+        if len(pair) == 2 and (set(pair) in ({"s", ""}, {"es", ""}) or pair[1] in forms(pair[0])
+                               or pair[0] in forms(pair[1])):
+            yield node.lineno, pair
+
+
+def test_no_module_agrees_a_word_with_its_count_by_hand():
+    """"1 rep own{'s' if n == 1 else ''}", "'has' if n == 1 else 'have'": each site chose its own forms and one
+    got them backwards or forgot the pronoun; :func:`quotabook.grammar.verb`, :func:`~quotabook.grammar.noun` and
+    :func:`~quotabook.grammar.pronoun` agree every count the same way."""
+    found = [f"{path.relative_to(LIB)}:{line}: {pair}" for path in sorted(LIB.rglob("*.py"))
+             for line, pair in _hand_agreements(path)]
+    assert not found, "\n".join(found)
+
+
+def test_a_verb_agrees_with_its_count():
+    assert [verb(w, 1) for w in ("owns", "is kept")] == ["owns", "is kept"]
+    assert [verb(w, n) for w, n in (("owns", 2), ("is", 0), ("was", 3), ("has no history", 2), ("reaches", 2),
+                                    ("carries", 5), ("does", 2), ("passes", 2), ("uses", 2), ("is kept", 1204))] == [
+        "own", "are", "were", "have no history", "reach", "carry", "do", "pass", "use", "are kept"]
+    assert [pronoun(1), pronoun(2), pronoun(1, start=True), pronoun(3, case="possessive"),
+            pronoun(1, case="object"), pronoun(0, case="object")] == ["it", "they", "It", "their", "it", "them"]
+    assert noun("kernel process", 2) == "kernel processes" and noun("was", 2) == "wass"  # a verb is verb()'s
+
+
+def test_a_rep_owning_territories_in_two_regions_is_one_rep_who_owns():
+    """The data note built "own" + "s" by hand; it reads through :func:`quotabook.grammar.verb` now."""
+    import pandas as pd
+
+    from quotabook.dataset import _warn_owners_in_regions
+
+    one = pd.DataFrame({"territory": ["T1", "T2", "T3"], "owner": ["Ana", "Ana", "Bo"],
+                        "region": ["East", "West", "West"]})
+    with pytest.warns(DataQualityWarning, match=r"^1 rep owns territories in more than one region \(Ana\)"):
+        _warn_owners_in_regions(one)
+    two = one.assign(owner=["Ana", "Ana", "Ana"]).pipe(
+        lambda t: pd.concat([t, t.assign(owner="Bo")], ignore_index=True))
+    with pytest.warns(DataQualityWarning, match=r"^2 reps own territories in more than one region \(Ana, Bo\)"):
+        _warn_owners_in_regions(two)
+
+
+def test_the_cli_and_validation_count_in_words(tmp_path, capsys):
+    """One rejected row, one missing column, one unknown format: the messages agree with the count."""
+    from quotabook.cli import main
+    from quotabook.errors import ConfigError
+    from quotabook.pack.plan import load_pack_spec
+
+    ds = build_dataset([deal("W1", close="2026-07-20", stage="Closed Won", amount=10.0),
+                        deal("W2", close="2026-07-21", stage="Closed Won", amount=20.0)])
+    folder = tmp_path / "src"
+    folder.mkdir()
+    ds.territories.to_csv(folder / "territories.csv", index=False)
+    ds.opportunities.assign(amount=["10", "ten"]).to_csv(folder / "opportunities.csv", index=False)
+    assert main(["validate", "--source", str(folder), "--rejects", str(tmp_path / "rejects.csv")]) == 1
+    out = capsys.readouterr().out
+    assert re.search(r"^1 problem:$", out, re.M) and "(s)" not in out, out
+    assert re.search(r"^wrote 1 rejected row with their reasons to ", out, re.M), out
+    folder.joinpath("territories.csv").unlink()
+    ds.opportunities.drop(columns=["close_date", "stage"]).to_csv(folder / "opportunities.csv", index=False)
+    main(["validate", "--source", str(folder)])
+    out = capsys.readouterr().out
+    assert "required columns missing: close_date, stage" in out and "(s)" not in out, out
+    spec = tmp_path / "p.yaml"
+    spec.write_text("notebooks: [00_target_achievement]\nformats: [html, docx]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"unknown format \['docx'\]"):
+        load_pack_spec(spec, tmp_path)
 
 
 # -- 3. a finished quarter is never "yet" --------------------------------------------------------------------------
@@ -367,5 +441,19 @@ def test_a_review_without_targets_says_what_was_forecast_and_what_closed(exports
     assert forecast_findings(report).sentences[0] == (
         "Nordics has no target for 2016-Q3 in the data, so the forecast cannot be set against one; in week 7 "
         "(12 Aug 2016) Monte Carlo put bookings at $14K-$102K, and it closed $74K.")
-    assert tq.territory_quota_findings(report).sentences[2] == (
-        "No territory is on a new-hire ramp: every one sells at full capacity.")
+    said = tq.territory_quota_findings(report).sentences
+    assert said[2] == "No territory is on a new-hire ramp: every one sells at full capacity."
+
+
+def test_without_targets_the_territory_page_says_so_once(exports):
+    """Nordics 2016-Q3 without targets opened its first sentence and its fourth, in a row on the page, with "No target
+    is set for 2016-Q3": the calibration and the what-if both lack the target, said in one sentence."""
+    from quotabook.themes.territory_quota import text as tq
+
+    findings = tq.territory_quota_findings(_report(exports["no_targets"], "2016-Q3"))
+    assert findings.sentences[0] == ("No target is set for 2016-Q3, so neither the calibrated quota nor the what-if "
+                                     "has a target to measure against.")
+    assert sum("No target" in s for s in findings.sentences) == 1 and len(findings.sentences) == 3
+    assert "Chance of target" not in findings.headlines
+    with_targets = tq.territory_quota_findings(_report(exports["full"], "2016-Q3")).sentences
+    assert not [s for s in with_targets if "No target" in s] and len(with_targets) >= 4

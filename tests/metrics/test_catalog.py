@@ -569,7 +569,7 @@ def test_catalog_error_lists_every_issue_and_pickles(settings):
     with pytest.raises(CatalogError) as info:
         validate(BASE + textwrap.dedent(BROKEN), settings)
     err = info.value
-    assert str(err).startswith("the metric catalog has 5 problem(s):")
+    assert str(err).startswith("the metric catalog has 5 problems:")
     assert "field 'cadence': unknown value 'monthly'" in str(err) and f"line {BASE_LINES + 7}" in str(err)
     clone = pickle.loads(pickle.dumps(err))
     assert clone.issues == err.issues and str(clone) == str(err)

@@ -50,7 +50,7 @@ def test_a_displayed_glossary_carries_markdown_for_the_page_and_its_entries_as_d
     shown = GlossaryDisplay(entries, escape=lambda text: text.replace("Win rate", "WIN RATE"))
     bundle = shown._repr_mimebundle_()
     assert "**WIN RATE** (`win_rate`)" in bundle["text/markdown"]
-    assert bundle["text/plain"] == f"Metric glossary: {len(entries)} metric(s)"
+    assert bundle["text/plain"] == f"Metric glossary: {len(entries)} metrics"
     back = entries_from_output({"output_type": "display_data", "data": bundle})
     assert [e.name for e in back] == [e.name for e in entries]
     assert back[0].text == shown.entries[0].text  # the escaped text: the PDF shows what the page shows

@@ -241,7 +241,7 @@ def test_coverage_chart_marks_bars_under_their_line():
     cov = views.coverage_status(report.ds, report.period, by=report.level)
     fig = coverage_bars(cov, label=report.level, scope=report.label, thresholds=report.settings.thresholds)
     left, right = fig.axes[:2]
-    assert fig._suptitle.get_text() == "East, West need a pipeline push: stack under 1.5× target"
+    assert fig._suptitle.get_text() == "East and West need a pipeline push: stack under 1.5× target"
     assert [round(p.get_width(), 3) for p in left.patches] == [1.425, 0.35]
     assert [_same(p.get_facecolor(), WARN_COLOR) for p in left.patches] == [True, True]
     assert [_same(p.get_facecolor(), OK_COLOR) for p in right.patches] == [True, False]  # 5.25× and 0.35×

@@ -232,7 +232,7 @@ def test_resume_uses_the_data_of_the_pack_it_resumes_and_says_why_it_reruns(tmp_
         fh.write("C,Ines,T1,2026-07-01,2026-08-20,Closed Won,Closed,9,true,true\n")
     assert main([*argv, "--resume"]) == 0
     out = capsys.readouterr().out
-    assert "rerun 1: data changed (opportunities.csv): nord/00_ok" in out and "(1 notebooks run" in out
+    assert "rerun 1: data changed (opportunities.csv): nord/00_ok" in out and "(1 notebook run" in out
     entry = read_manifest(tmp_path / "reports" / "2026-Q3")["runs"]["nord/00_ok"]
     assert entry["rerun_reason"] == "data changed (opportunities.csv)" and not entry["reused"]
     assert entry["fingerprint"]["data"] == read_manifest(tmp_path / "reports" / "2026-Q3")["inputs"]["data_sha256"]

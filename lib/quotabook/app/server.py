@@ -32,6 +32,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ..grammar import count_of
+
 __all__ = ["APP_NOTEBOOK", "CULL_AFTER", "DEFAULT_PORT", "HOST", "TEMPLATE", "VoilaServer", "free_port",
            "offline_template", "still_running", "voila_command"]
 
@@ -237,7 +239,7 @@ def run_until_stopped(server: VoilaServer, *, on_ready: Callable[[VoilaServer], 
             signal.signal(sig, signal.SIG_IGN)
         kernels = server.stop()
         name = signal.Signals(stop.args[0]).name
-        say(f"stopped on {name}: Voilà and its {kernels} kernel process(es) ended, port {server.port} freed")
+        say(f"stopped on {name}: Voilà and its {count_of(kernels, 'kernel process')} ended, port {server.port} freed")
         return 0
     finally:
         server.stop()

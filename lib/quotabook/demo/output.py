@@ -20,6 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from ..grammar import noun
 from ..schemas import TABLE_EXTENSIONS, TABLES
 
 __all__ = ["FORMATS", "write"]
@@ -50,7 +51,8 @@ def write(
     formats = tuple(formats)
     unknown = sorted(set(formats) - set(FORMATS))
     if unknown:
-        raise ValueError(f"unknown format(s) {', '.join(unknown)}; choose from {', '.join(FORMATS)}")
+        raise ValueError(f"unknown {noun('format', len(unknown))} {', '.join(unknown)}; "
+                         f"choose from {', '.join(FORMATS)}")
     if len(set(formats)) != 1:
         raise ValueError(f"write one format per folder, got {', '.join(formats) or 'none'}: a folder holding a "
                          "table as both CSV and Parquet is refused when loaded")

@@ -22,7 +22,7 @@ from ..metrics.catalog import note_shown
 from ..metrics.forecasting.deals import review_date, without_activity
 from ..metrics.forecasting.methods import METHOD_LABELS
 from ..metrics.forecasting.waterfall import period_flows, waterfall_steps
-from ..text import part_of, say_date
+from ..text import part_of, say_date, verb
 from . import trust
 from .backtest import backtest, recommend, summarise
 from .strike_zone import score_open_deals, strike_zone
@@ -138,7 +138,7 @@ class ForecastStudy:
         if not shown:
             return ""
         return (f"The deals carry no forecast category of their own, so {' and '.join(shown)} "
-                f"{'uses' if len(shown) == 1 else 'use'} the categories recorded in their change history, each deal "
+                f"{verb('uses', len(shown))} the categories recorded in their change history, each deal "
                 "as it stood at the date read; a deal without history has no category there.")
 
     # -- backtests ----------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING
 
 from ..dataset import ACTIVITY_RULE
+from ..grammar import count_of
 from .format import by_unit
 from .rules import ALERT_WHEN, THEMES
 
@@ -206,7 +207,7 @@ class GlossaryDisplay:
 
     def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
         return {"text/markdown": self.markdown(),
-                "text/plain": f"{TITLE}: {len(self.entries)} metric(s)",
+                "text/plain": f"{TITLE}: {count_of(len(self.entries), 'metric')}",
                 GLOSSARY_MIME: {"entries": [asdict(e) for e in self.entries]}}
 
     def __repr__(self) -> str:

@@ -39,6 +39,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..errors import ConfigError, DeliveryError
+from ..text import part_of, plural
 from .index import format_headline
 from .manifest import read_manifest
 
@@ -124,8 +125,8 @@ class Delivery:
     server: str
 
     def summary(self) -> str:
-        parts = [f"{len(self.attached)} PDF(s) attached"] + ([f"{len(self.linked)} linked (over the size limit)"]
-                                                              if self.linked else [])
+        parts = [f"{plural(len(self.attached), 'PDF')} attached"] + (
+            [f"{len(self.linked)} linked (over the size limit)"] if self.linked else [])
         return f"sent the pack to {', '.join(self.recipients)} via {self.server}: {', '.join(parts)}"
 
 
@@ -202,7 +203,7 @@ def compose_message(pack_dir: str | os.PathLike, recipients: Sequence[str], send
     as_of = params.get("as_of") or manifest.get("as_of")
     when = f" (data as of {as_of})" if as_of else ""
     title = f"{manifest.get('title', 'Report pack')} — {manifest.get('period', '')}"
-    status = f"{summary.get('ok', 0)} of {summary.get('runs', 0)} pages built" + (
+    status = f"{part_of(summary.get('ok', 0), summary.get('runs', 0), 'page')} built" + (
         f", {summary['failed']} failed" if summary.get("failed") else "")
 
     pdfs = sorted(((r.get("name"), r["pdf"]) for r in manifest.get("regions", [])

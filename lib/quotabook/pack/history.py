@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 from urllib.parse import quote
 
+from ..text import part_of, plural
 from .files import atomic_write_text
 from .index import format_headline
 from .manifest import MANIFEST, read_manifest
@@ -99,7 +100,7 @@ def render_history(packs: list[dict]) -> str:
     for pack in packs:
         figures = "; ".join(f"{esc(str(k))}: <b>{esc(format_headline(v))}</b>" for k, v in pack["headlines"].items())
         figures = f"{esc(pack['scope'])} · {figures}" if figures else ""
-        status = f"{pack['ok']} of {pack['runs']} pages" + (
+        status = part_of(pack["ok"], pack["runs"], "page") + (
             f' · <span class="failed">{pack["failed"]} failed</span>' if pack["failed"] else "")
         rows.append(f'<tr><td><a href="{esc(quote(pack["folder"]))}/index.html">{esc(pack["period"])}</a></td>'
                     f"<td>{esc(str(pack['as_of'] or '—'))}</td><td>{esc(pack['generated_at'].replace('T', ' '))}</td>"
@@ -110,8 +111,8 @@ def render_history(packs: list[dict]) -> str:
             + "</table></div>") if rows else "<p class='meta'>No pack has been built here yet.</p>"
     return ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
             'content="width=device-width, initial-scale=1"><title>Report packs</title>'
-            f"<style>{_CSS}</style></head><body><h1>Report packs</h1><p class='meta'>{len(packs)} pack(s), newest "
-            f"build first. Each links its own index.</p>{body}</body></html>")
+            f"<style>{_CSS}</style></head><body><h1>Report packs</h1><p class='meta'>"
+            f"{plural(len(packs), 'pack')}, newest build first. Each links its own index.</p>{body}</body></html>")
 
 
 def write_history(reports: str | Path) -> Path:

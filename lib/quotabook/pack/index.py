@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 from ..errors import failure_place
 from ..text import figure as figure_text
+from ..text import part_of
 
 __all__ = ["format_headline", "render_index"]
 
@@ -228,7 +229,7 @@ def render_index(manifest: dict) -> str:
     summary = manifest.get("summary") or {}
     as_of = f" · as of {html.escape(params['as_of'])}" if params.get("as_of") else ""
     meta = (f"Generated {html.escape(manifest['generated_at'])} · data <code>{html.escape(str(params['data']))}</code>"
-            f"{as_of} · {summary.get('ok', 0)} of {summary.get('runs', 0)} notebooks ran"
+            f"{as_of} · {part_of(summary.get('ok', 0), summary.get('runs', 0), 'notebook')} ran"
             + (f", {summary['failed']} failed" if summary.get("failed") else "")
             + (f", {summary['reused']} kept from the previous build" if summary.get("reused") else ""))
     previous = manifest.get("previous_pack")

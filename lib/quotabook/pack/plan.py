@@ -31,6 +31,7 @@ from pathlib import Path
 import yaml
 
 from ..errors import ConfigError, DataValidationError, PackError, SourceError
+from ..grammar import count_of, noun, verb
 from ..scope import WHOLE, parse_region_list, scope_parameter
 from ..yaml_files import safe_load
 
@@ -162,7 +163,8 @@ def load_pack_spec(pack: str | os.PathLike, root: Path | None = None) -> PackSpe
     regions = (regions,) if isinstance(regions, str) else tuple(str(r) for r in regions)
     formats = tuple(raw.get("formats", DEFAULT_FORMATS))
     if bad := [f for f in formats if f not in FORMATS]:
-        raise ConfigError(f"unknown format(s) {bad}; allowed: {list(FORMATS)}", file=str(file), key="formats")
+        raise ConfigError(f"unknown {noun('format', len(bad))} {bad}; allowed: {list(FORMATS)}", file=str(file),
+                          key="formats")
     return PackSpec(name=file.stem, file=file, title=str(raw.get("title", file.stem)),
                     notebooks=tuple(notebooks), regions=regions, formats=formats)
 
@@ -397,10 +399,11 @@ def check_notebooks(stems: Sequence[str], notebooks_dir: Path) -> dict[str, Path
         raise PackError(f"notebook names must be plain file stems, got: {', '.join(map(repr, bad))}")
     paths = {s: notebooks_dir / f"{s}.ipynb" for s in stems}
     if missing := [str(p) for p in paths.values() if not p.is_file()]:
-        raise PackError(f"{len(missing)} notebook(s) of the pack do not exist yet:\n"
+        raise PackError(f"{count_of(len(missing), 'notebook')} of the pack {verb('does', len(missing))} not "
+                        "exist yet:\n"
                         + "\n".join(f"  - {m}" for m in missing))
     if unreadable := [problem for path in paths.values() if (problem := _notebook_problem(path))]:
-        raise PackError(f"{len(unreadable)} notebook(s) of the pack cannot be run:\n"
+        raise PackError(f"{count_of(len(unreadable), 'notebook')} of the pack cannot be run:\n"
                         + "\n".join(f"  - {m}" for m in unreadable))
     problems = []
     for path in paths.values():
@@ -437,7 +440,7 @@ def make_plan(period: str | None, *, regions: Sequence[str] | None = None, noteb
     spec = load_pack_spec(pack, root)
     formats = tuple(formats) if formats is not None else spec.formats
     if bad := [f for f in formats if f not in FORMATS]:
-        raise ConfigError(f"unknown format(s) {bad}; allowed: {list(FORMATS)}", key="formats")
+        raise ConfigError(f"unknown {noun('format', len(bad))} {bad}; allowed: {list(FORMATS)}", key="formats")
     stems = list(dict.fromkeys(notebooks or spec.notebooks))
     nb_dir = Path(notebooks_dir) if notebooks_dir is not None else root / "notebooks"
     paths = check_notebooks(stems, nb_dir)

@@ -11,7 +11,7 @@ import pandas as pd
 
 from ..findings import Findings
 from ..notes import reps_without_territory
-from ..text import extremes, mid, names, part_of, possessive
+from ..text import extremes, mid, names, part_of, possessive, verb
 from .data import SCORECARD_METRICS, Scorecards
 
 __all__ = ["SHOWN_METRICS", "card_columns", "card_value", "deals_line", "is_running", "scorecard_findings"]
@@ -55,9 +55,10 @@ def scorecard_findings(report, cards: Scorecards) -> Findings:
                              f"{report.period.label}: {ex.high_text}.")
         else:
             lead = (f"{'both' if len(at) == 2 else 'all'} at {ex.high_text}" if ex.tied else
-                    f"{names(ex.high, limit=None)} {'leads' if len(ex.high) == 1 else 'lead'} at {ex.high_text}")
-            sentences.append(f"{part_of(reached, len(at), 'rep')} with a target {'have' if is_running(report) else ''} "
-                             f"reached it{so_far} in {report.period.label}; {lead}.".replace("  ", " "))
+                    f"{names(ex.high, limit=None)} {verb('leads', len(ex.high))} at {ex.high_text}")
+            has = verb("has", reached) if is_running(report) else ""
+            sentences.append(f"{part_of(reached, len(at), 'rep')} with a target {has} reached it{so_far} in "
+                             f"{report.period.label}; {lead}.".replace("  ", " "))
         low = at[at < 0.5]
         if len(low):
             named = names((f"{n} ({report.pct(v)})" for n, v in low.items()), limit=None)
@@ -114,7 +115,7 @@ def _unlisted_sentence(report, team: pd.DataFrame) -> str:
     won = o.loc[o["is_won"].fillna(False).astype(bool) & report.period.contains(o["close_date"])
                 & ~o["owner"].isin(team.index), "owner"]
     who = sorted(won.dropna().astype(str).unique())
-    whom = (f"{names(who, limit=None)}, who {'has' if len(who) == 1 else 'have'} no scorecard" if who
+    whom = (f"{names(who, limit=None)}, who {verb('has', len(who))} no scorecard" if who
             else "deals without an owner")
     return f"{report.money(rest)} of {possessive(mid(report.label))} {report.money(whole)} was won by {whom}."
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from ..errors import DataValidationError
+from ..grammar import count_of
 from ..kept import kept_lines
 from ..rejects import reason_counts, rejected_rows
 from ..schemas import TABLES, Reason, TableSpec
@@ -137,7 +138,7 @@ class ValidationReport:
                 lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
                              + f"  {rec.count:>5}")
             lines.append("")
-            lines.append(f"{len(rejects)} problem(s)" + (", root causes first" if follow_on.any() else "") + ":")
+            lines.append(count_of(len(rejects), "problem") + (", root causes first" if follow_on.any() else "") + ":")
             for rec in rejects.head(limit).itertuples(index=False):
                 row = f", row {int(rec.row)}" if pd.notna(rec.row) else ""
                 col = f", column {rec.column!r}" if isinstance(rec.column, str) and rec.column else ""

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..frames import arrow_text
+from ..grammar import noun
 from ..schemas import Column, Reason, TableSpec, pandera_schema
 from .reading import DELIMITERS, shown_delimiter
 from .results import _MESSAGES, _records, file_problem
@@ -28,7 +29,7 @@ def _missing_columns(spec: TableSpec, file: str, raw: pd.DataFrame, missing: lis
                                 "comma-separated (save it as CSV with commas, or read it through a mapping with "
                                 f"delimiter: {shown_delimiter(other)})")
     return file_problem(spec.name, file, Reason.MISSING_COLUMN.value,
-                        f"required column(s) missing: {', '.join(missing)} "
+                        f"required {noun('column', len(missing))} missing: {', '.join(missing)} "
                         f"(found: {', '.join(map(str, raw.columns)) or 'none'})", ", ".join(missing))
 
 

@@ -355,7 +355,7 @@ CASES: dict[str, dict] = {
         files={OPP: "opportunity_id,owner,territory,created_date,close_date,amount,is_closed,is_won\n"
                   "A,Ann,T1,2026-01-05,2026-03-30,1200,false,false\n"}, exit=1, load="raises",
         load_message="stage",
-        problems=[CASCADE_WHOLE, P(OPP, None, "stage", "missing_column", "required column(s) missing: stage")],
+        problems=[CASCADE_WHOLE, P(OPP, None, "stage", "missing_column", "required column missing: stage")],
         counts={"opportunities": [1, 0, 1]}),
     "missing_required_table": dict(
         about="no territories file at all", remove=["territories.csv"], exit=1, load="raises",

@@ -24,6 +24,7 @@ import pandas as pd
 
 from ...dataset import Dataset
 from ...fiscal import Period
+from ...grammar import count_of
 from .deals import open_pipeline
 from .learning import learned_win_probability, slip_rate
 
@@ -115,5 +116,5 @@ def range_statement(low: float, high: float, money: Callable[[float], str], *, o
         return f"{lo}-{hi}", False
     if open_deals <= 0:
         return f"{lo} with no spread, as every deal dated in the period is already decided", True
-    deals = "the 1 open deal" if open_deals == 1 else f"the {open_deals:,} open deals"
+    deals = f"the {count_of(open_deals, 'open deal')}"
     return f"{lo} with no spread, as {deals} left in the period cannot move the rounded figure", True

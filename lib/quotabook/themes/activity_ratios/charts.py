@@ -24,7 +24,7 @@ from ...charts.base import COLORS, ensure_axes, finish, metric_label, new_figure
 from ...charts.unavailable import unavailable_chart
 from ...metrics import format as fmt
 from ...metrics.catalog import active_catalog, label
-from ...text import every
+from ...text import every, noun, plural
 from .data import COUNT_UNITS, TYPE_LABELS
 
 __all__ = ["TYPE_COLORS", "activity_bars", "activity_by_type", "goal_attainment", "goal_bars", "volume_vs_efficiency",
@@ -295,7 +295,7 @@ def weekly_activity(weekly: pd.DataFrame) -> Figure:
         title = (f"{ratio} went from {fmt.n_to_1(before)} in the first {weeks} to {fmt.n_to_1(after)} "
                  f"in the last {weeks}")
     else:
-        title = (f"{fmt.count(weekly['dial_count'].sum())} dials over {len(weekly)} whole "
-                 f"week{'' if len(weekly) == 1 else 's'}; too few connects to read a trend in {ratio}")
+        title = (f"{plural(weekly['dial_count'].sum(), 'dial')} over {len(weekly)} whole "
+                 f"{noun('week', len(weekly))}; too few connects to read a trend in {ratio}")
     _caption(fig, "Activities per week of the quarter (week 1 = its first 7 days), complete weeks only")
     return finish(fig, axes[0], _title(title), legend=False)

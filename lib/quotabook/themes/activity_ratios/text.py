@@ -15,7 +15,7 @@ import pandas as pd
 
 from ...findings import Findings
 from ...metrics import format as fmt
-from ...text import every, names, plural, possessive
+from ...text import every, names, plural, possessive, verb
 from . import data as views
 
 _DIAL_DEAL = views.CHAIN_COLUMNS["dial_to_deal"]
@@ -152,9 +152,8 @@ def goals_sentence(report, goals: pd.DataFrame) -> tuple[str, dict[str, str], li
         f"share of the {possessive(noun)} goal done, with {fmt.percent(progress)} of the {noun} gone")
     if len(behind) > len(details):
         details.append(f"{len(behind) - len(details)} more")
-    verb = "is" if len(behind) == 1 else "are"
     who = every(n_reps, "rep") if len(behind) == n_reps else f"{len(behind)} of {n_reps} reps"  # never "1 of 1 reps"
-    sentence = f"{who} {verb} behind an activity goal ({pace}): {names(details, limit=4)}."
+    sentence = f"{who} {verb('is', len(behind))} behind an activity goal ({pace}): {names(details, limit=4)}."
     alert = {"message": f"{report.label}: {who[:1].lower() + who[1:]} behind an activity goal ({names(behind)})",
              "level": "warning"}
     return sentence, headline, [alert]

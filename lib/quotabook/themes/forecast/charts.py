@@ -37,7 +37,7 @@ from ...charts.base import (
 )
 from ...metrics.forecasting.methods import METHOD_LABELS
 from ...metrics.forecasting.waterfall import INFLOWS
-from ...text import every, mid, possessive, say_date, signed_pct, verb
+from ...text import every, mid, plural, possessive, say_date, signed_pct, verb
 
 __all__ = ["METHOD_COLORS", "backtest_accuracy", "backtest_lines", "methods_by_group", "methods_per_group", "no_data",
            "outlook_dots", "outlook_ranges", "pipeline_areas", "pipeline_trend_area", "pipeline_waterfall",
@@ -199,10 +199,10 @@ def _groups_title(data: pd.DataFrame, level: str, methods: list[str]) -> str:
     if "monte_carlo_p50" in data and "target_amount" in data:
         short = data.index[data["monte_carlo_p50"] < data["target_amount"]]
         if len(short) == 0:
-            return (f"{every(len(data), level)} {verb(len(data), 'is', 'are')} forecast to reach target "
+            return (f"{every(len(data), level)} {verb('is', len(data))} forecast to reach target "
                     "(Monte Carlo median)")
         if len(short) == len(data):
-            return (f"{every(len(data), level)} {verb(len(data), 'is', 'are')} forecast short of target "
+            return (f"{every(len(data), level)} {verb('is', len(data))} forecast short of target "
                     "(Monte Carlo median)")
         names = ", ".join(str(s) for s in short[:3]) + (" and others" if len(short) > 3 else "")
         return f"{len(short)} of {len(data)} {plural} are forecast short of target: {names}"
@@ -253,7 +253,7 @@ def backtest_lines(results: pd.DataFrame, summary: pd.DataFrame, *, scope: str,
         title = (f"{best['method']} has been the most accurate forecast for {mid(scope)}: "
                  f"{best['accuracy']:.0%} on average, bias {signed_pct(best['bias'])}")
     return figure(backtest_accuracy, results, title=plain(title), subtitle=f"Backtest accuracy (1 - |forecast - "
-                  f"actual| / actual), mean over {quarters} quarter{'s' if quarters != 1 else ''}", height=4.4,
+                  f"actual| / actual), mean over {plural(quarters, 'quarter')}", height=4.4,
                   summary=summary, benchmark=benchmark)
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from ...findings import Findings
 from ...forecast import study
 from ...metrics.forecasting.monte_carlo import range_statement
-from ...text import extremes, heading_anchor, is_number, mid, names, noun, plural, say_date, signed_pct
+from ...text import extremes, heading_anchor, is_number, mid, names, noun, plural, pronoun, say_date, signed_pct, verb
 
 __all__ = ["SHOWN_METRICS", "forecast_findings"]
 
@@ -110,15 +110,15 @@ def _methods(report, fx) -> str | None:
         text = (f"{_then(report, fx)} all {n} methods gave {spread.low_text}" if fx.is_review else
                 f"All {n} methods give {spread.low_text}")
     else:
-        verb = f"{_then(report, fx)} the {n} methods ranged" if fx.is_review else f"The {n} methods range"
-        text = (f"{verb} from {spread.low_text} ({names(spread.low)}) to {spread.high_text} "
+        ranged = f"{_then(report, fx)} the {n} methods ranged" if fx.is_review else f"The {n} methods range"
+        text = (f"{ranged} from {spread.low_text} ({names(spread.low)}) to {spread.high_text} "
                 f"({names(spread.high)})")
     g = fx.by_level
     if {"monte_carlo_p50", "target_amount"} <= set(g.columns) and len(g):
         targeted = g[g["target_amount"] > 0]  # a group without a target neither reaches nor misses one
         if targeted.empty:
             whom = f"its one {report.level} has" if len(g) == 1 else f"none of the {plural(len(g), report.level)} has"
-            return text + f"; {whom} a target above zero to measure {'it' if len(g) == 1 else 'them'} against."
+            return text + f"; {whom} a target above zero to measure {pronoun(len(g), case='object')} against."
         short = targeted.index[targeted["monte_carlo_p50"] < targeted["target_amount"]]
         n = len(targeted)
         untargeted = f" ({len(g) - n} without a target)" if n < len(g) else ""
@@ -126,11 +126,12 @@ def _methods(report, fx) -> str | None:
             n, f"all {plural(n, report.level)}"
         )
         groups += " with a target" if untargeted else ""
-        are = ("were" if fx.is_review else "are") if n > 1 else ("was" if fx.is_review else "is")
+        be = "was" if fx.is_review else "is"  # a review's median was a forecast
+        are = verb(be, n)
         if len(short) == n:
             text += f"; {groups} {are} short of target on the Monte Carlo median{untargeted}"
         elif len(short):
-            are = ("were" if fx.is_review else "are") if len(short) > 1 else ("was" if fx.is_review else "is")
+            are = verb(be, len(short))
             text += (f"; {len(short)} of {plural(n, report.level)} {are} short of target on the Monte Carlo "
                      f"median{untargeted}: {names(list(short))}")
         else:
@@ -215,8 +216,8 @@ def _strike_zone(report, fx) -> str | None:
         text = (f"none of {deals} dated in {period} sits in the strike zone (sizes and ages where similar deals "
                 f"won at least the overall {report.pct(overall)}).")
         return lead + text if lead else text[0].upper() + text[1:]
-    sit = "sits" if len(zone) == 1 else "sit"
-    first = (f"the {period} deal{'' if len(zone) == 1 else 's'} to work first" if fx.looks_ahead
+    sit = verb("sits", len(zone))
+    first = (f"the {period} {noun('deal', len(zone))} to work first" if fx.looks_ahead
              else f"work {'it' if len(zone) == 1 else 'those'} first")
     return (f"{lead}{len(zone)} of {deals} dated in {period} ({report.money(zone['amount'].sum())}) {sit} in the "
             f"strike zone, sizes and ages where similar deals won at least the overall {report.pct(overall)}: "

@@ -15,7 +15,7 @@ import pandas as pd
 from ...findings import Findings
 from ...fiscal import Period
 from ...metrics import format as fmt
-from ...text import NO_LOST, extremes, names, one_sided, plural, spread
+from ...text import NO_LOST, extremes, names, one_sided, plural, pronoun, spread, verb
 from . import data as views
 
 __all__ = ["FUNNEL_QUARTERS", "MIN_ENTERED", "drop_sentence", "funnel_findings", "funnel_window", "lead_sentence",
@@ -131,7 +131,7 @@ def drop_sentence(drop: pd.DataFrame) -> str | None:
     if len(tied) == 1:
         text = (f"The largest share drops at {worst['step']}: {fmt.percent(worst['drop_off'])} of "
                 f"{_entered(worst['from_step'], worst['entered'])} "
-                f"{'does' if worst['entered'] == 1 else 'do'} not go on")
+                f"{verb('does', worst['entered'])} not go on")
     else:  # a tie: every step losing that share is named, none is "the" largest
         where = names([f"{r['step']} (of {_entered(r['from_step'], r['entered'])})" for _, r in tied.iterrows()])
         text = f"The largest share, {fmt.percent(worst['drop_off'])}, drops at {where} alike"
@@ -158,10 +158,11 @@ def lead_sentence(report, leads: pd.DataFrame, unassigned: int | None, quarters:
     leads table.
     """
     window = window_label(report, quarters)
-    have, they, leads_ = ("has", "it counts", "lead") if unassigned == 1 else ("have", "they count", "leads")
-    elsewhere = (f"{fmt.count(unassigned)} {leads_} created {window} {have} no owner with a territory, so "
-                 f"{'it belongs' if unassigned == 1 else 'they belong'} to no region: {they} on the district's pages "
-                 f"only, in the group Unassigned")
+    they, have = pronoun(unassigned), verb("has", unassigned)
+    count = f"{they} {verb('counts', unassigned)}"
+    elsewhere = (f"{plural(unassigned, 'lead')} created {window} {have} no owner with a territory, so {they} "
+                 f"{verb('belongs', unassigned)} to no region: {count} on the district's pages only, in the group "
+                 "Unassigned")
     if leads.empty:  # no leads table, or none of its leads is the region's
         return (
             f"{report.label} holds no lead of its own; {elsewhere}." if unassigned and not report.is_district else None
@@ -182,7 +183,7 @@ def lead_sentence(report, leads: pd.DataFrame, unassigned: int | None, quarters:
         text += "; recent leads are still converting"
     if unassigned and report.is_district:
         whom = "None of them has an" if unassigned >= n else f"{fmt.count(unassigned)} of them {have} no"
-        text += f". {whom} owner with a territory: {they} in the district's figures, in the group Unassigned"
+        text += f". {whom} owner with a territory: {count} in the district's figures, in the group Unassigned"
     elif unassigned:
         text += f". Another {elsewhere}"
     return text + "."

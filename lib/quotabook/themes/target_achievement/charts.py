@@ -31,7 +31,7 @@ from ...charts.base import (
     stacked_bars_vs_target,
 )
 from ...style import CATEGORY_ORDER
-from ...text import mid, part_of
+from ...text import mid, names, part_of, verb
 
 __all__ = ["coverage_against", "coverage_bars", "no_data", "stack_vs_target"]
 
@@ -174,7 +174,7 @@ def _coverage_title(cov: pd.DataFrame, label: str, scope: str, ended: bool) -> s
     push = cov.loc[status.isin(["Short of target", "Pipeline push"]), label].astype(str).tolist()
     alert = cov.loc[cov["alert"].astype(bool), label].astype(str).tolist()
     if push:
-        return f"{', '.join(push[:3])} need{'s' if len(push) == 1 else ''} a pipeline push: stack under 1.5× target"
+        return f"{names(push)} {verb('needs', len(push))} a pipeline push: stack under 1.5× target"
     if alert:
         return f"{', '.join(alert[:3])}: pipeline coverage under the 2.5× alert for two weeks"
     reached = int((status == "Target reached").sum())

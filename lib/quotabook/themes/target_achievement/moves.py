@@ -39,7 +39,7 @@ from ...metrics.measures.target_achievement import (
     weak_commit_deals,
 )
 from ...schemas import EVIDENCE_FLAGS
-from ...text import currency_text, names, plural
+from ...text import currency_text, names, noun, plural, pronoun, verb
 
 __all__ = ["MOVES", "NextMoves", "expand", "impact", "is_outlook", "moves_report", "next_moves", "nothing_to_do",
            "outlook_label", "outlook_note", "promote", "pull_in", "push", "reclassify", "summary", "table", "tables"]
@@ -78,7 +78,7 @@ def _deal_name(frame: pd.DataFrame) -> pd.Series:
 
 
 def _days_text(days: float) -> str:
-    return "today" if days == 0 else "1 day ago" if days == 1 else f"{int(days)} days ago"
+    return "today" if days == 0 else f"{plural(days, 'day')} ago"
 
 
 def _join(parts: list[list[str]]) -> list[str]:
@@ -418,7 +418,7 @@ def _push_none(report) -> str:
     alert = report.catalog.get("pipeline_coverage").alert
     firing = live.index[alert.fires(live["pipeline_coverage"], report.settings).fillna(False).astype(bool)]
     under = (f"open pipeline in {names(list(firing))} is under the {alert.value(report.settings):g}× pipeline "
-             f"coverage alert, so {'it needs' if len(firing) == 1 else 'they need'} more pipeline all the same"
+             f"coverage alert, so {pronoun(len(firing))} {verb('needs', len(firing))} more pipeline all the same"
              if len(firing) else "")
     if _no_categories(report):
         text = ("The data has no forecast categories (column opportunities.forecast_category), so coverage "
@@ -454,8 +454,8 @@ def nothing_to_do(report, move: str, *, near: bool = False) -> str:
                    if not report.ds.has("opportunities", c)}
         if lacking:  # say which, not "none (or the data lacks something)"
             columns = " and ".join(f"opportunities.{c}" for c in lacking)
-            return (f"The data has no {' or '.join(lacking.values())} on its deals (column"
-                    f"{'s' if len(lacking) > 1 else ''} {columns}), so expansion plays cannot be found.")
+            return (f"The data has no {' or '.join(lacking.values())} on its deals ({noun('column', len(lacking))} "
+                    f"{columns}), so expansion plays cannot be found.")
     following = report.ds.calendar.shift(report.period, 1).label
     return (_NONE_NEAR if near else _NONE[move]).format(period=period, following=following)
 

@@ -28,6 +28,7 @@ from ...text import (
     part_of,
     plural,
     possessive,
+    verb,
 )
 from . import data as views
 from . import moves
@@ -132,13 +133,13 @@ def _coverage_sentence(report, cov: pd.DataFrame) -> str:
     if short:
         parts.append(f"{names(short)} cannot reach target even if every Commit and Best Case deal closes")
     if push:
-        parts.append(f"{names(push)} {'is' if len(push) == 1 else 'are'} under the "
+        parts.append(f"{names(push)} {verb('is', len(push))} under the "
                      f"{t('pipeline_push_below'):g}× coverage line that calls for a pipeline push")
     if alert:
         parts.append(f"open pipeline in {names(alert)} has covered less than {t('coverage_alert_below'):g}× of "
                      f"the remaining target for {int(t('coverage_alert_weeks'))} weeks, which should alert leadership")
     if len(watch):
-        parts.append(f"{names(watch.tolist())} {'is' if len(watch) == 1 else 'are'} under the "
+        parts.append(f"{names(watch.tolist())} {verb('is', len(watch))} under the "
                      f"{t('coverage_target_early'):g}× pipeline coverage wanted early in a quarter")
     if parts:
         text = "; ".join(parts)
@@ -317,7 +318,7 @@ def period_note(report):
         if overdue:  # dated in the period, never closed: not part of its result, and not "nothing left open"
             value = report.money(amount) if amount > 0 else "no amount recorded"
             text += (f" {plural(overdue, 'deal')} dated in it ({value}) "
-                     f"{'is' if overdue == 1 else 'are'} still open past its end: not part of its result, "
+                     f"{verb('is', overdue)} still open past its end: not part of its result, "
                      "overdue and in need of a new close date.")
         text += "*"
     elif report.state.future:
@@ -353,7 +354,7 @@ def stack_reading(report, stack: pd.DataFrame):
     text += " The orange tick marks the target"
     without = stack.loc[~with_target, level].astype(str).tolist()
     if without:
-        text += f" ({names(without)} {'has' if len(without) == 1 else 'have'} none, so no tick)"
+        text += f" ({names(without)} {verb('has', len(without))} none, so no tick)"
     if report_ended(report):
         return report.markdown(f"{text}: a bar short of its tick missed it.")
     return report.markdown(
@@ -428,6 +429,6 @@ def impact_note(report):
     groups = moves.impact(report.ds, report.period, by=report.level)
     lose = groups.loc[(groups["forecast_attainment"] >= 1) & (groups["attainment_after"] < 1), report.level].tolist()
     if lose:
-        text += (f". {names(lose, 4)} {'reaches' if len(lose) == 1 else 'reach'} target on the current Commit but "
+        text += (f". {names(lose, 4)} {verb('reaches', len(lose))} target on the current Commit but "
                  "not on proof alone: get that proof before the forecast call")
     return report.markdown(text + ".")

@@ -122,11 +122,11 @@ def fairness_bars(table: pd.DataFrame, *, tolerance: float, scope: str) -> Figur
     worst = data.loc[data["deviation"].abs().idxmax()]
     side = "above" if worst["deviation"] > 0 else "below"
     n = len(data)
-    count = (every(n, "territory") + " " + verb(n, "sits", "sit") if outside == n
-             else f"{part_of(outside, n, 'territory')} " + verb(outside, "sits", "sit"))
+    count = (every(n, "territory") + " " + verb("sits", n) if outside == n
+             else f"{part_of(outside, n, 'territory')} " + verb("sits", outside))
     title = (f"{count} outside the ±{tolerance:.0%} fairness band; "
              f"{worst['territory']} is {abs(worst['deviation']):.0%} {side} the mean") if outside else (
-             f"{every(n, 'territory')} {verb(n, 'sits', 'sit')} within the ±{tolerance:.0%} fairness band")
+             f"{every(n, 'territory')} {verb('sits', n)} within the ±{tolerance:.0%} fairness band")
     return figure(fairness_deviation, data, title=title, subtitle="Weighted opportunity (TACoS × propensity) against "
                   "the mean of the territories shown", n_rows=len(data), tolerance=tolerance)
 
@@ -189,8 +189,8 @@ def scenario_heatmap(grid: pd.DataFrame, *, by: str, scope: str, period: str) ->
     worst = att.min(axis=1)
     if short.any():
         word = "rep" if by == "owner" else by
-        count = (f"{every(len(att), word)} {verb(len(att), 'falls', 'fall')}" if short.all() else
-                 f"{part_of(int(short.sum()), len(att), by)} {verb(int(short.sum()), 'falls', 'fall')}")
+        count = (f"{every(len(att), word)} {verb('falls', len(att))}" if short.all() else
+                 f"{part_of(int(short.sum()), len(att), by)} {verb('falls', int(short.sum()))}")
         title = (f"{count} short of target at the forecast call; the worst "
                  f"case is {worst.min():.0%} ({worst.idxmin()})")
     else:

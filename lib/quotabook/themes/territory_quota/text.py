@@ -15,7 +15,7 @@ import pandas as pd
 
 from ...findings import Findings
 from ...metrics.quota import fairness_outliers
-from ...text import extremes, mid, names, noun, part_of, possessive, upper_first
+from ...text import every, extremes, mid, names, noun, part_of, possessive, pronoun, upper_first, verb
 from . import whatif
 from .data import calibration
 
@@ -58,12 +58,11 @@ def fairness_sentence(report, cal: pd.DataFrame) -> tuple[str, list]:
     table = cal.assign(_opportunity=cal["tam_amount"] * cal["propensity"])
     outliers = fairness_outliers(table, value="_opportunity", name="territory", tolerance=tolerance)
     if outliers.empty:
-        every = "Both" if len(cal) == 2 else f"All {len(cal)}"
-        return (f"{every} territories hold weighted opportunity within ±{tolerance:.0%} of the mean: "
+        return (f"{every(len(cal), 'territory')} hold weighted opportunity within ±{tolerance:.0%} of the mean: "
                 "the territory design passes the fairness check."), []
     named = "; ".join(outliers.head(2).tolist())
-    count = (("Both" if len(cal) == 2 else f"All {len(cal)}") + " territories sit" if len(outliers) == len(cal)
-             else f"{part_of(len(outliers), len(cal), 'territory')} {'sits' if len(outliers) == 1 else 'sit'}")
+    count = (f"{every(len(cal), 'territory')} sit" if len(outliers) == len(cal)
+             else f"{part_of(len(outliers), len(cal), 'territory')} {verb('sits', len(outliers))}")
     text = (f"{count} outside the ±{tolerance:.0%} fairness band of "
             f"weighted opportunity (TACoS × propensity) — {named}: review the account split before the next "
             "planning cycle.")
@@ -80,8 +79,8 @@ def ramp_sentence(report, cal: pd.DataFrame) -> str:
     ramping = cal[cal["capacity_factor"] <= ramp + 1e-9]
     if len(ramping):
         who = names(ramping["territory"].astype(str).tolist(), limit=len(ramping))
-        return (f"{who} {'runs' if len(ramping) == 1 else 'run'} at {ramp:.0%} capacity, the ramp level for new "
-                f"hires, so {'its' if len(ramping) == 1 else 'their'} calibrated quota is {1 - ramp:.0%} below a "
+        return (f"{who} {verb('runs', len(ramping))} at {ramp:.0%} capacity, the ramp level for new "
+                f"hires, so {pronoun(len(ramping), case='possessive')} calibrated quota is {1 - ramp:.0%} below a "
                 "fully ramped seller's.")
     low = cal.loc[cal["capacity_factor"].idxmin()]
     if low["capacity_factor"] >= 1:  # "lowest at 100%, which scales its quota down" scaled nothing
@@ -173,7 +172,13 @@ def territory_quota_findings(report) -> Findings:
         beside = f", beside a {report.money(target)} {report.period.label} target" if target > 0 else ""
         headlines = {"Calibrated quota (yearly)": f"{report.money(cal['quota'].sum())} a year{beside}",
                      "Outside fairness band": f"{outside} of {len(cal)}"}
-    more, whatif_headlines = whatif_sentences(report, whatif.build_base(report.ds, report.period))
-    sentences += more
+    if not cal.empty and cal["target_amount"].fillna(0).sum() <= 0:
+        # without a target the calibration and the what-if both lack their yardstick: said once, not twice in a row
+        sentences[0] = (f"No target is set for {report.period.label}, so neither the calibrated quota nor the what-if "
+                        "has a target to measure against.")
+        whatif_headlines = {}
+    else:
+        more, whatif_headlines = whatif_sentences(report, whatif.build_base(report.ds, report.period))
+        sentences += more
     headlines.update(whatif_headlines)
     return Findings([s for s in sentences if s][:5], headlines=headlines, alerts=alerts)

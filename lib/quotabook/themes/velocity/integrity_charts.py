@@ -50,7 +50,7 @@ def red_flag_bars(summary: pd.DataFrame, *, currency: str) -> Figure:
     if not a.get("closing_soon"):
         return no_data(f"No open deal closes by {until}", "Nothing to review for risk.")
     title = (f"{part_of(a['at_risk'], a['closing_soon'], 'open deal')} closing by {until} "
-             f"{verb(a['at_risk'], 'carries', 'carry')} a red flag, worth "
+             f"{verb('carries', a['at_risk'])} a red flag, worth "
              f"{currency_text(a['at_risk_amount'], currency)}")
     if not a["at_risk"]:
         title = (f"The one open deal closing by {until} carries no red flag" if a["closing_soon"] == 1 else

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ...errors import unavailable_sentence
-from ...text import say_date
+from ...text import plural, say_date, verb
 from .integrity_data import flag_summary, riskiest_deals
 
 __all__ = ["integrity_note", "integrity_sentence", "md_text", "outlook", "red_flag_alert", "with_outlook"]
@@ -47,7 +47,7 @@ def integrity_sentence(report, summary: pd.DataFrame | None = None, riskiest: pd
     # "closing by" a date counts the deals already past their close date too: said, so none reads as upcoming
     overdue = a.get("overdue", 0)
     which = ("it is" if a["closing_soon"] == 1 else "all are" if overdue == a["closing_soon"]
-             else f"{overdue} {'is' if overdue == 1 else 'are'}")
+             else f"{overdue} {verb('is', overdue)}")
     past = f" ({which} already past the close date)" if overdue else ""
     if not a["at_risk"]:
         if a["closing_soon"] == 1:
@@ -56,9 +56,9 @@ def integrity_sentence(report, summary: pd.DataFrame | None = None, riskiest: pd
                                     "a red flag.")
     riskiest = riskiest_deals(report.ds, 1) if riskiest is None else riskiest
     top = riskiest.iloc[0]
-    verb = "carries" if a["at_risk"] == 1 else "carry"
+    carry = verb("carries", a["at_risk"])
     return outlook(report) + (
-        f"{a['at_risk']} of the {a['closing_soon']} open deals closing by {until}{past} {verb} at least one red flag, "
+        f"{a['at_risk']} of the {a['closing_soon']} open deals closing by {until}{past} {carry} at least one red flag, "
         f"worth {report.money(a['at_risk_amount'])}; the riskiest is {top['name']} ({top['owner']}, "
         f"{report.money(top['amount'])}): {top['why']}.")
 
@@ -68,7 +68,7 @@ def red_flag_alert(report, summary: pd.DataFrame) -> dict | None:
     a = summary.attrs
     if not a["at_risk"]:
         return None
-    deals = f"{a['at_risk']} red-flag deal{'' if a['at_risk'] == 1 else 's'}"
+    deals = plural(a["at_risk"], "red-flag deal")
     return {
         "message": f"{report.label}: {deals} worth {report.money(a['at_risk_amount'])} open on "
         f"{say_date(report.as_of)} and dated to close by {say_date(a['soon_until'])}",

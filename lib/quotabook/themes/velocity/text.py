@@ -14,7 +14,7 @@ import pandas as pd
 
 from ...errors import unavailable_sentence
 from ...findings import Findings
-from ...text import NO_LOST, extremes, names, noun, one_sided, plural, say_date
+from ...text import NO_LOST, extremes, names, noun, one_sided, plural, say_date, verb
 from . import data as views
 from .integrity_data import flag_summary, riskiest_deals
 from .integrity_text import integrity_sentence, md_text, red_flag_alert
@@ -82,7 +82,7 @@ def _cycle(report, row: pd.Series, groups: pd.Series) -> tuple[str, list]:
     if slow is not None and slow.count > 1:  # a tie names no slowest group
         level = noun(report.level)
         text += (f"; {'both' if slow.count == 2 else 'all'} {level} took {slow.high_text}" if slow.tied else
-                 f"; {names(slow.high)} {'is' if len(slow.high) == 1 else 'are'} slowest at {slow.high_text}")
+                 f"; {names(slow.high)} {verb('is', len(slow.high))} slowest at {slow.high_text}")
     alerts = (
         [f"{report.label} sales cycle {_days(mean)}, above the {alert:g}-day alert"]
         if status.startswith("above")

@@ -34,7 +34,7 @@ from ...charts.base import (
 from ...charts.unavailable import unavailable_note
 from ...metrics import format as fmt
 from ...metrics.catalog import label
-from ...text import mid, part_of, possessive, span
+from ...text import mid, part_of, possessive, span, verb
 from ...text import names as join_names
 
 __all__ = ["average_deal_line", "bookings_bars", "bookings_per_quarter", "closed_vs_goals_bars",
@@ -116,8 +116,8 @@ def closed_vs_goals_bars(goals: pd.DataFrame, *, currency: str, scope: str, labe
     elif title is None:
         with_goal = data[has_goal]
         hit = int((with_goal["attainment"] >= 1).sum())
-        verb = "have reached" if period == to_date else "reached"
-        title = f"{scope}: {part_of(hit, len(with_goal), 'rep')} {verb} their {period} goal"
+        did = f"{verb('has', hit)} reached" if period == to_date else "reached"
+        title = f"{scope}: {part_of(hit, len(with_goal), 'rep')} {did} their {period} goal"
         title += " so far" if period == to_date else ""
         title += f"; {with_goal.iloc[0][label]} leads at {fmt.percent(with_goal.iloc[0]['attainment'])}"
     if has_goal.any():

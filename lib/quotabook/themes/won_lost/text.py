@@ -17,7 +17,7 @@ import math
 import pandas as pd
 
 from ...findings import Findings
-from ...text import NO_LOST, extremes, mid, names, one_sided, part_of, plural, span
+from ...text import NO_LOST, extremes, mid, names, one_sided, part_of, plural, span, verb
 from . import data as views
 
 __all__ = ["SHOWN_METRICS", "TREND_QUARTERS", "WINDOW_QUARTERS", "benchmark", "customers_note", "won_lost_findings"]
@@ -75,12 +75,12 @@ def _bookings_sentence(report, s: pd.Series, goals: pd.DataFrame, running: bool)
     if len(with_goal):
         hit = int((with_goal["attainment"] >= 1).sum())
         if len(with_goal) == 1:
-            verb = ("has reached" if running else "reached") if hit else ("has not reached" if running
-                                                                             else "did not reach")
-            text += f"; its one rep with a goal, {with_goal['owner'].iloc[0]}, {verb} it"
+            did = ("has reached" if running else "reached") if hit else ("has not reached" if running
+                                                                            else "did not reach")
+            text += f"; its one rep with a goal, {with_goal['owner'].iloc[0]}, {did} it"
         else:
-            verb = "have reached" if running else "reached"
-            text += f"; {part_of(hit, len(with_goal), 'rep')} {verb} their goal"
+            did = f"{verb('has', hit)} reached" if running else "reached"
+            text += f"; {part_of(hit, len(with_goal), 'rep')} {did} their goal"
     return text + "."
 
 
@@ -140,7 +140,7 @@ def _size_sentence(report, bands: pd.DataFrame) -> str:
         left = names([plural(n, f"{kind} deal") for kind, n in unplaced.items()])
         # a lost deal the CRM zeroed is recorded at 0, not blank: both have no size, and the sentence says so
         note = (f"; {left} at {report.money(0)} or without an amount cannot be placed in a size band and "
-                f"{'is' if sum(unplaced.values()) == 1 else 'are'} left out")
+                f"{verb('is', sum(unplaced.values()))} left out")
     if len(data) < 2:
         return f"Win rate by deal size cannot be read over {window}{note}." if note else ""
     labels = [_band(low, high, report) for low, high in zip(data["band_low"], data["band_high"], strict=True)]
@@ -162,7 +162,7 @@ def _cycle_sentence(report, cycle: pd.DataFrame) -> str:
         return text + "."
     if ex.tied:  # no fastest or slowest to name
         return text + f"; {'both' if ex.count == 2 else f'all {ex.count}'} reps took {ex.low_text} days."
-    fast = f"{names(ex.low)} {'is' if len(ex.low) == 1 else 'are'} fastest at {ex.low_text} days"
+    fast = f"{names(ex.low)} {verb('is', len(ex.low))} fastest at {ex.low_text} days"
     return text + f"; {fast} and {names(ex.high)} slowest at {ex.high_text}."
 
 
@@ -225,7 +225,7 @@ def customers_note(report, customers: pd.DataFrame):
     by_need: dict[str, list[str]] = {}
     for name, note in unavailable.items():
         by_need.setdefault(note.split("not available: ")[-1], []).append(report.catalog.get(name).label)
-    missing = [f"{names(labels)} {'is' if len(labels) == 1 else 'are'} not available for this data ({need})"
+    missing = [f"{names(labels)} {verb('is', len(labels))} not available for this data ({need})"
                for need, labels in by_need.items()]
     if missing:
         text = (text + " " if text else "") + "; ".join(missing) + "."
