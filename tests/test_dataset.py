@@ -73,7 +73,7 @@ def test_as_of_today_matches_the_current_state(tiny_folder):
 def test_deal_closed_later_without_history_is_shown_open_with_a_warning(tmp_path):
     folder = write_folder(tmp_path / "f", territories=TERRITORIES, opportunities=OPPORTUNITIES,
                           opportunity_history="\n".join(HISTORY.splitlines()[:4]) + "\n")  # only deal A
-    with pytest.warns(DataQualityWarning, match="closed after 2026-01-15 have no history"):
+    with pytest.warns(DataQualityWarning, match="closed after 15 Jan 2026 have no history"):
         past = load(folder).as_of("2026-01-15")
     b = _deal(past, "B")
     assert (b.stage, b.is_closed) == ("Qualification", False)

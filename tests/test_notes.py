@@ -27,11 +27,11 @@ def shown(monkeypatch):
 
 
 def test_each_distinct_warning_is_shown_once_whatever_its_figures(shown):
-    for n, day in ((85, "2026-06-30"), (46, "2026-09-30"), (85, "2026-06-30")):
-        warnings.warn(f"{n} deal(s) closed after {day} have no history", DataQualityWarning, stacklevel=1)
-    warnings.warn("3 problem(s) in demo; affected rows are set aside", DataQualityWarning, stacklevel=1)
-    assert shown == [notes.data_note("85 deal(s) closed after 2026-06-30 have no history"),
-                     notes.data_note("3 problem(s) in demo; affected rows are set aside")]
+    for n, day in ((85, "30 Jun 2026"), (46, "30 Sep 2026"), (85, "2026-06-30"), (1, "1 Aug 2016")):
+        warnings.warn(f"{n} deals closed after {day} have no history", DataQualityWarning, stacklevel=1)
+    warnings.warn("3 problems in demo; affected rows are set aside", DataQualityWarning, stacklevel=1)
+    assert shown == [notes.data_note("85 deals closed after 30 Jun 2026 have no history"),
+                     notes.data_note("3 problems in demo; affected rows are set aside")]
 
 
 def test_other_warnings_are_left_to_python(shown):

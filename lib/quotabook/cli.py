@@ -15,6 +15,7 @@ from pathlib import Path
 
 from .errors import ConfigError, DataValidationError, QuotabookError
 from .grammar import count_of
+from .grammar import day as say_day
 from .version import package_version
 
 __all__ = ["main"]
@@ -149,7 +150,7 @@ def _default_period_line(period: str, as_of) -> str:
     from .fiscal import iso_date
 
     day = iso_date(as_of)
-    return (f"period {period}: the quarter holding the data's as-of date, {day.day} {day:%b %Y} "
+    return (f"period {period}: the quarter holding the data's as-of date, {say_day(day)} "
             "(pass --period for another, e.g. the quarter just finished)")
 
 

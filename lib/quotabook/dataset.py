@@ -22,6 +22,7 @@ from .errors import DataQualityWarning, MetricUnavailable
 from .fiscal import FiscalCalendar, Period, iso_date
 from .frames import is_in, map_keys
 from .grammar import count_of, possessive, pronoun, verb
+from .grammar import day as say_day
 from .schemas import TABLES
 from .scope import ALL_REGIONS, unknown_region
 from .settings import Settings
@@ -342,7 +343,7 @@ class Dataset:
             opps.loc[closed_later, "stage"] = first_open
             opps.loc[closed_later, "forecast_category"] = "Pipeline"
             n = int(closed_later.sum())
-            warnings.warn(f"{count_of(n, 'deal')} closed after {day.date()} {verb('has', n)} no "
+            warnings.warn(f"{count_of(n, 'deal')} closed after {say_day(day)} {verb('has', n)} no "
                           f"history; {pronoun(n)} {verb('is', n)} shown open in stage {first_open!r} as of "
                           "that date",
                           DataQualityWarning, stacklevel=2)

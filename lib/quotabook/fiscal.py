@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from .errors import ConfigError
+from .grammar import day as say_day
 from .grammar import noun
 
 __all__ = ["FIRST_YEAR", "LAST_YEAR", "PERIOD_FORMS", "FiscalCalendar", "Period", "PeriodState", "iso_date"]
@@ -228,8 +229,8 @@ class PeriodState:
 
 
 def _day(value: pd.Timestamp) -> str:
-    """"15 Sep 2026"."""
-    return f"{value.day} {value:%b %Y}"
+    """"15 Sep 2026" (:func:`quotabook.grammar.day`)."""
+    return say_day(value)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """English word forms every reader-facing text shares, below every layer that writes one: a noun's plural
 ("1 deal", "2 deals", "territories"), a verb agreeing with its count ("1 rep owns", "2 reps own"), the pronoun
-that stands for them ("it", "they") and a name's possessive ("West's", "Nordics'").
+that stands for them ("it", "they"), a name's possessive ("West's", "Nordics'") and a day as a reader says it
+("5 Nov 2026").
 
 The data layer's warnings become the pages' data notes (:mod:`quotabook.notes`), so they need these forms as
 much as the page text does, and may not import the page-text layer: the forms live here, once, and
@@ -9,7 +10,9 @@ much as the page text does, and may not import the page-text layer: the forms li
 
 from __future__ import annotations
 
-__all__ = ["count_of", "noun", "possessive", "pronoun", "verb"]
+import pandas as pd
+
+__all__ = ["count_of", "day", "noun", "possessive", "pronoun", "verb"]
 
 #: Plurals that do not just add an "s".
 _PLURALS = {"territory": "territories", "opportunity": "opportunities", "company": "companies",
@@ -68,3 +71,11 @@ def possessive(name: str) -> str:
     ("Nordics'", "Lars Berg's" but "James'"), so a region named in the plural never reads "Nordics's"."""
     name = str(name)
     return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
+def day(value) -> str:
+    """A known day as every page writes it: "5 Nov 2026" (a Timestamp, a date or an ISO string; no time of day).
+    The data notes use it, so "closed after 30 Jun 2016" reads as the page's "Figures as of 20 Dec 2016" does, not
+    "2016-06-30"; tables of dates, which may hold blanks, use :func:`quotabook.metrics.format.date`."""
+    when = pd.Timestamp(value)
+    return f"{when.day} {when:%b %Y}"

@@ -22,7 +22,9 @@ from .text import md_literal, names, plural, verb
 
 __all__ = ["data_note", "note_reps_without_territory", "reps_without_territory", "show_data_notes"]
 
-_NUMBERS = re.compile(r"\d[\d,.:-]*")
+#: What varies between two warnings of one kind: dates as the notes write them ("30 Jun 2016", whose month is a
+#: word) and numbers, so "5 deals closed after 30 Jun 2016 ..." and "4 deals closed after 30 Sep 2016 ..." are one.
+_NUMBERS = re.compile(r"\d{1,2} (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4}|\d[\d,.:-]*")
 
 
 def data_note(message: str) -> str:

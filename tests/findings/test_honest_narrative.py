@@ -326,7 +326,7 @@ def test_a_monte_carlo_range_without_spread_is_one_figure_with_why(corpus):
             "is already decided (a 0% chance of reaching target)") in said["forecast"][0]
     assert said["forecast"][1].startswith("All 4 methods give $3K")
     _, running = corpus["all_won", RUNNING]
-    assert re.search(r"at \$\d+K-\$\d+K \(median", running["forecast"][0])  # a real range stays a range
+    assert re.search(r"at \$\d+K–\$\d+K \(median", running["forecast"][0])  # a real range stays a range
 
 
 def test_no_push_list_still_names_the_regions_under_the_pipeline_coverage_alert():

@@ -98,7 +98,7 @@ def test_a_forecast_range_without_spread_is_not_printed_as_a_range():
     assert outlook_title(outlook, "Nordics", "2016-Q4", "USD") == (
         "Nordics: 0% chance of reaching the $109K target; $16K with no spread")
     outlook["high"] = 40_000.0
-    assert outlook_title(outlook, "Nordics", "2016-Q4", "USD").endswith("likely range $16K-$40K")
+    assert outlook_title(outlook, "Nordics", "2016-Q4", "USD").endswith("likely range $16K–$40K")
 
 
 def test_bookings_of_a_rep_without_a_territory_are_said_not_dropped():

@@ -114,7 +114,7 @@ def test_data_notes_count_one_deal_and_many_deals_in_words():
     with pytest.warns(DataQualityWarning) as caught:
         ds.as_of("2026-08-01")
     assert [str(w.message) for w in caught] == [
-        "1 deal closed after 2026-08-01 has no history; it is shown open in stage 'Qualification' as of that date"]
+        "1 deal closed after 1 Aug 2026 has no history; it is shown open in stage 'Qualification' as of that date"]
     assert blank_open_note(ds.opportunities).startswith(
         "1 open deal is kept with blanks their CRM left empty: 1 without an amount (e.g. O1). It counts as an open "
         "deal (deal counts, aging, velocity);")
@@ -331,6 +331,20 @@ def test_strike_zone_sizes_carry_the_currency(exports):
                      "days: none won")
 
 
+def test_what_needs_the_change_history_says_so_once(tmp_path):
+    """Without history the forecast and rep pages read "Commit accuracy cannot be judged: commit accuracy not
+    available: needs table opportunity_history"."""
+    from quotabook.forecast import study
+    from quotabook.rep_scorecards import text as rt
+    from quotabook.rep_scorecards.data import scorecards
+
+    ds = _load(crm_export().without("opportunity_history"), tmp_path)
+    report = _report(ds, "2016-Q3")
+    said = "Commit accuracy not available: needs table opportunity_history."
+    assert study(report).trust_note() == said
+    assert said in rt.scorecard_findings(report, scorecards(report.ds, report.period)).sentences
+
+
 # -- 7. categories rebuilt from history are said -------------------------------------------------------------------
 def test_forecast_categories_rebuilt_from_history_are_noted_where_the_page_shows_them(exports):
     from quotabook.forecast import study
@@ -425,6 +439,8 @@ def test_a_quarter_with_nothing_won_says_it_once_and_in_the_past(exports):
         "this page are for 2016-Q4 as of 20 Dec 2016.")
     said = wl.won_lost_findings(report).sentences
     assert said[0] == "Iberia won no deal in 2016-Q3 against a $96K target."
+    assert said[1] == ("It won 0% of the 6 deals it closed, down from 50% in 2016-Q2, below the 22–35% benchmark "
+                       "band (CSO Insights 2024, as cited).")  # the band as the funnel page writes it, not "22%–35%"
     assert said[2] == ("No decision is the top loss reason over 2015-Q4 to 2016-Q3: 6 of 20 lost deals (30%), $140K "
                        "of value.")
     assert span("2015-Q4..2016-Q3") == "2015-Q4 to 2016-Q3" and span("2016-Q3") == "2016-Q3"
@@ -440,7 +456,7 @@ def test_a_review_without_targets_says_what_was_forecast_and_what_closed(exports
     report = _report(exports["no_targets"], "2016-Q3")
     assert forecast_findings(report).sentences[0] == (
         "Nordics has no target for 2016-Q3 in the data, so the forecast cannot be set against one; in week 7 "
-        "(12 Aug 2016) Monte Carlo put bookings at $14K-$102K, and it closed $74K.")
+        "(12 Aug 2016) Monte Carlo put bookings at $14K–$102K, and it closed $74K.")
     said = tq.territory_quota_findings(report).sentences
     assert said[2] == "No territory is on a new-hire ramp: every one sells at full capacity."
 

@@ -185,7 +185,7 @@ def test_the_trust_table_is_empty_not_broken_without_calls():
     fx = ForecastStudy(ds, ds.period("2025-Q1"), "territory", "region")
     frame, _ = fx.trust_table()
     assert frame.empty and list(frame.columns[:4]) == ["Owner", "Week 2", "Week 6", "Week 10"]
-    assert fx.trust_note().startswith("Commit accuracy cannot be judged:")
+    assert fx.trust_note().startswith("Commit accuracy not available: needs ")
 
 
 def test_team_rows_add_up_their_reps_calls():

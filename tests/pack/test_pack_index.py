@@ -150,6 +150,7 @@ def test_run_status_is_apart_from_business_status():
     board = _board(page)
     assert "ran" not in board and "ok" not in board.lower().replace("book", "")  # no run status on the scoreboard
     assert "6 of 7 notebooks ran, 1 failed" in page
+    assert " · as of 15 Nov 2026 · " in page  # the date as the pages write it, not "2026-11-15"
     assert "<th>Notebook run</th>" in page and '<span class="ok">ran</span>' in page
     assert '<span class="failed">failed</span>' in page
 

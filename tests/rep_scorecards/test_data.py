@@ -76,7 +76,8 @@ def test_without_history_commit_accuracy_says_what_is_missing():
     with pytest.warns(DataQualityWarning, match="no history"):  # coverage at the quarter's start is a guess
         cards = scorecards(ds, "2025-Q1")
     assert cards.team["commit_accuracy"].isna().all() and "opportunity_history" in cards.unavailable["commit_accuracy"]
-    assert any("cannot be judged" in s for s in text.scorecard_findings(report_for(ds), cards).sentences)
+    assert "Commit accuracy not available: needs table opportunity_history." in text.scorecard_findings(
+        report_for(ds), cards).sentences
 
 
 def test_each_card_is_four_outputs_its_table_marked_for_the_two_to_a_line_print_layout(monkeypatch):

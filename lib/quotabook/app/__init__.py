@@ -16,6 +16,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..text import say_date
 from ..themes.territory_quota.whatif import app_command
 from .server import (
     APP_NOTEBOOK,
@@ -83,7 +84,7 @@ def serve(*, region: str | None = None, period: str | None = None, data: str = "
     day = full.reference_date
 
     def ready(server: VoilaServer) -> None:
-        say(f"the what-if for {scope_label(scope)}, {start.label} (data as of {day.day} {day:%b %Y}) is at "
+        say(f"the what-if for {scope_label(scope)}, {start.label} (data as of {say_date(day)}) is at "
             f"{server.url} (Ctrl-C stops it)")
         if open_browser:
             import webbrowser

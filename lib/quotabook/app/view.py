@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from ..dataset import Dataset
 from ..fiscal import Period
+from ..text import say_date
 
 __all__ = ["ENV", "period_choices", "start_point", "view"]
 
@@ -79,7 +80,7 @@ def view(region: str | None = None, period: str | None = None, data: str | None 
         ahead = (f" For the quarter in progress pick {current} under Period." if state.finished
                  and when.label != current else "")
         return (f"<h2 style='margin:0.2em 0'>What-if: {scope_label(chosen)}, {when.label}</h2>"
-                f"<p style='margin:0 0 0.6em 0;color:#444'>Data as of {day.day} {day:%b %Y}. Move a slider: "
+                f"<p style='margin:0 0 0.6em 0;color:#444'>Data as of {say_date(day)}. Move a slider: "
                 f"projected bookings, attainment and the chance of reaching target update at once; the "
                 f"scenario stays when you pick another scope or period.{ahead}</p>")
 

@@ -16,6 +16,7 @@ from functools import cached_property
 import pandas as pd
 
 from ..dataset import Dataset
+from ..errors import unavailable_sentence
 from ..fiscal import Period
 from ..metrics import compute_wide, load_catalog
 from ..metrics.catalog import note_shown
@@ -355,7 +356,7 @@ class ForecastStudy:
         """What to believe, in words: who over-calls or sandbags consistently, and how honest the range is."""
         history = self.commit_history
         if history.attrs.get("unavailable"):
-            return f"Commit accuracy cannot be judged: {history.attrs['unavailable']}."
+            return f"{unavailable_sentence(history.attrs['unavailable'])}."
         acc = self.commit_accuracy
         if acc.empty:
             return "No rep made a Commit call in the quarters replayed, so there is no record to judge calls by."

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from ..errors import failure_place
 from ..text import figure as figure_text
-from ..text import part_of
+from ..text import part_of, say_date
 
 __all__ = ["format_headline", "render_index"]
 
@@ -227,7 +227,7 @@ def render_index(manifest: dict) -> str:
     """The index page for ``manifest`` (see :mod:`quotabook.pack.manifest` for its shape)."""
     params = manifest["parameters"]
     summary = manifest.get("summary") or {}
-    as_of = f" · as of {html.escape(params['as_of'])}" if params.get("as_of") else ""
+    as_of = f" · as of {html.escape(say_date(params['as_of']))}" if params.get("as_of") else ""
     meta = (f"Generated {html.escape(manifest['generated_at'])} · data <code>{html.escape(str(params['data']))}</code>"
             f"{as_of} · {part_of(summary.get('ok', 0), summary.get('runs', 0), 'notebook')} ran"
             + (f", {summary['failed']} failed" if summary.get("failed") else "")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..errors import unavailable_sentence
 from ..findings import Findings
 from ..notes import reps_without_territory
 from ..text import extremes, mid, names, part_of, possessive, verb
@@ -79,7 +80,7 @@ def scorecard_findings(report, cards: Scorecards) -> Findings:
         sentences.append(f"Commit over-called over the last four quarters: {named}. Haircut their calls and ask "
                          "for the evidence behind each Commit.")
     elif "commit_accuracy" in cards.unavailable:
-        sentences.append(f"Commit accuracy cannot be judged: {cards.unavailable['commit_accuracy']}.")
+        sentences.append(f"{unavailable_sentence(cards.unavailable['commit_accuracy'])}.")
     if "rep_tenure_days" in team:
         new = team[team["rep_tenure_days"] < RAMP_DAYS]
         if len(new):

@@ -107,13 +107,13 @@ def summarise(simulated: np.ndarray, closed, target=None, index=None) -> pd.Data
 def range_statement(low: float, high: float, money: Callable[[float], str], *, open_deals: int) -> tuple[str, bool]:
     """The P10-P90 range as a reader should see it, and whether it is a single figure.
 
-    ``"$2.4M-$3.1M"`` normally. When both ends print the same ("$2.8M-$2.8M" reads as a typo) the range is
+    ``"$2.4M–$3.1M"`` normally. When both ends print the same ("$2.8M–$2.8M" reads as a typo) the range is
     stated as one figure with why: nothing dated in the period is left open (``open_deals`` is 0, so every
     deal is decided), or the open deals are too few, too small or too certain to move the rounded figure.
     """
     lo, hi = money(low), money(high)
     if lo != hi:
-        return f"{lo}-{hi}", False
+        return f"{lo}–{hi}", False
     if open_deals <= 0:
         return f"{lo} with no spread, as every deal dated in the period is already decided", True
     deals = f"the {count_of(open_deals, 'open deal')}"

@@ -71,7 +71,7 @@ def _made_when(attrs: dict) -> str:
     the page's own (``attrs``: :attr:`quotabook.forecast.ForecastStudy.outlook`'s)."""
     day = attrs["forecast_date"]
     week = attrs.get("forecast_week")
-    return f"in week {week} ({day.day} {day:%b %Y})" if week else f"on {day.day} {day:%b %Y}"
+    return f"in week {week} ({say_date(day)})" if week else f"on {say_date(day)}"
 
 
 def outlook_title(outlook: pd.DataFrame, scope: str, period: str, currency: str) -> str:
@@ -93,11 +93,11 @@ def outlook_title(outlook: pd.DataFrame, scope: str, period: str, currency: str)
         return head
     if len(mc) and pd.notna(a.get("target_probability")):
         low, high = money(mc["low"].iloc[0]), money(mc["high"].iloc[0])
-        likely = f"likely range {low}-{high}" if low != high else f"{low} with no spread"
+        likely = f"likely range {low}–{high}" if low != high else f"{low} with no spread"
         return f"{scope}: {a['target_probability']:.0%} chance of reaching the {money(target)} target; {likely}"
     if len(outlook):
         spread = outlook["forecast"]
-        return f"{scope}: the methods forecast {money(spread.min())}-{money(spread.max())} for {period}"
+        return f"{scope}: the methods forecast {money(spread.min())}–{money(spread.max())} for {period}"
     return f"{scope}: no forecast for {period}"
 
 
@@ -147,7 +147,7 @@ def outlook_ranges(outlook: pd.DataFrame, *, scope: str, period: str, currency: 
     a = outlook.attrs
     day = a.get("forecast_date")
     when = "" if day is None else (f" as it stood {_made_when(a)}" if a.get("is_review")
-                                   else f", as of {day.day} {day:%b %Y}")
+                                   else f", as of {say_date(day)}")
     return figure(outlook_dots, outlook, title=plain(title or outlook_title(outlook, scope, period, currency)),
                   subtitle=f"Forecast of {period} bookings by method{when}", n_rows=len(outlook) + 1,
                   currency=currency)

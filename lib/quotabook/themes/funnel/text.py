@@ -15,7 +15,7 @@ import pandas as pd
 from ...findings import Findings
 from ...fiscal import Period
 from ...metrics import format as fmt
-from ...text import NO_LOST, extremes, names, one_sided, plural, pronoun, spread, verb
+from ...text import NO_LOST, extremes, names, one_sided, plural, pronoun, say_date, spread, verb
 from . import data as views
 
 __all__ = ["FUNNEL_QUARTERS", "MIN_ENTERED", "drop_sentence", "funnel_findings", "funnel_window", "lead_sentence",
@@ -44,7 +44,7 @@ def pipeline_snapshot(report) -> tuple[pd.DataFrame, str]:
     that date as text ("30 Sep 2026")."""
     day = min(pd.Timestamp(report.period.last_day), report.as_of)
     ds = report.ds.as_of(day) if day < report.as_of else report.ds
-    return views.pipeline_by_rep_stage(ds), f"{day.day} {day:%b %Y}"
+    return views.pipeline_by_rep_stage(ds), say_date(day)
 
 
 def _band(low: float, high: float, unit: str = "percent") -> str:

@@ -36,7 +36,7 @@ from ...dataset import Dataset
 from ...fiscal import Period, PeriodState
 from ...metrics import compute, compute_wide
 from ...metrics import format as fmt
-from ...text import currency_text
+from ...text import currency_text, say_date
 from .data import trailing_results
 
 __all__ = ["CONTROLS", "DEFAULT_SCENARIOS", "NEW_PIPELINE_MODES", "Adjustments", "WhatIfBase", "WhatIfResult",
@@ -350,8 +350,8 @@ def inert_note(base: WhatIfBase, state: PeriodState | None, inert: Mapping[str, 
     parts = []
     if state is not None and state.finished:
         end, day = state.period.last_day, state.as_of
-        parts.append(f"<b>{html.escape(base.period)} ended on {end.day} {end:%b %Y}</b>: with the data as of "
-                     f"{day.day} {day:%b %Y} its bookings are final.")
+        parts.append(f"<b>{html.escape(base.period)} ended on {say_date(end)}</b>: with the data as of "
+                     f"{say_date(day)} its bookings are final.")
     if inert:
         still = ("Nothing moves it any more" if not live else
                  f"Only the {live[0]} still moves it" if len(live) == 1 else

@@ -18,6 +18,7 @@ import pandas as pd
 
 from ...findings import Findings
 from ...text import NO_LOST, extremes, mid, names, one_sided, part_of, plural, span, verb
+from ..funnel.data import band_text
 from . import data as views
 
 __all__ = ["SHOWN_METRICS", "TREND_QUARTERS", "WINDOW_QUARTERS", "benchmark", "customers_note", "won_lost_findings"]
@@ -103,7 +104,8 @@ def _win_rate_sentence(report, s: pd.Series, trend: pd.DataFrame) -> str:
     if band is not None:
         low, high = band
         where = "below" if s["win_rate"] < low else "above" if s["win_rate"] > high else "within"
-        text += f", {where} the {report.pct(low)}–{report.pct(high)} benchmark band" + (
+        band_words = band_text(pd.Series([low]), pd.Series([high])).iloc[0]  # "22–35%", as the funnel page says it
+        text += f", {where} the {band_words} benchmark band" + (
             f" ({source})" if source else ""
         )
     return text + "."
