@@ -103,7 +103,7 @@ def test_the_forecast_figures_are_the_forecast_pages_own(running):
         assert texts(built, str(group))["chance"] == report.pct(row["target_probability"])
     assert texts(built, "The district")["forecast"] == report.money(fx.totals["monte_carlo_p50"])
     low, high = report.money(fx.totals["monte_carlo_p10"]), report.money(fx.totals["monte_carlo_p90"])
-    assert low != high and built.outlook == f"{low}-{high}"  # as the forecast page states it
+    assert low != high and built.outlook == f"{low}–{high}"  # as the forecast page states it
 
 
 def test_every_figure_links_to_the_section_that_shows_it(running):

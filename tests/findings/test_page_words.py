@@ -84,6 +84,16 @@ def test_with_targets_the_stack_reading_explains_the_tick_for_the_period_state(e
     assert "(**Pipeline**). The orange tick marks the target. A territory whose Closed + Commit + Best Case" in said
 
 
+def test_the_stack_against_target_is_said_in_one_unit(exports):
+    """Nordics 2016-Q4 (running, nothing open dated in it) read "Closed + Commit reaches 15% of target and Closed +
+    Commit + Best Case 0.1×": one stack, two units, two figures that looked different."""
+    from quotabook.themes.target_achievement import text as ta
+
+    said = ta.target_achievement_findings(_report(exports["full"], "2016-Q4")).sentences[0]
+    assert said == ("Nordics has closed $16K of its $109K 2016-Q4 target (15%) with 1 week left; Closed + Commit and "
+                    "Closed + Commit + Best Case both reach 15% of target (coverage 0.1×).")
+
+
 def test_a_group_without_a_target_is_named_as_having_no_tick():
     """T1 has a 2026-Q3 target of 100K, T2 none: the reading says which bar has no tick."""
     from quotabook.themes.target_achievement import data as views

@@ -31,7 +31,7 @@ def test_findings_say_where_the_district_stands_what_is_short_and_what_it_takes(
     f = say.target_achievement_findings(make_report())
     assert f.sentences == [
         "The district has closed $1.8M of its $3.0M 2026-Q3 target (60%) with 6 weeks left; Closed + Commit "
-        "reaches 78% of target and Closed + Commit + Best Case 1.1×.",
+        "reaches 78% of target and Closed + Commit + Best Case 107% (coverage 1.1×).",
         "West cannot reach target even if every Commit and Best Case deal closes; East is under the 1.5× coverage "
         "line that calls for a pipeline push; open pipeline in West has covered less than 2.5× of the remaining "
         "target for 2 weeks, which should alert leadership.",

@@ -115,8 +115,13 @@ def _stand_sentence(report, s: pd.Series) -> str:
     text = (f"{label} has closed {report.money(s['closed_amount'])} of its {report.money(s['target_amount'])} "
             f"{period} target ({report.pct(s['attainment'])}) {left}")
     if is_number(s["forecast_attainment"]):
-        text += (f"; Closed + Commit reaches {report.pct(s['forecast_attainment'])} of target and Closed + Commit + "
-                 f"Best Case {report.times(s['coverage'])}")
+        # both shares of target in percent, the coverage multiple beside them: "15% of target ... 0.1×" read as
+        # two different figures for one stack
+        committed, stack = report.pct(s["forecast_attainment"]), report.pct(s["coverage"])
+        text += (f"; Closed + Commit and Closed + Commit + Best Case both reach {committed} of target"
+                 if committed == stack else
+                 f"; Closed + Commit reaches {committed} of target and Closed + Commit + Best Case {stack}")
+        text += f" (coverage {report.times(s['coverage'])})" if is_number(s["coverage"]) else ""
     return text + "."
 
 
