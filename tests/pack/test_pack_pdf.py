@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import time
+from pathlib import Path
+
 import pytest
-from packtools import assert_offline
+from packtools import CHROMIUM, assert_offline
 
 from quotabook.errors import PackError
 from quotabook.pack.pdf import GLOSSARY_ANCHOR, Section, check_browser, compose_document
@@ -87,3 +93,40 @@ def test_a_contents_page_that_moves_the_sections_is_printed_again(tmp_path, monk
     result = pdf.print_with_contents(printer, lambda pages: f"contents {dict(pages or {})}", tmp_path / "x.pdf")
     assert [tagged for _, tagged in printer.calls] == [False, True, True]
     assert result.pages == {"theme-a": 2} and printer.calls[-1][0] == "contents {'theme-a': 2}"
+
+
+def _children_running(word: bytes) -> list[int]:
+    """This process's children whose command line holds ``word`` (playwright's driver: ``.../playwright/driver``)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError):
+            if int(stat.read_text().rpartition(")")[2].split()[1]) == os.getpid() and word in (
+                    stat.parent / "cmdline").read_bytes():
+                found.append(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.skipif(not CHROMIUM.is_file(), reason="needs Chromium")
+def test_a_sigterm_while_chromium_starts_leaves_no_driver_behind(monkeypatch):
+    """A build stopped by SIGTERM while the printer launched Chromium (the fault test stops it as soon as Chromium is
+    in its process tree) left playwright's driver running with its event loop suspended: ``with`` never reached
+    ``__exit__``, and the interpreter's finalization tore the suspended loop down, a crash now and then (exit -11
+    instead of 143). The stop reaches the build as PackTerminated, as before, and the driver is stopped."""
+    from playwright.sync_api._generated import BrowserType
+
+    from quotabook.pack.executors import PackTerminated, terminate_as_interrupt
+    from quotabook.pack.pdf import PdfPrinter
+
+    launch = BrowserType.launch
+
+    def stopped_while_launching(self, *args, **kwargs):
+        os.kill(os.getpid(), signal.SIGTERM)  # handled at the next bytecode: inside the launch's sync call
+        return launch(self, *args, **kwargs)
+
+    monkeypatch.setattr(BrowserType, "launch", stopped_while_launching)
+    with pytest.raises(PackTerminated), terminate_as_interrupt(), PdfPrinter():
+        pytest.fail("the printer started despite the SIGTERM")
+    deadline = time.monotonic() + 10
+    while _children_running(b"playwright") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _children_running(b"playwright") == []

@@ -202,14 +202,22 @@ class PdfPrinter:
         check_browser(self.executable)
         from playwright.sync_api import sync_playwright
 
-        self._playwright = sync_playwright().start()
+        manager = sync_playwright()
         try:
-            self._browser = self._playwright.chromium.launch(executable_path=self.executable,
-                                                             args=list(CHROMIUM_ARGS))
-        except Exception as exc:
-            self._playwright.stop()
-            raise PackError(f"could not start Chromium at {self.executable}: {exc}".strip()) from None
-        self.version = self._browser.version
+            self._playwright = manager.start()
+            try:
+                self._browser = self._playwright.chromium.launch(executable_path=self.executable,
+                                                                 args=list(CHROMIUM_ARGS))
+            except Exception as exc:
+                raise PackError(f"could not start Chromium at {self.executable}: {exc}".strip()) from None
+            self.version = self._browser.version
+        except BaseException:
+            # Also when Ctrl-C or SIGTERM (PackTerminated) lands while the driver or Chromium starts: ``with`` never
+            # reaches __exit__ then, and a driver left running kept its dispatcher greenlet and event loop suspended
+            # until the interpreter's finalization tore them down, which crashed the stopped build now and then
+            # (exit -11 instead of 143). Stopping the manager also ends a start cut short.
+            manager.__exit__(None, None, None)
+            raise
         return self
 
     def __exit__(self, *exc_info) -> None:
