@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["MISSING", "SYMBOLS", "UNITS", "by_unit", "count", "currency", "date", "days", "format_frame",
+__all__ = ["MISSING", "SYMBOLS", "UNITS", "band", "by_unit", "count", "currency", "date", "days", "format_frame",
            "literal_style", "multiple", "n_to_1", "percent", "round_half_up"]
 
 MISSING = "–"
@@ -89,6 +89,17 @@ def date(value: Any) -> pd.Series | str:
     days = pd.to_datetime(pd.Series([value]) if scalar else pd.Series(value), errors="coerce")
     text = days.dt.day.astype("Int64").astype("str") + days.dt.strftime(" %b %Y")
     return _out(text.where(days.notna(), MISSING), scalar)
+
+
+def band(low: Any, high: Any, unit: str = "percent") -> pd.Series:
+    """Benchmark bands as text: "22–35%" (shares 0–1) or "10–20 days"; "–" where there is no band. One form for
+    every page, so the funnel's and the won/lost page's win-rate band read alike (never "22%–35%")."""
+    low, high = pd.Series(low, dtype="float64"), pd.Series(high, dtype="float64")
+    if unit == "percent":
+        text = count(low * 100) + "–" + count(high * 100) + "%"
+    else:
+        text = count(low) + "–" + count(high) + " days"
+    return text.where(low.notna() & high.notna(), MISSING)
 
 
 def round_half_up(value: Any, decimals: int = 0) -> pd.Series | float:

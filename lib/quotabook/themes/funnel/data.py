@@ -494,14 +494,8 @@ def _unbroken(labels: pd.Series) -> pd.Series:
     return labels.astype("str").str.replace("-", "\u2011", regex=False)
 
 
-def band_text(low: pd.Series, high: pd.Series, unit: str = "percent") -> pd.Series:
-    """Benchmark bands as text: "22–35%" (shares 0–1) or "10–20 days"; "–" where there is no band."""
-    low, high = pd.Series(low, dtype="float64"), pd.Series(high, dtype="float64")
-    if unit == "percent":
-        text = fmt.count(low * 100) + "–" + fmt.count(high * 100) + "%"
-    else:
-        text = fmt.count(low) + "–" + fmt.count(high) + " days"
-    return text.where(low.notna() & high.notna(), fmt.MISSING)
+#: Benchmark bands as text, "22–35%" or "10–20 days" (:func:`quotabook.metrics.format.band`, which every page shares).
+band_text = fmt.band
 
 
 def drop_off_table(drop: pd.DataFrame) -> pd.DataFrame:

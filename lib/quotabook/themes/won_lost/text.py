@@ -17,8 +17,8 @@ import math
 import pandas as pd
 
 from ...findings import Findings
+from ...metrics import format as fmt
 from ...text import NO_LOST, extremes, mid, names, one_sided, part_of, plural, span, verb
-from ..funnel.data import band_text
 from . import data as views
 
 __all__ = ["SHOWN_METRICS", "TREND_QUARTERS", "WINDOW_QUARTERS", "benchmark", "customers_note", "won_lost_findings"]
@@ -104,7 +104,7 @@ def _win_rate_sentence(report, s: pd.Series, trend: pd.DataFrame) -> str:
     if band is not None:
         low, high = band
         where = "below" if s["win_rate"] < low else "above" if s["win_rate"] > high else "within"
-        band_words = band_text(pd.Series([low]), pd.Series([high])).iloc[0]  # "22–35%", as the funnel page says it
+        band_words = fmt.band([low], [high]).iloc[0]  # "22–35%", as the funnel page says it
         text += f", {where} the {band_words} benchmark band" + (
             f" ({source})" if source else ""
         )
