@@ -109,9 +109,9 @@ def _children_running(word: bytes) -> list[int]:
 @pytest.mark.skipif(not CHROMIUM.is_file(), reason="needs Chromium")
 def test_a_sigterm_while_chromium_starts_leaves_no_driver_behind(monkeypatch):
     """A build stopped by SIGTERM while the printer launched Chromium (the fault test stops it as soon as Chromium is
-    in its process tree) left playwright's driver running with its event loop suspended: ``with`` never reached
-    ``__exit__``, and the interpreter's finalization tore the suspended loop down, a crash now and then (exit -11
-    instead of 143). The stop reaches the build as PackTerminated, as before, and the driver is stopped."""
+    in its process tree) left playwright's driver running with its event loop suspended until the process exited:
+    ``with`` never reached ``__exit__``. The stop reaches the build as PackTerminated, as before, and the driver is
+    stopped."""
     from playwright.sync_api._generated import BrowserType
 
     from quotabook.pack.executors import PackTerminated, terminate_as_interrupt

@@ -213,9 +213,8 @@ class PdfPrinter:
             self.version = self._browser.version
         except BaseException:
             # Also when Ctrl-C or SIGTERM (PackTerminated) lands while the driver or Chromium starts: ``with`` never
-            # reaches __exit__ then, and a driver left running kept its dispatcher greenlet and event loop suspended
-            # until the interpreter's finalization tore them down, which crashed the stopped build now and then
-            # (exit -11 instead of 143). Stopping the manager also ends a start cut short.
+            # reaches __exit__ then, and the driver, with its dispatcher greenlet and event loop suspended, outlived
+            # the stop until the process exited. Stopping the manager also ends a start cut short.
             manager.__exit__(None, None, None)
             raise
         return self
