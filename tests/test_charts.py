@@ -581,6 +581,7 @@ def test_a_segment_panel_keeps_its_first_value_label_clear_of_its_title():
 def test_print_variants_are_drawn_unless_the_pack_prints_no_pdf(monkeypatch):
     from IPython.core.interactiveshell import InteractiveShell
     from matplotlib.figure import Figure
+    from traitlets.config import SingletonConfigurable
 
     from quotabook.charts.base import use_svg
     from quotabook.charts.printed import PRINT_ENV, print_variants_wanted, set_print_height
@@ -590,6 +591,11 @@ def test_print_variants_are_drawn_unless_the_pack_prints_no_pdf(monkeypatch):
         def enable_gui(self, gui=None):  # no event loop: only the formatters are exercised
             return None
 
+    # Another test may already hold IPython's shell singleton (matplotlib_inline registers its formats on it):
+    # this test's shell stands in for it and the old one is back afterwards.
+    for cls in Shell.__mro__:
+        if issubclass(cls, SingletonConfigurable):
+            monkeypatch.setattr(cls, "_instance", None)
     shell = Shell.instance()
     monkeypatch.setattr("IPython.get_ipython", lambda: shell)
     fig = set_print_height(Figure(figsize=(6, 4)), 2.5)
