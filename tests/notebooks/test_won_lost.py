@@ -71,8 +71,11 @@ def test_customers_note_counts_customers_or_says_what_is_missing():
     customers = views.customers_over_time(report.ds, "2026-Q2", "2026-Q3")
     text = say.customers_note(report, customers).data.replace("\\$", "$")  # Markdown escapes the dollars
     # Accounts won: A0 in Q2; A1, A2, B1 in Q3. Run rate: Q3 bookings 1,300 × 4.
-    assert text.startswith("At the end of 2026-Q3, the district has a revenue run rate of $5.2M a year")
+    assert text.startswith("At the end of 2026-Q3, the district had a revenue run rate of $5.2M a year")
     assert "4 customers, 3 of them new in the quarter" in text
+    running = make_report(as_of="2026-08-25")  # the quarter still runs: the present tense, 'to date'
+    text = say.customers_note(running, views.customers_over_time(running.ds, "2026-Q2", "2026-Q3")).data
+    assert text.startswith("At 2026-Q3 to date, the district has a revenue run rate of ")
     bare = make_report(accounts=False)
     text = say.customers_note(bare, views.customers_over_time(bare.ds, "2026-Q2", "2026-Q3")).data.replace("\\$", "$")
     assert "Customers and New customers are not available for this data" in text

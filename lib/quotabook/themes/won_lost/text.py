@@ -215,7 +215,8 @@ def customers_note(report, customers: pd.DataFrame):
     if customers.empty:
         return report.markdown("*Customers and run rate: no quarter with data in the window.*")
     last = customers.iloc[-1]
-    when = report.ds.period(last["period"]).state(report.as_of).to_date()
+    state = report.ds.period(last["period"]).state(report.as_of)
+    when = state.to_date()
     parts = []
     if "run_rate_revenue" in customers:
         parts.append(f"a revenue run rate of {report.money(last['run_rate_revenue'])} a year (the last three months' "
@@ -223,7 +224,8 @@ def customers_note(report, customers: pd.DataFrame):
     if "customer_count" in customers:
         parts.append(f"{last['customer_count']:.0f} customers, {last['new_customer_count']:.0f} of them new in the "
                      f"quarter (counted from the first quarter of data, {customers['period'].iloc[0]})")
-    text = f"At {when}, {mid(report.label)} has " + " and ".join(parts) + "." if parts else ""
+    has = "had" if not (state.running or state.future) else "has"  # a finished quarter is told in the past
+    text = f"At {when}, {mid(report.label)} {has} " + " and ".join(parts) + "." if parts else ""
     by_need: dict[str, list[str]] = {}
     for name, note in unavailable.items():
         by_need.setdefault(note.split("not available: ")[-1], []).append(report.catalog.get(name).label)
