@@ -67,7 +67,7 @@ def test_findings_read_the_outlook_methods_backtest_pipeline_and_strike_zone():
     prob = fx.outlook.attrs["target_probability"]
     assert f.sentences[0] == (
         f"The district has closed $300K of its $1.3M 2026-Q3 target (23%); the Monte Carlo forecast puts the "
-        f"quarter at {report.money(mc['low'])}-{report.money(mc['high'])} (median {report.money(mc['forecast'])}), a "
+        f"quarter at {report.money(mc['low'])}–{report.money(mc['high'])} (median {report.money(mc['forecast'])}), a "
         f"{report.pct(prob)} chance of reaching target.")
     # category: 300 + 400 + half of 200 = 800; stage-weighted: 300 + 400 × 80% + 200 × 60% + 500 × 20% = 840
     by_metric = fx.outlook.set_index("metric")["forecast"]
