@@ -487,6 +487,7 @@ class _RegionStage:
         self._queue: queue.Queue = queue.Queue()
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
+        self._done = threading.Event()
         self._error: BaseException | None = None
 
     def write_overview(self) -> None:
@@ -506,6 +507,7 @@ class _RegionStage:
 
     def _submit(self, name: str | None, slug: str, bar) -> None:
         if self._thread is None:
+            self._done.clear()
             self._thread = threading.Thread(target=self._work, name="quotabook-pack-regions", daemon=True)
             self._thread.start()
         self._queue.put((name, slug, bar))
@@ -522,18 +524,32 @@ class _RegionStage:
         self._end()
 
     def _end(self) -> None:
+        """Wait for the thread's end: its last job done and the browser closed.
+
+        Waits on an event the thread sets last, not on ``Thread.join``: CPython 3.11's join, interrupted by a
+        signal handler's exception (Ctrl-C, or SIGTERM's :class:`PackTerminated` while :meth:`finish` waits),
+        marks a thread that is still running as stopped, so the ``join`` of :meth:`stop` then returned at once
+        and the build ended with the thread still closing Chromium through playwright: the interpreter's
+        shutdown under it crashed the build (exit -11 instead of 143). An interrupted ``Event.wait`` leaves
+        nothing behind, and :meth:`stop` waits again.
+        """
         if self._thread is not None:
             self._queue.put(None)
-            self._thread.join()
+            self._done.wait()
+            self._thread.join()  # returns at once: the thread has nothing left to do
             self._thread = None
 
     def _work(self) -> None:
         from .pdf import PdfPrinter
 
         printer = None
+        ended = False  # the queue's end (None) was taken
         try:
             with contextlib.ExitStack() as browser:
-                while (item := self._queue.get()) is not None:
+                while not ended:
+                    item = self._queue.get()
+                    if ended := item is None:
+                        continue
                     if self._stopping.is_set():
                         continue
                     name, slug, bar = item
@@ -552,8 +568,10 @@ class _RegionStage:
                         self._write_tables(slug)
         except BaseException as exc:  # e.g. Chromium that cannot start: raised again in the build's thread
             self._error = exc
-            while self._queue.get() is not None:  # let finish() and stop() end
+            while not ended and self._queue.get() is not None:  # take the queue's end, then finish() and stop() end
                 pass
+        finally:
+            self._done.set()
 
     def _print(self, printer, name: str, slug: str, bar) -> None:
         start = perf_counter()
