@@ -51,6 +51,25 @@ def test_validate_counts_problems_per_reason_table_and_column_before_listing_the
     assert len(listed) == 3 and listed[2] == "  … and 4 more (see the rejects table)"
 
 
+def test_a_missing_required_column_is_listed_once_for_its_file_with_the_rows_it_cost(tmp_path, capsys):
+    # Every deal of a file without its stage column is rejected: one line says so, not one per row.
+    header, *rows = OPPORTUNITIES.splitlines()
+    stage = header.split(",").index("stage")
+    without = "\n".join(",".join(c for i, c in enumerate(line.split(",")) if i != stage)
+                         for line in [header, *rows]) + "\n"
+    folder = write_folder(tmp_path / "crm", territories=TERRITORIES, opportunities=without)
+    assert main(["validate", str(folder)]) == 1
+    out = capsys.readouterr().out
+    listed = out.split("5 problems:\n", 1)[1].split("\n\n", 1)[0].splitlines()  # 4 rows + the file's
+    stage_lines = [line for line in listed if "missing_column" in line]
+    assert len(stage_lines) == 1 and listed[0] == stage_lines[0]  # the root cause, first
+    assert "opportunities.csv, column 'stage': missing_column — required column missing: stage" in listed[0]
+    assert listed[0].endswith(f"; {len(rows)} rows rejected for it")
+    target = tmp_path / "rejects.csv"  # the rejects table still holds every row
+    assert main(["validate", str(folder), "--rejects", str(target)]) == 1
+    assert len(pd.read_csv(target, dtype=str).query("table == 'opportunities'")) == len(rows)
+
+
 def test_rejects_file_holds_every_rejected_row_with_its_reasons_and_columns(bad_folder, tmp_path, capsys):
     target = tmp_path / "out" / "rejects.csv"
     assert main(["validate", str(bad_folder), "--rejects", str(target)]) == 1

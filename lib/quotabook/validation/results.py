@@ -137,15 +137,17 @@ class ValidationReport:
                 cells = [str(rec.reason), str(rec.table), str(rec.column) or "-"]
                 lines.append("  " + "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True))
                              + f"  {rec.count:>5}")
+            listed, rows_of = _listed_once(rejects)
             lines.append("")
             lines.append(count_of(len(rejects), "problem") + (", root causes first" if follow_on.any() else "") + ":")
-            for rec in rejects.head(limit).itertuples(index=False):
+            for rec, rows in zip(listed.head(limit).itertuples(index=False), rows_of[:limit], strict=False):
                 row = f", row {int(rec.row)}" if pd.notna(rec.row) else ""
                 col = f", column {rec.column!r}" if isinstance(rec.column, str) and rec.column else ""
                 val = f" (value {rec.value!r})" if isinstance(rec.value, str) and rec.value else ""
-                lines.append(f"  {rec.file}{row}{col}: {rec.reason} — {rec.message}{val}")
-            if len(rejects) > limit:
-                lines.append(f"  … and {len(rejects) - limit} more (see the rejects table)")
+                also = f"; {count_of(rows, 'row')} rejected for it" if rows else ""
+                lines.append(f"  {rec.file}{row}{col}: {rec.reason} — {rec.message}{val}{also}")
+            if len(listed) > limit:
+                lines.append(f"  … and {len(listed) - limit:,} more (see the rejects table)")
         else:
             lines.append("")
             lines.append("no problems found")
@@ -164,6 +166,23 @@ class ValidationReport:
                 problems=self.rejects.to_dict("records"),
                 counts=self.counts().set_index("table").to_dict("index"),
             )
+
+
+def _listed_once(rejects: pd.DataFrame) -> tuple[pd.DataFrame, list[int]]:
+    """The problems as :meth:`ValidationReport.summary` lists them, and per listed problem how many rows it
+    rejected: a problem of a whole file (no row, e.g. a required column missing) comes first and stands for
+    the rows it rejected with the same column and reason, which would otherwise repeat it once per row (420
+    identical lines for a file of 420 deals without its stage column). The rejects table still holds every
+    row."""
+    whole = rejects["row"].isna().to_numpy()
+    key = ["file", "column", "reason"]
+    files = rejects.loc[whole, key].astype(str).drop_duplicates()
+    keys = rejects[key].astype(str)
+    covered = ~whole & pd.MultiIndex.from_frame(keys).isin(pd.MultiIndex.from_frame(files))
+    per_file = keys[covered].value_counts()
+    listed = pd.concat([rejects[whole], rejects[~whole & ~covered]])
+    rows = [int(per_file.get(tuple(k), 0)) for k in listed[key].astype(str).itertuples(index=False)]
+    return listed, rows
 
 
 def file_problem(table: str, file: str, reason: str, message: str, column: str | None = None) -> dict:
