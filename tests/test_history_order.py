@@ -93,3 +93,35 @@ def test_deals_at_period_end_answer_as_the_full_time_travel_and_are_built_once(t
     assert [k for k in ds.derived if k[0] == "deals_as_of"] == [("deals_as_of", last_day)]
     past = ds.derived[("deals_as_of", last_day)]
     assert past.leads.empty and past.activities.empty and past.as_of_date == last_day
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_last_states_from_positions_equal_the_grouped_ones(seed):
+    """The numpy path of time travel (a history in deal and time order) gives each deal's carried-forward
+    state and stage entry exactly as pandas' grouped forward fill: blanks in every field, a first row with
+    no stage, repeated stages, one-row deals."""
+    import numpy as np
+
+    from quotabook.dataset import _last_states_grouped, _last_states_in_order
+
+    rng = np.random.default_rng(seed)
+    n = 400
+    deal = np.sort(rng.integers(0, 60, n))
+    blank = lambda p: rng.random(n) < p  # noqa: E731
+    stage = pd.Series(rng.choice(["Discovery", "Proposal", "Won", "Lost"], n), dtype="str").mask(blank(0.3))
+    known = pd.DataFrame({
+        "opportunity_id": pd.Series([f"OPP-{d:03d}" for d in deal], dtype="str"),
+        "changed_at": pd.Timestamp("2026-01-01") + pd.to_timedelta(np.arange(n), unit="h"),
+        "stage": stage,
+        "amount": pd.Series(rng.integers(1, 9, n) * 1000.0).mask(blank(0.4)),
+        "close_date": pd.Series(pd.Timestamp("2026-03-01") + pd.to_timedelta(rng.integers(0, 90, n), unit="D"))
+        .mask(blank(0.5)),
+        "forecast_category": pd.Series(rng.choice(["Pipeline", "Commit"], n), dtype="str").mask(blank(0.5)),
+        "probability": pd.Series(rng.integers(0, 100, n).astype("float64")).mask(blank(0.5)),
+    })
+    known["_deal"] = deal_codes(known["opportunity_id"])
+    fields = ["stage", "amount", "close_date", "forecast_category", "probability"]
+    fast, slow = _last_states_in_order(known, fields), _last_states_grouped(known, fields)
+    assert set(fast.columns) == set(slow.columns)
+    pd.testing.assert_frame_equal(fast, slow[fast.columns], check_index_type=False)
+    assert fast["stage_entered_at"].notna().all()

@@ -239,8 +239,8 @@ class Context:
             owners = self.ds.territories["owner"].dropna().unique()
             deals = self.active_deals()
             deals = deals[deals["owner"].notna() & ~np.asarray(is_in(deals["owner"], owners), dtype=bool)]
-            counts = activity_counts(self.ds)
-            acted = counts.loc[self.period.contains(counts["activity_date"]), "owner"].dropna()
+            # The period's days only: the grain the activity measures read too (one query, a tenth of the rows)
+            acted = activity_counts(self.ds, days=(self.period.start, self.period.end))["owner"].dropna()
             acted = acted[~np.asarray(is_in(acted, owners), dtype=bool)].drop_duplicates()
             worked = pd.DataFrame({"owner": acted.to_numpy(),
                                    "territory": map_keys(acted, self._owner_placement()).to_numpy()})
