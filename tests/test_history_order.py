@@ -125,3 +125,17 @@ def test_last_states_from_positions_equal_the_grouped_ones(seed):
     assert set(fast.columns) == set(slow.columns)
     pd.testing.assert_frame_equal(fast, slow[fast.columns], check_index_type=False)
     assert fast["stage_entered_at"].notna().all()
+
+
+def test_index_in_finds_positions_as_pandas_does():
+    """``frames.index_in`` (Arrow's hash lookup for Arrow text) gives ``Index.get_indexer``'s positions:
+    absent values -1, a missing value finding a missing key, object ids through pandas itself."""
+    from quotabook.frames import index_in
+
+    keys = pd.Index(pd.Series(["OPP-2", "OPP-1", None], dtype="str"))
+    values = pd.Series(["OPP-1", "OPP-9", None, "OPP-2", "OPP-1"], dtype="str")
+    assert index_in(values, keys).tolist() == keys.get_indexer(values).tolist() == [1, -1, 2, 0, 1]
+    as_objects = pd.Index(keys.astype(object))
+    assert index_in(values.astype(object), as_objects).tolist() == [1, -1, 2, 0, 1]
+    with pytest.raises(ValueError, match="unique"):
+        index_in(values, pd.Index(pd.Series(["OPP-1", "OPP-1"], dtype="str")))

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["arrow_text", "is_in", "map_keys", "text_buffers"]
+__all__ = ["arrow_text", "index_in", "is_in", "map_keys", "text_buffers"]
 
 
 def arrow_text(series: pd.Series) -> pa.ChunkedArray | None:
@@ -55,6 +55,19 @@ def is_in(values: pd.Series | pd.Index, candidates) -> pd.Series | np.ndarray:
     pool = pc.unique(pool.cast(array.type))
     hit = pc.is_in(array, value_set=pool).to_numpy(zero_copy_only=False)
     return pd.Series(hit, index=values.index, name=values.name) if isinstance(values, pd.Series) else hit
+
+
+def index_in(values: pd.Series | pd.Index, keys: pd.Index) -> np.ndarray:
+    """``keys.get_indexer(values)``: the position of each value in the unique ``keys`` (-1 where absent), fast
+    for Arrow-backed strings (pandas hashes Arrow text through Python objects: ~0.3 s for a million history
+    rows looked up in the deal ids). A missing value finds a missing key, as in pandas."""
+    array, pool = arrow_text(pd.Series(values, copy=False)), arrow_text(pd.Series(keys, copy=False))
+    if array is None or pool is None:
+        return keys.get_indexer(values)
+    if not keys.is_unique:
+        raise ValueError("index_in needs unique keys")
+    found = pc.index_in(array, value_set=pool.combine_chunks().cast(array.type))
+    return found.fill_null(-1).to_numpy(zero_copy_only=False).astype("int64")
 
 
 def map_keys(keys: pd.Series, table: pd.Series) -> pd.Series:

@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ...dataset import Dataset
+from ...frames import index_in, is_in
 from ..history import stage_runs
 from .deals import flag
 
@@ -83,12 +84,12 @@ def _closed_stage_bands(ds: Dataset) -> pd.DataFrame:
     empty = pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
     if closed.empty or hist.empty:
         return empty
-    runs = stage_runs(hist[ids.get_indexer(hist["opportunity_id"]) >= 0])
+    runs = stage_runs(hist[np.asarray(is_in(hist["opportunity_id"], ids), dtype=bool)])
     stage = pd.Index(ds.settings.open_stages).get_indexer(runs["stage"]).astype("int64")  # -1: not an open stage
     runs, stage = runs[stage >= 0], stage[stage >= 0]
     if runs.empty:
         return empty
-    deal = ids.get_indexer(runs["opportunity_id"])
+    deal = index_in(runs["opportunity_id"], ids)
     created = pd.to_datetime(closed["created_date"]).to_numpy()[deal]
     close = pd.to_datetime(closed["close_date"]).to_numpy()[deal]
     exited = runs["exited_at"].to_numpy()

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..compute import Context, measure
 from ..forecasting import methods
-from ..forecasting.deals import closed_deals, open_pipeline, week_start, without_activity
+from ..forecasting.deals import closed_deals, deals_as_of, open_pipeline, week_start
 from ..forecasting.learning import stage_age_win_rates
 from ..forecasting.methods import category
 from ..forecasting.monte_carlo import DEFAULT_SEED, landing_odds, simulate, summarise
@@ -135,8 +135,9 @@ def backtest_forecast(ctx: Context) -> pd.Series:
         return pd.Series(np.nan, index=groups)
     date = week_start(ctx.period, int(ctx.threshold("backtest_week")))
     # The forecast reads deals and their history only: leaving activities and leads out of the time
-    # travel saves copying the biggest tables (the same answer, a fraction of the time and memory).
-    past = Context(without_activity(ctx.ds).as_of(date), ctx.period, ctx.by, ctx.catalog)
+    # travel saves copying the biggest tables (the same answer, a fraction of the time and memory). The
+    # travel is kept with the dataset (deals_as_of), so every level of the period shares it and its rates.
+    past = Context(deals_as_of(ctx.ds, date), ctx.period, ctx.by, ctx.catalog)
     return past.metric("historical_win_rate_forecast").reindex(groups)
 
 
@@ -152,7 +153,7 @@ def commit_call_amount(ctx: Context) -> pd.Series:
     date = week_start(ctx.period, int(ctx.threshold("commit_call_week")))
     if date > ctx.reference_date.normalize():
         return pd.Series(np.nan, index=groups)
-    past = without_activity(ctx.ds).as_of(date)
+    past = deals_as_of(ctx.ds, date)  # shared by every level of the period, like the backtest's
     call = Context(past, ctx.period, ctx.by, ctx.catalog).sum(category(past, ctx.period, best_case_share=0.0),
                                                                   "value")
     return call.reindex(groups).fillna(0.0)
