@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from quotabook import load
-from quotabook.dataset import _in_deal_order, deal_codes
+from quotabook.dataset import deal_codes, in_deal_order
 from quotabook.metrics import compute
 from quotabook.metrics.history import ordered_history, stage_runs
 from quotabook.metrics.measures.funnel import stage_spells
@@ -26,18 +26,18 @@ def _by_deal(frame: pd.DataFrame) -> pd.DataFrame:
 def test_in_deal_order_accepts_grouped_dated_rows_and_refuses_the_rest():
     ids = pd.Series(["B", "B", "A", "C"], dtype="str")  # grouped by deal, not sorted by name: codes 0, 0, 1, 2
     at = pd.Series(pd.to_datetime(["2026-01-01", "2026-01-03", "2026-01-02", "2026-01-01"]))
-    assert _in_deal_order(deal_codes(ids), at)
-    assert not _in_deal_order(deal_codes(ids), at.iloc[[1, 0, 2, 3]].reset_index(drop=True))  # B's dates swapped
-    assert not _in_deal_order(deal_codes(pd.Series(["B", "A", "B"], dtype="str")), at.iloc[:3])  # B split in two
-    assert not _in_deal_order(deal_codes(pd.Series(["B", None, "C"], dtype="str")), at.iloc[:3])  # a missing id
-    assert _in_deal_order(deal_codes(ids.iloc[:1]), at.iloc[:1])
+    assert in_deal_order(deal_codes(ids), at)
+    assert not in_deal_order(deal_codes(ids), at.iloc[[1, 0, 2, 3]].reset_index(drop=True))  # B's dates swapped
+    assert not in_deal_order(deal_codes(pd.Series(["B", "A", "B"], dtype="str")), at.iloc[:3])  # B split in two
+    assert not in_deal_order(deal_codes(pd.Series(["B", None, "C"], dtype="str")), at.iloc[:3])  # a missing id
+    assert in_deal_order(deal_codes(ids.iloc[:1]), at.iloc[:1])
 
 
 @pytest.mark.parametrize("day", ["2026-01-31", "2026-02-10", "2026-02-19", "2026-02-20", "2026-03-15"])
 def test_time_travel_on_a_shuffled_history_is_the_same(tiny_folder, day):
     ds = load(tiny_folder)
     shuffled = ds.opportunity_history.sample(frac=1.0, random_state=3).reset_index(drop=True)
-    assert not _in_deal_order(deal_codes(shuffled["opportunity_id"]), shuffled["changed_at"])
+    assert not in_deal_order(deal_codes(shuffled["opportunity_id"]), shuffled["changed_at"])
     pd.testing.assert_frame_equal(_by_deal(ds.as_of(day).opportunities),
                                   _by_deal(replace(ds, opportunity_history=shuffled).as_of(day).opportunities))
 
@@ -139,3 +139,34 @@ def test_index_in_finds_positions_as_pandas_does():
     assert index_in(values.astype(object), as_objects).tolist() == [1, -1, 2, 0, 1]
     with pytest.raises(ValueError, match="unique"):
         index_in(values, pd.Index(pd.Series(["OPP-1", "OPP-1"], dtype="str")))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_stage_advances_in_order_equal_the_grouped_ones(seed):
+    """The deals advancing a stage in a period, read in numpy from a history in deal and time order, are
+    those pandas' sort and grouped forward fill find (blank stages carried, a lost stage never an advance,
+    a stage the map does not know has no order); a shuffled history takes the pandas path, same answer."""
+    import numpy as np
+
+    from quotabook.fiscal import FiscalCalendar
+    from quotabook.metrics.measures.funnel import _advances_grouped, advanced_deals
+    from quotabook.settings import load_settings
+
+    settings = load_settings()
+    stages = settings.stage_table()
+    rng = np.random.default_rng(seed)
+    n = 500
+    deal = np.sort(rng.integers(0, 80, n))
+    names = [*stages.index, "Custom stage"]
+    history = pd.DataFrame({
+        "opportunity_id": pd.Series([f"D{d:03d}" for d in deal], dtype="str"),
+        "changed_at": pd.Timestamp("2026-05-01") + pd.to_timedelta(np.arange(n) * 5, unit="h"),
+        "stage": pd.Series(rng.choice(names, n), dtype="str").mask(rng.random(n) < 0.25),
+    })
+    period = FiscalCalendar.from_settings(settings).period("2026-Q3")
+    h = history.assign(_deal=deal_codes(history["opportunity_id"]))
+    fast = advanced_deals(history, stages, period)
+    slow = _advances_grouped(h, stages, period)
+    assert len(fast) and fast.tolist() == slow.tolist()
+    shuffled = history.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    assert sorted(advanced_deals(shuffled, stages, period)) == sorted(slow)

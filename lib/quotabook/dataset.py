@@ -20,7 +20,7 @@ from . import activities as activity
 from .activities import ActivityStore
 from .errors import DataQualityWarning, MetricUnavailable
 from .fiscal import FiscalCalendar, Period, iso_date
-from .frames import is_in, map_keys
+from .frames import carried_rows, is_in, map_keys
 from .grammar import count_of, possessive, pronoun, verb
 from .grammar import day as say_day
 from .schemas import TABLES
@@ -29,7 +29,7 @@ from .settings import Settings
 from .validation import ValidationReport
 
 __all__ = ["ALL_REGIONS", "STATE_FIELDS", "UNASSIGNED_LEADS", "Dataset", "canonical_table", "deal_codes",
-           "empty_table", "filter_rows", "is_in", "lead_owner_territory", "unassigned_lead_count"]
+           "empty_table", "filter_rows", "in_deal_order", "is_in", "lead_owner_territory", "unassigned_lead_count"]
 
 #: How a region's activities are chosen (:meth:`Dataset.for_region`), as the glossary and data notes say it.
 ACTIVITY_RULE = ("with the rep who logged them: in the region of the rep's territory (the first by name when they "
@@ -383,7 +383,7 @@ def _state_at(hist: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
     # Deals are grouped by an integer code of their id (the same groups as the id itself, missing ids
     # left out), which sorts and groups many times faster than Arrow strings on millions of rows.
     known = known.assign(_deal=deal_codes(known["opportunity_id"]))
-    if not _in_deal_order(known["_deal"], known["changed_at"]):  # exported histories usually are
+    if not in_deal_order(known["_deal"], known["changed_at"]):  # exported histories usually are
         known = known.sort_values(["_deal", "changed_at"], kind="stable")
     if len(known) and not (known["_deal"].isna().any() or known["changed_at"].isna().any()):
         last = _last_states_in_order(known, fields)
@@ -424,16 +424,13 @@ def _last_states_in_order(known: pd.DataFrame, fields: list[str]) -> pd.DataFram
     an export gives): the same frame from row positions in numpy, each column taken once at the rows it
     needs instead of forward-filled and grouped whole (a time travel's main cost on a million rows)."""
     deal = known["_deal"].to_numpy(dtype="float64")
-    n = len(deal)
-    rows = np.arange(n)
+    rows = np.arange(len(deal))
     starts = np.r_[True, deal[1:] != deal[:-1]]  # each deal's first row
-    group_start = np.maximum.accumulate(np.where(starts, rows, 0))
     ends = np.flatnonzero(np.r_[starts[1:], True])  # each deal's last row
 
     def last_known(missing: np.ndarray) -> np.ndarray:
         """Per row, the latest row of its deal up to it with a value (-1: none yet)."""
-        seen = np.maximum.accumulate(np.where(missing, -1, rows))
-        return np.where(seen >= group_start, seen, -1)
+        return carried_rows(missing, starts)
 
     def taken(column: str, at: np.ndarray) -> pd.api.extensions.ExtensionArray | np.ndarray:
         return pd.api.extensions.take(known[column].array, at, allow_fill=True)
@@ -457,7 +454,7 @@ def _last_states_in_order(known: pd.DataFrame, fields: list[str]) -> pd.DataFram
     return last
 
 
-def _in_deal_order(deal: pd.Series, at: pd.Series) -> bool:
+def in_deal_order(deal: pd.Series, at: pd.Series) -> bool:
     """Whether rows are already sorted by deal code, then time (what a stable sort by both would give):
     codes number deals in order of first appearance, so a history grouped by deal and dated in order
     within each deal needs no sort, which on millions of rows with text columns costs seconds. Missing

@@ -8,7 +8,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-__all__ = ["arrow_text", "index_in", "is_in", "map_keys", "text_buffers"]
+__all__ = ["arrow_text", "carried_rows", "index_in", "is_in", "map_keys", "text_buffers"]
 
 
 def arrow_text(series: pd.Series) -> pa.ChunkedArray | None:
@@ -78,3 +78,14 @@ def map_keys(keys: pd.Series, table: pd.Series) -> pd.Series:
     mapped = pd.Series(uniques).map(table)
     values = pd.api.extensions.take(mapped.array, codes, allow_fill=True)
     return pd.Series(values, index=keys.index, name=keys.name)
+
+
+def carried_rows(missing: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """For rows in groups of consecutive rows (``starts``: True on each group's first row), the position of the
+    latest row of the same group up to each row whose value is not ``missing`` (-1: none yet): a grouped
+    forward fill (``groupby(...).ffill()``) as positions, for histories already in deal and time order, where
+    it costs two running maxima instead of a groupby over a million rows."""
+    rows = np.arange(len(missing))
+    group_start = np.maximum.accumulate(np.where(starts, rows, 0)) if len(rows) else rows
+    seen = np.maximum.accumulate(np.where(missing, -1, rows)) if len(rows) else rows
+    return np.where(seen >= group_start, seen, -1)

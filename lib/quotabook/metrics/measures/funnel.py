@@ -19,8 +19,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ...dataset import Dataset, deal_codes, is_in
+from ...dataset import Dataset, deal_codes, in_deal_order, is_in
 from ...errors import MetricUnavailable
+from ...frames import carried_rows
 from ..compute import LEVEL_COLUMNS, Context, map_keys, measure
 from ..history import ordered_history
 
@@ -252,18 +253,51 @@ def final_stage_deal_count(ctx: Context) -> pd.Series:
 def stage_advance_count(ctx: Context) -> pd.Series:
     """Deals open at the start of the period whose history shows, within the period, a move to a stage of
     higher order that is not a lost stage (count)."""
-    stages = ctx.ds.settings.stage_table()
+    o = ctx.opportunities
+    opening = _open_at(o, ctx.period.start)
+    key = ("advanced_deals", ctx.period.start, ctx.period.end)  # the same deals at every level: found once
+    if key not in ctx.ds.derived:
+        ctx.ds.derived[key] = advanced_deals(ctx.ds.opportunity_history, ctx.ds.settings.stage_table(), ctx.period)
+    return _count_where(ctx, o[opening], is_in(o.loc[opening, "opportunity_id"], ctx.ds.derived[key]))
+
+
+def advanced_deals(history: pd.DataFrame, stages: pd.DataFrame, period) -> pd.Series:
+    """The ids of the history rows, within ``period``, that move their deal to a stage of higher order (in
+    the stage map ``stages``) than its previous row's, not a lost stage; a blank stage carries the deal's
+    previous one. A history already in deal and time order (exports) is read in numpy; any other is sorted
+    and grouped by pandas (:func:`_advances_grouped`), with the same answer."""
+    h = history[["opportunity_id", "changed_at", "stage"]]
+    deal = deal_codes(h["opportunity_id"])
+    if not in_deal_order(deal, h["changed_at"]):
+        return _advances_grouped(h.assign(_deal=deal), stages, period)
     lost = stages["is_closed"].astype(bool) & ~stages["is_won"].astype(bool)
-    h = ctx.ds.opportunity_history[["opportunity_id", "changed_at", "stage"]]
-    h = h.assign(_deal=deal_codes(h["opportunity_id"])).sort_values(["_deal", "changed_at"], kind="stable")
+    codes, uniques = pd.factorize(h["stage"])
+    names = pd.Series(uniques)
+    order_of = names.map(stages["order"]).to_numpy(dtype="float64")
+    lost_of = names.map(lost).fillna(False).to_numpy(dtype=bool)
+    d = deal.to_numpy(dtype="float64")
+    starts = np.r_[True, d[1:] != d[:-1]]
+    carried = carried_rows(codes < 0, starts)
+    stage = np.where(carried >= 0, codes[np.maximum(carried, 0)], -1)
+    known = stage >= 0
+    order = np.where(known, order_of[np.maximum(stage, 0)], np.nan)
+    previous = np.r_[np.nan, order[:-1]]
+    previous[starts] = np.nan
+    is_lost = known & lost_of[np.maximum(stage, 0)]
+    advanced = (order > previous) & ~is_lost & np.asarray(period.contains(h["changed_at"]), dtype=bool)
+    return h.loc[advanced, "opportunity_id"]
+
+
+def _advances_grouped(h: pd.DataFrame, stages: pd.DataFrame, period) -> pd.Series:
+    """:func:`advanced_deals` for any history (``_deal``: its deal codes): sorted, then grouped by pandas."""
+    lost = stages["is_closed"].astype(bool) & ~stages["is_won"].astype(bool)
+    h = h.sort_values(["_deal", "changed_at"], kind="stable")
     stage = h["stage"].groupby(h["_deal"]).ffill()
     order = map_keys(stage, stages["order"]).astype("float64")
     previous = order.groupby(h["_deal"]).shift()
     is_lost = map_keys(stage, lost).fillna(False).astype(bool)
-    advanced = (order > previous) & ~is_lost & ctx.period.contains(h["changed_at"])
-    o = ctx.opportunities
-    opening = _open_at(o, ctx.period.start)
-    return _count_where(ctx, o[opening], is_in(o.loc[opening, "opportunity_id"], h.loc[advanced, "opportunity_id"]))
+    advanced = (order > previous) & ~is_lost & period.contains(h["changed_at"])
+    return h.loc[advanced, "opportunity_id"]
 
 
 @measure("time_in_stage_days")
