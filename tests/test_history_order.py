@@ -170,3 +170,39 @@ def test_stage_advances_in_order_equal_the_grouped_ones(seed):
     assert len(fast) and fast.tolist() == slow.tolist()
     shuffled = history.sample(frac=1.0, random_state=seed).reset_index(drop=True)
     assert sorted(advanced_deals(shuffled, stages, period)) == sorted(slow)
+
+
+def _runs_by_groupby(history: pd.DataFrame) -> pd.DataFrame:
+    """Stage runs as pandas' grouped forward fill and shift define them (the reference the numpy path of
+    ``stage_runs`` must equal)."""
+    h = ordered_history(history, ["stage"])
+    g = h["_g"].to_numpy()
+    stage = h["stage"].groupby(g).ffill()
+    known = stage.notna()
+    h, stage = h[known], stage[known]
+    new_run = stage.ne(stage.groupby(h["_g"].to_numpy()).shift())
+    runs = pd.DataFrame({"opportunity_id": h["opportunity_id"], "stage": stage, "entered_at": h["changed_at"],
+                         "_g": h["_g"]})[new_run].reset_index(drop=True)
+    runs["exited_at"] = runs["entered_at"].groupby(runs.pop("_g").to_numpy()).shift(-1)
+    return runs
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_stage_runs_equal_the_grouped_definition(seed):
+    """``stage_runs`` (numpy over row positions) gives the runs of the grouped definition: blank stages
+    carried, a deal whose first rows have no stage, repeated stages, a missing deal id, shuffled rows."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    n = 300
+    ids = pd.Series([f"D{d:02d}" for d in rng.integers(0, 40, n)], dtype="str").mask(rng.random(n) < 0.02)
+    history = pd.DataFrame({
+        "opportunity_id": ids,
+        "changed_at": pd.Timestamp("2026-01-01") + pd.to_timedelta(rng.integers(0, 2000, n), unit="h"),
+        "stage": pd.Series(rng.choice(["Discovery", "Demo", "Proposal"], n), dtype="str").mask(rng.random(n) < 0.3),
+    })
+    runs = stage_runs(history)
+    reference = _runs_by_groupby(history)
+    pd.testing.assert_frame_equal(runs[reference.columns], reference)
+    assert runs["is_current"].equals(runs["exited_at"].isna())
+    assert stage_runs(history.iloc[:0]).empty and stage_runs(history.drop(columns="stage")).empty

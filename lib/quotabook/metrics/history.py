@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..dataset import is_in
-from ..frames import arrow_text
+from ..frames import arrow_text, carried_rows
 
 __all__ = [
     "close_date_pushes",
@@ -210,13 +210,24 @@ def stage_runs(history: pd.DataFrame, reference_date=None) -> pd.DataFrame:
         date, or NaN without one) and ``is_current``.
     """
     h = ordered_history(history, ["stage"])
-    stage = _carried(h, "stage") if "stage" in h else pd.Series(pd.NA, index=h.index, dtype="object")
-    known = stage.notna()
-    h, stage = h[known], stage[known]
-    new_run = stage.ne(stage.groupby(h["_g"].to_numpy()).shift())
-    runs = pd.DataFrame({"opportunity_id": h["opportunity_id"], "stage": stage, "entered_at": h["changed_at"],
-                         "_g": h["_g"]})[new_run].reset_index(drop=True)
-    runs["exited_at"] = runs["entered_at"].groupby(runs.pop("_g").to_numpy()).shift(-1)
+    if "stage" not in h:
+        h = h.assign(stage=pd.Series(pd.NA, index=h.index, dtype="object"))
+    # In numpy over row positions (``_g`` numbers the deals in order): the stage carried forward is that of the
+    # latest row with one (``carried_rows``), and a run starts on each row whose carried stage differs from
+    # the row before it in the deal; rows before a deal's first stage belong to no run.
+    g = h["_g"].to_numpy()
+    starts = np.r_[True, g[1:] != g[:-1]][:len(g)]
+    codes = pd.factorize(h["stage"])[0]
+    carried = carried_rows(codes < 0, starts)
+    stage = np.where(carried >= 0, codes[np.maximum(carried, 0)], -1)
+    first = np.flatnonzero((stage >= 0) & (starts | np.r_[True, stage[1:] != stage[:-1]][:len(g)]))
+    entered = h["changed_at"].iloc[first].reset_index(drop=True)
+    runs = pd.DataFrame({"opportunity_id": h["opportunity_id"].iloc[first].reset_index(drop=True),
+                         "stage": pd.Series(h["stage"].array.take(carried[first]),
+                                            dtype=h["stage"].dtype),
+                         "entered_at": entered})
+    deal = g[first]
+    runs["exited_at"] = entered.shift(-1).where(np.r_[deal[1:] == deal[:-1], False][:len(first)])
     runs["is_current"] = runs["exited_at"].isna()
     runs["days"] = (runs["exited_at"] - runs["entered_at"]) / _DAY
     if reference_date is not None:

@@ -23,7 +23,7 @@ from ...dataset import Dataset, deal_codes, in_deal_order, is_in
 from ...errors import MetricUnavailable
 from ...frames import carried_rows
 from ..compute import LEVEL_COLUMNS, Context, map_keys, measure
-from ..history import ordered_history
+from ..history import stage_runs
 
 __all__ = ["STEP_DAYS", "lead_steps_reached", "lead_won", "opportunity_step_reached", "proposal_entered_at",
            "stage_spells", "step_days_counts", "step_index"]
@@ -123,17 +123,11 @@ def stage_spells(ds: Dataset, columns: Sequence[str] | None = None) -> pd.DataFr
         days), ``outcome`` (won | lost | open, the deal's state now) and every other opportunity column
         (territory, owner, segment, ...), so spells group like deals.
     """
-    # Sorted by deal and time (no sort when the history already is), grouped by the integer deal number
-    # ``_g``: grouping by the Arrow text ids would hash a million strings per groupby.
-    h = ordered_history(ds.opportunity_history, ["stage"])
-    stage = h["stage"].groupby(h["_g"].to_numpy()).ffill()
-    h = h.assign(stage=stage)[stage.notna()]
-    new_run = h["stage"].ne(h["stage"].groupby(h["_g"].to_numpy()).shift())
-    runs = h[new_run]
-    left_at = runs["changed_at"].groupby(runs["_g"].to_numpy()).shift(-1)
-    spells = pd.DataFrame({"opportunity_id": runs["opportunity_id"], "stage": runs["stage"],
-                           "entered_at": runs["changed_at"], "left_at": left_at})
-    spells = spells[spells["left_at"].notna()]
+    # The runs of equal stages (blank stages carry the previous one) that the deal left: stage_runs reads
+    # the history in deal and time order by row positions, never grouping by the Arrow text ids.
+    runs = stage_runs(ds.opportunity_history)
+    spells = runs.loc[runs["exited_at"].notna().to_numpy(), ["opportunity_id", "stage", "entered_at", "exited_at"]]
+    spells = spells.rename(columns={"exited_at": "left_at"})
     spells["days"] = (spells["left_at"] - spells["entered_at"]) / _DAY
     spells["stage_order"] = map_keys(spells["stage"], ds.settings.stage_table()["order"]).astype("float64")
     o = ds.opportunities
