@@ -140,6 +140,15 @@ class Context:
             return self.ds
         return deals_as_of(self.ds, last_day)
 
+    def per_dataset(self, key: tuple, make: Callable[[], object]):
+        """``make()`` once per dataset: a frame that does not depend on the grouping (per-deal flags, the deals
+        advancing a stage in a period, the forecast's learned odds), kept with the dataset (``ds.derived``)
+        so that the same metrics by territory, region and rep, and later notebook calls, share it. ``key``
+        names it, with the period's dates when it depends on the period."""
+        if key not in self.ds.derived:
+            self.ds.derived[key] = make()
+        return self.ds.derived[key]
+
     def threshold(self, key: str) -> float:
         return self.ds.settings.threshold(key)
 

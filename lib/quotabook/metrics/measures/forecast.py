@@ -25,10 +25,7 @@ __all__: list[str] = []
 def _shared(ctx: Context, name: str, make, *, per_period: bool = True):
     """``make()`` once per dataset (and period): deal-level frames that do not depend on the grouping, kept
     with the dataset so that the same metrics by territory, region and rep share them."""
-    key = (name, ctx.period.start, ctx.period.end) if per_period else (name,)
-    if key not in ctx.ds.derived:
-        ctx.ds.derived[key] = make()
-    return ctx.ds.derived[key]
+    return ctx.per_dataset((name, ctx.period.start, ctx.period.end) if per_period else (name,), make)
 
 
 def _rates(ctx: Context) -> pd.DataFrame:
@@ -89,7 +86,7 @@ def _monte_carlo(ctx: Context) -> pd.DataFrame:
     if "_monte_carlo" in ctx.cache:
         return ctx.cache["_monte_carlo"]
     closed = ctx.metric("closed_amount")
-    deals = landing_odds(ctx.ds, ctx.period, _rates(ctx), pipe=_pipe(ctx))
+    deals = _shared(ctx, "landing_odds", lambda: landing_odds(ctx.ds, ctx.period, _rates(ctx), pipe=_pipe(ctx)))
     codes = closed.index.get_indexer(_group_index(ctx, ctx.keys(deals)))
     known = codes >= 0
     sims = int(ctx.ds.settings.thresholds.get("monte_carlo_simulations", 10_000))

@@ -204,7 +204,7 @@ def proposal_count(ctx: Context) -> pd.Series:
     position = _step_position(ctx, "proposal_count", "Proposal")
     o = ctx.opportunities
     cohort = ctx.period.contains(o["created_date"])
-    reached = opportunity_step_reached(ctx.ds) >= position
+    reached = ctx.per_dataset(("step_reached",), lambda: opportunity_step_reached(ctx.ds)) >= position
     return _count_where(ctx, o[cohort], reached[cohort])
 
 
@@ -249,10 +249,9 @@ def stage_advance_count(ctx: Context) -> pd.Series:
     higher order that is not a lost stage (count)."""
     o = ctx.opportunities
     opening = _open_at(o, ctx.period.start)
-    key = ("advanced_deals", ctx.period.start, ctx.period.end)  # the same deals at every level: found once
-    if key not in ctx.ds.derived:
-        ctx.ds.derived[key] = advanced_deals(ctx.ds.opportunity_history, ctx.ds.settings.stage_table(), ctx.period)
-    return _count_where(ctx, o[opening], is_in(o.loc[opening, "opportunity_id"], ctx.ds.derived[key]))
+    advanced = ctx.per_dataset(("advanced_deals", ctx.period.start, ctx.period.end), lambda: advanced_deals(
+        ctx.ds.opportunity_history, ctx.ds.settings.stage_table(), ctx.period))  # the same deals at every level
+    return _count_where(ctx, o[opening], is_in(o.loc[opening, "opportunity_id"], advanced))
 
 
 def advanced_deals(history: pd.DataFrame, stages: pd.DataFrame, period) -> pd.Series:

@@ -93,10 +93,8 @@ def deal_flags(ds: Dataset) -> pd.DataFrame:
 
 
 def _flags(ctx: Context) -> pd.DataFrame:
-    """:func:`deal_flags` once per compute call (kept in the context's cache under a key no metric can have)."""
-    if "_deal_flags" not in ctx.cache:
-        ctx.cache["_deal_flags"] = deal_flags(ctx.ds)
-    return ctx.cache["_deal_flags"]
+    """:func:`deal_flags` once per dataset: the flags do not depend on the grouping, so every level shares them."""
+    return ctx.per_dataset(("deal_flags",), lambda: deal_flags(ctx.ds))
 
 
 def _in_period(ctx: Context) -> pd.DataFrame:
