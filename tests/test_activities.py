@@ -13,6 +13,7 @@ of the whole table.
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -152,11 +153,13 @@ def test_every_activity_metric_is_the_same_in_pandas_and_duckdb(tmp_path_factory
 def test_a_hand_counted_day_grain(tmp_path, monkeypatch):
     """Three dials by Omar, two of them on one day (one at 23:59), and an email: two grain rows of dials."""
     tables = organisation(1, 0)
+    deal, other = tables["opportunities"]["opportunity_id"].iloc[:2]
     tables["activities"] = pd.DataFrame({
         "activity_id": ["A1", "A2", "A3", "A4"], "owner": ["Omar"] * 4,
         "activity_date": pd.to_datetime(["2026-04-02 09:00", "2026-04-02 23:59", "2026-04-03 00:00",
                                          "2026-04-03 10:00"]),
-        "type": ["dial", "dial", "dial", "email"], "opportunity_id": pd.Series([None] * 4, dtype="str")})
+        "type": ["dial", "dial", "dial", "email"],
+        "opportunity_id": pd.Series([deal, None, deal, other], dtype="str")})
     _, b = load_both(write(tables, tmp_path / "org"), monkeypatch)
     counts = activity_counts(b)
     dials = counts[counts["type"] == "dial"]
@@ -165,6 +168,17 @@ def test_a_hand_counted_day_grain(tmp_path, monkeypatch):
     assert dials["last_at"].iloc[0] == pd.Timestamp("2026-04-02 23:59")
     wide = qb.compute_wide(["dial_count", "email_count"], b, "2026-Q2", by="owner")
     assert wide.loc["Omar", "dial_count"] == 3 and wide.loc["Omar", "email_count"] == 1
+    # Answers the store gives without a query (from the spans its date read, or its cutoff) are the queried ones.
+    store = b.activity_store
+    assert store.last_by_deal().to_dict() == {deal: pd.Timestamp("2026-04-03 00:00"),
+                                              other: pd.Timestamp("2026-04-03 10:00")}
+    assert store.rows() == 4 == replace(store, _memo={}).rows()
+    for before in ("2026-04-03 10:00", "2026-04-03 10:00:01", "2026-04-04"):
+        fresh = replace(store, _memo={})
+        pd.testing.assert_series_equal(store.last_by_deal(pd.Timestamp(before)),
+                                       fresh.last_by_deal(pd.Timestamp(before)))
+    past = store.as_of(pd.Timestamp("2026-04-03"))
+    assert past.last_by_deal(pd.Timestamp("2026-04-05")).equals(replace(past, _memo={}).last_by_deal(None))
 
 
 @pytest.mark.parametrize("batch_rows", [2, 3, 1000])
