@@ -75,6 +75,8 @@ def map_keys(keys: pd.Series, table: pd.Series) -> pd.Series:
     looked up once and spread back by their codes, which on Arrow-backed strings is many times faster than
     mapping every row. Keys missing from ``table`` (or missing themselves) give a missing value."""
     codes, uniques = pd.factorize(keys)
+    if isinstance(uniques.dtype, pd.CategoricalDtype):  # dictionary-encoded keys: look their values up
+        uniques = uniques.astype(uniques.dtype.categories.dtype)
     mapped = pd.Series(uniques).map(table)
     values = pd.api.extensions.take(mapped.array, codes, allow_fill=True)
     return pd.Series(values, index=keys.index, name=keys.name)

@@ -73,3 +73,48 @@ def test_map_keys_matches_series_map(table):
     assert got.index.equals(IDS.index)
     assert got.isna().tolist() == expected.isna().tolist()
     assert got.dropna().tolist() == expected.dropna().tolist()
+
+
+def test_map_keys_reads_dictionary_encoded_keys_as_their_values():
+    """Categorical keys (a dictionary-encoded owner column) map to the table's values with the dtype text keys
+    give, whether the lookup is one-to-one (where pandas' own ``map`` would answer with categories) or not."""
+    keys = pd.Series(["Ann", "Bob", None, "Ann", "Zoe"], dtype="str", index=[4, 3, 2, 1, 0])
+    one_to_one = pd.Series({"Ann": "T1", "Bob": "T2", "Zoe": "T3"})
+    for table in (one_to_one, pd.Series({"Ann": "T1", "Bob": "T2"}), pd.Series({"Ann": "T1", "Bob": "T1"})):
+        pd.testing.assert_series_equal(map_keys(keys.astype("category"), table), map_keys(keys, table))
+
+
+def test_dictionary_encoded_lead_columns_give_the_text_answers(tiny_folder):
+    """Leads whose owner, source and segment are categorical give exactly the answers of text columns at every
+    level, blanks included: a lead without owner (Unassigned), a blank and a whitespace source ("(blank)"),
+    an owner of no territory, a segment only leads have."""
+    import warnings
+    from dataclasses import replace
+
+    from quotabook import load
+    from quotabook.dataset import canonical_table
+    from quotabook.metrics import compute, load_catalog
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ds = load(tiny_folder)
+    day = pd.Timestamp("2026-02-02")
+    leads = canonical_table("leads", [
+        {"lead_id": "L1", "created_date": day, "owner": "Ann", "source": "Web", "segment": "SMB", "sal_date": day},
+        {"lead_id": "L2", "created_date": day, "owner": None, "source": None, "segment": None},
+        {"lead_id": "L3", "created_date": day, "owner": "Queue", "source": " ", "segment": "Enterprise",
+         "sql_date": day},
+        {"lead_id": "L4", "created_date": day, "owner": "Bob", "source": "Event", "segment": "Mid-Market",
+         "converted_date": day, "opportunity_id": "C"},
+        {"lead_id": "L5", "created_date": pd.Timestamp("2025-11-03"), "owner": "Bob", "source": "Web"}])
+    text = replace(ds, leads=leads, present=ds.present | {"leads"})
+    encoded = replace(text, leads=leads.astype({c: "category" for c in ("owner", "source", "segment")}))
+    catalog = load_catalog()
+    names = [n for n in catalog.names if catalog.get(n).requires and any(r.startswith("leads") for r in
+                                                                         catalog.get(n).requires)]
+    assert names
+    for by in ("territory", "region", "district", "owner", "lead_source", "segment", ("region", "lead_source")):
+        expected = compute(names, text, "2026-Q1", by=by, catalog=catalog)
+        got = compute(names, encoded, "2026-Q1", by=by, catalog=catalog)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True)
+        assert got.attrs["unavailable"] == expected.attrs["unavailable"]

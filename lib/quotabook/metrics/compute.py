@@ -189,7 +189,7 @@ class Context:
         for level in self.by:
             column = next((c for c in LEVEL_COLUMNS.get(level, (level,)) if c in frame), None)
             if column is not None and (level not in terr or frame[column].notna().all()):
-                value = frame[column]
+                value = _decoded(frame[column])
                 if level in _BLANK_LISTED:
                     value = _blank_listed(value)
                 elif unplaced and not pd.api.types.is_numeric_dtype(value.dtype):  # a number (a week) has no blank
@@ -199,10 +199,11 @@ class Context:
             if level not in terr and level != "territory":
                 raise MetricUnavailable(f"grouping by {level}", [f"column {level} on this table"])
             owners = self._owner_placement()
-            territory = frame["territory"] if "territory" in frame else map_keys(frame["owner"], owners)
+            territory = _decoded(frame["territory"]) if "territory" in frame else map_keys(frame["owner"], owners)
             value = territory if level == "territory" else map_keys(territory, terr[level])
             if column is not None:
-                value = frame[column].where(frame[column].notna(), value)
+                own = _decoded(frame[column])
+                value = own.where(own.notna(), value)
             if unplaced:
                 value = value.where(value.notna(), self._unplaced_label(level))
             out.append(value.rename(level))
@@ -339,6 +340,14 @@ class Context:
         """Any other aggregation (mean, median, max, a quantile function) per group; NaN where empty;
         ``unplaced``: see :meth:`keys`."""
         return self._group(frame, frame[column].astype("float64"), how, None, unplaced)
+
+
+def _decoded(values: pd.Series) -> pd.Series:
+    """A dictionary-encoded (categorical) column as its plain values: group keys keep the dtype of the
+    values (a result indexed by text, not by categories), and blanks can take a label no category has."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.astype(values.cat.categories.dtype)
+    return values
 
 
 def _blank_listed(values: pd.Series) -> pd.Series:
