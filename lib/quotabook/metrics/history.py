@@ -24,6 +24,7 @@ __all__ = [
     "close_date_pushes",
     "current_stage_start",
     "cutoff",
+    "dataset_stage_runs",
     "days_between",
     "days_in_current_stage",
     "lookup",
@@ -274,17 +275,19 @@ def won_stage_median_days(history: pd.DataFrame, opportunities: pd.DataFrame,
     return stage_days(stage_runs(history), won, "median", stages).rename("won_median_days")
 
 
-def current_stage_start(history: pd.DataFrame) -> pd.DataFrame:
+def current_stage_start(history: pd.DataFrame, runs: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per deal, its latest stage in the history and when the deal entered it (start of the final run).
 
-    Returns a frame indexed by ``opportunity_id`` with ``stage`` and ``entered_at``.
+    Returns a frame indexed by ``opportunity_id`` with ``stage`` and ``entered_at``. ``runs``: the history's
+    :func:`stage_runs` when the caller has them.
     """
-    runs = stage_runs(history)
+    runs = stage_runs(history) if runs is None else runs
     last = runs[runs["is_current"]].set_index("opportunity_id")
     return last[["stage", "entered_at"]]
 
 
-def stage_entered_at(opportunities: pd.DataFrame, history: pd.DataFrame) -> pd.Series:
+def stage_entered_at(opportunities: pd.DataFrame, history: pd.DataFrame,
+                     runs: pd.DataFrame | None = None) -> pd.Series:
     """When each deal entered the stage it is in (aligned with ``opportunities``).
 
     A dataset made with ``as_of`` carries ``stage_entered_at`` already and it is used as is. Otherwise the
@@ -294,13 +297,24 @@ def stage_entered_at(opportunities: pd.DataFrame, history: pd.DataFrame) -> pd.S
     created = pd.to_datetime(opportunities["created_date"])
     if "stage_entered_at" in opportunities and opportunities["stage_entered_at"].notna().any():
         return pd.to_datetime(opportunities["stage_entered_at"]).fillna(created).rename("stage_entered_at")
-    last = current_stage_start(history)
+    last = current_stage_start(history, runs)
     ids = opportunities["opportunity_id"]
     same = lookup(ids, last["stage"]).eq(opportunities["stage"]).fillna(False).astype(bool)
     entered = pd.to_datetime(lookup(ids, last["entered_at"]))
     return entered.where(same, created).rename("stage_entered_at")
 
 
-def days_in_current_stage(opportunities: pd.DataFrame, history: pd.DataFrame, reference_date) -> pd.Series:
-    """Whole calendar days each deal has been in its current stage at ``reference_date`` (>= 0)."""
-    return days_between(stage_entered_at(opportunities, history), reference_date).rename("days_in_stage")
+def days_in_current_stage(opportunities: pd.DataFrame, history: pd.DataFrame, reference_date,
+                          runs: pd.DataFrame | None = None) -> pd.Series:
+    """Whole calendar days each deal has been in its current stage at ``reference_date`` (>= 0); ``runs``: the
+    history's :func:`stage_runs` when the caller has them."""
+    return days_between(stage_entered_at(opportunities, history, runs), reference_date).rename("days_in_stage")
+
+
+def dataset_stage_runs(ds) -> pd.DataFrame:
+    """:func:`stage_runs` of the dataset's whole history, once per dataset (kept in ``ds.derived``): the
+    integrity flags, the stage spells and the days in stage read the same runs. Read-only for callers."""
+    key = ("stage_runs",)
+    if key not in ds.derived:
+        ds.derived[key] = stage_runs(ds.opportunity_history)
+    return ds.derived[key]

@@ -23,7 +23,7 @@ from ...dataset import Dataset, deal_codes, in_deal_order, is_in
 from ...errors import MetricUnavailable
 from ...frames import carried_rows
 from ..compute import LEVEL_COLUMNS, Context, map_keys, measure
-from ..history import stage_runs
+from ..history import dataset_stage_runs
 
 __all__ = ["STEP_DAYS", "lead_steps_reached", "lead_won", "opportunity_step_reached", "proposal_entered_at",
            "stage_spells", "step_days_counts", "step_index"]
@@ -89,10 +89,11 @@ def opportunity_step_reached(ds: Dataset) -> pd.Series:
     ``funnel_steps`` (index aligned with ``ds.opportunities``; NaN when no stage maps to a step)."""
     idx = step_index(ds)
     o, h = ds.opportunities, ds.opportunity_history
-    now = o["stage"].map(idx)
-    past = h["stage"].map(idx).groupby(h["opportunity_id"]).max()
-    return pd.Series(np.fmax(now.to_numpy(dtype="float64"), o["opportunity_id"].map(past).to_numpy(dtype="float64")),
-                     index=o.index)
+    # map_keys, not Series.map: each stage and deal id is looked up once, not once per row of Arrow text
+    now = map_keys(o["stage"], idx)
+    past = map_keys(h["stage"], idx).groupby(h["opportunity_id"]).max()
+    return pd.Series(np.fmax(now.to_numpy(dtype="float64"), map_keys(o["opportunity_id"], past).to_numpy(
+        dtype="float64")), index=o.index)
 
 
 def _step_position(ctx: Context, metric: str, step: str) -> int:
@@ -125,7 +126,7 @@ def stage_spells(ds: Dataset, columns: Sequence[str] | None = None) -> pd.DataFr
     """
     # The runs of equal stages (blank stages carry the previous one) that the deal left: stage_runs reads
     # the history in deal and time order by row positions, never grouping by the Arrow text ids.
-    runs = stage_runs(ds.opportunity_history)
+    runs = dataset_stage_runs(ds)
     spells = runs.loc[runs["exited_at"].notna().to_numpy(), ["opportunity_id", "stage", "entered_at", "exited_at"]]
     spells = spells.rename(columns={"exited_at": "left_at"})
     spells["days"] = (spells["left_at"] - spells["entered_at"]) / _DAY

@@ -17,7 +17,7 @@ import pandas as pd
 from ...activities import activities_linked, deal_last_activity
 from ...dataset import Dataset
 from ..compute import Context, measure
-from ..history import close_date_pushes, days_between, days_in_current_stage, lookup, stage_days, stage_runs
+from ..history import close_date_pushes, dataset_stage_runs, days_between, days_in_current_stage, lookup, stage_days
 
 __all__ = ["FLAGS", "activity_known", "average_won_deal_size", "deal_flags", "last_touch"]
 
@@ -73,9 +73,10 @@ def deal_flags(ds: Dataset) -> pd.DataFrame:
     o = ds.opportunities
     o = o[~o["is_closed"].astype(bool)]
     hist, ref, settings = ds.opportunity_history, ds.reference_date, ds.settings
+    runs = dataset_stage_runs(ds)
     out = o.assign(pushes=close_date_pushes(hist, deals=o["opportunity_id"]).to_numpy(),
-                   days_in_stage=days_in_current_stage(o, hist, ref))
-    average_days = stage_days(stage_runs(hist), how="mean", stages=settings.open_stages)
+                   days_in_stage=days_in_current_stage(o, hist, ref, runs))
+    average_days = stage_days(runs, how="mean", stages=settings.open_stages)
     out["stage_average_days"] = out["stage"].map(average_days).astype("float64")
     out["stage_age_multiple"] = out["days_in_stage"] / out["stage_average_days"].where(out["stage_average_days"] > 0)
     size = average_won_deal_size(ds)
