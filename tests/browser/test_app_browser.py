@@ -141,7 +141,7 @@ def test_the_app_serves_moves_keeps_the_scenario_culls_and_stops_clean(tiny_fold
         assert len(tree) >= 2                                 # Voilà and the open page's kernel
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=60) == 0
-        out.wait_for(rf"stopped on SIGTERM: Voilà and its \d+ kernel process\(es\) ended, port {port} freed", proc)
+        out.wait_for(rf"stopped on SIGTERM: Voilà and its \d+ kernel process(?:es)? ended, port {port} freed", proc)
         assert still_running(tree) == []
         assert not listening(port)
     finally:
