@@ -4,7 +4,6 @@ words that depend on it ("so far", "to date", "has not started", weeks left) fol
 
 from __future__ import annotations
 
-import os
 import warnings
 
 import pandas as pd
@@ -214,8 +213,12 @@ def test_a_date_given_is_stated_beside_the_datas_own():
         "2014-Q4 (1 Oct 2014 – 31 Dec 2014) is over: its figures are final.")
 
 
-@pytest.mark.parametrize("regions", [["East"], ["East", "district"]])
-def test_planning_finds_the_date_once_and_the_overview_reuses_the_source(tmp_path, monkeypatch, regions):
+@pytest.mark.parametrize(("regions", "read", "covers"), [
+    (["East"], ["East"], "Covers region East only"),
+    (["East", "district"], [None], "Covers the whole district."),
+])
+def test_planning_finds_the_date_without_loading_and_the_overview_covers_the_pack(tmp_path, monkeypatch, regions,
+                                                                                  read, covers):
     from pathlib import Path
 
     from quotabook import cache, loading
@@ -224,17 +227,22 @@ def test_planning_finds_the_date_once_and_the_overview_reuses_the_source(tmp_pat
 
     fixtures = Path(__file__).parent / "pack" / "fixtures"
     monkeypatch.setenv(cache.ENV, str(tmp_path / "cache"))
+    loads = []
+    validated = loading._validated
+
+    def recorded(source, region, settings):
+        loads.append(region)
+        return validated(source, region, settings)
+
+    monkeypatch.setattr(loading, "_validated", recorded)
     plan = make_plan("2014-Q4", data=str(old_crm.write(tmp_path / "crm")), out=tmp_path / "r", regions=regions,
                      pack=fixtures / "pack.yaml", notebooks_dir=fixtures / "notebooks")
     assert plan.as_of == "2015-02-25" and {r.parameters["as_of"] for r in plan.runs} == {"2015-02-25"}
-    # Kept even without a district run: every build's overview reads the whole source (at a million deals a
-    # second load of it was minutes and ~7 GB).
-    assert len(list((tmp_path / "cache").glob("*.pickle"))) == 1
-    assert os.environ[cache.ENV] == str(tmp_path / "cache")  # the cache setting is left as it was
-
-    def no_second_load(*args, **kwargs):
-        raise AssertionError("the overview loaded the whole source again")
-
-    monkeypatch.setattr(loading, "_validated", no_second_load)
+    # The date is found without loading the source (quotabook.latest_date): nothing loaded, nothing cached.
+    assert loads == [] and not list((tmp_path / "cache").glob("*.pickle"))
     plan.out_dir.mkdir(parents=True)
     assert write_overview(plan) == ("overview.html", None)
+    # A region's pack reads its region only (as its notebooks do, through the build's cache); a district's, all.
+    assert loads == read
+    page = (plan.out_dir / "overview.html").read_text(encoding="utf-8")
+    assert covers in page and "as of 2015-02-25" in page

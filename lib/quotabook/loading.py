@@ -33,7 +33,8 @@ from .sources import read_raw
 from .sources.folder import find_table_files as _find_table_files
 from .validation import REJECT_COLUMNS, ValidationReport, validate_references, validate_tables
 
-__all__ = ["DEMO", "demo_folder", "ensure_demo", "find_table_files", "hand_back_memory", "load", "validate_source"]
+__all__ = ["DEMO", "demo_folder", "ensure_demo", "find_table_files", "hand_back_memory", "load", "validate_source",
+           "validated_part"]
 
 
 
@@ -56,10 +57,20 @@ def validate_source(source: str | os.PathLike | None = None, *, settings: Settin
     return report, tables
 
 
-def _read_and_validate(source, settings: Settings, region: str | None, keep_raw: bool = False
+def validated_part(source: str | os.PathLike | None, settings: Settings, tables: tuple[str, ...]
+                   ) -> ValidationReport:
+    """Read and validate only ``tables`` of a folder source, each exactly as :func:`load` validates it when the
+    tables it refers to are among them (territories and opportunities: what a source's latest date needs whole,
+    see :mod:`quotabook.latest_date`)."""
+    report, _tables, _stores = _read_and_validate(source, settings, None, only=tables)
+    return report
+
+
+def _read_and_validate(source, settings: Settings, region: str | None, keep_raw: bool = False,
+                       only: tuple[str, ...] | None = None
                        ) -> tuple[ValidationReport, dict[str, pd.DataFrame], dict[str, ActivityStore]]:
     """:func:`validate_source`, and the stores of the tables validated on disk (too large for memory)."""
-    raw = read_raw(source, settings, region=region)
+    raw = read_raw(source, settings, region=region, only=only)
     file_level = [p for p in raw.problems if p.get("row") is None]
     row_level = [p for p in raw.problems if p.get("row") is not None]
     report = validate_tables(raw.tables, settings.stage_names, keep_raw=keep_raw, outside=raw.outside_ids)

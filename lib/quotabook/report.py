@@ -102,6 +102,14 @@ def _literal(frame: pd.DataFrame, formats: dict | None = None) -> Styler:
     return literal_style(frame, formats, na_rep="–").hide(axis="index")
 
 
+def _covers(ds: Dataset) -> str:
+    """What the page covers, in a sentence: the district, or one region of it (a region's pack)."""
+    if ds.region is None:
+        return "Covers the whole district."
+    return (f"Covers region {privacy.mask(str(ds.region))} only (this pack holds no district pages); "
+            "the district's overview is in a pack of the district.")
+
+
 def overview_html(ds: Dataset, period: str | Period) -> str:
     """The overview page of ``period`` as one self-contained HTML string."""
     p = ds.period(period)
@@ -116,14 +124,17 @@ def overview_html(ds: Dataset, period: str | Period) -> str:
     regions = _literal(privacy.mask_frame(region_totals.reset_index().rename(columns={"region": "Region"})),
                        {**money, "Attainment": "{:.0%}"})
     closed, target = table["Closed"].sum(), table["Target"].sum()
-    headline = (f"District closed {closed:,.0f} {ds.currency} of a {target:,.0f} {ds.currency} target "
+    # A region's pack holds the overview of its region only: the page names what it covers.
+    scope = "District" if ds.region is None else f"Region {privacy.mask(str(ds.region))}"
+    headline = (f"{scope} closed {closed:,.0f} {ds.currency} of a {target:,.0f} {ds.currency} target "
                 f"({closed / target:.0%})." if target else "No targets for this period.")
     body = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>quotabook — {html.escape(p.label)}</title><style>{_CSS}</style></head><body>
 <p class="note"><a href="index.html">Pack index</a></p>
-<h1>Where we stand — {html.escape(p.label)}</h1>
+<h1>Where we stand — {html.escape(p.label)}{"" if ds.region is None else " — " + html.escape(scope)}</h1>
 <p><b>{html.escape(headline)}</b></p>
-<p class="note">Data: {html.escape(ds.source)}, as of {ds.reference_date.date()}; amounts in {ds.currency};
+<p class="note">{html.escape(_covers(ds))}
+Data: {html.escape(ds.source)}, as of {ds.reference_date.date()}; amounts in {ds.currency};
 period {p.start.date()} – {p.last_day.date()}.</p>
 {_chart_svg(table, ds.currency, p.label, closed=p.state(ds.reference_date).finished)}
 <h2>By region</h2>{regions.to_html()}

@@ -295,16 +295,23 @@ def build_pack(period: str | None = None, *, regions=None, notebooks=None, data=
 def write_overview(plan: Plan) -> tuple[str | None, str | None]:
     """Write the one-page overview of the period (:func:`quotabook.report.build_overview`) as ``overview.html``
     beside the index. Returns its name relative to the pack folder, or None and why it could not be written
-    (the index lists that with the failures; the themed pages are built all the same)."""
+    (the index lists that with the failures; the themed pages are built all the same).
+
+    The overview covers what the pack covers: the district when the pack holds it; a pack of one region without
+    the district, that region (read in part, as its notebooks read it, through the build's region cache), so a
+    region's pack never loads the whole source for its overview; several regions without the district, the
+    district (the page says so)."""
     import warnings
 
     from ..loading import load
     from ..report import OVERVIEW, overview_html
 
+    named = [name for name, slug in plan.regions if slug != DISTRICT]
+    region = named[0] if len(named) == 1 and len(plan.regions) == 1 else None
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # rejected rows are each notebook's data note
-            ds = load(plan.data, as_of=plan.as_of)
+            ds = load(plan.data, region=region, as_of=plan.as_of)
         # written as every pack file is: atomically, a full disk named, no temporary left behind
         atomic_write_text(safe_path(plan.out_dir, OVERVIEW), overview_html(ds, plan.period))
         return OVERVIEW, None

@@ -247,31 +247,23 @@ def _check_as_of(as_of) -> str | None:
     return iso_date(as_of).date().isoformat()
 
 
-def source_as_of(data: str, *, keep: bool = True) -> str | None:
+def source_as_of(data: str) -> str | None:
     """The latest dated event of the whole source ``data`` (see :meth:`quotabook.Dataset.latest_event`), as
     ``YYYY-MM-DD``: the one "today" every page of a pack is written as of. None when the source cannot be
     loaded (each notebook then reports why) or holds no dated event.
 
-    In a build the whole source loaded here is kept in the pack's region cache when ``keep``: the pack's
-    one-page overview (every build writes it) and the district's notebooks then read it instead of loading
-    the whole source again (at a million deals a load is minutes and ~7 GB).
+    Found by :func:`quotabook.latest_date.latest_event_date`, which validates only the rows that can decide it (a
+    million-deal folder is not loaded whole for one date); what it cannot settle so is loaded whole.
     """
-    import warnings
+    from ..latest_date import latest_event_date
+    from ..loading import hand_back_memory
 
-    from .. import cache
-    from ..loading import hand_back_memory, load
-
-    parked = None if keep else os.environ.pop(cache.ENV, None)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # rejected rows are each notebook's data note, not planning's
-            latest = load(data).source_date
+        latest = latest_event_date(data)
     except (DataValidationError, SourceError):
         return None
     finally:
-        if parked is not None:
-            os.environ[cache.ENV] = parked
-        hand_back_memory()  # before the pool forks: the dropped source's buffers would follow every worker
+        hand_back_memory()  # before the pool forks: the tables read here would follow every worker
     return None if latest is None else latest.date().isoformat()
 
 
@@ -446,7 +438,7 @@ def make_plan(period: str | None, *, regions: Sequence[str] | None = None, noteb
     paths = check_notebooks(stems, nb_dir)
     chosen = _choose_regions(list(regions) if regions else list(spec.regions),
                              data_regions(folder if folder is not None and folder.is_dir() else data_param))
-    as_of_iso = as_of_iso or source_as_of(data_param)  # kept for the overview (and the district's runs)
+    as_of_iso = as_of_iso or source_as_of(data_param)
     label = label or quarter_in_progress(as_of_iso)
     out_dir = safe_path(Path(out), label)
     titles = {stem: notebook_title(path) for stem, path in paths.items()}

@@ -25,7 +25,7 @@ from .currency import convert_tables, load_rates, rates_label
 from .exports import read_mapping
 from .folder import read_folder
 
-__all__ = ["RawSource", "is_mapping", "is_sql", "read_raw", "source_regions"]
+__all__ = ["RawSource", "is_mapping", "is_sql", "read_raw", "source_folder", "source_regions"]
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.\-]*)://")
 
@@ -41,7 +41,8 @@ def is_mapping(source) -> bool:
     return str(source).lower().endswith((".yaml", ".yml"))
 
 
-def _folder(source, settings: Settings) -> Path:
+def source_folder(source, settings: Settings) -> Path:
+    """The folder of a folder source (the demo's, generated on first use); SourceError when there is none."""
     if source is None or str(source) == DEMO:
         return ensure_demo(settings=settings)
     folder = Path(str(source)).expanduser()
@@ -65,8 +66,11 @@ def _find_mapping(path: Path) -> Path | None:
     return None
 
 
-def read_raw(source: str | os.PathLike | None, settings: Settings, region: str | None = None) -> RawSource:
+def read_raw(source: str | os.PathLike | None, settings: Settings, region: str | None = None,
+             only: tuple[str, ...] | None = None) -> RawSource:
     """Read ``source`` into raw canonical tables (not yet validated).
+
+    ``only`` (a folder source) reads just those tables, as they are read with the others.
 
     ``region`` is pushed down by SQL sources and by folders of Parquet files (only that region's rows are
     read); CSV files and mapped exports are read whole and the dataset is sliced after validation.
@@ -93,8 +97,8 @@ def read_raw(source: str | os.PathLike | None, settings: Settings, region: str |
         if path is None:
             raise SourceError(f"mapping file not found: {text}")
         return read_mapping(path, settings)
-    folder = _folder(source, settings)
-    raw = read_folder(folder, label=DEMO if text in (None, DEMO) else str(folder), region=region)
+    folder = source_folder(source, settings)
+    raw = read_folder(folder, label=DEMO if text in (None, DEMO) else str(folder), region=region, only=only)
     _convert_currency(raw, settings)
     return raw
 
@@ -116,7 +120,7 @@ def source_regions(source: str | os.PathLike | None, settings: Settings) -> list
     if source is None or not is_mapping(source):  # a folder: its territories file alone, not every table
         from .folder import read_folder
 
-        folder = _folder(source, settings)
+        folder = source_folder(source, settings)
         raw = read_folder(folder, only=("territories",))
     else:
         raw = read_raw(source, settings)
