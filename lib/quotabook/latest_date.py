@@ -166,8 +166,8 @@ class _DatedTable:
             return None
         bounds = np.full(reader.rows, _NO_DAY, dtype="int64")
         dated = [c for c in DATED[name] if c in columns]
-        for rows, frame in reader.read_columns(dated):
-            for column in dated:
+        for column in dated:  # one column at a time: 18 million leads' five dates are not held together
+            for rows, frame in reader.read_columns([column]):
                 coerced, _failed, _reason = _coerce(frame[column].reset_index(drop=True), spec.column(column))
                 ticks = coerced.to_numpy(dtype="datetime64[ns]").view("int64")
                 days = np.where(coerced.isna().to_numpy(), _NO_DAY, np.floor_divide(ticks, _DAY_NS))
