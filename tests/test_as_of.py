@@ -245,4 +245,4 @@ def test_planning_finds_the_date_without_loading_and_the_overview_covers_the_pac
     # A region's pack reads its region only (as its notebooks do, through the build's cache); a district's, all.
     assert loads == read
     page = (plan.out_dir / "overview.html").read_text(encoding="utf-8")
-    assert covers in page and "as of 2015-02-25" in page
+    assert covers in page and "as of 25 Feb 2015" in page

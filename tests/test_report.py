@@ -55,3 +55,25 @@ def test_overview_without_targets_leaves_target_attainment_and_coverage_blank(ti
     page = build_overview(ds, "2026-Q1", tmp_path).read_text(encoding="utf-8")
     assert "No targets for this period." in page and "no targets in the data" in page
     assert "cannot reach target" not in page and "inf%" not in page
+
+
+def test_overview_writes_its_figures_as_every_page_does(tiny_folder, tmp_path):
+    # Money, shares and multiples through the catalog's units ("$500", "$1K" for 1,200, "17%", "1.7×"), dates
+    # as the pages write them; a region with no target shows "–", never "$0" or "0".
+    from dataclasses import replace
+
+    from quotabook.dataset import canonical_table
+
+    ds = load(tiny_folder).as_of("2026-03-15")
+    page = build_overview(ds, "2026-Q1", tmp_path).read_text(encoding="utf-8")
+    assert "District closed $500 of a $3K target (17%)." in page  # T1 500 of 1,000; T2 0 of 2,000
+    assert "as of 15 Mar 2026" in page and "period 1 Jan 2026 – 31 Mar 2026" in page
+    assert re.search(r"<td[^>]*>T1</td>.*?<td[^>]*>\$500</td>.*?<td[^>]*>\$1K</td>", page, re.S)
+    assert ">1.7×</td>" in page and ">50%</td>" in page  # T1's coverage and attainment
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", page.split("<h2>Data read</h2>", 1)[0])
+    assert not [c for c in cells if re.fullmatch(r"[\d,.]+", c)]  # never a raw amount
+    bare = replace(ds, targets=canonical_table("targets", None), present=ds.present - {"targets"})
+    page = build_overview(bare, "2026-Q1", tmp_path / "bare").read_text(encoding="utf-8")
+    by_region = page.split("<h2>By region</h2>", 1)[1].split("</table>", 1)[0]
+    rows = [re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in by_region.split("</tr>")[1:] if "<td" in row]
+    assert rows and all(row[-2:] == ["–", "–"] for row in rows)  # Target and Attainment blank, per region

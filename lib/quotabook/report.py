@@ -50,8 +50,10 @@ def period_standing(ds: Dataset, period: str | Period) -> pd.DataFrame:
     return table.reset_index().sort_values(["region", "territory"], kind="stable").reset_index(drop=True)
 
 
-def _chart_svg(table: pd.DataFrame, currency: str, period: str, closed: bool) -> str:
+def _chart_svg(table: pd.DataFrame, currency_code: str, period: str, closed: bool) -> str:
     import matplotlib
+
+    from .metrics.format import currency
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -69,8 +71,8 @@ def _chart_svg(table: pd.DataFrame, currency: str, period: str, closed: bool) ->
             ax.scatter(table.loc[targeted, "Target"], labels[targeted], marker="|", s=420, linewidths=3,
                        color=PALETTE["Target"], label="Target", zorder=3)
         ax.invert_yaxis()
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v / 1e3:,.0f}K"))
-        ax.set_xlabel(f"Amount ({currency})")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: currency(v, currency_code)))
+        ax.set_xlabel(f"Amount ({currency_code})")
         if not targeted.any():
             title = f"{period}: no targets in the data, so no territory is read against one"
         elif closed:  # a finished quarter: only Closed counts
@@ -110,32 +112,47 @@ def _covers(ds: Dataset) -> str:
             "the district's overview is in a pack of the district.")
 
 
+def _units() -> dict[str, str]:
+    """Each overview column's catalog unit (currency, percent, ratio): the page writes its figures as every
+    other page does ("$1.2M", "85%", "1.3×"), from the catalog, not retyped here."""
+    from .metrics import load_catalog  # deferred: reads the catalog
+
+    catalog = load_catalog()
+    return {column: catalog.get(name).unit for column, name in _STANDING.items()}
+
+
 def overview_html(ds: Dataset, period: str | Period) -> str:
     """The overview page of ``period`` as one self-contained HTML string."""
+    from .metrics.format import by_unit, date, format_frame
+
     p = ds.period(period)
     table = period_standing(ds, p)
-    money = {c: "{:,.0f}" for c in [*CATEGORY_ORDER, "Target"]}
+    units = _units()
     # Names come from the data: masked (contact details) and HTML-escaped, so they show and never act.
     shown = privacy.mask_frame(table.rename(columns={"territory": "Territory", "region": "Region", "owner": "AE"}))
-    styled = _literal(shown, {**money, "Attainment": "{:.0%}", "Coverage": "{:.1f}×"})
-    counts = _literal(privacy.mask_frame(ds.counts))
-    region_totals = table.groupby("region")[[*CATEGORY_ORDER, "Target"]].sum()
+    styled = _literal(format_frame(shown, units, ds.currency))
+    counts = _literal(format_frame(privacy.mask_frame(ds.counts), dict.fromkeys(("read", "used", "rejected"), "count")))
+    # A region's Target is blank (–) when none of its territories has one, as the territories show it, not 0.
+    region_totals = table.groupby("region")[[*CATEGORY_ORDER, "Target"]].sum(min_count=1)
+    region_totals[list(CATEGORY_ORDER)] = region_totals[list(CATEGORY_ORDER)].fillna(0.0)
     region_totals["Attainment"] = region_totals["Closed"] / region_totals["Target"].where(region_totals["Target"] > 0)
-    regions = _literal(privacy.mask_frame(region_totals.reset_index().rename(columns={"region": "Region"})),
-                       {**money, "Attainment": "{:.0%}"})
+    by_region = privacy.mask_frame(region_totals.reset_index().rename(columns={"region": "Region"}))
+    regions = _literal(format_frame(by_region, units, ds.currency))
     closed, target = table["Closed"].sum(), table["Target"].sum()
     # A region's pack holds the overview of its region only: the page names what it covers.
     scope = "District" if ds.region is None else f"Region {privacy.mask(str(ds.region))}"
-    headline = (f"{scope} closed {closed:,.0f} {ds.currency} of a {target:,.0f} {ds.currency} target "
-                f"({closed / target:.0%})." if target else "No targets for this period.")
+    share = by_unit(closed / target, units["Attainment"]) if target else ""
+    headline = (f"{scope} closed {by_unit(closed, units['Closed'], ds.currency)} of a "
+                f"{by_unit(target, units['Target'], ds.currency)} target ({share})."
+                if target else "No targets for this period.")
     body = f"""<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">
 <title>quotabook — {html.escape(p.label)}</title><style>{_CSS}</style></head><body>
 <p class="note"><a href="index.html">Pack index</a></p>
 <h1>Where we stand — {html.escape(p.label)}{"" if ds.region is None else " — " + html.escape(scope)}</h1>
 <p><b>{html.escape(headline)}</b></p>
 <p class="note">{html.escape(_covers(ds))}
-Data: {html.escape(ds.source)}, as of {ds.reference_date.date()}; amounts in {ds.currency};
-period {p.start.date()} – {p.last_day.date()}.</p>
+Data: {html.escape(ds.source)}, as of {date(ds.reference_date)}; amounts in {ds.currency};
+period {date(p.start)} – {date(p.last_day)}.</p>
 {_chart_svg(table, ds.currency, p.label, closed=p.state(ds.reference_date).finished)}
 <h2>By region</h2>{regions.to_html()}
 <h2>By territory</h2>{styled.to_html()}
