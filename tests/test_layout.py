@@ -76,7 +76,7 @@ LAYERS: list[tuple[str, set[str]]] = [
     ("core", {"errors", "version", "yaml_files", "privacy", "settings", "fiscal", "scope", "files", "frames",
               "grammar"}),  # grammar: plurals and possessives, for data notes as for pages
     ("data", {"schemas", "validation", "kept", "rejects", "dataset", "activities", "chunked", "demo", "demo_home",
-              "sources", "cache", "loading"}),
+              "sources", "cache", "loading", "latest_date"}),
     ("metrics", {"metrics"}),
     ("page text", {"text", "style", "notes", "headlines"}),  # what every page shares, whatever draws it
     ("forecast", {"forecast"}),  # its trust notes speak in the pages' words (plurals)
