@@ -206,3 +206,41 @@ def test_stage_runs_equal_the_grouped_definition(seed):
     pd.testing.assert_frame_equal(runs[reference.columns], reference)
     assert runs["is_current"].equals(runs["exited_at"].isna())
     assert stage_runs(history.iloc[:0]).empty and stage_runs(history.drop(columns="stage")).empty
+
+
+def test_large_frames_are_kept_only_for_a_history_the_limit_allows(tiny_folder, monkeypatch):
+    """The backtest's and Commit call's travels (``always=False``) and the whole history's stage runs are kept
+    with a dataset for the next level
+    only up to ``KEEP_LARGE_DERIVED_UP_TO`` history rows (memory over CPU past it: at a million deals two kept
+    copies took the district catalog past 8 GB); the period end's always is; the answers are the same."""
+    from quotabook import dataset
+    from quotabook.metrics.forecasting import deals
+    from quotabook.metrics.history import dataset_stage_runs
+
+    day = T("2026-02-15")
+    kept = load(tiny_folder)
+    assert len(kept.opportunity_history) <= dataset.KEEP_LARGE_DERIVED_UP_TO
+    first = deals.deals_as_of(kept, day, always=False)
+    assert deals.deals_as_of(kept, day, always=False) is first  # kept: the next level reads it
+    assert dataset_stage_runs(kept) is dataset_stage_runs(kept)
+    monkeypatch.setattr(dataset, "KEEP_LARGE_DERIVED_UP_TO", len(kept.opportunity_history) - 1)
+    big = load(tiny_folder)
+    again = deals.deals_as_of(big, day, always=False)
+    assert ("deals_as_of", day) not in big.derived and deals.deals_as_of(big, day, always=False) is not again
+    pd.testing.assert_frame_equal(again.opportunities, first.opportunities)
+    pd.testing.assert_frame_equal(again.opportunity_history, first.opportunity_history)
+    assert deals.deals_as_of(big, day) is deals.deals_as_of(big, day)  # the period end's: always kept
+    runs = dataset_stage_runs(big)  # built again by each reader, the same runs
+    assert runs is not dataset_stage_runs(big) and ("stage_runs",) not in big.derived
+    pd.testing.assert_frame_equal(runs, dataset_stage_runs(kept))
+    # the forecast metrics give the same answers whether the travels are kept or not (the demo's history is
+    # over the limit patched to 0; the two levels read the backtest and Commit-call weeks' travels)
+    names = ["backtest_forecast", "commit_call_amount"]
+    expected = {by: compute(names, load("demo"), "2026-Q3", by=by) for by in ("territory", "region")}
+    monkeypatch.setattr(dataset, "KEEP_LARGE_DERIVED_UP_TO", 0)
+    demo = load("demo")
+    for by in ("territory", "region"):
+        got = compute(names, demo, "2026-Q3", by=by)
+        assert got["value"].notna().all() and got["value"].gt(0).any()
+        pd.testing.assert_frame_equal(got, expected[by])
+    assert not [k for k in demo.derived if k[0] == "deals_as_of"]

@@ -21,9 +21,9 @@ import pandas as pd
 from ...dataset import Dataset, empty_table
 from ...fiscal import Period
 
-__all__ = ["DEAL_COLUMNS", "FRAME_COLUMNS", "GROUP_COLUMNS", "closed_deals", "contributions", "deal_table",
-           "deals_as_of", "elapsed_days", "flag", "open_pipeline", "period_days", "review_date", "week_start",
-           "without_activity"]
+__all__ = ["DEAL_COLUMNS", "FRAME_COLUMNS", "GROUP_COLUMNS", "closed_deals",
+           "contributions", "deal_table", "deals_as_of", "elapsed_days", "flag", "open_pipeline", "period_days",
+           "review_date", "week_start", "without_activity"]
 
 FRAME_COLUMNS = ["opportunity_id", "territory", "owner", "component", "amount", "weight", "value"]
 #: Deal columns the forecasts read, and opportunity columns a forecast may be grouped by besides geography.
@@ -38,14 +38,18 @@ def without_activity(ds: Dataset) -> Dataset:
     return replace(ds, activities=empty_table("activities"), activity_store=None, leads=empty_table("leads"))
 
 
-def deals_as_of(ds: Dataset, day) -> Dataset:
+def deals_as_of(ds: Dataset, day, *, always: bool = True) -> Dataset:
     """``without_activity(ds).as_of(day)``, built once per dataset and day and kept in ``ds.derived``: the
     deals and history as they stood at the end of a period, which the aged and stale deals and the pipeline
-    waterfall of that period all read (by territory, region and rep alike)."""
+    waterfall of that period all read (by territory, region and rep alike). With ``always=False`` the travel
+    is kept only where the dataset keeps large frames (:meth:`Dataset.keeps_large`: memory over CPU above it)."""
     key = ("deals_as_of", pd.Timestamp(day).normalize())
-    if key not in ds.derived:
-        ds.derived[key] = without_activity(ds).as_of(key[1])
-    return ds.derived[key]
+    if key in ds.derived:
+        return ds.derived[key]
+    past = without_activity(ds).as_of(key[1])
+    if always or ds.keeps_large():
+        ds.derived[key] = past
+    return past
 
 
 def deal_table(ds: Dataset) -> pd.DataFrame:

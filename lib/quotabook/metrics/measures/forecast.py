@@ -134,7 +134,7 @@ def backtest_forecast(ctx: Context) -> pd.Series:
     # The forecast reads deals and their history only: leaving activities and leads out of the time
     # travel saves copying the biggest tables (the same answer, a fraction of the time and memory). The
     # travel is kept with the dataset (deals_as_of), so every level of the period shares it and its rates.
-    past = Context(deals_as_of(ctx.ds, date), ctx.period, ctx.by, ctx.catalog)
+    past = Context(deals_as_of(ctx.ds, date, always=False), ctx.period, ctx.by, ctx.catalog)
     return past.metric("historical_win_rate_forecast").reindex(groups)
 
 
@@ -150,7 +150,7 @@ def commit_call_amount(ctx: Context) -> pd.Series:
     date = week_start(ctx.period, int(ctx.threshold("commit_call_week")))
     if date > ctx.reference_date.normalize():
         return pd.Series(np.nan, index=groups)
-    past = deals_as_of(ctx.ds, date)  # shared by every level of the period, like the backtest's
+    past = deals_as_of(ctx.ds, date, always=False)  # shared by every level of the period, like the backtest's
     call = Context(past, ctx.period, ctx.by, ctx.catalog).sum(category(past, ctx.period, best_case_share=0.0),
                                                                   "value")
     return call.reindex(groups).fillna(0.0)
