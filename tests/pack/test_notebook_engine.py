@@ -61,5 +61,9 @@ def test_a_notebook_whose_kernel_dies_is_still_written_as_papermill_writes_it(tm
     assert writes == [str(tmp_path / "ours.ipynb")]  # written once, from papermill's own `finally`
     ours, theirs = (nbformat.read(tmp_path / f"{name}.ipynb", as_version=4) for name in ("ours", "theirs"))
     assert _outputs(ours) == _outputs(theirs) == ["before\n"]  # what ran before the kernel died, nothing after
-    assert [(c.metadata.papermill["status"], c.execution_count) for c in ours.cells] == [
-        (c.metadata.papermill["status"], c.execution_count) for c in theirs.cells]
+    status = [[c.metadata.papermill["status"] for c in nb.cells] for nb in (ours, theirs)]
+    assert status[0] == status[1]
+    # The killed cell's execution count is a race in either engine (the kernel may announce the cell before it
+    # dies, or not); the cells around it are not.
+    assert [c.execution_count for i, c in enumerate(ours.cells) if i != 1] == [
+        c.execution_count for i, c in enumerate(theirs.cells) if i != 1]
