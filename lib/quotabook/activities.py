@@ -316,12 +316,6 @@ def _literal(path: Path) -> str:
 
 
 # -- one reading of activities, whichever path ------------------------------------------------------------
-def _memo(ds: Dataset, key, make: Callable):
-    if key not in ds.derived:
-        ds.derived[key] = make()
-    return ds.derived[key]
-
-
 def activity_counts(ds: Dataset, extra: Sequence[str] = (), days: Days = None) -> pd.DataFrame:
     """The dataset's activities per owner × type × day (and ``extra`` activity columns): ``rows``,
     ``first_at``, ``last_at``; ``days``: only the grain rows of those days (:data:`Days`; a period's measures
@@ -330,7 +324,7 @@ def activity_counts(ds: Dataset, extra: Sequence[str] = (), days: Days = None) -
     days = None if days is None else (pd.Timestamp(days[0]), pd.Timestamp(days[1]))
     if ds.activity_store is not None:
         return ds.activity_store.counts(extra, days)
-    return _memo(ds, ("activity_counts", extra, days), lambda: summarise(ds.activities, extra, days))
+    return ds.derive(("activity_counts", extra, days), lambda: summarise(ds.activities, extra, days))
 
 
 def activity_spans(ds: Dataset, extra: Sequence[str] = ()) -> pd.DataFrame:
@@ -340,7 +334,7 @@ def activity_spans(ds: Dataset, extra: Sequence[str] = ()) -> pd.DataFrame:
     extra = tuple(dict.fromkeys(c for c in extra if c not in GRAIN))
     if ds.activity_store is not None:
         return ds.activity_store.spans(extra)
-    return _memo(ds, ("activity_spans", extra), lambda: spans(ds.activities, extra))
+    return ds.derive(("activity_spans", extra), lambda: spans(ds.activities, extra))
 
 
 def deal_last_activity(ds: Dataset, before: pd.Timestamp | None = None) -> pd.Series:
@@ -353,7 +347,7 @@ def deal_last_activity(ds: Dataset, before: pd.Timestamp | None = None) -> pd.Se
         a = ds.activities[["opportunity_id", "activity_date"]]
         return _last_by_deal(a if before is None else a[a["activity_date"] < before])
 
-    return _memo(ds, ("deal_last_activity", before), make)
+    return ds.derive(("deal_last_activity", before), make)
 
 
 def activities_linked(ds: Dataset) -> bool:

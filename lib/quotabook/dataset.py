@@ -10,6 +10,7 @@ a past date, which is what slippage, pipeline trends and forecast backtests stan
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -30,7 +31,7 @@ from .validation import ValidationReport
 
 __all__ = ["ALL_REGIONS", "KEEP_LARGE_DERIVED_UP_TO", "STATE_FIELDS", "UNASSIGNED_LEADS", "Dataset", "canonical_table",
            "deal_codes", "empty_table", "filter_rows", "in_deal_order", "is_in", "lead_owner_territory",
-           "unassigned_lead_count"]
+           "unassigned_lead_count", "with_canonical_columns"]
 
 #: History rows up to which frames that copy a dataset's deals and history (a past-dated travel, the whole
 #: history's stage runs) are kept with it in ``Dataset.derived`` for later metrics (:meth:`Dataset.keeps_large`).
@@ -50,6 +51,17 @@ STATE_FIELDS = ["stage", "amount", "close_date", "forecast_category", "probabili
 def empty_table(name: str) -> pd.DataFrame:
     """An empty frame with the canonical columns of ``name`` (for tables a source does not have)."""
     return pd.DataFrame({c.name: pd.Series(dtype=_dtype(c.kind)) for c in TABLES[name].columns})
+
+
+def with_canonical_columns(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
+    """``frame`` (a validated table ``name``) with the canonical columns it lacks added empty, in place; the
+    empty canonical table for None (a table the source does not have). How loading completes every table."""
+    base = empty_table(name)
+    if frame is None:
+        return base
+    for col in base.columns.difference(frame.columns):
+        frame[col] = pd.Series(index=frame.index, dtype=base[col].dtype)
+    return frame
 
 
 def canonical_table(name: str, rows=None) -> pd.DataFrame:
@@ -159,6 +171,16 @@ class Dataset:
         """Whether frames as large as the deals and their history are kept in :attr:`derived` (memory over CPU
         past :data:`KEEP_LARGE_DERIVED_UP_TO` history rows)."""
         return len(self.opportunity_history) <= KEEP_LARGE_DERIVED_UP_TO
+
+    def derive(self, key, make: Callable[[], object], *, large: bool = False):
+        """``make()`` once per dataset, kept in :attr:`derived` under ``key`` for every later reader; a ``large``
+        frame (a copy of the deals and their history) only where :meth:`keeps_large`, else made per call."""
+        if key in self.derived:
+            return self.derived[key]
+        value = make()
+        if not large or self.keeps_large():
+            self.derived[key] = value
+        return value
 
     def __post_init__(self) -> None:
         if self.source_date is None:  # built from tables (not sliced from a dataset that knew its source)

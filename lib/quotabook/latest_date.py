@@ -40,7 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .dataset import Dataset, empty_table
+from .dataset import Dataset, with_canonical_columns
 from .frames import is_in
 from .schemas import TABLES
 from .settings import Settings, load_settings
@@ -119,22 +119,12 @@ def _search(source, settings: Settings) -> pd.Timestamp | None:
         step *= 2
 
 
-def _canonical(name: str, frame: pd.DataFrame | None) -> pd.DataFrame:
-    """``frame`` with the canonical columns of table ``name`` it lacks added empty (as loading adds them)."""
-    base = empty_table(name)
-    if frame is None:
-        return base
-    frame = frame.copy(deep=False)
-    for col in base.columns.difference(frame.columns):
-        frame[col] = pd.Series(index=frame.index, dtype=base[col].dtype)
-    return frame
-
-
 def _latest(opportunities: pd.DataFrame, settings: Settings, tables: list[_DatedTable]) -> pd.Timestamp | None:
     """:meth:`Dataset.latest_event` of the whole validated opportunities and the surviving rows found so far."""
     given = {"opportunities": opportunities}
     given |= {t.name: pd.concat(t.kept, ignore_index=True) for t in tables if t.kept}
-    frames = {name: _canonical(name, given.get(name)) for name in TABLES}
+    frames = {name: with_canonical_columns(name, None if name not in given else given[name].copy(deep=False))
+              for name in TABLES}
     return Dataset(**frames, settings=settings).latest_event()
 
 
@@ -381,7 +371,7 @@ class _OnDisk(_Rows):
             sql = (f"WITH mine AS (SELECT {column} AS k FROM {self._file()} WHERE {ROW_IN_FILE} IN "
                    f"(SELECT r FROM picked) AND {column} IS NOT NULL) SELECT {ROW_IN_FILE} FROM {self._file()} "
                    f"WHERE {column} IN (SELECT k FROM mine)")
-            mates = np.asarray([r for (r,) in con.sql(sql).fetchall()], dtype="int64")
+            mates = con.sql(sql).fetchnumpy()[ROW_IN_FILE].astype("int64")
         finally:
             con.close()
         return np.union1d(picked, mates)

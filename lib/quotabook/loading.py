@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from .activities import ActivityStore
 from .cache import cached
-from .dataset import UNASSIGNED_LEADS, Dataset, empty_table
+from .dataset import UNASSIGNED_LEADS, Dataset, with_canonical_columns
 from .demo_home import DEMO, demo_folder, ensure_demo
 from .errors import DataQualityWarning, DataValidationError
 from .fiscal import iso_date
@@ -211,16 +211,7 @@ def _validated(source: str | os.PathLike | None, region: str | None, settings: S
     """Read and validate ``source`` (raising when a required table is unusable) and slice ``region``."""
     report, tables, stores = _read_and_validate(source, settings, region)
     report.raise_if_unusable()
-    frames = {}
-    for name in TABLES:
-        base = empty_table(name)
-        frame = tables.get(name)
-        if frame is None:
-            frames[name] = base
-            continue
-        for col in base.columns.difference(frame.columns):
-            frame[col] = pd.Series(index=frame.index, dtype=base[col].dtype)
-        frames[name] = frame
+    frames = {name: with_canonical_columns(name, tables.get(name)) for name in TABLES}
     present = frozenset(n for n, t in tables.items() if t is not None)
     label = DEMO if source is None or str(source) == DEMO else str(source)
     present |= frozenset(stores)

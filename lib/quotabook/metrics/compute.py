@@ -145,9 +145,7 @@ class Context:
         advancing a stage in a period, the forecast's learned odds), kept with the dataset (``ds.derived``)
         so that the same metrics by territory, region and rep, and later notebook calls, share it. ``key``
         names it, with the period's dates when it depends on the period."""
-        if key not in self.ds.derived:
-            self.ds.derived[key] = make()
-        return self.ds.derived[key]
+        return self.ds.derive(key, make)
 
     def threshold(self, key: str) -> float:
         return self.ds.settings.threshold(key)

@@ -315,10 +315,4 @@ def dataset_stage_runs(ds) -> pd.DataFrame:
     """:func:`stage_runs` of the dataset's whole history, once per dataset (kept in ``ds.derived``): the
     integrity flags, the stage spells and the days in stage read the same runs, unless the history is too large
     to keep a second copy of (:meth:`quotabook.Dataset.keeps_large`). Read-only for callers."""
-    key = ("stage_runs",)
-    if key in ds.derived:
-        return ds.derived[key]
-    runs = stage_runs(ds.opportunity_history)
-    if ds.keeps_large():  # past that, each reader builds them again (memory over CPU)
-        ds.derived[key] = runs
-    return runs
+    return ds.derive(("stage_runs",), lambda: stage_runs(ds.opportunity_history), large=True)

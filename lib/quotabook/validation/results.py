@@ -181,8 +181,8 @@ def _listed_once(rejects: pd.DataFrame) -> tuple[pd.DataFrame, list[int]]:
     covered = ~whole & pd.MultiIndex.from_frame(keys).isin(pd.MultiIndex.from_frame(files))
     per_file = keys[covered].value_counts()
     listed = pd.concat([rejects[whole], rejects[~whole & ~covered]])
-    rows = [int(per_file.get(tuple(k), 0)) for k in listed[key].astype(str).itertuples(index=False)]
-    return listed, rows
+    rows = per_file.reindex(pd.MultiIndex.from_frame(listed[key].astype(str)), fill_value=0)
+    return listed, rows.astype(int).tolist()
 
 
 def file_problem(table: str, file: str, reason: str, message: str, column: str | None = None) -> dict:

@@ -43,13 +43,8 @@ def deals_as_of(ds: Dataset, day, *, always: bool = True) -> Dataset:
     deals and history as they stood at the end of a period, which the aged and stale deals and the pipeline
     waterfall of that period all read (by territory, region and rep alike). With ``always=False`` the travel
     is kept only where the dataset keeps large frames (:meth:`Dataset.keeps_large`: memory over CPU above it)."""
-    key = ("deals_as_of", pd.Timestamp(day).normalize())
-    if key in ds.derived:
-        return ds.derived[key]
-    past = without_activity(ds).as_of(key[1])
-    if always or ds.keeps_large():
-        ds.derived[key] = past
-    return past
+    day = pd.Timestamp(day).normalize()
+    return ds.derive(("deals_as_of", day), lambda: without_activity(ds).as_of(day), large=not always)
 
 
 def deal_table(ds: Dataset) -> pd.DataFrame:
