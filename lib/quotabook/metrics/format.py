@@ -24,6 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..grammar import day as say_day
+
 __all__ = ["MISSING", "SYMBOLS", "UNITS", "band", "by_unit", "count", "currency", "date", "days", "format_frame",
            "literal_style", "multiple", "n_to_1", "percent", "round_half_up"]
 
@@ -85,10 +87,12 @@ def date(value: Any) -> pd.Series | str:
     abbreviation, the year; no time of day), so a pack never mixes "Nov 05, 2026", "Sep 15" and "2026-11-05".
     A blank (NaT) is :data:`MISSING`. A scalar (a Timestamp, a date or an ISO string) gives a string, a Series a
     Series on the same index."""
-    scalar = not isinstance(value, pd.Series) and np.ndim(value) == 0
-    days = pd.to_datetime(pd.Series([value]) if scalar else pd.Series(value), errors="coerce")
-    text = days.dt.day.astype("Int64").astype("str") + days.dt.strftime(" %b %Y")
-    return _out(text.where(days.notna(), MISSING), scalar)
+    if not isinstance(value, pd.Series) and np.ndim(value) == 0:  # one day: grammar's, without a Series
+        when = pd.to_datetime(value, errors="coerce")
+        return MISSING if pd.isna(when) else say_day(when)
+    days = pd.to_datetime(pd.Series(value), errors="coerce")
+    text = days.dt.day.astype("Int64").astype("str") + days.dt.strftime(" %b %Y")  # grammar.day, column-wise
+    return text.where(days.notna(), MISSING)
 
 
 def band(low: Any, high: Any, unit: str = "percent") -> pd.Series:
