@@ -14,7 +14,16 @@ import pytest
 from IPython.core.pylabtools import print_figure
 from matplotlib.axes import Axes
 
-from quotabook.charts.base import legend_below, stacked_bars_vs_target, style
+from quotabook.charts import base
+from quotabook.charts.base import (
+    SVG_PAD,
+    finish,
+    legend_below,
+    new_figure,
+    percent_axis,
+    stacked_bars_vs_target,
+    style,
+)
 from quotabook.charts.layout_pass import layout_pass_only
 from quotabook.charts.printed import print_svg, set_print_height
 
@@ -115,3 +124,55 @@ def test_wrapping_is_idempotent_and_leaves_a_draw_of_someone_else_alone():
     fig.draw = lambda renderer, _own=fig.draw: seen.append(renderer) or _own(renderer)
     wrapped(fig)
     assert seen and "draw" in vars(fig)
+
+
+def _finished_heatmap():
+    """The strike zone's shape: a heatmap with a colour bar in percent, a long finding and subtitle, through
+    ``finish`` (which wraps the titles)."""
+    fig, ax = new_figure(height=4.0)
+    image = ax.imshow(np.linspace(0, 0.9, 20).reshape(4, 5), aspect="auto", cmap="Blues")
+    bar = fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02)
+    percent_axis(bar.ax)
+    ax.set_yticks(range(4), ["under $15K", "$15K–$50K", "$50K–$150K", "$150K and more"])
+    return finish(fig, ax, "Strike zone: deals under $15K aged 0–30 days win 71%; $150K and more still open at "
+                  "90 days and more: only 8%", subtitle="Win rate of closed deals by size and by age they were still "
+                  "open at; EV = win rate × average deal", legend=False)
+
+
+def _finished_panels():
+    fig, (left, right) = new_figure(height=3.0, ncols=2)
+    left.barh(["North East", "Lakes & Plains"], [0.4, 0.9])
+    right.barh(["North East", "Lakes & Plains"], [12.0, 30.0])
+    left.set_title("Win rate of every closed deal of the quarter, by territory and stage", loc="left")
+    return finish(fig, right, "Lakes & Plains wins more than twice as often as North East and closes in less than "
+                  "half the time, which is where the district's quarter was made")
+
+
+FINISHED = [_bars, _finished_heatmap, _finished_panels]
+
+
+@pytest.mark.parametrize("make", FINISHED, ids=lambda f: f.__name__.strip("_"))
+def test_titles_are_wrapped_as_a_full_draw_would_measure_them(make, monkeypatch):
+    """``wrap_titles`` runs the layout alone, at the dpi the SVG prints at, where it once drew the whole figure:
+    the printed chart is the same, and no wider than the figure (a title or colour bar past the edge would
+    widen the image and the PDF would shrink every text of it)."""
+    quick = _svg(make())
+    monkeypatch.setattr(base, "lay_out", lambda fig: fig.draw_without_rendering())
+    assert _svg(make()) == quick
+    fig = make()
+    width = float(re.search(r'width="([\d.]+)pt"', quick).group(1))
+    assert width <= (fig.get_figwidth() + 2 * SVG_PAD) * 72 + 1
+    assert "\n" in fig.get_suptitle()
+
+
+def test_titles_are_wrapped_without_walking_the_artists(monkeypatch):
+    walks = Counter()
+    draw = Axes.draw
+
+    def counted(self, renderer):
+        walks["axes"] += 1
+        return draw(self, renderer)
+
+    monkeypatch.setattr(Axes, "draw", counted)
+    fig = _finished_panels()
+    assert walks["axes"] == 0 and "\n" in fig.get_suptitle()

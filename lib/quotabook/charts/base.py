@@ -30,7 +30,7 @@ from ..metrics.catalog import label as catalog_label
 from ..style import PALETTE
 from ..text import UNESCAPED_DOLLAR as _DOLLAR
 from ..text import currency_text, plain
-from .layout_pass import layout_pass_only
+from .layout_pass import lay_out, layout_pass_only
 from .printed import PRINT_BAR_PITCH, bars_height, register_print_svg, set_print_height
 
 __all__ = ["BAR_PITCH", "CARD_WIDTH", "COLORS", "MAX_WIDTH", "MIN_PRINT_PT", "PRINT_HEIGHT", "PRINT_WIDTH", "RC",
@@ -58,6 +58,8 @@ SVG_PAD = 0.1
 #: margins less the gap between the two cards (``quotabook.pack.render.PRINT_CSS``), so that such a chart
 #: prints at its own size and its text at the size it was drawn (at least :data:`MIN_PRINT_PT`).
 CARD_WIDTH = 3.5
+#: The dpi matplotlib lays a figure out at when it prints SVG (the pack's charts): one dot a point.
+SVG_DPI = 72
 #: The smallest text a chart may print at, in points, once scaled to the page (:func:`print_legible`).
 MIN_PRINT_PT = 8.0
 #: Height per bar of a horizontal bar chart on screen, inches (its print variant takes
@@ -354,7 +356,12 @@ def wrap_titles(fig: Figure) -> Figure:
     texts = [t for t in texts if t is not None and t.get_visible() and t.get_text() and t.get_rotation() == 0]
     if not texts:
         return fig
-    fig.draw_without_rendering()  # where the layout puts each title (a panel's starts where its axes do)
+    # Measured as the chart prints: as SVG, which matplotlib lays out at 72 dots (points) an inch whatever the
+    # figure's dpi (a line's width rounds differently at the screen's 110), and which the layout it prints with
+    # starts from (constrained layout starts from where the axes are). pyplot's close in finish() gives the
+    # figure its own dpi back.
+    fig.set_dpi(SVG_DPI)
+    lay_out(fig)  # where the layout puts each title (a panel's starts where its axes do)
     renderer = _renderer(fig)
     left, right = fig.bbox.width * _TITLE_X, fig.bbox.width * (1 - _TITLE_X)
     for text in texts:

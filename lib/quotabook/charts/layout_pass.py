@@ -23,7 +23,7 @@ from functools import partial, wraps
 
 from matplotlib.figure import Figure
 
-__all__ = ["layout_pass_only"]
+__all__ = ["lay_out", "layout_pass_only"]
 
 
 def _drawing_disabled(renderer) -> bool:
@@ -37,11 +37,18 @@ def _layout_or_draw(fig: Figure, draw: Callable, renderer, *args, **kwargs):
     """``Figure.draw``, but with a renderer whose drawing is off only its first step: the layout engine."""
     if not _drawing_disabled(renderer) or not fig.get_visible():
         return draw(renderer, *args, **kwargs)
+    lay_out(fig)
+    return None
+
+
+def lay_out(fig: Figure) -> None:
+    """Place ``fig``'s axes where its next draw will, without drawing: its layout engine alone (nothing without
+    one), as the first step of ``Figure.draw``. What depends only on where the axes are (a panel title's left
+    edge, :func:`quotabook.charts.base.wrap_titles`) can then be measured without walking every artist."""
     engine = fig.get_layout_engine()
     if fig.axes and engine is not None:
         with contextlib.suppress(ValueError):  # as Figure.draw: a layout it cannot solve leaves the figure as is
             engine.execute(fig)
-    return None
 
 
 def layout_pass_only(printer: Callable[[Figure], object]) -> Callable[[Figure], object]:
