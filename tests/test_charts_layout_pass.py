@@ -100,7 +100,9 @@ def test_a_print_variant_is_the_same_too():
     assert re.search(r'height="(\d+)', print_svg(_svg, fig)).group(1) < re.search(r'height="(\d+)', _svg(fig)).group(1)
 
 
-def test_the_artists_are_walked_once_less(monkeypatch):
+@pytest.fixture
+def walks(monkeypatch) -> Counter:
+    """How many times an Axes is drawn (its artists walked), counted under ``"axes"``."""
     walks = Counter()
     draw = Axes.draw
 
@@ -109,6 +111,10 @@ def test_the_artists_are_walked_once_less(monkeypatch):
         return draw(self, renderer)
 
     monkeypatch.setattr(Axes, "draw", counted)
+    return walks
+
+
+def test_the_artists_are_walked_once_less(walks):
     fig = _turned_ticks_and_panels()
     _svg(fig)
     full, walks["axes"] = walks["axes"], 0
@@ -165,14 +171,6 @@ def test_titles_are_wrapped_as_a_full_draw_would_measure_them(make, monkeypatch)
     assert "\n" in fig.get_suptitle()
 
 
-def test_titles_are_wrapped_without_walking_the_artists(monkeypatch):
-    walks = Counter()
-    draw = Axes.draw
-
-    def counted(self, renderer):
-        walks["axes"] += 1
-        return draw(self, renderer)
-
-    monkeypatch.setattr(Axes, "draw", counted)
+def test_titles_are_wrapped_without_walking_the_artists(walks):
     fig = _finished_panels()
     assert walks["axes"] == 0 and "\n" in fig.get_suptitle()
