@@ -30,6 +30,7 @@ from ..metrics.catalog import label as catalog_label
 from ..style import PALETTE
 from ..text import UNESCAPED_DOLLAR as _DOLLAR
 from ..text import currency_text, plain
+from . import text_metrics
 from .layout_pass import lay_out, layout_pass_only
 from .printed import PRINT_BAR_PITCH, bars_height, register_print_svg, set_print_height
 
@@ -108,6 +109,7 @@ def use_svg() -> None:
     Called by :func:`quotabook.notebook.start`; harmless outside Jupyter.
     """
     matplotlib.rcParams.update(RC)
+    text_metrics.install()  # each text of a chart measured once, not once per layout and print pass
     try:
         from matplotlib_inline.backend_inline import set_matplotlib_formats
     except ImportError:  # pragma: no cover - matplotlib-inline ships with ipykernel
