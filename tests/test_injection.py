@@ -341,3 +341,34 @@ def test_a_bare_url_in_a_finding_is_no_link_in_the_rendered_page():
     page = notebook_html(nb)
     assert "evil.example" in page and not re.search(r"<a\b[^>]*evil", page)
     assert "https://evil.example/login" in html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def test_a_packs_notebooks_share_the_names_pattern_of_their_scope(tmp_path, monkeypatch):
+    """In a pack (a cache folder set), the pattern of names to show literally is found once per scope and read
+    back by the scope's other notebooks: the same pattern a fresh search gives, never another scope's or
+    another privacy policy's."""
+    from quotabook import privacy
+    from quotabook.metrics import cache as metric_cache
+    from quotabook.notebook import start
+
+    data = write_renamed(tmp_path / "data", HOSTILE)
+    monkeypatch.setenv("QUOTABOOK_CACHE_DIR", str(tmp_path / "cache"))
+    import quotabook.notebook
+
+    searched = []
+    monkeypatch.setattr(quotabook.notebook, "literal_names",
+                        lambda ds, policy=None: searched.append(ds) or literal_names(ds, policy))
+    first, second = (start(REGION, "2026-Q3", None, str(data)) for _ in range(2))
+    assert first._literal_names.pattern == literal_names(first.ds).pattern
+    kept = list((tmp_path / "cache" / metric_cache.RESULTS).glob("literal_names-*.pickle"))
+    assert len(kept) == 1
+    assert second._literal_names.pattern == first._literal_names.pattern
+    assert searched == [first.ds]  # the second notebook read it back
+    assert all(re.search(second._literal_names, name) for name in HOSTILE["territory"].values()
+               if re.search(r"[<>*_`\[\]#&|\\]", name))
+    district = start("district", "2026-Q3", None, str(data))
+    assert district._literal_names.pattern == literal_names(district.ds).pattern
+    monkeypatch.setattr(type(district), "privacy", property(lambda _r: privacy.Privacy(False, False)))
+    unmasked = start(REGION, "2026-Q3", None, str(data))
+    assert unmasked._literal_names.pattern == literal_names(unmasked.ds, privacy.Privacy(False, False)).pattern
+    assert len(list((tmp_path / "cache" / metric_cache.RESULTS).glob("literal_names-*.pickle"))) == 3

@@ -321,8 +321,11 @@ class Report:
     @cached_property
     def _literal_names(self) -> re.Pattern | None:
         """One pattern matching every text value of the data (names of deals, accounts, reps, territories,
-        regions, reasons ...) that holds Markdown or HTML punctuation, masked as the text will be."""
-        return literal_names(self.ds, self.privacy)
+        regions, reasons ...) that holds Markdown or HTML punctuation, masked as the text will be. In a pack,
+        found once per scope and shared by its notebooks (every text column of every table is read)."""
+        policy = self.privacy
+        return metric_cache.remember(self.ds, "literal_names", [repr(policy)],
+                                     lambda: literal_names(self.ds, policy))
 
     def findings(self, lines: Iterable[str], title: str = "What matters this period"):
         """The opening findings as a Markdown bullet list (three to five computed sentences)."""

@@ -82,6 +82,17 @@ def test_each_forked_kernel_is_its_own_process_with_the_run_environment_and_the_
             _stop(km, kc)
 
 
+def test_a_forked_kernel_finds_the_metric_catalog_already_parsed(zyg, tmp_path):
+    km, kc = _start(zyg, tmp_path)
+    try:
+        got = _run(kc, "from quotabook.metrics.catalog import _load_cached, load_catalog\n"
+                       "before = _load_cached.cache_info()\nload_catalog()\n"
+                       "print(before.currsize, _load_cached.cache_info().misses - before.misses)")
+        assert got == "1 0"  # parsed in the zygote; the kernel's own call finds it (same file, same version)
+    finally:
+        _stop(km, kc)
+
+
 def test_a_killed_kernel_is_reported_dead_and_the_zygote_forks_the_next(zyg, tmp_path):
     km, kc = _start(zyg, tmp_path)
     process = km.provisioner.process

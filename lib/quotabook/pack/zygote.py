@@ -272,6 +272,7 @@ def _serve(fd: int, modules: list[str]) -> None:
         for name in [*modules, "matplotlib_inline.backend_inline"]:
             with contextlib.suppress(Exception):  # the notebook's own import reports it, in its page
                 importlib.import_module(name)
+        _warm()
     except Exception as exc:  # pragma: no cover - ipykernel missing: the worker starts kernels as usual
         say({"ready": False, "error": f"{type(exc).__name__}: {exc}"})
         return
@@ -299,6 +300,17 @@ def _serve(fd: int, modules: list[str]) -> None:
             say({"pid": pid})
         else:
             say({"error": f"unknown request {request.get('op')!r}"})
+
+
+def _warm() -> None:
+    """Parse the metric catalog once here, so every child finds it parsed (a tenth of a second a run). The parse
+    is cached by the catalog file's path and version and the workbook's threshold keys
+    (:func:`quotabook.metrics.catalog.load_catalog`): a child whose workbook or catalog differs parses its own,
+    as it would have without the zygote. A catalog that fails to parse is left for the notebook to report."""
+    with contextlib.suppress(Exception):
+        from quotabook.metrics.catalog import load_catalog
+
+        load_catalog()
 
 
 def _receive_line(sock: socket.socket) -> tuple[bytes, list[int]]:
