@@ -118,7 +118,7 @@ cells = st.one_of(
 
 
 def _slow_text(series: pd.Series) -> pd.Series:
-    """The slow coercion of a text column (``_coerce`` past the fast path): strip, then "" is missing."""
+    """The slow coercion of a text column (``coerce_column`` past the fast path): strip, then "" is missing."""
     text = series.astype("string").str.strip()
     return text.mask(text == "").astype("str")
 
@@ -135,16 +135,16 @@ def test_clean_text_exactly_when_stripping_changes_nothing(drawn):
     assert validation._clean_text(series) == expected, items
     if expected:  # the slow path would hand back the very same values
         pd.testing.assert_series_equal(_slow_text(series), series)
-        out, failed, reason = validation._coerce(series, Column("name", "string"))
+        out, failed, reason = validation.coerce_column(series, Column("name", "string"))
         assert out is series and not failed.any() and reason is None
 
 
 @QUICK
 @given(st.lists(cells, max_size=10))
 def test_clean_text_agrees_with_the_slow_coercion(items):
-    """Whatever the fast path decides, ``_coerce`` gives what the slow path gives."""
+    """Whatever the fast path decides, ``coerce_column`` gives what the slow path gives."""
     series = pd.Series(items, dtype=STR)
-    out, failed, _ = validation._coerce(series, Column("name", "string"))
+    out, failed, _ = validation.coerce_column(series, Column("name", "string"))
     pd.testing.assert_series_equal(out, _slow_text(series), check_names=False)
     assert not failed.any()
 
@@ -199,7 +199,7 @@ def coerced_tables(draw):
     raw = raw.astype("str")  # text as read from CSV (missing is NaN)
     data = pd.DataFrame(index=raw.index)
     for col in columns:
-        data[col.name], _, _ = validation._coerce(raw[col.name], col)
+        data[col.name], _, _ = validation.coerce_column(raw[col.name], col)
     stages = draw(st.sampled_from([None, STAGES]))
     return spec, data, stages
 
@@ -230,7 +230,7 @@ def test_rules_hold_vouches_for_a_clean_table(name):
                         for c in spec.columns}, dtype="str")
     if {"is_won", "is_closed"} <= set(raw):
         raw["is_won"], raw["is_closed"] = "true", "true"
-    data = pd.DataFrame({c.name: validation._coerce(raw[c.name], c)[0] for c in spec.columns})
+    data = pd.DataFrame({c.name: validation.coerce_column(raw[c.name], c)[0] for c in spec.columns})
     assert not _pandera_fails(spec, data, STAGES)
     assert validation._rules_hold(spec, data, STAGES)
 

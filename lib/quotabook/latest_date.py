@@ -147,7 +147,7 @@ class _DatedTable:
     def open(cls, name: str, path: Path, settings: Settings, opportunities) -> _DatedTable | None:
         """The table at ``path`` ready for the search, or None when it cannot hold a surviving row (no data rows,
         or a required column missing: validation rejects every row)."""
-        from .validation.coercion import _coerce
+        from .validation.coercion import coerce_column
 
         spec = TABLES[name]
         reader = _Rows.open(name, path)
@@ -158,7 +158,7 @@ class _DatedTable:
         dated = [c for c in DATED[name] if c in columns]
         for column in dated:  # one column at a time: 18 million leads' five dates are not held together
             for rows, frame in reader.read_columns([column]):
-                coerced, _failed, _reason = _coerce(frame[column].reset_index(drop=True), spec.column(column))
+                coerced, _failed, _reason = coerce_column(frame[column].reset_index(drop=True), spec.column(column))
                 ticks = coerced.to_numpy(dtype="datetime64[ns]").view("int64")
                 days = np.where(coerced.isna().to_numpy(), _NO_DAY, np.floor_divide(ticks, _DAY_NS))
                 bounds[rows] = np.maximum(bounds[rows], days)
@@ -211,10 +211,10 @@ class _Rows:
 
     @staticmethod
     def open(name: str, path: Path) -> _Rows:
-        from .sources.folder import ON_DISK, _too_large
+        from .sources.folder import ON_DISK, kept_on_disk
 
         if path.name.lower().endswith(".parquet"):
-            if name in ON_DISK and _too_large(path):
+            if name in ON_DISK and kept_on_disk(path):
                 return _OnDisk(name, path)
             return _Parquet(name, path)
         return _Csv(name, path)
@@ -237,14 +237,14 @@ class _Rows:
 
     def canonical_keys(self, spec) -> pd.Series | None:
         """Each row's key as validation compares it (coerced, Unicode NFC)."""
-        from .validation.coercion import _coerce, _nfc
+        from .validation.coercion import coerce_column, to_nfc
 
         (key,) = spec.key
         ((_rows, frame),) = self.read_columns([key])  # a file read whole: one part, every row in order
         values = frame[key].reset_index(drop=True)
-        coerced, _failed, _reason = _coerce(values, spec.column(key))
+        coerced, _failed, _reason = coerce_column(values, spec.column(key))
         frame = pd.DataFrame({key: coerced})
-        _nfc(frame, key, str(self.path))
+        to_nfc(frame, key, str(self.path))
         return frame[key]
 
     def key_mates(self, keys: pd.Series, picked: np.ndarray) -> np.ndarray:

@@ -17,7 +17,8 @@ from .base import RawSource
 from .convert import ROW
 from .parquet_scan import scan_frame
 
-__all__ = ["EXTENSIONS", "find_table_files", "malformed_problems", "read_folder", "table_files", "two_files_message"]
+__all__ = ["EXTENSIONS", "find_table_files", "kept_on_disk", "malformed_problems", "read_folder", "table_files",
+           "two_files_message"]
 
 
 
@@ -71,7 +72,7 @@ def malformed_problems(table: str, file: str, frame: pd.DataFrame, malformed: di
 ON_DISK = ("activities",)
 
 
-def _too_large(path: Path) -> bool:
+def kept_on_disk(path: Path) -> bool:
     """A Parquet file of more rows than :func:`quotabook.activities.in_memory_limit` (a CSV is read whole)."""
     from .parquet_scan import in_memory_limit, parquet_rows
 
@@ -165,7 +166,7 @@ def read_folder(folder: Path, label: str | None = None, region: str | None = Non
             continue
         path = paths[0]
         origin = str(path) if name not in raw.where else f"{path} (the rows of region {region})"
-        if name in ON_DISK and _too_large(path):
+        if name in ON_DISK and kept_on_disk(path):
             raw.deferred[name] = (path, origin)
             continue
         spec = TABLES[name]

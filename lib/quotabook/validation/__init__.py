@@ -31,7 +31,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from ..schemas import TABLES, Reason, TableSpec
-from .coercion import _TEXT_KINDS, TRUE_TEXT, _coerce, _explain, _nfc
+from .coercion import _TEXT_KINDS, TRUE_TEXT, _explain, coerce_column, to_nfc
 from .coercion import _clean_text as _clean_text  # reached by the fast-path tests
 from .keys import _REFERENCED, _duplicate_keys, _keys_read
 from .keys import _all_distinct as _all_distinct  # reached by the fast-path tests
@@ -70,12 +70,12 @@ def validate_table(spec: TableSpec, raw: pd.DataFrame, file: str,
     data = pd.DataFrame(index=raw.index)
     found: list[pd.DataFrame] = []
     for col in known:
-        data[col.name], failed, reason = _coerce(raw[col.name], col)
+        data[col.name], failed, reason = coerce_column(raw[col.name], col)
         if reason is not None and failed.any():
             pos = pd.Series(raw.index[failed])
             values = raw.loc[failed, col.name]
             found.append(_records(spec, file, pos, col.name, reason, values, _explain(reason, values)))
-    notes = tuple(filter(None, (_nfc(data, col.name, file) for col in known if col.kind in _TEXT_KINDS)))
+    notes = tuple(filter(None, (to_nfc(data, col.name, file) for col in known if col.kind in _TEXT_KINDS)))
     found.extend(_future_dates(spec, data, file))
     extra = [c for c in raw.columns if c not in data.columns]
     for c in extra:  # columns outside the canonical schema travel along untouched

@@ -14,7 +14,7 @@ from ..frames import arrow_text, text_buffers
 from ..schemas import Column, Reason
 from .results import _MESSAGES
 
-__all__ = ["EXCEL_EPOCH", "TRUE_TEXT"]
+__all__ = ["EXCEL_EPOCH", "TRUE_TEXT", "coerce_column", "to_nfc"]
 
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")  # Excel's day 0 (it counts the phantom 1900-02-29)
 _TRUE = {"true", "t", "yes", "y", "1", "1.0"}
@@ -61,7 +61,7 @@ def _clean_text(series: pd.Series) -> bool:
 
 
 def _coerce_typed_dates(series: pd.Series, col: Column) -> tuple[pd.Series, pd.Series, Reason]:
-    """:func:`_coerce` for a column that already holds naive datetimes: only the year range, the unit and
+    """:func:`coerce_column` for a column that already holds naive datetimes: only the year range, the unit and
     (for dates) the time of day are seen to, and nothing is copied that needs no change."""
     in_range = (series >= _YEARS[0]) & (series < _YEARS[1])
     failed = series.notna() & ~in_range
@@ -74,7 +74,7 @@ def _coerce_typed_dates(series: pd.Series, col: Column) -> tuple[pd.Series, pd.S
     return out, failed, Reason.BAD_DATE
 
 
-def _coerce(series: pd.Series, col: Column) -> tuple[pd.Series, pd.Series, Reason | None]:
+def coerce_column(series: pd.Series, col: Column) -> tuple[pd.Series, pd.Series, Reason | None]:
     """Return (coerced, failed mask, reason). ``failed`` marks non-empty values that did not parse.
 
     Columns that already have the canonical type (Parquet from quotabook, typed database columns) take a
@@ -157,7 +157,7 @@ def _explain(reason: Reason, values: pd.Series) -> pd.Series | None:
 _TEXT_KINDS = ("id", "string", "category")
 
 
-def _nfc(data: pd.DataFrame, column: str, file: str) -> str | None:
+def to_nfc(data: pd.DataFrame, column: str, file: str) -> str | None:
     """Put the text of ``data[column]`` in Unicode NFC, so that "Zürich" typed as one character or as "u" plus
     a combining diaeresis is one region, not two with the same heading; return a note naming the values
     that were written in more than one form (None when none was). Only distinct non-ASCII values are
