@@ -156,3 +156,21 @@ def test_a_pack_masks_contacts_by_default_and_shows_them_when_the_workbook_says_
     shown = build(tmp_path / "shown")
     assert "bob.smith@initech.io" in shown and "555-867-5309" in shown
     assert json.loads((tmp_path / "shown" / "2026-Q3" / "manifest.json").read_text())["runs"]
+
+
+def test_a_tables_formatted_numbers_are_not_searched_and_its_text_is_masked():
+    """``mask_frame(formatted=...)``: the columns quotabook wrote from numbers are kept as written (no contact
+    detail can be in them, and no formatted figure looks like one), every other text column is masked."""
+    from quotabook.metrics.format import format_frame
+    from quotabook.privacy import mask_frame
+
+    raw = pd.DataFrame({"owner": ["ana@acme.example", "Call 555-123-4567"], "Amount": [1_234_567.0, 9_999.0],
+                        "Dials": [1_234_567, 12], "Note": ["555-123-4567", None]})
+    units = {"Amount": "currency", "Dials": "count"}
+    text = format_frame(raw, units, "USD")
+    skipped = mask_frame(text, formatted=units)
+    searched = mask_frame(text)
+    assert skipped.equals(searched)  # the same table either way
+    assert skipped["Amount"].tolist() == ["$1.2M", "$10K"] and skipped["Dials"].tolist() == ["1,234,567", "12"]
+    assert "ana@" not in skipped["owner"].iloc[0] and "123-4567" not in skipped["owner"].iloc[1]
+    assert skipped["Note"].iloc[0] == "555-***-**67" and pd.isna(skipped["Note"].iloc[1])

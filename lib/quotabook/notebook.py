@@ -216,7 +216,7 @@ class Report:
         changes the exported numbers."""
         labels, resolved = self._columns(frame, metrics, units)
         shown = frame if len(frame) <= max_rows else frame.head(max_rows)
-        text = privacy.mask_frame(fmt.format_frame(shown, resolved, self.currency), self.privacy)
+        text = privacy.mask_frame(fmt.format_frame(shown, resolved, self.currency), self.privacy, formatted=resolved)
         text = text.rename(columns=labels)
         right = [labels.get(c, c) for c in shown.columns
                  if c in resolved or pd.api.types.is_numeric_dtype(shown[c])]

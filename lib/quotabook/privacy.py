@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
+    from collections.abc import Collection
+
     import pandas as pd
 
 __all__ = ["EMAIL", "HIDDEN", "MASK", "MIN_SECRET", "PHONE", "SECRET_KEY", "Privacy", "active", "configure",
@@ -127,13 +129,15 @@ def mask(values: Any, policy: Privacy | None = None, *, char: str = MASK) -> Any
     return values
 
 
-def mask_frame(frame: pd.DataFrame, policy: Privacy | None = None) -> pd.DataFrame:
+def mask_frame(frame: pd.DataFrame, policy: Privacy | None = None, *, formatted: Collection = ()) -> pd.DataFrame:
     """``frame`` with contact details masked in its text columns and its (single-level) row labels, column
-    by column; the frame itself when ``policy`` (default: :func:`active`) masks nothing."""
+    by column; the frame itself when ``policy`` (default: :func:`active`) masks nothing. Columns named in
+    ``formatted`` hold numbers quotabook wrote as text ("$1.2M", "15,013", "31%"), which hold no contact
+    details: they are left as they are rather than searched."""
     policy = policy or _active
     if not policy.enabled:
         return frame
-    masked = frame.apply(lambda column: mask(column, policy))
+    masked = frame.apply(lambda column: column if column.name in formatted else mask(column, policy))
     masked.index = mask(frame.index, policy) if frame.index.nlevels == 1 else frame.index
     return masked
 
