@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from quotabook import load_settings
@@ -150,3 +151,61 @@ def test_the_headline_names_the_biggest_move():
     trend = quarter_trend(report.ds, report.period, by="district", quarters=4)
     # attainment 50% → 100% (+50 points, weighted 2 × 0.5 = 1.0) beats the cycle's +110%? no: 65/31 − 1 = 1.10
     assert text.headline(report, trend).startswith("Sales cycle (mean) up 110% on last quarter (worse)")
+
+
+def _reading_by_reading(ds: Dataset, period: str, quarters: int):
+    """The trend's values computed the plain way: every reading on its own time travel of the data."""
+    from quotabook.metrics import compute
+    from quotabook.metrics.forecasting.deals import without_activity
+    from quotabook.trends.data import READ_AT_START, TREND_METRICS
+
+    ref, first = ds.reference_date.normalize(), ds.opportunities["created_date"].min()
+    end = [m for m in TREND_METRICS if m not in READ_AT_START]
+    values = {}
+    for k in range(quarters - 1, -1, -1):
+        q = ds.calendar.shift(ds.period(period), -k)
+        if q.start > ref or q.last_day < first:
+            continue
+        readings = [(end, min(q.last_day, ref))]
+        if q.start - pd.Timedelta(days=1) >= first:
+            readings.append((sorted(READ_AT_START), q.start - pd.Timedelta(days=1)))
+        for names, day in readings:
+            long = compute(names, without_activity(ds).as_of(day), q, by="district")
+            values.update({(q.label, m): v for m, v in zip(long["metric"], long["value"], strict=True)})
+    return values
+
+
+@pytest.mark.parametrize(("as_of", "period"), [("2025-08-01", "2025-Q2"), ("2025-07-15", "2025-Q3")])
+def test_readings_on_one_day_share_one_time_travel_and_equal_their_own(monkeypatch, as_of, period):
+    """A quarter's start (coverage) is the last day of the quarter before (its outcomes): the two readings
+    share one travel, and every value equals the one its reading gets on a travel of its own."""
+    days = []
+    travel = Dataset.as_of
+
+    def counted(self, date):
+        days.append(pd.Timestamp(date))
+        return travel(self, date)
+
+    ds = build(as_of=as_of)
+    expected = _reading_by_reading(ds, period, quarters=4)
+    monkeypatch.setattr(Dataset, "as_of", counted)
+    trend = quarter_trend(ds, period, by="district", quarters=4)
+    got = {(r.period, r.metric): r.value for r in trend.rows.itertuples()}
+    assert got.keys() == expected.keys()
+    assert got == pytest.approx(expected, nan_ok=True)
+    read = [pd.Timestamp(d) for d in trend.rows["read_at"]]
+    same_point = [] if trend.same_point is None else list(trend.same_point["read_at"])
+    assert len(days) == len(set(days)) == len(set(read) | set(same_point))  # each day travelled once
+    # 31 Mar ends Q1 (its outcomes) and begins Q2 (its coverage): one day, two readings
+    assert (trend.rows["read_at"] == pd.Timestamp("2025-03-31")).sum() == 5
+
+
+def test_a_dataset_asked_for_another_trend_gets_that_trend_not_the_one_kept_before():
+    """The travels kept with a dataset are keyed by day: a second trend on the same dataset (another period,
+    another span) equals the same trend asked of a fresh copy of the data."""
+    ds = build(as_of="2025-08-01")
+    first = quarter_trend(ds, "2025-Q3", by="district", quarters=4)
+    second = quarter_trend(ds, "2025-Q2", by="district", quarters=2)
+    pd.testing.assert_frame_equal(second.rows, quarter_trend(build(as_of="2025-08-01"), "2025-Q2", by="district",
+                                                             quarters=2).rows)
+    assert second.periods == ["2025-Q1", "2025-Q2"] and first.periods == ["2025-Q1", "2025-Q2", "2025-Q3"]

@@ -21,7 +21,7 @@ from ..dataset import Dataset
 from ..fiscal import Period
 from ..metrics import compute, load_catalog
 from ..metrics.cache import catalog_digest, remember
-from ..metrics.forecasting.deals import without_activity
+from ..metrics.forecasting.deals import deals_as_of
 
 __all__ = ["READ_AT_START", "TREND_METRICS", "Trend", "changes", "quarter_trend"]
 
@@ -87,27 +87,27 @@ def quarter_trend(ds: Dataset, period: str | Period, *, by: str = "district", qu
 def _quarter_trend(ds: Dataset, period: Period, by: str, quarters: int, metrics: tuple[str, ...],
                    catalog) -> Trend:
     ref = ds.reference_date.normalize()
-    base = without_activity(ds)  # none of the trend metrics reads activities or leads: cheaper time travel
-    frames, unavailable = [], {}
+    unavailable = {}
     end_metrics = [m for m in metrics if m not in READ_AT_START]
     start_metrics = [m for m in metrics if m in READ_AT_START]
     first_created = ds.opportunities["created_date"].min()
     periods = _quarters(ds, period, quarters)
+    readings = []  # (quarter, metrics, day read as of), in the order of the rows
     for q in periods:
         if q.start > ref:  # a quarter that has not begun on the report date has no figures yet
             continue
-        readings = [(end_metrics, min(q.last_day, ref))]
+        if end_metrics:
+            readings.append((q, end_metrics, min(q.last_day, ref)))
         if start_metrics and q.start - _DAY >= first_created:
-            readings.append((start_metrics, q.start - _DAY))
-        for names, day in readings:
-            if not names:
-                continue
-            long = compute(names, base.as_of(day), q, by=by, catalog=catalog)
-            unavailable.update(long.attrs.get("unavailable", {}))
-            frames.append(long.assign(period=q.label, read_at=day, partial=q.state(ref).running))
+            readings.append((q, start_metrics, q.start - _DAY))
+    longs = _read_on_days(ds, readings, by, catalog)
+    frames = []
+    for (q, _names, day), long in zip(readings, longs, strict=True):
+        unavailable.update(long.attrs.get("unavailable", {}))
+        frames.append(long.assign(period=q.label, read_at=day, partial=q.state(ref).running))
     cols = ["period", by, "metric", "value", "read_at", "partial"]
     rows = pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
-    same_point = _same_point(base, period, ref, end_metrics, by, catalog) if period.last_day > ref else None
+    same_point = _same_point(ds, period, ref, end_metrics, by, catalog) if period.last_day > ref else None
     rows["value"] = rows["value"].astype("float64").replace([np.inf, -np.inf], np.nan)
     shown = [m for m in metrics if m in set(rows["metric"])]
     rows["metric"] = pd.Categorical(rows["metric"], categories=list(metrics))
@@ -118,7 +118,28 @@ def _quarter_trend(ds: Dataset, period: Period, by: str, quarters: int, metrics:
                  same_point=same_point)
 
 
-def _same_point(base: Dataset, period: Period, ref: pd.Timestamp, metrics: list[str], by: str,
+def _read_on_days(ds: Dataset, readings: list[tuple[Period, list[str], pd.Timestamp]], by: str,
+                  catalog) -> list[pd.DataFrame]:
+    """``compute`` of each reading's metrics for its quarter on the deals as they stood on its day, one time
+    travel per distinct day: a quarter's start (coverage, the day before it began) is the last day of the
+    quarter before (its outcomes), so the two readings share one. Results in the order of ``readings``.
+
+    None of the trend metrics reads activities or leads, so the travel leaves them out
+    (:func:`~quotabook.metrics.forecasting.deals.deals_as_of`, kept with ``ds`` where it keeps large frames,
+    so other views of the same day share it too)."""
+    by_day: dict[pd.Timestamp, list[int]] = {}
+    for i, (_q, _names, day) in enumerate(readings):
+        by_day.setdefault(day, []).append(i)
+    out: list[pd.DataFrame] = [pd.DataFrame()] * len(readings)
+    for day, indices in by_day.items():  # a few days, each travelled once
+        travelled = deals_as_of(ds, day, always=False)
+        for i in indices:
+            q, names, _day = readings[i]
+            out[i] = compute(names, travelled, q, by=by, catalog=catalog)
+    return out
+
+
+def _same_point(ds: Dataset, period: Period, ref: pd.Timestamp, metrics: list[str], by: str,
                 catalog) -> pd.DataFrame | None:
     """For a quarter still running: the outcome metrics of the quarter before and of the same quarter a year
     earlier, read as many days into those quarters as the report date is into this one (a running quarter
@@ -126,14 +147,14 @@ def _same_point(base: Dataset, period: Period, ref: pd.Timestamp, metrics: list[
     if period.start > ref or not metrics:
         return None
     elapsed = ref - period.start
-    first_created = base.opportunities["created_date"].min()
+    first_created = ds.opportunities["created_date"].min()
     frames = []
     for back in (1, 4):
-        q = base.calendar.shift(period, -back)
+        q = ds.calendar.shift(period, -back)
         day = min(q.start + elapsed, q.last_day)
         if pd.isna(first_created) or day < first_created:
             continue
-        long = compute(metrics, base.as_of(day), q, by=by, catalog=catalog)
+        long = compute(metrics, deals_as_of(ds, day, always=False), q, by=by, catalog=catalog)
         frames.append(long.assign(period=q.label, read_at=day))
     if not frames:
         return None
