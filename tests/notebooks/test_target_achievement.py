@@ -104,6 +104,31 @@ def test_coverage_status_once_over_reads_the_pipeline_going_in():
     assert cov["status"].to_dict() == {"East": "Missed: volume", "West": "Missed: volume"}
 
 
+def test_the_pipeline_going_in_is_one_travel_shared_by_every_level_and_equal_to_a_full_travel(monkeypatch):
+    """The day before the quarter is travelled once for the regions and the territories alike (deals only, kept
+    with the dataset), and each level's coverage equals the one read on the whole data travelled afresh."""
+    from quotabook.dataset import Dataset
+    from quotabook.metrics import compute_wide
+
+    ds = dataset("2026-10-15")
+    travel = Dataset.as_of
+    days = []
+
+    def counted(self, date):
+        days.append(pd.Timestamp(date))
+        return travel(self, date)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataQualityWarning)
+        before = travel(dataset("2026-10-15"), "2026-06-30")  # activities and leads too, nothing kept
+        monkeypatch.setattr(Dataset, "as_of", counted)
+        for level in ("region", "territory"):
+            got = views.coverage_status(ds, "2026-Q3", by=level).set_index(level)["start_pipeline_coverage"]
+            fresh = compute_wide(["pipeline_coverage"], before, "2026-Q3", by=level)["pipeline_coverage"]
+            pd.testing.assert_series_equal(got, fresh.reindex(got.index), check_names=False)
+    assert days == [pd.Timestamp("2026-06-30")]
+
+
 def test_number_stack_names_the_categories_for_the_house_colours():
     stack = views.number_stack(dataset(), "2026-Q3", by="region").set_index("region")
     assert stack.loc["East", ["Closed", "Commit", "Best Case", "Pipeline", "Target", "Total"]].tolist() == [

@@ -26,6 +26,7 @@ from ...dataset import Dataset
 from ...fiscal import Period
 from ...metrics import compute_wide, load_catalog
 from ...metrics.compute import group_levels
+from ...metrics.forecasting.deals import deals_as_of
 
 __all__ = ["STACK_LABELS", "concentration", "coverage_status", "number_stack", "open_past_end", "period_ended",
            "pipeline_needs"]
@@ -97,8 +98,12 @@ def _earlier_readings(ds: Dataset, period: Period, by: list[str], index: pd.Inde
 
 
 def _start_coverage(ds: Dataset, period: Period, by: list[str]) -> pd.Series:
-    """Pipeline coverage per group as it stood the day before the period began (open pipeline / target)."""
-    before = ds.as_of(period.start - pd.Timedelta(days=1))
+    """Pipeline coverage per group as it stood the day before the period began (open pipeline / target).
+
+    Coverage reads only deals and targets: the travel leaves activities and leads out and is kept with ``ds``
+    (:func:`~quotabook.metrics.forecasting.deals.deals_as_of`), so the scope and its groups, the summary's
+    scoreboard and the quarter trend's reading of that day share one."""
+    before = deals_as_of(ds, period.start - pd.Timedelta(days=1), always=False)
     return compute_wide(["pipeline_coverage"], before, period, by=by).reindex(columns=["pipeline_coverage"])[
         "pipeline_coverage"]
 
