@@ -208,3 +208,27 @@ def test_customers_over_time_counts_accounts_and_the_run_rate(district):
     bare = customers_over_time(district, "2026-Q1", "2026-Q3")
     assert set(bare.attrs["unavailable"]) == {"customer_count", "new_customer_count"}
     assert bare.columns.tolist() == ["period", "district", "run_rate_revenue"]
+
+
+def test_deal_size_bands_asked_again_equal_a_fresh_reading_and_other_bands_are_their_own(district, monkeypatch):
+    """The bands are kept with the dataset for the second caller (the findings, then the chart): a second call
+    computes nothing and equals the first and a fresh dataset's, a caller's edits do not reach the next caller,
+    and other edges, band counts, windows or levels are computed for themselves, not read from the kept result."""
+    from quotabook.themes.won_lost import data
+
+    computed = []
+    monkeypatch.setattr(data, "compute_wide", lambda *a, **k: computed.append(a[2]) or compute_wide(*a, **k))
+    first = win_rate_by_deal_size(district, "2026-Q1", "2026-Q3", quantiles=3)
+    bands = len(computed)
+    first.loc[:, "won_count"] = -1.0  # a caller's edit stays its own
+    again = win_rate_by_deal_size(district, "2026-Q1", "2026-Q3", quantiles=3)
+    assert bands == len(first) and len(computed) == bands  # one compute per band, none the second time
+    fresh = win_rate_by_deal_size(replace(district), "2026-Q1", "2026-Q3", quantiles=3)
+    pd.testing.assert_frame_equal(again, fresh)
+    assert again.attrs == fresh.attrs and again.attrs["unplaced"] == {"won": 0, "lost": 0}
+    assert again["won_count"].sum() == 4.0
+    fixed = win_rate_by_deal_size(district, "2026-Q1", "2026-Q3", edges=[0, 1000, 10_000, np.inf])
+    assert fixed["won_count"].tolist() == [2.0, 1.0, 1.0]
+    by_region = win_rate_by_deal_size(district, "2026-Q1", "2026-Q3", quantiles=3, by="region")
+    assert "region" in by_region and len(by_region) == 2 * len(fresh)
+    assert win_rate_by_deal_size(district, "2026-Q2", quantiles=3)["closed_count"].sum() == 6.0  # w2 w3 l2-l5

@@ -190,6 +190,15 @@ def win_rate_by_deal_size(ds: Dataset, first: str | Period, last: str | Period |
     """
     window = _window(ds, first, last)
     levels = group_levels(by)
+    bands = None if edges is None else tuple(float(edge) for edge in edges)
+    # The findings and the chart ask for the same bands. Each band is computed on a dataset built here, which
+    # the pack's metric cache cannot key, so the result is kept with ``ds`` instead; every caller gets a copy.
+    key = ("win_rate_by_deal_size", window.label, window.start, window.end, bands, quantiles, tuple(levels))
+    return ds.derive(key, lambda: _win_rate_by_deal_size(ds, window, levels, bands, quantiles)).copy()
+
+
+def _win_rate_by_deal_size(ds: Dataset, window: Period, levels: list[str], edges: tuple[float, ...] | None,
+                           quantiles: int) -> pd.DataFrame:
     o = ds.opportunities
     closed = o["is_closed"].fillna(False).astype(bool) & window.contains(o["close_date"])
     # A deal recorded at amount 0 (or none) has no size: many CRMs zero a lost deal's amount. Placed in the
