@@ -104,3 +104,19 @@ def test_each_card_is_four_outputs_its_table_marked_for_the_two_to_a_line_print_
                                                                               + chart.axes[1].texts)
         plt.close(chart)
     assert f"table.{tables.CARD_CLASS}" in render.PRINT_CSS and ":nth-child(8n+5)" in render.PRINT_CSS
+
+
+def test_coverage_going_in_is_read_on_the_deals_as_they_stood_and_kept_for_that_day():
+    """A finished quarter's coverage per rep comes from the deals-only travel of the day before it began (kept
+    with the dataset for the other views of that day) and equals coverage on the whole data travelled afresh."""
+    from dataclasses import replace
+
+    import pandas as pd
+
+    ds = build()
+    team = scorecards(ds, "2025-Q1").team
+    day = ds.period("2025-Q1").start - pd.Timedelta(days=1)
+    assert ("deals_as_of", day) in ds.derived
+    fresh = compute_wide(["pipeline_coverage"], replace(ds).as_of(day), "2025-Q1", by="owner")["pipeline_coverage"]
+    expected = fresh.reindex(team.index) + 0.0
+    pd.testing.assert_series_equal(team["pipeline_coverage"], expected.where(expected >= 0), check_names=False)

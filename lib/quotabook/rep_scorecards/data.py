@@ -17,7 +17,7 @@ from ..dataset import Dataset
 from ..fiscal import Period
 from ..forecast import trust
 from ..metrics import compute
-from ..metrics.forecasting.deals import without_activity
+from ..metrics.forecasting.deals import deals_as_of, without_activity
 
 __all__ = ["SCORECARD_METRICS", "Scorecards", "quarters_by_owner", "scorecards", "top_deals"]
 
@@ -104,8 +104,9 @@ def scorecards(ds: Dataset, period: str | Period) -> Scorecards:
     finished = period.last_day < ds.reference_date.normalize()
     start = period.start - pd.Timedelta(days=1)
     if not finished or start >= ds.opportunities["created_date"].min():
-        at = ds.as_of(start) if finished else ds
-        coverage, why_not = _wide(without_activity(at), period, ["pipeline_coverage"])
+        # coverage reads deals and targets only: the deals-only travel of that day, shared with other views
+        at = deals_as_of(ds, start, always=False) if finished else without_activity(ds)
+        coverage, why_not = _wide(at, period, ["pipeline_coverage"])
         unavailable.update(why_not)
         if "pipeline_coverage" in coverage:
             position = team.columns.get_loc("attainment") + 1 if "attainment" in team else len(team.columns)
