@@ -2,7 +2,8 @@
 
 It filters column by column and, when the mask keeps long runs of rows, cuts Arrow text into slices of the
 original buffers; ``_ROWS_PER_RUN`` (how long runs must be on average) is set to 1 here so the slicing
-path runs on the small frames hypothesis draws, as well as at its shipped value (the copying path).
+path runs on the small frames hypothesis draws, as well as at its shipped value (the copying path), and
+``_COLUMNWISE_FROM`` (below which pandas selects the rows at once) to 0 so that either path runs at all.
 """
 
 from __future__ import annotations
@@ -15,6 +16,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from quotabook import dataset
+
+SHIPPED_COLUMNWISE_FROM = dataset._COLUMNWISE_FROM
+
+
+@pytest.fixture(autouse=True)
+def columnwise(monkeypatch):
+    """The column-by-column path on the small frames drawn here (shipped, it serves large tables only)."""
+    monkeypatch.setattr(dataset, "_COLUMNWISE_FROM", 0)
+
 
 QUICK = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                       HealthCheck.function_scoped_fixture])
@@ -77,6 +87,14 @@ def test_filter_rows_is_boolean_indexing(drawn, rows_per_run, monkeypatch):
     before = frame.copy()
     _same(dataset.filter_rows(frame, mask), _reference(frame, mask))
     pd.testing.assert_frame_equal(frame, before)  # the input is left as it was
+
+
+@QUICK
+@given(drawn=frames_and_masks())
+def test_a_small_frame_selected_by_pandas_at_once_gives_the_same(drawn, monkeypatch):
+    frame, mask = drawn
+    monkeypatch.setattr(dataset, "_COLUMNWISE_FROM", SHIPPED_COLUMNWISE_FROM)
+    _same(dataset.filter_rows(frame, mask), _reference(frame, mask))
 
 
 @QUICK

@@ -45,9 +45,21 @@ def completed_quarters(ds: Dataset, quarters: int = 4) -> list[Period]:
 def _lean(ds: Dataset, simulations: int | None) -> Dataset:
     """The dataset without what no forecast method reads (activities, leads, most deal columns), and with deal
     ids replaced by integer codes and names by categories (grouping and selecting them is several times quicker
-    than text), so each
-    ``as_of`` is quick; fewer Monte Carlo simulations when asked. Results are per territory, region or
-    district: the ids never show."""
+    than text), so each ``as_of`` is quick; fewer Monte Carlo simulations when asked. Results are per territory,
+    region or district: the ids never show.
+
+    Built once per dataset (and simulation count) and kept with it, so the backtests, the range calibration and
+    the Commit-call history of a report share it and the past dates it travelled to (:func:`_travel`)."""
+    lean = ds.derive(("forecast_lean",), lambda: _lean_tables(ds), large=True)
+    if simulations is None:
+        return lean
+    thresholds = {**ds.settings.thresholds, "monte_carlo_simulations": float(simulations)}
+    return ds.derive(("forecast_lean", float(simulations)),
+                     lambda: lean.with_settings(replace(ds.settings, thresholds=thresholds)), large=True)
+
+
+def _lean_tables(ds: Dataset) -> Dataset:
+    """:func:`_lean`'s tables, read with the dataset's own settings."""
     o = ds.opportunities
     keep = [c for c in [*DEAL_COLUMNS, *GROUP_COLUMNS] if c in o]
     codes, ids = pd.factorize(o["opportunity_id"])
@@ -55,12 +67,28 @@ def _lean(ds: Dataset, simulations: int | None) -> Dataset:
     hist = hist.assign(opportunity_id=pd.Index(ids).get_indexer(hist["opportunity_id"]))
     hist = hist.sort_values(["opportunity_id", "changed_at"], kind="stable")  # sorted once, not at every date
     labels = {c: o[c].astype("category") for c in ["territory", "owner", *GROUP_COLUMNS] if c in o}
-    lean = replace(without_activity(ds), opportunities=o[keep].assign(opportunity_id=codes, **labels),
+    return replace(without_activity(ds), opportunities=o[keep].assign(opportunity_id=codes, **labels),
                    opportunity_history=hist[hist["opportunity_id"] >= 0])
-    if simulations is not None:
-        thresholds = {**ds.settings.thresholds, "monte_carlo_simulations": float(simulations)}
-        lean = replace(lean, settings=replace(ds.settings, thresholds=thresholds))
-    return lean
+
+
+def _travel(lean: Dataset, day: pd.Timestamp, *, keep: bool) -> Dataset:
+    """``lean.as_of(day)``; with ``keep``, built once and kept with ``lean`` for the next reader of that day (the
+    backtest at week ``backtest_week`` and the range calibration read the same days, with the same settings, so
+    they share the travel and what its metrics keep on it: the learned odds, the period's pipeline).
+
+    The time travel's data-quality warnings are given at every call, not only when it is built: a backtest
+    counts them whichever reader came first."""
+
+    def travelled() -> tuple[Dataset, list[warnings.WarningMessage]]:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DataQualityWarning)
+            past = lean.as_of(day)
+        return past, list(caught)
+
+    past, caught = lean.derive(("forecast_as_of", day), travelled, large=True) if keep else travelled()
+    for w in caught:
+        warnings.warn(w.message, w.category, stacklevel=2)
+    return past
 
 
 def backtest(ds: Dataset, *, quarters: int = 4, weeks: Iterable[int] = DEFAULT_WEEKS,
@@ -87,6 +115,7 @@ def backtest(ds: Dataset, *, quarters: int = 4, weeks: Iterable[int] = DEFAULT_W
     lean = _lean(ds, simulations)
     catalog = load_catalog()
     ref = ds.reference_date.normalize()
+    shared_week = int(ds.settings.threshold("backtest_week"))  # the range calibration reads those days too
     frames, noted = [], []
     for period in completed_quarters(ds, quarters):  # a few quarters × weeks; each step is one as_of + compute
         actual = compute_wide(["closed_amount"], ds, period, by=by)["closed_amount"]
@@ -96,7 +125,8 @@ def backtest(ds: Dataset, *, quarters: int = 4, weeks: Iterable[int] = DEFAULT_W
                 continue
             with warnings.catch_warnings(record=True) as caught:  # one note for the run, not one per date
                 warnings.simplefilter("always", DataQualityWarning)
-                got = compute_wide(list(metrics), lean.as_of(date), period, by=by, catalog=catalog)
+                past = _travel(lean, date, keep=int(week) == shared_week)
+                got = compute_wide(list(metrics), past, period, by=by, catalog=catalog)
             noted += [str(w.message) for w in caught if issubclass(w.category, DataQualityWarning)]
             long = got.reset_index().melt(id_vars=[by], var_name="metric", value_name="forecast")
             long["actual"] = long[by].map(actual).astype("float64")

@@ -36,7 +36,7 @@ from ..metrics.cache import catalog_digest, remember
 from ..metrics.catalog import note_shown
 from ..metrics.forecasting.deals import week_start
 from ..text import plural
-from .backtest import _lean, completed_quarters
+from .backtest import _lean, _travel, completed_quarters
 
 __all__ = ["CALL_WEEKS", "GREEN", "RANGE_TARGET", "accuracy_band", "commit_accuracy", "commit_history",
            "range_calibration", "roll_up", "summarise_calibration", "trust_statement"]
@@ -98,7 +98,7 @@ def _commit_history(ds: Dataset, quarters: int, weeks: tuple[int, ...], by: str,
             if pd.isna(first_created) or date < first_created:
                 continue  # before the data begins: no call can be rebuilt
             thresholds = {**ds.settings.thresholds, "commit_call_week": float(week)}
-            at_week = replace(lean, settings=replace(lean.settings, thresholds=thresholds))
+            at_week = lean.with_settings(replace(lean.settings, thresholds=thresholds))  # shares its groups
             with warnings.catch_warnings():  # deals without history: noted by the caller's own as_of, once
                 warnings.simplefilter("ignore", DataQualityWarning)
                 call = compute_wide(["commit_call_amount"], at_week, period, by=by, catalog=catalog)
@@ -174,7 +174,8 @@ def range_calibration(ds: Dataset, *, quarters: int = 8, week: int | None = None
         No opportunity history: past ranges cannot be rebuilt.
     """
     ds.require("range calibration", "opportunity_history")
-    week = int(ds.settings.threshold("backtest_week")) if week is None else int(week)
+    shared_week = int(ds.settings.threshold("backtest_week"))  # the backtests read those days too
+    week = shared_week if week is None else int(week)
     lean = _lean(ds, simulations)
     catalog = load_catalog()
     frames = []
@@ -189,7 +190,8 @@ def range_calibration(ds: Dataset, *, quarters: int = 8, week: int | None = None
         names = ["monte_carlo_p10", "monte_carlo_p90", *(["target_probability"] if has_targets else [])]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
-            then = compute_wide(names, lean.as_of(date), period, by=by, catalog=catalog)
+            then = compute_wide(names, _travel(lean, date, keep=week == shared_week), period, by=by,
+                                catalog=catalog)
         frame = then.rename(columns={"monte_carlo_p10": "p10", "monte_carlo_p90": "p90"})
         frame["actual"] = final["closed_amount"].reindex(frame.index)
         frame["target"] = final["target_amount"].reindex(frame.index) if has_targets else np.nan

@@ -196,8 +196,8 @@ class Context:
                 continue
             if level not in terr and level != "territory":
                 raise MetricUnavailable(f"grouping by {level}", [f"column {level} on this table"])
-            owners = self._owner_placement()
-            territory = _decoded(frame["territory"]) if "territory" in frame else map_keys(frame["owner"], owners)
+            territory = (_decoded(frame["territory"]) if "territory" in frame
+                         else map_keys(frame["owner"], self._owner_placement()))
             value = territory if level == "territory" else map_keys(territory, terr[level])
             if column is not None:
                 own = _decoded(frame[column])
@@ -217,9 +217,12 @@ class Context:
         return UNASSIGNED if level in GEO_LEVELS else BLANK
 
     def _owner_placement(self) -> pd.Series:
-        """The territory of each rep's rows keyed by rep (:func:`quotabook.dataset.lead_owner_territory`)."""
+        """The territory of each rep's rows keyed by rep (:func:`quotabook.dataset.lead_owner_territory`): it
+        reads the territories and deals only, so it is kept with the dataset's tables for every context."""
         if "owner_placement" not in self._memo:
-            self._memo["owner_placement"] = lead_owner_territory(self.ds.territories, self.ds.opportunities)
+            ds = self.ds
+            self._memo["owner_placement"] = ds.derive(
+                ("owner_placement",), lambda: lead_owner_territory(ds.territories, ds.opportunities), tables_only=True)
         return self._memo["owner_placement"]
 
     def _territory_table(self) -> pd.DataFrame:
@@ -248,7 +251,11 @@ class Context:
             deals = self.active_deals()
             deals = deals[deals["owner"].notna() & ~np.asarray(is_in(deals["owner"], owners), dtype=bool)]
             # The period's days only: the grain the activity measures read too (one query, a tenth of the rows)
-            acted = activity_counts(self.ds, days=(self.period.start, self.period.end))["owner"].dropna()
+            acts = self.ds.activities
+            if self.ds.activity_store is None and acts.empty:  # none to count (a forecast's lean dataset)
+                acted = acts["owner"].iloc[:0]  # what the counts of no activity give: no rep, the column's dtype
+            else:
+                acted = activity_counts(self.ds, days=(self.period.start, self.period.end))["owner"].dropna()
             acted = acted[~np.asarray(is_in(acted, owners), dtype=bool)].drop_duplicates()
             worked = pd.DataFrame({"owner": acted.to_numpy(),
                                    "territory": map_keys(acted, self._owner_placement()).to_numpy()})
@@ -267,13 +274,16 @@ class Context:
         territories / regions / reps of the dataset for geographic levels, and every value found on
         the opportunities for other levels (e.g. each segment; for lead source, on the leads too), so
         that a ratio's numerator and denominator always cover the same groups. Computed once per
-        context.
+        dataset (its tables), grouping and period.
 
         Grouped by rep, the territory owners come first, then (after them, by name) the reps who own no
         territory but have deals or activities in the period (:meth:`reps_without_territory`), and, at a
         level above the rep, the territories where reps own deals outside their own territories."""
         if "groups" not in self._memo:
-            self._memo["groups"] = self._all_groups()
+            # They read the tables only (no setting), so every context of this grouping and period shares them,
+            # as do the datasets that differ in settings only (a Commit call replayed at each call week).
+            key = ("groups", tuple(self.by), self.period.start, self.period.end)
+            self._memo["groups"] = self.ds.derive(key, self._all_groups, tables_only=True)
         return self._memo["groups"]
 
     def _all_groups(self) -> pd.Index:
@@ -325,6 +335,14 @@ class Context:
     def sum(self, frame: pd.DataFrame, column: str, *, unplaced: bool = False) -> pd.Series:
         """Sum of ``column`` per group (0 where a group has no rows); ``unplaced``: see :meth:`keys`."""
         return self._group(frame, frame[column].astype("float64"), "sum", 0.0, unplaced)
+
+    def found_sum(self, frame: pd.DataFrame, column: str) -> pd.Series:
+        """Sum of ``column`` per group found on ``frame``'s rows only, without listing the groups that have none:
+        for a measure that places the sums in the groups of another context (a Commit call rebuilt on a past
+        dataset, read in today's groups), where listing this context's own groups would be work thrown away."""
+        if not self.by:
+            raise ValueError("compute needs at least one grouping level")
+        return frame[column].astype("float64").groupby(self.keys(frame), observed=True, dropna=True).agg("sum")
 
     def count(self, frame: pd.DataFrame, *, unplaced: bool = False) -> pd.Series:
         """Row count per group (0 where a group has no rows); ``unplaced``: see :meth:`keys`."""

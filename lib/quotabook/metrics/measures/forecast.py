@@ -151,8 +151,9 @@ def commit_call_amount(ctx: Context) -> pd.Series:
     if date > ctx.reference_date.normalize():
         return pd.Series(np.nan, index=groups)
     past = deals_as_of(ctx.ds, date, always=False)  # shared by every level of the period, like the backtest's
-    call = Context(past, ctx.period, ctx.by, ctx.catalog).sum(category(past, ctx.period, best_case_share=0.0),
-                                                                  "value")
+    # Summed per group found, then read in today's groups: the past dataset's own list of groups is not needed.
+    call = Context(past, ctx.period, ctx.by, ctx.catalog).found_sum(category(past, ctx.period, best_case_share=0.0),
+                                                                    "value")
     return call.reindex(groups).fillna(0.0)
 
 
