@@ -48,3 +48,15 @@ def test_every_date_lies_inside_its_own_quarter(day, start_month, label):
     assert p.start <= pd.Timestamp(day) < p.end
     assert 1 <= cal.week_of_quarter(pd.Timestamp(day)) <= 14
     assert cal.labels(pd.Series([pd.Timestamp(day)])).iloc[0] == p.label
+
+
+@pytest.mark.parametrize("year_label", ["end", "start"])
+def test_period_of_one_date_is_the_quarter_its_label_names(year_label):
+    """``period_of`` works the label out on the one date; ``labels`` does it for a column: they agree on every
+    fiscal start month, across year ends, on quarters' first and last days and at any time of day."""
+    days = pd.DatetimeIndex([*pd.date_range("2019-12-25", "2021-01-05", freq="5D"), "2026-03-31 23:59",
+                             "2026-04-01", "2026-07-01 08:00", "2030-12-31"])
+    for start_month in range(1, 13):
+        cal = FiscalCalendar(start_month=start_month, year_label=year_label)
+        labels = cal.labels(pd.Series(days))
+        assert [cal.period_of(day).label for day in days] == labels.tolist()

@@ -306,8 +306,14 @@ class FiscalCalendar:
                       tuple(p.label for p in spanned) if whole else ())
 
     def period_of(self, date) -> Period:
-        """The quarter containing one date."""
-        return self.period(self.labels(pd.Series([pd.Timestamp(date)])).iloc[0])
+        """The quarter containing one date: its label worked out as :meth:`labels` does, on the one date (a
+        backtest asks at every date it replays; a Series of one costs a hundred times more)."""
+        day = pd.Timestamp(date)
+        if pd.isna(day):
+            return self.period(self.labels(pd.Series([day])).iloc[0])
+        months_since = (day.year * 12 + day.month - 1) - (self.start_month - 1)
+        fy = months_since // 12 - self._year_offset()
+        return self.period(f"{fy}-Q{(months_since % 12) // 3 + 1}")
 
     def labels(self, dates: pd.Series) -> pd.Series:
         """Vectorised: the quarter label of each date (``<NA>`` where the date is missing)."""

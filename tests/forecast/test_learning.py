@@ -104,3 +104,64 @@ def test_slip_rate_is_the_share_of_deals_dated_in_a_past_quarter_that_ended_up_a
     assert slip_rate(ds, min_closed=1) == pytest.approx(1 / 3)
     assert slip_rate(ds) == 0.0   # two deals closed in 2026-Q2, under MIN_DEALS: the quarter predates real use
     assert slip_rate(build_dataset(opps, as_of="2026-08-01"), min_closed=1) == 0.0   # no history
+
+
+def _slip_rate_grouped(ds, quarters=4, min_closed=1):
+    """The slip rate by its definition in pandas groupby terms (each deal's close date and stage carried forward
+    over its history, its next change): what :func:`slip_rate` reads at row positions instead."""
+    import numpy as np
+
+    hist = ds.opportunity_history
+    cal = ds.calendar
+    last = cal.shift(cal.period_of(ds.reference_date.normalize()), -1)
+    periods = [cal.shift(last, -k) for k in range(quarters)]
+    h = hist[["opportunity_id", "changed_at", "close_date", "stage"]].sort_values(
+        ["opportunity_id", "changed_at"], kind="stable").reset_index(drop=True)
+    deal_code = pd.factorize(h["opportunity_id"])[0]
+    close = pd.to_datetime(h["close_date"]).groupby(deal_code).ffill()
+    is_open = h["stage"].groupby(deal_code).ffill().isin(ds.settings.open_stages).to_numpy()
+    following = h["changed_at"].groupby(deal_code).shift(-1)
+    deals = ds.opportunities.set_index("opportunity_id")
+    now = pd.to_datetime(deals["close_date"])
+    closed_dates = now[deals["is_closed"].fillna(False).astype(bool).to_numpy()]
+    now = now.reindex(h["opportunity_id"]).to_numpy()
+    expected = slipped = 0
+    for p in periods:
+        if int(p.contains(closed_dates).sum()) < min_closed:
+            continue
+        in_effect = ((h["changed_at"] < p.end) & (following.isna() | (following > p.start))).to_numpy()
+        seen = np.unique(deal_code[in_effect & is_open & p.contains(close).to_numpy()])
+        first = np.zeros(len(h), dtype=bool)
+        first[np.searchsorted(deal_code, seen)] = True
+        expected += len(seen)
+        slipped += int((first & (now >= np.datetime64(p.end))).sum())
+    return slipped / expected if expected else 0.0
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_slip_rate_reads_at_row_positions_what_grouped_forward_fills_give(seed):
+    """Random histories out of order, with blank stages and close dates, changes at the same moment and rows of
+    a deal no longer in the opportunities: the slip rate equals its grouped definition exactly."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    stages = ["Discovery", "Proposal", "Negotiation", "Closed Won", "Closed Lost"]
+    day = pd.Timestamp("2025-01-01")
+    opps, rows = [], []
+    for i in range(40):
+        created = day + pd.Timedelta(days=int(rng.integers(0, 400)))
+        close = created + pd.Timedelta(days=int(rng.integers(5, 200)))
+        final = stages[int(rng.integers(0, 5))]
+        opps.append(deal(f"D{i:02d}", ["T1", "T2", "T3"][i % 3], stage=final, created=str(created.date()),
+                         close=str(close.date())))
+        for _ in range(int(rng.integers(0, 5))):
+            at = created + pd.Timedelta(days=int(rng.integers(0, 250)), hours=int(rng.integers(0, 2)) * 9)
+            moved = created + pd.Timedelta(days=int(rng.integers(5, 300)))
+            rows.append({"opportunity_id": f"D{i:02d}" if rng.random() > 0.05 else "GONE", "changed_at": at,
+                         "stage": stages[int(rng.integers(0, 5))] if rng.random() > 0.2 else None,
+                         "close_date": moved if rng.random() > 0.3 else None})
+    order = rng.permutation(len(rows))
+    history = pd.DataFrame([rows[k] for k in order])
+    ds = build_dataset(opps, history=history, as_of="2026-05-20")
+    assert slip_rate(ds, min_closed=1) == _slip_rate_grouped(ds)
+    assert 0 < _slip_rate_grouped(ds) < 1 or seed  # the first draw slips some deals, not all

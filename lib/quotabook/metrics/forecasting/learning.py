@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from ...dataset import Dataset
-from ...frames import index_in, is_in
+from ...frames import carried_rows, index_in, is_in
 from ..history import stage_runs
 from .deals import flag
 
@@ -197,9 +197,19 @@ def slip_rate(ds: Dataset, quarters: int = SLIP_QUARTERS, min_closed: int = MIN_
     h = hist[["opportunity_id", "changed_at", "close_date", "stage"]].sort_values(
         ["opportunity_id", "changed_at"], kind="stable").reset_index(drop=True)
     deal = pd.factorize(h["opportunity_id"])[0]  # integer keys: much quicker to group than deal ids
-    close = pd.to_datetime(h["close_date"]).groupby(deal).ffill()
-    is_open = h["stage"].groupby(deal).ffill().isin(ds.settings.open_stages).to_numpy()
-    following = h["changed_at"].groupby(deal).shift(-1)
+    # Each deal's rows are consecutive (a missing id's rows too, sorted last): the close date and stage carried
+    # forward within the deal and the deal's next change are read at row positions, as grouped ffill and
+    # shift(-1) give them, without a groupby per column (backtests ask at every date they replay).
+    starts = np.r_[True, deal[1:] != deal[:-1]]
+    ends = np.r_[starts[1:], True]
+    close = pd.to_datetime(h["close_date"])
+    close = pd.Series(close.array.take(carried_rows(close.isna().to_numpy(), starts), allow_fill=True))
+    stage = carried_rows(h["stage"].isna().to_numpy(), starts)
+    is_open = h["stage"].isin(ds.settings.open_stages).to_numpy()[np.maximum(stage, 0)] & (stage >= 0)
+    changed = h["changed_at"].to_numpy()
+    following = np.r_[changed[1:], changed[:1]]
+    following[ends] = np.datetime64("NaT")
+    no_next = np.isnat(following)
     deals = ds.opportunities.set_index("opportunity_id")
     now = pd.to_datetime(deals["close_date"])
     closed_dates = now[flag(deals, "is_closed").to_numpy()]
@@ -208,7 +218,7 @@ def slip_rate(ds: Dataset, quarters: int = SLIP_QUARTERS, min_closed: int = MIN_
     for p in periods:  # a handful of quarters; each step is vectorised over the history
         if int(p.contains(closed_dates).sum()) < min_closed:
             continue
-        in_effect = ((h["changed_at"] < p.end) & (following.isna() | (following > p.start))).to_numpy()
+        in_effect = (changed < p.end.to_datetime64()) & (no_next | (following > p.start.to_datetime64()))
         hit = in_effect & is_open & p.contains(close).to_numpy()
         seen = np.unique(deal[hit])
         first = np.zeros(len(h), dtype=bool)
