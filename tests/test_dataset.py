@@ -144,3 +144,22 @@ def test_the_glossary_says_how_activities_are_attributed_to_regions():
     activity = load_catalog().to_markdown(used=["dial_count"])
     assert "Activities count with the rep who logged them: in the region of the rep's territory" in activity
     assert "Activities count" not in load_catalog().to_markdown(used=["win_rate"])
+
+
+def test_a_deal_whose_history_starts_later_takes_its_first_recorded_state_beside_deals_known_by_then():
+    """B's history begins on 1 March: on 15 February it shows that first state (entered 1 March, as recorded);
+    A's state is known by then. Without B, every deal is known by the date and the result is A's alone, the
+    same."""
+    from quotabook.testing import build_dataset, deal
+
+    opps = [deal("A", stage="Negotiation", created="2026-01-05"), deal("B", stage="Proposal", created="2026-01-20")]
+    history = [{"opportunity_id": "A", "changed_at": "2026-01-05", "stage": "Discovery"},
+               {"opportunity_id": "A", "changed_at": "2026-02-10", "stage": "Negotiation"},
+               {"opportunity_id": "B", "changed_at": "2026-03-01", "stage": "Qualification"},
+               {"opportunity_id": "B", "changed_at": "2026-03-20", "stage": "Proposal"}]
+    both = build_dataset(opps, history=history, as_of="2026-04-01").as_of("2026-02-15")
+    a, b = _deal(both, "A"), _deal(both, "B")
+    assert (a.stage, a.stage_entered_at) == ("Negotiation", T("2026-02-10"))
+    assert (b.stage, b.stage_entered_at) == ("Qualification", T("2026-03-01"))
+    alone = build_dataset(opps[:1], history=history[:2], as_of="2026-04-01").as_of("2026-02-15")
+    pd.testing.assert_series_equal(_deal(alone, "A"), a, check_exact=True)

@@ -461,7 +461,10 @@ def _state_at(hist: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
         last = _last_states_in_order(known, fields)
     else:
         last = _last_states_grouped(known, fields)
-    later = hist[~is_in(hist["opportunity_id"], last.index)].sort_values(["opportunity_id", "changed_at"])
+    unseen = ~np.asarray(is_in(hist["opportunity_id"], last.index), dtype=bool)
+    if not unseen.any() and "stage_entered_at" in last:  # every deal has a state by the cutoff (the usual case)
+        return last
+    later = hist[unseen].sort_values(["opportunity_id", "changed_at"])
     first = later.groupby("opportunity_id", sort=False).head(1).set_index("opportunity_id")
     first = first[fields].assign(stage_entered_at=first["changed_at"])
     return pd.concat([last, first])
