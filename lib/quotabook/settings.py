@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +57,9 @@ class Settings:
         return [s.name for s in self.stages]
 
     def stage_table(self) -> pd.DataFrame:
-        """The stage map as a DataFrame indexed by stage name (order, funnel_step, probability, flags)."""
-        return pd.DataFrame([s.__dict__ for s in self.stages]).set_index("name")
+        """The stage map as a DataFrame indexed by stage name (order, funnel_step, probability, flags): a copy of
+        the one built per stage map (time travel and the forecasts ask at every date a backtest replays)."""
+        return _stage_table(self.stages).copy()
 
     def threshold(self, key: str) -> float:
         """A threshold by name; a clear ConfigError when the workbook does not define it."""
@@ -74,6 +75,12 @@ class Settings:
     @property
     def open_stages(self) -> list[str]:
         return [s.name for s in sorted(self.stages, key=lambda s: s.order) if not s.is_closed]
+
+
+@lru_cache(maxsize=16)
+def _stage_table(stages: tuple[Stage, ...]) -> pd.DataFrame:
+    """:meth:`Settings.stage_table` of a stage map, built once (callers get copies: it is never handed out)."""
+    return pd.DataFrame([s.__dict__ for s in stages]).set_index("name")
 
 
 def find_workbook_file(path: str | os.PathLike | None = None, *, start: str | os.PathLike | None = None) -> Path:

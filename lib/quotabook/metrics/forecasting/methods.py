@@ -49,11 +49,13 @@ def weighted(ds: Dataset, period: Period, *, pipe: pd.DataFrame | None = None,
 
 
 def historical_win_rate(ds: Dataset, period: Period, rates: pd.DataFrame | None = None, *,
-                        pipe: pd.DataFrame | None = None, closed: pd.DataFrame | None = None) -> pd.DataFrame:
+                        pipe: pd.DataFrame | None = None, closed: pd.DataFrame | None = None,
+                        win: pd.Series | None = None) -> pd.DataFrame:
     """Closed + open pipeline × the learned win rate of its stage and age band (``rates``: from
-    :func:`~quotabook.metrics.forecasting.learning.stage_age_win_rates` when the caller has them)."""
+    :func:`~quotabook.metrics.forecasting.learning.stage_age_win_rates` when the caller has them; ``win``: each
+    deal of ``pipe``'s :func:`~quotabook.metrics.forecasting.learning.learned_win_probability`, when it has that)."""
     pipe = open_pipeline(ds, period) if pipe is None else pipe
-    rate = learned_win_probability(ds, pipe, rates)
+    rate = learned_win_probability(ds, pipe, rates) if win is None else win
     return _stack(_closed(ds, period, closed), contributions(pipe, "pipeline", rate))
 
 

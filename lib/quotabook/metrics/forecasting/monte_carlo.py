@@ -37,11 +37,11 @@ _BLOCK = 64  # deals per block: 64 × 10,000 draws of 2 bytes stay within a core
 
 
 def landing_odds(ds: Dataset, period: Period, rates: pd.DataFrame | None = None, *,
-                 pipe: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The period's open pipeline (``pipe`` when the caller has it) with each deal's ``win_probability``,
-    ``slip_rate`` and ``p_land`` (0-1)."""
+                 pipe: pd.DataFrame | None = None, win: pd.Series | None = None) -> pd.DataFrame:
+    """The period's open pipeline (``pipe`` when the caller has it) with each deal's ``win_probability``
+    (``win`` when the caller has it for ``pipe``), ``slip_rate`` and ``p_land`` (0-1)."""
     deals = (open_pipeline(ds, period) if pipe is None else pipe).copy()
-    deals["win_probability"] = learned_win_probability(ds, deals, rates)
+    deals["win_probability"] = learned_win_probability(ds, deals, rates) if win is None else win
     deals["slip_rate"] = slip_rate(ds)
     deals["p_land"] = deals["win_probability"] * (1.0 - deals["slip_rate"])
     return deals

@@ -14,7 +14,7 @@ import pandas as pd
 from ..compute import Context, measure
 from ..forecasting import methods
 from ..forecasting.deals import closed_deals, deals_as_of, open_pipeline, week_start
-from ..forecasting.learning import stage_age_win_rates
+from ..forecasting.learning import learned_win_probability, stage_age_win_rates
 from ..forecasting.methods import category
 from ..forecasting.monte_carlo import DEFAULT_SEED, landing_odds, simulate, summarise
 from ..forecasting.waterfall import period_flows
@@ -39,6 +39,12 @@ def _pipe(ctx: Context) -> pd.DataFrame:
     return _shared(ctx, "open_pipeline", lambda: open_pipeline(ctx.ds, ctx.period))
 
 
+def _win(ctx: Context) -> pd.Series:
+    """Each deal of the period's pipeline at its learned win rate: the historical method and Monte Carlo both
+    weigh the pipeline by it."""
+    return _shared(ctx, "learned_win_probability", lambda: learned_win_probability(ctx.ds, _pipe(ctx), _rates(ctx)))
+
+
 def _closed(ctx: Context) -> pd.DataFrame:
     """The period's won deals as a forecast frame."""
     return _shared(ctx, "closed_deals", lambda: closed_deals(ctx.ds, ctx.period))
@@ -48,7 +54,8 @@ def _frame(ctx: Context, method: str) -> pd.DataFrame:
     if method == "run_rate_forecast":
         return methods.run_rate(ctx.ds, ctx.period, closed=_closed(ctx))
     if method == "historical_win_rate_forecast":
-        return methods.historical_win_rate(ctx.ds, ctx.period, _rates(ctx), pipe=_pipe(ctx), closed=_closed(ctx))
+        return methods.historical_win_rate(ctx.ds, ctx.period, _rates(ctx), pipe=_pipe(ctx), closed=_closed(ctx),
+                                           win=_win(ctx))
     return methods.METHODS[method](ctx.ds, ctx.period, pipe=_pipe(ctx), closed=_closed(ctx))
 
 
@@ -86,7 +93,8 @@ def _monte_carlo(ctx: Context) -> pd.DataFrame:
     if "_monte_carlo" in ctx.cache:
         return ctx.cache["_monte_carlo"]
     closed = ctx.metric("closed_amount")
-    deals = _shared(ctx, "landing_odds", lambda: landing_odds(ctx.ds, ctx.period, _rates(ctx), pipe=_pipe(ctx)))
+    deals = _shared(ctx, "landing_odds", lambda: landing_odds(ctx.ds, ctx.period, _rates(ctx), pipe=_pipe(ctx),
+                                                              win=_win(ctx)))
     codes = closed.index.get_indexer(_group_index(ctx, ctx.keys(deals)))
     known = codes >= 0
     sims = int(ctx.ds.settings.thresholds.get("monte_carlo_simulations", 10_000))
