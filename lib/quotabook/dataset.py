@@ -12,6 +12,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -49,7 +50,14 @@ STATE_FIELDS = ["stage", "amount", "close_date", "forecast_category", "probabili
 
 
 def empty_table(name: str) -> pd.DataFrame:
-    """An empty frame with the canonical columns of ``name`` (for tables a source does not have)."""
+    """An empty frame with the canonical columns of ``name`` (for tables a source does not have): a copy of the
+    one built per table (a forecast's time travels ask for empty activities and leads at every date)."""
+    return _empty_table(name).copy()
+
+
+@cache
+def _empty_table(name: str) -> pd.DataFrame:
+    """:func:`empty_table`, built once per table name (never handed out: callers get copies)."""
     return pd.DataFrame({c.name: pd.Series(dtype=_dtype(c.kind)) for c in TABLES[name].columns})
 
 
