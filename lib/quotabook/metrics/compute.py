@@ -227,7 +227,9 @@ class Context:
 
     def _territory_table(self) -> pd.DataFrame:
         if "territories" not in self._memo:
-            self._memo["territories"] = self.ds.territories.set_index("territory")
+            ds = self.ds  # the territories only: kept with them for every context (read, never changed)
+            self._memo["territories"] = ds.derive(("territory_table",), lambda: ds.territories.set_index("territory"),
+                                                  tables_only=True)
         return self._memo["territories"]
 
     def active_deals(self) -> pd.DataFrame:
