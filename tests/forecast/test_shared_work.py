@@ -1,9 +1,10 @@
 """Work the forecast page shares between past dates gives what computing it afresh gives.
 
 The backtests, the range calibration and the Commit-call history travel to many past dates. They share one lean
-copy of the deals, the days the backtest and the calibration both read (week ``backtest_week``), and, between the
-datasets that differ in settings only (a Commit call replayed at each call week), the groups of a grouping and
-where each rep's rows belong. Each test compares the shared result with one computed on a dataset built afresh.
+copy of the deals, the days the backtest and the calibration both read (week ``backtest_week``, kept by the
+backtest), and, between the datasets that differ in settings only (a Commit call replayed at each call week), the
+groups of a grouping and where each rep's rows belong. Each test compares the shared result with one computed
+on a dataset built afresh.
 """
 
 from __future__ import annotations
@@ -89,12 +90,15 @@ def test_a_kept_time_travel_is_the_fresh_one_and_warns_at_every_read():
     ds = build()
     lean = bt._lean(ds, 100)
     assert bt._lean(ds, 100) is lean and lean.tables_derived is bt._lean(ds, None).tables_derived
-    day = pd.Timestamp("2025-02-12")
+    day, other = pd.Timestamp("2025-02-12"), pd.Timestamp("2025-02-19")
     reads = []
-    for _ in range(2):
+    for keep in (True, True, False):  # kept by the first read; a reader that keeps nothing still reads it
         with pytest.warns(DataQualityWarning, match="1 deal closed after"):
-            reads.append(bt._travel(lean, day, keep=True))
-    assert reads[0] is reads[1]
+            reads.append(bt._travel(lean, day, keep=keep))
+    assert reads[0] is reads[1] is reads[2]
+    with pytest.warns(DataQualityWarning):
+        unkept = bt._travel(lean, other, keep=False)
+    assert ("forecast_as_of", other) not in lean.derived and bt._travel(lean, other, keep=False) is not unkept
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DataQualityWarning)
         fresh = bt._lean(build(), 100).as_of(day)

@@ -72,9 +72,11 @@ def _lean_tables(ds: Dataset) -> Dataset:
 
 
 def _travel(lean: Dataset, day: pd.Timestamp, *, keep: bool) -> Dataset:
-    """``lean.as_of(day)``; with ``keep``, built once and kept with ``lean`` for the next reader of that day (the
-    backtest at week ``backtest_week`` and the range calibration read the same days, with the same settings, so
-    they share the travel and what its metrics keep on it: the learned odds, the period's pipeline).
+    """``lean.as_of(day)``: the travel kept with ``lean`` when there is one, else built; with ``keep``, a travel
+    built is kept for the next reader of that day. The backtest keeps its days of week ``backtest_week``, which
+    the range calibration reads with the same settings, so it shares the travel and what its metrics keep on it
+    (the learned odds, the period's pipeline); the calibration keeps none of its own (eight quarters of copies of
+    the deals held for the rest of the report would cost more memory than their reuse saves).
 
     The time travel's data-quality warnings are given at every call, not only when it is built: a backtest
     counts them whichever reader came first."""
@@ -85,7 +87,8 @@ def _travel(lean: Dataset, day: pd.Timestamp, *, keep: bool) -> Dataset:
             past = lean.as_of(day)
         return past, list(caught)
 
-    past, caught = lean.derive(("forecast_as_of", day), travelled, large=True) if keep else travelled()
+    key = ("forecast_as_of", day)
+    past, caught = lean.derive(key, travelled, large=True) if keep else lean.derived.get(key) or travelled()
     for w in caught:
         warnings.warn(w.message, w.category, stacklevel=2)
     return past

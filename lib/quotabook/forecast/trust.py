@@ -174,8 +174,7 @@ def range_calibration(ds: Dataset, *, quarters: int = 8, week: int | None = None
         No opportunity history: past ranges cannot be rebuilt.
     """
     ds.require("range calibration", "opportunity_history")
-    shared_week = int(ds.settings.threshold("backtest_week"))  # the backtests read those days too
-    week = shared_week if week is None else int(week)
+    week = int(ds.settings.threshold("backtest_week")) if week is None else int(week)  # the backtests' days too
     lean = _lean(ds, simulations)
     catalog = load_catalog()
     frames = []
@@ -190,8 +189,7 @@ def range_calibration(ds: Dataset, *, quarters: int = 8, week: int | None = None
         names = ["monte_carlo_p10", "monte_carlo_p90", *(["target_probability"] if has_targets else [])]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DataQualityWarning)
-            then = compute_wide(names, _travel(lean, date, keep=week == shared_week), period, by=by,
-                                catalog=catalog)
+            then = compute_wide(names, _travel(lean, date, keep=False), period, by=by, catalog=catalog)
         frame = then.rename(columns={"monte_carlo_p10": "p10", "monte_carlo_p90": "p90"})
         frame["actual"] = final["closed_amount"].reindex(frame.index)
         frame["target"] = final["target_amount"].reindex(frame.index) if has_targets else np.nan
