@@ -129,3 +129,55 @@ def test_a_spare_started_for_another_folder_or_environment_is_stopped_not_used(t
     monkeypatch.setattr(kernels, "_SPARE", kernels.Spare(manager, "python3", str(tmp_path), (("A", "1"),), output))
     assert kernels.take("python3", tmp_path, (("A", "2"),)) is None
     assert manager.cleaned and not output.exists() and kernels._SPARE is None
+
+
+def test_a_finished_run_s_kernel_is_asked_to_stop_and_its_exit_awaited(tmp_path):
+    """``stop``: the kernel gets the shutdown request, its process is awaited (not polled) and ends on its own, and
+    what it printed to its own stderr is handed back."""
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = AsyncKernelManager(kernel_name="python3")
+    output = tmp_path / "kernel.log"
+    with open(output, "wb") as handle:
+        run_sync(km.start_kernel)(cwd=str(tmp_path), stdout=handle, stderr=handle)
+    kc = km.client()
+    kc.start_channels()
+    run_sync(kc.wait_for_ready)(timeout=60)
+    run_sync(kc.execute_interactive)("import sys; print('stray', file=sys.__stderr__, flush=True)", timeout=60)
+    kc.stop_channels()
+    process = km.provisioner.process
+    said = kernels.stop(kernels.Spare(km, "python3", str(tmp_path), (), output))
+    assert process.poll() == 0  # ended on its own, not killed
+    assert b"stray" in said and not output.exists()
+    assert km.provisioner.process is None  # reaped and let go
+
+
+def test_a_kernel_that_does_not_stop_when_asked_is_killed(monkeypatch):
+    import asyncio
+    import subprocess
+
+    class Provisioner:
+        def __init__(self):
+            self.process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+
+        async def wait(self):
+            return self.process.wait()
+
+    class Deaf:  # a kernel manager whose kernel ignores the shutdown request
+        provisioner = Provisioner()
+        asked = killed = False
+
+        async def request_shutdown(self):
+            self.asked = True
+            await asyncio.sleep(0)
+
+        async def shutdown_kernel(self, now=False):
+            self.killed = now
+            self.provisioner.process.kill()
+            self.provisioner.process.wait()
+
+    monkeypatch.setattr(kernels, "SHUTDOWN_WAIT", 0.3)
+    km = Deaf()
+    kernels._shut_down(km)
+    assert km.asked and km.killed and km.provisioner.process.returncode == -9
