@@ -181,3 +181,31 @@ def test_a_kernel_that_does_not_stop_when_asked_is_killed(monkeypatch):
     km = Deaf()
     kernels._shut_down(km)
     assert km.asked and km.killed and km.provisioner.process.returncode == -9
+
+
+def test_a_spare_s_client_is_ready_once_answered_and_its_first_cell_shows_only_its_own_output(tmp_path):
+    """``prompt_client``: ready without waiting for IOPub to fall silent; whatever the handshake left on IOPub
+    never reaches a cell's outputs (nbclient reads only the messages answering its own requests)."""
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+    from nbclient import NotebookClient
+
+    assert issubclass(kernels.prompt_client(), AsyncKernelClient)
+    km = AsyncKernelManager(kernel_name="python3", client_factory=kernels.prompt_client())
+    run_sync(km.start_kernel)(cwd=str(tmp_path))
+    try:
+        nb = new_notebook(cells=[new_code_cell("print('first')"), new_code_cell("print('second')")])
+        NotebookClient(nb, km=km, timeout=60).execute()
+        assert [[o.get("text") for o in cell.outputs] for cell in nb.cells] == [["first\n"], ["second\n"]]
+        kc = km.client()
+        assert isinstance(kc, kernels.prompt_client())
+        kc.start_channels()
+        run_sync(kc.wait_for_ready)(timeout=60)
+        said = []
+        run_sync(kc.execute_interactive)("print(6 * 7)", timeout=60,
+                                         output_hook=lambda msg: said.append(msg["content"].get("text", "")))
+        assert "".join(said) == "42\n"
+        kc.stop_channels()
+    finally:
+        run_sync(km.shutdown_kernel)(now=True)

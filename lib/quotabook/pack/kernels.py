@@ -31,11 +31,13 @@ import multiprocessing
 import os
 import subprocess
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty
 
 __all__ = ["PRELOAD_ENV", "SWITCH", "WORKER_NAME", "Spare", "close_zygote", "discard", "enabled", "notebook_modules",
-           "preload", "start_now", "start_spare", "stop", "take"]
+           "preload", "prompt_client", "start_now", "start_spare", "stop", "take"]
 
 #: The name of the local pool's worker processes (:class:`quotabook.pack.executors.LocalPoolExecutor`), the only
 #: processes that keep spares.
@@ -153,7 +155,7 @@ def _start(name: str, cwd: Path, env: tuple[tuple[str, str], ...], modules: tupl
 
     output = None
     try:
-        km = AsyncKernelManager(kernel_name=name)
+        km = AsyncKernelManager(kernel_name=name, client_factory=prompt_client())
         zygote = _zygote_for(km, modules)
         if zygote is not None:
             from .zygote import provisioner
@@ -176,6 +178,48 @@ def _start(name: str, cwd: Path, env: tuple[tuple[str, str], ...], modules: tupl
             output.unlink(missing_ok=True)
         return None
     return Spare(km, name, str(cwd), env, output)
+
+
+@functools.cache
+def prompt_client():
+    from jupyter_client.asynchronous.client import AsyncKernelClient
+
+    class PromptClient(AsyncKernelClient):
+        """The client nbclient makes for a spare kernel (``km.client()``): jupyter_client's, ready as soon as the
+        kernel has answered and IOPub is seen connected.
+
+        jupyter_client's ``wait_for_ready`` then waits until IOPub has been silent for 0.2 s, to drop the status
+        messages of its handshake: a fifth of a second of an idle worker before every run's first cell. Here
+        IOPub is emptied of what it holds, without waiting for more; a status message that arrives later is
+        skipped by nbclient, which reads only the messages answering its own requests."""
+
+        async def wait_for_ready(self, timeout: float | None = None) -> None:
+            deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
+            while True:  # as jupyter_client: kernel_info until it is answered and IOPub delivers
+                self.kernel_info()
+                try:
+                    msg = await self.shell_channel.get_msg(timeout=1)
+                except Empty:
+                    msg = None
+                if msg is not None and msg["msg_type"] == "kernel_info_reply":
+                    try:
+                        await self.iopub_channel.get_msg(timeout=0.2)
+                    except Empty:
+                        pass
+                    else:
+                        self._handle_kernel_info_reply(msg)
+                        break
+                if not await self._async_is_alive():
+                    raise RuntimeError("Kernel died before replying to kernel_info")
+                if time.monotonic() > deadline:
+                    raise RuntimeError(f"Kernel didn't respond in {timeout:.0f} seconds")
+            while True:  # what IOPub holds now, read without waiting for more
+                try:
+                    await self.iopub_channel.get_msg(timeout=0)
+                except Empty:
+                    break
+
+    return PromptClient
 
 
 def take(name: str, cwd: Path, env: tuple[tuple[str, str], ...]) -> Spare | None:
