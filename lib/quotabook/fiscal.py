@@ -311,17 +311,19 @@ class FiscalCalendar:
         day = pd.Timestamp(date)
         if pd.isna(day):
             return self.period(self.labels(pd.Series([day])).iloc[0])
-        months_since = (day.year * 12 + day.month - 1) - (self.start_month - 1)
-        fy = months_since // 12 - self._year_offset()
-        return self.period(f"{fy}-Q{(months_since % 12) // 3 + 1}")
+        fy, quarter = self._fiscal_quarter(day.year, day.month)
+        return self.period(f"{fy}-Q{quarter}")
+
+    def _fiscal_quarter(self, year, month):
+        """The fiscal year label and quarter (1-4) of a calendar ``year`` and ``month``: plain arithmetic, so
+        integers give integers (:meth:`period_of`) and Series give Series (:meth:`labels`)."""
+        months_since = (year * 12 + month - 1) - (self.start_month - 1)
+        return months_since // 12 - self._year_offset(), (months_since % 12) // 3 + 1
 
     def labels(self, dates: pd.Series) -> pd.Series:
         """Vectorised: the quarter label of each date (``<NA>`` where the date is missing)."""
         dates = pd.to_datetime(pd.Series(dates))
-        months_since = (dates.dt.year * 12 + dates.dt.month - 1) - (self.start_month - 1)
-        fy_start_year = months_since // 12
-        quarter = (months_since % 12) // 3 + 1
-        fy = fy_start_year - self._year_offset()
+        fy, quarter = self._fiscal_quarter(dates.dt.year, dates.dt.month)
         out = fy.astype("Int64").astype("string") + "-Q" + quarter.astype("Int64").astype("string")
         return out.where(dates.notna(), pd.NA)
 

@@ -181,7 +181,9 @@ def _start(name: str, cwd: Path, env: tuple[tuple[str, str], ...], modules: tupl
 
 
 @functools.cache
-def prompt_client():
+def prompt_client() -> type:
+    """The client class of the spares' kernel managers (``client_factory``), built once: jupyter_client is
+    imported only where kernels are started."""
     from jupyter_client.asynchronous.client import AsyncKernelClient
 
     class PromptClient(AsyncKernelClient):
